@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// The only place that touches the process: wires signals and streams, runs the bundled CLI and sets
+// the exit code. Everything else lives in dist/ (built from src/ by `npm run build`).
+import { main } from '../dist/main.js';
+
+const controller = new AbortController();
+let interrupts = 0;
+const onSignal = (signal) => {
+  interrupts += 1;
+  if (interrupts > 1) process.exit(130);
+  controller.abort(new Error(signal === 'SIGTERM' ? 'terminated' : 'interrupted'));
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+
+// `mwaa logs | head`: a closed pipe ends the program quietly.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error && error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
+const code = await main({
+  argv: process.argv.slice(2),
+  streams: { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin },
+  env: process.env,
+  cwd: process.cwd(),
+  signal: controller.signal,
+});
+process.exitCode = code;
+// Handles left open by SDK clients or servers must not keep a finished command alive.
+setImmediate(() => process.exit(code)).unref();

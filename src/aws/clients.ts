@@ -1,0 +1,95 @@
+/**
+ * The AWS client factory: the three SDK clients, created lazily (nothing of the SDK is loaded until a
+ * command needs it), resolving credentials, profile and region like the AWS CLI (the SDK's default
+ * chain), with endpoint overrides and adaptive retries (DESIGN §4).
+ */
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { MWAAClient } from '@aws-sdk/client-mwaa';
+import type { S3Client } from '@aws-sdk/client-s3';
+
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+export interface AwsSettings {
+  /** undefined: the SDK's chain decides (AWS_REGION, profile config) */
+  region?: string;
+  profile?: string;
+  endpoints: { s3?: string; mwaa?: string; logs?: string };
+  /** fixed credentials (the local emulator); otherwise the SDK's default chain */
+  credentials?: AwsCredentials;
+  /** SDK attempts per call (default 3, adaptive retry mode) */
+  maxAttempts?: number;
+  /** true when talking to the local emulator */
+  local?: boolean;
+}
+
+export interface AwsClients {
+  readonly settings: AwsSettings;
+  mwaa(): Promise<MWAAClient>;
+  s3(): Promise<S3Client>;
+  logs(): Promise<CloudWatchLogsClient>;
+}
+
+/** Resolves endpoint overrides: an explicit URL wins, then AWS_ENDPOINT_URL_<SERVICE>, then AWS_ENDPOINT_URL. */
+export function resolveEndpoints(
+  explicit: string | undefined,
+  env: Record<string, string | undefined>,
+): AwsSettings['endpoints'] {
+  const base = explicit ?? nonEmpty(env.AWS_ENDPOINT_URL);
+  return {
+    s3: explicit ?? nonEmpty(env.AWS_ENDPOINT_URL_S3) ?? base,
+    mwaa: explicit ?? nonEmpty(env.AWS_ENDPOINT_URL_MWAA) ?? base,
+    logs: explicit ?? nonEmpty(env.AWS_ENDPOINT_URL_CLOUDWATCH_LOGS) ?? base,
+  };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value && value.trim() !== '' ? value.trim() : undefined;
+}
+
+function common(settings: AwsSettings, endpoint: string | undefined) {
+  return {
+    region: settings.region,
+    ...(settings.profile && !settings.credentials ? { profile: settings.profile } : {}),
+    ...(settings.credentials ? { credentials: settings.credentials } : {}),
+    ...(endpoint ? { endpoint } : {}),
+    retryMode: 'adaptive',
+    maxAttempts: settings.maxAttempts ?? 3,
+  };
+}
+
+export function createAwsClients(settings: AwsSettings): AwsClients {
+  const memo = <T>(make: () => Promise<T>) => {
+    let value: Promise<T> | undefined;
+    return () => (value ??= make());
+  };
+  return {
+    settings,
+    mwaa: memo(async () => {
+      const { MWAAClient } = await import('@aws-sdk/client-mwaa');
+      const { addDroppedMwaaFields } = await import('./mwaa-fields.js');
+      const client = new MWAAClient({
+        ...common(settings, settings.endpoints.mwaa),
+        // The SDK prepends "api." / "env." to the host; an overridden endpoint has no such hosts.
+        ...(settings.endpoints.mwaa ? { disableHostPrefix: true } : {}),
+      });
+      addDroppedMwaaFields(client);
+      return client;
+    }),
+    s3: memo(async () => {
+      const { S3Client } = await import('@aws-sdk/client-s3');
+      return new S3Client({
+        ...common(settings, settings.endpoints.s3),
+        // an overridden endpoint (a local server) cannot serve virtual-hosted bucket names
+        forcePathStyle: Boolean(settings.endpoints.s3),
+      });
+    }),
+    logs: memo(async () => {
+      const { CloudWatchLogsClient } = await import('@aws-sdk/client-cloudwatch-logs');
+      return new CloudWatchLogsClient(common(settings, settings.endpoints.logs));
+    }),
+  };
+}

@@ -1,0 +1,71 @@
+/** Maps AWS SDK errors to the typed errors of DESIGN §9, with a hint for each kind. */
+import { AuthError, FailedError, MwaaError, NotFoundError, UsageError } from '../core/errors.js';
+
+const AUTH_NAMES = new Set([
+  'AccessDenied',
+  'AccessDeniedException',
+  'UnrecognizedClientException',
+  'InvalidClientTokenId',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'CredentialsProviderError',
+  'TokenProviderError',
+  'InvalidSignatureException',
+  'UnauthorizedException',
+]);
+
+interface SdkLikeError {
+  name?: string;
+  message?: string;
+  $metadata?: { httpStatusCode?: number; requestId?: string };
+  $fault?: string;
+}
+
+/**
+ * Turns whatever the SDK threw into a typed error. `what` names the call ("GetEnvironment analytics-dev")
+ * so that a command that gives up says which call failed and why.
+ */
+export function mapAwsError(error: unknown, what?: string): MwaaError {
+  if (MwaaError.is(error)) return error;
+  const e = (error ?? {}) as SdkLikeError;
+  const name = e.name ?? 'Error';
+  const message = (e.message ?? String(error)).split('\n')[0];
+  const prefix = what ? `${what}: ` : '';
+  if (AUTH_NAMES.has(name) || /could not load credentials|credential is missing/i.test(message)) {
+    const expired = /expired/i.test(name) || /expired/i.test(message);
+    return new AuthError(`${prefix}${expired ? 'AWS credentials have expired' : 'AWS refused the credentials or permission'} (${name}: ${message})`, {
+      cause: error,
+      hint: expired
+        ? 'refresh your credentials (e.g. `aws sso login --profile <profile>`) and try again'
+        : 'check the profile (--profile, AWS_PROFILE or `profile:` in mwaa.yaml) and that its role allows this action',
+    });
+  }
+  if (name === 'ResourceNotFoundException' || name === 'NoSuchBucket' || name === 'NoSuchKey' || name === 'NotFound') {
+    return new NotFoundError(`${prefix}${message}`, { cause: error, code: 'aws.not-found' });
+  }
+  if (/region is missing/i.test(message)) {
+    return new UsageError('no AWS region is configured', {
+      cause: error,
+      hint: 'set `region:` for the environment in mwaa.yaml, pass --region, or set AWS_REGION',
+    });
+  }
+  if (name === 'ValidationException') {
+    return new UsageError(`${prefix}${message}`, { cause: error, code: 'aws.validation' });
+  }
+  if (name === 'ThrottlingException' || name === 'TooManyRequestsException' || name === 'SlowDown') {
+    return new FailedError('aws.throttled', `${prefix}AWS kept throttling the call after retries (${name})`, {
+      cause: error,
+      hint: 'wait a minute and try again; other tools may be calling the same API',
+    });
+  }
+  if (name === 'TimeoutError' || /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EAI_AGAIN|socket hang up/.test(message)) {
+    return new FailedError('aws.unreachable', `${prefix}cannot reach the AWS endpoint (${message})`, {
+      cause: error,
+      hint: 'check the network, --endpoint-url and AWS_ENDPOINT_URL',
+    });
+  }
+  const status = e.$metadata?.httpStatusCode;
+  return new FailedError('aws.failed', `${prefix}${name}${status ? ` (HTTP ${status})` : ''}: ${message}`, { cause: error });
+}

@@ -1,0 +1,11 @@
+/** `mwaa __complete envs`: the environment keys of the nearest mwaa.yaml, one per line; silent on any error. */
+import type { Handler } from '../spec.js';
+
+export const run: Handler = async (ctx, { args }) => {
+  if (args[0] !== 'envs') return;
+  try {
+    ctx.io.out(Object.keys(ctx.config().config.environments).join('\n'));
+  } catch {
+    // completion must never print errors into the user's command line
+  }
+};

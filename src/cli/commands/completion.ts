@@ -1,0 +1,9 @@
+import { GLOBAL_OPTIONS } from '../globals.js';
+import { COMMANDS, GROUPS } from '../registry.js';
+import type { Handler } from '../spec.js';
+import { completionScript, type Shell } from '../completion/generate.js';
+
+export const run: Handler = async (ctx, { args }) => {
+  const shell = args[0] as Shell;
+  ctx.io.out(completionScript(shell, COMMANDS, GROUPS, GLOBAL_OPTIONS));
+};

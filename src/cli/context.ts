@@ -1,0 +1,129 @@
+/**
+ * The handler context: everything a command needs, resolved once from the global options and the
+ * process environment. Handlers never read process.argv, process.env or globals.
+ */
+import { join } from 'node:path';
+import type { AwsClients, AwsSettings } from '../aws/clients.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { loadConfig, selectEnvironment, type LoadedConfig, type SelectedEnvironment } from '../core/config/load.js';
+import { UsageError } from '../core/errors.js';
+import type { EventSink } from '../core/events.js';
+import type { GlobalOptions } from './globals.js';
+import type { Io } from '../ui/io.js';
+
+export interface Context {
+  io: Io;
+  globals: GlobalOptions;
+  clock: Clock;
+  /** prompts and live views are possible */
+  interactive: boolean;
+  cwd: string;
+  env: Readonly<Record<string, string | undefined>>;
+  /** aborted on Ctrl-C / SIGTERM */
+  signal: AbortSignal;
+  /** mwaa.yaml (loaded once; throws ConfigError when missing or invalid) */
+  config(): LoadedConfig;
+  /** the environment chosen by -e / MWAA_ENV / the only one */
+  environment(): SelectedEnvironment;
+  /** AWS clients for the chosen environment (or for the global options alone when there is no config) */
+  aws(options?: { requireConfig?: boolean }): Promise<AwsClients>;
+  /** the event sink core code reports to */
+  events(options?: { eventsOnStdout?: boolean }): EventSink;
+  /** registers cleanup work run when the command ends (e.g. stopping the embedded emulator) */
+  onExit(fn: () => Promise<void> | void): void;
+}
+
+export interface ContextDeps {
+  io: Io;
+  globals: GlobalOptions;
+  cwd: string;
+  env: Readonly<Record<string, string | undefined>>;
+  signal: AbortSignal;
+  clock?: Clock;
+}
+
+/** Where the local emulator keeps its state: .mwaa/local beside mwaa.yaml, else in the working folder. */
+export function localStateDir(configDir: string | undefined, cwd: string): string {
+  return join(configDir ?? cwd, '.mwaa', 'local');
+}
+
+export function createContext(deps: ContextDeps): Context & { runExitHooks(): Promise<void> } {
+  const exitHooks: Array<() => Promise<void> | void> = [];
+  let config: LoadedConfig | undefined;
+  let selected: SelectedEnvironment | undefined;
+  let clients: Promise<AwsClients> | undefined;
+
+  const ctx = {
+    io: deps.io,
+    globals: deps.globals,
+    clock: deps.clock ?? systemClock,
+    interactive: deps.io.canPrompt,
+    cwd: deps.cwd,
+    env: deps.env,
+    signal: deps.signal,
+    config() {
+      config ??= loadConfig({ cwd: deps.cwd, configPath: deps.globals.config ?? deps.env.MWAA_CONFIG });
+      return config;
+    },
+    environment() {
+      selected ??= selectEnvironment(ctx.config(), { flag: deps.globals.env, envVar: deps.env.MWAA_ENV || undefined });
+      return selected;
+    },
+    aws(options: { requireConfig?: boolean } = {}) {
+      clients ??= (async () => {
+        const requireConfig = options.requireConfig ?? true;
+        let entry: SelectedEnvironment | undefined;
+        if (requireConfig) entry = ctx.environment();
+        const settings = await resolveAwsSettings(deps, entry, (fn) => exitHooks.push(fn));
+        const { createAwsClients } = await import('../aws/clients.js');
+        return createAwsClients(settings);
+      })();
+      return clients;
+    },
+    events(options?: { eventsOnStdout?: boolean }) {
+      return deps.io.events(options);
+    },
+    onExit(fn: () => Promise<void> | void) {
+      exitHooks.push(fn);
+    },
+    async runExitHooks() {
+      for (const hook of exitHooks.splice(0).reverse()) await hook();
+    },
+  };
+  return ctx;
+}
+
+const LOCAL_CREDENTIALS = { accessKeyId: 'mwaa-local', secretAccessKey: 'mwaa-local' };
+
+async function resolveAwsSettings(
+  deps: ContextDeps,
+  entry: SelectedEnvironment | undefined,
+  onExit: (fn: () => Promise<void>) => void,
+): Promise<AwsSettings> {
+  const { globals, env } = deps;
+  const local = globals.local || entry?.entry.local === true;
+  const region = globals.region ?? entry?.entry.region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined);
+  if (local) {
+    if (globals.endpointUrl) {
+      throw new UsageError('--local and --endpoint-url cannot be used together', {
+        hint: 'use --endpoint-url to reach a `mwaa local start` server, or --local for the embedded emulator',
+      });
+    }
+    const { connectOrStartEmbedded } = await import('../local/index.js');
+    const stateDir = localStateDir(entry?.source.dir, deps.cwd);
+    const emulator = await connectOrStartEmbedded({ stateDir });
+    onExit(() => emulator.close());
+    return {
+      region: region ?? 'us-east-1',
+      endpoints: { s3: emulator.url, mwaa: emulator.url, logs: emulator.url },
+      credentials: LOCAL_CREDENTIALS,
+      local: true,
+    };
+  }
+  const { resolveEndpoints } = await import('../aws/clients.js');
+  return {
+    region,
+    profile: globals.profile ?? entry?.entry.profile ?? (env.AWS_PROFILE || undefined),
+    endpoints: resolveEndpoints(globals.endpointUrl, env),
+  };
+}

@@ -1,0 +1,137 @@
+/**
+ * Builds the commander tree from the registry. Kept free of heavy imports: `mwaa --help` loads only
+ * this, commander and the declarations.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import pkg from '../../package.json' with { type: 'json' };
+import { UsageError } from '../core/errors.js';
+import { GLOBAL_OPTIONS } from './globals.js';
+import { COMMANDS, GROUPS } from './registry.js';
+import type { CommandSpec, Invocation, OptionSpec } from './spec.js';
+
+export const VERSION: string = pkg.version;
+
+export type Dispatch = (spec: CommandSpec, invocation: Invocation) => Promise<void>;
+
+export const EXIT_CODES_HELP = `Exit codes:
+  0    success
+  1    the operation failed (e.g. a failed environment update, a failed DAG run)
+  2    usage error or invalid input/config (nothing was changed)
+  3    not found (environment, release, DAG, run, task)
+  4    AWS authentication or permission problem
+  5    deploy failed and was rolled back cleanly
+  6    deploy failed and the rollback did not complete (run \`mwaa rollback\`)
+  130  interrupted (Ctrl-C)`;
+
+/** The root help's examples: the first example of each command that exists. */
+function rootExamples(): string {
+  const picked = COMMANDS.filter((c) => !c.hidden && c.examples?.length).map((c) => c.examples![0]);
+  return formatExamples(picked);
+}
+
+function formatExamples(examples: Array<{ command: string; description: string }>): string {
+  const width = Math.min(56, Math.max(...examples.map((e) => e.command.length)));
+  const lines = examples.map((e) =>
+    e.command.length > width ? `  $ ${e.command}\n      ${e.description}` : `  $ ${e.command.padEnd(width)}   ${e.description}`,
+  );
+  return `Examples:\n${lines.join('\n')}`;
+}
+
+export function toOption(spec: OptionSpec): Option {
+  const option = new Option(spec.flags, spec.description);
+  if (spec.choices) option.choices(spec.choices as string[]);
+  if (spec.default !== undefined) option.default(spec.default);
+  if (spec.parse) option.argParser(spec.parse as (value: string, previous: unknown) => unknown);
+  if (spec.hidden) option.hideHelp();
+  return option;
+}
+
+function examplesText(spec: CommandSpec): string {
+  return spec.examples?.length ? `\n${formatExamples(spec.examples)}` : '';
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+export interface ProgramOptions {
+  write: { out: (text: string) => void; err: (text: string) => void };
+  dispatch: Dispatch;
+  /** whether to color help and errors */
+  color: boolean;
+}
+
+export function buildProgram(options: ProgramOptions): Command {
+  const program = new Command('mwaa');
+  const configure = (cmd: Command) =>
+    cmd
+      .exitOverride()
+      .configureOutput({
+        writeOut: options.write.out,
+        writeErr: options.write.err,
+        outputError: (text, write) => write(text),
+      })
+      .showSuggestionAfterError(true)
+      .configureHelp({ sortSubcommands: false, showGlobalOptions: true });
+
+  configure(program)
+    .description(
+      'Manage Amazon MWAA environments and deploy to them: environments from mwaa.yaml, version-synced ' +
+        'deploys with rollback, the remote Airflow CLI, task logs, and a local emulator.',
+    )
+    .version(VERSION, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .helpCommand('help [command]', 'show help for a command')
+    .addHelpText('after', `\n${rootExamples()}\n\n${EXIT_CODES_HELP}\n`);
+  for (const spec of GLOBAL_OPTIONS) program.addOption(toOption(spec));
+
+  const groups = new Map<string, Command>();
+  for (const spec of COMMANDS) {
+    let parent = program;
+    if (spec.path.length === 2) {
+      const [noun] = spec.path;
+      let group = groups.get(noun);
+      if (!group) {
+        const groupSpec = GROUPS.find((g) => g.name === noun);
+        group = configure(new Command(noun)).description(groupSpec?.summary ?? noun);
+        group.helpCommand(false);
+        program.addCommand(group);
+        groups.set(noun, group);
+      }
+      parent = group;
+    }
+    const name = spec.path[spec.path.length - 1];
+    const cmd = configure(new Command(name))
+      .summary(spec.summary)
+      .description(spec.description ? `${capitalize(spec.summary)}.\n\n${spec.description}` : capitalize(spec.summary));
+    for (const arg of spec.args ?? []) {
+      const text = arg.variadic ? `${arg.name}...` : arg.name;
+      const argument = cmd.createArgument(arg.required ? `<${text}>` : `[${text}]`, arg.description);
+      if (arg.choices) argument.choices(arg.choices as string[]);
+      cmd.addArgument(argument);
+    }
+    for (const option of spec.options ?? []) cmd.addOption(toOption(option));
+    if (spec.passThrough) cmd.allowUnknownOption().allowExcessArguments().helpOption(false);
+    const examples = examplesText(spec);
+    if (examples) cmd.addHelpText('after', examples);
+    cmd.action(async (...received: unknown[]) => {
+      const command = received[received.length - 1] as Command;
+      await options.dispatch(spec, { args: command.processedArgs, options: command.optsWithGlobals() });
+    });
+    parent.addCommand(cmd, spec.hidden ? { hidden: true } : undefined);
+  }
+  return program;
+}
+
+/** Maps commander's own errors to ours. Help and version are not errors. */
+export function fromCommanderError(error: CommanderError): UsageError | undefined {
+  if (
+    error.code === 'commander.helpDisplayed' ||
+    error.code === 'commander.version' ||
+    error.code === 'commander.help' ||
+    (error.code === 'commander.executeSubCommandAsync' && error.exitCode === 0)
+  ) {
+    return undefined;
+  }
+  return new UsageError(error.message.replace(/^error: /, ''), { code: error.code });
+}

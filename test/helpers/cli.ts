@@ -1,0 +1,91 @@
+/**
+ * Runs the CLI in-process (the same `main` that bin/mwaa.js runs) with captured streams, so that tests
+ * assert exit codes, stdout and stderr without spawning a process. For a real process (signals, pipes)
+ * use `spawnCli`.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { main } from '../../src/cli/main.js';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const BIN = join(ROOT, 'bin', 'mwaa.js');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  /** pretend stdout/stderr/stdin are terminals */
+  tty?: boolean;
+  /** text typed on stdin */
+  input?: string;
+  signal?: AbortSignal;
+}
+
+/** A clean environment: no AWS credentials or profile from the machine, no CI, no color. */
+export function baseEnv(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    ...extra,
+  };
+}
+
+export async function runCli(argv: string[], options: CliOptions = {}): Promise<CliResult> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const stdin = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d) => (out += d));
+  stderr.on('data', (d) => (err += d));
+  if (options.tty) {
+    Object.assign(stdout, { isTTY: true, columns: 100 });
+    Object.assign(stderr, { isTTY: true, columns: 100 });
+    Object.assign(stdin, { isTTY: true });
+  }
+  if (options.input !== undefined) stdin.end(options.input);
+  const code = await main({
+    argv,
+    streams: { stdout, stderr, stdin },
+    env: options.env ?? baseEnv(),
+    cwd: options.cwd ?? process.cwd(),
+    signal: options.signal,
+  });
+  return { code, stdout: out, stderr: err };
+}
+
+/** Spawns the built bin/mwaa.js (run `npm run build` first; `npm test` does). */
+export function spawnCli(
+  argv: string[],
+  options: { cwd?: string; env?: Record<string, string | undefined>; input?: string } = {},
+): Promise<CliResult & { signal: NodeJS.Signals | null }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [BIN, ...argv], {
+      cwd: options.cwd ?? process.cwd(),
+      env: (options.env ?? baseEnv()) as NodeJS.ProcessEnv,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolvePromise({ code: code ?? -1, signal, stdout, stderr }));
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** A temporary folder removed by the returned cleanup function. */
+export function tempDir(prefix = 'mwaa-test-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
