@@ -201,3 +201,13 @@ export function selectEnvironment(loaded: LoadedConfig, wanted: { flag?: string;
   const entry = loaded.config.environments[key];
   return { key, entry, source: loaded, path: (relative) => resolve(loaded.dir, relative) };
 }
+
+/**
+ * The source bucket of an environment: `bucket:` from mwaa.yaml; a local environment without one gets
+ * a bucket named after it on the emulator.
+ */
+export function sourceBucketName(entry: EnvironmentEntry): string {
+  if (entry.bucket) return entry.bucket;
+  const base = entry.name.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
+  return `${base || 'airflow'}-local`.slice(0, 63);
+}
