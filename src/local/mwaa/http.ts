@@ -1,0 +1,262 @@
+/**
+ * The MWAA REST-JSON API (reference/mwaa-api.md §1.2) and the MWAA part of the control endpoint.
+ *
+ * Requests are routed by method and path only, so they work with or without the `api.` / `env.` /
+ * `ops.` host prefix. Errors use the rest-json shape @aws-sdk/client-mwaa 3.523.0 parses: the code in
+ * the `x-amzn-errortype` header, `{"message": ...}` in the body (`Message` for AccessDeniedException).
+ */
+import { randomUUID } from 'node:crypto';
+import type { EmuRequest, EmuResponse, Handler, World } from '../contract.js';
+import { LocalMwaaStore, MwaaError, notFound } from './store.js';
+import { Constraints, RULES, REST_METHODS, ValidationError, checkName } from './validate.js';
+
+type Operation =
+  | 'CreateEnvironment'
+  | 'GetEnvironment'
+  | 'UpdateEnvironment'
+  | 'DeleteEnvironment'
+  | 'ListEnvironments'
+  | 'CreateCliToken'
+  | 'CreateWebLoginToken'
+  | 'TagResource'
+  | 'UntagResource'
+  | 'ListTagsForResource'
+  | 'PublishMetrics'
+  | 'InvokeRestApi';
+
+interface Route {
+  op: Operation;
+  /** environment name (URI label) */
+  name?: string;
+  /** ResourceArn (URI label) */
+  arn?: string;
+}
+
+const JSON_BODY_OPS: ReadonlySet<Operation> = new Set(['CreateEnvironment', 'UpdateEnvironment', 'TagResource', 'PublishMetrics', 'InvokeRestApi']);
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): EmuResponse {
+  return {
+    status,
+    headers: { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID(), ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+export function mwaaError(status: number, code: string, message: string, extra: Record<string, unknown> = {}): EmuResponse {
+  const body: Record<string, unknown> = code === 'AccessDeniedException' ? { Message: message } : { message };
+  return json(status, { ...body, ...extra }, { 'x-amzn-errortype': code });
+}
+
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new ValidationError(`The request path segment '${segment}' is not valid percent-encoding.`);
+  }
+}
+
+function route(method: string, rawPath: string): Route | undefined {
+  const parts = rawPath.split('/').slice(1);
+  if (parts.length > 1 && parts[parts.length - 1] === '') parts.pop();
+  const [head, ...rest] = parts;
+  const m = method.toUpperCase();
+  if (head === 'environments') {
+    if (rest.length === 0) return m === 'GET' ? { op: 'ListEnvironments' } : undefined;
+    if (rest.length !== 1) return undefined;
+    const name = decode(rest[0]);
+    const op = ({ PUT: 'CreateEnvironment', GET: 'GetEnvironment', PATCH: 'UpdateEnvironment', DELETE: 'DeleteEnvironment' } as const)[
+      m as 'PUT'
+    ];
+    return op ? { op, name } : undefined;
+  }
+  if ((head === 'clitoken' || head === 'webtoken' || head === 'restapi') && rest.length === 1 && m === 'POST') {
+    const op = head === 'clitoken' ? 'CreateCliToken' : head === 'webtoken' ? 'CreateWebLoginToken' : 'InvokeRestApi';
+    return { op, name: decode(rest[0]) };
+  }
+  if (head === 'tags' && rest.length >= 1) {
+    // The ARN is one URI label (the SDK encodes its "/"), but tolerate clients that leave "/" as is.
+    const arn = rest.map(decode).join('/');
+    const op = ({ GET: 'ListTagsForResource', POST: 'TagResource', DELETE: 'UntagResource' } as const)[m as 'GET'];
+    return op ? { op, arn } : undefined;
+  }
+  if (head === 'metrics' && rest[0] === 'environments' && rest.length === 2 && m === 'POST') {
+    return { op: 'PublishMetrics', name: decode(rest[1]) };
+  }
+  return undefined;
+}
+
+function parseBody(req: EmuRequest): { body: Record<string, unknown>; error?: string } {
+  const text = req.body.toString('utf8');
+  if (text.trim() === '') return { body: {} };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    return { body: {}, error: `Could not parse the request body as JSON: ${(e as Error).message}` };
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    return { body: {}, error: 'The request body must be a JSON object.' };
+  }
+  return { body: parsed as Record<string, unknown> };
+}
+
+function storeOf(world: World): LocalMwaaStore {
+  const s = world.mwaa;
+  if (!(s instanceof LocalMwaaStore)) throw new Error('world.mwaa is not the local MWAA store (createMwaaStore)');
+  return s;
+}
+
+function hasAuthorization(req: EmuRequest): boolean {
+  return Boolean(req.headers.authorization) || req.query.has('X-Amz-Credential') || req.query.has('X-Amz-Signature');
+}
+
+export const handleMwaa: Handler = (req: EmuRequest, world: World): EmuResponse => {
+  try {
+    if (!hasAuthorization(req)) {
+      return mwaaError(403, 'MissingAuthenticationTokenException', 'Missing Authentication Token');
+    }
+    let r: Route | undefined;
+    try {
+      r = route(req.method, req.rawPath);
+    } catch (e) {
+      if (e instanceof ValidationError) return mwaaError(400, 'ValidationException', e.message);
+      throw e;
+    }
+    if (!r) {
+      return mwaaError(404, 'UnknownOperationException', `No MWAA operation matches ${req.method.toUpperCase()} ${req.rawPath}.`);
+    }
+    const parsed = JSON_BODY_OPS.has(r.op) ? parseBody(req) : { body: {} as Record<string, unknown> };
+    const fields: Record<string, unknown> = { ...parsed.body };
+    if (r.name !== undefined) fields.Name = r.name;
+    if (r.name !== undefined && r.op === 'PublishMetrics') fields.EnvironmentName = r.name;
+    if (r.arn !== undefined) {
+      fields.ResourceArn = r.arn;
+      const n = /:environment\/(.+)$/s.exec(r.arn);
+      if (n) fields.Name = n[1];
+    }
+    if (r.op === 'ListEnvironments') {
+      if (req.query.has('MaxResults')) fields.MaxResults = req.query.get('MaxResults');
+      if (req.query.has('NextToken')) fields.NextToken = req.query.get('NextToken');
+    }
+    if (r.op === 'UntagResource') fields.tagKeys = req.query.getAll('tagKeys');
+
+    const fault = world.faults.check('mwaa', r.op, fields);
+    if (fault) return mwaaError(fault.status, fault.code, fault.message ?? `Injected fault: ${fault.code}`);
+    if (parsed.error) return mwaaError(400, 'ValidationException', parsed.error);
+
+    const store = storeOf(world);
+    store.tick(world.clock.now());
+    return dispatch(store, world, r, parsed.body, req);
+  } catch (e) {
+    if (e instanceof MwaaError) return mwaaError(e.status, e.code, e.message, e.extra);
+    if (e instanceof ValidationError) return mwaaError(400, 'ValidationException', e.message);
+    return mwaaError(500, 'InternalServerException', `Internal error in the local MWAA emulator: ${(e as Error)?.message ?? String(e)}`);
+  }
+};
+
+function dispatch(store: LocalMwaaStore, world: World, r: Route, body: Record<string, unknown>, req: EmuRequest): EmuResponse {
+  const name = r.name ?? '';
+  switch (r.op) {
+    case 'CreateEnvironment':
+      return json(200, { Arn: store.createEnvironment(name, body) });
+    case 'GetEnvironment':
+      checkName(name);
+      return json(200, { Environment: store.getEnvironmentView(name) });
+    case 'UpdateEnvironment':
+      return json(200, { Arn: store.updateEnvironment(name, body) });
+    case 'DeleteEnvironment':
+      checkName(name);
+      store.deleteEnvironment(name);
+      return json(200, {});
+    case 'ListEnvironments':
+      return json(200, store.listEnvironments(req.query.get('MaxResults'), req.query.get('NextToken')));
+    case 'CreateCliToken': {
+      const t = store.createToken(name, 'cli');
+      return json(200, { CliToken: t.token, WebServerHostname: t.hostname });
+    }
+    case 'CreateWebLoginToken': {
+      const t = store.createToken(name, 'web');
+      const akid = /Credential=([^/,\s]+)\//.exec(req.headers.authorization ?? '')?.[1] ?? 'local';
+      return json(200, {
+        WebToken: t.token,
+        WebServerHostname: t.hostname,
+        IamIdentity: `arn:aws:iam::${world.accountId}:user/${akid}`,
+        AirflowIdentity: `user/${akid}`.slice(0, 64),
+      });
+    }
+    case 'ListTagsForResource':
+      return json(200, { Tags: store.listTags(r.arn ?? '') });
+    case 'TagResource':
+      store.tagResource(r.arn ?? '', body.Tags);
+      return json(200, {});
+    case 'UntagResource':
+      store.untagResource(r.arn ?? '', req.query.getAll('tagKeys'));
+      return json(200, {});
+    case 'PublishMetrics':
+      checkName(name, 'environmentName');
+      throw new ValidationError('This API is for internal use and not meant for public use, and is no longer available.');
+    case 'InvokeRestApi': {
+      checkName(name);
+      const c = new Constraints();
+      c.required('path', body.Path);
+      c.str('path', body.Path, RULES.restApiPath);
+      c.required('method', body.Method);
+      c.enumeration('method', body.Method, REST_METHODS);
+      c.throwIfAny();
+      if (!store.exists(name)) throw notFound(name);
+      const detail =
+        'The local MWAA emulator does not implement the Apache Airflow REST API. Use the CLI endpoint POST /aws_mwaa/cli with a CLI token (CreateCliToken).';
+      throw new MwaaError(400, 'RestApiClientException', detail, {
+        RestApiStatusCode: 404,
+        RestApiResponse: { detail, status: 404, title: 'Not Found', type: 'about:blank' },
+      });
+    }
+  }
+}
+
+// ---- control endpoint -------------------------------------------------------------------------------
+
+function control(status: number, body: unknown): EmuResponse {
+  return { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}
+
+/** POST /_mwaa_local/environments/<name>/fail-next-update {"errorCode", "errorMessage"} */
+export const handleMwaaControl: Handler = (req: EmuRequest, world: World): EmuResponse => {
+  try {
+    const m = /^\/_mwaa_local\/environments\/([^/]+)\/fail-next-update\/?$/.exec(req.rawPath);
+    if (!m) return control(404, { error: `unknown control endpoint ${req.method} ${req.rawPath}` });
+    if (req.method.toUpperCase() !== 'POST') return control(405, { error: `${req.method} not allowed on ${req.rawPath}; use POST` });
+    let name: string;
+    try {
+      name = decodeURIComponent(m[1]);
+    } catch {
+      return control(400, { error: `bad percent-encoding in environment name ${m[1]}` });
+    }
+    let body: Record<string, unknown> = {};
+    const text = req.body.toString('utf8');
+    if (text.trim() !== '') {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch (e) {
+        return control(400, { error: `body is not valid JSON: ${(e as Error).message}` });
+      }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        return control(400, { error: 'body must be a JSON object {"errorCode": "...", "errorMessage": "..."}' });
+      }
+      body = parsed as Record<string, unknown>;
+    }
+    const { errorCode, errorMessage } = body;
+    if (typeof errorCode !== 'string' || errorCode.length === 0) return control(400, { error: 'errorCode must be a non-empty string' });
+    if (errorMessage !== undefined && (typeof errorMessage !== 'string' || errorMessage.length === 0 || errorMessage.length > 1024)) {
+      return control(400, { error: 'errorMessage must be a string of 1 to 1024 characters' });
+    }
+    const store = storeOf(world);
+    store.tick(world.clock.now());
+    if (!store.exists(name)) return control(404, { error: `environment ${name} not found` });
+    store.failNextUpdate(name, errorCode, (errorMessage as string | undefined) ?? `The update of ${name} failed (${errorCode}).`);
+    return control(200, { ok: true });
+  } catch (e) {
+    return control(500, { error: (e as Error)?.message ?? String(e) });
+  }
+};
