@@ -224,13 +224,13 @@ function control(status: number, body: unknown): EmuResponse {
 export const handleMwaaControl: Handler = (req: EmuRequest, world: World): EmuResponse => {
   try {
     const m = /^\/_mwaa_local\/environments\/([^/]+)\/fail-next-update\/?$/.exec(req.rawPath);
-    if (!m) return control(404, { error: `unknown control endpoint ${req.method} ${req.rawPath}` });
-    if (req.method.toUpperCase() !== 'POST') return control(405, { error: `${req.method} not allowed on ${req.rawPath}; use POST` });
+    if (!m) return control(404, { message: `unknown control endpoint ${req.method} ${req.rawPath}` });
+    if (req.method.toUpperCase() !== 'POST') return control(405, { message: `${req.method} not allowed on ${req.rawPath}; use POST` });
     let name: string;
     try {
       name = decodeURIComponent(m[1]);
     } catch {
-      return control(400, { error: `bad percent-encoding in environment name ${m[1]}` });
+      return control(400, { message: `bad percent-encoding in environment name ${m[1]}` });
     }
     let body: Record<string, unknown> = {};
     const text = req.body.toString('utf8');
@@ -239,24 +239,24 @@ export const handleMwaaControl: Handler = (req: EmuRequest, world: World): EmuRe
       try {
         parsed = JSON.parse(text);
       } catch (e) {
-        return control(400, { error: `body is not valid JSON: ${(e as Error).message}` });
+        return control(400, { message: `body is not valid JSON: ${(e as Error).message}` });
       }
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-        return control(400, { error: 'body must be a JSON object {"errorCode": "...", "errorMessage": "..."}' });
+        return control(400, { message: 'body must be a JSON object {"errorCode": "...", "errorMessage": "..."}' });
       }
       body = parsed as Record<string, unknown>;
     }
     const { errorCode, errorMessage } = body;
-    if (typeof errorCode !== 'string' || errorCode.length === 0) return control(400, { error: 'errorCode must be a non-empty string' });
+    if (typeof errorCode !== 'string' || errorCode.length === 0) return control(400, { message: 'errorCode must be a non-empty string' });
     if (errorMessage !== undefined && (typeof errorMessage !== 'string' || errorMessage.length === 0 || errorMessage.length > 1024)) {
-      return control(400, { error: 'errorMessage must be a string of 1 to 1024 characters' });
+      return control(400, { message: 'errorMessage must be a string of 1 to 1024 characters' });
     }
     const store = storeOf(world);
     store.tick(world.clock.now());
-    if (!store.exists(name)) return control(404, { error: `environment ${name} not found` });
+    if (!store.exists(name)) return control(404, { message: `environment ${name} not found` });
     store.failNextUpdate(name, errorCode, (errorMessage as string | undefined) ?? `The update of ${name} failed (${errorCode}).`);
     return control(200, { ok: true });
   } catch (e) {
-    return control(500, { error: (e as Error)?.message ?? String(e) });
+    return control(500, { message: (e as Error)?.message ?? String(e) });
   }
 };
