@@ -3,10 +3,9 @@
  * command and turns whatever it throws into a message and an exit code. Never exits the process.
  */
 import { CommanderError } from 'commander';
-import { ExitCode, InterruptedError, MwaaError } from '../core/errors.js';
-import { Io, type Streams } from '../ui/io.js';
-import { createContext } from './context.js';
-import { GLOBAL_OPTIONS, type GlobalOptions } from './globals.js';
+import { ExitCode } from '../core/errors.js';
+import type { Streams } from '../ui/io.js';
+import { GLOBAL_OPTIONS } from './globals.js';
 import { buildProgram, fromCommanderError } from './program.js';
 import { COMMANDS } from './registry.js';
 import type { CommandSpec, Invocation } from './spec.js';
@@ -67,44 +66,15 @@ export function preScan(argv: string[], env: MainDeps['env']): PreScan {
   return { json, color, quiet, debug, parseArgv, passThrough };
 }
 
-function toGlobals(options: Record<string, unknown>, env: MainDeps['env']): GlobalOptions {
-  const output = options.output as string | undefined;
-  return {
-    env: options.env as string | undefined,
-    config: options.config as string | undefined,
-    profile: options.profile as string | undefined,
-    region: options.region as string | undefined,
-    endpointUrl: options.endpointUrl as string | undefined,
-    local: options.local === true,
-    json: options.json === true || output === 'json',
-    color: options.color !== false && !env.NO_COLOR,
-    yes: options.yes === true,
-    quiet: options.quiet === true,
-    debug: options.debug === true,
-  };
-}
-
-function isCi(env: MainDeps['env']): boolean {
-  return Boolean(env.CI) && env.CI !== 'false' && env.CI !== '0';
-}
-
 export async function main(deps: MainDeps): Promise<number> {
   const scan = preScan(deps.argv, deps.env);
-  let io = new Io(deps.streams, { json: scan.json, color: scan.color, quiet: scan.quiet, debug: scan.debug, ci: isCi(deps.env), yes: false });
-  const signal = deps.signal ?? new AbortController().signal;
   let exitCode: number = ExitCode.Ok;
 
+  // Everything a command needs (context, output, AWS) is loaded only when a command runs, so that
+  // `mwaa --help` and `mwaa --version` load little more than commander and the declarations.
   const dispatch = async (spec: CommandSpec, invocation: Invocation) => {
-    const globals = toGlobals(invocation.options, deps.env);
-    io = new Io(deps.streams, { json: globals.json, color: globals.color, quiet: globals.quiet, debug: globals.debug, ci: isCi(deps.env), yes: globals.yes });
-    const ctx = createContext({ io, globals, cwd: deps.cwd, env: deps.env, signal });
-    try {
-      const args = spec.passThrough ? [...(invocation.args as unknown[]).filter((a) => a !== undefined), ...(scan.passThrough ?? [])] : invocation.args;
-      const { run } = await spec.load();
-      await run(ctx, { args, options: invocation.options });
-    } finally {
-      await ctx.runExitHooks();
-    }
+    const { runCommand } = await import('./run.js');
+    exitCode = await runCommand(spec, invocation, deps, scan.passThrough);
   };
 
   const program = buildProgram({
@@ -116,57 +86,16 @@ export async function main(deps: MainDeps): Promise<number> {
   try {
     await program.parseAsync(scan.parseArgv, { from: 'user' });
   } catch (error) {
-    if (error instanceof CommanderError) {
-      const mapped = fromCommanderError(error);
-      if (!mapped) return ExitCode.Ok;
-      // commander already printed its message (with a suggestion); add the hint line.
-      deps.streams.stderr.write(`${io.errStyle.dim('hint: see `mwaa --help` or `mwaa <command> --help`')}\n`);
-      return mapped.exitCode;
+    if (!(error instanceof CommanderError)) throw error;
+    const mapped = fromCommanderError(error);
+    if (!mapped) return ExitCode.Ok;
+    // commander already printed its message (with a suggestion); add the hint line.
+    if (scan.json) {
+      deps.streams.stdout.write(`${JSON.stringify({ error: { code: mapped.code, message: mapped.message, exitCode: mapped.exitCode } }, null, 2)}\n`);
     }
-    exitCode = reportError(io, signal.aborted && !MwaaError.is(error) ? new InterruptedError() : error);
+    deps.streams.stderr.write('hint: see `mwaa --help` or `mwaa <command> --help`\n');
+    return mapped.exitCode;
   }
   return exitCode;
-}
-
-/** Prints an error (one line + hint; the cause chain with --debug; JSON with --json) and returns its exit code. */
-export function reportError(io: Io, error: unknown): number {
-  const typed = MwaaError.is(error) ? error : undefined;
-  const code = typed?.exitCode ?? ExitCode.Failed;
-  const message = typed ? typed.message : error instanceof Error ? `${error.message}` : String(error);
-  if (io.json) {
-    io.out(
-      JSON.stringify(
-        { error: { code: typed?.code ?? 'internal', message, hint: typed?.hint, exitCode: code, ...(typed?.details ? { details: typed.details } : {}) } },
-        null,
-        2,
-      ),
-    );
-  }
-  const s = io.errStyle;
-  const [first, ...rest] = message.split('\n');
-  const lines = [`${s.red('error:')} ${first}`, ...rest.map((l) => `  ${l}`)];
-  if (typed?.hint) lines.push(`${s.dim('hint:')} ${typed.hint}`);
-  if (!typed && !io.debug) lines.push(`${s.dim('hint:')} this looks like a bug in mwaa; run again with --debug for details`);
-  if (io.debug) lines.push(...causeChain(error).map((l) => s.dim(l)));
-  io.streams.stderr.write(`${lines.join('\n')}\n`);
-  return code;
-}
-
-function causeChain(error: unknown): string[] {
-  const lines: string[] = [];
-  let current: unknown = error;
-  let depth = 0;
-  while (current && depth < 8) {
-    if (current instanceof Error) {
-      lines.push(depth === 0 ? 'stack:' : `caused by: ${current.name}: ${current.message}`);
-      if (current.stack) lines.push(...current.stack.split('\n').slice(1).map((l) => `  ${l.trim()}`));
-      current = (current as { cause?: unknown }).cause;
-    } else {
-      lines.push(`caused by: ${String(current)}`);
-      current = undefined;
-    }
-    depth++;
-  }
-  return lines;
 }
 

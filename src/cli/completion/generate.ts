@@ -80,7 +80,7 @@ function bash(model: Model): string {
     .join('\n');
   const walk = [...model.nodes.entries()]
     .filter(([, n]) => n.subs.length > 0)
-    .map(([key, n]) => `      ${sq(key)}) case "$w" in ${n.subs.map((s) => s.name).join('|')}) path="\${path:+$path }$w" ;; esac ;;`)
+    .map(([key, n]) => `      ${sq(key)}) case "$w" in ${n.subs.map((s) => s.name).join('|')}) cmdpath="\${cmdpath:+$cmdpath }$w" ;; esac ;;`)
     .join('\n');
   const cases = [...model.nodes.entries()]
     .map(([key, n]) => {
@@ -91,7 +91,7 @@ function bash(model: Model): string {
     .join('\n');
   return `${HEADER('bash')}
 _mwaa() {
-  local cur prev path="" i w subs="" opts=""
+  local cur prev cmdpath="" i w subs="" opts=""
   cur="\${COMP_WORDS[COMP_CWORD]}"
   prev="\${COMP_WORDS[COMP_CWORD-1]}"
   case "$prev" in
@@ -104,11 +104,11 @@ ${valueCases}
       ${model.valueFlags.join('|')}) ((i++)); continue ;;
       -*) continue ;;
     esac
-    case "$path" in
+    case "$cmdpath" in
 ${walk}
     esac
   done
-  case "$path" in
+  case "$cmdpath" in
 ${cases}
   esac
   if [[ "$cur" == -* ]]; then
@@ -137,7 +137,7 @@ function zsh(model: Model): string {
     .join('\n');
   const walk = [...model.nodes.entries()]
     .filter(([, n]) => n.subs.length > 0)
-    .map(([key, n]) => `      ${sq(key)}) case "$w" in ${n.subs.map((s) => s.name).join('|')}) path="\${path:+$path }$w" ;; esac ;;`)
+    .map(([key, n]) => `      ${sq(key)}) case "$w" in ${n.subs.map((s) => s.name).join('|')}) cmdpath="\${cmdpath:+$cmdpath }$w" ;; esac ;;`)
     .join('\n');
   const cases = [...model.nodes.entries()]
     .map(([key, n]) => {
@@ -152,7 +152,7 @@ function zsh(model: Model): string {
   return `#compdef mwaa
 ${HEADER('zsh')}
 _mwaa() {
-  local path="" i w prev
+  local cmdpath="" i w prev
   local -a subs opts
   prev="\${words[CURRENT-1]}"
   case "$prev" in
@@ -165,11 +165,11 @@ ${valueCases}
       ${model.valueFlags.join('|')}) ((i++)); continue ;;
       -*) continue ;;
     esac
-    case "$path" in
+    case "$cmdpath" in
 ${walk}
     esac
   done
-  case "$path" in
+  case "$cmdpath" in
 ${cases}
   esac
   if [[ "$PREFIX" == -* ]]; then

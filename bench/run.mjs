@@ -1,0 +1,16 @@
+// Runs every benchmark in bench/ (each writes its own section of bench/RESULTS.md).
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const only = process.argv.slice(2);
+let failed = 0;
+for (const file of readdirSync(here).filter((f) => f.endsWith('.mjs') && !['run.mjs', 'results.mjs'].includes(f)).sort()) {
+  if (only.length && !only.some((o) => file.includes(o))) continue;
+  console.log(`\n== ${file}`);
+  const r = spawnSync(process.execPath, [join(here, file)], { stdio: 'inherit' });
+  if (r.status !== 0) failed++;
+}
+process.exitCode = failed ? 1 : 0;

@@ -1,0 +1,104 @@
+/**
+ * Running one parsed command: the global options become a context, the handler is loaded and run, and
+ * whatever it throws becomes a message and an exit code.
+ */
+import { ExitCode, InterruptedError, MwaaError } from '../core/errors.js';
+import { Io } from '../ui/io.js';
+import { createContext } from './context.js';
+import type { GlobalOptions } from './globals.js';
+import type { MainDeps } from './main.js';
+import type { CommandSpec, Invocation } from './spec.js';
+
+export function toGlobals(options: Record<string, unknown>, env: MainDeps['env']): GlobalOptions {
+  const output = options.output as string | undefined;
+  return {
+    env: options.env as string | undefined,
+    config: options.config as string | undefined,
+    profile: options.profile as string | undefined,
+    region: options.region as string | undefined,
+    endpointUrl: options.endpointUrl as string | undefined,
+    local: options.local === true,
+    json: options.json === true || output === 'json',
+    color: options.color !== false && !env.NO_COLOR,
+    yes: options.yes === true,
+    quiet: options.quiet === true,
+    debug: options.debug === true,
+  };
+}
+
+function isCi(env: MainDeps['env']): boolean {
+  return Boolean(env.CI) && env.CI !== 'false' && env.CI !== '0';
+}
+
+export async function runCommand(
+  spec: CommandSpec,
+  invocation: Invocation,
+  deps: MainDeps,
+  passThrough: string[] | undefined,
+): Promise<number> {
+  const globals = toGlobals(invocation.options, deps.env);
+  const io = new Io(deps.streams, {
+    json: globals.json,
+    color: globals.color,
+    quiet: globals.quiet,
+    debug: globals.debug,
+    ci: isCi(deps.env),
+    yes: globals.yes,
+  });
+  const signal = deps.signal ?? new AbortController().signal;
+  const ctx = createContext({ io, globals, cwd: deps.cwd, env: deps.env, signal });
+  try {
+    const args = spec.passThrough ? [...invocation.args.filter((a) => a !== undefined), ...(passThrough ?? [])] : invocation.args;
+    const { run } = await spec.load();
+    await run(ctx, { args, options: invocation.options });
+    return ExitCode.Ok;
+  } catch (error) {
+    return reportError(io, signal.aborted && !MwaaError.is(error) ? new InterruptedError() : error);
+  } finally {
+    try {
+      await ctx.runExitHooks();
+    } catch (error) {
+      io.debugLine(`cleanup failed: ${String(error)}`);
+    }
+  }
+}
+
+/** Prints an error (one line + hint; the cause chain with --debug; JSON with --json) and returns its exit code. */
+export function reportError(io: Io, error: unknown): number {
+  const typed = MwaaError.is(error) ? error : undefined;
+  const code = typed?.exitCode ?? ExitCode.Failed;
+  const message = typed ? typed.message : error instanceof Error ? error.message : String(error);
+  if (io.json) {
+    io.out(
+      JSON.stringify(
+        { error: { code: typed?.code ?? 'internal', message, hint: typed?.hint, exitCode: code, ...(typed?.details ? { details: typed.details } : {}) } },
+        null,
+        2,
+      ),
+    );
+  }
+  const s = io.errStyle;
+  const [first, ...rest] = message.split('\n');
+  const lines = [`${s.red('error:')} ${first}`, ...rest.map((l) => `  ${l}`)];
+  if (typed?.hint) lines.push(`${s.dim('hint:')} ${typed.hint}`);
+  if (!typed && !io.debug) lines.push(`${s.dim('hint:')} this looks like a bug in mwaa; run again with --debug for details`);
+  if (io.debug) lines.push(...causeChain(error).map((l) => s.dim(l)));
+  io.streams.stderr.write(`${lines.join('\n')}\n`);
+  return code;
+}
+
+function causeChain(error: unknown): string[] {
+  const lines: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 8; depth++) {
+    if (current instanceof Error) {
+      lines.push(depth === 0 ? 'stack:' : `caused by: ${current.name}: ${current.message}`);
+      if (current.stack) lines.push(...current.stack.split('\n').slice(1).map((l) => `  ${l.trim()}`));
+      current = (current as { cause?: unknown }).cause;
+    } else {
+      lines.push(`caused by: ${String(current)}`);
+      current = undefined;
+    }
+  }
+  return lines;
+}
