@@ -1,0 +1,268 @@
+/**
+ * The local MWAA emulator: one HTTP server for S3, CloudWatch Logs, the MWAA API and the Airflow web
+ * server, over a state directory. See README.md in this folder.
+ *
+ *   startEmulator(opts)            serve a state directory (mode "server" for `mwaa local start`,
+ *                                  "embedded" for a --local run); fails with EmulatorBusyError when a
+ *                                  live process already owns the directory
+ *   connectOrStartEmbedded(opts)   what --local uses: reuse a live `mwaa local start` server on the
+ *                                  directory, else wait for a live embedded owner to finish, else start
+ *                                  an embedded instance on an ephemeral port
+ */
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { createClock } from './clock.js';
+import type { AirflowStore, Handler, SimOptions, World } from './contract.js';
+import { createControlHandler } from './control.js';
+import { createFaults } from './faults.js';
+import { createLogsStore, handleLogs } from './logs/index.js';
+import { createMwaaStore, handleMwaa, handleMwaaControl } from './mwaa/index.js';
+import { createS3Store, handleS3 } from './s3/index.js';
+import { createEmulatorServer } from './server.js';
+import { type OwnerMode, type OwnerRecord, acquireOwner, openStateDir, readOwnerStatus } from './state.js';
+
+export type { World, SimOptions } from './contract.js';
+
+export const DEFAULT_REGION = 'us-east-1';
+export const ACCOUNT_ID = '123456789012';
+
+/** Defaults of the simulation (see SimOptions in contract.ts). */
+export const DEFAULT_SIM_OPTIONS: Readonly<SimOptions> = Object.freeze({
+  createSeconds: 3,
+  updateSeconds: 3,
+  deleteSeconds: 2,
+  taskSeconds: 1,
+  denyPackages: [],
+});
+
+export interface StartEmulatorOptions {
+  stateDir: string;
+  /** default 127.0.0.1 */
+  host?: string;
+  /** default 0 (an ephemeral port) */
+  port?: number;
+  /** "server" for `mwaa local start`, "embedded" for a --local run (default "server") */
+  mode?: OwnerMode;
+  sim?: Partial<SimOptions>;
+  /** default us-east-1 */
+  region?: string;
+  /** compact the journal into a snapshot once it exceeds this many bytes (default 32 MiB) */
+  compactBytes?: number;
+}
+
+export interface RunningEmulator {
+  /** e.g. http://127.0.0.1:45123 */
+  url: string;
+  port: number;
+  world: World;
+  stateDir: string;
+  /** Stops serving, writes a snapshot, releases the state directory. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** The state directory is owned by another live process. */
+export class EmulatorBusyError extends Error {
+  constructor(
+    readonly stateDir: string,
+    readonly owner: OwnerRecord,
+  ) {
+    super(
+      `the local emulator state directory ${stateDir} is in use by process ${owner.pid} ` +
+        `(${owner.mode}${owner.url ? ` at ${owner.url}` : ''}, since ${owner.startedAt})`,
+    );
+    this.name = 'EmulatorBusyError';
+  }
+}
+
+// ---- the Airflow service: wired for real once src/local/airflow/index.ts exists ----
+interface AirflowModule {
+  createAirflowStore(world: World): AirflowStore;
+  handleAirflow: Handler;
+  handleAirflowControl: Handler;
+}
+let airflowModule: Promise<AirflowModule> | undefined;
+function loadAirflow(): Promise<AirflowModule> {
+  const path = './airflow/index.js';
+  airflowModule ??= (import(path) as Promise<AirflowModule>).catch((e: NodeJS.ErrnoException) => {
+    if (e?.code !== 'ERR_MODULE_NOT_FOUND' && !/Cannot find module|Failed to load url|does not exist/i.test(String(e?.message))) throw e;
+    return stubAirflow;
+  });
+  return airflowModule;
+}
+const stubAirflow: AirflowModule = {
+  createAirflowStore: () => ({
+    name: 'airflow',
+    snapshot: () => ({}),
+    restore: () => undefined,
+    replay: () => undefined,
+    tick: () => undefined,
+  }),
+  handleAirflow: () => ({ status: 404, headers: { 'content-type': 'application/json' }, body: '{"message":"Airflow is not available"}' }),
+  handleAirflowControl: () => ({ status: 404, headers: { 'content-type': 'application/json' }, body: '{"message":"Airflow is not available"}' }),
+};
+
+function formatUrl(host: string, port: number): string {
+  const h = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `http://${h.includes(':') ? `[${h}]` : h}:${port}`;
+}
+
+export async function startEmulator(opts: StartEmulatorOptions): Promise<RunningEmulator> {
+  const stateDir = resolve(opts.stateDir);
+  const host = opts.host ?? '127.0.0.1';
+  const mode = opts.mode ?? 'server';
+  const sim: SimOptions = { ...DEFAULT_SIM_OPTIONS, denyPackages: [...DEFAULT_SIM_OPTIONS.denyPackages], ...(opts.sim ?? {}) };
+  const airflow = await loadAirflow();
+  mkdirSync(stateDir, { recursive: true });
+
+  const lease = acquireOwner(stateDir, mode);
+  if ('busy' in lease) throw new EmulatorBusyError(stateDir, lease.busy);
+  const releaseOnExit = (): void => lease.release();
+  process.on('exit', releaseOnExit);
+
+  let state: ReturnType<typeof openStateDir> | undefined;
+  try {
+    state = openStateDir(stateDir, { compactBytes: opts.compactBytes });
+    const persist = state.persist;
+    const clock = createClock(persist);
+    const faults = createFaults();
+    let baseUrl = '';
+    // the stores are filled in below, in dependency order (mwaa needs s3/logs, airflow needs mwaa)
+    const world = {
+      clock,
+      faults,
+      persist,
+      sim,
+      region: opts.region ?? DEFAULT_REGION,
+      accountId: ACCOUNT_ID,
+      baseUrl: () => baseUrl,
+      tick(): void {
+        const now = clock.now();
+        world.mwaa.tick(now);
+        world.airflow.tick(now);
+      },
+    } as Omit<World, 's3' | 'logs' | 'mwaa' | 'airflow'> as World;
+    world.s3 = createS3Store(persist, clock);
+    world.logs = createLogsStore(persist, clock);
+    world.mwaa = createMwaaStore(world);
+    world.airflow = airflow.createAirflowStore(world);
+    state.load([clock, world.s3, world.logs, world.mwaa, world.airflow]);
+
+    const st = state;
+    const server = createEmulatorServer({
+      world,
+      handlers: {
+        s3: handleS3,
+        logs: handleLogs,
+        mwaa: handleMwaa,
+        airflow: airflow.handleAirflow,
+        control: createControlHandler({
+          faults,
+          clock,
+          mwaaControl: handleMwaaControl,
+          airflowControl: airflow.handleAirflowControl,
+        }),
+      },
+      onIdle: () => {
+        if (st.needsCompaction()) st.compact();
+      },
+    });
+    await new Promise<void>((res, rej) => {
+      const onError = (e: Error): void => rej(e);
+      server.once('error', onError);
+      server.listen(opts.port ?? 0, host, () => {
+        server.off('error', onError);
+        res();
+      });
+    });
+    server.on('error', () => undefined);
+    const port = (server.address() as AddressInfo).port;
+    baseUrl = formatUrl(host, port);
+    lease.setUrl(baseUrl);
+
+    let closing: Promise<void> | undefined;
+    return {
+      url: baseUrl,
+      port,
+      world,
+      stateDir,
+      close(): Promise<void> {
+        closing ??= new Promise<void>((res) => {
+          server.close(() => res());
+          server.closeAllConnections();
+        }).finally(() => {
+          try {
+            st.close({ compact: true });
+          } finally {
+            lease.release();
+            process.off('exit', releaseOnExit);
+          }
+        });
+        return closing;
+      },
+    };
+  } catch (e) {
+    try {
+      state?.close({ compact: false });
+    } catch {
+      /* ignore */
+    }
+    lease.release();
+    process.off('exit', releaseOnExit);
+    throw e;
+  }
+}
+
+export interface ConnectOptions {
+  stateDir: string;
+  sim?: Partial<SimOptions>;
+  /** how long to wait for a live embedded owner to finish (default 30 000 ms) */
+  waitMs?: number;
+  /** poll interval while waiting (default 100 ms) */
+  pollMs?: number;
+}
+
+export interface EmulatorConnection {
+  url: string;
+  /** true when this process started the emulator (close() stops it); false when a server was reused */
+  embedded: boolean;
+  close(): Promise<void>;
+}
+
+async function isHealthy(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${url}/_mwaa_local/health`, { signal: AbortSignal.timeout(2000) });
+    const body = (await res.json()) as { ok?: unknown };
+    return res.status === 200 && body.ok === true;
+  } catch {
+    return false;
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export async function connectOrStartEmbedded(opts: ConnectOptions): Promise<EmulatorConnection> {
+  const stateDir = resolve(opts.stateDir);
+  const deadline = Date.now() + (opts.waitMs ?? 30_000);
+  const poll = opts.pollMs ?? 100;
+  for (;;) {
+    const status = readOwnerStatus(stateDir);
+    if (status.state === 'live') {
+      const owner = status.owner;
+      if (owner.mode === 'server' && owner.url && (await isHealthy(owner.url))) {
+        return { url: owner.url, embedded: false, close: async () => undefined };
+      }
+      if (Date.now() >= deadline) throw new EmulatorBusyError(stateDir, owner);
+      await sleep(poll);
+      continue;
+    }
+    try {
+      const em = await startEmulator({ stateDir, mode: 'embedded', port: 0, sim: opts.sim });
+      return { url: em.url, embedded: true, close: () => em.close() };
+    } catch (e) {
+      if (!(e instanceof EmulatorBusyError)) throw e;
+      if (Date.now() >= deadline) throw e;
+      await sleep(poll);
+    }
+  }
+}

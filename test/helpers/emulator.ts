@@ -1,0 +1,188 @@
+/**
+ * Test helper: an in-process local emulator on an ephemeral port, over a fresh temporary state
+ * directory, with AWS SDK v3 clients pointed at it.
+ *
+ *   const emu = await startTestEmulator();
+ *   await emu.s3.send(new CreateBucketCommand({ Bucket: 'b' }));
+ *   await emu.fault({ service: 's3', operation: 'PutObject', match: { Key: 'dags/a.py' } });
+ *   spawn('node', ['bin/mwaa.js', ...], { env: { ...process.env, ...emu.env } });
+ *   await emu.close();                       // stops the server and removes the temp dir
+ *
+ * The emulator owns its state directory in "server" mode, so a spawned `mwaa --local` process given
+ * the same directory reuses this server (and sees the faults and clock set here).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { MWAAClient } from '@aws-sdk/client-mwaa';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { FaultSpec, SimOptions, World } from '../../src/local/contract.js';
+import { startEmulator } from '../../src/local/index.js';
+
+export const TEST_REGION = 'us-east-1';
+export const TEST_ACCOUNT_ID = '123456789012';
+export const TEST_CREDENTIALS = { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local-test-secret' };
+
+export interface TestEmulatorOptions {
+  /** simulation knobs; by default the same short durations as `mwaa local start` */
+  sim?: Partial<SimOptions>;
+  /** serve this directory instead of a fresh temporary one (it is then not removed by close()) */
+  stateDir?: string;
+}
+
+/** A fault as POST /_mwaa_local/faults takes it; `error` defaults to 500 InternalError. */
+export type FaultInput = Omit<FaultSpec, 'error'> & { error?: FaultSpec['error'] };
+
+export interface ControlResponse {
+  status: number;
+  /** parsed JSON body (undefined when the body is empty or not JSON) */
+  body: any;
+}
+
+export interface TestEmulator {
+  /** base URL, e.g. http://127.0.0.1:40123 */
+  url: string;
+  port: number;
+  stateDir: string;
+  /** the emulator's world (stores, clock), for assertions that the API cannot make */
+  world: World;
+  region: string;
+  accountId: string;
+  /** path-style S3 client */
+  s3: S3Client;
+  logs: CloudWatchLogsClient;
+  /** MWAA client with disableHostPrefix */
+  mwaa: MWAAClient;
+  /** environment for a spawned process: AWS_ENDPOINT_URL, dummy credentials, region (no profile, no IMDS) */
+  env: Record<string, string>;
+  /** raw call to the control endpoint, e.g. control('POST', '/_mwaa_local/clock', { advanceSeconds: 5 }) */
+  control(method: string, path: string, body?: unknown): Promise<ControlResponse>;
+  /** injects a fault; returns its id */
+  fault(spec: FaultInput): Promise<string>;
+  clearFaults(): Promise<void>;
+  /** the next update of this environment fails with the given error */
+  failNextUpdate(envName: string, errorCode: string, errorMessage?: string): Promise<void>;
+  /** the next run of this task fails */
+  failTask(envName: string, dagId: string, taskId: string): Promise<void>;
+  /** moves the simulated clock forward */
+  advance(seconds: number): Promise<void>;
+  /** stops the emulator and starts it again over the same state directory (same URL not guaranteed: see url) */
+  restart(): Promise<void>;
+  /** stops the emulator, destroys the clients and removes the temporary state directory */
+  close(): Promise<void>;
+}
+
+export function makeClients(url: string): { s3: S3Client; logs: CloudWatchLogsClient; mwaa: MWAAClient } {
+  const common = { endpoint: url, region: TEST_REGION, credentials: TEST_CREDENTIALS, maxAttempts: 1 };
+  return {
+    s3: new S3Client({ ...common, forcePathStyle: true }),
+    logs: new CloudWatchLogsClient(common),
+    mwaa: new MWAAClient({ ...common, disableHostPrefix: true }),
+  };
+}
+
+export async function startTestEmulator(opts: TestEmulatorOptions = {}): Promise<TestEmulator> {
+  const ownDir = opts.stateDir === undefined;
+  const stateDir = opts.stateDir ?? mkdtempSync(join(tmpdir(), 'mwaa-local-test-'));
+  let running = await startEmulator({ stateDir, mode: 'server', port: 0, sim: opts.sim });
+  let clients = makeClients(running.url);
+
+  const control = async (method: string, path: string, body?: unknown): Promise<ControlResponse> => {
+    const res = await fetch(`${emu.url}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: res.status, body: parsed };
+  };
+  const expectOk = (what: string, r: ControlResponse): void => {
+    if (r.status !== 200) throw new Error(`${what} failed: HTTP ${r.status} ${JSON.stringify(r.body)}`);
+  };
+  const destroyClients = (): void => {
+    clients.s3.destroy();
+    clients.logs.destroy();
+    clients.mwaa.destroy();
+  };
+
+  const emu: TestEmulator = {
+    url: running.url,
+    port: running.port,
+    stateDir,
+    world: running.world,
+    region: TEST_REGION,
+    accountId: TEST_ACCOUNT_ID,
+    s3: clients.s3,
+    logs: clients.logs,
+    mwaa: clients.mwaa,
+    env: envFor(running.url),
+    control,
+    async fault(spec) {
+      const r = await control('POST', '/_mwaa_local/faults', {
+        ...spec,
+        error: spec.error ?? { status: 500, code: 'InternalError', message: 'injected fault' },
+      });
+      expectOk('fault', r);
+      return r.body.id as string;
+    },
+    async clearFaults() {
+      expectOk('clearFaults', await control('DELETE', '/_mwaa_local/faults'));
+    },
+    async failNextUpdate(envName, errorCode, errorMessage) {
+      const r = await control('POST', `/_mwaa_local/environments/${encodeURIComponent(envName)}/fail-next-update`, {
+        errorCode,
+        ...(errorMessage !== undefined ? { errorMessage } : {}),
+      });
+      expectOk('failNextUpdate', r);
+    },
+    async failTask(envName, dagId, taskId) {
+      expectOk('failTask', await control('POST', `/_mwaa_local/airflow/${encodeURIComponent(envName)}/fail-task`, { dagId, taskId }));
+    },
+    async advance(seconds) {
+      expectOk('advance', await control('POST', '/_mwaa_local/clock', { advanceSeconds: seconds }));
+    },
+    async restart() {
+      destroyClients();
+      await running.close();
+      running = await startEmulator({ stateDir, mode: 'server', port: 0, sim: opts.sim });
+      clients = makeClients(running.url);
+      Object.assign(emu, {
+        url: running.url,
+        port: running.port,
+        world: running.world,
+        s3: clients.s3,
+        logs: clients.logs,
+        mwaa: clients.mwaa,
+        env: envFor(running.url),
+      });
+    },
+    async close() {
+      destroyClients();
+      await running.close();
+      if (ownDir) rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+  return emu;
+}
+
+/** The environment variables a spawned `mwaa` (or `aws`) process needs to talk to the emulator at url. */
+export function envFor(url: string): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: url,
+    AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+    AWS_REGION: TEST_REGION,
+    AWS_DEFAULT_REGION: TEST_REGION,
+    AWS_PROFILE: '',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+  };
+}
