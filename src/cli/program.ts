@@ -2,9 +2,9 @@
  * Builds the commander tree from the registry. Kept free of heavy imports: `mwaa --help` loads only
  * this, commander and the declarations.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
-import { UsageError } from '../core/errors.js';
+import { MwaaError, UsageError } from '../core/errors.js';
 import { GLOBAL_OPTIONS } from './globals.js';
 import { COMMANDS, GROUPS } from './registry.js';
 import type { CommandSpec, Invocation, OptionSpec } from './spec.js';
@@ -41,7 +41,18 @@ export function toOption(spec: OptionSpec): Option {
   const option = new Option(spec.flags, spec.description);
   if (spec.choices) option.choices(spec.choices as string[]);
   if (spec.default !== undefined) option.default(spec.default);
-  if (spec.parse) option.argParser(spec.parse as (value: string, previous: unknown) => unknown);
+  const parse = spec.parse;
+  if (parse) {
+    // a parser's UsageError becomes commander's own, so it is reported like any other bad option (exit 2)
+    option.argParser((value: string, previous: unknown) => {
+      try {
+        return parse(value, previous);
+      } catch (error) {
+        if (MwaaError.is(error)) throw new InvalidArgumentError(error.message);
+        throw error;
+      }
+    });
+  }
   if (spec.hidden) option.hideHelp();
   return option;
 }
