@@ -273,6 +273,7 @@ describe('MWAA handler: validation', () => {
     ['missing execution role', { ExecutionRoleArn: undefined }, /Value null at 'executionRoleArn' failed to satisfy constraint: Member must not be null/],
     ['role ARN pattern', { ExecutionRoleArn: 'arn:aws:iam::12:role/x' }, /at 'executionRoleArn' .*regular expression pattern/],
     ['bucket ARN pattern', { SourceBucketArn: 'arn:aws:s3:::Upper' }, /at 'sourceBucketArn' .*regular expression pattern/],
+    ['no subnets', { NetworkConfiguration: { SecurityGroupIds: ['sg-1'] } }, /Value null at 'networkConfiguration.subnetIds' failed to satisfy constraint: Member must not be null/],
     ['one subnet', { NetworkConfiguration: { SubnetIds: ['subnet-a'], SecurityGroupIds: ['sg-1'] } }, /at 'networkConfiguration.subnetIds' .*greater than or equal to 2/],
     ['three subnets', { NetworkConfiguration: { SubnetIds: ['subnet-a', 'subnet-b', 'subnet-c'], SecurityGroupIds: ['sg-1'] } }, /subnetIds' .*less than or equal to 2/],
     ['subnet id pattern', { NetworkConfiguration: { SubnetIds: ['subnet-a', 'net-b'], SecurityGroupIds: ['sg-1'] } }, /'net-b' at 'networkConfiguration.subnetIds.2.member'.*subnet-/],

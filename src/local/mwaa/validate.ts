@@ -296,6 +296,9 @@ function checkNetwork(c: Constraints, value: unknown, kind: 'create' | 'update')
   }
   const n = value as Record<string, unknown>;
   if (kind === 'create') {
+    // optional in the shape, but an environment cannot be created without its subnets and security groups
+    c.required('networkConfiguration.subnetIds', n.SubnetIds);
+    c.required('networkConfiguration.securityGroupIds', n.SecurityGroupIds);
     c.list('networkConfiguration.subnetIds', n.SubnetIds, { min: 2, max: 2 }, (p, v) => c.str(p, v, RULES.subnet));
   }
   if (kind === 'update') c.required('networkConfiguration.securityGroupIds', n.SecurityGroupIds);
