@@ -18,9 +18,16 @@ export interface WebserverFields {
   WorkerReplacementStrategy?: 'FORCED' | 'GRACEFUL';
 }
 
-export type EnvironmentInfo = Environment & WebserverFields;
+export type EnvironmentInfo = Omit<Environment, 'LastUpdate'> &
+  WebserverFields & { LastUpdate?: Environment['LastUpdate'] & { WorkerReplacementStrategy?: 'FORCED' | 'GRACEFUL' } };
 export type CreateEnvironmentInput = CreateEnvironmentCommandInput & WebserverFields;
 export type UpdateEnvironmentInput = UpdateEnvironmentCommandInput & WebserverFields;
+
+/** Tagging (tags cannot be changed with UpdateEnvironment, reference §1.5). */
+export interface MwaaTagApi {
+  tagResource(arn: string, tags: Record<string, string>): Promise<void>;
+  untagResource(arn: string, keys: string[]): Promise<void>;
+}
 
 export interface MwaaApi {
   /** undefined when the environment does not exist */
@@ -33,8 +40,9 @@ export interface MwaaApi {
   createWebLoginToken(name: string): Promise<{ token: string; hostname: string }>;
 }
 
-export function mwaaApi(client: MWAAClient): MwaaApi {
+export function mwaaApi(client: MWAAClient): MwaaApi & MwaaTagApi {
   const sdk = import('@aws-sdk/client-mwaa');
+  addDroppedOutputFields(client);
   const call = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
@@ -88,7 +96,74 @@ export function mwaaApi(client: MWAAClient): MwaaApi {
       const out = await call(`CreateWebLoginToken ${name}`, () => client.send(new CreateWebLoginTokenCommand({ Name: name })));
       return { token: out.WebToken ?? '', hostname: out.WebServerHostname ?? '' };
     },
+    async tagResource(arn, tags) {
+      const { TagResourceCommand } = await sdk;
+      await call(`TagResource ${arn}`, () => client.send(new TagResourceCommand({ ResourceArn: arn, Tags: tags })));
+    },
+    async untagResource(arn, keys) {
+      const { UntagResourceCommand } = await sdk;
+      await call(`UntagResource ${arn}`, () => client.send(new UntagResourceCommand({ ResourceArn: arn, tagKeys: keys })));
+    },
   };
+}
+
+const OUTPUT_FIELDS_MIDDLEWARE = 'mwaaDroppedOutputFields';
+const RAW_ENVIRONMENT = Symbol.for('mwaa.rawEnvironment');
+
+/**
+ * client-mwaa 3.523.0 also drops MinWebservers/MaxWebservers from GetEnvironment's Environment and
+ * WorkerReplacementStrategy from its LastUpdate (reference §4.3), so `env show`/`env diff` could not see
+ * them. A deserialize-step middleware (inside the SDK's deserializer) buffers the raw JSON body, and an
+ * initialize-step one copies those fields into the parsed output. Installed once per client.
+ */
+export function addDroppedOutputFields(client: MWAAClient): void {
+  const stack = client.middlewareStack;
+  if (stack.identify().some((n) => n.startsWith(OUTPUT_FIELDS_MIDDLEWARE))) return;
+  stack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      if ((context as { commandName?: string }).commandName !== 'GetEnvironmentCommand') return result;
+      const response = result.response as { body?: unknown; statusCode?: number };
+      if (!response || (response.statusCode ?? 200) >= 300 || response.body === undefined) return result;
+      const bytes = await collect(response.body);
+      response.body = bytes;
+      try {
+        const parsed = JSON.parse(Buffer.from(bytes).toString('utf8')) as { Environment?: Record<string, unknown> };
+        (context as Record<symbol, unknown>)[RAW_ENVIRONMENT] = parsed.Environment;
+      } catch {
+        // not JSON: the SDK's deserializer reports it
+      }
+      return result;
+    },
+    { step: 'deserialize', name: `${OUTPUT_FIELDS_MIDDLEWARE}Raw`, priority: 'low' },
+  );
+  stack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      const raw = (context as Record<symbol, unknown>)[RAW_ENVIRONMENT] as Record<string, unknown> | undefined;
+      const env = (result.output as { Environment?: Record<string, unknown> }).Environment;
+      if (raw && env) {
+        for (const field of ['MinWebservers', 'MaxWebservers'] as const) {
+          if (env[field] === undefined && typeof raw[field] === 'number') env[field] = raw[field];
+        }
+        const rawLast = raw.LastUpdate as Record<string, unknown> | undefined;
+        const last = env.LastUpdate as Record<string, unknown> | undefined;
+        if (last && rawLast && last.WorkerReplacementStrategy === undefined && typeof rawLast.WorkerReplacementStrategy === 'string') {
+          last.WorkerReplacementStrategy = rawLast.WorkerReplacementStrategy;
+        }
+      }
+      return result;
+    },
+    { step: 'initialize', name: OUTPUT_FIELDS_MIDDLEWARE, priority: 'high' },
+  );
+}
+
+async function collect(body: unknown): Promise<Uint8Array> {
+  if (body instanceof Uint8Array) return body;
+  if (typeof body === 'string') return Buffer.from(body);
+  const chunks: Buffer[] = [];
+  for await (const chunk of body as AsyncIterable<Uint8Array | string>) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks);
 }
 
 /** GetEnvironment that fails with exit 3 when the environment does not exist. */

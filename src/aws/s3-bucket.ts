@@ -1,0 +1,119 @@
+/**
+ * The source-bucket questions environment commands ask before CreateEnvironment (reference/mwaa-api.md
+ * §6.1): does it exist, in which region, is versioning enabled, is public access blocked. Also creates
+ * a bucket the way MWAA needs it (the local emulator's buckets are created for the user).
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import { mapAwsError } from './errors.js';
+
+export interface PublicAccessBlock {
+  BlockPublicAcls: boolean;
+  IgnorePublicAcls: boolean;
+  BlockPublicPolicy: boolean;
+  RestrictPublicBuckets: boolean;
+}
+
+export interface BucketHead {
+  status: 'ok' | 'missing' | 'forbidden' | 'moved';
+  /** the bucket's region when S3 said (x-amz-bucket-region) */
+  region?: string;
+}
+
+export interface BucketApi {
+  head(bucket: string): Promise<BucketHead>;
+  /** GetBucketLocation, normalized to a region name (empty / null is us-east-1, EU is eu-west-1) */
+  location(bucket: string): Promise<string>;
+  /** GetBucketVersioning Status: "Enabled", "Suspended", or undefined (never enabled) */
+  versioning(bucket: string): Promise<string | undefined>;
+  /** GetPublicAccessBlock; undefined when the bucket has none */
+  publicAccessBlock(bucket: string): Promise<PublicAccessBlock | undefined>;
+  /** CreateBucket + versioning enabled + all public access blocked */
+  create(bucket: string, region: string): Promise<void>;
+}
+
+interface SdkError {
+  name?: string;
+  $metadata?: { httpStatusCode?: number };
+  $response?: { headers?: Record<string, string> };
+}
+
+export function normalizeLocation(constraint: string | undefined | null): string {
+  if (!constraint) return 'us-east-1';
+  if (constraint === 'EU') return 'eu-west-1';
+  return constraint;
+}
+
+export function s3BucketApi(client: S3Client): BucketApi {
+  const sdk = import('@aws-sdk/client-s3');
+  return {
+    async head(bucket) {
+      const { HeadBucketCommand } = await sdk;
+      try {
+        const out = await client.send(new HeadBucketCommand({ Bucket: bucket }));
+        return { status: 'ok', region: out.BucketRegion };
+      } catch (error) {
+        const e = error as SdkError;
+        const status = e.$metadata?.httpStatusCode;
+        const region = e.$response?.headers?.['x-amz-bucket-region'];
+        if (status === 404 || e.name === 'NotFound' || e.name === 'NoSuchBucket') return { status: 'missing' };
+        if (status === 301 || e.name === 'PermanentRedirect' || e.name === '301') return { status: 'moved', region };
+        if (status === 403 || e.name === 'Forbidden') return { status: 'forbidden', region };
+        throw mapAwsError(error, `HeadBucket ${bucket}`);
+      }
+    },
+    async location(bucket) {
+      const { GetBucketLocationCommand } = await sdk;
+      try {
+        const out = await client.send(new GetBucketLocationCommand({ Bucket: bucket }));
+        return normalizeLocation(out.LocationConstraint);
+      } catch (error) {
+        throw mapAwsError(error, `GetBucketLocation ${bucket}`);
+      }
+    },
+    async versioning(bucket) {
+      const { GetBucketVersioningCommand } = await sdk;
+      try {
+        const out = await client.send(new GetBucketVersioningCommand({ Bucket: bucket }));
+        return out.Status;
+      } catch (error) {
+        throw mapAwsError(error, `GetBucketVersioning ${bucket}`);
+      }
+    },
+    async publicAccessBlock(bucket) {
+      const { GetPublicAccessBlockCommand } = await sdk;
+      try {
+        const out = await client.send(new GetPublicAccessBlockCommand({ Bucket: bucket }));
+        const c = out.PublicAccessBlockConfiguration ?? {};
+        return {
+          BlockPublicAcls: c.BlockPublicAcls === true,
+          IgnorePublicAcls: c.IgnorePublicAcls === true,
+          BlockPublicPolicy: c.BlockPublicPolicy === true,
+          RestrictPublicBuckets: c.RestrictPublicBuckets === true,
+        };
+      } catch (error) {
+        if ((error as SdkError).name === 'NoSuchPublicAccessBlockConfiguration') return undefined;
+        throw mapAwsError(error, `GetPublicAccessBlock ${bucket}`);
+      }
+    },
+    async create(bucket, region) {
+      const { CreateBucketCommand, PutBucketVersioningCommand, PutPublicAccessBlockCommand } = await sdk;
+      try {
+        await client.send(
+          new CreateBucketCommand({
+            Bucket: bucket,
+            ...(region && region !== 'us-east-1' ? { CreateBucketConfiguration: { LocationConstraint: region as never } } : {}),
+          }),
+        );
+        await client.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+        await client.send(
+          new PutPublicAccessBlockCommand({
+            Bucket: bucket,
+            PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+          }),
+        );
+      } catch (error) {
+        throw mapAwsError(error, `CreateBucket ${bucket}`);
+      }
+    },
+  };
+}
