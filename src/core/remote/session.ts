@@ -1,0 +1,101 @@
+/**
+ * Opening a remote Airflow session on an environment: GetEnvironment (exit 3 when missing), the
+ * status check (commands need a running web server), the Airflow version (for the supported-command
+ * table and the version-specific arguments), and a RemoteCli minting tokens with CreateCliToken.
+ */
+import type { EnvironmentInfo, MwaaApi } from '../../aws/mwaa.js';
+import type { Clock } from '../clock.js';
+import { FailedError, NotFoundError } from '../errors.js';
+import { noEvents, type EventSink } from '../events.js';
+import { RemoteAirflow } from './airflow.js';
+import { RemoteCli, webServerBaseUrl, type HttpPost } from './client.js';
+import { parseAirflowVersion, type AirflowVersion } from './commands.js';
+
+export interface SessionOptions {
+  api: MwaaApi;
+  envName: string;
+  clock: Clock;
+  events?: EventSink;
+  signal?: AbortSignal;
+  http?: HttpPost;
+  /** client tuning (tests) */
+  retries?: number;
+  baseDelayMs?: number;
+}
+
+export interface RemoteSession {
+  env: EnvironmentInfo;
+  version: AirflowVersion | undefined;
+  cli: RemoteCli;
+  airflow: RemoteAirflow;
+  /** https://<web server> (http for a loopback host) */
+  webBaseUrl(): string;
+}
+
+/** Statuses in which the web server answers. UPDATE_FAILED: MWAA rolled back to the previous, working setup. */
+const USABLE = new Set(['AVAILABLE', 'UPDATE_FAILED']);
+
+export async function getEnvironmentOrThrow(api: MwaaApi, name: string): Promise<EnvironmentInfo> {
+  const env = await api.getEnvironment(name);
+  if (!env) {
+    throw new NotFoundError(`environment "${name}" does not exist`, {
+      code: 'env.not-found',
+      hint: 'create it with `mwaa env create`, or check the region and the name in mwaa.yaml',
+    });
+  }
+  return env;
+}
+
+/** Throws (exit 1, naming the status) unless the environment's web server can run commands. */
+export function requireRunning(env: EnvironmentInfo, events: EventSink = noEvents): void {
+  const status = env.Status ?? 'UNKNOWN';
+  if (status === 'UPDATE_FAILED') {
+    events({
+      code: 'remote.env.update-failed',
+      level: 'warn',
+      message: `environment ${env.Name} is UPDATE_FAILED: its last update failed and MWAA rolled it back; commands run on the previous setup`,
+    });
+  }
+  if (USABLE.has(status)) return;
+  const hint =
+    status === 'CREATING' || status === 'UPDATING' || status === 'ROLLING_BACK' || status === 'MAINTENANCE' || status === 'CREATING_SNAPSHOT'
+      ? 'wait until it is AVAILABLE (`mwaa env wait`) and try again'
+      : status === 'CREATE_FAILED'
+        ? 'see why with `mwaa env show`, fix mwaa.yaml and create it again'
+        : status === 'DELETING' || status === 'DELETED'
+          ? 'the environment is being deleted'
+          : 'see `mwaa env show` for details';
+  throw new FailedError('remote.env-not-available', `environment "${env.Name}" is ${status}, not AVAILABLE: its Airflow web server cannot run commands now`, {
+    hint,
+    details: { status },
+  });
+}
+
+export async function openSession(options: SessionOptions): Promise<RemoteSession> {
+  const events = options.events ?? noEvents;
+  const env = await getEnvironmentOrThrow(options.api, options.envName);
+  requireRunning(env, events);
+  const version = parseAirflowVersion(env.AirflowVersion);
+  const cli = new RemoteCli({
+    envName: options.envName,
+    mintToken: () => options.api.createCliToken(options.envName),
+    clock: options.clock,
+    http: options.http,
+    events,
+    signal: options.signal,
+    accessMode: env.WebserverAccessMode,
+    retries: options.retries,
+    baseDelayMs: options.baseDelayMs,
+  });
+  const airflow = new RemoteAirflow(cli, version);
+  return {
+    env,
+    version,
+    cli,
+    airflow,
+    webBaseUrl() {
+      const host = cli.webServerHostname ?? env.WebserverUrl ?? '';
+      return webServerBaseUrl(host);
+    },
+  };
+}
