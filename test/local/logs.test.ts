@@ -706,7 +706,7 @@ describe('errors and faults', () => {
       w.world,
     );
     expect(noAuth.status).toBe(400);
-    expect(JSON.parse(String(noAuth.body)).__type).toBe('UnrecognizedClientException');
+    expect(JSON.parse(String(noAuth.body)).__type).toBe('MissingAuthenticationTokenException');
     for (const target of ['Logs_20140328.Nope', 'Logs_20140328.', 'DynamoDB_20120810.ListTables', undefined, 'Logs_20140328.constructor', 'Logs_20140328.__proto__']) {
       const r = await w.raw(target, '{}');
       expect(r.status).toBe(400);

@@ -3,7 +3,7 @@
  * Errors: HTTP 400 (or the injected fault's status) with {"__type": code, "message": text} and the
  * x-amzn-ErrorType header.
  *
- * Order of checks for every request: Authorization header present (UnrecognizedClientException),
+ * Order of checks for every request: Authorization header present (MissingAuthenticationTokenException),
  * known target (UnknownOperationException), JSON object body (SerializationException), injected fault
  * (world.faults.check('logs', operation, request fields)), parameter validation
  * (InvalidParameterException, with the service's "N validation errors detected: ..." wording), then the
@@ -779,7 +779,8 @@ export const OPERATIONS: readonly string[] = Object.keys(OPS);
 
 function handle(req: EmuRequest, world: World): EmuResponse {
   if (!req.headers['authorization']) {
-    return errorResponse(400, 'UnrecognizedClientException', 'The security token included in the request is invalid.');
+    // the server refuses these before routing (server.ts missingAuthResponse); same answer here
+    return errorResponse(400, 'MissingAuthenticationTokenException', 'Missing Authentication Token');
   }
   const target = req.headers['x-amz-target'] ?? '';
   const opName = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
