@@ -1,0 +1,196 @@
+/**
+ * `mwaa logs [<dag>] [--run] [--task] [--try] [--map-index] [--component] [--since] [--until]
+ * [--filter] [--limit] [--follow] [--utc]`: options → LogsQuery (src/core/logs/query.ts) → events
+ * streamed to stdout as text lines or NDJSON, with backpressure, never accumulated. A closed stdout
+ * (`mwaa logs --follow | head`) stops the command quietly with exit 0, like Ctrl-C while following.
+ */
+import type { Writable } from 'node:stream';
+import { mwaaApi } from '../../aws/mwaa.js';
+import { parseDuration, parseTimeOrAgo } from '../../core/duration.js';
+import { InterruptedError, UsageError } from '../../core/errors.js';
+import { cloudWatchLogs } from '../../core/logs/cloudwatch.js';
+import { resolveLogsQuery, type LogComponent } from '../../core/logs/query.js';
+import { followLogs, readLogs, type LogOutput } from '../../core/logs/read.js';
+import { jsonRecord, textRenderer, type LevelStyler, type SourcedEvent } from '../../core/logs/render.js';
+import type { Context } from '../context.js';
+import type { Handler } from '../spec.js';
+
+/** Without --since, logs that are not bounded by a run start this far back. */
+const DEFAULT_SINCE_MS = 10 * 60_000;
+/** Text is handed to stdout in chunks of about this size. */
+const CHUNK = 64 * 1024;
+
+interface LogsOptions {
+  run?: string;
+  task?: string;
+  try?: number;
+  mapIndex?: number;
+  component?: LogComponent;
+  since?: string;
+  until?: string;
+  filter?: string;
+  limit?: number;
+  follow?: boolean;
+  interval?: string;
+  utc?: boolean;
+}
+
+/**
+ * stdout as a LogOutput sink: rendered text is gathered into chunks, written with backpressure (flush
+ * waits for 'drain'), and nothing is written once the stream has closed or failed (EPIPE).
+ */
+class StdoutSink implements LogOutput {
+  private buffer = '';
+  private closed = false;
+  private needDrain = false;
+
+  constructor(
+    private readonly stream: Writable,
+    private readonly render: (event: SourcedEvent) => string,
+    private readonly onClosed: () => void,
+  ) {
+    const close = () => {
+      if (this.closed) return;
+      this.closed = true;
+      this.buffer = '';
+      this.onClosed();
+    };
+    stream.on('close', close);
+    // EPIPE and friends: the reader went away. (bin/mwaa.js also exits quietly on EPIPE.)
+    stream.on('error', close);
+    if (stream.destroyed || stream.writableEnded) close();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  write(event: SourcedEvent): void {
+    if (this.closed) return;
+    this.buffer += this.render(event);
+    if (this.buffer.length >= CHUNK) this.push();
+  }
+
+  private push(): void {
+    if (this.buffer === '' || this.closed) return;
+    const chunk = this.buffer;
+    this.buffer = '';
+    try {
+      if (!this.stream.write(chunk)) this.needDrain = true;
+    } catch {
+      // a destroyed stream may throw synchronously on some Node versions
+      this.closed = true;
+      this.onClosed();
+    }
+  }
+
+  async flush(): Promise<void> {
+    this.push();
+    if (!this.needDrain || this.closed) return;
+    this.needDrain = false;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        this.stream.off('drain', done);
+        this.stream.off('close', done);
+        this.stream.off('error', done);
+        resolve();
+      };
+      this.stream.on('drain', done);
+      this.stream.on('close', done);
+      this.stream.on('error', done);
+    });
+  }
+}
+
+function styler(ctx: Context): LevelStyler | undefined {
+  const s = ctx.io.style;
+  if (s.level === 0) return undefined;
+  return { error: (t) => s.red.bold(t), warning: (t) => s.yellow(t), info: (t) => s.green(t), debug: (t) => s.gray(t), dim: (t) => s.dim(t) };
+}
+
+export const run: Handler = async (ctx, { args, options }) => {
+  const o = options as LogsOptions;
+  const dagId = args[0] as string | undefined;
+  const follow = o.follow === true;
+  if (follow && o.until !== undefined) throw new UsageError('--until cannot be used with --follow', { hint: 'drop --until, or --follow' });
+  if (o.interval !== undefined && !follow) throw new UsageError('--interval only applies to --follow');
+  const interval = o.interval !== undefined ? parseDuration(o.interval, '--interval') : 2_000;
+  if (interval < 100) throw new UsageError('--interval must be at least 100ms');
+
+  const now = ctx.clock.now();
+  const since = o.since !== undefined ? parseTimeOrAgo(o.since, now, '--since') : undefined;
+  const until = o.until !== undefined ? parseTimeOrAgo(o.until, now, '--until') : undefined;
+  if (since !== undefined && until !== undefined && until < since) throw new UsageError('--until is before --since');
+
+  const selected = ctx.environment();
+  const envName = selected.entry.name;
+  const events = ctx.events();
+  const aws = await ctx.aws();
+  const environment = await mwaaApi(await aws.mwaa()).getEnvironment(envName);
+  if (!environment) {
+    events({
+      code: 'logs.env.missing',
+      level: 'warn',
+      message: `environment "${envName}" was not found; looking for its logs under the default log group names`,
+      data: { env: envName },
+    });
+  }
+  const logs = cloudWatchLogs(await aws.logs());
+
+  // Ctrl-C / SIGTERM, or stdout closing, end the command.
+  const local = new AbortController();
+  const signal = AbortSignal.any([ctx.signal, local.signal]);
+
+  const query = await resolveLogsQuery(
+    logs,
+    {
+      envName,
+      environment,
+      component: o.component,
+      dagId,
+      runId: o.run,
+      taskId: o.task,
+      try: o.try,
+      mapIndex: o.mapIndex,
+      follow,
+    },
+    { signal, events },
+  );
+
+  const startTime = since ?? (query.bounded ? undefined : now - DEFAULT_SINCE_MS);
+  const render = ctx.io.json
+    ? (e: SourcedEvent) => `${JSON.stringify(jsonRecord(e))}\n`
+    : textRenderer({ utc: o.utc === true, label: query.label, styler: styler(ctx) });
+  let outputClosed = false;
+  const sink = new StdoutSink(ctx.io.streams.stdout, render, () => {
+    outputClosed = true;
+    local.abort(new Error('output closed'));
+  });
+
+  const common = { startTime, filterPattern: o.filter, limit: o.limit, signal, clock: ctx.clock, events };
+  try {
+    if (follow) {
+      events({ code: 'logs.follow.start', level: 'debug', message: `following ${query.description}`, data: { sources: query.sources.map((s) => ({ group: s.group, prefix: s.streamPrefix })) } });
+      await followLogs(logs, query.sources, sink, { ...common, pollMs: interval });
+      return;
+    }
+    const result = await readLogs(logs, query.sources, sink, { ...common, endTime: until });
+    if (signal.aborted && !outputClosed) throw new InterruptedError();
+    if (result.events === 0 && !outputClosed) {
+      const window = since === undefined && startTime !== undefined ? ' in the last 10 minutes' : since !== undefined ? ' in that time range' : '';
+      events({
+        code: 'logs.none',
+        level: 'info',
+        message: `no log events for ${query.description}${window}${o.filter ? ` matching ${JSON.stringify(o.filter)}` : ''}${
+          since === undefined && startTime !== undefined ? ' (use --since to look further back)' : ''
+        }`,
+        data: { description: query.description },
+      });
+    }
+  } catch (error) {
+    // following ends normally on Ctrl-C/SIGTERM; any command ends quietly when its output closes
+    if (outputClosed || (follow && ctx.signal.aborted)) return;
+    if (ctx.signal.aborted) throw new InterruptedError();
+    throw error;
+  }
+};
