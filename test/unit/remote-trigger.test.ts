@@ -10,7 +10,8 @@ import { RemoteAirflow, type CliRunner } from '../../src/core/remote/airflow.js'
 import type { CliResult } from '../../src/core/remote/client.js';
 import { parseAirflowVersion } from '../../src/core/remote/commands.js';
 import { parseConf } from '../../src/core/remote/conf.js';
-import { formatLogMessage, taskLogGroup, taskLogTail, taskStreamPrefix, type TaskLogPort } from '../../src/core/remote/task-log.js';
+import type { LogsPort } from '../../src/core/logs/port.js';
+import { failedTaskLogTail } from '../../src/core/remote/task-log.js';
 import { triggerDag, waitForRun } from '../../src/core/remote/trigger.js';
 
 type Answer = { stdout?: string; stderr?: string };
@@ -247,49 +248,47 @@ describe('waitForRun', () => {
   });
 });
 
-describe('task log tail', () => {
+describe('failed task log tail (over the logs area\'s addressing)', () => {
   const env = {
     Name: 'demo',
     LoggingConfiguration: { TaskLogs: { Enabled: true, LogLevel: 'INFO', CloudWatchLogGroupArn: 'arn:aws:logs:us-east-1:123456789012:log-group:airflow-demo-Task:*' } },
   };
-
-  it('addresses the group and the stream prefix like MWAA', () => {
-    expect(taskLogGroup(env)).toEqual({ group: 'airflow-demo-Task', enabled: true });
-    expect(taskLogGroup({ Name: 'x', LoggingConfiguration: undefined })).toEqual({ group: 'airflow-x-Task', enabled: true });
-    expect(taskStreamPrefix({ dagId: 'etl', runId: 'manual__2024-01-01T00:00:00+00:00', taskId: 'extract' })).toBe(
-      'dag_id=etl/run_id=manual__2024-01-01T00_00_00+00_00/task_id=extract/',
-    );
-    expect(taskStreamPrefix({ dagId: 'd', runId: 'r', taskId: 't', mapIndex: 3 })).toBe('dag_id=d/run_id=r/task_id=t/map_index=3/');
-  });
-
-  it('reads the highest attempt of the task', async () => {
+  /** A LogsPort holding streams -> messages. */
+  function logsPort(streams: Record<string, string[]>, fail?: Error): LogsPort & { asked: string[] } {
     const asked: string[] = [];
-    const port: TaskLogPort = {
-      async streams(group, prefix) {
-        asked.push(`${group}|${prefix}`);
-        return [`${prefix}attempt=1.log`, `${prefix}attempt=2.log`, `${prefix}attempt=2.log.trigger.5.log`, `${prefix}map_index=0/attempt=9.log`];
+    return {
+      asked,
+      async filterLogEvents() {
+        return { events: [] };
       },
-      async tail(_group, stream, limit) {
-        asked.push(`tail ${stream} ${limit}`);
-        return [{ timestamp: 1, message: 'ValueError: boom\n' }];
+      async describeLogStreams(input) {
+        asked.push(`describe ${input.group} ${input.prefix}`);
+        if (fail) throw fail;
+        return { streams: Object.keys(streams).filter((s) => s.startsWith(input.prefix ?? '')).map((logStreamName, i) => ({ logStreamName, lastEventTimestamp: i })) };
+      },
+      async getLogEvents(input) {
+        asked.push(`get ${input.stream} ${input.limit}`);
+        return { events: (streams[input.stream] ?? []).slice(-(input.limit ?? 20)).map((message, i) => ({ timestamp: i, message })) };
       },
     };
-    const tail = await taskLogTail(port, env, { dagId: 'etl', runId: 'r:1', taskId: 'load' }, 5);
-    expect(tail).toMatchObject({ group: 'airflow-demo-Task', stream: 'dag_id=etl/run_id=r_1/task_id=load/attempt=2.log', lines: ['ValueError: boom'] });
-    expect(asked).toEqual(['airflow-demo-Task|dag_id=etl/run_id=r_1/task_id=load/', 'tail dag_id=etl/run_id=r_1/task_id=load/attempt=2.log 5']);
+  }
+
+  it('reads the last lines of the highest attempt in the environment\'s Task group', async () => {
+    const logs = logsPort({
+      'dag_id=etl/run_id=r_1/task_id=load/attempt=1.log': ['first try'],
+      'dag_id=etl/run_id=r_1/task_id=load/attempt=2.log': ['a', 'b', 'ValueError: boom'],
+      'dag_id=etl/run_id=r_1/task_id=other/attempt=3.log': ['not this'],
+    });
+    const tail = await failedTaskLogTail(logs, env, { dagId: 'etl', runId: 'r:1', taskId: 'load' }, { lines: 2 });
+    expect(tail).toMatchObject({ group: 'airflow-demo-Task', stream: 'dag_id=etl/run_id=r_1/task_id=load/attempt=2.log', lines: ['b', 'ValueError: boom'] });
+    expect(logs.asked[0]).toBe('describe airflow-demo-Task dag_id=etl/run_id=r_1/task_id=load/');
   });
 
-  it('says why there is nothing to show', async () => {
-    const empty: TaskLogPort = { streams: async () => [], tail: async () => [] };
-    expect((await taskLogTail(empty, env, { dagId: 'd', runId: 'r', taskId: 't' })).note).toMatch(/no log stream/);
+  it('says why there is nothing to show instead of failing', async () => {
+    expect((await failedTaskLogTail(logsPort({}), env, { dagId: 'd', runId: 'r', taskId: 't' })).note).toMatch(/no log stream/);
     const disabled = { Name: 'x', LoggingConfiguration: { TaskLogs: { Enabled: false, LogLevel: 'INFO' } } };
-    expect((await taskLogTail(empty, disabled, { dagId: 'd', runId: 'r', taskId: 't' })).note).toMatch(/disabled/);
-  });
-
-  it('shows Airflow 3 structlog JSON events as text', () => {
-    expect(formatLogMessage('{"timestamp": "2025-06-15T10:00:00Z", "level": "error", "event": "Task failed", "logger": "task"}')).toBe(
-      '[2025-06-15T10:00:00Z] ERROR task - Task failed',
-    );
-    expect(formatLogMessage('[2024-11-05] INFO - plain')).toBe('[2024-11-05] INFO - plain');
+    expect((await failedTaskLogTail(logsPort({}), disabled, { dagId: 'd', runId: 'r', taskId: 't' })).note).toMatch(/disabled/);
+    const broken = await failedTaskLogTail(logsPort({}, new Error('AccessDenied')), env, { dagId: 'd', runId: 'r', taskId: 't' });
+    expect(broken).toMatchObject({ lines: [], note: expect.stringContaining('AccessDenied') });
   });
 });

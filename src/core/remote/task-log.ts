@@ -1,61 +1,15 @@
 /**
- * The last lines of a task's log from CloudWatch Logs, for `trigger --wait` on failure.
+ * The last lines of a failed task's log from CloudWatch Logs, for `trigger --wait`.
  *
- * Addressing (reference/mwaa-api.md §5.1–§5.2, DESIGN §7): the Task log group comes from
- * GetEnvironment's LoggingConfiguration.TaskLogs.CloudWatchLogGroupArn (minus the trailing `:*`),
- * else `airflow-<Env>-Task`; a task's streams are
- * `dag_id=<d>/run_id=<r>/task_id=<t>/[map_index=<i>/]attempt=<n>.log` with `:` replaced by `_`.
- * The attempt number is not known from `tasks states-for-dag-run`, so the streams under the task's
- * prefix are listed and the highest attempt (the last try, the one that failed) is read.
- * `taskLogGroup`/`taskStreamPrefix` are the seam to swap for the logs area's shared addressing.
+ * Addressing is the logs area's (src/core/logs/address.ts, DESIGN §7): the Task log group from
+ * GetEnvironment's LoggingConfiguration.TaskLogs.CloudWatchLogGroupArn (minus `:*`), else
+ * `airflow-<Env>-Task`; the task's streams `dag_id=<d>/run_id=<r>/task_id=<t>/[map_index=<i>/]attempt=<n>.log`
+ * with `:` → `_`, of which the highest attempt (the last try, the one that failed) is read. This module
+ * only adds what trigger needs: a result per task that says why there are no lines instead of failing
+ * the command (the run's outcome matters more than its log).
  */
-import type { EnvironmentInfo } from '../../aws/mwaa.js';
-
-export interface LogLine {
-  timestamp: number;
-  message: string;
-}
-
-/** What reading a task log needs from CloudWatch Logs. */
-export interface TaskLogPort {
-  /** stream names starting with prefix in the group */
-  streams(group: string, prefix: string): Promise<string[]>;
-  /** the last `limit` events of a stream, oldest first */
-  tail(group: string, stream: string, limit: number): Promise<LogLine[]>;
-}
-
-export function logGroupFromArn(arn: string | undefined): string | undefined {
-  if (!arn) return undefined;
-  const m = /:log-group:(.+?)(?::\*)?$/.exec(arn);
-  return m ? m[1] : undefined;
-}
-
-export function taskLogGroup(env: Pick<EnvironmentInfo, 'Name' | 'LoggingConfiguration'>): { group: string; enabled: boolean } {
-  const task = env.LoggingConfiguration?.TaskLogs;
-  const group = logGroupFromArn(task?.CloudWatchLogGroupArn) ?? `airflow-${env.Name}-Task`;
-  return { group, enabled: task?.Enabled !== false };
-}
-
-export function taskStreamPrefix(address: { dagId: string; runId: string; taskId: string; mapIndex?: number }): string {
-  const map = address.mapIndex !== undefined && address.mapIndex >= 0 ? `map_index=${address.mapIndex}/` : '';
-  return `dag_id=${address.dagId}/run_id=${address.runId}/task_id=${address.taskId}/${map}`.replace(/:/g, '_');
-}
-
-/** Airflow 3 task log events are structlog JSON; show them as text lines. */
-export function formatLogMessage(message: string): string {
-  const trimmed = message.trimEnd();
-  if (!trimmed.startsWith('{')) return trimmed;
-  try {
-    const event = JSON.parse(trimmed) as Record<string, unknown>;
-    if (typeof event.event !== 'string') return trimmed;
-    const level = typeof event.level === 'string' ? ` ${event.level.toUpperCase()}` : '';
-    const ts = typeof event.timestamp === 'string' ? `[${event.timestamp}]` : '';
-    const logger = typeof event.logger === 'string' ? ` ${event.logger}` : '';
-    return `${ts}${level}${logger} - ${event.event}`.trim();
-  } catch {
-    return trimmed;
-  }
-}
+import { resolveLogGroup, tailTaskLog } from '../logs/address.js';
+import type { LogsPort } from '../logs/port.js';
 
 export interface TaskLogTail {
   taskId: string;
@@ -68,35 +22,32 @@ export interface TaskLogTail {
   note?: string;
 }
 
-function attemptOf(stream: string): number {
-  const m = /attempt=(\d+)\.log$/.exec(stream);
-  return m ? Number(m[1]) : -1;
-}
-
-export async function taskLogTail(
-  port: TaskLogPort,
-  env: Pick<EnvironmentInfo, 'Name' | 'LoggingConfiguration'>,
+export async function failedTaskLogTail(
+  logs: LogsPort,
+  env: { Name?: string; LoggingConfiguration?: unknown },
   address: { dagId: string; runId: string; taskId: string; mapIndex?: number },
-  limit = 20,
+  options: { lines?: number; signal?: AbortSignal } = {},
 ): Promise<TaskLogTail> {
-  const { group, enabled } = taskLogGroup(env);
-  const base = { taskId: address.taskId, ...(address.mapIndex !== undefined ? { mapIndex: address.mapIndex } : {}), group };
-  if (!enabled) return { ...base, lines: [], note: 'task logs are not sent to CloudWatch (LoggingConfiguration.TaskLogs is disabled)' };
-  const prefix = taskStreamPrefix(address);
-  let streams: string[];
-  try {
-    streams = await port.streams(group, prefix);
-  } catch (error) {
-    return { ...base, lines: [], note: `cannot list the log streams: ${(error as Error).message}` };
+  const resolved = resolveLogGroup(env as Parameters<typeof resolveLogGroup>[0], 'task');
+  const base = { taskId: address.taskId, ...(address.mapIndex !== undefined ? { mapIndex: address.mapIndex } : {}), group: resolved.group };
+  if (resolved.enabled === false) {
+    return { ...base, lines: [], note: 'task logs are not sent to CloudWatch (logging: task is disabled for this environment)' };
   }
-  // the task's own attempts, not deferred-task (triggerer) streams or mapped children
-  const own = streams.filter((s) => /^attempt=\d+\.log$/.test(s.slice(prefix.length)));
-  if (own.length === 0) return { ...base, lines: [], note: `no log stream ${prefix}attempt=<n>.log in ${group} yet` };
-  const stream = own.sort((a, b) => attemptOf(a) - attemptOf(b))[own.length - 1];
   try {
-    const events = await port.tail(group, stream, limit);
-    return { ...base, stream, lines: events.map((e) => formatLogMessage(e.message)) };
+    const tail = await tailTaskLog({
+      logs,
+      group: resolved.group,
+      dagId: address.dagId,
+      runId: address.runId,
+      taskId: address.taskId,
+      mapIndex: address.mapIndex,
+      lines: options.lines ?? 20,
+      signal: options.signal,
+    });
+    if (!tail.stream) return { ...base, lines: [], note: `no log stream for this task in ${resolved.group} yet` };
+    return { ...base, stream: tail.stream, lines: tail.lines };
   } catch (error) {
-    return { ...base, stream, lines: [], note: `cannot read the log: ${(error as Error).message}` };
+    if (options.signal?.aborted) throw error;
+    return { ...base, lines: [], note: `cannot read its log: ${(error as Error).message}` };
   }
 }
