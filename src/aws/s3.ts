@@ -1,0 +1,276 @@
+/**
+ * A narrow adapter over the S3 client for deploys: pagination folded in, "not there" answered as
+ * `undefined`, a lost conditional write answered as `{ conflict: true }`, every other error mapped to a
+ * typed error naming the call and the object (`PutObject s3://bucket/key: …`). Core code depends on the
+ * `S3Api` interface, so unit tests can pass a fake.
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import { FailedError, MwaaError } from '../core/errors.js';
+import { mapAwsError } from './errors.js';
+
+/** One entry of ListObjectVersions: an object version or a delete marker. */
+export interface VersionEntry {
+  key: string;
+  versionId: string;
+  isLatest: boolean;
+  deleteMarker: boolean;
+  /** quoted as S3 returns it, e.g. "\"9e10…\"" (absent for delete markers) */
+  etag?: string;
+  size?: number;
+  lastModified?: number;
+}
+
+export interface HeadResult {
+  versionId?: string;
+  etag: string;
+  size: number;
+  lastModified?: number;
+}
+
+export interface PutResult {
+  versionId?: string;
+  etag: string;
+}
+
+export interface PutOptions {
+  /** create only: `If-None-Match: *` (a lost race answers { conflict: true }) */
+  ifNoneMatch?: boolean;
+  /** base64 MD5 of the body; S3 rejects a body that does not match */
+  contentMd5?: string;
+  contentType?: string;
+}
+
+export interface DeleteResult {
+  /** the delete marker created (no VersionId given) or the version removed */
+  versionId?: string;
+  deleteMarker: boolean;
+}
+
+export interface PublicAccessBlock {
+  BlockPublicAcls: boolean;
+  IgnorePublicAcls: boolean;
+  BlockPublicPolicy: boolean;
+  RestrictPublicBuckets: boolean;
+}
+
+export interface S3Api {
+  /**
+   * Every version and delete marker under a prefix (newest first within a key). With `latestOnly`, only
+   * the entries with IsLatest (what a GET without VersionId would see, delete markers included).
+   */
+  listVersions(bucket: string, prefix: string, options?: { latestOnly?: boolean; signal?: AbortSignal }): Promise<VersionEntry[]>;
+  headObject(bucket: string, key: string, versionId?: string): Promise<HeadResult | undefined>;
+  /** the body, or undefined when the key/version does not exist (or is a delete marker) */
+  getObject(bucket: string, key: string, versionId?: string): Promise<Buffer | undefined>;
+  putObject(bucket: string, key: string, body: Uint8Array, options?: PutOptions): Promise<PutResult | { conflict: true }>;
+  /** copies a version forward: a new latest version with the same bytes */
+  copyObject(bucket: string, key: string, sourceVersionId: string): Promise<PutResult>;
+  /** without versionId: adds a delete marker; with it: removes that version for good */
+  deleteObject(bucket: string, key: string, versionId?: string): Promise<DeleteResult>;
+  getBucketVersioning(bucket: string): Promise<'Enabled' | 'Suspended' | undefined>;
+  /** undefined when the bucket has no public access block configuration */
+  getPublicAccessBlock(bucket: string): Promise<PublicAccessBlock | undefined>;
+}
+
+interface SdkError {
+  name?: string;
+  Code?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+const MISSING = new Set(['NoSuchKey', 'NoSuchVersion', 'NotFound', 'NoSuchObject']);
+
+function isMissing(error: unknown): boolean {
+  const e = (error ?? {}) as SdkError;
+  // a HEAD of a delete marker answers 405 MethodNotAllowed; a missing HEAD has no body, only 404
+  return MISSING.has(e.name ?? '') || MISSING.has(e.Code ?? '') || e.$metadata?.httpStatusCode === 404 || e.$metadata?.httpStatusCode === 405;
+}
+
+function isNoSuchBucket(error: unknown): boolean {
+  const e = (error ?? {}) as SdkError;
+  return e.name === 'NoSuchBucket' || e.Code === 'NoSuchBucket';
+}
+
+function url(bucket: string, key?: string, versionId?: string): string {
+  return `s3://${bucket}${key !== undefined ? `/${key}` : ''}${versionId ? ` (version ${versionId})` : ''}`;
+}
+
+function mapS3Error(error: unknown, what: string, bucket: string): MwaaError {
+  if (isNoSuchBucket(error)) {
+    return mapAwsError(Object.assign(new Error(`bucket ${bucket} does not exist`), { name: 'NoSuchBucket' }), what);
+  }
+  return mapAwsError(error, what);
+}
+
+function toTime(value: Date | undefined): number | undefined {
+  return value instanceof Date ? value.getTime() : undefined;
+}
+
+export function s3Api(client: S3Client, options: { expectedBucketOwner?: string } = {}): S3Api {
+  const sdk = import('@aws-sdk/client-s3');
+  const owner = options.expectedBucketOwner ? { ExpectedBucketOwner: options.expectedBucketOwner } : {};
+
+  return {
+    async listVersions(bucket, prefix, opts = {}) {
+      const { ListObjectVersionsCommand } = await sdk;
+      const out: VersionEntry[] = [];
+      let keyMarker: string | undefined;
+      let versionIdMarker: string | undefined;
+      for (;;) {
+        let page;
+        try {
+          page = await client.send(
+            new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker, ...owner }),
+            opts.signal ? { abortSignal: opts.signal } : undefined,
+          );
+        } catch (error) {
+          throw mapS3Error(error, `ListObjectVersions ${url(bucket, prefix)}`, bucket);
+        }
+        const entries: VersionEntry[] = [];
+        for (const v of page.Versions ?? []) {
+          if (v.Key === undefined || v.VersionId === undefined) continue;
+          entries.push({
+            key: v.Key,
+            versionId: v.VersionId,
+            isLatest: v.IsLatest === true,
+            deleteMarker: false,
+            etag: v.ETag,
+            size: v.Size,
+            lastModified: toTime(v.LastModified),
+          });
+        }
+        for (const m of page.DeleteMarkers ?? []) {
+          if (m.Key === undefined || m.VersionId === undefined) continue;
+          entries.push({ key: m.Key, versionId: m.VersionId, isLatest: m.IsLatest === true, deleteMarker: true, lastModified: toTime(m.LastModified) });
+        }
+        // S3 returns versions and delete markers in two lists (the SDK loses their interleaving): group by
+        // key (stable); fixOrder() then puts the IsLatest entry first within each key.
+        entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+        for (const e of entries) if (!opts.latestOnly || e.isLatest) out.push(e);
+        if (!page.IsTruncated) break;
+        if (page.NextKeyMarker === keyMarker && page.NextVersionIdMarker === versionIdMarker) {
+          throw new FailedError('aws.failed', `ListObjectVersions ${url(bucket, prefix)}: the listing did not advance`);
+        }
+        keyMarker = page.NextKeyMarker;
+        versionIdMarker = page.NextVersionIdMarker;
+      }
+      return fixOrder(out);
+    },
+
+    async headObject(bucket, key, versionId) {
+      const { HeadObjectCommand } = await sdk;
+      try {
+        const r = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId, ...owner }));
+        if (r.DeleteMarker) return undefined;
+        return { versionId: r.VersionId, etag: r.ETag ?? '', size: r.ContentLength ?? 0, lastModified: toTime(r.LastModified) };
+      } catch (error) {
+        if (isMissing(error)) return undefined;
+        throw mapS3Error(error, `HeadObject ${url(bucket, key, versionId)}`, bucket);
+      }
+    },
+
+    async getObject(bucket, key, versionId) {
+      const { GetObjectCommand } = await sdk;
+      try {
+        const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId, ...owner }));
+        if (!r.Body) return Buffer.alloc(0);
+        return Buffer.from(await r.Body.transformToByteArray());
+      } catch (error) {
+        if (isMissing(error)) return undefined;
+        throw mapS3Error(error, `GetObject ${url(bucket, key, versionId)}`, bucket);
+      }
+    },
+
+    async putObject(bucket, key, body, opts = {}) {
+      const { PutObjectCommand } = await sdk;
+      try {
+        const r = await client.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            Body: body,
+            ContentLength: body.byteLength,
+            ...(opts.contentMd5 ? { ContentMD5: opts.contentMd5 } : {}),
+            ...(opts.contentType ? { ContentType: opts.contentType } : {}),
+            ...(opts.ifNoneMatch ? { IfNoneMatch: '*' } : {}),
+            ...owner,
+          }),
+        );
+        return { versionId: r.VersionId, etag: r.ETag ?? '' };
+      } catch (error) {
+        const e = (error ?? {}) as SdkError;
+        if (opts.ifNoneMatch && (e.name === 'PreconditionFailed' || e.$metadata?.httpStatusCode === 412)) return { conflict: true };
+        throw mapS3Error(error, `PutObject ${url(bucket, key)}`, bucket);
+      }
+    },
+
+    async copyObject(bucket, key, sourceVersionId) {
+      const { CopyObjectCommand } = await sdk;
+      const source = `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}?versionId=${encodeURIComponent(sourceVersionId)}`;
+      try {
+        const r = await client.send(new CopyObjectCommand({ Bucket: bucket, Key: key, CopySource: source, ...owner }));
+        return { versionId: r.VersionId, etag: r.CopyObjectResult?.ETag ?? '' };
+      } catch (error) {
+        throw mapS3Error(error, `CopyObject ${url(bucket, key, sourceVersionId)}`, bucket);
+      }
+    },
+
+    async deleteObject(bucket, key, versionId) {
+      const { DeleteObjectCommand } = await sdk;
+      try {
+        const r = await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId, ...owner }));
+        return { versionId: r.VersionId, deleteMarker: r.DeleteMarker === true };
+      } catch (error) {
+        throw mapS3Error(error, `DeleteObject ${url(bucket, key, versionId)}`, bucket);
+      }
+    },
+
+    async getBucketVersioning(bucket) {
+      const { GetBucketVersioningCommand } = await sdk;
+      try {
+        const r = await client.send(new GetBucketVersioningCommand({ Bucket: bucket, ...owner }));
+        return r.Status === 'Enabled' || r.Status === 'Suspended' ? r.Status : undefined;
+      } catch (error) {
+        throw mapS3Error(error, `GetBucketVersioning ${url(bucket)}`, bucket);
+      }
+    },
+
+    async getPublicAccessBlock(bucket) {
+      const { GetPublicAccessBlockCommand } = await sdk;
+      try {
+        const r = await client.send(new GetPublicAccessBlockCommand({ Bucket: bucket, ...owner }));
+        const c = r.PublicAccessBlockConfiguration ?? {};
+        return {
+          BlockPublicAcls: c.BlockPublicAcls === true,
+          IgnorePublicAcls: c.IgnorePublicAcls === true,
+          BlockPublicPolicy: c.BlockPublicPolicy === true,
+          RestrictPublicBuckets: c.RestrictPublicBuckets === true,
+        };
+      } catch (error) {
+        const e = (error ?? {}) as SdkError;
+        if (e.name === 'NoSuchPublicAccessBlockConfiguration' || e.Code === 'NoSuchPublicAccessBlockConfiguration') return undefined;
+        throw mapS3Error(error, `GetPublicAccessBlock ${url(bucket)}`, bucket);
+      }
+    },
+  };
+}
+
+/**
+ * The relative order of a key's versions and delete markers is not known once the SDK split them into
+ * two lists, so callers rely only on IsLatest; this puts the IsLatest entry first within each key (a
+ * page boundary may split a key), the rest in the order received.
+ */
+function fixOrder(entries: VersionEntry[]): VersionEntry[] {
+  const out: VersionEntry[] = [];
+  let i = 0;
+  while (i < entries.length) {
+    let j = i;
+    while (j < entries.length && entries[j].key === entries[i].key) j++;
+    const group = entries.slice(i, j);
+    const latest = group.findIndex((e) => e.isLatest);
+    if (latest > 0) group.unshift(...group.splice(latest, 1));
+    out.push(...group);
+    i = j;
+  }
+  return out;
+}

@@ -1,0 +1,200 @@
+/**
+ * The deploy plan (DESIGN §5 step 2): local DAG files against the last release record and the S3
+ * listing. Pure: no I/O here.
+ *
+ * Per key, with L = the local file, R = the latest remote object, C = the current release's entry:
+ * - R's ETag equals C's ETag: R holds C's bytes, so L is unchanged when its sha256 equals C's, whatever
+ *   the local mtimes (a fresh clone uploads nothing), and changed otherwise.
+ * - R is not what C recorded (or there is no C): when R's single-part ETag (an MD5) equals L's MD5, R is
+ *   adopted as is; otherwise L is uploaded. When C had recorded the key, R was changed outside the tool:
+ *   that is drift, reported in the plan before anything is overwritten.
+ * - no L: R is removed (unless --no-prune); drift when it changed or appeared outside the tool.
+ */
+import type { VersionEntry } from '../../aws/s3.js';
+import type { HashedFile } from './hash.js';
+import { etagMd5, sameEtag } from './hash.js';
+import type { ArtifactKind, ObjectState, Pin, PrevVersion, ReleaseRecord } from './records.js';
+
+export type DriftKind = 'changed-outside' | 'deleted-outside' | 'added-outside';
+
+export interface Drift {
+  key: string;
+  kind: DriftKind;
+}
+
+export interface DagUpload {
+  key: string;
+  rel: string;
+  abs: string;
+  sha256: string;
+  md5: string;
+  size: number;
+  prev: PrevVersion;
+  kind: 'add' | 'change';
+}
+
+export interface DagRemoval {
+  key: string;
+  prev: PrevVersion;
+  etag?: string;
+}
+
+export interface DagPlan {
+  prefix: string;
+  uploads: DagUpload[];
+  removals: DagRemoval[];
+  /** keys left as they are, with their state (what the new release records) */
+  unchanged: Record<string, ObjectState>;
+  /** unchanged keys that were not in the release record but byte-identical (adopted) */
+  adopted: string[];
+  drift: Drift[];
+  /** remote-only keys kept because of --no-prune */
+  kept: string[];
+  localBytes: number;
+}
+
+export interface ArtifactPlan {
+  kind: ArtifactKind;
+  label: string;
+  /** the local file or folder */
+  source: string;
+  key: string;
+  bytes: Uint8Array;
+  sha256: string;
+  md5: string;
+  size: number;
+  /** what the environment pins now */
+  pinned: Pin;
+  /** sha256 of the pinned version when known */
+  pinnedSha256?: string;
+  change: boolean;
+  /** why it changes (or why not) */
+  reason: string;
+  /** the latest version of the key before */
+  prev: PrevVersion;
+}
+
+export interface DeployPlan {
+  environment: string;
+  bucket: string;
+  dags?: DagPlan;
+  artifacts: ArtifactPlan[];
+  envUpdate: { needed: boolean; reasons: string[] };
+  counts: { added: number; changed: number; removed: number; unchanged: number };
+  /** nothing to do */
+  empty: boolean;
+}
+
+export function prevOf(entry: VersionEntry | undefined): PrevVersion {
+  if (!entry) return { versionId: null };
+  return entry.deleteMarker ? { versionId: entry.versionId, deleteMarker: true } : { versionId: entry.versionId };
+}
+
+export interface DagPlanInput {
+  prefix: string;
+  local: HashedFile[];
+  /** latest entry per key under the prefix (delete markers included) */
+  remote: Map<string, VersionEntry>;
+  record?: ReleaseRecord;
+  prune: boolean;
+}
+
+export function planDags(input: DagPlanInput): DagPlan {
+  const { prefix, remote, record, prune } = input;
+  const recorded = record?.dags ?? {};
+  const plan: DagPlan = { prefix, uploads: [], removals: [], unchanged: {}, adopted: [], drift: [], kept: [], localBytes: 0 };
+  const localKeys = new Set<string>();
+
+  for (const file of input.local) {
+    const key = prefix + file.rel;
+    localKeys.add(key);
+    plan.localBytes += file.size;
+    const r = remote.get(key);
+    const live = r && !r.deleteMarker ? r : undefined;
+    const c = recorded[key];
+    const upload = (kind: 'add' | 'change') =>
+      plan.uploads.push({ key, rel: file.rel, abs: file.abs, sha256: file.sha256, md5: file.md5, size: file.size, prev: prevOf(r), kind });
+
+    if (!live) {
+      if (c) plan.drift.push({ key, kind: 'deleted-outside' });
+      upload('add');
+      continue;
+    }
+    if (c && sameEtag(live.etag, c.etag)) {
+      if (c.sha256 === file.sha256) plan.unchanged[key] = { versionId: live.versionId, sha256: file.sha256, etag: live.etag ?? c.etag, size: file.size };
+      else upload('change');
+      continue;
+    }
+    // R is not what the record says (or nothing is recorded)
+    if (c) plan.drift.push({ key, kind: 'changed-outside' });
+    else if (record) plan.drift.push({ key, kind: 'added-outside' });
+    if (etagMd5(live.etag) === file.md5) {
+      plan.unchanged[key] = { versionId: live.versionId, sha256: file.sha256, etag: live.etag ?? '', size: file.size };
+      plan.adopted.push(key);
+      // identical bytes: nothing is overwritten, so it is not drift worth reporting
+      plan.drift = plan.drift.filter((d) => d.key !== key);
+    } else {
+      upload('change');
+    }
+  }
+
+  for (const [key, r] of remote) {
+    if (localKeys.has(key) || r.deleteMarker) continue;
+    const c = recorded[key];
+    if (!prune) {
+      plan.kept.push(key);
+      continue;
+    }
+    if (c && !sameEtag(r.etag, c.etag)) plan.drift.push({ key, kind: 'changed-outside' });
+    else if (!c && record) plan.drift.push({ key, kind: 'added-outside' });
+    plan.removals.push({ key, prev: prevOf(r), etag: r.etag });
+  }
+  plan.removals.sort((a, b) => (a.key < b.key ? -1 : 1));
+  plan.kept.sort();
+  plan.drift.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return plan;
+}
+
+export function summarizePlan(environment: string, bucket: string, dags: DagPlan | undefined, artifacts: ArtifactPlan[]): DeployPlan {
+  const changedArtifacts = artifacts.filter((a) => a.change);
+  const added = dags?.uploads.filter((u) => u.kind === 'add').length ?? 0;
+  const changed = dags?.uploads.filter((u) => u.kind === 'change').length ?? 0;
+  const removed = dags?.removals.length ?? 0;
+  const unchanged = dags ? Object.keys(dags.unchanged).length : 0;
+  return {
+    environment,
+    bucket,
+    dags,
+    artifacts,
+    envUpdate: { needed: changedArtifacts.length > 0, reasons: changedArtifacts.map((a) => `${a.label}: ${a.reason}`) },
+    counts: { added, changed, removed, unchanged },
+    empty: added + changed + removed === 0 && changedArtifacts.length === 0,
+  };
+}
+
+/** The plan as JSON (no file bytes, no absolute paths). */
+export function planToJson(plan: DeployPlan): Record<string, unknown> {
+  return {
+    environment: plan.environment,
+    bucket: plan.bucket,
+    empty: plan.empty,
+    counts: plan.counts,
+    dagPrefix: plan.dags?.prefix,
+    added: plan.dags?.uploads.filter((u) => u.kind === 'add').map((u) => ({ key: u.key, sha256: u.sha256, size: u.size })) ?? [],
+    changed: plan.dags?.uploads.filter((u) => u.kind === 'change').map((u) => ({ key: u.key, sha256: u.sha256, size: u.size })) ?? [],
+    removed: plan.dags?.removals.map((r) => ({ key: r.key })) ?? [],
+    kept: plan.dags?.kept ?? [],
+    adopted: plan.dags?.adopted ?? [],
+    drift: plan.dags?.drift ?? [],
+    artifacts: plan.artifacts.map((a) => ({
+      kind: a.kind,
+      key: a.key,
+      sha256: a.sha256,
+      size: a.size,
+      pinnedVersion: a.pinned.version ?? null,
+      change: a.change,
+      reason: a.reason,
+    })),
+    envUpdate: plan.envUpdate,
+  };
+}

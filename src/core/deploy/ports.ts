@@ -1,0 +1,28 @@
+/** What deploy code needs from the outside world, injected by the CLI (fakes in unit tests). */
+import type { MwaaApi } from '../../aws/mwaa.js';
+import type { S3Api } from '../../aws/s3.js';
+import type { Clock } from '../clock.js';
+import type { EventSink } from '../events.js';
+import type { LogsPort } from '../logs/port.js';
+import type { Actor } from './records.js';
+
+export interface DeployPorts {
+  s3: S3Api;
+  mwaa: MwaaApi;
+  /** CloudWatch Logs, for pip errors in requirements_install streams (skipped when absent) */
+  logs?: LogsPort;
+  clock: Clock;
+  events: EventSink;
+  /** aborted on Ctrl-C / SIGTERM: the deploy stops and rolls back */
+  signal?: AbortSignal;
+  /** GetEnvironment poll interval while waiting for an update */
+  pollMs?: number;
+  /** how long to wait for an environment update (default 2 h) */
+  waitTimeoutMs?: number;
+  /** who deploys (lock holder, release records) */
+  actor: Actor;
+  /** whether a process on this host still runs (stale lock detection) */
+  isProcessAlive?: (pid: number) => boolean;
+  /** asks a yes/no question; throws AbortedError when nobody can answer */
+  confirm?: (question: string) => Promise<boolean>;
+}

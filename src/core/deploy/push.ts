@@ -1,0 +1,308 @@
+/**
+ * `mwaa dags push` / `mwaa dags diff`: scan the project, plan against the last release and the bucket,
+ * and (unless it is a dry run or there is nothing to do) run the release transaction under the lock.
+ */
+import { stat } from 'node:fs/promises';
+import type { VersionEntry } from '../../aws/s3.js';
+import { AbortedError, ConfigError } from '../errors.js';
+import { buildArtifact, planArtifact, pinsOf, type BuiltArtifact } from './artifacts.js';
+import { walkFiles } from './files.js';
+import { digestFiles, type HashedFile } from './hash.js';
+import { loadIgnoreRule } from './ignore.js';
+import { acquireLock } from './lock.js';
+import { planDags, planToJson, summarizePlan, type DeployPlan } from './plan.js';
+import type { DeployPorts } from './ports.js';
+import { ARTIFACT_KINDS, type ArtifactKind, type GitInfo, type ObjectState, type ReleaseRecord, ReleaseStore, newReleaseId, unfinishedReleases, STATE_PREFIX } from './records.js';
+import { checkRequirements } from './requirements.js';
+import { recoverRelease } from './rollback.js';
+import { checkTarget, loadTarget, throwOnErrors, type Finding, type Target } from './target.js';
+import { executeRelease, type ArtifactOp, type KeyOp, type ReleaseSpec } from './transaction.js';
+
+export interface ProjectSources {
+  /** the folder holding mwaa.yaml */
+  projectDir: string;
+  dags?: string;
+  plugins?: string;
+  requirements?: string;
+  startupScript?: string;
+}
+
+export interface PushRequest {
+  /** MWAA environment name */
+  environment: string;
+  sources: ProjectSources;
+  /** `bucket:` of mwaa.yaml, checked against the environment's */
+  configBucket?: string;
+  prune: boolean;
+  /** wait for (and check) the environment update; false = --no-wait */
+  wait: boolean;
+  dryRun: boolean;
+  message?: string;
+  git?: GitInfo;
+  concurrency?: number;
+  forceUnlock?: boolean;
+  lockTtlMs?: number;
+  /** overwrite drift without asking (--yes) */
+  yes?: boolean;
+  /** the command line, for the lock */
+  command?: string;
+}
+
+export interface PushResult {
+  status: 'dry-run' | 'up-to-date' | 'deployed';
+  plan: DeployPlan;
+  findings: Finding[];
+  release?: ReleaseRecord;
+  /** unfinished releases rolled back before this push */
+  recovered: ReleaseRecord[];
+  /** unfinished releases found (dry run: not touched) */
+  unfinished: string[];
+}
+
+interface Scan {
+  dags?: HashedFile[];
+  artifacts: BuiltArtifact[];
+  findings: Finding[];
+}
+
+async function scanProject(sources: ProjectSources, target: Target, concurrency: number, signal?: AbortSignal): Promise<Scan> {
+  const findings: Finding[] = [];
+  let dags: HashedFile[] | undefined;
+  if (sources.dags) {
+    let st;
+    try {
+      st = await stat(sources.dags);
+    } catch {
+      st = undefined;
+    }
+    if (!st?.isDirectory()) {
+      throw new ConfigError(`the DAGs folder ${sources.dags} does not exist`, undefined, {
+        code: 'deploy.dags-missing',
+        hint: 'create it, or fix `dags:` of the environment in mwaa.yaml',
+      });
+    }
+    const walk = await walkFiles(sources.dags, loadIgnoreRule(sources.dags, sources.projectDir));
+    for (const link of walk.skippedLinks) {
+      findings.push({ level: 'warning', code: 'local.symlink-outside', message: `skipped ${link}: a symlink pointing outside the DAGs folder (or dangling)` });
+    }
+    dags = await digestFiles(walk.files, { concurrency: Math.max(8, concurrency * 2), signal });
+  }
+  const artifacts: BuiltArtifact[] = [];
+  for (const kind of ARTIFACT_KINDS) {
+    const source = sources[kind];
+    if (!source) continue;
+    const built = await buildArtifact(kind, source, sources.projectDir);
+    for (const p of built.problems) findings.push({ level: p.level, code: `local.plugins-zip`, message: p.message, fix: p.fix });
+    for (const link of built.skippedLinks) {
+      findings.push({ level: 'warning', code: 'local.symlink-outside', message: `skipped plugins/${link}: a symlink pointing outside the plugins folder (or dangling)` });
+    }
+    if (kind === 'requirements') {
+      for (const f of checkRequirements(Buffer.from(built.bytes).toString('utf8'), target.env.AirflowVersion)) {
+        findings.push({ level: 'warning', code: f.code, message: f.message, fix: f.fix });
+      }
+    }
+    artifacts.push(built);
+  }
+  return { dags, artifacts, findings };
+}
+
+/** The latest entry of every key under the DAG prefix, minus tool state and artifact keys. */
+async function remoteDags(ports: DeployPorts, target: Target, exclude: Set<string>): Promise<Map<string, VersionEntry>> {
+  const out = new Map<string, VersionEntry>();
+  for (const e of await ports.s3.listVersions(target.bucket, target.dagPrefix, { latestOnly: true, signal: ports.signal })) {
+    if (e.key.startsWith(STATE_PREFIX) || exclude.has(e.key) || e.key.endsWith('/')) continue;
+    out.set(e.key, e);
+  }
+  return out;
+}
+
+async function makePlan(ports: DeployPorts, target: Target, scan: Scan, record: ReleaseRecord | undefined, prune: boolean): Promise<DeployPlan> {
+  const artifacts = await Promise.all(scan.artifacts.map((built) => planArtifact({ built, env: target.env, bucket: target.bucket, s3: ports.s3, record })));
+  let dags;
+  if (scan.dags) {
+    const exclude = new Set(artifacts.map((a) => a.key));
+    const remote = await remoteDags(ports, target, exclude);
+    dags = planDags({ prefix: target.dagPrefix, local: scan.dags, remote, record, prune });
+  }
+  return summarizePlan(target.name, target.bucket, dags, artifacts);
+}
+
+/** The release spec of a push plan. */
+export function pushSpec(input: {
+  id: string;
+  plan: DeployPlan;
+  target: Target;
+  record?: ReleaseRecord;
+  request: PushRequest;
+  startedAt: number;
+  planMs: number;
+}): ReleaseSpec {
+  const { plan, target, record, request } = input;
+  const dags = plan.dags;
+  const dagOps: KeyOp[] = [
+    ...(dags?.uploads ?? []).map((u): KeyOp => ({ key: u.key, prev: u.prev, action: 'put', abs: u.abs, sha256: u.sha256, md5: u.md5, size: u.size })),
+    ...(dags?.removals ?? []).map((r): KeyOp => ({ key: r.key, prev: r.prev, action: 'delete' })),
+  ];
+  const changed = plan.artifacts.filter((a) => a.change);
+  const artifactOps: ArtifactOp[] = changed.map((a) => ({ kind: a.kind, key: a.key, prev: a.prev, bytes: a.bytes, sha256: a.sha256, size: a.size }));
+  const pinsBefore = Object.fromEntries(changed.map((a) => [a.kind, a.pinned]));
+
+  let unchangedDags: Record<string, ObjectState>;
+  if (dags) {
+    unchangedDags = { ...dags.unchanged };
+    for (const key of dags.kept) {
+      const c = record?.dags[key];
+      if (c) unchangedDags[key] = c;
+    }
+  } else {
+    unchangedDags = { ...(record?.dags ?? {}) };
+  }
+  const unchangedArtifacts: ReleaseSpec['unchangedArtifacts'] = {};
+  for (const kind of ARTIFACT_KINDS) {
+    if (changed.some((a) => a.kind === kind)) continue;
+    const planned = plan.artifacts.find((a) => a.kind === kind);
+    const pin = pinsOf(target.env, kind);
+    if (!pin.version || !pin.path) continue;
+    const recorded = record?.artifacts[kind];
+    if (recorded && recorded.versionId === pin.version) unchangedArtifacts[kind] = recorded;
+    else if (planned) unchangedArtifacts[kind] = { key: planned.key, versionId: pin.version, sha256: planned.pinnedSha256 ?? '', etag: '', size: planned.pinnedSha256 ? planned.size : 0 };
+    else unchangedArtifacts[kind] = { key: pin.path, versionId: pin.version, sha256: '', etag: '', size: 0 };
+  }
+  return {
+    id: input.id,
+    kind: 'push',
+    environment: target.name,
+    bucket: target.bucket,
+    dagPrefix: target.dagPrefix,
+    ...(request.message ? { message: request.message } : {}),
+    ...(request.git ? { git: request.git } : {}),
+    ...(record ? { base: record.id } : {}),
+    dagOps,
+    artifactOps,
+    pinsBefore: pinsBefore as ReleaseSpec['pinsBefore'],
+    unchangedDags,
+    unchangedArtifacts,
+    counts: plan.counts,
+    changes: {
+      added: (dags?.uploads ?? []).filter((u) => u.kind === 'add').map((u) => u.key),
+      changed: (dags?.uploads ?? []).filter((u) => u.kind === 'change').map((u) => u.key),
+      removed: (dags?.removals ?? []).map((r) => r.key),
+    },
+    envUpdate: plan.envUpdate,
+    wait: request.wait,
+    concurrency: request.concurrency ?? 16,
+    planMs: input.planMs,
+    startedAt: input.startedAt,
+  };
+}
+
+async function currentRecord(store: ReleaseStore, environment: string): Promise<ReleaseRecord | undefined> {
+  const index = await store.readIndex();
+  const id = index.current[environment];
+  return id ? store.read(id) : undefined;
+}
+
+export async function push(request: PushRequest, ports: DeployPorts): Promise<PushResult> {
+  const { clock, events } = ports;
+  const startedAt = clock.now();
+  const concurrency = request.concurrency ?? 16;
+
+  const target = await loadTarget(ports, request.environment, request.configBucket);
+  const findings = await checkTarget(ports, target, { wait: request.wait });
+  const scan = await scanProject(request.sources, target, concurrency, ports.signal);
+  findings.push(...scan.findings);
+  for (const f of findings.filter((x) => x.level === 'warning')) {
+    events({ code: 'deploy.preflight.warning', level: 'warn', message: f.fix ? `${f.message}\n  fix: ${f.fix}` : f.message, data: { code: f.code } });
+  }
+  throwOnErrors(findings);
+
+  const store = new ReleaseStore(ports.s3, target.bucket);
+  const index = await store.readIndex();
+  const unfinished = unfinishedReleases(index, target.name).map((r) => r.id);
+  let record = index.current[target.name] ? await store.read(index.current[target.name]) : undefined;
+  let plan = await makePlan(ports, target, scan, record, request.prune);
+  const planMs = clock.now() - startedAt;
+  events({ code: 'deploy.plan', level: 'info', message: planLine(plan), data: { plan: planToJson(plan), planMs } });
+
+  if (unfinished.length > 0) {
+    events({
+      code: 'deploy.unfinished',
+      level: 'warn',
+      message: `release${unfinished.length === 1 ? '' : 's'} ${unfinished.join(', ')} did not finish (the process ended or its rollback failed)`,
+      data: { releases: unfinished },
+    });
+  }
+  if (request.dryRun) return { status: 'dry-run', plan, findings, recovered: [], unfinished };
+  if (plan.empty && unfinished.length === 0) return { status: 'up-to-date', plan, findings, recovered: [], unfinished };
+
+  if (unfinished.length > 0 && !request.yes) {
+    const ok = await ask(ports, `roll back the unfinished release${unfinished.length === 1 ? '' : 's'} ${unfinished.join(', ')} first?`);
+    if (!ok) throw new AbortedError('push cancelled: an unfinished release must be rolled back first', { hint: 'run `mwaa rollback` to finish it' });
+  }
+  if (plan.dags && plan.dags.drift.length > 0 && !request.yes) {
+    const ok = await ask(ports, `${plan.dags.drift.length} object${plan.dags.drift.length === 1 ? ' was' : 's were'} changed outside mwaa (see the plan); overwrite?`);
+    if (!ok) throw new AbortedError('push cancelled: nothing was changed');
+  }
+  if (plan.envUpdate.needed && target.env.Status !== 'AVAILABLE' && target.env.Status !== 'UPDATE_FAILED') {
+    throwOnErrors([
+      {
+        level: 'error',
+        code: 'env.not-available',
+        message: `environment ${target.name} is ${target.env.Status}; ${plan.envUpdate.reasons.join('; ')} needs an environment update, which needs it AVAILABLE`,
+        fix: 'wait for it with `mwaa env wait` and push again',
+      },
+    ]);
+  }
+
+  const id = newReleaseId(clock.now());
+  const lock = await acquireLock({
+    s3: ports.s3,
+    bucket: target.bucket,
+    actor: ports.actor,
+    command: request.command ?? 'mwaa dags push',
+    environment: target.name,
+    releaseId: id,
+    clock,
+    events,
+    ttlMs: request.lockTtlMs,
+    force: request.forceUnlock,
+    isProcessAlive: ports.isProcessAlive,
+  });
+  try {
+    const recovered: ReleaseRecord[] = [];
+    // Under the lock: finish what a crashed deploy left, then plan again against what is there now.
+    const fresh = await store.readIndex();
+    for (const r of unfinishedReleases(fresh, target.name)) recovered.push(await recoverRelease(r.id, target, ports));
+    record = fresh.current[target.name] ? await currentRecord(store, target.name) : undefined;
+    plan = await makePlan(ports, target, scan, record, request.prune);
+    if (plan.empty) return { status: 'up-to-date', plan, findings, recovered, unfinished };
+    events({ code: 'deploy.plan.final', level: 'debug', message: 'plan confirmed under the lock', data: { counts: plan.counts } });
+    const spec = pushSpec({ id, plan, target, record, request, startedAt, planMs });
+    const release = await executeRelease(spec, ports);
+    return { status: 'deployed', plan, findings, release, recovered, unfinished };
+  } finally {
+    try {
+      await lock.release();
+    } catch (error) {
+      events({
+        code: 'deploy.lock.release-failed',
+        level: 'warn',
+        message: `could not remove the deploy lock s3://${target.bucket}/.mwaa/lock.json (${(error as Error).message}); the next deploy can take it over with --force-unlock`,
+        data: {},
+      });
+    }
+  }
+}
+
+/** One line: "3 added, 1 changed, 0 removed, 120 unchanged; environment update: no". */
+export function planLine(plan: DeployPlan): string {
+  const c = plan.counts;
+  return `plan: ${c.added} added, ${c.changed} changed, ${c.removed} removed, ${c.unchanged} unchanged; environment update: ${plan.envUpdate.needed ? `yes (${plan.envUpdate.reasons.join('; ')})` : 'no'}`;
+}
+
+async function ask(ports: DeployPorts, question: string): Promise<boolean> {
+  if (!ports.confirm) throw new AbortedError(`${question.replace(/\?$/, '')}: confirmation needed`, { hint: 'pass --yes to confirm' });
+  return ports.confirm(question);
+}
+
+export type { ArtifactKind };

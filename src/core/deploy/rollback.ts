@@ -1,0 +1,332 @@
+/**
+ * `mwaa rollback [<release>]`: restores the DAG files and artifact versions of an earlier release by
+ * copying its object versions forward (history is kept) and re-pinning its artifact versions, as a new
+ * release that goes through the same transaction as a push. It also finishes what a crashed deploy (or a
+ * rollback that could not complete) left: the journal of an unfinished release says which keys it
+ * touched and what they were before.
+ */
+import pLimit from 'p-limit';
+import type { VersionEntry } from '../../aws/s3.js';
+import { AbortedError, FailedError, NotFoundError, RollbackIncompleteError } from '../errors.js';
+import { pinsOf } from './artifacts.js';
+import { sameEtag } from './hash.js';
+import { acquireLock } from './lock.js';
+import { prevOf } from './plan.js';
+import type { DeployPorts } from './ports.js';
+import {
+  ARTIFACT_FIELDS,
+  ARTIFACT_KINDS,
+  type GitInfo,
+  type ObjectState,
+  type ReleaseRecord,
+  ReleaseStore,
+  newReleaseId,
+  previousRelease,
+  resolveReleaseId,
+  STATE_PREFIX,
+  unfinishedReleases,
+} from './records.js';
+import { checkTarget, loadTarget, throwOnErrors, type Finding, type Target } from './target.js';
+import { describeFailure, executeRelease, undoRelease, type ArtifactOp, type KeyOp, type ReleaseSpec } from './transaction.js';
+
+/** Rolls back an unfinished release from its journal (the caller holds the lock). */
+export async function recoverRelease(id: string, target: Target, ports: DeployPorts): Promise<ReleaseRecord> {
+  const store = new ReleaseStore(ports.s3, target.bucket);
+  const record = await store.read(id);
+  if (!record) throw new NotFoundError(`release record ${id} is missing from s3://${target.bucket}/.mwaa/releases/`, { code: 'release.not-found' });
+  ports.events({ code: 'deploy.recover.started', level: 'warn', message: `rolling back unfinished release ${id} (${record.status}, started ${record.startedAt} by ${record.actor.user}@${record.actor.host})`, data: { id } });
+  const items = Object.entries(record.journal.keys).map(([key, prev]) => ({ key, prev, created: [] as string[] }));
+  const undo = await undoRelease({
+    ports,
+    bucket: target.bucket,
+    environment: target.name,
+    dagPrefix: record.dagPrefix,
+    items,
+    pinsBefore: record.journal.envUpdate ? record.journal.pins : {},
+    artifactKeys: record.journal.artifactKeys ?? {},
+    envTouched: record.journal.envUpdate,
+  });
+  const reason = record.reason ?? 'it did not finish (the process ended before committing or rolling back)';
+  record.status = undo.left.length === 0 ? 'rolled-back' : 'rollback-incomplete';
+  record.reason = reason;
+  record.finishedAt = new Date(ports.clock.now()).toISOString();
+  if (undo.left.length) record.left = undo.left;
+  else delete record.left;
+  await store.save(record);
+  if (undo.left.length > 0) {
+    throw new RollbackIncompleteError(`the rollback of release ${id} did not complete; left as is:\n${undo.left.map((l) => `- ${l}`).join('\n')}`, {
+      hint: `run \`mwaa rollback\` again to finish rolling back release ${id} once the cause is fixed`,
+      details: { release: id, left: undo.left },
+    });
+  }
+  ports.events({ code: 'deploy.recover.done', level: 'info', message: `rolled back unfinished release ${id}: ${undo.restoredKeys} object${undo.restoredKeys === 1 ? '' : 's'} checked and restored`, data: { id } });
+  return record;
+}
+
+export interface RollbackRequest {
+  environment: string;
+  configBucket?: string;
+  /** release id (or unique prefix, `previous`); default: the one before current */
+  releaseId?: string;
+  wait: boolean;
+  dryRun: boolean;
+  yes?: boolean;
+  message?: string;
+  git?: GitInfo;
+  concurrency?: number;
+  forceUnlock?: boolean;
+  lockTtlMs?: number;
+  command?: string;
+}
+
+export interface RollbackPlan {
+  environment: string;
+  bucket: string;
+  target: string;
+  current?: string;
+  restore: Array<{ key: string; versionId: string; action: 'copy' }>;
+  remove: string[];
+  unchanged: number;
+  artifacts: Array<{ kind: string; key: string; from?: string; to: string }>;
+  /** artifacts the environment uses now but the target did not (MWAA cannot remove them) */
+  kept: string[];
+  empty: boolean;
+}
+
+export interface RollbackResult {
+  status: 'dry-run' | 'up-to-date' | 'rolled-back' | 'recovered';
+  plan?: RollbackPlan;
+  release?: ReleaseRecord;
+  recovered: ReleaseRecord[];
+  findings: Finding[];
+}
+
+interface Computed {
+  plan: RollbackPlan;
+  spec: Omit<ReleaseSpec, 'id' | 'startedAt' | 'wait' | 'concurrency'>;
+}
+
+async function computeRollback(ports: DeployPorts, target: Target, store: ReleaseStore, targetId: string, currentId: string | undefined, request: RollbackRequest): Promise<Computed> {
+  const wanted = await store.read(targetId);
+  if (!wanted) throw new NotFoundError(`release record ${targetId} is missing from s3://${target.bucket}/.mwaa/releases/`, { code: 'release.not-found' });
+  if (wanted.status !== 'succeeded') {
+    throw new FailedError('release.not-restorable', `release ${targetId} is ${wanted.status}; only a succeeded release can be restored`, { hint: 'choose another one from `mwaa releases list`' });
+  }
+  if (wanted.dagPrefix !== target.dagPrefix) {
+    throw new FailedError('release.prefix-changed', `release ${targetId} deployed DAGs under ${wanted.dagPrefix}, but the environment now reads ${target.dagPrefix}`, {
+      hint: 'restore it by hand, or push the project again',
+    });
+  }
+  const latest = new Map<string, VersionEntry>();
+  for (const e of await ports.s3.listVersions(target.bucket, target.dagPrefix, { latestOnly: true })) {
+    if (!e.key.startsWith(STATE_PREFIX)) latest.set(e.key, e);
+  }
+  const artifactKeys = new Set(Object.values(wanted.artifacts).map((a) => a?.key));
+  const dagOps: KeyOp[] = [];
+  const unchanged: Record<string, ObjectState> = {};
+  for (const [key, state] of Object.entries(wanted.dags)) {
+    const l = latest.get(key);
+    if (l && !l.deleteMarker && (l.versionId === state.versionId || sameEtag(l.etag, state.etag))) {
+      unchanged[key] = { ...state, versionId: l.versionId, etag: l.etag ?? state.etag };
+      continue;
+    }
+    dagOps.push({ key, prev: prevOf(l), action: 'copy', sourceVersionId: state.versionId, sha256: state.sha256, etag: state.etag, size: state.size });
+  }
+  for (const [key, l] of latest) {
+    if (l.deleteMarker || key in wanted.dags || artifactKeys.has(key) || key.endsWith('/')) continue;
+    dagOps.push({ key, prev: prevOf(l), action: 'delete' });
+  }
+  // the versions to restore must still exist
+  const limit = pLimit(request.concurrency ?? 16);
+  const missing: string[] = [];
+  await Promise.all(
+    dagOps
+      .filter((o) => o.action === 'copy')
+      .map((o) =>
+        limit(async () => {
+          if (!(await ports.s3.headObject(target.bucket, o.key, o.sourceVersionId))) missing.push(`${o.key} (version ${o.sourceVersionId})`);
+        }),
+      ),
+  );
+
+  const artifactOps: ArtifactOp[] = [];
+  const pinsBefore: ReleaseSpec['pinsBefore'] = {};
+  const kept: string[] = [];
+  const unchangedArtifacts: ReleaseSpec['unchangedArtifacts'] = {};
+  for (const kind of ARTIFACT_KINDS) {
+    const want = wanted.artifacts[kind];
+    const now = pinsOf(target.env, kind);
+    if (!want) {
+      if (now.version) kept.push(`${ARTIFACT_FIELDS[kind].label} ${now.path} version ${now.version}`);
+      continue;
+    }
+    if (now.version === want.versionId && (now.path ?? '').replace(`s3://${target.bucket}/`, '') === want.key) {
+      unchangedArtifacts[kind] = want;
+      continue;
+    }
+    if (!(await ports.s3.headObject(target.bucket, want.key, want.versionId))) missing.push(`${want.key} (version ${want.versionId})`);
+    const latestArtifact = (await ports.s3.listVersions(target.bucket, want.key, { latestOnly: true })).find((v) => v.key === want.key);
+    artifactOps.push({ kind, key: want.key, prev: prevOf(latestArtifact), pinVersion: want.versionId, sha256: want.sha256, size: want.size, etag: want.etag });
+    pinsBefore[kind] = now;
+  }
+  if (missing.length > 0) {
+    throw new FailedError('release.versions-missing', `release ${targetId} cannot be restored: ${missing.length} object version${missing.length === 1 ? ' is' : 's are'} gone from the bucket:\n${missing.slice(0, 20).map((m) => `- ${m}`).join('\n')}`, {
+      hint: 'a lifecycle rule may expire noncurrent versions; choose a newer release',
+    });
+  }
+  const restore = dagOps.filter((o) => o.action === 'copy').map((o) => ({ key: o.key, versionId: o.sourceVersionId as string, action: 'copy' as const }));
+  const remove = dagOps.filter((o) => o.action === 'delete').map((o) => o.key);
+  const plan: RollbackPlan = {
+    environment: target.name,
+    bucket: target.bucket,
+    target: targetId,
+    ...(currentId ? { current: currentId } : {}),
+    restore,
+    remove,
+    unchanged: Object.keys(unchanged).length,
+    artifacts: artifactOps.map((a) => ({ kind: a.kind, key: a.key, ...(pinsBefore[a.kind]?.version ? { from: pinsBefore[a.kind]?.version } : {}), to: a.pinVersion as string })),
+    kept,
+    empty: dagOps.length === 0 && artifactOps.length === 0,
+  };
+  const spec: Computed['spec'] = {
+    kind: 'rollback',
+    environment: target.name,
+    bucket: target.bucket,
+    dagPrefix: target.dagPrefix,
+    message: request.message ?? `rollback to ${targetId}`,
+    ...(request.git ? { git: request.git } : {}),
+    ...(currentId ? { base: currentId } : {}),
+    target: targetId,
+    dagOps,
+    artifactOps,
+    pinsBefore,
+    unchangedDags: unchanged,
+    unchangedArtifacts,
+    counts: { added: 0, changed: restore.length, removed: remove.length, unchanged: Object.keys(unchanged).length },
+    changes: { added: [], changed: restore.map((r) => r.key), removed: remove },
+    envUpdate: { needed: artifactOps.length > 0, reasons: artifactOps.map((a) => `${ARTIFACT_FIELDS[a.kind].label}: back to version ${a.pinVersion}`) },
+  };
+  return { plan, spec };
+}
+
+export async function rollback(request: RollbackRequest, ports: DeployPorts): Promise<RollbackResult> {
+  const { clock, events } = ports;
+  const startedAt = clock.now();
+  const target = await loadTarget(ports, request.environment, request.configBucket);
+  const findings = (await checkTarget(ports, target, { wait: request.wait })).filter((f) => f.code !== 'env.not-available' || request.wait);
+  for (const f of findings.filter((x) => x.level === 'warning')) {
+    events({ code: 'deploy.preflight.warning', level: 'warn', message: f.fix ? `${f.message}\n  fix: ${f.fix}` : f.message, data: { code: f.code } });
+  }
+  const store = new ReleaseStore(ports.s3, target.bucket);
+  const index = await store.readIndex();
+  const unfinished = unfinishedReleases(index, target.name).map((r) => r.id);
+
+  // Finishing an unfinished release comes first; without an explicit id it is all `mwaa rollback` does.
+  if (unfinished.length > 0) {
+    events({ code: 'deploy.unfinished', level: 'warn', message: `release${unfinished.length === 1 ? '' : 's'} ${unfinished.join(', ')} did not finish; rolling ${unfinished.length === 1 ? 'it' : 'them'} back`, data: { releases: unfinished } });
+    if (request.dryRun) return { status: 'dry-run', recovered: [], findings };
+    if (!request.yes) {
+      const ok = await ask(ports, `roll back the unfinished release${unfinished.length === 1 ? '' : 's'} ${unfinished.join(', ')}?`);
+      if (!ok) throw new AbortedError('rollback cancelled: nothing was changed');
+    }
+    const lock = await takeLock(ports, target, request, newReleaseId(clock.now()));
+    const recovered: ReleaseRecord[] = [];
+    try {
+      for (const id of unfinished) recovered.push(await recoverRelease(id, target, ports));
+    } finally {
+      await releaseLock(lock, ports, target);
+    }
+    if (!request.releaseId) return { status: 'recovered', recovered, findings };
+    return { ...(await rollbackTo(request, ports, target, store, startedAt, findings)), recovered };
+  }
+  return rollbackTo(request, ports, target, store, startedAt, findings);
+}
+
+async function rollbackTo(request: RollbackRequest, ports: DeployPorts, target: Target, store: ReleaseStore, startedAt: number, findings: Finding[]): Promise<RollbackResult> {
+  throwOnErrors(findings);
+  const index = await store.readIndex();
+  const currentId = index.current[target.name];
+  let targetId: string;
+  if (request.releaseId) targetId = resolveReleaseId(index, target.name, request.releaseId);
+  else {
+    const prev = previousRelease(index, target.name);
+    if (!prev) {
+      throw new NotFoundError(
+        currentId ? `environment ${target.name} has no succeeded release before the current one (${currentId})` : `environment ${target.name} has no releases yet`,
+        { code: 'release.not-found', hint: 'list them with `mwaa releases list`; a rollback needs an earlier release' },
+      );
+    }
+    targetId = prev;
+  }
+  let computed = await computeRollback(ports, target, store, targetId, currentId, request);
+  ports.events({
+    code: 'deploy.rollback.plan',
+    level: 'info',
+    message: `rollback plan to ${targetId}: restore ${computed.plan.restore.length}, remove ${computed.plan.remove.length}, unchanged ${computed.plan.unchanged}; environment update: ${computed.plan.artifacts.length ? 'yes' : 'no'}`,
+    data: { plan: computed.plan },
+  });
+  if (request.dryRun) return { status: 'dry-run', plan: computed.plan, recovered: [], findings };
+  if (computed.plan.empty) return { status: 'up-to-date', plan: computed.plan, recovered: [], findings };
+  if (computed.spec.envUpdate.needed && target.env.Status !== 'AVAILABLE' && target.env.Status !== 'UPDATE_FAILED') {
+    throwOnErrors([{ level: 'error', code: 'env.not-available', message: `environment ${target.name} is ${target.env.Status}; re-pinning artifacts needs it AVAILABLE`, fix: 'wait for it with `mwaa env wait`' }]);
+  }
+  if (!request.yes) {
+    const p = computed.plan;
+    const ok = await ask(
+      ports,
+      `roll back ${target.name} to release ${targetId}: restore ${p.restore.length}, remove ${p.remove.length} DAG file${p.remove.length === 1 ? '' : 's'}` +
+        `${p.artifacts.length ? `, re-pin ${p.artifacts.map((a) => a.kind).join(', ')} (environment update)` : ''}?`,
+    );
+    if (!ok) throw new AbortedError('rollback cancelled: nothing was changed');
+  }
+  const id = newReleaseId(ports.clock.now());
+  const lock = await takeLock(ports, target, request, id);
+  try {
+    // plan again under the lock
+    computed = await computeRollback(ports, target, store, targetId, (await store.readIndex()).current[target.name], request);
+    if (computed.plan.empty) return { status: 'up-to-date', plan: computed.plan, recovered: [], findings };
+    const release = await executeRelease(
+      { ...computed.spec, id, startedAt, wait: request.wait, concurrency: request.concurrency ?? 16, planMs: ports.clock.now() - startedAt },
+      ports,
+    );
+    return { status: 'rolled-back', plan: computed.plan, release, recovered: [], findings };
+  } finally {
+    await releaseLock(lock, ports, target);
+  }
+}
+
+function takeLock(ports: DeployPorts, target: Target, request: RollbackRequest, id: string) {
+  return acquireLock({
+    s3: ports.s3,
+    bucket: target.bucket,
+    actor: ports.actor,
+    command: request.command ?? 'mwaa rollback',
+    environment: target.name,
+    releaseId: id,
+    clock: ports.clock,
+    events: ports.events,
+    ttlMs: request.lockTtlMs,
+    force: request.forceUnlock,
+    isProcessAlive: ports.isProcessAlive,
+  });
+}
+
+async function releaseLock(lock: { release(): Promise<void> }, ports: DeployPorts, target: Target): Promise<void> {
+  try {
+    await lock.release();
+  } catch (error) {
+    ports.events({
+      code: 'deploy.lock.release-failed',
+      level: 'warn',
+      message: `could not remove the deploy lock s3://${target.bucket}/.mwaa/lock.json (${(error as Error).message}); the next deploy can take it over with --force-unlock`,
+      data: {},
+    });
+  }
+}
+
+async function ask(ports: DeployPorts, question: string): Promise<boolean> {
+  if (!ports.confirm) throw new AbortedError(`${question.replace(/\?$/, '')}: confirmation needed`, { hint: 'pass --yes to confirm' });
+  return ports.confirm(question);
+}
+
+export { describeFailure };

@@ -1,0 +1,94 @@
+/** The deploy target: the environment, its source bucket and DAG prefix, and the pre-flight checks of both. */
+import { requireEnvironment, type EnvironmentInfo } from '../../aws/mwaa.js';
+import { ConfigError, FailedError } from '../errors.js';
+import type { DeployPorts } from './ports.js';
+
+export interface Target {
+  env: EnvironmentInfo;
+  name: string;
+  bucket: string;
+  /** "dags/" */
+  dagPrefix: string;
+}
+
+export interface Finding {
+  level: 'error' | 'warning';
+  code: string;
+  message: string;
+  fix?: string;
+}
+
+export function bucketOfArn(arn: string | undefined): string | undefined {
+  if (!arn) return undefined;
+  const m = /^arn:aws[a-z-]*:s3:::([^/]+)$/.exec(arn);
+  return m ? m[1] : undefined;
+}
+
+export async function loadTarget(ports: DeployPorts, name: string, configBucket?: string): Promise<Target> {
+  const env = await requireEnvironment(ports.mwaa, name);
+  const bucket = bucketOfArn(env.SourceBucketArn) ?? configBucket;
+  if (!bucket) {
+    throw new FailedError('deploy.no-bucket', `environment ${name} names no source bucket (SourceBucketArn is ${env.SourceBucketArn ?? 'missing'})`);
+  }
+  if (configBucket && configBucket !== bucket) {
+    throw new ConfigError(`mwaa.yaml names bucket ${configBucket}, but environment ${name} uses ${bucket}`, undefined, {
+      code: 'deploy.bucket-mismatch',
+      hint: `set \`bucket: ${bucket}\` for this environment in mwaa.yaml (or update the environment's source bucket with \`mwaa env update\`)`,
+    });
+  }
+  const dagPath = (env.DagS3Path ?? 'dags').replace(/^\/+|\/+$/g, '');
+  return { env, name, bucket, dagPrefix: dagPath === '' ? '' : `${dagPath}/` };
+}
+
+/** Checks of the bucket and the environment (DESIGN §5 pre-flight). */
+export async function checkTarget(ports: DeployPorts, target: Target, options: { wait: boolean }): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  const status = target.env.Status ?? 'UNKNOWN';
+  if (status === 'UPDATE_FAILED') {
+    findings.push({
+      level: 'warning',
+      code: 'env.update-failed',
+      message: `environment ${target.name} is UPDATE_FAILED: its last update failed and was rolled back (it is usable)`,
+    });
+  } else if (status !== 'AVAILABLE') {
+    findings.push({
+      level: options.wait ? 'error' : 'warning',
+      code: 'env.not-available',
+      message: `environment ${target.name} is ${status}; a deploy needs it AVAILABLE`,
+      fix: options.wait
+        ? 'wait for it with `mwaa env wait`, or pass --no-wait to push DAG files now (plugins, requirements and startup script changes still need AVAILABLE)'
+        : 'DAG files are pushed; changes to plugins, requirements or the startup script need the environment AVAILABLE',
+    });
+  }
+  const versioning = await ports.s3.getBucketVersioning(target.bucket);
+  if (versioning !== 'Enabled') {
+    findings.push({
+      level: 'error',
+      code: 'bucket.not-versioned',
+      message: `bucket ${target.bucket} does not have versioning enabled (${versioning ?? 'never enabled'}); MWAA needs it and deploys roll back through it`,
+      fix: `aws s3api put-bucket-versioning --bucket ${target.bucket} --versioning-configuration Status=Enabled`,
+    });
+  }
+  const pab = await ports.s3.getPublicAccessBlock(target.bucket);
+  if (!pab || !pab.BlockPublicAcls || !pab.IgnorePublicAcls || !pab.BlockPublicPolicy || !pab.RestrictPublicBuckets) {
+    findings.push({
+      level: 'warning',
+      code: 'bucket.public-access',
+      message: `bucket ${target.bucket} does not block all public access; MWAA requires "Block all public access"`,
+      fix: `aws s3api put-public-access-block --bucket ${target.bucket} --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true`,
+    });
+  }
+  return findings;
+}
+
+/** Throws one error listing every error finding (exit 2 when all are about local files, else 1). */
+export function throwOnErrors(findings: Finding[]): void {
+  const errors = findings.filter((f) => f.level === 'error');
+  if (errors.length === 0) return;
+  const lines = errors.map((e) => `- ${e.message}${e.fix ? `\n  fix: ${e.fix}` : ''}`);
+  const message = `pre-flight check${errors.length === 1 ? '' : 's'} failed; nothing was changed:\n${lines.join('\n')}`;
+  const local = errors.every((e) => e.code.startsWith('local.'));
+  const details = { findings };
+  if (local) throw new ConfigError(message, undefined, { code: 'deploy.preflight', hint: 'fix the files named above and run the command again', details });
+  throw new FailedError('deploy.preflight', message, { hint: 'fix the problems above and run the command again', details });
+}

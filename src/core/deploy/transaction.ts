@@ -1,0 +1,601 @@
+/**
+ * The release transaction (DESIGN §5 steps 3–6), shared by `dags push` and `rollback`:
+ *
+ *   journal   the release record, status in-progress, with every key's previous latest version and the
+ *             environment's pins before — written before the first mutation
+ *   artifacts plugins.zip / requirements.txt / startup script uploaded (or an older version chosen),
+ *             UpdateEnvironment with the new versions, wait for AVAILABLE, check LastUpdate and the
+ *             requirements_install streams for pip errors
+ *   dags      uploads (or copies of older versions) with bounded concurrency, then deletions
+ *   commit    the record marked succeeded with every key's version, sha256 and ETag; `current` moves
+ *
+ * Any failure — an S3 call that failed after the SDK's retries, UpdateEnvironment rejected, the update
+ * ending UPDATE_FAILED/UNAVAILABLE or LastUpdate FAILED, pip errors, Ctrl-C, even the commit — undoes
+ * everything: every key touched goes back to its previous version and the environment is re-pinned to
+ * its previous versions (waiting for that update). The record says `rolled-back` with the reason and the
+ * command fails with exit 5; when the undo itself cannot finish, `rollback-incomplete` and exit 6, with
+ * exactly what is left and the command that finishes it (`mwaa rollback`).
+ */
+import { readFile } from 'node:fs/promises';
+import pLimit from 'p-limit';
+import type { EnvironmentInfo, UpdateEnvironmentInput } from '../../aws/mwaa.js';
+import { formatDuration } from '../duration.js';
+import { DeployRolledBackError, FailedError, InterruptedError, MwaaError, RollbackIncompleteError } from '../errors.js';
+import { FAST_POLL_MS, waitForEnvironment } from '../env/wait.js';
+import { keyOfPath, pinsOf } from './artifacts.js';
+import { digestBytes, md5Base64 } from './hash.js';
+import { findPipFailure, type PipFailure } from './pip.js';
+import type { DeployPorts } from './ports.js';
+import {
+  ARTIFACT_FIELDS,
+  type ArtifactKind,
+  type GitInfo,
+  type ObjectState,
+  type Pin,
+  type PrevVersion,
+  type ReleaseCounts,
+  type ReleaseRecord,
+  ReleaseStore,
+} from './records.js';
+import { restoreKeys, type RestoreItem, type RestoreLeft } from './restore.js';
+
+/** One DAG key the release changes. */
+export interface KeyOp {
+  key: string;
+  prev: PrevVersion;
+  action: 'put' | 'copy' | 'delete';
+  /** put: the local file and its expected content */
+  abs?: string;
+  sha256?: string;
+  md5?: string;
+  size?: number;
+  /** copy: the version copied forward, and its recorded ETag */
+  sourceVersionId?: string;
+  etag?: string;
+}
+
+/** One environment artifact the release re-pins. */
+export interface ArtifactOp {
+  kind: ArtifactKind;
+  key: string;
+  prev: PrevVersion;
+  /** put these bytes as a new version, or pin an existing version */
+  bytes?: Uint8Array;
+  pinVersion?: string;
+  sha256: string;
+  size: number;
+  etag?: string;
+}
+
+export interface ReleaseSpec {
+  id: string;
+  kind: 'push' | 'rollback';
+  environment: string;
+  bucket: string;
+  dagPrefix: string;
+  message?: string;
+  git?: GitInfo;
+  base?: string;
+  target?: string;
+  dagOps: KeyOp[];
+  artifactOps: ArtifactOp[];
+  /** the environment's pins before, for every artifact kind the release re-pins */
+  pinsBefore: Partial<Record<ArtifactKind, Pin>>;
+  /** the DAG keys the release leaves alone, with their state */
+  unchangedDags: Record<string, ObjectState>;
+  /** artifacts the release leaves pinned as they are, with their state when known */
+  unchangedArtifacts: Partial<Record<ArtifactKind, ObjectState & { key: string }>>;
+  counts: ReleaseCounts;
+  changes: { added: string[]; changed: string[]; removed: string[] };
+  envUpdate: { needed: boolean; reasons: string[] };
+  /** wait for the environment update (and check it); false = --no-wait */
+  wait: boolean;
+  concurrency: number;
+  /** milliseconds spent before the transaction (planning) */
+  planMs?: number;
+  startedAt: number;
+}
+
+/** What a release did so far: the basis of an undo. */
+interface Progress {
+  /** version ids created per key, oldest first */
+  created: Map<string, string[]>;
+  /** keys whose last call has an unknown outcome */
+  uncertain: Set<string>;
+  /** UpdateEnvironment was called (even if it failed: it may have been applied) */
+  envUpdateCalled: boolean;
+  envUpdateStartedAt?: number;
+}
+
+const TRANSITIONAL = new Set(['CREATING', 'UPDATING', 'CREATING_SNAPSHOT', 'ROLLING_BACK', 'DELETING', 'PENDING', 'MAINTENANCE']);
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function pollMsOf(ports: DeployPorts): number {
+  return ports.pollMs ?? FAST_POLL_MS;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** Runs the release; returns its succeeded record or throws DeployRolledBackError / RollbackIncompleteError. */
+export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Promise<ReleaseRecord> {
+  const { s3, events, clock } = ports;
+  const store = new ReleaseStore(s3, spec.bucket);
+  const durations: Record<string, number> = { ...(spec.planMs !== undefined ? { planMs: spec.planMs } : {}) };
+  const progress: Progress = { created: new Map(), uncertain: new Set(), envUpdateCalled: false };
+  const record: ReleaseRecord = {
+    schema: 1,
+    id: spec.id,
+    kind: spec.kind,
+    status: 'in-progress',
+    environment: spec.environment,
+    bucket: spec.bucket,
+    dagPrefix: spec.dagPrefix,
+    startedAt: iso(spec.startedAt),
+    ...(spec.message ? { message: spec.message } : {}),
+    ...(spec.git ? { git: spec.git } : {}),
+    actor: ports.actor,
+    ...(spec.base ? { base: spec.base } : {}),
+    ...(spec.target ? { target: spec.target } : {}),
+    counts: spec.counts,
+    changes: spec.changes,
+    envUpdate: spec.envUpdate,
+    journal: {
+      keys: Object.fromEntries([...spec.artifactOps.filter((a) => a.bytes).map((a) => [a.key, a.prev] as const), ...spec.dagOps.map((o) => [o.key, o.prev] as const)]),
+      pins: spec.pinsBefore,
+      artifactKeys: Object.fromEntries(spec.artifactOps.map((a) => [a.kind, a.key])),
+      envUpdate: spec.artifactOps.length > 0,
+    },
+    dags: {},
+    artifacts: {},
+    durations,
+  };
+
+  // 3. Journal, before the first mutation.
+  await store.save(record);
+  events({ code: 'deploy.journal.written', level: 'debug', message: `release ${spec.id} journaled (${Object.keys(record.journal.keys).length} keys)`, data: { id: spec.id } });
+
+  const checkInterrupt = () => {
+    if (ports.signal?.aborted) throw new InterruptedError('interrupted (Ctrl-C)');
+  };
+  const phase = (name: string, message: string) => events({ code: 'deploy.phase', level: 'info', message, data: { phase: name } });
+  const track = (key: string, versionId: string | undefined) => {
+    if (versionId === undefined) {
+      progress.uncertain.add(key);
+      return;
+    }
+    const list = progress.created.get(key) ?? [];
+    list.push(versionId);
+    progress.created.set(key, list);
+    progress.uncertain.delete(key);
+  };
+
+  const newArtifacts: Partial<Record<ArtifactKind, ObjectState & { key: string }>> = {};
+  const newDags: Record<string, ObjectState> = {};
+  let pipFailure: PipFailure | undefined;
+  let envAfter: EnvironmentInfo | undefined;
+
+  try {
+    checkInterrupt();
+    // 4. Environment artifacts first.
+    if (spec.artifactOps.length > 0) {
+      const t0 = clock.now();
+      phase('artifacts', `uploading ${spec.artifactOps.filter((a) => a.bytes).map((a) => ARTIFACT_FIELDS[a.kind].label).join(', ') || 'nothing'}; re-pinning ${spec.artifactOps.map((a) => ARTIFACT_FIELDS[a.kind].label).join(', ')}`);
+      const input: UpdateEnvironmentInput = { Name: spec.environment };
+      for (const op of spec.artifactOps) {
+        checkInterrupt();
+        let versionId = op.pinVersion;
+        let etag = op.etag ?? '';
+        if (op.bytes) {
+          progress.uncertain.add(op.key);
+          const put = await s3.putObject(spec.bucket, op.key, op.bytes, { contentMd5: md5Base64(digestBytes(op.bytes).md5) });
+          if ('conflict' in put) throw new FailedError('deploy.failed', `PutObject s3://${spec.bucket}/${op.key}: unexpected conflict`);
+          track(op.key, put.versionId);
+          if (!put.versionId) throw new FailedError('deploy.unversioned', `PutObject s3://${spec.bucket}/${op.key} returned no VersionId: is versioning enabled on the bucket?`);
+          versionId = put.versionId;
+          etag = put.etag;
+          events({ code: 'deploy.artifact.uploaded', level: 'info', message: `uploaded ${op.key} (version ${versionId})`, data: { kind: op.kind, key: op.key, versionId } });
+        }
+        const f = ARTIFACT_FIELDS[op.kind];
+        input[f.path] = op.key;
+        input[f.version] = versionId;
+        newArtifacts[op.kind] = { key: op.key, versionId: versionId as string, sha256: op.sha256, etag, size: op.size };
+      }
+      durations.artifactsMs = clock.now() - t0;
+      checkInterrupt();
+
+      const t1 = clock.now();
+      phase('env-update', `updating environment ${spec.environment} to pin the new versions`);
+      progress.envUpdateCalled = true;
+      progress.envUpdateStartedAt = clock.now();
+      await ports.mwaa.updateEnvironment(input);
+      events({ code: 'deploy.env.update.started', level: 'info', message: `environment ${spec.environment} is updating (this takes 20–30 minutes on AWS)`, data: { name: spec.environment } });
+      if (spec.wait) {
+        const waited = await waitForEnvironment({
+          api: ports.mwaa,
+          name: spec.environment,
+          clock,
+          events,
+          signal: ports.signal,
+          pollMs: pollMsOf(ports),
+          timeoutMs: ports.waitTimeoutMs,
+          until: 'available',
+          expectUpdateSince: progress.envUpdateStartedAt - 1000,
+          resumeCommand: 'mwaa env wait',
+        });
+        envAfter = waited.environment;
+        if (ports.logs && spec.artifactOps.some((a) => a.kind === 'requirements') && envAfter) {
+          pipFailure = await findPipFailure(ports.logs, envAfter, progress.envUpdateStartedAt, ports.signal);
+          if (pipFailure) {
+            throw new FailedError('deploy.pip-failed', `pip could not install requirements.txt: ${pipFailure.error}`);
+          }
+        }
+        durations.envUpdateMs = clock.now() - t1;
+      }
+    }
+
+    // 5. DAG files: uploads/copies, then deletions.
+    const writes = spec.dagOps.filter((o) => o.action !== 'delete');
+    const deletes = spec.dagOps.filter((o) => o.action === 'delete');
+    if (writes.length > 0) {
+      const t2 = clock.now();
+      const totalBytes = writes.reduce((n, o) => n + (o.size ?? 0), 0);
+      phase('uploads', `${spec.kind === 'rollback' ? 'restoring' : 'uploading'} ${writes.length} DAG file${writes.length === 1 ? '' : 's'}`);
+      let done = 0;
+      let bytesDone = 0;
+      await runBounded(writes, spec.concurrency, ports.signal, async (op) => {
+        progress.uncertain.add(op.key);
+        let versionId: string | undefined;
+        let etag: string;
+        if (op.action === 'put') {
+          const body = await readFile(op.abs as string);
+          const digest = digestBytes(body);
+          if (digest.sha256 !== op.sha256) {
+            progress.uncertain.delete(op.key);
+            throw new FailedError('deploy.file-changed', `${op.abs} changed while pushing (its sha256 is no longer the one planned)`, {
+              hint: 'run the push again once the files are stable',
+            });
+          }
+          const put = await s3.putObject(spec.bucket, op.key, body, { contentMd5: md5Base64(digest.md5) });
+          if ('conflict' in put) throw new FailedError('deploy.failed', `PutObject s3://${spec.bucket}/${op.key}: unexpected conflict`);
+          versionId = put.versionId;
+          etag = put.etag;
+        } else {
+          const copy = await s3.copyObject(spec.bucket, op.key, op.sourceVersionId as string);
+          versionId = copy.versionId;
+          etag = copy.etag || (op.etag ?? '');
+        }
+        track(op.key, versionId);
+        if (!versionId) throw new FailedError('deploy.unversioned', `s3://${spec.bucket}/${op.key}: the bucket returned no VersionId; versioning must be enabled`);
+        newDags[op.key] = { versionId, sha256: op.sha256 as string, etag, size: op.size ?? 0 };
+        done++;
+        bytesDone += op.size ?? 0;
+        events({
+          code: 'deploy.upload.done',
+          level: 'progress',
+          message: `${op.action === 'put' ? 'uploaded' : 'restored'} ${op.key} (${done}/${writes.length})`,
+          data: { key: op.key, done, total: writes.length, bytesDone, bytesTotal: totalBytes },
+        });
+      });
+      durations.uploadMs = clock.now() - t2;
+    }
+    if (deletes.length > 0) {
+      const t3 = clock.now();
+      phase('deletes', `deleting ${deletes.length} DAG file${deletes.length === 1 ? '' : 's'} no longer in the project`);
+      let done = 0;
+      await runBounded(deletes, spec.concurrency, ports.signal, async (op) => {
+        progress.uncertain.add(op.key);
+        const out = await s3.deleteObject(spec.bucket, op.key);
+        track(op.key, out.versionId);
+        done++;
+        events({ code: 'deploy.delete.done', level: 'progress', message: `deleted ${op.key} (${done}/${deletes.length})`, data: { key: op.key, done, total: deletes.length } });
+      });
+      durations.deleteMs = clock.now() - t3;
+    }
+    checkInterrupt();
+
+    // 6. Commit.
+    phase('commit', `recording release ${spec.id}`);
+    record.status = 'succeeded';
+    record.dags = sortKeys({ ...spec.unchangedDags, ...newDags });
+    record.artifacts = { ...spec.unchangedArtifacts, ...newArtifacts };
+    record.finishedAt = iso(clock.now());
+    durations.totalMs = clock.now() - spec.startedAt;
+    await store.save(record, { makeCurrent: true });
+    events({
+      code: 'deploy.committed',
+      level: 'info',
+      message: `release ${spec.id} ${spec.kind === 'rollback' ? 'restored' : 'deployed'} in ${formatDuration(durations.totalMs)}`,
+      data: { id: spec.id },
+    });
+    return record;
+  } catch (error) {
+    record.status = 'in-progress';
+    return await failRelease({ spec, record, store, progress, error, pipFailure, ports });
+  }
+}
+
+/** Runs tasks with bounded concurrency; stops starting new ones after the first failure or an abort. */
+async function runBounded<T>(items: T[], concurrency: number, signal: AbortSignal | undefined, task: (item: T) => Promise<void>): Promise<void> {
+  const limit = pLimit(Math.max(1, concurrency));
+  let failure: unknown;
+  await Promise.all(
+    items.map((item) =>
+      limit(async () => {
+        if (failure !== undefined) return;
+        if (signal?.aborted) {
+          failure ??= new InterruptedError('interrupted (Ctrl-C)');
+          return;
+        }
+        try {
+          await task(item);
+        } catch (error) {
+          failure ??= error;
+        }
+      }),
+    ),
+  );
+  if (failure !== undefined) throw failure;
+}
+
+function sortKeys<T>(obj: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(obj).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+interface FailInput {
+  spec: ReleaseSpec;
+  record: ReleaseRecord;
+  store: ReleaseStore;
+  progress: Progress;
+  error: unknown;
+  pipFailure?: PipFailure;
+  ports: DeployPorts;
+}
+
+/** Undoes a failed release and throws the error that says how it ended (exit 5 or 6). */
+async function failRelease(input: FailInput): Promise<never> {
+  const { spec, record, store, progress, error, ports } = input;
+  const interrupted = error instanceof InterruptedError || (ports.signal?.aborted === true && !MwaaError.is(error));
+  const reason = describeFailure(error, input.pipFailure);
+  ports.events({ code: 'deploy.rollback.started', level: 'warn', message: `deploy failed: ${reason.split('\n')[0]} — rolling back`, data: { id: spec.id, reason } });
+
+  const touched = new Set<string>([...progress.created.keys(), ...progress.uncertain]);
+  const items: RestoreItem[] = [...touched].map((key) => ({ key, prev: record.journal.keys[key] ?? { versionId: null }, created: progress.created.get(key) ?? [] }));
+  const undo = await undoRelease({
+    ports,
+    bucket: spec.bucket,
+    environment: spec.environment,
+    dagPrefix: spec.dagPrefix,
+    items,
+    pinsBefore: spec.pinsBefore,
+    artifactKeys: record.journal.artifactKeys ?? {},
+    envTouched: progress.envUpdateCalled,
+  });
+  return finishUndo({ record, store, undo, reason, ports, interrupted, cause: error, pipFailure: input.pipFailure });
+}
+
+export function describeFailure(error: unknown, pip?: PipFailure): string {
+  let text = errorText(error);
+  if (MwaaError.is(error) && error.details?.errorCode && !text.includes(String(error.details.errorCode))) {
+    text += `\n${error.details.errorCode}: ${error.details.errorMessage ?? ''}`;
+  }
+  if (pip) text += `\npip output (${pip.group} / ${pip.stream}):\n${pip.tail.map((l) => `  ${l}`).join('\n')}`;
+  return text;
+}
+
+export interface UndoInput {
+  ports: DeployPorts;
+  bucket: string;
+  environment: string;
+  dagPrefix: string;
+  items: RestoreItem[];
+  pinsBefore: Partial<Record<ArtifactKind, Pin>>;
+  /** the bucket key of each artifact kind in pinsBefore */
+  artifactKeys: Partial<Record<ArtifactKind, string>>;
+  /** UpdateEnvironment may have been applied: compare pins and re-pin */
+  envTouched: boolean;
+}
+
+export interface UndoResult {
+  restoredKeys: number;
+  envRepinned: ArtifactKind[];
+  left: string[];
+}
+
+/** Re-pins the environment and restores the keys; reports what could not be undone. */
+export async function undoRelease(input: UndoInput): Promise<UndoResult> {
+  const { ports, bucket, environment } = input;
+  const left: string[] = [];
+  let envRepinned: ArtifactKind[] = [];
+  const stillPinned = new Set<string>();
+
+  if (input.envTouched && Object.keys(input.pinsBefore).length > 0) {
+    const env = await repinEnvironment(input, left);
+    envRepinned = env.repinned;
+    for (const k of env.stillPinnedKeys) stillPinned.add(k);
+  }
+
+  // Keys the environment still pins must not lose their version (its next update would fail).
+  const items = input.items.filter((i) => {
+    if (!stillPinned.has(i.key)) return true;
+    left.push(`s3://${bucket}/${i.key}: kept the new version because environment ${environment} still pins it`);
+    return false;
+  });
+  if (items.length > 0) {
+    ports.events({ code: 'deploy.rollback.step', level: 'info', message: `restoring ${items.length} object${items.length === 1 ? '' : 's'} to their previous versions`, data: { count: items.length } });
+    let result: { restored: number; left: RestoreLeft[] };
+    try {
+      result = await restoreKeys({ s3: ports.s3, bucket, items, listPrefixes: [input.dagPrefix], events: ports.events });
+    } catch (error) {
+      result = { restored: 0, left: items.map((i) => ({ key: i.key, reason: errorText(error) })) };
+    }
+    for (const l of result.left) {
+      const prev = items.find((i) => i.key === l.key)?.prev;
+      const want = !prev || prev.versionId === null ? 'absent' : prev.deleteMarker ? `deleted (delete marker ${prev.versionId})` : `version ${prev.versionId}`;
+      left.push(`s3://${bucket}/${l.key}: should be ${want} (${l.reason})`);
+    }
+    return { restoredKeys: result.restored, envRepinned, left };
+  }
+  return { restoredKeys: 0, envRepinned, left };
+}
+
+async function settledEnvironment(ports: DeployPorts, name: string): Promise<EnvironmentInfo | undefined> {
+  let env = await ports.mwaa.getEnvironment(name);
+  if (env && TRANSITIONAL.has(env.Status ?? '')) {
+    ports.events({ code: 'deploy.rollback.step', level: 'info', message: `waiting for environment ${name} (${env.Status}) to settle before re-pinning`, data: { status: env.Status } });
+    try {
+      // no signal: a rollback is not interrupted by the Ctrl-C that caused it (a second Ctrl-C exits)
+      const out = await waitForEnvironment({ api: ports.mwaa, name, clock: ports.clock, events: ports.events, pollMs: pollMsOf(ports), timeoutMs: ports.waitTimeoutMs, until: 'available', resumeCommand: 'mwaa rollback' });
+      env = out.environment;
+    } catch (error) {
+      if (!MwaaError.is(error) || error.code !== 'env.failed') throw error;
+      env = await ports.mwaa.getEnvironment(name);
+    }
+  }
+  return env;
+}
+
+function samePin(a: Pin | undefined, b: Pin): boolean {
+  return (a?.path ?? undefined) === (b.path ?? undefined) && (a?.version ?? undefined) === (b.version ?? undefined);
+}
+
+async function repinEnvironment(input: UndoInput, left: string[]): Promise<{ repinned: ArtifactKind[]; stillPinnedKeys: string[] }> {
+  const { ports, environment, bucket } = input;
+  const kinds = Object.keys(input.pinsBefore) as ArtifactKind[];
+  const stillPinnedKeys: string[] = [];
+  let env: EnvironmentInfo | undefined;
+  try {
+    env = await settledEnvironment(ports, environment);
+  } catch (error) {
+    left.push(`environment ${environment}: could not read it to re-pin ${kinds.map((k) => ARTIFACT_FIELDS[k].label).join(', ')} (${errorText(error)})`);
+    // unknown: keep every artifact version (the environment may pin it)
+    return { repinned: [], stillPinnedKeys: kinds.map((k) => input.artifactKeys[k] ?? '') };
+  }
+  if (!env) {
+    left.push(`environment ${environment} no longer exists`);
+    return { repinned: [], stillPinnedKeys: [] };
+  }
+  const differ = kinds.filter((k) => !samePin(pinsOf(env as EnvironmentInfo, k), input.pinsBefore[k] as Pin));
+  if (differ.length === 0) return { repinned: [], stillPinnedKeys: [] };
+
+  const keyOf = (k: ArtifactKind) => input.artifactKeys[k] ?? keyOfPath(pinsOf(env as EnvironmentInfo, k).path ?? '', bucket);
+  const cannot = differ.filter((k) => !input.pinsBefore[k]?.version);
+  for (const k of cannot) {
+    const now = pinsOf(env, k);
+    left.push(
+      `environment ${environment}: now uses ${ARTIFACT_FIELDS[k].label} ${now.path} version ${now.version}, which it did not use before; ` +
+        'MWAA cannot remove an artifact once set (point it at an empty file to neutralise it)',
+    );
+    stillPinnedKeys.push(keyOf(k));
+  }
+  const repin = differ.filter((k) => input.pinsBefore[k]?.version);
+  if (repin.length === 0) return { repinned: [], stillPinnedKeys };
+
+  const update: UpdateEnvironmentInput = { Name: environment };
+  for (const k of repin) {
+    const f = ARTIFACT_FIELDS[k];
+    update[f.path] = input.pinsBefore[k]?.path;
+    update[f.version] = input.pinsBefore[k]?.version;
+  }
+  const labels = repin.map((k) => ARTIFACT_FIELDS[k].label).join(', ');
+  ports.events({ code: 'deploy.rollback.step', level: 'info', message: `re-pinning ${labels} of ${environment} to the previous versions`, data: { kinds: repin } });
+  const since = ports.clock.now();
+  try {
+    await ports.mwaa.updateEnvironment(update);
+    await waitForEnvironment({
+      api: ports.mwaa,
+      name: environment,
+      clock: ports.clock,
+      events: ports.events,
+      pollMs: pollMsOf(ports),
+      timeoutMs: ports.waitTimeoutMs,
+      until: 'available',
+      expectUpdateSince: since - 1000,
+      resumeCommand: 'mwaa rollback',
+    });
+  } catch (error) {
+    // did it take? read the pins back
+    let now: EnvironmentInfo | undefined;
+    try {
+      now = await ports.mwaa.getEnvironment(environment);
+    } catch {
+      now = undefined;
+    }
+    const still = repin.filter((k) => !now || !samePin(pinsOf(now, k), input.pinsBefore[k] as Pin));
+    if (still.length > 0) {
+      left.push(
+        `environment ${environment}: re-pinning ${still.map((k) => `${ARTIFACT_FIELDS[k].label} to version ${input.pinsBefore[k]?.version}`).join(', ')} failed (${errorText(error).split('\n')[0]})`,
+      );
+      for (const k of still) stillPinnedKeys.push(keyOf(k));
+      return { repinned: repin.filter((k) => !still.includes(k)), stillPinnedKeys };
+    }
+  }
+  return { repinned: repin, stillPinnedKeys };
+}
+
+export interface FinishInput {
+  record: ReleaseRecord;
+  store: ReleaseStore;
+  undo: UndoResult;
+  reason: string;
+  ports: DeployPorts;
+  interrupted: boolean;
+  cause?: unknown;
+  pipFailure?: PipFailure;
+}
+
+/** Records how the undo ended and throws exit 5 (clean) or 6 (something left). */
+export async function finishUndo(input: FinishInput): Promise<never> {
+  const { record, store, undo, reason, ports } = input;
+  record.status = undo.left.length === 0 ? 'rolled-back' : 'rollback-incomplete';
+  record.reason = reason;
+  if (undo.left.length > 0) record.left = undo.left;
+  else delete record.left;
+  record.finishedAt = iso(ports.clock.now());
+  let recordWarning = '';
+  try {
+    await store.save(record);
+  } catch (error) {
+    recordWarning = `\n(the release record could not be updated: ${errorText(error)}; \`mwaa rollback\` will tidy it up)`;
+    ports.events({ code: 'deploy.record.failed', level: 'warn', message: `could not update release record ${record.id}: ${errorText(error)}`, data: { id: record.id } });
+  }
+  const what = record.kind === 'rollback' ? 'rollback' : 'deploy';
+  const head = input.interrupted ? `${what} interrupted` : `${what} failed`;
+  const details = {
+    release: record.id,
+    reason,
+    restoredKeys: undo.restoredKeys,
+    envRepinned: undo.envRepinned,
+    ...(input.pipFailure ? { pip: input.pipFailure } : {}),
+    ...(undo.left.length ? { left: undo.left } : {}),
+  };
+  if (undo.left.length === 0) {
+    const parts = [`${undo.restoredKeys} object${undo.restoredKeys === 1 ? '' : 's'} restored to their previous versions`];
+    if (undo.envRepinned.length) parts.push(`environment re-pinned to the previous ${undo.envRepinned.map((k) => ARTIFACT_FIELDS[k].label).join(', ')}`);
+    ports.events({ code: 'deploy.rollback.done', level: 'info', message: `rolled back release ${record.id}: ${parts.join('; ')}`, data: details });
+    throw new DeployRolledBackError(`${head}: ${reason}\nrolled back release ${record.id}: ${parts.join('; ')}; the bucket and the environment are as they were before${recordWarning}`, {
+      cause: input.cause,
+      hint: input.interrupted ? 'nothing was changed; run the command again when ready' : failureHint(input.cause, input.pipFailure),
+      details,
+    });
+  }
+  ports.events({ code: 'deploy.rollback.incomplete', level: 'warn', message: `the rollback of release ${record.id} did not complete (${undo.left.length} item${undo.left.length === 1 ? '' : 's'} left)`, data: details });
+  throw new RollbackIncompleteError(
+    `${head}: ${reason}\nthe rollback of release ${record.id} did not complete; left as is:\n${undo.left.map((l) => `- ${l}`).join('\n')}${recordWarning}`,
+    {
+      cause: input.cause,
+      hint: `run \`mwaa rollback\` to finish rolling back release ${record.id} once the cause is fixed`,
+      details,
+    },
+  );
+}
+
+function failureHint(cause: unknown, pip?: PipFailure): string {
+  if (pip) return 'fix requirements.txt (check the package names and versions against the constraints file) and push again; `mwaa logs --component requirements` shows the full pip output';
+  if (MwaaError.is(cause) && cause.hint) return cause.hint;
+  return 'fix the cause and push again';
+}
