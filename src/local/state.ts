@@ -111,8 +111,8 @@ export function openStateDir(dir: string, opts: { compactBytes?: number } = {}):
     blobs,
     append(store: string, op: string, data: unknown): void {
       if (closed) throw new Error('state directory is closed');
-      if (!loaded) throw new Error(`persist.append(${store}, ${op}) before the state was loaded`);
       if (replaying) throw new Error(`persist.append(${store}, ${op}) called during replay: replay() must not journal`);
+      if (!loaded) throw new Error(`persist.append(${store}, ${op}) before the state was loaded`);
       const record: JournalRecord = { q: seq + 1, s: store, o: op, d: data };
       const line = JSON.stringify(record) + '\n';
       appendFileSync(fd!, line);

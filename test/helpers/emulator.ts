@@ -54,8 +54,14 @@ export interface TestEmulator {
   logs: CloudWatchLogsClient;
   /** MWAA client with disableHostPrefix */
   mwaa: MWAAClient;
-  /** environment for a spawned process: AWS_ENDPOINT_URL, dummy credentials, region (no profile, no IMDS) */
+  /**
+   * The variables a spawned `mwaa` (or `aws`) process needs: AWS_ENDPOINT_URL, dummy credentials,
+   * AWS_REGION/AWS_DEFAULT_REGION, no IMDS, no config files. Merge it over a clean environment, e.g.
+   * childEnv() below (vitest.config sets AWS_PROFILE="", which the AWS CLI rejects).
+   */
   env: Record<string, string>;
+  /** process.env without any AWS_* variable, plus env and `extra`: ready for spawn(..., { env }) */
+  childEnv(extra?: Record<string, string>): NodeJS.ProcessEnv;
   /** raw call to the control endpoint, e.g. control('POST', '/_mwaa_local/clock', { advanceSeconds: 5 }) */
   control(method: string, path: string, body?: unknown): Promise<ControlResponse>;
   /** injects a fault; returns its id */
@@ -124,6 +130,11 @@ export async function startTestEmulator(opts: TestEmulatorOptions = {}): Promise
     mwaa: clients.mwaa,
     env: envFor(running.url),
     control,
+    childEnv(extra = {}) {
+      const clean: NodeJS.ProcessEnv = {};
+      for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('AWS_')) clean[k] = v;
+      return { ...clean, ...emu.env, ...extra };
+    },
     async fault(spec) {
       const r = await control('POST', '/_mwaa_local/faults', {
         ...spec,
@@ -180,7 +191,6 @@ export function envFor(url: string): Record<string, string> {
     AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
     AWS_REGION: TEST_REGION,
     AWS_DEFAULT_REGION: TEST_REGION,
-    AWS_PROFILE: '',
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_CONFIG_FILE: '/dev/null',
     AWS_SHARED_CREDENTIALS_FILE: '/dev/null',

@@ -122,7 +122,7 @@ describe('buckets', () => {
       expect(await raw.text()).toContain('<Code>IllegalLocationConstraintException</Code>');
       const g = await failure(eu.send(new CreateBucketCommand({ Bucket: bucketName('eu3'), CreateBucketConfiguration: { LocationConstraint: 'us-west-2' } })));
       expect(g.name).toBe('IllegalLocationConstraintException');
-      const h = await failure(s3.send(new CreateBucketCommand({ Bucket: bucketName('use1'), CreateBucketConfiguration: { LocationConstraint: 'us-east-1' } })));
+      const h = await failure(s3.send(new CreateBucketCommand({ Bucket: bucketName('use1'), CreateBucketConfiguration: { LocationConstraint: 'us-east-1' as 'us-west-2' } })));
       expect([h.name, h.status]).toEqual(['InvalidLocationConstraint', 400]);
       // the us-east-1 endpoint accepts any valid constraint
       const w = bucketName('usw2');

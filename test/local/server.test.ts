@@ -99,7 +99,7 @@ describe('control endpoint', () => {
     for (const body of bad) {
       const r = await fetch(`${emu.url}/_mwaa_local/faults`, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) });
       expect([JSON.stringify(body), r.status]).toEqual([JSON.stringify(body), 400]);
-      expect((await r.json()).message).toEqual(expect.any(String));
+      expect(((await r.json()) as { message: unknown }).message).toEqual(expect.any(String));
     }
     expect((await emu.control('GET', '/_mwaa_local/faults')).body.faults).toEqual([]);
   });
@@ -236,13 +236,13 @@ describe('resilience', () => {
       expect(await s3.text()).toContain('<Code>InternalError</Code>');
       const logs = await fetch(url, { method: 'POST', headers: { ...auth('logs'), 'x-amz-target': 'Logs_20140328.X' }, body: '{}' });
       expect(logs.status).toBe(500);
-      expect((await logs.json()).__type).toEqual(expect.any(String));
+      expect(((await logs.json()) as { __type: unknown }).__type).toEqual(expect.any(String));
       const mwaa = await fetch(`${url}/environments`, { headers: auth('airflow') });
       expect(mwaa.status).toBe(500);
       expect(mwaa.headers.get('x-amzn-errortype')).toBe('InternalServerException');
       const control = await fetch(`${url}/_mwaa_local/health`);
       expect(control.status).toBe(500);
-      expect((await control.json()).message).toContain('kaboom');
+      expect(((await control.json()) as { message: string }).message).toContain('kaboom');
     } finally {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
