@@ -122,7 +122,9 @@ describe('RemoteCli', () => {
   });
 
   it('tolerates a missing or empty stream and rejects a body that is not the CLI envelope', async () => {
-    reply = (_q, res) => res.end(JSON.stringify({ stdout: b64('2.10.3\n') }));
+    reply = (_q, res) => {
+      res.end(JSON.stringify({ stdout: b64('2.10.3\n') }));
+    };
     const { cli } = client();
     expect(await cli.run(['version'])).toMatchObject({ stdout: '2.10.3\n', stderr: '' });
     reply = (_q, res) => {

@@ -1,4 +1,81 @@
-/** Command declarations for this area; each entry is registered only once its command works. */
+/** Remote Airflow: trigger, the Airflow CLI pass-through, the DAG list and the Airflow UI (DESIGN §6). */
 import type { CommandSpec } from '../spec.js';
 
-export const remoteCommands: CommandSpec[] = [];
+export const remoteCommands: CommandSpec[] = [
+  {
+    path: ['trigger'],
+    summary: 'trigger a DAG run, optionally wait for its result',
+    description:
+      'Checks that the DAG exists on the environment and is not paused, triggers a run (with --conf as the run\'s ' +
+      'conf) and prints its run id on stdout and the Airflow UI link on stderr. With --wait it follows the run\'s ' +
+      'task states until the run ends: exit 0 when it succeeded, 1 when it failed (the last lines of each failed ' +
+      'task\'s log are printed) or ended in any other state, or when --timeout passed. Ctrl-C stops waiting and ' +
+      'leaves the run alone. --conf is validated locally (exit 2 with the position of a JSON error) and reaches ' +
+      'Airflow exactly as written.',
+    args: [{ name: 'dag', description: 'the DAG id', required: true }],
+    options: [
+      { flags: '--conf <json|@file>', description: 'the run\'s conf: a JSON object, @file.json, or @- for stdin', complete: 'files' },
+      { flags: '--run-id <id>', description: 'the run id (default: Airflow names it manual__<time>)' },
+      { flags: '--unpause', description: 'unpause the DAG first if it is paused' },
+      { flags: '--wait', description: 'wait for the run to end; the exit code tells its result' },
+      { flags: '--timeout <duration>', description: 'with --wait: stop waiting after this long (e.g. 30m, 2h); exit 1' },
+      { flags: '--poll <duration>', description: 'with --wait: first poll interval, backing off up to 30s (default 5s)' },
+      { flags: '--log-lines <n>', description: 'with --wait: lines of each failed task\'s log to print (default 20)' },
+    ],
+    examples: [
+      { command: 'mwaa trigger etl --conf \'{"date": "2024-01-31"}\' --wait', description: 'trigger etl with a conf and wait for the result' },
+      { command: 'mwaa trigger etl --conf @conf.json --wait --timeout 1h', description: 'a CI step: fails the pipeline when the run fails' },
+      { command: 'RUN=$(mwaa trigger etl --unpause)', description: 'unpause, trigger, keep the run id' },
+    ],
+    load: () => import('../commands/trigger.js'),
+  },
+  {
+    path: ['airflow'],
+    summary: 'run a command of the remote Airflow CLI',
+    description:
+      'Runs an Airflow CLI command on the environment\'s web server (MWAA CLI token) and prints its stdout and ' +
+      'stderr as they are. Commands MWAA does not run are refused before anything is sent, with the supported ' +
+      'alternatives for the environment\'s Airflow version (`mwaa airflow --help` lists them). The exit code is ' +
+      'non-zero when the remote command failed (a Python traceback, an argument error, or a known error message ' +
+      'on its stderr): 2 for argument errors, 3 when a DAG/run/task/variable does not exist, else 1. Everything ' +
+      'after `airflow` is passed on verbatim, so Airflow\'s own options (e.g. -o json) go to Airflow.',
+    args: [{ name: 'command', description: 'the Airflow command and its arguments, e.g. dags list-runs -d etl', variadic: true }],
+    passThrough: true,
+    examples: [
+      { command: 'mwaa airflow dags list-runs -d etl', description: 'the runs of etl (Airflow 2; on Airflow 3: dags list-runs etl)' },
+      { command: 'mwaa airflow variables set env prod', description: 'set an Airflow variable' },
+      { command: 'mwaa airflow tasks states-for-dag-run etl <run-id> -o json', description: 'task states of a run as JSON' },
+      { command: 'mwaa airflow --help', description: 'the commands MWAA runs, per Airflow version' },
+    ],
+    load: () => import('../commands/airflow.js'),
+  },
+  {
+    path: ['dags', 'list'],
+    summary: 'DAGs as the remote Airflow sees them',
+    description:
+      'Lists the DAGs of the environment\'s Airflow (`airflow dags list -o json` through a CLI token): id, paused, ' +
+      'schedule, owners and tags where the Airflow version reports them. --import-errors lists the DAG files that ' +
+      'failed to import instead (`airflow dags list-import-errors`).',
+    options: [{ flags: '--import-errors', description: 'list the DAG files that failed to import' }],
+    examples: [
+      { command: 'mwaa dags list', description: 'the DAGs, as a table' },
+      { command: 'mwaa dags list --json | jq -r \'.[] | select(.paused) | .dagId\'', description: 'the ids of paused DAGs' },
+      { command: 'mwaa dags list --import-errors', description: 'why a DAG does not show up' },
+    ],
+    load: () => import('../commands/dags/list.js'),
+  },
+  {
+    path: ['open'],
+    summary: 'open the Airflow UI (a web login token)',
+    description:
+      'Creates a web login token (valid 60 seconds) and opens the Airflow UI logged in, in your browser. Without ' +
+      'a display, with --print or --json, prints the login URL instead. The URL logs in whoever opens it within ' +
+      'the minute: do not paste it where others can see it.',
+    options: [{ flags: '--print', description: 'print the login URL instead of opening a browser' }],
+    examples: [
+      { command: 'mwaa open', description: 'open the Airflow UI' },
+      { command: 'mwaa open --print', description: 'print the login URL' },
+    ],
+    load: () => import('../commands/open.js'),
+  },
+];

@@ -21,6 +21,8 @@ export interface SessionOptions {
   /** client tuning (tests) */
   retries?: number;
   baseDelayMs?: number;
+  /** the environment, when the caller already read it */
+  env?: EnvironmentInfo;
 }
 
 export interface RemoteSession {
@@ -73,8 +75,8 @@ export function requireRunning(env: EnvironmentInfo, events: EventSink = noEvent
 
 export async function openSession(options: SessionOptions): Promise<RemoteSession> {
   const events = options.events ?? noEvents;
-  const env = await getEnvironmentOrThrow(options.api, options.envName);
-  requireRunning(env, events);
+  const env = options.env ?? (await getEnvironmentOrThrow(options.api, options.envName));
+  if (!options.env) requireRunning(env, events);
   const version = parseAirflowVersion(env.AirflowVersion);
   const cli = new RemoteCli({
     envName: options.envName,

@@ -1,0 +1,71 @@
+/**
+ * `mwaa open [--print]`: a web login token (CreateWebLoginToken, valid 60 s) turned into the Airflow UI
+ * login URL `https://<host>/aws_mwaa/aws-console-sso?login=true#<token>` (reference/mwaa-api.md §4.1),
+ * opened in the browser when there is someone at a screen, else printed.
+ */
+import { spawn } from 'node:child_process';
+import { AuthError, MwaaError } from '../../core/errors.js';
+import { webServerBaseUrl } from '../../core/remote/client.js';
+import { getEnvironmentOrThrow, requireRunning } from '../../core/remote/session.js';
+import type { Context } from '../context.js';
+import type { Handler } from '../spec.js';
+
+export function loginUrl(hostname: string, token: string): string {
+  return `${webServerBaseUrl(hostname)}/aws_mwaa/aws-console-sso?login=true#${token}`;
+}
+
+/** The command that opens a URL on this machine, when a browser can be shown. */
+export function browserCommand(ctx: Pick<Context, 'env' | 'interactive'>, platform: NodeJS.Platform = process.platform): { cmd: string; args: string[] } | undefined {
+  if (!ctx.interactive) return undefined;
+  if (ctx.env.BROWSER) return { cmd: ctx.env.BROWSER, args: [] };
+  if (platform === 'darwin') return { cmd: 'open', args: [] };
+  if (platform === 'win32') return { cmd: 'rundll32', args: ['url.dll,FileProtocolHandler'] };
+  if (ctx.env.DISPLAY || ctx.env.WAYLAND_DISPLAY) return { cmd: 'xdg-open', args: [] };
+  return undefined;
+}
+
+function openBrowser(command: { cmd: string; args: string[] }, url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    try {
+      const child = spawn(command.cmd, [...command.args, url], { detached: true, stdio: 'ignore' });
+      child.once('error', () => resolve(false));
+      child.once('spawn', () => {
+        child.unref();
+        resolve(true);
+      });
+    } catch {
+      resolve(false);
+    }
+  });
+}
+
+export const run: Handler = async (ctx, { options }) => {
+  const envName = ctx.environment().entry.name;
+  const { mwaaApi } = await import('../../aws/mwaa.js');
+  const api = mwaaApi(await (await ctx.aws()).mwaa());
+  const env = await getEnvironmentOrThrow(api, envName);
+  requireRunning(env, ctx.events());
+  let token: { token: string; hostname: string };
+  try {
+    token = await api.createWebLoginToken(envName);
+  } catch (error) {
+    if (MwaaError.is(error) && error instanceof AuthError && !/expired/i.test(error.message)) {
+      throw new AuthError(error.message, {
+        code: 'remote.web-token-denied',
+        cause: error,
+        hint:
+          `allow the IAM action airflow:CreateWebLoginToken on arn:aws:airflow:<region>:<account>:role/${envName}/<Admin|Op|User|Viewer> ` +
+          '(the Airflow role you log in as) for your role',
+      });
+    }
+    throw error;
+  }
+  const url = loginUrl(token.hostname || (env.WebserverUrl ?? ''), token.token);
+  const browser = options.print === true || ctx.io.json ? undefined : browserCommand(ctx);
+  if (browser && (await openBrowser(browser, url))) {
+    ctx.io.info(`Opened the Airflow UI of ${envName} in your browser (the login link is valid for 60 seconds).`);
+    return;
+  }
+  ctx.io.result({ environment: envName, url, expiresInSeconds: 60 }, (r) => r.url);
+  if (!ctx.io.json) ctx.io.info('The login URL is valid for 60 seconds and logs in whoever opens it.');
+};

@@ -1,0 +1,211 @@
+/**
+ * `mwaa trigger <dag> [--conf <json|@file>] [--run-id <id>] [--unpause] [--wait] [--timeout <dur>] [--poll <dur>]`
+ *
+ * Output: the run id on stdout (so `RUN=$(mwaa trigger etl)` works), progress on stderr. With --json and
+ * no --wait, one JSON document; with --json --wait, NDJSON events on stdout ending with a
+ * `trigger.run.finished` record. On a terminal, --wait shows a live view of the task states.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { formatDuration, parseDuration } from '../../core/duration.js';
+import { FailedError, UsageError } from '../../core/errors.js';
+import type { EventSink, MwaaEvent } from '../../core/events.js';
+import { parseConf, type ParsedConf } from '../../core/remote/conf.js';
+import type { TaskInfo } from '../../core/remote/parse.js';
+import { getEnvironmentOrThrow, openSession, requireRunning } from '../../core/remote/session.js';
+import type { TaskLogTail } from '../../core/remote/task-log.js';
+import { triggerDag, waitForRun, type RunOutcome } from '../../core/remote/trigger.js';
+import type { Context } from '../context.js';
+import type { Handler } from '../spec.js';
+
+async function readStdin(ctx: Context): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of ctx.io.streams.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** --conf '<json>' | @file | @- (stdin) */
+export async function readConf(ctx: Context, value: string): Promise<ParsedConf> {
+  if (!value.startsWith('@')) return parseConf(value, '--conf');
+  const file = value.slice(1);
+  if (file === '-') return parseConf(await readStdin(ctx), '--conf @- (stdin)');
+  if (file === '') throw new UsageError('--conf @ needs a file name, e.g. --conf @conf.json', { code: 'trigger.conf-invalid' });
+  let text: string;
+  try {
+    text = readFileSync(resolve(ctx.cwd, file), 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read the conf file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
+      code: 'trigger.conf-file',
+      hint: 'the path is relative to the current folder',
+    });
+  }
+  return parseConf(text, `--conf @${file}`);
+}
+
+function positiveDuration(value: unknown, option: string): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseDuration(String(value), option);
+  if (ms <= 0) throw new UsageError(`${option} must be longer than 0`);
+  return ms;
+}
+
+function positiveInt(value: unknown, option: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new UsageError(`${option} must be a whole number from 1 to 10000, not "${String(value)}"`);
+  return n;
+}
+
+function taskKey(t: { taskId: string; mapIndex?: number }): string {
+  return t.mapIndex === undefined ? t.taskId : `${t.taskId}[${t.mapIndex}]`;
+}
+
+export const run: Handler = async (ctx, { args, options }) => {
+  const dagId = String(args[0]);
+  // everything the user typed is checked before any AWS call
+  const conf = options.conf !== undefined ? await readConf(ctx, String(options.conf)) : undefined;
+  const wait = options.wait === true;
+  const pollMs = positiveDuration(options.poll, '--poll') ?? 5000;
+  const timeoutMs = positiveDuration(options.timeout, '--timeout');
+  const logLines = positiveInt(options.logLines, '--log-lines', 20);
+  const runId = options.runId !== undefined ? String(options.runId) : undefined;
+  if (runId !== undefined && runId.trim() === '') throw new UsageError('--run-id must not be empty');
+  if (!wait && (options.timeout !== undefined || options.poll !== undefined || options.logLines !== undefined)) {
+    ctx.io.warn('--timeout, --poll and --log-lines only apply with --wait');
+  }
+
+  const selected = ctx.environment();
+  const envName = selected.entry.name;
+  const clients = await ctx.aws();
+  const { mwaaApi } = await import('../../aws/mwaa.js');
+  const api = mwaaApi(await clients.mwaa());
+  const ndjson = ctx.io.json && wait;
+  const baseEvents = ctx.events({ eventsOnStdout: ndjson });
+
+  const env = await getEnvironmentOrThrow(api, envName);
+  requireRunning(env, baseEvents);
+  // a view, once started, takes the events; until then they print as lines
+  let sink: EventSink = baseEvents;
+  const events: EventSink = (e) => sink(e);
+  const session = await openSession({ api, envName, env, clock: ctx.clock, events, signal: ctx.signal });
+  const triggered = await triggerDag(session.airflow, { dagId, conf, runId, unpause: options.unpause === true }, events);
+  const url = session.airflow.runUrl(session.webBaseUrl(), triggered.dagId, triggered.runId);
+  const summary = {
+    environment: envName,
+    dagId: triggered.dagId,
+    runId: triggered.runId,
+    state: triggered.state,
+    logicalDate: triggered.logicalDate ?? null,
+    url,
+    ...(conf ? { conf: conf.value } : {}),
+    paused: triggered.paused,
+    unpaused: triggered.unpaused,
+  };
+
+  if (!wait) {
+    if (ctx.io.json) ctx.io.result(summary, () => '');
+    else {
+      ctx.io.out(triggered.runId);
+      ctx.io.info(`Airflow UI: ${url}`);
+    }
+    return;
+  }
+
+  if (ndjson) baseEvents({ code: 'trigger.run.url', level: 'info', message: `Airflow UI: ${url}`, data: { url } });
+  else {
+    ctx.io.out(triggered.runId);
+    if (!ctx.io.canAnimate) ctx.io.info(`Airflow UI: ${url}`);
+  }
+
+  let view: import('../../ui/views/trigger.js').TriggerLiveView | undefined;
+  if (ctx.io.canAnimate) {
+    const { startTriggerView } = await import('../../ui/views/trigger.js');
+    view = startTriggerView({
+      stream: ctx.io.streams.stderr as NodeJS.WriteStream,
+      dagId: triggered.dagId,
+      runId: triggered.runId,
+      url,
+      startedAt: ctx.clock.now(),
+      clock: () => ctx.clock.now(),
+    });
+    const live = view;
+    sink = (e: MwaaEvent) => {
+      if (e.level === 'debug') baseEvents(e);
+      else live.event(e);
+    };
+  }
+
+  let outcome: RunOutcome;
+  try {
+    outcome = await waitForRun(session.airflow, triggered, { clock: ctx.clock, signal: ctx.signal, pollMs, timeoutMs, events });
+  } catch (error) {
+    await view?.finish({ ok: false, message: (error as Error).message.split('\n')[0] });
+    throw error;
+  }
+  sink = baseEvents;
+  const duration = formatDuration(outcome.waitedMs);
+  const failed = outcome.tasks.filter((t) => t.state === 'failed');
+  const verdict = outcome.succeeded
+    ? `run ${triggered.runId} of ${triggered.dagId} succeeded (waited ${duration})`
+    : `run ${triggered.runId} of ${triggered.dagId} ${outcome.state === 'failed' ? 'failed' : `ended ${outcome.state}`}` +
+      (failed.length ? ` (${failed.length} failed task${failed.length === 1 ? '' : 's'}: ${failed.map(taskKey).join(', ')})` : '');
+  await view?.finish({ ok: outcome.succeeded, message: verdict });
+
+  const tails = failed.length ? await logTails(ctx, env, triggered, failed, logLines) : [];
+  const finished = {
+    ...summary,
+    state: outcome.state,
+    succeeded: outcome.succeeded,
+    waitedMs: outcome.waitedMs,
+    tasks: outcome.tasks.map((t) => ({
+      taskId: t.taskId,
+      ...(t.mapIndex !== undefined ? { mapIndex: t.mapIndex } : {}),
+      state: t.state,
+      startDate: t.startDate !== undefined ? new Date(t.startDate).toISOString() : null,
+      endDate: t.endDate !== undefined ? new Date(t.endDate).toISOString() : null,
+    })),
+    failedTaskLogs: tails,
+  };
+  if (ndjson) {
+    baseEvents({ code: 'trigger.run.finished', level: 'info', message: verdict, data: finished });
+  } else {
+    for (const tail of tails) printTail(ctx, tail);
+    if (outcome.succeeded) ctx.io.info(verdict);
+  }
+  if (!outcome.succeeded) {
+    const first = failed[0];
+    throw new FailedError(outcome.state === 'failed' ? 'trigger.run-failed' : 'trigger.run-not-successful', verdict, {
+      hint: first
+        ? `the whole log: mwaa logs ${triggered.dagId} --run ${triggered.runId} --task ${first.taskId}; the run in the UI: ${url}`
+        : `the run in the Airflow UI: ${url}`,
+      details: { dagId: triggered.dagId, runId: triggered.runId, state: outcome.state, failedTasks: failed.map(taskKey) },
+    });
+  }
+};
+
+async function logTails(
+  ctx: Context,
+  env: Parameters<typeof import('../../core/remote/task-log.js').failedTaskLogTail>[1],
+  run: { dagId: string; runId: string },
+  failed: TaskInfo[],
+  lines: number,
+): Promise<TaskLogTail[]> {
+  const [{ cloudWatchLogs }, { failedTaskLogTail }] = await Promise.all([import('../../core/logs/cloudwatch.js'), import('../../core/remote/task-log.js')]);
+  const logs = cloudWatchLogs(await (await ctx.aws()).logs());
+  const out: TaskLogTail[] = [];
+  for (const task of failed) {
+    out.push(await failedTaskLogTail(logs, env, { dagId: run.dagId, runId: run.runId, taskId: task.taskId, mapIndex: task.mapIndex }, { lines, signal: ctx.signal }));
+  }
+  return out;
+}
+
+function printTail(ctx: Context, tail: TaskLogTail): void {
+  const s = ctx.io.errStyle;
+  const name = taskKey(tail);
+  if (tail.lines.length === 0) {
+    ctx.io.streams.stderr.write(`${s.red(`task ${name} failed`)}; no log lines to show: ${tail.note ?? 'the log is empty'}\n`);
+    return;
+  }
+  const header = `${s.red(`task ${name} failed`)}; the last ${tail.lines.length} line${tail.lines.length === 1 ? '' : 's'} of its log (${tail.group} ${tail.stream}):`;
+  ctx.io.streams.stderr.write(`${header}\n${tail.lines.map((l) => `  ${s.dim('│')} ${l}`).join('\n')}\n`);
+}

@@ -1,0 +1,203 @@
+/**
+ * The live view of `mwaa trigger --wait` on a terminal: the run's state and elapsed time, and one line
+ * per task with its state and duration, updated as the core reports changes (trigger.run.state,
+ * trigger.task.state). `TriggerView` is a pure component (tested with ink-testing-library);
+ * `startTriggerView` renders it on a stream and feeds it events and time.
+ */
+import { Box, render, Text } from 'ink';
+import { useEffect, useState, useSyncExternalStore } from 'react';
+import { formatDuration } from '../../core/duration.js';
+import type { MwaaEvent } from '../../core/events.js';
+
+export interface TaskRow {
+  /** task id, with [map index] for a mapped instance */
+  key: string;
+  state: string;
+  /** when we first saw it running (our clock) */
+  runningSince?: number;
+  /** duration reported by Airflow once it ended */
+  durationMs?: number;
+}
+
+export interface TriggerViewState {
+  dagId: string;
+  runId: string;
+  url?: string;
+  runState?: string;
+  tasks: TaskRow[];
+  startedAt: number;
+  now: number;
+  notes: string[];
+  outcome?: { ok: boolean; message: string };
+}
+
+const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+const ICONS: Record<string, string> = {
+  success: '✔',
+  failed: '✖',
+  upstream_failed: '✖',
+  running: '▶',
+  queued: '…',
+  scheduled: '…',
+  up_for_retry: '↻',
+  up_for_reschedule: '↻',
+  deferred: '⏸',
+  skipped: '↷',
+  removed: '–',
+  restarting: '↻',
+  none: '·',
+};
+
+export function stateColor(state: string | undefined): string | undefined {
+  switch (state) {
+    case 'success':
+      return 'green';
+    case 'failed':
+    case 'upstream_failed':
+      return 'red';
+    case 'running':
+      return 'cyan';
+    case 'up_for_retry':
+    case 'up_for_reschedule':
+    case 'restarting':
+    case 'deferred':
+      return 'yellow';
+    case 'skipped':
+    case 'removed':
+    case 'none':
+      return 'gray';
+    default:
+      return undefined;
+  }
+}
+
+export function TriggerView(props: TriggerViewState) {
+  const elapsed = Math.max(0, props.now - props.startedAt);
+  const icon = props.outcome ? (props.outcome.ok ? '✔' : '✖') : SPINNER[Math.floor(elapsed / 100) % SPINNER.length];
+  const iconColor = props.outcome ? (props.outcome.ok ? 'green' : 'red') : 'cyan';
+  const width = Math.max(8, ...props.tasks.map((t) => t.key.length));
+  return (
+    <Box flexDirection="column">
+      <Box>
+        <Text color={iconColor}>{icon} </Text>
+        <Text bold>{props.dagId}</Text>
+        <Text dimColor> {props.runId}</Text>
+        <Text>  </Text>
+        <Text color={stateColor(props.runState)}>{props.runState ?? 'reading state…'}</Text>
+        <Text dimColor>  {formatDuration(elapsed)}</Text>
+      </Box>
+      {props.tasks.map((task) => {
+        const duration =
+          task.durationMs !== undefined ? formatDuration(task.durationMs) : task.runningSince !== undefined ? formatDuration(Math.max(0, props.now - task.runningSince)) : '';
+        return (
+          <Box key={task.key}>
+            <Text color={stateColor(task.state)}>
+              {'  '}
+              {ICONS[task.state] ?? '?'} {task.key.padEnd(width)}
+            </Text>
+            <Text color={stateColor(task.state)}>  {task.state.padEnd(16)}</Text>
+            <Text dimColor>{duration}</Text>
+          </Box>
+        );
+      })}
+      {props.url ? (
+        <Text>
+          {'  '}Airflow UI: <Text color="blue">{props.url}</Text>
+        </Text>
+      ) : null}
+      {props.notes.map((note, i) => (
+        <Text key={`note-${i}`} color="yellow">
+          {'  '}warning: {note}
+        </Text>
+      ))}
+      {props.outcome ? (
+        <Text color={props.outcome.ok ? 'green' : 'red'}>  {props.outcome.message}</Text>
+      ) : (
+        <Text dimColor>  Ctrl-C stops waiting; the run goes on.</Text>
+      )}
+    </Box>
+  );
+}
+
+/** Applies a core event to the view state (pure, so it is tested without a terminal). */
+export function applyTriggerEvent(state: Omit<TriggerViewState, 'now'>, event: MwaaEvent, now: number): Omit<TriggerViewState, 'now'> {
+  const data = (event.data ?? {}) as { state?: string; taskId?: string; mapIndex?: number; durationMs?: number };
+  if (event.code === 'trigger.run.state' && data.state) return { ...state, runState: data.state };
+  if (event.code === 'trigger.task.state' && data.taskId && data.state) {
+    const key = data.mapIndex === undefined ? data.taskId : `${data.taskId}[${data.mapIndex}]`;
+    const ended = !['running', 'queued', 'scheduled', 'none', 'up_for_retry', 'up_for_reschedule', 'deferred', 'restarting'].includes(data.state);
+    const existing = state.tasks.find((t) => t.key === key);
+    const row: TaskRow = {
+      key,
+      state: data.state,
+      runningSince: data.state === 'running' ? (existing?.runningSince ?? now) : existing?.runningSince,
+      durationMs: ended ? data.durationMs : undefined,
+    };
+    const tasks = existing ? state.tasks.map((t) => (t.key === key ? row : t)) : [...state.tasks, row];
+    return { ...state, tasks };
+  }
+  if (event.level === 'warn') return { ...state, notes: [...state.notes, event.message] };
+  return state;
+}
+
+class ViewStore {
+  private listeners = new Set<() => void>();
+  constructor(public state: Omit<TriggerViewState, 'now'>) {}
+  subscribe = (fn: () => void) => {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  };
+  get = () => this.state;
+  set(state: Omit<TriggerViewState, 'now'>) {
+    this.state = state;
+    for (const fn of this.listeners) fn();
+  }
+}
+
+function LiveTrigger({ store, clock }: { store: ViewStore; clock: () => number }) {
+  const state = useSyncExternalStore(store.subscribe, store.get);
+  const [now, setNow] = useState(clock());
+  useEffect(() => {
+    if (state.outcome) return;
+    const timer = setInterval(() => setNow(clock()), 100);
+    return () => clearInterval(timer);
+  }, [state.outcome, clock]);
+  return <TriggerView {...state} now={state.outcome ? clock() : now} />;
+}
+
+export interface TriggerLiveView {
+  event(event: MwaaEvent): void;
+  finish(outcome: { ok: boolean; message: string }): Promise<void>;
+}
+
+export function startTriggerView(options: {
+  stream: NodeJS.WriteStream;
+  dagId: string;
+  runId: string;
+  url?: string;
+  startedAt: number;
+  clock: () => number;
+}): TriggerLiveView {
+  const store = new ViewStore({ dagId: options.dagId, runId: options.runId, url: options.url, tasks: [], startedAt: options.startedAt, notes: [] });
+  const instance = render(<LiveTrigger store={store} clock={options.clock} />, {
+    stdout: options.stream,
+    stderr: options.stream,
+    exitOnCtrlC: false,
+    patchConsole: false,
+  });
+  let finished = false;
+  return {
+    event(event) {
+      store.set(applyTriggerEvent(store.state, event, options.clock()));
+    },
+    async finish(outcome) {
+      if (finished) return;
+      finished = true;
+      store.set({ ...store.state, outcome });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      instance.unmount();
+      await instance.waitUntilExit().catch(() => undefined);
+    },
+  };
+}
