@@ -1,0 +1,142 @@
+/** What the `mwaa env …` handlers share: ports for the core, the wait rendering, result text. */
+import type { AwsClients } from '../../../aws/clients.js';
+import type { EnvironmentInfo } from '../../../aws/mwaa.js';
+import type { SelectedEnvironment } from '../../../core/config/load.js';
+import { formatDuration } from '../../../core/duration.js';
+import type { EnvPorts, OperationResult, WaitSettings } from '../../../core/env/operations.js';
+import { airflowUiUrl } from '../../../core/env/summary.js';
+import { DEFAULT_POLL_MS, DEFAULT_WAIT_TIMEOUT_MS, FAST_POLL_MS } from '../../../core/env/wait.js';
+import type { EventSink, MwaaEvent } from '../../../core/events.js';
+import type { Context } from '../../context.js';
+import type { EnvOperation, LiveView } from '../../../ui/views/env-wait.js';
+
+export interface EnvCommand {
+  selected: SelectedEnvironment;
+  aws: AwsClients;
+  ports: EnvPorts;
+  /** the region calls go to (resolved like the AWS CLI) */
+  region: string | undefined;
+  /** the local emulator (embedded) */
+  local: boolean;
+  /** poll interval: 15 s against AWS, 250 ms against the emulator or an overridden endpoint */
+  pollMs: number;
+}
+
+/** Resolves the selected environment, the AWS clients and the ports the core needs. */
+export async function envCommand(ctx: Context, options: Record<string, unknown>): Promise<EnvCommand> {
+  const selected = ctx.environment();
+  const aws = await ctx.aws();
+  const [{ mwaaApi }, { s3BucketApi }] = await Promise.all([import('../../../aws/mwaa.js'), import('../../../aws/s3-bucket.js')]);
+  const mwaaClient = await aws.mwaa();
+  const api = mwaaApi(mwaaClient);
+  let region = aws.settings.region;
+  if (!region) {
+    try {
+      region = await mwaaClient.config.region();
+    } catch {
+      region = undefined;
+    }
+  }
+  const local = aws.settings.local === true;
+  const overridden = Boolean(aws.settings.endpoints.mwaa);
+  const pollMs =
+    typeof options.poll === 'number' ? options.poll : local || overridden ? FAST_POLL_MS : DEFAULT_POLL_MS;
+  const ports: EnvPorts = {
+    api,
+    bucket: s3BucketApi(await aws.s3()),
+    clock: ctx.clock,
+    events: ctx.events(),
+    signal: ctx.signal,
+  };
+  return { selected, aws, ports, region, local, pollMs };
+}
+
+/** `--timeout` (default 2 h) and `--poll`, parsed. */
+export function waitSettings(ctx: Context, env: EnvCommand, options: Record<string, unknown>): WaitSettings {
+  return {
+    wait: options.wait !== false,
+    timeoutMs: typeof options.timeout === 'number' ? options.timeout : DEFAULT_WAIT_TIMEOUT_MS,
+    pollMs: env.pollMs,
+    resumeCommand: resumeCommand(ctx),
+  };
+}
+
+/** `mwaa [-c file] [-e key] [--local] env wait`: how to resume an interrupted wait. */
+export function resumeCommand(ctx: Context): string {
+  const g = ctx.globals;
+  const parts = ['mwaa'];
+  if (g.config) parts.push('-c', g.config);
+  if (g.env) parts.push('-e', g.env);
+  if (g.local) parts.push('--local');
+  if (g.endpointUrl) parts.push('--endpoint-url', g.endpointUrl);
+  parts.push('env', 'wait');
+  return parts.join(' ');
+}
+
+/**
+ * Runs an operation that may wait, rendering it: on a terminal an ink live view (started at the first
+ * status change); otherwise one line per status change on stderr; with --json NDJSON events on stderr.
+ */
+export async function renderWait<T>(
+  ctx: Context,
+  env: EnvCommand,
+  operation: EnvOperation,
+  run: (ports: EnvPorts, hooks: Pick<WaitSettings, 'onPoll'>) => Promise<T>,
+): Promise<T> {
+  if (!ctx.io.canAnimate) return run(env.ports, {});
+  const { startEnvWaitView } = await import('../../../ui/views/env-wait.js');
+  const lines = env.ports.events;
+  let view: LiveView | undefined;
+  let url: string | undefined;
+  const startedAt = ctx.clock.now();
+  const events: EventSink = (event: MwaaEvent) => {
+    if (event.code === 'env.status.changed' && !view) {
+      view = startEnvWaitView({
+        stream: ctx.io.streams.stderr as NodeJS.WriteStream,
+        name: env.selected.entry.name,
+        operation,
+        startedAt,
+        clock: () => ctx.clock.now(),
+      });
+      view.webserverUrl(url);
+    }
+    if (view) view.event(event);
+    else lines(event);
+  };
+  const onPoll = (environment: EnvironmentInfo | undefined) => {
+    url = environment ? airflowUiUrl(environment) : url;
+    view?.webserverUrl(url);
+  };
+  try {
+    const result = await run({ ...env.ports, events }, { onPoll });
+    await view?.finish({ ok: true, message: 'done' });
+    return result;
+  } catch (error) {
+    await view?.finish({ ok: false, message: (error as Error).message.split('\n')[0] });
+    throw error;
+  }
+}
+
+/** An operation's result for --json. */
+export function resultJson(result: OperationResult, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: result.name,
+    arn: result.arn,
+    status: result.status,
+    waited: result.waited,
+    elapsedMs: result.elapsedMs,
+    timeline: result.timeline.map((t) => ({ status: t.status, at: new Date(t.at).toISOString() })),
+    webserverUrl: result.environment ? airflowUiUrl(result.environment) : undefined,
+    ...extra,
+  };
+}
+
+/** Text lines after an operation: what happened, and the Airflow UI address. */
+export function resultText(result: OperationResult, done: string, pending: string): string {
+  const lines: string[] = [];
+  if (result.waited) lines.push(`${done} in ${formatDuration(result.elapsedMs)} (${result.status}).`);
+  else lines.push(pending);
+  const url = result.environment ? airflowUiUrl(result.environment) : undefined;
+  if (url && result.status === 'AVAILABLE') lines.push(`Airflow UI: ${url}`);
+  return lines.join('\n');
+}

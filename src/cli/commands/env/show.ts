@@ -1,0 +1,11 @@
+import { requireEnvironment } from '../../../aws/mwaa.js';
+import { renderSummary, summarizeEnvironment } from '../../../core/env/summary.js';
+import type { Handler } from '../../spec.js';
+import { envCommand } from './shared.js';
+
+export const run: Handler = async (ctx, { options }) => {
+  const env = await envCommand(ctx, options);
+  const live = await requireEnvironment(env.ports.api, env.selected.entry.name);
+  const summary = summarizeEnvironment(live);
+  ctx.io.result(summary, (s) => renderSummary(s, ctx.clock.now()));
+};

@@ -1,0 +1,32 @@
+import { AbortedError } from '../../../core/errors.js';
+import { applyUpdate, prepareUpdate } from '../../../core/env/operations.js';
+import { renderPlan } from '../../../core/env/plan.js';
+import type { Handler } from '../../spec.js';
+import { planJson } from './plan-json.js';
+import { envCommand, renderWait, resultJson, resultText, waitSettings } from './shared.js';
+
+export const run: Handler = async (ctx, { options }) => {
+  const env = await envCommand(ctx, options);
+  const settings = waitSettings(ctx, env, options);
+  const prepared = await prepareUpdate(env.selected, env.ports, env.region, 'update');
+  const { plan } = prepared;
+  const name = plan.name;
+  if (plan.changes.length === 0) {
+    ctx.io.result({ name, changed: false, plan: planJson(plan) }, () => renderPlan(plan));
+    return;
+  }
+  if (!ctx.io.json) ctx.io.out(renderPlan(plan, ctx.io.style));
+  const count = plan.changes.length;
+  const confirmed = await ctx.io.confirm(`Apply ${count} change${count === 1 ? '' : 's'} to environment ${name}?`);
+  if (!confirmed) throw new AbortedError(`update of ${name} cancelled; nothing was changed`);
+  const result = await renderWait(ctx, env, 'update', (ports, hooks) => applyUpdate(prepared, ports, { ...settings, ...hooks }));
+  ctx.io.result(resultJson(result, { changed: true, plan: planJson(plan) }), () =>
+    resultText(
+      result,
+      `Environment ${name} updated`,
+      plan.update
+        ? `Environment ${name} is being updated (${result.status}); follow it with \`${settings.resumeCommand}\`.`
+        : `Environment ${name}: tags updated (no environment update needed).`,
+    ),
+  );
+};
