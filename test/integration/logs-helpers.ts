@@ -1,0 +1,120 @@
+/**
+ * Helpers of the `mwaa logs` integration tests: an environment in the emulator with logging enabled,
+ * a project folder pointing at it, log events written straight into the emulator's CloudWatch Logs in
+ * MWAA's stream-name format, and the CLI run in-process with a live view of its output.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CreateEnvironmentCommand, GetEnvironmentCommand, type CreateEnvironmentCommandInput } from '@aws-sdk/client-mwaa';
+import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { main } from '../../src/cli/main.js';
+import { baseEnv } from '../helpers/cli.js';
+import { TEST_ACCOUNT_ID, type TestEmulator } from '../helpers/emulator.js';
+
+export const ROLE = `arn:aws:iam::${TEST_ACCOUNT_ID}:role/mwaa-exec`;
+
+export async function versionedBucket(emu: TestEmulator, bucket: string): Promise<void> {
+  await emu.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  await emu.s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+}
+
+export async function putObject(emu: TestEmulator, bucket: string, key: string, body: string): Promise<string> {
+  const r = await emu.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+  return r.VersionId!;
+}
+
+export async function createEnvironment(emu: TestEmulator, bucket: string, name: string, extra: Partial<CreateEnvironmentCommandInput> = {}): Promise<void> {
+  await emu.mwaa.send(
+    new CreateEnvironmentCommand({
+      Name: name,
+      ExecutionRoleArn: ROLE,
+      SourceBucketArn: `arn:aws:s3:::${bucket}`,
+      DagS3Path: 'dags',
+      NetworkConfiguration: { SubnetIds: ['subnet-0a', 'subnet-0b'], SecurityGroupIds: ['sg-0a'] },
+      ...extra,
+    }),
+  );
+}
+
+export async function waitForStatus(emu: TestEmulator, name: string, want: string, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const status = (await emu.mwaa.send(new GetEnvironmentCommand({ Name: name }))).Environment?.Status;
+    if (status === want) return;
+    if (Date.now() > end) throw new Error(`environment ${name} is ${status}, not ${want}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A project folder whose mwaa.yaml has one environment `dev` named `name`. */
+export function project(dir: string, name: string, bucket: string): void {
+  mkdirSync(join(dir, 'dags'), { recursive: true });
+  writeFileSync(
+    join(dir, 'mwaa.yaml'),
+    ['environments:', '  dev:', `    name: ${name}`, '    region: us-east-1', `    bucket: ${bucket}`, '    dags: ./dags', ''].join('\n'),
+  );
+}
+
+const created = new Set<string>();
+
+/** Appends events to a stream (created when new) of the emulator's CloudWatch Logs. */
+export async function putEvents(emu: TestEmulator, group: string, stream: string, events: Array<{ timestamp: number; message: string }>): Promise<void> {
+  const key = `${emu.url}|${group}|${stream}`;
+  if (!created.has(key)) {
+    await emu.logs.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: stream }));
+    created.add(key);
+  }
+  for (let i = 0; i < events.length; i += 10_000) {
+    await emu.logs.send(new PutLogEventsCommand({ logGroupName: group, logStreamName: stream, logEvents: events.slice(i, i + 10_000) }));
+  }
+}
+
+export interface LiveCli {
+  /** everything written to stdout so far */
+  stdout(): string;
+  stderr(): string;
+  /** resolves with the exit code */
+  done: Promise<number>;
+  /** Ctrl-C */
+  interrupt(): void;
+  /** the reader of stdout goes away */
+  closeStdout(): void;
+  /** waits until stdout contains the text */
+  waitFor(text: string, timeoutMs?: number): Promise<void>;
+}
+
+/** Runs `mwaa <argv>` in-process against the emulator, with its output readable while it runs. */
+export function liveCli(emu: TestEmulator, argv: string[], cwd: string): LiveCli {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const stdin = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d) => (out += d));
+  stderr.on('data', (d) => (err += d));
+  stdin.end();
+  const controller = new AbortController();
+  const done = main({
+    argv: ['--endpoint-url', emu.url, ...argv],
+    streams: { stdout, stderr, stdin },
+    env: baseEnv(emu.env),
+    cwd,
+    signal: controller.signal,
+  });
+  return {
+    stdout: () => out,
+    stderr: () => err,
+    done,
+    interrupt: () => controller.abort(new Error('interrupted')),
+    closeStdout: () => stdout.destroy(),
+    async waitFor(text, timeoutMs = 10_000) {
+      const end = Date.now() + timeoutMs;
+      while (!out.includes(text)) {
+        if (Date.now() > end) throw new Error(`timed out waiting for ${JSON.stringify(text)}; stdout:\n${out}\nstderr:\n${err}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+  };
+}
