@@ -59,6 +59,7 @@ const TRICKY_CONF = {
 };
 
 let emu: TestEmulator;
+const savedEnv = { ...process.env };
 let dir: string;
 let cleanup: () => void;
 
@@ -110,6 +111,9 @@ async function createEnvironment(name: string, airflowVersion: string): Promise<
 
 beforeAll(async () => {
   emu = await startTestEmulator({ sim: { taskSeconds: 0.2, createSeconds: 5 } });
+  // The in-process CLI resolves credentials with the SDK's default chain, which reads process.env (not
+  // the env given to runCli): give it the emulator's dummy credentials for this file.
+  Object.assign(process.env, emu.env);
   await emu.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   await emu.s3.send(new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: 'Enabled' } }));
   await emu.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'dags/etl.py', Body: ETL }));
@@ -146,6 +150,7 @@ afterEach(() => {
 
 afterAll(async () => {
   globalThis.fetch = realFetch;
+  process.env = savedEnv;
   cleanup?.();
   await emu?.close();
 });
