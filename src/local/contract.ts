@@ -48,7 +48,7 @@ export type ServiceName = 's3' | 'logs' | 'mwaa' | 'airflow';
 /** What POST /_mwaa_local/faults accepts (see the control-endpoint contract). */
 export interface FaultSpec {
   service: ServiceName;
-  /** API operation name, e.g. "PutObject", "PutLogEvents", "UpdateEnvironment", "cli" for the Airflow endpoint */
+  /** API operation name, e.g. "PutObject", "PutLogEvents", "UpdateEnvironment", "cli" for the Airflow endpoint; "*" matches every operation of the service */
   operation: string;
   /** optional request fields that must all be equal, e.g. { Key: "dags/a.py" } or { Bucket: "b" } */
   match?: Record<string, unknown>;
@@ -88,6 +88,7 @@ export interface PersistentStore {
   readonly name: string;
   snapshot(): unknown;
   restore(snapshot: unknown): void;
+  /** Re-applies one journal record. Must not call persist.append (that throws during replay). */
   replay(op: string, data: unknown): void;
 }
 

@@ -72,7 +72,11 @@ export function createControlHandler(deps: ControlDeps): Handler {
         return json(400, { message: 'advanceSeconds must be a number >= 0' });
       }
       deps.clock.advance(n);
-      world.tick();
+      try {
+        world.tick();
+      } catch {
+        /* surfaced by the next request to the service concerned */
+      }
       return json(200, { now: deps.clock.now(), offsetMs: deps.clock.offsetMs() });
     }
     if (rest === '/environments' || rest.startsWith('/environments/')) return deps.mwaaControl(req, world);

@@ -227,7 +227,13 @@ export function createEmulatorServer(opts: ServerOptions): http.Server {
       if (tooLarge) out = tooLargeResponse(route, emu, maxBody);
       else if ((route === 's3' || route === 'logs' || route === 'mwaa') && !hasAuthorization(emu)) out = missingAuthResponse(route, emu);
       else {
-        world.tick();
+        try {
+          world.tick();
+        } catch (e) {
+          // a store that cannot catch up is a bug worth a 500; the control endpoint stays usable
+          if (route !== 'control') throw e;
+          onError(e, emu);
+        }
         out = await handlers[route](emu, world);
         if (!out || typeof out.status !== 'number') throw new Error('handler returned no response');
       }
