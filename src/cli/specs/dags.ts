@@ -1,4 +1,120 @@
-/** Command declarations for this area; each entry is registered only once its command works. */
-import type { CommandSpec } from '../spec.js';
+/** `mwaa dags push | diff`, `mwaa releases list | show`, `mwaa rollback`: version-synced deploys (DESIGN §5). */
+import { parseDuration } from '../../core/duration.js';
+import { UsageError } from '../../core/errors.js';
+import type { CommandSpec, OptionSpec } from '../spec.js';
 
-export const dagsCommands: CommandSpec[] = [];
+const parseConcurrency = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256) {
+    throw new UsageError(`--concurrency must be a whole number from 1 to 256 (got "${value}")`);
+  }
+  return n;
+};
+
+const parseLimit = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--limit must be a whole number of at least 1 (got "${value}")`);
+  return n;
+};
+
+const message: OptionSpec = { flags: '-m, --message <text>', description: 'a note recorded with the release (shown by `mwaa releases list`)' };
+const dryRun: OptionSpec = { flags: '--dry-run', description: 'print the plan and change nothing' };
+const noWait: OptionSpec = {
+  flags: '--no-wait',
+  description: 'do not wait for the environment update (plugins/requirements/startup script) to finish, nor check it; a failed update is then not rolled back',
+};
+const forceUnlock: OptionSpec = { flags: '--force-unlock', description: 'take the deploy lock even if another deploy holds it (only when that deploy is no longer running)' };
+const concurrency: OptionSpec = { flags: '--concurrency <n>', description: 'parallel S3 uploads (default: 16)', parse: parseConcurrency };
+const timeout: OptionSpec = {
+  flags: '--timeout <duration>',
+  description: 'stop waiting for the environment update after this long (default: 2h); the deploy is then rolled back',
+  parse: (value) => parseDuration(value, '--timeout'),
+};
+const poll: OptionSpec = {
+  flags: '--poll <duration>',
+  description: 'time between status reads while waiting (default: 15s on AWS, 250ms on the emulator)',
+  parse: (value) => parseDuration(value, '--poll'),
+  hidden: true,
+};
+
+const FAILURE =
+  'On any failure (an S3 call that fails after retries, UpdateEnvironment rejected, the update ending UPDATE_FAILED, ' +
+  'pip errors in the requirements_install logs, Ctrl-C) every object touched goes back to its previous version and the ' +
+  'environment is re-pinned to its previous plugins/requirements/startup script versions: exit 5. If that rollback ' +
+  'cannot finish, exit 6 with what is left; `mwaa rollback` finishes it.';
+
+export const dagsCommands: CommandSpec[] = [
+  {
+    path: ['dags', 'push'],
+    summary: 'deploy DAGs, plugins, requirements and the startup script as one release',
+    description:
+      'Makes the bucket (and the environment\'s pinned versions) match the project: hashes the local files (sha256; ' +
+      'mtimes are ignored, so a fresh clone uploads nothing), compares them with the last release and the bucket, shows the ' +
+      'plan, takes the deploy lock, uploads changed artifacts and updates the environment (waiting until it is AVAILABLE ' +
+      'and checking pip), uploads changed DAG files, deletes removed ones, and records the release. Objects changed outside ' +
+      'mwaa are shown as drift and overwritten only after confirmation (--yes). Files matching __pycache__, *.pyc, .git, ' +
+      '.DS_Store and .mwaaignore (gitignore syntax) are left out. ' +
+      FAILURE,
+    options: [message, dryRun, { flags: '--no-prune', description: 'keep remote DAG files that are not in the project' }, noWait, forceUnlock, concurrency, timeout, poll],
+    examples: [
+      { command: 'mwaa dags push -m "new etl dag"', description: 'deploy the project, with a note' },
+      { command: 'mwaa -e prod dags push --yes --json', description: 'in CI: no prompts, the release record as JSON on stdout' },
+      { command: 'mwaa dags push --dry-run', description: 'the plan only (same as `mwaa dags diff`)' },
+    ],
+    load: () => import('../commands/dags/push.js'),
+  },
+  {
+    path: ['dags', 'diff'],
+    summary: 'the deploy plan: what `dags push` would change',
+    description:
+      'Prints + added, ~ changed, - removed DAG files, drift (objects changed outside mwaa), and whether an environment ' +
+      'update is needed and why (plugins.zip, requirements.txt or the startup script changed). Changes nothing. ' +
+      'Exit 0 whether or not there are changes.',
+    options: [{ flags: '--no-prune', description: 'plan as `dags push --no-prune` would' }],
+    examples: [
+      { command: 'mwaa dags diff', description: 'what would be deployed' },
+      { command: 'mwaa dags diff --json', description: 'the plan as JSON' },
+    ],
+    load: () => import('../commands/dags/diff.js'),
+  },
+  {
+    path: ['releases', 'list'],
+    summary: 'deploy history: id, time, status, message, git commit, counts',
+    description: 'Lists the releases of the environment, newest first, from the release records in the bucket (`.mwaa/releases/`).',
+    options: [{ flags: '-n, --limit <n>', description: 'show at most this many (default: 20)', parse: parseLimit }],
+    examples: [
+      { command: 'mwaa releases list', description: 'the last 20 releases' },
+      { command: 'mwaa releases list --json', description: 'as JSON' },
+    ],
+    load: () => import('../commands/releases/list.js'),
+  },
+  {
+    path: ['releases', 'show'],
+    summary: 'one release: every key with version and sha256, artifacts, durations',
+    args: [{ name: 'release', description: 'release id (or a unique prefix, `current`, `previous`)', required: true }],
+    examples: [
+      { command: 'mwaa releases show current', description: 'the release the environment runs' },
+      { command: 'mwaa releases show 20260301-120501', description: 'by id prefix' },
+    ],
+    load: () => import('../commands/releases/show.js'),
+  },
+  {
+    path: ['rollback'],
+    summary: 'back to a previous release (default: the one before current)',
+    description:
+      'Restores the DAG files and plugins/requirements/startup script versions of an earlier release by copying its ' +
+      'object versions forward (history is kept) and re-pinning its artifact versions, as a new release. Shows the plan ' +
+      'and asks for confirmation (--yes skips it; without a terminal and without --yes it fails with exit 2). When a ' +
+      'release did not finish (a crash, or a rollback that failed: exit 6), `mwaa rollback` first finishes rolling it back ' +
+      'from its journal; without a release id that is all it does. ' +
+      FAILURE,
+    args: [{ name: 'release', description: 'release id (or a unique prefix); default: the one before current' }],
+    options: [message, dryRun, noWait, forceUnlock, concurrency, timeout, poll],
+    examples: [
+      { command: 'mwaa rollback', description: 'back to the release before the current one' },
+      { command: 'mwaa rollback 20260301-120501-3fa9 --yes', description: 'to a given release, without a prompt' },
+      { command: 'mwaa rollback --dry-run', description: 'the plan only' },
+    ],
+    load: () => import('../commands/rollback.js'),
+  },
+];

@@ -208,7 +208,7 @@ export async function push(request: PushRequest, ports: DeployPorts): Promise<Pu
   const concurrency = request.concurrency ?? 16;
 
   const target = await loadTarget(ports, request.environment, request.configBucket);
-  const findings = await checkTarget(ports, target, { wait: request.wait });
+  const findings = await checkTarget(ports, target, { wait: request.wait && !request.dryRun });
   const scan = await scanProject(request.sources, target, concurrency, ports.signal);
   findings.push(...scan.findings);
   for (const f of findings.filter((x) => x.level === 'warning')) {

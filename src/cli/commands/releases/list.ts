@@ -1,0 +1,16 @@
+/** `mwaa releases list`: the deploy history of the environment, newest first. */
+import { ReleaseStore, releasesOf } from '../../../core/deploy/records.js';
+import { loadTarget } from '../../../core/deploy/target.js';
+import { renderReleaseList } from '../../../ui/views/deploy-text.js';
+import type { Handler } from '../../spec.js';
+import { deployCommand } from './shared.js';
+
+export const run: Handler = async (ctx, { options }) => {
+  const cmd = await deployCommand(ctx, options, ctx.events());
+  const target = await loadTarget(cmd.ports, cmd.selected.entry.name, cmd.selected.entry.bucket);
+  const index = await new ReleaseStore(cmd.ports.s3, target.bucket).readIndex();
+  const limit = typeof options.limit === 'number' ? options.limit : 20;
+  const releases = releasesOf(index, target.name).reverse().slice(0, limit);
+  const current = index.current[target.name];
+  ctx.io.result({ environment: target.name, bucket: target.bucket, current: current ?? null, releases }, () => renderReleaseList(releases, current, ctx.io.style));
+};

@@ -1,0 +1,75 @@
+/** `mwaa rollback [<release>]`: restore an earlier release, or finish rolling back an unfinished one. */
+import { formatDuration } from '../../core/duration.js';
+import { rollback, type RollbackPlan, type RollbackResult } from '../../core/deploy/rollback.js';
+import type { MwaaEvent } from '../../core/events.js';
+import { renderRollbackPlan } from '../../ui/views/deploy-text.js';
+import type { Handler } from '../spec.js';
+import { commandLine, deployCommand, deployRenderer, projectGit } from './releases/shared.js';
+
+export const run: Handler = async (ctx, { args, options }) => {
+  const selected = ctx.environment();
+  const dryRun = options.dryRun === true;
+  const releaseId = typeof args[0] === 'string' ? args[0] : undefined;
+  // the plan comes before the question, so no live view until it has been answered
+  const renderer = dryRun || !ctx.io.yes ? undefined : await deployRenderer(ctx, `Rolling back ${selected.entry.name}`);
+  const base = renderer?.events ?? ctx.events();
+  const events = (event: MwaaEvent) => {
+    if (event.code === 'deploy.rollback.plan') {
+      if (!dryRun && !ctx.io.json) {
+        const text = renderRollbackPlan((event.data as { plan: RollbackPlan }).plan, ctx.io.errStyle, { maxLines: 20 });
+        if (renderer) renderer.note(text);
+        else ctx.io.info(text);
+      }
+      if (dryRun) return;
+    }
+    base(event);
+  };
+  const cmd = await deployCommand(ctx, options, events);
+  let result: RollbackResult;
+  try {
+    result = await rollback(
+      {
+        environment: selected.entry.name,
+        ...(selected.entry.bucket ? { configBucket: selected.entry.bucket } : {}),
+        ...(releaseId ? { releaseId } : {}),
+        wait: options.wait !== false,
+        dryRun,
+        yes: ctx.io.yes,
+        ...(typeof options.message === 'string' ? { message: options.message } : {}),
+        git: await projectGit(ctx, selected),
+        concurrency: typeof options.concurrency === 'number' ? options.concurrency : 16,
+        forceUnlock: options.forceUnlock === true,
+        command: commandLine(ctx, ['rollback']),
+      },
+      cmd.ports,
+    );
+  } catch (error) {
+    await renderer?.finish({ ok: false, message: (error as Error).message.split('\n')[0] });
+    throw error;
+  }
+  const text = resultText(result, ctx.io.style);
+  await renderer?.finish({ ok: true, message: text.split('\n')[0] });
+  if (result.release) ctx.io.result(result.release, () => text);
+  else {
+    ctx.io.result(
+      { status: result.status, ...(result.plan ? { plan: result.plan } : {}), recovered: result.recovered.map((r) => ({ id: r.id, status: r.status })) },
+      () => text,
+    );
+  }
+};
+
+function resultText(result: RollbackResult, style: Parameters<typeof renderRollbackPlan>[1]): string {
+  const lines: string[] = [];
+  for (const r of result.recovered) lines.push(`Rolled back unfinished release ${r.id}: the bucket and the environment are as they were before it.`);
+  if (result.status === 'dry-run' && result.plan) lines.push(renderRollbackPlan(result.plan, style));
+  else if (result.status === 'dry-run') lines.push('Dry run: the unfinished releases above would be rolled back first.');
+  else if (result.status === 'up-to-date' && result.plan) lines.push(`Nothing to do: ${result.plan.environment} already matches release ${result.plan.target}.`);
+  else if (result.release) {
+    const r = result.release;
+    lines.push(
+      `Rolled back ${r.environment} to release ${r.target} as release ${r.id}: ${r.counts.changed} restored, ${r.counts.removed} removed; ` +
+        `environment update: ${r.envUpdate.needed ? 'yes' : 'no'} (${formatDuration(r.durations.totalMs ?? 0)}).`,
+    );
+  }
+  return lines.join('\n');
+}

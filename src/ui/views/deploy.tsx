@@ -1,0 +1,154 @@
+/**
+ * The live view of a deploy on a terminal: the plan summary, the current phase, an upload progress bar
+ * (files and bytes), the environment status while an update is awaited, warnings, and the outcome.
+ * `DeployView` is a pure component (tested with ink-testing-library); `startDeployView` renders it on a
+ * stream and feeds it the deploy events.
+ */
+import { Box, render, Static, Text } from 'ink';
+import { useEffect, useState, useSyncExternalStore } from 'react';
+import { formatDuration } from '../../core/duration.js';
+import type { MwaaEvent } from '../../core/events.js';
+import { bytes } from './deploy-text.js';
+
+export interface DeployViewState {
+  title: string;
+  startedAt: number;
+  now: number;
+  plan?: string;
+  phase?: string;
+  upload?: { done: number; total: number; bytesDone: number; bytesTotal: number };
+  deletes?: { done: number; total: number };
+  envStatus?: string;
+  /** printed once above the live part (plan text, warnings) */
+  lines: string[];
+  outcome?: { ok: boolean; message: string };
+}
+
+const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+const BAR_WIDTH = 30;
+
+export function progressBar(done: number, total: number, width = BAR_WIDTH): string {
+  const ratio = total > 0 ? Math.min(1, done / total) : 1;
+  const full = Math.round(ratio * width);
+  return `${'█'.repeat(full)}${'░'.repeat(width - full)}`;
+}
+
+export function DeployView(props: DeployViewState) {
+  const elapsed = Math.max(0, props.now - props.startedAt);
+  const icon = props.outcome ? (props.outcome.ok ? '✔' : '✖') : SPINNER[Math.floor(elapsed / 100) % SPINNER.length];
+  const color = props.outcome ? (props.outcome.ok ? 'green' : 'red') : 'cyan';
+  const up = props.upload;
+  return (
+    <Box flexDirection="column">
+      <Static items={props.lines.map((text, i) => ({ text, i }))}>{(item) => <Text key={item.i}>{item.text}</Text>}</Static>
+      <Box>
+        <Text color={color}>{icon} </Text>
+        <Text bold>{props.title}</Text>
+        <Text dimColor>  {formatDuration(elapsed)}</Text>
+      </Box>
+      {props.plan ? <Text dimColor>  {props.plan}</Text> : null}
+      {props.phase && !props.outcome ? <Text>  {props.phase}</Text> : null}
+      {up ? (
+        <Text>
+          {'  '}
+          <Text color="cyan">{progressBar(up.done, up.total)}</Text> {up.done}/{up.total} files, {bytes(up.bytesDone)}/{bytes(up.bytesTotal)}
+        </Text>
+      ) : null}
+      {props.deletes ? (
+        <Text>
+          {'  '}deleted {props.deletes.done}/{props.deletes.total} files
+        </Text>
+      ) : null}
+      {props.envStatus ? (
+        <Text>
+          {'  '}environment: <Text color={props.envStatus === 'AVAILABLE' ? 'green' : props.envStatus.endsWith('FAILED') ? 'red' : 'cyan'}>{props.envStatus}</Text>
+        </Text>
+      ) : null}
+      {props.outcome ? <Text color={props.outcome.ok ? 'green' : 'red'}>  {props.outcome.message}</Text> : null}
+    </Box>
+  );
+}
+
+/** Applies one deploy event to the view state. */
+export function reduceDeployEvent(state: Omit<DeployViewState, 'now'>, event: MwaaEvent): Omit<DeployViewState, 'now'> {
+  const data = (event.data ?? {}) as Record<string, unknown>;
+  switch (event.code) {
+    case 'deploy.plan':
+    case 'deploy.rollback.plan':
+      return { ...state, plan: event.message.replace(/^plan: /, '') };
+    case 'deploy.phase':
+      return { ...state, phase: event.message };
+    case 'deploy.upload.done':
+      return {
+        ...state,
+        upload: { done: Number(data.done ?? 0), total: Number(data.total ?? 0), bytesDone: Number(data.bytesDone ?? 0), bytesTotal: Number(data.bytesTotal ?? 0) },
+      };
+    case 'deploy.delete.done':
+      return { ...state, deletes: { done: Number(data.done ?? 0), total: Number(data.total ?? 0) } };
+    case 'env.status.changed':
+      return { ...state, envStatus: String(data.status ?? '') };
+    default:
+      if (event.level === 'warn' || (event.level === 'info' && event.code.startsWith('deploy.rollback'))) {
+        return { ...state, lines: [...state.lines, `${event.level === 'warn' ? 'warning: ' : ''}${event.message}`] };
+      }
+      return state;
+  }
+}
+
+class ViewStore {
+  private listeners = new Set<() => void>();
+  constructor(public state: Omit<DeployViewState, 'now'>) {}
+  subscribe = (fn: () => void) => {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  };
+  get = () => this.state;
+  set(next: Omit<DeployViewState, 'now'>) {
+    this.state = next;
+    for (const fn of this.listeners) fn();
+  }
+}
+
+function LiveDeploy({ store, clock }: { store: ViewStore; clock: () => number }) {
+  const state = useSyncExternalStore(store.subscribe, store.get);
+  const [now, setNow] = useState(clock());
+  useEffect(() => {
+    if (state.outcome) return;
+    const timer = setInterval(() => setNow(clock()), 100);
+    return () => clearInterval(timer);
+  }, [state.outcome, clock]);
+  return <DeployView {...state} now={state.outcome ? clock() : now} />;
+}
+
+export interface DeployLiveView {
+  event(event: MwaaEvent): void;
+  note(text: string): void;
+  finish(outcome: { ok: boolean; message: string }): Promise<void>;
+}
+
+export function startDeployView(options: { stream: NodeJS.WriteStream; title: string; clock: () => number }): DeployLiveView {
+  const store = new ViewStore({ title: options.title, startedAt: options.clock(), lines: [] });
+  const instance = render(<LiveDeploy store={store} clock={options.clock} />, {
+    stdout: options.stream,
+    stderr: options.stream,
+    exitOnCtrlC: false,
+    patchConsole: false,
+  });
+  let finished = false;
+  return {
+    event(event) {
+      store.set(reduceDeployEvent(store.state, event));
+    },
+    note(text) {
+      store.set({ ...store.state, lines: [...store.state.lines, text] });
+    },
+    async finish(outcome) {
+      if (finished) return;
+      finished = true;
+      store.set({ ...store.state, outcome });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      instance.unmount();
+      await instance.waitUntilExit().catch(() => undefined);
+    },
+  };
+}
