@@ -247,7 +247,7 @@ export function openStateDir(dir: string, opts: { compactBytes?: number } = {}):
     close(o: { compact?: boolean } = {}): void {
       if (closed) return;
       try {
-        if (o.compact !== false && loaded) compact();
+        if (o.compact !== false && loaded && bytes > 0) compact();
       } finally {
         closed = true;
         if (fd !== undefined) closeSync(fd);
