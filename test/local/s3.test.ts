@@ -374,6 +374,11 @@ describe('versioning', () => {
     expect(list.Versions!.map((v) => [v.VersionId, v.IsLatest])).toEqual([[v1.VersionId, true]]);
     await s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'k', VersionId: v1.VersionId }));
     expect((await s3.send(new ListObjectVersionsCommand({ Bucket: b }))).Versions).toBeUndefined();
+    // deleting a version that does not exist succeeds (as on S3) and echoes the id, creating nothing
+    const again = await s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'k', VersionId: v1.VersionId }));
+    expect([again.$metadata.httpStatusCode, again.VersionId, again.DeleteMarker]).toEqual([204, v1.VersionId, undefined]);
+    const listed = await s3.send(new ListObjectVersionsCommand({ Bucket: b }));
+    expect([listed.Versions, listed.DeleteMarkers]).toEqual([undefined, undefined]);
   });
 
   it('unversioned buckets use version id "null"; deletes remove the object', async () => {
