@@ -238,7 +238,9 @@ describe('mwaa trigger', () => {
     const r = await cli('-e', 'dev', '--json', 'trigger', 'etl', '--unpause', '--wait', '--poll', '100ms', '--timeout', '2m');
     expect(r.code, r.stderr).toBe(0);
     const records = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { code: string; data?: Record<string, unknown> });
-    expect(records[0].code).toBe('trigger.run.created');
+    const created = records.find((rec) => rec.code === 'trigger.run.created');
+    expect(created?.data).toMatchObject({ dagId: 'etl', runId: expect.stringMatching(/^manual__/) });
+    expect(records.filter((rec) => rec.code === 'trigger.task.state').length).toBeGreaterThanOrEqual(3);
     const last = records[records.length - 1];
     expect(last.code).toBe('trigger.run.finished');
     expect(last.data).toMatchObject({ dagId: 'etl', state: 'success', succeeded: true, failedTaskLogs: [] });
@@ -249,6 +251,22 @@ describe('mwaa trigger', () => {
         ['load', 'success'],
       ]),
     );
+  });
+
+  it('--wait on a terminal draws the live view of the tasks', async () => {
+    const r = await runCli(['-e', 'dev', 'trigger', 'etl', '--unpause', '--wait', '--poll', '100ms', '--timeout', '2m'], {
+      cwd: dir,
+      env: baseEnv(emu.env),
+      tty: true,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^manual__/);
+    // the final frame: the run and every task with its state
+    // eslint-disable-next-line no-control-regex
+    const screen = r.stderr.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
+    expect(screen).toMatch(/✔ etl manual__\S+\s+success/);
+    for (const task of ['extract', 'transform', 'load']) expect(screen).toMatch(new RegExp(`✔ ${task}\\s+success`));
+    expect(screen).toContain('succeeded');
   });
 
   it('--wait exits 1 when a task fails and prints the tail of that task\'s log', async () => {

@@ -170,7 +170,7 @@ export const run: Handler = async (ctx, { args, options }) => {
     baseEvents({ code: 'trigger.run.finished', level: 'info', message: verdict, data: finished });
   } else {
     for (const tail of tails) printTail(ctx, tail);
-    if (outcome.succeeded) ctx.io.info(verdict);
+    if (outcome.succeeded && !view) ctx.io.info(verdict);
   }
   if (!outcome.succeeded) {
     const first = failed[0];
