@@ -394,6 +394,10 @@ describe('mwaa open', () => {
   });
 
   it('prints the URL when there is no terminal to open a browser from', async () => {
+    const plain = await cli('-e', 'dev', 'open');
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout.trim()).toMatch(/^http:\/\/localhost:\d+\/aws_mwaa\/aws-console-sso\?login=true#\S+$/);
+    expect(plain.stderr).toContain('valid for 60 seconds');
     const r = await cli('-e', 'dev', '--json', 'open');
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout) as { url: string; expiresInSeconds: number };
