@@ -437,3 +437,37 @@ describe('mwaa env delete', () => {
     expect(await listNames()).not.toContain('del-json');
   });
 });
+
+describe('AWS errors', () => {
+  afterEach(async () => {
+    await emu.clearFaults();
+  });
+
+  it('access denied: exit 4 with a hint to check the profile', async () => {
+    const dir = await created('err-denied', 'err-denied');
+    await emu.fault({ service: 'mwaa', operation: 'GetEnvironment', times: 5, error: { status: 403, code: 'AccessDeniedException', message: 'User is not authorized to perform airflow:GetEnvironment' } });
+    const r = await mwaa(dir, ['env', 'show']);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/error: GetEnvironment err-denied: AWS refused the credentials or permission \(AccessDeniedException: User is not authorized/);
+    expect(r.stderr).toMatch(/hint: check the profile/);
+  });
+
+  it('throttling that outlasts the retries: exit 1 naming the call', async () => {
+    const dir = await created('err-throttle', 'err-throttle');
+    await emu.fault({ service: 'mwaa', operation: 'GetEnvironment', times: 10, error: { status: 400, code: 'ThrottlingException', message: 'Rate exceeded' } });
+    const r = await mwaa(dir, ['env', 'show']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/error: GetEnvironment err-throttle: AWS kept throttling the call after retries \(ThrottlingException\)/);
+  });
+
+  it('a ValidationException from MWAA is exit 2 with its message', async () => {
+    const dir = await created('err-validation', 'err-validation', 'maxWorkers: 2');
+    writeConfig(dir, awsEnvironmentYaml('err-validation', 'err-validation', `airflowVersion: "2.10.3"\nexecutionRoleArn: ${ROLE}\n${NETWORK}\nmaxWorkers: 3`));
+    await emu.fault({ service: 'mwaa', operation: 'UpdateEnvironment', error: { status: 400, code: 'ValidationException', message: 'Invalid request provided: something MWAA did not like' } });
+    const r = await mwaa(dir, ['env', 'update', '--yes']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/error: UpdateEnvironment err-validation: Invalid request provided: something MWAA did not like/);
+    expect((await rawEnvironment(emu, 'err-validation'))?.MaxWorkers).toBe(2);
+  });
+});
+

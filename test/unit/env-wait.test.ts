@@ -19,7 +19,7 @@ async function failure(p: Promise<unknown>): Promise<MwaaError> {
 describe('waitForEnvironment', () => {
   it('follows CREATING → AVAILABLE, emits one event per change and returns the timeline', async () => {
     const clock = fakeClock(START);
-    const api = scriptedApi([envWith('CREATING'), envWith('CREATING'), envWith('AVAILABLE', { WebserverUrl: 'https://h' })]);
+    const api = scriptedApi([envWith('CREATING'), envWith('CREATING'), envWith('AVAILABLE', { WebserverUrl: 'h.example.com' })]);
     const rec = recordEvents();
     const result = await waitForEnvironment({ api, name: 'demo', clock, events: rec.sink, until: 'available', pollMs: 1000 });
     expect(result.environment?.Status).toBe('AVAILABLE');
@@ -31,7 +31,7 @@ describe('waitForEnvironment', () => {
     const changes = rec.events.filter((e) => e.code === 'env.status.changed');
     expect(changes.map((e) => e.data)).toEqual([
       { name: 'demo', status: 'CREATING', previous: null, elapsedMs: 0 },
-      { name: 'demo', status: 'AVAILABLE', previous: 'CREATING', elapsedMs: 2000, webserverUrl: 'https://h' },
+      { name: 'demo', status: 'AVAILABLE', previous: 'CREATING', elapsedMs: 2000, webserverUrl: 'https://h.example.com' },
     ]);
     expect(clock.sleeps).toEqual([1000, 1000]);
   });

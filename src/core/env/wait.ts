@@ -19,6 +19,7 @@ import type { Clock } from '../clock.js';
 import { formatDuration } from '../duration.js';
 import { FailedError, InterruptedError, MwaaError, NotFoundError } from '../errors.js';
 import type { EventSink } from '../events.js';
+import { airflowUiUrl } from './summary.js';
 
 export interface WaitOptions {
   api: MwaaApi;
@@ -184,7 +185,8 @@ export async function waitForEnvironment(options: WaitOptions): Promise<WaitResu
     const at = clock.now();
     timeline.push({ status, at });
     const data: StatusChangedData = { name, status, previous, elapsedMs: at - start };
-    if (env?.WebserverUrl) data.webserverUrl = env.WebserverUrl;
+    const url = env ? airflowUiUrl(env) : undefined;
+    if (url) data.webserverUrl = url;
     events({
       code: 'env.status.changed',
       level: 'info',
