@@ -184,3 +184,51 @@ export async function objectText(emu: TestEmulator, key: string, bucket = BUCKET
   }
 }
 
+
+export interface SlowProxy {
+  url: string;
+  /** requests that were delayed */
+  delayed: number;
+  close(): Promise<void>;
+}
+
+/** An HTTP proxy in front of the emulator that delays the requests `slow` selects (to catch a deploy mid-upload). */
+export async function slowProxy(target: () => string, delayMs: number, slow: (method: string, path: string) => boolean): Promise<SlowProxy> {
+  const { createServer, request } = await import('node:http');
+  const state = { delayed: 0 };
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const forward = () => {
+        const url = new URL(req.url ?? '/', target());
+        const out = request(url, { method: req.method, headers: { ...req.headers, host: url.host } }, (upstream) => {
+          res.writeHead(upstream.statusCode ?? 502, upstream.headers);
+          upstream.pipe(res);
+        });
+        out.on('error', (e) => {
+          res.writeHead(502);
+          res.end(String(e));
+        });
+        out.end(Buffer.concat(chunks));
+      };
+      if (slow(req.method ?? 'GET', req.url ?? '/')) {
+        state.delayed++;
+        setTimeout(forward, delayMs);
+      } else forward();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    get delayed() {
+      return state.delayed;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}

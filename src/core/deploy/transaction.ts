@@ -184,7 +184,8 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
     // 4. Environment artifacts first.
     if (spec.artifactOps.length > 0) {
       const t0 = clock.now();
-      phase('artifacts', `uploading ${spec.artifactOps.filter((a) => a.bytes).map((a) => ARTIFACT_FIELDS[a.kind].label).join(', ') || 'nothing'}; re-pinning ${spec.artifactOps.map((a) => ARTIFACT_FIELDS[a.kind].label).join(', ')}`);
+      const uploading = spec.artifactOps.filter((a) => a.bytes).map((a) => ARTIFACT_FIELDS[a.kind].label);
+      phase('artifacts', uploading.length ? `uploading ${uploading.join(', ')}` : `re-pinning ${spec.artifactOps.map((a) => ARTIFACT_FIELDS[a.kind].label).join(', ')}`);
       const input: UpdateEnvironmentInput = { Name: spec.environment };
       for (const op of spec.artifactOps) {
         checkInterrupt();
@@ -215,20 +216,31 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
       await ports.mwaa.updateEnvironment(input);
       events({ code: 'deploy.env.update.started', level: 'info', message: `environment ${spec.environment} is updating (this takes 20–30 minutes on AWS)`, data: { name: spec.environment } });
       if (spec.wait) {
-        const waited = await waitForEnvironment({
-          api: ports.mwaa,
-          name: spec.environment,
-          clock,
-          events,
-          signal: ports.signal,
-          pollMs: pollMsOf(ports),
-          timeoutMs: ports.waitTimeoutMs,
-          until: 'available',
-          expectUpdateSince: progress.envUpdateStartedAt - 1000,
-          resumeCommand: 'mwaa env wait',
-        });
+        const requirementsChanged = spec.artifactOps.some((a) => a.kind === 'requirements');
+        let waited;
+        try {
+          waited = await waitForEnvironment({
+            api: ports.mwaa,
+            name: spec.environment,
+            clock,
+            events,
+            signal: ports.signal,
+            pollMs: pollMsOf(ports),
+            timeoutMs: ports.waitTimeoutMs,
+            until: 'available',
+            expectUpdateSince: progress.envUpdateStartedAt - 1000,
+            resumeCommand: 'mwaa env wait',
+          });
+        } catch (error) {
+          // a failed update with new requirements: show pip's own words
+          if (requirementsChanged && ports.logs && MwaaError.is(error) && error.code === 'env.failed') {
+            const env = await ports.mwaa.getEnvironment(spec.environment).catch(() => undefined);
+            if (env) pipFailure = await findPipFailure(ports.logs, env, progress.envUpdateStartedAt).catch(() => undefined);
+          }
+          throw error;
+        }
         envAfter = waited.environment;
-        if (ports.logs && spec.artifactOps.some((a) => a.kind === 'requirements') && envAfter) {
+        if (ports.logs && requirementsChanged && envAfter) {
           pipFailure = await findPipFailure(ports.logs, envAfter, progress.envUpdateStartedAt, ports.signal);
           if (pipFailure) {
             throw new FailedError('deploy.pip-failed', `pip could not install requirements.txt: ${pipFailure.error}`);
@@ -361,7 +373,7 @@ async function failRelease(input: FailInput): Promise<never> {
   const { spec, record, store, progress, error, ports } = input;
   const interrupted = error instanceof InterruptedError || (ports.signal?.aborted === true && !MwaaError.is(error));
   const reason = describeFailure(error, input.pipFailure);
-  ports.events({ code: 'deploy.rollback.started', level: 'warn', message: `deploy failed: ${reason.split('\n')[0]} — rolling back`, data: { id: spec.id, reason } });
+  ports.events({ code: 'deploy.rollback.started', level: 'warn', message: `${spec.kind === 'rollback' ? 'rollback' : 'deploy'} failed (${reason.split('\n')[0]}); rolling back release ${spec.id}`, data: { id: spec.id, reason } });
 
   const touched = new Set<string>([...progress.created.keys(), ...progress.uncertain]);
   const items: RestoreItem[] = [...touched].map((key) => ({ key, prev: record.journal.keys[key] ?? { versionId: null }, created: progress.created.get(key) ?? [] }));
