@@ -2,6 +2,7 @@
  * `mwaa env create | update | diff | list | show | wait | delete` against the local emulator, through a
  * recording proxy so that each test also sees which MWAA calls were made and what they carried.
  */
+import { join } from 'node:path';
 import { CreateBucketCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
 import { GetEnvironmentCommand, ListEnvironmentsCommand } from '@aws-sdk/client-mwaa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -26,7 +27,9 @@ afterAll(async () => {
   await proxy?.close();
   await emu?.close();
 });
-afterEach(() => {
+const cleanupsAsync: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanupsAsync.splice(0)) await c();
   cleanups.splice(0).forEach((c) => c());
 });
 
@@ -154,6 +157,9 @@ describe('mwaa env create', () => {
 
   it('local: true fills the role and network, creates the bucket on the emulator and creates the environment', async () => {
     const dir = project('environments:\n  local:\n    name: local-demo\n    local: true\n    environment:\n      airflowVersion: "2.10.3"\n');
+    // a live server on the project's state directory is reused by `local: true` (with short simulated durations)
+    const local = await startTestEmulator({ stateDir: join(dir, '.mwaa', 'local'), sim: { createSeconds: 0.3, updateSeconds: 0.3, deleteSeconds: 0.3 } });
+    cleanupsAsync.push(() => local.close());
     const r = await runCli(['env', 'create', '--json'], { cwd: dir, env: baseEnv() });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ name: 'local-demo', status: 'AVAILABLE' });
@@ -162,7 +168,8 @@ describe('mwaa env create', () => {
     const s = JSON.parse(show.stdout);
     expect(s).toMatchObject({ status: 'AVAILABLE', sourceBucket: 'local-demo-local', executionRoleArn: 'arn:aws:iam::123456789012:role/mwaa-local-execution' });
     expect(s.logGroups.task).toBe('airflow-local-demo-Task');
-  }, 20_000);
+    expect(local.world.mwaa.getEnvironment('local-demo')?.Status).toBe('AVAILABLE');
+  });
 });
 
 describe('mwaa env update', () => {
