@@ -1,0 +1,111 @@
+/**
+ * Deploys interrupted for real: SIGINT to a spawned `mwaa dags push` mid-upload (exit 5, everything back),
+ * kill -9 mid-push followed by `mwaa rollback` (same guarantee), and two pushes started together (one
+ * fails fast naming the holder; never interleaved). Uses the built bin/mwaa.js (`npm run build`).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, baseEnv, runCli } from '../helpers/cli.js';
+import { BUCKET, createEnvironment, dagFile, liveKeys, objectText, slowProxy, snapshot, startDeployWorld, writeProject, type DeployWorld, type SlowProxy } from './deploy-helpers.js';
+
+const FILES = 240;
+let w: DeployWorld;
+let proxy: SlowProxy;
+let round = 0;
+
+function rewriteAll(): void {
+  round++;
+  for (let i = 0; i < FILES; i++) writeFileSync(join(w.dir, `dags/dag_${String(i).padStart(3, '0')}.py`), dagFile(`dag_${i}`, `# round ${round}\n`));
+}
+
+function spawnPush(): { child: ChildProcess; stderr: () => string; exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
+  const child = spawn(process.execPath, [BIN, '--endpoint-url', proxy.url, 'dags', 'push'], {
+    cwd: w.dir,
+    env: baseEnv(w.emu.env) as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr?.on('data', (d) => (err += d));
+  child.stdout?.resume();
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  return { child, stderr: () => err, exit };
+}
+
+async function until(check: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > timeoutMs) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+beforeAll(async () => {
+  w = await startDeployWorld();
+  await createEnvironment(w.emu);
+  proxy = await slowProxy(() => w.emu.url, 60, (method, path) => method === 'PUT' && path.startsWith(`/${BUCKET}/dags/`));
+  writeProject(w.dir, {});
+  rewriteAll();
+  const first = await w.cli(['dags', 'push']);
+  expect(first.code, first.stderr).toBe(0);
+});
+afterAll(async () => {
+  await proxy?.close();
+  await w?.close();
+});
+
+describe('interrupted deploys', () => {
+  it('SIGINT mid-upload: exit 5 and the bucket is as before', async () => {
+    rewriteAll();
+    const before = await snapshot(w.emu);
+    const p = spawnPush();
+    await until(() => /uploaded \d+\/\d+ files/.test(p.stderr()));
+    p.child.kill('SIGINT');
+    const { code } = await p.exit;
+    expect(code, p.stderr()).toBe(5);
+    expect(p.stderr()).toMatch(/deploy interrupted/);
+    const after = await snapshot(w.emu);
+    expect(after.latest).toEqual(before.latest);
+    expect(after.pins).toEqual(before.pins);
+    expect(await objectText(w.emu, '.mwaa/lock.json')).toBeUndefined();
+  });
+
+  it('kill -9 mid-push, then `mwaa rollback` restores the state before the push', async () => {
+    rewriteAll();
+    const before = await snapshot(w.emu);
+    const p = spawnPush();
+    await until(() => /uploaded \d+\/\d+ files/.test(p.stderr()));
+    p.child.kill('SIGKILL');
+    await p.exit;
+    const mid = await snapshot(w.emu);
+    expect(mid.latest).not.toEqual(before.latest); // some files were uploaded
+    expect(await objectText(w.emu, '.mwaa/lock.json')).toContain('"releaseId"');
+
+    const r = await w.cli(['rollback', '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Rolled back unfinished release/);
+    expect(r.stderr).toMatch(/taking over the deploy lock .*no longer running/);
+    const after = await snapshot(w.emu);
+    expect(after.latest).toEqual(before.latest);
+    expect(after.pins).toEqual(before.pins);
+    expect(await objectText(w.emu, '.mwaa/lock.json')).toBeUndefined();
+  });
+
+  it('two pushes started together: one deploys, the other fails fast naming the holder', async () => {
+    rewriteAll();
+    const run = () => runCli(['--endpoint-url', proxy.url, 'dags', 'push'], { cwd: w.dir, env: baseEnv(w.emu.env) });
+    const [a, b] = await Promise.all([run(), run()]);
+    const codes = [a.code, b.code].sort();
+    expect(codes).toEqual([0, 1]);
+    const loser = a.code === 1 ? a : b;
+    expect(loser.stderr).toMatch(/the deploy lock of s3:\/\/deploy-test-bucket is held by \S+@\S+ \(pid \d+, mwaa dags push, release \S+, since /);
+    expect(loser.stderr).toContain('--force-unlock');
+    const list = await w.cli(['--json', 'releases', 'list']);
+    const releases = JSON.parse(list.stdout).releases as Array<{ status: string }>;
+    expect(releases[0].status).toBe('succeeded');
+    const s = await snapshot(w.emu);
+    expect(liveKeys(s)).toHaveLength(FILES);
+    expect(await objectText(w.emu, 'dags/dag_007.py')).toBe(dagFile('dag_7', `# round ${round}\n`));
+  });
+});
