@@ -121,9 +121,17 @@ async function resolveAwsSettings(
     };
   }
   const { resolveEndpoints } = await import('../aws/clients.js');
+  // Like the AWS CLI: an explicit profile (--profile, or `profile:` in mwaa.yaml) wins; otherwise keys in
+  // the environment handed to us win over AWS_PROFILE; otherwise the SDK's default chain decides.
+  const explicitProfile = globals.profile ?? entry?.entry.profile;
+  const credentials =
+    !explicitProfile && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+      ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN || undefined }
+      : undefined;
   return {
     region,
-    profile: globals.profile ?? entry?.entry.profile ?? (env.AWS_PROFILE || undefined),
+    profile: explicitProfile ?? (env.AWS_PROFILE || undefined),
     endpoints: resolveEndpoints(globals.endpointUrl, env),
+    credentials,
   };
 }
