@@ -1,8 +1,11 @@
 /** `mwaa dags push | diff` against the emulator: first push, fresh clone, incremental changes, plan output. */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEnvironment, cloneProject, dagFile, liveKeys, objectText, removeFile, snapshot, startDeployWorld, writeProject, type DeployWorld } from './deploy-helpers.js';
+import { tempDir } from '../helpers/cli.js';
+import { BUCKET, createEnvironment, cloneProject, dagFile, liveKeys, objectText, removeFile, snapshot, startDeployWorld, writeProject, type DeployWorld } from './deploy-helpers.js';
 
 let w: DeployWorld;
 
@@ -24,7 +27,9 @@ describe('dags push', () => {
       'dags/.DS_Store': 'finder',
       'dags/scratch.tmp': 'ignored by .mwaaignore',
       'dags/.mwaaignore': '*.tmp\n',
-    });
+      'plugins/hooks/__init__.py': '',
+      'plugins/hooks/my_hook.py': 'HOOK = 1\n',
+    }, { plugins: true });
     const r = await w.cli(['--json', 'dags', 'push', '-m', 'first']);
     expect(r.stderr).not.toMatch(/error:/);
     expect(r.code).toBe(0);
@@ -34,9 +39,11 @@ describe('dags push', () => {
     expect(release.message).toBe('first');
     expect(Object.keys(release.dags).sort()).toEqual(['dags/a.py', 'dags/b.py', 'dags/sub/c.py']);
     const s = await snapshot(w.emu);
-    expect(liveKeys(s)).toEqual(['dags/a.py', 'dags/b.py', 'dags/sub/c.py']);
+    expect(liveKeys(s)).toEqual(['dags/a.py', 'dags/b.py', 'dags/sub/c.py', 'plugins.zip']);
     expect(release.dags['dags/a.py'].versionId).toBe(s.latest['dags/a.py']);
     expect(await objectText(w.emu, 'dags/b.py')).toBe(dagFile('b'));
+    expect(release.envUpdate.needed).toBe(true);
+    expect(s.pins.PluginsS3ObjectVersion).toBe(s.latest['plugins.zip']);
     // the lock is gone
     expect(await objectText(w.emu, '.mwaa/lock.json')).toBeUndefined();
   });
@@ -45,6 +52,12 @@ describe('dags push', () => {
     const before = await snapshot(w.emu);
     const clone = cloneProject(w.dir);
     try {
+      // a different creation order too: the plugins zip must come out byte-identical
+      removeFile(clone.dir, 'plugins/hooks/__init__.py');
+      writeFileSync(join(clone.dir, 'plugins/hooks/__init__.py'), '');
+      const diff = await w.cli(['dags', 'diff'], { cwd: clone.dir });
+      expect(diff.stdout).toContain('plugins.zip: unchanged');
+      expect(diff.stdout).toContain('Environment update needed: no');
       const r = await w.cli(['--json', 'dags', 'push'], { cwd: clone.dir });
       expect(r.code).toBe(0);
       expect(JSON.parse(r.stdout).status).toBe('up-to-date');
@@ -77,5 +90,124 @@ describe('dags push', () => {
     expect(after.latest['dags/a.py']).not.toBe(before.latest['dags/a.py']);
     expect(after.latest['dags/b.py']).toMatch(/^marker:/);
     expect(await objectText(w.emu, 'dags/a.py')).toBe(dagFile('a', '# edited\n'));
+  });
+});
+
+describe('plan rules', () => {
+  it('adopts byte-identical objects that are not in the release record, without uploading', async () => {
+    const body = dagFile('adopted');
+    await w.emu.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'dags/adopted.py', Body: body }));
+    writeFileSync(join(w.dir, 'dags/adopted.py'), body);
+    const before = await snapshot(w.emu);
+    const diff = await w.cli(['--json', 'dags', 'diff']);
+    const plan = JSON.parse(diff.stdout);
+    expect(plan.adopted).toEqual(['dags/adopted.py']);
+    expect(plan.empty).toBe(true);
+    expect(plan.drift).toEqual([]);
+    const r = await w.cli(['--json', 'dags', 'push']);
+    expect(JSON.parse(r.stdout).status).toBe('up-to-date');
+    expect((await snapshot(w.emu)).allVersions).toBe(before.allVersions);
+  });
+
+  it('reports objects changed outside mwaa as drift and overwrites them only when confirmed', async () => {
+    // record the adopted file in a release first
+    writeFileSync(join(w.dir, 'dags/sub/c.py'), dagFile('c', '# v2\n'));
+    expect((await w.cli(['dags', 'push'])).code).toBe(0);
+    await w.emu.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'dags/adopted.py', Body: 'hot fix in the console' }));
+    await w.emu.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'dags/stray.py', Body: 'uploaded by hand' }));
+    const diff = await w.cli(['dags', 'diff']);
+    expect(diff.stdout).toMatch(/~ dags\/adopted\.py\s+! changed outside mwaa since the last release/);
+    expect(diff.stdout).toMatch(/- dags\/stray\.py\s+! added outside mwaa/);
+    expect(diff.stdout).toContain('drift: 2 objects were changed outside mwaa');
+    const before = await snapshot(w.emu);
+    const refused = await w.cli(['dags', 'push']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('2 objects were changed outside mwaa');
+    expect(refused.stderr).toContain('--yes');
+    expect((await snapshot(w.emu)).allVersions).toBe(before.allVersions);
+    const r = await w.cli(['--yes', 'dags', 'push']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await objectText(w.emu, 'dags/adopted.py')).toBe(dagFile('adopted'));
+    expect(await objectText(w.emu, 'dags/stray.py')).toBeUndefined();
+  });
+
+  it('--no-prune keeps remote-only files', async () => {
+    await w.emu.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'dags/remote_only.py', Body: 'x' }));
+    const r = await w.cli(['--yes', '--json', 'dags', 'push', '--no-prune']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).status).toBe('up-to-date');
+    expect(await objectText(w.emu, 'dags/remote_only.py')).toBe('x');
+    const pruned = await w.cli(['--yes', '--json', 'dags', 'push']);
+    expect(JSON.parse(pruned.stdout).counts.removed).toBe(1);
+  });
+
+  it('--dry-run prints the plan and changes nothing', async () => {
+    writeFileSync(join(w.dir, 'dags/new.py'), dagFile('new'));
+    const before = await snapshot(w.emu);
+    const r = await w.cli(['dags', 'push', '--dry-run']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('+ dags/new.py');
+    expect((await snapshot(w.emu)).allVersions).toBe(before.allVersions);
+    removeFile(w.dir, 'dags/new.py');
+  });
+});
+
+describe('pre-flight checks', () => {
+  it('requirements.txt without --constraint or pins: warnings with the line to add', async () => {
+    writeFileSync(join(w.dir, 'requirements.txt'), 'requests\n');
+    writeFileSync(join(w.dir, 'mwaa.yaml'), `${(await import('node:fs')).readFileSync(join(w.dir, 'mwaa.yaml'), 'utf8').trimEnd()}\n    requirements: ./requirements.txt\n`);
+    const r = await w.cli(['dags', 'diff']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('warning: requirements.txt has no --constraint line');
+    expect(r.stderr).toContain('--constraint "https://raw.githubusercontent.com/apache/airflow/constraints-2.10.3/constraints-3.11.txt"');
+    expect(r.stderr).toContain('packages without an exact version: requests');
+    expect(r.stdout).toContain('~ requirements.txt: not used by the environment yet');
+  });
+
+  it('a plugins.zip with __MACOSX and a wrapping folder is refused before any change (exit 2)', async () => {
+    const t = tempDir('mwaa-zip-');
+    try {
+      writeProject(t.dir, { 'dags/a.py': dagFile('a') });
+      writeFileSync(join(t.dir, 'mwaa.yaml'), `${(await import('node:fs')).readFileSync(join(t.dir, 'mwaa.yaml'), 'utf8').trimEnd()}\n    plugins: ./plugins.zip\n`);
+      writeFileSync(join(t.dir, 'plugins.zip'), zipSync({ 'plugins/my.py': new TextEncoder().encode('x'), '__MACOSX/._my.py': new Uint8Array(1) }));
+      const before = await snapshot(w.emu);
+      const r = await w.cli(['dags', 'push'], { cwd: t.dir });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('pre-flight checks failed; nothing was changed');
+      expect(r.stderr).toContain('__MACOSX');
+      expect(r.stderr).toContain('wraps everything in one top folder "plugins/"');
+      expect((await snapshot(w.emu)).allVersions).toBe(before.allVersions);
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it('a DAGs folder that does not exist is a config error (exit 2)', async () => {
+    const t = tempDir('mwaa-nodags-');
+    try {
+      writeProject(t.dir, {});
+      (await import('node:fs')).rmSync(join(t.dir, 'dags'), { recursive: true });
+      const r = await w.cli(['dags', 'push'], { cwd: t.dir });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('does not exist');
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it('a bucket without versioning is an error before any change (exit 1)', async () => {
+    await w.emu.s3.send(new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: 'Suspended' } }));
+    try {
+      writeFileSync(join(w.dir, 'dags/new.py'), dagFile('new'));
+      mkdirSync(join(w.dir, 'dags'), { recursive: true });
+      const r = await w.cli(['dags', 'push']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('does not have versioning enabled (Suspended)');
+      expect(r.stderr).toContain('put-bucket-versioning');
+      expect(await objectText(w.emu, 'dags/new.py')).toBeUndefined();
+    } finally {
+      await w.emu.s3.send(new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: 'Enabled' } }));
+      removeFile(w.dir, 'dags/new.py');
+    }
   });
 });
