@@ -1,0 +1,460 @@
+/**
+ * The Airflow side of each environment: its metadata "database" (DAGs seen and their pause history,
+ * variables, DAG runs, injected task failures) persisted through world.persist as journal records of
+ * store "airflow", and the lazily computed progress of runs (timeline.ts) with their task, scheduler
+ * and DAG-processing logs written to CloudWatch Logs.
+ *
+ * Journal records (data always has `env`, the environment name):
+ *   env     {identity}                      (re)creates the environment's state (identity = CreatedAt)
+ *   dag     {dagId, paused, at}             a DAG first seen by the DAG processor, with its initial pause state
+ *   pause   {dagId, paused, at}             dags pause / unpause
+ *   deldag  {dagId}                         dags delete
+ *   var     {key, val, descr}               variables set
+ *   unvar   {key}                           variables delete
+ *   run     {run}                           dags trigger (the run carries its task snapshot and bound failures)
+ *   fail    {dagId, taskId, message, at, runId|null}   fail-task (bound to a run, or pending)
+ *   log     {runId, taskId, n}              n task log lines written so far
+ *   sched   {runId, n}                      n scheduler lines written so far
+ *   parsed  {key, etag}                     dag-processing log written for this file version
+ * Times are microseconds since the epoch (the simulated clock).
+ */
+import type { AirflowStore, EnvironmentRecord, World } from '../contract.js';
+import type { DagBag } from './dagbag.js';
+import { isoformat, strDatetime } from './dates.js';
+import { LEVELS, hostName, streamName, taskLogLines, textRecord, type LogLine } from './tasklogs.js';
+import { computeTimeline, tiStateAt, type PauseHistory, type RunTask, type RunTimeline } from './timeline.js';
+import { afVersion, type AfVersion } from './versions.js';
+
+export interface RunRec {
+  seq: number;
+  dagId: string;
+  runId: string;
+  /** Python json.dumps of the conf as stored (null: None) */
+  conf: string | null;
+  logicalDate: number | null;
+  runAfter: number;
+  dataInterval: [number, number] | null;
+  runType: string;
+  taskSeconds: number;
+  tasks: RunTask[];
+  fileloc: string;
+  relPath: string;
+  fail: Record<string, string>;
+  logs: Record<string, number>;
+  sched: number;
+  version: string;
+  triggeringUser?: string;
+}
+
+export interface DagRec {
+  firstSeen: number;
+  history: PauseHistory;
+}
+
+export interface EnvAf {
+  identity: string;
+  dags: Record<string, DagRec>;
+  vars: Array<{ key: string; val: string; descr: string | null }>;
+  runs: RunRec[];
+  pending: Array<{ dagId: string; taskId: string; message: string; at: number }>;
+  parsed: Record<string, string>;
+}
+
+interface State {
+  envs: Record<string, EnvAf>;
+  seq: number;
+}
+
+export function identityOf(rec: EnvironmentRecord): string {
+  const c = rec.CreatedAt as unknown;
+  if (c instanceof Date) return String(c.getTime() / 1000);
+  return c === undefined || c === null ? '' : String(c);
+}
+
+export type LogKind = 'TaskLogs' | 'SchedulerLogs' | 'DagProcessingLogs' | 'WebserverLogs' | 'WorkerLogs';
+const GROUP_SUFFIX: Record<LogKind, string> = {
+  TaskLogs: 'Task',
+  SchedulerLogs: 'Scheduler',
+  DagProcessingLogs: 'DAGProcessing',
+  WebserverLogs: 'WebServer',
+  WorkerLogs: 'Worker',
+};
+
+/** The log group of a component and whether/at which level it is enabled. */
+export function logTarget(rec: EnvironmentRecord, kind: LogKind): { group: string; enabled: boolean; level: number } {
+  const lc = (rec.LoggingConfiguration ?? {}) as Record<string, { Enabled?: boolean; LogLevel?: string; CloudWatchLogGroupArn?: string } | undefined>;
+  const m = lc[kind];
+  const arn = m?.CloudWatchLogGroupArn;
+  let group = `airflow-${rec.Name}-${GROUP_SUFFIX[kind]}`;
+  if (typeof arn === 'string' && arn.includes(':log-group:')) group = arn.slice(arn.indexOf(':log-group:') + ':log-group:'.length).replace(/:\*$/, '');
+  return { group, enabled: m ? m.Enabled !== false : kind === 'TaskLogs', level: LEVELS[String(m?.LogLevel ?? 'INFO').toUpperCase()] ?? 20 };
+}
+
+export function configBool(rec: EnvironmentRecord, key: string, dflt: boolean): boolean {
+  const opts = (rec.AirflowConfigurationOptions ?? {}) as Record<string, unknown>;
+  const v = opts[key];
+  if (v === undefined || v === null) return dflt;
+  const s = String(v).trim().toLowerCase();
+  if (['t', 'true', '1', 'yes', 'on'].includes(s)) return true;
+  if (['f', 'false', '0', 'no', 'off'].includes(s)) return false;
+  return dflt;
+}
+
+const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
+
+export class AirflowStoreImpl implements AirflowStore {
+  readonly name = 'airflow';
+  private state: State = { envs: {}, seq: 0 };
+  private settled = new Set<string>();
+  private timelines = new Map<string, { key: string; tl: RunTimeline }>();
+  private lineCache = new Map<string, LogLine[]>();
+
+  constructor(private readonly world: World) {}
+
+  // ------------------------------------------------------------------------------------ persistence
+
+  snapshot(): unknown {
+    return clone(this.state);
+  }
+
+  restore(snapshot: unknown): void {
+    const s = snapshot as Partial<State> | undefined;
+    this.state = { envs: s && typeof s.envs === 'object' && s.envs ? clone(s.envs) : {}, seq: typeof s?.seq === 'number' ? s.seq : 0 };
+    this.settled.clear();
+    this.timelines.clear();
+    this.lineCache.clear();
+  }
+
+  replay(op: string, data: unknown): void {
+    this.apply(op, data as Record<string, unknown>);
+  }
+
+  private commit(op: string, data: Record<string, unknown>): void {
+    this.world.persist.append(this.name, op, data);
+    this.apply(op, data);
+  }
+
+  private apply(op: string, d: Record<string, unknown>): void {
+    const name = String(d.env);
+    if (op === 'env') {
+      this.state.envs[name] = { identity: String(d.identity), dags: {}, vars: [], runs: [], pending: [], parsed: {} };
+      for (const k of [...this.settled]) if (k.startsWith(`${name}\u0000`)) this.settled.delete(k);
+      return;
+    }
+    const e = this.state.envs[name];
+    if (!e) return;
+    switch (op) {
+      case 'dag': {
+        const id = String(d.dagId);
+        if (!e.dags[id]) e.dags[id] = { firstSeen: Number(d.at), history: [[Number(d.at), Boolean(d.paused)]] };
+        return;
+      }
+      case 'pause': {
+        const id = String(d.dagId);
+        const rec = e.dags[id] ?? (e.dags[id] = { firstSeen: Number(d.at), history: [] });
+        rec.history.push([Number(d.at), Boolean(d.paused)]);
+        this.timelines.clear();
+        return;
+      }
+      case 'deldag': {
+        const id = String(d.dagId);
+        delete e.dags[id];
+        e.runs = e.runs.filter((r) => r.dagId !== id);
+        return;
+      }
+      case 'var': {
+        const key = String(d.key);
+        e.vars = e.vars.filter((x) => x.key !== key);
+        e.vars.push({ key, val: String(d.val), descr: d.descr === null || d.descr === undefined ? null : String(d.descr) });
+        return;
+      }
+      case 'unvar': {
+        const key = String(d.key);
+        e.vars = e.vars.filter((x) => x.key !== key);
+        return;
+      }
+      case 'run': {
+        const run = d.run as RunRec;
+        e.runs.push(run);
+        this.state.seq = Math.max(this.state.seq, run.seq);
+        for (const taskId of Object.keys(run.fail)) {
+          const i = e.pending.findIndex((p) => p.dagId === run.dagId && p.taskId === taskId);
+          if (i >= 0) e.pending.splice(i, 1);
+        }
+        return;
+      }
+      case 'fail': {
+        const runId = d.runId === null || d.runId === undefined ? null : String(d.runId);
+        if (runId === null) {
+          e.pending.push({ dagId: String(d.dagId), taskId: String(d.taskId), message: String(d.message), at: Number(d.at) });
+        } else {
+          const run = e.runs.find((r) => r.dagId === d.dagId && r.runId === runId);
+          if (run) run.fail[String(d.taskId)] = String(d.message);
+          this.timelines.delete(`${name}\u0000${d.dagId}\u0000${runId}`);
+        }
+        return;
+      }
+      case 'log': {
+        const run = e.runs.find((r) => r.dagId === d.dagId && r.runId === d.runId);
+        if (run) run.logs[String(d.taskId)] = Number(d.n);
+        return;
+      }
+      case 'sched': {
+        const run = e.runs.find((r) => r.dagId === d.dagId && r.runId === d.runId);
+        if (run) run.sched = Number(d.n);
+        return;
+      }
+      case 'parsed':
+        e.parsed[String(d.key)] = String(d.etag);
+        return;
+      default:
+        throw new Error(`airflow: unknown journal op ${op}`);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------ environments
+
+  /** The Airflow state of an environment, (re)created when the environment is new or was re-created. */
+  env(rec: EnvironmentRecord): EnvAf {
+    const identity = identityOf(rec);
+    const cur = this.state.envs[rec.Name];
+    if (!cur || cur.identity !== identity) this.commit('env', { env: rec.Name, identity });
+    return this.state.envs[rec.Name];
+  }
+
+  nowUs(): number {
+    return Math.floor(this.world.clock.now()) * 1000;
+  }
+
+  nextSeq(): number {
+    return this.state.seq + 1;
+  }
+
+  /** Records DAGs the DAG processor sees for the first time, and writes dag-processing logs. */
+  seeDags(rec: EnvironmentRecord, bag: DagBag, v: AfVersion): void {
+    const e = this.env(rec);
+    const now = this.nowUs();
+    const pausedDefault = configBool(rec, 'core.dags_are_paused_at_creation', true);
+    for (const d of bag.dags.values()) {
+      if (!e.dags[d.dagId]) {
+        this.commit('dag', { env: rec.Name, dagId: d.dagId, paused: d.isPausedUponCreation ?? pausedDefault, at: now });
+      }
+    }
+    const target = logTarget(rec, 'DagProcessingLogs');
+    for (const f of bag.files) {
+      if (e.parsed[f.key] === f.etag) continue;
+      if (target.enabled) {
+        const lines: LogLine[] = [];
+        let t = now;
+        const step = (): number => (t += 1000 + (f.key.length % 7) * 100);
+        const pid = 1000 + (f.key.length * 7919) % 30000;
+        lines.push(textRecord(step(), 'processor.py:186', 'INFO', `Started process (PID=${pid}) to work on ${f.fileloc}`));
+        lines.push(textRecord(step(), 'processor.py:914', 'INFO', `Processing file ${f.fileloc} for tasks to queue`));
+        const inner = step();
+        lines.push(textRecord(inner, 'logging_mixin.py:190', 'INFO', `[${new Date(inner / 1000).toISOString().replace('Z', '+0000')}] {dagbag.py:588} INFO - Filling up the DagBag from ${f.fileloc}`));
+        if (f.error) {
+          lines.push(textRecord(step(), 'logging_mixin.py:190', 'INFO', `[${new Date(t / 1000).toISOString().replace('Z', '+0000')}] {dagbag.py:387} ERROR - Failed to import: ${f.fileloc}\n${f.error.trimEnd()}`));
+          lines.push(textRecord(step(), 'processor.py:927', 'WARNING', `No viable dags retrieved from ${f.fileloc}`));
+        } else if (f.dagIds.length) {
+          lines.push(textRecord(step(), 'processor.py:925', 'INFO', `DAG(s) ${f.dagIds.map((x) => `'${x}'`).join(', ')} retrieved from ${f.fileloc}`));
+        } else {
+          lines.push(textRecord(step(), 'processor.py:927', 'WARNING', `No viable dags retrieved from ${f.fileloc}`));
+        }
+        lines.push(textRecord(step(), 'processor.py:208', 'INFO', `Processing ${f.fileloc} took ${((t - now) / 1e6).toFixed(3)} seconds`));
+        const visible = lines.filter((l) => LEVELS[l.level] >= target.level);
+        if (visible.length) {
+          const stream = `${v.af3 ? 'dag_processor_' : ''}${f.relPath}.log`;
+          this.world.logs.write(target.group, stream, visible.map((l) => ({ timestamp: Math.floor(l.ts / 1000), message: l.message })));
+        }
+      }
+      this.commit('parsed', { env: rec.Name, key: f.key, etag: f.etag });
+    }
+  }
+
+  isPaused(e: EnvAf, dagId: string, at: number): boolean {
+    const h = e.dags[dagId]?.history ?? [];
+    let paused = h.length ? h[0][1] : false;
+    for (const [t, p] of h) if (t <= at) paused = p;
+    return paused;
+  }
+
+  setPaused(rec: EnvironmentRecord, dagId: string, paused: boolean): void {
+    this.commit('pause', { env: rec.Name, dagId, paused, at: this.nowUs() });
+  }
+
+  deleteDag(rec: EnvironmentRecord, dagId: string): void {
+    this.commit('deldag', { env: rec.Name, dagId });
+  }
+
+  setVariable(rec: EnvironmentRecord, key: string, val: string, descr: string | null): void {
+    this.commit('var', { env: rec.Name, key, val, descr });
+  }
+
+  deleteVariable(rec: EnvironmentRecord, key: string): void {
+    this.commit('unvar', { env: rec.Name, key });
+  }
+
+  /** Adds a run; pending injected failures for its tasks are bound to it. */
+  addRun(rec: EnvironmentRecord, run: RunRec): void {
+    const e = this.env(rec);
+    const ids = new Set(run.tasks.map((t) => t.id));
+    for (const p of e.pending) {
+      if (p.dagId === run.dagId && ids.has(p.taskId) && run.fail[p.taskId] === undefined) run.fail[p.taskId] = p.message;
+    }
+    this.commit('run', { env: rec.Name, run });
+  }
+
+  /**
+   * fail-task: binds the failure to the earliest run of the DAG whose task has not started running
+   * yet, else keeps it for the next triggered run. Returns the run id it was bound to.
+   */
+  failTask(envName: string, rec: EnvironmentRecord | undefined, dagId: string, taskId: string, message: string): string | null {
+    const now = this.nowUs();
+    const e = rec ? this.env(rec) : this.state.envs[envName];
+    if (!e) {
+      this.commit('env', { env: envName, identity: rec ? identityOf(rec) : '' });
+      return this.failTask(envName, rec, dagId, taskId, message);
+    }
+    for (const run of e.runs) {
+      if (run.dagId !== dagId || run.fail[taskId] !== undefined || !run.tasks.some((t) => t.id === taskId)) continue;
+      const ti = this.timeline(envName, e, run).tis.get(taskId);
+      const st = tiStateAt(ti, now);
+      if (st === null || st === 'queued') {
+        if (ti && !ti.ran && ti.final !== 'success') continue; // upstream_failed/skipped: it will never run
+        this.commit('fail', { env: envName, dagId, taskId, message, at: now, runId: run.runId });
+        return run.runId;
+      }
+    }
+    this.commit('fail', { env: envName, dagId, taskId, message, at: now, runId: null });
+    return null;
+  }
+
+  timeline(envName: string, e: EnvAf, run: RunRec): RunTimeline {
+    const key = `${envName}\u0000${run.dagId}\u0000${run.runId}`;
+    const h = e.dags[run.dagId]?.history ?? [];
+    const hk = `${h.length}:${h.length ? h[h.length - 1][0] : 0}:${Object.keys(run.fail).join(',')}`;
+    const c = this.timelines.get(key);
+    if (c && c.key === hk) return c.tl;
+    const tl = computeTimeline(run, h);
+    this.timelines.set(key, { key: hk, tl });
+    return tl;
+  }
+
+  // ------------------------------------------------------------------------------------ tick
+
+  tick(now: number): void {
+    const nowUs = Math.floor(now) * 1000;
+    for (const [name, e] of Object.entries(this.state.envs)) {
+      let rec: EnvironmentRecord | undefined;
+      try {
+        rec = this.world.mwaa.getEnvironment(name);
+      } catch {
+        rec = undefined;
+      }
+      if (!rec || identityOf(rec) !== e.identity) continue;
+      const v = afVersion(rec.AirflowVersion);
+      const task = logTarget(rec, 'TaskLogs');
+      const sched = logTarget(rec, 'SchedulerLogs');
+      for (const run of e.runs) {
+        const key = `${name}\u0000${run.dagId}\u0000${run.runId}`;
+        if (this.settled.has(key)) continue;
+        const tl = this.timeline(name, e, run);
+        let complete = tl.end <= nowUs;
+        if (task.enabled) {
+          for (const t of run.tasks) {
+            const ti = tl.tis.get(t.id);
+            if (!ti || !ti.ran || ti.start > nowUs) {
+              if (ti?.ran) complete = false;
+              continue;
+            }
+            const lk = `${key}\u0000${t.id}`;
+            let lines = this.lineCache.get(lk);
+            if (!lines) {
+              lines = taskLogLines({
+                v: afVersion(run.version),
+                envName: name,
+                dagId: run.dagId,
+                runId: run.runId,
+                date: run.logicalDate ?? run.runAfter,
+                fileRelPath: run.relPath,
+                task: t,
+                ti,
+                failMessage: run.fail[t.id],
+              }).filter((l) => LEVELS[l.level] >= task.level);
+              this.lineCache.set(lk, lines);
+            }
+            let visible = 0;
+            while (visible < lines.length && lines[visible].ts <= nowUs) visible++;
+            const cursor = run.logs[t.id] ?? 0;
+            if (visible > cursor) {
+              this.world.logs.write(
+                task.group,
+                streamName(run.dagId, run.runId, t.id),
+                lines.slice(cursor, visible).map((l) => ({ timestamp: Math.floor(l.ts / 1000), message: l.message })),
+              );
+              this.commit('log', { env: name, dagId: run.dagId, runId: run.runId, taskId: t.id, n: visible });
+            }
+            if (visible < lines.length) complete = false;
+            else this.lineCache.delete(lk);
+          }
+        }
+        if (sched.enabled && !v.af3) {
+          const lines = this.schedulerLines(run, tl).filter((l) => LEVELS[l.level] >= sched.level);
+          let visible = 0;
+          while (visible < lines.length && lines[visible].ts <= nowUs) visible++;
+          if (visible > run.sched) {
+            const epoch = Math.floor(Number(rec.CreatedAt ?? 0));
+            this.world.logs.write(
+              sched.group,
+              `scheduler_${hostName(name, 'scheduler')}_${epoch}.log`,
+              lines.slice(run.sched, visible).map((l) => ({ timestamp: Math.floor(l.ts / 1000), message: l.message })),
+            );
+            this.commit('sched', { env: name, dagId: run.dagId, runId: run.runId, n: visible });
+          }
+          if (visible < lines.length) complete = false;
+        }
+        if (complete) this.settled.add(key);
+      }
+    }
+  }
+
+  private schedulerLines(run: RunRec, tl: RunTimeline): LogLine[] {
+    const out: LogLine[] = [];
+    const date = run.logicalDate ?? run.runAfter;
+    for (const t of run.tasks) {
+      const ti = tl.tis.get(t.id);
+      if (!ti || !ti.ran || !Number.isFinite(ti.queued)) continue;
+      out.push(textRecord(ti.queued, 'scheduler_job_runner.py:435', 'INFO', `1 tasks up for execution:\n\t<TaskInstance: ${run.dagId}.${t.id} ${run.runId} [scheduled]>`));
+      out.push(
+        textRecord(
+          ti.end + 500,
+          'scheduler_job_runner.py:764',
+          'INFO',
+          `Received executor event with state ${ti.final} for task instance TaskInstanceKey(dag_id='${run.dagId}', task_id='${t.id}', run_id='${run.runId}', try_number=1, map_index=-1)`,
+        ),
+      );
+    }
+    if (Number.isFinite(tl.end)) {
+      const repr = `<DagRun ${run.dagId} @ ${strDatetime(date)}: ${run.runId}, state:running, queued_at: ${strDatetime(run.runAfter)}. externally triggered: True>`;
+      out.push(textRecord(tl.end, 'dagrun.py:854', tl.final === 'success' ? 'INFO' : 'ERROR', `Marking run ${repr} ${tl.final === 'success' ? 'successful' : 'failed'}`));
+      const [dis, die] = run.dataInterval ?? [date, date];
+      out.push(
+        textRecord(
+          tl.end + 1,
+          'dagrun.py:905',
+          'INFO',
+          `DagRun Finished: dag_id=${run.dagId}, execution_date=${strDatetime(date)}, run_id=${run.runId}, run_start_date=${strDatetime(tl.start)}, run_end_date=${strDatetime(tl.end)}, run_duration=${((tl.end - tl.start) / 1e6).toFixed(6).replace(/0+$/, '').replace(/\.$/, '.0')}, state=${tl.final}, external_trigger=True, run_type=${run.runType}, data_interval_start=${strDatetime(dis)}, data_interval_end=${strDatetime(die)}, dag_hash=${(run.seq * 2654435761 >>> 0).toString(16).padStart(8, '0')}${'0'.repeat(24)}`,
+        ),
+      );
+    }
+    return out.sort((a, b) => a.ts - b.ts);
+  }
+
+  // ------------------------------------------------------------------------------------ queries
+
+  envState(name: string): EnvAf | undefined {
+    return this.state.envs[name];
+  }
+}
+
+export { isoformat };
