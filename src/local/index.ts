@@ -13,7 +13,8 @@ import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { createClock } from './clock.js';
-import type { AirflowStore, Handler, SimOptions, World } from './contract.js';
+import { createAirflowStore, handleAirflow, handleAirflowControl } from './airflow/index.js';
+import type { SimOptions, World } from './contract.js';
 import { createControlHandler } from './control.js';
 import { createFaults } from './faults.js';
 import { createLogsStore, handleLogs } from './logs/index.js';
@@ -75,33 +76,6 @@ export class EmulatorBusyError extends Error {
   }
 }
 
-// ---- the Airflow service: wired for real once src/local/airflow/index.ts exists ----
-interface AirflowModule {
-  createAirflowStore(world: World): AirflowStore;
-  handleAirflow: Handler;
-  handleAirflowControl: Handler;
-}
-let airflowModule: Promise<AirflowModule> | undefined;
-function loadAirflow(): Promise<AirflowModule> {
-  const path = './airflow/index.js';
-  airflowModule ??= (import(path) as Promise<AirflowModule>).catch((e: NodeJS.ErrnoException) => {
-    if (e?.code !== 'ERR_MODULE_NOT_FOUND' && !/Cannot find module|Failed to load url|does not exist/i.test(String(e?.message))) throw e;
-    return stubAirflow;
-  });
-  return airflowModule;
-}
-const stubAirflow: AirflowModule = {
-  createAirflowStore: () => ({
-    name: 'airflow',
-    snapshot: () => ({}),
-    restore: () => undefined,
-    replay: () => undefined,
-    tick: () => undefined,
-  }),
-  handleAirflow: () => ({ status: 404, headers: { 'content-type': 'application/json' }, body: '{"message":"Airflow is not available"}' }),
-  handleAirflowControl: () => ({ status: 404, headers: { 'content-type': 'application/json' }, body: '{"message":"Airflow is not available"}' }),
-};
-
 function formatUrl(host: string, port: number): string {
   const h = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '::1' : host;
   return `http://${h.includes(':') ? `[${h}]` : h}:${port}`;
@@ -112,7 +86,6 @@ export async function startEmulator(opts: StartEmulatorOptions): Promise<Running
   const host = opts.host ?? '127.0.0.1';
   const mode = opts.mode ?? 'server';
   const sim: SimOptions = { ...DEFAULT_SIM_OPTIONS, denyPackages: [...DEFAULT_SIM_OPTIONS.denyPackages], ...(opts.sim ?? {}) };
-  const airflow = await loadAirflow();
   mkdirSync(stateDir, { recursive: true });
 
   const lease = acquireOwner(stateDir, mode);
@@ -145,7 +118,7 @@ export async function startEmulator(opts: StartEmulatorOptions): Promise<Running
     world.s3 = createS3Store(persist, clock);
     world.logs = createLogsStore(persist, clock);
     world.mwaa = createMwaaStore(world);
-    world.airflow = airflow.createAirflowStore(world);
+    world.airflow = createAirflowStore(world);
     state.load([clock, world.s3, world.logs, world.mwaa, world.airflow]);
 
     const st = state;
@@ -155,12 +128,12 @@ export async function startEmulator(opts: StartEmulatorOptions): Promise<Running
         s3: handleS3,
         logs: handleLogs,
         mwaa: handleMwaa,
-        airflow: airflow.handleAirflow,
+        airflow: handleAirflow,
         control: createControlHandler({
           faults,
           clock,
           mwaaControl: handleMwaaControl,
-          airflowControl: airflow.handleAirflowControl,
+          airflowControl: handleAirflowControl,
         }),
       },
       onIdle: () => {

@@ -153,10 +153,17 @@ describe('authorization and routing', () => {
     expect(await mwaaHost.json()).toEqual({ message: 'Missing Authentication Token' });
   });
 
-  it('routes signed requests to S3, CloudWatch Logs and MWAA', async () => {
+  it('routes signed requests to S3, CloudWatch Logs and MWAA, and the rest to Airflow and the control handlers', async () => {
     expect((await emu.logs.send(new DescribeLogGroupsCommand({}))).$metadata.httpStatusCode).toBe(200);
     expect((await emu.mwaa.send(new ListEnvironmentsCommand({}))).Environments).toEqual(expect.any(Array));
     expect((await emu.s3.send(new ListObjectsV2Command({ Bucket: 'faults' }))).$metadata.httpStatusCode).toBe(200);
+    // the Airflow web server does its own (Bearer) authentication
+    expect((await fetch(`${emu.url}/aws_mwaa/cli`, { method: 'POST', body: 'version' })).status).toBe(401);
+    // the services' control endpoints: an unknown environment is theirs to refuse
+    const env = await emu.control('POST', '/_mwaa_local/environments/no-such-env/fail-next-update', { errorCode: 'X' });
+    expect([env.status, env.body.message]).toEqual([404, expect.stringContaining('no-such-env')]);
+    const task = await emu.control('POST', '/_mwaa_local/airflow/no-such-env/fail-task', { dagId: 'd', taskId: 't' });
+    expect([task.status, task.body.message]).toEqual([404, expect.stringContaining('no-such-env')]);
   });
 
   it('classifies requests by path, target header and credential scope', () => {
