@@ -79,6 +79,11 @@ export interface TestEmulator {
   close(): Promise<void>;
 }
 
+/**
+ * SDK v3 clients for an emulator at url: dummy credentials, us-east-1, path-style S3, MWAA without the
+ * api./env. host prefix, and maxAttempts 1 (so an injected fault surfaces on the first call instead of
+ * being retried away; build your own client when a test is about retries). Call .destroy() when done.
+ */
 export function makeClients(url: string): { s3: S3Client; logs: CloudWatchLogsClient; mwaa: MWAAClient } {
   const common = { endpoint: url, region: TEST_REGION, credentials: TEST_CREDENTIALS, maxAttempts: 1 };
   return {
