@@ -7,10 +7,10 @@ export default defineConfig({
     hookTimeout: 30_000,
     pool: 'forks',
     env: {
-      // Tests never reach AWS: no credentials from the machine, no profile, no IMDS.
-      AWS_ACCESS_KEY_ID: '',
-      AWS_SECRET_ACCESS_KEY: '',
-      AWS_PROFILE: '',
+      // Tests never reach AWS: no shared config or credentials files, no instance metadata. CLI runs get
+      // a clean environment from test/helpers/cli.ts (baseEnv); SDK clients in tests get explicit credentials.
+      AWS_CONFIG_FILE: '/dev/null',
+      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
       AWS_EC2_METADATA_DISABLED: 'true',
       NO_COLOR: '1',
     },
