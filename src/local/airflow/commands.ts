@@ -578,7 +578,7 @@ const dagsTrigger: Cmd = (ctx, args, out) => {
       ['api/common/trigger_dag.py', 73, '_trigger_dag', 'raise ValueError('],
     ]);
   }
-  const runAfter = v.af3 ? now : (logical as number);
+  const runAfter = now; // queued_at: the scheduler sees the run from now on
   let runId = (args.run_id as string | null) || '';
   if (!runId) {
     if (v.af3) {
