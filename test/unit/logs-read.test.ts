@@ -3,20 +3,21 @@ import type { Clock } from '../../src/core/clock.js';
 import { FailedError } from '../../src/core/errors.js';
 import { recordEvents } from '../../src/core/events.js';
 import { memoryLogs } from '../../src/core/logs/memory.js';
-import type { FilterInput, LogsPort } from '../../src/core/logs/port.js';
+import type { FilterInput, LogEvent, LogsPort } from '../../src/core/logs/port.js';
 import { followLogs, readLogs, type LogOutput } from '../../src/core/logs/read.js';
-import type { SourcedEvent } from '../../src/core/logs/render.js';
 
 const G = 'airflow-demo-Task';
 const RUN = 'dag_id=etl/run_id=r1/';
 
-function collect(): LogOutput & { events: SourcedEvent[]; flushes: number[] } {
-  const events: SourcedEvent[] = [];
+type Written = LogEvent & { group: string };
+
+function collect(): LogOutput & { events: Written[]; flushes: number[] } {
+  const events: Written[] = [];
   const flushes: number[] = [];
   return {
     events,
     flushes,
-    write: (e) => void events.push(e),
+    write: (e, group) => void events.push({ ...e, group }),
     flush: () => void flushes.push(events.length),
   };
 }
@@ -54,13 +55,14 @@ describe('readLogs', () => {
     expect(out.flushes).toEqual([3, 6, 7, 7]);
   });
 
-  it('stops at --limit without reading further pages', async () => {
+  it('stops at --limit, reading at most one page ahead', async () => {
     const logs = memoryLogs({ pageSize: 2 });
     logs.put(G, `${RUN}task_id=a/attempt=1.log`, Array.from({ length: 20 }, (_, i) => ({ timestamp: i, message: `m${i}` })));
     const out = collect();
     await readLogs(logs, [{ group: G, streamPrefix: RUN }], out, { clock: fakeClock(), limit: 3 });
     expect(out.events.map((e) => e.message)).toEqual(['m0', 'm1', 'm2']);
-    expect(logs.calls.filter((c) => c.operation === 'filterLogEvents').length).toBe(2);
+    // pages of 2: the first two are written from, the third was asked for while the second was written
+    expect(logs.calls.filter((c) => c.operation === 'filterLogEvents').length).toBe(3);
   });
 
   it('passes the time range and filter pattern, and applies a stream predicate', async () => {
@@ -120,7 +122,7 @@ describe('readLogs', () => {
     await expect(readLogs(logs, [{ group: G }], collect(), { clock, throttleRetries: 2 })).rejects.toMatchObject({ code: 'aws.throttled' });
   });
 
-  it('streams: the first events are written before later pages are requested', async () => {
+  it('streams: events are written while later pages are requested, one page ahead at most', async () => {
     // a port producing 50 pages of 1,000 events lazily; it records how many events were written when each page was asked for
     const out = collect();
     const askedAt: number[] = [];
@@ -141,7 +143,8 @@ describe('readLogs', () => {
     };
     const result = await readLogs(port, [{ group: G }], out, { clock: fakeClock() });
     expect(result.events).toBe(50_000);
-    expect(askedAt).toEqual(Array.from({ length: 50 }, (_, i) => i * 1000));
+    // page n+1 is asked for when page n arrives, before it is written
+    expect(askedAt).toEqual(Array.from({ length: 50 }, (_, i) => Math.max(0, i - 1) * 1000));
   });
 });
 

@@ -87,12 +87,13 @@ describe('labels', () => {
 });
 
 describe('text lines', () => {
-  const base = { group: 'airflow-demo-Task', logStreamName: 'dag_id=etl/run_id=r1/task_id=extract/attempt=1.log' };
+  const group = 'airflow-demo-Task';
+  const base = { logStreamName: 'dag_id=etl/run_id=r1/task_id=extract/attempt=1.log' };
 
   it('one line per event: time, label, message; continuation lines aligned under the message', () => {
     const render = textRenderer({ utc: true, label: { dagId: 'etl', runId: 'r1' } });
-    expect(render({ ...base, timestamp: 1_767_225_600_000, message: 'hello' })).toBe('2026-01-01T00:00:00.000Z  extract#1  hello\n');
-    const multi = render({ ...base, timestamp: 1_767_225_600_001, message: 'Traceback:\n  File "x"\nValueError: v\n' });
+    expect(render({ ...base, timestamp: 1_767_225_600_000, message: 'hello' }, group)).toBe('2026-01-01T00:00:00.000Z  extract#1  hello\n');
+    const multi = render({ ...base, timestamp: 1_767_225_600_001, message: 'Traceback:\n  File "x"\nValueError: v\n' }, group);
     const prefix = '2026-01-01T00:00:00.001Z  extract#1  ';
     expect(multi).toBe(`${prefix}Traceback:\n${' '.repeat(prefix.length)}  File "x"\n${' '.repeat(prefix.length)}ValueError: v\n`);
   });
@@ -101,22 +102,22 @@ describe('text lines', () => {
     const plain = textRenderer({ utc: true, label: { dagId: 'etl', runId: 'r1' } });
     const colored = textRenderer({ utc: true, label: { dagId: 'etl', runId: 'r1' }, styler: STYLER });
     const e = { ...base, timestamp: 0, message: '{taskinstance.py:1} ERROR - boom' };
-    expect(plain(e)).not.toContain('<e>');
-    expect(colored(e)).toContain('{taskinstance.py:1} <e>ERROR</e> - boom');
-    expect(colored({ ...e, message: '{"level":"warning","event":"hm"}' })).toContain('<w>WARNING</w> hm');
+    expect(plain(e, group)).not.toContain('<e>');
+    expect(colored(e, group)).toContain('{taskinstance.py:1} <e>ERROR</e> - boom');
+    expect(colored({ ...e, message: '{"level":"warning","event":"hm"}' }, group)).toContain('<w>WARNING</w> hm');
   });
 
   it('JSON records keep the raw message and add the parsed object of a JSON event', () => {
     const raw = '{"timestamp":"2026-01-01T00:00:00Z","level":"info","event":"x","logger":"task"}';
-    expect(jsonRecord({ ...base, timestamp: 1_767_225_600_000, message: raw, eventId: '42' })).toEqual({
+    expect(jsonRecord({ ...base, timestamp: 1_767_225_600_000, message: raw, eventId: '42' }, group)).toEqual({
       timestamp: 1_767_225_600_000,
       time: '2026-01-01T00:00:00.000Z',
-      group: base.group,
+      group,
       stream: base.logStreamName,
       eventId: '42',
       message: raw,
       structured: { timestamp: '2026-01-01T00:00:00Z', level: 'info', event: 'x', logger: 'task' },
     });
-    expect(jsonRecord({ ...base, timestamp: 0, message: 'text' })).not.toHaveProperty('structured');
+    expect(jsonRecord({ ...base, timestamp: 0, message: 'text' }, group)).not.toHaveProperty('structured');
   });
 });

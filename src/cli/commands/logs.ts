@@ -11,7 +11,8 @@ import { InterruptedError, UsageError } from '../../core/errors.js';
 import { cloudWatchLogs } from '../../core/logs/cloudwatch.js';
 import { resolveLogsQuery, type LogComponent } from '../../core/logs/query.js';
 import { followLogs, readLogs, type LogOutput } from '../../core/logs/read.js';
-import { jsonRecord, textRenderer, type LevelStyler, type SourcedEvent } from '../../core/logs/render.js';
+import type { LogEvent } from '../../core/logs/port.js';
+import { jsonRecord, textRenderer, type LevelStyler } from '../../core/logs/render.js';
 import type { Context } from '../context.js';
 import type { Handler } from '../spec.js';
 
@@ -46,7 +47,7 @@ class StdoutSink implements LogOutput {
 
   constructor(
     private readonly stream: Writable,
-    private readonly render: (event: SourcedEvent) => string,
+    private readonly render: (event: LogEvent, group: string) => string,
     private readonly onClosed: () => void,
   ) {
     const close = () => {
@@ -65,9 +66,9 @@ class StdoutSink implements LogOutput {
     return this.closed;
   }
 
-  write(event: SourcedEvent): void {
+  write(event: LogEvent, group: string): void {
     if (this.closed) return;
-    this.buffer += this.render(event);
+    this.buffer += this.render(event, group);
     if (this.buffer.length >= CHUNK) this.push();
   }
 
@@ -159,7 +160,7 @@ export const run: Handler = async (ctx, { args, options }) => {
 
   const startTime = since ?? (query.bounded ? undefined : now - DEFAULT_SINCE_MS);
   const render = ctx.io.json
-    ? (e: SourcedEvent) => `${JSON.stringify(jsonRecord(e))}\n`
+    ? (e: LogEvent, group: string) => `${JSON.stringify(jsonRecord(e, group))}\n`
     : textRenderer({ utc: o.utc === true, label: query.label, styler: styler(ctx) });
   let outputClosed = false;
   const sink = new StdoutSink(ctx.io.streams.stdout, render, () => {

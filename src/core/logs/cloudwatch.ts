@@ -9,7 +9,7 @@
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { mapAwsError } from '../../aws/errors.js';
 import { MwaaError, NotFoundError } from '../errors.js';
-import type { LogsPort } from './port.js';
+import type { LogEvent, LogsPort } from './port.js';
 
 function isAbort(error: unknown, signal?: AbortSignal): boolean {
   return Boolean(signal?.aborted) || (error as { name?: string } | undefined)?.name === 'AbortError';
@@ -68,13 +68,9 @@ export function cloudWatchLogs(client: CloudWatchLogsClient): LogsPort {
         input.group,
         signal,
       );
-      const events = (out.events ?? []).map((e) => ({
-        logStreamName: e.logStreamName ?? '',
-        timestamp: e.timestamp ?? 0,
-        message: e.message ?? '',
-        ...(e.eventId !== undefined ? { eventId: e.eventId } : {}),
-        ...(e.ingestionTime !== undefined ? { ingestionTime: e.ingestionTime } : {}),
-      }));
+      // The SDK's events already have the port's shape (logStreamName, timestamp, message, eventId,
+      // ingestionTime): passed on as they are, without a copy per event (pages hold up to 10,000).
+      const events = (out.events ?? []) as LogEvent[];
       return { events, ...(out.nextToken ? { nextToken: out.nextToken } : {}) };
     },
     async describeLogStreams(input, signal) {

@@ -9,16 +9,18 @@
 import type { Clock } from '../clock.js';
 import { MwaaError } from '../errors.js';
 import type { EventSink } from '../events.js';
-import type { FilterPage, LogsPort } from './port.js';
+import type { FilterPage, LogEvent, LogsPort } from './port.js';
 import type { LogSource } from './query.js';
-import type { SourcedEvent } from './render.js';
 
 export interface LogOutput {
-  /** one event, in time order */
-  write(event: SourcedEvent): void;
+  /** one event, in time order, and the log group it comes from */
+  write(event: LogEvent, group: string): void;
   /** called after each page: hand the text on; resolves when the consumer can take more */
   flush(): Promise<void> | void;
 }
+
+/** Events per FilterLogEvents page: half the service's maximum keeps the memory per page small (bench/logs.mjs). */
+const PAGE_SIZE = 5_000;
 
 export interface ReadOptions {
   /** inclusive, ms */
@@ -31,7 +33,7 @@ export interface ReadOptions {
   signal?: AbortSignal;
   clock: Clock;
   events?: EventSink;
-  /** events per FilterLogEvents page (default 10,000, the service's maximum) */
+  /** events per FilterLogEvents page (default 5,000; the service allows up to 10,000) */
   pageSize?: number;
   /** how many times a throttled page is retried with back-off when reading (following retries forever) */
   throttleRetries?: number;
@@ -91,95 +93,188 @@ async function filterPage(
   }
 }
 
-/** The pages of one source between two times, as an async iterator of events. */
-async function* sourceEvents(
-  logs: LogsPort,
-  source: LogSource,
-  range: { startTime?: number; endTime?: number; filterPattern?: string; pageSize: number },
-  ctl: { clock: Clock; signal?: AbortSignal; events?: EventSink; retries: number; maxBackoffMs: number; backoff: { ms: number } },
-  pageDone: () => Promise<void> | void,
-  seen?: (e: { eventId?: string; timestamp: number }) => void,
-): AsyncGenerator<SourcedEvent> {
-  let nextToken: string | undefined;
-  do {
-    const page = await filterPage(
-      logs,
-      {
-        group: source.group,
-        ...(source.streamPrefix ? { streamPrefix: source.streamPrefix } : {}),
-        ...(range.startTime !== undefined ? { startTime: range.startTime } : {}),
-        ...(range.endTime !== undefined ? { endTime: range.endTime } : {}),
-        ...(range.filterPattern ? { filterPattern: range.filterPattern } : {}),
-        ...(nextToken ? { nextToken } : {}),
-        limit: range.pageSize,
-      },
-      ctl,
-    );
-    for (const e of page.events) {
-      seen?.(e);
-      if (source.match && !source.match(e.logStreamName)) continue;
-      yield {
-        group: source.group,
-        logStreamName: e.logStreamName,
-        timestamp: e.timestamp,
-        message: e.message,
-        ...(e.eventId !== undefined ? { eventId: e.eventId } : {}),
-      };
-    }
-    await pageDone();
-    nextToken = page.nextToken && page.nextToken !== nextToken ? page.nextToken : undefined;
-  } while (nextToken && !aborted(ctl.signal));
+interface Range {
+  startTime?: number;
+  endTime?: number;
+  filterPattern?: string;
+  pageSize: number;
+}
+
+interface Control {
+  clock: Clock;
+  signal?: AbortSignal;
+  events?: EventSink;
+  retries: number;
+  maxBackoffMs: number;
+  backoff: { ms: number };
 }
 
 /**
- * The events of several sources merged by time. Each source holds at most one page. A source whose
- * log group does not exist is skipped when others remain (reported as a debug event); when every one
- * is missing the first error is thrown.
+ * One source read page by page: `events[index]` is the current event. Only the current page is held;
+ * events are handed on from it as they are (no copy per event).
  */
-async function* merged(
-  sources: LogSource[],
-  open: (source: LogSource) => AsyncGenerator<SourcedEvent>,
-  events?: EventSink,
-): AsyncGenerator<SourcedEvent> {
-  const heads: Array<{ it: AsyncGenerator<SourcedEvent>; current: SourcedEvent }> = [];
+class Cursor {
+  events: LogEvent[] = [];
+  index = 0;
+  private started = false;
+  /** the next page, asked for as soon as the current one arrived (so the service works while we write) */
+  private pending: Promise<FilterPage> | undefined;
+  private pendingToken: string | undefined;
+
+  constructor(
+    private readonly logs: LogsPort,
+    readonly source: LogSource,
+    private readonly range: Range,
+    private readonly ctl: Control,
+    /** sees every event returned (before the stream predicate), e.g. to move the follow cursor */
+    private readonly seen?: (e: LogEvent) => void,
+  ) {}
+
+  private request(nextToken: string | undefined): Promise<FilterPage> {
+    return filterPage(
+      this.logs,
+      {
+        group: this.source.group,
+        ...(this.source.streamPrefix ? { streamPrefix: this.source.streamPrefix } : {}),
+        ...(this.range.startTime !== undefined ? { startTime: this.range.startTime } : {}),
+        ...(this.range.endTime !== undefined ? { endTime: this.range.endTime } : {}),
+        ...(this.range.filterPattern ? { filterPattern: this.range.filterPattern } : {}),
+        ...(nextToken ? { nextToken } : {}),
+        limit: this.range.pageSize,
+      },
+      this.ctl,
+    );
+  }
+
+  /** Makes sure there is a current event, fetching pages as needed; false when the source is exhausted. */
+  async fill(): Promise<boolean> {
+    while (this.index >= this.events.length) {
+      if (aborted(this.ctl.signal)) return false;
+      this.events = []; // the spent page can go before the next one arrives
+      let page: FilterPage;
+      let asked: string | undefined;
+      if (this.pending) {
+        const pending = this.pending;
+        asked = this.pendingToken;
+        this.pending = undefined;
+        page = await pending;
+      } else if (!this.started) {
+        this.started = true;
+        page = await this.request(undefined);
+      } else {
+        return false;
+      }
+      // a token that does not move would loop forever
+      const next = page.nextToken && page.nextToken !== asked ? page.nextToken : undefined;
+      if (next) {
+        this.pendingToken = next;
+        this.pending = this.request(next);
+        this.pending.catch(() => {}); // awaited (and its error thrown) by the next fill, if any
+      }
+      let events = page.events;
+      if (this.seen) for (const e of events) this.seen(e);
+      const match = this.source.match;
+      if (match) events = events.filter((e) => match(e.logStreamName));
+      this.events = events;
+      this.index = 0;
+    }
+    return true;
+  }
+}
+
+/**
+ * Opens the cursors of the sources (their first page). A source whose log group does not exist is
+ * skipped when there are others (a debug event says so); when every one is missing the first error is
+ * thrown.
+ */
+async function openCursors(cursors: Cursor[], events?: EventSink): Promise<Cursor[]> {
+  const live: Cursor[] = [];
   let firstMissing: unknown;
   let missing = 0;
-  for (const source of sources) {
-    const it = open(source);
+  for (const cursor of cursors) {
     try {
-      const r = await it.next();
-      if (!r.done) heads.push({ it, current: r.value });
+      if (await cursor.fill()) live.push(cursor);
     } catch (error) {
-      if (sources.length > 1 && MwaaError.is(error) && error.code === 'logs.group-not-found') {
+      if (cursors.length > 1 && MwaaError.is(error) && error.code === 'logs.group-not-found') {
         firstMissing ??= error;
         missing++;
-        events?.({ code: 'logs.group.missing', level: 'debug', message: `log group ${source.group} does not exist; skipped`, data: { group: source.group } });
+        const group = cursor.source.group;
+        events?.({ code: 'logs.group.missing', level: 'debug', message: `log group ${group} does not exist; skipped`, data: { group } });
         continue;
       }
       throw error;
     }
   }
-  if (missing === sources.length && firstMissing) throw firstMissing;
-  if (heads.length === 1) {
-    const only = heads[0];
-    yield only.current;
-    yield* only.it;
-    return;
+  if (missing === cursors.length && firstMissing) throw firstMissing;
+  return live;
+}
+
+/** Events written so far, and the time of the last one. */
+interface Counter {
+  written: number;
+  last?: number;
+}
+
+/**
+ * Hands the events of the cursors to the output in time order (a k-way merge when there are several),
+ * flushing the output whenever a page is spent. Returns how many events were written.
+ */
+async function pump(
+  cursors: Cursor[],
+  output: LogOutput,
+  counter: Counter,
+  options: { limit: number; signal?: AbortSignal; events?: EventSink; accept?: (e: LogEvent, group: string) => boolean },
+): Promise<void> {
+  let written = counter.written;
+  const accept = options.accept;
+  const heads = await openCursors(cursors, options.events);
+  while (heads.length > 0 && written < options.limit && !aborted(options.signal)) {
+    let at = 0;
+    if (heads.length > 1) {
+      let min = heads[0].events[heads[0].index].timestamp;
+      for (let i = 1; i < heads.length; i++) {
+        const t = heads[i].events[heads[i].index].timestamp;
+        if (t < min) {
+          min = t;
+          at = i;
+        }
+      }
+    }
+    const head = heads[at];
+    const group = head.source.group;
+    if (heads.length === 1) {
+      // one source: the whole page at once
+      const page = head.events;
+      let i = head.index;
+      for (; i < page.length && written < options.limit; i++) {
+        const e = page[i];
+        if (accept && !accept(e, group)) continue;
+        output.write(e, group);
+        written++;
+        counter.last = e.timestamp;
+      }
+      head.index = i;
+      counter.written = written;
+    } else {
+      const e = head.events[head.index++];
+      if (!accept || accept(e, group)) {
+        output.write(e, group);
+        counter.written = ++written;
+        counter.last = e.timestamp;
+      }
+    }
+    if (head.index >= head.events.length) {
+      await output.flush();
+      if (written >= options.limit) break;
+      if (!(await head.fill())) heads.splice(at, 1);
+    }
   }
-  while (heads.length > 0) {
-    let min = 0;
-    for (let i = 1; i < heads.length; i++) if (heads[i].current.timestamp < heads[min].current.timestamp) min = i;
-    const head = heads[min];
-    yield head.current;
-    const r = await head.it.next();
-    if (r.done) heads.splice(min, 1);
-    else head.current = r.value;
-  }
+  await output.flush();
 }
 
 /** Reads the events between two times (or until `limit`), writing each as it arrives. */
 export async function readLogs(logs: LogsPort, sources: LogSource[], output: LogOutput, options: ReadOptions): Promise<ReadResult> {
-  const ctl = {
+  const ctl: Control = {
     clock: options.clock,
     signal: options.signal,
     events: options.events,
@@ -187,23 +282,11 @@ export async function readLogs(logs: LogsPort, sources: LogSource[], output: Log
     maxBackoffMs: 30_000,
     backoff: { ms: 0 },
   };
-  const range = { startTime: options.startTime, endTime: options.endTime, filterPattern: options.filterPattern, pageSize: options.pageSize ?? 10_000 };
-  const single = sources.length === 1;
-  // with one source the output is flushed after each page; merged sources flush every 1,000 events
-  const stream = merged(sources, (s) => sourceEvents(logs, s, range, ctl, single ? () => output.flush() : () => {}), options.events);
-  let count = 0;
-  let last: number | undefined;
-  const limit = options.limit ?? Infinity;
-  for await (const e of stream) {
-    if (count >= limit) break;
-    if (aborted(options.signal)) break;
-    output.write(e);
-    count++;
-    last = e.timestamp;
-    if (!single && count % 1000 === 0) await output.flush();
-  }
-  await output.flush();
-  return { events: count, ...(last !== undefined ? { lastTimestamp: last } : {}) };
+  const range: Range = { startTime: options.startTime, endTime: options.endTime, filterPattern: options.filterPattern, pageSize: options.pageSize ?? PAGE_SIZE };
+  const cursors = sources.map((s) => new Cursor(logs, s, range, ctl));
+  const counter: Counter = { written: 0 };
+  await pump(cursors, output, counter, { limit: options.limit ?? Infinity, signal: options.signal, events: options.events });
+  return { events: counter.written, ...(counter.last !== undefined ? { lastTimestamp: counter.last } : {}) };
 }
 
 /**
@@ -220,29 +303,24 @@ export async function followLogs(logs: LogsPort, sources: LogSource[], output: L
   // event id -> timestamp of the events written within the overlap window (insertion order ~ time order)
   const written = new Map<string, number>();
   let newest: number | undefined;
-  let count = 0;
-  let last: number | undefined;
-  const single = sources.length === 1;
+  const counter: Counter = { written: 0 };
 
-  const stop = () => aborted(options.signal) || count >= limit;
+  const stop = () => aborted(options.signal) || counter.written >= limit;
   while (!stop()) {
     const startTime = newest === undefined ? options.startTime : Math.max(options.startTime ?? 0, newest - overlapMs);
-    const range = { startTime, filterPattern: options.filterPattern, pageSize: options.pageSize ?? 10_000 };
-    const see = (e: { timestamp: number }) => {
+    const range: Range = { startTime, filterPattern: options.filterPattern, pageSize: options.pageSize ?? PAGE_SIZE };
+    const see = (e: LogEvent) => {
       if (newest === undefined || e.timestamp > newest) newest = e.timestamp;
     };
+    const accept = (e: LogEvent, group: string) => {
+      const id = e.eventId ?? `${group}\u0000${e.logStreamName}\u0000${e.timestamp}\u0000${e.message}`;
+      if (written.has(id)) return false;
+      written.set(id, e.timestamp);
+      return true;
+    };
     try {
-      const stream = merged(sources, (s) => sourceEvents(logs, s, range, ctl, single ? () => output.flush() : () => {}, see), options.events);
-      for await (const e of stream) {
-        if (stop()) break;
-        const id = e.eventId ?? `${e.group}\u0000${e.logStreamName}\u0000${e.timestamp}\u0000${e.message}`;
-        if (written.has(id)) continue;
-        written.set(id, e.timestamp);
-        output.write(e);
-        count++;
-        last = e.timestamp;
-      }
-      await output.flush();
+      const cursors = sources.map((s) => new Cursor(logs, s, range, ctl, see));
+      await pump(cursors, output, counter, { limit, signal: options.signal, events: options.events, accept });
       backoff.ms = 0;
     } catch (error) {
       if (aborted(options.signal)) break;
@@ -267,5 +345,5 @@ export async function followLogs(logs: LogsPort, sources: LogSource[], output: L
       break; // aborted while waiting
     }
   }
-  return { events: count, ...(last !== undefined ? { lastTimestamp: last } : {}), trackedIds: written.size };
+  return { events: counter.written, ...(counter.last !== undefined ? { lastTimestamp: counter.last } : {}), trackedIds: written.size };
 }

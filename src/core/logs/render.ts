@@ -5,6 +5,7 @@
  * when a styler is given. Pure functions; the CLI decides about colors and where the text goes.
  */
 import { parseTaskStream } from './address.js';
+import type { LogEvent } from './port.js';
 import { eventText, parseStructured } from './structured.js';
 
 export { eventText, parseStructured, structuredText } from './structured.js';
@@ -123,14 +124,8 @@ export function streamLabel(group: string, stream: string, context: LabelContext
 // Lines
 // ------------------------------------------------------------------------------------------------
 
-export interface SourcedEvent {
-  group: string;
-  logStreamName: string;
-  timestamp: number;
-  message: string;
-  eventId?: string;
-  ingestionTime?: number;
-}
+/** An event as FilterLogEvents returns it (the log group is passed beside it). */
+export type { LogEvent } from './port.js';
 
 export interface TextRendererOptions {
   utc: boolean;
@@ -139,19 +134,25 @@ export interface TextRendererOptions {
   styler?: LevelStyler;
 }
 
-/** Returns a function rendering an event as its text line(s), ending with a newline. */
-export function textRenderer(options: TextRendererOptions): (event: SourcedEvent) => string {
+/** Returns a function rendering an event (of a log group) as its text line(s), ending with a newline. */
+export function textRenderer(options: TextRendererOptions): (event: LogEvent, group: string) => string {
   const time = timeFormatter(options.utc);
   const styler = options.styler;
-  const labels = new Map<string, string>();
+  // group -> stream -> label, bounded whatever the number of streams
+  const labels = new Map<string, Map<string, string>>();
+  let cached = 0;
   let width = 0;
-  return (event) => {
-    const key = `${event.group}\u0000${event.logStreamName}`;
-    let label = labels.get(key);
+  return (event, group) => {
+    let byStream = labels.get(group);
+    if (!byStream) labels.set(group, (byStream = new Map()));
+    let label = byStream.get(event.logStreamName);
     if (label === undefined) {
-      label = streamLabel(event.group, event.logStreamName, options.label);
-      if (labels.size > 10_000) labels.clear(); // bounded, whatever the number of streams
-      labels.set(key, label);
+      label = streamLabel(group, event.logStreamName, options.label);
+      if (++cached > 10_000) {
+        for (const m of labels.values()) m.clear();
+        cached = 1;
+      }
+      byStream.set(event.logStreamName, label);
     }
     if (label.length > width) width = Math.min(label.length, 60);
     const padded = label.length < width ? label + ' '.repeat(width - label.length) : label;
@@ -168,12 +169,12 @@ export function textRenderer(options: TextRendererOptions): (event: SourcedEvent
 }
 
 /** The NDJSON record of an event (--json): the raw message, and the parsed object of a JSON event. */
-export function jsonRecord(event: SourcedEvent): Record<string, unknown> {
+export function jsonRecord(event: LogEvent, group: string): Record<string, unknown> {
   const structured = parseStructured(event.message);
   return {
     timestamp: event.timestamp,
     time: new Date(event.timestamp).toISOString(),
-    group: event.group,
+    group,
     stream: event.logStreamName,
     ...(event.eventId !== undefined ? { eventId: event.eventId } : {}),
     message: event.message,
