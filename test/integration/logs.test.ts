@@ -130,6 +130,25 @@ describe('task logs of a run', () => {
     expect(r.stderr).toContain(`latest run of etl: ${RUN_B_STREAM}`);
   });
 
+  it('colors levels on a terminal only', async () => {
+    const tty = await runCli(['--endpoint-url', emu.url, 'logs', 'etl', '--run', RUN_A, '--task', 'extract', '--try', '1'], {
+      cwd: dir,
+      env: baseEnv(emu.env),
+      tty: true,
+    });
+    expect(tty.code).toBe(0);
+    // eslint-disable-next-line no-control-regex
+    expect(tty.stdout).toMatch(/\} (\u001b\[[0-9;]+m)+ERROR(\u001b\[[0-9;]+m)+ - extract try 1 failed/);
+    const plain = await mwaa('logs', 'etl', '--run', RUN_A, '--task', 'extract', '--try', '1');
+    expect(plain.stdout).not.toContain('\u001b[');
+    const noColor = await runCli(['--endpoint-url', emu.url, '--no-color', 'logs', 'etl', '--run', RUN_A, '--task', 'extract', '--try', '1'], {
+      cwd: dir,
+      env: baseEnv(emu.env),
+      tty: true,
+    });
+    expect(noColor.stdout).not.toContain('\u001b[');
+  });
+
   it('--limit stops after n events', async () => {
     const r = await mwaa('logs', 'etl', '--run', RUN_A, '--limit', '2');
     expect(r.code).toBe(0);
