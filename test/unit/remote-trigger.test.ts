@@ -169,6 +169,28 @@ describe('triggerDag', () => {
     const e2 = await triggerDag(new RemoteAirflow(gone, parseAirflowVersion('2.10.3')), { dagId: 'etl', unpause: false }).catch((e: unknown) => e);
     expect(MwaaError.is(e2) && e2.exitCode).toBe(3);
   });
+  it('triggers again after a second when Airflow 2 refuses a run with the same logical date (no run was created)', async () => {
+    let attempts = 0;
+    const clash = 'Traceback (most recent call last):\nairflow.exceptions.DagRunAlreadyExists: A DAG Run already exists for DAG etl at 2024-11-05 10:00:00+00:00 with run id manual__2024-11-05T10:00:00+00:00\n';
+    const r = runner((args) => {
+      if (args[1] === 'list') return { stdout: DAGS_210 };
+      return ++attempts < 2 ? { stderr: clash } : { stdout: TRIGGERED('etl') };
+    });
+    const clock = fakeClock();
+    const run = await triggerDag(new RemoteAirflow(r, parseAirflowVersion('2.10.3')), { dagId: 'etl', unpause: false }, undefined, { clock });
+    expect(run.runId).toBe('manual__2024-11-05T10:00:00+00:00');
+    expect(clock.sleeps).toEqual([1000]);
+    expect(r.calls.filter((c) => c[1] === 'trigger')).toHaveLength(2);
+    // a user-chosen run id on another run's logical date is retried too, but not forever
+    const always = runner((args) => (args[1] === 'list' ? { stdout: DAGS_210 } : { stderr: clash }));
+    const clock2 = fakeClock();
+    const error = await triggerDag(new RemoteAirflow(always, parseAirflowVersion('2.10.3')), { dagId: 'etl', runId: 'mine', unpause: false }, undefined, { clock: clock2 }).catch(
+      (e: unknown) => e,
+    );
+    expect(MwaaError.is(error) && error.code).toBe('trigger.run-exists');
+    expect((error as MwaaError).hint).toMatch(/logical date/);
+    expect(clock2.sleeps).toEqual([1000, 1000]);
+  });
 });
 
 describe('waitForRun', () => {

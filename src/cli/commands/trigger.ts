@@ -88,7 +88,10 @@ export const run: Handler = async (ctx, { args, options }) => {
   let sink: EventSink = baseEvents;
   const events: EventSink = (e) => sink(e);
   const session = await openSession({ api, envName, env, clock: ctx.clock, events, signal: ctx.signal });
-  const triggered = await triggerDag(session.airflow, { dagId, conf, runId, unpause: options.unpause === true }, events);
+  const triggered = await triggerDag(session.airflow, { dagId, conf, runId, unpause: options.unpause === true }, events, {
+    clock: ctx.clock,
+    signal: ctx.signal,
+  });
   const url = session.airflow.runUrl(session.webBaseUrl(), triggered.dagId, triggered.runId);
   const summary = {
     environment: envName,

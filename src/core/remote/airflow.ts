@@ -136,9 +136,21 @@ export class RemoteAirflow {
     const failure = detectFailure(result);
     if (failure) {
       if (/already exists/i.test(failure.message)) {
-        throw new FailedError('trigger.run-exists', `a run of ${request.dagId} with that run id already exists (${failure.message})`, {
-          hint: 'pass another --run-id, or none to let Airflow name the run',
-        });
+        // Airflow 2: "… for DAG d at <logical date> with run id <id>"; Airflow 3: "… for DAG d with run id <id>"
+        const existing = /with run id (\S+)\s*$/.exec(failure.message)?.[1];
+        const sameId = request.runId !== undefined && existing === request.runId;
+        throw new FailedError(
+          'trigger.run-exists',
+          sameId
+            ? `a run of ${request.dagId} with run id ${request.runId} already exists`
+            : `Airflow refused a new run of ${request.dagId}: ${failure.message.replace(/^[\w.]+: /, '')}`,
+          {
+            hint: sameId
+              ? 'pass another --run-id, or none to let Airflow name the run'
+              : 'on Airflow 2 two runs of a DAG cannot share a logical date (to the second): try again',
+            details: { existingRunId: existing, sameRunId: sameId },
+          },
+        );
       }
       throw remoteFailureError(failure, result);
     }

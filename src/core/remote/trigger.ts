@@ -7,13 +7,13 @@
  * neither queued nor running; only `success` counts as success. A timeout or an abort (Ctrl-C) stops
  * waiting and leaves the run alone.
  */
-import type { Clock } from '../clock.js';
-import { FailedError, InterruptedError, NotFoundError } from '../errors.js';
+import { systemClock, type Clock } from '../clock.js';
+import { FailedError, InterruptedError, MwaaError, NotFoundError } from '../errors.js';
 import { formatDuration } from '../duration.js';
 import { noEvents, type EventSink } from '../events.js';
 import type { RemoteAirflow, RunRef } from './airflow.js';
 import type { ParsedConf } from './conf.js';
-import type { TaskInfo } from './parse.js';
+import type { TaskInfo, TriggeredRunInfo } from './parse.js';
 
 export interface TriggerRequest {
   dagId: string;
@@ -49,7 +49,38 @@ function editDistance(a: string, b: string): number {
   return prev[b.length];
 }
 
-export async function triggerDag(airflow: RemoteAirflow, request: TriggerRequest, events: EventSink = noEvents): Promise<TriggeredRun> {
+/**
+ * `dags trigger`, again after a second when Airflow 2 refused it because another run of the DAG has the
+ * same logical date (its default logical date is "now" to the second, so two triggers within one second
+ * collide). The refusal means no run was created, so trying again is safe. A clash with the run id the
+ * user chose is not retried.
+ */
+async function triggerWithRetry(
+  airflow: RemoteAirflow,
+  request: TriggerRequest,
+  events: EventSink,
+  clock: Clock,
+  signal?: AbortSignal,
+): Promise<TriggeredRunInfo> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await airflow.trigger({ dagId: request.dagId, confText: request.conf?.text, runId: request.runId });
+    } catch (error) {
+      const clash = MwaaError.is(error) && error.code === 'trigger.run-exists' && error.details?.sameRunId === false;
+      if (!clash || attempt >= 3) throw error;
+      events({ code: 'trigger.retry', level: 'debug', message: `another run of ${request.dagId} has the same logical date; triggering again in 1 s` });
+      await clock.sleep(1000, signal);
+    }
+  }
+}
+
+export async function triggerDag(
+  airflow: RemoteAirflow,
+  request: TriggerRequest,
+  events: EventSink = noEvents,
+  options: { clock?: Clock; signal?: AbortSignal } = {},
+): Promise<TriggeredRun> {
+  const clock = options.clock ?? systemClock;
   const listing = await airflow.listDags();
   const dag = listing.dags.find((d) => d.dagId === request.dagId);
   if (!dag) {
@@ -79,7 +110,7 @@ export async function triggerDag(airflow: RemoteAirflow, request: TriggerRequest
       });
     }
   }
-  const info = await airflow.trigger({ dagId: request.dagId, confText: request.conf?.text, runId: request.runId });
+  const info = await triggerWithRetry(airflow, request, events, clock, options.signal);
   events({
     code: 'trigger.run.created',
     level: 'info',
