@@ -257,6 +257,30 @@ with DAG("ok", schedule=None, doc_md=__doc__) as dag:
   });
 });
 
+describe('robustness', () => {
+  it('never throws on random Python-like input', () => {
+    const atoms = ['DAG(', 'with ', ' as d:', '\n', '    ', ')', '(', '[', ']', '{', '}', '"x"', "'y'", '"""', 'task_id=', '>>', '<<', ',', ':', '=', '@dag', '@task', 'def f():', 'f()', 'Op(', '#', '\\', 'for i in range(3):', 'if x:', 'else:', 'lambda:', '**', '*', '.', 'os.path.basename(__file__)', 'f"{a}"'];
+    let seed = 12345;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    let failures = 0;
+    for (let i = 0; i < 400; i++) {
+      let src = 'from airflow import DAG\n';
+      for (let k = 0; k < 60; k++) src += atoms[rnd(atoms.length)];
+      const p = parseDagFile(src, info);
+      if (p.failure) failures++;
+    }
+    expect(failures).toBeGreaterThan(0);
+  });
+
+  it('survives deep nesting', () => {
+    const p = parseDagFile(`from airflow import DAG\nx = ${'('.repeat(3000)}1${')'.repeat(3000)}\nwith DAG("deep"):\n    pass\n`, info);
+    expect(p.dags.map((d) => d.dagId)).toEqual(['deep']);
+  });
+});
+
 describe('run timeline', () => {
   const tasks = [
     { id: 'a', op: 'BashOperator', up: [], rule: 'all_success', owner: 'airflow', prints: [] },

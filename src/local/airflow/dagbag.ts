@@ -229,7 +229,14 @@ export function loadDagBag(world: World, env: EnvironmentRecord, v: AfVersion): 
       if (!body) continue;
       const lower = body.toString('latin1').toLowerCase();
       if (!(lower.includes('dag') && lower.includes('airflow'))) parsed = { dags: [] };
-      else parsed = parseDagFile(body.toString('utf8'), { fileloc });
+      else {
+        try {
+          parsed = parseDagFile(body.toString('utf8'), { fileloc });
+        } catch {
+          // a construct the static parser cannot handle (e.g. absurd nesting): treat the file as DAG-less
+          parsed = { dags: [] };
+        }
+      }
       if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string);
       cache.set(cacheKey, parsed);
     }
