@@ -10,7 +10,7 @@ import { tailTaskLog } from '../../src/core/logs/address.js';
 import { cloudWatchLogs } from '../../src/core/logs/cloudwatch.js';
 import { baseEnv, runCli, tempDir } from '../helpers/cli.js';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
-import { createEnvironment, project, putObject, versionedBucket, waitForStatus } from './logs-helpers.js';
+import { createEnvironment, liveCli, project, putObject, versionedBucket, waitForStatus } from './logs-helpers.js';
 
 const BUCKET = 'logs-airflow-bucket';
 const AF2 = 'logs-af2';
@@ -109,7 +109,8 @@ describe('logs of runs triggered through the emulated Airflow', () => {
     expect(failing).toMatch(/^manual__.*:/); // a generated run id with colons
     const r = await mwaa(af2.dir, 'logs', 'etl', '--run', 'latest', '--task', 'transform');
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain(`latest run of etl: ${failing.replaceAll(':', '_')}`);
+    // the remote Airflow names the newest run (its state too)
+    expect(r.stderr).toContain(`latest run of etl: ${failing} (failed)`);
     expect(r.stdout).toContain('ERROR - Task failed with exception');
     const lines = r.stdout.split('\n');
     const tb = lines.findIndex((l) => l.trim() === 'Traceback (most recent call last):');
@@ -139,6 +140,38 @@ describe('logs of runs triggered through the emulated Airflow', () => {
     expect(tail.stream).toBe(`dag_id=etl/run_id=${failing.replaceAll(':', '_')}/task_id=transform/attempt=1.log`);
     expect(tail.lines.length).toBeLessThanOrEqual(40);
     expect(tail.lines.join('\n')).toContain('AirflowException: Task transform of DAG etl was made to fail by the mwaa local emulator');
+  });
+
+  it('--run latest right after a trigger: the new run has no logs yet, --follow waits for it', async () => {
+    await emu.advance(1.1);
+    await airflow(AF2, 'dags trigger etl -r newest_run');
+    // no clock moved: the run is queued and has no task logs
+    const now = await mwaa(af2.dir, 'logs', 'etl', '--run', 'latest', '--task', 'extract');
+    expect(now.code).toBe(0);
+    expect(now.stderr).toMatch(/latest run of etl: newest_run \((queued|running)\) has no logs yet \(--follow waits for them\); showing manual__/);
+
+    const live = liveCli(emu, ['logs', 'etl', '--run', 'latest', '--follow', '--interval', '100ms'], af2.dir);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(live.stdout()).toBe('');
+    await emu.advance(12);
+    await live.waitFor('Marking task as SUCCESS. dag_id=etl, task_id=load, run_id=newest_run');
+    live.interrupt();
+    expect(await live.done).toBe(0);
+    expect(live.stderr()).toMatch(/latest run of etl: newest_run/);
+    expect(live.stdout()).not.toContain('first_run');
+  });
+
+  it('when the remote Airflow fails, --run latest falls back to the log streams', async () => {
+    await emu.fault({ service: 'airflow', operation: 'cli', times: 5, error: { status: 500, code: 'InternalServerError' } });
+    try {
+      const r = await mwaa(af2.dir, '--debug', 'logs', 'etl', '--run', 'latest', '--task', 'load');
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain('the remote Airflow could not list the runs of etl');
+      expect(r.stderr).toContain('latest run of etl: newest_run');
+      expect(r.stdout).toContain('run_id=newest_run');
+    } finally {
+      await emu.clearFaults();
+    }
   });
 
   it('Airflow 3: JSON events rendered as lines, and raw with --json', async () => {

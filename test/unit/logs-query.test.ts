@@ -65,6 +65,38 @@ describe('resolveLogsQuery: task logs', () => {
     expect(rec.events.find((e) => e.code === 'logs.run.latest')?.data).toMatchObject({ runId: 'backfill__2025-12-01T00_00_00+00_00' });
   });
 
+  it('--run latest asks the remote Airflow first, and falls back to the streams', async () => {
+    const rec = recordEvents();
+    // the remote's newest run has logs: it is used
+    const remote = async () => ({ runId: 'manual__2026-01-01T00:00:00+00:00', state: 'success' });
+    const q = await resolveLogsQuery(world(), req({ dagId: 'etl', runId: 'latest', latestRun: remote }), { events: rec.sink });
+    expect(q.sources[0].streamPrefix).toBe('dag_id=etl/run_id=manual__2026-01-01T00_00_00+00_00/');
+    expect(rec.events.find((e) => e.code === 'logs.run.latest')?.message).toBe('latest run of etl: manual__2026-01-01T00:00:00+00:00 (success)');
+
+    // the remote's newest run has no logs yet: the newest run with logs is shown, and said so
+    const queued = async () => ({ runId: 'manual__just_now', state: 'queued' });
+    const rec2 = recordEvents();
+    const q2 = await resolveLogsQuery(world(), req({ dagId: 'etl', runId: 'latest', latestRun: queued }), { events: rec2.sink });
+    expect(q2.address?.runId).toBe('backfill__2025-12-01T00_00_00+00_00');
+    expect(rec2.events.find((e) => e.code === 'logs.run.latest')?.message).toContain('manual__just_now (queued) has no logs yet');
+
+    // ... but when following, that run is waited for
+    const q3 = await resolveLogsQuery(world(), req({ dagId: 'etl', runId: 'latest', latestRun: queued, follow: true }));
+    expect(q3.sources[0].streamPrefix).toBe('dag_id=etl/run_id=manual__just_now/');
+
+    // a DAG with no logs at all but a run in Airflow exists (first run of a new DAG)
+    const q4 = await resolveLogsQuery(world(), req({ dagId: 'brand_new', runId: 'latest', latestRun: queued, follow: true }));
+    expect(q4.sources[0].streamPrefix).toBe('dag_id=brand_new/run_id=manual__just_now/');
+
+    // the remote fails: the streams decide
+    const failing = async () => {
+      throw new Error('HTTP 503');
+    };
+    const q5 = await resolveLogsQuery(world(), req({ dagId: 'etl', runId: 'latest', latestRun: failing }));
+    expect(q5.address?.runId).toBe('backfill__2025-12-01T00_00_00+00_00');
+    expect((await failure(resolveLogsQuery(world(), req({ dagId: 'nope', runId: 'latest', latestRun: failing })))).code).toBe('logs.dag-not-found');
+  });
+
   it('a DAG without a run: every run of the DAG, not bounded', async () => {
     const q = await resolveLogsQuery(world(), req({ dagId: 'etl' }));
     expect(q.sources).toEqual([{ group: G, streamPrefix: 'dag_id=etl/' }]);

@@ -8,6 +8,7 @@ import type { Writable } from 'node:stream';
 import { mwaaApi } from '../../aws/mwaa.js';
 import { parseDuration, parseTimeOrAgo } from '../../core/duration.js';
 import { InterruptedError, UsageError } from '../../core/errors.js';
+import type { MwaaEvent } from '../../core/events.js';
 import { cloudWatchLogs } from '../../core/logs/cloudwatch.js';
 import { resolveLogsQuery, type LogComponent } from '../../core/logs/query.js';
 import { followLogs, readLogs, type LogOutput } from '../../core/logs/read.js';
@@ -127,7 +128,8 @@ export const run: Handler = async (ctx, { args, options }) => {
   const envName = selected.entry.name;
   const events = ctx.events();
   const aws = await ctx.aws();
-  const environment = await mwaaApi(await aws.mwaa()).getEnvironment(envName);
+  const api = mwaaApi(await aws.mwaa());
+  const environment = await api.getEnvironment(envName);
   if (!environment) {
     events({
       code: 'logs.env.missing',
@@ -142,6 +144,20 @@ export const run: Handler = async (ctx, { args, options }) => {
   const local = new AbortController();
   const signal = AbortSignal.any([ctx.signal, local.signal]);
 
+  // `--run latest`: ask the remote Airflow for the newest run when its web server is up (one attempt,
+  // no retries: the log streams are the fallback).
+  const remoteUsable = environment?.Status === 'AVAILABLE' || environment?.Status === 'UPDATE_FAILED';
+  const latestRun =
+    o.run === 'latest' && remoteUsable
+      ? async (dag: string) => {
+          const { openSession } = await import('../../core/remote/session.js');
+          const quietEvents = (e: MwaaEvent) => events({ ...e, level: 'debug' });
+          const session = await openSession({ api, envName, env: environment, clock: ctx.clock, events: quietEvents, signal, retries: 0 });
+          const runs = await session.airflow.listRuns(dag);
+          return runs[0] ? { runId: runs[0].runId, state: runs[0].state } : undefined;
+        }
+      : undefined;
+
   const query = await resolveLogsQuery(
     logs,
     {
@@ -154,6 +170,7 @@ export const run: Handler = async (ctx, { args, options }) => {
       try: o.try,
       mapIndex: o.mapIndex,
       follow,
+      latestRun,
     },
     { signal, events },
   );

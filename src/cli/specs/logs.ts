@@ -20,7 +20,8 @@ export const logsCommands: CommandSpec[] = [
     description:
       'Prints CloudWatch log events of the environment, one line per event: time, where it comes from in short ' +
       'form (task#try, or component@host) and the message. Task logs are found by DAG, run, task and try ' +
-      '(the stream names of MWAA); --run latest is the newest run that has logs. Components: the scheduler, ' +
+      '(the stream names of MWAA); --run latest is the newest run Airflow lists (or, when the web server ' +
+      'cannot be asked, the newest run with logs). Components: the scheduler, ' +
       'worker, webserver and dag-processing log groups, and the requirements install and startup script ' +
       'logs of every component. Without --since, a run is shown from its start, requirements and startup ' +
       'logs entirely, anything else from 10 minutes ago. Airflow 3 JSON events are rendered as text; --json ' +
@@ -30,7 +31,7 @@ export const logsCommands: CommandSpec[] = [
       'logging is disabled (the message lists what exists), 4 when access is denied.',
     args: [{ name: 'dag', description: 'DAG id (task logs of that DAG)' }],
     options: [
-      { flags: '--run <run_id>', description: 'a run id, or "latest" (the newest run with task logs)' },
+      { flags: '--run <run_id>', description: 'a run id, or "latest" (the newest run of the DAG)' },
       { flags: '--task <task_id>', description: 'one task of the run (needs --run)' },
       { flags: '--try <n>', description: 'one try of the task (default: every try)', parse: integer('try', 1) },
       { flags: '--map-index <i>', description: 'one instance of a mapped task', parse: integer('map index', 0) },

@@ -45,6 +45,11 @@ export interface LogsAddressRequest {
   mapIndex?: number;
   /** follow mode: a run/task that has no logs yet is waited for instead of being an error */
   follow?: boolean;
+  /**
+   * The newest run of a DAG as the remote Airflow knows it (`dags list-runs`), for `--run latest`;
+   * when absent or failing, the newest run is the one whose log streams started last.
+   */
+  latestRun?: (dagId: string) => Promise<{ runId: string; state?: string } | undefined>;
 }
 
 export interface LogSource {
@@ -129,10 +134,26 @@ export async function resolveLogsQuery(logs: LogsPort, request: LogsAddressReque
   const scan = { logs, group, signal: options.signal, limit: options.scanLimit ?? 10_000 };
   const dagPrefix = taskStreamPrefix({ dagId });
 
-  // An unknown DAG is an error even when following: a typo would otherwise wait forever.
-  if (!(await anyStream(logs, group, dagPrefix, options.signal))) throw await unknownDag(scan, dagId);
+  let runId = request.runId;
+  let remoteLatest: { runId: string; state?: string } | undefined;
+  if (runId === 'latest' && request.latestRun) {
+    try {
+      remoteLatest = await request.latestRun(dagId);
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      options.events?.({
+        code: 'logs.run.remote-failed',
+        level: 'debug',
+        message: `the remote Airflow could not list the runs of ${dagId} (${(error as Error).message}); using the log streams`,
+      });
+    }
+  }
 
-  if (request.runId === undefined) {
+  // An unknown DAG is an error even when following: a typo would otherwise wait forever. (A DAG the
+  // remote Airflow has a run of exists, even before its first task log.)
+  if (!remoteLatest && !(await anyStream(logs, group, dagPrefix, options.signal))) throw await unknownDag(scan, dagId);
+
+  if (runId === undefined) {
     return {
       component,
       sources: [{ group, streamPrefix: dagPrefix }],
@@ -143,12 +164,26 @@ export async function resolveLogsQuery(logs: LogsPort, request: LogsAddressReque
     };
   }
 
-  let runId = request.runId;
   if (runId === 'latest') {
-    const runs = await runsOf(scan, dagId);
-    if (runs.runs.length === 0) throw await unknownDag(scan, dagId);
-    runId = runs.runs[0].runId;
-    options.events?.({ code: 'logs.run.latest', level: 'info', message: `latest run of ${dagId}: ${runId}`, data: { dagId, runId } });
+    const state = remoteLatest?.state ? ` (${remoteLatest.state})` : '';
+    if (remoteLatest && (request.follow || (await anyStream(logs, group, taskStreamPrefix({ dagId, runId: remoteLatest.runId }), options.signal)))) {
+      runId = remoteLatest.runId;
+      options.events?.({ code: 'logs.run.latest', level: 'info', message: `latest run of ${dagId}: ${runId}${state}`, data: { dagId, runId, state: remoteLatest.state } });
+    } else {
+      const runs = await runsOf(scan, dagId);
+      if (runs.runs.length === 0) throw await unknownDag(scan, dagId);
+      runId = runs.runs[0].runId;
+      if (remoteLatest) {
+        options.events?.({
+          code: 'logs.run.latest',
+          level: 'info',
+          message: `latest run of ${dagId}: ${remoteLatest.runId}${state} has no logs yet (--follow waits for them); showing ${runId}, the newest run with logs`,
+          data: { dagId, runId, newest: remoteLatest.runId, state: remoteLatest.state },
+        });
+      } else {
+        options.events?.({ code: 'logs.run.latest', level: 'info', message: `latest run of ${dagId}: ${runId}`, data: { dagId, runId } });
+      }
+    }
   }
   const address: TaskAddress = { dagId, runId, taskId: request.taskId, try: request.try, mapIndex: request.mapIndex };
   const selector = taskStreamSelector(address);
