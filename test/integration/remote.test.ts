@@ -353,8 +353,12 @@ describe('mwaa airflow', () => {
     const before = cliRequests.length;
     const pools = await cli('-e', 'dev', 'airflow', 'pools', 'list');
     expect(pools.code).toBe(2);
-    expect(pools.stderr).toMatch(/`pools list` is not a command MWAA's remote Airflow CLI runs/);
+    expect(pools.stderr).toContain("`pools list` is not a command MWAA's remote Airflow CLI runs on Airflow 2 or 3");
     expect(pools.stderr).toContain('Airflow UI');
+    expect(pools.stderr).toMatch(/MWAA runs these command groups: .*dags.*variables/);
+    const typo = await cli('-e', 'dev', 'airflow', 'dags', 'lst');
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/supported instead: `dags list`/);
     const run3 = await cli('-e', 'af3', 'airflow', 'tasks', 'run', 'etl', 'extract', 'x');
     expect(run3.code).toBe(2);
     expect(run3.stderr).toContain('`tasks test`');

@@ -47,6 +47,7 @@ function refusal(check: Extract<CommandCheck, { ok: false }>, argv: string[], ve
   if (check.advice) lines.push(check.advice);
   const alternatives = check.alternatives.slice(0, 12);
   if (alternatives.length) lines.push(`supported instead: ${alternatives.map((a) => `\`${a}\``).join(', ')}`);
+  else lines.push(`MWAA runs these command groups: ${[...new Set(supportedCommands(parseAirflowVersion(version ?? '3.3.1')).map((c) => c.split(' ')[0]))].join(', ')}`);
   return new UsageError(lines.join('\n'), {
     code: 'remote.unsupported',
     hint: `\`mwaa airflow --help\` lists every command MWAA runs${version ? ` (this environment: Airflow ${version})` : ''}`,
@@ -63,10 +64,13 @@ export const run: Handler = async (ctx: Context, { args }) => {
     ctx.io.out(helpText());
     return;
   }
-  // refused everywhere: no need to ask AWS anything
-  const v2 = checkCommand(argv, parseAirflowVersion('2.99.0'));
-  const v3 = checkCommand(argv, parseAirflowVersion('3.99.0'));
-  if (!v2.ok && !v3.ok) throw refusal(v2, argv, undefined);
+  // refused on every Airflow version: no need to ask AWS anything
+  const v2 = checkCommand(argv, { major: 2, minor: 99, patch: 0, text: '2' });
+  const v3 = checkCommand(argv, { major: 3, minor: 99, patch: 0, text: '3' });
+  if (!v2.ok && !v3.ok) {
+    const alternatives = [...new Set([...v2.alternatives, ...v3.alternatives])];
+    throw refusal({ ...v2, reason: v2.reason.replace(/ on Airflow 2$/, ' on Airflow 2 or 3'), alternatives, advice: v2.advice ?? v3.advice }, argv, undefined);
+  }
 
   const envName = ctx.environment().entry.name;
   const { mwaaApi } = await import('../../aws/mwaa.js');

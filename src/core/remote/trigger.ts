@@ -171,19 +171,7 @@ export async function waitForRun(airflow: RemoteAirflow, run: RunRef, options: W
       if (++missing >= 3) {
         throw new NotFoundError(`run ${run.runId} of ${run.dagId} is no longer in Airflow`, { code: 'trigger.run-missing', hint: 'it may have been deleted' });
       }
-    } else {
-      missing = 0;
-      if (state.state !== runState) {
-        changed = true;
-        events({
-          code: 'trigger.run.state',
-          level: 'progress',
-          message: `run ${run.runId}: ${state.state}`,
-          data: { dagId: run.dagId, runId: run.runId, state: state.state, previous: runState },
-        });
-        runState = state.state;
-      }
-    }
+    } else missing = 0;
     tasks = await airflow.taskStates(run.dagId, run.runId);
     const now = clock.now();
     for (const t of tasks) {
@@ -201,6 +189,17 @@ export async function waitForRun(airflow: RemoteAirflow, run: RunRef, options: W
         message: `${key}: ${t.state}${terminal && duration !== undefined ? ` (${formatDuration(duration)})` : ''}`,
         data: { dagId: run.dagId, runId: run.runId, taskId: t.taskId, mapIndex: t.mapIndex, state: t.state, previous, durationMs: duration },
       });
+    }
+    // the run's own state after its tasks' (a run ends after its last task)
+    if (state.state !== undefined && state.state !== runState) {
+      changed = true;
+      events({
+        code: 'trigger.run.state',
+        level: 'progress',
+        message: `run ${run.runId}: ${state.state}`,
+        data: { dagId: run.dagId, runId: run.runId, state: state.state, previous: runState },
+      });
+      runState = state.state;
     }
     if (runState !== undefined && !ACTIVE_RUN_STATES.has(runState)) {
       return { state: runState, succeeded: runState === 'success', tasks, waitedMs: clock.now() - started };
