@@ -342,6 +342,46 @@ describe('mwaa trigger', () => {
   });
 });
 
+describe('AWS permissions and a busy or failing web server', () => {
+  afterEach(async () => {
+    await emu.clearFaults();
+  });
+
+  it('CreateCliToken denied is exit 4 naming the IAM action', async () => {
+    await emu.fault({ service: 'mwaa', operation: 'CreateCliToken', error: { status: 403, code: 'AccessDeniedException', message: 'User is not authorized' } });
+    const r = await cli('-e', 'dev', 'trigger', 'etl');
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain('airflow:CreateCliToken');
+  });
+
+  it('CreateWebLoginToken denied is exit 4 naming the IAM action', async () => {
+    await emu.fault({ service: 'mwaa', operation: 'CreateWebLoginToken', error: { status: 403, code: 'AccessDeniedException', message: 'User is not authorized' } });
+    const r = await cli('-e', 'dev', 'open', '--print');
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain('airflow:CreateWebLoginToken');
+    expect(r.stdout).toBe('');
+  });
+
+  it('a 503 (the web server\'s concurrency limit) is retried, and the run is triggered once', async () => {
+    await emu.fault({ service: 'airflow', operation: 'cli', match: { Command: 'dags trigger' }, error: { status: 503, code: 'ServiceUnavailable' } });
+    const before = cliRequests.length;
+    const r = await cli('-e', 'dev', 'trigger', 'report');
+    expect(r.code, r.stderr).toBe(0);
+    const triggers = cliRequests.slice(before).filter((c) => c.body.startsWith('dags trigger'));
+    expect(triggers.map((c) => c.status)).toEqual([503, 200]);
+  });
+
+  it('a 500 on a trigger is not repeated (the run may exist) and says what MWAA means by it', async () => {
+    await emu.fault({ service: 'airflow', operation: 'cli', match: { Command: 'dags trigger' }, error: { status: 500, code: 'InternalServerError' } });
+    const before = cliRequests.length;
+    const r = await cli('-e', 'dev', 'trigger', 'report');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/HTTP 500 to `dags trigger`/);
+    expect(r.stderr).toContain('allow-list');
+    expect(cliRequests.slice(before).filter((c) => c.body.startsWith('dags trigger'))).toHaveLength(1);
+  });
+});
+
 describe('mwaa airflow', () => {
   it('passes a command through and prints its stdout', async () => {
     const r = await cli('-e', 'dev', 'airflow', 'version');
