@@ -7,12 +7,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN as BUILT_BIN, baseEnv, tempDir } from '../helpers/cli.js';
+import { BIN, baseEnv, tempDir } from '../helpers/cli.js';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
 import { createEnvironment, project, putEvents, versionedBucket, waitForStatus } from './logs-helpers.js';
 
-/** MWAA_TEST_BIN runs another build of the CLI (e.g. one made while the tree does not build as a whole) */
-const BIN = process.env.MWAA_TEST_BIN || BUILT_BIN;
 const ENV = 'logs-proc';
 const BUCKET = 'logs-proc-bucket';
 const TASK = `airflow-${ENV}-Task`;
