@@ -54,7 +54,7 @@ class PyException extends Error {
   }
 }
 
-function traceback(v: AfVersion, command: string, e: PyException): string {
+function traceback(v: AfVersion, e: PyException): string {
   const sp = sitePackages(v);
   const frames: Array<[string, number, string, string]> = [
     ['/usr/local/airflow/.local/bin/airflow', 8, '<module>', 'sys.exit(main())'],
@@ -63,7 +63,6 @@ function traceback(v: AfVersion, command: string, e: PyException): string {
     [`${sp}/airflow/utils/cli.py`, 115, 'wrapper', 'return f(*args, **kwargs)'],
     ...e.frames.map(([f, l, fn, code]) => [f.startsWith('/') ? f : `${sp}/airflow/${f}`, l, fn, code] as [string, number, string, string]),
   ];
-  void command;
   const out = ['Traceback (most recent call last):'];
   for (const [file, line, fn, code] of frames) {
     out.push(`  File "${file}", line ${line}, in ${fn}`);
@@ -271,7 +270,7 @@ export function runCli(ctx: CliContext, argv: string[]): CliResult {
   const preamble = logTarget(ctx.rec, 'TaskLogs').enabled ? '' : 'CloudWatch logging is disabled for TaskLogHandler\n';
   if (!found) {
     const e = new PyException('NotImplementedError', `the mwaa local emulator does not implement \`airflow ${argv.slice(0, isSingle ? 1 : 2).join(' ')}\``);
-    return { stdout: preamble, stderr: traceback(v, '', e), exitCode: 1 };
+    return { stdout: preamble, stderr: traceback(v, e), exitCode: 1 };
   }
   const parsed = parseArgs(found.spec, rest);
   if (parsed.kind === 'help') return { stdout: preamble + formatHelp(found.spec), stderr: '', exitCode: 0 };
@@ -290,8 +289,8 @@ export function runCli(ctx: CliContext, argv: string[]): CliResult {
   } catch (e) {
     if (e instanceof SystemExitMsg) return { stdout: out.stdout, stderr: `${out.stderr}${e.msg}\n`, exitCode: 1 };
     if (e instanceof SysExit) return { stdout: out.stdout, stderr: out.stderr, exitCode: e.code };
-    if (e instanceof PyException) return { stdout: out.stdout, stderr: out.stderr + traceback(v, `${group} ${cmd}`, e), exitCode: 1 };
-    if (e instanceof MarkupError) return { stdout: out.stdout, stderr: out.stderr + traceback(v, '', new PyException(e.name, e.message)), exitCode: 1 };
+    if (e instanceof PyException) return { stdout: out.stdout, stderr: out.stderr + traceback(v, e), exitCode: 1 };
+    if (e instanceof MarkupError) return { stdout: out.stdout, stderr: out.stderr + traceback(v, new PyException(e.name, e.message)), exitCode: 1 };
     throw e;
   }
 }

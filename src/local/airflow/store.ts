@@ -20,7 +20,7 @@
  */
 import type { AirflowStore, EnvironmentRecord, World } from '../contract.js';
 import type { DagBag } from './dagbag.js';
-import { isoformat, strDatetime } from './dates.js';
+import { strDatetime } from './dates.js';
 import { LEVELS, hostName, streamName, taskLogLines, textRecord, type LogLine } from './tasklogs.js';
 import { computeTimeline, tiStateAt, type PauseHistory, type RunTask, type RunTimeline } from './timeline.js';
 import { afVersion, type AfVersion } from './versions.js';
@@ -457,4 +457,3 @@ export class AirflowStoreImpl implements AirflowStore {
   }
 }
 
-export { isoformat };

@@ -142,7 +142,7 @@ function textLines(x: TaskLogInput): LogLine[] {
 
 /** Airflow 3.x: structlog JSON events. */
 function jsonLines(x: TaskLogInput): LogLine[] {
-  const { task, ti, dagId, runId } = x;
+  const { task, ti, dagId } = x;
   const s = ti.start;
   const span = Math.max(1, ti.end - ti.start);
   const at = (frac: number): number => s + Math.floor(span * frac);
