@@ -1,7 +1,7 @@
 /**
  * Reading log events, streamed: FilterLogEvents page by page, events handed to the output as they
- * arrive and never accumulated (at most one page per source is held), several sources merged in time
- * order. `followLogs` polls from the last seen timestamp, de-duplicates by event id (forgetting ids
+ * arrive and never accumulated (per source, the page being written and the next one, asked for as soon
+ * as the current one arrived, are all that is held), several sources merged in time order. `followLogs` polls from the last seen timestamp, de-duplicates by event id (forgetting ids
  * older than the overlap window, so memory stays bounded), sees streams created after it started
  * (sources are stream prefixes, not stream lists), backs off when throttled, and returns normally when
  * the signal is aborted (Ctrl-C, SIGTERM, or the output closing).
