@@ -410,6 +410,13 @@ describe('DAG runs', () => {
     expect(run.execution_date).toBe(logical);
     expect(run.end_date > run.start_date).toBe(true);
     expect((await cli(`dags state etl ${logical}`)).stdout.startsWith('success, {')).toBe(true);
+    const table = (await cli('dags list-runs -d etl')).stdout.split('\n');
+    expect(table[0]).toMatch(/^dag_id \| run_id +\| state +\| execution_date +\| start_date +\| end_date +$/);
+    expect(table[1]).toMatch(/^=======\+=+\+=+\+=+\+=+\+=+$/);
+    expect(table.find((l) => l.includes(runId))).toMatch(new RegExp(`^etl +\\| ${runId.replace(/\+/g, '\\+')} +\\| success +\\| ${logical.replace(/\+/g, '\\+')} +\\| \\S+ +\\| \\S+ *$`));
+    const tis = (await cli(`tasks states-for-dag-run etl ${shlexQuote(runId)}`)).stdout.split('\n');
+    expect(tis[0]).toMatch(/^dag_id \| execution_date +\| task_id +\| state +\| start_date +\| end_date +$/);
+    expect(tis.slice(2, 5).map((l) => l.split('|')[2].trim())).toEqual(['extract', 'transform', 'load']);
     expect((await cli(`tasks state etl load ${shlexQuote(runId)}`)).stdout).toBe('success\n');
     const ok = jsonPayload((await cli('dags list-runs -d etl --state success -o json')).stdout);
     expect(ok.map((x) => x.run_id)).toContain(runId);
