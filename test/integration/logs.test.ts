@@ -36,9 +36,12 @@ beforeAll(async () => {
   project(dir, ENV, BUCKET);
   await versionedBucket(emu, BUCKET);
   const good = await putObject(emu, BUCKET, 'requirements.txt', 'apache-airflow-providers-amazon==8.0.0\n');
+  const startup = await putObject(emu, BUCKET, 'startup.sh', '#!/bin/sh\necho "hello from startup"\n');
   await createEnvironment(emu, BUCKET, ENV, {
     RequirementsS3Path: 'requirements.txt',
     RequirementsS3ObjectVersion: good,
+    StartupScriptS3Path: 'startup.sh',
+    StartupScriptS3ObjectVersion: startup,
     LoggingConfiguration: {
       TaskLogs: { Enabled: true, LogLevel: 'INFO' },
       SchedulerLogs: { Enabled: true, LogLevel: 'INFO' },
@@ -241,6 +244,15 @@ describe('components', () => {
     expect(r.stderr).toContain('webserver logging is disabled for environment "logs-env"');
     expect(r.stderr).toContain('logging:');
     expect(r.stderr).toContain('mwaa env update');
+  });
+
+  it('startup script logs, from every component group with logging on', async () => {
+    const r = await mwaa('logs', '--component', 'startup');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Worker startup_script_execution@ip-[\d-]+ +hello from startup/);
+    expect(r.stdout).toMatch(/Scheduler startup_script_execution@ip-[\d-]+ +hello from startup/);
+    // the web server's logging is off: nothing from it
+    expect(r.stdout).not.toContain('WebServer');
   });
 
   it('requirements logs after a failed update, across the component groups', async () => {
