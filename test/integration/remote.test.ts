@@ -414,6 +414,18 @@ describe('mwaa airflow', () => {
     expect(r.stderr).toContain("does not exist in 'dag' table");
   });
 
+  it('--json prints one document, also when the remote command failed', async () => {
+    const ok = await cli('-e', 'dev', '--json', 'airflow', 'version');
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ command: ['version'], stdout: '2.10.3\n', stderr: '' });
+    const bad = await cli('-e', 'dev', '--json', 'airflow', 'variables', 'get', 'missing-var');
+    expect(bad.code).toBe(3);
+    const doc = JSON.parse(bad.stdout) as { error: { code: string; details: { stderr: string; command: string[] } } };
+    expect(doc.error.code).toBe('remote.not-found');
+    expect(doc.error.details.stderr).toMatch(/Variable missing-var does not exist/);
+    expect(doc.error.details.command).toEqual(['variables', 'get', 'missing-var']);
+  });
+
   it('exits 2 when Airflow rejects the arguments', async () => {
     const r = await cli('-e', 'dev', 'airflow', 'dags', 'list-runs', '--state', 'bogus', '-d', 'etl');
     expect(r.code).toBe(2);

@@ -85,6 +85,17 @@ export const run: Handler = async (ctx: Context, { args }) => {
   const session = await openSession({ api, envName, env, clock: ctx.clock, events, signal: ctx.signal });
   const result = await session.cli.run(argv, { idempotent: check.readOnly });
   const failure = detectFailure(result);
+  if (failure) {
+    // with --json the error document (printed by main) carries the output: one document, not two
+    if (!ctx.io.json) {
+      if (result.stdout) ctx.io.streams.stdout.write(result.stdout);
+      if (result.stderr) ctx.io.streams.stderr.write(result.stderr);
+    }
+    throw remoteFailureError(failure, result, {
+      usageIsUser: true,
+      details: ctx.io.json ? { environment: envName, command: argv, stdout: result.stdout, stderr: result.stderr } : undefined,
+    });
+  }
   if (ctx.io.json) {
     ctx.io.result(
       {
@@ -93,8 +104,6 @@ export const run: Handler = async (ctx: Context, { args }) => {
         command: argv,
         stdout: result.stdout,
         stderr: result.stderr,
-        failed: failure !== undefined,
-        ...(failure ? { failure } : {}),
       },
       () => '',
     );
@@ -102,5 +111,4 @@ export const run: Handler = async (ctx: Context, { args }) => {
     if (result.stdout) ctx.io.streams.stdout.write(result.stdout);
     if (result.stderr) ctx.io.streams.stderr.write(result.stderr);
   }
-  if (failure) throw remoteFailureError(failure, result, { usageIsUser: true });
 };

@@ -46,10 +46,14 @@ export interface DagListing {
 }
 
 /** The error for a remote command that failed. */
-export function remoteFailureError(failure: RemoteFailure, result: Pick<CliResult, 'args' | 'stderr'>, options: { usageIsUser?: boolean } = {}): MwaaError {
+export function remoteFailureError(
+  failure: RemoteFailure,
+  result: Pick<CliResult, 'args' | 'stderr'>,
+  options: { usageIsUser?: boolean; details?: Record<string, unknown> } = {},
+): MwaaError {
   const what = `\`airflow ${result.args.slice(0, 2).join(' ')}\``;
   const message = `${what} failed on the web server: ${failure.message}`;
-  const details = { remote: { kind: failure.kind, exception: failure.exception, stderr: stderrTail(result.stderr, 30).join('\n') } };
+  const details = { remote: { kind: failure.kind, exception: failure.exception, stderr: stderrTail(result.stderr, 30).join('\n') }, ...options.details };
   if (failure.notFound) return new NotFoundError(message, { code: 'remote.not-found', details });
   if (failure.kind === 'usage' && options.usageIsUser) {
     return new UsageError(message, { code: 'remote.usage', details, hint: `see \`mwaa airflow ${result.args.slice(0, 2).join(' ')} --help\`` });
