@@ -357,6 +357,8 @@ describe('Redactor', () => {
     r.add('secret-token-value-123');
     expect(r.text('a secret-token-value-123 b')).toBe('a *** b');
     expect(r.text('Authorization: Bearer something-else')).toBe('Authorization: Bearer ***');
+    expect(r.text('(Authorization: Bearer ***) body')).toBe('(Authorization: Bearer ***) body');
+    expect(r.text('{"authorization": "Bearer abc.def.ghi"}')).toBe('{"authorization": "Bearer ***"}');
     const inner = new Error('inner has secret-token-value-123');
     const outer = new Error('outer secret-token-value-123', { cause: inner });
     const copy = r.error(outer) as Error & { cause: Error };

@@ -239,7 +239,8 @@ export class RemoteCli {
       forceNewToken = false;
       const url = `${webServerBaseUrl(token.hostname)}/aws_mwaa/cli`;
       attempts++;
-      this.debug('remote.request', `POST ${url} (Authorization: Bearer ${REDACTED}) body: ${body}`, { attempt: attempts });
+      const shown = body.length > 600 ? `${body.slice(0, 600)}… (${body.length} characters)` : body;
+      this.debug('remote.request', `POST ${url} (Authorization: Bearer ${REDACTED}) body: ${shown}`, { attempt: attempts });
       let response: HttpResponse;
       const t0 = this.options.clock.now();
       try {

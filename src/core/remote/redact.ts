@@ -20,7 +20,7 @@ export class Redactor {
       if (out.includes(secret)) out = out.split(secret).join(REDACTED);
     }
     // whatever the token, never let an Authorization header value through
-    return out.replace(/(authorization["']?\s*[:=]\s*["']?\s*bearer\s+)[^\s"',}]+/gi, `$1${REDACTED}`);
+    return out.replace(/(authorization["']?\s*[:=]\s*["']?\s*bearer\s+)[^\s"',;)}\]]+/gi, `$1${REDACTED}`);
   }
 
   /**
