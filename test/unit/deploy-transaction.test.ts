@@ -1,0 +1,137 @@
+/**
+ * The release transaction over fakes, for cases the emulator does not produce: pip errors in the
+ * requirements_install streams of an update that MWAA reports as successful (reference §2.3), and a
+ * failure after an artifact was set for the first time (MWAA cannot unset it: exit 6).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { EnvironmentInfo, MwaaApi, UpdateEnvironmentInput } from '../../src/aws/mwaa.js';
+import type { DeployPorts } from '../../src/core/deploy/ports.js';
+import { push, type PushRequest } from '../../src/core/deploy/push.js';
+import { MwaaError } from '../../src/core/errors.js';
+import { recordEvents } from '../../src/core/events.js';
+import type { LogsPort } from '../../src/core/logs/port.js';
+import { tempDir } from '../helpers/cli.js';
+import { boom, FakeS3 } from './deploy-fakes.js';
+
+const CONSTRAINT = '--constraint "https://raw.githubusercontent.com/apache/airflow/constraints-2.10.3/constraints-3.11.txt"';
+
+class FakeMwaa implements Partial<MwaaApi> {
+  updates: UpdateEnvironmentInput[] = [];
+  constructor(
+    public env: EnvironmentInfo,
+    private now: () => number,
+  ) {}
+  async getEnvironment(): Promise<EnvironmentInfo> {
+    return structuredClone(this.env);
+  }
+  async updateEnvironment(input: UpdateEnvironmentInput): Promise<string> {
+    this.updates.push(input);
+    for (const [k, v] of Object.entries(input)) if (k !== 'Name' && v !== undefined) (this.env as Record<string, unknown>)[k] = v;
+    this.env.Status = 'AVAILABLE';
+    this.env.LastUpdate = { Status: 'SUCCESS', CreatedAt: new Date(this.now()) };
+    return 'arn';
+  }
+}
+
+let t: { dir: string; cleanup: () => void };
+let s3: FakeS3;
+let mwaa: FakeMwaa;
+let logs: { lines: string[] };
+let now = Date.parse('2026-03-01T12:00:00Z');
+
+function ports(): DeployPorts {
+  const logsPort: LogsPort = {
+    async filterLogEvents(input) {
+      if (!input.group.endsWith('-Worker')) return { events: [] };
+      return { events: logs.lines.map((message, i) => ({ logStreamName: 'requirements_install_ip-10-0-0-1.ec2.internal_1.log', timestamp: (input.startTime ?? 0) + i, message })) };
+    },
+    async describeLogStreams() {
+      return { streams: [] };
+    },
+    async getLogEvents() {
+      return { events: [] };
+    },
+  };
+  return {
+    s3,
+    mwaa: mwaa as unknown as MwaaApi,
+    logs: logsPort,
+    clock: {
+      now: () => (now += 10),
+      // polls return at once; the lock's renewal timer (minutes) only ends when the lock is released
+      sleep: (ms: number, signal?: AbortSignal) =>
+        ms < 1000 ? new Promise<void>((r) => setImmediate(r)) : new Promise<void>((_r, reject) => signal?.addEventListener('abort', () => reject(new Error('stopped')))),
+    },
+    events: recordEvents().sink,
+    pollMs: 1,
+    actor: { user: 'u', host: 'h', pid: 1 },
+    confirm: async () => true,
+  };
+}
+
+const request = (): PushRequest => ({
+  environment: 'env',
+  sources: { projectDir: t.dir, dags: join(t.dir, 'dags'), requirements: join(t.dir, 'requirements.txt') },
+  prune: true,
+  wait: true,
+  dryRun: false,
+});
+
+beforeEach(() => {
+  t = tempDir();
+  mkdirSync(join(t.dir, 'dags'));
+  writeFileSync(join(t.dir, 'dags/a.py'), 'A = 1\n');
+  writeFileSync(join(t.dir, 'requirements.txt'), `${CONSTRAINT}\nrequests==2.31.0\n`);
+  s3 = new FakeS3();
+  logs = { lines: [] };
+  mwaa = new FakeMwaa({ Name: 'env', Status: 'AVAILABLE', SourceBucketArn: 'arn:aws:s3:::bucket', DagS3Path: 'dags', AirflowVersion: '2.10.3' }, () => now);
+});
+afterEach(() => t.cleanup());
+
+describe('the release transaction', () => {
+  it('pip errors in requirements_install after a "successful" update roll everything back (exit 5)', async () => {
+    const first = await push(request(), ports());
+    expect(first.status).toBe('deployed');
+    const pinned = mwaa.env.RequirementsS3ObjectVersion;
+    const before = s3.state();
+    writeFileSync(join(t.dir, 'requirements.txt'), `${CONSTRAINT}\nrequests==2.31.0\nnot-a-package==9\n`);
+    writeFileSync(join(t.dir, 'dags/a.py'), 'A = 2\n');
+    logs.lines = ['Collecting not-a-package==9', 'ERROR: Could not find a version that satisfies the requirement not-a-package==9', 'ERROR: No matching distribution found for not-a-package==9'];
+    const error = await push(request(), ports()).catch((e) => e);
+    expect(MwaaError.is(error) && error.exitCode).toBe(5);
+    expect(error.message).toContain('pip could not install requirements.txt: ERROR: Could not find a version');
+    expect(error.message).toContain('pip output (airflow-env-Worker / requirements_install_');
+    expect(mwaa.env.RequirementsS3ObjectVersion).toBe(pinned);
+    expect(mwaa.updates.at(-1)?.RequirementsS3ObjectVersion).toBe(pinned);
+    const after = s3.state();
+    for (const key of ['dags/a.py', 'requirements.txt']) expect(after[key]).toBe(before[key]);
+  });
+
+  it('a failure after requirements.txt was set for the first time: exit 6 saying MWAA cannot unset it', async () => {
+    s3.failWhen = (op, key) => (op === 'PutObject' && key === 'dags/a.py' ? boom('PutObject s3://bucket/dags/a.py: InternalError') : undefined);
+    const error = await push(request(), ports()).catch((e) => e);
+    expect(MwaaError.is(error) && error.exitCode).toBe(6);
+    expect(error.message).toContain('which it did not use before; MWAA cannot remove an artifact once set');
+    expect(error.message).toContain('s3://bucket/requirements.txt: kept the new version because environment env still pins it');
+    expect(error.hint).toContain('mwaa rollback');
+    // the version it pins is still there
+    expect(s3.latest('requirements.txt')?.versionId).toBe(mwaa.env.RequirementsS3ObjectVersion);
+  });
+
+  it('Ctrl-C before the first upload: nothing changed, exit 5 (interrupted)', async () => {
+    const controller = new AbortController();
+    const p = ports();
+    p.signal = controller.signal;
+    s3.failWhen = (op, key) => {
+      if (op === 'PutObject' && key.startsWith('.mwaa/releases/') && !controller.signal.aborted) controller.abort();
+      return undefined;
+    };
+    const req = { ...request(), sources: { projectDir: t.dir, dags: join(t.dir, 'dags') } };
+    const error = await push(req, p).catch((e) => e);
+    expect(MwaaError.is(error) && error.exitCode).toBe(5);
+    expect(error.message).toMatch(/^deploy interrupted/);
+    expect(Object.keys(s3.state()).filter((k) => !k.startsWith('.mwaa/'))).toEqual([]);
+  });
+});
