@@ -91,7 +91,7 @@ export async function main(deps: MainDeps): Promise<number> {
     if (!mapped) return ExitCode.Ok;
     // commander already printed its message (with a suggestion); add the hint line.
     if (scan.json) {
-      deps.streams.stdout.write(`${JSON.stringify({ error: { code: mapped.code, message: mapped.message, exitCode: mapped.exitCode } }, null, 2)}\n`);
+      deps.streams.stdout.write(`${JSON.stringify({ error: { code: mapped.code, message: mapped.message, exitCode: mapped.exitCode } })}\n`);
     }
     deps.streams.stderr.write('hint: see `mwaa --help` or `mwaa <command> --help`\n');
     return mapped.exitCode;

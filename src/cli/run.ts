@@ -69,13 +69,10 @@ export function reportError(io: Io, error: unknown): number {
   const code = typed?.exitCode ?? ExitCode.Failed;
   const message = typed ? typed.message : error instanceof Error ? error.message : String(error);
   if (io.json) {
-    io.out(
-      JSON.stringify(
-        { error: { code: typed?.code ?? 'internal', message, hint: typed?.hint, exitCode: code, ...(typed?.details ? { details: typed.details } : {}) } },
-        null,
-        2,
-      ),
-    );
+    // one line, so that it is also a valid last record after NDJSON from a streaming command
+    io.jsonLine({
+      error: { code: typed?.code ?? 'internal', message, hint: typed?.hint, exitCode: code, ...(typed?.details ? { details: typed.details } : {}) },
+    });
   }
   const s = io.errStyle;
   const [first, ...rest] = message.split('\n');
