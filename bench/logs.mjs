@@ -7,7 +7,7 @@
 // Reproduce: npm run build && node bench/logs.mjs        (MWAA_BENCH_BIN=<path> runs another build)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
@@ -115,6 +115,7 @@ try {
     { name: '100,000 events, --json', events: 100_000, args: ['logs', 'bench100k', '--run', 'manual__2026-01-01T00:00:00+00:00', '--json'] },
   ];
   // interleaved (case after case, RUNS rounds) so that a busy moment of the machine spreads over all cases
+  const loadBefore = loadavg()[0];
   const runs = cases.map(() => []);
   for (let round = 0; round < RUNS; round++) {
     for (const [i, c] of cases.entries()) {
@@ -123,6 +124,7 @@ try {
       runs[i].push(r);
     }
   }
+  const loadAfter = loadavg()[0];
   const results = cases.map((c, i) => ({
     ...c,
     wallMs: median(runs[i].map((r) => r.wallMs)),
@@ -151,7 +153,8 @@ try {
 \`mwaa local start\` and rendering them to a pipe that the benchmark reads. Wall time covers the whole
 process (start-up, GetEnvironment, stream lookup, every FilterLogEvents page of 5,000 events, the next
 page asked for while the current one is written); "net" leaves out the one-event run's time. Cases run
-interleaved, ${RUNS} rounds. Peak RSS is the process's \`maxRSS\`.
+interleaved, ${RUNS} rounds. Peak RSS is the process's \`maxRSS\`. The machine's load average was
+${loadBefore.toFixed(1)} before and ${loadAfter.toFixed(1)} after (other work was running on its 2 cores: wall times are noisy).
 
 | case | wall time | events/s | events/s, net of start-up | peak RSS |
 |---|---|---|---|---|
@@ -162,10 +165,10 @@ Targets:
 - memory flat between 10,000 and 100,000 events (within 10%): **${flat ? 'met' : 'NOT met'}** (peak RSS ${mib(small.rssKb)} → ${mib(big.rssKb)}, ×${rssGrowth.toFixed(2)}).
 - memory does not grow with the number of events beyond that (100,000 → 300,000 within 5%): **${plateau ? 'met' : 'NOT met'}** (${mib(big.rssKb)} → ${mib(huge.rssKb)}, ×${rssLater.toFixed(2)}).
 
-Only one page is held at a time, so what is live does not depend on the number of events (a V8
-trace of the 100,000-event run shows about 20 MB of live heap at the end, one Mark-Compact). Peak RSS
-still rises between the 10,000-event run (two pages) and the 100,000-event run (twenty pages) while the
-process's heap and allocator warm up to a steady size; from there on it stays where it is.`,
+Per source, only the page being written and the next one are held, so what is live does not depend on
+the number of events (a V8 GC trace shows about 25 MB of live heap after each collection, the same
+with 100,000 and 300,000 events). Peak RSS still rises between the 10,000-event run (two pages) and
+the 100,000-event run (twenty pages) while the process's heap and allocator warm up to a steady size; from there on it stays where it is.`,
   );
   console.log(`events/s (100k): ${rate(big)}; RSS 10k→100k ×${rssGrowth.toFixed(2)}`);
 } finally {

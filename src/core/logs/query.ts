@@ -150,8 +150,10 @@ export async function resolveLogsQuery(logs: LogsPort, request: LogsAddressReque
   }
 
   // An unknown DAG is an error even when following: a typo would otherwise wait forever. (A DAG the
-  // remote Airflow has a run of exists, even before its first task log.)
-  if (!remoteLatest && !(await anyStream(logs, group, dagPrefix, options.signal))) throw await unknownDag(scan, dagId);
+  // remote Airflow has a run of exists, even before its first task log; a run given by id is checked
+  // below, and its DAG only when the run has no logs.)
+  const dagExists = async () => remoteLatest !== undefined || (await anyStream(logs, group, dagPrefix, options.signal));
+  if ((runId === undefined || runId === 'latest') && !(await dagExists())) throw await unknownDag(scan, dagId);
 
   if (runId === undefined) {
     return {
@@ -193,6 +195,7 @@ export async function resolveLogsQuery(logs: LogsPort, request: LogsAddressReque
   // Does the address have streams? If not, say what exists one level up (or, when following, wait:
   // a run just triggered or a task not started yet has no stream).
   if (!(await anyStream(logs, group, selector.prefix, options.signal, selector.match))) {
+    if (!(await dagExists())) throw await unknownDag(scan, dagId);
     if (!request.follow) {
       if (!(await anyStream(logs, group, runPrefix, options.signal))) throw await unknownRun(scan, dagId, runId);
       if (request.taskId !== undefined) {
