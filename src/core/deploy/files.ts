@@ -3,7 +3,7 @@
  * Symlinks are followed only while they stay inside the root (DESIGN §12); one pointing out of it is
  * skipped and reported. Directory loops through symlinks are cut.
  */
-import { lstat, readdir, realpath, stat } from 'node:fs/promises';
+import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, isAbsolute } from 'node:path';
 import type { IgnoreRule } from './ignore.js';
 
@@ -28,13 +28,14 @@ function inside(root: string, target: string): boolean {
 }
 
 export async function walkFiles(root: string, ignored: IgnoreRule): Promise<WalkResult> {
-  const realRoot = await realpath(root);
+  const realRoot = realpathSync(root);
   const files: LocalFile[] = [];
   const skippedLinks: string[] = [];
   const seenDirs = new Set<string>([realRoot]);
 
   const visit = async (dirAbs: string, dirRel: string, dirReal: string): Promise<void> => {
-    const entries = (await readdir(dirAbs, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    // synchronous calls: tens of thousands of tiny stat calls are several times faster than their async forms
+    const entries = readdirSync(dirAbs, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       const abs = join(dirAbs, entry.name);
       const rel = dirRel === '' ? entry.name : `${dirRel}/${entry.name}`;
@@ -46,7 +47,7 @@ export async function walkFiles(root: string, ignored: IgnoreRule): Promise<Walk
       if (entry.isSymbolicLink()) {
         let target: string;
         try {
-          target = await realpath(abs);
+          target = realpathSync(abs);
         } catch {
           skippedLinks.push(rel); // dangling
           continue;
@@ -55,7 +56,7 @@ export async function walkFiles(root: string, ignored: IgnoreRule): Promise<Walk
           skippedLinks.push(rel);
           continue;
         }
-        const st = await stat(abs);
+        const st = statSync(abs);
         isDir = st.isDirectory();
         isFile = st.isFile();
         size = st.size;
@@ -69,7 +70,7 @@ export async function walkFiles(root: string, ignored: IgnoreRule): Promise<Walk
         await visit(abs, rel, real);
       } else if (isFile) {
         if (!entry.isSymbolicLink()) {
-          const st = await lstat(abs);
+          const st = lstatSync(abs);
           size = st.size;
           mode = st.mode;
         }

@@ -4,8 +4,7 @@
  * streamed; small files are read in one go (faster, and memory stays bounded by the concurrency).
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import pLimit from 'p-limit';
 import type { LocalFile } from './files.js';
 
@@ -26,7 +25,8 @@ export function digestBytes(data: Uint8Array): Digest {
 }
 
 export async function digestFile(path: string, sizeHint?: number): Promise<Digest> {
-  if (sizeHint !== undefined && sizeHint < STREAM_THRESHOLD) return digestBytes(await readFile(path));
+  // small files: one synchronous read is much cheaper than a thread-pool round trip
+  if (sizeHint !== undefined && sizeHint < STREAM_THRESHOLD) return digestSmallFile(path);
   const sha = createHash('sha256');
   const md5 = createHash('md5');
   let size = 0;
@@ -41,18 +41,59 @@ export async function digestFile(path: string, sizeHint?: number): Promise<Diges
 
 export interface HashedFile extends LocalFile, Digest {}
 
-/** Hashes files with bounded concurrency, in the order given. */
+/** One buffer reused for every small file: no allocation per file, so memory does not grow with the count. */
+let scratch = Buffer.allocUnsafe(256 * 1024);
+
+function digestSmallFile(path: string): Digest {
+  const fd = openSync(path, 'r');
+  try {
+    let size = 0;
+    for (;;) {
+      if (size === scratch.length) {
+        const bigger = Buffer.allocUnsafe(scratch.length * 2);
+        scratch.copy(bigger, 0, 0, size);
+        scratch = bigger;
+      }
+      const n = readSync(fd, scratch, size, scratch.length - size, null);
+      if (n === 0) break;
+      size += n;
+    }
+    return digestBytes(scratch.subarray(0, size));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Hashes files in the order given. Small files are read synchronously, yielding to the event loop every
+ * few hundred files so network calls started alongside (the bucket listing) keep moving; large files
+ * are streamed with bounded concurrency.
+ */
 export async function digestFiles(files: LocalFile[], options: { concurrency?: number; signal?: AbortSignal } = {}): Promise<HashedFile[]> {
-  const limit = pLimit(options.concurrency ?? 32);
-  return Promise.all(
-    files.map((f) =>
+  const out: HashedFile[] = new Array(files.length);
+  const large: number[] = [];
+  for (let i = 0; i < files.length; i++) {
+    const f = files[i];
+    if (f.size >= STREAM_THRESHOLD) {
+      large.push(i);
+      continue;
+    }
+    out[i] = { ...f, ...digestSmallFile(f.abs) };
+    if (i % 256 === 255) {
+      options.signal?.throwIfAborted();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+  const limit = pLimit(options.concurrency ?? 8);
+  await Promise.all(
+    large.map((i) =>
       limit(async () => {
         options.signal?.throwIfAborted();
-        const d = await digestFile(f.abs, f.size);
-        return { ...f, ...d };
+        out[i] = { ...files[i], ...(await digestFile(files[i].abs)) };
       }),
     ),
   );
+  return out;
 }
 
 /** The MD5 an ETag carries when the object was uploaded in one part (no "-N" suffix), else undefined. */

@@ -38,7 +38,8 @@ export interface PushRequest {
   wait: boolean;
   dryRun: boolean;
   message?: string;
-  git?: GitInfo;
+  /** git metadata (may still be being read) */
+  git?: GitInfo | Promise<GitInfo | undefined>;
   concurrency?: number;
   forceUnlock?: boolean;
   lockTtlMs?: number;
@@ -116,12 +117,19 @@ async function remoteDags(ports: DeployPorts, target: Target, exclude: Set<strin
   return out;
 }
 
-async function makePlan(ports: DeployPorts, target: Target, scan: Scan, record: ReleaseRecord | undefined, prune: boolean): Promise<DeployPlan> {
+async function makePlan(
+  ports: DeployPorts,
+  target: Target,
+  scan: Scan,
+  record: ReleaseRecord | undefined,
+  prune: boolean,
+  listing?: Map<string, VersionEntry>,
+): Promise<DeployPlan> {
   const artifacts = await Promise.all(scan.artifacts.map((built) => planArtifact({ built, env: target.env, bucket: target.bucket, s3: ports.s3, record })));
   let dags;
   if (scan.dags) {
-    const exclude = new Set(artifacts.map((a) => a.key));
-    const remote = await remoteDags(ports, target, exclude);
+    const remote = listing ?? (await remoteDags(ports, target, new Set()));
+    for (const a of artifacts) remote.delete(a.key);
     dags = planDags({ prefix: target.dagPrefix, local: scan.dags, remote, record, prune });
   }
   return summarizePlan(target.name, target.bucket, dags, artifacts);
@@ -134,6 +142,7 @@ export function pushSpec(input: {
   target: Target;
   record?: ReleaseRecord;
   request: PushRequest;
+  git?: GitInfo;
   startedAt: number;
   planMs: number;
 }): ReleaseSpec {
@@ -175,7 +184,7 @@ export function pushSpec(input: {
     bucket: target.bucket,
     dagPrefix: target.dagPrefix,
     ...(request.message ? { message: request.message } : {}),
-    ...(request.git ? { git: request.git } : {}),
+    ...(input.git ? { git: input.git } : {}),
     ...(record ? { base: record.id } : {}),
     dagOps,
     artifactOps,
@@ -208,19 +217,27 @@ export async function push(request: PushRequest, ports: DeployPorts): Promise<Pu
   const concurrency = request.concurrency ?? 16;
 
   const target = await loadTarget(ports, request.environment, request.configBucket);
-  const findings = await checkTarget(ports, target, { wait: request.wait && !request.dryRun });
-  const scan = await scanProject(request.sources, target, concurrency, ports.signal);
+  const store = new ReleaseStore(ports.s3, target.bucket);
+  // independent: local scan and hashing, bucket checks, release state, the bucket listing
+  const [findings, scan, state, listing] = await Promise.all([
+    checkTarget(ports, target, { wait: request.wait && !request.dryRun }),
+    scanProject(request.sources, target, concurrency, ports.signal),
+    (async () => {
+      const index = await store.readIndex();
+      const id = index.current[target.name];
+      return { index, record: id ? await store.read(id) : undefined };
+    })(),
+    request.sources.dags ? remoteDags(ports, target, new Set()) : Promise.resolve(undefined),
+  ]);
   findings.push(...scan.findings);
   for (const f of findings.filter((x) => x.level === 'warning')) {
     events({ code: 'deploy.preflight.warning', level: 'warn', message: f.fix ? `${f.message}\n  fix: ${f.fix}` : f.message, data: { code: f.code } });
   }
   throwOnErrors(findings);
 
-  const store = new ReleaseStore(ports.s3, target.bucket);
-  const index = await store.readIndex();
-  const unfinished = unfinishedReleases(index, target.name).map((r) => r.id);
-  let record = index.current[target.name] ? await store.read(index.current[target.name]) : undefined;
-  let plan = await makePlan(ports, target, scan, record, request.prune);
+  const unfinished = unfinishedReleases(state.index, target.name).map((r) => r.id);
+  let record = state.record;
+  let plan = await makePlan(ports, target, scan, record, request.prune, listing);
   const planMs = clock.now() - startedAt;
   events({ code: 'deploy.plan', level: 'info', message: planLine(plan), data: { plan: planToJson(plan), planMs } });
 
@@ -277,7 +294,8 @@ export async function push(request: PushRequest, ports: DeployPorts): Promise<Pu
     plan = await makePlan(ports, target, scan, record, request.prune);
     if (plan.empty) return { status: 'up-to-date', plan, findings, recovered, unfinished };
     events({ code: 'deploy.plan.final', level: 'debug', message: 'plan confirmed under the lock', data: { counts: plan.counts } });
-    const spec = pushSpec({ id, plan, target, record, request, startedAt, planMs });
+    const git = await Promise.resolve(request.git).catch(() => undefined);
+    const spec = pushSpec({ id, plan, target, record, request, git, startedAt, planMs });
     const release = await executeRelease(spec, ports);
     return { status: 'deployed', plan, findings, release, recovered, unfinished };
   } finally {

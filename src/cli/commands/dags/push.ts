@@ -32,7 +32,7 @@ export const run: Handler = async (ctx, { options }) => {
         wait: options.wait !== false,
         dryRun: false,
         ...(typeof options.message === 'string' ? { message: options.message } : {}),
-        git: await projectGit(ctx, selected),
+        git: projectGit(ctx, selected),
         concurrency: typeof options.concurrency === 'number' ? options.concurrency : 16,
         forceUnlock: options.forceUnlock === true,
         yes: ctx.io.yes,

@@ -10,6 +10,7 @@ import type { ProjectSources } from '../../../core/deploy/push.js';
 import type { GitInfo } from '../../../core/deploy/records.js';
 import { DEFAULT_POLL_MS, FAST_POLL_MS } from '../../../core/env/wait.js';
 import type { EventSink, MwaaEvent } from '../../../core/events.js';
+import type { LogsPort } from '../../../core/logs/port.js';
 import type { Context } from '../../context.js';
 
 export interface DeployCommand {
@@ -39,17 +40,13 @@ function currentUser(env: Context['env']): string {
 export async function deployCommand(ctx: Context, options: Record<string, unknown>, events: EventSink): Promise<DeployCommand> {
   const selected = ctx.environment();
   const aws = await ctx.aws();
-  const [{ mwaaApi }, { s3Api }, { cloudWatchLogs }] = await Promise.all([
-    import('../../../aws/mwaa.js'),
-    import('../../../aws/s3.js'),
-    import('../../../core/logs/cloudwatch.js'),
-  ]);
+  const [{ mwaaApi }, { s3Api }] = await Promise.all([import('../../../aws/mwaa.js'), import('../../../aws/s3.js')]);
   const local = aws.settings.local === true || Boolean(aws.settings.endpoints.mwaa);
   const pollMs = typeof options.poll === 'number' ? options.poll : local ? FAST_POLL_MS : DEFAULT_POLL_MS;
   const ports: DeployPorts = {
     s3: s3Api(await aws.s3()),
     mwaa: mwaaApi(await aws.mwaa()),
-    logs: cloudWatchLogs(await aws.logs()),
+    logs: lazyLogs(() => aws.logs()),
     clock: ctx.clock,
     events,
     signal: ctx.signal,
@@ -60,6 +57,21 @@ export async function deployCommand(ctx: Context, options: Record<string, unknow
     confirm: (question) => ctx.io.confirm(question, { flag: '--yes' }),
   };
   return { selected, ports, local };
+}
+
+/** The CloudWatch Logs port, loading its SDK client only when a deploy reads pip output. */
+function lazyLogs(client: () => Promise<import('@aws-sdk/client-cloudwatch-logs').CloudWatchLogsClient>): LogsPort {
+  let port: Promise<LogsPort> | undefined;
+  const get = () =>
+    (port ??= (async () => {
+      const { cloudWatchLogs } = await import('../../../core/logs/cloudwatch.js');
+      return cloudWatchLogs(await client());
+    })());
+  return {
+    filterLogEvents: async (input, signal) => (await get()).filterLogEvents(input, signal),
+    describeLogStreams: async (input, signal) => (await get()).describeLogStreams(input, signal),
+    getLogEvents: async (input, signal) => (await get()).getLogEvents(input, signal),
+  };
 }
 
 /** The project's sources from the selected mwaa.yaml entry, as absolute paths. */
