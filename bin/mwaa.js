@@ -3,6 +3,10 @@
 // the exit code. Everything else lives in dist/ (built from src/ by `npm run build`).
 import { main } from '../dist/main.js';
 
+// The AWS SDK warns on every run under Node 20 that its future releases will need Node 22. That is for
+// the SDK's integrators (us: DESIGN §13), not for people running mwaa, whose output it would clutter.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const controller = new AbortController();
 let interrupts = 0;
 const onSignal = (signal) => {
