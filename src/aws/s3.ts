@@ -70,6 +70,8 @@ export interface S3Api {
   getBucketVersioning(bucket: string): Promise<'Enabled' | 'Suspended' | undefined>;
   /** undefined when the bucket has no public access block configuration */
   getPublicAccessBlock(bucket: string): Promise<PublicAccessBlock | undefined>;
+  /** the same adapter sending ExpectedBucketOwner (DESIGN §12): S3 refuses a bucket owned by another account */
+  forOwner?(accountId: string): S3Api;
 }
 
 interface SdkError {
@@ -233,6 +235,10 @@ export function s3Api(client: S3Client, options: { expectedBucketOwner?: string 
       } catch (error) {
         throw mapS3Error(error, `GetBucketVersioning ${url(bucket)}`, bucket);
       }
+    },
+
+    forOwner(accountId) {
+      return s3Api(client, { expectedBucketOwner: accountId });
     },
 
     async getPublicAccessBlock(bucket) {

@@ -15,7 +15,7 @@ import type { DeployPorts } from './ports.js';
 import { ARTIFACT_KINDS, type ArtifactKind, type GitInfo, type ObjectState, type ReleaseRecord, ReleaseStore, newReleaseId, unfinishedReleases, STATE_PREFIX } from './records.js';
 import { checkRequirements } from './requirements.js';
 import { recoverRelease } from './rollback.js';
-import { checkTarget, loadTarget, throwOnErrors, type Finding, type Target } from './target.js';
+import { checkTarget, loadTarget, ownerScoped, throwOnErrors, type Finding, type Target } from './target.js';
 import { executeRelease, type ArtifactOp, type KeyOp, type ReleaseSpec } from './transaction.js';
 
 export interface ProjectSources {
@@ -211,12 +211,13 @@ async function currentRecord(store: ReleaseStore, environment: string): Promise<
   return id ? store.read(id) : undefined;
 }
 
-export async function push(request: PushRequest, ports: DeployPorts): Promise<PushResult> {
-  const { clock, events } = ports;
+export async function push(request: PushRequest, unscoped: DeployPorts): Promise<PushResult> {
+  const { clock, events } = unscoped;
   const startedAt = clock.now();
   const concurrency = request.concurrency ?? 16;
 
-  const target = await loadTarget(ports, request.environment, request.configBucket);
+  const target = await loadTarget(unscoped, request.environment, request.configBucket);
+  const ports = ownerScoped(unscoped, target);
   const store = new ReleaseStore(ports.s3, target.bucket);
   // independent: local scan and hashing, bucket checks, release state, the bucket listing
   const [findings, scan, state, listing] = await Promise.all([

@@ -26,7 +26,7 @@ import {
   STATE_PREFIX,
   unfinishedReleases,
 } from './records.js';
-import { checkTarget, loadTarget, throwOnErrors, type Finding, type Target } from './target.js';
+import { checkTarget, loadTarget, ownerScoped, throwOnErrors, type Finding, type Target } from './target.js';
 import { describeFailure, executeRelease, undoRelease, type ArtifactOp, type KeyOp, type ReleaseSpec } from './transaction.js';
 
 /** Rolls back an unfinished release from its journal (the caller holds the lock). */
@@ -209,10 +209,11 @@ async function computeRollback(ports: DeployPorts, target: Target, store: Releas
   return { plan, spec };
 }
 
-export async function rollback(request: RollbackRequest, ports: DeployPorts): Promise<RollbackResult> {
-  const { clock, events } = ports;
+export async function rollback(request: RollbackRequest, unscoped: DeployPorts): Promise<RollbackResult> {
+  const { clock, events } = unscoped;
   const startedAt = clock.now();
-  const target = await loadTarget(ports, request.environment, request.configBucket);
+  const target = await loadTarget(unscoped, request.environment, request.configBucket);
+  const ports = ownerScoped(unscoped, target);
   const findings = (await checkTarget(ports, target, { wait: request.wait })).filter((f) => f.code !== 'env.not-available' || request.wait);
   for (const f of findings.filter((x) => x.level === 'warning')) {
     events({ code: 'deploy.preflight.warning', level: 'warn', message: f.fix ? `${f.message}\n  fix: ${f.fix}` : f.message, data: { code: f.code } });

@@ -5,6 +5,8 @@ import type { DeployPorts } from './ports.js';
 
 export interface Target {
   env: EnvironmentInfo;
+  /** the account of the environment (from its ARN), when known */
+  account?: string;
   name: string;
   bucket: string;
   /** "dags/" */
@@ -37,7 +39,14 @@ export async function loadTarget(ports: DeployPorts, name: string, configBucket?
     });
   }
   const dagPath = (env.DagS3Path ?? 'dags').replace(/^\/+|\/+$/g, '');
-  return { env, name, bucket, dagPrefix: dagPath === '' ? '' : `${dagPath}/` };
+  const account = /^arn:aws[a-z-]*:airflow:[^:]*:(\d{12}):/.exec(env.Arn ?? '')?.[1];
+  return { env, name, bucket, dagPrefix: dagPath === '' ? '' : `${dagPath}/`, ...(account ? { account } : {}) };
+}
+
+/** The ports with S3 calls scoped to the environment's account (ExpectedBucketOwner), when it is known. */
+export function ownerScoped(ports: DeployPorts, target: Target): DeployPorts {
+  if (!target.account || !ports.s3.forOwner) return ports;
+  return { ...ports, s3: ports.s3.forOwner(target.account) };
 }
 
 /** Checks of the bucket and the environment (DESIGN §5 pre-flight). */

@@ -17,7 +17,6 @@
  * exactly what is left and the command that finishes it (`mwaa rollback`).
  */
 import { readFile } from 'node:fs/promises';
-import pLimit from 'p-limit';
 import type { EnvironmentInfo, UpdateEnvironmentInput } from '../../aws/mwaa.js';
 import { formatDuration } from '../duration.js';
 import { DeployRolledBackError, FailedError, InterruptedError, MwaaError, RollbackIncompleteError } from '../errors.js';
@@ -331,26 +330,28 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
   }
 }
 
-/** Runs tasks with bounded concurrency; stops starting new ones after the first failure or an abort. */
+/**
+ * Runs tasks with bounded concurrency (a fixed pool of workers pulling the next item, so memory does not
+ * grow with the number of items); stops starting new ones after the first failure or an abort.
+ */
 async function runBounded<T>(items: T[], concurrency: number, signal: AbortSignal | undefined, task: (item: T) => Promise<void>): Promise<void> {
-  const limit = pLimit(Math.max(1, concurrency));
   let failure: unknown;
-  await Promise.all(
-    items.map((item) =>
-      limit(async () => {
-        if (failure !== undefined) return;
-        if (signal?.aborted) {
-          failure ??= new InterruptedError('interrupted (Ctrl-C)');
-          return;
-        }
-        try {
-          await task(item);
-        } catch (error) {
-          failure ??= error;
-        }
-      }),
-    ),
-  );
+  let next = 0;
+  const worker = async () => {
+    while (failure === undefined && next < items.length) {
+      if (signal?.aborted) {
+        failure ??= new InterruptedError('interrupted (Ctrl-C)');
+        return;
+      }
+      const item = items[next++];
+      try {
+        await task(item);
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
   if (failure !== undefined) throw failure;
 }
 

@@ -1,6 +1,6 @@
 /** `mwaa releases list`: the deploy history of the environment, newest first. */
 import { ReleaseStore, releasesOf } from '../../../core/deploy/records.js';
-import { loadTarget } from '../../../core/deploy/target.js';
+import { loadTarget, ownerScoped } from '../../../core/deploy/target.js';
 import { renderReleaseList } from '../../../ui/views/deploy-text.js';
 import type { Handler } from '../../spec.js';
 import { deployCommand } from './shared.js';
@@ -8,7 +8,8 @@ import { deployCommand } from './shared.js';
 export const run: Handler = async (ctx, { options }) => {
   const cmd = await deployCommand(ctx, options, ctx.events());
   const target = await loadTarget(cmd.ports, cmd.selected.entry.name, cmd.selected.entry.bucket);
-  const index = await new ReleaseStore(cmd.ports.s3, target.bucket).readIndex();
+  const { s3 } = ownerScoped(cmd.ports, target);
+  const index = await new ReleaseStore(s3, target.bucket).readIndex();
   const limit = typeof options.limit === 'number' ? options.limit : 20;
   const releases = releasesOf(index, target.name).reverse().slice(0, limit);
   const current = index.current[target.name];

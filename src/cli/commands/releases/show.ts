@@ -1,7 +1,7 @@
 /** `mwaa releases show <id>`: one release with every key's version and sha256, artifacts, durations. */
 import { NotFoundError } from '../../../core/errors.js';
 import { ReleaseStore, resolveReleaseId } from '../../../core/deploy/records.js';
-import { loadTarget } from '../../../core/deploy/target.js';
+import { loadTarget, ownerScoped } from '../../../core/deploy/target.js';
 import { renderRelease } from '../../../ui/views/deploy-text.js';
 import type { Handler } from '../../spec.js';
 import { deployCommand } from './shared.js';
@@ -9,7 +9,8 @@ import { deployCommand } from './shared.js';
 export const run: Handler = async (ctx, { args, options }) => {
   const cmd = await deployCommand(ctx, options, ctx.events());
   const target = await loadTarget(cmd.ports, cmd.selected.entry.name, cmd.selected.entry.bucket);
-  const store = new ReleaseStore(cmd.ports.s3, target.bucket);
+  const { s3 } = ownerScoped(cmd.ports, target);
+  const store = new ReleaseStore(s3, target.bucket);
   const index = await store.readIndex();
   const id = resolveReleaseId(index, target.name, String(args[0]));
   const record = await store.read(id);

@@ -1,0 +1,70 @@
+/** The S3 adapter: pagination folded in, "not there" as undefined, conflicts, errors naming the call, ExpectedBucketOwner. */
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { s3Api } from '../../src/aws/s3.js';
+import { MwaaError } from '../../src/core/errors.js';
+
+const s3 = mockClient(S3Client);
+const client = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+
+function sdkError(name: string, status: number): S3ServiceException {
+  return new S3ServiceException({ name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status }, message: `${name} happened` });
+}
+
+beforeEach(() => s3.reset());
+
+describe('s3Api', () => {
+  it('folds ListObjectVersions pages and keeps the IsLatest entry first within a key', async () => {
+    s3.on(ListObjectVersionsCommand, { KeyMarker: undefined })
+      .resolves({
+        IsTruncated: true,
+        NextKeyMarker: 'dags/a.py',
+        NextVersionIdMarker: 'a1',
+        Versions: [{ Key: 'dags/a.py', VersionId: 'a1', IsLatest: false, ETag: '"x"' }],
+        DeleteMarkers: [{ Key: 'dags/a.py', VersionId: 'm1', IsLatest: true }],
+      })
+      .on(ListObjectVersionsCommand, { KeyMarker: 'dags/a.py' })
+      .resolves({ IsTruncated: false, Versions: [{ Key: 'dags/b.py', VersionId: 'b1', IsLatest: true, ETag: '"y"', Size: 3 }] });
+    const api = s3Api(client);
+    const all = await api.listVersions('bkt', 'dags/');
+    expect(all.map((e) => `${e.key}:${e.versionId}:${e.isLatest}:${e.deleteMarker}`)).toEqual(['dags/a.py:m1:true:true', 'dags/a.py:a1:false:false', 'dags/b.py:b1:true:false']);
+    const latest = await api.listVersions('bkt', 'dags/', { latestOnly: true });
+    expect(latest.map((e) => e.versionId)).toEqual(['m1', 'b1']);
+  });
+
+  it('answers missing objects and versions with undefined', async () => {
+    s3.on(GetObjectCommand).rejects(sdkError('NoSuchKey', 404));
+    s3.on(HeadObjectCommand).rejects(sdkError('NotFound', 404));
+    const api = s3Api(client);
+    expect(await api.getObject('bkt', 'k')).toBeUndefined();
+    expect(await api.headObject('bkt', 'k', 'v1')).toBeUndefined();
+  });
+
+  it('answers a lost conditional write with { conflict: true }', async () => {
+    s3.on(PutObjectCommand).rejects(sdkError('PreconditionFailed', 412));
+    expect(await s3Api(client).putObject('bkt', '.mwaa/lock.json', Buffer.from('{}'), { ifNoneMatch: true })).toEqual({ conflict: true });
+    expect(s3.commandCalls(PutObjectCommand)[0].args[0].input.IfNoneMatch).toBe('*');
+  });
+
+  it('maps other errors to typed errors naming the call and the object', async () => {
+    s3.on(PutObjectCommand).rejects(sdkError('InternalError', 500));
+    s3.on(DeleteObjectCommand).rejects(sdkError('AccessDenied', 403));
+    const api = s3Api(client);
+    const put = await api.putObject('bkt', 'dags/a.py', Buffer.from('x')).catch((e) => e);
+    expect(MwaaError.is(put) && put.exitCode).toBe(1);
+    expect(put.message).toBe('PutObject s3://bkt/dags/a.py: InternalError (HTTP 500): InternalError happened');
+    const del = await api.deleteObject('bkt', 'dags/a.py', 'v9').catch((e) => e);
+    expect(MwaaError.is(del) && del.exitCode).toBe(4);
+    expect(del.message).toContain('DeleteObject s3://bkt/dags/a.py (version v9)');
+  });
+
+  it('sends ExpectedBucketOwner once scoped to an account, and the body MD5', async () => {
+    s3.on(PutObjectCommand).resolves({ VersionId: 'v1', ETag: '"e"' });
+    const api = s3Api(client).forOwner?.('123456789012');
+    expect(await api?.putObject('bkt', 'k', Buffer.from('x'), { contentMd5: 'md5==' })).toEqual({ versionId: 'v1', etag: '"e"' });
+    const input = s3.commandCalls(PutObjectCommand)[0].args[0].input;
+    expect(input.ExpectedBucketOwner).toBe('123456789012');
+    expect(input.ContentMD5).toBe('md5==');
+  });
+});
