@@ -7,7 +7,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createEnvironment, dagFile, removeFile, snapshot, startDeployWorld, writeProject, ENV_NAME, BUCKET, type DeployWorld } from './deploy-helpers.js';
+import { GetEnvironmentCommand, UpdateEnvironmentCommand } from '@aws-sdk/client-mwaa';
+import { createEnvironment, dagFile, removeFile, snapshot, startDeployWorld, waitStatus, writeProject, ENV_NAME, BUCKET, type DeployWorld } from './deploy-helpers.js';
 
 const CONSTRAINT = '--constraint "https://raw.githubusercontent.com/apache/airflow/constraints-2.10.3/constraints-3.11.txt"';
 let w: DeployWorld;
@@ -138,6 +139,38 @@ describe('a fault at each environment step rolls everything back (exit 5)', () =
     expect(s.pins.PluginsS3ObjectVersion).toBe(s.latest['plugins.zip']);
     expect(s.pins.RequirementsS3ObjectVersion).toBe(s.latest['requirements.txt']);
     expect(release.artifacts.requirements.versionId).toBe(s.latest['requirements.txt']);
+  });
+});
+
+describe('an environment that is not AVAILABLE', () => {
+  it('refuses to push unless --no-wait; with it, DAG files go and artifacts changes are refused', async () => {
+    await w.emu.mwaa.send(new UpdateEnvironmentCommand({ Name: ENV_NAME, MaxWorkers: 3 }));
+    const r = await w.cli(['dags', 'push']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`environment ${ENV_NAME} is UPDATING; a deploy needs it AVAILABLE`);
+    expect(r.stderr).toContain('mwaa env wait');
+    touchDags();
+    const dagsOnly = await w.cli(['--json', 'dags', 'push', '--no-wait']);
+    expect(dagsOnly.code, dagsOnly.stderr).toBe(0);
+    expect(JSON.parse(dagsOnly.stdout).counts.changed).toBe(5);
+    writeFileSync(join(w.dir, 'plugins/my_plugin.py'), 'PLUGIN = 3\n');
+    const withPlugins = await w.cli(['dags', 'push', '--no-wait']);
+    expect(withPlugins.code).toBe(1);
+    expect(withPlugins.stderr).toMatch(/needs an environment update, which needs it AVAILABLE/);
+    await waitStatus(w.emu, ENV_NAME, 'AVAILABLE');
+  });
+
+  it('--no-wait starts the environment update and records the release without waiting', async () => {
+    const r = await w.cli(['--json', 'dags', 'push', '--no-wait']);
+    expect(r.code, r.stderr).toBe(0);
+    const release = JSON.parse(r.stdout);
+    expect(release.envUpdate.needed).toBe(true);
+    expect(release.durations.envUpdateMs).toBeUndefined();
+    expect((await w.emu.mwaa.send(new GetEnvironmentCommand({ Name: ENV_NAME }))).Environment?.Status).toBe('UPDATING');
+    await waitStatus(w.emu, ENV_NAME, 'AVAILABLE');
+    const s = await snapshot(w.emu);
+    expect(s.pins.PluginsS3ObjectVersion).toBe(s.latest['plugins.zip']);
+    expect(release.artifacts.plugins.versionId).toBe(s.latest['plugins.zip']);
   });
 });
 
