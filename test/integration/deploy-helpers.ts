@@ -23,7 +23,7 @@ export const ENV_NAME = 'deploytest';
 export interface DeployWorld {
   emu: TestEmulator;
   dir: string;
-  cli(argv: string[], options?: { cwd?: string; signal?: AbortSignal; env?: Record<string, string> }): Promise<CliResult>;
+  cli(argv: string[], options?: { cwd?: string; signal?: AbortSignal; env?: Record<string, string>; tty?: boolean; input?: string }): Promise<CliResult>;
   close(): Promise<void>;
 }
 
@@ -36,7 +36,7 @@ export async function startDeployWorld(options: { denyPackages?: string[] } = {}
     emu,
     dir,
     cli: (argv, o = {}) =>
-      runCli(['--endpoint-url', emu.url, ...argv], { cwd: o.cwd ?? dir, env: baseEnv({ ...emu.env, ...(o.env ?? {}) }), ...(o.signal ? { signal: o.signal } : {}) }),
+      runCli(['--endpoint-url', emu.url, ...argv], { cwd: o.cwd ?? dir, env: baseEnv({ ...emu.env, ...(o.env ?? {}) }), ...(o.signal ? { signal: o.signal } : {}), ...(o.tty ? { tty: true } : {}), ...(o.input !== undefined ? { input: o.input } : {}) }),
     async close() {
       await emu.close();
       cleanup();

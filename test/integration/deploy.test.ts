@@ -141,6 +141,18 @@ describe('plan rules', () => {
     expect(JSON.parse(pruned.stdout).counts.removed).toBe(1);
   });
 
+  it('on a terminal: the plan, then a live view; the result on stdout', async () => {
+    writeFileSync(join(w.dir, 'dags/live.py'), dagFile('live'));
+    const r = await w.cli(['dags', 'push'], { tty: true });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('+ dags/live.py');
+    expect(r.stderr).toContain('Deploying to deploytest');
+    expect(r.stderr).toContain('✔');
+    expect(r.stdout).toMatch(/Deployed release \S+ to deploytest: 1 added/);
+    removeFile(w.dir, 'dags/live.py');
+    expect((await w.cli(['--yes', 'dags', 'push'])).code).toBe(0);
+  });
+
   it('--dry-run prints the plan and changes nothing', async () => {
     writeFileSync(join(w.dir, 'dags/new.py'), dagFile('new'));
     const before = await snapshot(w.emu);
