@@ -135,3 +135,18 @@ describe('the release transaction', () => {
     expect(Object.keys(s3.state()).filter((k) => !k.startsWith('.mwaa/'))).toEqual([]);
   });
 });
+
+describe('artifacts', () => {
+  it('an empty plugins folder does not cause an environment update when no plugins.zip is used', async () => {
+    mkdirSync(join(t.dir, 'plugins'));
+    const req = { ...request(), sources: { projectDir: t.dir, dags: join(t.dir, 'dags'), plugins: join(t.dir, 'plugins') } };
+    const r = await push(req, ports());
+    expect(r.plan.envUpdate.needed).toBe(false);
+    expect(r.plan.artifacts[0].reason).toContain('the folder is empty');
+    expect(mwaa.updates).toEqual([]);
+    writeFileSync(join(t.dir, 'plugins/p.py'), 'P = 1\n');
+    const r2 = await push(req, ports());
+    expect(r2.plan.envUpdate.needed).toBe(true);
+    expect(mwaa.env.PluginsS3Path).toBe('plugins.zip');
+  });
+});

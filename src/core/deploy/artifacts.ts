@@ -20,6 +20,8 @@ export interface BuiltArtifact {
   bytes: Uint8Array;
   problems: ZipProblem[];
   skippedLinks: string[];
+  /** a plugins folder with no files in it */
+  empty?: boolean;
 }
 
 export async function buildArtifact(kind: ArtifactKind, source: string, projectDir: string): Promise<BuiltArtifact> {
@@ -37,7 +39,7 @@ export async function buildArtifact(kind: ArtifactKind, source: string, projectD
       const walk = await walkFiles(source, loadIgnoreRule(source, projectDir));
       const bytes = await zipFolder(walk.files);
       const problems = checkPluginsZip(bytes, `plugins.zip built from ${source}`).problems;
-      return { kind, source, bytes, problems, skippedLinks: walk.skippedLinks };
+      return { kind, source, bytes, problems, skippedLinks: walk.skippedLinks, ...(walk.files.length === 0 ? { empty: true } : {}) };
     }
     const bytes = await readFile(source);
     return { kind, source, bytes, problems: checkPluginsZip(bytes, source).problems, skippedLinks: [] };
@@ -89,6 +91,10 @@ export async function planArtifact(input: PlanArtifactInput): Promise<ArtifactPl
     pinned,
     prev: prevOf(latest),
   };
+  if (!pinned.version && built.empty) {
+    // nothing to install: not worth an environment update (an environment that uses plugins gets the empty zip)
+    return { ...base, change: false, reason: 'the folder is empty and the environment uses no plugins.zip' };
+  }
   if (!pinned.version) {
     return { ...base, change: true, reason: pinned.path ? `the environment names ${pinned.path} but pins no version` : 'not used by the environment yet' };
   }
