@@ -23,9 +23,12 @@ export const EXIT_CODES_HELP = `Exit codes:
   6    deploy failed and the rollback did not complete (run \`mwaa rollback\`)
   130  interrupted (Ctrl-C)`;
 
-/** The root help's examples: the first example of each command that exists. */
+/** The root help's examples: the first example of each top-level command or group that exists. */
 function rootExamples(): string {
-  const picked = COMMANDS.filter((c) => !c.hidden && c.examples?.length).map((c) => c.examples![0]);
+  const seen = new Set<string>();
+  const picked = COMMANDS.filter((c) => !c.hidden && c.examples?.length && !seen.has(c.path[0]) && seen.add(c.path[0])).map(
+    (c) => c.examples![0],
+  );
   return formatExamples(picked);
 }
 

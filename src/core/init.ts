@@ -113,10 +113,11 @@ with DAG(
     schedule=None,
     start_date=datetime(2024, 1, 1),
     catchup=False,
+    is_paused_upon_creation=False,  # MWAA pauses new DAGs by default; this one runs when triggered
     tags=["example"],
     default_args={"owner": "data-eng"},
 ) as dag:
-    extract = BashOperator(task_id="extract", bash_command="echo extracting {{ dag_run.conf.get('day', ds) }}")
+    extract = BashOperator(task_id="extract", bash_command="echo extracting")
     transform = BashOperator(task_id="transform", bash_command="echo transforming")
     load = BashOperator(task_id="load", bash_command="echo loading")
 

@@ -207,3 +207,14 @@ describe('choosing the environment', () => {
     }
   });
 });
+
+describe('the JSON Schema for editors', () => {
+  it('schema/mwaa.schema.json is generated from the schema the tool validates with', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { configJsonSchema } = await import('../../src/core/config/schema.js');
+    const committed = JSON.parse(readFileSync(join(import.meta.dirname, '../../schema/mwaa.schema.json'), 'utf8'));
+    // On failure: `npm run build` regenerates it.
+    expect(committed).toEqual(configJsonSchema());
+    expect(committed.properties.environments.additionalProperties.required).toEqual(['name']);
+  });
+});
