@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -7,6 +7,17 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, baseEnv, spawnCli, tempDir } from '../helpers/cli.js';
 
 const built = existsSync(join(ROOT, 'dist', 'main.js'));
+const hasAwsCli = spawnSync('aws', ['--version']).status === 0;
+
+/** Runs a program asynchronously (the emulator in this process must keep serving meanwhile). */
+function run(cmd: string, args: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; stdout: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { env: env as NodeJS.ProcessEnv });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.on('close', (code) => resolve({ code, stdout }));
+  });
+}
 const { dir, cleanup } = tempDir();
 afterAll(cleanup);
 
@@ -43,7 +54,22 @@ describe.skipIf(!built)('mwaa local start', () => {
     const info = await first.ready;
     expect(info.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(info.stateDir).toBe(join(dir, '.mwaa', 'local'));
-    expect(info.env).toMatchObject({ AWS_ENDPOINT_URL: info.url, AWS_REGION: 'us-east-1' });
+    expect(info.env).toMatchObject({
+      AWS_ENDPOINT_URL: info.url,
+      AWS_REGION: 'us-east-1',
+      AWS_DEFAULT_REGION: 'us-east-1',
+      AWS_DISABLE_HOST_PREFIX_INJECTION: 'true',
+    });
+    if (hasAwsCli) {
+      // the README's AWS CLI commands, with exactly the printed variables
+      const env = { PATH: process.env.PATH, HOME: process.env.HOME, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', ...info.env };
+      const aws = (...args: string[]) => run('aws', args, env);
+      expect((await aws('s3', 'mb', 's3://readme-bucket')).code).toBe(0);
+      expect((await aws('s3', 'ls')).stdout).toMatch(/readme-bucket/);
+      const envs = await aws('mwaa', 'list-environments');
+      expect(envs.code).toBe(0);
+      expect(JSON.parse(envs.stdout)).toEqual({ Environments: [] });
+    }
     const health = await fetch(`${info.url}/_mwaa_local/health`);
     expect(await health.json()).toEqual({ ok: true });
     await s3(info.url).send(new CreateBucketCommand({ Bucket: 'kept-across-restarts' }));

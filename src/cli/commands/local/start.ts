@@ -41,11 +41,15 @@ export const run: Handler = async (ctx, { options }) => {
     throw error;
   }
 
+  // What any AWS SDK or CLI needs: the AWS CLI v1 and boto3 read AWS_DEFAULT_REGION, and they prefix
+  // MWAA hosts with "api."/"env." unless host prefix injection is disabled.
   const env = {
     AWS_ENDPOINT_URL: emulator.url,
     AWS_ACCESS_KEY_ID: 'mwaa-local',
     AWS_SECRET_ACCESS_KEY: 'mwaa-local',
     AWS_REGION: DEFAULT_REGION,
+    AWS_DEFAULT_REGION: DEFAULT_REGION,
+    AWS_DISABLE_HOST_PREFIX_INJECTION: 'true',
   };
   if (ctx.io.json) {
     ctx.io.jsonLine({ url: emulator.url, stateDir, env });
