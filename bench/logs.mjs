@@ -1,5 +1,5 @@
 // `mwaa logs` throughput and memory: 10,000, 100,000 and 300,000 task-log events read through the CLI
-// (the built bin/mwaa.js) from a `mwaa local start` emulator, rendered to a pipe. Reports events/s and
+// (the built bin/mwaa.cjs) from a `mwaa local start` emulator, rendered to a pipe. Reports events/s and
 // the peak RSS of the mwaa process; targets (DESIGN §11, issue 7): >= 50,000 events/s and memory flat
 // between 10,000 and 100,000 events (300,000 shows whether it keeps growing). Writes the "Logs"
 // section of bench/RESULTS.md.
@@ -14,7 +14,7 @@ import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, Pu
 import { machine, writeSection } from './results.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = process.env.MWAA_BENCH_BIN || join(root, 'bin', 'mwaa.js');
+const BIN = process.env.MWAA_BENCH_BIN || join(root, 'bin', 'mwaa.cjs');
 const RUNS = 5;
 const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'mwaa-local', AWS_SECRET_ACCESS_KEY: 'mwaa-local', AWS_REGION: 'us-east-1' };
 // the peak RSS of the measured process, printed on stderr when it exits
@@ -149,7 +149,7 @@ try {
     'Logs',
     `Reproduce: \`npm run build && node bench/logs.mjs\` (${machine()}; median wall time, highest peak RSS).
 
-\`mwaa logs <dag> --run <run>\` as a process (bin/mwaa.js) reading task-log events of 10 streams from
+\`mwaa logs <dag> --run <run>\` as a process (bin/mwaa.cjs) reading task-log events of 10 streams from
 \`mwaa local start\` and rendering them to a pipe that the benchmark reads. Wall time covers the whole
 process (start-up, GetEnvironment, stream lookup, every FilterLogEvents page of 5,000 events, the next
 page asked for while the current one is written); "net" leaves out the one-event run's time. Cases run

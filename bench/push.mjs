@@ -18,7 +18,7 @@ import { CreateBucketCommand, ListObjectVersionsCommand, PutBucketVersioningComm
 import { machine, writeSection } from './results.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = process.env.MWAA_BENCH_BIN || join(root, 'bin', 'mwaa.js');
+const BIN = process.env.MWAA_BENCH_BIN || join(root, 'bin', 'mwaa.cjs');
 const FILES = Number(process.env.MWAA_BENCH_FILES || 2000);
 const BIG = Number(process.env.MWAA_BENCH_BIG || 20000);
 const RUNS = Number(process.env.MWAA_BENCH_RUNS || 3);
@@ -214,7 +214,7 @@ async function main() {
 Reproduce: \`npm run build && node bench/push.mjs\` (${machine()}; ${awsName}; ${FILES} generated DAG files of ~1.5 KB in 20 folders; fresh-clone runs: median of ${RUNS}).
 
 Both tools talk to the same \`mwaa local start\` emulator (a separate process, state on disk), each into its own
-versioned bucket. \`mwaa dags push\` runs as a process (bin/mwaa.js, \`--yes --json\`), its wall time includes start-up,
+versioned bucket. \`mwaa dags push\` runs as a process (bin/mwaa.cjs, \`--yes --json\`), its wall time includes start-up,
 GetEnvironment, the bucket checks, hashing every file, the listing, and (when something changes) the lock, the
 journal and the release record. A fresh clone is a copy of the project folder with every mtime new; \`aws s3 sync\`
 decides by size and mtime, so it uploads everything again, while \`mwaa\` compares sha256 with the release record.

@@ -16,7 +16,7 @@ function time(args) {
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const cases = { node: ['-e', '0'], help: [join(root, 'bin', 'mwaa.js'), '--help'], version: [join(root, 'bin', 'mwaa.js'), '--version'] };
+const cases = { node: ['-e', '0'], help: [join(root, 'bin', 'mwaa.cjs'), '--help'], version: [join(root, 'bin', 'mwaa.cjs'), '--version'] };
 const samples = { node: [], help: [], version: [] };
 for (let i = 0; i < 3; i++) for (const args of Object.values(cases)) time(args); // warm the file cache
 for (let i = 0; i < RUNS; i++) for (const [name, args] of Object.entries(cases)) samples[name].push(time(args)); // interleaved

@@ -1,8 +1,9 @@
-// Bundles src/cli/main.ts into dist/ with esbuild. Command handlers are split into chunks that load
-// only when their command runs; the AWS SDK, ink and React stay in node_modules and are imported lazily.
+// Bundles the CLI into dist/ with esbuild: dist/main.cjs is the start-up path (one file), dist/lazy/ holds
+// the command handlers, loaded only when their command runs. The AWS SDK, ink and React stay in
+// node_modules and are imported lazily by the handlers.
 import { build } from 'esbuild';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -24,12 +25,9 @@ const noChildProcessInCommander = {
   },
 };
 
-const result = await build({
+const common = {
   absWorkingDir: root,
-  entryPoints: { main: 'src/cli/main.ts' },
-  outdir: 'dist',
   bundle: true,
-  splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
@@ -39,11 +37,60 @@ const result = await build({
   banner: { js: "import { createRequire as __mwaaCreateRequire } from 'node:module'; const require = __mwaaCreateRequire(import.meta.url);" },
   logLevel: 'warning',
   metafile: true,
-  plugins: [noChildProcessInCommander],
+};
+
+// 1. Everything that runs a command (run.ts and the handlers), code-split into dist/lazy/.
+const handlers = readdirSync(join(root, 'src/cli/commands'), { recursive: true })
+  .filter((f) => /\.tsx?$/.test(f))
+  .map((f) => `src/cli/commands/${f.split(sep).join('/')}`);
+const lazy = await build({
+  ...common,
+  entryPoints: ['src/cli/run.ts', ...handlers],
+  outbase: 'src/cli',
+  outdir: 'dist/lazy',
+  splitting: true,
+  entryNames: '[dir]/[name]',
+  chunkNames: 'chunks/[name]-[hash]',
 });
 
-// What each output file imports statically: test/e2e checks that the start-up path stays light.
-writeFileSync(join(root, 'dist', 'meta.json'), JSON.stringify(result.metafile));
+// 2. The start-up path (main.ts: commander and the command declarations) as ONE CommonJS file, so that
+// `mwaa --help` loads a single module. Its dynamic imports of run.ts and the handlers point at the
+// files of step 1. The two builds each have their own copy of small shared modules (errors, the
+// declarations); errors are recognised by a Symbol.for brand, never by instanceof across builds.
+const cliDir = join(root, 'src/cli');
+const toLazy = {
+  name: 'handlers-from-dist-lazy',
+  setup(b) {
+    b.onResolve({ filter: /\.js$/ }, (args) => {
+      if (args.kind !== 'dynamic-import') return undefined;
+      const target = resolve(args.resolveDir, args.path).replace(/\.js$/, '');
+      const rel = relative(cliDir, target).split(sep).join('/');
+      if (rel !== 'run' && !rel.startsWith('commands/')) return undefined;
+      return { path: `./lazy/${rel}.js`, external: true };
+    });
+  },
+};
+const main = await build({
+  ...common,
+  entryPoints: ['src/cli/main.ts'],
+  // CommonJS: Node starts a CommonJS file faster than an ES module (no module loader to set up); the
+  // handlers it imports dynamically are ES modules.
+  outfile: 'dist/main.cjs',
+  format: 'cjs',
+  banner: undefined,
+  plugins: [noChildProcessInCommander, toLazy],
+});
+for (const file of Object.keys(main.metafile.outputs)) {
+  for (const imp of main.metafile.outputs[file].imports) {
+    if (imp.path.startsWith('./lazy/') && !existsSync(join(root, 'dist', imp.path))) {
+      throw new Error(`dist/main.cjs imports ${imp.path}, which the handler build did not produce`);
+    }
+  }
+}
+
+// What each output file imports: test/e2e checks that the start-up path stays light.
+writeFileSync(join(root, 'dist', 'meta.json'), JSON.stringify(main.metafile));
+writeFileSync(join(root, 'dist', 'lazy', 'meta.json'), JSON.stringify(lazy.metafile));
 
 // The JSON Schema for editors, generated from the same zod schema.
 const schemaOut = await build({

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const bin = join(root, 'bin', 'mwaa.js');
+const bin = join(root, 'bin', 'mwaa.cjs');
 const keep = process.argv.includes('--keep');
 const dir = mkdtempSync(join(tmpdir(), 'mwaa-demo-'));
 const env = { ...process.env, MWAA_ENV: 'local' };

@@ -78,6 +78,7 @@ export async function main(deps: MainDeps): Promise<number> {
   };
 
   const program = buildProgram({
+    argv: scan.parseArgv,
     write: { out: (t) => deps.streams.stdout.write(t), err: (t) => deps.streams.stderr.write(t) },
     dispatch,
     color: scan.color,

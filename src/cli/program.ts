@@ -2,7 +2,7 @@
  * Builds the commander tree from the registry. Kept free of heavy imports: `mwaa --help` loads only
  * this, commander and the declarations.
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Help, InvalidArgumentError, Option } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { MwaaError, UsageError } from '../core/errors.js';
 import { GLOBAL_OPTIONS } from './globals.js';
@@ -69,6 +69,8 @@ function capitalize(text: string): string {
 }
 
 export interface ProgramOptions {
+  /** the command line (after `mwaa`): the commands it names are declared in full */
+  argv: string[];
   write: { out: (text: string) => void; err: (text: string) => void };
   dispatch: Dispatch;
   /** whether to color help and errors */
@@ -76,6 +78,11 @@ export interface ProgramOptions {
 }
 
 export function buildProgram(options: ProgramOptions): Command {
+  // Only the commands named on the command line are declared in full (arguments, options, examples,
+  // action); the others are stubs with their name and summary, enough for the root help's listing and
+  // for suggestions. Declaring all ~30 commands with their options is most of `mwaa --help`'s cost.
+  const named = new Set(options.argv.filter((word) => !word.startsWith('-')));
+  const stubTerms = new WeakMap<Command, string>();
   const program = new Command('mwaa');
   const configure = (cmd: Command) =>
     cmd
@@ -86,7 +93,11 @@ export function buildProgram(options: ProgramOptions): Command {
         outputError: (text, write) => write(text),
       })
       .showSuggestionAfterError(true)
-      .configureHelp({ sortSubcommands: false, showGlobalOptions: true });
+      .configureHelp({
+        sortSubcommands: false,
+        showGlobalOptions: true,
+        subcommandTerm: (cmd) => stubTerms.get(cmd) ?? new Help().subcommandTerm(cmd),
+      });
 
   configure(program)
     .description(
@@ -101,6 +112,7 @@ export function buildProgram(options: ProgramOptions): Command {
 
   const groups = new Map<string, Command>();
   for (const spec of COMMANDS) {
+    const detailed = named.has(spec.path[0]);
     let parent = program;
     if (spec.path.length === 2) {
       const [noun] = spec.path;
@@ -112,29 +124,43 @@ export function buildProgram(options: ProgramOptions): Command {
         program.addCommand(group);
         groups.set(noun, group);
       }
+      if (!detailed) continue;
       parent = group;
     }
     const name = spec.path[spec.path.length - 1];
-    const cmd = configure(new Command(name))
-      .summary(spec.summary)
-      .description(spec.description ? `${capitalize(spec.summary)}.\n\n${spec.description}` : capitalize(spec.summary));
-    for (const arg of spec.args ?? []) {
-      const text = arg.variadic ? `${arg.name}...` : arg.name;
-      const argument = cmd.createArgument(arg.required ? `<${text}>` : `[${text}]`, arg.description);
-      if (arg.choices) argument.choices(arg.choices as string[]);
-      cmd.addArgument(argument);
-    }
-    for (const option of spec.options ?? []) cmd.addOption(toOption(option));
-    if (spec.passThrough) cmd.allowUnknownOption().allowExcessArguments().helpOption(false);
-    const examples = examplesText(spec);
-    if (examples) cmd.addHelpText('after', examples);
-    cmd.action(async (...received: unknown[]) => {
-      const command = received[received.length - 1] as Command;
-      await options.dispatch(spec, { args: command.processedArgs, options: command.optsWithGlobals() });
-    });
+    const cmd = configure(new Command(name)).summary(spec.summary);
+    if (detailed) declare(cmd, spec, options.dispatch);
+    else stubTerms.set(cmd, termOf(spec));
     parent.addCommand(cmd, spec.hidden ? { hidden: true } : undefined);
   }
   return program;
+}
+
+/** How the root help lists a command that was not declared in full: as commander would. */
+function termOf(spec: CommandSpec): string {
+  const args = (spec.args ?? []).map((a) => {
+    const text = a.variadic ? `${a.name}...` : a.name;
+    return a.required ? `<${text}>` : `[${text}]`;
+  });
+  return [spec.path[spec.path.length - 1], ...(spec.options?.length ? ['[options]'] : []), ...args].join(' ');
+}
+
+function declare(cmd: Command, spec: CommandSpec, dispatch: Dispatch): void {
+  cmd.description(spec.description ? `${capitalize(spec.summary)}.\n\n${spec.description}` : capitalize(spec.summary));
+  for (const arg of spec.args ?? []) {
+    const text = arg.variadic ? `${arg.name}...` : arg.name;
+    const argument = cmd.createArgument(arg.required ? `<${text}>` : `[${text}]`, arg.description);
+    if (arg.choices) argument.choices(arg.choices as string[]);
+    cmd.addArgument(argument);
+  }
+  for (const option of spec.options ?? []) cmd.addOption(toOption(option));
+  if (spec.passThrough) cmd.allowUnknownOption().allowExcessArguments().helpOption(false);
+  const examples = examplesText(spec);
+  if (examples) cmd.addHelpText('after', examples);
+  cmd.action(async (...received: unknown[]) => {
+    const command = received[received.length - 1] as Command;
+    await dispatch(spec, { args: command.processedArgs, options: command.optsWithGlobals() });
+  });
 }
 
 /** Maps commander's own errors to ours. Help and version are not errors. */

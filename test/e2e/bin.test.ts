@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import pkg from '../../package.json' with { type: 'json' };
 import { ROOT, spawnCli } from '../helpers/cli.js';
 
-// These run the built bin/mwaa.js (`npm test` builds first).
-const built = existsSync(join(ROOT, 'dist', 'main.js'));
+// These run the built bin/mwaa.cjs (`npm test` builds first).
+const built = existsSync(join(ROOT, 'dist', 'main.cjs'));
 
 describe.skipIf(!built)('the built mwaa binary', () => {
   it('--version prints the version and exits 0', async () => {
@@ -35,7 +35,7 @@ describe.skipIf(!built)('the built mwaa binary', () => {
         }
       }
     };
-    visit('dist/main.js');
+    visit('dist/main.cjs');
     const heavy = [...seen].filter((p) => /@aws-sdk|@smithy|^ink|^react|yoga|^ora$/.test(p));
     expect(heavy).toEqual([]);
   });

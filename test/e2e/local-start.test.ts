@@ -6,7 +6,7 @@ import { CreateBucketCommand, ListBucketsCommand, S3Client } from '@aws-sdk/clie
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, baseEnv, spawnCli, tempDir } from '../helpers/cli.js';
 
-const built = existsSync(join(ROOT, 'dist', 'main.js'));
+const built = existsSync(join(ROOT, 'dist', 'main.cjs'));
 const hasAwsCli = spawnSync('aws', ['--version']).status === 0;
 
 /** Runs a program asynchronously (the emulator in this process must keep serving meanwhile). */

@@ -1,5 +1,5 @@
 /**
- * Runs the CLI in-process (the same `main` that bin/mwaa.js runs) with captured streams, so that tests
+ * Runs the CLI in-process (the same `main` that bin/mwaa.cjs runs) with captured streams, so that tests
  * assert exit codes, stdout and stderr without spawning a process. For a real process (signals, pipes)
  * use `spawnCli`.
  */
@@ -11,7 +11,7 @@ import { PassThrough } from 'node:stream';
 import { main } from '../../src/cli/main.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
-export const BIN = join(ROOT, 'bin', 'mwaa.js');
+export const BIN = join(ROOT, 'bin', 'mwaa.cjs');
 
 export interface CliResult {
   code: number;
@@ -63,7 +63,7 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
   return { code, stdout: out, stderr: err };
 }
 
-/** Spawns the built bin/mwaa.js (run `npm run build` first; `npm test` does). */
+/** Spawns the built bin/mwaa.cjs (run `npm run build` first; `npm test` does). */
 export function spawnCli(
   argv: string[],
   options: { cwd?: string; env?: Record<string, string | undefined>; input?: string } = {},

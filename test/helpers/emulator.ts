@@ -5,7 +5,7 @@
  *   const emu = await startTestEmulator();
  *   await emu.s3.send(new CreateBucketCommand({ Bucket: 'b' }));
  *   await emu.fault({ service: 's3', operation: 'PutObject', match: { Key: 'dags/a.py' } });
- *   spawn('node', ['bin/mwaa.js', ...], { env: { ...process.env, ...emu.env } });
+ *   spawn('node', ['bin/mwaa.cjs', ...], { env: { ...process.env, ...emu.env } });
  *   await emu.close();                       // stops the server and removes the temp dir
  *
  * The emulator owns its state directory in "server" mode, so a spawned `mwaa --local` process given

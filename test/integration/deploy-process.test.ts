@@ -1,7 +1,7 @@
 /**
  * Deploys interrupted for real: SIGINT to a spawned `mwaa dags push` mid-upload (exit 5, everything back),
  * kill -9 mid-push followed by `mwaa rollback` (same guarantee), and two pushes started together (one
- * fails fast naming the holder; never interleaved). Uses the built bin/mwaa.js (`npm run build`).
+ * fails fast naming the holder; never interleaved). Uses the built bin/mwaa.cjs (`npm run build`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * `mwaa logs` as a real process (the built bin/mwaa.js; `npm run build` first, as `npm test` does):
+ * `mwaa logs` as a real process (the built bin/mwaa.cjs; `npm run build` first, as `npm test` does):
  * --follow stopping on SIGINT with exit 0, and `mwaa logs … | head` ending without an EPIPE stack trace,
  * with and without --follow.
  */
@@ -24,7 +24,7 @@ let dir: string;
 let cleanup: () => void;
 
 beforeAll(async () => {
-  if (!existsSync(join(BIN, '..', '..', 'dist', 'main.js'))) throw new Error('dist/main.js is missing: run `npm run build` first');
+  if (!existsSync(join(BIN, '..', '..', 'dist', 'main.cjs'))) throw new Error('dist/main.cjs is missing: run `npm run build` first');
   emu = await startTestEmulator({ sim: { createSeconds: 0.2 } });
   ({ dir, cleanup } = tempDir('mwaa-logs-proc-'));
   project(dir, ENV, BUCKET);

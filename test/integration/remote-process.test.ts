@@ -1,5 +1,5 @@
 /**
- * `mwaa trigger --wait` as a real process (the built bin/mwaa.js; `npm run build` first, as `npm test`
+ * `mwaa trigger --wait` as a real process (the built bin/mwaa.cjs; `npm run build` first, as `npm test`
  * does): Ctrl-C (SIGINT) stops waiting with exit 130 and leaves the run alone, and a CI-style step
  * (`--conf @conf.json --wait`, no terminal) ends with the run's result as its exit code.
  */
@@ -27,7 +27,7 @@ let dir: string;
 let cleanup: () => void;
 
 beforeAll(async () => {
-  if (!existsSync(join(BIN, '..', '..', 'dist', 'main.js'))) throw new Error('dist/main.js is missing: run `npm run build` first');
+  if (!existsSync(join(BIN, '..', '..', 'dist', 'main.cjs'))) throw new Error('dist/main.cjs is missing: run `npm run build` first');
   emu = await startTestEmulator({ sim: { taskSeconds: 0.2 } });
   await emu.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   await emu.s3.send(new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: 'Enabled' } }));

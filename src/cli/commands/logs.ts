@@ -58,7 +58,7 @@ class StdoutSink implements LogOutput {
       this.onClosed();
     };
     stream.on('close', close);
-    // EPIPE and friends: the reader went away. (bin/mwaa.js also exits quietly on EPIPE.)
+    // EPIPE and friends: the reader went away. (bin/mwaa.cjs also exits quietly on EPIPE.)
     stream.on('error', close);
     if (stream.destroyed || stream.writableEnded) close();
   }

@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 // The only place that touches the process: wires signals and streams, runs the bundled CLI and sets
-// the exit code. Everything else lives in dist/ (built from src/ by `npm run build`).
-import { main } from '../dist/main.js';
+// the exit code. Everything else lives in dist/ (built from src/ by `npm run build`). CommonJS, like
+// dist/main.cjs, so that `mwaa --help` does not pay for starting Node's ES module loader.
+'use strict';
 
 // The AWS SDK warns on every run under Node 20 that its future releases will need Node 22. That is for
 // the SDK's integrators (us: DESIGN §13), not for people running mwaa, whose output it would clutter.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const { main } = require('../dist/main.cjs');
 
 const controller = new AbortController();
 let interrupts = 0;
@@ -25,13 +28,15 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-const code = await main({
+main({
   argv: process.argv.slice(2),
-  streams: { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin },
+  // stdin is opened only when a command reads it (a prompt, `--conf @-`)
+  streams: { stdout: process.stdout, stderr: process.stderr, get stdin() { return process.stdin; } },
   env: process.env,
   cwd: process.cwd(),
   signal: controller.signal,
+}).then((code) => {
+  process.exitCode = code;
+  // Handles left open by SDK clients or servers must not keep a finished command alive.
+  setImmediate(() => process.exit(code)).unref();
 });
-process.exitCode = code;
-// Handles left open by SDK clients or servers must not keep a finished command alive.
-setImmediate(() => process.exit(code)).unref();
