@@ -178,3 +178,19 @@ describe('output: JSON vs text, colors', () => {
     expect(debug.stderr).toMatch(/stack:\n\s+at /);
   });
 });
+
+describe('the root help lists commands the same way whether or not they are declared in full', () => {
+  it('stub listing terms equal commander\'s own for fully declared commands', async () => {
+    const { buildProgram } = await import('../../src/cli/program.js');
+    const { COMMANDS } = await import('../../src/cli/registry.js');
+    const help = (argv: string[]) => {
+      let out = '';
+      const program = buildProgram({ argv, write: { out: (t) => (out += t), err: () => {} }, dispatch: async () => {}, color: false });
+      out = program.helpInformation();
+      return out;
+    };
+    const everything = [...new Set(COMMANDS.map((c) => c.path[0]))];
+    expect(help([])).toBe(help(everything));
+    expect(help([])).toMatch(/^\s+trigger \[options\] <dag>/m);
+  });
+});
