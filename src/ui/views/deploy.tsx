@@ -4,11 +4,11 @@
  * `DeployView` is a pure component (tested with ink-testing-library); `startDeployView` renders it on a
  * stream and feeds it the deploy events.
  */
-import { Box, render, Static, Text } from 'ink';
-import { useEffect, useState, useSyncExternalStore } from 'react';
+import { Box, Static, Text } from 'ink';
 import { formatDuration } from '../../core/duration.js';
 import type { MwaaEvent } from '../../core/events.js';
 import { bytes } from './deploy-text.js';
+import { mountLiveView } from './live.js';
 
 export interface DeployViewState {
   title: string;
@@ -95,31 +95,6 @@ export function reduceDeployEvent(state: Omit<DeployViewState, 'now'>, event: Mw
   }
 }
 
-class ViewStore {
-  private listeners = new Set<() => void>();
-  constructor(public state: Omit<DeployViewState, 'now'>) {}
-  subscribe = (fn: () => void) => {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
-  };
-  get = () => this.state;
-  set(next: Omit<DeployViewState, 'now'>) {
-    this.state = next;
-    for (const fn of this.listeners) fn();
-  }
-}
-
-function LiveDeploy({ store, clock }: { store: ViewStore; clock: () => number }) {
-  const state = useSyncExternalStore(store.subscribe, store.get);
-  const [now, setNow] = useState(clock());
-  useEffect(() => {
-    if (state.outcome) return;
-    const timer = setInterval(() => setNow(clock()), 100);
-    return () => clearInterval(timer);
-  }, [state.outcome, clock]);
-  return <DeployView {...state} now={state.outcome ? clock() : now} />;
-}
-
 export interface DeployLiveView {
   event(event: MwaaEvent): void;
   note(text: string): void;
@@ -127,28 +102,15 @@ export interface DeployLiveView {
 }
 
 export function startDeployView(options: { stream: NodeJS.WriteStream; title: string; clock: () => number }): DeployLiveView {
-  const store = new ViewStore({ title: options.title, startedAt: options.clock(), lines: [] });
-  const instance = render(<LiveDeploy store={store} clock={options.clock} />, {
-    stdout: options.stream,
-    stderr: options.stream,
-    exitOnCtrlC: false,
-    patchConsole: false,
+  const live = mountLiveView<Omit<DeployViewState, 'now'>>({
+    stream: options.stream,
+    initial: { title: options.title, startedAt: options.clock(), lines: [] },
+    clock: options.clock,
+    view: (state, now) => <DeployView {...state} now={now} />,
   });
-  let finished = false;
   return {
-    event(event) {
-      store.set(reduceDeployEvent(store.state, event));
-    },
-    note(text) {
-      store.set({ ...store.state, lines: [...store.state.lines, text] });
-    },
-    async finish(outcome) {
-      if (finished) return;
-      finished = true;
-      store.set({ ...store.state, outcome });
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      instance.unmount();
-      await instance.waitUntilExit().catch(() => undefined);
-    },
+    event: (event) => live.update(reduceDeployEvent(live.state, event)),
+    note: (text) => live.update({ ...live.state, lines: [...live.state.lines, text] }),
+    finish: (outcome) => live.finish(outcome),
   };
 }

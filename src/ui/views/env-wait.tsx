@@ -3,10 +3,10 @@
  * far and the Airflow UI address when known. `EnvWaitView` is a pure component (tested with
  * ink-testing-library); `startEnvWaitView` renders it on a stream and feeds it events and time.
  */
-import { Box, render, Text } from 'ink';
-import { useEffect, useState, useSyncExternalStore } from 'react';
+import { Box, Text } from 'ink';
 import { formatDuration } from '../../core/duration.js';
 import type { MwaaEvent } from '../../core/events.js';
+import { mountLiveView } from './live.js';
 
 export type EnvOperation = 'create' | 'update' | 'delete' | 'wait';
 
@@ -93,32 +93,6 @@ export function EnvWaitView(props: EnvWaitState) {
 }
 
 /** A tiny store the live view subscribes to. */
-class ViewStore {
-  private listeners = new Set<() => void>();
-  constructor(public state: Omit<EnvWaitState, 'now'>) {}
-  subscribe = (fn: () => void) => {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
-  };
-  get = () => this.state;
-  set(patch: Partial<Omit<EnvWaitState, 'now'>>) {
-    this.state = { ...this.state, ...patch };
-    for (const fn of this.listeners) fn();
-  }
-}
-
-function LiveEnvWait({ store, clock }: { store: ViewStore; clock: () => number }) {
-  const state = useSyncExternalStore(store.subscribe, store.get);
-  const [now, setNow] = useState(clock());
-  useEffect(() => {
-    if (state.outcome) return;
-    const timer = setInterval(() => setNow(clock()), 100);
-    return () => clearInterval(timer);
-  }, [state.outcome, clock]);
-  const lastAt = state.timeline.length ? state.timeline[state.timeline.length - 1].at : state.startedAt;
-  return <EnvWaitView {...state} now={state.outcome ? clock() : Math.max(now, lastAt)} />;
-}
-
 export interface LiveView {
   /** feed an event from the core (env.status.changed updates the view; warnings become notes) */
   event(event: MwaaEvent): void;
@@ -135,36 +109,30 @@ export function startEnvWaitView(options: {
   startedAt: number;
   clock: () => number;
 }): LiveView {
-  const store = new ViewStore({ name: options.name, operation: options.operation, timeline: [], startedAt: options.startedAt, notes: [] });
-  const instance = render(<LiveEnvWait store={store} clock={options.clock} />, {
-    stdout: options.stream,
-    stderr: options.stream,
-    exitOnCtrlC: false,
-    patchConsole: false,
+  const live = mountLiveView<Omit<EnvWaitState, 'now'>>({
+    stream: options.stream,
+    initial: { name: options.name, operation: options.operation, timeline: [], startedAt: options.startedAt, notes: [] },
+    clock: options.clock,
+    view: (state, now) => {
+      const lastAt = state.timeline.length ? state.timeline[state.timeline.length - 1].at : state.startedAt;
+      return <EnvWaitView {...state} now={Math.max(now, lastAt)} />;
+    },
   });
-  let finished = false;
+  const patch = (changes: Partial<Omit<EnvWaitState, 'now'>>) => live.update({ ...live.state, ...changes });
   return {
     event(event) {
       if (event.code === 'env.status.changed') {
         const data = event.data as { status: string; webserverUrl?: string } | undefined;
         if (!data) return;
         const at = typeof event.time === 'number' ? event.time : options.clock();
-        store.set({ status: data.status, timeline: [...store.state.timeline, { status: data.status, at }] });
+        patch({ status: data.status, timeline: [...live.state.timeline, { status: data.status, at }] });
       } else if (event.level === 'warn') {
-        store.set({ notes: [...store.state.notes, event.message] });
+        patch({ notes: [...live.state.notes, event.message] });
       }
     },
     webserverUrl(url) {
-      if (url && url !== store.state.webserverUrl) store.set({ webserverUrl: url });
+      if (url && url !== live.state.webserverUrl) patch({ webserverUrl: url });
     },
-    async finish(outcome) {
-      if (finished) return;
-      finished = true;
-      store.set({ outcome });
-      // let React commit the last frame before unmounting
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      instance.unmount();
-      await instance.waitUntilExit().catch(() => undefined);
-    },
+    finish: (outcome) => live.finish(outcome),
   };
 }

@@ -4,10 +4,10 @@
  * trigger.task.state). `TriggerView` is a pure component (tested with ink-testing-library);
  * `startTriggerView` renders it on a stream and feeds it events and time.
  */
-import { Box, render, Text } from 'ink';
-import { useEffect, useState, useSyncExternalStore } from 'react';
+import { Box, Text } from 'ink';
 import { formatDuration } from '../../core/duration.js';
 import type { MwaaEvent } from '../../core/events.js';
+import { mountLiveView } from './live.js';
 
 export interface TaskRow {
   /** task id, with [map index] for a mapped instance */
@@ -141,31 +141,6 @@ export function applyTriggerEvent(state: Omit<TriggerViewState, 'now'>, event: M
   return state;
 }
 
-class ViewStore {
-  private listeners = new Set<() => void>();
-  constructor(public state: Omit<TriggerViewState, 'now'>) {}
-  subscribe = (fn: () => void) => {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
-  };
-  get = () => this.state;
-  set(state: Omit<TriggerViewState, 'now'>) {
-    this.state = state;
-    for (const fn of this.listeners) fn();
-  }
-}
-
-function LiveTrigger({ store, clock }: { store: ViewStore; clock: () => number }) {
-  const state = useSyncExternalStore(store.subscribe, store.get);
-  const [now, setNow] = useState(clock());
-  useEffect(() => {
-    if (state.outcome) return;
-    const timer = setInterval(() => setNow(clock()), 100);
-    return () => clearInterval(timer);
-  }, [state.outcome, clock]);
-  return <TriggerView {...state} now={state.outcome ? clock() : now} />;
-}
-
 export interface TriggerLiveView {
   event(event: MwaaEvent): void;
   finish(outcome: { ok: boolean; message: string }): Promise<void>;
@@ -179,25 +154,14 @@ export function startTriggerView(options: {
   startedAt: number;
   clock: () => number;
 }): TriggerLiveView {
-  const store = new ViewStore({ dagId: options.dagId, runId: options.runId, url: options.url, tasks: [], startedAt: options.startedAt, notes: [] });
-  const instance = render(<LiveTrigger store={store} clock={options.clock} />, {
-    stdout: options.stream,
-    stderr: options.stream,
-    exitOnCtrlC: false,
-    patchConsole: false,
+  const live = mountLiveView<Omit<TriggerViewState, 'now'>>({
+    stream: options.stream,
+    initial: { dagId: options.dagId, runId: options.runId, url: options.url, tasks: [], startedAt: options.startedAt, notes: [] },
+    clock: options.clock,
+    view: (state, now) => <TriggerView {...state} now={now} />,
   });
-  let finished = false;
   return {
-    event(event) {
-      store.set(applyTriggerEvent(store.state, event, options.clock()));
-    },
-    async finish(outcome) {
-      if (finished) return;
-      finished = true;
-      store.set({ ...store.state, outcome });
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      instance.unmount();
-      await instance.waitUntilExit().catch(() => undefined);
-    },
+    event: (event) => live.update(applyTriggerEvent(live.state, event, options.clock())),
+    finish: (outcome) => live.finish(outcome),
   };
 }

@@ -1,0 +1,83 @@
+/**
+ * What the live views (env wait, deploy, trigger --wait) share: the view's state in a small store that
+ * React subscribes to, a clock that ticks while the operation runs, and mounting on a stream with ink.
+ * Each view supplies a pure component (tested with ink-testing-library) and how events change its state.
+ */
+import { render } from 'ink';
+import { useEffect, useState, useSyncExternalStore, type ReactElement } from 'react';
+
+export interface Outcome {
+  ok: boolean;
+  message: string;
+}
+
+class ViewStore<S> {
+  private readonly listeners = new Set<() => void>();
+  constructor(public state: S) {}
+  subscribe = (fn: () => void) => {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  };
+  get = () => this.state;
+  set(next: S) {
+    this.state = next;
+    for (const fn of this.listeners) fn();
+  }
+}
+
+function Live<S extends { outcome?: Outcome }>(props: {
+  store: ViewStore<S>;
+  clock: () => number;
+  view: (state: S, now: number) => ReactElement;
+}) {
+  const { store, clock, view } = props;
+  const state = useSyncExternalStore(store.subscribe, store.get);
+  const [now, setNow] = useState(clock());
+  useEffect(() => {
+    if (state.outcome) return;
+    const timer = setInterval(() => setNow(clock()), 100);
+    return () => clearInterval(timer);
+  }, [state.outcome, clock]);
+  return view(state, state.outcome ? clock() : now);
+}
+
+export interface LiveView<S> {
+  /** the current state */
+  readonly state: S;
+  update(next: S): void;
+  /** shows the outcome as the last frame, then unmounts (idempotent) */
+  finish(outcome: Outcome): Promise<void>;
+}
+
+export function mountLiveView<S extends { outcome?: Outcome }>(options: {
+  stream: NodeJS.WriteStream;
+  initial: S;
+  clock: () => number;
+  view: (state: S, now: number) => ReactElement;
+}): LiveView<S> {
+  const store = new ViewStore(options.initial);
+  const instance = render(<Live store={store} clock={options.clock} view={options.view} />, {
+    stdout: options.stream,
+    stderr: options.stream,
+    exitOnCtrlC: false,
+    patchConsole: false,
+  });
+  let finished = false;
+  return {
+    get state() {
+      return store.state;
+    },
+    update(next) {
+      store.set(next);
+    },
+    async finish(outcome) {
+      if (finished) return;
+      finished = true;
+      store.set({ ...store.state, outcome });
+      // let React commit the last frame before unmounting
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      instance.unmount();
+      await instance.waitUntilExit().catch(() => undefined);
+    },
+  };
+}
