@@ -64,6 +64,26 @@ const sq = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
 const HEADER = (shell: Shell) =>
   `# ${shell} completion for mwaa. Generated from the command registry by \`mwaa completion ${shell}\`; do not edit.`;
 
+/**
+ * Shell code (bash and zsh alike) that walks the words typed before the cursor and leaves the command
+ * path in $cmdpath ("", "env", "env create"), skipping options and the values of options that take one.
+ */
+function commandPathLoop(model: Model, first: number, last: string, word: string): string {
+  const steps = [...model.nodes.entries()]
+    .filter(([, n]) => n.subs.length > 0)
+    .map(([key, n]) => `      ${sq(key)}) case "$w" in ${n.subs.map((s) => s.name).join('|')}) cmdpath="\${cmdpath:+$cmdpath }$w" ;; esac ;;`);
+  return `  for ((i=${first}; i<${last}; i++)); do
+    w="\${${word}}"
+    case "$w" in
+      ${model.valueFlags.join('|')}) ((i++)); continue ;;
+      -*) continue ;;
+    esac
+    case "$cmdpath" in
+${steps.join('\n')}
+    esac
+  done`;
+}
+
 function bash(model: Model): string {
   const globalFlags = model.globals.flatMap(flagsOf);
   const valueCases = model.valueCompletions
@@ -77,10 +97,6 @@ function bash(model: Model): string {
             : `COMPREPLY=( $(compgen -W ${sq((v.choices ?? []).join(' '))} -- "$cur") )`;
       return `    ${v.flags.join('|')}) ${action}; return ;;`;
     })
-    .join('\n');
-  const walk = [...model.nodes.entries()]
-    .filter(([, n]) => n.subs.length > 0)
-    .map(([key, n]) => `      ${sq(key)}) case "$w" in ${n.subs.map((s) => s.name).join('|')}) cmdpath="\${cmdpath:+$cmdpath }$w" ;; esac ;;`)
     .join('\n');
   const cases = [...model.nodes.entries()]
     .map(([key, n]) => {
@@ -98,16 +114,7 @@ _mwaa() {
 ${valueCases}
     ${model.valueFlags.join('|')}) return ;;
   esac
-  for ((i=1; i<COMP_CWORD; i++)); do
-    w="\${COMP_WORDS[i]}"
-    case "$w" in
-      ${model.valueFlags.join('|')}) ((i++)); continue ;;
-      -*) continue ;;
-    esac
-    case "$cmdpath" in
-${walk}
-    esac
-  done
+${commandPathLoop(model, 1, 'COMP_CWORD', 'COMP_WORDS[i]')}
   case "$cmdpath" in
 ${cases}
   esac
@@ -135,10 +142,6 @@ function zsh(model: Model): string {
       return `    ${v.flags.join('|')}) ${action}; return ;;`;
     })
     .join('\n');
-  const walk = [...model.nodes.entries()]
-    .filter(([, n]) => n.subs.length > 0)
-    .map(([key, n]) => `      ${sq(key)}) case "$w" in ${n.subs.map((s) => s.name).join('|')}) cmdpath="\${cmdpath:+$cmdpath }$w" ;; esac ;;`)
-    .join('\n');
   const cases = [...model.nodes.entries()]
     .map(([key, n]) => {
       const subs = [...n.subs.map((s) => zq(`${s.name}:${s.summary}`)), ...n.argChoices.map((c) => zq(c))].join(' ');
@@ -159,16 +162,7 @@ _mwaa() {
 ${valueCases}
     ${model.valueFlags.join('|')}) return ;;
   esac
-  for ((i=2; i<CURRENT; i++)); do
-    w="\${words[i]}"
-    case "$w" in
-      ${model.valueFlags.join('|')}) ((i++)); continue ;;
-      -*) continue ;;
-    esac
-    case "$cmdpath" in
-${walk}
-    esac
-  done
+${commandPathLoop(model, 2, 'CURRENT', 'words[i]')}
   case "$cmdpath" in
 ${cases}
   esac
