@@ -5,6 +5,7 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { mapAwsError } from './errors.js';
+import { s3Api } from './s3.js';
 
 export interface PublicAccessBlock {
   BlockPublicAcls: boolean;
@@ -45,6 +46,7 @@ export function normalizeLocation(constraint: string | undefined | null): string
 
 export function s3BucketApi(client: S3Client): BucketApi {
   const sdk = import('@aws-sdk/client-s3');
+  const objects = s3Api(client);
   return {
     async head(bucket) {
       const { HeadBucketCommand } = await sdk;
@@ -70,31 +72,9 @@ export function s3BucketApi(client: S3Client): BucketApi {
         throw mapAwsError(error, `GetBucketLocation ${bucket}`);
       }
     },
-    async versioning(bucket) {
-      const { GetBucketVersioningCommand } = await sdk;
-      try {
-        const out = await client.send(new GetBucketVersioningCommand({ Bucket: bucket }));
-        return out.Status;
-      } catch (error) {
-        throw mapAwsError(error, `GetBucketVersioning ${bucket}`);
-      }
-    },
-    async publicAccessBlock(bucket) {
-      const { GetPublicAccessBlockCommand } = await sdk;
-      try {
-        const out = await client.send(new GetPublicAccessBlockCommand({ Bucket: bucket }));
-        const c = out.PublicAccessBlockConfiguration ?? {};
-        return {
-          BlockPublicAcls: c.BlockPublicAcls === true,
-          IgnorePublicAcls: c.IgnorePublicAcls === true,
-          BlockPublicPolicy: c.BlockPublicPolicy === true,
-          RestrictPublicBuckets: c.RestrictPublicBuckets === true,
-        };
-      } catch (error) {
-        if ((error as SdkError).name === 'NoSuchPublicAccessBlockConfiguration') return undefined;
-        throw mapAwsError(error, `GetPublicAccessBlock ${bucket}`);
-      }
-    },
+    // the same calls as the deploy's adapter, with its error mapping
+    versioning: (bucket) => objects.getBucketVersioning(bucket),
+    publicAccessBlock: (bucket) => objects.getPublicAccessBlock(bucket),
     async create(bucket, region) {
       const { CreateBucketCommand, PutBucketVersioningCommand, PutPublicAccessBlockCommand } = await sdk;
       try {

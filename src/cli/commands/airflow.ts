@@ -9,8 +9,9 @@ import { UsageError } from '../../core/errors.js';
 import { remoteFailureError } from '../../core/remote/airflow.js';
 import { checkCommand, formatCommandList, parseAirflowVersion, supportedCommands, type CommandCheck } from '../../core/remote/commands.js';
 import { detectFailure } from '../../core/remote/failure.js';
-import { getEnvironmentOrThrow, openSession, requireRunning } from '../../core/remote/session.js';
+import { openSession, requireRunning } from '../../core/remote/session.js';
 import type { Context } from '../context.js';
+import { requireEnvironment } from '../../aws/mwaa.js';
 import type { Handler } from '../spec.js';
 
 const HELP_WORDS = new Set(['-h', '--help', 'help']);
@@ -76,7 +77,7 @@ export const run: Handler = async (ctx: Context, { args }) => {
   const { mwaaApi } = await import('../../aws/mwaa.js');
   const api = mwaaApi(await (await ctx.aws()).mwaa());
   const events = ctx.events();
-  const env = await getEnvironmentOrThrow(api, envName);
+  const env = await requireEnvironment(api, envName);
   const version = parseAirflowVersion(env.AirflowVersion);
   const check = checkCommand(argv, version);
   if (!check.ok) throw refusal(check, argv, env.AirflowVersion);

@@ -6,8 +6,9 @@
 import { spawn } from 'node:child_process';
 import { AuthError, MwaaError } from '../../core/errors.js';
 import { webServerBaseUrl } from '../../core/remote/client.js';
-import { getEnvironmentOrThrow, requireRunning } from '../../core/remote/session.js';
+import { requireRunning } from '../../core/remote/session.js';
 import type { Context } from '../context.js';
+import { requireEnvironment } from '../../aws/mwaa.js';
 import type { Handler } from '../spec.js';
 
 export function loginUrl(hostname: string, token: string): string {
@@ -43,7 +44,7 @@ export const run: Handler = async (ctx, { options }) => {
   const envName = ctx.environment().entry.name;
   const { mwaaApi } = await import('../../aws/mwaa.js');
   const api = mwaaApi(await (await ctx.aws()).mwaa());
-  const env = await getEnvironmentOrThrow(api, envName);
+  const env = await requireEnvironment(api, envName);
   requireRunning(env, ctx.events());
   let token: { token: string; hostname: string };
   try {

@@ -12,10 +12,11 @@ import { FailedError, UsageError } from '../../core/errors.js';
 import type { EventSink, MwaaEvent } from '../../core/events.js';
 import { parseConf, type ParsedConf } from '../../core/remote/conf.js';
 import type { TaskInfo } from '../../core/remote/parse.js';
-import { getEnvironmentOrThrow, openSession, requireRunning } from '../../core/remote/session.js';
+import { openSession, requireRunning } from '../../core/remote/session.js';
 import type { TaskLogTail } from '../../core/remote/task-log.js';
 import { triggerDag, waitForRun, type RunOutcome } from '../../core/remote/trigger.js';
 import type { Context } from '../context.js';
+import { requireEnvironment } from '../../aws/mwaa.js';
 import type { Handler } from '../spec.js';
 
 async function readStdin(ctx: Context): Promise<string> {
@@ -82,7 +83,7 @@ export const run: Handler = async (ctx, { args, options }) => {
   const ndjson = ctx.io.json && wait;
   const baseEvents = ctx.events({ eventsOnStdout: ndjson });
 
-  const env = await getEnvironmentOrThrow(api, envName);
+  const env = await requireEnvironment(api, envName);
   requireRunning(env, baseEvents);
   // a view, once started, takes the events; until then they print as lines
   let sink: EventSink = baseEvents;

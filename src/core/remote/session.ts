@@ -3,9 +3,9 @@
  * status check (commands need a running web server), the Airflow version (for the supported-command
  * table and the version-specific arguments), and a RemoteCli minting tokens with CreateCliToken.
  */
-import type { EnvironmentInfo, MwaaApi } from '../../aws/mwaa.js';
+import { requireEnvironment, type EnvironmentInfo, type MwaaApi } from '../../aws/mwaa.js';
 import type { Clock } from '../clock.js';
-import { FailedError, NotFoundError } from '../errors.js';
+import { FailedError } from '../errors.js';
 import { noEvents, type EventSink } from '../events.js';
 import { RemoteAirflow } from './airflow.js';
 import { RemoteCli, webServerBaseUrl, type HttpPost } from './client.js';
@@ -37,17 +37,6 @@ export interface RemoteSession {
 /** Statuses in which the web server answers. UPDATE_FAILED: MWAA rolled back to the previous, working setup. */
 const USABLE = new Set(['AVAILABLE', 'UPDATE_FAILED']);
 
-export async function getEnvironmentOrThrow(api: MwaaApi, name: string): Promise<EnvironmentInfo> {
-  const env = await api.getEnvironment(name);
-  if (!env) {
-    throw new NotFoundError(`environment "${name}" does not exist`, {
-      code: 'env.not-found',
-      hint: 'create it with `mwaa env create`, or check the region and the name in mwaa.yaml',
-    });
-  }
-  return env;
-}
-
 /** Throws (exit 1, naming the status) unless the environment's web server can run commands. */
 export function requireRunning(env: EnvironmentInfo, events: EventSink = noEvents): void {
   const status = env.Status ?? 'UNKNOWN';
@@ -75,7 +64,7 @@ export function requireRunning(env: EnvironmentInfo, events: EventSink = noEvent
 
 export async function openSession(options: SessionOptions): Promise<RemoteSession> {
   const events = options.events ?? noEvents;
-  const env = options.env ?? (await getEnvironmentOrThrow(options.api, options.envName));
+  const env = options.env ?? (await requireEnvironment(options.api, options.envName));
   if (!options.env) requireRunning(env, events);
   const version = parseAirflowVersion(env.AirflowVersion);
   const cli = new RemoteCli({
