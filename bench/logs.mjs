@@ -151,7 +151,7 @@ try {
 
 \`mwaa logs <dag> --run <run>\` as a process (bin/mwaa.cjs) reading task-log events of 10 streams from
 \`mwaa local start\` and rendering them to a pipe that the benchmark reads. Wall time covers the whole
-process (start-up, GetEnvironment, stream lookup, every FilterLogEvents page of 5,000 events, the next
+process (start-up, GetEnvironment, stream lookup, every FilterLogEvents page of 1,000 events, the next
 page asked for while the current one is written); "net" leaves out the one-event run's time. Cases run
 interleaved, ${RUNS} rounds. Peak RSS is the process's \`maxRSS\`. The machine's load average was
 ${loadBefore.toFixed(1)} before and ${loadAfter.toFixed(1)} after (other work was running on its 2 cores: wall times are noisy).
