@@ -8,7 +8,7 @@ import { Box, Static, Text } from 'ink';
 import { formatDuration } from '../../core/duration.js';
 import type { MwaaEvent } from '../../core/events.js';
 import { bytes } from './deploy-text.js';
-import { mountLiveView } from './live.js';
+import { mountLiveView, statusIcon } from './live.js';
 
 export interface DeployViewState {
   title: string;
@@ -24,7 +24,6 @@ export interface DeployViewState {
   outcome?: { ok: boolean; message: string };
 }
 
-const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 const BAR_WIDTH = 30;
 
 export function progressBar(done: number, total: number, width = BAR_WIDTH): string {
@@ -35,7 +34,7 @@ export function progressBar(done: number, total: number, width = BAR_WIDTH): str
 
 export function DeployView(props: DeployViewState) {
   const elapsed = Math.max(0, props.now - props.startedAt);
-  const icon = props.outcome ? (props.outcome.ok ? '✔' : '✖') : SPINNER[Math.floor(elapsed / 100) % SPINNER.length];
+  const icon = statusIcon(props.outcome, elapsed);
   const color = props.outcome ? (props.outcome.ok ? 'green' : 'red') : 'cyan';
   const up = props.upload;
   return (

@@ -6,7 +6,7 @@
 import { Box, Text } from 'ink';
 import { formatDuration } from '../../core/duration.js';
 import type { MwaaEvent } from '../../core/events.js';
-import { mountLiveView } from './live.js';
+import { mountLiveView, statusIcon } from './live.js';
 
 export type EnvOperation = 'create' | 'update' | 'delete' | 'wait';
 
@@ -24,8 +24,6 @@ export interface EnvWaitState {
   /** set when the wait ended */
   outcome?: { ok: boolean; message: string };
 }
-
-const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 const TITLES: Record<EnvOperation, string> = {
   create: 'Creating',
@@ -47,7 +45,7 @@ function statusColor(status: string | undefined): string | undefined {
 
 export function EnvWaitView(props: EnvWaitState) {
   const elapsed = Math.max(0, props.now - props.startedAt);
-  const icon = props.outcome ? (props.outcome.ok ? '✔' : '✖') : SPINNER[Math.floor(elapsed / 100) % SPINNER.length];
+  const icon = statusIcon(props.outcome, elapsed);
   const iconColor = props.outcome ? (props.outcome.ok ? 'green' : 'red') : 'cyan';
   return (
     <Box flexDirection="column">

@@ -11,6 +11,14 @@ export interface Outcome {
   message: string;
 }
 
+const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+/** The icon at the head of a live view: a spinner while it runs, ✔ or ✖ once it has an outcome. */
+export function statusIcon(outcome: Outcome | undefined, elapsedMs: number): string {
+  if (outcome) return outcome.ok ? '✔' : '✖';
+  return SPINNER[Math.floor(Math.max(0, elapsedMs) / 100) % SPINNER.length];
+}
+
 class ViewStore<S> {
   private readonly listeners = new Set<() => void>();
   constructor(public state: S) {}

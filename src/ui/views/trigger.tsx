@@ -7,7 +7,7 @@
 import { Box, Text } from 'ink';
 import { formatDuration } from '../../core/duration.js';
 import type { MwaaEvent } from '../../core/events.js';
-import { mountLiveView } from './live.js';
+import { mountLiveView, statusIcon } from './live.js';
 
 export interface TaskRow {
   /** task id, with [map index] for a mapped instance */
@@ -30,8 +30,6 @@ export interface TriggerViewState {
   notes: string[];
   outcome?: { ok: boolean; message: string };
 }
-
-const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 const ICONS: Record<string, string> = {
   success: '✔',
@@ -74,7 +72,7 @@ export function stateColor(state: string | undefined): string | undefined {
 
 export function TriggerView(props: TriggerViewState) {
   const elapsed = Math.max(0, props.now - props.startedAt);
-  const icon = props.outcome ? (props.outcome.ok ? '✔' : '✖') : SPINNER[Math.floor(elapsed / 100) % SPINNER.length];
+  const icon = statusIcon(props.outcome, elapsed);
   const iconColor = props.outcome ? (props.outcome.ok ? 'green' : 'red') : 'cyan';
   const width = Math.max(8, ...props.tasks.map((t) => t.key.length));
   return (
