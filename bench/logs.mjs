@@ -11,7 +11,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { machine, writeSection } from './results.mjs';
+import { machine, startLocalEmulator, writeSection } from './results.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = process.env.MWAA_BENCH_BIN || join(root, 'bin', 'mwaa.cjs');
@@ -25,22 +25,7 @@ const dir = mkdtempSync(join(tmpdir(), 'mwaa-bench-logs-'));
 const cleanEnv = { PATH: process.env.PATH, HOME: process.env.HOME, AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', NO_COLOR: '1' };
 
 function startEmulator() {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'local', 'start', '--port', '0', '--state-dir', join(dir, 'state'), '--json'], {
-      cwd: dir,
-      env: cleanEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) resolve({ child, url: JSON.parse(line).url });
-    });
-    child.stderr.on('data', (d) => (err += d));
-    child.on('close', (code) => reject(new Error(`mwaa local start exited (${code}): ${err}`)));
-  });
+  return startLocalEmulator({ bin: BIN, cwd: dir, stateDir: join(dir, 'state'), env: cleanEnv, extraArgs: [] });
 }
 
 async function seed(url, dagId, events) {

@@ -8,14 +8,14 @@
 //
 // Reproduce: npm run build && node bench/push.mjs      (needs the `aws` CLI on PATH; MWAA_BENCH_BIN=<path> runs another build;
 //            MWAA_BENCH_FILES / MWAA_BENCH_BIG / MWAA_BENCH_RUNS change the sizes)
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateEnvironmentCommand, GetEnvironmentCommand, MWAAClient } from '@aws-sdk/client-mwaa';
 import { CreateBucketCommand, ListObjectVersionsCommand, PutBucketVersioningCommand, PutPublicAccessBlockCommand, S3Client } from '@aws-sdk/client-s3';
-import { machine, writeSection } from './results.mjs';
+import { machine, startLocalEmulator, writeSection } from './results.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = process.env.MWAA_BENCH_BIN || join(root, 'bin', 'mwaa.cjs');
@@ -43,22 +43,7 @@ const env = {
 };
 
 function startEmulator() {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'local', 'start', '--port', '0', '--state-dir', join(dir, 'state'), '--json', '--create-seconds', '0.2', '--update-seconds', '0.2'], {
-      cwd: dir,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) resolve({ child, url: JSON.parse(line).url });
-    });
-    child.stderr.on('data', (d) => (err += d));
-    child.on('close', (code) => reject(new Error(`mwaa local start exited (${code}): ${err}`)));
-  });
+  return startLocalEmulator({ bin: BIN, cwd: dir, stateDir: join(dir, 'state'), env: env, extraArgs: ['--create-seconds', '0.2', '--update-seconds', '0.2'] });
 }
 
 async function bucket(s3, name) {

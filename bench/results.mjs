@@ -1,4 +1,5 @@
 // Replaces one "## <title>" section of bench/RESULTS.md, leaving the others as they are.
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,4 +23,27 @@ export function writeSection(title, body) {
 
 export function machine() {
   return `Node ${process.version}, ${process.platform}/${process.arch}`;
+}
+
+/**
+ * Starts `mwaa local start` (the built bin) as a separate process over `stateDir`; resolves with the
+ * child and the URL it announces.
+ */
+export function startLocalEmulator({ bin, cwd, stateDir, env, extraArgs = [] }) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, 'local', 'start', '--port', '0', '--state-dir', stateDir, '--json', ...extraArgs], {
+      cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolve({ child, url: JSON.parse(line).url });
+    });
+    child.stderr.on('data', (d) => (err += d));
+    child.on('close', (code) => reject(new Error(`mwaa local start exited (${code}): ${err}`)));
+  });
 }
