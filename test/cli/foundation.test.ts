@@ -194,3 +194,24 @@ describe('the root help lists commands the same way whether or not they are decl
     expect(help([])).toMatch(/^\s+trigger \[options\] <dag>/m);
   });
 });
+
+describe('an invalid mwaa.yaml stops any command before it calls AWS', () => {
+  const cases: Array<[string, string]> = [
+    ['environments:\n  dev:\n    name: [unclosed\n', 'mwaa.yaml:4:1: invalid YAML'],
+    ['environments:\n  dev:\n    name: dev\n    local: true\n    environment:\n      minWorkers: 0\n', 'mwaa.yaml:6:19: environments.dev.environment.minWorkers: minWorkers must be at least 1'],
+    ['environments:\n  dev:\n    name: dev\n    local: true\n    environment:\n      minWorker: 1\n', 'mwaa.yaml:6:7: environments.dev.environment.minWorker: unknown field "minWorker"'],
+    ['environments:\n  dev:\n    name: dev\n', 'mwaa.yaml:3:5: environments.dev.bucket: a source bucket is required (or set local: true)'],
+  ];
+  it.each(cases)('%#: exit 2, file:line:column and the rule, nothing created', async (yaml, expected) => {
+    const dir = project();
+    writeFileSync(join(dir, 'mwaa.yaml'), yaml);
+    for (const argv of [['env', 'show'], ['dags', 'diff'], ['logs', 'x']]) {
+      // the endpoint is closed: reaching it would fail differently (exit 1), so exit 2 proves no call was made
+      const r = await runCli(['--endpoint-url', 'http://127.0.0.1:9', ...argv], { cwd: dir });
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.stderr).toContain(`error: ${join(dir, expected)}`);
+      expect(r.stderr).toMatch(/hint: /);
+    }
+    expect(existsSync(join(dir, '.mwaa'))).toBe(false);
+  });
+});
