@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { AwsClients, AwsSettings } from '../aws/clients.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { loadConfig, selectEnvironment, type LoadedConfig, type SelectedEnvironment } from '../core/config/load.js';
-import { UsageError } from '../core/errors.js';
+import { FailedError, UsageError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import type { GlobalOptions } from './globals.js';
 import type { Io } from '../ui/io.js';
@@ -109,9 +109,23 @@ async function resolveAwsSettings(
         hint: 'use --endpoint-url to reach a `mwaa local start` server, or --local for the embedded emulator',
       });
     }
-    const { connectOrStartEmbedded } = await import('../local/index.js');
+    const { connectOrStartEmbedded, EmulatorBusyError } = await import('../local/index.js');
     const stateDir = localStateDir(entry?.source.dir, deps.cwd);
-    const emulator = await connectOrStartEmbedded({ stateDir });
+    let emulator;
+    try {
+      const waitSeconds = Number(env.MWAA_LOCAL_WAIT ?? 30);
+      emulator = await connectOrStartEmbedded({
+        stateDir,
+        waitMs: (Number.isFinite(waitSeconds) && waitSeconds >= 0 ? waitSeconds : 30) * 1000,
+        onWait: (owner) =>
+          deps.io.info(`the local emulator is in use by another mwaa command (pid ${owner.pid}); waiting for it to finish…`),
+      });
+    } catch (error) {
+      if (!(error instanceof EmulatorBusyError)) throw error;
+      throw new FailedError('local.busy', error.message, {
+        hint: 'wait for that command, or run `mwaa local start` in another terminal: --local commands then share that server',
+      });
+    }
     onExit(() => emulator.close());
     return {
       region: region ?? 'us-east-1',

@@ -193,6 +193,8 @@ export interface ConnectOptions {
   waitMs?: number;
   /** poll interval while waiting (default 100 ms) */
   pollMs?: number;
+  /** called once when another live process holds the state directory and this call starts waiting */
+  onWait?: (owner: OwnerRecord) => void;
 }
 
 export interface EmulatorConnection {
@@ -218,6 +220,7 @@ export async function connectOrStartEmbedded(opts: ConnectOptions): Promise<Emul
   const stateDir = resolve(opts.stateDir);
   const deadline = Date.now() + (opts.waitMs ?? 30_000);
   const poll = opts.pollMs ?? 100;
+  let waited = false;
   for (;;) {
     const status = readOwnerStatus(stateDir);
     if (status.state === 'live') {
@@ -226,6 +229,8 @@ export async function connectOrStartEmbedded(opts: ConnectOptions): Promise<Emul
         return { url: owner.url, embedded: false, close: async () => undefined };
       }
       if (Date.now() >= deadline) throw new EmulatorBusyError(stateDir, owner);
+      if (!waited) opts.onWait?.(owner);
+      waited = true;
       await sleep(poll);
       continue;
     }
