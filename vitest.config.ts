@@ -6,6 +6,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // the default output, then one plain "tests: N passed, N failed, N skipped" line
+    reporters: ['default', './scripts/summary-reporter.mjs'],
     env: {
       // Tests never reach AWS: no shared config or credentials files, no instance metadata. CLI runs get
       // a clean environment from test/helpers/cli.ts (baseEnv); SDK clients in tests get explicit credentials.
