@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EnvironmentInfo, MwaaApi, UpdateEnvironmentInput } from '../../src/aws/mwaa.js';
 import type { DeployPorts } from '../../src/core/deploy/ports.js';
 import { push, type PushRequest } from '../../src/core/deploy/push.js';
+import { rollback } from '../../src/core/deploy/rollback.js';
 import { MwaaError } from '../../src/core/errors.js';
 import { recordEvents } from '../../src/core/events.js';
 import type { LogsPort } from '../../src/core/logs/port.js';
@@ -118,6 +119,30 @@ describe('the release transaction', () => {
     expect(error.hint).toContain('mwaa rollback');
     // the version it pins is still there
     expect(s3.latest('requirements.txt')?.versionId).toBe(mwaa.env.RequirementsS3ObjectVersion);
+  });
+
+  it('after that exit 6, `mwaa rollback` records the release as rolled back with the environment keeping the artifact; a later push works', async () => {
+    s3.failWhen = (op, key) => (op === 'PutObject' && key === 'dags/a.py' ? boom('PutObject s3://bucket/dags/a.py: InternalError') : undefined);
+    const error = await push(request(), ports()).catch((e) => e);
+    expect(MwaaError.is(error) && error.exitCode).toBe(6);
+    expect(error.hint).toContain('`mwaa rollback` records the release as rolled back with the environment keeping that artifact');
+    const failedId = error.details.release as string;
+    s3.failWhen = undefined;
+    const pinned = mwaa.env.RequirementsS3ObjectVersion;
+    const p = ports();
+    const events = recordEvents();
+    p.events = events.sink;
+    const r = await rollback({ environment: 'env', wait: true, dryRun: false, yes: true }, p);
+    expect(r.status).toBe('recovered');
+    expect(r.recovered.map((x) => [x.id, x.status, x.left])).toEqual([[failedId, 'rolled-back', undefined]]);
+    expect(events.events.some((e) => e.code === 'deploy.rollback.unremovable' && e.level === 'warn')).toBe(true);
+    // the environment keeps the artifact and its version stays in the bucket
+    expect(mwaa.env.RequirementsS3ObjectVersion).toBe(pinned);
+    expect(s3.latest('requirements.txt')?.versionId).toBe(pinned);
+    // nothing unfinished is left: a push runs without recovering anything
+    const next = await push(request(), ports());
+    expect(next.status).toBe('deployed');
+    expect(next.recovered).toEqual([]);
   });
 
   it('Ctrl-C before the first upload: nothing changed, exit 5 (interrupted)', async () => {

@@ -45,6 +45,8 @@ export async function recoverRelease(id: string, target: Target, ports: DeployPo
     pinsBefore: record.journal.envUpdate ? record.journal.pins : {},
     artifactKeys: record.journal.artifactKeys ?? {},
     envTouched: record.journal.envUpdate,
+    // what MWAA cannot undo (an artifact set for the first time) is the end state, not a rollback left to do
+    acceptUnremovable: true,
   });
   const reason = record.reason ?? 'it did not finish (the process ended before committing or rolling back)';
   record.status = undo.left.length === 0 ? 'rolled-back' : 'rollback-incomplete';

@@ -411,12 +411,20 @@ export interface UndoInput {
   artifactKeys: Partial<Record<ArtifactKind, string>>;
   /** UpdateEnvironment may have been applied: compare pins and re-pin */
   envTouched: boolean;
+  /**
+   * Recovery of an unfinished release: an artifact the environment did not use before but pins now
+   * (MWAA cannot remove it) is accepted as the end state — a warning, its new version kept, nothing left.
+   * Without it, that artifact is a `left` entry (exit 6).
+   */
+  acceptUnremovable?: boolean;
 }
 
 export interface UndoResult {
   restoredKeys: number;
   envRepinned: ArtifactKind[];
   left: string[];
+  /** artifacts set for the first time that the environment keeps (MWAA cannot remove them) */
+  unremovable: ArtifactKind[];
 }
 
 /** Re-pins the environment and restores the keys; reports what could not be undone. */
@@ -424,16 +432,24 @@ export async function undoRelease(input: UndoInput): Promise<UndoResult> {
   const { ports, bucket, environment } = input;
   const left: string[] = [];
   let envRepinned: ArtifactKind[] = [];
+  let unremovable: ArtifactKind[] = [];
   const stillPinned = new Set<string>();
+  const accepted = new Set<string>();
 
   if (input.envTouched && Object.keys(input.pinsBefore).length > 0) {
     const env = await repinEnvironment(input, left);
     envRepinned = env.repinned;
+    unremovable = env.unremovable;
     for (const k of env.stillPinnedKeys) stillPinned.add(k);
+    for (const k of env.acceptedKeys) accepted.add(k);
   }
 
   // Keys the environment still pins must not lose their version (its next update would fail).
   const items = input.items.filter((i) => {
+    if (accepted.has(i.key)) {
+      ports.events({ code: 'deploy.rollback.kept', level: 'warn', message: `s3://${bucket}/${i.key}: kept the new version because environment ${environment} pins it (MWAA cannot remove it)`, data: { key: i.key } });
+      return false;
+    }
     if (!stillPinned.has(i.key)) return true;
     left.push(`s3://${bucket}/${i.key}: kept the new version because environment ${environment} still pins it`);
     return false;
@@ -451,9 +467,9 @@ export async function undoRelease(input: UndoInput): Promise<UndoResult> {
       const want = !prev || prev.versionId === null ? 'absent' : prev.deleteMarker ? `deleted (delete marker ${prev.versionId})` : `version ${prev.versionId}`;
       left.push(`s3://${bucket}/${l.key}: should be ${want} (${l.reason})`);
     }
-    return { restoredKeys: result.restored, envRepinned, left };
+    return { restoredKeys: result.restored, envRepinned, left, unremovable };
   }
-  return { restoredKeys: 0, envRepinned, left };
+  return { restoredKeys: 0, envRepinned, left, unremovable };
 }
 
 async function settledEnvironment(ports: DeployPorts, name: string): Promise<EnvironmentInfo | undefined> {
@@ -476,29 +492,55 @@ function samePin(a: Pin | undefined, b: Pin): boolean {
   return (a?.path ?? undefined) === (b.path ?? undefined) && (a?.version ?? undefined) === (b.version ?? undefined);
 }
 
-async function repinEnvironment(input: UndoInput, left: string[]): Promise<{ repinned: ArtifactKind[]; stillPinnedKeys: string[] }> {
+interface Repinned {
+  repinned: ArtifactKind[];
+  /** keys whose new version must stay (the environment pins it): a `left` entry each */
+  stillPinnedKeys: string[];
+  /** keys whose new version stays and is accepted (acceptUnremovable) */
+  acceptedKeys: string[];
+  unremovable: ArtifactKind[];
+}
+
+async function repinEnvironment(input: UndoInput, left: string[]): Promise<Repinned> {
   const { ports, environment, bucket } = input;
   const kinds = Object.keys(input.pinsBefore) as ArtifactKind[];
   const stillPinnedKeys: string[] = [];
+  const acceptedKeys: string[] = [];
+  const unremovable: ArtifactKind[] = [];
+  const out = (repinned: ArtifactKind[]): Repinned => ({ repinned, stillPinnedKeys, acceptedKeys, unremovable });
   let env: EnvironmentInfo | undefined;
   try {
     env = await settledEnvironment(ports, environment);
   } catch (error) {
     left.push(`environment ${environment}: could not read it to re-pin ${kinds.map((k) => ARTIFACT_FIELDS[k].label).join(', ')} (${errorText(error)})`);
     // unknown: keep every artifact version (the environment may pin it)
-    return { repinned: [], stillPinnedKeys: kinds.map((k) => input.artifactKeys[k] ?? '') };
+    stillPinnedKeys.push(...kinds.map((k) => input.artifactKeys[k] ?? ''));
+    return out([]);
   }
   if (!env) {
     left.push(`environment ${environment} no longer exists`);
-    return { repinned: [], stillPinnedKeys: [] };
+    return out([]);
   }
   const differ = kinds.filter((k) => !samePin(pinsOf(env as EnvironmentInfo, k), input.pinsBefore[k] as Pin));
-  if (differ.length === 0) return { repinned: [], stillPinnedKeys: [] };
+  if (differ.length === 0) return out([]);
 
   const keyOf = (k: ArtifactKind) => input.artifactKeys[k] ?? keyOfPath(pinsOf(env as EnvironmentInfo, k).path ?? '', bucket);
   const cannot = differ.filter((k) => !input.pinsBefore[k]?.version);
   for (const k of cannot) {
     const now = pinsOf(env, k);
+    unremovable.push(k);
+    if (input.acceptUnremovable) {
+      ports.events({
+        code: 'deploy.rollback.unremovable',
+        level: 'warn',
+        message:
+          `environment ${environment} keeps ${ARTIFACT_FIELDS[k].label} ${now.path} version ${now.version}, which it did not use before: ` +
+          'MWAA cannot remove an artifact once set (point it at an empty file to neutralise it)',
+        data: { kind: k, path: now.path, version: now.version },
+      });
+      acceptedKeys.push(keyOf(k));
+      continue;
+    }
     left.push(
       `environment ${environment}: now uses ${ARTIFACT_FIELDS[k].label} ${now.path} version ${now.version}, which it did not use before; ` +
         'MWAA cannot remove an artifact once set (point it at an empty file to neutralise it)',
@@ -506,7 +548,7 @@ async function repinEnvironment(input: UndoInput, left: string[]): Promise<{ rep
     stillPinnedKeys.push(keyOf(k));
   }
   const repin = differ.filter((k) => input.pinsBefore[k]?.version);
-  if (repin.length === 0) return { repinned: [], stillPinnedKeys };
+  if (repin.length === 0) return out([]);
 
   const update: UpdateEnvironmentInput = { Name: environment };
   for (const k of repin) {
@@ -544,10 +586,10 @@ async function repinEnvironment(input: UndoInput, left: string[]): Promise<{ rep
         `environment ${environment}: re-pinning ${still.map((k) => `${ARTIFACT_FIELDS[k].label} to version ${input.pinsBefore[k]?.version}`).join(', ')} failed (${errorText(error).split('\n')[0]})`,
       );
       for (const k of still) stillPinnedKeys.push(keyOf(k));
-      return { repinned: repin.filter((k) => !still.includes(k)), stillPinnedKeys };
+      return out(repin.filter((k) => !still.includes(k)));
     }
   }
-  return { repinned: repin, stillPinnedKeys };
+  return out(repin);
 }
 
 export interface FinishInput {
@@ -601,7 +643,11 @@ export async function finishUndo(input: FinishInput): Promise<never> {
     `${head}: ${reason}\nthe rollback of release ${record.id} did not complete; left as is:\n${undo.left.map((l) => `- ${l}`).join('\n')}${recordWarning}`,
     {
       cause: input.cause,
-      hint: `run \`mwaa rollback\` to finish rolling back release ${record.id} once the cause is fixed`,
+      hint:
+        `run \`mwaa rollback\` to finish rolling back release ${record.id} once the cause is fixed` +
+        (undo.unremovable.length
+          ? `; MWAA cannot remove the ${undo.unremovable.map((k) => ARTIFACT_FIELDS[k].label).join(', ')} set for the first time, so \`mwaa rollback\` records the release as rolled back with the environment keeping ${undo.unremovable.length === 1 ? 'that artifact' : 'those artifacts'}`
+          : ''),
       details,
     },
   );
