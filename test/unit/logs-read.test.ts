@@ -214,6 +214,48 @@ describe('followLogs', () => {
     expect(rec.events.filter((e) => e.code === 'logs.throttled')).toHaveLength(3);
   });
 
+  it('loses no event when a poll is cut short by throttling after other sources were read', async () => {
+    const logs = memoryLogs();
+    const A = 'airflow-demo-Scheduler';
+    const B = 'airflow-demo-Worker';
+    logs.put(A, 'a', Array.from({ length: 100 }, (_, i) => ({ timestamp: 900_000 + i * 10, message: `a${i}` })));
+    logs.put(B, 'b', Array.from({ length: 100 }, (_, i) => ({ timestamp: 900_005 + i * 10, message: `b${i}` })));
+    // B's first request is throttled (after A's first page arrived); B's third too, mid-poll
+    let bCalls = 0;
+    const port: LogsPort = {
+      ...logs,
+      async filterLogEvents(input, signal) {
+        if (input.group === B && (++bCalls === 1 || bCalls === 3)) throw throttled();
+        return logs.filterLogEvents(input, signal);
+      },
+    };
+    const controller = new AbortController();
+    const clock = fakeClock(1_000_000, (_ms, n) => {
+      if (n === 6) controller.abort();
+    });
+    const out = collect();
+    await followLogs(port, [{ group: A }, { group: B }], out, { clock, signal: controller.signal, startTime: 0, pollMs: 1000, overlapMs: 50, pageSize: 10 });
+    const messages = out.events.map((e) => e.message);
+    expect(messages).toHaveLength(200);
+    expect(new Set(messages).size).toBe(200);
+    expect(new Set(out.events.map((e) => e.eventId)).size).toBe(200);
+  });
+
+  it('keeps the de-duplication memory bounded within the first poll too (50,000 events since --since)', async () => {
+    const logs = memoryLogs();
+    // one event per ms: the 3 s overlap window holds about 3,000 ids
+    logs.put(G, 's', Array.from({ length: 50_000 }, (_, i) => ({ timestamp: 900_000 + i, message: `m${i}` })));
+    const controller = new AbortController();
+    const clock = fakeClock(1_000_000, () => controller.abort());
+    const out = collect();
+    const result = await followLogs(logs, [{ group: G }], out, { clock, signal: controller.signal, startTime: 0, pollMs: 2000, overlapMs: 3000 });
+    expect(result.events).toBe(50_000);
+    expect(new Set(out.events.map((e) => e.eventId)).size).toBe(50_000);
+    // the window plus one page (1,000) at most, not one id per event
+    expect(result.peakTrackedIds).toBeGreaterThanOrEqual(3000);
+    expect(result.peakTrackedIds).toBeLessThanOrEqual(3000 + 1000 + 1);
+  });
+
   it('stops after --limit events', async () => {
     const logs = memoryLogs();
     logs.createGroup(G);

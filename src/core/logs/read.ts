@@ -2,7 +2,7 @@
  * Reading log events, streamed: FilterLogEvents page by page, events handed to the output as they
  * arrive and never accumulated (per source, the page being written and the next one, asked for as soon
  * as the current one arrived, are all that is held), several sources merged in time order. `followLogs` polls from the last seen timestamp, de-duplicates by event id (forgetting ids
- * older than the overlap window, so memory stays bounded), sees streams created after it started
+ * older than the overlap window as each page is handed on, so memory stays bounded), sees streams created after it started
  * (sources are stream prefixes, not stream lists), backs off when throttled, and returns normally when
  * the signal is aborted (Ctrl-C, SIGTERM, or the output closing).
  */
@@ -55,6 +55,8 @@ export interface ReadResult {
   lastTimestamp?: number;
   /** following: how many event ids are remembered for de-duplication when it ended (bounded by the window) */
   trackedIds?: number;
+  /** following: the most event ids remembered at any time (the window plus about one page) */
+  peakTrackedIds?: number;
 }
 
 export function isThrottle(error: unknown): boolean {
@@ -302,29 +304,57 @@ export async function followLogs(logs: LogsPort, sources: LogSource[], output: L
   const ctl = { clock: options.clock, signal: options.signal, events: options.events, retries: 0, maxBackoffMs, backoff };
   // event id -> timestamp of the events written within the overlap window (insertion order ~ time order)
   const written = new Map<string, number>();
+  let peak = 0;
+  /** the newest event time seen by a poll that completed, or written (polls start from here minus the overlap) */
   let newest: number | undefined;
+  /** the newest event time written so far: ids older than this minus the overlap cannot be returned again */
+  let newestWritten: number | undefined;
   const counter: Counter = { written: 0 };
+  const forgetBefore = (horizon: number, all: boolean) => {
+    for (const [id, t] of written) {
+      if (t < horizon) written.delete(id);
+      else if (!all) break; // insertion order ~ time order: the rest is (mostly) inside the window
+    }
+  };
+  // after each page is handed on, forget the ids that no poll can return again (memory stays bounded
+  // within a poll too, e.g. the first one, which reads everything since --since)
+  const sink: LogOutput = {
+    write: (e, group) => output.write(e, group),
+    flush: () => {
+      if (newestWritten !== undefined) forgetBefore(newestWritten - overlapMs, false);
+      return output.flush();
+    },
+  };
 
   const stop = () => aborted(options.signal) || counter.written >= limit;
   while (!stop()) {
     const startTime = newest === undefined ? options.startTime : Math.max(options.startTime ?? 0, newest - overlapMs);
     const range: Range = { startTime, filterPattern: options.filterPattern, pageSize: options.pageSize ?? PAGE_SIZE };
+    // seen in this poll: committed to `newest` only when the poll completes, since events seen but not
+    // yet written (and the pages not read) are lost if a throttle cuts the poll short
+    let pollNewest: number | undefined;
     const see = (e: LogEvent) => {
-      if (newest === undefined || e.timestamp > newest) newest = e.timestamp;
+      if (pollNewest === undefined || e.timestamp > pollNewest) pollNewest = e.timestamp;
     };
     const accept = (e: LogEvent, group: string) => {
       const id = e.eventId ?? `${group}\u0000${e.logStreamName}\u0000${e.timestamp}\u0000${e.message}`;
       if (written.has(id)) return false;
       written.set(id, e.timestamp);
+      if (written.size > peak) peak = written.size;
+      if (newestWritten === undefined || e.timestamp > newestWritten) newestWritten = e.timestamp;
       return true;
     };
     try {
       const cursors = sources.map((s) => new Cursor(logs, s, range, ctl, see));
-      await pump(cursors, output, counter, { limit, signal: options.signal, events: options.events, accept });
+      await pump(cursors, sink, counter, { limit, signal: options.signal, events: options.events, accept });
       backoff.ms = 0;
+      if (pollNewest !== undefined && (newest === undefined || pollNewest > newest)) newest = pollNewest;
     } catch (error) {
       if (aborted(options.signal)) break;
       if (!isThrottle(error)) throw error;
+      // carry on from what was written (events are written in time order across the sources, so the
+      // next poll, from there minus the overlap, re-reads what this one missed; the ids skip the rest)
+      if (newestWritten !== undefined && (newest === undefined || newestWritten > newest)) newest = newestWritten;
       backoff.ms = Math.min(maxBackoffMs, backoff.ms ? backoff.ms * 2 : Math.max(pollMs, 1000));
       options.events?.({
         code: 'logs.throttled',
@@ -334,10 +364,7 @@ export async function followLogs(logs: LogsPort, sources: LogSource[], output: L
       });
     }
     // forget ids that the next poll cannot return again
-    if (newest !== undefined) {
-      const horizon = newest - overlapMs;
-      for (const [id, t] of written) if (t < horizon) written.delete(id);
-    }
+    if (newest !== undefined) forgetBefore(newest - overlapMs, true);
     if (stop()) break;
     try {
       await options.clock.sleep(backoff.ms || pollMs, options.signal);
@@ -345,5 +372,5 @@ export async function followLogs(logs: LogsPort, sources: LogSource[], output: L
       break; // aborted while waiting
     }
   }
-  return { events: counter.written, ...(counter.last !== undefined ? { lastTimestamp: counter.last } : {}), trackedIds: written.size };
+  return { events: counter.written, ...(counter.last !== undefined ? { lastTimestamp: counter.last } : {}), trackedIds: written.size, peakTrackedIds: peak };
 }
