@@ -14,7 +14,15 @@ const controller = new AbortController();
 let interrupts = 0;
 const onSignal = (signal) => {
   interrupts += 1;
-  if (interrupts > 1) process.exit(130);
+  if (interrupts > 1) {
+    // a second Ctrl-C: stop now, but say what that leaves (a deploy's journal in the bucket allows finishing it)
+    try {
+      process.stderr.write('\nmwaa: stopped without finishing; if a deploy was rolling back, `mwaa rollback` finishes its rollback (the journal in the bucket allows it)\n');
+    } catch {
+      // stderr closed: exit anyway
+    }
+    process.exit(130);
+  }
   controller.abort(new Error(signal === 'SIGTERM' ? 'terminated' : 'interrupted'));
 };
 process.on('SIGINT', onSignal);

@@ -92,6 +92,36 @@ describe('interrupted deploys', () => {
     expect(await objectText(w.emu, '.mwaa/lock.json')).toBeUndefined();
   });
 
+  it('a second Ctrl-C during the rollback: exit 130 with one line saying `mwaa rollback` finishes it', async () => {
+    rewriteAll();
+    const before = await snapshot(w.emu);
+    // after the first SIGINT every request is slowed, so the rollback is still running at the second
+    let stalled = false;
+    const slow = await slowProxy(() => w.emu.url, 60, (method, path) => stalled || (method === 'PUT' && path.startsWith(`/${BUCKET}/dags/`)));
+    try {
+      const child = spawn(process.execPath, [BIN, '--endpoint-url', slow.url, 'dags', 'push'], { cwd: w.dir, env: baseEnv(w.emu.env) as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+      let err = '';
+      child.stderr?.on('data', (d) => (err += d));
+      child.stdout?.resume();
+      const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      await until(() => /uploaded \d+\/\d+ files/.test(err));
+      stalled = true;
+      child.kill('SIGINT');
+      await new Promise((r) => setTimeout(r, 150));
+      child.kill('SIGINT');
+      expect(await exit, err).toBe(130);
+      const lines = err.split('\n').filter((l) => /stopped without finishing/.test(l));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain('`mwaa rollback` finishes');
+    } finally {
+      await slow.close();
+      // the journal lets `mwaa rollback` finish it (and leaves the bucket clean for the next test)
+      const r = await w.cli(['rollback', '--yes']);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    expect((await snapshot(w.emu)).latest).toEqual(before.latest);
+  });
+
   it('two pushes started together: one deploys, the other fails fast naming the holder', async () => {
     rewriteAll();
     const run = () => runCli(['--endpoint-url', proxy.url, 'dags', 'push'], { cwd: w.dir, env: baseEnv(w.emu.env) });
