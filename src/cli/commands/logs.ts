@@ -14,6 +14,7 @@ import { resolveLogsQuery, type LogComponent } from '../../core/logs/query.js';
 import { followLogs, readLogs, type LogOutput } from '../../core/logs/read.js';
 import type { LogEvent } from '../../core/logs/port.js';
 import { jsonRecord, textRenderer, type LevelStyler } from '../../core/logs/render.js';
+import { anySignal } from '../../core/remote/client.js';
 import type { Context } from '../context.js';
 import type { Handler } from '../spec.js';
 
@@ -39,9 +40,10 @@ interface LogsOptions {
 
 /**
  * stdout as a LogOutput sink: rendered text is gathered into chunks, written with backpressure (flush
- * waits for 'drain'), and nothing is written once the stream has closed or failed (EPIPE).
+ * waits for 'drain', or for the signal: Ctrl-C while stdout is blocked must not hang), and nothing is
+ * written once the stream has closed or failed (EPIPE). Exported for tests.
  */
-class StdoutSink implements LogOutput {
+export class StdoutSink implements LogOutput {
   private buffer = '';
   private closed = false;
   private needDrain = false;
@@ -50,6 +52,7 @@ class StdoutSink implements LogOutput {
     private readonly stream: Writable,
     private readonly render: (event: LogEvent, group: string) => string,
     private readonly onClosed: () => void,
+    private readonly signal?: AbortSignal,
   ) {
     const close = () => {
       if (this.closed) return;
@@ -88,18 +91,21 @@ class StdoutSink implements LogOutput {
 
   async flush(): Promise<void> {
     this.push();
-    if (!this.needDrain || this.closed) return;
+    if (!this.needDrain || this.closed || this.signal?.aborted) return;
     this.needDrain = false;
+    const signal = this.signal;
     await new Promise<void>((resolve) => {
       const done = () => {
         this.stream.off('drain', done);
         this.stream.off('close', done);
         this.stream.off('error', done);
+        signal?.removeEventListener('abort', done);
         resolve();
       };
       this.stream.on('drain', done);
       this.stream.on('close', done);
       this.stream.on('error', done);
+      signal?.addEventListener('abort', done, { once: true });
     });
   }
 }
@@ -142,73 +148,77 @@ export const run: Handler = async (ctx, { args, options }) => {
 
   // Ctrl-C / SIGTERM, or stdout closing, end the command.
   const local = new AbortController();
-  const signal = AbortSignal.any([ctx.signal, local.signal]);
-
-  // `--run latest`: ask the remote Airflow for the newest run when its web server is up (one attempt,
-  // no retries: the log streams are the fallback).
-  const remoteUsable = environment?.Status === 'AVAILABLE' || environment?.Status === 'UPDATE_FAILED';
-  const latestRun =
-    o.run === 'latest' && remoteUsable
-      ? async (dag: string) => {
-          const { openSession } = await import('../../core/remote/session.js');
-          const quietEvents = (e: MwaaEvent) => events({ ...e, level: 'debug' });
-          const session = await openSession({ api, envName, env: environment, clock: ctx.clock, events: quietEvents, signal, retries: 0 });
-          const runs = await session.airflow.listRuns(dag);
-          return runs[0] ? { runId: runs[0].runId, state: runs[0].state } : undefined;
-        }
-      : undefined;
-
-  const query = await resolveLogsQuery(
-    logs,
-    {
-      envName,
-      environment,
-      component: o.component,
-      dagId,
-      runId: o.run,
-      taskId: o.task,
-      try: o.try,
-      mapIndex: o.mapIndex,
-      follow,
-      latestRun,
-    },
-    { signal, events },
-  );
-
-  const startTime = since ?? (query.bounded ? undefined : now - DEFAULT_SINCE_MS);
-  const render = ctx.io.json
-    ? (e: LogEvent, group: string) => `${JSON.stringify(jsonRecord(e, group))}\n`
-    : textRenderer({ utc: o.utc === true, label: query.label, styler: styler(ctx) });
-  let outputClosed = false;
-  const sink = new StdoutSink(ctx.io.streams.stdout, render, () => {
-    outputClosed = true;
-    local.abort(new Error('output closed'));
-  });
-
-  const common = { startTime, filterPattern: o.filter, limit: o.limit, signal, clock: ctx.clock, events };
+  const combined = anySignal([ctx.signal, local.signal]);
+  const signal = combined.signal;
   try {
-    if (follow) {
-      events({ code: 'logs.follow.start', level: 'debug', message: `following ${query.description}`, data: { sources: query.sources.map((s) => ({ group: s.group, prefix: s.streamPrefix })) } });
-      await followLogs(logs, query.sources, sink, { ...common, pollMs: interval });
-      return;
+    // `--run latest`: ask the remote Airflow for the newest run when its web server is up (one attempt,
+    // no retries: the log streams are the fallback).
+    const remoteUsable = environment?.Status === 'AVAILABLE' || environment?.Status === 'UPDATE_FAILED';
+    const latestRun =
+      o.run === 'latest' && remoteUsable
+        ? async (dag: string) => {
+            const { openSession } = await import('../../core/remote/session.js');
+            const quietEvents = (e: MwaaEvent) => events({ ...e, level: 'debug' });
+            const session = await openSession({ api, envName, env: environment, clock: ctx.clock, events: quietEvents, signal, retries: 0 });
+            const runs = await session.airflow.listRuns(dag);
+            return runs[0] ? { runId: runs[0].runId, state: runs[0].state } : undefined;
+          }
+        : undefined;
+
+    const query = await resolveLogsQuery(
+      logs,
+      {
+        envName,
+        environment,
+        component: o.component,
+        dagId,
+        runId: o.run,
+        taskId: o.task,
+        try: o.try,
+        mapIndex: o.mapIndex,
+        follow,
+        latestRun,
+      },
+      { signal, events },
+    );
+
+    const startTime = since ?? (query.bounded ? undefined : now - DEFAULT_SINCE_MS);
+    const render = ctx.io.json
+      ? (e: LogEvent, group: string) => `${JSON.stringify(jsonRecord(e, group))}\n`
+      : textRenderer({ utc: o.utc === true, label: query.label, styler: styler(ctx) });
+    let outputClosed = false;
+    const sink = new StdoutSink(ctx.io.streams.stdout, render, () => {
+      outputClosed = true;
+      local.abort(new Error('output closed'));
+    }, signal);
+
+    const common = { startTime, filterPattern: o.filter, limit: o.limit, signal, clock: ctx.clock, events };
+    try {
+      if (follow) {
+        events({ code: 'logs.follow.start', level: 'debug', message: `following ${query.description}`, data: { sources: query.sources.map((s) => ({ group: s.group, prefix: s.streamPrefix })) } });
+        await followLogs(logs, query.sources, sink, { ...common, pollMs: interval });
+        return;
+      }
+      const result = await readLogs(logs, query.sources, sink, { ...common, endTime: until });
+      if (signal.aborted && !outputClosed) throw new InterruptedError();
+      if (result.events === 0 && !outputClosed) {
+        const window = since === undefined && startTime !== undefined ? ' in the last 10 minutes' : since !== undefined ? ' in that time range' : '';
+        events({
+          code: 'logs.none',
+          level: 'info',
+          message: `no log events for ${query.description}${window}${o.filter ? ` matching ${JSON.stringify(o.filter)}` : ''}${
+            since === undefined && startTime !== undefined ? ' (use --since to look further back)' : ''
+          }`,
+          data: { description: query.description },
+        });
+      }
+    } catch (error) {
+      // following ends normally on Ctrl-C/SIGTERM; any command ends quietly when its output closes
+      if (outputClosed || (follow && ctx.signal.aborted)) return;
+      if (ctx.signal.aborted) throw new InterruptedError();
+      throw error;
     }
-    const result = await readLogs(logs, query.sources, sink, { ...common, endTime: until });
-    if (signal.aborted && !outputClosed) throw new InterruptedError();
-    if (result.events === 0 && !outputClosed) {
-      const window = since === undefined && startTime !== undefined ? ' in the last 10 minutes' : since !== undefined ? ' in that time range' : '';
-      events({
-        code: 'logs.none',
-        level: 'info',
-        message: `no log events for ${query.description}${window}${o.filter ? ` matching ${JSON.stringify(o.filter)}` : ''}${
-          since === undefined && startTime !== undefined ? ' (use --since to look further back)' : ''
-        }`,
-        data: { description: query.description },
-      });
-    }
-  } catch (error) {
-    // following ends normally on Ctrl-C/SIGTERM; any command ends quietly when its output closes
-    if (outputClosed || (follow && ctx.signal.aborted)) return;
-    if (ctx.signal.aborted) throw new InterruptedError();
-    throw error;
+  } finally {
+    combined.dispose(); // the fallback of Node < 20.3 adds a listener to ctx.signal
   }
 };

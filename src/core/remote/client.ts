@@ -111,18 +111,32 @@ function errorCode(error: unknown): string | undefined {
   return undefined;
 }
 
-/** AbortSignal.any (Node 20.3+), with a fallback for older Node 20 releases. */
-function anySignal(signals: AbortSignal[]): AbortSignal {
-  if (typeof AbortSignal.any === 'function') return AbortSignal.any(signals);
+/**
+ * AbortSignal.any (Node 20.3+), with a fallback for older Node 20 releases (package.json allows 20.0).
+ * Call `dispose` when the combined signal is no longer needed: the fallback adds a listener to each
+ * given signal, and a long-lived one (the command's) would otherwise keep one per call.
+ */
+export function anySignal(signals: AbortSignal[]): { signal: AbortSignal; dispose(): void } {
+  if (typeof AbortSignal.any === 'function') return { signal: AbortSignal.any(signals), dispose: () => {} };
   const controller = new AbortController();
+  const listeners: Array<[AbortSignal, () => void]> = [];
+  const dispose = () => {
+    for (const [s, listener] of listeners.splice(0)) s.removeEventListener('abort', listener);
+  };
   for (const s of signals) {
     if (s.aborted) {
       controller.abort(s.reason);
       break;
     }
-    s.addEventListener('abort', () => controller.abort(s.reason), { once: true });
+    const listener = () => {
+      dispose();
+      controller.abort(s.reason);
+    };
+    listeners.push([s, listener]);
+    s.addEventListener('abort', listener, { once: true });
   }
-  return controller.signal;
+  if (controller.signal.aborted) dispose();
+  return { signal: controller.signal, dispose };
 }
 
 export class RemoteCli {
@@ -293,7 +307,7 @@ export class RemoteCli {
   private async post(url: string, token: string, body: string): Promise<HttpResponse> {
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(new Error(`no answer within ${Math.round(this.requestTimeoutMs / 1000)} s`)), this.requestTimeoutMs);
-    const signal = anySignal([timeout.signal, ...(this.options.signal ? [this.options.signal] : [])]);
+    const { signal, dispose } = anySignal([timeout.signal, ...(this.options.signal ? [this.options.signal] : [])]);
     try {
       return await this.http(url, {
         headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'text/plain; charset=utf-8' },
@@ -309,6 +323,7 @@ export class RemoteCli {
       throw new TransportError(detail, code !== undefined && BEFORE_SEND_CODES.has(code), { cause: safe });
     } finally {
       clearTimeout(timer);
+      dispose();
     }
   }
 
