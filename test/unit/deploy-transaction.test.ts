@@ -161,6 +161,63 @@ describe('the release transaction', () => {
   });
 });
 
+describe('the environment under the lock', () => {
+  /** another deploy re-pins requirements.txt to a new version of its own */
+  function otherDeploy(): string {
+    const v = s3.put('requirements.txt', `${CONSTRAINT}\nrequests==2.32.0\n`);
+    mwaa.env.RequirementsS3ObjectVersion = v;
+    return v;
+  }
+
+  it('push: pins changed while it waited for the lock are the "pins before" its failure restores', async () => {
+    expect((await push(request(), ports())).status).toBe('deployed');
+    writeFileSync(join(t.dir, 'requirements.txt'), `${CONSTRAINT}\nrequests==2.31.0\nflask==3.0.0\n`);
+    writeFileSync(join(t.dir, 'dags/a.py'), 'A = 3\n');
+    let other: string | undefined;
+    s3.failWhen = (op, key) => {
+      if (op === 'PutObject' && key === '.mwaa/lock.json' && !other) other = otherDeploy();
+      if (op === 'PutObject' && key === 'dags/a.py') return boom('PutObject s3://bucket/dags/a.py: InternalError');
+      return undefined;
+    };
+    const error = await push(request(), ports()).catch((e) => e);
+    expect(MwaaError.is(error) && error.exitCode, error.message).toBe(5);
+    expect(mwaa.env.RequirementsS3ObjectVersion).toBe(other);
+    expect(s3.latest('requirements.txt')?.versionId).toBe(other);
+  });
+
+  it('push: an environment that started updating while it waited for the lock stops it before any change (exit 1)', async () => {
+    expect((await push(request(), ports())).status).toBe('deployed');
+    writeFileSync(join(t.dir, 'dags/a.py'), 'A = 4\n');
+    const before = s3.state();
+    s3.failWhen = (op, key) => {
+      if (op === 'PutObject' && key === '.mwaa/lock.json') mwaa.env.Status = 'UPDATING';
+      return undefined;
+    };
+    const error = await push(request(), ports()).catch((e) => e);
+    expect(MwaaError.is(error) && error.exitCode, error.message).toBe(1);
+    expect(error.message).toContain('environment env is UPDATING; a deploy needs it AVAILABLE');
+    const after = s3.state();
+    for (const key of ['dags/a.py', 'requirements.txt', '.mwaa/lock.json']) expect(after[key]).toBe(before[key]);
+  });
+
+  it('rollback: pins changed while it waited for the prompt are the "pins before" its failure restores', async () => {
+    expect((await push(request(), ports())).status).toBe('deployed');
+    writeFileSync(join(t.dir, 'requirements.txt'), `${CONSTRAINT}\nrequests==2.31.0\nflask==3.0.0\n`);
+    writeFileSync(join(t.dir, 'dags/a.py'), 'A = 3\n');
+    expect((await push(request(), ports())).status).toBe('deployed');
+    let other: string | undefined;
+    const p = ports();
+    p.confirm = async () => {
+      other = otherDeploy();
+      return true;
+    };
+    s3.failWhen = (op, key) => (op === 'CopyObject' && key === 'dags/a.py' ? boom('CopyObject s3://bucket/dags/a.py: InternalError') : undefined);
+    const error = await rollback({ environment: 'env', wait: true, dryRun: false }, p).catch((e) => e);
+    expect(MwaaError.is(error) && error.exitCode, error.message).toBe(5);
+    expect(mwaa.env.RequirementsS3ObjectVersion).toBe(other);
+  });
+});
+
 describe('artifacts', () => {
   it('an empty plugins folder does not cause an environment update when no plugins.zip is used', async () => {
     mkdirSync(join(t.dir, 'plugins'));

@@ -15,7 +15,7 @@ import type { DeployPorts } from './ports.js';
 import { ARTIFACT_KINDS, type ArtifactKind, type GitInfo, type ObjectState, type ReleaseRecord, ReleaseStore, newReleaseId, unfinishedReleases, STATE_PREFIX } from './records.js';
 import { checkRequirements } from './requirements.js';
 import { recoverRelease } from './rollback.js';
-import { checkTarget, loadTarget, ownerScoped, throwOnErrors, type Finding, type Target } from './target.js';
+import { checkTarget, loadTarget, ownerScoped, refreshTarget, statusFindings, throwOnErrors, type Finding, type Target } from './target.js';
 import { executeRelease, type ArtifactOp, type KeyOp, type ReleaseSpec } from './transaction.js';
 
 export interface ProjectSources {
@@ -216,7 +216,7 @@ export async function push(request: PushRequest, unscoped: DeployPorts): Promise
   const startedAt = clock.now();
   const concurrency = request.concurrency ?? 16;
 
-  const target = await loadTarget(unscoped, request.environment, request.configBucket);
+  let target = await loadTarget(unscoped, request.environment, request.configBucket);
   const ports = ownerScoped(unscoped, target);
   const store = new ReleaseStore(ports.s3, target.bucket);
   // independent: local scan and hashing, bucket checks, release state, the bucket listing
@@ -261,16 +261,7 @@ export async function push(request: PushRequest, unscoped: DeployPorts): Promise
     const ok = await ask(ports, `${plan.dags.drift.length} object${plan.dags.drift.length === 1 ? ' was' : 's were'} changed outside mwaa (see the plan); overwrite?`);
     if (!ok) throw new AbortedError('push cancelled: nothing was changed');
   }
-  if (plan.envUpdate.needed && target.env.Status !== 'AVAILABLE' && target.env.Status !== 'UPDATE_FAILED') {
-    throwOnErrors([
-      {
-        level: 'error',
-        code: 'env.not-available',
-        message: `environment ${target.name} is ${target.env.Status}; ${plan.envUpdate.reasons.join('; ')} needs an environment update, which needs it AVAILABLE`,
-        fix: 'wait for it with `mwaa env wait` and push again',
-      },
-    ]);
-  }
+  checkEnvUpdate(plan, target);
 
   const id = newReleaseId(clock.now());
   const lock = await acquireLock({
@@ -292,8 +283,12 @@ export async function push(request: PushRequest, unscoped: DeployPorts): Promise
     const fresh = await store.readIndex();
     for (const r of unfinishedReleases(fresh, target.name)) recovered.push(await recoverRelease(r.id, target, ports));
     record = fresh.current[target.name] ? await currentRecord(store, target.name) : undefined;
+    // the environment as it is now: another deploy may have re-pinned it while this one waited
+    target = await refreshTarget(ports, target);
+    throwOnErrors(statusFindings(target, { wait: request.wait }));
     plan = await makePlan(ports, target, scan, record, request.prune);
     if (plan.empty) return { status: 'up-to-date', plan, findings, recovered, unfinished };
+    checkEnvUpdate(plan, target);
     events({ code: 'deploy.plan.final', level: 'debug', message: 'plan confirmed under the lock', data: { counts: plan.counts } });
     const git = await Promise.resolve(request.git).catch(() => undefined);
     const spec = pushSpec({ id, plan, target, record, request, git, startedAt, planMs });
@@ -310,6 +305,20 @@ export async function push(request: PushRequest, unscoped: DeployPorts): Promise
         data: {},
       });
     }
+  }
+}
+
+/** An environment update needs the environment AVAILABLE (or UPDATE_FAILED, which is usable). */
+function checkEnvUpdate(plan: DeployPlan, target: Target): void {
+  if (plan.envUpdate.needed && target.env.Status !== 'AVAILABLE' && target.env.Status !== 'UPDATE_FAILED') {
+    throwOnErrors([
+      {
+        level: 'error',
+        code: 'env.not-available',
+        message: `environment ${target.name} is ${target.env.Status}; ${plan.envUpdate.reasons.join('; ')} needs an environment update, which needs it AVAILABLE`,
+        fix: 'wait for it with `mwaa env wait` and push again',
+      },
+    ]);
   }
 }
 

@@ -26,7 +26,7 @@ import {
   STATE_PREFIX,
   unfinishedReleases,
 } from './records.js';
-import { checkTarget, loadTarget, ownerScoped, throwOnErrors, type Finding, type Target } from './target.js';
+import { checkTarget, loadTarget, ownerScoped, refreshTarget, statusFindings, throwOnErrors, type Finding, type Target } from './target.js';
 import { describeFailure, executeRelease, undoRelease, type ArtifactOp, type KeyOp, type ReleaseSpec } from './transaction.js';
 
 /** Rolls back an unfinished release from its journal (the caller holds the lock). */
@@ -270,9 +270,7 @@ async function rollbackTo(request: RollbackRequest, ports: DeployPorts, target: 
   });
   if (request.dryRun) return { status: 'dry-run', plan: computed.plan, recovered: [], findings };
   if (computed.plan.empty) return { status: 'up-to-date', plan: computed.plan, recovered: [], findings };
-  if (computed.spec.envUpdate.needed && target.env.Status !== 'AVAILABLE' && target.env.Status !== 'UPDATE_FAILED') {
-    throwOnErrors([{ level: 'error', code: 'env.not-available', message: `environment ${target.name} is ${target.env.Status}; re-pinning artifacts needs it AVAILABLE`, fix: 'wait for it with `mwaa env wait`' }]);
-  }
+  checkEnvUpdate(computed, target);
   if (!request.yes) {
     const p = computed.plan;
     const ok = await ask(
@@ -285,9 +283,12 @@ async function rollbackTo(request: RollbackRequest, ports: DeployPorts, target: 
   const id = newReleaseId(ports.clock.now());
   const lock = await takeLock(ports, target, request, id);
   try {
-    // plan again under the lock
-    computed = await computeRollback(ports, target, store, targetId, (await store.readIndex()).current[target.name], request);
+    // plan again under the lock, against the environment as it is now (not as read before the prompt and the lock)
+    const now = await refreshTarget(ports, target);
+    throwOnErrors(statusFindings(now, { wait: request.wait }));
+    computed = await computeRollback(ports, now, store, targetId, (await store.readIndex()).current[target.name], request);
     if (computed.plan.empty) return { status: 'up-to-date', plan: computed.plan, recovered: [], findings };
+    checkEnvUpdate(computed, now);
     const release = await executeRelease(
       { ...computed.spec, id, startedAt, wait: request.wait, concurrency: request.concurrency ?? 16, planMs: ports.clock.now() - startedAt },
       ports,
@@ -295,6 +296,12 @@ async function rollbackTo(request: RollbackRequest, ports: DeployPorts, target: 
     return { status: 'rolled-back', plan: computed.plan, release, recovered: [], findings };
   } finally {
     await releaseLock(lock, ports, target);
+  }
+}
+
+function checkEnvUpdate(computed: Computed, target: Target): void {
+  if (computed.spec.envUpdate.needed && target.env.Status !== 'AVAILABLE' && target.env.Status !== 'UPDATE_FAILED') {
+    throwOnErrors([{ level: 'error', code: 'env.not-available', message: `environment ${target.name} is ${target.env.Status}; re-pinning artifacts needs it AVAILABLE`, fix: 'wait for it with `mwaa env wait`' }]);
   }
 }
 

@@ -49,8 +49,27 @@ export function ownerScoped(ports: DeployPorts, target: Target): DeployPorts {
   return { ...ports, s3: ports.s3.forOwner(target.account) };
 }
 
-/** Checks of the bucket and the environment (DESIGN §5 pre-flight). */
-export async function checkTarget(ports: DeployPorts, target: Target, options: { wait: boolean }): Promise<Finding[]> {
+/**
+ * The environment as it is now (read again under the lock: a deploy that waited for a prompt or the lock
+ * must not plan — nor record "pins before" — from what it read before).
+ */
+export async function refreshTarget(ports: DeployPorts, target: Target): Promise<Target> {
+  const env = await requireEnvironment(ports.mwaa, target.name);
+  const bucket = bucketOfArn(env.SourceBucketArn) ?? target.bucket;
+  const dagPath = (env.DagS3Path ?? 'dags').replace(/^\/+|\/+$/g, '');
+  const dagPrefix = dagPath === '' ? '' : `${dagPath}/`;
+  if (bucket !== target.bucket || dagPrefix !== target.dagPrefix) {
+    throw new FailedError(
+      'deploy.target-changed',
+      `environment ${target.name} changed while waiting: it now reads s3://${bucket}/${dagPrefix} (was s3://${target.bucket}/${target.dagPrefix}); nothing was changed`,
+      { hint: 'run the command again' },
+    );
+  }
+  return { ...target, env };
+}
+
+/** The environment status check of the pre-flight (no AWS call). */
+export function statusFindings(target: Target, options: { wait: boolean }): Finding[] {
   const findings: Finding[] = [];
   const status = target.env.Status ?? 'UNKNOWN';
   if (status === 'UPDATE_FAILED') {
@@ -69,6 +88,12 @@ export async function checkTarget(ports: DeployPorts, target: Target, options: {
         : 'DAG files are pushed; changes to plugins, requirements or the startup script need the environment AVAILABLE',
     });
   }
+  return findings;
+}
+
+/** Checks of the bucket and the environment (DESIGN §5 pre-flight). */
+export async function checkTarget(ports: DeployPorts, target: Target, options: { wait: boolean }): Promise<Finding[]> {
+  const findings = statusFindings(target, options);
   const versioning = await ports.s3.getBucketVersioning(target.bucket);
   if (versioning !== 'Enabled') {
     findings.push({
