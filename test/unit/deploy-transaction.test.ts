@@ -218,6 +218,49 @@ describe('the environment under the lock', () => {
   });
 });
 
+describe('the lock renewal', () => {
+  it('a lock taken over by another deploy is not overwritten: the deploy stops and rolls back (exit 5)', async () => {
+    expect((await push(request(), ports())).status).toBe('deployed');
+    const pinned = mwaa.env.RequirementsS3ObjectVersion;
+    const before = s3.state();
+    writeFileSync(join(t.dir, 'requirements.txt'), `${CONSTRAINT}\nrequests==2.31.0\nflask==3.0.0\n`);
+    writeFileSync(join(t.dir, 'dags/a.py'), 'A = 5\n');
+    const other = { schema: 1, owner: 'other@elsewhere', host: 'elsewhere', pid: 42, command: 'mwaa dags push', environment: 'env', releaseId: 'r-other', acquiredAt: '2026-03-01T12:00:00.000Z', expiresAt: '2026-03-01T13:00:00.000Z' };
+    let renew: (() => void) | undefined;
+    const p = ports();
+    const sleep = p.clock.sleep;
+    // the renewal timer fires when the test says so (the first one only)
+    p.clock = { ...p.clock, sleep: (ms, signal) => (ms >= 1000 && !renew ? new Promise<void>((r) => (renew = r)) : sleep(ms, signal)) };
+    // the environment update takes a few polls; meanwhile another deploy takes the lock and ours renews
+    const update = mwaa.updateEnvironment.bind(mwaa);
+    let polls = 0;
+    let tookOver = false;
+    mwaa.updateEnvironment = async (input) => {
+      const out = await update(input);
+      if (!tookOver) {
+        tookOver = true;
+        mwaa.env.Status = 'UPDATING';
+        s3.put('.mwaa/lock.json', `${JSON.stringify(other)}\n`);
+        renew?.();
+      }
+      return out;
+    };
+    const get = mwaa.getEnvironment.bind(mwaa);
+    mwaa.getEnvironment = async () => {
+      if (mwaa.env.Status === 'UPDATING' && ++polls > 50) mwaa.env.Status = 'AVAILABLE';
+      return get();
+    };
+    const error = await push(request(), p).catch((e) => e);
+    expect(MwaaError.is(error) && error.exitCode, error.message).toBe(5);
+    expect(error.message).toMatch(/^deploy failed: the deploy lock of s3:\/\/bucket was taken over by other@elsewhere \(pid 42/);
+    // the other holder's lock is untouched, and everything is back
+    expect(JSON.parse(String(await s3.getObject('bucket', '.mwaa/lock.json')))).toEqual(other);
+    expect(mwaa.env.RequirementsS3ObjectVersion).toBe(pinned);
+    const after = s3.state();
+    for (const key of ['dags/a.py', 'requirements.txt']) expect(after[key]).toBe(before[key]);
+  });
+});
+
 describe('artifacts', () => {
   it('an empty plugins folder does not cause an environment update when no plugins.zip is used', async () => {
     mkdirSync(join(t.dir, 'plugins'));

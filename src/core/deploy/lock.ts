@@ -27,6 +27,11 @@ export interface LockBody {
 
 export interface LockHandle {
   body: LockBody;
+  /**
+   * Aborted when the lock is no longer ours (another deploy took it over, or it is gone): the reason is a
+   * FailedError `deploy.lock-lost`. The deploy stops and rolls back (see lockedPorts).
+   */
+  lost: AbortSignal;
   /** stops renewing and removes the lock (the versions it created) */
   release(): Promise<void>;
 }
@@ -119,7 +124,21 @@ export async function acquireLock(options: AcquireOptions): Promise<LockHandle> 
   events({ code: 'deploy.lock.acquired', level: 'debug', message: `locked s3://${bucket}/${LOCK_KEY}`, data: { bucket } });
 
   // Renew the lock while the deploy runs, so that a long environment update does not let it expire.
+  // Only while it is still ours: read it back first (the version we wrote last must still be the latest),
+  // and stop the deploy when it is not.
   const stop = new AbortController();
+  const lost = new AbortController();
+  const ours = async (): Promise<{ ok: true } | { ok: false; holder?: LockBody }> => {
+    const mine = versions.at(-1);
+    if (mine) {
+      const head = await s3.headObject(bucket, LOCK_KEY);
+      if (head?.versionId === mine) return { ok: true };
+      return { ok: false, holder: head ? await readLock(s3, bucket).catch(() => undefined) : undefined };
+    }
+    const now = await readLock(s3, bucket);
+    if (now && now.releaseId === body.releaseId && now.pid === body.pid && now.owner === body.owner && now.acquiredAt === body.acquiredAt) return { ok: true };
+    return { ok: false, holder: now };
+  };
   const renewEvery = Math.max(1000, Math.floor(ttl / 3));
   const renewing = (async () => {
     for (;;) {
@@ -130,6 +149,21 @@ export async function acquireLock(options: AcquireOptions): Promise<LockHandle> 
       }
       if (stop.signal.aborted) return;
       try {
+        const check = await ours();
+        if (stop.signal.aborted) return;
+        if (!check.ok) {
+          const message = check.holder
+            ? `the deploy lock of s3://${bucket} was taken over by ${describeHolder(check.holder)}`
+            : `the deploy lock of s3://${bucket} was removed by someone else`;
+          events({ code: 'deploy.lock.lost', level: 'warn', message: `${message}; stopping this deploy`, data: { holder: check.holder } });
+          lost.abort(
+            new FailedError('deploy.lock-lost', `${message} while this deploy held it`, {
+              hint: 'make sure only one deploy runs at a time (--force-unlock takes the lock from a running deploy), then run the command again',
+              details: { holder: check.holder },
+            }),
+          );
+          return;
+        }
         body = { ...body, expiresAt: new Date(clock.now() + ttl).toISOString() };
         const put = await s3.putObject(bucket, LOCK_KEY, Buffer.from(`${JSON.stringify(body)}\n`), { contentType: 'application/json' });
         if (!('conflict' in put) && put.versionId) versions.push(put.versionId);
@@ -143,10 +177,13 @@ export async function acquireLock(options: AcquireOptions): Promise<LockHandle> 
     get body() {
       return body;
     },
+    lost: lost.signal,
     async release() {
       stop.abort();
       await renewing;
       if (versions.length === 0) {
+        // not ours any more: leave the other holder's lock alone
+        if (lost.signal.aborted) return;
         await s3.deleteObject(bucket, LOCK_KEY);
       } else {
         // remove exactly the versions we wrote: the key goes back to what it was (absent), no clutter
@@ -155,4 +192,12 @@ export async function acquireLock(options: AcquireOptions): Promise<LockHandle> 
       events({ code: 'deploy.lock.released', level: 'debug', message: `unlocked s3://${bucket}/${LOCK_KEY}`, data: { bucket } });
     },
   };
+}
+
+/**
+ * The ports a deploy uses while it holds the lock: their signal is also aborted when the lock is lost,
+ * with the lock-lost error as the reason (the transaction fails with it and rolls back).
+ */
+export function lockedPorts<P extends { signal?: AbortSignal }>(ports: P, lock: Pick<LockHandle, 'lost'>): P {
+  return { ...ports, signal: ports.signal ? AbortSignal.any([ports.signal, lock.lost]) : lock.lost };
 }

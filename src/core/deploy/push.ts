@@ -9,7 +9,7 @@ import { buildArtifact, planArtifact, pinsOf, type BuiltArtifact } from './artif
 import { walkFiles } from './files.js';
 import { digestFiles, type HashedFile } from './hash.js';
 import { loadIgnoreRule } from './ignore.js';
-import { acquireLock } from './lock.js';
+import { acquireLock, lockedPorts } from './lock.js';
 import { planDags, planToJson, summarizePlan, type DeployPlan } from './plan.js';
 import type { DeployPorts } from './ports.js';
 import { ARTIFACT_KINDS, type ArtifactKind, type GitInfo, type ObjectState, type ReleaseRecord, ReleaseStore, newReleaseId, unfinishedReleases, STATE_PREFIX } from './records.js';
@@ -278,21 +278,23 @@ export async function push(request: PushRequest, unscoped: DeployPorts): Promise
     isProcessAlive: ports.isProcessAlive,
   });
   try {
+    // losing the lock (taken over by another deploy) stops this one like Ctrl-C does, with rollback
+    const held = lockedPorts(ports, lock);
     const recovered: ReleaseRecord[] = [];
     // Under the lock: finish what a crashed deploy left, then plan again against what is there now.
     const fresh = await store.readIndex();
-    for (const r of unfinishedReleases(fresh, target.name)) recovered.push(await recoverRelease(r.id, target, ports));
+    for (const r of unfinishedReleases(fresh, target.name)) recovered.push(await recoverRelease(r.id, target, held));
     record = fresh.current[target.name] ? await currentRecord(store, target.name) : undefined;
     // the environment as it is now: another deploy may have re-pinned it while this one waited
-    target = await refreshTarget(ports, target);
+    target = await refreshTarget(held, target);
     throwOnErrors(statusFindings(target, { wait: request.wait }));
-    plan = await makePlan(ports, target, scan, record, request.prune);
+    plan = await makePlan(held, target, scan, record, request.prune);
     if (plan.empty) return { status: 'up-to-date', plan, findings, recovered, unfinished };
     checkEnvUpdate(plan, target);
     events({ code: 'deploy.plan.final', level: 'debug', message: 'plan confirmed under the lock', data: { counts: plan.counts } });
     const git = await Promise.resolve(request.git).catch(() => undefined);
     const spec = pushSpec({ id, plan, target, record, request, git, startedAt, planMs });
-    const release = await executeRelease(spec, ports);
+    const release = await executeRelease(spec, held);
     return { status: 'deployed', plan, findings, release, recovered, unfinished };
   } finally {
     try {

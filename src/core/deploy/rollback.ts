@@ -10,7 +10,7 @@ import type { VersionEntry } from '../../aws/s3.js';
 import { AbortedError, FailedError, NotFoundError, RollbackIncompleteError } from '../errors.js';
 import { pinsOf } from './artifacts.js';
 import { sameEtag } from './hash.js';
-import { acquireLock } from './lock.js';
+import { acquireLock, lockedPorts } from './lock.js';
 import { prevOf } from './plan.js';
 import type { DeployPorts } from './ports.js';
 import {
@@ -235,7 +235,8 @@ export async function rollback(request: RollbackRequest, unscoped: DeployPorts):
     const lock = await takeLock(ports, target, request, newReleaseId(clock.now()));
     const recovered: ReleaseRecord[] = [];
     try {
-      for (const id of unfinished) recovered.push(await recoverRelease(id, target, ports));
+      const held = lockedPorts(ports, lock);
+      for (const id of unfinished) recovered.push(await recoverRelease(id, target, held));
     } finally {
       await releaseLock(lock, ports, target);
     }
@@ -284,14 +285,15 @@ async function rollbackTo(request: RollbackRequest, ports: DeployPorts, target: 
   const lock = await takeLock(ports, target, request, id);
   try {
     // plan again under the lock, against the environment as it is now (not as read before the prompt and the lock)
-    const now = await refreshTarget(ports, target);
+    const held = lockedPorts(ports, lock);
+    const now = await refreshTarget(held, target);
     throwOnErrors(statusFindings(now, { wait: request.wait }));
-    computed = await computeRollback(ports, now, store, targetId, (await store.readIndex()).current[target.name], request);
+    computed = await computeRollback(held, now, store, targetId, (await store.readIndex()).current[target.name], request);
     if (computed.plan.empty) return { status: 'up-to-date', plan: computed.plan, recovered: [], findings };
     checkEnvUpdate(computed, now);
     const release = await executeRelease(
       { ...computed.spec, id, startedAt, wait: request.wait, concurrency: request.concurrency ?? 16, planMs: ports.clock.now() - startedAt },
-      ports,
+      held,
     );
     return { status: 'rolled-back', plan: computed.plan, release, recovered: [], findings };
   } finally {

@@ -159,7 +159,7 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
   events({ code: 'deploy.journal.written', level: 'debug', message: `release ${spec.id} journaled (${Object.keys(record.journal.keys).length} keys)`, data: { id: spec.id } });
 
   const checkInterrupt = () => {
-    if (ports.signal?.aborted) throw new InterruptedError('interrupted (Ctrl-C)');
+    if (ports.signal?.aborted) throw abortError(ports.signal);
   };
   const phase = (name: string, message: string) => events({ code: 'deploy.phase', level: 'info', message, data: { phase: name } });
   const track = (key: string, versionId: string | undefined) => {
@@ -340,7 +340,7 @@ async function runBounded<T>(items: T[], concurrency: number, signal: AbortSigna
   const worker = async () => {
     while (failure === undefined && next < items.length) {
       if (signal?.aborted) {
-        failure ??= new InterruptedError('interrupted (Ctrl-C)');
+        failure ??= abortError(signal);
         return;
       }
       const item = items[next++];
@@ -353,6 +353,11 @@ async function runBounded<T>(items: T[], concurrency: number, signal: AbortSigna
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
   if (failure !== undefined) throw failure;
+}
+
+/** The error of an aborted signal: the lock-lost error (an MwaaError reason), else Ctrl-C. */
+function abortError(signal: AbortSignal): Error {
+  return MwaaError.is(signal.reason) ? signal.reason : new InterruptedError('interrupted (Ctrl-C)');
 }
 
 function sortKeys<T>(obj: Record<string, T>): Record<string, T> {
@@ -371,7 +376,9 @@ interface FailInput {
 
 /** Undoes a failed release and throws the error that says how it ended (exit 5 or 6). */
 async function failRelease(input: FailInput): Promise<never> {
-  const { spec, record, store, progress, error, ports } = input;
+  const { spec, record, store, progress, ports } = input;
+  // a lost lock (the signal's MwaaError reason) is why the deploy stopped, whatever the step then threw
+  const error = ports.signal?.aborted && MwaaError.is(ports.signal.reason) ? ports.signal.reason : input.error;
   const interrupted = error instanceof InterruptedError || (ports.signal?.aborted === true && !MwaaError.is(error));
   const reason = describeFailure(error, input.pipFailure);
   ports.events({ code: 'deploy.rollback.started', level: 'warn', message: `${spec.kind === 'rollback' ? 'rollback' : 'deploy'} failed (${reason.split('\n')[0]}); rolling back release ${spec.id}`, data: { id: spec.id, reason } });
