@@ -199,5 +199,14 @@ export async function acquireLock(options: AcquireOptions): Promise<LockHandle> 
  * with the lock-lost error as the reason (the transaction fails with it and rolls back).
  */
 export function lockedPorts<P extends { signal?: AbortSignal }>(ports: P, lock: Pick<LockHandle, 'lost'>): P {
-  return { ...ports, signal: ports.signal ? AbortSignal.any([ports.signal, lock.lost]) : lock.lost };
+  const outer = ports.signal;
+  if (!outer) return { ...ports, signal: lock.lost };
+  if (typeof AbortSignal.any === 'function') return { ...ports, signal: AbortSignal.any([outer, lock.lost]) };
+  // Node 20.0–20.2 lack AbortSignal.any
+  const both = new AbortController();
+  for (const s of [outer, lock.lost]) {
+    if (s.aborted) both.abort(s.reason);
+    else s.addEventListener('abort', () => both.abort(s.reason), { once: true });
+  }
+  return { ...ports, signal: both.signal };
 }
