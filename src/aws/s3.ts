@@ -35,6 +35,8 @@ export interface PutResult {
 export interface PutOptions {
   /** create only: `If-None-Match: *` (a lost race answers { conflict: true }) */
   ifNoneMatch?: boolean;
+  /** replace only this version of the object: `If-Match: <etag>` (another ETag, or no object, answers { conflict: true }) */
+  ifMatch?: string;
   /** base64 MD5 of the body; S3 rejects a body that does not match */
   contentMd5?: string;
   contentType?: string;
@@ -195,6 +197,7 @@ export function s3Api(client: S3Client, options: { expectedBucketOwner?: string 
             ...(opts.contentMd5 ? { ContentMD5: opts.contentMd5 } : {}),
             ...(opts.contentType ? { ContentType: opts.contentType } : {}),
             ...(opts.ifNoneMatch ? { IfNoneMatch: '*' } : {}),
+            ...(opts.ifMatch ? { IfMatch: opts.ifMatch } : {}),
             ...owner,
           }),
         );
@@ -202,6 +205,8 @@ export function s3Api(client: S3Client, options: { expectedBucketOwner?: string 
       } catch (error) {
         const e = (error ?? {}) as SdkError;
         if (opts.ifNoneMatch && (e.name === 'PreconditionFailed' || e.$metadata?.httpStatusCode === 412)) return { conflict: true };
+        const gone = e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404;
+        if (opts.ifMatch && (e.name === 'PreconditionFailed' || e.$metadata?.httpStatusCode === 412 || gone)) return { conflict: true };
         throw mapS3Error(error, `PutObject ${url(bucket, key)}`, bucket);
       }
     },

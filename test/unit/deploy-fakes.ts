@@ -83,6 +83,7 @@ export class FakeS3 implements S3Api {
     this.fail('PutObject', key);
     const l = this.latest(key);
     if (options.ifNoneMatch && l && !l.deleteMarker) return { conflict: true };
+    if (options.ifMatch !== undefined && (!l || l.deleteMarker || l.etag !== options.ifMatch)) return { conflict: true };
     const id = this.put(key, Buffer.from(body));
     return { versionId: id, etag: this.latest(key)?.etag ?? '' };
   }

@@ -47,6 +47,14 @@ describe('s3Api', () => {
     expect(s3.commandCalls(PutObjectCommand)[0].args[0].input.IfNoneMatch).toBe('*');
   });
 
+  it('If-Match: another ETag or no object answers { conflict: true }', async () => {
+    s3.on(PutObjectCommand).rejectsOnce(sdkError('PreconditionFailed', 412)).rejectsOnce(sdkError('NoSuchKey', 404));
+    const api = s3Api(client);
+    expect(await api.putObject('bkt', '.mwaa/lock.json', Buffer.from('{}'), { ifMatch: '"abc"' })).toEqual({ conflict: true });
+    expect(await api.putObject('bkt', '.mwaa/lock.json', Buffer.from('{}'), { ifMatch: '"abc"' })).toEqual({ conflict: true });
+    expect(s3.commandCalls(PutObjectCommand)[0].args[0].input.IfMatch).toBe('"abc"');
+  });
+
   it('maps other errors to typed errors naming the call and the object', async () => {
     s3.on(PutObjectCommand).rejects(sdkError('InternalError', 500));
     s3.on(DeleteObjectCommand).rejects(sdkError('AccessDenied', 403));

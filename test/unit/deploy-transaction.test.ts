@@ -259,6 +259,49 @@ describe('the lock renewal', () => {
     const after = s3.state();
     for (const key of ['dags/a.py', 'requirements.txt']) expect(after[key]).toBe(before[key]);
   });
+
+  it('a takeover between the renewal\'s check and its write is not overwritten either (If-Match)', async () => {
+    expect((await push(request(), ports())).status).toBe('deployed');
+    const pinned = mwaa.env.RequirementsS3ObjectVersion;
+    writeFileSync(join(t.dir, 'requirements.txt'), `${CONSTRAINT}\nrequests==2.31.0\nflask==3.0.0\n`);
+    const other = { schema: 1, owner: 'other@elsewhere', host: 'elsewhere', pid: 43, command: 'mwaa dags push', environment: 'env', releaseId: 'r-other', acquiredAt: '2026-03-01T12:00:00.000Z', expiresAt: '2026-03-01T13:00:00.000Z' };
+    let renew: (() => void) | undefined;
+    const p = ports();
+    const sleep = p.clock.sleep;
+    p.clock = { ...p.clock, sleep: (ms, signal) => (ms >= 1000 && !renew ? new Promise<void>((r) => (renew = r)) : sleep(ms, signal)) };
+    // the other deploy writes its lock right after our renewal has checked that the lock is ours
+    let armed = false;
+    const head = s3.headObject.bind(s3);
+    s3.headObject = async (bucket, key, versionId) => {
+      const out = await head(bucket, key, versionId);
+      if (armed && key === '.mwaa/lock.json') {
+        armed = false;
+        s3.put('.mwaa/lock.json', `${JSON.stringify(other)}\n`);
+      }
+      return out;
+    };
+    const update = mwaa.updateEnvironment.bind(mwaa);
+    let polls = 0;
+    mwaa.updateEnvironment = async (input) => {
+      const out = await update(input);
+      if (renew) {
+        mwaa.env.Status = 'UPDATING';
+        armed = true;
+        renew();
+      }
+      return out;
+    };
+    const get = mwaa.getEnvironment.bind(mwaa);
+    mwaa.getEnvironment = async () => {
+      if (mwaa.env.Status === 'UPDATING' && ++polls > 50) mwaa.env.Status = 'AVAILABLE';
+      return get();
+    };
+    const error = await push(request(), p).catch((e) => e);
+    expect(MwaaError.is(error) && error.exitCode, error.message).toBe(5);
+    expect(error.message).toMatch(/the deploy lock of s3:\/\/bucket was taken over by other@elsewhere \(pid 43/);
+    expect(JSON.parse(String(await s3.getObject('bucket', '.mwaa/lock.json')))).toEqual(other);
+    expect(mwaa.env.RequirementsS3ObjectVersion).toBe(pinned);
+  });
 });
 
 describe('artifacts', () => {

@@ -96,11 +96,14 @@ export async function acquireLock(options: AcquireOptions): Promise<LockHandle> 
   };
   let body = makeBody();
   const versions: string[] = [];
+  /** ETag of our last write: renewals replace only that (If-Match), never a lock someone else wrote */
+  let lastEtag = '';
 
   for (let attempt = 0; ; attempt++) {
     const put = await s3.putObject(bucket, LOCK_KEY, Buffer.from(`${JSON.stringify(body)}\n`), { ifNoneMatch: true, contentType: 'application/json' });
     if (!('conflict' in put)) {
       if (put.versionId) versions.push(put.versionId);
+      lastEtag = put.etag;
       break;
     }
     const holder = await readLock(s3, bucket);
@@ -149,8 +152,22 @@ export async function acquireLock(options: AcquireOptions): Promise<LockHandle> 
       }
       if (stop.signal.aborted) return;
       try {
-        const check = await ours();
+        let check = await ours();
         if (stop.signal.aborted) return;
+        if (check.ok) {
+          const renewed = { ...body, expiresAt: new Date(clock.now() + ttl).toISOString() };
+          const put = await s3.putObject(bucket, LOCK_KEY, Buffer.from(`${JSON.stringify(renewed)}\n`), {
+            contentType: 'application/json',
+            ...(lastEtag ? { ifMatch: lastEtag } : {}),
+          });
+          // taken over between the check and the write: the write changed nothing
+          if ('conflict' in put) check = { ok: false, holder: await readLock(s3, bucket).catch(() => undefined) };
+          else {
+            body = renewed;
+            lastEtag = put.etag;
+            if (put.versionId) versions.push(put.versionId);
+          }
+        }
         if (!check.ok) {
           const message = check.holder
             ? `the deploy lock of s3://${bucket} was taken over by ${describeHolder(check.holder)}`
@@ -164,9 +181,6 @@ export async function acquireLock(options: AcquireOptions): Promise<LockHandle> 
           );
           return;
         }
-        body = { ...body, expiresAt: new Date(clock.now() + ttl).toISOString() };
-        const put = await s3.putObject(bucket, LOCK_KEY, Buffer.from(`${JSON.stringify(body)}\n`), { contentType: 'application/json' });
-        if (!('conflict' in put) && put.versionId) versions.push(put.versionId);
       } catch (error) {
         events({ code: 'deploy.lock.renew-failed', level: 'warn', message: `could not renew the deploy lock: ${(error as Error).message}`, data: {} });
       }
