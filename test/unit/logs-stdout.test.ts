@@ -2,7 +2,7 @@ import { getEventListeners } from 'node:events';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StdoutSink } from '../../src/cli/commands/logs.js';
-import { anySignal } from '../../src/core/remote/client.js';
+import { anySignal } from '../../src/core/signals.js';
 
 /** A stdout whose reader never reads: the first write fills it and 'drain' never comes. */
 function blockedStream(): Writable & { chunks: string[] } {

@@ -14,7 +14,7 @@ import { resolveLogsQuery, type LogComponent } from '../../core/logs/query.js';
 import { followLogs, readLogs, type LogOutput } from '../../core/logs/read.js';
 import type { LogEvent } from '../../core/logs/port.js';
 import { jsonRecord, textRenderer, type LevelStyler } from '../../core/logs/render.js';
-import { anySignal } from '../../core/remote/client.js';
+import { anySignal } from '../../core/signals.js';
 import type { Context } from '../context.js';
 import type { Handler } from '../spec.js';
 

@@ -5,6 +5,7 @@
  * holder. A lock can be taken over when it has expired, when its holder ran on this host and is no
  * longer running (a crash), or with --force-unlock.
  */
+import { anySignal } from '../signals.js';
 import type { S3Api } from '../../aws/s3.js';
 import type { Clock } from '../clock.js';
 import { FailedError } from '../errors.js';
@@ -215,12 +216,6 @@ export async function acquireLock(options: AcquireOptions): Promise<LockHandle> 
 export function lockedPorts<P extends { signal?: AbortSignal }>(ports: P, lock: Pick<LockHandle, 'lost'>): P {
   const outer = ports.signal;
   if (!outer) return { ...ports, signal: lock.lost };
-  if (typeof AbortSignal.any === 'function') return { ...ports, signal: AbortSignal.any([outer, lock.lost]) };
-  // Node 20.0–20.2 lack AbortSignal.any
-  const both = new AbortController();
-  for (const s of [outer, lock.lost]) {
-    if (s.aborted) both.abort(s.reason);
-    else s.addEventListener('abort', () => both.abort(s.reason), { once: true });
-  }
-  return { ...ports, signal: both.signal };
+  // one per deploy, for its whole duration: nothing to dispose early
+  return { ...ports, signal: anySignal([outer, lock.lost]).signal };
 }

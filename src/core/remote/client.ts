@@ -14,6 +14,7 @@
  * - The token never leaves this module: debug events show `Bearer ***`, and every error message and
  *   cause is passed through a Redactor.
  */
+import { anySignal } from '../signals.js';
 import type { Clock } from '../clock.js';
 import { AuthError, FailedError, InterruptedError, MwaaError } from '../errors.js';
 import { noEvents, type EventSink } from '../events.js';
@@ -111,33 +112,6 @@ function errorCode(error: unknown): string | undefined {
   return undefined;
 }
 
-/**
- * AbortSignal.any (Node 20.3+), with a fallback for older Node 20 releases (package.json allows 20.0).
- * Call `dispose` when the combined signal is no longer needed: the fallback adds a listener to each
- * given signal, and a long-lived one (the command's) would otherwise keep one per call.
- */
-export function anySignal(signals: AbortSignal[]): { signal: AbortSignal; dispose(): void } {
-  if (typeof AbortSignal.any === 'function') return { signal: AbortSignal.any(signals), dispose: () => {} };
-  const controller = new AbortController();
-  const listeners: Array<[AbortSignal, () => void]> = [];
-  const dispose = () => {
-    for (const [s, listener] of listeners.splice(0)) s.removeEventListener('abort', listener);
-  };
-  for (const s of signals) {
-    if (s.aborted) {
-      controller.abort(s.reason);
-      break;
-    }
-    const listener = () => {
-      dispose();
-      controller.abort(s.reason);
-    };
-    listeners.push([s, listener]);
-    s.addEventListener('abort', listener, { once: true });
-  }
-  if (controller.signal.aborted) dispose();
-  return { signal: controller.signal, dispose };
-}
 
 export class RemoteCli {
   private readonly redactor = new Redactor();
