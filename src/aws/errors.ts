@@ -33,7 +33,14 @@ export function mapAwsError(error: unknown, what?: string): MwaaError {
   const name = e.name ?? 'Error';
   const message = (e.message ?? String(error)).split('\n')[0];
   const prefix = what ? `${what}: ` : '';
-  if (AUTH_NAMES.has(name) || /could not load credentials|credential is missing/i.test(message)) {
+  if (name === 'CredentialsProviderError' || /could not load credentials|credential is missing/i.test(message)) {
+    return new AuthError(`${prefix}no AWS credentials were found (${message})`, {
+      cause: error,
+      code: 'aws.no-credentials',
+      hint: 'sign in (`aws sso login --profile <profile>`), choose a profile (--profile, AWS_PROFILE or `profile:` in mwaa.yaml), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
+    });
+  }
+  if (AUTH_NAMES.has(name)) {
     const expired = /expired/i.test(name) || /expired/i.test(message);
     return new AuthError(`${prefix}${expired ? 'AWS credentials have expired' : 'AWS refused the credentials or permission'} (${name}: ${message})`, {
       cause: error,

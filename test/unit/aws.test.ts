@@ -77,6 +77,13 @@ describe('AWS errors become typed errors', () => {
     expect(mapped.cause).toBeDefined();
   });
 
+  it('no credentials at all say how to provide them', () => {
+    const mapped = mapAwsError(sdkError('CredentialsProviderError', 'Could not load credentials from any providers'), 'GetEnvironment dev');
+    expect(mapped.message).toBe('GetEnvironment dev: no AWS credentials were found (Could not load credentials from any providers)');
+    expect(mapped.hint).toMatch(/aws sso login/);
+    expect(mapped.exitCode).toBe(ExitCode.Auth);
+  });
+
   it('expired credentials say how to refresh them', () => {
     expect(mapAwsError(sdkError('ExpiredToken', 'expired')).hint).toMatch(/aws sso login/);
   });
