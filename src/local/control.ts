@@ -23,6 +23,40 @@ export function json(status: number, body: unknown): EmuResponse {
   return { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
 }
 
+/**
+ * A POST to a per-environment control action (/_mwaa_local/<service>/<env>/<action>, the services'
+ * control handlers): the decoded environment name and the JSON object body, or the answer to give
+ * instead (404 unknown path, 405 not POST, 400 bad percent-encoding or body). `example` shows the body
+ * expected; `emptyBody` accepts an empty body as {}.
+ */
+export function envControlRequest(
+  req: EmuRequest,
+  pattern: RegExp,
+  options: { example: string; emptyBody: boolean },
+): { name: string; body: Record<string, unknown> } | { response: EmuResponse } {
+  const m = pattern.exec(req.rawPath);
+  if (!m) return { response: json(404, { message: `unknown control endpoint ${req.method} ${req.rawPath}` }) };
+  if (req.method.toUpperCase() !== 'POST') return { response: json(405, { message: `${req.method} not allowed on ${req.rawPath}; use POST` }) };
+  let name: string;
+  try {
+    name = decodeURIComponent(m[1]);
+  } catch {
+    return { response: json(400, { message: `bad percent-encoding in environment name ${m[1]}` }) };
+  }
+  const text = req.body.toString('utf8');
+  if (options.emptyBody && text.trim() === '') return { name, body: {} };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    return { response: json(400, { message: `body is not valid JSON: ${(e as Error).message}` }) };
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    return { response: json(400, { message: `body must be a JSON object ${options.example}` }) };
+  }
+  return { name, body: parsed as Record<string, unknown> };
+}
+
 function parseJsonBody(req: EmuRequest): { ok: true; value: unknown } | { ok: false; response: EmuResponse } {
   const text = req.body.toString('utf8').trim();
   if (text.length === 0) return { ok: true, value: {} };

@@ -4,6 +4,7 @@
  * See README.md in this folder for what is emulated and how.
  */
 import type { AirflowStore, EmuRequest, EmuResponse, Handler, World } from '../contract.js';
+import { envControlRequest, json } from '../control.js';
 import { allowedCommand, runCli } from './commands.js';
 import { shlexSplit, ShlexError } from './shlex.js';
 import { AirflowStoreImpl } from './store.js';
@@ -156,42 +157,26 @@ export const handleAirflow: Handler = (req: EmuRequest, world: World): EmuRespon
   }
 };
 
-function control(status: number, body: unknown): EmuResponse {
-  return { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
-}
-
 export const handleAirflowControl: Handler = (req: EmuRequest, world: World): EmuResponse => {
   try {
-    const m = /^\/_mwaa_local\/airflow\/([^/]+)\/fail-task\/?$/.exec(req.rawPath);
-    if (!m) return control(404, { message: `unknown control endpoint ${req.method} ${req.rawPath}` });
-    if (req.method.toUpperCase() !== 'POST') return control(405, { message: `${req.method} not allowed on ${req.rawPath}; use POST` });
-    let name: string;
-    try {
-      name = decodeURIComponent(m[1]);
-    } catch {
-      return control(400, { message: `bad percent-encoding in environment name ${m[1]}` });
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(req.body.toString('utf8'));
-    } catch (e) {
-      return control(400, { message: `body is not valid JSON: ${(e as Error).message}` });
-    }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      return control(400, { message: 'body must be a JSON object {"dagId": "...", "taskId": "..."}' });
-    }
-    const { dagId, taskId, message } = body as Record<string, unknown>;
-    if (typeof dagId !== 'string' || !dagId) return control(400, { message: 'dagId must be a non-empty string' });
-    if (typeof taskId !== 'string' || !taskId) return control(400, { message: 'taskId must be a non-empty string' });
-    if (message !== undefined && (typeof message !== 'string' || !message)) return control(400, { message: 'message must be a non-empty string when given' });
+    const parsed = envControlRequest(req, /^\/_mwaa_local\/airflow\/([^/]+)\/fail-task\/?$/, {
+      example: '{"dagId": "...", "taskId": "..."}',
+      emptyBody: false,
+    });
+    if ('response' in parsed) return parsed.response;
+    const { name, body } = parsed;
+    const { dagId, taskId, message } = body;
+    if (typeof dagId !== 'string' || !dagId) return json(400, { message: 'dagId must be a non-empty string' });
+    if (typeof taskId !== 'string' || !taskId) return json(400, { message: 'taskId must be a non-empty string' });
+    if (message !== undefined && (typeof message !== 'string' || !message)) return json(400, { message: 'message must be a non-empty string when given' });
     const rec = world.mwaa.getEnvironment(name);
-    if (!rec) return control(404, { message: `environment ${name} not found` });
+    if (!rec) return json(404, { message: `environment ${name} not found` });
     const store = storeOf(world);
     store.tick(world.clock.now());
     const why = (message as string | undefined) ?? `Task ${taskId} of DAG ${dagId} was made to fail by the mwaa local emulator (POST /_mwaa_local/airflow/${name}/fail-task)`;
     const runId = store.failTask(name, rec, dagId, taskId, why);
-    return control(200, { ok: true, dagId, taskId, runId });
+    return json(200, { ok: true, dagId, taskId, runId });
   } catch (e) {
-    return control(500, { message: (e as Error)?.message ?? String(e) });
+    return json(500, { message: (e as Error)?.message ?? String(e) });
   }
 };

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { EmuRequest, EmuResponse, Handler, World } from '../contract.js';
+import { envControlRequest, json as controlJson } from '../control.js';
 import { LocalMwaaStore, MwaaError, notFound } from './store.js';
 import { Constraints, RULES, REST_METHODS, ValidationError, checkName } from './validate.js';
 
@@ -216,47 +217,26 @@ function dispatch(store: LocalMwaaStore, world: World, r: Route, body: Record<st
 
 // ---- control endpoint -------------------------------------------------------------------------------
 
-function control(status: number, body: unknown): EmuResponse {
-  return { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
-}
-
 /** POST /_mwaa_local/environments/<name>/fail-next-update {"errorCode", "errorMessage"} */
 export const handleMwaaControl: Handler = (req: EmuRequest, world: World): EmuResponse => {
   try {
-    const m = /^\/_mwaa_local\/environments\/([^/]+)\/fail-next-update\/?$/.exec(req.rawPath);
-    if (!m) return control(404, { message: `unknown control endpoint ${req.method} ${req.rawPath}` });
-    if (req.method.toUpperCase() !== 'POST') return control(405, { message: `${req.method} not allowed on ${req.rawPath}; use POST` });
-    let name: string;
-    try {
-      name = decodeURIComponent(m[1]);
-    } catch {
-      return control(400, { message: `bad percent-encoding in environment name ${m[1]}` });
-    }
-    let body: Record<string, unknown> = {};
-    const text = req.body.toString('utf8');
-    if (text.trim() !== '') {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch (e) {
-        return control(400, { message: `body is not valid JSON: ${(e as Error).message}` });
-      }
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-        return control(400, { message: 'body must be a JSON object {"errorCode": "...", "errorMessage": "..."}' });
-      }
-      body = parsed as Record<string, unknown>;
-    }
+    const parsed = envControlRequest(req, /^\/_mwaa_local\/environments\/([^/]+)\/fail-next-update\/?$/, {
+      example: '{"errorCode": "...", "errorMessage": "..."}',
+      emptyBody: true,
+    });
+    if ('response' in parsed) return parsed.response;
+    const { name, body } = parsed;
     const { errorCode, errorMessage } = body;
-    if (typeof errorCode !== 'string' || errorCode.length === 0) return control(400, { message: 'errorCode must be a non-empty string' });
+    if (typeof errorCode !== 'string' || errorCode.length === 0) return controlJson(400, { message: 'errorCode must be a non-empty string' });
     if (errorMessage !== undefined && (typeof errorMessage !== 'string' || errorMessage.length === 0 || errorMessage.length > 1024)) {
-      return control(400, { message: 'errorMessage must be a string of 1 to 1024 characters' });
+      return controlJson(400, { message: 'errorMessage must be a string of 1 to 1024 characters' });
     }
     const store = storeOf(world);
     store.tick(world.clock.now());
-    if (!store.exists(name)) return control(404, { message: `environment ${name} not found` });
+    if (!store.exists(name)) return controlJson(404, { message: `environment ${name} not found` });
     store.failNextUpdate(name, errorCode, (errorMessage as string | undefined) ?? `The update of ${name} failed (${errorCode}).`);
-    return control(200, { ok: true });
+    return controlJson(200, { ok: true });
   } catch (e) {
-    return control(500, { message: (e as Error)?.message ?? String(e) });
+    return controlJson(500, { message: (e as Error)?.message ?? String(e) });
   }
 };

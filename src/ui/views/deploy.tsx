@@ -8,7 +8,7 @@ import { Box, Static, Text } from 'ink';
 import { formatDuration } from '../../core/duration.js';
 import type { MwaaEvent } from '../../core/events.js';
 import { bytes } from './deploy-text.js';
-import { mountLiveView, statusIcon } from './live.js';
+import { mountLiveView, statusIcon, type Outcome } from './live.js';
 
 export interface DeployViewState {
   title: string;
@@ -21,7 +21,7 @@ export interface DeployViewState {
   envStatus?: string;
   /** printed once above the live part (plan text, warnings) */
   lines: string[];
-  outcome?: { ok: boolean; message: string };
+  outcome?: Outcome;
 }
 
 const BAR_WIDTH = 30;
@@ -97,7 +97,7 @@ export function reduceDeployEvent(state: Omit<DeployViewState, 'now'>, event: Mw
 export interface DeployLiveView {
   event(event: MwaaEvent): void;
   note(text: string): void;
-  finish(outcome: { ok: boolean; message: string }): Promise<void>;
+  finish(outcome: Outcome): Promise<void>;
 }
 
 export function startDeployView(options: { stream: NodeJS.WriteStream; title: string; clock: () => number }): DeployLiveView {

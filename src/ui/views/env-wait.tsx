@@ -6,7 +6,7 @@
 import { Box, Text } from 'ink';
 import { formatDuration } from '../../core/duration.js';
 import type { MwaaEvent } from '../../core/events.js';
-import { mountLiveView, statusIcon } from './live.js';
+import { mountLiveView, statusIcon, type Outcome } from './live.js';
 
 export type EnvOperation = 'create' | 'update' | 'delete' | 'wait';
 
@@ -22,7 +22,7 @@ export interface EnvWaitState {
   /** warnings reported while waiting */
   notes: string[];
   /** set when the wait ended */
-  outcome?: { ok: boolean; message: string };
+  outcome?: Outcome;
 }
 
 const TITLES: Record<EnvOperation, string> = {
@@ -97,7 +97,7 @@ export interface LiveView {
   /** the environment's Airflow UI address, once known */
   webserverUrl(url: string | undefined): void;
   /** render the final frame and stop */
-  finish(outcome: { ok: boolean; message: string }): Promise<void>;
+  finish(outcome: Outcome): Promise<void>;
 }
 
 export function startEnvWaitView(options: {

@@ -7,7 +7,7 @@
 import { Box, Text } from 'ink';
 import { formatDuration } from '../../core/duration.js';
 import type { MwaaEvent } from '../../core/events.js';
-import { mountLiveView, statusIcon } from './live.js';
+import { mountLiveView, statusIcon, type Outcome } from './live.js';
 
 export interface TaskRow {
   /** task id, with [map index] for a mapped instance */
@@ -28,7 +28,7 @@ export interface TriggerViewState {
   startedAt: number;
   now: number;
   notes: string[];
-  outcome?: { ok: boolean; message: string };
+  outcome?: Outcome;
 }
 
 const ICONS: Record<string, string> = {
@@ -141,7 +141,7 @@ export function applyTriggerEvent(state: Omit<TriggerViewState, 'now'>, event: M
 
 export interface TriggerLiveView {
   event(event: MwaaEvent): void;
-  finish(outcome: { ok: boolean; message: string }): Promise<void>;
+  finish(outcome: Outcome): Promise<void>;
 }
 
 export function startTriggerView(options: {
