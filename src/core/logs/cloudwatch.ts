@@ -8,6 +8,7 @@
  */
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { mapAwsError } from '../../aws/errors.js';
+import { readEventsDirectly } from '../../aws/logs-events.js';
 import { MwaaError, NotFoundError } from '../errors.js';
 import type { LogEvent, LogsPort } from './port.js';
 
@@ -52,7 +53,7 @@ export function cloudWatchLogs(client: CloudWatchLogsClient): LogsPort {
       const out = await call(
         () =>
           client.send(
-            new FilterLogEventsCommand({
+            readEventsDirectly(new FilterLogEventsCommand({
               logGroupName: input.group,
               ...(input.streamPrefix ? { logStreamNamePrefix: input.streamPrefix } : {}),
               ...(input.streamNames ? { logStreamNames: input.streamNames } : {}),
@@ -61,7 +62,7 @@ export function cloudWatchLogs(client: CloudWatchLogsClient): LogsPort {
               ...(input.filterPattern ? { filterPattern: input.filterPattern } : {}),
               ...(input.nextToken ? { nextToken: input.nextToken } : {}),
               ...(input.limit ? { limit: input.limit } : {}),
-            }),
+            })),
             { abortSignal: signal },
           ),
         `FilterLogEvents ${input.group}`,
