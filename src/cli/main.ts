@@ -18,6 +18,8 @@ export interface MainDeps {
   cwd: string;
   /** aborted on Ctrl-C / SIGTERM */
   signal?: AbortSignal;
+  /** called once before a command's handler is loaded (not for --help or --version); bin/mwaa.cjs tunes the V8 heap there */
+  beforeRun?: () => void;
 }
 
 /** Global options that take a value, so that a pre-scan of argv can skip their values. */

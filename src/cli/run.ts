@@ -49,6 +49,7 @@ export async function runCommand(
   const ctx = createContext({ io, globals, cwd: deps.cwd, env: deps.env, signal });
   try {
     const args = spec.passThrough ? [...invocation.args.filter((a) => a !== undefined), ...(passThrough ?? [])] : invocation.args;
+    deps.beforeRun?.();
     const { run } = await spec.load();
     await run(ctx, { args, options: invocation.options });
     return ExitCode.Ok;
