@@ -9,7 +9,7 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const { main } = require('../dist/main.cjs');
-const { capYoungGeneration } = require('./heap.cjs');
+const { tuneHeap } = require('./heap.cjs');
 
 const controller = new AbortController();
 let interrupts = 0;
@@ -44,7 +44,7 @@ main({
   env: process.env,
   cwd: process.cwd(),
   signal: controller.signal,
-  beforeRun: capYoungGeneration,
+  beforeRun: tuneHeap,
 }).then((code) => {
   process.exitCode = code;
   // Handles left open by SDK clients or servers must not keep a finished command alive.
