@@ -50,27 +50,22 @@ export function cloudWatchLogs(client: CloudWatchLogsClient): LogsPort {
   return {
     async filterLogEvents(input, signal) {
       const { FilterLogEventsCommand } = await sdk;
-      const out = await call(
-        () =>
-          client.send(
-            readEventsDirectly(new FilterLogEventsCommand({
-              logGroupName: input.group,
-              ...(input.streamPrefix ? { logStreamNamePrefix: input.streamPrefix } : {}),
-              ...(input.streamNames ? { logStreamNames: input.streamNames } : {}),
-              ...(input.startTime !== undefined ? { startTime: input.startTime } : {}),
-              ...(input.endTime !== undefined ? { endTime: input.endTime } : {}),
-              ...(input.filterPattern ? { filterPattern: input.filterPattern } : {}),
-              ...(input.nextToken ? { nextToken: input.nextToken } : {}),
-              ...(input.limit ? { limit: input.limit } : {}),
-            })),
-            { abortSignal: signal },
-          ),
-        `FilterLogEvents ${input.group}`,
-        input.group,
-        signal,
+      // events read with one JSON.parse (src/aws/logs-events.ts) instead of the SDK's per-field walk
+      const command = readEventsDirectly(
+        new FilterLogEventsCommand({
+          logGroupName: input.group,
+          ...(input.streamPrefix ? { logStreamNamePrefix: input.streamPrefix } : {}),
+          ...(input.streamNames ? { logStreamNames: input.streamNames } : {}),
+          ...(input.startTime !== undefined ? { startTime: input.startTime } : {}),
+          ...(input.endTime !== undefined ? { endTime: input.endTime } : {}),
+          ...(input.filterPattern ? { filterPattern: input.filterPattern } : {}),
+          ...(input.nextToken ? { nextToken: input.nextToken } : {}),
+          ...(input.limit ? { limit: input.limit } : {}),
+        }),
       );
-      // The SDK's events already have the port's shape (logStreamName, timestamp, message, eventId,
-      // ingestionTime): passed on as they are, without a copy per event (pages hold up to 10,000).
+      const out = await call(() => client.send(command, { abortSignal: signal }), `FilterLogEvents ${input.group}`, input.group, signal);
+      // The events have the port's shape (logStreamName, timestamp, message, eventId, ingestionTime):
+      // passed on as they are, without a copy per event.
       const events = (out.events ?? []) as LogEvent[];
       return { events, ...(out.nextToken ? { nextToken: out.nextToken } : {}) };
     },
