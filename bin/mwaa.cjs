@@ -9,7 +9,6 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const { main } = require('../dist/main.cjs');
-const { tuneHeap } = require('./heap.cjs');
 
 const controller = new AbortController();
 let interrupts = 0;
@@ -44,7 +43,8 @@ main({
   env: process.env,
   cwd: process.cwd(),
   signal: controller.signal,
-  beforeRun: tuneHeap,
+  // V8 heap settings for a command's run (bin/heap.cjs); loaded only then, so --help does not pay for them
+  beforeRun: () => require('./heap.cjs').tuneHeap(),
 }).then((code) => {
   process.exitCode = code;
   // Handles left open by SDK clients or servers must not keep a finished command alive.

@@ -5,6 +5,8 @@
  * a deploy's S3 calls); bin/mwaa.cjs runs both before a command's handler only (main's beforeRun).
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
@@ -93,5 +95,28 @@ describe('beforeRun', () => {
     expect(await run(['logs', '--help'])).toEqual({ code: 0, calls: 0 });
     expect(await run(['complettion'])).toEqual({ code: 2, calls: 0 });
     expect(await run(['completion', 'bash'])).toEqual({ code: 0, calls: 1 });
+  });
+});
+
+describe('bin/mwaa.cjs', () => {
+  /** Runs the built binary and reports whether bin/heap.cjs was loaded by the time it exited. */
+  const heapLoaded = (argv: string[]) => {
+    const dir = mkdtempSync(join(tmpdir(), 'mwaa-heap-probe-'));
+    try {
+      const probe = join(dir, 'probe.cjs');
+      writeFileSync(
+        probe,
+        `process.on('exit', () => process.stderr.write('HEAP_LOADED=' + Object.keys(require.cache).some((k) => k.endsWith(${JSON.stringify(join('bin', 'heap.cjs'))})) + '\\n'));\n`,
+      );
+      const r = spawnSync(process.execPath, ['--require', probe, join(ROOT, 'bin', 'mwaa.cjs'), ...argv], { encoding: 'utf8', env: baseEnv() as NodeJS.ProcessEnv });
+      return /HEAP_LOADED=(true|false)/.exec(r.stderr)?.[1];
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it.skipIf(!existsSync(join(ROOT, 'dist', 'main.cjs')))('tunes the heap for a command run, and loads nothing for --help', () => {
+    expect(heapLoaded(['--help'])).toBe('false');
+    expect(heapLoaded(['completion', 'bash'])).toBe('true');
   });
 });
