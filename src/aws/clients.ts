@@ -85,7 +85,6 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
         ...common(settings, settings.endpoints.s3),
         // an overridden endpoint (a local server) cannot serve virtual-hosted bucket names
         forcePathStyle: Boolean(settings.endpoints.s3),
-        cacheMiddleware: true,
       });
     }),
     logs: memo(async () => {
