@@ -4,7 +4,8 @@
  * profiler: about 1.3 KB allocated per event, two thirds of all `mwaa logs` allocates); the success body
  * of this JSON 1.1 operation already is the output's shape (FilteredLogEvent: logStreamName, timestamp,
  * message, ingestionTime, eventId: strings and epoch-millisecond numbers, nothing to convert), so one
- * `JSON.parse` gives the events as they are.
+ * `JSON.parse` gives the events as they are. Unlike the SDK, members it does not know and null members
+ * are kept as sent (CloudWatch Logs sends neither today).
  *
  * Two middlewares on one command: the inner one (deserialize step, after the SDK's deserializer) takes
  * the `events` array out of a successful body and hands the SDK a body without it, so the SDK still

@@ -1,8 +1,9 @@
 /**
  * FilterLogEvents pages read with one JSON.parse (src/aws/logs-events.ts) against the emulator and a
  * raw HTTP server: the output equals the SDK's own deserialization (events, nextToken,
- * searchedLogStreams), errors stay the SDK's typed exceptions (and the SDK's retries still happen), and
- * a body without an `events` array is left to the SDK.
+ * searchedLogStreams), the events really are the parsed body's (a member the SDK would drop stays),
+ * errors stay the SDK's typed exceptions (and the SDK's retries still happen), and a body without an
+ * `events` array is left to the SDK.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -105,6 +106,17 @@ describe('readEventsDirectly against a raw server', () => {
   afterAll(async () => {
     client?.destroy();
     await new Promise((resolve) => server?.close(resolve));
+  });
+
+  it('takes the events from the body as they are (what the SDK would drop, an unknown member, stays: proof of the direct read)', async () => {
+    const event = { logStreamName: 's', timestamp: 1_700_000_000_123, message: 'm', ingestionTime: 1_700_000_000_200, eventId: '1', futureField: 7 };
+    bodies.push({ status: 200, body: JSON.stringify({ events: [event], nextToken: 'n2' }) });
+    const direct = await client.send(readEventsDirectly(new FilterLogEventsCommand({ logGroupName: 'g' })));
+    expect(direct.events).toEqual([event]);
+    expect(direct.nextToken).toBe('n2');
+    bodies.push({ status: 200, body: JSON.stringify({ events: [event] }) });
+    const plain = await client.send(new FilterLogEventsCommand({ logGroupName: 'g' }));
+    expect(plain.events).toEqual([{ logStreamName: 's', timestamp: 1_700_000_000_123, message: 'm', ingestionTime: 1_700_000_000_200, eventId: '1' }]);
   });
 
   it('leaves a body without an events array to the SDK', async () => {
