@@ -155,7 +155,7 @@ the number of events. Two things keep the process's size from growing with the a
 FilterLogEvents page is read with one \`JSON.parse\` instead of the SDK's schema walk (src/aws/logs-events.ts;
 a third less allocation), and bin/heap.cjs stops V8's young generation at 4 MiB per semi-space (V8 doubles
 it up to 16 MiB as bytes survive, which is what made peak RSS rise ×1.25 between 10,000 and 100,000 events
-before) and lets the old generation grow by at most 50% over what is live.`,
+before) and lets the old generation grow by 50% over what is live before a full collection.`,
   );
   console.log(`events/s (100k): ${rate(big)}; RSS 10k→100k ×${rssGrowth.toFixed(2)}`);
 } finally {

@@ -230,9 +230,8 @@ File contents are never held: small files are hashed through one reused buffer, 
 held for the whole run: per file the local path with its sha256 and MD5, the bucket listing entry, the previous release
 record's entry, the plan entry and the new record's entry (about 1 KB live per file), and at the end the release record
 written as JSON (every key with version, sha256 and ETag). bin/heap.cjs keeps V8's heap close to what is live (young
-generation at 4 MiB per semi-space, old generation at most 50% above what survived the last full collection; before it,
-the ${BIG}-file push peaked near 290 MiB because V8 kept ~150 MB of heap for ~43 MB live), and the S3 client resolves
-its middleware once per command class instead of once per call. Meeting the target would take a streaming plan (a
+generation at 4 MiB per semi-space, old generation growing by 50% over what survived the last full collection; before
+it, the ${BIG}-file push peaked near 290 MiB because V8 kept ~150 MB of heap for ~43 MB live). Meeting the target would take a streaming plan (a
 sorted merge of the local walk, the listing and the previous record, writing the new record as it goes) instead of
 maps of every key.
 `;
