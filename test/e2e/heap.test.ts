@@ -8,12 +8,19 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { baseEnv, ROOT } from '../helpers/cli.js';
+import { baseEnv, captureStreams, ROOT } from '../helpers/cli.js';
 
 const HEAP = join(ROOT, 'bin', 'heap.cjs');
+
+/** Runs a Node script that prints one JSON line; it must exit 0 and print nothing on stderr (no "unrecognized flag" from V8). */
+function runScript(script: string): unknown {
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+  expect(r.status, r.stderr).toBe(0);
+  expect(r.stderr).toBe('');
+  return JSON.parse(r.stdout);
+}
 
 /** Allocates ~250 MB, keeping the newest 4,000 arrays alive, and reports the young generation's size. */
 function churn(cap: boolean): { newSpace: number; cap: number } {
@@ -30,10 +37,7 @@ function churn(cap: boolean): { newSpace: number; cap: number } {
       const s = require('node:v8').getHeapSpaceStatistics().find((x) => x.space_name === 'new_space');
       console.log(JSON.stringify({ newSpace: s.space_size, cap: CAP }));
     })();`;
-  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
-  expect(r.status, r.stderr).toBe(0);
-  expect(r.stderr).toBe(''); // no "unrecognized flag" from V8
-  return JSON.parse(r.stdout) as { newSpace: number; cap: number };
+  return runScript(script) as { newSpace: number; cap: number };
 }
 
 /** Keeps ~300,000 objects live while allocating ~6 million that survive a while; reports the peak heap. */
@@ -53,10 +57,7 @@ function oldChurn(limit: boolean): { peakMiB: number } {
       }
       console.log(JSON.stringify({ peakMiB: peak / 1048576, live: live.length }));
     })();`;
-  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
-  expect(r.status, r.stderr).toBe(0);
-  expect(r.stderr).toBe('');
-  return JSON.parse(r.stdout) as { peakMiB: number };
+  return runScript(script) as { peakMiB: number };
 }
 
 const major = Number(process.versions.v8.split('.')[0]);
@@ -83,9 +84,8 @@ describe('capYoungGeneration (bin/heap.cjs)', () => {
 describe('beforeRun', () => {
   const run = async (argv: string[]) => {
     const beforeRun = vi.fn();
-    const out = new PassThrough();
-    out.resume();
-    const code = await main({ argv, streams: { stdout: out, stderr: out, stdin: new PassThrough() }, env: baseEnv(), cwd: ROOT, beforeRun });
+    const { stdout, stderr, stdin } = captureStreams();
+    const code = await main({ argv, streams: { stdout, stderr, stdin }, env: baseEnv(), cwd: ROOT, beforeRun });
     return { code, calls: beforeRun.mock.calls.length };
   };
 

@@ -39,14 +39,20 @@ export function baseEnv(extra: Record<string, string | undefined> = {}): Record<
   };
 }
 
-export async function runCli(argv: string[], options: CliOptions = {}): Promise<CliResult> {
+/** In-memory streams for an in-process `main`, and what has been written to stdout and stderr so far. */
+export function captureStreams(): { stdout: PassThrough; stderr: PassThrough; stdin: PassThrough; out(): string; err(): string } {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
-  const stdin = new PassThrough();
   let out = '';
   let err = '';
   stdout.on('data', (d) => (out += d));
   stderr.on('data', (d) => (err += d));
+  return { stdout, stderr, stdin: new PassThrough(), out: () => out, err: () => err };
+}
+
+export async function runCli(argv: string[], options: CliOptions = {}): Promise<CliResult> {
+  const captured = captureStreams();
+  const { stdout, stderr, stdin } = captured;
   if (options.tty) {
     Object.assign(stdout, { isTTY: true, columns: 100 });
     Object.assign(stderr, { isTTY: true, columns: 100 });
@@ -60,7 +66,7 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
     cwd: options.cwd ?? process.cwd(),
     signal: options.signal,
   });
-  return { code, stdout: out, stderr: err };
+  return { code, stdout: captured.out(), stderr: captured.err() };
 }
 
 /** Spawns the built bin/mwaa.cjs (run `npm run build` first; `npm test` does). */

@@ -7,15 +7,10 @@
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CreateEnvironmentCommand, GetEnvironmentCommand } from '@aws-sdk/client-mwaa';
-import {
-  CreateBucketCommand,
-  GetObjectCommand,
-  ListObjectVersionsCommand,
-  PutBucketVersioningCommand,
-  PutPublicAccessBlockCommand,
-} from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectVersionsCommand } from '@aws-sdk/client-s3';
 import { baseEnv, runCli, tempDir, type CliResult } from '../helpers/cli.js';
 import { startTestEmulator, TEST_ACCOUNT_ID, type TestEmulator } from '../helpers/emulator.js';
+import { goodBucket } from './env-helpers.js';
 
 export const BUCKET = 'deploy-test-bucket';
 export const ENV_NAME = 'deploytest';
@@ -46,14 +41,7 @@ export async function startDeployWorld(options: { denyPackages?: string[] } = {}
 
 /** A versioned bucket with all public access blocked, and an AVAILABLE environment on it. */
 export async function createEnvironment(emu: TestEmulator, name = ENV_NAME, bucket = BUCKET): Promise<void> {
-  await emu.s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  await emu.s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
-  await emu.s3.send(
-    new PutPublicAccessBlockCommand({
-      Bucket: bucket,
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
-    }),
-  );
+  await goodBucket(emu, bucket);
   await emu.mwaa.send(
     new CreateEnvironmentCommand({
       Name: name,

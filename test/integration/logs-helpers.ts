@@ -5,12 +5,11 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateEnvironmentCommand, GetEnvironmentCommand, type CreateEnvironmentCommandInput } from '@aws-sdk/client-mwaa';
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { main } from '../../src/cli/main.js';
-import { baseEnv } from '../helpers/cli.js';
+import { baseEnv, captureStreams } from '../helpers/cli.js';
 import { TEST_ACCOUNT_ID, type TestEmulator } from '../helpers/emulator.js';
 
 export const ROLE = `arn:aws:iam::${TEST_ACCOUNT_ID}:role/mwaa-exec`;
@@ -87,13 +86,8 @@ export interface LiveCli {
 
 /** Runs `mwaa <argv>` in-process against the emulator, with its output readable while it runs. */
 export function liveCli(emu: TestEmulator, argv: string[], cwd: string): LiveCli {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const stdin = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
+  const captured = captureStreams();
+  const { stdout, stderr, stdin } = captured;
   stdin.end();
   const controller = new AbortController();
   const done = main({
@@ -104,15 +98,15 @@ export function liveCli(emu: TestEmulator, argv: string[], cwd: string): LiveCli
     signal: controller.signal,
   });
   return {
-    stdout: () => out,
-    stderr: () => err,
+    stdout: captured.out,
+    stderr: captured.err,
     done,
     interrupt: () => controller.abort(new Error('interrupted')),
     closeStdout: () => stdout.destroy(),
     async waitFor(text, timeoutMs = 10_000) {
       const end = Date.now() + timeoutMs;
-      while (!out.includes(text)) {
-        if (Date.now() > end) throw new Error(`timed out waiting for ${JSON.stringify(text)}; stdout:\n${out}\nstderr:\n${err}`);
+      while (!captured.out().includes(text)) {
+        if (Date.now() > end) throw new Error(`timed out waiting for ${JSON.stringify(text)}; stdout:\n${captured.out()}\nstderr:\n${captured.err()}`);
         await new Promise((r) => setTimeout(r, 20));
       }
     },
