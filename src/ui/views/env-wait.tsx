@@ -6,7 +6,7 @@
 import { Box, Text } from 'ink';
 import { formatDuration } from '../../core/duration.js';
 import type { MwaaEvent } from '../../core/events.js';
-import { mountLiveView, statusIcon, type Outcome } from './live.js';
+import { mountLiveView, statusIcon, UiAndWarnings, type Outcome } from './live.js';
 
 export type EnvOperation = 'create' | 'update' | 'delete' | 'wait';
 
@@ -72,16 +72,7 @@ export function EnvWaitView(props: EnvWaitState) {
           </Box>
         );
       })}
-      {props.webserverUrl ? (
-        <Text>
-          {'  '}Airflow UI: <Text color="blue">{props.webserverUrl}</Text>
-        </Text>
-      ) : null}
-      {props.notes.map((note, i) => (
-        <Text key={`note-${i}`} color="yellow">
-          {'  '}warning: {note}
-        </Text>
-      ))}
+      <UiAndWarnings url={props.webserverUrl} notes={props.notes} />
       {props.outcome && !props.outcome.ok ? <Text color="red">  {props.outcome.message}</Text> : null}
       {!props.outcome && (props.operation === 'create' || props.operation === 'update') ? (
         <Text dimColor>  MWAA usually takes 20–30 minutes. Ctrl-C stops waiting; the environment keeps going.</Text>

@@ -3,12 +3,30 @@
  * React subscribes to, a clock that ticks while the operation runs, and mounting on a stream with ink.
  * Each view supplies a pure component (tested with ink-testing-library) and how events change its state.
  */
-import { render } from 'ink';
+import { render, Text } from 'ink';
 import { useEffect, useState, useSyncExternalStore, type ReactElement } from 'react';
 
 export interface Outcome {
   ok: boolean;
   message: string;
+}
+
+/** The lines under a live view's progress: the Airflow UI address once known, then one line per warning. */
+export function UiAndWarnings(props: { url?: string; notes: readonly string[] }): ReactElement {
+  return (
+    <>
+      {props.url ? (
+        <Text>
+          {'  '}Airflow UI: <Text color="blue">{props.url}</Text>
+        </Text>
+      ) : null}
+      {props.notes.map((note, i) => (
+        <Text key={`note-${i}`} color="yellow">
+          {'  '}warning: {note}
+        </Text>
+      ))}
+    </>
+  );
 }
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];

@@ -7,7 +7,7 @@
 import { Box, Text } from 'ink';
 import { formatDuration } from '../../core/duration.js';
 import type { MwaaEvent } from '../../core/events.js';
-import { mountLiveView, statusIcon, type Outcome } from './live.js';
+import { mountLiveView, statusIcon, UiAndWarnings, type Outcome } from './live.js';
 
 export interface TaskRow {
   /** task id, with [map index] for a mapped instance */
@@ -99,16 +99,7 @@ export function TriggerView(props: TriggerViewState) {
           </Box>
         );
       })}
-      {props.url ? (
-        <Text>
-          {'  '}Airflow UI: <Text color="blue">{props.url}</Text>
-        </Text>
-      ) : null}
-      {props.notes.map((note, i) => (
-        <Text key={`note-${i}`} color="yellow">
-          {'  '}warning: {note}
-        </Text>
-      ))}
+      <UiAndWarnings url={props.url} notes={props.notes} />
       {props.outcome ? (
         <Text color={props.outcome.ok ? 'green' : 'red'}>  {props.outcome.message}</Text>
       ) : (
