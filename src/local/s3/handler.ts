@@ -703,13 +703,25 @@ function contentsXml(c: Ctx, key: string, v: ObjectVersion, url: boolean, withOw
   );
 }
 
-function listObjectsV2(c: Ctx): EmuResponse {
+/** What every listing reads first: the bucket, then prefix, delimiter, max-keys and encoding-type. */
+function listQuery(c: Ctx) {
   const b = bucketOf(c);
   const q = c.req.query;
   const prefix = q.get('prefix') ?? '';
   const delimiter = q.get('delimiter') || undefined;
   const maxKeys = parseMaxKeys(c);
   const url = parseEncodingType(c);
+  return { b, q, prefix, delimiter, maxKeys, url };
+}
+
+function commonPrefixesXml(url: boolean, prefixes: readonly string[]): string {
+  let xml = '';
+  for (const p of prefixes) xml += `<CommonPrefixes>${el('Prefix', encodeIf(url, p))}</CommonPrefixes>`;
+  return xml;
+}
+
+function listObjectsV2(c: Ctx): EmuResponse {
+  const { b, q, prefix, delimiter, maxKeys, url } = listQuery(c);
   const token = q.get('continuation-token');
   if (token === '') throw new S3Error(400, 'InvalidArgument', 'The continuation token provided is incorrect', { ArgumentName: 'continuation-token' });
   const startAfter = q.get('start-after') ?? undefined;
@@ -732,17 +744,12 @@ function listObjectsV2(c: Ctx): EmuResponse {
     (page.isTruncated && page.last !== undefined ? el('NextContinuationToken', encodeToken(page.last)) : '') +
     (startAfter !== undefined ? el('StartAfter', encodeIf(url, startAfter)) : '');
   for (const { key, version } of page.contents) inner += contentsXml(c, key, version, url, fetchOwner);
-  for (const p of page.commonPrefixes) inner += `<CommonPrefixes>${el('Prefix', encodeIf(url, p))}</CommonPrefixes>`;
+  inner += commonPrefixesXml(url, page.commonPrefixes);
   return xmlOk('ListBucketResult', inner);
 }
 
 function listObjectsV1(c: Ctx): EmuResponse {
-  const b = bucketOf(c);
-  const q = c.req.query;
-  const prefix = q.get('prefix') ?? '';
-  const delimiter = q.get('delimiter') || undefined;
-  const maxKeys = parseMaxKeys(c);
-  const url = parseEncodingType(c);
+  const { b, q, prefix, delimiter, maxKeys, url } = listQuery(c);
   const marker = q.get('marker') ?? '';
   const page = c.store.list(b, { prefix, delimiter, marker: marker || undefined, maxKeys });
   let inner =
@@ -755,17 +762,12 @@ function listObjectsV1(c: Ctx): EmuResponse {
     el('IsTruncated', page.isTruncated) +
     (url ? el('EncodingType', 'url') : '');
   for (const { key, version } of page.contents) inner += contentsXml(c, key, version, url, true);
-  for (const p of page.commonPrefixes) inner += `<CommonPrefixes>${el('Prefix', encodeIf(url, p))}</CommonPrefixes>`;
+  inner += commonPrefixesXml(url, page.commonPrefixes);
   return xmlOk('ListBucketResult', inner);
 }
 
 function listObjectVersions(c: Ctx): EmuResponse {
-  const b = bucketOf(c);
-  const q = c.req.query;
-  const prefix = q.get('prefix') ?? '';
-  const delimiter = q.get('delimiter') || undefined;
-  const maxKeys = parseMaxKeys(c);
-  const url = parseEncodingType(c);
+  const { b, q, prefix, delimiter, maxKeys, url } = listQuery(c);
   const keyMarker = q.get('key-marker') ?? '';
   const versionIdMarker = q.get('version-id-marker') ?? '';
   if (versionIdMarker !== '' && keyMarker === '') {
@@ -808,7 +810,7 @@ function listObjectVersions(c: Ctx): EmuResponse {
         '</Version>';
     }
   }
-  for (const p of page.commonPrefixes) inner += `<CommonPrefixes>${el('Prefix', encodeIf(url, p))}</CommonPrefixes>`;
+  inner += commonPrefixesXml(url, page.commonPrefixes);
   return xmlOk('ListVersionsResult', inner);
 }
 
