@@ -15,18 +15,11 @@
  * `events` array is handed to the SDK unchanged.
  */
 import type { FilteredLogEvent, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { collectBody } from './raw-body.js';
 
 interface RawResponse {
   statusCode?: number;
   body?: unknown;
-}
-
-async function collect(body: unknown): Promise<Buffer | undefined> {
-  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  if (!body || typeof (body as AsyncIterable<unknown>)[Symbol.asyncIterator] !== 'function') return undefined;
-  const chunks: Buffer[] = [];
-  for await (const chunk of body as AsyncIterable<Uint8Array | string>) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
 }
 
 /** Makes `command` read its events with one JSON.parse. */
@@ -47,7 +40,7 @@ export function readEventsDirectly(command: FilterLogEventsCommand): FilterLogEv
       const result = await next(args);
       const response = result.response as RawResponse;
       if (response && typeof response.statusCode === 'number' && response.statusCode >= 200 && response.statusCode < 300) {
-        const body = await collect(response.body);
+        const body = await collectBody(response.body);
         if (body === undefined) return result;
         let parsed: unknown;
         try {

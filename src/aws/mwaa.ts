@@ -10,6 +10,7 @@ import type {
 } from '@aws-sdk/client-mwaa';
 import { NotFoundError } from '../core/errors.js';
 import { mapAwsError } from './errors.js';
+import { collectBody } from './raw-body.js';
 
 /** Fields the old SDK's types lack but the API (and our middleware) accept. */
 export interface WebserverFields {
@@ -125,10 +126,11 @@ export function addDroppedOutputFields(client: MWAAClient): void {
       if ((context as { commandName?: string }).commandName !== 'GetEnvironmentCommand') return result;
       const response = result.response as { body?: unknown; statusCode?: number };
       if (!response || (response.statusCode ?? 200) >= 300 || response.body === undefined) return result;
-      const bytes = await collect(response.body);
+      const bytes = await collectBody(response.body);
+      if (!bytes) return result;
       response.body = bytes;
       try {
-        const parsed = JSON.parse(Buffer.from(bytes).toString('utf8')) as { Environment?: Record<string, unknown> };
+        const parsed = JSON.parse(bytes.toString('utf8')) as { Environment?: Record<string, unknown> };
         (context as Record<symbol, unknown>)[RAW_ENVIRONMENT] = parsed.Environment;
       } catch {
         // not JSON: the SDK's deserializer reports it
@@ -156,14 +158,6 @@ export function addDroppedOutputFields(client: MWAAClient): void {
     },
     { step: 'initialize', name: OUTPUT_FIELDS_MIDDLEWARE, priority: 'high' },
   );
-}
-
-async function collect(body: unknown): Promise<Uint8Array> {
-  if (body instanceof Uint8Array) return body;
-  if (typeof body === 'string') return Buffer.from(body);
-  const chunks: Buffer[] = [];
-  for await (const chunk of body as AsyncIterable<Uint8Array | string>) chunks.push(Buffer.from(chunk));
-  return Buffer.concat(chunks);
 }
 
 /** GetEnvironment that fails with exit 3 when the environment does not exist. */
