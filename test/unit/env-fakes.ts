@@ -1,21 +1,11 @@
 /** Fakes shared by the env unit tests: a manual clock and an in-memory MwaaApi with a scripted status sequence. */
 import type { CreateEnvironmentInput, EnvironmentInfo, MwaaApi, UpdateEnvironmentInput } from '../../src/aws/mwaa.js';
-import type { Clock } from '../../src/core/clock.js';
 
-export function fakeClock(start = Date.UTC(2026, 0, 1)): Clock & { t: number; sleeps: number[] } {
-  const clock = {
-    t: start,
-    sleeps: [] as number[],
-    now: () => clock.t,
-    sleep: async (ms: number, signal?: AbortSignal) => {
-      if (signal?.aborted) throw signal.reason;
-      clock.sleeps.push(ms);
-      clock.t += ms;
-      await Promise.resolve();
-      if (signal?.aborted) throw signal.reason;
-    },
-  };
-  return clock;
+import { fakeClock as baseClock, type FakeClock } from '../helpers/clock.js';
+
+/** The env tests' clock: starts at 2026-01-01T00:00:00Z. */
+export function fakeClock(start = Date.UTC(2026, 0, 1)): FakeClock {
+  return baseClock(start);
 }
 
 export interface FakeApi extends MwaaApi {

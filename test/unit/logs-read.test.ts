@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { fakeClock } from '../helpers/clock.js';
 import type { Clock } from '../../src/core/clock.js';
 import { FailedError } from '../../src/core/errors.js';
 import { recordEvents } from '../../src/core/events.js';
@@ -22,22 +23,6 @@ function collect(): LogOutput & { events: Written[]; flushes: number[] } {
   };
 }
 
-/** A clock whose sleeps return at once, run a hook, and move time forward. */
-function fakeClock(start = 1_000_000, onSleep?: (ms: number, n: number) => void): Clock & { sleeps: number[] } {
-  let now = start;
-  const sleeps: number[] = [];
-  return {
-    sleeps,
-    now: () => now,
-    async sleep(ms, signal) {
-      if (signal?.aborted) throw signal.reason;
-      sleeps.push(ms);
-      now += ms;
-      onSleep?.(ms, sleeps.length);
-      if (signal?.aborted) throw signal.reason;
-    },
-  };
-}
 
 const throttled = () => new FailedError('aws.throttled', 'FilterLogEvents: AWS kept throttling the call after retries (ThrottlingException)');
 
@@ -48,7 +33,7 @@ describe('readLogs', () => {
     logs.put(G, `${RUN}task_id=b/attempt=1.log`, [2, 4, 6].map((t) => ({ timestamp: t, message: `b${t}` })));
     logs.put(G, 'dag_id=other/run_id=r/task_id=x/attempt=1.log', [{ timestamp: 1, message: 'other dag' }]);
     const out = collect();
-    const result = await readLogs(logs, [{ group: G, streamPrefix: RUN }], out, { clock: fakeClock() });
+    const result = await readLogs(logs, [{ group: G, streamPrefix: RUN }], out, { clock: fakeClock(1_000_000) });
     expect(out.events.map((e) => e.message)).toEqual(['a1', 'b2', 'a3', 'b4', 'a5', 'b6', 'a7']);
     expect(result).toEqual({ events: 7, lastTimestamp: 7 });
     // three pages of at most 3 events: a flush after each one, and a last one
@@ -59,7 +44,7 @@ describe('readLogs', () => {
     const logs = memoryLogs({ pageSize: 2 });
     logs.put(G, `${RUN}task_id=a/attempt=1.log`, Array.from({ length: 20 }, (_, i) => ({ timestamp: i, message: `m${i}` })));
     const out = collect();
-    await readLogs(logs, [{ group: G, streamPrefix: RUN }], out, { clock: fakeClock(), limit: 3 });
+    await readLogs(logs, [{ group: G, streamPrefix: RUN }], out, { clock: fakeClock(1_000_000), limit: 3 });
     expect(out.events.map((e) => e.message)).toEqual(['m0', 'm1', 'm2']);
     // pages of 2: the first two are written from, the third was asked for while the second was written
     expect(logs.calls.filter((c) => c.operation === 'filterLogEvents').length).toBe(3);
@@ -71,7 +56,7 @@ describe('readLogs', () => {
     logs.put(G, `${RUN}task_id=a/attempt=2.log`, [{ timestamp: 25, message: 'ERROR other try' }]);
     const out = collect();
     await readLogs(logs, [{ group: G, streamPrefix: `${RUN}task_id=a/`, match: (s) => s.endsWith('attempt=1.log') }], out, {
-      clock: fakeClock(),
+      clock: fakeClock(1_000_000),
       startTime: 15,
       endTime: 40,
       filterPattern: 'ERROR',
@@ -90,7 +75,7 @@ describe('readLogs', () => {
       logs,
       ['airflow-demo-Worker', 'airflow-demo-Scheduler', 'airflow-demo-WebServer'].map((group) => ({ group, streamPrefix: 'requirements_install_' })),
       out,
-      { clock: fakeClock(), events: rec.sink },
+      { clock: fakeClock(1_000_000), events: rec.sink },
     );
     expect(out.events.map((e) => e.message)).toEqual(['w1', 's2', 's3', 'w4', 'w5', 's6']);
     expect(out.events[1].group).toBe('airflow-demo-Scheduler');
@@ -99,18 +84,18 @@ describe('readLogs', () => {
 
   it('fails with the group error when every group is missing', async () => {
     const logs = memoryLogs();
-    await expect(readLogs(logs, [{ group: 'nope-1' }, { group: 'nope-2' }], collect(), { clock: fakeClock() })).rejects.toMatchObject({
+    await expect(readLogs(logs, [{ group: 'nope-1' }, { group: 'nope-2' }], collect(), { clock: fakeClock(1_000_000) })).rejects.toMatchObject({
       code: 'logs.group-not-found',
       exitCode: 3,
     });
-    await expect(readLogs(logs, [{ group: 'nope' }], collect(), { clock: fakeClock() })).rejects.toMatchObject({ code: 'logs.group-not-found' });
+    await expect(readLogs(logs, [{ group: 'nope' }], collect(), { clock: fakeClock(1_000_000) })).rejects.toMatchObject({ code: 'logs.group-not-found' });
   });
 
   it('backs off and retries when throttled, then gives up after the retries', async () => {
     const logs = memoryLogs();
     logs.put(G, `${RUN}task_id=a/attempt=1.log`, [{ timestamp: 1, message: 'x' }]);
     logs.failNext('filterLogEvents', 2, throttled);
-    const clock = fakeClock();
+    const clock = fakeClock(1_000_000);
     const rec = recordEvents();
     const out = collect();
     await readLogs(logs, [{ group: G }], out, { clock, events: rec.sink });
@@ -141,7 +126,7 @@ describe('readLogs', () => {
       describeLogStreams: async () => ({ streams: [] }),
       getLogEvents: async () => ({ events: [] }),
     };
-    const result = await readLogs(port, [{ group: G }], out, { clock: fakeClock() });
+    const result = await readLogs(port, [{ group: G }], out, { clock: fakeClock(1_000_000) });
     expect(result.events).toBe(50_000);
     // page n+1 is asked for when page n arrives, before it is written
     expect(askedAt).toEqual(Array.from({ length: 50 }, (_, i) => Math.max(0, i - 1) * 1000));
@@ -268,7 +253,7 @@ describe('followLogs', () => {
 
   it('fails on errors other than throttling', async () => {
     const logs = memoryLogs();
-    await expect(followLogs(logs, [{ group: 'missing' }], collect(), { clock: fakeClock(), startTime: 0 })).rejects.toMatchObject({
+    await expect(followLogs(logs, [{ group: 'missing' }], collect(), { clock: fakeClock(1_000_000), startTime: 0 })).rejects.toMatchObject({
       code: 'logs.group-not-found',
     });
   });

@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fakeClock } from '../helpers/clock.js';
 import type { Clock } from '../../src/core/clock.js';
 import { MwaaError } from '../../src/core/errors.js';
 import { recordEvents } from '../../src/core/events.js';
@@ -51,21 +52,6 @@ afterEach(async () => {
   await new Promise<void>((r) => server.close(() => r()));
 });
 
-/** A clock whose time only moves when told to, and whose sleeps return at once (recorded). */
-function fakeClock(): Clock & { advance(ms: number): void; sleeps: number[] } {
-  let now = 1_700_000_000_000;
-  const sleeps: number[] = [];
-  return {
-    now: () => now,
-    sleep: async (ms, signal) => {
-      if (signal?.aborted) throw signal.reason;
-      sleeps.push(ms);
-      now += ms;
-    },
-    advance: (ms) => (now += ms),
-    sleeps,
-  };
-}
 
 function client(options: { clock?: ReturnType<typeof fakeClock>; accessMode?: string; host?: string; signal?: AbortSignal } = {}) {
   const clock = options.clock ?? fakeClock();

@@ -3,6 +3,7 @@
  * answers like Airflow 2.10 / 3.0 would (reference/airflow-cli.md §1), and the task log tail reader.
  */
 import { describe, expect, it } from 'vitest';
+import { fakeClock } from '../helpers/clock.js';
 import type { Clock } from '../../src/core/clock.js';
 import { MwaaError } from '../../src/core/errors.js';
 import { recordEvents } from '../../src/core/events.js';
@@ -28,19 +29,6 @@ function runner(answer: (args: string[]) => Answer): CliRunner & { calls: string
   };
 }
 
-function fakeClock(): Clock & { sleeps: number[] } {
-  let now = Date.parse('2024-11-05T10:00:00Z');
-  const sleeps: number[] = [];
-  return {
-    now: () => now,
-    sleep: async (ms, signal) => {
-      if (signal?.aborted) throw signal.reason;
-      sleeps.push(ms);
-      now += ms;
-    },
-    sleeps,
-  };
-}
 
 const DAGS_210 = JSON.stringify([
   { dag_id: 'etl', fileloc: '/usr/local/airflow/dags/etl.py', owners: ['airflow'], is_paused: 'False', schedule_interval: null, tags: [] },
@@ -176,14 +164,14 @@ describe('triggerDag', () => {
       if (args[1] === 'list') return { stdout: DAGS_210 };
       return ++attempts < 2 ? { stderr: clash } : { stdout: TRIGGERED('etl') };
     });
-    const clock = fakeClock();
+    const clock = fakeClock(Date.parse('2024-11-05T10:00:00Z'));
     const run = await triggerDag(new RemoteAirflow(r, parseAirflowVersion('2.10.3')), { dagId: 'etl', unpause: false }, undefined, { clock });
     expect(run.runId).toBe('manual__2024-11-05T10:00:00+00:00');
     expect(clock.sleeps).toEqual([1000]);
     expect(r.calls.filter((c) => c[1] === 'trigger')).toHaveLength(2);
     // a user-chosen run id on another run's logical date is retried too, but not forever
     const always = runner((args) => (args[1] === 'list' ? { stdout: DAGS_210 } : { stderr: clash }));
-    const clock2 = fakeClock();
+    const clock2 = fakeClock(Date.parse('2024-11-05T10:00:00Z'));
     const error = await triggerDag(new RemoteAirflow(always, parseAirflowVersion('2.10.3')), { dagId: 'etl', runId: 'mine', unpause: false }, undefined, { clock: clock2 }).catch(
       (e: unknown) => e,
     );
@@ -214,7 +202,7 @@ describe('waitForRun', () => {
       { run: 'running', tasks: [['extract', 'success'], ['load', 'running']] },
       { run: 'success', tasks: [['extract', 'success'], ['load', 'success']] },
     ]);
-    const clock = fakeClock();
+    const clock = fakeClock(Date.parse('2024-11-05T10:00:00Z'));
     const { sink, events } = recordEvents();
     const outcome = await waitForRun(new RemoteAirflow(r, parseAirflowVersion('2.10.3')), run, { clock, pollMs: 1000, events: sink });
     expect(outcome).toMatchObject({ state: 'success', succeeded: true });
@@ -234,14 +222,14 @@ describe('waitForRun', () => {
       { run: 'running', tasks: [['extract', 'running']] },
       { run: 'failed', tasks: [['extract', 'failed'], ['load', 'upstream_failed']] },
     ]);
-    const outcome = await waitForRun(new RemoteAirflow(r, parseAirflowVersion('2.10.3')), run, { clock: fakeClock(), pollMs: 10 });
+    const outcome = await waitForRun(new RemoteAirflow(r, parseAirflowVersion('2.10.3')), run, { clock: fakeClock(Date.parse('2024-11-05T10:00:00Z')), pollMs: 10 });
     expect(outcome).toMatchObject({ state: 'failed', succeeded: false });
     expect(outcome.tasks.filter((t) => t.state === 'failed').map((t) => t.taskId)).toEqual(['extract']);
   });
 
   it('times out with exit 1 and leaves the run alone', async () => {
     const r = scripted([{ run: 'running', tasks: [['extract', 'running']] }]);
-    const clock = fakeClock();
+    const clock = fakeClock(Date.parse('2024-11-05T10:00:00Z'));
     const error = await waitForRun(new RemoteAirflow(r, parseAirflowVersion('2.10.3')), run, { clock, pollMs: 1000, timeoutMs: 5000 }).catch((e: unknown) => e);
     expect(MwaaError.is(error) && error.code).toBe('trigger.timeout');
     expect((error as MwaaError).exitCode).toBe(1);
@@ -256,7 +244,7 @@ describe('waitForRun', () => {
       controller.abort(new Error('SIGINT'));
       return { stdout: tasksJson([['extract', 'running']]) };
     });
-    const error = await waitForRun(new RemoteAirflow(r, parseAirflowVersion('2.10.3')), run, { clock: fakeClock(), pollMs: 10, signal: controller.signal }).catch(
+    const error = await waitForRun(new RemoteAirflow(r, parseAirflowVersion('2.10.3')), run, { clock: fakeClock(Date.parse('2024-11-05T10:00:00Z')), pollMs: 10, signal: controller.signal }).catch(
       (e: unknown) => e,
     );
     expect(MwaaError.is(error) && error.exitCode).toBe(130);
@@ -265,7 +253,7 @@ describe('waitForRun', () => {
 
   it('a run that disappears is exit 3', async () => {
     const r = runner((args) => (args[1] === 'state' ? { stdout: 'None\n' } : { stdout: '[]\n' }));
-    const error = await waitForRun(new RemoteAirflow(r, parseAirflowVersion('2.10.3')), run, { clock: fakeClock(), pollMs: 10 }).catch((e: unknown) => e);
+    const error = await waitForRun(new RemoteAirflow(r, parseAirflowVersion('2.10.3')), run, { clock: fakeClock(Date.parse('2024-11-05T10:00:00Z')), pollMs: 10 }).catch((e: unknown) => e);
     expect(MwaaError.is(error) && error.exitCode).toBe(3);
   });
 });

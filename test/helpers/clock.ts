@@ -1,0 +1,37 @@
+/**
+ * A Clock for unit tests: time moves only when told to (`advance`, `t`) or by a sleep, and sleeps
+ * return at once, recorded in `sleeps`, after running `onSleep` (which may abort the signal: a sleep
+ * aborted before or during it throws the signal's reason).
+ *
+ *   const clock = fakeClock(Date.UTC(2026, 0, 1));
+ *   await clock.sleep(5_000);  // clock.now() moved 5 s; clock.sleeps = [5000]
+ */
+import type { Clock } from '../../src/core/clock.js';
+
+export interface FakeClock extends Clock {
+  /** the current time (ms); tests may set it */
+  t: number;
+  /** every sleep asked for, in order */
+  sleeps: number[];
+  advance(ms: number): void;
+}
+
+export function fakeClock(start = 1_700_000_000_000, onSleep?: (ms: number, n: number) => void): FakeClock {
+  const clock: FakeClock = {
+    t: start,
+    sleeps: [],
+    now: () => clock.t,
+    advance: (ms) => {
+      clock.t += ms;
+    },
+    async sleep(ms, signal) {
+      if (signal?.aborted) throw signal.reason;
+      clock.sleeps.push(ms);
+      clock.t += ms;
+      onSleep?.(ms, clock.sleeps.length);
+      await Promise.resolve();
+      if (signal?.aborted) throw signal.reason;
+    },
+  };
+  return clock;
+}
