@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { failure as rejection } from '../helpers/errors.js';
 import type { BucketApi, PublicAccessBlock } from '../../src/aws/s3-bucket.js';
 import type { SelectedEnvironment } from '../../src/core/config/load.js';
 import type { EnvironmentEntry } from '../../src/core/config/schema.js';
@@ -6,7 +7,6 @@ import { checkSourceBucket } from '../../src/core/env/bucket.js';
 import { LOCAL_EXECUTION_ROLE_ARN } from '../../src/core/env/local.js';
 import { applyUpdate, createEnvironment, deleteEnvironment, prepareUpdate, type EnvPorts } from '../../src/core/env/operations.js';
 import { checkEnvironment } from '../../src/core/env/validate.js';
-import { MwaaError } from '../../src/core/errors.js';
 import { recordEvents } from '../../src/core/events.js';
 import { envWith, fakeClock, scriptedApi, type FakeApi } from './env-fakes.js';
 
@@ -53,15 +53,6 @@ function ports(api: FakeApi, bucket: BucketApi): EnvPorts & { events: ReturnType
   return { api: Object.assign(api, { tagResource: async (arn: string, tags: Record<string, string>) => void api.calls.push({ op: 'TagResource', input: { arn, tags } }), untagResource: async (arn: string, keys: string[]) => void api.calls.push({ op: 'UntagResource', input: { arn, keys } }) }), bucket, clock: fakeClock(), events: recordEvents().sink };
 }
 
-async function rejection(p: Promise<unknown>): Promise<MwaaError> {
-  try {
-    await p;
-  } catch (e) {
-    if (MwaaError.is(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('createEnvironment', () => {
   const good = selected({ environment: { executionRoleArn: ROLE, network: NETWORK, maxWorkers: 3 } });

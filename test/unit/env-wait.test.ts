@@ -1,20 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { FailedError, InterruptedError, MwaaError, NotFoundError } from '../../src/core/errors.js';
+import { failure } from '../helpers/errors.js';
+import { FailedError, InterruptedError, NotFoundError } from '../../src/core/errors.js';
 import { recordEvents } from '../../src/core/events.js';
 import { hintForErrorCode, waitForEnvironment } from '../../src/core/env/wait.js';
 import { envWith, fakeClock, scriptedApi } from './env-fakes.js';
 
 const START = Date.UTC(2026, 0, 1);
 
-async function failure(p: Promise<unknown>): Promise<MwaaError> {
-  try {
-    await p;
-  } catch (error) {
-    if (MwaaError.is(error)) return error;
-    throw error;
-  }
-  throw new Error('expected the wait to fail');
-}
 
 describe('waitForEnvironment', () => {
   it('follows CREATING → AVAILABLE, emits one event per change and returns the timeline', async () => {

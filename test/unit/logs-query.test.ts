@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MwaaError } from '../../src/core/errors.js';
+import { failure } from '../helpers/errors.js';
 import { recordEvents } from '../../src/core/events.js';
 import { memoryLogs } from '../../src/core/logs/memory.js';
 import { resolveLogsQuery, type LogsAddressRequest } from '../../src/core/logs/query.js';
@@ -31,15 +31,6 @@ function world() {
   return logs;
 }
 
-async function failure(p: Promise<unknown>): Promise<MwaaError> {
-  try {
-    await p;
-  } catch (e) {
-    if (MwaaError.is(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a failure');
-}
 
 const req = (r: Partial<LogsAddressRequest>): LogsAddressRequest => ({ envName: 'demo', environment: ENV, ...r });
 
