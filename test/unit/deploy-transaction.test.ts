@@ -39,6 +39,16 @@ class FakeMwaa implements Partial<MwaaApi> {
 let t: { dir: string; cleanup: () => void };
 let s3: FakeS3;
 let mwaa: FakeMwaa;
+
+/** An UPDATING environment answers UPDATING to the next `n` polls, then AVAILABLE. */
+function availableAfterPolls(n: number): void {
+  let polls = 0;
+  const get = mwaa.getEnvironment.bind(mwaa);
+  mwaa.getEnvironment = async () => {
+    if (mwaa.env.Status === 'UPDATING' && ++polls > n) mwaa.env.Status = 'AVAILABLE';
+    return get();
+  };
+}
 let logs: { lines: string[] };
 let now = Date.parse('2026-03-01T12:00:00Z');
 
@@ -233,7 +243,6 @@ describe('the lock renewal', () => {
     p.clock = { ...p.clock, sleep: (ms, signal) => (ms >= 1000 && !renew ? new Promise<void>((r) => (renew = r)) : sleep(ms, signal)) };
     // the environment update takes a few polls; meanwhile another deploy takes the lock and ours renews
     const update = mwaa.updateEnvironment.bind(mwaa);
-    let polls = 0;
     let tookOver = false;
     mwaa.updateEnvironment = async (input) => {
       const out = await update(input);
@@ -245,11 +254,7 @@ describe('the lock renewal', () => {
       }
       return out;
     };
-    const get = mwaa.getEnvironment.bind(mwaa);
-    mwaa.getEnvironment = async () => {
-      if (mwaa.env.Status === 'UPDATING' && ++polls > 50) mwaa.env.Status = 'AVAILABLE';
-      return get();
-    };
+    availableAfterPolls(50);
     const error = await push(request(), p).catch((e) => e);
     expect(MwaaError.is(error) && error.exitCode, error.message).toBe(5);
     expect(error.message).toMatch(/^deploy failed: the deploy lock of s3:\/\/bucket was taken over by other@elsewhere \(pid 42/);
@@ -281,7 +286,6 @@ describe('the lock renewal', () => {
       return out;
     };
     const update = mwaa.updateEnvironment.bind(mwaa);
-    let polls = 0;
     mwaa.updateEnvironment = async (input) => {
       const out = await update(input);
       if (renew) {
@@ -291,11 +295,7 @@ describe('the lock renewal', () => {
       }
       return out;
     };
-    const get = mwaa.getEnvironment.bind(mwaa);
-    mwaa.getEnvironment = async () => {
-      if (mwaa.env.Status === 'UPDATING' && ++polls > 50) mwaa.env.Status = 'AVAILABLE';
-      return get();
-    };
+    availableAfterPolls(50);
     const error = await push(request(), p).catch((e) => e);
     expect(MwaaError.is(error) && error.exitCode, error.message).toBe(5);
     expect(error.message).toMatch(/the deploy lock of s3:\/\/bucket was taken over by other@elsewhere \(pid 43/);
