@@ -56,6 +56,19 @@ export function skipPrefix(keys: readonly string[], prefix: string, from = 0): n
   return lo;
 }
 
+/**
+ * The "folder" (common prefix) that keys[i] rolls up into when listing `prefix` with `delimiter`: the
+ * prefix up to and including the first delimiter after `prefix`, and the index just past its keys;
+ * undefined when the key is not in a folder (no delimiter, or none after the prefix).
+ */
+export function folderAt(keys: readonly string[], i: number, prefix: string, delimiter: string | undefined): { cp: string; end: number } | undefined {
+  if (!delimiter) return undefined;
+  const d = keys[i].indexOf(delimiter, prefix.length);
+  if (d < 0) return undefined;
+  const cp = keys[i].slice(0, d + delimiter.length);
+  return { cp, end: skipPrefix(keys, cp, i) };
+}
+
 /** inserts k into the sorted list if absent */
 export function insertSorted(keys: string[], k: string): void {
   const i = lowerBound(keys, k);

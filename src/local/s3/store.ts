@@ -16,7 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock, Persist, S3Store } from '../contract.js';
 import type { ChecksumAlgorithm } from './checksums.js';
-import { compareKeys, insertSorted, lowerBound, removeSorted, skipPrefix, upperBound } from './keys.js';
+import { compareKeys, folderAt, insertSorted, lowerBound, removeSorted, upperBound } from './keys.js';
 
 export interface ObjectVersion {
   versionId: string;
@@ -226,30 +226,27 @@ export function createS3Store(persist: Persist, clock: Clock): S3StoreImpl {
     while (i < keys.length) {
       const k = keys[i];
       if (!k.startsWith(o.prefix)) break;
-      if (o.delimiter) {
-        const d = k.indexOf(o.delimiter, o.prefix.length);
-        if (d >= 0) {
-          const cp = k.slice(0, d + o.delimiter.length);
-          const end = skipPrefix(keys, cp, i);
-          if (o.marker !== undefined && compareKeys(cp, o.marker) <= 0) {
-            i = end;
-            continue;
-          }
-          // a "folder" whose keys are all deleted (latest is a delete marker) is not listed
-          let visible = false;
-          for (let j = i; j < end && !visible; j++) visible = !b.objects.get(keys[j])![0].deleteMarker;
-          if (visible) {
-            if (count === o.maxKeys) {
-              page.isTruncated = true;
-              break;
-            }
-            page.commonPrefixes.push(cp);
-            page.last = cp;
-            count++;
-          }
+      const folder = folderAt(keys, i, o.prefix, o.delimiter);
+      if (folder) {
+        const { cp, end } = folder;
+        if (o.marker !== undefined && compareKeys(cp, o.marker) <= 0) {
           i = end;
           continue;
         }
+        // a "folder" whose keys are all deleted (latest is a delete marker) is not listed
+        let visible = false;
+        for (let j = i; j < end && !visible; j++) visible = !b.objects.get(keys[j])![0].deleteMarker;
+        if (visible) {
+          if (count === o.maxKeys) {
+            page.isTruncated = true;
+            break;
+          }
+          page.commonPrefixes.push(cp);
+          page.last = cp;
+          count++;
+        }
+        i = end;
+        continue;
       }
       const v = b.objects.get(k)![0];
       if (!v.deleteMarker) {
@@ -302,24 +299,21 @@ export function createS3Store(persist: Persist, clock: Clock): S3StoreImpl {
     outer: while (i < keys.length) {
       const k = keys[i];
       if (!k.startsWith(o.prefix)) break;
-      if (o.delimiter) {
-        const d = k.indexOf(o.delimiter, o.prefix.length);
-        if (d >= 0) {
-          const cp = k.slice(0, d + o.delimiter.length);
-          const end = skipPrefix(keys, cp, i);
-          if (marker === undefined || compareKeys(cp, marker) > 0) {
-            if (count === o.maxKeys) {
-              page.isTruncated = true;
-              break;
-            }
-            page.commonPrefixes.push(cp);
-            page.nextKeyMarker = cp;
-            page.nextVersionIdMarker = undefined;
-            count++;
+      const folder = folderAt(keys, i, o.prefix, o.delimiter);
+      if (folder) {
+        const { cp, end } = folder;
+        if (marker === undefined || compareKeys(cp, marker) > 0) {
+          if (count === o.maxKeys) {
+            page.isTruncated = true;
+            break;
           }
-          i = end;
-          continue;
+          page.commonPrefixes.push(cp);
+          page.nextKeyMarker = cp;
+          page.nextVersionIdMarker = undefined;
+          count++;
         }
+        i = end;
+        continue;
       }
       const vs = b.objects.get(k)!;
       for (let j = 0; j < vs.length; j++) {
