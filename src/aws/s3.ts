@@ -178,7 +178,8 @@ export function s3Api(client: S3Client, options: { expectedBucketOwner?: string 
       try {
         const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId, ...owner }));
         if (!r.Body) return Buffer.alloc(0);
-        return Buffer.from(await r.Body.transformToByteArray());
+        const bytes = await r.Body.transformToByteArray();
+        return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength); // a view, not a copy
       } catch (error) {
         if (isMissing(error)) return undefined;
         throw mapS3Error(error, `GetObject ${url(bucket, key, versionId)}`, bucket);

@@ -8,6 +8,7 @@ import type { Readable, Writable } from 'node:stream';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { AbortedError } from '../core/errors.js';
 import type { EventSink, MwaaEvent } from '../core/events.js';
+import { jsonPieces } from '../core/json.js';
 
 export interface Streams {
   stdout: Writable & { isTTY?: boolean; columns?: number };
@@ -91,8 +92,11 @@ export class Io {
    * text the renderer makes of it.
    */
   result<T>(value: T, text: (value: T) => string): void {
-    if (this.json) this.out(JSON.stringify(value, null, 2));
-    else {
+    if (this.json) {
+      // in pieces: a release record of 20,000 files would otherwise be one string of several megabytes
+      for (const piece of jsonPieces(value, 2)) this.streams.stdout.write(piece);
+      this.streams.stdout.write('\n');
+    } else {
       const rendered = text(value);
       if (rendered !== '') this.out(rendered);
     }

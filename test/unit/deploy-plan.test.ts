@@ -10,7 +10,7 @@ const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
 function local(rel: string, text: string): HashedFile {
-  return { rel, abs: `/p/dags/${rel}`, size: text.length, mode: 0o644, sha256: sha(text), md5: md5(text) };
+  return { rel, size: text.length, sha256: sha(text), md5: md5(text) };
 }
 function remote(key: string, text: string, versionId = `v-${key}`): VersionEntry {
   return { key, versionId, isLatest: true, deleteMarker: false, etag: `"${md5(text)}"`, size: text.length };

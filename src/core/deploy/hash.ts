@@ -39,7 +39,18 @@ export async function digestFile(path: string, sizeHint?: number): Promise<Diges
   return { sha256: sha.digest('hex'), md5: md5.digest('hex'), size };
 }
 
-export interface HashedFile extends LocalFile, Digest {}
+/**
+ * A local file with its hashes: what a plan keeps per file (one of these for each of tens of thousands of
+ * files, so it is built as one fixed-shape literal, without the absolute path the walk gave).
+ */
+export interface HashedFile extends Digest {
+  /** path relative to the root, posix separators */
+  rel: string;
+}
+
+function hashed(rel: string, digest: Digest): HashedFile {
+  return { rel, sha256: digest.sha256, md5: digest.md5, size: digest.size };
+}
 
 /** One buffer reused for every small file: no allocation per file, so memory does not grow with the count. */
 let scratch = Buffer.allocUnsafe(256 * 1024);
@@ -78,7 +89,7 @@ export async function digestFiles(files: LocalFile[], options: { concurrency?: n
       large.push(i);
       continue;
     }
-    out[i] = { ...f, ...digestSmallFile(f.abs) };
+    out[i] = hashed(f.rel, digestSmallFile(f.abs));
     if (i % 256 === 255) {
       options.signal?.throwIfAborted();
       await new Promise((resolve) => setImmediate(resolve));
@@ -89,7 +100,7 @@ export async function digestFiles(files: LocalFile[], options: { concurrency?: n
     large.map((i) =>
       limit(async () => {
         options.signal?.throwIfAborted();
-        out[i] = { ...files[i], ...(await digestFile(files[i].abs)) };
+        out[i] = hashed(files[i].rel, await digestFile(files[i].abs));
       }),
     ),
   );

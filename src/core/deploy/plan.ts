@@ -14,6 +14,7 @@ import type { VersionEntry } from '../../aws/s3.js';
 import type { HashedFile } from './hash.js';
 import { etagMd5, sameEtag } from './hash.js';
 import type { ArtifactKind, ObjectState, Pin, PrevVersion, ReleaseRecord } from './records.js';
+import type { KeyOp } from './transaction.js';
 
 export type DriftKind = 'changed-outside' | 'deleted-outside' | 'added-outside';
 
@@ -22,21 +23,21 @@ export interface Drift {
   kind: DriftKind;
 }
 
-export interface DagUpload {
-  key: string;
-  rel: string;
-  abs: string;
+/**
+ * A DAG file to upload: the transaction's put operation itself (the local file is the release's
+ * `localRoot` plus the key without the DAG prefix), so a plan of 20,000 uploads is 20,000 objects, not
+ * one set for the plan and another for the release.
+ */
+export interface DagUpload extends KeyOp {
+  action: 'put';
   sha256: string;
   md5: string;
   size: number;
-  prev: PrevVersion;
   kind: 'add' | 'change';
 }
 
-export interface DagRemoval {
-  key: string;
-  prev: PrevVersion;
-  etag?: string;
+export interface DagRemoval extends KeyOp {
+  action: 'delete';
 }
 
 export interface DagPlan {
@@ -85,8 +86,11 @@ export interface DeployPlan {
   empty: boolean;
 }
 
+/** The previous version of a key that had none (shared: a first push journals thousands of them). */
+export const ABSENT: PrevVersion = Object.freeze({ versionId: null });
+
 export function prevOf(entry: VersionEntry | undefined): PrevVersion {
-  if (!entry) return { versionId: null };
+  if (!entry) return ABSENT;
   return entry.deleteMarker ? { versionId: entry.versionId, deleteMarker: true } : { versionId: entry.versionId };
 }
 
@@ -113,7 +117,7 @@ export function planDags(input: DagPlanInput): DagPlan {
     const live = r && !r.deleteMarker ? r : undefined;
     const c = recorded[key];
     const upload = (kind: 'add' | 'change') =>
-      plan.uploads.push({ key, rel: file.rel, abs: file.abs, sha256: file.sha256, md5: file.md5, size: file.size, prev: prevOf(r), kind });
+      plan.uploads.push({ key, action: 'put', sha256: file.sha256, md5: file.md5, size: file.size, prev: prevOf(r), kind });
 
     if (!live) {
       if (c) plan.drift.push({ key, kind: 'deleted-outside' });
@@ -121,21 +125,22 @@ export function planDags(input: DagPlanInput): DagPlan {
       continue;
     }
     if (c && sameEtag(live.etag, c.etag)) {
-      if (c.sha256 === file.sha256) plan.unchanged[key] = { versionId: live.versionId, sha256: file.sha256, etag: live.etag ?? c.etag, size: file.size };
-      else upload('change');
+      if (c.sha256 !== file.sha256) upload('change');
+      // the recorded state when it is still exact (no second object per unchanged file)
+      else if (c.versionId === live.versionId && c.size === file.size) plan.unchanged[key] = c;
+      else plan.unchanged[key] = { versionId: live.versionId, sha256: file.sha256, etag: live.etag ?? c.etag, size: file.size };
       continue;
     }
     // R is not what the record says (or nothing is recorded)
-    if (c) plan.drift.push({ key, kind: 'changed-outside' });
-    else if (record) plan.drift.push({ key, kind: 'added-outside' });
     if (etagMd5(live.etag) === file.md5) {
+      // identical bytes: adopted; nothing is overwritten, so it is not drift worth reporting
       plan.unchanged[key] = { versionId: live.versionId, sha256: file.sha256, etag: live.etag ?? '', size: file.size };
       plan.adopted.push(key);
-      // identical bytes: nothing is overwritten, so it is not drift worth reporting
-      plan.drift = plan.drift.filter((d) => d.key !== key);
-    } else {
-      upload('change');
+      continue;
     }
+    if (c) plan.drift.push({ key, kind: 'changed-outside' });
+    else if (record) plan.drift.push({ key, kind: 'added-outside' });
+    upload('change');
   }
 
   for (const [key, r] of remote) {
@@ -147,7 +152,7 @@ export function planDags(input: DagPlanInput): DagPlan {
     }
     if (c && !sameEtag(r.etag, c.etag)) plan.drift.push({ key, kind: 'changed-outside' });
     else if (!c && record) plan.drift.push({ key, kind: 'added-outside' });
-    plan.removals.push({ key, prev: prevOf(r), etag: r.etag });
+    plan.removals.push({ key, action: 'delete', prev: prevOf(r) });
   }
   plan.removals.sort((a, b) => (a.key < b.key ? -1 : 1));
   plan.kept.sort();

@@ -148,17 +148,15 @@ export function pushSpec(input: {
 }): ReleaseSpec {
   const { plan, target, record, request } = input;
   const dags = plan.dags;
-  const dagOps: KeyOp[] = [
-    ...(dags?.uploads ?? []).map((u): KeyOp => ({ key: u.key, prev: u.prev, action: 'put', abs: u.abs, sha256: u.sha256, md5: u.md5, size: u.size })),
-    ...(dags?.removals ?? []).map((r): KeyOp => ({ key: r.key, prev: r.prev, action: 'delete' })),
-  ];
+  // the plan's uploads and removals are the operations themselves
+  const dagOps: KeyOp[] = [...(dags?.uploads ?? []), ...(dags?.removals ?? [])];
   const changed = plan.artifacts.filter((a) => a.change);
   const artifactOps: ArtifactOp[] = changed.map((a) => ({ kind: a.kind, key: a.key, prev: a.prev, bytes: a.bytes, sha256: a.sha256, size: a.size }));
   const pinsBefore = Object.fromEntries(changed.map((a) => [a.kind, a.pinned]));
 
   let unchangedDags: Record<string, ObjectState>;
   if (dags) {
-    unchangedDags = { ...dags.unchanged };
+    unchangedDags = dags.kept.length ? { ...dags.unchanged } : dags.unchanged;
     for (const key of dags.kept) {
       const c = record?.dags[key];
       if (c) unchangedDags[key] = c;
@@ -183,6 +181,7 @@ export function pushSpec(input: {
     environment: target.name,
     bucket: target.bucket,
     dagPrefix: target.dagPrefix,
+    ...(request.sources.dags ? { localRoot: request.sources.dags } : {}),
     ...(request.message ? { message: request.message } : {}),
     ...(input.git ? { git: input.git } : {}),
     ...(record ? { base: record.id } : {}),

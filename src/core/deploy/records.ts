@@ -13,6 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import type { S3Api } from '../../aws/s3.js';
 import { FailedError, NotFoundError, UsageError } from '../errors.js';
+import { jsonBuffer } from '../json.js';
 
 export const STATE_PREFIX = '.mwaa/';
 export const LOCK_KEY = '.mwaa/lock.json';
@@ -199,7 +200,8 @@ export class ReleaseStore {
   }
 
   async write(record: ReleaseRecord): Promise<void> {
-    await this.s3.putObject(this.bucket, releaseKey(record.id), Buffer.from(`${JSON.stringify(record, null, 1)}\n`), {
+    // compact, and built without the whole text as one string: a record lists every DAG file
+    await this.s3.putObject(this.bucket, releaseKey(record.id), jsonBuffer(record), {
       contentType: 'application/json',
     });
   }

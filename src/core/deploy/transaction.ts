@@ -17,6 +17,7 @@
  * exactly what is left and the command that finishes it (`mwaa rollback`).
  */
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { EnvironmentInfo, UpdateEnvironmentInput } from '../../aws/mwaa.js';
 import { formatDuration } from '../duration.js';
 import { DeployRolledBackError, FailedError, InterruptedError, MwaaError, RollbackIncompleteError } from '../errors.js';
@@ -43,8 +44,7 @@ export interface KeyOp {
   key: string;
   prev: PrevVersion;
   action: 'put' | 'copy' | 'delete';
-  /** put: the local file and its expected content */
-  abs?: string;
+  /** put: the expected content of the local file (ReleaseSpec.localRoot) */
   sha256?: string;
   md5?: string;
   size?: number;
@@ -72,6 +72,8 @@ export interface ReleaseSpec {
   environment: string;
   bucket: string;
   dagPrefix: string;
+  /** the local DAGs folder: a put op's file is this folder plus its key without dagPrefix */
+  localRoot?: string;
   message?: string;
   git?: GitInfo;
   base?: string;
@@ -167,9 +169,10 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
       progress.uncertain.add(key);
       return;
     }
-    const list = progress.created.get(key) ?? [];
-    list.push(versionId);
-    progress.created.set(key, list);
+    const list = progress.created.get(key);
+    // a one-element literal: an empty array's first push reserves room for 17
+    if (list) list.push(versionId);
+    else progress.created.set(key, [versionId]);
     progress.uncertain.delete(key);
   };
 
@@ -263,11 +266,12 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
         let versionId: string | undefined;
         let etag: string;
         if (op.action === 'put') {
-          const body = await readFile(op.abs as string);
+          const file = join(spec.localRoot as string, op.key.slice(spec.dagPrefix.length));
+          const body = await readFile(file);
           const digest = digestBytes(body);
           if (digest.sha256 !== op.sha256) {
             progress.uncertain.delete(op.key);
-            throw new FailedError('deploy.file-changed', `${op.abs} changed while pushing (its sha256 is no longer the one planned)`, {
+            throw new FailedError('deploy.file-changed', `${file} changed while pushing (its sha256 is no longer the one planned)`, {
               hint: 'run the push again once the files are stable',
             });
           }
@@ -312,7 +316,7 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
     // 6. Commit.
     phase('commit', `recording release ${spec.id}`);
     record.status = 'succeeded';
-    record.dags = sortKeys({ ...spec.unchangedDags, ...newDags });
+    record.dags = mergeSorted(spec.unchangedDags, newDags);
     record.artifacts = { ...spec.unchangedArtifacts, ...newArtifacts };
     record.finishedAt = iso(clock.now());
     durations.totalMs = clock.now() - spec.startedAt;
@@ -360,8 +364,14 @@ function abortError(signal: AbortSignal): Error {
   return MwaaError.is(signal.reason) ? signal.reason : new InterruptedError('interrupted (Ctrl-C)');
 }
 
-function sortKeys<T>(obj: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.entries(obj).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+/** Both maps in one, keys sorted (the second wins), without an entries array per key. */
+function mergeSorted<T>(a: Record<string, T>, b: Record<string, T>): Record<string, T> {
+  const keys = Object.keys(a);
+  for (const k of Object.keys(b)) if (!Object.hasOwn(a, k)) keys.push(k);
+  keys.sort();
+  const out: Record<string, T> = {};
+  for (const k of keys) out[k] = Object.hasOwn(b, k) ? b[k] : a[k];
+  return out;
 }
 
 interface FailInput {

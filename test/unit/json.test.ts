@@ -1,0 +1,61 @@
+/** JSON in pieces (src/core/json.ts): the exact text of JSON.stringify, never one big string. */
+import { describe, expect, it } from 'vitest';
+import { jsonBuffer, jsonPieces } from '../../src/core/json.js';
+
+/** A release-record-like document with `n` DAG entries. */
+function record(n: number): Record<string, unknown> {
+  const dags: Record<string, unknown> = {};
+  for (let i = 0; i < n; i++) dags[`dags/team_${i % 7}/etl_${i}.py`] = { versionId: `v${i}`, sha256: 'ab'.repeat(32), etag: `"${i}"`, size: i };
+  return {
+    schema: 1,
+    id: '20261126-052800-abcd',
+    message: 'naïve — “quotes” \u2028 and 🚀',
+    skipped: undefined,
+    fn: () => 1,
+    startedAt: new Date(Date.UTC(2026, 10, 26)),
+    journal: { keys: Object.fromEntries(Object.keys(dags).map((k) => [k, { versionId: null }])), pins: {}, envUpdate: false },
+    changes: { added: Object.keys(dags), changed: [], removed: [] },
+    list: [1, undefined, null, () => 2, Number.NaN, 'x', { a: [] }, []],
+    dags,
+  };
+}
+
+const cases: Array<[string, unknown]> = [
+  ['a small object', { a: 1, b: 'two', c: [true, null] }],
+  ['primitives', 'text'],
+  ['null', null],
+  ['an empty object and array', { o: {}, a: [] }],
+  ['a big array of primitives', Array.from({ length: 500 }, (_, i) => (i % 3 ? i : `s${i}`))],
+  ['a big array holding undefined', Array.from({ length: 100 }, (_, i) => (i % 2 ? undefined : i))],
+  ['a record of 3,000 files', record(3000)],
+];
+
+describe('jsonPieces', () => {
+  for (const indent of [0, 2]) {
+    for (const [name, value] of cases) {
+      it(`joins to JSON.stringify(value, null, ${indent}) for ${name}`, () => {
+        expect([...jsonPieces(value, indent)].join('')).toBe(JSON.stringify(value, null, indent));
+      });
+    }
+  }
+
+  it('cuts a large document into pieces of about 64 KB', () => {
+    const pieces = [...jsonPieces(record(5000), 2)];
+    expect(pieces.length).toBeGreaterThan(10);
+    for (const p of pieces) expect(p.length).toBeLessThan(70 * 1024);
+  });
+
+  it('gives "null" for a value JSON cannot represent at the top', () => {
+    expect([...jsonPieces(undefined)].join('')).toBe('null');
+    expect([...jsonPieces(() => 1)].join('')).toBe('null');
+  });
+});
+
+describe('jsonBuffer', () => {
+  it('is the compact JSON and a newline, in UTF-8', () => {
+    const value = record(2000);
+    const buf = jsonBuffer(value);
+    expect(buf.toString('utf8')).toBe(`${JSON.stringify(value)}\n`);
+    expect(buf.byteLength).toBe(Buffer.byteLength(`${JSON.stringify(value)}\n`));
+  });
+});
