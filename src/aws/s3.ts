@@ -4,6 +4,7 @@
  * typed error naming the call and the object (`PutObject s3://bucket/key: …`). Core code depends on the
  * `S3Api` interface, so unit tests can pass a fake.
  */
+import { StringDecoder } from 'node:string_decoder';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { FailedError, MwaaError } from '../core/errors.js';
 import { mapAwsError } from './errors.js';
@@ -55,15 +56,31 @@ export interface PublicAccessBlock {
   RestrictPublicBuckets: boolean;
 }
 
+export interface ListOptions {
+  latestOnly?: boolean;
+  signal?: AbortSignal;
+  /**
+   * Takes the entries a page at a time (awaited before the next page is asked for) instead of
+   * collecting them: the listing then resolves to []. A deploy of 20,000 files keeps only what its
+   * plan needs of each page.
+   */
+  onPage?: (entries: VersionEntry[]) => void | Promise<void>;
+}
+
 export interface S3Api {
   /**
    * Every version and delete marker under a prefix (newest first within a key). With `latestOnly`, only
    * the entries with IsLatest (what a GET without VersionId would see, delete markers included).
    */
-  listVersions(bucket: string, prefix: string, options?: { latestOnly?: boolean; signal?: AbortSignal }): Promise<VersionEntry[]>;
+  listVersions(bucket: string, prefix: string, options?: ListOptions): Promise<VersionEntry[]>;
   headObject(bucket: string, key: string, versionId?: string): Promise<HeadResult | undefined>;
   /** the body, or undefined when the key/version does not exist (or is a delete marker) */
   getObject(bucket: string, key: string, versionId?: string): Promise<Buffer | undefined>;
+  /**
+   * The body as UTF-8 text, decoded as it arrives (for JSON state: a body of megabytes never becomes
+   * one Buffer), or undefined like getObject.
+   */
+  getText(bucket: string, key: string, versionId?: string): Promise<string | undefined>;
   putObject(bucket: string, key: string, body: Uint8Array, options?: PutOptions): Promise<PutResult | { conflict: true }>;
   /** copies a version forward: a new latest version with the same bytes */
   copyObject(bucket: string, key: string, sourceVersionId: string): Promise<PutResult>;
@@ -150,7 +167,8 @@ export function s3Api(client: S3Client, options: { expectedBucketOwner?: string 
         // S3 returns versions and delete markers in two lists (the SDK loses their interleaving): group by
         // key (stable); fixOrder() then puts the IsLatest entry first within each key.
         entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-        for (const e of entries) if (!opts.latestOnly || e.isLatest) out.push(e);
+        if (opts.onPage) await opts.onPage(opts.latestOnly ? entries.filter((e) => e.isLatest) : fixOrder(entries));
+        else for (const e of entries) if (!opts.latestOnly || e.isLatest) out.push(e);
         if (!page.IsTruncated) break;
         if (page.NextKeyMarker === keyMarker && page.NextVersionIdMarker === versionIdMarker) {
           throw new FailedError('aws.failed', `ListObjectVersions ${url(bucket, prefix)}: the listing did not advance`);
@@ -180,6 +198,22 @@ export function s3Api(client: S3Client, options: { expectedBucketOwner?: string 
         if (!r.Body) return Buffer.alloc(0);
         const bytes = await r.Body.transformToByteArray();
         return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength); // a view, not a copy
+      } catch (error) {
+        if (isMissing(error)) return undefined;
+        throw mapS3Error(error, `GetObject ${url(bucket, key, versionId)}`, bucket);
+      }
+    },
+
+    async getText(bucket, key, versionId) {
+      const { GetObjectCommand } = await sdk;
+      try {
+        const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId, ...owner }));
+        if (!r.Body) return '';
+        const decoder = new StringDecoder('utf8');
+        const parts: string[] = [];
+        for await (const chunk of r.Body as AsyncIterable<Uint8Array>) parts.push(decoder.write(chunk as Buffer));
+        parts.push(decoder.end());
+        return parts.join('');
       } catch (error) {
         if (isMissing(error)) return undefined;
         throw mapS3Error(error, `GetObject ${url(bucket, key, versionId)}`, bucket);

@@ -117,8 +117,14 @@ export class Io {
       const stamped = { time: Date.now(), ...event };
       if (this.json) {
         if (event.level === 'debug' && !this.debug) return;
-        const line = `${JSON.stringify(stamped)}\n`;
-        (options.eventsOnStdout ? this.streams.stdout : this.streams.stderr).write(line);
+        const stream = options.eventsOnStdout ? this.streams.stdout : this.streams.stderr;
+        // in pieces: a plan event lists every file of a first push
+        let previous: string | undefined;
+        for (const piece of jsonPieces(stamped)) {
+          if (previous !== undefined) stream.write(previous);
+          previous = piece;
+        }
+        stream.write(`${previous}\n`);
         return;
       }
       switch (event.level) {

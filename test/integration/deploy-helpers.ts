@@ -177,24 +177,36 @@ export interface SlowProxy {
   url: string;
   /** requests that were delayed */
   delayed: number;
+  /** requests received whole and not yet answered by the emulator (they land even when their client died) */
+  inflight: number;
   close(): Promise<void>;
 }
 
 /** An HTTP proxy in front of the emulator that delays the requests `slow` selects (to catch a deploy mid-upload). */
 export async function slowProxy(target: () => string, delayMs: number, slow: (method: string, path: string) => boolean): Promise<SlowProxy> {
   const { createServer, request } = await import('node:http');
-  const state = { delayed: 0 };
+  const state = { delayed: 0, inflight: 0 };
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      state.inflight++;
+      let settled = false;
+      const settle = () => {
+        if (!settled) state.inflight--;
+        settled = true;
+      };
       const forward = () => {
         const url = new URL(req.url ?? '/', target());
         const out = request(url, { method: req.method, headers: { ...req.headers, host: url.host } }, (upstream) => {
+          upstream.on('end', settle);
+          upstream.on('error', settle);
+          res.on('error', () => {}); // the client may be gone (kill -9)
           res.writeHead(upstream.statusCode ?? 502, upstream.headers);
           upstream.pipe(res);
         });
         out.on('error', (e) => {
+          settle();
           res.writeHead(502);
           res.end(String(e));
         });
@@ -212,6 +224,9 @@ export async function slowProxy(target: () => string, delayMs: number, slow: (me
     url: `http://127.0.0.1:${port}`,
     get delayed() {
       return state.delayed;
+    },
+    get inflight() {
+      return state.inflight;
     },
     close: () =>
       new Promise<void>((resolve) => {

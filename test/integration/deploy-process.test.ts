@@ -78,6 +78,8 @@ describe('interrupted deploys', () => {
     await until(() => /uploaded \d+\/\d+ files/.test(p.stderr()));
     p.child.kill('SIGKILL');
     await p.exit;
+    // uploads the dead process had sent still land (as they would on S3): the rollback comes after them
+    await until(() => proxy.inflight === 0);
     const mid = await snapshot(w.emu);
     expect(mid.latest).not.toEqual(before.latest); // some files were uploaded
     expect(await objectText(w.emu, '.mwaa/lock.json')).toContain('"releaseId"');

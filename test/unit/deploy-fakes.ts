@@ -1,6 +1,6 @@
 /** An in-memory versioned bucket implementing the deploy code's S3Api, with failure injection. */
 import { createHash, randomBytes } from 'node:crypto';
-import type { DeleteResult, HeadResult, PutOptions, PutResult, S3Api, VersionEntry } from '../../src/aws/s3.js';
+import type { DeleteResult, HeadResult, ListOptions, PutOptions, PutResult, S3Api, VersionEntry } from '../../src/aws/s3.js';
 import { FailedError } from '../../src/core/errors.js';
 
 interface Version {
@@ -51,7 +51,14 @@ export class FakeS3 implements S3Api {
     return this.add(key, { deleteMarker: false, body: b, etag: `"${createHash('md5').update(b).digest('hex')}"` }).versionId;
   }
 
-  async listVersions(bucket: string, prefix: string, options: { latestOnly?: boolean } = {}): Promise<VersionEntry[]> {
+  async listVersions(bucket: string, prefix: string, options: ListOptions = {}): Promise<VersionEntry[]> {
+    const all = await this.allVersions(prefix, options);
+    if (!options.onPage) return all;
+    await options.onPage(all);
+    return [];
+  }
+
+  private async allVersions(prefix: string, options: ListOptions): Promise<VersionEntry[]> {
     this.fail('ListObjectVersions', prefix);
     const out: VersionEntry[] = [];
     for (const key of [...this.objects.keys()].sort()) {
@@ -77,6 +84,10 @@ export class FakeS3 implements S3Api {
     const list = this.objects.get(key) ?? [];
     const v = versionId ? list.find((x) => x.versionId === versionId) : list[0];
     return v && !v.deleteMarker ? v.body : undefined;
+  }
+
+  async getText(bucket: string, key: string, versionId?: string): Promise<string | undefined> {
+    return (await this.getObject(bucket, key, versionId))?.toString('utf8');
   }
 
   async putObject(bucket: string, key: string, body: Uint8Array, options: PutOptions = {}): Promise<PutResult | { conflict: true }> {

@@ -3,7 +3,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { walkFiles } from '../../src/core/deploy/files.js';
-import { digestFiles, etagMd5, sameEtag } from '../../src/core/deploy/hash.js';
+import { digestFiles, etagMd5, md5OfFile, sameEtag } from '../../src/core/deploy/hash.js';
 import { loadIgnoreRule } from '../../src/core/deploy/ignore.js';
 import { checkRequirements } from '../../src/core/deploy/requirements.js';
 import { tempDir } from '../helpers/cli.js';
@@ -55,6 +55,30 @@ describe('hashing', () => {
       const [h] = await digestFiles([{ rel: 'a.py', abs: join(t.dir, 'a.py'), size: 5, mode: 0o644 }]);
       expect(h.sha256).toBe('2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824');
       expect(h.md5).toBe('5d41402abc4b2a76b9719d911017c592');
+    } finally {
+      t.cleanup();
+    }
+  });
+  it('a file whose sha256 the record has keeps that very string and no MD5; another keeps both of its own', async () => {
+    const t = tempDir();
+    try {
+      write(t.dir, 'same.py', 'hello');
+      write(t.dir, 'edited.py', 'hello again');
+      // a string built at run time, as a parsed record's would be (not the literal the hash returns)
+      const recorded = ['2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b98', '24'].join('');
+      const asked: string[] = [];
+      const known = (rel: string) => (asked.push(rel), rel === 'same.py' || rel === 'edited.py' ? recorded : undefined);
+      const files = [
+        { rel: 'edited.py', abs: join(t.dir, 'edited.py'), size: 11, mode: 0o644 },
+        { rel: 'same.py', abs: join(t.dir, 'same.py'), size: 5, mode: 0o644 },
+      ];
+      const [edited, same] = await digestFiles(files, { known });
+      expect(asked).toEqual(['edited.py', 'same.py']);
+      expect(same).toEqual({ rel: 'same.py', sha256: recorded, md5: undefined, size: 5 });
+      expect(edited.sha256).not.toBe(recorded);
+      expect(edited.md5).toMatch(/^[0-9a-f]{32}$/);
+      expect(md5OfFile(join(t.dir, 'same.py'))).toBe('5d41402abc4b2a76b9719d911017c592');
+      expect(md5OfFile(join(t.dir, 'missing.py'))).toBeUndefined();
     } finally {
       t.cleanup();
     }

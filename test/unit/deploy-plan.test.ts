@@ -80,6 +80,61 @@ describe('planDags', () => {
     expect(withMarker.uploads[0].prev).toEqual({ versionId: 'm1', deleteMarker: true });
   });
 
+  describe('confirmed record entries and files hashed against the record (what a 20,000-file plan keeps)', () => {
+    /** A local file whose sha256 matched the record while hashing: the record's string, no MD5. */
+    const matched = (rel: string, rec: ReleaseRecord): HashedFile => {
+      const c = rec.dags[`dags/${rel}`];
+      return { rel, sha256: c.sha256, md5: undefined, size: c.size };
+    };
+
+    it('a confirmed entry with the same sha256 is unchanged as the very record object; a changed file is uploaded over it', () => {
+      const rec = record({ 'dags/a.py': { text: 'A' }, 'dags/b.py': { text: 'B' } });
+      const confirmed = new Set(Object.values(rec.dags));
+      const plan = planDags({ prefix: 'dags/', local: [matched('a.py', rec), local('b.py', 'B2')], remote: new Map(), confirmed, record: rec, prune: true });
+      expect(plan.unchanged['dags/a.py']).toBe(rec.dags['dags/a.py']);
+      expect(plan.uploads.map((u) => [u.key, u.kind, u.prev.versionId])).toEqual([['dags/b.py', 'change', 'v-dags/b.py']]);
+      expect(plan.drift).toEqual([]);
+    });
+
+    it('a confirmed entry with no local file is removed (kept with --no-prune), with the recorded version as previous', () => {
+      const rec = record({ 'dags/a.py': { text: 'A' }, 'dags/gone.py': { text: 'G' } });
+      const confirmed = new Set(Object.values(rec.dags));
+      const input = { prefix: 'dags/', local: [matched('a.py', rec)], remote: new Map<string, VersionEntry>(), confirmed, record: rec };
+      const plan = planDags({ ...input, prune: true });
+      expect(plan.removals.map((r) => [r.key, r.prev.versionId])).toEqual([['dags/gone.py', 'v-dags/gone.py']]);
+      expect(plan.drift).toEqual([]);
+      expect(planDags({ ...input, prune: false }).kept).toEqual(['dags/gone.py']);
+    });
+
+    it('a recorded key the listing neither confirmed nor listed was deleted outside the tool', () => {
+      const rec = record({ 'dags/a.py': { text: 'A' } });
+      const plan = planDags({ prefix: 'dags/', local: [matched('a.py', rec)], remote: new Map(), confirmed: new Set(), record: rec, prune: true });
+      expect(plan.drift).toEqual([{ key: 'dags/a.py', kind: 'deleted-outside' }]);
+      expect(plan.uploads.map((u) => [u.key, u.kind, u.prev.versionId])).toEqual([['dags/a.py', 'add', null]]);
+    });
+
+    it('a file without an MD5 under an object changed outside: drift, decided from the recorded ETag without reading the file', () => {
+      const rec = record({ 'dags/a.py': { text: 'A' } });
+      const asked: string[] = [];
+      const plan = planDags({ prefix: 'dags/', local: [matched('a.py', rec)], remote: map(remote('dags/a.py', 'A-hotfix', 'v-new')), record: rec, prune: true, md5Of: (rel) => (asked.push(rel), undefined) });
+      expect(asked).toEqual([]);
+      expect(plan.uploads.map((u) => [u.key, u.kind, u.prev.versionId])).toEqual([['dags/a.py', 'change', 'v-new']]);
+      expect(plan.drift).toEqual([{ key: 'dags/a.py', kind: 'changed-outside' }]);
+    });
+
+    it('with a recorded ETag that is no MD5, md5Of reads the file for the adoption check; without it the file is uploaded', () => {
+      const rec = record({ 'dags/a.py': { text: 'A', etag: '"kms-etag-1"' } });
+      const input = { prefix: 'dags/', local: [matched('a.py', rec)], remote: map(remote('dags/a.py', 'A', 'v-new')), record: rec, prune: true };
+      const asked: string[] = [];
+      const adopted = planDags({ ...input, md5Of: (rel) => (asked.push(rel), md5('A')) });
+      expect(asked).toEqual(['a.py']);
+      expect(adopted.adopted).toEqual(['dags/a.py']);
+      const unknown = planDags(input);
+      expect(unknown.uploads.map((u) => [u.key, u.kind])).toEqual([['dags/a.py', 'change']]);
+      expect(unknown.drift).toEqual([{ key: 'dags/a.py', kind: 'changed-outside' }]);
+    });
+  });
+
   it('summarizes counts and whether the environment must be updated', () => {
     const dags = planDags({ prefix: 'dags/', local: [local('a.py', 'A')], remote: new Map(), prune: true });
     const s = summarizePlan('env', 'b', dags, []);

@@ -33,6 +33,44 @@ describe('s3Api', () => {
     expect(latest.map((e) => e.versionId)).toEqual(['m1', 'b1']);
   });
 
+  it('onPage: hands over each page (latest entries only) before asking for the next, and collects nothing', async () => {
+    s3.on(ListObjectVersionsCommand, { KeyMarker: undefined })
+      .resolves({
+        IsTruncated: true,
+        NextKeyMarker: 'dags/a.py',
+        NextVersionIdMarker: 'a1',
+        Versions: [{ Key: 'dags/a.py', VersionId: 'a1', IsLatest: false, ETag: '"x"' }],
+        DeleteMarkers: [{ Key: 'dags/a.py', VersionId: 'm1', IsLatest: true }],
+      })
+      .on(ListObjectVersionsCommand, { KeyMarker: 'dags/a.py' })
+      .resolves({ IsTruncated: false, Versions: [{ Key: 'dags/b.py', VersionId: 'b1', IsLatest: true, ETag: '"y"', Size: 3 }] });
+    const pages: string[][] = [];
+    const calls: number[] = [];
+    const out = await s3Api(client).listVersions('bkt', 'dags/', {
+      latestOnly: true,
+      onPage: async (entries) => {
+        calls.push(s3.commandCalls(ListObjectVersionsCommand).length);
+        await new Promise((r) => setTimeout(r, 5));
+        pages.push(entries.map((e) => `${e.key}:${e.versionId}`));
+      },
+    });
+    expect(out).toEqual([]);
+    expect(pages).toEqual([['dags/a.py:m1'], ['dags/b.py:b1']]);
+    // the second page was asked for only after the first was taken
+    expect(calls).toEqual([1, 2]);
+  });
+
+  it('getText decodes the body as it arrives, UTF-8 split across chunks included', async () => {
+    const text = `{"message":"naïve 🚀 ${'x'.repeat(70_000)}"}`;
+    const bytes = Buffer.from(text);
+    const at = bytes.indexOf(Buffer.from('🚀')) + 2; // inside the 4-byte character
+    const { Readable } = await import('node:stream');
+    s3.on(GetObjectCommand).resolves({ Body: Readable.from([bytes.subarray(0, at), bytes.subarray(at)]) as never });
+    expect(await s3Api(client).getText('bkt', '.mwaa/releases/index.json')).toBe(text);
+    s3.on(GetObjectCommand).rejects(sdkError('NoSuchKey', 404));
+    expect(await s3Api(client).getText('bkt', 'gone')).toBeUndefined();
+  });
+
   it('answers missing objects and versions with undefined', async () => {
     s3.on(GetObjectCommand).rejects(sdkError('NoSuchKey', 404));
     s3.on(HeadObjectCommand).rejects(sdkError('NotFound', 404));

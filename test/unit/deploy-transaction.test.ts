@@ -120,6 +120,36 @@ describe('the release transaction', () => {
     for (const key of ['dags/a.py', 'requirements.txt']) expect(after[key]).toBe(before[key]);
   });
 
+  it('the journal lists every key before the first change, the committed record keeps it, and a failed commit is undone from it', async () => {
+    await push(request(), ports());
+    const records = () =>
+      [...s3.objects.entries()]
+        .filter(([k]) => k.startsWith('.mwaa/releases/2'))
+        .flatMap(([, versions]) => versions.map((v) => JSON.parse(v.body?.toString('utf8') ?? '{}')));
+    const [committed] = records();
+    expect(committed.status).toBe('succeeded');
+    // kept: a crash between this record and the index leaves an in-progress index entry to undo from it
+    expect(committed.journal.keys).toEqual({ 'dags/a.py': { versionId: null }, 'requirements.txt': { versionId: null } });
+    expect(Object.keys(committed.dags)).toEqual(['dags/a.py']);
+
+    const before = s3.state();
+    writeFileSync(join(t.dir, 'dags/a.py'), 'A = 2\n');
+    writeFileSync(join(t.dir, 'dags/b.py'), 'B = 1\n');
+    // the index written by the commit (the journal wrote it once before) fails
+    let indexWrites = 0;
+    s3.failWhen = (op, key) => (op === 'PutObject' && key === '.mwaa/releases/index.json' && ++indexWrites === 2 ? boom('PutObject index.json: InternalError') : undefined);
+    const error = await push(request(), ports()).catch((e) => e);
+    expect(MwaaError.is(error) && error.exitCode).toBe(5);
+    const after = s3.state();
+    expect(after['dags/a.py']).toBe(before['dags/a.py']);
+    expect(after['dags/b.py']).toBeUndefined();
+    const failed = records().find((r) => r.id !== committed.id && r.status === 'rolled-back');
+    expect(failed.journal.keys).toEqual({ 'dags/a.py': { versionId: before['dags/a.py'] }, 'dags/b.py': { versionId: null } });
+    // what was journaled before the first change: the same keys, status in-progress
+    const journaled = s3.objects.get(`.mwaa/releases/${failed.id}.json`)?.map((v) => JSON.parse(v.body?.toString('utf8') ?? '{}')).find((r) => r.status === 'in-progress');
+    expect(journaled.journal.keys).toEqual(failed.journal.keys);
+  });
+
   it('a failure after requirements.txt was set for the first time: exit 6 saying MWAA cannot unset it', async () => {
     s3.failWhen = (op, key) => (op === 'PutObject' && key === 'dags/a.py' ? boom('PutObject s3://bucket/dags/a.py: InternalError') : undefined);
     const error = await push(request(), ports()).catch((e) => e);

@@ -1,6 +1,8 @@
 /** JSON in pieces (src/core/json.ts): the exact text of JSON.stringify, never one big string. */
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { jsonBuffer, jsonPieces } from '../../src/core/json.js';
+import { Io } from '../../src/ui/io.js';
 
 /** A release-record-like document with `n` DAG entries. */
 function record(n: number): Record<string, unknown> {
@@ -57,5 +59,42 @@ describe('jsonBuffer', () => {
     const buf = jsonBuffer(value);
     expect(buf.toString('utf8')).toBe(`${JSON.stringify(value)}\n`);
     expect(buf.byteLength).toBe(Buffer.byteLength(`${JSON.stringify(value)}\n`));
+  });
+});
+
+describe('--json output through Io', () => {
+  function io() {
+    const writes = { stdout: [] as string[], stderr: [] as string[] };
+    const stream = (into: string[]) => {
+      const p = new PassThrough();
+      p.on('data', (c: Buffer) => into.push(c.toString('utf8')));
+      return p;
+    };
+    const out = new Io({ stdout: stream(writes.stdout), stderr: stream(writes.stderr), stdin: new PassThrough() }, { json: true, color: false, quiet: false, debug: false, ci: false, yes: false });
+    return { out, writes };
+  }
+
+  it('a result is JSON.stringify(value, null, 2) and a newline, written in pieces when it is big', async () => {
+    const { out, writes } = io();
+    const value = record(3000);
+    out.result(value, () => 'text');
+    await new Promise((r) => setImmediate(r));
+    expect(writes.stdout.join('')).toBe(`${JSON.stringify(value, null, 2)}\n`);
+    expect(writes.stdout.length).toBeGreaterThan(3);
+  });
+
+  it('an event is one NDJSON line, however big its data', async () => {
+    const { out, writes } = io();
+    const sink = out.events();
+    sink({ code: 'deploy.plan', level: 'info', message: 'plan', data: { plan: record(3000) } });
+    sink({ code: 'deploy.phase', level: 'info', message: 'uploading', data: { phase: 'uploads' } });
+    await new Promise((r) => setImmediate(r));
+    const lines = writes.stderr.join('').split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[2]).toBe('');
+    const plan = JSON.parse(lines[0]);
+    expect(plan).toMatchObject({ code: 'deploy.plan', level: 'info', message: 'plan' });
+    expect(JSON.stringify(plan.data.plan)).toBe(JSON.stringify(record(3000)));
+    expect(JSON.parse(lines[1])).toMatchObject({ code: 'deploy.phase', data: { phase: 'uploads' } });
   });
 });

@@ -43,14 +43,27 @@ export async function digestFile(path: string, sizeHint?: number): Promise<Diges
  * A local file with its hashes: what a plan keeps per file (one of these for each of tens of thousands of
  * files, so it is built as one fixed-shape literal, without the absolute path the walk gave).
  */
-export interface HashedFile extends Digest {
+export interface HashedFile {
   /** path relative to the root, posix separators */
   rel: string;
+  sha256: string;
+  /** left out when the sha256 is the one the last release recorded (`known`): the plan knows it then */
+  md5?: string;
+  size: number;
 }
 
-function hashed(rel: string, digest: Digest): HashedFile {
+/**
+ * A file's hashes; when the last release recorded the same sha256, its string instead of a copy and no
+ * MD5 (a fresh clone of 20,000 unchanged files keeps one sha256 string per file, not three strings).
+ */
+function hashed(rel: string, digest: Digest, known: KnownSha | undefined): HashedFile {
+  const recorded = known?.(rel);
+  if (recorded === digest.sha256) return { rel, sha256: recorded, md5: undefined, size: digest.size };
   return { rel, sha256: digest.sha256, md5: digest.md5, size: digest.size };
 }
+
+/** The sha256 the last release recorded for a file (by its relative path), if any. */
+export type KnownSha = (rel: string) => string | undefined;
 
 /** One buffer reused for every small file: no allocation per file, so memory does not grow with the count. */
 let scratch = Buffer.allocUnsafe(256 * 1024);
@@ -80,7 +93,7 @@ function digestSmallFile(path: string): Digest {
  * few hundred files so network calls started alongside (the bucket listing) keep moving; large files
  * are streamed with bounded concurrency.
  */
-export async function digestFiles(files: LocalFile[], options: { concurrency?: number; signal?: AbortSignal } = {}): Promise<HashedFile[]> {
+export async function digestFiles(files: LocalFile[], options: { concurrency?: number; signal?: AbortSignal; known?: KnownSha } = {}): Promise<HashedFile[]> {
   const out: HashedFile[] = new Array(files.length);
   const large: number[] = [];
   for (let i = 0; i < files.length; i++) {
@@ -89,7 +102,7 @@ export async function digestFiles(files: LocalFile[], options: { concurrency?: n
       large.push(i);
       continue;
     }
-    out[i] = hashed(f.rel, digestSmallFile(f.abs));
+    out[i] = hashed(f.rel, digestSmallFile(f.abs), options.known);
     if (i % 256 === 255) {
       options.signal?.throwIfAborted();
       await new Promise((resolve) => setImmediate(resolve));
@@ -100,11 +113,34 @@ export async function digestFiles(files: LocalFile[], options: { concurrency?: n
     large.map((i) =>
       limit(async () => {
         options.signal?.throwIfAborted();
-        out[i] = hashed(files[i].rel, await digestFile(files[i].abs));
+        out[i] = hashed(files[i].rel, await digestFile(files[i].abs), options.known);
       }),
     ),
   );
   return out;
+}
+
+/** A file's MD5, read synchronously in 1 MiB pieces (for the plan's rare adoption check); undefined when unreadable. */
+export function md5OfFile(path: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const md5 = createHash('md5');
+    const chunk = scratch.length >= 1024 * 1024 ? scratch : (scratch = Buffer.allocUnsafe(1024 * 1024));
+    for (;;) {
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) return md5.digest('hex');
+      md5.update(chunk.subarray(0, n));
+    }
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** The MD5 an ETag carries when the object was uploaded in one part (no "-N" suffix), else undefined. */

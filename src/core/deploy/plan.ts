@@ -31,7 +31,6 @@ export interface Drift {
 export interface DagUpload extends KeyOp {
   action: 'put';
   sha256: string;
-  md5: string;
   size: number;
   kind: 'add' | 'change';
 }
@@ -97,27 +96,55 @@ export function prevOf(entry: VersionEntry | undefined): PrevVersion {
 export interface DagPlanInput {
   prefix: string;
   local: HashedFile[];
-  /** latest entry per key under the prefix (delete markers included) */
+  /** latest entry per key under the prefix (delete markers included), minus the confirmed ones */
   remote: Map<string, VersionEntry>;
+  /**
+   * Record entries whose key's latest version the listing showed to be exactly the recorded one (same
+   * version id and ETag): kept as the record's own objects instead of a listing entry per file.
+   */
+  confirmed?: ReadonlySet<ObjectState>;
   record?: ReleaseRecord;
   prune: boolean;
+  /**
+   * The MD5 of a local file hashed without one (its sha256 matched the record's), for the rare
+   * adoption check whose record ETag is not an MD5. Without it, such a file is uploaded.
+   */
+  md5Of?: (rel: string) => string | undefined;
+}
+
+/** The latest remote entry of a key: from the listing, or the confirmed record entry. */
+function latestOf(input: DagPlanInput, key: string, c: ObjectState | undefined): VersionEntry | undefined {
+  const r = input.remote.get(key);
+  if (r || !c || !input.confirmed?.has(c)) return r;
+  return { key, versionId: c.versionId, isLatest: true, deleteMarker: false, etag: c.etag, size: c.size };
+}
+
+/** The MD5 of a local file: hashed, or (sha256 equal to the record's) the recorded single-part ETag. */
+function md5OfLocal(input: DagPlanInput, file: HashedFile, c: ObjectState | undefined): string | undefined {
+  if (file.md5 !== undefined) return file.md5;
+  return (c && c.sha256 === file.sha256 ? etagMd5(c.etag) : undefined) ?? input.md5Of?.(file.rel);
 }
 
 export function planDags(input: DagPlanInput): DagPlan {
   const { prefix, remote, record, prune } = input;
+  const confirmed = input.confirmed ?? new Set<ObjectState>();
   const recorded = record?.dags ?? {};
   const plan: DagPlan = { prefix, uploads: [], removals: [], unchanged: {}, adopted: [], drift: [], kept: [], localBytes: 0 };
-  const localKeys = new Set<string>();
+  // which keys have a local file: the record's entry when there is one (no string per file), else the key
+  const localRecorded = new Set<ObjectState>();
+  const localOther = new Set<string>();
+  const isLocal = (key: string) => localOther.has(key) || (Object.hasOwn(recorded, key) && localRecorded.has(recorded[key]));
 
   for (const file of input.local) {
     const key = prefix + file.rel;
-    localKeys.add(key);
     plan.localBytes += file.size;
-    const r = remote.get(key);
+    const c = Object.hasOwn(recorded, key) ? recorded[key] : undefined;
+    if (c) localRecorded.add(c);
+    else localOther.add(key);
+    const r = latestOf(input, key, c);
     const live = r && !r.deleteMarker ? r : undefined;
-    const c = recorded[key];
     const upload = (kind: 'add' | 'change') =>
-      plan.uploads.push({ key, action: 'put', sha256: file.sha256, md5: file.md5, size: file.size, prev: prevOf(r), kind });
+      plan.uploads.push({ key, action: 'put', sha256: file.sha256, size: file.size, prev: prevOf(r), kind, createdVersionId: undefined, createdEtag: undefined });
 
     if (!live) {
       if (c) plan.drift.push({ key, kind: 'deleted-outside' });
@@ -132,7 +159,8 @@ export function planDags(input: DagPlanInput): DagPlan {
       continue;
     }
     // R is not what the record says (or nothing is recorded)
-    if (etagMd5(live.etag) === file.md5) {
+    const md5 = etagMd5(live.etag);
+    if (md5 !== undefined && md5 === md5OfLocal(input, file, c)) {
       // identical bytes: adopted; nothing is overwritten, so it is not drift worth reporting
       plan.unchanged[key] = { versionId: live.versionId, sha256: file.sha256, etag: live.etag ?? '', size: file.size };
       plan.adopted.push(key);
@@ -143,9 +171,17 @@ export function planDags(input: DagPlanInput): DagPlan {
     upload('change');
   }
 
-  for (const [key, r] of remote) {
-    if (localKeys.has(key) || r.deleteMarker) continue;
-    const c = recorded[key];
+  // remote keys no local file has: the listing's, and the confirmed record entries
+  const remoteOnly: Array<[string, VersionEntry]> = [];
+  for (const [key, r] of remote) if (!isLocal(key) && !r.deleteMarker) remoteOnly.push([key, r]);
+  if (confirmed.size > 0) {
+    for (const key of Object.keys(recorded)) {
+      const c = recorded[key];
+      if (confirmed.has(c) && !localRecorded.has(c) && !remote.has(key)) remoteOnly.push([key, latestOf(input, key, c) as VersionEntry]);
+    }
+  }
+  for (const [key, r] of remoteOnly) {
+    const c = Object.hasOwn(recorded, key) ? recorded[key] : undefined;
     if (!prune) {
       plan.kept.push(key);
       continue;

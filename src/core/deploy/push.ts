@@ -3,11 +3,12 @@
  * and (unless it is a dry run or there is nothing to do) run the release transaction under the lock.
  */
 import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { VersionEntry } from '../../aws/s3.js';
 import { AbortedError, ConfigError } from '../errors.js';
 import { buildArtifact, planArtifact, pinsOf, type BuiltArtifact } from './artifacts.js';
 import { walkFiles } from './files.js';
-import { digestFiles, type HashedFile } from './hash.js';
+import { digestFiles, md5OfFile, sameEtag, type HashedFile } from './hash.js';
 import { loadIgnoreRule } from './ignore.js';
 import { acquireLock, lockedPorts } from './lock.js';
 import { planDags, planToJson, summarizePlan, type DeployPlan } from './plan.js';
@@ -62,11 +63,42 @@ export interface PushResult {
 
 interface Scan {
   dags?: HashedFile[];
+  /** the local DAGs folder */
+  dagsRoot?: string;
   artifacts: BuiltArtifact[];
   findings: Finding[];
 }
 
-async function scanProject(sources: ProjectSources, target: Target, concurrency: number, signal?: AbortSignal): Promise<Scan> {
+/** A release record's entry for a key (own keys only: a DAG file may be called `constructor`). */
+function recordedEntry(record: ReleaseRecord | undefined, key: string): ObjectState | undefined {
+  return record && Object.hasOwn(record.dags, key) ? record.dags[key] : undefined;
+}
+
+/**
+ * The DAG files, hashed, each compared with the sha256 the current release recorded (read meanwhile;
+ * hashing waits for it after the walk). In a function of its own, so the walk's list with its absolute
+ * paths goes when it returns.
+ */
+async function hashDags(
+  dir: string,
+  projectDir: string,
+  concurrency: number,
+  recorded: { prefix: string; record: Promise<ReleaseRecord | undefined> },
+  signal?: AbortSignal,
+): Promise<{ files: HashedFile[]; skippedLinks: string[] }> {
+  const walk = await walkFiles(dir, loadIgnoreRule(dir, projectDir));
+  const record = await recorded.record;
+  const known = record ? (rel: string) => recordedEntry(record, recorded.prefix + rel)?.sha256 : undefined;
+  return { files: await digestFiles(walk.files, { concurrency: Math.max(8, concurrency * 2), signal, known }), skippedLinks: walk.skippedLinks };
+}
+
+async function scanProject(
+  sources: ProjectSources,
+  target: Target,
+  concurrency: number,
+  record: Promise<ReleaseRecord | undefined>,
+  signal?: AbortSignal,
+): Promise<Scan> {
   const findings: Finding[] = [];
   let dags: HashedFile[] | undefined;
   if (sources.dags) {
@@ -82,11 +114,11 @@ async function scanProject(sources: ProjectSources, target: Target, concurrency:
         hint: 'create it, or fix `dags:` of the environment in mwaa.yaml',
       });
     }
-    const walk = await walkFiles(sources.dags, loadIgnoreRule(sources.dags, sources.projectDir));
-    for (const link of walk.skippedLinks) {
+    const hashed = await hashDags(sources.dags, sources.projectDir, concurrency, { prefix: target.dagPrefix, record }, signal);
+    for (const link of hashed.skippedLinks) {
       findings.push({ level: 'warning', code: 'local.symlink-outside', message: `skipped ${link}: a symlink pointing outside the DAGs folder (or dangling)` });
     }
-    dags = await digestFiles(walk.files, { concurrency: Math.max(8, concurrency * 2), signal });
+    dags = hashed.files;
   }
   const artifacts: BuiltArtifact[] = [];
   for (const kind of ARTIFACT_KINDS) {
@@ -104,17 +136,38 @@ async function scanProject(sources: ProjectSources, target: Target, concurrency:
     }
     artifacts.push(built);
   }
-  return { dags, artifacts, findings };
+  return { dags, ...(sources.dags ? { dagsRoot: sources.dags } : {}), artifacts, findings };
 }
 
-/** The latest entry of every key under the DAG prefix, minus tool state and artifact keys. */
-async function remoteDags(ports: DeployPorts, target: Target, exclude: Set<string>): Promise<Map<string, VersionEntry>> {
-  const out = new Map<string, VersionEntry>();
-  for (const e of await ports.s3.listVersions(target.bucket, target.dagPrefix, { latestOnly: true, signal: ports.signal })) {
-    if (e.key.startsWith(STATE_PREFIX) || exclude.has(e.key) || e.key.endsWith('/')) continue;
-    out.set(e.key, e);
-  }
-  return out;
+/** The bucket's DAG keys: listing entries, and the record entries the listing confirmed. */
+interface RemoteDags {
+  remote: Map<string, VersionEntry>;
+  confirmed: Set<ObjectState>;
+}
+
+/**
+ * The latest entry of every key under the DAG prefix, minus tool state, a page at a time: an entry that
+ * is exactly what the current release recorded (version id and ETag) is kept as that record entry
+ * (`confirmed`), so a bucket of 20,000 unchanged files costs a set of references, not 20,000 entries.
+ */
+async function remoteDags(ports: DeployPorts, target: Target, recorded: Promise<ReleaseRecord | undefined>): Promise<RemoteDags> {
+  const remote = new Map<string, VersionEntry>();
+  const confirmed = new Set<ObjectState>();
+  let record: ReleaseRecord | undefined | null = null;
+  await ports.s3.listVersions(target.bucket, target.dagPrefix, {
+    latestOnly: true,
+    signal: ports.signal,
+    onPage: async (entries) => {
+      if (record === null) record = await recorded;
+      for (const e of entries) {
+        if (e.key.startsWith(STATE_PREFIX) || e.key.endsWith('/')) continue;
+        const c = recordedEntry(record, e.key);
+        if (c && !e.deleteMarker && e.versionId === c.versionId && sameEtag(e.etag, c.etag)) confirmed.add(c);
+        else remote.set(e.key, e);
+      }
+    },
+  });
+  return { remote, confirmed };
 }
 
 async function makePlan(
@@ -123,14 +176,19 @@ async function makePlan(
   scan: Scan,
   record: ReleaseRecord | undefined,
   prune: boolean,
-  listing?: Map<string, VersionEntry>,
+  listing?: RemoteDags,
 ): Promise<DeployPlan> {
   const artifacts = await Promise.all(scan.artifacts.map((built) => planArtifact({ built, env: target.env, bucket: target.bucket, s3: ports.s3, record })));
   let dags;
   if (scan.dags) {
-    const remote = listing ?? (await remoteDags(ports, target, new Set()));
-    for (const a of artifacts) remote.delete(a.key);
-    dags = planDags({ prefix: target.dagPrefix, local: scan.dags, remote, record, prune });
+    const { remote, confirmed } = listing ?? (await remoteDags(ports, target, Promise.resolve(record)));
+    for (const a of artifacts) {
+      remote.delete(a.key);
+      const c = recordedEntry(record, a.key);
+      if (c) confirmed.delete(c);
+    }
+    const root = scan.dagsRoot as string;
+    dags = planDags({ prefix: target.dagPrefix, local: scan.dags, remote, confirmed, record, prune, md5Of: (rel) => md5OfFile(join(root, rel)) });
   }
   return summarizePlan(target.name, target.bucket, dags, artifacts);
 }
@@ -207,27 +265,49 @@ export function pushSpec(input: {
 async function currentRecord(store: ReleaseStore, environment: string): Promise<ReleaseRecord | undefined> {
   const index = await store.readIndex();
   const id = index.current[environment];
-  return id ? store.read(id) : undefined;
+  return id ? forPlanning(await store.read(id)) : undefined;
 }
 
-export async function push(request: PushRequest, unscoped: DeployPorts): Promise<PushResult> {
-  const { clock, events } = unscoped;
-  const startedAt = clock.now();
-  const concurrency = request.concurrency ?? 16;
+/**
+ * The current release as a push needs it: its DAG and artifact entries, without the keys it changed or
+ * journaled (after a first push of 20,000 files, 20,000 strings no plan reads).
+ */
+function forPlanning(record: ReleaseRecord | undefined): ReleaseRecord | undefined {
+  if (!record) return undefined;
+  return { ...record, changes: { added: [], changed: [], removed: [] }, journal: { ...record.journal, keys: {} } };
+}
 
-  let target = await loadTarget(unscoped, request.environment, request.configBucket);
-  const ports = ownerScoped(unscoped, target);
-  const store = new ReleaseStore(ports.s3, target.bucket);
-  // independent: local scan and hashing, bucket checks, release state, the bucket listing
+interface Unlocked {
+  findings: Finding[];
+  scan: Scan;
+  unfinished: string[];
+  plan: DeployPlan;
+  planMs: number;
+}
+
+/**
+ * Before the lock: the local scan, the bucket checks, the release state and the listing, read in
+ * parallel, and a first plan (shown, and all a dry run needs). Its own function so that the listing and
+ * the release record it read are let go when it returns (an async function keeps its locals alive
+ * across every await, used or not).
+ */
+async function planUnlocked(request: PushRequest, ports: DeployPorts, target: Target, store: ReleaseStore, startedAt: number): Promise<Unlocked> {
+  const { clock, events } = ports;
+  const reading = (async () => {
+    const index = await store.readIndex();
+    const id = index.current[target.name];
+    return { index, record: id ? forPlanning(await store.read(id)) : undefined };
+  })();
+  // hashing and the listing compare with the record as they go (its failure is reported through `reading`)
+  const record = reading.then(
+    (r) => r.record,
+    () => undefined,
+  );
   const [findings, scan, state, listing] = await Promise.all([
     checkTarget(ports, target, { wait: request.wait && !request.dryRun }),
-    scanProject(request.sources, target, concurrency, ports.signal),
-    (async () => {
-      const index = await store.readIndex();
-      const id = index.current[target.name];
-      return { index, record: id ? await store.read(id) : undefined };
-    })(),
-    request.sources.dags ? remoteDags(ports, target, new Set()) : Promise.resolve(undefined),
+    scanProject(request.sources, target, request.concurrency ?? 16, record, ports.signal),
+    reading,
+    request.sources.dags ? remoteDags(ports, target, record) : Promise.resolve(undefined),
   ]);
   findings.push(...scan.findings);
   for (const f of findings.filter((x) => x.level === 'warning')) {
@@ -236,10 +316,21 @@ export async function push(request: PushRequest, unscoped: DeployPorts): Promise
   throwOnErrors(findings);
 
   const unfinished = unfinishedReleases(state.index, target.name).map((r) => r.id);
-  let record = state.record;
-  let plan = await makePlan(ports, target, scan, record, request.prune, listing);
+  const plan = await makePlan(ports, target, scan, state.record, request.prune, listing);
   const planMs = clock.now() - startedAt;
   events({ code: 'deploy.plan', level: 'info', message: planLine(plan), data: { plan: planToJson(plan), planMs } });
+  return { findings, scan, unfinished, plan, planMs };
+}
+
+export async function push(request: PushRequest, unscoped: DeployPorts): Promise<PushResult> {
+  const { clock, events } = unscoped;
+  const startedAt = clock.now();
+
+  let target = await loadTarget(unscoped, request.environment, request.configBucket);
+  const ports = ownerScoped(unscoped, target);
+  const store = new ReleaseStore(ports.s3, target.bucket);
+  let first: Unlocked | undefined = await planUnlocked(request, ports, target, store, startedAt);
+  const { findings, scan, unfinished, planMs } = first;
 
   if (unfinished.length > 0) {
     events({
@@ -249,18 +340,18 @@ export async function push(request: PushRequest, unscoped: DeployPorts): Promise
       data: { releases: unfinished },
     });
   }
-  if (request.dryRun) return { status: 'dry-run', plan, findings, recovered: [], unfinished };
-  if (plan.empty && unfinished.length === 0) return { status: 'up-to-date', plan, findings, recovered: [], unfinished };
+  if (request.dryRun) return { status: 'dry-run', plan: first.plan, findings, recovered: [], unfinished };
+  if (first.plan.empty && unfinished.length === 0) return { status: 'up-to-date', plan: first.plan, findings, recovered: [], unfinished };
 
   if (unfinished.length > 0 && !request.yes) {
     const ok = await ask(ports, `roll back the unfinished release${unfinished.length === 1 ? '' : 's'} ${unfinished.join(', ')} first?`);
     if (!ok) throw new AbortedError('push cancelled: an unfinished release must be rolled back first', { hint: 'run `mwaa rollback` to finish it' });
   }
-  if (plan.dags && plan.dags.drift.length > 0 && !request.yes) {
-    const ok = await ask(ports, `${plan.dags.drift.length} object${plan.dags.drift.length === 1 ? ' was' : 's were'} changed outside mwaa (see the plan); overwrite?`);
+  if (first.plan.dags && first.plan.dags.drift.length > 0 && !request.yes) {
+    const ok = await ask(ports, `${first.plan.dags.drift.length} object${first.plan.dags.drift.length === 1 ? ' was' : 's were'} changed outside mwaa (see the plan); overwrite?`);
     if (!ok) throw new AbortedError('push cancelled: nothing was changed');
   }
-  checkEnvUpdate(plan, target);
+  checkEnvUpdate(first.plan, target);
 
   const id = newReleaseId(clock.now());
   const lock = await acquireLock({
@@ -283,18 +374,21 @@ export async function push(request: PushRequest, unscoped: DeployPorts): Promise
     // Under the lock: finish what a crashed deploy left, then plan again against what is there now.
     const fresh = await store.readIndex();
     for (const r of unfinishedReleases(fresh, target.name)) recovered.push(await recoverRelease(r.id, target, held));
-    record = fresh.current[target.name] ? await currentRecord(store, target.name) : undefined;
+    let record = fresh.current[target.name] ? await currentRecord(store, target.name) : undefined;
     // the environment as it is now: another deploy may have re-pinned it while this one waited
     target = await refreshTarget(held, target);
     throwOnErrors(statusFindings(target, { wait: request.wait }));
-    plan = await makePlan(held, target, scan, record, request.prune);
-    if (plan.empty) return { status: 'up-to-date', plan, findings, recovered, unfinished };
-    checkEnvUpdate(plan, target);
-    events({ code: 'deploy.plan.final', level: 'debug', message: 'plan confirmed under the lock', data: { counts: plan.counts } });
+    first = undefined; // the first plan, its listing and record: replaced by what follows
+    const final = await makePlan(held, target, scan, record, request.prune);
+    scan.dags = undefined; // the hashes live on in the plan
+    if (final.empty) return { status: 'up-to-date', plan: final, findings, recovered, unfinished };
+    checkEnvUpdate(final, target);
+    events({ code: 'deploy.plan.final', level: 'debug', message: 'plan confirmed under the lock', data: { counts: final.counts } });
     const git = await Promise.resolve(request.git).catch(() => undefined);
-    const spec = pushSpec({ id, plan, target, record, request, git, startedAt, planMs });
+    const spec = pushSpec({ id, plan: final, target, record, request, git, startedAt, planMs });
+    record = undefined; // what the release keeps of it is in the spec
     const release = await executeRelease(spec, held);
-    return { status: 'deployed', plan, findings, release, recovered, unfinished };
+    return { status: 'deployed', plan: final, findings, release, recovered, unfinished };
   } finally {
     try {
       await lock.release();

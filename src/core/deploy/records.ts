@@ -8,7 +8,8 @@
  *
  * A record is written with status `in-progress` before the first mutation (the journal: every key the
  * release will touch with its previous latest version, and the environment's pinned versions before),
- * then marked `succeeded`, `rolled-back` or `rollback-incomplete`.
+ * then marked `succeeded`, `rolled-back` or `rollback-incomplete`. Records are compact JSON: one lists
+ * every DAG file.
  */
 import { randomBytes } from 'node:crypto';
 import type { S3Api } from '../../aws/s3.js';
@@ -165,9 +166,9 @@ export function newReleaseId(now: number): string {
   return `${iso.slice(0, 10).replace(/-/g, '')}-${iso.slice(11, 19).replace(/:/g, '')}-${randomBytes(2).toString('hex')}`;
 }
 
-function parseJson<T>(data: Buffer, what: string): T {
+function parseJson<T>(text: string, what: string): T {
   try {
-    return JSON.parse(data.toString('utf8')) as T;
+    return JSON.parse(text) as T;
   } catch (cause) {
     throw new FailedError('deploy.state-corrupt', `${what} is not valid JSON`, {
       cause,
@@ -184,7 +185,7 @@ export class ReleaseStore {
   ) {}
 
   async readIndex(): Promise<ReleaseIndex> {
-    const data = await this.s3.getObject(this.bucket, INDEX_KEY);
+    const data = await this.s3.getText(this.bucket, INDEX_KEY);
     if (!data) return { schema: 1, current: {}, releases: [] };
     const index = parseJson<ReleaseIndex>(data, INDEX_KEY);
     return { schema: 1, current: index.current ?? {}, releases: index.releases ?? [] };
@@ -195,7 +196,7 @@ export class ReleaseStore {
   }
 
   async read(id: string): Promise<ReleaseRecord | undefined> {
-    const data = await this.s3.getObject(this.bucket, releaseKey(id));
+    const data = await this.s3.getText(this.bucket, releaseKey(id));
     return data ? parseJson<ReleaseRecord>(data, releaseKey(id)) : undefined;
   }
 

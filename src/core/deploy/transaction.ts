@@ -16,6 +16,7 @@
  * command fails with exit 5; when the undo itself cannot finish, `rollback-incomplete` and exit 6, with
  * exactly what is left and the command that finishes it (`mwaa rollback`).
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EnvironmentInfo, UpdateEnvironmentInput } from '../../aws/mwaa.js';
@@ -46,11 +47,13 @@ export interface KeyOp {
   action: 'put' | 'copy' | 'delete';
   /** put: the expected content of the local file (ReleaseSpec.localRoot) */
   sha256?: string;
-  md5?: string;
   size?: number;
   /** copy: the version copied forward, and its recorded ETag */
   sourceVersionId?: string;
   etag?: string;
+  /** set by the release: the version (or delete marker) it created, and the new ETag */
+  createdVersionId?: string;
+  createdEtag?: string;
 }
 
 /** One environment artifact the release re-pins. */
@@ -99,7 +102,7 @@ export interface ReleaseSpec {
 
 /** What a release did so far: the basis of an undo. */
 interface Progress {
-  /** version ids created per key, oldest first */
+  /** version ids created per artifact key, oldest first (a DAG op holds its own: createdVersionId) */
   created: Map<string, string[]>;
   /** keys whose last call has an unknown outcome */
   uncertain: Set<string>;
@@ -146,7 +149,8 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
     changes: spec.changes,
     envUpdate: spec.envUpdate,
     journal: {
-      keys: Object.fromEntries([...spec.artifactOps.filter((a) => a.bytes).map((a) => [a.key, a.prev] as const), ...spec.dagOps.map((o) => [o.key, o.prev] as const)]),
+      // filled only to be written (journalKeys): the ops hold the same, and a dictionary of 20,000 keys is not free
+      keys: {},
       pins: spec.pinsBefore,
       artifactKeys: Object.fromEntries(spec.artifactOps.map((a) => [a.kind, a.key])),
       envUpdate: spec.artifactOps.length > 0,
@@ -157,8 +161,8 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
   };
 
   // 3. Journal, before the first mutation.
-  await store.save(record);
-  events({ code: 'deploy.journal.written', level: 'debug', message: `release ${spec.id} journaled (${Object.keys(record.journal.keys).length} keys)`, data: { id: spec.id } });
+  await store.save({ ...record, journal: { ...record.journal, keys: journalKeys(spec) } });
+  events({ code: 'deploy.journal.written', level: 'debug', message: `release ${spec.id} journaled (${spec.dagOps.length + spec.artifactOps.filter((a) => a.bytes).length} keys)`, data: { id: spec.id } });
 
   const checkInterrupt = () => {
     if (ports.signal?.aborted) throw abortError(ports.signal);
@@ -169,15 +173,23 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
       progress.uncertain.add(key);
       return;
     }
-    const list = progress.created.get(key);
-    // a one-element literal: an empty array's first push reserves room for 17
-    if (list) list.push(versionId);
-    else progress.created.set(key, [versionId]);
+    const list = progress.created.get(key) ?? [];
+    list.push(versionId);
+    progress.created.set(key, list);
     progress.uncertain.delete(key);
+  };
+  /** A DAG op's outcome, kept on the op (no second object per file). */
+  const done = (op: KeyOp, versionId: string | undefined, etag?: string) => {
+    if (versionId === undefined) {
+      progress.uncertain.add(op.key);
+      return;
+    }
+    op.createdVersionId = versionId;
+    if (etag !== undefined) op.createdEtag = etag;
+    progress.uncertain.delete(op.key);
   };
 
   const newArtifacts: Partial<Record<ArtifactKind, ObjectState & { key: string }>> = {};
-  const newDags: Record<string, ObjectState> = {};
   let pipFailure: PipFailure | undefined;
   let envAfter: EnvironmentInfo | undefined;
 
@@ -259,7 +271,7 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
       const t2 = clock.now();
       const totalBytes = writes.reduce((n, o) => n + (o.size ?? 0), 0);
       phase('uploads', `${spec.kind === 'rollback' ? 'restoring' : 'uploading'} ${writes.length} DAG file${writes.length === 1 ? '' : 's'}`);
-      let done = 0;
+      let uploaded = 0;
       let bytesDone = 0;
       await runBounded(writes, spec.concurrency, ports.signal, async (op) => {
         progress.uncertain.add(op.key);
@@ -267,7 +279,8 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
         let etag: string;
         if (op.action === 'put') {
           const file = join(spec.localRoot as string, op.key.slice(spec.dagPrefix.length));
-          const body = await readFile(file);
+          // a small file in one synchronous read: cheaper than a thread-pool round trip
+          const body = (op.size ?? 0) < SYNC_READ_MAX ? readFileSync(file) : await readFile(file);
           const digest = digestBytes(body);
           if (digest.sha256 !== op.sha256) {
             progress.uncertain.delete(op.key);
@@ -284,16 +297,15 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
           versionId = copy.versionId;
           etag = copy.etag || (op.etag ?? '');
         }
-        track(op.key, versionId);
+        done(op, versionId, etag);
         if (!versionId) throw new FailedError('deploy.unversioned', `s3://${spec.bucket}/${op.key}: the bucket returned no VersionId; versioning must be enabled`);
-        newDags[op.key] = { versionId, sha256: op.sha256 as string, etag, size: op.size ?? 0 };
-        done++;
+        uploaded++;
         bytesDone += op.size ?? 0;
         events({
           code: 'deploy.upload.done',
           level: 'progress',
-          message: `${op.action === 'put' ? 'uploaded' : 'restored'} ${op.key} (${done}/${writes.length})`,
-          data: { key: op.key, done, total: writes.length, bytesDone, bytesTotal: totalBytes },
+          message: `${op.action === 'put' ? 'uploaded' : 'restored'} ${op.key} (${uploaded}/${writes.length})`,
+          data: { key: op.key, done: uploaded, total: writes.length, bytesDone, bytesTotal: totalBytes },
         });
       });
       durations.uploadMs = clock.now() - t2;
@@ -301,13 +313,13 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
     if (deletes.length > 0) {
       const t3 = clock.now();
       phase('deletes', `deleting ${deletes.length} DAG file${deletes.length === 1 ? '' : 's'} no longer in the project`);
-      let done = 0;
+      let deleted = 0;
       await runBounded(deletes, spec.concurrency, ports.signal, async (op) => {
         progress.uncertain.add(op.key);
         const out = await s3.deleteObject(spec.bucket, op.key);
-        track(op.key, out.versionId);
-        done++;
-        events({ code: 'deploy.delete.done', level: 'progress', message: `deleted ${op.key} (${done}/${deletes.length})`, data: { key: op.key, done, total: deletes.length } });
+        done(op, out.versionId);
+        deleted++;
+        events({ code: 'deploy.delete.done', level: 'progress', message: `deleted ${op.key} (${deleted}/${deletes.length})`, data: { key: op.key, done: deleted, total: deletes.length } });
       });
       durations.deleteMs = clock.now() - t3;
     }
@@ -315,19 +327,25 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
 
     // 6. Commit.
     phase('commit', `recording release ${spec.id}`);
-    record.status = 'succeeded';
-    record.dags = mergeSorted(spec.unchangedDags, newDags);
-    record.artifacts = { ...spec.unchangedArtifacts, ...newArtifacts };
-    record.finishedAt = iso(clock.now());
     durations.totalMs = clock.now() - spec.startedAt;
-    await store.save(record, { makeCurrent: true });
+    const committed: ReleaseRecord = {
+      ...record,
+      status: 'succeeded',
+      // the journal stays: a crash between this record and the index leaves the index saying
+      // in-progress, and `mwaa rollback` then undoes the release from this record's journal
+      journal: { ...record.journal, keys: journalKeys(spec) },
+      dags: mergeSorted(spec.unchangedDags, writtenDags(writes)),
+      artifacts: { ...spec.unchangedArtifacts, ...newArtifacts },
+      finishedAt: iso(clock.now()),
+    };
+    await store.save(committed, { makeCurrent: true });
     events({
       code: 'deploy.committed',
       level: 'info',
       message: `release ${spec.id} ${spec.kind === 'rollback' ? 'restored' : 'deployed'} in ${formatDuration(durations.totalMs)}`,
       data: { id: spec.id },
     });
-    return record;
+    return committed;
   } catch (error) {
     record.status = 'in-progress';
     return await failRelease({ spec, record, store, progress, error, pipFailure, ports });
@@ -364,6 +382,24 @@ function abortError(signal: AbortSignal): Error {
   return MwaaError.is(signal.reason) ? signal.reason : new InterruptedError('interrupted (Ctrl-C)');
 }
 
+/** Files up to this size are read synchronously for upload (like hashing does). */
+const SYNC_READ_MAX = 1024 * 1024;
+
+/** The journal's keys: every key the release may change, with its latest version before. */
+function journalKeys(spec: ReleaseSpec): Record<string, PrevVersion> {
+  const keys: Record<string, PrevVersion> = {};
+  for (const a of spec.artifactOps) if (a.bytes) keys[a.key] = a.prev;
+  for (const o of spec.dagOps) keys[o.key] = o.prev;
+  return keys;
+}
+
+/** The state of every DAG key the release wrote (put or copied forward). */
+function writtenDags(writes: KeyOp[]): Record<string, ObjectState> {
+  const out: Record<string, ObjectState> = {};
+  for (const op of writes) out[op.key] = { versionId: op.createdVersionId as string, sha256: op.sha256 as string, etag: op.createdEtag ?? '', size: op.size ?? 0 };
+  return out;
+}
+
 /** Both maps in one, keys sorted (the second wins), without an entries array per key. */
 function mergeSorted<T>(a: Record<string, T>, b: Record<string, T>): Record<string, T> {
   const keys = Object.keys(a);
@@ -393,8 +429,11 @@ async function failRelease(input: FailInput): Promise<never> {
   const reason = describeFailure(error, input.pipFailure);
   ports.events({ code: 'deploy.rollback.started', level: 'warn', message: `${spec.kind === 'rollback' ? 'rollback' : 'deploy'} failed (${reason.split('\n')[0]}); rolling back release ${spec.id}`, data: { id: spec.id, reason } });
 
-  const touched = new Set<string>([...progress.created.keys(), ...progress.uncertain]);
-  const items: RestoreItem[] = [...touched].map((key) => ({ key, prev: record.journal.keys[key] ?? { versionId: null }, created: progress.created.get(key) ?? [] }));
+  record.journal.keys = journalKeys(spec);
+  const created = new Map(progress.created);
+  for (const op of spec.dagOps) if (op.createdVersionId !== undefined) created.set(op.key, [...(created.get(op.key) ?? []), op.createdVersionId]);
+  const touched = new Set<string>([...created.keys(), ...progress.uncertain]);
+  const items: RestoreItem[] = [...touched].map((key) => ({ key, prev: record.journal.keys[key] ?? { versionId: null }, created: created.get(key) ?? [] }));
   const undo = await undoRelease({
     ports,
     bucket: spec.bucket,
