@@ -22,6 +22,7 @@ const BIN = process.env.MWAA_BENCH_BIN || join(root, 'bin', 'mwaa.cjs');
 const FILES = Number(process.env.MWAA_BENCH_FILES || 2000);
 const BIG = Number(process.env.MWAA_BENCH_BIG || 20000);
 const RUNS = Number(process.env.MWAA_BENCH_RUNS || 3);
+const MEMORY_RUNS = Number(process.env.MWAA_BENCH_MEMORY_RUNS || 3);
 const CRED = { accessKeyId: 'mwaa-local', secretAccessKey: 'mwaa-local' };
 const RSS_PRELOAD =
   "data:text/javascript,import{writeSync}from'node:fs';process.on('exit',()=>writeSync(2,'\\nMWAA_BENCH_MAXRSS_KB='+process.resourceUsage().maxRSS+'\\n'))";
@@ -163,14 +164,13 @@ async function main() {
     console.log(`first push of ${FILES}: mwaa ${fmt(firstMwaa.ms)} (${firstMwaaPuts} new versions), aws s3 sync ${fmt(firstAws.ms)} (${firstAwsPuts})`);
 
     // fresh clones: nothing changed, every mtime new
-    const noop = { mwaa: [], aws: [], mwaaPuts: 0, awsPuts: 0, rss: 0 };
+    const noop = { mwaa: [], aws: [], mwaaPuts: 0, awsPuts: 0 };
     for (let i = 0; i < RUNS; i++) {
       const c = clone(p, i);
       let before = await versions(s3, 'bench-mwaa');
       const m = mwaaPush(url, c);
       noop.mwaaPuts += (await versions(s3, 'bench-mwaa')) - before;
       noop.mwaa.push(m.ms);
-      noop.rss = Math.max(noop.rss, m.rssKb ?? 0);
       if (JSON.parse(m.stdout).status !== 'up-to-date') throw new Error(`mwaa pushed something from a fresh clone: ${m.stdout.slice(0, 300)}`);
       before = await versions(s3, 'bench-aws');
       const a = awsSync(url, c, 'bench-aws');
@@ -180,22 +180,38 @@ async function main() {
       console.log(`fresh clone ${i + 1}/${RUNS}: mwaa ${fmt(m.ms)}, aws s3 sync ${fmt(a.ms)}`);
     }
 
-    // memory with many files
-    await bucket(s3, 'bench-mwaa-big');
-    await environment(mwaa, 'bigenv', 'bench-mwaa-big');
-    const big = project('bigenv', BIG, 'bench-mwaa-big');
-    const bigFirst = mwaaPush(url, big);
-    const bc = clone(big, 0);
-    const bigNoop = mwaaPush(url, bc);
-    rmSync(bc, { recursive: true, force: true });
-    console.log(`${BIG} files: first push ${fmt(bigFirst.ms)} (${mib(bigFirst.rssKb)}), fresh clone ${fmt(bigNoop.ms)} (${mib(bigNoop.rssKb)})`);
+    // memory: for each size, rounds of a first push into a new bucket and a no-op push from a fresh clone
+    // (the median of each: one run's peak RSS moves by a few MiB with the timing of collections)
+    const memory = {};
+    for (const files of [FILES, BIG]) {
+      const m = (memory[files] = { first: [], noop: [], firstMs: [], noopMs: [] });
+      for (let r = 0; r < MEMORY_RUNS; r++) {
+        const name = `mem-${files}-${r}`;
+        await bucket(s3, `bench-${name}`);
+        await environment(mwaa, name, `bench-${name}`);
+        const proj = project(name, files, `bench-${name}`);
+        const first = mwaaPush(url, proj);
+        const c = clone(proj, 0);
+        const again = mwaaPush(url, c);
+        if (JSON.parse(again.stdout).status !== 'up-to-date') throw new Error(`mwaa pushed something from a fresh clone: ${again.stdout.slice(0, 300)}`);
+        rmSync(c, { recursive: true, force: true });
+        rmSync(proj, { recursive: true, force: true });
+        m.first.push(first.rssKb);
+        m.noop.push(again.rssKb);
+        m.firstMs.push(first.ms);
+        m.noopMs.push(again.ms);
+        console.log(`${files} files, round ${r + 1}/${MEMORY_RUNS}: first push ${fmt(first.ms)} (${mib(first.rssKb)}), fresh clone ${fmt(again.ms)} (${mib(again.rssKb)})`);
+      }
+    }
+    const rss = (files, kind) => median(memory[files][kind]);
+    const rssRow = (files, kind) => `${mib(rss(files, kind))} (${memory[files][kind].map((kb) => (kb / 1024).toFixed(1)).join(', ')})`;
 
     const noopMwaa = median(noop.mwaa);
     const noopAws = median(noop.aws);
     const noopRatio = noopAws / noopMwaa;
     const firstRatio = firstAws.ms / firstMwaa.ms;
-    const rssGrowth = bigFirst.rssKb / firstMwaa.rssKb;
-    const noopGrowth = bigNoop.rssKb / noop.rss;
+    const rssGrowth = rss(BIG, 'first') / rss(FILES, 'first');
+    const noopGrowth = rss(BIG, 'noop') / rss(FILES, 'noop');
     const perFile = (bigKb, smallKb) => `${((bigKb - smallKb) / (BIG - FILES)).toFixed(1)} KB`;
     const body = `
 Reproduce: \`npm run build && node bench/push.mjs\` (${machine()}; ${awsName}; ${FILES} generated DAG files of ~1.5 KB in 20 folders; fresh-clone runs: median of ${RUNS}).
@@ -213,17 +229,18 @@ state under \`.mwaa/\`: release record and index).
 | first push, ${FILES} files | ${fmt(firstMwaa.ms)} | ${fmt(firstAws.ms)} | ${firstRatio.toFixed(2)}× | ${firstMwaaPuts} / ${firstAwsPuts} |
 | fresh clone, nothing changed | ${fmt(noopMwaa)} | ${fmt(noopAws)} | ${noopRatio.toFixed(1)}× | ${noop.mwaaPuts / RUNS} / ${Math.round(noop.awsPuts / RUNS)} |
 
-Peak RSS of the mwaa process:
+Peak RSS of the mwaa process (median of ${MEMORY_RUNS} rounds, each a first push into a new bucket and a no-op push from a
+fresh clone; every round's value in brackets):
 
-| files | first push | fresh clone (no-op) |
-|---|---|---|
-| ${FILES} | ${mib(firstMwaa.rssKb)} | ${mib(noop.rss)} |
-| ${BIG} | ${mib(bigFirst.rssKb)} (${fmt(bigFirst.ms)}) | ${mib(bigNoop.rssKb)} (${fmt(bigNoop.ms)}) |
+| files | first push | fresh clone (no-op) | wall time (median) |
+|---|---|---|---|
+| ${FILES} | ${rssRow(FILES, 'first')} | ${rssRow(FILES, 'noop')} | ${fmt(median(memory[FILES].firstMs))} / ${fmt(median(memory[FILES].noopMs))} |
+| ${BIG} | ${rssRow(BIG, 'first')} | ${rssRow(BIG, 'noop')} | ${fmt(median(memory[BIG].firstMs))} / ${fmt(median(memory[BIG].noopMs))} |
 
 Targets:
 - fresh-clone no-op at least 5× faster than \`aws s3 sync\`, with 0 PUTs: **${noopRatio >= 5 && noop.mwaaPuts === 0 ? 'met' : 'NOT met'}** (${noopRatio.toFixed(1)}×, ${noop.mwaaPuts} PUTs).
 - first push no slower than \`aws s3 sync\`: **${firstRatio >= 1 ? 'met' : 'NOT met'}** (${firstRatio.toFixed(2)}×).
-- memory flat with ${BIG} files (peak RSS within 20% of the ${FILES}-file run): **${rssGrowth <= 1.2 && noopGrowth <= 1.2 ? 'met' : 'NOT met'}** (first push ×${rssGrowth.toFixed(2)}, fresh clone ×${noopGrowth.toFixed(2)} for ${BIG / FILES}× the files: ${perFile(bigFirst.rssKb, firstMwaa.rssKb)} and ${perFile(bigNoop.rssKb, noop.rss)} of peak RSS per file beyond the ${FILES}-file runs).
+- memory flat with ${BIG} files (peak RSS within 20% of the ${FILES}-file run): **${rssGrowth <= 1.2 && noopGrowth <= 1.2 ? 'met' : 'NOT met'}** (first push ×${rssGrowth.toFixed(2)}, fresh clone ×${noopGrowth.toFixed(2)} for ${BIG / FILES}× the files: ${perFile(rss(BIG, 'first'), rss(FILES, 'first'))} and ${perFile(rss(BIG, 'noop'), rss(FILES, 'noop'))} of peak RSS per file beyond the ${FILES}-file runs).
 
 File contents are never held: small files are hashed through one reused buffer, uploads read one file per worker
 (16 workers pulling from the plan, so nothing is queued per file). What grows with the number of files is metadata,
