@@ -81,6 +81,8 @@ export interface S3Api {
    * one Buffer), or undefined like getObject.
    */
   getText(bucket: string, key: string, versionId?: string): Promise<string | undefined>;
+  /** The body as UTF-8 text handed over as it arrives; false (nothing handed over) when missing like getObject. */
+  readText(bucket: string, key: string, onText: (text: string) => void, versionId?: string): Promise<boolean>;
   putObject(bucket: string, key: string, body: Uint8Array, options?: PutOptions): Promise<PutResult | { conflict: true }>;
   /** copies a version forward: a new latest version with the same bytes */
   copyObject(bucket: string, key: string, sourceVersionId: string): Promise<PutResult>;
@@ -130,6 +132,22 @@ function toTime(value: Date | undefined): number | undefined {
 export function s3Api(client: S3Client, options: { expectedBucketOwner?: string } = {}): S3Api {
   const sdk = import('@aws-sdk/client-s3');
   const owner = options.expectedBucketOwner ? { ExpectedBucketOwner: options.expectedBucketOwner } : {};
+
+  /** Hands the body over as UTF-8 text as it arrives (see S3Api.readText). */
+  const readText: S3Api['readText'] = async (bucket, key, onText, versionId) => {
+    const { GetObjectCommand } = await sdk;
+    try {
+      const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId, ...owner }));
+      if (!r.Body) return true;
+      const decoder = new StringDecoder('utf8');
+      for await (const chunk of r.Body as AsyncIterable<Uint8Array>) onText(decoder.write(chunk as Buffer));
+      onText(decoder.end());
+      return true;
+    } catch (error) {
+      if (isMissing(error)) return false;
+      throw mapS3Error(error, `GetObject ${url(bucket, key, versionId)}`, bucket);
+    }
+  };
 
   return {
     async listVersions(bucket, prefix, opts = {}) {
@@ -205,20 +223,11 @@ export function s3Api(client: S3Client, options: { expectedBucketOwner?: string 
     },
 
     async getText(bucket, key, versionId) {
-      const { GetObjectCommand } = await sdk;
-      try {
-        const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId, ...owner }));
-        if (!r.Body) return '';
-        const decoder = new StringDecoder('utf8');
-        const parts: string[] = [];
-        for await (const chunk of r.Body as AsyncIterable<Uint8Array>) parts.push(decoder.write(chunk as Buffer));
-        parts.push(decoder.end());
-        return parts.join('');
-      } catch (error) {
-        if (isMissing(error)) return undefined;
-        throw mapS3Error(error, `GetObject ${url(bucket, key, versionId)}`, bucket);
-      }
+      const parts: string[] = [];
+      return (await readText(bucket, key, (text) => parts.push(text), versionId)) ? parts.join('') : undefined;
     },
+
+    readText,
 
     async putObject(bucket, key, body, opts = {}) {
       const { PutObjectCommand } = await sdk;

@@ -45,7 +45,7 @@ function small(value: Record<string, Json> | Json[], keys: string[] | undefined)
   return true;
 }
 
-function* walk(value: Json, gap: string, current: string): Generator<string> {
+function* walk(value: Json, gap: string, current: string, lines = false): Generator<string> {
   if (value === null || typeof value !== 'object') {
     yield whole(value, gap, current);
     return;
@@ -57,7 +57,8 @@ function* walk(value: Json, gap: string, current: string): Generator<string> {
     return;
   }
   const inner = current + gap;
-  const lead = gap ? `\n${inner}` : '';
+  // compact with `lines`: a newline before each member of a walked object or array (JSON whitespace)
+  const lead = gap ? `\n${inner}` : lines ? '\n' : '';
   let first = true;
   yield array ? '[' : '{';
   if (array) {
@@ -67,7 +68,7 @@ function* walk(value: Json, gap: string, current: string): Generator<string> {
       yield `${first ? '' : ','}${lead}`;
       first = false;
       if (omitted(item)) yield 'null';
-      else yield* walk(item, gap, inner);
+      else yield* walk(item, gap, inner, lines);
     }
   } else {
     const obj = value as Record<string, Json>;
@@ -76,11 +77,11 @@ function* walk(value: Json, gap: string, current: string): Generator<string> {
       if (omitted(member)) continue;
       yield `${first ? '' : ','}${lead}${JSON.stringify(key)}:${gap ? ' ' : ''}`;
       first = false;
-      yield* walk(member, gap, inner);
+      yield* walk(member, gap, inner, lines);
     }
   }
   if (first) yield array ? ']' : '}';
-  else yield `${gap ? `\n${current}` : ''}${array ? ']' : '}'}`;
+  else yield `${gap ? `\n${current}` : lines ? '\n' : ''}${array ? ']' : '}'}`;
 }
 
 /**
@@ -102,15 +103,18 @@ export function* jsonPieces(value: Json, indent = 0): Generator<string> {
 
 /**
  * The compact JSON of a value and a newline, as one Buffer: measured in a first walk, written in a
- * second, so neither the whole text nor its pieces are ever strings of their own.
+ * second, so neither the whole text nor its pieces are ever strings of their own. With `lines`, every
+ * member of a big (walked) object or array starts a line of its own, so a reader can take the text
+ * a line at a time (a raw newline is never inside a JSON string).
  */
-export function jsonBuffer(value: Json): Buffer {
+export function jsonBuffer(value: Json, options: { lines?: boolean } = {}): Buffer {
   const top = toJsonValue(value, '');
+  const lines = options.lines === true;
   let length = 1;
-  for (const part of walk(top, '', '')) length += Buffer.byteLength(part);
+  for (const part of walk(top, '', '', lines)) length += Buffer.byteLength(part);
   const out = Buffer.allocUnsafe(length);
   let at = 0;
-  for (const part of walk(top, '', '')) at += out.write(part, at);
+  for (const part of walk(top, '', '', lines)) at += out.write(part, at);
   out[at] = 0x0a;
   return out;
 }

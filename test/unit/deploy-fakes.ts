@@ -1,5 +1,6 @@
 /** An in-memory versioned bucket implementing the deploy code's S3Api, with failure injection. */
 import { createHash, randomBytes } from 'node:crypto';
+import { StringDecoder } from 'node:string_decoder';
 import type { DeleteResult, HeadResult, ListOptions, PutOptions, PutResult, S3Api, VersionEntry } from '../../src/aws/s3.js';
 import { FailedError } from '../../src/core/errors.js';
 
@@ -88,6 +89,16 @@ export class FakeS3 implements S3Api {
 
   async getText(bucket: string, key: string, versionId?: string): Promise<string | undefined> {
     return (await this.getObject(bucket, key, versionId))?.toString('utf8');
+  }
+
+  /** in pieces of 1 KB, split anywhere (inside lines and characters' encodings included) */
+  async readText(bucket: string, key: string, onText: (text: string) => void, versionId?: string): Promise<boolean> {
+    const body = await this.getObject(bucket, key, versionId);
+    if (!body) return false;
+    const decoder = new StringDecoder('utf8');
+    for (let at = 0; at < body.length; at += 1024) onText(decoder.write(body.subarray(at, at + 1024)));
+    onText(decoder.end());
+    return true;
   }
 
   async putObject(bucket: string, key: string, body: Uint8Array, options: PutOptions = {}): Promise<PutResult | { conflict: true }> {

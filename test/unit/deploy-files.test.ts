@@ -52,7 +52,7 @@ describe('hashing', () => {
     const t = tempDir();
     try {
       write(t.dir, 'a.py', 'hello');
-      const [h] = await digestFiles([{ rel: 'a.py', abs: join(t.dir, 'a.py'), size: 5, mode: 0o644 }]);
+      const [h] = await digestFiles({ root: t.dir, files: [{ rel: 'a.py', size: 5, mode: 0o644 }] });
       expect(h.sha256).toBe('2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824');
       expect(h.md5).toBe('5d41402abc4b2a76b9719d911017c592');
     } finally {
@@ -69,10 +69,10 @@ describe('hashing', () => {
       const asked: string[] = [];
       const known = (rel: string) => (asked.push(rel), rel === 'same.py' || rel === 'edited.py' ? recorded : undefined);
       const files = [
-        { rel: 'edited.py', abs: join(t.dir, 'edited.py'), size: 11, mode: 0o644 },
-        { rel: 'same.py', abs: join(t.dir, 'same.py'), size: 5, mode: 0o644 },
+        { rel: 'edited.py', size: 11, mode: 0o644 },
+        { rel: 'same.py', size: 5, mode: 0o644 },
       ];
-      const [edited, same] = await digestFiles(files, { known });
+      const [edited, same] = await digestFiles({ root: t.dir, files }, { known });
       expect(asked).toEqual(['edited.py', 'same.py']);
       expect(same).toEqual({ rel: 'same.py', sha256: recorded, md5: undefined, size: 5 });
       expect(edited.sha256).not.toBe(recorded);

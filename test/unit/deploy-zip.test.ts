@@ -13,7 +13,7 @@ const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 async function zipOf(dir: string): Promise<Buffer> {
   const walk = await walkFiles(dir, loadIgnoreRule(dir));
-  return zipFolder(walk.files);
+  return zipFolder(walk);
 }
 
 describe('deterministic plugins.zip', () => {

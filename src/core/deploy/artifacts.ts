@@ -37,7 +37,7 @@ export async function buildArtifact(kind: ArtifactKind, source: string, projectD
   if (kind === 'plugins') {
     if (st.isDirectory()) {
       const walk = await walkFiles(source, loadIgnoreRule(source, projectDir));
-      const bytes = await zipFolder(walk.files);
+      const bytes = await zipFolder(walk);
       const problems = checkPluginsZip(bytes, `plugins.zip built from ${source}`).problems;
       return { kind, source, bytes, problems, skippedLinks: walk.skippedLinks, ...(walk.files.length === 0 ? { empty: true } : {}) };
     }

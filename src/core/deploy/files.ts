@@ -7,16 +7,18 @@ import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, isAbsolute } from 'node:path';
 import type { IgnoreRule } from './ignore.js';
 
+/** A file found by a walk; its path is the walk's root joined with `rel` (no absolute path per file). */
 export interface LocalFile {
   /** path relative to the root, posix separators */
   rel: string;
-  abs: string;
   size: number;
   /** permission bits (st_mode) */
   mode: number;
 }
 
 export interface WalkResult {
+  /** the folder walked */
+  root: string;
   files: LocalFile[];
   /** symlinks left out because they point outside the root (relative paths) */
   skippedLinks: string[];
@@ -74,11 +76,11 @@ export async function walkFiles(root: string, ignored: IgnoreRule): Promise<Walk
           size = st.size;
           mode = st.mode;
         }
-        files.push({ rel, abs, size, mode });
+        files.push({ rel, size, mode });
       }
     }
   };
   await visit(root, '', realRoot);
   files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
-  return { files, skippedLinks: skippedLinks.sort() };
+  return { root, files, skippedLinks: skippedLinks.sort() };
 }

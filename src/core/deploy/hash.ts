@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { join } from 'node:path';
 import pLimit from 'p-limit';
 import type { LocalFile } from './files.js';
 
@@ -93,7 +94,11 @@ function digestSmallFile(path: string): Digest {
  * few hundred files so network calls started alongside (the bucket listing) keep moving; large files
  * are streamed with bounded concurrency.
  */
-export async function digestFiles(files: LocalFile[], options: { concurrency?: number; signal?: AbortSignal; known?: KnownSha } = {}): Promise<HashedFile[]> {
+export async function digestFiles(
+  walk: { root: string; files: LocalFile[] },
+  options: { concurrency?: number; signal?: AbortSignal; known?: KnownSha } = {},
+): Promise<HashedFile[]> {
+  const { root, files } = walk;
   const out: HashedFile[] = new Array(files.length);
   const large: number[] = [];
   for (let i = 0; i < files.length; i++) {
@@ -102,7 +107,7 @@ export async function digestFiles(files: LocalFile[], options: { concurrency?: n
       large.push(i);
       continue;
     }
-    out[i] = hashed(f.rel, digestSmallFile(f.abs), options.known);
+    out[i] = hashed(f.rel, digestSmallFile(join(root, f.rel)), options.known);
     if (i % 256 === 255) {
       options.signal?.throwIfAborted();
       await new Promise((resolve) => setImmediate(resolve));
@@ -113,7 +118,7 @@ export async function digestFiles(files: LocalFile[], options: { concurrency?: n
     large.map((i) =>
       limit(async () => {
         options.signal?.throwIfAborted();
-        out[i] = hashed(files[i].rel, await digestFile(files[i].abs), options.known);
+        out[i] = hashed(files[i].rel, await digestFile(join(root, files[i].rel)), options.known);
       }),
     ),
   );

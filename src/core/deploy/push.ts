@@ -89,7 +89,7 @@ async function hashDags(
   const walk = await walkFiles(dir, loadIgnoreRule(dir, projectDir));
   const record = await recorded.record;
   const known = record ? (rel: string) => recordedEntry(record, recorded.prefix + rel)?.sha256 : undefined;
-  return { files: await digestFiles(walk.files, { concurrency: Math.max(8, concurrency * 2), signal, known }), skippedLinks: walk.skippedLinks };
+  return { files: await digestFiles(walk, { concurrency: Math.max(8, concurrency * 2), signal, known }), skippedLinks: walk.skippedLinks };
 }
 
 async function scanProject(

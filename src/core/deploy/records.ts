@@ -166,14 +166,83 @@ export function newReleaseId(now: number): string {
   return `${iso.slice(0, 10).replace(/-/g, '')}-${iso.slice(11, 19).replace(/:/g, '')}-${randomBytes(2).toString('hex')}`;
 }
 
+function corrupt(what: string, cause: unknown): FailedError {
+  return new FailedError('deploy.state-corrupt', `${what} is not valid JSON`, {
+    cause,
+    hint: `inspect it with \`aws s3 cp s3://…/${what} -\`; remove it only if you know it is garbage`,
+  });
+}
+
 function parseJson<T>(text: string, what: string): T {
   try {
     return JSON.parse(text) as T;
   } catch (cause) {
-    throw new FailedError('deploy.state-corrupt', `${what} is not valid JSON`, {
-      cause,
-      hint: `inspect it with \`aws s3 cp s3://…/${what} -\`; remove it only if you know it is garbage`,
-    });
+    throw corrupt(what, cause);
+  }
+}
+
+/**
+ * Parses a release record as its text arrives. ReleaseStore.write puts every member of a big object on
+ * a line of its own, and a raw newline is never inside a JSON string: so the top-level `dags` object
+ * (the bulk of a record of thousands of files) is parsed a line, one file, at a time, and the text is
+ * never one string of megabytes. The rest, and a record in any other layout (pretty-printed, small,
+ * written by hand), is parsed whole.
+ */
+export class RecordParser {
+  private pending: string[] = [];
+  private head: string[] = [];
+  private tail: string[] = [];
+  private dags: Record<string, ObjectState> | undefined;
+  private state: 'head' | 'dags' | 'tail' = 'head';
+
+  push(text: string): void {
+    let start = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', start);
+      if (nl < 0) {
+        if (start < text.length) this.pending.push(text.slice(start));
+        return;
+      }
+      this.pending.push(text.slice(start, nl));
+      const line = this.pending.length === 1 ? this.pending[0] : this.pending.join('');
+      this.pending = [];
+      this.line(line);
+      start = nl + 1;
+    }
+  }
+
+  private line(line: string): void {
+    if (this.state === 'dags') {
+      if (line.startsWith('}')) {
+        this.state = 'tail';
+        this.tail.push(line);
+        return;
+      }
+      const member = JSON.parse(`{${line.endsWith(',') ? line.slice(0, -1) : line}}`) as Record<string, ObjectState>;
+      const dags = this.dags as Record<string, ObjectState>;
+      for (const key of Object.keys(member)) {
+        if (key === '__proto__') Object.defineProperty(dags, key, { value: member[key], enumerable: true, writable: true, configurable: true });
+        else dags[key] = member[key];
+      }
+      return;
+    }
+    (this.state === 'head' ? this.head : this.tail).push(line);
+    // the top-level member (each starts a line): its value follows, a file per line
+    if (this.state === 'head' && line === '"dags":{') {
+      this.state = 'dags';
+      this.dags = {};
+    }
+  }
+
+  end(): unknown {
+    if (this.pending.length) this.line(this.pending.join(''));
+    this.pending = [];
+    if (this.state === 'dags') throw new Error('the text ends inside "dags"');
+    const record = JSON.parse([...this.head, ...this.tail].join('\n')) as { dags?: unknown };
+    // "dags":{} in the text parsed whole: it was at the top level (anything else would not parse to it)
+    if (this.dags && record && typeof record === 'object' && record.dags !== undefined && Object.keys(record.dags as object).length === 0) record.dags = this.dags;
+    else if (this.dags) throw new Error('"dags" was not where a release record has it');
+    return record;
   }
 }
 
@@ -196,13 +265,29 @@ export class ReleaseStore {
   }
 
   async read(id: string): Promise<ReleaseRecord | undefined> {
-    const data = await this.s3.getText(this.bucket, releaseKey(id));
-    return data ? parseJson<ReleaseRecord>(data, releaseKey(id)) : undefined;
+    const parser = new RecordParser();
+    let bad: unknown;
+    const found = await this.s3.readText(this.bucket, releaseKey(id), (text) => {
+      if (bad !== undefined) return;
+      try {
+        parser.push(text);
+      } catch (error) {
+        bad = error;
+      }
+    });
+    if (!found) return undefined;
+    try {
+      if (bad !== undefined) throw bad;
+      return parser.end() as ReleaseRecord;
+    } catch (cause) {
+      throw corrupt(releaseKey(id), cause);
+    }
   }
 
   async write(record: ReleaseRecord): Promise<void> {
-    // compact, and built without the whole text as one string: a record lists every DAG file
-    await this.s3.putObject(this.bucket, releaseKey(record.id), jsonBuffer(record), {
+    // compact, a member of each big object per line (RecordParser), and built without the whole text
+    // as one string: a record lists every DAG file
+    await this.s3.putObject(this.bucket, releaseKey(record.id), jsonBuffer(record, { lines: true }), {
       contentType: 'application/json',
     });
   }

@@ -5,6 +5,7 @@
  * .zip (valid zip, no `__MACOSX`, no wrapping top folder, no `..` or absolute entry names).
  */
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Zip, ZipDeflate, unzipSync } from 'fflate';
 import type { LocalFile } from './files.js';
 
@@ -46,10 +47,10 @@ export function deterministicZip(entries: ZipEntryInput[]): Buffer {
 }
 
 /** Zips the files of a folder walk (already filtered by the ignore rule). */
-export async function zipFolder(files: LocalFile[]): Promise<Buffer> {
+export async function zipFolder(walk: { root: string; files: LocalFile[] }): Promise<Buffer> {
   const entries: ZipEntryInput[] = [];
-  for (const f of files) {
-    entries.push({ name: f.rel, data: await readFile(f.abs), executable: (f.mode & 0o100) !== 0 });
+  for (const f of walk.files) {
+    entries.push({ name: f.rel, data: await readFile(join(walk.root, f.rel)), executable: (f.mode & 0o100) !== 0 });
   }
   return deterministicZip(entries);
 }
