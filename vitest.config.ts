@@ -15,6 +15,8 @@ export default defineConfig({
       AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
       AWS_EC2_METADATA_DISABLED: 'true',
       NO_COLOR: '1',
+      // SDK clients made in test processes: as bin/mwaa.cjs does, no warning that future SDK releases need Node 22
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },
   },
 });

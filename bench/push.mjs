@@ -243,14 +243,14 @@ Targets:
 - memory flat with ${BIG} files (peak RSS within 20% of the ${FILES}-file run): **${rssGrowth <= 1.2 && noopGrowth <= 1.2 ? 'met' : 'NOT met'}** (first push ×${rssGrowth.toFixed(2)}, fresh clone ×${noopGrowth.toFixed(2)} for ${BIG / FILES}× the files: ${perFile(rss(BIG, 'first'), rss(FILES, 'first'))} and ${perFile(rss(BIG, 'noop'), rss(FILES, 'noop'))} of peak RSS per file beyond the ${FILES}-file runs).
 
 File contents are never held: small files are hashed through one reused buffer, uploads read one file per worker
-(16 workers pulling from the plan, so nothing is queued per file). What grows with the number of files is metadata,
-held for the whole run: per file the local path with its sha256 and MD5, the bucket listing entry, the previous release
-record's entry, the plan entry and the new record's entry (about 1 KB live per file), and at the end the release record
-written as JSON (every key with version, sha256 and ETag). bin/heap.cjs keeps V8's heap close to what is live (young
-generation at 4 MiB per semi-space, old generation growing by 50% over what survived the last full collection; before
-it, the ${BIG}-file push peaked near 290 MiB because V8 kept ~150 MB of heap for ~43 MB live). Meeting the target would take a streaming plan (a
-sorted merge of the local walk, the listing and the previous record, writing the new record as it goes) instead of
-maps of every key.
+(16 workers pulling from the plan, so nothing is queued per file). What still grows with the number of files is
+metadata: per file the current release's entry (key, version id, sha256, ETag, size), the local file's path and
+sha256, and, for a file to upload, its operation with the new version id and ETag; and at the end of a push the new
+release record (every key with version, sha256 and ETag), uploaded from one Buffer. Not kept per file: listing
+entries that match the record (the record's own entry stands for them), a second copy of an unchanged file's sha256
+or its MD5, absolute paths. The record is parsed a file per line as it arrives (never one string of megabytes), and
+--json output is written in 64 KB pieces. bin/heap.cjs keeps V8's heap close to what is live (young generation at
+4 MiB per semi-space, old generation growing by 30% over what survived the last full collection).
 `;
     writeSection('Deploy', body);
     console.log(body);

@@ -14,18 +14,23 @@ function sdkError(name: string, status: number): S3ServiceException {
 
 beforeEach(() => s3.reset());
 
+/** Two ListObjectVersions pages: a.py (a version and, latest, a delete marker), then b.py. */
+function twoPages(): void {
+  s3.on(ListObjectVersionsCommand, { KeyMarker: undefined })
+    .resolves({
+      IsTruncated: true,
+      NextKeyMarker: 'dags/a.py',
+      NextVersionIdMarker: 'a1',
+      Versions: [{ Key: 'dags/a.py', VersionId: 'a1', IsLatest: false, ETag: '"x"' }],
+      DeleteMarkers: [{ Key: 'dags/a.py', VersionId: 'm1', IsLatest: true }],
+    })
+    .on(ListObjectVersionsCommand, { KeyMarker: 'dags/a.py' })
+    .resolves({ IsTruncated: false, Versions: [{ Key: 'dags/b.py', VersionId: 'b1', IsLatest: true, ETag: '"y"', Size: 3 }] });
+}
+
 describe('s3Api', () => {
   it('folds ListObjectVersions pages and keeps the IsLatest entry first within a key', async () => {
-    s3.on(ListObjectVersionsCommand, { KeyMarker: undefined })
-      .resolves({
-        IsTruncated: true,
-        NextKeyMarker: 'dags/a.py',
-        NextVersionIdMarker: 'a1',
-        Versions: [{ Key: 'dags/a.py', VersionId: 'a1', IsLatest: false, ETag: '"x"' }],
-        DeleteMarkers: [{ Key: 'dags/a.py', VersionId: 'm1', IsLatest: true }],
-      })
-      .on(ListObjectVersionsCommand, { KeyMarker: 'dags/a.py' })
-      .resolves({ IsTruncated: false, Versions: [{ Key: 'dags/b.py', VersionId: 'b1', IsLatest: true, ETag: '"y"', Size: 3 }] });
+    twoPages();
     const api = s3Api(client);
     const all = await api.listVersions('bkt', 'dags/');
     expect(all.map((e) => `${e.key}:${e.versionId}:${e.isLatest}:${e.deleteMarker}`)).toEqual(['dags/a.py:m1:true:true', 'dags/a.py:a1:false:false', 'dags/b.py:b1:true:false']);
@@ -34,16 +39,7 @@ describe('s3Api', () => {
   });
 
   it('onPage: hands over each page (latest entries only) before asking for the next, and collects nothing', async () => {
-    s3.on(ListObjectVersionsCommand, { KeyMarker: undefined })
-      .resolves({
-        IsTruncated: true,
-        NextKeyMarker: 'dags/a.py',
-        NextVersionIdMarker: 'a1',
-        Versions: [{ Key: 'dags/a.py', VersionId: 'a1', IsLatest: false, ETag: '"x"' }],
-        DeleteMarkers: [{ Key: 'dags/a.py', VersionId: 'm1', IsLatest: true }],
-      })
-      .on(ListObjectVersionsCommand, { KeyMarker: 'dags/a.py' })
-      .resolves({ IsTruncated: false, Versions: [{ Key: 'dags/b.py', VersionId: 'b1', IsLatest: true, ETag: '"y"', Size: 3 }] });
+    twoPages();
     const pages: string[][] = [];
     const calls: number[] = [];
     const out = await s3Api(client).listVersions('bkt', 'dags/', {

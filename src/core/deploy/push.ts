@@ -76,8 +76,8 @@ function recordedEntry(record: ReleaseRecord | undefined, key: string): ObjectSt
 
 /**
  * The DAG files, hashed, each compared with the sha256 the current release recorded (read meanwhile;
- * hashing waits for it after the walk). In a function of its own, so the walk's list with its absolute
- * paths goes when it returns.
+ * hashing waits for it after the walk). In a function of its own, so the walk's list goes when it
+ * returns.
  */
 async function hashDags(
   dir: string,
@@ -265,12 +265,13 @@ export function pushSpec(input: {
 async function currentRecord(store: ReleaseStore, environment: string): Promise<ReleaseRecord | undefined> {
   const index = await store.readIndex();
   const id = index.current[environment];
-  return id ? forPlanning(await store.read(id)) : undefined;
+  return id ? forPlanning(await store.read(id, { lean: true })) : undefined;
 }
 
 /**
  * The current release as a push needs it: its DAG and artifact entries, without the keys it changed or
- * journaled (after a first push of 20,000 files, 20,000 strings no plan reads).
+ * journaled (after a first push of 20,000 files, 20,000 strings no plan reads). A record read `lean`
+ * has skipped them already; one in another layout has them, and loses them here.
  */
 function forPlanning(record: ReleaseRecord | undefined): ReleaseRecord | undefined {
   if (!record) return undefined;
@@ -296,7 +297,7 @@ async function planUnlocked(request: PushRequest, ports: DeployPorts, target: Ta
   const reading = (async () => {
     const index = await store.readIndex();
     const id = index.current[target.name];
-    return { index, record: id ? forPlanning(await store.read(id)) : undefined };
+    return { index, record: id ? forPlanning(await store.read(id, { lean: true })) : undefined };
   })();
   // hashing and the listing compare with the record as they go (its failure is reported through `reading`)
   const record = reading.then(

@@ -182,18 +182,26 @@ function parseJson<T>(text: string, what: string): T {
 }
 
 /**
- * Parses a release record as its text arrives. ReleaseStore.write puts every member of a big object on
- * a line of its own, and a raw newline is never inside a JSON string: so the top-level `dags` object
+ * Parses a release record as its text arrives. ReleaseStore.write puts every member of a big object or
+ * array on a line of its own, and a raw newline is never inside a JSON string: so the top-level `dags`
  * (the bulk of a record of thousands of files) is parsed a line, one file, at a time, and the text is
- * never one string of megabytes. The rest, and a record in any other layout (pretty-printed, small,
- * written by hand), is parsed whole.
+ * never one string of megabytes. With `lean`, the lists a push does not read (the journal's keys, the
+ * changed keys) are skipped as they stream by and come out empty. The rest is parsed whole; so is a
+ * record in any other layout (pretty-printed, on one line, written by hand), lean or not.
  */
 export class RecordParser {
   private pending: string[] = [];
-  private head: string[] = [];
-  private tail: string[] = [];
+  private lines: string[] = [];
+  private count = 0;
+  /** false: another layout, every line kept for one JSON.parse */
+  private layout: boolean | undefined;
+  /** the names of the open (walked) containers, '' for the record itself and array items */
+  private stack: string[] = [];
+  /** depth of the container being skipped (0: none) */
+  private skipping = 0;
   private dags: Record<string, ObjectState> | undefined;
-  private state: 'head' | 'dags' | 'tail' = 'head';
+
+  constructor(private readonly options: { lean?: boolean } = {}) {}
 
   push(text: string): void {
     let start = 0;
@@ -212,12 +220,28 @@ export class RecordParser {
   }
 
   private line(line: string): void {
-    if (this.state === 'dags') {
-      if (line.startsWith('}')) {
-        this.state = 'tail';
-        this.tail.push(line);
-        return;
+    this.count++;
+    // the layout: "{" alone, then members each starting a line with no indentation
+    if (this.count === 1) this.layout = line === '{' ? undefined : false;
+    else if (this.count === 2 && this.layout === undefined) this.layout = line.startsWith('"') || line === '}';
+    if (this.layout === false) {
+      this.lines.push(line);
+      return;
+    }
+    const closes = line.startsWith('}') || line.startsWith(']');
+    const opens = line.endsWith('{') || line.endsWith('[');
+    if (this.skipping > 0) {
+      if (closes) this.stack.pop();
+      if (opens) this.stack.push('');
+      if (closes && this.stack.length < this.skipping) {
+        this.skipping = 0;
+        this.lines.push(line); // "}" or "]": the container is empty
       }
+      return;
+    }
+    const path = this.stack.join('.');
+    if (path === '.dags' && !closes) {
+      if (opens) throw new Error('a "dags" entry over several lines');
       const member = JSON.parse(`{${line.endsWith(',') ? line.slice(0, -1) : line}}`) as Record<string, ObjectState>;
       const dags = this.dags as Record<string, ObjectState>;
       for (const key of Object.keys(member)) {
@@ -226,22 +250,24 @@ export class RecordParser {
       }
       return;
     }
-    (this.state === 'head' ? this.head : this.tail).push(line);
-    // the top-level member (each starts a line): its value follows, a file per line
-    if (this.state === 'head' && line === '"dags":{') {
-      this.state = 'dags';
-      this.dags = {};
+    this.lines.push(line);
+    if (closes) this.stack.pop();
+    if (!opens) return;
+    const name = line.length > 1 ? (JSON.parse(line.slice(0, -2)) as string) : '';
+    this.stack.push(name);
+    const inside = `${path}.${name}`;
+    if (inside === '.dags') this.dags = {};
+    if (this.options.lean && (inside === '.journal.keys' || inside === '.changes.added' || inside === '.changes.changed' || inside === '.changes.removed')) {
+      this.skipping = this.stack.length;
     }
   }
 
   end(): unknown {
     if (this.pending.length) this.line(this.pending.join(''));
     this.pending = [];
-    if (this.state === 'dags') throw new Error('the text ends inside "dags"');
-    const record = JSON.parse([...this.head, ...this.tail].join('\n')) as { dags?: unknown };
-    // "dags":{} in the text parsed whole: it was at the top level (anything else would not parse to it)
-    if (this.dags && record && typeof record === 'object' && record.dags !== undefined && Object.keys(record.dags as object).length === 0) record.dags = this.dags;
-    else if (this.dags) throw new Error('"dags" was not where a release record has it');
+    if (this.layout !== false && (this.stack.length > 0 || this.skipping > 0)) throw new Error('the text ends inside the record');
+    const record = JSON.parse(this.lines.join('\n')) as { dags?: unknown };
+    if (this.dags) record.dags = this.dags;
     return record;
   }
 }
@@ -264,8 +290,9 @@ export class ReleaseStore {
     await this.s3.putObject(this.bucket, INDEX_KEY, Buffer.from(`${JSON.stringify(index)}\n`), { contentType: 'application/json' });
   }
 
-  async read(id: string): Promise<ReleaseRecord | undefined> {
-    const parser = new RecordParser();
+  /** A release record; `lean`: without the journal's keys and the changed keys (what a push plans with). */
+  async read(id: string, options: { lean?: boolean } = {}): Promise<ReleaseRecord | undefined> {
+    const parser = new RecordParser(options);
     let bad: unknown;
     const found = await this.s3.readText(this.bucket, releaseKey(id), (text) => {
       if (bad !== undefined) return;

@@ -334,7 +334,7 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
       // the journal stays: a crash between this record and the index leaves the index saying
       // in-progress, and `mwaa rollback` then undoes the release from this record's journal
       journal: { ...record.journal, keys: journalKeys(spec) },
-      dags: mergeSorted(spec.unchangedDags, writtenDags(writes)),
+      dags: releaseDags(spec.unchangedDags, writes),
       artifacts: { ...spec.unchangedArtifacts, ...newArtifacts },
       finishedAt: iso(clock.now()),
     };
@@ -393,20 +393,21 @@ function journalKeys(spec: ReleaseSpec): Record<string, PrevVersion> {
   return keys;
 }
 
-/** The state of every DAG key the release wrote (put or copied forward). */
-function writtenDags(writes: KeyOp[]): Record<string, ObjectState> {
-  const out: Record<string, ObjectState> = {};
-  for (const op of writes) out[op.key] = { versionId: op.createdVersionId as string, sha256: op.sha256 as string, etag: op.createdEtag ?? '', size: op.size ?? 0 };
-  return out;
-}
-
-/** Both maps in one, keys sorted (the second wins), without an entries array per key. */
-function mergeSorted<T>(a: Record<string, T>, b: Record<string, T>): Record<string, T> {
-  const keys = Object.keys(a);
-  for (const k of Object.keys(b)) if (!Object.hasOwn(a, k)) keys.push(k);
+/**
+ * Every DAG key of the new release, sorted: the ones it left alone and the ones it wrote (put or copied
+ * forward, their state from the op), built in one pass.
+ */
+function releaseDags(unchanged: Record<string, ObjectState>, writes: KeyOp[]): Record<string, ObjectState> {
+  const written = new Map<string, KeyOp>();
+  for (const op of writes) written.set(op.key, op);
+  const keys = Object.keys(unchanged);
+  for (const op of writes) if (!Object.hasOwn(unchanged, op.key)) keys.push(op.key);
   keys.sort();
-  const out: Record<string, T> = {};
-  for (const k of keys) out[k] = Object.hasOwn(b, k) ? b[k] : a[k];
+  const out: Record<string, ObjectState> = {};
+  for (const key of keys) {
+    const op = written.get(key);
+    out[key] = op ? { versionId: op.createdVersionId as string, sha256: op.sha256 as string, etag: op.createdEtag ?? '', size: op.size ?? 0 } : unchanged[key];
+  }
   return out;
 }
 
