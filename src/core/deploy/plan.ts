@@ -13,7 +13,7 @@
 import type { VersionEntry } from '../../aws/s3.js';
 import type { HashedFile } from './hash.js';
 import { etagMd5, sameEtag } from './hash.js';
-import type { ArtifactKind, ObjectState, Pin, PrevVersion, ReleaseRecord } from './records.js';
+import { recordedEntry, type ArtifactKind, type ObjectState, type Pin, type PrevVersion, type ReleaseRecord } from './records.js';
 import type { KeyOp } from './transaction.js';
 
 export type DriftKind = 'changed-outside' | 'deleted-outside' | 'added-outside';
@@ -133,12 +133,15 @@ export function planDags(input: DagPlanInput): DagPlan {
   // which keys have a local file: the record's entry when there is one (no string per file), else the key
   const localRecorded = new Set<ObjectState>();
   const localOther = new Set<string>();
-  const isLocal = (key: string) => localOther.has(key) || (Object.hasOwn(recorded, key) && localRecorded.has(recorded[key]));
+  const isLocal = (key: string) => {
+    const c = recordedEntry(record, key);
+    return localOther.has(key) || (c !== undefined && localRecorded.has(c));
+  };
 
   for (const file of input.local) {
     const key = prefix + file.rel;
     plan.localBytes += file.size;
-    const c = Object.hasOwn(recorded, key) ? recorded[key] : undefined;
+    const c = recordedEntry(record, key);
     if (c) localRecorded.add(c);
     else localOther.add(key);
     const r = latestOf(input, key, c);
@@ -181,7 +184,7 @@ export function planDags(input: DagPlanInput): DagPlan {
     }
   }
   for (const [key, r] of remoteOnly) {
-    const c = Object.hasOwn(recorded, key) ? recorded[key] : undefined;
+    const c = recordedEntry(record, key);
     if (!prune) {
       plan.kept.push(key);
       continue;

@@ -13,7 +13,7 @@ import { loadIgnoreRule } from './ignore.js';
 import { acquireLock, lockedPorts } from './lock.js';
 import { planDags, planToJson, summarizePlan, type DeployPlan } from './plan.js';
 import type { DeployPorts } from './ports.js';
-import { ARTIFACT_KINDS, type ArtifactKind, type GitInfo, type ObjectState, type ReleaseRecord, ReleaseStore, newReleaseId, unfinishedReleases, STATE_PREFIX } from './records.js';
+import { ARTIFACT_KINDS, recordedEntry, type ArtifactKind, type GitInfo, type ObjectState, type ReleaseRecord, ReleaseStore, newReleaseId, unfinishedReleases, STATE_PREFIX } from './records.js';
 import { checkRequirements } from './requirements.js';
 import { recoverRelease } from './rollback.js';
 import { checkTarget, loadTarget, ownerScoped, refreshTarget, statusFindings, throwOnErrors, type Finding, type Target } from './target.js';
@@ -67,11 +67,6 @@ interface Scan {
   dagsRoot?: string;
   artifacts: BuiltArtifact[];
   findings: Finding[];
-}
-
-/** A release record's entry for a key (own keys only: a DAG file may be called `constructor`). */
-function recordedEntry(record: ReleaseRecord | undefined, key: string): ObjectState | undefined {
-  return record && Object.hasOwn(record.dags, key) ? record.dags[key] : undefined;
 }
 
 /**

@@ -143,6 +143,11 @@ export interface ReleaseIndex {
   releases: ReleaseSummary[];
 }
 
+/** A release record's entry for a DAG key (own keys only: a DAG file may be called `constructor`). */
+export function recordedEntry(record: Pick<ReleaseRecord, 'dags'> | undefined, key: string): ObjectState | undefined {
+  return record && Object.hasOwn(record.dags, key) ? record.dags[key] : undefined;
+}
+
 export function summarize(r: ReleaseRecord): ReleaseSummary {
   return {
     id: r.id,
