@@ -2,7 +2,7 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { walkFiles } from '../../src/core/deploy/files.js';
+import { localFile, walkFiles } from '../../src/core/deploy/files.js';
 import { digestFiles, etagMd5, md5OfFile, sameEtag } from '../../src/core/deploy/hash.js';
 import { loadIgnoreRule } from '../../src/core/deploy/ignore.js';
 import { checkRequirements } from '../../src/core/deploy/requirements.js';
@@ -52,7 +52,7 @@ describe('hashing', () => {
     const t = tempDir();
     try {
       write(t.dir, 'a.py', 'hello');
-      const [h] = await digestFiles({ root: t.dir, files: [{ rel: 'a.py', size: 5, mode: 0o644 }] });
+      const [h] = await digestFiles({ root: t.dir, files: [localFile('a.py', 5, 0o100644)] });
       expect(h.sha256).toBe('2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824');
       expect(h.md5).toBe('5d41402abc4b2a76b9719d911017c592');
     } finally {
@@ -69,12 +69,14 @@ describe('hashing', () => {
       const asked: string[] = [];
       const known = (rel: string) => (asked.push(rel), rel === 'same.py' || rel === 'edited.py' ? recorded : undefined);
       const files = [
-        { rel: 'edited.py', size: 11, mode: 0o644 },
-        { rel: 'same.py', size: 5, mode: 0o644 },
+        localFile('edited.py', 11, 0o100644),
+        localFile('same.py', 5, 0o100644),
       ];
       const [edited, same] = await digestFiles({ root: t.dir, files }, { known });
       expect(asked).toEqual(['edited.py', 'same.py']);
-      expect(same).toEqual({ rel: 'same.py', sha256: recorded, md5: undefined, size: 5 });
+      // filled in place: the walk's own objects
+      expect(same).toBe(files[1]);
+      expect(same).toEqual({ rel: 'same.py', size: 5, mode: 0o644, sha256: recorded, md5: undefined });
       expect(edited.sha256).not.toBe(recorded);
       expect(edited.md5).toMatch(/^[0-9a-f]{32}$/);
       expect(md5OfFile(join(t.dir, 'same.py'))).toBe('5d41402abc4b2a76b9719d911017c592');

@@ -4,16 +4,32 @@
  * skipped and reported. Directory loops through symlinks are cut.
  */
 import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { join, relative, isAbsolute } from 'node:path';
+import { join, relative, isAbsolute, sep } from 'node:path';
 import type { IgnoreRule } from './ignore.js';
 
-/** A file found by a walk; its path is the walk's root joined with `rel` (no absolute path per file). */
+/**
+ * A file found by a walk; its path is the walk's root joined with `rel` (no absolute path per file).
+ * digestFiles (hash.ts) fills in its hashes in place: a deploy of 20,000 files keeps one object per
+ * file from the walk to the plan, all of one shape (see localFile).
+ */
 export interface LocalFile {
   /** path relative to the root, posix separators */
   rel: string;
   size: number;
-  /** permission bits (st_mode) */
+  /** permission bits of st_mode */
   mode: number;
+  /** '' until digestFiles */
+  sha256: string;
+  /** set by digestFiles unless the last release recorded the same sha256 (the plan knows the MD5 then) */
+  md5: string | undefined;
+}
+
+/**
+ * A walk's file, fields in a fixed order and stat's numbers as small integers: V8 stores the doubles
+ * stat gives in a box of their own per field (two per file), an integer in the object itself.
+ */
+export function localFile(rel: string, size: number, mode: number): LocalFile {
+  return { rel, size: size <= 0x3fffffff ? size | 0 : size, mode: mode & 0o7777, sha256: '', md5: undefined };
 }
 
 export interface WalkResult {
@@ -22,6 +38,14 @@ export interface WalkResult {
   files: LocalFile[];
   /** symlinks left out because they point outside the root (relative paths) */
   skippedLinks: string[];
+}
+
+/**
+ * The path of a walk's file: its root and `rel` joined by hand (path.join normalizes character by
+ * character; `rel` came from the walk, already clean). Windows takes its `/` separators as they are.
+ */
+export function pathOf(root: string, rel: string): string {
+  return root.endsWith('/') || root.endsWith(sep) ? `${root}${rel}` : `${root}${sep}${rel}`;
 }
 
 function inside(root: string, target: string): boolean {
@@ -39,13 +63,13 @@ export async function walkFiles(root: string, ignored: IgnoreRule): Promise<Walk
     // synchronous calls: tens of thousands of tiny stat calls are several times faster than their async forms
     const entries = readdirSync(dirAbs, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
-      const abs = join(dirAbs, entry.name);
+      const abs = pathOf(dirAbs, entry.name);
       const rel = dirRel === '' ? entry.name : `${dirRel}/${entry.name}`;
       let isDir = entry.isDirectory();
       let isFile = entry.isFile();
       let size = 0;
       let mode = 0;
-      let real = join(dirReal, entry.name);
+      let real: string | undefined;
       if (entry.isSymbolicLink()) {
         let target: string;
         try {
@@ -68,6 +92,7 @@ export async function walkFiles(root: string, ignored: IgnoreRule): Promise<Walk
       }
       if (ignored(rel, isDir)) continue;
       if (isDir) {
+        real ??= join(dirReal, entry.name);
         seenDirs.add(real);
         await visit(abs, rel, real);
       } else if (isFile) {
@@ -76,7 +101,7 @@ export async function walkFiles(root: string, ignored: IgnoreRule): Promise<Walk
           size = st.size;
           mode = st.mode;
         }
-        files.push({ rel, size, mode });
+        files.push(localFile(rel, size, mode));
       }
     }
   };

@@ -3,11 +3,11 @@
  * object uploaded by someone else but byte-identical can be adopted instead of re-uploaded). Files are
  * streamed; small files are read in one go (faster, and memory stays bounded by the concurrency).
  */
-import { createHash } from 'node:crypto';
+// a namespace import: `hash` is missing before Node 20.12, and a named import of it would not load there
+import * as crypto from 'node:crypto';
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
-import { join } from 'node:path';
 import pLimit from 'p-limit';
-import type { LocalFile } from './files.js';
+import { pathOf, type LocalFile } from './files.js';
 
 export interface Digest {
   sha256: string;
@@ -18,18 +18,13 @@ export interface Digest {
 const STREAM_THRESHOLD = 4 * 1024 * 1024;
 
 export function digestBytes(data: Uint8Array): Digest {
-  return {
-    sha256: createHash('sha256').update(data).digest('hex'),
-    md5: createHash('md5').update(data).digest('hex'),
-    size: data.byteLength,
-  };
+  return { sha256: hex('sha256', data), md5: hex('md5', data), size: data.byteLength };
 }
 
-export async function digestFile(path: string, sizeHint?: number): Promise<Digest> {
-  // small files: one synchronous read is much cheaper than a thread-pool round trip
-  if (sizeHint !== undefined && sizeHint < STREAM_THRESHOLD) return digestSmallFile(path);
-  const sha = createHash('sha256');
-  const md5 = createHash('md5');
+/** A large file's hashes, streamed. */
+async function digestFile(path: string): Promise<Digest> {
+  const sha = crypto.createHash('sha256');
+  const md5 = crypto.createHash('md5');
   let size = 0;
   for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) {
     const b = chunk as Buffer;
@@ -41,8 +36,8 @@ export async function digestFile(path: string, sizeHint?: number): Promise<Diges
 }
 
 /**
- * A local file with its hashes: what a plan keeps per file (one of these for each of tens of thousands of
- * files, so it is built as one fixed-shape literal, without the absolute path the walk gave).
+ * A local file with its hashes: what a plan keeps per file. digestFiles fills them into the walk's own
+ * objects (LocalFile), so for tens of thousands of files there is one object each, not two.
  */
 export interface HashedFile {
   /** path relative to the root, posix separators */
@@ -53,23 +48,32 @@ export interface HashedFile {
   size: number;
 }
 
-/**
- * A file's hashes; when the last release recorded the same sha256, its string instead of a copy and no
- * MD5 (a fresh clone of 20,000 unchanged files keeps one sha256 string per file, not three strings).
- */
-function hashed(rel: string, digest: Digest, known: KnownSha | undefined): HashedFile {
-  const recorded = known?.(rel);
-  if (recorded === digest.sha256) return { rel, sha256: recorded, md5: undefined, size: digest.size };
-  return { rel, sha256: digest.sha256, md5: digest.md5, size: digest.size };
-}
-
 /** The sha256 the last release recorded for a file (by its relative path), if any. */
 export type KnownSha = (rel: string) => string | undefined;
+
+/** One-shot hashing (Node 20.12+), without a Hash object per call; createHash before that. */
+const oneShot = typeof crypto.hash === 'function' ? crypto.hash : undefined;
+
+function hex(algorithm: 'sha256' | 'md5', data: Uint8Array): string {
+  return oneShot ? oneShot(algorithm, data, 'hex') : crypto.createHash(algorithm).update(data).digest('hex');
+}
+
+/**
+ * Sets a file's sha256: when the last release recorded the same, its string instead of a copy, and
+ * true (its MD5 is not needed: the plan derives it from the recorded ETag). A fresh clone of 20,000
+ * unchanged files keeps one shared string per file and hashes each file once.
+ */
+function setSha256(file: LocalFile, sha256: string, known: KnownSha | undefined): boolean {
+  const recorded = known?.(file.rel);
+  file.sha256 = recorded === sha256 ? recorded : sha256;
+  return recorded === sha256;
+}
 
 /** One buffer reused for every small file: no allocation per file, so memory does not grow with the count. */
 let scratch = Buffer.allocUnsafe(256 * 1024);
 
-function digestSmallFile(path: string): Digest {
+/** A small file's bytes in the scratch buffer (valid until the next call). */
+function readSmallFile(path: string): Buffer {
   const fd = openSync(path, 'r');
   try {
     let size = 0;
@@ -83,31 +87,33 @@ function digestSmallFile(path: string): Digest {
       if (n === 0) break;
       size += n;
     }
-    return digestBytes(scratch.subarray(0, size));
+    return scratch.subarray(0, size);
   } finally {
     closeSync(fd);
   }
 }
 
 /**
- * Hashes files in the order given. Small files are read synchronously, yielding to the event loop every
- * few hundred files so network calls started alongside (the bucket listing) keep moving; large files
- * are streamed with bounded concurrency.
+ * Hashes the files of a walk in place (see LocalFile) and returns them. Small files are read
+ * synchronously, yielding to the event loop every few hundred files so network calls started alongside
+ * (the bucket listing) keep moving; large files are streamed with bounded concurrency.
  */
 export async function digestFiles(
   walk: { root: string; files: LocalFile[] },
   options: { concurrency?: number; signal?: AbortSignal; known?: KnownSha } = {},
-): Promise<HashedFile[]> {
+): Promise<LocalFile[]> {
   const { root, files } = walk;
-  const out: HashedFile[] = new Array(files.length);
-  const large: number[] = [];
+  const { known } = options;
+  const large: LocalFile[] = [];
   for (let i = 0; i < files.length; i++) {
     const f = files[i];
     if (f.size >= STREAM_THRESHOLD) {
-      large.push(i);
+      large.push(f);
       continue;
     }
-    out[i] = hashed(f.rel, digestSmallFile(join(root, f.rel)), options.known);
+    const data = readSmallFile(pathOf(root, f.rel));
+    f.size = data.byteLength;
+    f.md5 = setSha256(f, hex('sha256', data), known) ? undefined : hex('md5', data);
     if (i % 256 === 255) {
       options.signal?.throwIfAborted();
       await new Promise((resolve) => setImmediate(resolve));
@@ -115,14 +121,16 @@ export async function digestFiles(
   }
   const limit = pLimit(options.concurrency ?? 8);
   await Promise.all(
-    large.map((i) =>
+    large.map((f) =>
       limit(async () => {
         options.signal?.throwIfAborted();
-        out[i] = hashed(files[i].rel, await digestFile(join(root, files[i].rel)), options.known);
+        const digest = await digestFile(pathOf(root, f.rel));
+        f.size = digest.size;
+        f.md5 = setSha256(f, digest.sha256, known) ? undefined : digest.md5;
       }),
     ),
   );
-  return out;
+  return files;
 }
 
 /** A file's MD5, read synchronously in 1 MiB pieces (for the plan's rare adoption check); undefined when unreadable. */
@@ -134,7 +142,7 @@ export function md5OfFile(path: string): string | undefined {
     return undefined;
   }
   try {
-    const md5 = createHash('md5');
+    const md5 = crypto.createHash('md5');
     const chunk = scratch.length >= 1024 * 1024 ? scratch : (scratch = Buffer.allocUnsafe(1024 * 1024));
     for (;;) {
       const n = readSync(fd, chunk, 0, chunk.length, null);

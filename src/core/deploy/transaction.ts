@@ -18,12 +18,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { EnvironmentInfo, UpdateEnvironmentInput } from '../../aws/mwaa.js';
 import { formatDuration } from '../duration.js';
 import { DeployRolledBackError, FailedError, InterruptedError, MwaaError, RollbackIncompleteError } from '../errors.js';
 import { FAST_POLL_MS, waitForEnvironment } from '../env/wait.js';
 import { keyOfPath, pinsOf } from './artifacts.js';
+import { pathOf } from './files.js';
 import { digestBytes, md5Base64 } from './hash.js';
 import { findPipFailure, type PipFailure } from './pip.js';
 import type { DeployPorts } from './ports.js';
@@ -278,7 +278,7 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
         let versionId: string | undefined;
         let etag: string;
         if (op.action === 'put') {
-          const file = join(spec.localRoot as string, op.key.slice(spec.dagPrefix.length));
+          const file = pathOf(spec.localRoot as string, op.key.slice(spec.dagPrefix.length));
           // a small file in one synchronous read: cheaper than a thread-pool round trip
           const body = (op.size ?? 0) < SYNC_READ_MAX ? readFileSync(file) : await readFile(file);
           const digest = digestBytes(body);
