@@ -50,6 +50,15 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value && value.trim() !== '' ? value.trim() : undefined;
 }
 
+/**
+ * S3's logger: silent. Without one the SDK prints "An error was encountered in a non-retryable streaming
+ * request." to `console` when a streamed upload fails (a release record, which `S3Api.putObject`
+ * retries itself; mwaa's own error says what failed). No `info`: the SDK calls `logger.info?.(…)` after
+ * every call with a filtered copy of its input and output (for a 1,000-entry listing page, megabytes),
+ * and builds that copy only when the method is there. `debug` must be: credential providers call it.
+ */
+const quietS3Logger = { trace() {}, debug() {}, warn() {}, error() {} } as unknown as { debug(): void; info(): void; warn(): void; error(): void };
+
 function common(settings: AwsSettings, endpoint: string | undefined) {
   return {
     region: settings.region,
@@ -85,6 +94,7 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
         ...common(settings, settings.endpoints.s3),
         // an overridden endpoint (a local server) cannot serve virtual-hosted bucket names
         forcePathStyle: Boolean(settings.endpoints.s3),
+        logger: quietS3Logger,
       });
     }),
     logs: memo(async () => {

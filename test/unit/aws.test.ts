@@ -133,3 +133,49 @@ describe('fields @aws-sdk/client-mwaa 3.523.0 drops', () => {
     expect(received[1].body).toMatchObject({ MinWebservers: 2, MaxWebservers: 3, DagS3Path: 'dags' });
   });
 });
+
+describe('the S3 client', () => {
+  it('a failing streamed upload: retried by the adapter, the SDK prints nothing; credentials from the environment resolve', async () => {
+    const { createServer } = await import('node:http');
+    const { vi } = await import('vitest');
+    const { s3Api } = await import('../../src/aws/s3.js');
+    const puts: string[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        puts.push(body);
+        res.statusCode = 503;
+        res.setHeader('content-type', 'application/xml');
+        res.end('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+    process.env.AWS_ACCESS_KEY_ID = 'env-key';
+    process.env.AWS_SECRET_ACCESS_KEY = 'env-secret';
+    const warn = vi.spyOn(console, 'warn');
+    const log = vi.spyOn(console, 'log');
+    try {
+      // no fixed credentials: the SDK's chain (environment first), whose providers call logger.debug
+      const aws = createAwsClients({ region: 'us-east-1', endpoints: { s3: `http://127.0.0.1:${port}` }, maxAttempts: 2 });
+      const body = { length: 6, *pieces() { yield Buffer.from('abc'); yield Buffer.from('def'); } };
+      const error = await s3Api(await aws.s3()).putObject('bkt', '.mwaa/releases/r.json', body).catch((e) => e);
+      expect(error.message).toBe('PutObject s3://bkt/.mwaa/releases/r.json: AWS kept throttling the call after retries (SlowDown)');
+      expect(puts).toHaveLength(2);
+      // the body went out whole each time, its pieces as aws-chunked chunks with a checksum trailer
+      for (const p of puts) expect(p).toMatch(/^3\r\nabc\r\n3\r\ndef\r\n0\r\nx-amz-checksum-crc32:/);
+      expect(warn).not.toHaveBeenCalled();
+      expect(log).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+      log.mockRestore();
+      process.env.AWS_ACCESS_KEY_ID = saved.id;
+      process.env.AWS_SECRET_ACCESS_KEY = saved.secret;
+      if (saved.id === undefined) delete process.env.AWS_ACCESS_KEY_ID;
+      if (saved.secret === undefined) delete process.env.AWS_SECRET_ACCESS_KEY;
+      server.close();
+    }
+  });
+});

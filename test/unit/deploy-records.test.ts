@@ -1,9 +1,14 @@
 /** Release records as stored: a line per member of each big object, read back a line at a time (RecordParser). */
 import { describe, expect, it } from 'vitest';
 import { RecordParser, ReleaseStore, type ReleaseRecord } from '../../src/core/deploy/records.js';
-import { jsonBuffer } from '../../src/core/json.js';
+import { jsonBody } from '../../src/core/json.js';
 import { MwaaError } from '../../src/core/errors.js';
 import { FakeS3 } from './deploy-fakes.js';
+
+/** The text ReleaseStore.write sends for a record. */
+function stored(value: unknown): string {
+  return Buffer.concat([...jsonBody(value, { lines: true }).pieces()]).toString('utf8');
+}
 
 /** A record with `n` DAG files, keys that look like JSON included. */
 function record(n: number): ReleaseRecord {
@@ -42,14 +47,14 @@ describe('release records, stored and read back', () => {
   for (const n of [0, 3, 500]) {
     it(`a record of ${n} files reads back equal, however its text is cut`, () => {
       const rec = record(n);
-      const text = jsonBuffer(rec, { lines: true }).toString('utf8');
+      const text = stored(rec);
       for (const size of [1, 7, 1000, text.length]) expect(parse(text, size)).toEqual(JSON.parse(JSON.stringify(rec)));
     });
   }
 
   it('lean: the journal\'s keys and the changed keys are skipped as they stream by, the rest is the record', () => {
     const rec = record(500);
-    const text = jsonBuffer(rec, { lines: true }).toString('utf8');
+    const text = stored(rec);
     const plain = JSON.parse(JSON.stringify(rec));
     const lean = { ...plain, changes: { added: [], changed: [], removed: [] }, journal: { ...plain.journal, keys: {} } };
     for (const size of [3, 4096]) {
@@ -64,7 +69,7 @@ describe('release records, stored and read back', () => {
   });
 
   it('writes the DAG entries of a big record a line each (what lets RecordParser take them one at a time)', () => {
-    const lines = jsonBuffer(record(500), { lines: true }).toString('utf8').split('\n');
+    const lines = stored(record(500)).split('\n');
     const at = lines.indexOf('"dags":{');
     expect(at).toBeGreaterThan(0);
     expect(lines.slice(at + 1, at + 501).every((l) => l.startsWith('"dags/'))).toBe(true);

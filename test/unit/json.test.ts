@@ -1,7 +1,7 @@
 /** JSON in pieces (src/core/json.ts): the exact text of JSON.stringify, never one big string. */
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { jsonBuffer, jsonPieces } from '../../src/core/json.js';
+import { jsonBody, jsonPieces } from '../../src/core/json.js';
 import { Io } from '../../src/ui/io.js';
 
 /** A release-record-like document with `n` DAG entries. */
@@ -53,12 +53,23 @@ describe('jsonPieces', () => {
   });
 });
 
-describe('jsonBuffer', () => {
-  it('is the compact JSON and a newline, in UTF-8', () => {
+describe('jsonBody', () => {
+  it('is the compact JSON and a newline in UTF-8 pieces of about 64 KB, its length measured up front', () => {
     const value = record(2000);
-    const buf = jsonBuffer(value);
-    expect(buf.toString('utf8')).toBe(`${JSON.stringify(value)}\n`);
-    expect(buf.byteLength).toBe(Buffer.byteLength(`${JSON.stringify(value)}\n`));
+    const body = jsonBody(value);
+    const pieces = [...body.pieces()];
+    const text = `${JSON.stringify(value)}\n`;
+    expect(Buffer.concat(pieces).toString('utf8')).toBe(text);
+    expect(body.length).toBe(Buffer.byteLength(text));
+    expect(pieces.length).toBeGreaterThan(2);
+    for (const p of pieces) expect(p.byteLength).toBeLessThan(80 * 1024);
+  });
+
+  it('gives the same bytes each time it is asked (once per attempt of a request)', () => {
+    const body = jsonBody(record(300), { lines: true });
+    const first = Buffer.concat([...body.pieces()]);
+    expect(Buffer.concat([...body.pieces()]).equals(first)).toBe(true);
+    expect(first.byteLength).toBe(body.length);
   });
 });
 

@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import type { S3Api } from '../../aws/s3.js';
 import { FailedError, NotFoundError, UsageError } from '../errors.js';
-import { jsonBuffer } from '../json.js';
+import { jsonBody } from '../json.js';
 
 export const STATE_PREFIX = '.mwaa/';
 export const LOCK_KEY = '.mwaa/lock.json';
@@ -317,9 +317,9 @@ export class ReleaseStore {
   }
 
   async write(record: ReleaseRecord): Promise<void> {
-    // compact, a member of each big object per line (RecordParser), and built without the whole text
-    // as one string: a record lists every DAG file
-    await this.s3.putObject(this.bucket, releaseKey(record.id), jsonBuffer(record, { lines: true }), {
+    // compact, a member of each big object per line (RecordParser), and streamed in pieces: a record
+    // lists every DAG file, and is never one string or buffer
+    await this.s3.putObject(this.bucket, releaseKey(record.id), jsonBody(record, { lines: true }), {
       contentType: 'application/json',
     });
   }
