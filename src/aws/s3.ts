@@ -10,6 +10,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { FailedError, MwaaError } from '../core/errors.js';
 import type { PiecesBody } from '../core/json.js';
 import { mapAwsError } from './errors.js';
+import { scanVersionPages, type ScannedPage } from './list-versions.js';
 
 /** One entry of ListObjectVersions: an object version or a delete marker. */
 export interface VersionEntry {
@@ -162,43 +163,28 @@ export function s3Api(client: S3Client, options: { expectedBucketOwner?: string 
       let keyMarker: string | undefined;
       let versionIdMarker: string | undefined;
       for (;;) {
-        let page;
+        let scanned: ScannedPage | undefined;
         try {
-          page = await client.send(
-            new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker, ...owner }),
-            opts.signal ? { abortSignal: opts.signal } : undefined,
-          );
+          const command = new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker, ...owner });
+          // the body is read as it arrives, not parsed whole by the SDK (list-versions.ts)
+          command.middlewareStack.add(scanVersionPages((p) => (scanned = p)) as never, { step: 'deserialize', priority: 'low', name: 'mwaaScanVersionPages' });
+          await client.send(command, opts.signal ? { abortSignal: opts.signal } : undefined);
         } catch (error) {
           throw mapS3Error(error, `ListObjectVersions ${url(bucket, prefix)}`, bucket);
         }
-        const entries: VersionEntry[] = [];
-        for (const v of page.Versions ?? []) {
-          if (v.Key === undefined || v.VersionId === undefined) continue;
-          entries.push({
-            key: v.Key,
-            versionId: v.VersionId,
-            isLatest: v.IsLatest === true,
-            deleteMarker: false,
-            etag: v.ETag,
-            size: v.Size,
-            lastModified: toTime(v.LastModified),
-          });
-        }
-        for (const m of page.DeleteMarkers ?? []) {
-          if (m.Key === undefined || m.VersionId === undefined) continue;
-          entries.push({ key: m.Key, versionId: m.VersionId, isLatest: m.IsLatest === true, deleteMarker: true, lastModified: toTime(m.LastModified) });
-        }
-        // S3 returns versions and delete markers in two lists (the SDK loses their interleaving): group by
-        // key (stable); fixOrder() then puts the IsLatest entry first within each key.
+        if (!scanned) throw new FailedError('aws.failed', `ListObjectVersions ${url(bucket, prefix)}: the response had no listing`);
+        const { entries, isTruncated, nextKeyMarker, nextVersionIdMarker } = scanned;
+        // S3 lists a key's versions and delete markers newest first; group by key (stable), and fixOrder()
+        // puts the IsLatest entry first within each key (a page boundary may split a key)
         entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
         if (opts.onPage) await opts.onPage(opts.latestOnly ? entries.filter((e) => e.isLatest) : fixOrder(entries));
         else for (const e of entries) if (!opts.latestOnly || e.isLatest) out.push(e);
-        if (!page.IsTruncated) break;
-        if (page.NextKeyMarker === keyMarker && page.NextVersionIdMarker === versionIdMarker) {
+        if (!isTruncated) break;
+        if (nextKeyMarker === keyMarker && nextVersionIdMarker === versionIdMarker) {
           throw new FailedError('aws.failed', `ListObjectVersions ${url(bucket, prefix)}: the listing did not advance`);
         }
-        keyMarker = page.NextKeyMarker;
-        versionIdMarker = page.NextVersionIdMarker;
+        keyMarker = nextKeyMarker;
+        versionIdMarker = nextVersionIdMarker;
       }
       return fixOrder(out);
     },
@@ -353,8 +339,8 @@ function backoff(attempt: number): Promise<void> {
 }
 
 /**
- * The relative order of a key's versions and delete markers is not known once the SDK split them into
- * two lists, so callers rely only on IsLatest; this puts the IsLatest entry first within each key (a
+ * Callers rely only on IsLatest for a key's newest entry (S3-compatible servers differ in how they
+ * order a key's versions and delete markers); this puts the IsLatest entry first within each key (a
  * page boundary may split a key), the rest in the order received.
  */
 function fixOrder(entries: VersionEntry[]): VersionEntry[] {

@@ -1,5 +1,5 @@
-/** The S3 adapter: pagination folded in, "not there" as undefined, conflicts, errors naming the call, ExpectedBucketOwner. */
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+/** The S3 adapter (listing: list-versions.test.ts): "not there" as undefined, conflicts, errors naming the call, ExpectedBucketOwner. */
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { s3Api } from '../../src/aws/s3.js';
@@ -14,48 +14,7 @@ function sdkError(name: string, status: number): S3ServiceException {
 
 beforeEach(() => s3.reset());
 
-/** Two ListObjectVersions pages: a.py (a version and, latest, a delete marker), then b.py. */
-function twoPages(): void {
-  s3.on(ListObjectVersionsCommand, { KeyMarker: undefined })
-    .resolves({
-      IsTruncated: true,
-      NextKeyMarker: 'dags/a.py',
-      NextVersionIdMarker: 'a1',
-      Versions: [{ Key: 'dags/a.py', VersionId: 'a1', IsLatest: false, ETag: '"x"' }],
-      DeleteMarkers: [{ Key: 'dags/a.py', VersionId: 'm1', IsLatest: true }],
-    })
-    .on(ListObjectVersionsCommand, { KeyMarker: 'dags/a.py' })
-    .resolves({ IsTruncated: false, Versions: [{ Key: 'dags/b.py', VersionId: 'b1', IsLatest: true, ETag: '"y"', Size: 3 }] });
-}
-
 describe('s3Api', () => {
-  it('folds ListObjectVersions pages and keeps the IsLatest entry first within a key', async () => {
-    twoPages();
-    const api = s3Api(client);
-    const all = await api.listVersions('bkt', 'dags/');
-    expect(all.map((e) => `${e.key}:${e.versionId}:${e.isLatest}:${e.deleteMarker}`)).toEqual(['dags/a.py:m1:true:true', 'dags/a.py:a1:false:false', 'dags/b.py:b1:true:false']);
-    const latest = await api.listVersions('bkt', 'dags/', { latestOnly: true });
-    expect(latest.map((e) => e.versionId)).toEqual(['m1', 'b1']);
-  });
-
-  it('onPage: hands over each page (latest entries only) before asking for the next, and collects nothing', async () => {
-    twoPages();
-    const pages: string[][] = [];
-    const calls: number[] = [];
-    const out = await s3Api(client).listVersions('bkt', 'dags/', {
-      latestOnly: true,
-      onPage: async (entries) => {
-        calls.push(s3.commandCalls(ListObjectVersionsCommand).length);
-        await new Promise((r) => setTimeout(r, 5));
-        pages.push(entries.map((e) => `${e.key}:${e.versionId}`));
-      },
-    });
-    expect(out).toEqual([]);
-    expect(pages).toEqual([['dags/a.py:m1'], ['dags/b.py:b1']]);
-    // the second page was asked for only after the first was taken
-    expect(calls).toEqual([1, 2]);
-  });
-
   it('getText decodes the body as it arrives, UTF-8 split across chunks included', async () => {
     const text = `{"message":"naïve 🚀 ${'x'.repeat(70_000)}"}`;
     const bytes = Buffer.from(text);
@@ -109,6 +68,7 @@ describe('s3Api', () => {
     expect(input.ExpectedBucketOwner).toBe('123456789012');
     expect(input.ContentMD5).toBe('md5==');
   });
+
   it('streams a body of pieces, and retries its transient failures itself, each attempt with the pieces made afresh', async () => {
     const sent: string[] = [];
     s3.on(PutObjectCommand).callsFake(async (input: { Body: AsyncIterable<Buffer> }) => {
