@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { VersionEntry } from '../../src/aws/s3.js';
 import type { HashedFile } from '../../src/core/deploy/hash.js';
-import { planDags, summarizePlan } from '../../src/core/deploy/plan.js';
+import { planDags, summarizePlan, unchangedStates, type DagPlanInput } from '../../src/core/deploy/plan.js';
 import { newReleaseId, previousRelease, resolveReleaseId, type ReleaseIndex, type ReleaseRecord, type ReleaseSummary } from '../../src/core/deploy/records.js';
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
@@ -28,7 +28,9 @@ describe('planDags', () => {
     const rec = record({ 'dags/a.py': { text: 'A', etag: '"kms-etag-1"' } });
     const plan = planDags({ prefix: 'dags/', local: [local('a.py', 'A')], remote: map({ ...remote('dags/a.py', 'A'), etag: '"kms-etag-1"' }), record: rec, prune: true });
     expect(plan.uploads).toEqual([]);
-    expect(Object.keys(plan.unchanged)).toEqual(['dags/a.py']);
+    // the record's own entry, not a copy
+    expect(plan.unchangedRecorded).toEqual(new Set([rec.dags['dags/a.py']]));
+    expect(unchangedStates(plan, rec)).toEqual({ 'dags/a.py': rec.dags['dags/a.py'] });
     expect(plan.drift).toEqual([]);
   });
 
@@ -91,7 +93,8 @@ describe('planDags', () => {
       const rec = record({ 'dags/a.py': { text: 'A' }, 'dags/b.py': { text: 'B' } });
       const confirmed = new Set(Object.values(rec.dags));
       const plan = planDags({ prefix: 'dags/', local: [matched('a.py', rec), local('b.py', 'B2')], remote: new Map(), confirmed, record: rec, prune: true });
-      expect(plan.unchanged['dags/a.py']).toBe(rec.dags['dags/a.py']);
+      expect(plan.unchangedRecorded.has(rec.dags['dags/a.py'])).toBe(true);
+      expect(unchangedStates(plan, rec)['dags/a.py']).toBe(rec.dags['dags/a.py']);
       expect(plan.uploads.map((u) => [u.key, u.kind, u.prev.versionId])).toEqual([['dags/b.py', 'change', 'v-dags/b.py']]);
       expect(plan.drift).toEqual([]);
     });
@@ -132,6 +135,44 @@ describe('planDags', () => {
       const unknown = planDags(input);
       expect(unknown.uploads.map((u) => [u.key, u.kind])).toEqual([['dags/a.py', 'change']]);
       expect(unknown.drift).toEqual([{ key: 'dags/a.py', kind: 'changed-outside' }]);
+    });
+  });
+
+  describe('matched: local files exactly as recorded, given as the record entries themselves', () => {
+    // each case planned twice: the file as a hashed file without MD5 (what hashing gives for a file whose
+    // sha256 the record has), and as its entry in `matched` (no file object); the plans must be the same
+    const rec = record({ 'dags/a.py': { text: 'A' }, 'dags/b.py': { text: 'B', etag: '"kms-etag-1"' }, 'dags/gone.py': { text: 'G' } });
+    const [a, b, gone] = ['dags/a.py', 'dags/b.py', 'dags/gone.py'].map((k) => rec.dags[k]);
+    const asFile = (c: (typeof rec.dags)[string], rel: string): HashedFile => ({ rel, sha256: c.sha256, md5: undefined, size: c.size });
+    const cases: Array<[string, Omit<DagPlanInput, 'local' | 'matched' | 'record' | 'prefix'>]> = [
+      ['confirmed: unchanged; an entry with no local file is removed', { remote: new Map(), confirmed: new Set([a, b, gone]), prune: true }],
+      ['--no-prune keeps it', { remote: new Map(), confirmed: new Set([a, b, gone]), prune: false }],
+      ['neither confirmed nor listed: deleted outside, uploaded again', { remote: new Map(), confirmed: new Set([gone]), prune: true }],
+      [
+        'listed with another version: changed outside (drift), or adopted (same MD5 from the file)',
+        { remote: map(remote('dags/a.py', 'A-hotfix', 'v-new'), remote('dags/b.py', 'B', 'v-new2')), confirmed: new Set([gone]), prune: true, md5Of: () => md5('B') },
+      ],
+      ['the same bytes as a newer version (same ETag): unchanged with the listed version', { remote: map(remote('dags/a.py', 'A', 'v-newer')), confirmed: new Set([b, gone]), prune: true }],
+    ];
+    for (const [name, input] of cases) {
+      it(name, () => {
+        const viaFiles = planDags({ ...input, prefix: 'dags/', local: [asFile(a, 'a.py'), asFile(b, 'b.py')], record: rec });
+        const viaMatched = planDags({ ...input, prefix: 'dags/', local: [], matched: new Set([a, b]), record: rec });
+        for (const plan of [viaFiles, viaMatched]) plan.uploads.forEach((u) => expect(u.sha256).toBeTruthy());
+        const shape = (p: typeof viaFiles) => ({ ...p, unchanged: unchangedStates(p, rec), unchangedRecorded: undefined });
+        expect(shape(viaMatched)).toEqual(shape(viaFiles));
+        expect(summarizePlan('env', 'b', viaMatched, []).counts).toEqual(summarizePlan('env', 'b', viaFiles, []).counts);
+      });
+    }
+
+    it('the same plan with a file that is not matched alongside, uploads sorted by key', () => {
+      const plan = planDags({ prefix: 'dags/', local: [local('0new.py', 'N')], matched: new Set([a, b]), remote: new Map(), confirmed: new Set([gone]), record: rec, prune: true });
+      expect(plan.uploads.map((u) => [u.key, u.kind])).toEqual([
+        ['dags/0new.py', 'add'],
+        ['dags/a.py', 'add'],
+        ['dags/b.py', 'add'],
+      ]);
+      expect(plan.localBytes).toBe(3);
     });
   });
 

@@ -48,8 +48,14 @@ export interface HashedFile {
   size: number;
 }
 
-/** The sha256 the last release recorded for a file (by its relative path), if any. */
-export type KnownSha = (rel: string) => string | undefined;
+/** What the last release recorded of a file. */
+export interface Recorded {
+  sha256: string;
+  size: number;
+}
+
+/** The last release's entry for a file (by its relative path), if any. */
+export type KnownEntry = (rel: string) => Recorded | undefined;
 
 /** One-shot hashing (Node 20.12+), without a Hash object per call; createHash before that. */
 const oneShot = typeof crypto.hash === 'function' ? crypto.hash : undefined;
@@ -63,10 +69,10 @@ function hex(algorithm: 'sha256' | 'md5', data: Uint8Array): string {
  * true (its MD5 is not needed: the plan derives it from the recorded ETag). A fresh clone of 20,000
  * unchanged files keeps one shared string per file and hashes each file once.
  */
-function setSha256(file: LocalFile, sha256: string, known: KnownSha | undefined): boolean {
-  const recorded = known?.(file.rel);
-  file.sha256 = recorded === sha256 ? recorded : sha256;
-  return recorded === sha256;
+function setSha256(file: LocalFile, sha256: string, recorded: Recorded | undefined): boolean {
+  const same = recorded !== undefined && recorded.sha256 === sha256;
+  file.sha256 = same ? recorded.sha256 : sha256;
+  return same;
 }
 
 /** One buffer reused for every small file: no allocation per file, so memory does not grow with the count. */
@@ -97,14 +103,27 @@ function readSmallFile(path: string): Buffer {
  * Hashes the files of a walk in place (see LocalFile) and returns them. Small files are read
  * synchronously, yielding to the event loop every few hundred files so network calls started alongside
  * (the bucket listing) keep moving; large files are streamed with bounded concurrency.
+ *
+ * With `matched`, a file whose sha256 and size are the ones its recorded entry (`known`) has is not
+ * returned: its entry goes into `matched` instead (a fresh clone of 20,000 unchanged files keeps a set
+ * of the record's own entries, not an object and a path per file).
  */
 export async function digestFiles(
   walk: { root: string; files: LocalFile[] },
-  options: { concurrency?: number; signal?: AbortSignal; known?: KnownSha } = {},
+  options: { concurrency?: number; signal?: AbortSignal; known?: KnownEntry; matched?: Set<Recorded> } = {},
 ): Promise<LocalFile[]> {
   const { root, files } = walk;
-  const { known } = options;
+  const { known, matched } = options;
   const large: LocalFile[] = [];
+  // the files kept, compacted in place
+  let kept = 0;
+  const keep = (f: LocalFile, recorded: Recorded | undefined, same: boolean): boolean => {
+    if (same && matched && recorded && recorded.size === f.size) {
+      matched.add(recorded);
+      return false;
+    }
+    return true;
+  };
   for (let i = 0; i < files.length; i++) {
     const f = files[i];
     if (f.size >= STREAM_THRESHOLD) {
@@ -113,23 +132,36 @@ export async function digestFiles(
     }
     const data = readSmallFile(pathOf(root, f.rel));
     f.size = data.byteLength;
-    f.md5 = setSha256(f, hex('sha256', data), known) ? undefined : hex('md5', data);
+    const recorded = known?.(f.rel);
+    const same = setSha256(f, hex('sha256', data), recorded);
+    f.md5 = same ? undefined : hex('md5', data);
+    if (keep(f, recorded, same)) files[kept++] = f;
     if (i % 256 === 255) {
       options.signal?.throwIfAborted();
       await new Promise((resolve) => setImmediate(resolve));
     }
   }
   const limit = pLimit(options.concurrency ?? 8);
+  const largeKept = new Set<LocalFile>();
   await Promise.all(
     large.map((f) =>
       limit(async () => {
         options.signal?.throwIfAborted();
         const digest = await digestFile(pathOf(root, f.rel));
         f.size = digest.size;
-        f.md5 = setSha256(f, digest.sha256, known) ? undefined : digest.md5;
+        const recorded = known?.(f.rel);
+        const same = setSha256(f, digest.sha256, recorded);
+        f.md5 = same ? undefined : digest.md5;
+        if (keep(f, recorded, same)) largeKept.add(f);
       }),
     ),
   );
+  files.length = kept;
+  if (largeKept.size > 0) {
+    // in walk order again
+    for (const f of large) if (largeKept.has(f)) files.push(f);
+    files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+  }
   return files;
 }
 

@@ -43,8 +43,16 @@ export interface DagPlan {
   prefix: string;
   uploads: DagUpload[];
   removals: DagRemoval[];
-  /** keys left as they are, with their state (what the new release records) */
+  /**
+   * Keys left as they are whose state the plan built (adopted, or the listing's newer version of the
+   * same bytes); see unchangedStates() for all of them.
+   */
   unchanged: Record<string, ObjectState>;
+  /**
+   * Record entries left exactly as recorded: the record's own objects (a fresh clone of 20,000 unchanged
+   * files builds no dictionary of 20,000 keys for them).
+   */
+  unchangedRecorded: Set<ObjectState>;
   /** unchanged keys that were not in the release record but byte-identical (adopted) */
   adopted: string[];
   drift: Drift[];
@@ -110,6 +118,11 @@ export interface DagPlanInput {
    * adoption check whose record ETag is not an MD5. Without it, such a file is uploaded.
    */
   md5Of?: (rel: string) => string | undefined;
+  /**
+   * Record entries whose local file has exactly the recorded sha256 and size (digestFiles' `matched`):
+   * local files too, kept as the record's own entry instead of a file object each. Entries of `record`.
+   */
+  matched?: ReadonlySet<ObjectState>;
 }
 
 /** The latest remote entry of a key: from the listing, or the confirmed record entry. */
@@ -128,22 +141,19 @@ function md5OfLocal(input: DagPlanInput, file: HashedFile, c: ObjectState | unde
 export function planDags(input: DagPlanInput): DagPlan {
   const { prefix, remote, record, prune } = input;
   const confirmed = input.confirmed ?? new Set<ObjectState>();
+  const matched = input.matched ?? new Set<ObjectState>();
   const recorded = record?.dags ?? {};
-  const plan: DagPlan = { prefix, uploads: [], removals: [], unchanged: {}, adopted: [], drift: [], kept: [], localBytes: 0 };
+  const plan: DagPlan = { prefix, uploads: [], removals: [], unchanged: {}, unchangedRecorded: new Set(), adopted: [], drift: [], kept: [], localBytes: 0 };
   // which keys have a local file: the record's entry when there is one (no string per file), else the key
   const localRecorded = new Set<ObjectState>();
   const localOther = new Set<string>();
   const isLocal = (key: string) => {
     const c = recordedEntry(record, key);
-    return localOther.has(key) || (c !== undefined && localRecorded.has(c));
+    return localOther.has(key) || (c !== undefined && (localRecorded.has(c) || matched.has(c)));
   };
 
-  for (const file of input.local) {
-    const key = prefix + file.rel;
+  const planFile = (key: string, file: HashedFile, c: ObjectState | undefined) => {
     plan.localBytes += file.size;
-    const c = recordedEntry(record, key);
-    if (c) localRecorded.add(c);
-    else localOther.add(key);
     const r = latestOf(input, key, c);
     const live = r && !r.deleteMarker ? r : undefined;
     const upload = (kind: 'add' | 'change') =>
@@ -152,14 +162,14 @@ export function planDags(input: DagPlanInput): DagPlan {
     if (!live) {
       if (c) plan.drift.push({ key, kind: 'deleted-outside' });
       upload('add');
-      continue;
+      return;
     }
     if (c && sameEtag(live.etag, c.etag)) {
       if (c.sha256 !== file.sha256) upload('change');
       // the recorded state when it is still exact (no second object per unchanged file)
-      else if (c.versionId === live.versionId && c.size === file.size) plan.unchanged[key] = c;
+      else if (c.versionId === live.versionId && c.size === file.size) plan.unchangedRecorded.add(c);
       else plan.unchanged[key] = { versionId: live.versionId, sha256: file.sha256, etag: live.etag ?? c.etag, size: file.size };
-      continue;
+      return;
     }
     // R is not what the record says (or nothing is recorded)
     const md5 = etagMd5(live.etag);
@@ -167,11 +177,32 @@ export function planDags(input: DagPlanInput): DagPlan {
       // identical bytes: adopted; nothing is overwritten, so it is not drift worth reporting
       plan.unchanged[key] = { versionId: live.versionId, sha256: file.sha256, etag: live.etag ?? '', size: file.size };
       plan.adopted.push(key);
-      continue;
+      return;
     }
     if (c) plan.drift.push({ key, kind: 'changed-outside' });
     else if (record) plan.drift.push({ key, kind: 'added-outside' });
     upload('change');
+  };
+
+  for (const file of input.local) {
+    const key = prefix + file.rel;
+    const c = recordedEntry(record, key);
+    if (c) localRecorded.add(c);
+    else localOther.add(key);
+    planFile(key, file, c);
+  }
+  if (matched.size > 0) {
+    for (const key of Object.keys(recorded)) {
+      const c = recorded[key];
+      if (!matched.has(c)) continue;
+      // the listing showed exactly the recorded version: unchanged, nothing to compare
+      if (confirmed.has(c)) {
+        plan.localBytes += c.size;
+        plan.unchangedRecorded.add(c);
+      } else planFile(key, { rel: key.slice(prefix.length), sha256: c.sha256, md5: undefined, size: c.size }, c);
+    }
+    plan.uploads.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    plan.drift.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
   // remote keys no local file has: the listing's, and the confirmed record entries
@@ -180,7 +211,7 @@ export function planDags(input: DagPlanInput): DagPlan {
   if (confirmed.size > 0) {
     for (const key of Object.keys(recorded)) {
       const c = recorded[key];
-      if (confirmed.has(c) && !localRecorded.has(c) && !remote.has(key)) remoteOnly.push([key, latestOf(input, key, c) as VersionEntry]);
+      if (confirmed.has(c) && !localRecorded.has(c) && !matched.has(c) && !remote.has(key)) remoteOnly.push([key, latestOf(input, key, c) as VersionEntry]);
     }
   }
   for (const [key, r] of remoteOnly) {
@@ -199,12 +230,24 @@ export function planDags(input: DagPlanInput): DagPlan {
   return plan;
 }
 
+/** Every key a plan leaves as it is, with its state: the record's own entries and the ones the plan built. */
+export function unchangedStates(plan: DagPlan, record: ReleaseRecord | undefined): Record<string, ObjectState> {
+  const out: Record<string, ObjectState> = { ...plan.unchanged };
+  if (record && plan.unchangedRecorded.size > 0) {
+    for (const key of Object.keys(record.dags)) {
+      const c = record.dags[key];
+      if (plan.unchangedRecorded.has(c)) out[key] = c;
+    }
+  }
+  return out;
+}
+
 export function summarizePlan(environment: string, bucket: string, dags: DagPlan | undefined, artifacts: ArtifactPlan[]): DeployPlan {
   const changedArtifacts = artifacts.filter((a) => a.change);
   const added = dags?.uploads.filter((u) => u.kind === 'add').length ?? 0;
   const changed = dags?.uploads.filter((u) => u.kind === 'change').length ?? 0;
   const removed = dags?.removals.length ?? 0;
-  const unchanged = dags ? Object.keys(dags.unchanged).length : 0;
+  const unchanged = dags ? Object.keys(dags.unchanged).length + dags.unchangedRecorded.size : 0;
   return {
     environment,
     bucket,

@@ -11,7 +11,7 @@ import { walkFiles } from './files.js';
 import { digestFiles, md5OfFile, sameEtag, type HashedFile } from './hash.js';
 import { loadIgnoreRule } from './ignore.js';
 import { acquireLock, lockedPorts } from './lock.js';
-import { planDags, planToJson, summarizePlan, type DeployPlan } from './plan.js';
+import { planDags, planToJson, summarizePlan, unchangedStates, type DeployPlan } from './plan.js';
 import type { DeployPorts } from './ports.js';
 import { ARTIFACT_KINDS, recordedEntry, type ArtifactKind, type GitInfo, type ObjectState, type ReleaseRecord, ReleaseStore, newReleaseId, unfinishedReleases, STATE_PREFIX } from './records.js';
 import { checkRequirements } from './requirements.js';
@@ -62,7 +62,11 @@ export interface PushResult {
 }
 
 interface Scan {
+  /** the local DAG files, minus the ones in `matched` */
   dags?: HashedFile[];
+  /** entries of `matchedOf` whose local file has exactly the recorded sha256 and size (digestFiles) */
+  matched?: Set<ObjectState>;
+  matchedOf?: ReleaseRecord;
   /** the local DAGs folder */
   dagsRoot?: string;
   artifacts: BuiltArtifact[];
@@ -70,9 +74,9 @@ interface Scan {
 }
 
 /**
- * The DAG files, hashed, each compared with the sha256 the current release recorded (read meanwhile;
- * hashing waits for it after the walk). In a function of its own, so the walk's list goes when it
- * returns.
+ * The DAG files, hashed, each compared with the current release's entry (the record is read meanwhile;
+ * hashing waits for it after the walk): a file exactly as recorded is kept as that entry (`matched`),
+ * the others as hashed files. In a function of its own, so the walk's list goes when it returns.
  */
 async function hashDags(
   dir: string,
@@ -80,11 +84,30 @@ async function hashDags(
   concurrency: number,
   recorded: { prefix: string; record: Promise<ReleaseRecord | undefined> },
   signal?: AbortSignal,
-): Promise<{ files: HashedFile[]; skippedLinks: string[] }> {
+): Promise<{ files: HashedFile[]; matched: Set<ObjectState>; matchedOf?: ReleaseRecord; skippedLinks: string[] }> {
   const walk = await walkFiles(dir, loadIgnoreRule(dir, projectDir));
   const record = await recorded.record;
-  const known = record ? (rel: string) => recordedEntry(record, recorded.prefix + rel)?.sha256 : undefined;
-  return { files: await digestFiles(walk, { concurrency: Math.max(8, concurrency * 2), signal, known }), skippedLinks: walk.skippedLinks };
+  const matched = new Set<ObjectState>();
+  const known = record ? (rel: string) => recordedEntry(record, recorded.prefix + rel) : undefined;
+  const files = await digestFiles(walk, { concurrency: Math.max(8, concurrency * 2), signal, known, matched });
+  return { files, matched, ...(record ? { matchedOf: record } : {}), skippedLinks: walk.skippedLinks };
+}
+
+/**
+ * The scan's DAG files as plain hashed files again, for a plan against another record than the one
+ * they were matched with (the record re-read under the lock is new objects, even when it is the same
+ * release): each matched entry becomes the file it stands for.
+ */
+function unmatch(scan: Scan, prefix: string): void {
+  const { matched, matchedOf } = scan;
+  if (!scan.dags || !matched || matched.size === 0 || !matchedOf) return;
+  for (const key of Object.keys(matchedOf.dags)) {
+    const c = matchedOf.dags[key];
+    if (matched.has(c)) scan.dags.push({ rel: key.slice(prefix.length), sha256: c.sha256, md5: undefined, size: c.size });
+  }
+  scan.dags.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+  scan.matched = undefined;
+  scan.matchedOf = undefined;
 }
 
 async function scanProject(
@@ -96,6 +119,7 @@ async function scanProject(
 ): Promise<Scan> {
   const findings: Finding[] = [];
   let dags: HashedFile[] | undefined;
+  let matched: Pick<Scan, 'matched' | 'matchedOf'> = {};
   if (sources.dags) {
     let st;
     try {
@@ -114,6 +138,7 @@ async function scanProject(
       findings.push({ level: 'warning', code: 'local.symlink-outside', message: `skipped ${link}: a symlink pointing outside the DAGs folder (or dangling)` });
     }
     dags = hashed.files;
+    matched = { matched: hashed.matched, ...(hashed.matchedOf ? { matchedOf: hashed.matchedOf } : {}) };
   }
   const artifacts: BuiltArtifact[] = [];
   for (const kind of ARTIFACT_KINDS) {
@@ -131,7 +156,7 @@ async function scanProject(
     }
     artifacts.push(built);
   }
-  return { dags, ...(sources.dags ? { dagsRoot: sources.dags } : {}), artifacts, findings };
+  return { dags, ...matched, ...(sources.dags ? { dagsRoot: sources.dags } : {}), artifacts, findings };
 }
 
 /** The bucket's DAG keys: listing entries, and the record entries the listing confirmed. */
@@ -183,7 +208,8 @@ async function makePlan(
       if (c) confirmed.delete(c);
     }
     const root = scan.dagsRoot as string;
-    dags = planDags({ prefix: target.dagPrefix, local: scan.dags, remote, confirmed, record, prune, md5Of: (rel) => md5OfFile(join(root, rel)) });
+    if (scan.matchedOf !== record) unmatch(scan, target.dagPrefix);
+    dags = planDags({ prefix: target.dagPrefix, local: scan.dags, matched: scan.matched, remote, confirmed, record, prune, md5Of: (rel) => md5OfFile(join(root, rel)) });
   }
   return summarizePlan(target.name, target.bucket, dags, artifacts);
 }
@@ -209,7 +235,7 @@ export function pushSpec(input: {
 
   let unchangedDags: Record<string, ObjectState>;
   if (dags) {
-    unchangedDags = dags.kept.length ? { ...dags.unchanged } : dags.unchanged;
+    unchangedDags = unchangedStates(dags, record);
     for (const key of dags.kept) {
       const c = record?.dags[key];
       if (c) unchangedDags[key] = c;
@@ -377,6 +403,7 @@ export async function push(request: PushRequest, unscoped: DeployPorts): Promise
     first = undefined; // the first plan, its listing and record: replaced by what follows
     const final = await makePlan(held, target, scan, record, request.prune);
     scan.dags = undefined; // the hashes live on in the plan
+    scan.matched = undefined;
     if (final.empty) return { status: 'up-to-date', plan: final, findings, recovered, unfinished };
     checkEnvUpdate(final, target);
     events({ code: 'deploy.plan.final', level: 'debug', message: 'plan confirmed under the lock', data: { counts: final.counts } });
