@@ -135,7 +135,9 @@ export async function digestFiles(
     const recorded = known?.(f.rel);
     const same = setSha256(f, hex('sha256', data), recorded);
     f.md5 = same ? undefined : hex('md5', data);
+    // a matched file goes now, not when the walk's list does (20,000 of them while the listing runs)
     if (keep(f, recorded, same)) files[kept++] = f;
+    else (files as Array<LocalFile | undefined>)[i] = undefined;
     if (i % 256 === 255) {
       options.signal?.throwIfAborted();
       await new Promise((resolve) => setImmediate(resolve));

@@ -50,9 +50,10 @@ export interface DagPlan {
   unchanged: Record<string, ObjectState>;
   /**
    * Record entries left exactly as recorded: the record's own objects (a fresh clone of 20,000 unchanged
-   * files builds no dictionary of 20,000 keys for them).
+   * files builds no dictionary or set of 20,000 keys for them: matched and confirmed entries are these
+   * without being copied into a set of their own).
    */
-  unchangedRecorded: Set<ObjectState>;
+  unchangedRecorded: { has(c: ObjectState): boolean; readonly size: number };
   /** unchanged keys that were not in the release record but byte-identical (adopted) */
   adopted: string[];
   drift: Drift[];
@@ -143,7 +144,16 @@ export function planDags(input: DagPlanInput): DagPlan {
   const confirmed = input.confirmed ?? new Set<ObjectState>();
   const matched = input.matched ?? new Set<ObjectState>();
   const recorded = record?.dags ?? {};
-  const plan: DagPlan = { prefix, uploads: [], removals: [], unchanged: {}, unchangedRecorded: new Set(), adopted: [], drift: [], kept: [], localBytes: 0 };
+  // exact unchanged entries: the matched ones the listing confirmed (counted), and the others (a set)
+  const exact = new Set<ObjectState>();
+  let matchedExact = 0;
+  const unchangedRecorded = {
+    has: (c: ObjectState) => exact.has(c) || (matched.has(c) && confirmed.has(c)),
+    get size() {
+      return exact.size + matchedExact;
+    },
+  };
+  const plan: DagPlan = { prefix, uploads: [], removals: [], unchanged: {}, unchangedRecorded, adopted: [], drift: [], kept: [], localBytes: 0 };
   // which keys have a local file: the record's entry when there is one (no string per file), else the key
   const localRecorded = new Set<ObjectState>();
   const localOther = new Set<string>();
@@ -167,7 +177,7 @@ export function planDags(input: DagPlanInput): DagPlan {
     if (c && sameEtag(live.etag, c.etag)) {
       if (c.sha256 !== file.sha256) upload('change');
       // the recorded state when it is still exact (no second object per unchanged file)
-      else if (c.versionId === live.versionId && c.size === file.size) plan.unchangedRecorded.add(c);
+      else if (c.versionId === live.versionId && c.size === file.size) exact.add(c);
       else plan.unchanged[key] = { versionId: live.versionId, sha256: file.sha256, etag: live.etag ?? c.etag, size: file.size };
       return;
     }
@@ -198,7 +208,7 @@ export function planDags(input: DagPlanInput): DagPlan {
       // the listing showed exactly the recorded version: unchanged, nothing to compare
       if (confirmed.has(c)) {
         plan.localBytes += c.size;
-        plan.unchangedRecorded.add(c);
+        matchedExact++;
       } else planFile(key, { rel: key.slice(prefix.length), sha256: c.sha256, md5: undefined, size: c.size }, c);
     }
     plan.uploads.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
