@@ -195,13 +195,16 @@ function parseJson<T>(text: string, what: string): T {
  * record in any other layout (pretty-printed, on one line, written by hand), lean or not.
  */
 export class RecordParser {
-  private pending: string[] = [];
+  /** the start of a line cut by the end of a piece of text */
+  private pending = '';
   private lines: string[] = [];
   private count = 0;
   /** false: another layout, every line kept for one JSON.parse */
   private layout: boolean | undefined;
   /** the names of the open (walked) containers, '' for the record itself and array items */
   private stack: string[] = [];
+  /** the stack joined with '.' (".dags" inside the DAG entries) */
+  private path = '';
   /** depth of the container being skipped (0: none) */
   private skipping = 0;
   private dags: Record<string, ObjectState> | undefined;
@@ -213,15 +216,36 @@ export class RecordParser {
     for (;;) {
       const nl = text.indexOf('\n', start);
       if (nl < 0) {
-        if (start < text.length) this.pending.push(text.slice(start));
+        if (start < text.length) this.pending += text.slice(start);
         return;
       }
-      this.pending.push(text.slice(start, nl));
-      const line = this.pending.length === 1 ? this.pending[0] : this.pending.join('');
-      this.pending = [];
+      const line = this.pending ? this.pending + text.slice(start, nl) : text.slice(start, nl);
+      this.pending = '';
       this.line(line);
       start = nl + 1;
     }
+  }
+
+  private enter(name: string): void {
+    this.stack.push(name);
+    this.path = this.stack.join('.');
+  }
+
+  private leave(): void {
+    this.stack.pop();
+    this.path = this.stack.join('.');
+  }
+
+  /** One DAG entry line, `"<key>":{…}` and maybe a comma: the key and the entry parsed apart (no object around them). */
+  private entry(line: string): void {
+    let end = 1;
+    while (end < line.length && line[end] !== '"') end += line[end] === '\\' ? 2 : 1;
+    if (line[0] !== '"' || line[end + 1] !== ':') throw new Error('a "dags" entry that is not "<key>":{…}');
+    const key = JSON.parse(line.slice(0, end + 1)) as string;
+    const entry = JSON.parse(line.slice(end + 2, line.endsWith(',') ? -1 : undefined)) as ObjectState;
+    const dags = this.dags as Record<string, ObjectState>;
+    if (key === '__proto__') Object.defineProperty(dags, key, { value: entry, enumerable: true, writable: true, configurable: true });
+    else dags[key] = entry;
   }
 
   private line(line: string): void {
@@ -236,30 +260,25 @@ export class RecordParser {
     const closes = line.startsWith('}') || line.startsWith(']');
     const opens = line.endsWith('{') || line.endsWith('[');
     if (this.skipping > 0) {
-      if (closes) this.stack.pop();
-      if (opens) this.stack.push('');
+      if (closes) this.leave();
+      if (opens) this.enter('');
       if (closes && this.stack.length < this.skipping) {
         this.skipping = 0;
         this.lines.push(line); // "}" or "]": the container is empty
       }
       return;
     }
-    const path = this.stack.join('.');
+    const path = this.path;
     if (path === '.dags' && !closes) {
       if (opens) throw new Error('a "dags" entry over several lines');
-      const member = JSON.parse(`{${line.endsWith(',') ? line.slice(0, -1) : line}}`) as Record<string, ObjectState>;
-      const dags = this.dags as Record<string, ObjectState>;
-      for (const key of Object.keys(member)) {
-        if (key === '__proto__') Object.defineProperty(dags, key, { value: member[key], enumerable: true, writable: true, configurable: true });
-        else dags[key] = member[key];
-      }
+      this.entry(line);
       return;
     }
     this.lines.push(line);
-    if (closes) this.stack.pop();
+    if (closes) this.leave();
     if (!opens) return;
     const name = line.length > 1 ? (JSON.parse(line.slice(0, -2)) as string) : '';
-    this.stack.push(name);
+    this.enter(name);
     const inside = `${path}.${name}`;
     if (inside === '.dags') this.dags = {};
     if (this.options.lean && (inside === '.journal.keys' || inside === '.changes.added' || inside === '.changes.changed' || inside === '.changes.removed')) {
@@ -268,8 +287,8 @@ export class RecordParser {
   }
 
   end(): unknown {
-    if (this.pending.length) this.line(this.pending.join(''));
-    this.pending = [];
+    if (this.pending) this.line(this.pending);
+    this.pending = '';
     if (this.layout !== false && (this.stack.length > 0 || this.skipping > 0)) throw new Error('the text ends inside the record');
     const record = JSON.parse(this.lines.join('\n')) as { dags?: unknown };
     if (this.dags) record.dags = this.dags;
