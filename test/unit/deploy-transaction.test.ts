@@ -150,6 +150,24 @@ describe('the release transaction', () => {
     expect(journaled.journal.keys).toEqual(failed.journal.keys);
   });
 
+  it('the new record lists unchanged and written keys in one sorted list, each written key with its new version', async () => {
+    for (const name of ['c.py', 'e.py', 'g.py']) writeFileSync(join(t.dir, 'dags', name), `${name}\n`);
+    const first = await push(request(), ports());
+    const firstDags = first.release?.dags ?? {};
+    // interleaved: written keys before, between and after unchanged ones, and one written over (c.py)
+    for (const name of ['b.py', 'd.py', 'h.py']) writeFileSync(join(t.dir, 'dags', name), `${name}\n`);
+    writeFileSync(join(t.dir, 'dags/c.py'), 'C = 2\n');
+    const second = await push(request(), ports());
+    const dags = second.release?.dags ?? {};
+    expect(Object.keys(dags)).toEqual(['dags/a.py', 'dags/b.py', 'dags/c.py', 'dags/d.py', 'dags/e.py', 'dags/g.py', 'dags/h.py']);
+    for (const key of ['dags/a.py', 'dags/e.py', 'dags/g.py']) expect(dags[key]).toEqual(firstDags[key]);
+    expect(dags['dags/c.py'].versionId).not.toBe(firstDags['dags/c.py'].versionId);
+    for (const key of ['dags/b.py', 'dags/c.py', 'dags/d.py', 'dags/h.py']) {
+      expect(dags[key].versionId).toBe(s3.state()[key]);
+      expect(dags[key].etag).toMatch(/^"?[0-9a-f]{32}"?$/);
+    }
+  });
+
   it('a failure after requirements.txt was set for the first time: exit 6 saying MWAA cannot unset it', async () => {
     s3.failWhen = (op, key) => (op === 'PutObject' && key === 'dags/a.py' ? boom('PutObject s3://bucket/dags/a.py: InternalError') : undefined);
     const error = await push(request(), ports()).catch((e) => e);

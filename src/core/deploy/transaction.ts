@@ -395,19 +395,21 @@ function journalKeys(spec: ReleaseSpec): Record<string, PrevVersion> {
 
 /**
  * Every DAG key of the new release, sorted: the ones it left alone and the ones it wrote (put or copied
- * forward, their state from the op), built in one pass.
+ * forward, their state from the op), merged in one pass over both sorted (no map of the writes: at the
+ * end of a first push of 20,000 files, that would be another megabyte beside the new record).
  */
 function releaseDags(unchanged: Record<string, ObjectState>, writes: KeyOp[]): Record<string, ObjectState> {
-  const written = new Map<string, KeyOp>();
-  for (const op of writes) written.set(op.key, op);
-  const keys = Object.keys(unchanged);
-  for (const op of writes) if (!Object.hasOwn(unchanged, op.key)) keys.push(op.key);
-  keys.sort();
+  const keys = Object.keys(unchanged).sort();
+  // the release's own list of writes (its order matters to no one after the uploads)
+  writes.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const out: Record<string, ObjectState> = {};
-  for (const key of keys) {
-    const op = written.get(key);
-    out[key] = op ? { versionId: op.createdVersionId as string, sha256: op.sha256 as string, etag: op.createdEtag ?? '', size: op.size ?? 0 } : unchanged[key];
+  let k = 0;
+  for (const op of writes) {
+    for (; k < keys.length && keys[k] < op.key; k++) out[keys[k]] = unchanged[keys[k]];
+    if (k < keys.length && keys[k] === op.key) k++; // written over
+    out[op.key] = { versionId: op.createdVersionId as string, sha256: op.sha256 as string, etag: op.createdEtag ?? '', size: op.size ?? 0 };
   }
+  for (; k < keys.length; k++) out[keys[k]] = unchanged[keys[k]];
   return out;
 }
 
