@@ -80,17 +80,24 @@ function pipedToHead(args: string[], lines: number, whileRunning?: () => Promise
     const child = spawn('bash', ['-c', script], { cwd: dir, env: baseEnv(emu.env) as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     let head = '';
     let running = true;
+    // the calls made meanwhile are awaited (and their failure reported) before the result: one still in
+    // flight when the test ends would fail against an emulator already closed, an unhandled rejection
+    const meanwhile = (async () => {
+      while (running && whileRunning) await whileRunning();
+    })();
+    let failure: unknown;
+    meanwhile.catch((error) => (failure = error));
     child.stdout.on('data', (d) => (head += d));
     child.on('error', reject);
     child.on('close', () => {
       running = false;
-      resolve({ head, status: Number(readFileSync(statusFile, 'utf8').trim()), stderr: ownStderr(readFileSync(errFile, 'utf8')) });
+      void meanwhile
+        .catch(() => undefined)
+        .then(() => {
+          if (failure) reject(failure);
+          else resolve({ head, status: Number(readFileSync(statusFile, 'utf8').trim()), stderr: ownStderr(readFileSync(errFile, 'utf8')) });
+        });
     });
-    if (whileRunning) {
-      void (async () => {
-        while (running) await whileRunning();
-      })();
-    }
   });
 }
 
