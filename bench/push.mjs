@@ -242,15 +242,18 @@ Targets:
 - first push no slower than \`aws s3 sync\`: **${firstRatio >= 1 ? 'met' : 'NOT met'}** (${firstRatio.toFixed(2)}×).
 - memory flat with ${BIG} files (peak RSS within 20% of the ${FILES}-file run): **${rssGrowth <= 1.2 && noopGrowth <= 1.2 ? 'met' : 'NOT met'}** (first push ×${rssGrowth.toFixed(2)}, fresh clone ×${noopGrowth.toFixed(2)} for ${BIG / FILES}× the files: ${perFile(rss(BIG, 'first'), rss(FILES, 'first'))} and ${perFile(rss(BIG, 'noop'), rss(FILES, 'noop'))} of peak RSS per file beyond the ${FILES}-file runs).
 
-File contents are never held: small files are hashed through one reused buffer, uploads read one file per worker
-(16 workers pulling from the plan, so nothing is queued per file). What still grows with the number of files is
-metadata: per file the current release's entry (key, version id, sha256, ETag, size), the local file's path and
-sha256, and, for a file to upload, its operation with the new version id and ETag; and at the end of a push the new
-release record (every key with version, sha256 and ETag), uploaded from one Buffer. Not kept per file: listing
-entries that match the record (the record's own entry stands for them), a second copy of an unchanged file's sha256
-or its MD5, absolute paths. The record is parsed a file per line as it arrives (never one string of megabytes), and
---json output is written in 64 KB pieces. bin/heap.cjs keeps V8's heap close to what is live (young generation at
-4 MiB per semi-space, old generation growing by 30% over what survived the last full collection).
+File contents are never held: small files are hashed through one reused buffer, uploads read one file per worker (16
+workers pulling from the plan, so nothing is queued per file). What still grows with the number of files is
+metadata: per file the current release's entry (key, version id, sha256, ETag, size); for a file that differs from
+it, its path and hashes, and, to upload it, its operation with the new version id and ETag; and at the end of a push
+the new release record (every key with version, sha256 and ETag). Not kept per file: a local file or a listing entry
+exactly as recorded (the record's own entry stands for them), sets or maps of the unchanged keys, absolute paths.
+Nothing is ever one piece of megabytes: listing pages are scanned as their bytes arrive (the SDK would parse each
+0.5 MB page whole, ~20 MB of garbage per page), the current record is parsed a file per line as it arrives, the new
+one is streamed to S3 in 64 KB pieces, and --json output is written in 64 KB pieces. bin/heap.cjs keeps V8's heap
+close to what is live (young generation at 4 MiB per semi-space, old generation growing by 30% over what survived
+the last full collection). Single runs move by a few MiB with the timing of collections and of V8's background
+compiler threads (their malloc arenas), hence the medians.
 `;
     writeSection('Deploy', body);
     console.log(body);
