@@ -48,6 +48,11 @@ export function pathOf(root: string, rel: string): string {
   return root.endsWith('/') || root.endsWith(sep) ? `${root}${rel}` : `${root}${sep}${rel}`;
 }
 
+/** The order of a walk's files (by relative path, code unit by code unit): what hashing and planning keep too. */
+export function byRel(a: { rel: string }, b: { rel: string }): number {
+  return a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0;
+}
+
 function inside(root: string, target: string): boolean {
   const rel = relative(root, target);
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
@@ -106,6 +111,6 @@ export async function walkFiles(root: string, ignored: IgnoreRule): Promise<Walk
     }
   };
   await visit(root, '', realRoot);
-  files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+  files.sort(byRel);
   return { root, files, skippedLinks: skippedLinks.sort() };
 }

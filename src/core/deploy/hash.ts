@@ -7,7 +7,7 @@
 import * as crypto from 'node:crypto';
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import pLimit from 'p-limit';
-import { pathOf, type LocalFile } from './files.js';
+import { byRel, pathOf, type LocalFile } from './files.js';
 
 export interface Digest {
   sha256: string;
@@ -64,17 +64,6 @@ function hex(algorithm: 'sha256' | 'md5', data: Uint8Array): string {
   return oneShot ? oneShot(algorithm, data, 'hex') : crypto.createHash(algorithm).update(data).digest('hex');
 }
 
-/**
- * Sets a file's sha256: when the last release recorded the same, its string instead of a copy, and
- * true (its MD5 is not needed: the plan derives it from the recorded ETag). A fresh clone of 20,000
- * unchanged files keeps one shared string per file and hashes each file once.
- */
-function setSha256(file: LocalFile, sha256: string, recorded: Recorded | undefined): boolean {
-  const same = recorded !== undefined && recorded.sha256 === sha256;
-  file.sha256 = same ? recorded.sha256 : sha256;
-  return same;
-}
-
 /** One buffer reused for every small file: no allocation per file, so memory does not grow with the count. */
 let scratch = Buffer.allocUnsafe(256 * 1024);
 
@@ -114,16 +103,27 @@ export async function digestFiles(
 ): Promise<LocalFile[]> {
   const { root, files } = walk;
   const { known, matched } = options;
-  const large: LocalFile[] = [];
-  // the files kept, compacted in place
-  let kept = 0;
-  const keep = (f: LocalFile, recorded: Recorded | undefined, same: boolean): boolean => {
-    if (same && matched && recorded && recorded.size === f.size) {
+  /**
+   * Records a file's size and hashes (its MD5, or the bytes to compute it from, needed only when the
+   * sha256 is not the recorded one); false when the file is matched instead of kept. When the last
+   * release recorded the same sha256, the file keeps that very string (a fresh clone of 20,000
+   * unchanged files has one shared string per file and hashes each file once).
+   */
+  const settle = (f: LocalFile, size: number, sha256: string, md5: string | Uint8Array): boolean => {
+    f.size = size;
+    const recorded = known?.(f.rel);
+    const same = recorded !== undefined && recorded.sha256 === sha256;
+    f.sha256 = same ? recorded.sha256 : sha256;
+    f.md5 = same ? undefined : typeof md5 === 'string' ? md5 : hex('md5', md5);
+    if (same && matched && recorded.size === size) {
       matched.add(recorded);
       return false;
     }
     return true;
   };
+  const large: LocalFile[] = [];
+  // the files kept, compacted in place
+  let kept = 0;
   for (let i = 0; i < files.length; i++) {
     const f = files[i];
     if (f.size >= STREAM_THRESHOLD) {
@@ -131,12 +131,8 @@ export async function digestFiles(
       continue;
     }
     const data = readSmallFile(pathOf(root, f.rel));
-    f.size = data.byteLength;
-    const recorded = known?.(f.rel);
-    const same = setSha256(f, hex('sha256', data), recorded);
-    f.md5 = same ? undefined : hex('md5', data);
     // a matched file goes now, not when the walk's list does (20,000 of them while the listing runs)
-    if (keep(f, recorded, same)) files[kept++] = f;
+    if (settle(f, data.byteLength, hex('sha256', data), data)) files[kept++] = f;
     else (files as Array<LocalFile | undefined>)[i] = undefined;
     if (i % 256 === 255) {
       options.signal?.throwIfAborted();
@@ -150,11 +146,7 @@ export async function digestFiles(
       limit(async () => {
         options.signal?.throwIfAborted();
         const digest = await digestFile(pathOf(root, f.rel));
-        f.size = digest.size;
-        const recorded = known?.(f.rel);
-        const same = setSha256(f, digest.sha256, recorded);
-        f.md5 = same ? undefined : digest.md5;
-        if (keep(f, recorded, same)) largeKept.add(f);
+        if (settle(f, digest.size, digest.sha256, digest.md5)) largeKept.add(f);
       }),
     ),
   );
@@ -162,7 +154,7 @@ export async function digestFiles(
   if (largeKept.size > 0) {
     // in walk order again
     for (const f of large) if (largeKept.has(f)) files.push(f);
-    files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+    files.sort(byRel);
   }
   return files;
 }

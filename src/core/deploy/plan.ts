@@ -211,8 +211,8 @@ export function planDags(input: DagPlanInput): DagPlan {
         matchedExact++;
       } else planFile(key, { rel: key.slice(prefix.length), sha256: c.sha256, md5: undefined, size: c.size }, c);
     }
+    // after the local files' uploads (drift is sorted below, for every plan)
     plan.uploads.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    plan.drift.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
   // remote keys no local file has: the listing's, and the confirmed record entries

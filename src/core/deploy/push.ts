@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { VersionEntry } from '../../aws/s3.js';
 import { AbortedError, ConfigError } from '../errors.js';
 import { buildArtifact, planArtifact, pinsOf, type BuiltArtifact } from './artifacts.js';
-import { walkFiles } from './files.js';
+import { byRel, walkFiles } from './files.js';
 import { digestFiles, md5OfFile, sameEtag, type HashedFile } from './hash.js';
 import { loadIgnoreRule } from './ignore.js';
 import { acquireLock, lockedPorts } from './lock.js';
@@ -105,7 +105,7 @@ function unmatch(scan: Scan, prefix: string): void {
     const c = matchedOf.dags[key];
     if (matched.has(c)) scan.dags.push({ rel: key.slice(prefix.length), sha256: c.sha256, md5: undefined, size: c.size });
   }
-  scan.dags.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+  scan.dags.sort(byRel);
   scan.matched = undefined;
   scan.matchedOf = undefined;
 }
