@@ -10,6 +10,7 @@
  * The body is S3's fixed XML: `<Version>` and `<DeleteMarker>` elements with simple child elements
  * (no attributes, no CDATA), text escaped as XML entities.
  */
+import { chunkBytes, type RawResponse } from './raw-body.js';
 import type { VersionEntry } from './s3.js';
 
 export interface ScannedPage {
@@ -115,19 +116,14 @@ export class VersionsScanner {
 }
 
 /** Reads a body stream to its page. */
-export async function scanVersionsBody(body: AsyncIterable<Uint8Array>): Promise<ScannedPage> {
+export async function scanVersionsBody(body: AsyncIterable<Uint8Array | string>): Promise<ScannedPage> {
   const scanner = new VersionsScanner();
-  for await (const chunk of body) scanner.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  for await (const chunk of body) scanner.push(chunkBytes(chunk));
   return scanner.end();
 }
 
 /** What the SDK deserializes instead of the body it would have parsed whole. */
 const EMPTY_RESULT = '<?xml version="1.0" encoding="UTF-8"?>\n<ListVersionsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></ListVersionsResult>';
-
-interface RawResponse {
-  statusCode?: number;
-  body?: unknown;
-}
 
 type Next = (args: unknown) => Promise<{ response: unknown; output?: unknown }>;
 
@@ -141,7 +137,7 @@ export function scanVersionPages(onPage: (page: ScannedPage) => void) {
     async (args: unknown): Promise<{ response: unknown; output?: unknown }> => {
       const result = await next(args);
       const response = result.response as RawResponse;
-      const body = response.body as AsyncIterable<Uint8Array> | undefined;
+      const body = response.body as AsyncIterable<Uint8Array | string> | undefined;
       if (response.statusCode === 200 && body && typeof body[Symbol.asyncIterator] === 'function') {
         onPage(await scanVersionsBody(body));
         response.body = Buffer.from(EMPTY_RESULT);

@@ -15,12 +15,7 @@
  * `events` array is handed to the SDK unchanged.
  */
 import type { FilteredLogEvent, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { collectBody } from './raw-body.js';
-
-interface RawResponse {
-  statusCode?: number;
-  body?: unknown;
-}
+import { collectBody, type RawResponse } from './raw-body.js';
 
 /** Makes `command` read its events with one JSON.parse. */
 export function readEventsDirectly(command: FilterLogEventsCommand): FilterLogEventsCommand {

@@ -10,7 +10,7 @@ import type {
 } from '@aws-sdk/client-mwaa';
 import { NotFoundError } from '../core/errors.js';
 import { mapAwsError } from './errors.js';
-import { collectBody } from './raw-body.js';
+import { collectBody, type RawResponse } from './raw-body.js';
 
 /** Fields the old SDK's types lack but the API (and our middleware) accept. */
 export interface WebserverFields {
@@ -124,7 +124,7 @@ export function addDroppedOutputFields(client: MWAAClient): void {
     (next, context) => async (args) => {
       const result = await next(args);
       if ((context as { commandName?: string }).commandName !== 'GetEnvironmentCommand') return result;
-      const response = result.response as { body?: unknown; statusCode?: number };
+      const response = result.response as RawResponse;
       if (!response || (response.statusCode ?? 200) >= 300 || response.body === undefined) return result;
       const bytes = await collectBody(response.body);
       if (!bytes) return result;
