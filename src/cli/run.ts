@@ -44,6 +44,7 @@ export async function runCommand(
     debug: globals.debug,
     ci: isCi(deps.env),
     yes: globals.yes,
+    forceColor: deps.env.FORCE_COLOR,
   });
   const signal = deps.signal ?? new AbortController().signal;
   const ctx = createContext({ io, globals, cwd: deps.cwd, env: deps.env, signal });
