@@ -125,7 +125,7 @@ export const run: Handler = async (ctx, { args, options }) => {
   if (ctx.io.canAnimate) {
     const { startTriggerView } = await import('../../ui/views/trigger.js');
     view = startTriggerView({
-      stream: ctx.io.streams.stderr as NodeJS.WriteStream,
+      target: ctx.io.liveTarget(),
       dagId: triggered.dagId,
       runId: triggered.runId,
       url,

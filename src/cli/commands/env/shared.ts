@@ -92,7 +92,7 @@ export async function renderWait<T>(
   const events: EventSink = (event: MwaaEvent) => {
     if (event.code === 'env.status.changed' && !view) {
       view = startEnvWaitView({
-        stream: ctx.io.streams.stderr as NodeJS.WriteStream,
+        target: ctx.io.liveTarget(),
         name: env.selected.entry.name,
         operation,
         startedAt,

@@ -139,7 +139,7 @@ export async function deployRenderer(ctx: Context, title: string): Promise<Event
     return { events: plainDeployEvents(ctx, base), finish: async () => {}, note: (t) => ctx.io.info(t) };
   }
   const { startDeployView } = await import('../../../ui/views/deploy.js');
-  const view = startDeployView({ stream: ctx.io.streams.stderr as NodeJS.WriteStream, title, clock: () => ctx.clock.now() });
+  const view = startDeployView({ target: ctx.io.liveTarget(), title, clock: () => ctx.clock.now() });
   return {
     events: (event) => {
       view.event(event);
