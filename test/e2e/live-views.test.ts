@@ -90,19 +90,28 @@ describe('trigger --wait in a terminal', () => {
     expect(await run.exit).toBe(0);
     const all = await run.all();
     expect(run.raw()).not.toMatch(ERASING);
+    // colours by default on a terminal (what the NO_COLOR tests below turn off)
+    expect(run.raw()).toMatch(STYLING);
     expect(all.slice(0, 2)).toEqual(['$ echo earlier output', 'earlier output']);
     expect(count(all, /^triggered wide: run manual__/)).toBe(1);
     const runId = all.find((l) => /^triggered wide: run /.test(l))!.replace(/^triggered wide: run /, '');
     expect(count(all, new RegExp(`^${runId.replace(/[.+]/g, '\\$&')}$`))).toBe(1);
     expect(count(all, /run .* of wide succeeded/)).toBe(1);
+    // printed whole above the frame (a frame line would cut it), once
+    expect(count(all, /^Airflow UI: http/)).toBe(1);
     expect(count(all, /^✔ wide /)).toBe(1);
     // no stale frame left behind: the spinner head appears nowhere
     expect(count(all, /^[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] wide /)).toBe(0);
   }, 60_000);
 
-  it('NO_COLOR=1: no colour, bold or dim anywhere', async () => {
+  it.each([
+    ['NO_COLOR=1', { NO_COLOR: '1' }, []],
+    ['NO_COLOR=1 FORCE_COLOR=1', { NO_COLOR: '1', FORCE_COLOR: '1' }, []],
+    ['FORCE_COLOR=0', { FORCE_COLOR: '0' }, []],
+    ['--no-color', {}, ['--no-color']],
+  ])('%s: no colour, bold or dim anywhere', async (_name, extra: Record<string, string>, flags: string[]) => {
     const p = await project(0.2);
-    const run = runInTerminal(['trigger', 'wide', '--unpause', '--wait', '--poll', '100ms'], { cwd: p.dir, env: { ...p.env, NO_COLOR: '1' } });
+    const run = runInTerminal([...flags, 'trigger', 'wide', '--unpause', '--wait', '--poll', '100ms'], { cwd: p.dir, env: { ...p.env, ...extra } });
     expect(await run.exit).toBe(0);
     expect((await run.all()).join('\n')).toMatch(/✔ wide /);
     expect(run.raw()).not.toMatch(STYLING);
@@ -114,8 +123,12 @@ describe('trigger --wait in a terminal', () => {
     expect(await run.exit).toBe(0);
     const all = await run.all();
     expect(count(all, /^✔ small manual__\S+\s+success/)).toBe(1);
-    expect(count(all, /^\s+✔ only\s+success/)).toBe(1);
-    expect(all.every((l) => l.length <= 80)).toBe(true);
+    // the last frame: the run, its task, the verdict; each on one line of at most 80 columns
+    const frame = all.slice(all.findIndex((l) => /^✔ small /.test(l)));
+    expect(frame).toHaveLength(3);
+    expect(frame[1]).toMatch(/^\s+✔ only\s+success/);
+    expect(frame[2]).toMatch(/^\s+run \S+ of small succeeded/);
+    expect(frame.every((l) => l.length <= 80)).toBe(true);
   }, 60_000);
 });
 
