@@ -224,8 +224,22 @@ export class Io {
     const rl = createInterface({ input: this.streams.stdin, output: this.streams.stderr, terminal: true });
     try {
       return await new Promise<string>((resolve, reject) => {
-        rl.question(prompt, resolve);
-        rl.once('close', () => reject(new AbortedError('no answer given')));
+        let answered = false;
+        rl.question(prompt, (answer) => {
+          answered = true;
+          resolve(answer);
+        });
+        // Ctrl-C: readline would erase the question line; it stays on screen, marked ^C as a shell does
+        rl.on('SIGINT', () => {
+          this.streams.stderr.write('^C');
+          rl.close();
+        });
+        rl.once('close', () => {
+          if (answered) return;
+          // what follows starts on a line of its own, not after the question
+          this.streams.stderr.write('\n');
+          reject(new AbortedError('no answer given'));
+        });
       });
     } finally {
       rl.close();
