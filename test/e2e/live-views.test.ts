@@ -186,6 +186,25 @@ describe('dags push in a terminal', () => {
     expect(count(all, /Deployed release/)).toBe(0);
   }, 60_000);
 
+  it('rollback: the plan above the live view, the question alone until answered, the result once', async () => {
+    const p = await project(0.2);
+    writeFileSync(join(p.dir, 'dags', 'small.py'), small('small', 'two'));
+    const second = await runCli(['dags', 'push', '--yes'], { cwd: p.dir, env: p.env });
+    expect(second.code, second.stderr).toBe(0);
+    const run = runInTerminal(['rollback'], { cwd: p.dir, env: p.env });
+    await run.waitFor(/roll back views-demo to release \S+: restore 1, remove 0 DAG files\? \[y\/N\]$/m);
+    const asked = await run.screen();
+    expect(asked.join('\n')).toMatch(/^Rollback of views-demo to release \S+ \(current: \S+\):\n\s+~ dags\/small\.py/m);
+    expect(count(asked, /^[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] Rolling back/)).toBe(0);
+    run.type('y\r');
+    expect(await run.exit).toBe(0);
+    const all = await run.all();
+    expect(count(all, /^Rolled back views-demo to release \S+ as release \S+/)).toBe(1);
+    expect(count(all, /^✔ Rolling back views-demo/)).toBe(1);
+    expect(count(all, /^[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] Rolling back/)).toBe(0);
+    expect(run.raw()).not.toMatch(ERASING);
+  }, 60_000);
+
   it('NO_COLOR=1: no colour, bold or dim anywhere', async () => {
     const p = await project(0.2);
     writeFileSync(join(p.dir, 'dags', 'small.py'), small('small', 'three'));

@@ -10,8 +10,8 @@ export const run: Handler = async (ctx, { args, options }) => {
   const selected = ctx.environment();
   const dryRun = options.dryRun === true;
   const releaseId = typeof args[0] === 'string' ? args[0] : undefined;
-  // the plan comes before the question, so no live view until it has been answered
-  const renderer = dryRun || !ctx.io.yes ? undefined : await deployRenderer(ctx, `Rolling back ${selected.entry.name}`);
+  // the plan is printed above the live view, and the question suspends the view until it is answered
+  const renderer = dryRun ? undefined : await deployRenderer(ctx, `Rolling back ${selected.entry.name}`);
   const base = renderer?.events ?? ctx.events();
   const events = (event: MwaaEvent) => {
     if (event.code === 'deploy.rollback.plan') {
