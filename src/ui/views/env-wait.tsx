@@ -1,7 +1,7 @@
 /**
  * The live view of an environment operation on a terminal: status, elapsed time, the status timeline so
  * far and the Airflow UI address when known. `EnvWaitView` is a pure component (tested with
- * ink-testing-library); `startEnvWaitView` renders it on a stream and feeds it events and time.
+ * ink-testing-library); `startEnvWaitView` draws it on the Io's live target and feeds it events and time.
  */
 import { Box, Text } from 'ink';
 import { formatDuration } from '../../core/duration.js';
@@ -101,7 +101,7 @@ export function EnvWaitView(props: EnvWaitState & { maxLines?: number }) {
   );
 }
 
-/** A tiny store the live view subscribes to. */
+/** The env wait view on screen, fed by the command. */
 export interface LiveView {
   /** feed an event from the core (env.status.changed updates the view; warnings become notes) */
   event(event: MwaaEvent): void;
