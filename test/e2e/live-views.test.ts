@@ -214,3 +214,23 @@ describe('dags push in a terminal', () => {
     expect(run.raw()).not.toMatch(STYLING);
   }, 60_000);
 });
+
+describe('env create in a terminal', () => {
+  it('NO_COLOR=1: the status view without styling; the result and the Airflow UI address once', async () => {
+    const { dir, cleanup } = tempDir('mwaa-views-');
+    cleanups.push(cleanup);
+    writeFileSync(join(dir, 'mwaa.yaml'), ['environments:', '  dev:', `    name: ${ENV}`, '    local: true', '    environment:', '      airflowVersion: "2.10.3"', ''].join('\n'));
+    const emu = await startTestEmulator({ stateDir: join(dir, '.mwaa', 'local'), sim: { createSeconds: 0.5 } });
+    cleanups.push(() => emu.close());
+    const run = runInTerminal(['env', 'create'], { cwd: dir, env: baseEnv({ NO_COLOR: '1' }), rows: 12, before: ['$ mwaa env create'] });
+    expect(await run.exit).toBe(0);
+    const all = await run.all();
+    expect(all[0]).toBe('$ mwaa env create');
+    expect(count(all, /^✔ Creating views-demo\s+AVAILABLE/)).toBe(1);
+    expect(count(all, /^Environment views-demo created in .* \(AVAILABLE\)\.$/)).toBe(1);
+    expect(count(all, /Airflow UI: http/)).toBe(1);
+    expect(count(all, /^[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] Creating/)).toBe(0);
+    expect(run.raw()).not.toMatch(STYLING);
+    expect(run.raw()).not.toMatch(ERASING);
+  }, 60_000);
+});
