@@ -17,7 +17,7 @@ const onSignal = (signal) => {
   if (interrupts > 1) {
     // a second Ctrl-C: stop now, but say what that leaves (a deploy's journal in the bucket allows finishing it)
     try {
-      process.stderr.write('\nmwaa: stopped without finishing; if a deploy was rolling back, `mwaa rollback` finishes its rollback (the journal in the bucket allows it)\n');
+      process.stderr.write('\nmwaa: stopped without finishing; if a deploy was rolling back, `mwaa recover` finishes its rollback (the journal in the bucket allows it)\n');
     } catch {
       // stderr closed: exit anyway
     }
