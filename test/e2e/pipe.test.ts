@@ -36,7 +36,7 @@ function slowlyRead(argv: string[]): Promise<{ code: number | null; stdout: stri
     });
     closeSync(writeFd);
     let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stderr?.on('data', (d) => (stderr += d));
     const closed = new Promise<number | null>((r) => child.on('close', r));
     const drain = async () => {
       const chunks: Buffer[] = [];
