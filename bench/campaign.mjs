@@ -445,7 +445,7 @@ async function checkRecoverIdempotent(t, v) {
   const r = await recover(t);
   const after = await snapshot(t);
   if (r.code !== 0) v(`second recover: exit ${r.code}: ${firstLine(r.stderr)}`);
-  if (HAS_RECOVER && !/nothing to recover/.test(r.stdout)) v(`second recover: stdout does not say "nothing to recover": ${firstLine(r.stdout)}`);
+  if (HAS_RECOVER && !/nothing to recover/i.test(r.stdout)) v(`second recover: stdout does not say "nothing to recover": ${firstLine(r.stdout)}`);
   const d = diffFromBefore(before, after);
   if (d.length) v(`second recover changed the bucket: ${d.slice(0, 3).join('; ')}`);
   const toolChanged = Object.keys({ ...before.tool, ...after.tool }).filter((k) => before.tool[k] !== after.tool[k]);
@@ -654,6 +654,10 @@ async function lockRaceTrial(ctx, rng, round, v) {
     faults.push(`${f.operation}+${f.delayMs}ms@${f.after}x${f.times}`);
     await addFault(t.url, f);
   }
+  // the winner stays busy (its first index write is held 2.5 s) long enough for every racer to meet its
+  // lock; otherwise a racer that starts late takes the lock after the winner released it, which is
+  // correct but not a race
+  await addFault(t.url, { service: 's3', operation: 'PutObject', match: { Key: '.mwaa/releases/index.json' }, times: 1, delayMs: 2500 });
   const beforeIndex = await readIndex(t);
   const procs = [];
   for (const r of racers) {
