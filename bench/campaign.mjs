@@ -21,7 +21,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -482,9 +482,10 @@ async function setupTrial(ctx, rng, name, url = ctx.url, c = ctx.c) {
  */
 const interruptAt = (t, rng, from = 0) => rng.int(from, Math.max(from + 1, Math.round(t.pushMs * 0.6)));
 
-/** Changes the project at random and takes the "before" snapshot. */
-async function nextPush(t, rng, tag) {
+/** Changes the project at random (with `envUpdate`: requirements.txt too) and takes the "before" snapshot. */
+async function nextPush(t, rng, tag, { envUpdate = false } = {}) {
   t.files = mutate(rng, t.files, tag);
+  if (envUpdate) t.files['requirements.txt'] = `${CONSTRAINT}\nrequests==2.31.0\n# ${tag} (an environment update)\n`;
   writeProject(t.dir, t.bucket, t.env, t.files);
   return { before: await snapshot(t), beforeIndex: await readIndex(t) };
 }
@@ -550,16 +551,21 @@ function drawFault(rng, t) {
 
 async function faultTrial(ctx, rng, round, v) {
   const t = await setupTrial(ctx, rng, `c3-r${round}`);
-  const { before, beforeIndex } = await nextPush(t, rng, `r${round}`);
   const [label, spec] = drawFault(rng, t);
-  for (const f of [spec].flat()) {
+  const specs = [spec].flat();
+  // a fault on the environment update is only met by a push that updates the environment
+  const { before, beforeIndex } = await nextPush(t, rng, `r${round}`, { envUpdate: specs.some((f) => f.failNextUpdate || f.service === 'mwaa') });
+  const ids = [];
+  for (const f of specs) {
     if (f.failNextUpdate) await control(t.url, 'POST', `/_mwaa_local/environments/${t.env}/fail-next-update`, { errorCode: 'INCORRECT_CONFIGURATION', errorMessage: 'injected' });
-    else await addFault(t.url, f);
+    else ids.push({ id: (await addFault(t.url, f)).id, times: f.times ?? 1 });
   }
   const r = await run(t.url, t.dir, ['dags', 'push']);
-  // the campaign's own reads must not meet the faults
+  // how often the faults fired (a fault used up is gone from the list), then the campaign's own reads must not meet them
+  const left = (await control(t.url, 'GET', '/_mwaa_local/faults')).faults;
+  const fired = ids.reduce((n, { id, times }) => n + (left.find((f) => f.id === id)?.fired ?? times), 0);
   await clearFaults(t.url);
-  log(`c3 r${round}: ${label}: exit ${r.code}: ${firstLine(r.stderr)}`);
+  log(`c3 r${round}: ${label}: fired ${fired}, exit ${r.code}: ${firstLine(r.stderr)}`);
   let now = await snapshot(t);
   let s = await classify(t, before, t.files, now);
   if (r.code === 0 && s.state !== 'release') v(`${label}: exit 0 but the state is ${s.state}${s.detail ? `: ${s.detail}` : ''}`);
@@ -574,7 +580,7 @@ async function faultTrial(ctx, rng, round, v) {
   }
   const unfinished = (await newReleases(t, beforeIndex)).filter((x) => x.status === 'in-progress' || x.status === 'rollback-incomplete');
   if (unfinished.length) v(`${label}: exit ${r.code}, release ${unfinished[0].id} left ${unfinished[0].status}`);
-  return { note: label, outcome: `exit ${r.code} -> ${s.state}` };
+  return { note: `${label}${ids.length ? ` (fired ${fired})` : ''}`, outcome: `exit ${r.code} -> ${s.state}` };
 }
 
 async function killEmulatorTrial(ctx, rng, round, v) {
@@ -713,7 +719,7 @@ async function main() {
   ctx.emulators.add(shared);
   ctx.url = shared.url;
   ctx.c = clients(shared.url);
-  console.log(`fault campaign: seed ${SEED}, ${HAS_RECOVER ? '`mwaa recover`' : '`mwaa recover` not available: emulated with `mwaa rollback` when the index lists an unfinished release'}; emulator ${shared.url}`);
+  console.log(`fault campaign: seed ${SEED}, load average ${loadavg()[0].toFixed(1)}, ${HAS_RECOVER ? '`mwaa recover`' : '`mwaa recover` not available: emulated with `mwaa rollback` when the index lists an unfinished release'}; emulator ${shared.url}`);
   const rows = [];
   const violations = [];
   let stoppedEarly = false;
@@ -763,7 +769,7 @@ async function main() {
   console.log('');
   for (const x of violations) console.log(`violation: seed ${SEED} category ${x.cat} round ${x.round}: ${x.what}`);
   if (stoppedEarly) console.log(`stopped at the ${DEADLINE_MS / 1000} s deadline: some trials were not run`);
-  console.log(`${((Date.now() - started) / 1000).toFixed(0)} s; reproduce one trial with: node bench/campaign.mjs --seed ${SEED} --only <category> --round <round>`);
+  console.log(`${((Date.now() - started) / 1000).toFixed(0)} s (load average ${loadavg()[0].toFixed(1)}); reproduce one trial with: node bench/campaign.mjs --seed ${SEED} --only <category> --round <round>`);
   process.exitCode = violations.length ? 1 : 0;
 }
 
