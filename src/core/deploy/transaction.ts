@@ -1,5 +1,5 @@
 /**
- * The release transaction (DESIGN §5 steps 3–6), shared by `dags push` and `rollback`:
+ * The release transaction (docs/deploy.md, steps 4–7), shared by `dags push` and `rollback`:
  *
  *   journal   the release record, status in-progress, with every key's previous latest version and the
  *             environment's pins before — written before the first mutation
