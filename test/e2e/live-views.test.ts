@@ -191,8 +191,8 @@ describe('dags push in a terminal', () => {
     writeFileSync(join(p.dir, 'dags', 'small.py'), small('small', 'two'));
     const second = await runCli(['dags', 'push', '--yes'], { cwd: p.dir, env: p.env });
     expect(second.code, second.stderr).toBe(0);
-    const run = runInTerminal(['rollback'], { cwd: p.dir, env: p.env });
-    await run.waitFor(/roll back views-demo to release \S+: restore 1, remove 0 DAG files\? \[y\/N\]$/m);
+    const run = runInTerminal(['rollback'], { cwd: p.dir, env: p.env, cols: 160 });
+    await run.waitFor(/roll back views-demo to release \S+.*: restore 1, remove 0 DAG files\? \[y\/N\]$/m);
     const asked = await run.screen();
     expect(asked.join('\n')).toMatch(/^Rollback of views-demo to release \S+ \(current: \S+\):\n\s+~ dags\/small\.py/m);
     expect(count(asked, /^[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] Rolling back/)).toBe(0);
