@@ -45,7 +45,14 @@ function terminal(cols: number, rows: number, reports: { columns: number; rows: 
     while (out.length > 0 && out[out.length - 1] === '') out.pop();
     return out;
   };
-  return { target, raw: () => raw, lines, claimed: () => claimed };
+  /** the person narrows or widens the window: the terminal reflows, the stream reports the new size */
+  const resize = async (columns: number) => {
+    await written;
+    term.resize(columns, rows);
+    Object.assign(stream, { columns });
+    stream.emit('resize');
+  };
+  return { target, raw: () => raw, lines, claimed: () => claimed, resize };
 }
 
 interface Demo {
@@ -117,6 +124,15 @@ describe('the live renderer', () => {
     view.resume();
     await view.finish({ ok: true, message: '' });
     expect(await t.lines()).toEqual(['question? [y/N] y', '✔ working', '  a', '  b']);
+  });
+
+  it('after the window gets narrower, the redrawn frame replaces the old one, rows it wrapped into included', async () => {
+    const t = terminal(80, 10);
+    const view = mountLiveView<Demo>({ target: t.target, initial: { title: 'working', items: ['y'.repeat(70)] }, clock: () => 0, view: demoView });
+    view.printAbove('kept');
+    await t.resize(40);
+    await view.finish({ ok: true, message: '' });
+    expect(await t.lines()).toEqual(['kept', '✔ working', `  ${'y'.repeat(37)}…`]);
   });
 
   it('a terminal that reports 0 columns and 0 rows is drawn as 80 × 24', async () => {
