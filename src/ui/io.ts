@@ -6,7 +6,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { Chalk, type ChalkInstance } from 'chalk';
-import { AbortedError } from '../core/errors.js';
+import { AbortedError, InterruptedError } from '../core/errors.js';
 import type { EventSink, MwaaEvent } from '../core/events.js';
 import { jsonPieces } from '../core/json.js';
 
@@ -225,12 +225,16 @@ export class Io {
     try {
       return await new Promise<string>((resolve, reject) => {
         let answered = false;
+        let interrupted = false;
         rl.question(prompt, (answer) => {
           answered = true;
           resolve(answer);
         });
-        // Ctrl-C: readline would erase the question line; it stays on screen, marked ^C as a shell does
+        // Ctrl-C while the terminal is in readline's raw mode sends no SIGINT: it interrupts the command
+        // all the same (exit 130); the question stays on screen, marked ^C as a shell does, where
+        // readline would erase it
         rl.on('SIGINT', () => {
+          interrupted = true;
           this.streams.stderr.write('^C');
           rl.close();
         });
@@ -238,7 +242,7 @@ export class Io {
           if (answered) return;
           // what follows starts on a line of its own, not after the question
           this.streams.stderr.write('\n');
-          reject(new AbortedError('no answer given'));
+          reject(interrupted ? new InterruptedError() : new AbortedError('no answer given'));
         });
       });
     } finally {
