@@ -146,6 +146,13 @@ describe('the live renderer', () => {
     expect(lines).toHaveLength(2);
   });
 
+  it('with colour, the frame is coloured whatever stdout is (here vitest\'s, not a terminal)', async () => {
+    const t = terminal(60, 10, undefined, true);
+    const view = mountLiveView<Demo>({ target: t.target, initial: { title: 'working', items: ['a'] }, clock: () => 0, view: demoView });
+    await view.finish({ ok: true, message: '' });
+    expect(t.raw()).toMatch(/\u001b\[36m✔ working/);
+  });
+
   it('without colour (NO_COLOR, --no-color, FORCE_COLOR=0), no styling escape reaches the terminal', async () => {
     const t = terminal(60, 10, undefined, false);
     const view = mountLiveView<Demo>({ target: t.target, initial: { title: 'working', items: ['a'] }, clock: () => 0, view: demoView });

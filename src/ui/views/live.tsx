@@ -11,6 +11,7 @@
  * The frame drawn when the view finishes stays on screen; the lines the command prints after it (the
  * result on stdout, the error report) are not repeated in it.
  */
+import chalk from 'chalk';
 import { renderToString, Text } from 'ink';
 import type { ReactElement, ReactNode } from 'react';
 import type { LiveScreen, LiveTarget } from '../io.js';
@@ -112,7 +113,17 @@ export function mountLiveView<S extends { outcome?: Outcome }>(options: {
   const frameLines = (): string[] => {
     const { columns, rows } = frameSize(stream);
     const maxLines = Math.max(1, rows - 1);
-    let text = renderToString(options.view(state, clock(), maxLines), { columns });
+    // ink colours with chalk's default instance (the same module: scripts/build.mjs keeps chalk external),
+    // whose level it guessed from stdout; the Io decided for stderr, where the frame goes
+    const guessed = chalk.level;
+    chalk.level = target.color ? Math.max(1, guessed) as typeof guessed : 0;
+    let text: string;
+    try {
+      text = renderToString(options.view(state, clock(), maxLines), { columns });
+    } finally {
+      chalk.level = guessed;
+    }
+    // and whatever else styled a line (text handed to a view), when there is to be no colour
     if (!target.color) text = text.replace(SGR, '');
     const lines = text.split('\n');
     return lines.length > maxLines ? lines.slice(0, maxLines) : lines;
