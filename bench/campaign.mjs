@@ -17,7 +17,8 @@
 // alone: `--only <category> --round <n>` (timing on a loaded machine still varies).
 //
 // Reproduce: npm run build && node bench/campaign.mjs [--seed 1] [--rounds 5] [--only 1,3] [--round 2] [--verbose]
-//            exit 1 when any trial violates the invariant; stops by itself (no trial starts after 240 s).
+//            exit 1 when any trial violates the invariant; stops by itself: each category has a time budget
+//            (without --rounds) and no trial starts after 240 s.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -51,12 +52,17 @@ const PROCESS_TIMEOUT_MS = 60_000;
 /** the whole campaign stops starting trials after this (it must end within 5 minutes) */
 const DEADLINE_MS = 240_000;
 
+/**
+ * rounds: the default number of trials; budgetS: no further trial of the category starts after this many
+ * seconds of it (at least one runs), so that on a loaded machine every category still gets its turn
+ * and the whole run stays under 5 minutes (the budgets add up to 240 s).
+ */
 const CATEGORIES = {
-  1: { name: 'kill -9 push + recover', rounds: 5, run: killPushTrial },
-  2: { name: 'SIGINT push', rounds: 5, run: sigintTrial },
-  3: { name: 'injected S3/MWAA faults', rounds: 8, run: faultTrial },
-  4: { name: 'kill -9 emulator + recover', rounds: 3, run: killEmulatorTrial },
-  5: { name: 'stale lock + racing pushes', rounds: 4, run: lockRaceTrial },
+  1: { name: 'kill -9 push + recover', rounds: 5, budgetS: 45, run: killPushTrial },
+  2: { name: 'SIGINT push', rounds: 5, budgetS: 35, run: sigintTrial },
+  3: { name: 'injected S3/MWAA faults', rounds: 8, budgetS: 50, run: faultTrial },
+  4: { name: 'kill -9 emulator + recover', rounds: 3, budgetS: 40, run: killEmulatorTrial },
+  5: { name: 'stale lock + racing pushes', rounds: 4, budgetS: 70, run: lockRaceTrial },
 };
 
 // ------------------------------------------------------------------------------------------------
@@ -131,7 +137,7 @@ function startEmulator(stateDir, port = 0) {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [BIN, '--json', 'local', 'start', '--port', String(port), '--state-dir', stateDir, '--create-seconds', '0.1', '--update-seconds', '0.2', '--delete-seconds', '0.1'],
+      [BIN, '--json', 'local', 'start', '--port', String(port), '--state-dir', stateDir, '--create-seconds', '0.1', '--update-seconds', '0.1', '--delete-seconds', '0.1'],
       { env: cliEnv(''), stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
@@ -474,28 +480,43 @@ async function setupTrial(ctx, rng, name, url = ctx.url, c = ctx.c) {
   await createWorld(c, t.bucket, t.env);
   t.files = initialProject(rng);
   writeProject(t.dir, t.bucket, t.env, t.files);
-  const first = await run(url, t.dir, ['dags', 'push']);
+  // the first push is the yardstick of interruptMoment(): when its lock appeared, how long it held it
+  const p = mwaa(url, t.dir, ['dags', 'push']);
+  const lockAt = await lockAppears(t, p);
+  const first = await p.done;
   if (first.code !== 0) throw new Error(`setup: the first push exited ${first.code}: ${first.stderr.slice(-500)}`);
   t.pushMs = first.ms;
+  t.lockedMs = Math.max(100, first.ms - (lockAt ?? first.ms));
   return t;
+}
+
+/** Polls until push p's deploy lock exists (ms after its start) or p has ended (undefined). */
+async function lockAppears(t, p) {
+  const started = Date.now();
+  let ended = false;
+  p.done.then(() => (ended = true));
+  while (!ended) {
+    if (await lockHeld(t)) return Date.now() - started;
+    await sleep(10);
+  }
+  return undefined;
 }
 
 /**
  * Waits for a random moment to interrupt push `p`. Start-up and planning take most of a small push and
  * change nothing, so a uniform moment would mostly interrupt before the first change: a quarter of the
  * moments are drawn from the early part, the others from after the deploy lock appears (the push is
- * then about to change the bucket) up to half the first push's duration later. Returns when the moment
- * has come or the push has ended, and says which part it was drawn from.
+ * about to change the bucket) until as long after as the first push held its lock (which uploaded
+ * everything and updated the environment: later pushes are often shorter, so some finish first).
+ * Returns when the moment has come or the push has ended, and says which part it was drawn from.
  */
 async function interruptMoment(t, rng, p) {
   if (rng.chance(0.25)) {
-    await Promise.race([sleep(rng.int(0, Math.round(t.pushMs * 0.4))), p.done]);
+    await Promise.race([sleep(rng.int(0, Math.round((t.pushMs - t.lockedMs) * 0.8))), p.done]);
     return 'early';
   }
-  const extra = rng.int(0, Math.round(t.pushMs * 0.5));
-  let ended = false;
-  p.done.then(() => (ended = true));
-  while (!ended && !(await lockHeld(t))) await sleep(10);
+  const extra = rng.int(0, t.lockedMs);
+  await lockAppears(t, p);
   await Promise.race([sleep(extra), p.done]);
   return `lock+${extra}ms`;
 }
@@ -640,11 +661,7 @@ async function killEmulatorTrial(ctx, rng, round, v) {
 async function staleLock(t, rng) {
   if (rng.chance(0.5)) {
     const p = mwaa(t.url, t.dir, ['dags', 'push']);
-    for (;;) {
-      const held = await t.c.s3.send(new HeadObjectCommand({ Bucket: t.bucket, Key: LOCK_KEY })).then(() => true, () => false);
-      if (held || p.child.exitCode !== null) break;
-      await sleep(15);
-    }
+    await lockAppears(t, p);
     p.child.kill('SIGKILL');
     await p.done;
     return 'lock of a push killed -9';
@@ -744,8 +761,10 @@ async function main() {
       const rounds = argv.round !== undefined ? [Number(argv.round)] : Array.from({ length: argv.rounds ? Number(argv.rounds) : spec.rounds }, (_, i) => i);
       const row = { cat, name: spec.name, trials: 0, bad: 0, outcomes: {} };
       rows.push(row);
+      const catStarted = Date.now();
       for (const round of rounds) {
-        if (Date.now() - started > DEADLINE_MS) {
+        const overBudget = row.trials > 0 && Date.now() - catStarted > spec.budgetS * 1000;
+        if (Date.now() - started > DEADLINE_MS || (overBudget && argv.rounds === undefined)) {
           stoppedEarly = true;
           break;
         }
@@ -783,7 +802,7 @@ async function main() {
   }
   console.log('');
   for (const x of violations) console.log(`violation: seed ${SEED} category ${x.cat} round ${x.round}: ${x.what}`);
-  if (stoppedEarly) console.log(`stopped at the ${DEADLINE_MS / 1000} s deadline: some trials were not run`);
+  if (stoppedEarly) console.log(`some trials were not run: a category's time budget or the ${DEADLINE_MS / 1000} s deadline was reached (the machine's load average is in the first and last lines)`);
   console.log(`${((Date.now() - started) / 1000).toFixed(0)} s (load average ${loadavg()[0].toFixed(1)}); reproduce one trial with: node bench/campaign.mjs --seed ${SEED} --only <category> --round <round>`);
   process.exitCode = violations.length ? 1 : 0;
 }
