@@ -506,7 +506,7 @@ async function lockAppears(t, p) {
  * Waits for a random moment to interrupt push `p`. Start-up and planning take most of a small push and
  * change nothing, so a uniform moment would mostly interrupt before the first change: a quarter of the
  * moments are drawn from the early part, the others from after the deploy lock appears (the push is
- * about to change the bucket) until as long after as the first push held its lock (which uploaded
+ * about to change the bucket) until 60% of the time the first push held its lock (it uploaded
  * everything and updated the environment: later pushes are often shorter, so some finish first).
  * Returns when the moment has come or the push has ended, and says which part it was drawn from.
  */
@@ -515,7 +515,7 @@ async function interruptMoment(t, rng, p) {
     await Promise.race([sleep(rng.int(0, Math.round((t.pushMs - t.lockedMs) * 0.8))), p.done]);
     return 'early';
   }
-  const extra = rng.int(0, t.lockedMs);
+  const extra = rng.int(0, Math.round(t.lockedMs * 0.6));
   await lockAppears(t, p);
   await Promise.race([sleep(extra), p.done]);
   return `lock+${extra}ms`;
@@ -535,7 +535,8 @@ async function killPushTrial(ctx, rng, round, v) {
   const t = await setupTrial(ctx, rng, `c1-r${round}`);
   const { before, beforeIndex } = await nextPush(t, rng, `r${round}`);
   const p = mwaa(t.url, t.dir, ['dags', 'push']);
-  const at = await interruptMoment(t, rng, p);
+  let at = await interruptMoment(t, rng, p);
+  if (p.child.exitCode !== null) at += ' (it had ended)';
   p.child.kill('SIGKILL');
   const pushed = await p.done;
   log(`c1 r${round}: killed at ${at} (first push took ${t.pushMs} ms), exit ${pushed.code}`);
@@ -550,7 +551,8 @@ async function sigintTrial(ctx, rng, round, v) {
   const t = await setupTrial(ctx, rng, `c2-r${round}`);
   const { before, beforeIndex } = await nextPush(t, rng, `r${round}`);
   const p = mwaa(t.url, t.dir, ['dags', 'push']);
-  const at = await interruptMoment(t, rng, p);
+  let at = await interruptMoment(t, rng, p);
+  if (p.child.exitCode !== null) at += ' (it had ended)';
   p.child.kill('SIGINT');
   const r = await p.done;
   log(`c2 r${round}: SIGINT at ${at}, exit ${r.code}`);
