@@ -8,6 +8,7 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { loadConfig, selectEnvironment, type LoadedConfig, type SelectedEnvironment } from '../core/config/load.js';
 import { FailedError, UsageError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
+import { Mutations } from '../core/mutations.js';
 import type { GlobalOptions } from './globals.js';
 import type { Io } from '../ui/io.js';
 
@@ -21,6 +22,8 @@ export interface Context {
   env: Readonly<Record<string, string | undefined>>;
   /** aborted on Ctrl-C / SIGTERM */
   signal: AbortSignal;
+  /** what this run has sent that changes something; checks the signal before each such call */
+  mutations: Mutations;
   /** mwaa.yaml (loaded once; throws ConfigError when missing or invalid) */
   config(): LoadedConfig;
   /** the environment chosen by -e / MWAA_ENV / the only one */
@@ -61,6 +64,7 @@ export function createContext(deps: ContextDeps): Context & { runExitHooks(): Pr
     cwd: deps.cwd,
     env: deps.env,
     signal: deps.signal,
+    mutations: new Mutations(deps.signal),
     config() {
       config ??= loadConfig({ cwd: deps.cwd, configPath: deps.globals.config ?? deps.env.MWAA_CONFIG });
       return config;

@@ -3,6 +3,7 @@
  * whatever it throws becomes a message and an exit code.
  */
 import { ExitCode, InterruptedError, MwaaError } from '../core/errors.js';
+import type { Mutations } from '../core/mutations.js';
 import { Io } from '../ui/io.js';
 import { createContext } from './context.js';
 import type { GlobalOptions } from './globals.js';
@@ -54,7 +55,7 @@ export async function runCommand(
     await run(ctx, { args, options: invocation.options });
     return ExitCode.Ok;
   } catch (error) {
-    return reportError(io, signal.aborted && !MwaaError.is(error) ? new InterruptedError() : error);
+    return reportError(io, interruptedAccount(ctx.mutations, signal, error));
   } finally {
     try {
       await ctx.runExitHooks();
@@ -62,6 +63,17 @@ export async function runCommand(
       io.debugLine(`cleanup failed: ${String(error)}`);
     }
   }
+}
+
+/**
+ * An interruption as the run's record tells it: a failure caused by the abort (not a typed error) or an
+ * InterruptedError made without a message becomes "interrupted; nothing was changed" or "interrupted
+ * after <what> was sent; <what happens next>".
+ */
+function interruptedAccount(mutations: Mutations, signal: AbortSignal, error: unknown): unknown {
+  if (error instanceof InterruptedError && error.bare) return mutations.interrupted({ cause: error.cause ?? error });
+  if (signal.aborted && !MwaaError.is(error)) return mutations.interrupted({ cause: error });
+  return error;
 }
 
 /** Prints an error (one line + hint; the cause chain with --debug; JSON with --json) and returns its exit code. */
