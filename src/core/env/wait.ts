@@ -41,6 +41,11 @@ export interface WaitOptions {
   updateGraceMs?: number;
   /** the command that resumes the wait, for messages (default `mwaa env wait`) */
   resumeCommand?: string;
+  /**
+   * The error for an interrupted wait, given what was going on (e.g. "while waiting for environment x
+   * (status DELETING, 3s)"). Default: "stopped waiting …; the environment keeps going".
+   */
+  interrupted?: (during: string) => MwaaError;
   /** called with every environment read (e.g. for a live view); undefined when it does not exist */
   onPoll?: (environment: EnvironmentInfo | undefined, elapsedMs: number) => void;
 }
@@ -174,6 +179,7 @@ export async function waitForEnvironment(options: WaitOptions): Promise<WaitResu
 
   const elapsed = () => clock.now() - start;
   const interrupted = () =>
+    options.interrupted?.(`while waiting for environment ${name} (${previous ? `status ${previous}, ` : ''}${formatDuration(elapsed())})`) ??
     new InterruptedError(
       `stopped waiting for environment ${name} after ${formatDuration(elapsed())}` +
         `${previous ? ` (status ${previous})` : ''}; the environment keeps going`,

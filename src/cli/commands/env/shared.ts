@@ -47,6 +47,7 @@ export async function envCommand(ctx: Context, options: Record<string, unknown>)
     clock: ctx.clock,
     events: ctx.events(),
     signal: ctx.signal,
+    mutations: ctx.mutations,
   };
   return { selected, aws, ports, region, local, pollMs };
 }
