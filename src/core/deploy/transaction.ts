@@ -244,6 +244,8 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
             until: 'available',
             expectUpdateSince: progress.envUpdateStartedAt - 1000,
             resumeCommand: 'mwaa env wait',
+            // the deploy rolls back: the environment does not just "keep going"
+            interrupted: (during) => new InterruptedError(`interrupted ${during} to apply the new versions`),
           });
         } catch (error) {
           // a failed update with new requirements: show pip's own words
@@ -693,7 +695,7 @@ export async function finishUndo(input: FinishInput): Promise<never> {
     ports.events({ code: 'deploy.rollback.done', level: 'info', message: `rolled back release ${record.id}: ${parts.join('; ')}`, data: details });
     throw new DeployRolledBackError(`${head}: ${reason}\nrolled back release ${record.id}: ${parts.join('; ')}; the bucket and the environment are as they were before${recordWarning}`, {
       cause: input.cause,
-      hint: input.interrupted ? 'nothing was changed; run the command again when ready' : failureHint(input.cause, input.pipFailure),
+      hint: input.interrupted ? 'run the command again when ready' : failureHint(input.cause, input.pipFailure),
       details,
     });
   }
