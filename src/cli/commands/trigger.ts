@@ -50,6 +50,15 @@ function positiveDuration(value: unknown, option: string): number | undefined {
   return ms;
 }
 
+/** With --wait, a run is never waited for forever by default. */
+export const DEFAULT_TRIGGER_TIMEOUT = '2h';
+
+/** --timeout: default 2h; 0 waits as long as the run takes. */
+function waitTimeout(value: unknown): number | undefined {
+  const ms = parseDuration(String(value ?? DEFAULT_TRIGGER_TIMEOUT), '--timeout');
+  return ms === 0 ? undefined : ms;
+}
+
 function positiveInt(value: unknown, option: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
@@ -67,7 +76,7 @@ export const run: Handler = async (ctx, { args, options }) => {
   const conf = options.conf !== undefined ? await readConf(ctx, String(options.conf)) : undefined;
   const wait = options.wait === true;
   const pollMs = positiveDuration(options.poll, '--poll') ?? 5000;
-  const timeoutMs = positiveDuration(options.timeout, '--timeout');
+  const timeoutMs = waitTimeout(options.timeout);
   const logLines = positiveInt(options.logLines, '--log-lines', 20);
   const runId = options.runId !== undefined ? String(options.runId) : undefined;
   if (runId !== undefined && runId.trim() === '') throw new UsageError('--run-id must not be empty');
@@ -89,9 +98,10 @@ export const run: Handler = async (ctx, { args, options }) => {
   let sink: EventSink = baseEvents;
   const events: EventSink = (e) => sink(e);
   const session = await openSession({ api, envName, env, clock: ctx.clock, events, signal: ctx.signal });
-  const triggered = await triggerDag(session.airflow, { dagId, conf, runId, unpause: options.unpause === true }, events, {
+  const triggered = await triggerDag(session.airflow, { dagId, conf, runId, unpause: options.unpause === true, mustStart: wait }, events, {
     clock: ctx.clock,
     signal: ctx.signal,
+    mutations: ctx.mutations,
   });
   const url = session.airflow.runUrl(session.webBaseUrl(), triggered.dagId, triggered.runId);
   const summary = {
