@@ -110,11 +110,12 @@ export async function createEnvironment(selected: SelectedEnvironment, ports: En
       hint: 'change it with `mwaa env update` (see the plan with `mwaa env diff`)',
     });
   }
-  mutations.before({
+  const creation = {
     description: `CreateEnvironment ${name}`,
     next: `AWS goes on creating environment ${name} (this takes 20–30 minutes on AWS)`,
     hint: `${followHint(options)}; \`mwaa env delete\` removes it once it is created`,
-  });
+  };
+  mutations.checkpoint();
   const start = ports.clock.now();
   ports.events({
     code: 'env.create.started',
@@ -125,7 +126,7 @@ export async function createEnvironment(selected: SelectedEnvironment, ports: En
       `${options.region ? ` in ${options.region}` : ''}`,
     data: { name, bucket, region: options.region },
   });
-  const arn = await ports.api.createEnvironment(input);
+  const arn = await mutations.send(creation, () => ports.api.createEnvironment(input));
   if (!options.wait) {
     return { name, arn, status: 'CREATING', waited: false, timeline: [], elapsedMs: ports.clock.now() - start };
   }
