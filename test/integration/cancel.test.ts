@@ -86,7 +86,7 @@ describe('Ctrl-C after an environment change was sent', () => {
       expect(r.stderr).toMatch(
         /^error: interrupted while waiting for environment cancel-after \(.*\) after DeleteEnvironment cancel-after was sent; AWS goes on deleting environment cancel-after$/m,
       );
-      expect(r.stderr).toMatch(/^hint: follow it with `mwaa --endpoint-url \S+ env wait`$/m);
+      expect(r.stderr).toMatch(/^hint: follow it with `mwaa --endpoint-url \S+ env wait --until deleted`$/m);
       const env = await w.emu.mwaa.send(new GetEnvironmentCommand({ Name: 'cancel-after' })).catch(() => undefined);
       expect(env?.Environment?.Status ?? 'DELETED').toMatch(/DELETING|DELETED/);
     } finally {

@@ -39,6 +39,11 @@ export interface WaitOptions {
    * new update is tolerated before failing (the update may take a moment to show). Default 5 min.
    */
   updateGraceMs?: number;
+  /**
+   * `until: 'deleted'` asked for an environment that should already be deleting (`env wait --until
+   * deleted`): any other status fails at once instead of waiting for a deletion nobody started
+   */
+  mustBeDeleting?: boolean;
   /** the command that resumes the wait, for messages (default `mwaa env wait`) */
   resumeCommand?: string;
   /**
@@ -249,6 +254,12 @@ export async function waitForEnvironment(options: WaitOptions): Promise<WaitResu
     if (until === 'deleted') {
       if (status === 'DELETED') return { environment: env, timeline, elapsedMs: elapsed() };
       if (status === 'DELETING') sawTransition = true;
+      else if (options.mustBeDeleting && !sawTransition) {
+        throw new FailedError('env.not-deleting', `environment ${name} is ${status}, not being deleted; there is no deletion to wait for`, {
+          hint: 'delete it with `mwaa env delete`, or wait for it with `mwaa env wait --until available`',
+          details: { name, status },
+        });
+      }
     } else {
       const settled = status === 'AVAILABLE' || FAILED_STATUSES.has(status);
       if (!settled) {

@@ -21,7 +21,7 @@ export const run: Handler = async (ctx, { options }) => {
     until = live.Status === 'DELETING' ? 'deleted' : 'available';
   }
   const result = await renderWait(ctx, env, until === 'deleted' ? 'delete' : 'wait', (ports, hooks) =>
-    waitForEnvironment({ ...ports, ...settings, ...hooks, name, until }),
+    waitForEnvironment({ ...ports, ...settings, ...hooks, name, until, mustBeDeleting: options.until === 'deleted' }),
   );
   const status = result.environment?.Status ?? (until === 'deleted' ? 'DELETED' : 'UNKNOWN');
   const url = result.environment ? airflowUiUrl(result.environment) : undefined;
