@@ -156,6 +156,7 @@ async function resolveAwsSettings(
       endpoints: { s3: emulator.url, mwaa: emulator.url, logs: emulator.url },
       credentials: LOCAL_CREDENTIALS,
       local: true,
+      embedded: emulator.embedded,
     };
   }
   const { resolveEndpoints } = await import('../aws/clients.js');

@@ -104,6 +104,10 @@ export const run: Handler = async (ctx, { args, options }) => {
     mutations: ctx.mutations,
   });
   const url = session.airflow.runUrl(session.webBaseUrl(), triggered.dagId, triggered.runId);
+  // the embedded local emulator (--local without `mwaa local start`) stops with this command
+  const whileRunning = clients.settings.embedded
+    ? ' (served only while this command runs: the embedded local emulator stops with it; `mwaa local start` keeps one running)'
+    : '';
   const summary = {
     environment: envName,
     dagId: triggered.dagId,
@@ -120,7 +124,12 @@ export const run: Handler = async (ctx, { args, options }) => {
     if (ctx.io.json) ctx.io.result(summary, () => '');
     else {
       ctx.io.out(triggered.runId);
-      ctx.io.info(`Airflow UI: ${url}`);
+      // without --wait the command ends now, and with it an embedded local emulator's web server
+      ctx.io.info(
+        clients.settings.embedded
+          ? 'Airflow UI: none once this command ends (the embedded local emulator stops with it); run `mwaa local start` in another terminal to keep one'
+          : `Airflow UI: ${url}`,
+      );
     }
     return;
   }
@@ -128,7 +137,7 @@ export const run: Handler = async (ctx, { args, options }) => {
   if (ndjson) baseEvents({ code: 'trigger.run.url', level: 'info', message: `Airflow UI: ${url}`, data: { url } });
   else {
     ctx.io.out(triggered.runId);
-    if (!ctx.io.canAnimate) ctx.io.info(`Airflow UI: ${url}`);
+    if (!ctx.io.canAnimate) ctx.io.info(`Airflow UI: ${url}${whileRunning}`);
   }
 
   let view: import('../../ui/views/trigger.js').TriggerLiveView | undefined;

@@ -29,6 +29,7 @@ export const run: Handler = async (ctx, { options }) => {
       plan.update
         ? `Environment ${name} is being updated (${result.status}); follow it with \`${settings.resumeCommand}\`.`
         : `Environment ${name}: tags updated (no environment update needed).`,
+      env,
     ),
   );
 };

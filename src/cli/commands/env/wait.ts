@@ -3,7 +3,7 @@ import { formatDuration } from '../../../core/duration.js';
 import { airflowUiUrl } from '../../../core/env/summary.js';
 import { waitForEnvironment } from '../../../core/env/wait.js';
 import type { Handler } from '../../spec.js';
-import { envCommand, renderWait, waitSettings } from './shared.js';
+import { airflowUiLine, envCommand, renderWait, waitSettings } from './shared.js';
 
 export const run: Handler = async (ctx, { options }) => {
   const env = await envCommand(ctx, options);
@@ -38,7 +38,7 @@ export const run: Handler = async (ctx, { options }) => {
         until === 'deleted'
           ? `Environment ${name} is deleted (waited ${formatDuration(result.elapsedMs)}).`
           : `Environment ${name} is ${status} (waited ${formatDuration(result.elapsedMs)}).`,
-        ...(url && status === 'AVAILABLE' ? [`Airflow UI: ${url}`] : []),
+        ...(url && status === 'AVAILABLE' ? [airflowUiLine(url, env)] : []),
       ].join('\n'),
   );
 };
