@@ -6,7 +6,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { Chalk, type ChalkInstance } from 'chalk';
-import { AbortedError } from '../core/errors.js';
+import { AbortedError, InterruptedError } from '../core/errors.js';
 import type { EventSink, MwaaEvent } from '../core/events.js';
 import { jsonPieces } from '../core/json.js';
 
@@ -162,6 +162,12 @@ export class Io {
     try {
       return await new Promise<string>((resolve, reject) => {
         rl.question(prompt, resolve);
+        // Ctrl-C at the prompt (the terminal is in raw mode: readline gets it, not the process) is an
+        // interruption like any other: exit 130, and the runner says nothing was changed
+        rl.once('SIGINT', () => {
+          this.streams.stderr.write('\n');
+          reject(new InterruptedError());
+        });
         rl.once('close', () => reject(new AbortedError('no answer given')));
       });
     } finally {

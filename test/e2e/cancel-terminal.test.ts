@@ -97,4 +97,18 @@ describe('Ctrl-C before an environment command sends its change', () => {
     expect(after?.Status).toBe('AVAILABLE');
     expect(after?.MaxWorkers).toBe(2);
   });
+
+  it('env delete at its confirmation prompt: Ctrl-C exits 130, "nothing was changed", nothing deleted', async () => {
+    const dir = await createdEnvironment('cancel-prompt');
+    const run = runInTerminal(['--endpoint-url', proxy.url, 'env', 'delete'], { cwd: dir, env: baseEnv(emu.env) });
+    await run.waitFor(/Type the environment name \(cancel-prompt\) to delete it:/);
+    const callsBefore = proxy.calls.length;
+    run.interrupt();
+    const code = await run.exit;
+    const screen = (await run.all()).join('\n');
+    expect(code, screen).toBe(130);
+    expect(screen).toMatch(/error: interrupted; nothing was changed/);
+    expect(proxy.calls.slice(callsBefore).filter((c) => c.method === 'DELETE')).toEqual([]);
+    expect((await environment('cancel-prompt'))?.Status).toBe('AVAILABLE');
+  });
 });
