@@ -118,8 +118,8 @@ describe('mwaa trigger --wait (process)', () => {
   it('Ctrl-C stops waiting with exit 130 and the run goes on untouched', async () => {
     const proc = start(['trigger', 'long', '--unpause', '--wait', '--poll', '200ms']);
     await proc.stdoutHas(/manual__\S+\n/);
-    // at least one poll has seen a task start
-    await proc.stderrHas(/^t0: (queued|running)/m);
+    // a poll has reported a task (any: on a loaded machine the first poll may come after t0 ended)
+    await proc.stderrHas(/^t\d+: \w+/m);
     proc.kill('SIGINT');
     const result = await proc.done;
     expect(result.code, result.stderr).toBe(130);
