@@ -15,7 +15,7 @@ export const run: Handler = async (ctx, { options }) => {
     if (!live) {
       throw new NotFoundError(`environment "${name}" does not exist`, {
         code: 'env.not-found',
-        hint: 'create it with `mwaa env create`, or check the region and the name in mwaa.yaml',
+        hint: 'create it with `mwaa env create`, or check the region and the name in mwaa.yaml; after `mwaa env delete`, `mwaa env wait --until deleted` confirms the deletion (exit 0)',
       });
     }
     until = live.Status === 'DELETING' ? 'deleted' : 'available';
