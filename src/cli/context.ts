@@ -8,6 +8,7 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { loadConfig, selectEnvironment, type LoadedConfig, type SelectedEnvironment } from '../core/config/load.js';
 import { FailedError, UsageError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
+import { Mutations } from '../core/mutations.js';
 import type { GlobalOptions } from './globals.js';
 import type { Io } from '../ui/io.js';
 
@@ -21,12 +22,16 @@ export interface Context {
   env: Readonly<Record<string, string | undefined>>;
   /** aborted on Ctrl-C / SIGTERM */
   signal: AbortSignal;
+  /** what this run has sent that changes something; checks the signal before each such call */
+  mutations: Mutations;
   /** mwaa.yaml (loaded once; throws ConfigError when missing or invalid) */
   config(): LoadedConfig;
   /** the environment chosen by -e / MWAA_ENV / the only one */
   environment(): SelectedEnvironment;
   /** AWS clients for the chosen environment (or for the global options alone when there is no config) */
   aws(options?: { requireConfig?: boolean }): Promise<AwsClients>;
+  /** the AWS settings, once aws() has resolved them (undefined before) */
+  awsSettings(): AwsSettings | undefined;
   /** the event sink core code reports to */
   events(options?: { eventsOnStdout?: boolean }): EventSink;
   /** registers cleanup work run when the command ends (e.g. stopping the embedded emulator) */
@@ -52,6 +57,7 @@ export function createContext(deps: ContextDeps): Context & { runExitHooks(): Pr
   let config: LoadedConfig | undefined;
   let selected: SelectedEnvironment | undefined;
   let clients: Promise<AwsClients> | undefined;
+  let resolved: AwsSettings | undefined;
 
   const ctx = {
     io: deps.io,
@@ -61,6 +67,7 @@ export function createContext(deps: ContextDeps): Context & { runExitHooks(): Pr
     cwd: deps.cwd,
     env: deps.env,
     signal: deps.signal,
+    mutations: new Mutations(deps.signal),
     config() {
       config ??= loadConfig({ cwd: deps.cwd, configPath: deps.globals.config ?? deps.env.MWAA_CONFIG });
       return config;
@@ -75,10 +82,14 @@ export function createContext(deps: ContextDeps): Context & { runExitHooks(): Pr
         let entry: SelectedEnvironment | undefined;
         if (requireConfig) entry = ctx.environment();
         const settings = await resolveAwsSettings(deps, entry, (fn) => exitHooks.push(fn));
+        resolved = settings;
         const { createAwsClients } = await import('../aws/clients.js');
         return createAwsClients(settings);
       })();
       return clients;
+    },
+    awsSettings() {
+      return resolved;
     },
     events(options?: { eventsOnStdout?: boolean }) {
       return deps.io.events(options);
@@ -93,6 +104,18 @@ export function createContext(deps: ContextDeps): Context & { runExitHooks(): Pr
   return ctx;
 }
 
+/** The AWS CLI's own check of a region name: letters, digits and inner hyphens, at most 63. */
+const REGION_NAME = /^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/;
+
+/** A malformed region is refused before any call (the SDK would build an endpoint URL from it). */
+export function assertRegionName(region: string, source: string): void {
+  if (REGION_NAME.test(region)) return;
+  throw new UsageError(`${source} "${region}" is not a region name`, {
+    code: 'aws.region-invalid',
+    hint: 'use a region code such as eu-west-1 or us-east-1 (`aws ec2 describe-regions` lists them)',
+  });
+}
+
 const LOCAL_CREDENTIALS = { accessKeyId: 'mwaa-local', secretAccessKey: 'mwaa-local' };
 
 async function resolveAwsSettings(
@@ -103,6 +126,7 @@ async function resolveAwsSettings(
   const { globals, env } = deps;
   const local = globals.local || entry?.entry.local === true;
   const region = globals.region ?? entry?.entry.region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined);
+  if (region !== undefined) assertRegionName(region, globals.region !== undefined ? '--region' : entry?.entry.region !== undefined ? '`region:` in mwaa.yaml' : env.AWS_REGION ? 'AWS_REGION' : 'AWS_DEFAULT_REGION');
   if (local) {
     if (globals.endpointUrl) {
       throw new UsageError('--local and --endpoint-url cannot be used together', {
@@ -132,6 +156,7 @@ async function resolveAwsSettings(
       endpoints: { s3: emulator.url, mwaa: emulator.url, logs: emulator.url },
       credentials: LOCAL_CREDENTIALS,
       local: true,
+      embedded: emulator.embedded,
     };
   }
   const { resolveEndpoints } = await import('../aws/clients.js');

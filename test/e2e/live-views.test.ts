@@ -181,7 +181,7 @@ describe('dags push in a terminal', () => {
     const all = await run.all();
     expect(count(all, /overwrite\? \[y\/N\] \^C$/)).toBe(1);
     expect(count(all, /^✖ Deploying to views-demo/)).toBe(1);
-    expect(count(all, /^error: interrupted$/)).toBe(1);
+    expect(count(all, /^error: interrupted; nothing was changed$/)).toBe(1);
     expect(count(all, /Deployed release/)).toBe(0);
   }, 60_000);
 

@@ -84,7 +84,14 @@ export const run: Handler = async (ctx: Context, { args }) => {
   requireRunning(env, events);
 
   const session = await openSession({ api, envName, env, clock: ctx.clock, events, signal: ctx.signal });
-  const result = await session.cli.run(argv, { idempotent: check.readOnly });
+  const run = () => session.cli.run(argv, { idempotent: check.readOnly });
+  // a command that may change something is not sent after Ctrl-C
+  const result = check.readOnly
+    ? await run()
+    : await ctx.mutations.send(
+        { description: `airflow ${argv.slice(0, 2).join(' ')}`, next: 'the command runs on the environment\'s Airflow regardless' },
+        run,
+      );
   const failure = detectFailure(result);
   if (failure) {
     // with --json the error document (printed by main) carries the output: one document, not two

@@ -164,6 +164,18 @@ export const run: Handler = async (ctx, { args, options }) => {
             return runs[0] ? { runId: runs[0].runId, state: runs[0].state } : undefined;
           }
         : undefined;
+    // `--follow --run <id>`: a run the remote Airflow does not have would be waited for forever
+    const runExists =
+      follow && o.run !== undefined && o.run !== 'latest' && remoteUsable
+        ? async (dag: string, runId: string) => {
+            const { openSession } = await import('../../core/remote/session.js');
+            const quietEvents = (e: MwaaEvent) => events({ ...e, level: 'debug' });
+            const session = await openSession({ api, envName, env: environment, clock: ctx.clock, events: quietEvents, signal, retries: 0 });
+            const { streamSafe } = await import('../../core/logs/address.js');
+            // the id as Airflow has it, or as log stream names spell it (":" as "_")
+            return (await session.airflow.listRuns(dag)).some((r) => r.runId === runId || streamSafe(r.runId) === runId);
+          }
+        : undefined;
 
     const query = await resolveLogsQuery(
       logs,
@@ -178,6 +190,7 @@ export const run: Handler = async (ctx, { args, options }) => {
         mapIndex: o.mapIndex,
         follow,
         latestRun,
+        runExists,
       },
       { signal, events },
     );

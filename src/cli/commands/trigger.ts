@@ -50,6 +50,15 @@ function positiveDuration(value: unknown, option: string): number | undefined {
   return ms;
 }
 
+/** With --wait, a run is never waited for forever by default. */
+export const DEFAULT_TRIGGER_TIMEOUT = '2h';
+
+/** --timeout: default 2h; 0 waits as long as the run takes. */
+function waitTimeout(value: unknown): number | undefined {
+  const ms = parseDuration(String(value ?? DEFAULT_TRIGGER_TIMEOUT), '--timeout');
+  return ms === 0 ? undefined : ms;
+}
+
 function positiveInt(value: unknown, option: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
@@ -67,7 +76,7 @@ export const run: Handler = async (ctx, { args, options }) => {
   const conf = options.conf !== undefined ? await readConf(ctx, String(options.conf)) : undefined;
   const wait = options.wait === true;
   const pollMs = positiveDuration(options.poll, '--poll') ?? 5000;
-  const timeoutMs = positiveDuration(options.timeout, '--timeout');
+  const timeoutMs = waitTimeout(options.timeout);
   const logLines = positiveInt(options.logLines, '--log-lines', 20);
   const runId = options.runId !== undefined ? String(options.runId) : undefined;
   if (runId !== undefined && runId.trim() === '') throw new UsageError('--run-id must not be empty');
@@ -89,11 +98,16 @@ export const run: Handler = async (ctx, { args, options }) => {
   let sink: EventSink = baseEvents;
   const events: EventSink = (e) => sink(e);
   const session = await openSession({ api, envName, env, clock: ctx.clock, events, signal: ctx.signal });
-  const triggered = await triggerDag(session.airflow, { dagId, conf, runId, unpause: options.unpause === true }, events, {
+  const triggered = await triggerDag(session.airflow, { dagId, conf, runId, unpause: options.unpause === true, mustStart: wait }, events, {
     clock: ctx.clock,
     signal: ctx.signal,
+    mutations: ctx.mutations,
   });
   const url = session.airflow.runUrl(session.webBaseUrl(), triggered.dagId, triggered.runId);
+  // the embedded local emulator (--local without `mwaa local start`) stops with this command
+  const whileRunning = clients.settings.embedded
+    ? ' (served only while this command runs: the embedded local emulator stops with it; `mwaa local start` keeps one running)'
+    : '';
   const summary = {
     environment: envName,
     dagId: triggered.dagId,
@@ -110,7 +124,12 @@ export const run: Handler = async (ctx, { args, options }) => {
     if (ctx.io.json) ctx.io.result(summary, () => '');
     else {
       ctx.io.out(triggered.runId);
-      ctx.io.info(`Airflow UI: ${url}`);
+      // without --wait the command ends now, and with it an embedded local emulator's web server
+      ctx.io.info(
+        clients.settings.embedded
+          ? 'Airflow UI: none once this command ends (the embedded local emulator stops with it); run `mwaa local start` in another terminal to keep one'
+          : `Airflow UI: ${url}`,
+      );
     }
     return;
   }
@@ -118,7 +137,7 @@ export const run: Handler = async (ctx, { args, options }) => {
   if (ndjson) baseEvents({ code: 'trigger.run.url', level: 'info', message: `Airflow UI: ${url}`, data: { url } });
   else {
     ctx.io.out(triggered.runId);
-    if (!ctx.io.canAnimate) ctx.io.info(`Airflow UI: ${url}`);
+    if (!ctx.io.canAnimate) ctx.io.info(`Airflow UI: ${url}${whileRunning}`);
   }
 
   let view: import('../../ui/views/trigger.js').TriggerLiveView | undefined;

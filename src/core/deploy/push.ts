@@ -14,6 +14,7 @@ import { acquireLock, lockedError, lockedPorts, runningHolder, type LockBody } f
 import { planDags, planToJson, summarizePlan, unchangedStates, type DeployPlan } from './plan.js';
 import type { DeployPorts } from './ports.js';
 import { ARTIFACT_KINDS, recordedEntry, type ArtifactKind, type GitInfo, type ObjectState, type ReleaseRecord, ReleaseStore, newReleaseId, unfinishedReleases, STATE_PREFIX } from './records.js';
+import { throwIfAborted } from '../signals.js';
 import { checkRequirements } from './requirements.js';
 import { recoverRelease } from './rollback.js';
 import { checkTarget, loadTarget, ownerScoped, refreshTarget, statusFindings, throwOnErrors, type Finding, type Target } from './target.js';
@@ -384,6 +385,8 @@ export async function push(request: PushRequest, unscoped: DeployPorts): Promise
   checkEnvUpdate(first.plan, target);
 
   const id = newReleaseId(clock.now());
+  // Ctrl-C during planning or at a question: stop before the lock, the first write
+  throwIfAborted(ports.signal);
   const lock = await acquireLock({
     s3: ports.s3,
     bucket: target.bucket,

@@ -8,6 +8,7 @@
 import pLimit from 'p-limit';
 import type { VersionEntry } from '../../aws/s3.js';
 import { AbortedError, FailedError, NotFoundError, RollbackIncompleteError, UsageError } from '../errors.js';
+import { throwIfAborted } from '../signals.js';
 import { pinsOf } from './artifacts.js';
 import { sameEtag } from './hash.js';
 import { acquireLock, describeHolder, lockedError, lockedPorts, readLock, runningHolder, staleReason, type LockBody } from './lock.js';
@@ -402,6 +403,8 @@ function checkEnvUpdate(computed: Computed, target: Target): void {
 }
 
 function takeLock(ports: DeployPorts, target: Target, request: Pick<RollbackRequest, 'command' | 'lockTtlMs' | 'forceUnlock'>, id: string) {
+  // Ctrl-C during planning or at a question: stop before the lock, the first write
+  throwIfAborted(ports.signal);
   return acquireLock({
     s3: ports.s3,
     bucket: target.bucket,

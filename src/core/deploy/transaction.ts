@@ -20,6 +20,7 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { EnvironmentInfo, UpdateEnvironmentInput } from '../../aws/mwaa.js';
 import { formatDuration } from '../duration.js';
+import { throwIfAborted } from '../signals.js';
 import { DeployRolledBackError, FailedError, InterruptedError, MwaaError, RollbackIncompleteError } from '../errors.js';
 import { FAST_POLL_MS, waitForEnvironment } from '../env/wait.js';
 import { keyOfPath, pinsOf } from './artifacts.js';
@@ -161,6 +162,7 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
   };
 
   // 3. Journal, before the first mutation, and only while the lock is still ours.
+  throwIfAborted(ports.signal);
   await ports.checkLock?.();
   await store.save({ ...record, journal: { ...record.journal, keys: journalKeys(spec) } });
   events({ code: 'deploy.journal.written', level: 'debug', message: `release ${spec.id} journaled (${spec.dagOps.length + spec.artifactOps.filter((a) => a.bytes).length} keys)`, data: { id: spec.id } });
@@ -250,6 +252,8 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
             until: 'available',
             expectUpdateSince: progress.envUpdateStartedAt - 1000,
             resumeCommand: 'mwaa env wait',
+            // the deploy rolls back: the environment does not just "keep going"
+            interrupted: (during) => new InterruptedError(`interrupted ${during} to apply the new versions`),
           });
         } catch (error) {
           // a failed update with new requirements: show pip's own words
@@ -700,7 +704,7 @@ export async function finishUndo(input: FinishInput): Promise<never> {
     ports.events({ code: 'deploy.rollback.done', level: 'info', message: `rolled back release ${record.id}: ${parts.join('; ')}`, data: details });
     throw new DeployRolledBackError(`${head}: ${reason}\nrolled back release ${record.id}: ${parts.join('; ')}; the bucket and the environment are as they were before${recordWarning}`, {
       cause: input.cause,
-      hint: input.interrupted ? 'nothing was changed; run the command again when ready' : failureHint(input.cause, input.pipFailure),
+      hint: input.interrupted ? 'run the command again when ready' : failureHint(input.cause, input.pipFailure),
       details,
     });
   }

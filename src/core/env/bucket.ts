@@ -6,6 +6,7 @@
  */
 import type { BucketApi, PublicAccessBlock } from '../../aws/s3-bucket.js';
 import { FailedError } from '../errors.js';
+import type { Mutations } from '../mutations.js';
 import type { EventSink } from '../events.js';
 
 export interface BucketProblem {
@@ -92,10 +93,20 @@ export async function assertSourceBucket(api: BucketApi, bucket: string, region:
  * The local emulator: creates the bucket (versioned, public access blocked) when it does not exist,
  * then checks it like on AWS.
  */
-export async function ensureLocalBucket(api: BucketApi, bucket: string, region: string, events: EventSink): Promise<boolean> {
+export async function ensureLocalBucket(
+  api: BucketApi,
+  bucket: string,
+  region: string,
+  events: EventSink,
+  mutations?: Mutations,
+): Promise<boolean> {
   const head = await api.head(bucket);
   let created = false;
   if (head.status === 'missing') {
+    mutations?.before({
+      description: `CreateBucket ${bucket} (on the local emulator)`,
+      next: 'the bucket stays; `mwaa env create` uses it when run again',
+    });
     await api.create(bucket, region);
     created = true;
     events({

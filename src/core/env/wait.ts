@@ -39,8 +39,18 @@ export interface WaitOptions {
    * new update is tolerated before failing (the update may take a moment to show). Default 5 min.
    */
   updateGraceMs?: number;
+  /**
+   * `until: 'deleted'` asked for an environment that should already be deleting (`env wait --until
+   * deleted`): any other status fails at once instead of waiting for a deletion nobody started
+   */
+  mustBeDeleting?: boolean;
   /** the command that resumes the wait, for messages (default `mwaa env wait`) */
   resumeCommand?: string;
+  /**
+   * The error for an interrupted wait, given what was going on (e.g. "while waiting for environment x
+   * (status DELETING, 3s)"). Default: "stopped waiting …; the environment keeps going".
+   */
+  interrupted?: (during: string) => MwaaError;
   /** called with every environment read (e.g. for a live view); undefined when it does not exist */
   onPoll?: (environment: EnvironmentInfo | undefined, elapsedMs: number) => void;
 }
@@ -174,6 +184,7 @@ export async function waitForEnvironment(options: WaitOptions): Promise<WaitResu
 
   const elapsed = () => clock.now() - start;
   const interrupted = () =>
+    options.interrupted?.(`while waiting for environment ${name} (${previous ? `status ${previous}, ` : ''}${formatDuration(elapsed())})`) ??
     new InterruptedError(
       `stopped waiting for environment ${name} after ${formatDuration(elapsed())}` +
         `${previous ? ` (status ${previous})` : ''}; the environment keeps going`,
@@ -243,6 +254,12 @@ export async function waitForEnvironment(options: WaitOptions): Promise<WaitResu
     if (until === 'deleted') {
       if (status === 'DELETED') return { environment: env, timeline, elapsedMs: elapsed() };
       if (status === 'DELETING') sawTransition = true;
+      else if (options.mustBeDeleting && !sawTransition) {
+        throw new FailedError('env.not-deleting', `environment ${name} is ${status}, not being deleted; there is no deletion to wait for`, {
+          hint: 'delete it with `mwaa env delete`, or wait for it with `mwaa env wait --until available`',
+          details: { name, status },
+        });
+      }
     } else {
       const settled = status === 'AVAILABLE' || FAILED_STATUSES.has(status);
       if (!settled) {

@@ -50,6 +50,12 @@ export interface LogsAddressRequest {
    * when absent or failing, the newest run is the one whose log streams started last.
    */
   latestRun?: (dagId: string) => Promise<{ runId: string; state?: string } | undefined>;
+  /**
+   * Whether the remote Airflow has this run (`dags list-runs`), for `--follow --run <id>` of a run with
+   * no logs yet: one that does not exist would be waited for forever. When absent or failing, the
+   * command waits.
+   */
+  runExists?: (dagId: string, runId: string) => Promise<boolean>;
 }
 
 export interface LogSource {
@@ -196,6 +202,26 @@ export async function resolveLogsQuery(logs: LogsPort, request: LogsAddressReque
   // a run just triggered or a task not started yet has no stream).
   if (!(await anyStream(logs, group, selector.prefix, options.signal, selector.match))) {
     if (!(await dagExists())) throw await unknownDag(scan, dagId);
+    if (request.follow && request.runExists && !(await anyStream(logs, group, runPrefix, options.signal))) {
+      let exists: boolean | undefined;
+      try {
+        exists = await request.runExists(dagId, runId);
+      } catch (error) {
+        if (options.signal?.aborted) throw error;
+        options.events?.({
+          code: 'logs.run.remote-failed',
+          level: 'debug',
+          message: `the remote Airflow could not list the runs of ${dagId} (${(error as Error).message}); waiting for logs`,
+        });
+      }
+      if (exists === false) {
+        throw new NotFoundError(`run "${runId}" of DAG "${dagId}" does not exist in the environment's Airflow; there is nothing to follow`, {
+          code: 'logs.run-not-found',
+          hint: `list the runs with \`mwaa airflow dags list-runs\` (Airflow 2: \`-d ${dagId}\`), or pass --run latest`,
+          details: { dagId, runId },
+        });
+      }
+    }
     if (!request.follow) {
       if (!(await anyStream(logs, group, runPrefix, options.signal))) throw await unknownRun(scan, dagId, runId);
       if (request.taskId !== undefined) {

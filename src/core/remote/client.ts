@@ -163,7 +163,7 @@ export class RemoteCli {
   }
 
   private checkAborted(): void {
-    if (this.options.signal?.aborted) throw new InterruptedError('interrupted while talking to the Airflow web server');
+    if (this.options.signal?.aborted) throw new InterruptedError();
   }
 
   private async currentToken(forceNew: boolean): Promise<CliToken> {
@@ -210,7 +210,7 @@ export class RemoteCli {
     try {
       await this.options.clock.sleep(ms, this.options.signal);
     } catch {
-      throw new InterruptedError('interrupted while waiting to retry a call to the Airflow web server');
+      throw new InterruptedError();
     }
   }
 
@@ -289,7 +289,7 @@ export class RemoteCli {
         signal,
       });
     } catch (error) {
-      if (this.options.signal?.aborted) throw new InterruptedError('interrupted while talking to the Airflow web server');
+      if (this.options.signal?.aborted) throw new InterruptedError();
       const safe = this.redactor.error(error) as Error;
       const code = errorCode(error);
       if (timeout.signal.aborted) throw new TransportError(`no answer within ${Math.round(this.requestTimeoutMs / 1000)} s`, false, { cause: safe });

@@ -11,6 +11,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { FailedError, InterruptedError, MwaaError, NotFoundError } from '../errors.js';
 import { formatDuration } from '../duration.js';
 import { noEvents, type EventSink } from '../events.js';
+import { Mutations } from '../mutations.js';
 import type { RemoteAirflow, RunRef } from './airflow.js';
 import type { ParsedConf } from './conf.js';
 import type { TaskInfo, TriggeredRunInfo } from './parse.js';
@@ -21,6 +22,11 @@ export interface TriggerRequest {
   runId?: string;
   /** unpause the DAG first when it is paused */
   unpause: boolean;
+  /**
+   * the run must be able to start (`--wait`): a paused DAG that is not to be unpaused fails before
+   * anything is sent, instead of a run that stays queued until the wait gives up
+   */
+  mustStart?: boolean;
 }
 
 export interface TriggeredRun extends RunRef {
@@ -60,11 +66,19 @@ async function triggerWithRetry(
   request: TriggerRequest,
   events: EventSink,
   clock: Clock,
+  mutations: Mutations,
   signal?: AbortSignal,
 ): Promise<TriggeredRunInfo> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await airflow.trigger({ dagId: request.dagId, confText: request.conf?.text, runId: request.runId });
+      return await mutations.send(
+        {
+          description: `dags trigger ${request.dagId}`,
+          next: `the run of ${request.dagId} goes on in Airflow`,
+          hint: `see it with \`mwaa airflow dags list-runs\` (Airflow 2: \`-d ${request.dagId}\`)`,
+        },
+        () => airflow.trigger({ dagId: request.dagId, confText: request.conf?.text, runId: request.runId }),
+      );
     } catch (error) {
       const clash = MwaaError.is(error) && error.code === 'trigger.run-exists' && error.details?.sameRunId === false;
       if (!clash || attempt >= 3) throw error;
@@ -78,9 +92,10 @@ export async function triggerDag(
   airflow: RemoteAirflow,
   request: TriggerRequest,
   events: EventSink = noEvents,
-  options: { clock?: Clock; signal?: AbortSignal } = {},
+  options: { clock?: Clock; signal?: AbortSignal; mutations?: Mutations } = {},
 ): Promise<TriggeredRun> {
   const clock = options.clock ?? systemClock;
+  const mutations = options.mutations ?? new Mutations(options.signal);
   const listing = await airflow.listDags();
   const dag = listing.dags.find((d) => d.dagId === request.dagId);
   if (!dag) {
@@ -96,9 +111,22 @@ export async function triggerDag(
     });
   }
   let unpaused = false;
+  if (dag.paused && !request.unpause && request.mustStart) {
+    throw new FailedError('trigger.dag-paused', `DAG ${request.dagId} is paused: a run cannot start until it is unpaused; nothing was triggered`, {
+      hint: 'pass --unpause to unpause it first, or trigger without --wait to queue a run that starts once the DAG is unpaused',
+      details: { dagId: request.dagId },
+    });
+  }
   if (dag.paused) {
     if (request.unpause) {
-      await airflow.unpause(request.dagId);
+      await mutations.send(
+        {
+          description: `dags unpause ${request.dagId}`,
+          next: `DAG ${request.dagId} stays unpaused`,
+          hint: `pause it again with \`mwaa airflow dags pause ${request.dagId}\``,
+        },
+        () => airflow.unpause(request.dagId),
+      );
       unpaused = true;
       events({ code: 'trigger.dag.unpaused', level: 'info', message: `unpaused ${request.dagId}`, data: { dagId: request.dagId } });
     } else {
@@ -110,7 +138,7 @@ export async function triggerDag(
       });
     }
   }
-  const info = await triggerWithRetry(airflow, request, events, clock, options.signal);
+  const info = await triggerWithRetry(airflow, request, events, clock, mutations, options.signal);
   events({
     code: 'trigger.run.created',
     level: 'info',

@@ -13,6 +13,7 @@ export const run: Handler = async (ctx, { options }) => {
       result,
       `Environment ${result.name} created`,
       `Environment ${result.name} is being created (${result.status}); follow it with \`${settings.resumeCommand}\`.`,
+      env,
     ),
   );
 };

@@ -2,12 +2,13 @@ import { requireEnvironment } from '../../../aws/mwaa.js';
 import { AbortedError } from '../../../core/errors.js';
 import { deleteEnvironment } from '../../../core/env/operations.js';
 import type { Handler } from '../../spec.js';
-import { envCommand, renderWait, resultJson, waitSettings } from './shared.js';
+import { envCommand, renderWait, resultJson, resumeCommand, waitSettings } from './shared.js';
 import { formatDuration } from '../../../core/duration.js';
 
 export const run: Handler = async (ctx, { options }) => {
   const env = await envCommand(ctx, options);
-  const settings = waitSettings(ctx, env, options);
+  // resuming says "deleted" (exit 0) also once the environment is gone
+  const settings = { ...waitSettings(ctx, env, options), resumeCommand: `${resumeCommand(ctx)} --until deleted` };
   const name = env.selected.entry.name;
   const live = await requireEnvironment(env.ports.api, name);
   if (!ctx.io.yes && live.Status !== 'DELETING') {

@@ -47,6 +47,7 @@ export async function envCommand(ctx: Context, options: Record<string, unknown>)
     clock: ctx.clock,
     events: ctx.events(),
     signal: ctx.signal,
+    mutations: ctx.mutations,
   };
   return { selected, aws, ports, region, local, pollMs };
 }
@@ -132,11 +133,22 @@ export function resultJson(result: OperationResult, extra: Record<string, unknow
 }
 
 /** Text lines after an operation: what happened, and the Airflow UI address. */
-export function resultText(result: OperationResult, done: string, pending: string): string {
+export function resultText(result: OperationResult, done: string, pending: string, env?: EnvCommand): string {
   const lines: string[] = [];
   if (result.waited) lines.push(`${done} in ${formatDuration(result.elapsedMs)} (${result.status}).`);
   else lines.push(pending);
   const url = result.environment ? airflowUiUrl(result.environment) : undefined;
-  if (url && result.status === 'AVAILABLE') lines.push(`Airflow UI: ${url}`);
+  if (url && result.status === 'AVAILABLE') lines.push(airflowUiLine(url, env));
   return lines.join('\n');
+}
+
+/**
+ * "Airflow UI: <url>", unless the embedded local emulator serves it: that one stops with the command,
+ * so its address would be dead by the time anyone opens it.
+ */
+export function airflowUiLine(url: string, env?: Pick<EnvCommand, 'aws'>): string {
+  if (env?.aws.settings.embedded) {
+    return 'Airflow UI: none once this command ends (the embedded local emulator stops with it); run `mwaa local start` in another terminal to keep one';
+  }
+  return `Airflow UI: ${url}`;
 }

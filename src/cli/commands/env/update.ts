@@ -15,6 +15,8 @@ export const run: Handler = async (ctx, { options }) => {
     ctx.io.result({ name, changed: false, plan: planJson(plan) }, () => renderPlan(plan));
     return;
   }
+  // Ctrl-C while reading the environment: stop before showing a plan that will not be applied
+  ctx.mutations.checkpoint();
   if (!ctx.io.json) ctx.io.out(renderPlan(plan, ctx.io.style));
   const count = plan.changes.length;
   const confirmed = await ctx.io.confirm(`Apply ${count} change${count === 1 ? '' : 's'} to environment ${name}?`);
@@ -27,6 +29,7 @@ export const run: Handler = async (ctx, { options }) => {
       plan.update
         ? `Environment ${name} is being updated (${result.status}); follow it with \`${settings.resumeCommand}\`.`
         : `Environment ${name}: tags updated (no environment update needed).`,
+      env,
     ),
   );
 };
