@@ -1,4 +1,6 @@
 /** JSON in pieces (src/core/json.ts): the exact text of JSON.stringify, never one big string. */
+import type { PlanJson } from '../../src/core/deploy/plan.js';
+import { msg } from '../../src/core/messages.js';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { jsonBody, jsonPieces } from '../../src/core/json.js';
@@ -97,8 +99,8 @@ describe('--json output through Io', () => {
   it('an event is one NDJSON line, however big its data', async () => {
     const { out, writes } = io();
     const sink = out.events();
-    sink({ code: 'deploy.plan', level: 'info', message: 'plan', data: { plan: record(3000) } });
-    sink({ code: 'deploy.phase', level: 'info', message: 'uploading', data: { phase: 'uploads' } });
+    sink(msg('deploy.plan', { plan: record(3000) as unknown as PlanJson, planMs: 1 }, 'plan'));
+    sink(msg('deploy.phase', { phase: 'uploads' }, 'uploading'));
     await new Promise((r) => setImmediate(r));
     const lines = writes.stderr.join('').split('\n');
     expect(lines).toHaveLength(3);

@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { formatDuration, parseDuration } from '../../core/duration.js';
 import { FailedError, UsageError } from '../../core/errors.js';
 import type { EventSink, MwaaEvent } from '../../core/events.js';
+import { msg } from '../../core/messages.js';
 import { parseConf, type ParsedConf } from '../../core/remote/conf.js';
 import type { TaskInfo } from '../../core/remote/parse.js';
 import { openSession, requireRunning } from '../../core/remote/session.js';
@@ -115,7 +116,7 @@ export const run: Handler = async (ctx, { args, options }) => {
     return;
   }
 
-  if (ndjson) baseEvents({ code: 'trigger.run.url', level: 'info', message: `Airflow UI: ${url}`, data: { url } });
+  if (ndjson) baseEvents(msg('trigger.run.url', { url }, `Airflow UI: ${url}`));
   else {
     ctx.io.out(triggered.runId);
     if (!ctx.io.canAnimate) ctx.io.info(`Airflow UI: ${url}`);
@@ -171,7 +172,7 @@ export const run: Handler = async (ctx, { args, options }) => {
     failedTaskLogs: tails,
   };
   if (ndjson) {
-    baseEvents({ code: 'trigger.run.finished', level: 'info', message: verdict, data: finished });
+    baseEvents(msg('trigger.run.finished', finished, verdict));
   } else {
     for (const tail of tails) printTail(ctx, tail);
     if (outcome.succeeded && !view) ctx.io.info(verdict);

@@ -28,13 +28,14 @@ import {
 } from './records.js';
 import { checkTarget, loadTarget, ownerScoped, refreshTarget, statusFindings, throwOnErrors, type Finding, type Target } from './target.js';
 import { describeFailure, executeRelease, undoRelease, type ArtifactOp, type KeyOp, type ReleaseSpec } from './transaction.js';
+import { msg, question, type AnyQuestion } from '../messages.js';
 
 /** Rolls back an unfinished release from its journal (the caller holds the lock). */
 export async function recoverRelease(id: string, target: Target, ports: DeployPorts): Promise<ReleaseRecord> {
   const store = new ReleaseStore(ports.s3, target.bucket);
   const record = await store.read(id);
   if (!record) throw new NotFoundError(`release record ${id} is missing from s3://${target.bucket}/.mwaa/releases/`, { code: 'release.not-found' });
-  ports.events({ code: 'deploy.recover.started', level: 'warn', message: `rolling back unfinished release ${id} (${record.status}, started ${record.startedAt} by ${record.actor.user}@${record.actor.host})`, data: { id } });
+  ports.events(msg('deploy.recover.started', { id }, `rolling back unfinished release ${id} (${record.status}, started ${record.startedAt} by ${record.actor.user}@${record.actor.host})`));
   const items = Object.entries(record.journal.keys).map(([key, prev]) => ({ key, prev, created: [] as string[] }));
   const undo = await undoRelease({
     ports,
@@ -61,7 +62,7 @@ export async function recoverRelease(id: string, target: Target, ports: DeployPo
       details: { release: id, left: undo.left },
     });
   }
-  ports.events({ code: 'deploy.recover.done', level: 'info', message: `rolled back unfinished release ${id}: ${undo.restoredKeys} object${undo.restoredKeys === 1 ? '' : 's'} checked and restored`, data: { id } });
+  ports.events(msg('deploy.recover.done', { id }, `rolled back unfinished release ${id}: ${undo.restoredKeys} object${undo.restoredKeys === 1 ? '' : 's'} checked and restored`));
   return record;
 }
 
@@ -218,7 +219,7 @@ export async function rollback(request: RollbackRequest, unscoped: DeployPorts):
   const ports = ownerScoped(unscoped, target);
   const findings = (await checkTarget(ports, target, { wait: request.wait })).filter((f) => f.code !== 'env.not-available' || request.wait);
   for (const f of findings.filter((x) => x.level === 'warning')) {
-    events({ code: 'deploy.preflight.warning', level: 'warn', message: f.fix ? `${f.message}\n  fix: ${f.fix}` : f.message, data: { code: f.code } });
+    events(msg('deploy.preflight.warning', { code: f.code }, f.fix ? `${f.message}\n  fix: ${f.fix}` : f.message));
   }
   const store = new ReleaseStore(ports.s3, target.bucket);
   const index = await store.readIndex();
@@ -226,10 +227,10 @@ export async function rollback(request: RollbackRequest, unscoped: DeployPorts):
 
   // Finishing an unfinished release comes first; without an explicit id it is all `mwaa rollback` does.
   if (unfinished.length > 0) {
-    events({ code: 'deploy.unfinished', level: 'warn', message: `release${unfinished.length === 1 ? '' : 's'} ${unfinished.join(', ')} did not finish; rolling ${unfinished.length === 1 ? 'it' : 'them'} back`, data: { releases: unfinished } });
+    events(msg('deploy.unfinished', { releases: unfinished }, `release${unfinished.length === 1 ? '' : 's'} ${unfinished.join(', ')} did not finish; rolling ${unfinished.length === 1 ? 'it' : 'them'} back`));
     if (request.dryRun) return { status: 'dry-run', recovered: [], findings };
     if (!request.yes) {
-      const ok = await ask(ports, `roll back the unfinished release${unfinished.length === 1 ? '' : 's'} ${unfinished.join(', ')}?`);
+      const ok = await ask(ports, question('confirm', undefined, `roll back the unfinished release${unfinished.length === 1 ? '' : 's'} ${unfinished.join(', ')}?`));
       if (!ok) throw new AbortedError('rollback cancelled: nothing was changed');
     }
     const lock = await takeLock(ports, target, request, newReleaseId(clock.now()));
@@ -263,12 +264,7 @@ async function rollbackTo(request: RollbackRequest, ports: DeployPorts, target: 
     targetId = prev;
   }
   let computed = await computeRollback(ports, target, store, targetId, currentId, request);
-  ports.events({
-    code: 'deploy.rollback.plan',
-    level: 'info',
-    message: `rollback plan to ${targetId}: restore ${computed.plan.restore.length}, remove ${computed.plan.remove.length}, unchanged ${computed.plan.unchanged}; environment update: ${computed.plan.artifacts.length ? 'yes' : 'no'}`,
-    data: { plan: computed.plan },
-  });
+  ports.events(msg('deploy.rollback.plan', { plan: computed.plan }, `rollback plan to ${targetId}: restore ${computed.plan.restore.length}, remove ${computed.plan.remove.length}, unchanged ${computed.plan.unchanged}; environment update: ${computed.plan.artifacts.length ? 'yes' : 'no'}`));
   if (request.dryRun) return { status: 'dry-run', plan: computed.plan, recovered: [], findings };
   if (computed.plan.empty) return { status: 'up-to-date', plan: computed.plan, recovered: [], findings };
   checkEnvUpdate(computed, target);
@@ -276,8 +272,12 @@ async function rollbackTo(request: RollbackRequest, ports: DeployPorts, target: 
     const p = computed.plan;
     const ok = await ask(
       ports,
-      `roll back ${target.name} to release ${targetId}: restore ${p.restore.length}, remove ${p.remove.length} DAG file${p.remove.length === 1 ? '' : 's'}` +
-        `${p.artifacts.length ? `, re-pin ${p.artifacts.map((a) => a.kind).join(', ')} (environment update)` : ''}?`,
+      question(
+        'confirm',
+        undefined,
+        `roll back ${target.name} to release ${targetId}: restore ${p.restore.length}, remove ${p.remove.length} DAG file${p.remove.length === 1 ? '' : 's'}` +
+          `${p.artifacts.length ? `, re-pin ${p.artifacts.map((a) => a.kind).join(', ')} (environment update)` : ''}?`,
+      ),
     );
     if (!ok) throw new AbortedError('rollback cancelled: nothing was changed');
   }
@@ -327,18 +327,13 @@ async function releaseLock(lock: { release(): Promise<void> }, ports: DeployPort
   try {
     await lock.release();
   } catch (error) {
-    ports.events({
-      code: 'deploy.lock.release-failed',
-      level: 'warn',
-      message: `could not remove the deploy lock s3://${target.bucket}/.mwaa/lock.json (${(error as Error).message}); the next deploy can take it over with --force-unlock`,
-      data: {},
-    });
+    ports.events(msg('deploy.lock.release-failed', {}, `could not remove the deploy lock s3://${target.bucket}/.mwaa/lock.json (${(error as Error).message}); the next deploy can take it over with --force-unlock`));
   }
 }
 
-async function ask(ports: DeployPorts, question: string): Promise<boolean> {
-  if (!ports.confirm) throw new AbortedError(`${question.replace(/\?$/, '')}: confirmation needed`, { hint: 'pass --yes to confirm' });
-  return ports.confirm(question);
+async function ask(ports: DeployPorts, q: AnyQuestion): Promise<boolean> {
+  if (!ports.request) throw new AbortedError(`${q.text.replace(/\?$/, '')}: confirmation needed`, { hint: 'pass --yes to confirm' });
+  return ports.request(q);
 }
 
 export { describeFailure };

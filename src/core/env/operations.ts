@@ -16,6 +16,7 @@ import { withLocalDefaults } from './local.js';
 import { planEnvironment, type EnvironmentPlan } from './plan.js';
 import { assertValidEnvironment } from './validate.js';
 import { waitForEnvironment, type WaitOptions, type WaitResult } from './wait.js';
+import { msg } from '../messages.js';
 
 export interface EnvPorts {
   api: MwaaApi & MwaaTagApi;
@@ -90,15 +91,15 @@ export async function createEnvironment(selected: SelectedEnvironment, ports: En
     });
   }
   const start = ports.clock.now();
-  ports.events({
-    code: 'env.create.started',
-    level: 'info',
-    message:
+  ports.events(
+    msg(
+      'env.create.started',
+      { name, bucket, region: options.region },
       `creating environment ${name}` +
-      `${input.AirflowVersion ? ` (Airflow ${input.AirflowVersion}` : ' (Airflow: MWAA\'s latest'}, ${input.EnvironmentClass ?? 'mw1.small'})` +
-      `${options.region ? ` in ${options.region}` : ''}`,
-    data: { name, bucket, region: options.region },
-  });
+        `${input.AirflowVersion ? ` (Airflow ${input.AirflowVersion}` : ' (Airflow: MWAA\'s latest'}, ${input.EnvironmentClass ?? 'mw1.small'})` +
+        `${options.region ? ` in ${options.region}` : ''}`,
+    ),
+  );
   const arn = await ports.api.createEnvironment(input);
   if (!options.wait) {
     return { name, arn, status: 'CREATING', waited: false, timeline: [], elapsedMs: ports.clock.now() - start };
@@ -140,22 +141,17 @@ export async function applyUpdate(prepared: PreparedUpdate, ports: EnvPorts, set
   let since: number | undefined;
   if (plan.update) {
     since = ports.clock.now();
-    ports.events({
-      code: 'env.update.started',
-      level: 'info',
-      message: `updating environment ${name}: ${Object.keys(plan.update).filter((k) => k !== 'Name').join(', ')}`,
-      data: { name, fields: Object.keys(plan.update).filter((k) => k !== 'Name') },
-    });
+    ports.events(msg('env.update.started', { name, fields: Object.keys(plan.update).filter((k) => k !== 'Name') }, `updating environment ${name}: ${Object.keys(plan.update).filter((k) => k !== 'Name').join(', ')}`));
     await ports.api.updateEnvironment(plan.update);
   }
   const arn = live.Arn;
   if (arn && Object.keys(plan.tags.set).length > 0) {
     await ports.api.tagResource(arn, plan.tags.set);
-    ports.events({ code: 'env.tags.set', level: 'info', message: `tagged ${name}: ${Object.keys(plan.tags.set).join(', ')}`, data: { name, tags: plan.tags.set } });
+    ports.events(msg('env.tags.set', { name, tags: plan.tags.set }, `tagged ${name}: ${Object.keys(plan.tags.set).join(', ')}`));
   }
   if (arn && plan.tags.remove.length > 0) {
     await ports.api.untagResource(arn, plan.tags.remove);
-    ports.events({ code: 'env.tags.removed', level: 'info', message: `removed tags from ${name}: ${plan.tags.remove.join(', ')}`, data: { name, keys: plan.tags.remove } });
+    ports.events(msg('env.tags.removed', { name, keys: plan.tags.remove }, `removed tags from ${name}: ${plan.tags.remove.join(', ')}`));
   }
   if (!plan.update) {
     return { name, arn, status: live.Status ?? 'AVAILABLE', waited: false, environment: live, timeline: [], elapsedMs: ports.clock.now() - start };
@@ -177,7 +173,7 @@ export async function deleteEnvironment(live: EnvironmentInfo, ports: EnvPorts, 
     });
   }
   if (live.Status !== 'DELETING') {
-    ports.events({ code: 'env.delete.started', level: 'info', message: `deleting environment ${name}`, data: { name } });
+    ports.events(msg('env.delete.started', { name }, `deleting environment ${name}`));
     await ports.api.deleteEnvironment(name);
   }
   if (!settings.wait) {

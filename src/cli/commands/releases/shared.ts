@@ -54,7 +54,7 @@ export async function deployCommand(ctx: Context, options: Record<string, unknow
     ...(typeof options.timeout === 'number' ? { waitTimeoutMs: options.timeout } : {}),
     actor: { user: currentUser(ctx.env), host: hostname(), pid: process.pid },
     isProcessAlive,
-    confirm: (question) => ctx.io.confirm(question, { flag: '--yes' }),
+    request: (question) => ctx.io.confirm(question.text, { flag: '--yes' }),
   };
   return { selected, ports, local };
 }
