@@ -113,7 +113,7 @@ export interface Payloads {
   // the project and the command line
   'init.file.written': { path: string };
   'cli.warning': undefined;
-  'cli.note': undefined;
+  'local.busy.waiting': { pid: number };
 }
 
 export type MessageCode = keyof Payloads;
@@ -185,7 +185,7 @@ export const LEVELS: { readonly [C in MessageCode]: MessageLevel } = {
   'trigger.run.finished': 'info',
   'init.file.written': 'info',
   'cli.warning': 'warn',
-  'cli.note': 'info',
+  'local.busy.waiting': 'info',
 };
 
 /** One message of code C: the JSON form of an event. */

@@ -1,9 +1,10 @@
 /** JSON in pieces (src/core/json.ts): the exact text of JSON.stringify, never one big string. */
-import type { PlanJson } from '../../src/core/deploy/plan.js';
-import { msg } from '../../src/core/messages.js';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import type { PlanJson } from '../../src/core/deploy/plan.js';
 import { jsonBody, jsonPieces } from '../../src/core/json.js';
+import { msg } from '../../src/core/messages.js';
+import { createHost } from '../../src/ui/host/index.js';
 import { Io } from '../../src/ui/io.js';
 
 /** A release-record-like document with `n` DAG entries. */
@@ -75,7 +76,7 @@ describe('jsonBody', () => {
   });
 });
 
-describe('--json output through Io', () => {
+describe('--json output through the JSON host', () => {
   function io() {
     const writes = { stdout: [] as string[], stderr: [] as string[] };
     const stream = (into: string[]) => {
@@ -83,7 +84,7 @@ describe('--json output through Io', () => {
       p.on('data', (c: Buffer) => into.push(c.toString('utf8')));
       return p;
     };
-    const out = new Io({ stdout: stream(writes.stdout), stderr: stream(writes.stderr), stdin: new PassThrough() }, { json: true, color: false, quiet: false, debug: false, ci: false, yes: false });
+    const out = createHost(new Io({ stdout: stream(writes.stdout), stderr: stream(writes.stderr), stdin: new PassThrough() }, { json: true, color: false, quiet: false, debug: false, ci: false, yes: false }));
     return { out, writes };
   }
 
@@ -98,7 +99,7 @@ describe('--json output through Io', () => {
 
   it('an event is one NDJSON line, however big its data', async () => {
     const { out, writes } = io();
-    const sink = out.events();
+    const sink = out.notify;
     sink(msg('deploy.plan', { plan: record(3000) as unknown as PlanJson, planMs: 1 }, 'plan'));
     sink(msg('deploy.phase', { phase: 'uploads' }, 'uploading'));
     await new Promise((r) => setImmediate(r));

@@ -112,7 +112,7 @@ export class StdoutSink implements LogOutput {
 }
 
 function styler(ctx: Context): LevelStyler | undefined {
-  const s = ctx.io.style;
+  const s = ctx.host.style;
   if (s.level === 0) return undefined;
   return { error: (t) => s.red.bold(t), warning: (t) => s.yellow(t), info: (t) => s.green(t), debug: (t) => s.gray(t), dim: (t) => s.dim(t) };
 }
@@ -133,7 +133,7 @@ export const run: Handler = async (ctx, { args, options }) => {
 
   const selected = ctx.environment();
   const envName = selected.entry.name;
-  const events = ctx.events();
+  const events = ctx.host.notify;
   const aws = await ctx.aws();
   const api = mwaaApi(await aws.mwaa());
   const environment = await api.getEnvironment(envName);
@@ -179,9 +179,11 @@ export const run: Handler = async (ctx, { args, options }) => {
     );
 
     const startTime = since ?? (query.bounded ? undefined : now - DEFAULT_SINCE_MS);
-    const render = ctx.io.json
-      ? (e: LogEvent, group: string) => `${JSON.stringify(jsonRecord(e, group))}\n`
-      : textRenderer({ utc: o.utc === true, label: query.label, styler: styler(ctx) });
+    ctx.host.stream();
+    const render = ctx.host.recordFormat(
+      (e: LogEvent, group: string) => jsonRecord(e, group),
+      textRenderer({ utc: o.utc === true, label: query.label, styler: styler(ctx) }),
+    );
     let outputClosed = false;
     const sink = new StdoutSink(ctx.io.streams.stdout, render, () => {
       outputClosed = true;

@@ -31,7 +31,7 @@ export const run: Handler = async (ctx) => {
       }),
     ),
   );
-  ctx.io.result({ environments: rows }, ({ environments }) =>
+  ctx.host.result({ environments: rows }, ({ environments }) =>
     environments.length === 0
       ? 'No environments in this region.'
       : table(

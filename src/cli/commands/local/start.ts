@@ -51,25 +51,23 @@ export const run: Handler = async (ctx, { options }) => {
     AWS_DEFAULT_REGION: DEFAULT_REGION,
     AWS_DISABLE_HOST_PREFIX_INJECTION: 'true',
   };
-  if (ctx.io.json) {
-    ctx.io.jsonLine({ url: emulator.url, stateDir, env });
-  } else {
-    ctx.io.out(
-      [
-        `mwaa local emulator listening on ${emulator.url}`,
-        `state: ${stateDir}`,
-        '',
-        'Point a client at it with:',
-        ...Object.entries(env).map(([k, v]) => `  export ${k}=${v}`),
-        '',
-        'Press Ctrl-C to stop.',
-      ].join('\n'),
-    );
-  }
+  // one record: the server runs until Ctrl-C
+  ctx.host.stream();
+  ctx.host.record({ url: emulator.url, stateDir, env }, () =>
+    [
+      `mwaa local emulator listening on ${emulator.url}`,
+      `state: ${stateDir}`,
+      '',
+      'Point a client at it with:',
+      ...Object.entries(env).map(([k, v]) => `  export ${k}=${v}`),
+      '',
+      'Press Ctrl-C to stop.',
+    ].join('\n'),
+  );
   await new Promise<void>((resolveStop) => {
     if (ctx.signal.aborted) resolveStop();
     ctx.signal.addEventListener('abort', () => resolveStop(), { once: true });
   });
   await emulator.close();
-  ctx.io.info('stopped; the state is kept for the next start');
+  ctx.host.info('stopped; the state is kept for the next start');
 };

@@ -6,12 +6,12 @@ import type { Handler } from '../../spec.js';
 import { deployCommand } from './shared.js';
 
 export const run: Handler = async (ctx, { options }) => {
-  const cmd = await deployCommand(ctx, options, ctx.events());
+  const cmd = await deployCommand(ctx, options);
   const target = await loadTarget(cmd.ports, cmd.selected.entry.name, cmd.selected.entry.bucket);
   const { s3 } = ownerScoped(cmd.ports, target);
   const index = await new ReleaseStore(s3, target.bucket).readIndex();
   const limit = typeof options.limit === 'number' ? options.limit : 20;
   const releases = releasesOf(index, target.name).reverse().slice(0, limit);
   const current = index.current[target.name];
-  ctx.io.result({ environment: target.name, bucket: target.bucket, current: current ?? null, releases }, () => renderReleaseList(releases, current, ctx.io.style));
+  ctx.host.result({ environment: target.name, bucket: target.bucket, current: current ?? null, releases }, () => renderReleaseList(releases, current, ctx.io.style));
 };
