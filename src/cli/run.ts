@@ -3,6 +3,7 @@
  * whatever it throws becomes a message and an exit code.
  */
 import { ExitCode, InterruptedError, MwaaError } from '../core/errors.js';
+import { createHost } from '../ui/host/index.js';
 import { Io } from '../ui/io.js';
 import { createContext } from './context.js';
 import type { GlobalOptions } from './globals.js';
@@ -45,8 +46,10 @@ export async function runCommand(
     ci: isCi(deps.env),
     yes: globals.yes,
   });
+  // the host, once for the run: JSON with --json, live views on a terminal, plain text otherwise
+  const host = createHost(io);
   const signal = deps.signal ?? new AbortController().signal;
-  const ctx = createContext({ io, globals, cwd: deps.cwd, env: deps.env, signal });
+  const ctx = createContext({ io, host, globals, cwd: deps.cwd, env: deps.env, signal });
   try {
     const args = spec.passThrough ? [...invocation.args.filter((a) => a !== undefined), ...(passThrough ?? [])] : invocation.args;
     deps.beforeRun?.();
