@@ -9,10 +9,10 @@ export const run: Handler = async (ctx, { args, options }) => {
   const selected = ctx.environment();
   const dryRun = options.dryRun === true;
   const releaseId = typeof args[0] === 'string' ? args[0] : undefined;
+  const cmd = await deployCommand(ctx, options);
   // a dry run's plan is its result; otherwise the plan comes before the question, and the live view
   // starts once the rollback holds the lock (after any question)
   const view = dryRun ? undefined : await ctx.host.view('deploy', { title: `Rolling back ${selected.entry.name}`, plan: 'rollback', startOn: 'deploy.lock.acquired' });
-  const cmd = await deployCommand(ctx, options);
   let result: RollbackResult;
   try {
     result = await rollback(

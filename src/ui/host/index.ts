@@ -8,9 +8,9 @@ import { LiveHost } from './live.js';
 import { PlainHost } from './plain.js';
 import type { IoHost } from './types.js';
 
-export function createHost(io: Io): IoHost {
+export function createHost(io: Io, options: { now?: () => number } = {}): IoHost {
   if (io.json) return new JsonHost(io);
-  if (io.canAnimate) return new LiveHost(io);
+  if (io.canAnimate) return new LiveHost(io, options.now);
   return new PlainHost(io);
 }
 

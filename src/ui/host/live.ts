@@ -7,6 +7,7 @@
  * shown and resumed once it is answered (when the view can be suspended).
  */
 import type { AnyMessage, AnyQuestion, MessageCode } from '../../core/messages.js';
+import type { Io } from '../io.js';
 import { renderPlan, renderRollbackPlan } from '../views/deploy-text.js';
 import { PlainHost, type ActiveView } from './plain.js';
 import type { ActivityView, HostKind, ViewKind, ViewOptions, ViewOutcome } from './types.js';
@@ -28,7 +29,13 @@ export class LiveHost extends PlainHost {
     return this.io.streams.stderr as NodeJS.WriteStream;
   }
 
-  private readonly now = () => Date.now();
+  constructor(
+    io: Io,
+    /** the views' clock */
+    private readonly now: () => number = Date.now,
+  ) {
+    super(io);
+  }
 
   protected override async ask(q: AnyQuestion): Promise<boolean> {
     const view = this.mounted;

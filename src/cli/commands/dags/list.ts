@@ -44,7 +44,7 @@ export const run: Handler = async (ctx, { options }) => {
       fileloc: d.fileloc ?? null,
       ...(d.bundle ? { bundle: d.bundle } : {}),
     })),
-    () => (listing.dags.length ? dagsTable(listing.dags, ctx.io.style) : ''),
+    () => (listing.dags.length ? dagsTable(listing.dags, ctx.host.style) : ''),
   );
   if (listing.dags.length === 0) ctx.host.info('No DAGs.');
   if (listing.importErrors) {

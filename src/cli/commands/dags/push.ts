@@ -9,9 +9,9 @@ export const run: Handler = async (ctx, { options }) => {
   const selected = ctx.environment();
   const dryRun = options.dryRun === true;
   if (dryRun) return runDiff(ctx, options);
+  const cmd = await deployCommand(ctx, options);
   // the view shows the plan before anything changes
   const view = await ctx.host.view('deploy', { title: `Deploying to ${selected.entry.name}`, plan: 'push' });
-  const cmd = await deployCommand(ctx, options);
   let result: PushResult;
   try {
     result = await push(

@@ -39,7 +39,7 @@ export const run: Handler = async (ctx) => {
             ['NAME', 'STATUS', 'AIRFLOW', 'CLASS'],
             ...environments.map((e) => [e.name, e.status, e.airflowVersion ?? '-', e.environmentClass ?? '-']),
           ],
-          ctx.io.style,
+          ctx.host.style,
         ),
   );
 };

@@ -13,5 +13,5 @@ export const run: Handler = async (ctx, { options }) => {
   const limit = typeof options.limit === 'number' ? options.limit : 20;
   const releases = releasesOf(index, target.name).reverse().slice(0, limit);
   const current = index.current[target.name];
-  ctx.host.result({ environment: target.name, bucket: target.bucket, current: current ?? null, releases }, () => renderReleaseList(releases, current, ctx.io.style));
+  ctx.host.result({ environment: target.name, bucket: target.bucket, current: current ?? null, releases }, () => renderReleaseList(releases, current, ctx.host.style));
 };

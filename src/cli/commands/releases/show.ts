@@ -18,5 +18,5 @@ export const run: Handler = async (ctx, { args, options }) => {
     throw new NotFoundError(`release ${id} is listed but its record is missing from s3://${target.bucket}/.mwaa/releases/`, { code: 'release.not-found' });
   }
   const current = index.current[target.name];
-  ctx.host.result({ ...record, current: record.id === current }, () => renderRelease(record, current, ctx.io.style));
+  ctx.host.result({ ...record, current: record.id === current }, () => renderRelease(record, current, ctx.host.style));
 };
