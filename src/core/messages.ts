@@ -114,6 +114,7 @@ export interface Payloads {
   'init.file.written': { path: string };
   'cli.warning': undefined;
   'local.busy.waiting': { pid: number };
+  'local.stopped': { stateDir: string };
 }
 
 export type MessageCode = keyof Payloads;
@@ -186,6 +187,7 @@ export const LEVELS: { readonly [C in MessageCode]: MessageLevel } = {
   'init.file.written': 'info',
   'cli.warning': 'warn',
   'local.busy.waiting': 'info',
+  'local.stopped': 'info',
 };
 
 /** One message of code C: the JSON form of an event. */

@@ -2,6 +2,7 @@
 import { UsageError } from '../../../core/errors.js';
 import { findConfigFile } from '../../../core/config/load.js';
 import { localStateDir } from '../../context.js';
+import { msg } from '../../../core/messages.js';
 import type { Handler } from '../../spec.js';
 import { dirname, resolve } from 'node:path';
 
@@ -69,5 +70,5 @@ export const run: Handler = async (ctx, { options }) => {
     ctx.signal.addEventListener('abort', () => resolveStop(), { once: true });
   });
   await emulator.close();
-  ctx.host.info('stopped; the state is kept for the next start');
+  ctx.host.notify(msg('local.stopped', { stateDir }, 'stopped; the state is kept for the next start'));
 };
