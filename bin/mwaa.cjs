@@ -17,7 +17,7 @@ const onSignal = (signal) => {
   if (interrupts > 1) {
     // a second Ctrl-C: stop now, but say what that leaves (a deploy's journal in the bucket allows finishing it)
     try {
-      process.stderr.write('\nmwaa: stopped without finishing; if a deploy was rolling back, `mwaa rollback` finishes its rollback (the journal in the bucket allows it)\n');
+      process.stderr.write('\nmwaa: stopped without finishing; if a deploy was rolling back, `mwaa recover` finishes its rollback (the journal in the bucket allows it)\n');
     } catch {
       // stderr closed: exit anyway
     }
@@ -45,8 +45,22 @@ main({
   signal: controller.signal,
   // V8 heap settings for a command's run (bin/heap.cjs); loaded only then, so --help does not pay for them
   beforeRun: () => require('./heap.cjs').tuneHeap(),
-}).then((code) => {
+}).then(async (code) => {
   process.exitCode = code;
-  // Handles left open by SDK clients or servers must not keep a finished command alive.
-  setImmediate(() => process.exit(code)).unref();
+  // Everything written must reach the reader before the process ends: on a pipe, stdout is written
+  // asynchronously, and exiting with writes pending cuts the output (at 64 KB, a pipe's buffer) with
+  // exit 0. So wait until both streams have handed their last byte to the OS (a slow reader makes
+  // this wait), and only then exit: handles left open by SDK clients or servers must not keep a
+  // finished command alive.
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  process.exit(code);
 });
+
+/** Resolves once every write queued on the stream so far has been handed to the OS (or the stream is gone). */
+function flushed(stream) {
+  return new Promise((resolve) => {
+    if (stream.destroyed || stream.writableEnded) return resolve();
+    stream.once('error', resolve);
+    stream.write('', () => resolve());
+  });
+}

@@ -20,7 +20,7 @@ _mwaa() {
       -*) continue ;;
     esac
     case "$cmdpath" in
-      '') case "$w" in init|completion|env|dags|releases|rollback|trigger|airflow|open|logs|local) cmdpath="${cmdpath:+$cmdpath }$w" ;; esac ;;
+      '') case "$w" in init|completion|env|dags|releases|rollback|recover|trigger|airflow|open|logs|local) cmdpath="${cmdpath:+$cmdpath }$w" ;; esac ;;
       'env') case "$w" in create|update|diff|list|show|wait|delete) cmdpath="${cmdpath:+$cmdpath }$w" ;; esac ;;
       'dags') case "$w" in push|diff|list) cmdpath="${cmdpath:+$cmdpath }$w" ;; esac ;;
       'releases') case "$w" in list|show) cmdpath="${cmdpath:+$cmdpath }$w" ;; esac ;;
@@ -28,7 +28,7 @@ _mwaa() {
     esac
   done
   case "$cmdpath" in
-    '') subs='init completion env dags releases rollback trigger airflow open logs local'; opts='-e --env -c --config --profile --region --endpoint-url --local -o --output --json --no-color -y --yes -q --quiet --debug --help' ;;
+    '') subs='init completion env dags releases rollback recover trigger airflow open logs local'; opts='-e --env -c --config --profile --region --endpoint-url --local -o --output --json --no-color -y --yes -q --quiet --debug --help' ;;
     'init') subs=''; opts='--name --airflow-version --force -e --env -c --config --profile --region --endpoint-url --local -o --output --json --no-color -y --yes -q --quiet --debug --help' ;;
     'completion') subs='bash zsh fish'; opts='-e --env -c --config --profile --region --endpoint-url --local -o --output --json --no-color -y --yes -q --quiet --debug --help' ;;
     'env') subs='create update diff list show wait delete'; opts='-e --env -c --config --profile --region --endpoint-url --local -o --output --json --no-color -y --yes -q --quiet --debug --help' ;;
@@ -46,6 +46,7 @@ _mwaa() {
     'releases list') subs=''; opts='-n --limit -e --env -c --config --profile --region --endpoint-url --local -o --output --json --no-color -y --yes -q --quiet --debug --help' ;;
     'releases show') subs=''; opts='-e --env -c --config --profile --region --endpoint-url --local -o --output --json --no-color -y --yes -q --quiet --debug --help' ;;
     'rollback') subs=''; opts='-m --message --dry-run --no-wait --force-unlock --concurrency --timeout -e --env -c --config --profile --region --endpoint-url --local -o --output --json --no-color -y --yes -q --quiet --debug --help' ;;
+    'recover') subs=''; opts='--dry-run --force-unlock --timeout -e --env -c --config --profile --region --endpoint-url --local -o --output --json --no-color -y --yes -q --quiet --debug --help' ;;
     'trigger') subs=''; opts='--conf --run-id --unpause --wait --timeout --poll --log-lines -e --env -c --config --profile --region --endpoint-url --local -o --output --json --no-color -y --yes -q --quiet --debug --help' ;;
     'airflow') subs=''; opts='-e --env -c --config --profile --region --endpoint-url --local -o --output --json --no-color -y --yes -q --quiet --debug --help' ;;
     'dags list') subs=''; opts='--import-errors -e --env -c --config --profile --region --endpoint-url --local -o --output --json --no-color -y --yes -q --quiet --debug --help' ;;

@@ -16,6 +16,9 @@ const AUTH_NAMES = new Set([
   'UnauthorizedException',
 ]);
 
+/** An error name that is a real AWS error code, not the SDK's stand-in for a bodiless answer ("Unknown", "403"). */
+const KNOWN_NAME = /^(?!Unknown$|UnknownError$|\d+$)[A-Za-z][A-Za-z0-9.]*$/;
+
 interface SdkLikeError {
   name?: string;
   message?: string;
@@ -49,6 +52,15 @@ export function mapAwsError(error: unknown, what?: string): MwaaError {
         : 'check the profile (--profile, AWS_PROFILE or `profile:` in mwaa.yaml) and that its role allows this action',
     });
   }
+  // An answer without a body (any HEAD request) carries no error code: the SDK names it after the
+  // status or "Unknown". The status still says what happened.
+  const status = e.$metadata?.httpStatusCode;
+  if (!KNOWN_NAME.test(name) && (status === 401 || status === 403)) {
+    return new AuthError(`${prefix}AWS refused the credentials or permission (HTTP ${status}, no error details: usually AccessDenied)`, {
+      cause: error,
+      hint: 'check the profile (--profile, AWS_PROFILE or `profile:` in mwaa.yaml) and that its role allows this action (and, for S3, that the bucket policy allows it)',
+    });
+  }
   if (name === 'ResourceNotFoundException' || name === 'NoSuchBucket' || name === 'NoSuchKey' || name === 'NotFound') {
     return new NotFoundError(`${prefix}${message}`, { cause: error, code: 'aws.not-found' });
   }
@@ -73,6 +85,5 @@ export function mapAwsError(error: unknown, what?: string): MwaaError {
       hint: 'check the network, --endpoint-url and AWS_ENDPOINT_URL',
     });
   }
-  const status = e.$metadata?.httpStatusCode;
   return new FailedError('aws.failed', `${prefix}${name}${status ? ` (HTTP ${status})` : ''}: ${message}`, { cause: error });
 }

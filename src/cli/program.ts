@@ -20,7 +20,7 @@ export const EXIT_CODES_HELP = `Exit codes:
   3    not found (environment, release, DAG, run, task)
   4    AWS authentication or permission problem
   5    deploy failed and was rolled back cleanly
-  6    deploy failed and the rollback did not complete (run \`mwaa rollback\`)
+  6    deploy failed and the rollback did not complete (run \`mwaa recover\`)
   130  interrupted (Ctrl-C)`;
 
 /** The root help's examples: the first example of each top-level command or group that exists. */

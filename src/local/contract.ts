@@ -45,7 +45,7 @@ export interface Clock {
 
 export type ServiceName = 's3' | 'logs' | 'mwaa' | 'airflow';
 
-/** What POST /_mwaa_local/faults accepts (see the issue's control-endpoint contract). */
+/** What POST /_mwaa_local/faults accepts (see the control-endpoint table in src/local/README.md). */
 export interface FaultSpec {
   service: ServiceName;
   /** API operation name, e.g. "PutObject", "PutLogEvents", "UpdateEnvironment", "cli" for the Airflow endpoint; "*" matches every operation of the service */
@@ -54,19 +54,37 @@ export interface FaultSpec {
   match?: Record<string, unknown>;
   /** skip this many matching calls first (default 0) */
   after?: number;
-  /** how many matching calls fail (default 1) */
+  /** how many matching calls the fault applies to (default 1) */
   times?: number;
-  error: { status: number; code: string; message?: string };
+  /**
+   * hold each affected call this many real milliseconds (0..600000) before answering it; without
+   * `error` the call is then served normally, against the state as it is after the wait
+   */
+  delayMs?: number;
+  /** the error to answer with; optional when delayMs is given (a spec needs at least one of them) */
+  error?: { status: number; code: string; message?: string };
+}
+
+/** What check() decided for one call: wait delayMs (0 = none), then fail with error or, without one, serve. */
+export interface FaultHit {
+  delayMs: number;
+  error?: { status: number; code: string; message?: string };
 }
 
 export interface Faults {
   add(spec: FaultSpec): string;
   clear(): void;
   /**
-   * Called by a service once it knows the operation and its fields. Returns the error to answer with
-   * (in the service's own error shape) when a fault matches, consuming one use of it.
+   * Called by a service once it knows the operation and its fields. When a fault matches, consumes one
+   * use of it and says what to do: wait (see wait()), then answer its error in the service's own error
+   * shape, or serve the call. Synchronous: the service does the waiting (faults.ts answerWithFault()).
    */
-  check(service: ServiceName, operation: string, fields: Record<string, unknown>): FaultSpec['error'] | undefined;
+  check(service: ServiceName, operation: string, fields: Record<string, unknown>): FaultHit | undefined;
+  /**
+   * Resolves after ms of real time (a delay simulates network latency, so the simulated clock is not
+   * used). Rejects when the emulator closes meanwhile, so a close() never waits for a delay.
+   */
+  wait(ms: number): Promise<void>;
 }
 
 /** Content-addressed blob storage for object bodies (files under <stateDir>/blobs/). */

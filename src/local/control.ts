@@ -2,8 +2,8 @@
  * The control endpoint, /_mwaa_local/... (for tests and demos; no Authorization needed):
  *
  *   GET    /_mwaa_local/health                  200 {"ok": true}
- *   POST   /_mwaa_local/faults                  {"service","operation","match"?,"after"?,"times"?,"error":{status,code,message?}}
- *                                               -> 200 {"id": "..."}; 400 {"message"} when invalid
+ *   POST   /_mwaa_local/faults                  {"service","operation","match"?,"after"?,"times"?,"delayMs"?,"error"?:{status,code,message?}}
+ *                                               (error, delayMs or both) -> 200 {"id": "..."}; 400 {"message"} when invalid
  *   GET    /_mwaa_local/faults                  200 {"faults": [{id, spec, seen, fired}]}
  *   DELETE /_mwaa_local/faults                  clears all -> 200 {"ok": true}
  *   POST   /_mwaa_local/clock                   {"advanceSeconds": n} -> 200 {"now": <ms>, "offsetMs": <ms>}

@@ -161,6 +161,9 @@ export async function startEmulator(opts: StartEmulatorOptions): Promise<Running
       stateDir,
       close(): Promise<void> {
         closing ??= new Promise<void>((res) => {
+          // requests held by a delay fault end now (with a 500 on a connection about to be closed):
+          // neither close() nor the process waits for them, and none is served after the state closes
+          faults.close();
           server.close(() => res());
           server.closeAllConnections();
         }).finally(() => {

@@ -54,7 +54,7 @@ const CASES: Case[] = [
   { command: 'open', argv: ['open', '--print'] },
   {
     command: 'rollback',
-    argv: ['rollback', '--yes'],
+    argv: ['rollback', 'previous', '--yes'],
     before: async () => {
       // a second release to roll back from
       const file = join(project, 'dags', 'example.py');
@@ -63,6 +63,7 @@ const CASES: Case[] = [
       expect(r.code, r.stderr).toBe(0);
     },
   },
+  { command: 'recover', argv: ['recover'] },
   { command: 'env delete', argv: ['env', 'delete', '--yes'] },
   { command: 'local start', argv: ['local', 'start', '--port', '0'], streaming: true, cwd: () => elsewhere, stopAfterMs: 1500 },
 ];

@@ -5,6 +5,7 @@
  *   const emu = await startTestEmulator();
  *   await emu.s3.send(new CreateBucketCommand({ Bucket: 'b' }));
  *   await emu.fault({ service: 's3', operation: 'PutObject', match: { Key: 'dags/a.py' } });
+ *   await emu.delay({ service: 's3', operation: 'DeleteObject', match: { Key: '.mwaa/lock.json' }, delayMs: 1500 });
  *   spawn('node', ['bin/mwaa.cjs', ...], { env: { ...process.env, ...emu.env } });
  *   await emu.close();                       // stops the server and removes the temp dir
  *
@@ -31,8 +32,15 @@ export interface TestEmulatorOptions {
   stateDir?: string;
 }
 
-/** A fault as POST /_mwaa_local/faults takes it; `error` defaults to 500 InternalError. */
-export type FaultInput = Omit<FaultSpec, 'error'> & { error?: FaultSpec['error'] };
+/**
+ * A fault as POST /_mwaa_local/faults takes it. Without `delayMs`, `error` defaults to 500
+ * InternalError; with `delayMs` and no `error` the calls are only held that long (real time), then
+ * served normally.
+ */
+export type FaultInput = FaultSpec;
+
+/** A delay-only fault: the matching calls are held delayMs of real time, then served. */
+export type DelayInput = Omit<FaultSpec, 'error' | 'delayMs'> & { delayMs: number };
 
 export interface ControlResponse {
   status: number;
@@ -66,6 +74,10 @@ export interface TestEmulator {
   control(method: string, path: string, body?: unknown): Promise<ControlResponse>;
   /** injects a fault; returns its id */
   fault(spec: FaultInput): Promise<string>;
+  /** injects a delay-only fault (the calls wait delayMs, then are served); returns its id */
+  delay(spec: DelayInput): Promise<string>;
+  /** the pending faults with their counters (GET /_mwaa_local/faults) */
+  faults(): Promise<Array<{ id: string; spec: FaultSpec; seen: number; fired: number }>>;
   clearFaults(): Promise<void>;
   /** the next update of this environment fails with the given error */
   failNextUpdate(envName: string, errorCode: string, errorMessage?: string): Promise<void>;
@@ -143,10 +155,22 @@ export async function startTestEmulator(opts: TestEmulatorOptions = {}): Promise
     async fault(spec) {
       const r = await control('POST', '/_mwaa_local/faults', {
         ...spec,
-        error: spec.error ?? { status: 500, code: 'InternalError', message: 'injected fault' },
+        ...(spec.error === undefined && spec.delayMs === undefined
+          ? { error: { status: 500, code: 'InternalError', message: 'injected fault' } }
+          : {}),
       });
       expectOk('fault', r);
       return r.body.id as string;
+    },
+    async delay(spec) {
+      const r = await control('POST', '/_mwaa_local/faults', spec);
+      expectOk('delay', r);
+      return r.body.id as string;
+    },
+    async faults() {
+      const r = await control('GET', '/_mwaa_local/faults');
+      expectOk('faults', r);
+      return r.body.faults;
     },
     async clearFaults() {
       expectOk('clearFaults', await control('DELETE', '/_mwaa_local/faults'));

@@ -2,7 +2,7 @@
  * Every failure path of a deploy (DESIGN §10): a fault at each mutation step makes `dags push` exit 5,
  * and the set of (key, latest VersionId) in the bucket and the environment's pinned versions equal the
  * state before the push. When the rollback itself cannot finish: exit 6 naming what is left, and
- * `mwaa rollback` finishes it.
+ * `mwaa recover` finishes it.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -146,7 +146,7 @@ describe('an environment that is not AVAILABLE', () => {
   it('refuses to push unless --no-wait; with it, DAG files go and artifacts changes are refused', async () => {
     await w.emu.mwaa.send(new UpdateEnvironmentCommand({ Name: ENV_NAME, MaxWorkers: 3 }));
     const r = await w.cli(['dags', 'push']);
-    expect(r.code).toBe(1);
+    expect(r.code, r.stderr + r.stdout).toBe(1);
     expect(r.stderr).toContain(`environment ${ENV_NAME} is UPDATING; a deploy needs it AVAILABLE`);
     expect(r.stderr).toContain('mwaa env wait');
     touchDags();
@@ -175,7 +175,7 @@ describe('an environment that is not AVAILABLE', () => {
 });
 
 describe('when the rollback itself fails (exit 6)', () => {
-  it('names what is left and `mwaa rollback` finishes it', async () => {
+  it('names what is left and `mwaa recover` finishes it', async () => {
     touchDags();
     const before = await snapshot(w.emu);
     await w.emu.fault({ service: 's3', operation: 'PutObject', match: { Key: 'dags/e.py' }, times: 5 });
@@ -185,7 +185,7 @@ describe('when the rollback itself fails (exit 6)', () => {
     expect(r.stderr).toContain('did not complete; left as is:');
     expect(r.stderr).toMatch(new RegExp(`- s3://${BUCKET}/dags/a\\.py: should be version ${before.latest['dags/a.py']}`));
     expect(r.stderr).not.toMatch(/- s3:\/\/deploy-test-bucket\/dags\/[b-e]\.py/);
-    expect(r.stderr).toMatch(/hint: run `mwaa rollback` to finish/);
+    expect(r.stderr).toMatch(/hint: run `mwaa recover` to finish/);
 
     // a push now refuses to start before the unfinished release is rolled back (no terminal, no --yes)
     const blocked = await w.cli(['dags', 'push']);
@@ -193,7 +193,7 @@ describe('when the rollback itself fails (exit 6)', () => {
     expect(blocked.stderr).toContain('--yes');
 
     await w.emu.clearFaults();
-    const fix = await w.cli(['rollback', '--yes']);
+    const fix = await w.cli(['recover', '--yes']);
     expect(fix.code, fix.stderr).toBe(0);
     expect(fix.stdout).toMatch(/Rolled back unfinished release/);
     const after = await snapshot(w.emu);

@@ -1,6 +1,6 @@
 /**
  * Deploys interrupted for real: SIGINT to a spawned `mwaa dags push` mid-upload (exit 5, everything back),
- * kill -9 mid-push followed by `mwaa rollback` (same guarantee), and two pushes started together (one
+ * kill -9 mid-push followed by `mwaa recover` (same guarantee), and two pushes started together (one
  * fails fast naming the holder; never interleaved). Uses the built bin/mwaa.cjs (`npm run build`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -71,7 +71,7 @@ describe('interrupted deploys', () => {
     expect(await objectText(w.emu, '.mwaa/lock.json')).toBeUndefined();
   });
 
-  it('kill -9 mid-push, then `mwaa rollback` restores the state before the push', async () => {
+  it('kill -9 mid-push, then `mwaa recover` restores the state before the push', async () => {
     rewriteAll();
     const before = await snapshot(w.emu);
     const p = spawnPush();
@@ -84,17 +84,26 @@ describe('interrupted deploys', () => {
     expect(mid.latest).not.toEqual(before.latest); // some files were uploaded
     expect(await objectText(w.emu, '.mwaa/lock.json')).toContain('"releaseId"');
 
-    const r = await w.cli(['rollback', '--yes']);
+    // the history says so before anything is done about it
+    const list = await w.cli(['releases', 'list']);
+    expect(list.stdout).toMatch(/^\S+\s+.*\bunfinished\b/m);
+    expect(list.stdout).toMatch(/the deploy ended before recording how it ended .*`mwaa recover` checks and finishes it\./);
+
+    const r = await w.cli(['recover', '--yes']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/Rolled back unfinished release/);
-    expect(r.stderr).toMatch(/taking over the deploy lock .*no longer running/);
+    expect(r.stderr).toMatch(/took over the deploy lock .*no longer running/);
+    // run again: nothing left to do, nothing changed
+    const again = await w.cli(['recover', '--yes']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/^Nothing to recover; release \S+ is current and complete\. Nothing was changed\.$/m);
     const after = await snapshot(w.emu);
     expect(after.latest).toEqual(before.latest);
     expect(after.pins).toEqual(before.pins);
     expect(await objectText(w.emu, '.mwaa/lock.json')).toBeUndefined();
   });
 
-  it('a second Ctrl-C during the rollback: exit 130 with one line saying `mwaa rollback` finishes it', async () => {
+  it('a second Ctrl-C during the rollback: exit 130 with one line saying `mwaa recover` finishes it', async () => {
     rewriteAll();
     const before = await snapshot(w.emu);
     // after the first SIGINT every request is slowed, so the rollback is still running at the second
@@ -114,11 +123,11 @@ describe('interrupted deploys', () => {
       expect(await exit, err).toBe(130);
       const lines = err.split('\n').filter((l) => /stopped without finishing/.test(l));
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toContain('`mwaa rollback` finishes');
+      expect(lines[0]).toContain('`mwaa recover` finishes');
     } finally {
       await slow.close();
-      // the journal lets `mwaa rollback` finish it (and leaves the bucket clean for the next test)
-      const r = await w.cli(['rollback', '--yes']);
+      // the journal lets `mwaa recover` finish it (and leaves the bucket clean for the next test)
+      const r = await w.cli(['recover', '--yes']);
       expect(r.code, r.stderr).toBe(0);
     }
     expect((await snapshot(w.emu)).latest).toEqual(before.latest);

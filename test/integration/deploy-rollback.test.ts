@@ -70,16 +70,46 @@ describe('rollback', () => {
   });
 
   it('without a terminal and without --yes it asks nothing and changes nothing (exit 2)', async () => {
-    const r = await w.cli(['rollback']);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain('--yes');
-    expect(r.stderr).toContain('restore 2, remove 1 DAG file');
+    const named = await w.cli(['rollback', 'previous']);
+    expect(named.code).toBe(2);
+    expect(named.stderr).toContain('--yes');
+    expect(named.stderr).toContain('restore 2, remove 1 DAG file');
+    // without a release, --yes would not do either: it names the release to give
+    const bare = await w.cli(['rollback']);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain(`goes back from ${v2.id} to ${v1.id} and needs a person to confirm; nothing was changed`);
+    expect(bare.stderr).toContain('hint: name the release: `mwaa rollback previous --yes`');
     expect((await snapshot(w.emu)).latest).toEqual(v2.snap.latest);
+  });
+
+  it('--yes without a release never goes back: exit 2, nothing changed, the release to name in the hint', async () => {
+    const index = await objectText(w.emu, '.mwaa/releases/index.json');
+    const r = await w.cli(['rollback', '--yes']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`nothing is unfinished, and \`mwaa rollback\` without a release would go back from ${v2.id} to ${v1.id}; nothing was changed`);
+    expect(r.stderr).toContain(`hint: name the release to go back to: \`mwaa rollback previous\` (${v1.id})`);
+    expect(await objectText(w.emu, '.mwaa/releases/index.json')).toBe(index);
+    const s = await snapshot(w.emu);
+    expect(s.latest).toEqual(v2.snap.latest);
+    expect(s.pins).toEqual(v2.snap.pins);
+  });
+
+  it('`mwaa recover` with nothing unfinished changes nothing and says which release is current', async () => {
+    const index = await objectText(w.emu, '.mwaa/releases/index.json');
+    const r = await w.cli(['recover', '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`Nothing to recover; release ${v2.id} is current and complete. Nothing was changed.\n`);
+    const json = await w.cli(['--json', 'recover', '--yes']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ status: 'nothing-to-recover', current: v2.id, unfinished: [], recovered: [] });
+    expect(await objectText(w.emu, '.mwaa/releases/index.json')).toBe(index);
+    const s = await snapshot(w.emu);
+    expect(s.latest).toEqual(v2.snap.latest);
+    expect(s.pins).toEqual(v2.snap.pins);
   });
 
   it('a failed rollback is itself rolled back (exit 5)', async () => {
     await w.emu.fault({ service: 's3', operation: 'CopyObject', match: { Key: 'dags/b.py' }, times: 5 });
-    const r = await w.cli(['rollback', '--yes']);
+    const r = await w.cli(['rollback', 'previous', '--yes']);
     await w.emu.clearFaults();
     expect(r.code, r.stderr).toBe(5);
     expect(r.stderr).toMatch(/rollback failed: CopyObject/);
@@ -89,7 +119,7 @@ describe('rollback', () => {
   });
 
   it('restores the exact bytes and artifact versions of the previous release, as a new release', async () => {
-    const r = await w.cli(['--json', 'rollback', '--yes']);
+    const r = await w.cli(['--json', 'rollback', 'previous', '--yes']);
     expect(r.code, r.stderr).toBe(0);
     const release = JSON.parse(r.stdout);
     expect(release.kind).toBe('rollback');
@@ -111,7 +141,7 @@ describe('rollback', () => {
   });
 
   it('another rollback goes further back; there is nothing before v1 (exit 3)', async () => {
-    const r = await w.cli(['rollback', '--yes']);
+    const r = await w.cli(['rollback', 'previous', '--yes']);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('no succeeded release before the current one');
   });

@@ -54,9 +54,12 @@ function makeWorld(opts: { journal?: Rec[]; snapshot?: unknown; now?: number } =
         if (f.match && !Object.entries(f.match).every(([k, v]) => fields[k] === v)) continue;
         if (++f.seen <= (f.after ?? 0)) continue;
         if (f.fired++ >= (f.times ?? 1)) continue;
-        return f.error;
+        return { delayMs: f.delayMs ?? 0, ...(f.error ? { error: f.error } : {}) };
       }
       return undefined;
+    },
+    wait(ms) {
+      return new Promise((resolve) => setTimeout(resolve, ms));
     },
   };
   const logs = createLogsStore(persist, clock);

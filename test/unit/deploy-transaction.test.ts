@@ -174,16 +174,16 @@ describe('the release transaction', () => {
     expect(MwaaError.is(error) && error.exitCode).toBe(6);
     expect(error.message).toContain('which it did not use before; MWAA cannot remove an artifact once set');
     expect(error.message).toContain('s3://bucket/requirements.txt: kept the new version because environment env still pins it');
-    expect(error.hint).toContain('mwaa rollback');
+    expect(error.hint).toContain('mwaa recover');
     // the version it pins is still there
     expect(s3.latest('requirements.txt')?.versionId).toBe(mwaa.env.RequirementsS3ObjectVersion);
   });
 
-  it('after that exit 6, `mwaa rollback` records the release as rolled back with the environment keeping the artifact; a later push works', async () => {
+  it('after that exit 6, `mwaa recover` records the release as rolled back with the environment keeping the artifact; a later push works', async () => {
     s3.failWhen = (op, key) => (op === 'PutObject' && key === 'dags/a.py' ? boom('PutObject s3://bucket/dags/a.py: InternalError') : undefined);
     const error = await push(request(), ports()).catch((e) => e);
     expect(MwaaError.is(error) && error.exitCode).toBe(6);
-    expect(error.hint).toContain('`mwaa rollback` records the release as rolled back with the environment keeping that artifact');
+    expect(error.hint).toContain('`mwaa recover` records the release as rolled back with the environment keeping that artifact');
     const failedId = error.details.release as string;
     s3.failWhen = undefined;
     const pinned = mwaa.env.RequirementsS3ObjectVersion;

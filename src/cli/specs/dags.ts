@@ -1,4 +1,4 @@
-/** `mwaa dags push | diff`, `mwaa releases list | show`, `mwaa rollback`: version-synced deploys (DESIGN §5). */
+/** `mwaa dags push | diff`, `mwaa releases list | show`, `mwaa rollback`, `mwaa recover`: version-synced deploys (docs/deploy.md). */
 import { parseDuration } from '../../core/duration.js';
 import { UsageError } from '../../core/errors.js';
 import type { CommandSpec, OptionSpec } from '../spec.js';
@@ -41,7 +41,7 @@ const FAILURE =
   'On any failure (an S3 call that fails after retries, UpdateEnvironment rejected, the update ending UPDATE_FAILED, ' +
   'pip errors in the requirements_install logs, Ctrl-C) every object touched goes back to its previous version and the ' +
   'environment is re-pinned to its previous plugins/requirements/startup script versions: exit 5. If that rollback ' +
-  'cannot finish, exit 6 with what is left; `mwaa rollback` finishes it.';
+  'cannot finish, exit 6 with what is left; `mwaa recover` finishes it.';
 
 export const dagsCommands: CommandSpec[] = [
   {
@@ -100,21 +100,41 @@ export const dagsCommands: CommandSpec[] = [
   },
   {
     path: ['rollback'],
-    summary: 'back to a previous release (default: the one before current)',
+    summary: 'back to an earlier release (`previous`, or an id)',
     description:
       'Restores the DAG files and plugins/requirements/startup script versions of an earlier release by copying its ' +
       'object versions forward (history is kept) and re-pinning its artifact versions, as a new release. Shows the plan ' +
-      'and asks for confirmation (--yes skips it; without a terminal and without --yes it fails with exit 2). When a ' +
-      'release did not finish (a crash, or a rollback that failed: exit 6), `mwaa rollback` first finishes rolling it back ' +
-      'from its journal; without a release id that is all it does. ' +
+      'and asks for confirmation (--yes skips it; without a terminal and without --yes it fails with exit 2). Going back ' +
+      'is always an explicit act: without a release argument it goes back one release only after a person confirms; with ' +
+      '--yes, or without a terminal, name the release (`previous` or an id), or it refuses with exit 2 and changes nothing. ' +
+      'When a release did not finish (a crash, or a rollback that failed: exit 6), `mwaa rollback` first finishes rolling it ' +
+      'back from its journal (as `mwaa recover` does); without a release id that is all it does. ' +
       FAILURE,
-    args: [{ name: 'release', description: 'release id (or a unique prefix); default: the one before current' }],
+    args: [{ name: 'release', description: 'release id (or a unique prefix), or `previous`; without it, a person is asked to confirm the one before current' }],
     options: [message, dryRun, noWait, forceUnlock, concurrency, timeout, poll],
     examples: [
-      { command: 'mwaa rollback', description: 'back to the release before the current one' },
+      { command: 'mwaa rollback previous --yes', description: 'back to the release before the current one, without a prompt' },
       { command: 'mwaa rollback 20260301-120501-3fa9 --yes', description: 'to a given release, without a prompt' },
-      { command: 'mwaa rollback --dry-run', description: 'the plan only' },
+      { command: 'mwaa rollback', description: 'shows the release before the current one and asks' },
+      { command: 'mwaa rollback previous --dry-run', description: 'the plan only' },
     ],
     load: () => import('../commands/rollback.js'),
+  },
+  {
+    path: ['recover'],
+    summary: 'finish what an interrupted deploy left (changes nothing when nothing is unfinished)',
+    description:
+      'After a deploy was killed, lost its machine, or ended with exit 6: rolls back every unfinished release from its ' +
+      'journal in the bucket, so the DAG files and the environment\'s pinned versions are exactly as before that release. ' +
+      'When nothing is unfinished it changes nothing and says which release is current: safe to run any number of times. ' +
+      'It never goes back a release (that is `mwaa rollback previous`). Asks before changing anything (--yes skips it). ' +
+      'Exit codes: 0 recovered, or nothing to recover; 1 the deploy lock is held by a running deploy; 2 no terminal to ' +
+      'confirm and no --yes; 6 the rollback of an unfinished release did not complete (run it again once the cause is fixed).',
+    options: [dryRun, forceUnlock, timeout, poll],
+    examples: [
+      { command: 'mwaa recover --yes', description: 'after a crash or exit 6; with nothing unfinished it changes nothing' },
+      { command: 'mwaa recover --dry-run', description: 'what is unfinished, changing nothing' },
+    ],
+    load: () => import('../commands/recover.js'),
   },
 ];

@@ -1,9 +1,18 @@
 /**
- * The deploy lock: `.mwaa/lock.json` at the bucket root, created with a conditional write
- * (`If-None-Match: *`), so two deploys started together cannot both get it. It names its holder and
- * expires after a TTL; the holder renews it while it works. A second deploy fails fast naming the
- * holder. A lock can be taken over when it has expired, when its holder ran on this host and is no
- * longer running (a crash), or with --force-unlock.
+ * The deploy lock: `.mwaa/lock.json` at the bucket root. Every write of it is conditional, so that of
+ * any number of deploys racing for it exactly one holds it:
+ *
+ *   create    `If-None-Match: *`: only when there is no lock
+ *   take over `If-Match: <ETag of the stale lock read>`: replaces exactly that stale lock; a racer that
+ *             read the same stale lock finds a different ETag (the winner's) and fails naming the winner
+ *   renew     `If-Match: <ETag of our last write>`: only while it is still ours
+ *
+ * It names its holder and expires after a TTL; the holder renews it while it works, and checks that it
+ * still holds it before each mutating phase of a release (`check()`), so a deploy whose lock was taken
+ * (it expired, or --force-unlock) stops and rolls back before it changes anything more. A lock can be
+ * taken over when it has expired, when its holder ran on this host and is no longer running (a crash),
+ * or with --force-unlock. Releasing deletes exactly the versions this deploy wrote (and, after a
+ * takeover, the stale versions below them), so the key ends absent, with no clutter.
  */
 import { anySignal } from '../signals.js';
 import type { S3Api } from '../../aws/s3.js';
@@ -34,6 +43,11 @@ export interface LockHandle {
    * FailedError `deploy.lock-lost`. The deploy stops and rolls back (see lockedPorts).
    */
   lost: AbortSignal;
+  /**
+   * Checks that the lock is still ours (one HEAD); when it is not, marks it lost (see `lost`) and throws
+   * the lock-lost error. Called before each mutating phase of a release.
+   */
+  check(): Promise<void>;
   /** stops renewing and removes the lock (the versions it created) */
   release(): Promise<void>;
 }
@@ -58,15 +72,56 @@ export function describeHolder(body: LockBody): string {
   return `${body.owner} (pid ${body.pid}, ${body.command}, release ${body.releaseId}, since ${body.acquiredAt})`;
 }
 
+/** The lock as read: its body, and the version and ETag it was read at (for a conditional takeover). */
+export interface ReadLock {
+  body: LockBody;
+  versionId?: string;
+  etag: string;
+}
+
+const UNREADABLE: LockBody = { schema: 1, owner: 'unknown', host: 'unknown', pid: 0, command: 'unknown', environment: '', releaseId: '', acquiredAt: '', expiresAt: '' };
+
 /** Reads the lock, if any. */
 export async function readLock(s3: S3Api, bucket: string): Promise<LockBody | undefined> {
-  const data = await s3.getObject(bucket, LOCK_KEY);
+  return (await readLockVersion(s3, bucket))?.body;
+}
+
+/** Reads the lock with the version and ETag of what was read (the body is that version's). */
+export async function readLockVersion(s3: S3Api, bucket: string): Promise<ReadLock | undefined> {
+  const head = await s3.headObject(bucket, LOCK_KEY);
+  if (!head) return undefined;
+  const data = await s3.getObject(bucket, LOCK_KEY, head.versionId);
+  // gone between the two calls (released): as if there were none
   if (!data) return undefined;
+  let body: LockBody;
   try {
-    return JSON.parse(data.toString('utf8')) as LockBody;
+    body = JSON.parse(data.toString('utf8')) as LockBody;
   } catch {
-    return { schema: 1, owner: 'unknown', host: 'unknown', pid: 0, command: 'unknown', environment: '', releaseId: '', acquiredAt: '', expiresAt: '' };
+    body = UNREADABLE;
   }
+  return { body, etag: head.etag, ...(head.versionId ? { versionId: head.versionId } : {}) };
+}
+
+/**
+ * The holder of the lock when a deploy that still runs holds it (not stale), else undefined. Read before
+ * a deploy plans, so that a running deploy's release is not taken for an unfinished one, and a second
+ * deploy fails at once naming it. A lock that cannot be read counts as not held: the lock itself decides.
+ */
+export async function runningHolder(
+  ports: { s3: S3Api; clock: Clock; actor: Actor; isProcessAlive?: (pid: number) => boolean },
+  bucket: string,
+): Promise<LockBody | undefined> {
+  const holder = await readLock(ports.s3, bucket).catch(() => undefined);
+  if (!holder || staleReason(holder, ports.clock.now(), ports.actor, ports.isProcessAlive)) return undefined;
+  return holder;
+}
+
+/** The error of a deploy that finds the lock held by a running deploy. */
+export function lockedError(bucket: string, holder: LockBody): FailedError {
+  return new FailedError('deploy.locked', `the deploy lock of s3://${bucket} is held by ${describeHolder(holder)}; it expires at ${holder.expiresAt}`, {
+    hint: 'wait for that deploy to finish and try again; if it is no longer running, pass --force-unlock',
+    details: { holder },
+  });
 }
 
 /** Why a held lock may be taken over, or undefined when it may not. */
@@ -100,6 +155,8 @@ export async function acquireLock(options: AcquireOptions): Promise<LockHandle> 
   const versions: string[] = [];
   /** ETag of our last write: renewals replace only that (If-Match), never a lock someone else wrote */
   let lastEtag = '';
+  /** we replaced a stale lock: its versions are below ours, and go when we release */
+  let tookOver = false;
 
   for (let attempt = 0; ; attempt++) {
     const put = await s3.putObject(bucket, LOCK_KEY, Buffer.from(`${JSON.stringify(body)}\n`), { ifNoneMatch: true, contentType: 'application/json' });
@@ -108,18 +165,20 @@ export async function acquireLock(options: AcquireOptions): Promise<LockHandle> 
       lastEtag = put.etag;
       break;
     }
-    const holder = await readLock(s3, bucket);
-    if (!holder) continue; // released between our write and our read
-    const stale = options.force ? 'forced with --force-unlock' : staleReason(holder, clock.now(), actor, options.isProcessAlive);
-    if (!stale || attempt >= 2) {
-      throw new FailedError('deploy.locked', `the deploy lock of s3://${bucket} is held by ${describeHolder(holder)}; it expires at ${holder.expiresAt}`, {
-        hint: 'wait for that deploy to finish and try again; if it is no longer running, pass --force-unlock',
-        details: { holder },
-      });
-    }
-    events(msg('deploy.lock.taken-over', { holder, reason: stale }, `taking over the deploy lock of s3://${bucket} held by ${describeHolder(holder)}: ${stale}`));
-    await s3.deleteObject(bucket, LOCK_KEY);
+    const held = await readLockVersion(s3, bucket);
+    if (!held) continue; // released between our write and our read
+    const stale = options.force ? 'forced with --force-unlock' : staleReason(held.body, clock.now(), actor, options.isProcessAlive);
+    if (!stale || attempt >= 3) throw lockedError(bucket, held.body);
+    // Replace exactly the stale lock we read: a racer that read the same one loses here (its If-Match
+    // no longer matches) and, reading again, finds our fresh lock and fails naming us.
     body = makeBody();
+    const replaced = await s3.putObject(bucket, LOCK_KEY, Buffer.from(`${JSON.stringify(body)}\n`), { ifMatch: held.etag, contentType: 'application/json' });
+    if ('conflict' in replaced) continue;
+    if (replaced.versionId) versions.push(replaced.versionId);
+    lastEtag = replaced.etag;
+    tookOver = true;
+    events(msg('deploy.lock.taken-over', { holder: held.body, reason: stale }, `took over the deploy lock of s3://${bucket} from ${describeHolder(held.body)}: ${stale}`));
+    break;
   }
   events(msg('deploy.lock.acquired', { bucket }, `locked s3://${bucket}/${LOCK_KEY}`));
 
@@ -138,6 +197,19 @@ export async function acquireLock(options: AcquireOptions): Promise<LockHandle> 
     const now = await readLock(s3, bucket);
     if (now && now.releaseId === body.releaseId && now.pid === body.pid && now.owner === body.owner && now.acquiredAt === body.acquiredAt) return { ok: true };
     return { ok: false, holder: now };
+  };
+  /** Marks the lock lost (once): the deploy's signal aborts with the lock-lost error, which is returned. */
+  const lose = (holder: LockBody | undefined): unknown => {
+    if (lost.signal.aborted) return lost.signal.reason;
+    const message = holder ? `the deploy lock of s3://${bucket} was taken over by ${describeHolder(holder)}` : `the deploy lock of s3://${bucket} was removed by someone else`;
+    events(msg('deploy.lock.lost', { holder }, `${message}; stopping this deploy`));
+    lost.abort(
+      new FailedError('deploy.lock-lost', `${message} while this deploy held it`, {
+        hint: 'make sure only one deploy runs at a time (--force-unlock takes the lock from a running deploy), then run the command again',
+        details: { holder },
+      }),
+    );
+    return lost.signal.reason;
   };
   const renewEvery = Math.max(1000, Math.floor(ttl / 3));
   const renewing = (async () => {
@@ -166,16 +238,7 @@ export async function acquireLock(options: AcquireOptions): Promise<LockHandle> 
           }
         }
         if (!check.ok) {
-          const message = check.holder
-            ? `the deploy lock of s3://${bucket} was taken over by ${describeHolder(check.holder)}`
-            : `the deploy lock of s3://${bucket} was removed by someone else`;
-          events(msg('deploy.lock.lost', { holder: check.holder }, `${message}; stopping this deploy`));
-          lost.abort(
-            new FailedError('deploy.lock-lost', `${message} while this deploy held it`, {
-              hint: 'make sure only one deploy runs at a time (--force-unlock takes the lock from a running deploy), then run the command again',
-              details: { holder: check.holder },
-            }),
-          );
+          lose(check.holder);
           return;
         }
       } catch (error) {
@@ -189,6 +252,11 @@ export async function acquireLock(options: AcquireOptions): Promise<LockHandle> 
       return body;
     },
     lost: lost.signal,
+    async check() {
+      if (lost.signal.aborted) throw lost.signal.reason;
+      const now = await ours();
+      if (!now.ok) throw lose(now.holder);
+    },
     async release() {
       stop.abort();
       await renewing;
@@ -197,6 +265,14 @@ export async function acquireLock(options: AcquireOptions): Promise<LockHandle> 
         if (lost.signal.aborted) return;
         await s3.deleteObject(bucket, LOCK_KEY);
       } else {
+        // After a takeover the stale lock's versions lie below ours: remove them first, while ours is
+        // still the latest (nobody else can write the key meanwhile), or deleting ours would bring the
+        // stale lock back.
+        if (tookOver) {
+          const history = (await s3.listVersions(bucket, LOCK_KEY)).filter((e) => e.key === LOCK_KEY);
+          const oursAt = history.findIndex((e) => e.versionId === versions[0]);
+          if (oursAt >= 0) for (const e of history.slice(oursAt + 1)) await s3.deleteObject(bucket, LOCK_KEY, e.versionId);
+        }
         // remove exactly the versions we wrote: the key goes back to what it was (absent), no clutter
         for (const v of versions.reverse()) await s3.deleteObject(bucket, LOCK_KEY, v);
       }
@@ -207,11 +283,13 @@ export async function acquireLock(options: AcquireOptions): Promise<LockHandle> 
 
 /**
  * The ports a deploy uses while it holds the lock: their signal is also aborted when the lock is lost,
- * with the lock-lost error as the reason (the transaction fails with it and rolls back).
+ * with the lock-lost error as the reason (the transaction fails with it and rolls back), and
+ * `checkLock` asks S3 whether the lock is still ours (before each mutating phase).
  */
-export function lockedPorts<P extends { signal?: AbortSignal }>(ports: P, lock: Pick<LockHandle, 'lost'>): P {
+export function lockedPorts<P extends { signal?: AbortSignal; checkLock?: () => Promise<void> }>(ports: P, lock: Pick<LockHandle, 'lost' | 'check'>): P {
   const outer = ports.signal;
-  if (!outer) return { ...ports, signal: lock.lost };
+  const checkLock = () => lock.check();
+  if (!outer) return { ...ports, signal: lock.lost, checkLock };
   // one per deploy, for its whole duration: nothing to dispose early
-  return { ...ports, signal: anySignal([outer, lock.lost]).signal };
+  return { ...ports, signal: anySignal([outer, lock.lost]).signal, checkLock };
 }

@@ -1,5 +1,5 @@
 /**
- * The deploy plan (DESIGN §5 step 2): local DAG files against the last release record and the S3
+ * The deploy plan (docs/deploy.md, step 1): local DAG files against the last release record and the S3
  * listing. Pure: no I/O here.
  *
  * Per key, with L = the local file, R = the latest remote object, C = the current release's entry:

@@ -22,6 +22,11 @@ export interface DeployPorts {
   waitTimeoutMs?: number;
   /** who deploys (lock holder, release records) */
   actor: Actor;
+  /**
+   * While a deploy holds the lock: throws the lock-lost error when the lock is no longer ours. The
+   * transaction calls it before each mutating phase (see lock.ts, lockedPorts).
+   */
+  checkLock?: () => Promise<void>;
   /** whether a process on this host still runs (stale lock detection) */
   isProcessAlive?: (pid: number) => boolean;
   /** asks a question (default no); throws AbortedError when nobody can answer */

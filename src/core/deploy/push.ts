@@ -10,7 +10,7 @@ import { buildArtifact, planArtifact, pinsOf, type BuiltArtifact } from './artif
 import { byRel, walkFiles } from './files.js';
 import { digestFiles, md5OfFile, sameEtag, type HashedFile } from './hash.js';
 import { loadIgnoreRule } from './ignore.js';
-import { acquireLock, lockedPorts } from './lock.js';
+import { acquireLock, lockedError, lockedPorts, runningHolder, type LockBody } from './lock.js';
 import { planDags, planToJson, summarizePlan, unchangedStates, type DeployPlan } from './plan.js';
 import type { DeployPorts } from './ports.js';
 import { ARTIFACT_KINDS, recordedEntry, type ArtifactKind, type GitInfo, type ObjectState, type ReleaseRecord, ReleaseStore, newReleaseId, unfinishedReleases, STATE_PREFIX } from './records.js';
@@ -304,6 +304,8 @@ interface Unlocked {
   findings: Finding[];
   scan: Scan;
   unfinished: string[];
+  /** the holder of the deploy lock, when it is held by a deploy that still runs */
+  running?: LockBody;
   plan: DeployPlan;
   planMs: number;
 }
@@ -326,11 +328,12 @@ async function planUnlocked(request: PushRequest, ports: DeployPorts, target: Ta
     (r) => r.record,
     () => undefined,
   );
-  const [findings, scan, state, listing] = await Promise.all([
+  const [findings, scan, state, listing, running] = await Promise.all([
     checkTarget(ports, target, { wait: request.wait && !request.dryRun }),
     scanProject(request.sources, target, request.concurrency ?? 16, record, ports.signal),
     reading,
     request.sources.dags ? remoteDags(ports, target, record) : Promise.resolve(undefined),
+    runningHolder(ports, target.bucket),
   ]);
   findings.push(...scan.findings);
   for (const f of findings.filter((x) => x.level === 'warning')) {
@@ -338,11 +341,14 @@ async function planUnlocked(request: PushRequest, ports: DeployPorts, target: Ta
   }
   throwOnErrors(findings);
 
-  const unfinished = unfinishedReleases(state.index, target.name).map((r) => r.id);
+  // the release of a deploy that is running is not unfinished: it is being deployed
+  const unfinished = unfinishedReleases(state.index, target.name)
+    .map((r) => r.id)
+    .filter((id) => id !== running?.releaseId);
   const plan = await makePlan(ports, target, scan, state.record, request.prune, listing);
   const planMs = clock.now() - startedAt;
   events(msg('deploy.plan', { plan: planToJson(plan), planMs }, planLine(plan)));
-  return { findings, scan, unfinished, plan, planMs };
+  return { findings, scan, unfinished, plan, planMs, ...(running ? { running } : {}) };
 }
 
 export async function push(request: PushRequest, unscoped: DeployPorts): Promise<PushResult> {
@@ -354,6 +360,8 @@ export async function push(request: PushRequest, unscoped: DeployPorts): Promise
   const store = new ReleaseStore(ports.s3, target.bucket);
   let first: Unlocked | undefined = await planUnlocked(request, ports, target, store, startedAt);
   const { findings, scan, unfinished, planMs } = first;
+  // another deploy is running: say so now, before any question (the lock would refuse it anyway)
+  if (first.running && !request.dryRun && !request.forceUnlock) throw lockedError(target.bucket, first.running);
 
   if (unfinished.length > 0) {
     events(msg('deploy.unfinished', { releases: unfinished }, `release${unfinished.length === 1 ? '' : 's'} ${unfinished.join(', ')} did not finish (the process ended or its rollback failed)`));
@@ -363,7 +371,7 @@ export async function push(request: PushRequest, unscoped: DeployPorts): Promise
 
   if (unfinished.length > 0 && !request.yes) {
     const ok = await ask(ports, question('confirm', undefined, `roll back the unfinished release${unfinished.length === 1 ? '' : 's'} ${unfinished.join(', ')} first?`));
-    if (!ok) throw new AbortedError('push cancelled: an unfinished release must be rolled back first', { hint: 'run `mwaa rollback` to finish it' });
+    if (!ok) throw new AbortedError('push cancelled: an unfinished release must be rolled back first', { hint: 'run `mwaa recover` to finish it' });
   }
   if (first.plan.dags && first.plan.dags.drift.length > 0 && !request.yes) {
     const drift = first.plan.dags.drift.length;

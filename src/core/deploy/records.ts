@@ -372,7 +372,7 @@ export function resolveReleaseId(index: ReleaseIndex, environment: string, wante
   }
   if (wanted === 'previous') {
     const prev = previousRelease(index, environment);
-    if (!prev) throw new NotFoundError(`environment ${environment} has no release before the current one`, { code: 'release.not-found', hint: 'list them with `mwaa releases list`' });
+    if (!prev) throw new NotFoundError(`environment ${environment} has no succeeded release before the current one${current ? ` (${current})` : ''}`, { code: 'release.not-found', hint: 'list them with `mwaa releases list`' });
     return prev;
   }
   const exact = mine.find((r) => r.id === wanted);
@@ -392,7 +392,7 @@ export function resolveReleaseId(index: ReleaseIndex, environment: string, wante
 }
 
 /**
- * The succeeded release before the current one (what `mwaa rollback` restores by default). When the
+ * The succeeded release before the current one (what `mwaa rollback previous` restores). When the
  * current release is itself a rollback, "before" counts from the release it restored, so repeated
  * rollbacks walk back through history instead of undoing each other.
  */

@@ -1,5 +1,5 @@
 /**
- * Putting keys back to their previous latest version (DESIGN §5 step 5): the version a deploy created
+ * Putting keys back to their previous latest version (docs/deploy.md, "Undo"): the version a deploy created
  * is deleted (a version id given → removed for good), and the delete marker it created is removed, so
  * the previous version becomes the latest again — history is not rewritten beyond what the deploy
  * added. Where the outcome of a call is unknown (it failed after retries, or the process crashed), the

@@ -7,10 +7,10 @@
  */
 import pLimit from 'p-limit';
 import type { VersionEntry } from '../../aws/s3.js';
-import { AbortedError, FailedError, NotFoundError, RollbackIncompleteError } from '../errors.js';
+import { AbortedError, FailedError, NotFoundError, RollbackIncompleteError, UsageError } from '../errors.js';
 import { pinsOf } from './artifacts.js';
 import { sameEtag } from './hash.js';
-import { acquireLock, lockedPorts } from './lock.js';
+import { acquireLock, describeHolder, lockedError, lockedPorts, readLock, runningHolder, staleReason, type LockBody } from './lock.js';
 import { prevOf } from './plan.js';
 import type { DeployPorts } from './ports.js';
 import {
@@ -28,10 +28,11 @@ import {
 } from './records.js';
 import { checkTarget, loadTarget, ownerScoped, refreshTarget, statusFindings, throwOnErrors, type Finding, type Target } from './target.js';
 import { describeFailure, executeRelease, undoRelease, type ArtifactOp, type KeyOp, type ReleaseSpec } from './transaction.js';
-import { msg, question, type AnyQuestion } from '../messages.js';
+import { msg, question } from '../messages.js';
 
 /** Rolls back an unfinished release from its journal (the caller holds the lock). */
 export async function recoverRelease(id: string, target: Target, ports: DeployPorts): Promise<ReleaseRecord> {
+  await ports.checkLock?.();
   const store = new ReleaseStore(ports.s3, target.bucket);
   const record = await store.read(id);
   if (!record) throw new NotFoundError(`release record ${id} is missing from s3://${target.bucket}/.mwaa/releases/`, { code: 'release.not-found' });
@@ -58,7 +59,7 @@ export async function recoverRelease(id: string, target: Target, ports: DeployPo
   await store.save(record);
   if (undo.left.length > 0) {
     throw new RollbackIncompleteError(`the rollback of release ${id} did not complete; left as is:\n${undo.left.map((l) => `- ${l}`).join('\n')}`, {
-      hint: `run \`mwaa rollback\` again to finish rolling back release ${id} once the cause is fixed`,
+      hint: `run \`mwaa recover\` again to finish rolling back release ${id} once the cause is fixed`,
       details: { release: id, left: undo.left },
     });
   }
@@ -212,6 +213,28 @@ async function computeRollback(ports: DeployPorts, target: Target, store: Releas
   return { plan, spec };
 }
 
+/** Unfinished releases of the environment, minus the one a running deploy holds the lock for. */
+async function unfinishedOf(ports: DeployPorts, target: Target, store: ReleaseStore) {
+  const [index, running] = await Promise.all([store.readIndex(), runningHolder(ports, target.bucket)]);
+  const unfinished = unfinishedReleases(index, target.name)
+    .map((r) => r.id)
+    .filter((id) => id !== running?.releaseId);
+  return { index, running, unfinished };
+}
+
+/** Rolls back the unfinished releases under the lock. */
+async function finishUnfinished(ports: DeployPorts, target: Target, request: Pick<RollbackRequest, 'command' | 'lockTtlMs' | 'forceUnlock'>, unfinished: string[]): Promise<ReleaseRecord[]> {
+  const lock = await takeLock(ports, target, request, newReleaseId(ports.clock.now()));
+  const recovered: ReleaseRecord[] = [];
+  try {
+    const held = lockedPorts(ports, lock);
+    for (const id of unfinished) recovered.push(await recoverRelease(id, target, held));
+  } finally {
+    await releaseLock(lock, ports, target);
+  }
+  return recovered;
+}
+
 export async function rollback(request: RollbackRequest, unscoped: DeployPorts): Promise<RollbackResult> {
   const { clock, events } = unscoped;
   const startedAt = clock.now();
@@ -222,30 +245,83 @@ export async function rollback(request: RollbackRequest, unscoped: DeployPorts):
     events(msg('deploy.preflight.warning', { code: f.code }, f.fix ? `${f.message}\n  fix: ${f.fix}` : f.message));
   }
   const store = new ReleaseStore(ports.s3, target.bucket);
-  const index = await store.readIndex();
-  const unfinished = unfinishedReleases(index, target.name).map((r) => r.id);
+  const { running, unfinished } = await unfinishedOf(ports, target, store);
+  // a running deploy is not unfinished: refuse now, naming it, before judging anything
+  if (running && !request.dryRun && !request.forceUnlock) throw lockedError(target.bucket, running);
 
   // Finishing an unfinished release comes first; without an explicit id it is all `mwaa rollback` does.
   if (unfinished.length > 0) {
     events(msg('deploy.unfinished', { releases: unfinished }, `release${unfinished.length === 1 ? '' : 's'} ${unfinished.join(', ')} did not finish; rolling ${unfinished.length === 1 ? 'it' : 'them'} back`));
     if (request.dryRun) return { status: 'dry-run', recovered: [], findings };
     if (!request.yes) {
-      const ok = await ask(ports, question('confirm', undefined, `roll back the unfinished release${unfinished.length === 1 ? '' : 's'} ${unfinished.join(', ')}?`));
+      const ok = await ask(ports, `roll back the unfinished release${unfinished.length === 1 ? '' : 's'} ${unfinished.join(', ')}?`);
       if (!ok) throw new AbortedError('rollback cancelled: nothing was changed');
     }
-    const lock = await takeLock(ports, target, request, newReleaseId(clock.now()));
-    const recovered: ReleaseRecord[] = [];
-    try {
-      const held = lockedPorts(ports, lock);
-      for (const id of unfinished) recovered.push(await recoverRelease(id, target, held));
-    } finally {
-      await releaseLock(lock, ports, target);
-    }
+    const recovered = await finishUnfinished(ports, target, request, unfinished);
     if (!request.releaseId) return { status: 'recovered', recovered, findings };
     return { ...(await rollbackTo(request, ports, target, store, startedAt, findings)), recovered };
   }
   return rollbackTo(request, ports, target, store, startedAt, findings);
 }
+
+export interface RecoverRequest {
+  environment: string;
+  configBucket?: string;
+  dryRun: boolean;
+  yes?: boolean;
+  forceUnlock?: boolean;
+  lockTtlMs?: number;
+  command?: string;
+}
+
+export interface RecoverResult {
+  /** nothing-to-recover: nothing was changed */
+  status: 'nothing-to-recover' | 'dry-run' | 'recovered';
+  environment: string;
+  /** the current release (after recovering) */
+  current?: string;
+  /** unfinished releases found */
+  unfinished: string[];
+  recovered: ReleaseRecord[];
+  /** a deploy lock left by a deploy that no longer runs (the next deploy takes it over) */
+  staleLock?: { holder: LockBody; reason: string };
+}
+
+/**
+ * `mwaa recover`: finishes what an interrupted deploy left — every unfinished release is rolled back
+ * from its journal — and changes nothing when nothing is unfinished (it says so, naming the current
+ * release). Safe to run any number of times, and after any crash: it never goes back a release.
+ */
+export async function recover(request: RecoverRequest, unscoped: DeployPorts): Promise<RecoverResult> {
+  const { events } = unscoped;
+  const target = await loadTarget(unscoped, request.environment, request.configBucket);
+  const ports = ownerScoped(unscoped, target);
+  const store = new ReleaseStore(ports.s3, target.bucket);
+  const { index, running, unfinished } = await unfinishedOf(ports, target, store);
+  if (running && !request.forceUnlock) throw lockedError(target.bucket, running);
+  const base = { environment: target.name, unfinished };
+  if (unfinished.length === 0) {
+    const current = index.current[target.name];
+    const lock = running ? undefined : await readLock(ports.s3, target.bucket).catch(() => undefined);
+    const reason = lock ? staleReason(lock, ports.clock.now(), ports.actor, ports.isProcessAlive) : undefined;
+    return { status: 'nothing-to-recover', ...base, ...(current ? { current } : {}), recovered: [], ...(lock && reason ? { staleLock: { holder: lock, reason } } : {}) };
+  }
+  events(msg('deploy.unfinished', { releases: unfinished }, `release${unfinished.length === 1 ? '' : 's'} ${unfinished.join(', ')} did not finish; rolling ${unfinished.length === 1 ? 'it' : 'them'} back`));
+  if (request.dryRun) return { status: 'dry-run', ...base, recovered: [] };
+  const findings = (await checkTarget(ports, target, { wait: true })).filter((f) => f.code !== 'env.not-available');
+  for (const f of findings.filter((x) => x.level === 'warning')) {
+    events(msg('deploy.preflight.warning', { code: f.code }, f.fix ? `${f.message}\n  fix: ${f.fix}` : f.message));
+  }
+  if (!request.yes) {
+    const ok = await ask(ports, `roll back the unfinished release${unfinished.length === 1 ? '' : 's'} ${unfinished.join(', ')}?`);
+    if (!ok) throw new AbortedError('recover cancelled: nothing was changed');
+  }
+  const recovered = await finishUnfinished(ports, target, request, unfinished);
+  const current = (await store.readIndex()).current[target.name];
+  return { status: 'recovered', ...base, ...(current ? { current } : {}), recovered };
+}
+
+export { describeHolder };
 
 async function rollbackTo(request: RollbackRequest, ports: DeployPorts, target: Target, store: ReleaseStore, startedAt: number, findings: Finding[]): Promise<RollbackResult> {
   throwOnErrors(findings);
@@ -257,9 +333,17 @@ async function rollbackTo(request: RollbackRequest, ports: DeployPorts, target: 
     const prev = previousRelease(index, target.name);
     if (!prev) {
       throw new NotFoundError(
-        currentId ? `environment ${target.name} has no succeeded release before the current one (${currentId})` : `environment ${target.name} has no releases yet`,
-        { code: 'release.not-found', hint: 'list them with `mwaa releases list`; a rollback needs an earlier release' },
+        currentId ? `environment ${target.name} has no succeeded release before the current one (${currentId}); nothing was changed` : `environment ${target.name} has no releases yet`,
+        { code: 'release.not-found', hint: 'list them with `mwaa releases list`; after an interrupted deploy, `mwaa recover` finishes it' },
       );
+    }
+    // Going back a release is an explicit act: --yes alone never does it, a person is asked.
+    if (request.yes && !request.dryRun) {
+      throw new UsageError(`nothing is unfinished, and \`mwaa rollback\` without a release would go back from ${currentId} to ${prev}; nothing was changed`, {
+        code: 'rollback.target-needed',
+        hint: `name the release to go back to: \`mwaa rollback previous\` (${prev}) or \`mwaa rollback <release>\`; after an interrupted deploy, \`mwaa recover\` finishes it`,
+        details: { current: currentId, previous: prev },
+      });
     }
     targetId = prev;
   }
@@ -270,15 +354,21 @@ async function rollbackTo(request: RollbackRequest, ports: DeployPorts, target: 
   checkEnvUpdate(computed, target);
   if (!request.yes) {
     const p = computed.plan;
-    const ok = await ask(
-      ports,
-      question(
-        'confirm',
-        undefined,
-        `roll back ${target.name} to release ${targetId}: restore ${p.restore.length}, remove ${p.remove.length} DAG file${p.remove.length === 1 ? '' : 's'}` +
-          `${p.artifacts.length ? `, re-pin ${p.artifacts.map((a) => a.kind).join(', ')} (environment update)` : ''}?`,
-      ),
-    );
+    const question =
+      `roll back ${target.name} to release ${targetId}${request.releaseId ? '' : ` (the one before ${currentId})`}: restore ${p.restore.length}, remove ${p.remove.length} DAG file${p.remove.length === 1 ? '' : 's'}` +
+      `${p.artifacts.length ? `, re-pin ${p.artifacts.map((a) => a.kind).join(', ')} (environment update)` : ''}?`;
+    let ok: boolean;
+    try {
+      ok = await ask(ports, question);
+    } catch (error) {
+      // nobody to ask: --yes would not do either when no release was named (see above)
+      if (request.releaseId || !(error instanceof AbortedError)) throw error;
+      throw new UsageError(`\`mwaa rollback\` without a release goes back from ${currentId} to ${targetId} and needs a person to confirm; nothing was changed`, {
+        code: 'rollback.target-needed',
+        hint: `name the release: \`mwaa rollback previous --yes\` (${targetId}) or \`mwaa rollback <release> --yes\`; after an interrupted deploy, \`mwaa recover\` finishes it`,
+        details: { current: currentId, previous: targetId },
+      });
+    }
     if (!ok) throw new AbortedError('rollback cancelled: nothing was changed');
   }
   const id = newReleaseId(ports.clock.now());
@@ -307,7 +397,7 @@ function checkEnvUpdate(computed: Computed, target: Target): void {
   }
 }
 
-function takeLock(ports: DeployPorts, target: Target, request: RollbackRequest, id: string) {
+function takeLock(ports: DeployPorts, target: Target, request: Pick<RollbackRequest, 'command' | 'lockTtlMs' | 'forceUnlock'>, id: string) {
   return acquireLock({
     s3: ports.s3,
     bucket: target.bucket,
@@ -331,9 +421,9 @@ async function releaseLock(lock: { release(): Promise<void> }, ports: DeployPort
   }
 }
 
-async function ask(ports: DeployPorts, q: AnyQuestion): Promise<boolean> {
-  if (!ports.request) throw new AbortedError(`${q.text.replace(/\?$/, '')}: confirmation needed`, { hint: 'pass --yes to confirm' });
-  return ports.request(q);
+async function ask(ports: DeployPorts, text: string): Promise<boolean> {
+  if (!ports.request) throw new AbortedError(`${text.replace(/\?$/, '')}: confirmation needed`, { hint: 'pass --yes to confirm' });
+  return ports.request(question('confirm', undefined, text));
 }
 
 export { describeFailure };

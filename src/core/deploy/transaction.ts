@@ -1,5 +1,5 @@
 /**
- * The release transaction (DESIGN §5 steps 3–6), shared by `dags push` and `rollback`:
+ * The release transaction (docs/deploy.md, steps 4–7), shared by `dags push` and `rollback`:
  *
  *   journal   the release record, status in-progress, with every key's previous latest version and the
  *             environment's pins before — written before the first mutation
@@ -14,7 +14,7 @@
  * everything: every key touched goes back to its previous version and the environment is re-pinned to
  * its previous versions (waiting for that update). The record says `rolled-back` with the reason and the
  * command fails with exit 5; when the undo itself cannot finish, `rollback-incomplete` and exit 6, with
- * exactly what is left and the command that finishes it (`mwaa rollback`).
+ * exactly what is left and the command that finishes it (`mwaa recover`).
  */
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -161,12 +161,18 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
     durations,
   };
 
-  // 3. Journal, before the first mutation.
+  // 3. Journal, before the first mutation, and only while the lock is still ours.
+  await ports.checkLock?.();
   await store.save({ ...record, journal: { ...record.journal, keys: journalKeys(spec) } });
   events(msg('deploy.journal.written', { id: spec.id }, `release ${spec.id} journaled (${spec.dagOps.length + spec.artifactOps.filter((a) => a.bytes).length} keys)`));
 
   const checkInterrupt = () => {
     if (ports.signal?.aborted) throw abortError(ports.signal);
+  };
+  /** Before each mutating phase: not interrupted, and the deploy lock is still ours (one HEAD). */
+  const beforePhase = async () => {
+    checkInterrupt();
+    await ports.checkLock?.();
   };
   const phase = (name: string, message: string) => events(msg('deploy.phase', { phase: name }, message));
   const track = (key: string, versionId: string | undefined) => {
@@ -195,7 +201,7 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
   let envAfter: EnvironmentInfo | undefined;
 
   try {
-    checkInterrupt();
+    await beforePhase();
     // 4. Environment artifacts first.
     if (spec.artifactOps.length > 0) {
       const t0 = clock.now();
@@ -222,7 +228,7 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
         newArtifacts[op.kind] = { key: op.key, versionId: versionId as string, sha256: op.sha256, etag, size: op.size };
       }
       durations.artifactsMs = clock.now() - t0;
-      checkInterrupt();
+      await beforePhase();
 
       const t1 = clock.now();
       phase('env-update', `updating environment ${spec.environment} to pin the new versions`);
@@ -266,6 +272,7 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
     }
 
     // 5. DAG files: uploads/copies, then deletions.
+    if (spec.dagOps.length > 0) await beforePhase();
     const writes = spec.dagOps.filter((o) => o.action !== 'delete');
     const deletes = spec.dagOps.filter((o) => o.action === 'delete');
     if (writes.length > 0) {
@@ -319,7 +326,7 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
       });
       durations.deleteMs = clock.now() - t3;
     }
-    checkInterrupt();
+    await beforePhase();
 
     // 6. Commit.
     phase('commit', `recording release ${spec.id}`);
@@ -328,7 +335,7 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
       ...record,
       status: 'succeeded',
       // the journal stays: a crash between this record and the index leaves the index saying
-      // in-progress, and `mwaa rollback` then undoes the release from this record's journal
+      // in-progress, and `mwaa recover` then undoes the release from this record's journal
       journal: { ...record.journal, keys: journalKeys(spec) },
       dags: releaseDags(spec.unchangedDags, writes),
       artifacts: { ...spec.unchangedArtifacts, ...newArtifacts },
@@ -528,7 +535,7 @@ async function settledEnvironment(ports: DeployPorts, name: string): Promise<Env
     ports.events(msg('deploy.rollback.step', { status: env.Status }, `waiting for environment ${name} (${env.Status}) to settle before re-pinning`));
     try {
       // no signal: a rollback is not interrupted by the Ctrl-C that caused it (a second Ctrl-C exits)
-      const out = await waitForEnvironment({ api: ports.mwaa, name, clock: ports.clock, events: ports.events, pollMs: pollMsOf(ports), timeoutMs: ports.waitTimeoutMs, until: 'available', resumeCommand: 'mwaa rollback' });
+      const out = await waitForEnvironment({ api: ports.mwaa, name, clock: ports.clock, events: ports.events, pollMs: pollMsOf(ports), timeoutMs: ports.waitTimeoutMs, until: 'available', resumeCommand: 'mwaa recover' });
       env = out.environment;
     } catch (error) {
       if (!MwaaError.is(error) || error.code !== 'env.failed') throw error;
@@ -620,7 +627,7 @@ async function repinEnvironment(input: UndoInput, left: string[]): Promise<Repin
       timeoutMs: ports.waitTimeoutMs,
       until: 'available',
       expectUpdateSince: since - 1000,
-      resumeCommand: 'mwaa rollback',
+      resumeCommand: 'mwaa recover',
     });
   } catch (error) {
     // did it take? read the pins back
@@ -665,7 +672,7 @@ export async function finishUndo(input: FinishInput): Promise<never> {
   try {
     await store.save(record);
   } catch (error) {
-    recordWarning = `\n(the release record could not be updated: ${errorText(error)}; \`mwaa rollback\` will tidy it up)`;
+    recordWarning = `\n(the release record could not be updated: ${errorText(error)}; \`mwaa recover\` will tidy it up)`;
     ports.events(msg('deploy.record.failed', { id: record.id }, `could not update release record ${record.id}: ${errorText(error)}`));
   }
   const what = record.kind === 'rollback' ? 'rollback' : 'deploy';
@@ -694,9 +701,9 @@ export async function finishUndo(input: FinishInput): Promise<never> {
     {
       cause: input.cause,
       hint:
-        `run \`mwaa rollback\` to finish rolling back release ${record.id} once the cause is fixed` +
+        `run \`mwaa recover\` to finish rolling back release ${record.id} once the cause is fixed` +
         (undo.unremovable.length
-          ? `; MWAA cannot remove the ${undo.unremovable.map((k) => ARTIFACT_FIELDS[k].label).join(', ')} set for the first time, so \`mwaa rollback\` records the release as rolled back with the environment keeping ${undo.unremovable.length === 1 ? 'that artifact' : 'those artifacts'}`
+          ? `; MWAA cannot remove the ${undo.unremovable.map((k) => ARTIFACT_FIELDS[k].label).join(', ')} set for the first time, so \`mwaa recover\` records the release as rolled back with the environment keeping ${undo.unremovable.length === 1 ? 'that artifact' : 'those artifacts'}`
           : ''),
       details,
     },

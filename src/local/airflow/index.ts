@@ -5,6 +5,7 @@
  */
 import type { AirflowStore, EmuRequest, EmuResponse, Handler, World } from '../contract.js';
 import { envControlRequest, json } from '../control.js';
+import { answerWithFault } from '../faults.js';
 import { allowedCommand, runCli } from './commands.js';
 import { shlexSplit, ShlexError } from './shlex.js';
 import { AirflowStoreImpl } from './store.js';
@@ -65,7 +66,7 @@ function bearer(req: EmuRequest): string | undefined {
   return m ? m[1] : undefined;
 }
 
-function cli(req: EmuRequest, world: World): EmuResponse {
+function cli(req: EmuRequest, world: World): EmuResponse | Promise<EmuResponse> {
   const token = bearer(req);
   if (!token) return page(401, { 'www-authenticate': 'Bearer' });
   const who = world.mwaa.environmentForToken(token, 'cli');
@@ -84,19 +85,26 @@ function cli(req: EmuRequest, world: World): EmuResponse {
     throw e;
   }
   const command = allowedCommand(v, argv);
-  const fault = world.faults.check('airflow', 'cli', { Environment: who.name, Command: command ?? argv.slice(0, 2).join(' '), Body: text });
-  if (fault) {
-    const resp = page(fault.status, { 'x-mwaa-local-fault': fault.code }, fault.message);
-    return resp;
-  }
-  if (!command) return page(500, { 'x-mwaa-local-reason': 'command not supported by MWAA' });
-  const store = storeOf(world);
-  const result = runCli({ world, store, rec, v }, argv);
-  return {
-    status: 200,
-    headers: { 'content-type': 'application/json', 'x-mwaa-local-exit-code': String(result.exitCode) },
-    body: JSON.stringify({ stderr: Buffer.from(result.stderr, 'utf8').toString('base64'), stdout: Buffer.from(result.stdout, 'utf8').toString('base64') }),
-  };
+  return answerWithFault(
+    world,
+    world.faults.check('airflow', 'cli', { Environment: who.name, Command: command ?? argv.slice(0, 2).join(' '), Body: text }),
+    (fault) => page(fault.status, { 'x-mwaa-local-fault': fault.code }, fault.message),
+    () => {
+      if (!command) return page(500, { 'x-mwaa-local-reason': 'command not supported by MWAA' });
+      // after a delay the environment may have changed (updated, deleted): run against it as it is now
+      const now = world.mwaa.getEnvironment(who.name);
+      if (!now || !SERVING_STATUSES.has(String(now.Status))) {
+        return page(503, { 'x-mwaa-local-reason': `environment ${who.name} is ${now ? String(now.Status) : 'gone'}` });
+      }
+      const store = storeOf(world);
+      const result = runCli({ world, store, rec: now, v }, argv);
+      return {
+        status: 200,
+        headers: { 'content-type': 'application/json', 'x-mwaa-local-exit-code': String(result.exitCode) },
+        body: JSON.stringify({ stderr: Buffer.from(result.stderr, 'utf8').toString('base64'), stdout: Buffer.from(result.stdout, 'utf8').toString('base64') }),
+      };
+    },
+  );
 }
 
 const SSO_PAGE = `<!doctype html>
@@ -130,7 +138,12 @@ function login(req: EmuRequest, world: World): EmuResponse {
   };
 }
 
-export const handleAirflow: Handler = (req: EmuRequest, world: World): EmuResponse => {
+/** The Airflow web server's answer to what a handler throws. */
+function answerAirflowError(e: unknown): EmuResponse {
+  return page(500, { 'x-mwaa-local-reason': `emulator error: ${String((e as Error)?.message ?? e).slice(0, 200).replace(/[\r\n]/g, ' ')}` });
+}
+
+export const handleAirflow: Handler = (req: EmuRequest, world: World): EmuResponse | Promise<EmuResponse> => {
   try {
     try {
       storeOf(world).tick(world.clock.now());
@@ -141,7 +154,8 @@ export const handleAirflow: Handler = (req: EmuRequest, world: World): EmuRespon
     const method = req.method.toUpperCase();
     if (path === '/aws_mwaa/cli') {
       if (method !== 'POST') return page(405, { allow: 'POST' });
-      return cli(req, world);
+      const out = cli(req, world);
+      return out instanceof Promise ? out.catch(answerAirflowError) : out;
     }
     if (path === '/aws_mwaa/aws-console-sso') {
       if (method !== 'GET' && method !== 'HEAD') return page(405, { allow: 'GET, HEAD' });
@@ -153,7 +167,7 @@ export const handleAirflow: Handler = (req: EmuRequest, world: World): EmuRespon
     }
     return page(404);
   } catch (e) {
-    return page(500, { 'x-mwaa-local-reason': `emulator error: ${String((e as Error)?.message ?? e).slice(0, 200).replace(/[\r\n]/g, ' ')}` });
+    return answerAirflowError(e);
   }
 };
 

@@ -18,6 +18,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { EmuRequest, EmuResponse, Handler, World } from '../contract.js';
+import { answerWithFault } from '../faults.js';
 import { FilterPatternError, compileFilterPattern } from './filter.js';
 import type { Key } from './sorted.js';
 import { after, cmpKey, lowerBoundStr, maxKey, minKey } from './sorted.js';
@@ -777,7 +778,7 @@ function* mergeFrom(streams: StreamRec[], from: Key): Generator<EventRec, void, 
 
 export const OPERATIONS: readonly string[] = Object.keys(OPS);
 
-function handle(req: EmuRequest, world: World): EmuResponse {
+function handle(req: EmuRequest, world: World): EmuResponse | Promise<EmuResponse> {
   if (!req.headers['authorization']) {
     // the server refuses these before routing (server.ts missingAuthResponse); same answer here
     return errorResponse(400, 'MissingAuthenticationTokenException', 'Missing Authentication Token');
@@ -808,22 +809,32 @@ function handle(req: EmuRequest, world: World): EmuResponse {
       // not a usable identifier: validation will say so
     }
   }
-  const fault = world.faults.check('logs', opName, fields);
-  if (fault) return errorResponse(fault.status, fault.code, fault.message ?? `Injected fault: ${fault.code}`);
+  return answerWithFault(
+    world,
+    world.faults.check('logs', opName, fields),
+    (fault) => errorResponse(fault.status, fault.code, fault.message ?? `Injected fault: ${fault.code}`),
+    () => {
+      const store = world.logs;
+      if (!(store instanceof LogsStoreImpl)) {
+        return errorResponse(500, 'ServiceUnavailableException', 'world.logs is not the emulator logs store');
+      }
+      validate(body, SPECS[opName]);
+      return json(200, op(store, body, world));
+    },
+  );
+}
 
-  const store = world.logs;
-  if (!(store instanceof LogsStoreImpl)) {
-    return errorResponse(500, 'ServiceUnavailableException', 'world.logs is not the emulator logs store');
-  }
-  validate(body, SPECS[opName]);
-  return json(200, op(store, body, world));
+/** The Logs error shape for what a handler throws. */
+function answerLogsError(e: unknown): EmuResponse {
+  if (e instanceof LogsApiError) return errorResponse(e.status, e.code, e.message);
+  return errorResponse(500, 'ServiceUnavailableException', `mwaa local: internal error in CloudWatch Logs: ${(e as Error)?.message ?? String(e)}`);
 }
 
 export const handleLogs: Handler = (req, world) => {
   try {
-    return handle(req, world);
+    const out = handle(req, world);
+    return out instanceof Promise ? out.catch(answerLogsError) : out;
   } catch (e) {
-    if (e instanceof LogsApiError) return errorResponse(e.status, e.code, e.message);
-    return errorResponse(500, 'ServiceUnavailableException', `mwaa local: internal error in CloudWatch Logs: ${(e as Error)?.message ?? String(e)}`);
+    return answerLogsError(e);
   }
 };

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EmuRequest, EmuResponse, Handler, World } from '../contract.js';
 import { envControlRequest, json as controlJson } from '../control.js';
+import { answerWithFault } from '../faults.js';
 import { LocalMwaaStore, MwaaError, notFound } from './store.js';
 import { Constraints, RULES, REST_METHODS, ValidationError, checkName } from './validate.js';
 
@@ -111,7 +112,14 @@ function hasAuthorization(req: EmuRequest): boolean {
   return Boolean(req.headers.authorization) || req.query.has('X-Amz-Credential') || req.query.has('X-Amz-Signature');
 }
 
-export const handleMwaa: Handler = (req: EmuRequest, world: World): EmuResponse => {
+/** MWAA's error shape for what a handler throws. */
+function answerMwaaError(e: unknown): EmuResponse {
+  if (e instanceof MwaaError) return mwaaError(e.status, e.code, e.message, e.extra);
+  if (e instanceof ValidationError) return mwaaError(400, 'ValidationException', e.message);
+  return mwaaError(500, 'InternalServerException', `Internal error in the local MWAA emulator: ${(e as Error)?.message ?? String(e)}`);
+}
+
+export const handleMwaa: Handler = (req: EmuRequest, world: World): EmuResponse | Promise<EmuResponse> => {
   try {
     if (!hasAuthorization(req)) {
       return mwaaError(403, 'MissingAuthenticationTokenException', 'Missing Authentication Token');
@@ -141,17 +149,21 @@ export const handleMwaa: Handler = (req: EmuRequest, world: World): EmuResponse 
     }
     if (r.op === 'UntagResource') fields.tagKeys = req.query.getAll('tagKeys');
 
-    const fault = world.faults.check('mwaa', r.op, fields);
-    if (fault) return mwaaError(fault.status, fault.code, fault.message ?? `Injected fault: ${fault.code}`);
-    if (parsed.error) return mwaaError(400, 'ValidationException', parsed.error);
-
-    const store = storeOf(world);
-    store.tick(world.clock.now());
-    return dispatch(store, world, r, parsed.body, req);
+    const found = r;
+    const out = answerWithFault(
+      world,
+      world.faults.check('mwaa', r.op, fields),
+      (fault) => mwaaError(fault.status, fault.code, fault.message ?? `Injected fault: ${fault.code}`),
+      () => {
+        if (parsed.error) return mwaaError(400, 'ValidationException', parsed.error);
+        const store = storeOf(world);
+        store.tick(world.clock.now());
+        return dispatch(store, world, found, parsed.body, req);
+      },
+    );
+    return out instanceof Promise ? out.catch(answerMwaaError) : out;
   } catch (e) {
-    if (e instanceof MwaaError) return mwaaError(e.status, e.code, e.message, e.extra);
-    if (e instanceof ValidationError) return mwaaError(400, 'ValidationException', e.message);
-    return mwaaError(500, 'InternalServerException', `Internal error in the local MWAA emulator: ${(e as Error)?.message ?? String(e)}`);
+    return answerMwaaError(e);
   }
 };
 

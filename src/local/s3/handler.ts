@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { EmuRequest, EmuResponse, World } from '../contract.js';
+import { answerWithFault } from '../faults.js';
 import {
   CHECKSUM_ALGORITHMS,
   type ChecksumAlgorithm,
@@ -96,11 +97,17 @@ interface Ctx {
   head: boolean;
 }
 
-type Op = { name: string; run: (c: Ctx) => EmuResponse; fields?: (c: Ctx) => Record<string, unknown> };
+type Op = { name: string; run: (c: Ctx) => EmuResponse | Promise<EmuResponse>; fields?: (c: Ctx) => Record<string, unknown> };
 
-export function handleS3(req: EmuRequest, world: World): EmuResponse {
+export function handleS3(req: EmuRequest, world: World): EmuResponse | Promise<EmuResponse> {
   const head = req.method === 'HEAD';
   const resource = req.rawPath;
+  const answerS3Error = (e: unknown): EmuResponse => {
+    if (e instanceof S3Error) {
+      return s3ErrorResponse(e.status, e.code, e.message, { extra: e.extra, headers: e.headers, head, resource });
+    }
+    throw e;
+  };
   try {
     const store = world.s3 as S3StoreImpl;
     if (typeof store.getBucket !== 'function') throw new Error('world.s3 is not the emulator S3 store');
@@ -114,16 +121,16 @@ export function handleS3(req: EmuRequest, world: World): EmuResponse {
       ...(versionId !== undefined ? { VersionId: versionId } : {}),
       ...(op.fields ? op.fields(ctx) : {}),
     };
-    const fault = world.faults.check('s3', op.name, fields);
-    if (fault) {
-      return s3ErrorResponse(fault.status, fault.code, fault.message ?? `Injected fault for ${op.name}`, { head, resource });
-    }
-    return op.run(ctx);
+    const out = answerWithFault(
+      world,
+      world.faults.check('s3', op.name, fields),
+      (fault) => s3ErrorResponse(fault.status, fault.code, fault.message ?? `Injected fault for ${op.name}`, { head, resource }),
+      () => op.run(ctx),
+    );
+    // a delayed call (or DeleteObjects holding for one of its keys) answers later: its S3Errors too
+    return out instanceof Promise ? out.catch(answerS3Error) : out;
   } catch (e) {
-    if (e instanceof S3Error) {
-      return s3ErrorResponse(e.status, e.code, e.message, { extra: e.extra, headers: e.headers, head, resource });
-    }
-    throw e;
+    return answerS3Error(e);
   }
 }
 
@@ -990,7 +997,7 @@ function deleteOne(c: Ctx, b: Bucket, key: string, versionId: string | undefined
   return { deleteMarker: true, versionId: marker.versionId };
 }
 
-function deleteObjects(c: Ctx): EmuResponse {
+function deleteObjects(c: Ctx): EmuResponse | Promise<EmuResponse> {
   const b = bucketOf(c);
   if (c.req.headers['content-md5'] === undefined && !CHECKSUM_ALGORITHMS.some((a) => c.req.headers[checksumHeader(a)] !== undefined || (c.req.headers['x-amz-trailer'] ?? '').toLowerCase().includes(checksumHeader(a)))) {
     throw new S3Error(400, 'InvalidRequest', 'Missing required header for this request: Content-Md5.');
@@ -1009,30 +1016,44 @@ function deleteObjects(c: Ctx): EmuResponse {
     if (key === undefined) throw malformedXml();
     return { key, versionId: versionId === undefined || versionId === '' ? undefined : versionId };
   });
-  let inner = '';
-  for (const { key, versionId } of items) {
-    const fault = c.world.faults.check('s3', 'DeleteObject', {
+  // every key is checked first (as operation DeleteObject), so that a delay fault on any of them holds
+  // the whole request, which then deletes against the state as it is after the wait
+  const hits = items.map(({ key, versionId }) =>
+    c.world.faults.check('s3', 'DeleteObject', {
       Bucket: b.name,
       Key: key,
       ...(versionId !== undefined ? { VersionId: versionId } : {}),
       Batch: true,
+    }),
+  );
+  const finish = (): EmuResponse => {
+    const bucket = bucketOf(c);
+    let inner = '';
+    items.forEach(({ key, versionId }, i) => {
+      const fault = hits[i]?.error;
+      if (fault) {
+        inner += `<Error>${el('Key', key)}${versionId !== undefined ? el('VersionId', versionId) : ''}${el('Code', fault.code)}${el('Message', fault.message ?? 'Injected fault')}</Error>`;
+        return;
+      }
+      if (Buffer.byteLength(key) > 1024) {
+        inner += `<Error>${el('Key', key)}${el('Code', 'KeyTooLongError')}${el('Message', 'Your key is too long')}</Error>`;
+        return;
+      }
+      const r = deleteOne(c, bucket, key, versionId);
+      if (quiet) return;
+      inner += '<Deleted>' + el('Key', key);
+      if (versionId !== undefined) inner += el('VersionId', versionId);
+      if (r.deleteMarker) inner += el('DeleteMarker', true) + el('DeleteMarkerVersionId', r.versionId);
+      inner += '</Deleted>';
     });
-    if (fault) {
-      inner += `<Error>${el('Key', key)}${versionId !== undefined ? el('VersionId', versionId) : ''}${el('Code', fault.code)}${el('Message', fault.message ?? 'Injected fault')}</Error>`;
-      continue;
-    }
-    if (Buffer.byteLength(key) > 1024) {
-      inner += `<Error>${el('Key', key)}${el('Code', 'KeyTooLongError')}${el('Message', 'Your key is too long')}</Error>`;
-      continue;
-    }
-    const r = deleteOne(c, b, key, versionId);
-    if (quiet) continue;
-    inner += '<Deleted>' + el('Key', key);
-    if (versionId !== undefined) inner += el('VersionId', versionId);
-    if (r.deleteMarker) inner += el('DeleteMarker', true) + el('DeleteMarkerVersionId', r.versionId);
-    inner += '</Deleted>';
-  }
-  return xmlOk('DeleteResult', inner);
+    return xmlOk('DeleteResult', inner);
+  };
+  const delayMs = Math.max(0, ...hits.map((h) => h?.delayMs ?? 0));
+  if (delayMs === 0) return finish();
+  return c.world.faults.wait(delayMs).then(() => {
+    c.world.tick();
+    return finish();
+  });
 }
 
 interface CopySource {

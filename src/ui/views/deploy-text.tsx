@@ -76,11 +76,19 @@ function when(iso: string | undefined): string {
   return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 }
 
-export function renderReleaseList(releases: ReleaseSummary[], current: string | undefined, style: ChalkInstance): string {
+/**
+ * The release list. A release `in-progress` is either running (its deploy holds the lock: `running`)
+ * or unfinished (its process ended before it recorded how it ended; `mwaa recover` finishes it).
+ */
+export function renderReleaseList(releases: ReleaseSummary[], current: string | undefined, style: ChalkInstance, running?: string): string {
   if (releases.length === 0) return 'No releases yet (deploy one with `mwaa dags push`).';
   const rows = [['ID', 'STARTED', 'STATUS', 'FILES (+/~/-)', 'ENV UPDATE', 'COMMIT', 'MESSAGE']];
+  const unfinished: string[] = [];
   for (const r of releases) {
-    const status = r.id === current ? `${r.status} (current)` : r.status;
+    const open = r.status === 'in-progress' || r.status === 'rollback-incomplete';
+    if (open && r.id !== running) unfinished.push(r.id);
+    const label = r.status === 'in-progress' ? (r.id === running ? 'in-progress (running)' : 'unfinished') : r.status;
+    const status = r.id === current ? `${label} (current)` : label;
     const colored = r.status === 'succeeded' ? style.green(status) : r.status === 'rolled-back' ? style.yellow(status) : r.status === 'in-progress' ? style.cyan(status) : style.red(status);
     rows.push([
       r.id,
@@ -92,7 +100,9 @@ export function renderReleaseList(releases: ReleaseSummary[], current: string | 
       r.kind === 'rollback' ? `${r.message ?? `rollback to ${r.target}`}` : (r.message ?? ''),
     ]);
   }
-  return table(rows, style);
+  const list = table(rows, style);
+  if (unfinished.length === 0) return list;
+  return `${list}\n\n${unfinished.join(', ')}: the deploy ended before recording how it ended (the bucket may already be restored); \`mwaa recover\` checks and finishes ${unfinished.length === 1 ? 'it' : 'them'}.`;
 }
 
 export function renderRelease(r: ReleaseRecord, current: string | undefined, style: ChalkInstance): string {

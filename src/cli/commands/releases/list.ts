@@ -1,5 +1,6 @@
 /** `mwaa releases list`: the deploy history of the environment, newest first. */
 import { ReleaseStore, releasesOf } from '../../../core/deploy/records.js';
+import { runningHolder } from '../../../core/deploy/lock.js';
 import { loadTarget, ownerScoped } from '../../../core/deploy/target.js';
 import { renderReleaseList } from '../../../ui/views/deploy-text.js';
 import type { Handler } from '../../spec.js';
@@ -8,10 +9,15 @@ import { deployCommand } from './shared.js';
 export const run: Handler = async (ctx, { options }) => {
   const cmd = await deployCommand(ctx, options);
   const target = await loadTarget(cmd.ports, cmd.selected.entry.name, cmd.selected.entry.bucket);
-  const { s3 } = ownerScoped(cmd.ports, target);
-  const index = await new ReleaseStore(s3, target.bucket).readIndex();
+  const ports = ownerScoped(cmd.ports, target);
+  const [index, holder] = await Promise.all([new ReleaseStore(ports.s3, target.bucket).readIndex(), runningHolder(ports, target.bucket)]);
   const limit = typeof options.limit === 'number' ? options.limit : 20;
-  const releases = releasesOf(index, target.name).reverse().slice(0, limit);
+  const running = holder?.releaseId;
+  // in-progress means running (its deploy holds the lock) or unfinished (`mwaa recover` finishes it)
+  const releases = releasesOf(index, target.name)
+    .reverse()
+    .slice(0, limit)
+    .map((r) => (r.status === 'in-progress' || r.status === 'rollback-incomplete' ? { ...r, running: r.id === running } : r));
   const current = index.current[target.name];
-  ctx.host.result({ environment: target.name, bucket: target.bucket, current: current ?? null, releases }, () => renderReleaseList(releases, current, ctx.host.style));
+  ctx.host.result({ environment: target.name, bucket: target.bucket, current: current ?? null, releases }, () => renderReleaseList(releases, current, ctx.host.style, running));
 };

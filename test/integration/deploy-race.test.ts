@@ -1,0 +1,124 @@
+/**
+ * Racing for a stale deploy lock: in every round a stale lock is left in the bucket (expired, with one or
+ * several versions), then four `mwaa dags push` processes start within 300 ms of each other, with the
+ * emulator holding back chosen lock calls (a seeded choice per round) so that the racers' reads and
+ * conditional writes interleave differently. Every round: exactly one push deploys; the others exit 1
+ * naming the deploy lock; no release of the round is rolled back; the bucket holds the winner's release;
+ * the lock is gone afterwards (the stale one does not come back).
+ */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, baseEnv } from '../helpers/cli.js';
+import { BUCKET, createEnvironment, dagFile, objectText, snapshot, startDeployWorld, writeProject, type DeployWorld } from './deploy-helpers.js';
+
+const RACERS = 4;
+const ROUNDS = 6;
+const FILES = 12;
+let w: DeployWorld;
+
+/** A small seeded PRNG (mulberry32): the same rounds on every run. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function push(): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, '--endpoint-url', w.emu.url, '--json', 'dags', 'push', '--yes'], {
+      cwd: w.dir,
+      env: baseEnv(w.emu.env) as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d) => (stdout += d));
+    child.stderr?.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** A lock left by a deploy that died long ago: expired, written `versions` times (it had renewed). */
+async function staleLock(versions: number, round: number): Promise<void> {
+  for (let v = 0; v < versions; v++) {
+    const body = {
+      schema: 1,
+      owner: 'ci@build-7',
+      host: 'build-7',
+      pid: 4242,
+      command: 'mwaa dags push',
+      environment: 'deploytest',
+      releaseId: `20200101-00000${v}-dead`,
+      acquiredAt: '2020-01-01T00:00:00.000Z',
+      expiresAt: `2020-01-01T00:1${v}:00.000Z`,
+      round,
+    };
+    await w.emu.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: '.mwaa/lock.json', Body: `${JSON.stringify(body)}\n`, ContentType: 'application/json' }));
+  }
+}
+
+beforeAll(async () => {
+  w = await startDeployWorld();
+  await createEnvironment(w.emu);
+  writeProject(w.dir, {});
+});
+afterAll(async () => {
+  await w?.close();
+});
+
+describe('racing for a stale deploy lock', () => {
+  for (let round = 1; round <= ROUNDS; round++) {
+    it(`round ${round}: exactly one of ${RACERS} pushes holds the lock and deploys`, async () => {
+      const random = prng(round);
+      for (let i = 0; i < FILES; i++) writeFileSync(join(w.dir, `dags/dag_${String(i).padStart(2, '0')}.py`), dagFile(`dag_${i}`, `# round ${round}\n`));
+      await staleLock(1 + Math.floor(random() * 3), round);
+      // the winner stays busy long enough for every racer to meet its lock
+      await w.emu.delay({ service: 's3', operation: 'PutObject', match: { Key: 'dags/dag_00.py' }, delayMs: 2000 });
+      // hold back some racers' lock calls, so that reads and conditional writes interleave differently
+      for (const operation of ['GetObject', 'HeadObject', 'PutObject', 'DeleteObject']) {
+        if (random() < 0.6) {
+          await w.emu.delay({ service: 's3', operation, match: { Key: '.mwaa/lock.json' }, after: Math.floor(random() * 4), times: 1 + Math.floor(random() * 2), delayMs: 200 + Math.floor(random() * 1300) });
+        }
+      }
+      const started: Array<Promise<{ code: number | null; stdout: string; stderr: string }>> = [];
+      for (let i = 0; i < RACERS; i++) {
+        started.push(push());
+        await new Promise((r) => setTimeout(r, Math.floor(random() * (300 / RACERS))));
+      }
+      const results = await Promise.all(started);
+      await w.emu.clearFaults();
+
+      const winners = results.filter((r) => r.code === 0);
+      const losers = results.filter((r) => r.code !== 0);
+      expect(winners.length, results.map((r) => `exit ${r.code}: ${r.stderr}`).join('\n---\n')).toBe(1);
+      for (const loser of losers) {
+        expect(loser.code, loser.stderr).toBe(1);
+        expect(loser.stderr).toMatch(/the deploy lock of s3:\/\/deploy-test-bucket is held by \S+ \(pid \d+, mwaa .*dags push, release \S+, since /);
+      }
+      const release = JSON.parse(winners[0].stdout);
+      expect(release.status).toBe('succeeded');
+
+      // the history: the winner's release is current and succeeded; nothing of this round was rolled back
+      const list = JSON.parse((await w.cli(['--json', 'releases', 'list'])).stdout) as { current: string; releases: Array<{ id: string; status: string; message?: string }> };
+      expect(list.current).toBe(release.id);
+      const newest = list.releases.filter((r) => r.id >= release.id);
+      expect(newest.map((r) => [r.id, r.status])).toEqual([[release.id, 'succeeded']]);
+      expect(list.releases.filter((r) => r.status !== 'succeeded')).toEqual([]);
+
+      // the bucket is the winner's release, and no lock is left (the stale one did not come back)
+      const s = await snapshot(w.emu);
+      for (const [key, state] of Object.entries(release.dags as Record<string, { versionId: string }>)) expect(s.latest[key], key).toBe(state.versionId);
+      expect(await objectText(w.emu, 'dags/dag_00.py')).toBe(dagFile('dag_0', `# round ${round}\n`));
+      expect(await objectText(w.emu, '.mwaa/lock.json')).toBeUndefined();
+    });
+  }
+});
