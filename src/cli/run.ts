@@ -45,6 +45,7 @@ export async function runCommand(
     debug: globals.debug,
     ci: isCi(deps.env),
     yes: globals.yes,
+    forceColor: deps.env.FORCE_COLOR,
   });
   // the host, once for the run: JSON with --json, live views on a terminal, plain text otherwise
   const host = createHost(io);

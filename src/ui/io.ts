@@ -6,7 +6,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { Chalk, type ChalkInstance } from 'chalk';
-import { AbortedError } from '../core/errors.js';
+import { AbortedError, InterruptedError } from '../core/errors.js';
 
 export interface Streams {
   stdout: Writable & { isTTY?: boolean; columns?: number };
@@ -24,6 +24,38 @@ export interface IoOptions {
   ci: boolean;
   /** --yes: questions are answered yes */
   yes: boolean;
+  /** $FORCE_COLOR: "0" or "false" turns colours off, any other value turns them on without a terminal */
+  forceColor?: string;
+}
+
+/**
+ * Whether text for a stream is coloured. Asking for no colour wins (--no-color, NO_COLOR: `color` is
+ * false); then FORCE_COLOR ("0"/"false": no, anything else: yes, even into a pipe); else only a terminal.
+ */
+export function colorLevel(options: Pick<IoOptions, 'color' | 'forceColor'>, isTTY: boolean | undefined): 0 | 1 {
+  if (!options.color) return 0;
+  if (options.forceColor !== undefined) return options.forceColor === '0' || options.forceColor === 'false' ? 0 : 1;
+  return isTTY ? 1 : 0;
+}
+
+/**
+ * A live view drawing on stderr (src/ui/views/live.tsx). While one is on screen, the Io writes stderr
+ * lines above it, and a question suspends it: its frame is erased and its clock stops until the answer
+ * has been read, then it is drawn again below the question.
+ */
+export interface LiveScreen {
+  /** prints text above the live frame (a newline is added when missing) */
+  printAbove(text: string): void;
+  suspend(): void;
+  resume(): void;
+}
+
+/** What a live view needs from the Io: the stream it draws on, whether it may colour, and the screen. */
+export interface LiveTarget {
+  stream: NodeJS.WriteStream;
+  color: boolean;
+  /** the view is on screen (questions suspend it, stderr lines go above it) until the returned function is called */
+  claim(view: LiveScreen): () => void;
 }
 
 export class Io {
@@ -36,6 +68,8 @@ export class Io {
   readonly style: ChalkInstance;
   /** colors for stderr */
   readonly errStyle: ChalkInstance;
+  /** the live view on screen, if any */
+  private live: LiveScreen | undefined;
 
   constructor(
     readonly streams: Streams,
@@ -46,8 +80,28 @@ export class Io {
     this.debug = options.debug;
     this.ci = options.ci;
     this.yes = options.yes;
-    this.style = new Chalk({ level: options.color && streams.stdout.isTTY ? 1 : 0 });
-    this.errStyle = new Chalk({ level: options.color && streams.stderr.isTTY ? 1 : 0 });
+    this.style = new Chalk({ level: colorLevel(options, streams.stdout.isTTY) });
+    this.errStyle = new Chalk({ level: colorLevel(options, streams.stderr.isTTY) });
+  }
+
+  /** Where a live view draws (stderr), and how it claims the screen so that questions suspend it. */
+  liveTarget(): LiveTarget {
+    return {
+      stream: this.streams.stderr as NodeJS.WriteStream,
+      color: this.errStyle.level > 0,
+      claim: (view) => {
+        this.live = view;
+        return () => {
+          if (this.live === view) this.live = undefined;
+        };
+      },
+    };
+  }
+
+  /** stderr text: above the live view while one is on screen */
+  private writeErr(text: string): void {
+    if (this.live) this.live.printAbove(text);
+    else this.streams.stderr.write(text);
   }
 
   /** stdout is a terminal */
@@ -67,22 +121,26 @@ export class Io {
 
   /** Writes data to stdout (a newline is added when missing). */
   out(text: string): void {
+    // on a terminal, stdout shares the screen with a live view: the view steps aside for the line
+    const live = this.streams.stdout.isTTY ? this.live : undefined;
+    live?.suspend();
     this.streams.stdout.write(text.endsWith('\n') || text === '' ? text : `${text}\n`);
+    live?.resume();
   }
 
   /** Writes a line to stderr, unless --quiet. */
   info(text: string): void {
-    if (!this.quiet) this.streams.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+    if (!this.quiet) this.writeErr(text.endsWith('\n') ? text : `${text}\n`);
   }
 
   /** A warning on stderr (shown even with --quiet). */
   warn(text: string): void {
-    this.streams.stderr.write(`${this.errStyle.yellow('warning:')} ${text}\n`);
+    this.writeErr(`${this.errStyle.yellow('warning:')} ${text}\n`);
   }
 
   /** Debug detail on stderr, only with --debug. */
   debugLine(text: string): void {
-    if (this.debug) this.streams.stderr.write(`${this.errStyle.dim(`debug: ${text}`)}\n`);
+    if (this.debug) this.writeErr(`${this.errStyle.dim(`debug: ${text}`)}\n`);
   }
 
   /** One NDJSON record on stdout (streaming commands with --json). */
@@ -90,16 +148,40 @@ export class Io {
     this.streams.stdout.write(`${JSON.stringify(value)}\n`);
   }
 
-  /** Reads one line typed by the user (stderr shows the prompt). */
+  /**
+   * Reads one line typed by the user (stderr shows the prompt). A live view on screen is suspended
+   * meanwhile (no spinner over the question) and drawn again below the answer.
+   */
   async ask(prompt: string): Promise<string> {
+    const live = this.live;
+    live?.suspend();
     const rl = createInterface({ input: this.streams.stdin, output: this.streams.stderr, terminal: true });
     try {
       return await new Promise<string>((resolve, reject) => {
-        rl.question(prompt, resolve);
-        rl.once('close', () => reject(new AbortedError('no answer given')));
+        let answered = false;
+        let interrupted = false;
+        rl.question(prompt, (answer) => {
+          answered = true;
+          resolve(answer);
+        });
+        // Ctrl-C while the terminal is in readline's raw mode sends no SIGINT: it interrupts the command
+        // all the same (exit 130); the question stays on screen, marked ^C as a shell does, where
+        // readline would erase it
+        rl.on('SIGINT', () => {
+          interrupted = true;
+          this.streams.stderr.write('^C');
+          rl.close();
+        });
+        rl.once('close', () => {
+          if (answered) return;
+          // what follows starts on a line of its own, not after the question
+          this.streams.stderr.write('\n');
+          reject(interrupted ? new InterruptedError() : new AbortedError('no answer given'));
+        });
       });
     } finally {
       rl.close();
+      live?.resume();
     }
   }
 }

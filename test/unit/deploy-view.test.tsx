@@ -31,13 +31,14 @@ describe('deploy live view', () => {
     expect(frame).toContain('uploading 3 DAG files');
     expect(frame).toContain(`${progressBar(2, 3)} 2/3 files, 2.0 KiB/3.0 KiB`);
     expect(frame).toContain('environment: UPDATING');
-    expect(frame).toContain('warning: no --constraint line');
+    // lines are printed above the frame by startDeployView, once: not part of a frame
+    expect(frame).not.toContain('warning: no --constraint line');
   });
 
-  it('shows the outcome instead of the phase when done', () => {
+  it('shows the outcome instead of the phase when done, without its message (the command prints it next)', () => {
     const { lastFrame } = render(<DeployView {...start} phase="uploading" outcome={{ ok: false, message: 'deploy failed: boom' }} now={10} />);
     expect(lastFrame()).toContain('✖ Deploying to dev');
-    expect(lastFrame()).toContain('deploy failed: boom');
+    expect(lastFrame()).not.toContain('deploy failed: boom');
     expect(lastFrame()).not.toContain('uploading');
   });
 

@@ -4,16 +4,25 @@ import { describe, expect, it, vi } from 'vitest';
 import { AbortedError } from '../../src/core/errors.js';
 import { msg, question } from '../../src/core/messages.js';
 import { createHost } from '../../src/ui/host/index.js';
-import { Io, type IoOptions } from '../../src/ui/io.js';
+import { Io, type IoOptions, type LiveTarget } from '../../src/ui/io.js';
 
 const screen: string[] = [];
+// a trigger view that claims the screen like the ink views do, and records what is asked of it
 vi.mock('../../src/ui/views/trigger.js', () => ({
-  startTriggerView: () => ({
-    event: (m: { message: string }) => screen.push(`view: ${m.message}`),
-    finish: async () => void screen.push('view: finished'),
-    suspend: () => void screen.push('view: suspended'),
-    resume: () => void screen.push('view: resumed'),
-  }),
+  startTriggerView: (options: { target: LiveTarget }) => {
+    const release = options.target.claim({
+      printAbove: (text) => void screen.push(`above: ${text.trim()}`),
+      suspend: () => void screen.push('view: suspended'),
+      resume: () => void screen.push('view: resumed'),
+    });
+    return {
+      event: (m: { message: string }) => screen.push(`view: ${m.message}`),
+      finish: async () => {
+        release();
+        screen.push('view: finished');
+      },
+    };
+  },
 }));
 
 function host(options: Partial<IoOptions> & { tty?: boolean; input?: string } = {}) {

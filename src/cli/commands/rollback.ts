@@ -10,9 +10,9 @@ export const run: Handler = async (ctx, { args, options }) => {
   const dryRun = options.dryRun === true;
   const releaseId = typeof args[0] === 'string' ? args[0] : undefined;
   const cmd = await deployCommand(ctx, options);
-  // a dry run's plan is its result; otherwise the plan comes before the question, and the live view
-  // starts once the rollback holds the lock (after any question)
-  const view = dryRun ? undefined : await ctx.host.view('deploy', { title: `Rolling back ${selected.entry.name}`, plan: 'rollback', startOn: 'deploy.lock.acquired' });
+  // a dry run's plan is its result; otherwise the plan is shown above the live view, and the question
+  // suspends the view until it is answered
+  const view = dryRun ? undefined : await ctx.host.view('deploy', { title: `Rolling back ${selected.entry.name}`, plan: 'rollback' });
   let result: RollbackResult;
   try {
     result = await rollback(

@@ -3,31 +3,23 @@
  * but an operation with a live view (env wait, deploy, rollback, trigger --wait) is drawn with ink and
  * updated by the messages. The ink views are loaded only when one opens.
  *
- * A question is asked here and nowhere else: the live view on screen is suspended while the prompt is
- * shown and resumed once it is answered (when the view can be suspended).
+ * A question is asked by the host and nowhere else (`request`): the views claim the screen on the Io,
+ * and the Io's prompt suspends the view on screen while the question is shown, then resumes it.
  */
-import type { AnyMessage, AnyQuestion, MessageCode } from '../../core/messages.js';
+import type { AnyMessage, MessageCode } from '../../core/messages.js';
 import type { Io } from '../io.js';
 import { renderPlan, renderRollbackPlan } from '../views/deploy-text.js';
 import { PlainHost, type ActiveView } from './plain.js';
 import type { ActivityView, HostKind, ViewKind, ViewOptions, ViewOutcome } from './types.js';
 
-/** A mounted ink view; `suspend`/`resume` when the view supports them. */
+/** A mounted ink view. */
 interface Mounted {
   event(message: AnyMessage): void;
   finish(outcome: ViewOutcome): Promise<void>;
-  suspend?(): void | Promise<void>;
-  resume?(): void | Promise<void>;
 }
 
 export class LiveHost extends PlainHost {
   override readonly kind: HostKind = 'live';
-  /** the ink view on screen, if any */
-  private mounted: Mounted | undefined;
-
-  private get screen(): NodeJS.WriteStream {
-    return this.io.streams.stderr as NodeJS.WriteStream;
-  }
 
   constructor(
     io: Io,
@@ -35,16 +27,6 @@ export class LiveHost extends PlainHost {
     private readonly now: () => number = Date.now,
   ) {
     super(io);
-  }
-
-  protected override async ask(q: AnyQuestion): Promise<boolean> {
-    const view = this.mounted;
-    await view?.suspend?.();
-    try {
-      return await super.ask(q);
-    } finally {
-      await view?.resume?.();
-    }
   }
 
   override async view<K extends ViewKind>(kind: K, options: ViewOptions[K]): Promise<ActivityView> {
@@ -58,17 +40,9 @@ export class LiveHost extends PlainHost {
     return this.open(view, {
       link,
       finish: async (outcome) => {
-        const m = mounted();
-        if (!m) return;
-        await m.finish(outcome);
-        if (this.mounted === m) this.mounted = undefined;
+        await mounted()?.finish(outcome);
       },
     });
-  }
-
-  private mount<T extends Mounted>(view: T): T {
-    this.mounted = view;
-    return view;
   }
 
   private async deployView(options: ViewOptions['deploy']): Promise<ActivityView> {
@@ -77,7 +51,7 @@ export class LiveHost extends PlainHost {
     let live: ReturnType<typeof startDeployView> | undefined;
     let plan: AnyMessage | undefined;
     const start = () => {
-      live = this.mount(startDeployView({ stream: this.screen, title: options.title, clock: this.now }));
+      live = startDeployView({ target: this.io.liveTarget(), title: options.title, clock: this.now });
       if (plan) live.event(plan); // the plan summary, already shown as text
     };
     if (!options.startOn) start();
@@ -110,7 +84,7 @@ export class LiveHost extends PlainHost {
     const view: ActiveView = {
       notify: (m) => {
         if (!live && m.code === 'env.status.changed') {
-          live = this.mount(startEnvWaitView({ stream: this.screen, name: options.name, operation: options.operation, startedAt: options.startedAt, clock: this.now }));
+          live = startEnvWaitView({ target: this.io.liveTarget(), name: options.name, operation: options.operation, startedAt: options.startedAt, clock: this.now });
           live.webserverUrl(url);
         }
         if (live) live.event(m);
@@ -129,7 +103,7 @@ export class LiveHost extends PlainHost {
 
   private async triggerView(options: ViewOptions['trigger']): Promise<ActivityView> {
     const { startTriggerView } = await import('../views/trigger.js');
-    const live = this.mount(startTriggerView({ stream: this.screen, ...options, clock: this.now }));
+    const live = startTriggerView({ target: this.io.liveTarget(), ...options, clock: this.now });
     const view: ActiveView = {
       notify: (m) => {
         if (m.level === 'debug') this.line(m);
