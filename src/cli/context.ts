@@ -7,16 +7,20 @@ import type { AwsClients, AwsSettings } from '../aws/clients.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { loadConfig, selectEnvironment, type LoadedConfig, type SelectedEnvironment } from '../core/config/load.js';
 import { FailedError, UsageError } from '../core/errors.js';
-import type { EventSink } from '../core/events.js';
+import { msg } from '../core/messages.js';
 import { Mutations } from '../core/mutations.js';
 import type { GlobalOptions } from './globals.js';
+import { createHost, type IoHost } from '../ui/host/index.js';
 import type { Io } from '../ui/io.js';
 
 export interface Context {
+  /** the streams and their colors (handlers report through `host`) */
   io: Io;
+  /** where output goes and how it looks: chosen once for the run (plain text, live views, or JSON) */
+  host: IoHost;
   globals: GlobalOptions;
   clock: Clock;
-  /** prompts and live views are possible */
+  /** a person can be asked (a terminal, not CI, not --json) */
   interactive: boolean;
   cwd: string;
   env: Readonly<Record<string, string | undefined>>;
@@ -32,14 +36,14 @@ export interface Context {
   aws(options?: { requireConfig?: boolean }): Promise<AwsClients>;
   /** the AWS settings, once aws() has resolved them (undefined before) */
   awsSettings(): AwsSettings | undefined;
-  /** the event sink core code reports to */
-  events(options?: { eventsOnStdout?: boolean }): EventSink;
   /** registers cleanup work run when the command ends (e.g. stopping the embedded emulator) */
   onExit(fn: () => Promise<void> | void): void;
 }
 
 export interface ContextDeps {
   io: Io;
+  /** the host (default: the one `createHost` chooses for `io`) */
+  host?: IoHost;
   globals: GlobalOptions;
   cwd: string;
   env: Readonly<Record<string, string | undefined>>;
@@ -59,11 +63,13 @@ export function createContext(deps: ContextDeps): Context & { runExitHooks(): Pr
   let clients: Promise<AwsClients> | undefined;
   let resolved: AwsSettings | undefined;
 
+  const host = deps.host ?? createHost(deps.io);
   const ctx = {
     io: deps.io,
+    host,
     globals: deps.globals,
     clock: deps.clock ?? systemClock,
-    interactive: deps.io.canPrompt,
+    interactive: host.interactive,
     cwd: deps.cwd,
     env: deps.env,
     signal: deps.signal,
@@ -81,7 +87,7 @@ export function createContext(deps: ContextDeps): Context & { runExitHooks(): Pr
         const requireConfig = options.requireConfig ?? true;
         let entry: SelectedEnvironment | undefined;
         if (requireConfig) entry = ctx.environment();
-        const settings = await resolveAwsSettings(deps, entry, (fn) => exitHooks.push(fn));
+        const settings = await resolveAwsSettings(deps, host, entry, (fn) => exitHooks.push(fn));
         resolved = settings;
         const { createAwsClients } = await import('../aws/clients.js');
         return createAwsClients(settings);
@@ -90,9 +96,6 @@ export function createContext(deps: ContextDeps): Context & { runExitHooks(): Pr
     },
     awsSettings() {
       return resolved;
-    },
-    events(options?: { eventsOnStdout?: boolean }) {
-      return deps.io.events(options);
     },
     onExit(fn: () => Promise<void> | void) {
       exitHooks.push(fn);
@@ -120,6 +123,7 @@ const LOCAL_CREDENTIALS = { accessKeyId: 'mwaa-local', secretAccessKey: 'mwaa-lo
 
 async function resolveAwsSettings(
   deps: ContextDeps,
+  host: IoHost,
   entry: SelectedEnvironment | undefined,
   onExit: (fn: () => Promise<void>) => void,
 ): Promise<AwsSettings> {
@@ -142,7 +146,7 @@ async function resolveAwsSettings(
         stateDir,
         waitMs: (Number.isFinite(waitSeconds) && waitSeconds >= 0 ? waitSeconds : 30) * 1000,
         onWait: (owner) =>
-          deps.io.info(`the local emulator is in use by another mwaa command (pid ${owner.pid}); waiting for it to finish…`),
+          host.notify(msg('local.busy.waiting', { pid: owner.pid }, `the local emulator is in use by another mwaa command (pid ${owner.pid}); waiting for it to finish…`)),
       });
     } catch (error) {
       if (!(error instanceof EmulatorBusyError)) throw error;

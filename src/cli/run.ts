@@ -4,6 +4,7 @@
  */
 import { AuthError, ExitCode, InterruptedError, MwaaError } from '../core/errors.js';
 import type { Mutations } from '../core/mutations.js';
+import { createHost } from '../ui/host/index.js';
 import { Io } from '../ui/io.js';
 import { createContext, type Context } from './context.js';
 import type { GlobalOptions } from './globals.js';
@@ -47,8 +48,10 @@ export async function runCommand(
     yes: globals.yes,
     forceColor: deps.env.FORCE_COLOR,
   });
+  // the host, once for the run: JSON with --json, live views on a terminal, plain text otherwise
+  const host = createHost(io);
   const signal = deps.signal ?? new AbortController().signal;
-  const ctx = createContext({ io, globals, cwd: deps.cwd, env: deps.env, signal });
+  const ctx = createContext({ io, host, globals, cwd: deps.cwd, env: deps.env, signal });
   try {
     const args = spec.passThrough ? [...invocation.args.filter((a) => a !== undefined), ...(passThrough ?? [])] : invocation.args;
     deps.beforeRun?.();

@@ -7,6 +7,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { UsageError } from './errors.js';
 import { AIRFLOW_VERSIONS, constraintLine, DEFAULT_AIRFLOW_VERSION } from './config/schema.js';
 import type { EventSink } from './events.js';
+import { msg } from './messages.js';
 
 export interface InitOptions {
   dir: string;
@@ -65,7 +66,7 @@ export function scaffoldProject(options: InitOptions, events: EventSink): InitRe
     const path = join(dir, file);
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, content);
-    events({ code: 'init.file.written', level: 'info', message: `created ${relative(dir, path)}`, data: { path } });
+    events(msg('init.file.written', { path }, `created ${relative(dir, path)}`));
   }
   return { dir, name, airflowVersion, written: Object.keys(files), overwritten: existing };
 }

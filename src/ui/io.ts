@@ -1,14 +1,12 @@
 /**
- * The terminal side of the event port: where output goes and how it looks. Data goes to stdout,
- * everything else (progress, warnings, errors) to stderr. `--json` prints one JSON document on stdout
- * (or NDJSON for streaming commands) and nothing decorative.
+ * The streams a command writes to, their colors, and what the terminal allows (animation, prompts).
+ * Data goes to stdout, everything else (progress, warnings, errors) to stderr. How output looks is the
+ * host's business (src/ui/host): it is built on this.
  */
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { AbortedError, InterruptedError } from '../core/errors.js';
-import type { EventSink, MwaaEvent } from '../core/events.js';
-import { jsonPieces } from '../core/json.js';
 
 export interface Streams {
   stdout: Writable & { isTTY?: boolean; columns?: number };
@@ -22,9 +20,9 @@ export interface IoOptions {
   color: boolean;
   quiet: boolean;
   debug: boolean;
-  /** CI=true: no spinners, no live views, no prompts */
+  /** CI=true: no live views, no prompts */
   ci: boolean;
-  /** --yes: confirmations are answered yes */
+  /** --yes: questions are answered yes */
   yes: boolean;
   /** $FORCE_COLOR: "0" or "false" turns colours off, any other value turns them on without a terminal */
   forceColor?: string;
@@ -145,73 +143,9 @@ export class Io {
     if (this.debug) this.writeErr(`${this.errStyle.dim(`debug: ${text}`)}\n`);
   }
 
-  /**
-   * The result of a request/response command: with --json the value as one JSON document, else the
-   * text the renderer makes of it.
-   */
-  result<T>(value: T, text: (value: T) => string): void {
-    if (this.json) {
-      // in pieces: a release record of 20,000 files would otherwise be one string of several megabytes
-      for (const piece of jsonPieces(value, 2)) this.streams.stdout.write(piece);
-      this.streams.stdout.write('\n');
-    } else {
-      const rendered = text(value);
-      if (rendered !== '') this.out(rendered);
-    }
-  }
-
   /** One NDJSON record on stdout (streaming commands with --json). */
   jsonLine(value: unknown): void {
     this.streams.stdout.write(`${JSON.stringify(value)}\n`);
-  }
-
-  /**
-   * The sink core code reports to. Text mode: info lines and warnings on stderr (debug ones with
-   * --debug; progress only as lines, since spinners belong to live views). JSON mode: NDJSON on stderr,
-   * or on stdout when `eventsOnStdout` (streaming commands whose output is the event stream).
-   */
-  events(options: { eventsOnStdout?: boolean } = {}): EventSink {
-    return (event: MwaaEvent) => {
-      const stamped = { time: Date.now(), ...event };
-      if (this.json) {
-        if (event.level === 'debug' && !this.debug) return;
-        const stream = options.eventsOnStdout ? this.streams.stdout : this.streams.stderr;
-        // in pieces: a plan event lists every file of a first push
-        let previous: string | undefined;
-        for (const piece of jsonPieces(stamped)) {
-          if (previous !== undefined) stream.write(previous);
-          previous = piece;
-        }
-        stream.write(`${previous}\n`);
-        return;
-      }
-      switch (event.level) {
-        case 'warn':
-          this.warn(event.message);
-          break;
-        case 'debug':
-          this.debugLine(event.message);
-          break;
-        default:
-          this.info(event.message);
-      }
-    };
-  }
-
-  /**
-   * Asks a yes/no question on stderr. Never defaults to yes: with --yes it is answered yes; without a
-   * terminal it fails naming the flag to pass.
-   */
-  async confirm(question: string, options: { flag?: string } = {}): Promise<boolean> {
-    if (this.yes) return true;
-    const flag = options.flag ?? '--yes';
-    if (!this.canPrompt) {
-      throw new AbortedError(`${question.replace(/\?$/, '')}: confirmation needed, but there is no terminal to ask`, {
-        hint: `pass ${flag} to confirm without a prompt`,
-      });
-    }
-    const answer = await this.ask(`${question} [y/N] `);
-    return /^y(es)?$/i.test(answer.trim());
   }
 
   /**

@@ -1,6 +1,8 @@
 /** The Io and a live view on screen: questions suspend it, stderr lines go above it; and the colour decision. */
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { question } from '../../src/core/messages.js';
+import { createHost } from '../../src/ui/host/index.js';
 import { colorLevel, Io, type LiveScreen } from '../../src/ui/io.js';
 
 function io(input?: string): { io: Io; err: () => string; out: () => string } {
@@ -25,17 +27,17 @@ function recorder(log: string[]): LiveScreen {
 }
 
 describe('the Io with a live view on screen', () => {
-  it('a question suspends the view, is asked, and resumes it once answered', async () => {
+  it('a question (asked by the host) suspends the view, is asked, and resumes it once answered', async () => {
     const { io: subject, err } = io('y\n');
     const log: string[] = [];
     const release = subject.liveTarget().claim(recorder(log));
-    const answer = subject.confirm('overwrite?');
+    const answer = createHost(subject).request(question('confirm', undefined, 'overwrite?'));
     expect(log).toEqual(['suspend']);
     expect(await answer).toBe(true);
     expect(log).toEqual(['suspend', 'resume']);
     expect(err()).toContain('overwrite? [y/N] ');
     release();
-    expect(await io('n\n').io.confirm('again?')).toBe(false);
+    expect(await createHost(io('n\n').io).request(question('confirm', undefined, 'again?'))).toBe(false);
   });
 
   it('stderr lines go above the view; stdout lines on a terminal make it step aside; after release, straight to the stream', () => {

@@ -40,9 +40,9 @@ export const run: Handler = async (ctx, { args, options }) => {
       airflowVersion: options.airflowVersion as string | undefined,
       force: options.force === true,
     },
-    ctx.events(),
+    ctx.host.notify,
   );
-  ctx.io.result(result, (r) =>
+  ctx.host.result(result, (r) =>
     [
       `Created a project for Airflow ${r.airflowVersion} in ${r.dir}`,
       '',

@@ -10,6 +10,7 @@ import pLimit from 'p-limit';
 import type { S3Api, VersionEntry } from '../../aws/s3.js';
 import type { EventSink } from '../events.js';
 import type { PrevVersion } from './records.js';
+import { msg } from '../messages.js';
 
 export interface RestoreItem {
   key: string;
@@ -149,11 +150,6 @@ export async function restoreKeys(options: RestoreOptions): Promise<RestoreResul
       if (!left.has(item.key)) left.set(item.key, { key: item.key, reason: `it is not back at its previous ${describePrev(item.prev)}` });
     }
   }
-  options.events?.({
-    code: 'deploy.restore.done',
-    level: 'debug',
-    message: `restored ${items.length - left.size} of ${items.length} keys`,
-    data: { restored: items.length - left.size, left: left.size },
-  });
+  options.events?.(msg('deploy.restore.done', { restored: items.length - left.size, left: left.size }, `restored ${items.length - left.size} of ${items.length} keys`));
   return { restored: items.length - left.size, left: [...left.values()].sort((a, b) => (a.key < b.key ? -1 : 1)) };
 }

@@ -8,6 +8,7 @@ import type { BucketApi, PublicAccessBlock } from '../../aws/s3-bucket.js';
 import { FailedError } from '../errors.js';
 import type { Mutations } from '../mutations.js';
 import type { EventSink } from '../events.js';
+import { msg } from '../messages.js';
 
 export interface BucketProblem {
   check: 'exists' | 'access' | 'region' | 'versioning' | 'public-access';
@@ -79,7 +80,7 @@ export async function checkSourceBucket(api: BucketApi, bucket: string, region: 
 
 /** Throws a FailedError (exit 1) listing every problem and its fix. */
 export async function assertSourceBucket(api: BucketApi, bucket: string, region: string | undefined, events: EventSink): Promise<void> {
-  events({ code: 'env.bucket.check', level: 'debug', message: `checking source bucket ${bucket}`, data: { bucket } });
+  events(msg('env.bucket.check', { bucket }, `checking source bucket ${bucket}`));
   const problems = await checkSourceBucket(api, bucket, region);
   if (problems.length === 0) return;
   const lines = problems.map((p) => `${p.message}\n  fix: ${p.fix}`);
@@ -109,12 +110,7 @@ export async function ensureLocalBucket(
     });
     await api.create(bucket, region);
     created = true;
-    events({
-      code: 'env.bucket.created',
-      level: 'info',
-      message: `created source bucket ${bucket} on the local emulator (versioned, public access blocked)`,
-      data: { bucket },
-    });
+    events(msg('env.bucket.created', { bucket }, `created source bucket ${bucket} on the local emulator (versioned, public access blocked)`));
   }
   await assertSourceBucket(api, bucket, region, events);
   return created;

@@ -17,6 +17,7 @@ import { withLocalDefaults } from './local.js';
 import { planEnvironment, type EnvironmentPlan } from './plan.js';
 import { assertValidEnvironment } from './validate.js';
 import { waitForEnvironment, type WaitOptions, type WaitResult } from './wait.js';
+import { msg } from '../messages.js';
 
 export interface EnvPorts {
   api: MwaaApi & MwaaTagApi;
@@ -117,15 +118,15 @@ export async function createEnvironment(selected: SelectedEnvironment, ports: En
   };
   mutations.checkpoint();
   const start = ports.clock.now();
-  ports.events({
-    code: 'env.create.started',
-    level: 'info',
-    message:
+  ports.events(
+    msg(
+      'env.create.started',
+      { name, bucket, region: options.region },
       `creating environment ${name}` +
-      `${input.AirflowVersion ? ` (Airflow ${input.AirflowVersion}` : ' (Airflow: MWAA\'s latest'}, ${input.EnvironmentClass ?? 'mw1.small'})` +
-      `${options.region ? ` in ${options.region}` : ''}`,
-    data: { name, bucket, region: options.region },
-  });
+        `${input.AirflowVersion ? ` (Airflow ${input.AirflowVersion}` : ' (Airflow: MWAA\'s latest'}, ${input.EnvironmentClass ?? 'mw1.small'})` +
+        `${options.region ? ` in ${options.region}` : ''}`,
+    ),
+  );
   const arn = await mutations.send(creation, () => ports.api.createEnvironment(input));
   if (!options.wait) {
     return { name, arn, status: 'CREATING', waited: false, timeline: [], elapsedMs: ports.clock.now() - start };
@@ -168,12 +169,7 @@ export async function applyUpdate(prepared: PreparedUpdate, ports: EnvPorts, set
   let since: number | undefined;
   if (plan.update) {
     since = ports.clock.now();
-    ports.events({
-      code: 'env.update.started',
-      level: 'info',
-      message: `updating environment ${name}: ${Object.keys(plan.update).filter((k) => k !== 'Name').join(', ')}`,
-      data: { name, fields: Object.keys(plan.update).filter((k) => k !== 'Name') },
-    });
+    ports.events(msg('env.update.started', { name, fields: Object.keys(plan.update).filter((k) => k !== 'Name') }, `updating environment ${name}: ${Object.keys(plan.update).filter((k) => k !== 'Name').join(', ')}`));
     const update = plan.update;
     await mutations.send(
       {
@@ -190,14 +186,14 @@ export async function applyUpdate(prepared: PreparedUpdate, ports: EnvPorts, set
       { description: `TagResource ${name}`, next: 'the tags are set', hint: 'see them with `mwaa env show`' },
       () => ports.api.tagResource(arn, plan.tags.set),
     );
-    ports.events({ code: 'env.tags.set', level: 'info', message: `tagged ${name}: ${Object.keys(plan.tags.set).join(', ')}`, data: { name, tags: plan.tags.set } });
+    ports.events(msg('env.tags.set', { name, tags: plan.tags.set }, `tagged ${name}: ${Object.keys(plan.tags.set).join(', ')}`));
   }
   if (arn && plan.tags.remove.length > 0) {
     await mutations.send(
       { description: `UntagResource ${name}`, next: 'the tags are removed', hint: 'see them with `mwaa env show`' },
       () => ports.api.untagResource(arn, plan.tags.remove),
     );
-    ports.events({ code: 'env.tags.removed', level: 'info', message: `removed tags from ${name}: ${plan.tags.remove.join(', ')}`, data: { name, keys: plan.tags.remove } });
+    ports.events(msg('env.tags.removed', { name, keys: plan.tags.remove }, `removed tags from ${name}: ${plan.tags.remove.join(', ')}`));
   }
   if (!plan.update) {
     return { name, arn, status: live.Status ?? 'AVAILABLE', waited: false, environment: live, timeline: [], elapsedMs: ports.clock.now() - start };
@@ -225,7 +221,7 @@ export async function deleteEnvironment(live: EnvironmentInfo, ports: EnvPorts, 
       next: `AWS goes on deleting environment ${name}`,
       hint: followHint(settings),
     });
-    ports.events({ code: 'env.delete.started', level: 'info', message: `deleting environment ${name}`, data: { name } });
+    ports.events(msg('env.delete.started', { name }, `deleting environment ${name}`));
     try {
       await ports.api.deleteEnvironment(name);
       sent.done();

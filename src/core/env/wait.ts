@@ -20,6 +20,7 @@ import { formatDuration } from '../duration.js';
 import { FailedError, InterruptedError, MwaaError, NotFoundError } from '../errors.js';
 import type { EventSink } from '../events.js';
 import { airflowUiUrl } from './summary.js';
+import { msg } from '../messages.js';
 
 export interface WaitOptions {
   api: MwaaApi;
@@ -198,14 +199,7 @@ export async function waitForEnvironment(options: WaitOptions): Promise<WaitResu
     const data: StatusChangedData = { name, status, previous, elapsedMs: at - start };
     const url = env ? airflowUiUrl(env) : undefined;
     if (url) data.webserverUrl = url;
-    events({
-      code: 'env.status.changed',
-      level: 'info',
-      message: previous
-        ? `${name}: ${previous} → ${status} (${formatDuration(at - start)})`
-        : `${name}: ${status}`,
-      data,
-    });
+    events(msg('env.status.changed', data, previous ? `${name}: ${previous} → ${status} (${formatDuration(at - start)})` : `${name}: ${status}`));
     previous = status;
   };
 
@@ -218,12 +212,7 @@ export async function waitForEnvironment(options: WaitOptions): Promise<WaitResu
     } catch (error) {
       if (signal?.aborted) throw interrupted();
       if (!isTransient(error) || ++transientFailures > TRANSIENT_LIMIT) throw error;
-      events({
-        code: 'env.wait.retry',
-        level: 'warn',
-        message: `reading environment ${name} failed (${(error as Error).message}); retrying`,
-        data: { name, attempt: transientFailures },
-      });
+      events(msg('env.wait.retry', { name, attempt: transientFailures }, `reading environment ${name} failed (${(error as Error).message}); retrying`));
       env = environment;
       await sleepOrInterrupt(clock, pollMs, signal, interrupted);
       continue;
@@ -273,14 +262,14 @@ export async function waitForEnvironment(options: WaitOptions): Promise<WaitResu
         staleSince = undefined;
         if (status === 'PENDING' && !warnedPending) {
           warnedPending = true;
-          events({
-            code: 'env.status.pending',
-            level: 'warn',
-            message:
+          events(
+            msg(
+              'env.status.pending',
+              { name },
               `${name} is PENDING: with endpointManagement CUSTOMER, MWAA waits until you create the VPC endpoints ` +
-              '(WebserverVpcEndpointService / DatabaseVpcEndpointService); after 72 h it becomes CREATE_FAILED',
-            data: { name },
-          });
+                '(WebserverVpcEndpointService / DatabaseVpcEndpointService); after 72 h it becomes CREATE_FAILED',
+            ),
+          );
         }
       } else {
         const lastUpdate = env.LastUpdate;

@@ -10,6 +10,7 @@ import { noEvents, type EventSink } from '../events.js';
 import { RemoteAirflow } from './airflow.js';
 import { RemoteCli, webServerBaseUrl, type HttpPost } from './client.js';
 import { parseAirflowVersion, type AirflowVersion } from './commands.js';
+import { msg } from '../messages.js';
 
 export interface SessionOptions {
   api: MwaaApi;
@@ -41,11 +42,7 @@ const USABLE = new Set(['AVAILABLE', 'UPDATE_FAILED']);
 export function requireRunning(env: EnvironmentInfo, events: EventSink = noEvents): void {
   const status = env.Status ?? 'UNKNOWN';
   if (status === 'UPDATE_FAILED') {
-    events({
-      code: 'remote.env.update-failed',
-      level: 'warn',
-      message: `environment ${env.Name} is UPDATE_FAILED: its last update failed and MWAA rolled it back; commands run on the previous setup`,
-    });
+    events(msg('remote.env.update-failed', undefined, `environment ${env.Name} is UPDATE_FAILED: its last update failed and MWAA rolled it back; commands run on the previous setup`));
   }
   if (USABLE.has(status)) return;
   const hint =

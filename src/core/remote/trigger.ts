@@ -15,6 +15,7 @@ import { Mutations } from '../mutations.js';
 import type { RemoteAirflow, RunRef } from './airflow.js';
 import type { ParsedConf } from './conf.js';
 import type { TaskInfo, TriggeredRunInfo } from './parse.js';
+import { msg } from '../messages.js';
 
 export interface TriggerRequest {
   dagId: string;
@@ -82,7 +83,7 @@ async function triggerWithRetry(
     } catch (error) {
       const clash = MwaaError.is(error) && error.code === 'trigger.run-exists' && error.details?.sameRunId === false;
       if (!clash || attempt >= 3) throw error;
-      events({ code: 'trigger.retry', level: 'debug', message: `another run of ${request.dagId} has the same logical date; triggering again in 1 s` });
+      events(msg('trigger.retry', undefined, `another run of ${request.dagId} has the same logical date; triggering again in 1 s`));
       await clock.sleep(1000, signal);
     }
   }
@@ -128,23 +129,13 @@ export async function triggerDag(
         () => airflow.unpause(request.dagId),
       );
       unpaused = true;
-      events({ code: 'trigger.dag.unpaused', level: 'info', message: `unpaused ${request.dagId}`, data: { dagId: request.dagId } });
+      events(msg('trigger.dag.unpaused', { dagId: request.dagId }, `unpaused ${request.dagId}`));
     } else {
-      events({
-        code: 'trigger.dag.paused',
-        level: 'warn',
-        message: `DAG ${request.dagId} is paused: the run stays queued until it is unpaused (pass --unpause to unpause it first)`,
-        data: { dagId: request.dagId },
-      });
+      events(msg('trigger.dag.paused', { dagId: request.dagId }, `DAG ${request.dagId} is paused: the run stays queued until it is unpaused (pass --unpause to unpause it first)`));
     }
   }
   const info = await triggerWithRetry(airflow, request, events, clock, mutations, options.signal);
-  events({
-    code: 'trigger.run.created',
-    level: 'info',
-    message: `triggered ${info.dagId}: run ${info.runId}`,
-    data: { dagId: info.dagId, runId: info.runId, state: info.state },
-  });
+  events(msg('trigger.run.created', { dagId: info.dagId, runId: info.runId, state: info.state }, `triggered ${info.dagId}: run ${info.runId}`));
   return { ...info, paused: dag.paused && !unpaused, unpaused };
 }
 
@@ -211,22 +202,12 @@ export async function waitForRun(airflow: RemoteAirflow, run: RunRef, options: W
       changed = true;
       const duration = taskDuration(t, now);
       const terminal = t.endDate !== undefined;
-      events({
-        code: 'trigger.task.state',
-        level: 'progress',
-        message: `${key}: ${t.state}${terminal && duration !== undefined ? ` (${formatDuration(duration)})` : ''}`,
-        data: { dagId: run.dagId, runId: run.runId, taskId: t.taskId, mapIndex: t.mapIndex, state: t.state, previous, durationMs: duration },
-      });
+      events(msg('trigger.task.state', { dagId: run.dagId, runId: run.runId, taskId: t.taskId, mapIndex: t.mapIndex, state: t.state, previous, durationMs: duration }, `${key}: ${t.state}${terminal && duration !== undefined ? ` (${formatDuration(duration)})` : ''}`));
     }
     // the run's own state after its tasks' (a run ends after its last task)
     if (state.state !== undefined && state.state !== runState) {
       changed = true;
-      events({
-        code: 'trigger.run.state',
-        level: 'progress',
-        message: `run ${run.runId}: ${state.state}`,
-        data: { dagId: run.dagId, runId: run.runId, state: state.state, previous: runState },
-      });
+      events(msg('trigger.run.state', { dagId: run.dagId, runId: run.runId, state: state.state, previous: runState }, `run ${run.runId}: ${state.state}`));
       runState = state.state;
     }
     if (runState !== undefined && !ACTIVE_RUN_STATES.has(runState)) {
@@ -241,7 +222,7 @@ export async function waitForRun(airflow: RemoteAirflow, run: RunRef, options: W
     }
     interval = changed ? options.pollMs : Math.min(maxPoll, Math.round(interval * 1.5));
     const sleepFor = options.timeoutMs !== undefined ? Math.min(interval, Math.max(0, options.timeoutMs - waited)) : interval;
-    events({ code: 'trigger.poll', level: 'debug', message: `next poll in ${sleepFor} ms` });
+    events(msg('trigger.poll', undefined, `next poll in ${sleepFor} ms`));
     try {
       await clock.sleep(sleepFor, options.signal);
     } catch {

@@ -73,22 +73,20 @@ export function DeployView(props: DeployViewState) {
 
 /** Applies one deploy event to the view state. */
 export function reduceDeployEvent(state: Omit<DeployViewState, 'now'>, event: MwaaEvent): Omit<DeployViewState, 'now'> {
-  const data = (event.data ?? {}) as Record<string, unknown>;
   switch (event.code) {
     case 'deploy.plan':
     case 'deploy.rollback.plan':
       return { ...state, plan: event.message.replace(/^plan: /, '') };
     case 'deploy.phase':
       return { ...state, phase: event.message };
-    case 'deploy.upload.done':
-      return {
-        ...state,
-        upload: { done: Number(data.done ?? 0), total: Number(data.total ?? 0), bytesDone: Number(data.bytesDone ?? 0), bytesTotal: Number(data.bytesTotal ?? 0) },
-      };
+    case 'deploy.upload.done': {
+      const d = event.data;
+      return { ...state, upload: { done: d.done, total: d.total, bytesDone: d.bytesDone, bytesTotal: d.bytesTotal } };
+    }
     case 'deploy.delete.done':
-      return { ...state, deletes: { done: Number(data.done ?? 0), total: Number(data.total ?? 0) } };
+      return { ...state, deletes: { done: event.data.done, total: event.data.total } };
     case 'env.status.changed':
-      return { ...state, envStatus: String(data.status ?? '') };
+      return { ...state, envStatus: event.data.status };
     default:
       if (event.level === 'warn' || (event.level === 'info' && event.code.startsWith('deploy.rollback'))) {
         return { ...state, lines: [...state.lines, `${event.level === 'warn' ? 'warning: ' : ''}${event.message}`] };

@@ -131,10 +131,8 @@ export function startEnvWaitView(options: {
   return {
     event(event) {
       if (event.code === 'env.status.changed') {
-        const data = event.data as { status: string; webserverUrl?: string } | undefined;
-        if (!data) return;
         const at = typeof event.time === 'number' ? event.time : options.clock();
-        patch({ status: data.status, timeline: [...live.state.timeline, { status: data.status, at }] });
+        patch({ status: event.data.status, timeline: [...live.state.timeline, { status: event.data.status, at }] });
       } else if (event.level === 'warn') {
         patch({ notes: [...live.state.notes, event.message] });
       }

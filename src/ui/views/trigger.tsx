@@ -183,9 +183,9 @@ export function TriggerView(props: TriggerViewState & { maxLines?: number }) {
 
 /** Applies a core event to the view state (pure, so it is tested without a terminal). */
 export function applyTriggerEvent(state: Omit<TriggerViewState, 'now'>, event: MwaaEvent, now: number): Omit<TriggerViewState, 'now'> {
-  const data = (event.data ?? {}) as { state?: string; taskId?: string; mapIndex?: number; durationMs?: number };
-  if (event.code === 'trigger.run.state' && data.state) return { ...state, runState: data.state };
-  if (event.code === 'trigger.task.state' && data.taskId && data.state) {
+  if (event.code === 'trigger.run.state') return { ...state, runState: event.data.state };
+  if (event.code === 'trigger.task.state') {
+    const data = event.data;
     const key = data.mapIndex === undefined ? data.taskId : `${data.taskId}[${data.mapIndex}]`;
     const ended = !['running', 'queued', 'scheduled', 'none', 'up_for_retry', 'up_for_reschedule', 'deferred', 'restarting'].includes(data.state);
     const existing = state.tasks.find((t) => t.key === key);

@@ -25,7 +25,7 @@ export const run: Handler = async (ctx, { options }) => {
   );
   const status = result.environment?.Status ?? (until === 'deleted' ? 'DELETED' : 'UNKNOWN');
   const url = result.environment ? airflowUiUrl(result.environment) : undefined;
-  ctx.io.result(
+  ctx.host.result(
     {
       name,
       status,
