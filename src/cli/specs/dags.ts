@@ -128,8 +128,10 @@ export const dagsCommands: CommandSpec[] = [
       'journal in the bucket, so the DAG files and the environment\'s pinned versions are exactly as before that release. ' +
       'When nothing is unfinished it changes nothing and says which release is current: safe to run any number of times. ' +
       'It never goes back a release (that is `mwaa rollback previous`). Asks before changing anything (--yes skips it). ' +
-      'Exit codes: 0 recovered, or nothing to recover; 1 the deploy lock is held by a running deploy; 2 no terminal to ' +
-      'confirm and no --yes; 6 the rollback of an unfinished release did not complete (run it again once the cause is fixed).',
+      'Exit codes: 0 recovered, or nothing to recover; 1 the deploy lock is held by a running deploy, or an AWS error; 2 no ' +
+      'terminal to confirm and no --yes; 3 the environment or a release record does not exist; 4 AWS credentials or ' +
+      'permissions; 6 the rollback of an unfinished release did not complete (run it again once the cause is fixed); 130 ' +
+      'interrupted before any change.',
     options: [dryRun, forceUnlock, timeout, poll],
     examples: [
       { command: 'mwaa recover --yes', description: 'after a crash or exit 6; with nothing unfinished it changes nothing' },
