@@ -143,32 +143,51 @@ describe('a fault at each environment step rolls everything back (exit 5)', () =
 });
 
 describe('an environment that is not AVAILABLE', () => {
+  // its own emulator, whose environment updates last an hour of simulated time: the environment is
+  // UPDATING for as long as the test needs, however slow the machine, and the clock finishes it
+  let slow: DeployWorld;
+  const UPDATE_SECONDS = 3600;
+  beforeAll(async () => {
+    slow = await startDeployWorld({ updateSeconds: UPDATE_SECONDS });
+    await createEnvironment(slow.emu);
+    writeProject(slow.dir, { 'dags/a.py': dagFile('a'), 'dags/b.py': dagFile('b'), 'plugins/my_plugin.py': 'PLUGIN = 1\n' }, { plugins: true });
+    const first = await slow.cli(['dags', 'push', '--no-wait']);
+    expect(first.code, first.stderr).toBe(0);
+    await slow.emu.advance(UPDATE_SECONDS);
+    await waitStatus(slow.emu, ENV_NAME, 'AVAILABLE');
+  });
+  afterAll(async () => {
+    await slow?.close();
+  });
+
   it('refuses to push unless --no-wait; with it, DAG files go and artifacts changes are refused', async () => {
-    await w.emu.mwaa.send(new UpdateEnvironmentCommand({ Name: ENV_NAME, MaxWorkers: 3 }));
-    const r = await w.cli(['dags', 'push']);
+    await slow.emu.mwaa.send(new UpdateEnvironmentCommand({ Name: ENV_NAME, MaxWorkers: 3 }));
+    const r = await slow.cli(['dags', 'push']);
     expect(r.code, r.stderr + r.stdout).toBe(1);
     expect(r.stderr).toContain(`environment ${ENV_NAME} is UPDATING; a deploy needs it AVAILABLE`);
     expect(r.stderr).toContain('mwaa env wait');
-    touchDags();
-    const dagsOnly = await w.cli(['--json', 'dags', 'push', '--no-wait']);
+    for (const n of ['a', 'b']) writeFileSync(join(slow.dir, `dags/${n}.py`), dagFile(n, '# changed\n'));
+    const dagsOnly = await slow.cli(['--json', 'dags', 'push', '--no-wait']);
     expect(dagsOnly.code, dagsOnly.stderr).toBe(0);
-    expect(JSON.parse(dagsOnly.stdout).counts.changed).toBe(5);
-    writeFileSync(join(w.dir, 'plugins/my_plugin.py'), 'PLUGIN = 3\n');
-    const withPlugins = await w.cli(['dags', 'push', '--no-wait']);
+    expect(JSON.parse(dagsOnly.stdout).counts.changed).toBe(2);
+    writeFileSync(join(slow.dir, 'plugins/my_plugin.py'), 'PLUGIN = 3\n');
+    const withPlugins = await slow.cli(['dags', 'push', '--no-wait']);
     expect(withPlugins.code).toBe(1);
     expect(withPlugins.stderr).toMatch(/needs an environment update, which needs it AVAILABLE/);
-    await waitStatus(w.emu, ENV_NAME, 'AVAILABLE');
+    await slow.emu.advance(UPDATE_SECONDS);
+    await waitStatus(slow.emu, ENV_NAME, 'AVAILABLE');
   });
 
   it('--no-wait starts the environment update and records the release without waiting', async () => {
-    const r = await w.cli(['--json', 'dags', 'push', '--no-wait']);
+    const r = await slow.cli(['--json', 'dags', 'push', '--no-wait']);
     expect(r.code, r.stderr).toBe(0);
     const release = JSON.parse(r.stdout);
     expect(release.envUpdate.needed).toBe(true);
     expect(release.durations.envUpdateMs).toBeUndefined();
-    expect((await w.emu.mwaa.send(new GetEnvironmentCommand({ Name: ENV_NAME }))).Environment?.Status).toBe('UPDATING');
-    await waitStatus(w.emu, ENV_NAME, 'AVAILABLE');
-    const s = await snapshot(w.emu);
+    expect((await slow.emu.mwaa.send(new GetEnvironmentCommand({ Name: ENV_NAME }))).Environment?.Status).toBe('UPDATING');
+    await slow.emu.advance(UPDATE_SECONDS);
+    await waitStatus(slow.emu, ENV_NAME, 'AVAILABLE');
+    const s = await snapshot(slow.emu);
     expect(s.pins.PluginsS3ObjectVersion).toBe(s.latest['plugins.zip']);
     expect(release.artifacts.plugins.versionId).toBe(s.latest['plugins.zip']);
   });

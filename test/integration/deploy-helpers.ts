@@ -22,8 +22,8 @@ export interface DeployWorld {
   close(): Promise<void>;
 }
 
-export async function startDeployWorld(options: { denyPackages?: string[] } = {}): Promise<DeployWorld> {
-  const emu = await startTestEmulator({ sim: { createSeconds: 0.2, updateSeconds: 0.4, deleteSeconds: 0.2, denyPackages: options.denyPackages ?? [] } });
+export async function startDeployWorld(options: { denyPackages?: string[]; updateSeconds?: number } = {}): Promise<DeployWorld> {
+  const emu = await startTestEmulator({ sim: { createSeconds: 0.2, updateSeconds: options.updateSeconds ?? 0.4, deleteSeconds: 0.2, denyPackages: options.denyPackages ?? [] } });
   for (const key of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE']) process.env[key] = emu.env[key];
   delete process.env.AWS_PROFILE;
   const { dir, cleanup } = tempDir('mwaa-deploy-');
