@@ -11,7 +11,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { FailedError, InterruptedError, MwaaError, NotFoundError } from '../errors.js';
 import { formatDuration } from '../duration.js';
 import { noEvents, type EventSink } from '../events.js';
-import type { RemoteAirflow, RunRef } from './airflow.js';
+import type { AirflowOps, RunRef } from './airflow.js';
 import type { ParsedConf } from './conf.js';
 import type { TaskInfo, TriggeredRunInfo } from './parse.js';
 
@@ -56,7 +56,7 @@ function editDistance(a: string, b: string): number {
  * user chose is not retried.
  */
 async function triggerWithRetry(
-  airflow: RemoteAirflow,
+  airflow: AirflowOps,
   request: TriggerRequest,
   events: EventSink,
   clock: Clock,
@@ -64,7 +64,7 @@ async function triggerWithRetry(
 ): Promise<TriggeredRunInfo> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await airflow.trigger({ dagId: request.dagId, confText: request.conf?.text, runId: request.runId });
+      return await airflow.trigger({ dagId: request.dagId, confText: request.conf?.text, conf: request.conf?.value, runId: request.runId });
     } catch (error) {
       const clash = MwaaError.is(error) && error.code === 'trigger.run-exists' && error.details?.sameRunId === false;
       if (!clash || attempt >= 3) throw error;
@@ -75,7 +75,7 @@ async function triggerWithRetry(
 }
 
 export async function triggerDag(
-  airflow: RemoteAirflow,
+  airflow: AirflowOps,
   request: TriggerRequest,
   events: EventSink = noEvents,
   options: { clock?: Clock; signal?: AbortSignal } = {},
@@ -152,7 +152,7 @@ export function taskDuration(t: TaskInfo, now: number): number | undefined {
   return end >= t.startDate ? end - t.startDate : undefined;
 }
 
-export async function waitForRun(airflow: RemoteAirflow, run: RunRef, options: WaitOptions): Promise<RunOutcome> {
+export async function waitForRun(airflow: AirflowOps, run: RunRef, options: WaitOptions): Promise<RunOutcome> {
   const events = options.events ?? noEvents;
   const { clock } = options;
   const started = clock.now();
@@ -172,7 +172,7 @@ export async function waitForRun(airflow: RemoteAirflow, run: RunRef, options: W
         throw new NotFoundError(`run ${run.runId} of ${run.dagId} is no longer in Airflow`, { code: 'trigger.run-missing', hint: 'it may have been deleted' });
       }
     } else missing = 0;
-    tasks = await airflow.taskStates(run.dagId, run.runId);
+    tasks = await airflow.taskStates(run.dagId, run.runId, run);
     const now = clock.now();
     for (const t of tasks) {
       const key = taskKey(t);
