@@ -81,8 +81,11 @@ globalThis.fetch = (async (input: Parameters<typeof fetch>[0], init?: Parameters
   return response;
 }) as typeof fetch;
 
+/** This file covers the CLI-token transport (REST, the default where Airflow has it, is forced off). */
+const CLI_TRANSPORT = { MWAA_TRANSPORT: 'cli' };
+
 async function cli(...argv: string[]): Promise<CliResult> {
-  return runCli(argv, { cwd: dir, env: baseEnv(emu.env) });
+  return runCli(argv, { cwd: dir, env: baseEnv({ ...emu.env, ...CLI_TRANSPORT }) });
 }
 
 async function waitAvailable(name: string): Promise<void> {
@@ -256,7 +259,7 @@ describe('mwaa trigger', () => {
   it('--wait on a terminal draws the live view of the tasks', async () => {
     const r = await runCli(['-e', 'dev', 'trigger', 'etl', '--unpause', '--wait', '--poll', '100ms', '--timeout', '2m'], {
       cwd: dir,
-      env: baseEnv(emu.env),
+      env: baseEnv({ ...emu.env, ...CLI_TRANSPORT }),
       tty: true,
     });
     expect(r.code, r.stderr).toBe(0);

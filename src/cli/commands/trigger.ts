@@ -13,6 +13,7 @@ import type { EventSink, MwaaEvent } from '../../core/events.js';
 import { parseConf, type ParsedConf } from '../../core/remote/conf.js';
 import type { TaskInfo } from '../../core/remote/parse.js';
 import { openSession, requireRunning } from '../../core/remote/session.js';
+import { parseTransport } from '../../core/remote/transport.js';
 import type { TaskLogTail } from '../../core/remote/task-log.js';
 import { triggerDag, waitForRun, type RunOutcome } from '../../core/remote/trigger.js';
 import type { Context } from '../context.js';
@@ -70,6 +71,7 @@ export const run: Handler = async (ctx, { args, options }) => {
   const timeoutMs = positiveDuration(options.timeout, '--timeout');
   const logLines = positiveInt(options.logLines, '--log-lines', 20);
   const runId = options.runId !== undefined ? String(options.runId) : undefined;
+  const transport = parseTransport(options.transport ?? ctx.env.MWAA_TRANSPORT);
   if (runId !== undefined && runId.trim() === '') throw new UsageError('--run-id must not be empty');
   if (!wait && (options.timeout !== undefined || options.poll !== undefined || options.logLines !== undefined)) {
     ctx.io.warn('--timeout, --poll and --log-lines only apply with --wait');
@@ -88,7 +90,7 @@ export const run: Handler = async (ctx, { args, options }) => {
   // a view, once started, takes the events; until then they print as lines
   let sink: EventSink = baseEvents;
   const events: EventSink = (e) => sink(e);
-  const session = await openSession({ api, envName, env, clock: ctx.clock, events, signal: ctx.signal });
+  const session = await openSession({ api, envName, env, clock: ctx.clock, events, signal: ctx.signal, transport });
   const triggered = await triggerDag(session.airflow, { dagId, conf, runId, unpause: options.unpause === true }, events, {
     clock: ctx.clock,
     signal: ctx.signal,

@@ -1,5 +1,12 @@
 /** Remote Airflow: trigger, the Airflow CLI pass-through, the DAG list and the Airflow UI (DESIGN §6). */
-import type { CommandSpec } from '../spec.js';
+import type { CommandSpec, OptionSpec } from '../spec.js';
+
+/** On the commands that talk to Airflow through either transport (README "Transports"). */
+const TRANSPORT: OptionSpec = {
+  flags: '--transport <rest|cli>',
+  description: 'how to reach Airflow: rest (InvokeRestApi) or cli (a CLI token); default: rest where the Airflow version has it, falling back to cli when refused (also $MWAA_TRANSPORT)',
+  choices: ['rest', 'cli'],
+};
 
 export const remoteCommands: CommandSpec[] = [
   {
@@ -21,6 +28,7 @@ export const remoteCommands: CommandSpec[] = [
       { flags: '--timeout <duration>', description: 'with --wait: stop waiting after this long (e.g. 30m, 2h); exit 1' },
       { flags: '--poll <duration>', description: 'with --wait: first poll interval, backing off up to 30s (default 5s)' },
       { flags: '--log-lines <n>', description: 'with --wait: lines of each failed task\'s log to print (default 20)' },
+      TRANSPORT,
     ],
     examples: [
       { command: 'mwaa trigger etl --conf \'{"date": "2024-01-31"}\' --wait', description: 'trigger etl with a conf and wait for the result' },
@@ -53,16 +61,38 @@ export const remoteCommands: CommandSpec[] = [
     path: ['dags', 'list'],
     summary: 'DAGs as the remote Airflow sees them',
     description:
-      'Lists the DAGs of the environment\'s Airflow (`airflow dags list -o json` through a CLI token): id, paused, ' +
-      'schedule, owners and tags where the Airflow version reports them. --import-errors lists the DAG files that ' +
-      'failed to import instead (`airflow dags list-import-errors`).',
-    options: [{ flags: '--import-errors', description: 'list the DAG files that failed to import' }],
+      'Lists the DAGs of the environment\'s Airflow (GET /dags through InvokeRestApi, or `airflow dags list -o json` ' +
+      'through a CLI token): id, paused, schedule, owners and tags where the Airflow version reports them. ' +
+      '--import-errors lists the DAG files that failed to import instead.',
+    options: [{ flags: '--import-errors', description: 'list the DAG files that failed to import' }, TRANSPORT],
     examples: [
       { command: 'mwaa dags list', description: 'the DAGs, as a table' },
       { command: 'mwaa dags list --json | jq -r \'.[] | select(.paused) | .dagId\'', description: 'the ids of paused DAGs' },
       { command: 'mwaa dags list --import-errors', description: 'why a DAG does not show up' },
     ],
     load: () => import('../commands/dags/list.js'),
+  },
+  {
+    path: ['dags', 'pause'],
+    summary: 'pause a DAG (no new scheduled runs)',
+    description:
+      'Pauses the DAG on the environment\'s Airflow (PATCH /dags/<dag> through InvokeRestApi, or `airflow dags pause`). ' +
+      'Exit 3 when the DAG does not exist.',
+    args: [{ name: 'dag', description: 'the DAG id', required: true }],
+    options: [TRANSPORT],
+    examples: [{ command: 'mwaa dags pause etl', description: 'stop scheduling etl' }],
+    load: () => import('../commands/dags/pause.js'),
+  },
+  {
+    path: ['dags', 'unpause'],
+    summary: 'unpause a DAG',
+    description:
+      'Unpauses the DAG on the environment\'s Airflow (PATCH /dags/<dag> through InvokeRestApi, or `airflow dags unpause`). ' +
+      'Exit 3 when the DAG does not exist.',
+    args: [{ name: 'dag', description: 'the DAG id', required: true }],
+    options: [TRANSPORT],
+    examples: [{ command: 'mwaa dags unpause etl', description: 'let the scheduler run etl again' }],
+    load: () => import('../commands/dags/unpause.js'),
   },
   {
     path: ['open'],
