@@ -13,18 +13,20 @@ _mwaa() {
     --transport) COMPREPLY=( $(compgen -W 'rest cli' -- "$cur") ); return ;;
     --transport) COMPREPLY=( $(compgen -W 'rest cli' -- "$cur") ); return ;;
     --transport) COMPREPLY=( $(compgen -W 'rest cli' -- "$cur") ); return ;;
+    -X|--method) COMPREPLY=( $(compgen -W 'GET PUT POST PATCH DELETE' -- "$cur") ); return ;;
+    --input) COMPREPLY=( $(compgen -f -- "$cur") ); return ;;
     --component) COMPREPLY=( $(compgen -W 'task scheduler worker webserver dag-processing requirements startup' -- "$cur") ); return ;;
     --state-dir) COMPREPLY=( $(compgen -d -- "$cur") ); return ;;
-    -e|--env|-c|--config|--profile|--region|--endpoint-url|-o|--output|--name|--airflow-version|--timeout|--poll|--until|-m|--message|--concurrency|-n|--limit|--conf|--run-id|--log-lines|--transport|--run|--task|--try|--map-index|--component|--since|--filter|--interval|--port|--host|--state-dir|--create-seconds|--update-seconds|--delete-seconds|--task-seconds|--deny-package) return ;;
+    -e|--env|-c|--config|--profile|--region|--endpoint-url|-o|--output|--name|--airflow-version|--timeout|--poll|--until|-m|--message|--concurrency|-n|--limit|--conf|--run-id|--log-lines|--transport|-X|--method|-f|--raw-field|-F|--field|--input|--run|--task|--try|--map-index|--component|--since|--filter|--interval|--port|--host|--state-dir|--create-seconds|--update-seconds|--delete-seconds|--task-seconds|--deny-package) return ;;
   esac
   for ((i=1; i<COMP_CWORD; i++)); do
     w="${COMP_WORDS[i]}"
     case "$w" in
-      -e|--env|-c|--config|--profile|--region|--endpoint-url|-o|--output|--name|--airflow-version|--timeout|--poll|--until|-m|--message|--concurrency|-n|--limit|--conf|--run-id|--log-lines|--transport|--run|--task|--try|--map-index|--component|--since|--filter|--interval|--port|--host|--state-dir|--create-seconds|--update-seconds|--delete-seconds|--task-seconds|--deny-package) ((i++)); continue ;;
+      -e|--env|-c|--config|--profile|--region|--endpoint-url|-o|--output|--name|--airflow-version|--timeout|--poll|--until|-m|--message|--concurrency|-n|--limit|--conf|--run-id|--log-lines|--transport|-X|--method|-f|--raw-field|-F|--field|--input|--run|--task|--try|--map-index|--component|--since|--filter|--interval|--port|--host|--state-dir|--create-seconds|--update-seconds|--delete-seconds|--task-seconds|--deny-package) ((i++)); continue ;;
       -*) continue ;;
     esac
     case "$cmdpath" in
-      '') case "$w" in init|completion|env|dags|releases|rollback|recover|trigger|airflow|open|logs|local) cmdpath="${cmdpath:+$cmdpath }$w" ;; esac ;;
+      '') case "$w" in init|completion|env|dags|releases|rollback|recover|trigger|airflow|api|open|logs|local) cmdpath="${cmdpath:+$cmdpath }$w" ;; esac ;;
       'env') case "$w" in create|update|diff|list|show|wait|delete) cmdpath="${cmdpath:+$cmdpath }$w" ;; esac ;;
       'dags') case "$w" in push|diff|list|pause|unpause) cmdpath="${cmdpath:+$cmdpath }$w" ;; esac ;;
       'releases') case "$w" in list|show) cmdpath="${cmdpath:+$cmdpath }$w" ;; esac ;;
@@ -32,7 +34,7 @@ _mwaa() {
     esac
   done
   case "$cmdpath" in
-    '') subs='init completion env dags releases rollback recover trigger airflow open logs local'; opts='-e --env -c --config --profile --region --endpoint-url --local -o --output --json --no-color -y --yes -q --quiet --debug --help' ;;
+    '') subs='init completion env dags releases rollback recover trigger airflow api open logs local'; opts='-e --env -c --config --profile --region --endpoint-url --local -o --output --json --no-color -y --yes -q --quiet --debug --help' ;;
     'init') subs=''; opts='--name --airflow-version --force -e --env -c --config --profile --region --endpoint-url --local -o --output --json --no-color -y --yes -q --quiet --debug --help' ;;
     'completion') subs='bash zsh fish'; opts='-e --env -c --config --profile --region --endpoint-url --local -o --output --json --no-color -y --yes -q --quiet --debug --help' ;;
     'env') subs='create update diff list show wait delete'; opts='-e --env -c --config --profile --region --endpoint-url --local -o --output --json --no-color -y --yes -q --quiet --debug --help' ;;
@@ -56,6 +58,7 @@ _mwaa() {
     'dags list') subs=''; opts='--import-errors --transport -e --env -c --config --profile --region --endpoint-url --local -o --output --json --no-color -y --yes -q --quiet --debug --help' ;;
     'dags pause') subs=''; opts='--transport -e --env -c --config --profile --region --endpoint-url --local -o --output --json --no-color -y --yes -q --quiet --debug --help' ;;
     'dags unpause') subs=''; opts='--transport -e --env -c --config --profile --region --endpoint-url --local -o --output --json --no-color -y --yes -q --quiet --debug --help' ;;
+    'api') subs=''; opts='-X --method -f --raw-field -F --field --input --paginate -e --env -c --config --profile --region --endpoint-url --local -o --output --json --no-color -y --yes -q --quiet --debug --help' ;;
     'open') subs=''; opts='--print -e --env -c --config --profile --region --endpoint-url --local -o --output --json --no-color -y --yes -q --quiet --debug --help' ;;
     'logs') subs=''; opts='--run --task --try --map-index --component --since --until --filter --limit -f --follow --interval --utc -e --env -c --config --profile --region --endpoint-url --local -o --output --json --no-color -y --yes -q --quiet --debug --help' ;;
     'local') subs='start'; opts='-e --env -c --config --profile --region --endpoint-url --local -o --output --json --no-color -y --yes -q --quiet --debug --help' ;;

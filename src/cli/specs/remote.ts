@@ -95,6 +95,33 @@ export const remoteCommands: CommandSpec[] = [
     load: () => import('../commands/dags/unpause.js'),
   },
   {
+    path: ['api'],
+    summary: 'call the Airflow REST API (InvokeRestApi)',
+    description:
+      'Sends one call to the environment\'s Airflow REST API through InvokeRestApi (IAM action airflow:InvokeRestApi; ' +
+      'Airflow 2.4.3 or later) and prints the JSON answer. The path is relative to the API root (API v1 on Airflow 2, ' +
+      'v2 on Airflow 3) and at most 64 characters. -f/-F fields go to the query for GET and DELETE and to the JSON ' +
+      'body otherwise (to the query with --input). The method is GET, or POST with --input. --paginate follows ' +
+      'offset/limit up to total_entries and prints one merged array. Exit 0 for 2xx, 3 for 404, 1 for any other ' +
+      'status (the problem detail on stderr). Answers over 6 MB are refused by MWAA: ask for fewer items (limit).',
+    args: [{ name: 'path', description: 'e.g. /dags, /dags/etl/dagRuns, /variables/env', required: true }],
+    options: [
+      { flags: '-X, --method <method>', description: 'GET, PUT, POST, PATCH or DELETE (default GET; POST with --input)', choices: ['GET', 'PUT', 'POST', 'PATCH', 'DELETE'] },
+      { flags: '-f, --raw-field <key=value>', description: 'a string field (repeatable; key[]=v makes a list)', parse: (v, prev) => [...((prev as string[] | undefined) ?? []), v] },
+      { flags: '-F, --field <key=value>', description: 'a typed field: true, false, null and numbers as JSON (repeatable)', parse: (v, prev) => [...((prev as string[] | undefined) ?? []), v] },
+      { flags: '--input <file|->', description: 'the JSON request body from a file, or - for stdin', complete: 'files' },
+      { flags: '--paginate', description: 'GET every page (offset/limit, total_entries) and print one array' },
+    ],
+    examples: [
+      { command: 'mwaa api /dags -f limit=5', description: 'the first five DAGs' },
+      { command: 'mwaa api /dags/etl/dagRuns --paginate | jq length', description: 'how many runs etl has' },
+      { command: 'mwaa api /dags/etl -X PATCH -F is_paused=true', description: 'pause etl' },
+      { command: 'mwaa api /variables -X POST -f key=env -f value=prod', description: 'set an Airflow variable' },
+      { command: 'mwaa api /dags/etl/dagRuns --input run.json', description: 'trigger etl with the body in run.json' },
+    ],
+    load: () => import('../commands/api.js'),
+  },
+  {
     path: ['open'],
     summary: 'open the Airflow UI (a web login token)',
     description:
