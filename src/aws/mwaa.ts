@@ -176,7 +176,7 @@ function restError(error: unknown, what: string, envName: string, e: { name?: st
     return new AuthError(`${what}: AWS refused the call (AccessDeniedException: ${message})`, {
       code: REST_DENIED,
       cause: error,
-      hint: `allow the IAM action airflow:InvokeRestApi on arn:aws:airflow:<region>:<account>:environment/${envName} for your role (or use --transport cli, which needs airflow:CreateCliToken)`,
+      hint: `allow the IAM action airflow:InvokeRestApi on arn:aws:airflow:<region>:<account>:role/${envName}/<Airflow role> for your role (or use --transport cli, which needs airflow:CreateCliToken)`,
     });
   }
   if (e.name === 'ValidationException' && /update your environment/i.test(message)) {
