@@ -57,7 +57,7 @@ function airflow(r: Rest): { status: number; body: unknown } {
         : { dag_run_id: RUN_ID, dag_id: 'etl', execution_date: '2026-01-01T00:00:00.123456+00:00', logical_date: '2026-01-01T00:00:00.123456+00:00', state: 'queued' },
     };
   }
-  if (r.Path === '/dags/~/dagRuns/list') {
+  if (r.Path === '/dags/etl/dagRuns' && r.Method === 'GET') {
     runPolls++;
     return { status: 200, body: { dag_runs: [{ dag_run_id: RUN_ID, dag_id: 'etl', state: runPolls < 2 ? 'running' : 'failed' }], total_entries: 1 } };
   }

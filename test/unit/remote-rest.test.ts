@@ -66,17 +66,24 @@ describe('rest-api: v1 (Airflow 2) and v2 (Airflow 3) shapes', () => {
     expect(JSON.stringify([one, two])).not.toContain('execution_date');
   });
 
-  it('reads a run by its own path when it fits in 64 characters, else through the batch listing by date', () => {
+  it('reads a run by its own path when it fits in 64 characters, else from the DAG\'s runs filtered by date', () => {
     expect(runCall('v1', { dagId: 'etl', runId: 'r1' })).toEqual({ path: '/dags/etl/dagRuns/r1', method: 'GET' });
     const long1 = runCall('v1', { dagId: 'etl', runId: RUN_ID, logicalDate: '2024-11-05T10:00:00.123456+00:00' });
-    expect(long1.path).toBe('/dags/~/dagRuns/list');
-    expect(long1.body).toMatchObject({ dag_ids: ['etl'], execution_date_gte: '2024-11-05T10:00:00.123456+00:00', execution_date_lte: '2024-11-05T10:00:00.123456+00:00' });
+    expect(long1).toEqual({
+      path: '/dags/etl/dagRuns',
+      method: 'GET',
+      query: { execution_date_gte: '2024-11-05T10:00:00.123456+00:00', execution_date_lte: '2024-11-05T10:00:00.123456+00:00', limit: 100 },
+    });
     const long2 = runCall('v2', { dagId: 'etl', runId: RUN_ID, runAfter: '2024-11-05T10:00:00.1Z' });
-    expect(long2.body).toMatchObject({ dag_ids: ['etl'], run_after_gte: '2024-11-05T10:00:00.1Z', run_after_lte: '2024-11-05T10:00:00.1Z' });
-    expect(long2.body).not.toHaveProperty('execution_date_gte');
+    expect(long2.query).toEqual({ run_after_gte: '2024-11-05T10:00:00.1Z', run_after_lte: '2024-11-05T10:00:00.1Z', limit: 100 });
+    const both = runCall('v2', { dagId: 'etl', runId: RUN_ID, logicalDate: 'L', runAfter: 'A' });
+    expect(both.query).toMatchObject({ logical_date_gte: 'L', logical_date_lte: 'L' });
+    const longDag = runCall('v1', { dagId: 'd'.repeat(60), runId: RUN_ID, logicalDate: 'D' });
+    expect(longDag).toMatchObject({ path: '/dags/~/dagRuns/list', method: 'POST', body: { dag_ids: ['d'.repeat(60)], execution_date_gte: 'D' } });
   });
 
-  it('lists task instances through the batch endpoint: by run id on v2, by execution date on v1', () => {
+  it('lists task instances by the run\'s own path when it fits, else the batch endpoint: by run id on v2, by execution date on v1', () => {
+    expect(taskInstancesCall('v1', { dagId: 'etl', runId: 'r1' })).toEqual({ path: '/dags/etl/dagRuns/r1/taskInstances', method: 'GET', query: { limit: 100 } });
     expect(taskInstancesCall('v2', { dagId: 'etl', runId: RUN_ID })).toMatchObject({ path: '/dags/~/dagRuns/~/taskInstances/list', method: 'POST', body: { dag_ids: ['etl'], dag_run_ids: [RUN_ID] } });
     const v1call = taskInstancesCall('v1', { dagId: 'etl', runId: RUN_ID, logicalDate: 'D' });
     expect(v1call.body).toEqual({ dag_ids: ['etl'], execution_date_gte: 'D', execution_date_lte: 'D' });
@@ -191,7 +198,7 @@ describe('RestAirflow', () => {
               : { dag_run_id: RUN_ID, dag_id: 'etl', execution_date: '2024-11-05T10:00:00.123456+00:00', logical_date: '2024-11-05T10:00:00.123456+00:00', state: 'queued' },
           };
         }
-        if (r.path === '/dags/~/dagRuns/list') {
+        if (r.path === '/dags/etl/dagRuns' && r.method === 'GET') {
           polls++;
           return { status: 200, body: { dag_runs: [{ dag_run_id: RUN_ID, dag_id: 'etl', state: polls < 3 ? 'running' : 'failed' }], total_entries: 1 } };
         }
@@ -219,7 +226,7 @@ describe('RestAirflow', () => {
       expect(outcome).toMatchObject({ state: 'failed', succeeded: false });
       expect(outcome.tasks.filter((t) => t.state === 'failed').map((t) => t.taskId)).toEqual(['load']);
       expect(events.filter((e) => e.code === 'trigger.task.state').map((e) => e.message)).toContain('load: failed (2s)');
-      const runQuery = api.calls.find((c) => c.path === '/dags/~/dagRuns/list')!.body as Record<string, unknown>;
+      const runQuery = api.calls.find((c) => c.path === '/dags/etl/dagRuns' && c.method === 'GET')!.query as Record<string, unknown>;
       if (version === v3) expect(runQuery).toMatchObject({ run_after_gte: '2024-11-05T10:00:00.123456Z' });
       else expect(runQuery).toMatchObject({ execution_date_gte: '2024-11-05T10:00:00.123456+00:00' });
       expect(api.calls.every((c) => c.path.length <= 64)).toBe(true);

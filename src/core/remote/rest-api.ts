@@ -6,9 +6,9 @@
  *
  * InvokeRestApi takes paths of at most 64 characters. A run's own path
  * (/dags/<dag>/dagRuns/<run id>/taskInstances) is usually longer (Airflow's run ids are like
- * manual__2024-11-05T10:00:00.123456+00:00), so runs and task instances are read through the batch
- * endpoints (`/dags/~/dagRuns/list`, `/dags/~/dagRuns/~/taskInstances/list`), filtered by the run's
- * date and then by run id here.
+ * manual__2024-11-05T10:00:00.123456+00:00), so a run is read from its DAG's run listing filtered by
+ * its date, and its task instances from the batch endpoint (`/dags/~/dagRuns/~/taskInstances/list`),
+ * unless the run's own path fits; the answers are then filtered by run id here.
  */
 import type { RestMethod } from '../../aws/mwaa.js';
 import type { AirflowVersion } from './commands.js';
@@ -92,21 +92,24 @@ export function parseRun(row: Row, dagId = ''): RestRun | undefined {
 }
 
 /**
- * How to read one run: its own path when that fits, else the batch listing filtered by its date
- * (v1: execution_date; v2: logical_date, or run_after for a run without one).
+ * How to read one run: its own path when that fits; else the DAG's run listing filtered by the run's
+ * date (v1: execution_date; v2: logical_date, or run_after for a run without one); else, for a DAG id
+ * too long even for that, the batch listing.
  */
 export function runCall(v: ApiVersion, run: { dagId: string; runId: string; logicalDate?: string; runAfter?: string }): RestCall {
   const direct = `${dagPath(run.dagId)}/dagRuns/${seg(run.runId)}`;
   if (fits(direct)) return { path: direct, method: 'GET' };
-  const body: Record<string, unknown> = { dag_ids: [run.dagId], page_limit: PAGE_LIMIT };
+  const filter: Record<string, unknown> = {};
   if (v === 'v1') {
-    if (run.logicalDate) Object.assign(body, { execution_date_gte: run.logicalDate, execution_date_lte: run.logicalDate });
+    if (run.logicalDate) Object.assign(filter, { execution_date_gte: run.logicalDate, execution_date_lte: run.logicalDate });
   } else if (run.logicalDate) {
-    Object.assign(body, { logical_date_gte: run.logicalDate, logical_date_lte: run.logicalDate });
+    Object.assign(filter, { logical_date_gte: run.logicalDate, logical_date_lte: run.logicalDate });
   } else if (run.runAfter) {
-    Object.assign(body, { run_after_gte: run.runAfter, run_after_lte: run.runAfter });
+    Object.assign(filter, { run_after_gte: run.runAfter, run_after_lte: run.runAfter });
   }
-  return { path: '/dags/~/dagRuns/list', method: 'POST', body };
+  const listing = `${dagPath(run.dagId)}/dagRuns`;
+  if (fits(listing)) return { path: listing, method: 'GET', query: { ...filter, limit: PAGE_LIMIT } };
+  return { path: '/dags/~/dagRuns/list', method: 'POST', body: { dag_ids: [run.dagId], page_limit: PAGE_LIMIT, ...filter } };
 }
 
 /** The run out of runCall's answer (one dagRun, or a `dag_runs` listing). */
@@ -120,8 +123,10 @@ export function pickRun(answer: unknown, runId: string): RestRun | undefined {
   return undefined;
 }
 
-/** Task instances of one run: the batch endpoint (the run's own path rarely fits in 64 characters). */
+/** Task instances of one run: its own path when that fits, else the batch endpoint. */
 export function taskInstancesCall(v: ApiVersion, run: { dagId: string; runId: string; logicalDate?: string }): RestCall {
+  const direct = `${dagPath(run.dagId)}/dagRuns/${seg(run.runId)}/taskInstances`;
+  if (fits(direct)) return { path: direct, method: 'GET', query: { limit: PAGE_LIMIT } };
   const body: Record<string, unknown> = { dag_ids: [run.dagId] };
   if (v === 'v2') {
     body.dag_run_ids = [run.runId];
