@@ -508,7 +508,10 @@ function patchDag(c: Ctx, dagId: string): unknown {
   }
   const d = activeDag(c, dagId);
   if (!d) throw dagNotFound(c, dagId);
-  if (c.cli.store.isPaused(c.e, dagId, c.now) !== Boolean(paused)) c.cli.store.setPaused(c.cli.rec, dagId, Boolean(paused));
+  if (c.cli.store.isPaused(c.e, dagId, c.now) !== Boolean(paused)) {
+    c.cli.store.setPaused(c.cli.rec, dagId, Boolean(paused));
+    c.now = c.cli.store.nowUs(); // the change is recorded at the clock's current time: answer as of then
+  }
   return dagJson(c, d);
 }
 
