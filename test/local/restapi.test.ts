@@ -146,15 +146,17 @@ describe.each(GENERATIONS)('InvokeRestApi on Airflow $airflow (API v$v)', ({ env
     else expect(bad).toMatchObject({ code: 422, body: { detail: [{ type: 'int_parsing', loc: ['query', 'limit'] }] } });
   });
 
-  it('GET /dags/{id} answers the DAG (v2: its details) and 404 for an unknown DAG', async () => {
+  it('GET /dags/{id} answers the DAG, /details adds its definition, and 404 for an unknown DAG', async () => {
     const etl = await ok(env, '/dags/etl');
-    expect(etl.dag_id).toBe('etl');
-    if (v === 2) expect(etl).toMatchObject({ catchup: false, timezone: 'UTC', start_date: '2024-01-01T00:00:00Z' });
+    expect(etl).toEqual((await ok(env, '/dags')).dags.find((d: any) => d.dag_id === 'etl'));
+    const details = await ok(env, '/dags/etl/details');
+    expect(details).toMatchObject({ ...etl, catchup: false, start_date: `2024-01-01T00:00:00${z}` });
+    expect(details.timezone).toBe(v === 1 ? "Timezone('UTC')" : 'UTC');
     const missing = await airflowError(env, '/dags/nope');
     expect(missing.type).toBe('RestApiClientException');
     expect(missing.code).toBe(404);
     if (v === 1) expect(missing.body).toMatchObject({ status: 404, title: 'DAG not found', detail: 'The DAG with dag_id: nope was not found' });
-    else expect(Object.keys(missing.body)).toEqual(['detail']);
+    else expect(missing.body).toEqual({ detail: 'The Dag with ID: `nope` was not found' });
   });
 
   it('PATCH /dags/{id} pauses and unpauses (with update_mask), and refuses other fields', async () => {
@@ -264,6 +266,14 @@ describe.each(GENERATIONS)('InvokeRestApi on Airflow $airflow (API v$v)', ({ env
     expect(bad.code).toBe(v === 1 ? 400 : 422);
     const del = await invoke(env, '/variables/region', 'DELETE');
     expect(del.json).toEqual({ RestApiStatusCode: 204 });
+    if (v === 2) {
+      // API v2 takes the rest of the path as the key; v1 routes stop at a "/"
+      await ok(env, '/variables', 'POST', { Body: { key: 'team/owner', value: 'data' } }, 201);
+      expect((await ok(env, '/variables/team/owner')).value).toBe('data');
+      expect((await invoke(env, '/variables/team%2Fowner', 'DELETE')).json.RestApiStatusCode).toBe(204);
+    } else {
+      expect((await airflowError(env, '/variables/team/owner')).body.title).toBe('Not Found');
+    }
     const gone = await airflowError(env, '/variables/region');
     expect(gone.code).toBe(404);
     expect((await airflowError(env, '/variables/region', 'DELETE')).code).toBe(404);

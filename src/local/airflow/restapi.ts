@@ -232,15 +232,12 @@ function dagJson(c: Ctx, d: BagDag): Record<string, unknown> {
   return out;
 }
 
-/** GET /dags/{id} on v2 answers DAGDetailsResponse: the DAG plus its definition's details. */
+/** GET /dags/{id}/details: the DAG plus its definition's details (v1 DAGDetail, v2 DAGDetailsResponse). */
 function dagDetailsJson(c: Ctx, d: BagDag): Record<string, unknown> {
   const base = dagJson(c, d);
-  if (!c.v.af3) return base;
-  return {
-    ...base,
-    catchup: d.catchup ?? false,
+  const common = {
+    catchup: d.catchup ?? !c.v.af3,
     dag_run_timeout: null,
-    asset_expression: null,
     doc_md: null,
     start_date: date(c, d.startDate ?? d.defaultStartDate ?? null),
     end_date: null,
@@ -248,8 +245,14 @@ function dagDetailsJson(c: Ctx, d: BagDag): Record<string, unknown> {
     params: {},
     render_template_as_native_obj: false,
     template_search_path: null,
-    timezone: 'UTC',
     last_parsed: base.last_parsed_time,
+  };
+  if (!c.v.af3) return { ...base, ...common, timezone: "Timezone('UTC')", orientation: 'LR', concurrency: base.max_active_tasks, default_view: 'grid' };
+  return {
+    ...base,
+    ...common,
+    asset_expression: null,
+    timezone: 'UTC',
     default_args: d.defaultOwner ? { owner: d.defaultOwner } : {},
     owner_links: {},
     concurrency: base.max_active_tasks,
@@ -327,6 +330,18 @@ function downstreamCount(r: RunRec, taskId: string): number {
   return seen.size;
 }
 
+/** Airflow's get_random_string() error ids (deterministic here): 8 ASCII letters. */
+function errorId(seed: string): string {
+  let h = 2166136261;
+  for (let i = 0; i < seed.length; i++) h = Math.imul(h ^ seed.charCodeAt(i), 16777619);
+  let out = '';
+  for (let i = 0; i < 8; i++) {
+    out += 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'[(h >>> 0) % 52];
+    h = Math.imul(h ^ i, 16777619);
+  }
+  return out;
+}
+
 function hostOf(envName: string): string {
   let h = 0;
   for (const ch of envName) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
@@ -399,7 +414,7 @@ function activeDag(c: Ctx, dagId: string): BagDag | undefined {
 }
 
 function dagNotFound(c: Ctx, dagId: string): Error {
-  return c.v.af3 ? new ApiError(404, 'Not Found', `Dag with id ${dagId} was not found`) : notFound('DAG not found', `The DAG with dag_id: ${dagId} was not found`);
+  return c.v.af3 ? new ApiError(404, 'Not Found', `The Dag with ID: \`${dagId}\` was not found`) : notFound('DAG not found', `The DAG with dag_id: ${dagId} was not found`);
 }
 
 function runsOf(c: Ctx, dagId: string): RunRec[] {
@@ -478,19 +493,21 @@ function listDags(c: Ctx): unknown {
   return { dags: p.items.map((d) => dagJson(c, d)), total_entries: p.total };
 }
 
-function getDag(c: Ctx, dagId: string): unknown {
+function getDag(c: Ctx, dagId: string, details: boolean): unknown {
   const d = activeDag(c, dagId);
   if (!d) throw dagNotFound(c, dagId);
-  return dagDetailsJson(c, d);
+  return details ? dagDetailsJson(c, d) : dagJson(c, d);
 }
 
 function patchDag(c: Ctx, dagId: string): unknown {
   const mask = (c.query.get('update_mask') ?? []).flatMap((m) => m.split(',')).map((m) => m.trim()).filter(Boolean);
   let paused: unknown;
   if (c.v.af3) {
-    if (mask.length && (mask.length !== 1 || mask[0] !== 'is_paused')) throw new ApiError(400, 'Bad Request', 'Only `is_paused` field can be updated through the REST API');
+    // FastAPI validates the body before the handler runs; the handler then looks up the DAG, then the mask
     const b = v2Body(c, ['is_paused'], ['is_paused']);
     if (typeof b.is_paused !== 'boolean') throw new Unprocessable([{ type: 'bool_type', loc: ['body', 'is_paused'], msg: 'Input should be a valid boolean', input: b.is_paused }]);
+    if (!c.e.dags[dagId]) throw new ApiError(404, 'Not Found', `Dag with id: ${dagId} was not found`);
+    if (mask.length && (mask.length !== 1 || mask[0] !== 'is_paused')) throw new ApiError(400, 'Bad Request', 'Only `is_paused` field can be updated through the REST API');
     paused = b.is_paused;
   } else {
     if (!isObject(c.body)) throw new ApiError(400, 'Bad Request', `${repr(c.body ?? null)} is not of type 'object'`, true);
@@ -568,11 +585,12 @@ function triggerRun(c: Ctx, dagId: string): { status: number; body: unknown } {
     runId = (b.dag_run_id as string | null | undefined) || manualRunId(v, logical, c.now);
     const clash = runsOf(c, dagId).find((r) => r.runId === runId || (logical !== null && r.logicalDate === logical));
     if (clash) {
-      const key = clash.runId === runId ? `(dag_id, run_id)=(${dagId}, ${runId})` : `(dag_id, logical_date)=(${dagId}, ${date(c, logical)})`;
+      // Airflow's unique-constraint handler (api.expose_stacktrace off, the default): statement hidden
       throw new ApiError(409, 'Conflict', {
         reason: 'Unique constraint violation',
-        statement: 'INSERT INTO dag_run (dag_id, queued_at, logical_date, start_date, end_date, state, run_id, creating_job_id, run_type, triggered_by, conf, data_interval_start, data_interval_end, run_after, last_scheduling_decision, log_template_id, updated_at, clear_number, backfill_id, bundle_version, scheduled_by_job_id, context_carrier, span_status, created_dag_version_id) VALUES (...) RETURNING dag_run.id',
-        orig_error: `duplicate key value violates unique constraint "${clash.runId === runId ? 'dag_run_dag_id_run_id_key' : 'dag_run_dag_id_logical_date_key'}"\nDETAIL:  Key ${key} already exists.\n`,
+        statement: 'hidden',
+        orig_error: 'hidden',
+        message: `Serious error when handling your request. Check logs for more details - you will find it in api server when you look for ID ${errorId(`${dagId}/${runId}/${c.now}`)}`,
       });
     }
     const bad = runIdError(v, runId);
@@ -742,13 +760,14 @@ const answer = (x: { status: number; body?: unknown }): Answer => ({ ...x, __ans
 
 const ROUTES: Route[] = [
   { pattern: /^\/dags$/, methods: { GET: (c) => listDags(c) } },
-  { pattern: /^\/dags\/([^/]+)$/, methods: { GET: (c, [id]) => getDag(c, id), PATCH: (c, [id]) => patchDag(c, id) } },
+  { pattern: /^\/dags\/([^/]+)$/, methods: { GET: (c, [id]) => getDag(c, id, false), PATCH: (c, [id]) => patchDag(c, id) } },
+  { pattern: /^\/dags\/([^/]+)\/details$/, methods: { GET: (c, [id]) => getDag(c, id, true) } },
   { pattern: /^\/importErrors$/, methods: { GET: (c) => listImportErrors(c) } },
   { pattern: /^\/dags\/([^/]+)\/dagRuns$/, methods: { GET: (c, [id]) => listRuns(c, id), POST: (c, [id]) => answer(triggerRun(c, id)) } },
   { pattern: /^\/dags\/([^/]+)\/dagRuns\/([^/]+)$/, methods: { GET: (c, [id, run]) => getRun(c, id, run) } },
   { pattern: /^\/dags\/([^/]+)\/dagRuns\/([^/]+)\/taskInstances$/, methods: { GET: (c, [id, run]) => listTaskInstances(c, id, run) } },
   { pattern: /^\/variables$/, methods: { GET: (c) => listVariables(c), POST: (c) => answer(postVariable(c)) } },
-  { pattern: /^\/variables\/([^/]+)$/, methods: { GET: (c, [k]) => getVariable(c, k), DELETE: (c, [k]) => answer(deleteVariable(c, k)) } },
+  { pattern: /^\/variables\/(.+)$/, methods: { GET: (c, [k]) => getVariable(c, k), DELETE: (c, [k]) => answer(deleteVariable(c, k)) } },
   { pattern: /^\/pools$/, methods: { GET: (c) => listPools(c) } },
   { pattern: /^\/health$/, methods: { GET: (c) => health(c) }, only: 1 },
   { pattern: /^\/monitor\/health$/, methods: { GET: (c) => health(c) }, only: 2 },
@@ -768,9 +787,9 @@ function splitPath(path: string): { path: string; query: Map<string, string[]> }
   return { path: path.slice(0, q), query: out };
 }
 
-function decodeSegments(path: string): string[] | undefined {
+function decodeParams(raw: string[]): string[] | undefined {
   try {
-    return path.split('/').map((s) => decodeURIComponent(s));
+    return raw.map((s) => decodeURIComponent(s));
   } catch {
     return undefined;
   }
@@ -794,10 +813,12 @@ export function invokeRestApi(store: AirflowStoreImpl, envName: string, call: Re
     if (r.only !== undefined && r.only !== (v.af3 ? 2 : 1)) continue;
     const m = r.pattern.exec(raw);
     if (!m) continue;
-    const decoded = decodeSegments(m.slice(1).join('/'));
+    const decoded = decodeParams(m.slice(1));
     if (!decoded) return notFoundRoute;
+    // v2 takes variable keys as paths (`/variables/a/b` is key `a/b`); v1 routes stop at a `/`
+    if (!v.af3 && r.pattern.source.includes('(.+)') && decoded.some((x) => x.includes('/'))) return notFoundRoute;
     route = r;
-    params = m.length > 1 ? decoded : [];
+    params = decoded;
     break;
   }
   if (!route) return notFoundRoute;
