@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { CreateEnvironmentCommand, GetEnvironmentCommand } from '@aws-sdk/client-mwaa';
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { baseEnv, runCli, tempDir, type CliResult } from '../helpers/cli.js';
+import { baseEnv, runCli, spawnCli, tempDir, type CliResult } from '../helpers/cli.js';
 import { startTestEmulator, TEST_ACCOUNT_ID, type TestEmulator } from '../helpers/emulator.js';
 
 const BUCKET = 'rest-demo-bucket';
@@ -191,6 +191,14 @@ for (const key of ['af2', 'af3'] as const) {
   });
 }
 
+describe('the built CLI (npm run build first)', () => {
+  it('mwaa api through bin/mwaa.cjs: the bundle finds the SDK pieces InvokeRestApi is built from', async () => {
+    const r = await spawnCli(['-e', 'af3', 'api', '/dags', '-f', 'limit=1'], { cwd: dir, env: baseEnv(emu.env) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ total_entries: 2, dags: [{ dag_id: 'etl' }] });
+  });
+});
+
 describe('fallback to the CLI token', () => {
   it('InvokeRestApi denied: dags list still works, through the CLI token, saying why once', async () => {
     await emu.fault({ service: 'mwaa', operation: 'InvokeRestApi', error: { status: 403, code: 'AccessDeniedException', message: 'User is not authorized to perform: airflow:InvokeRestApi' } });
@@ -198,6 +206,15 @@ describe('fallback to the CLI token', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^etl\s/m);
     expect(r.stderr.match(/using the Airflow CLI token/g)).toHaveLength(1);
+    expect(cliRequests).toBeGreaterThan(0);
+  });
+
+  it('"update your environment" (Airflow before 2.4.3): trigger falls back to the CLI token', async () => {
+    await emu.fault({ service: 'mwaa', operation: 'InvokeRestApi', error: { status: 400, code: 'ValidationException', message: 'Update your environment to use InvokeRestApi.' } });
+    const r = await cli('-e', 'af2', 'trigger', 'report');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^manual__/);
+    expect(r.stderr).toMatch(/Update your environment.*using the Airflow CLI token/);
     expect(cliRequests).toBeGreaterThan(0);
   });
 

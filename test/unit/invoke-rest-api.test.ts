@@ -103,6 +103,17 @@ describe('InvokeRestApi with a custom endpoint', () => {
     expect(error.exitCode).toBe(1);
   });
 
+  it('says an answer over the 6 MB limit is too large and suggests a smaller limit', async () => {
+    answer = {
+      status: 400,
+      headers: { 'x-amzn-errortype': 'ValidationException' },
+      body: { message: 'The Apache Airflow REST API response (7340032 bytes) exceeds the InvokeRestApi response payload limit of 6 MB.' },
+    };
+    const error = await failure((await api()).invokeRestApi({ name: 'demo', path: '/dags', method: 'GET' }));
+    expect(error.code).toBe('rest.too-large');
+    expect(error.hint).toContain('limit');
+  });
+
   it('maps an unknown environment to exit 3 and other validation errors to exit 2', async () => {
     answer = { status: 404, headers: { 'x-amzn-errortype': 'ResourceNotFoundException' }, body: { message: 'Environment nope not found' } };
     expect((await failure((await api()).invokeRestApi({ name: 'nope', path: '/dags', method: 'GET' }))).exitCode).toBe(3);
