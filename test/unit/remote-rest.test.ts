@@ -171,6 +171,13 @@ describe('RestAirflow', () => {
     expect((await caught(rest.pause('nope'))).exitCode).toBe(3);
   });
 
+  it('a 404 from a listing (an endpoint Airflow lacks) is exit 1, not "not found"', async () => {
+    const rest = new RestAirflow({ invoke: async () => ({ status: 404, body: { title: 'Not Found' } }), envName: 'demo', version: v2, clock: fakeClock() });
+    const e = await caught(rest.taskStates('etl', RUN_ID));
+    expect(e.exitCode).toBe(1);
+    expect(e.message).toContain('404');
+  });
+
   it('an Airflow 403 (the Airflow role may not) is exit 4; a 500 is exit 1 with the detail', async () => {
     let status = 403;
     const rest = new RestAirflow({ invoke: async () => ({ status, body: { title: 'Forbidden', detail: 'no permission' } }), envName: 'demo', version: v2, clock: fakeClock() });

@@ -68,7 +68,8 @@ export function restStatusError(call: Pick<RestCall, 'method' | 'path'>, answer:
   const what = `${call.method} ${call.path}`;
   const details = { status: answer.status, response: answer.body };
   if (answer.status === 404 && notFound) return new NotFoundError(notFound.message, { code: notFound.code, hint: notFound.hint, details });
-  if (answer.status === 404) return new NotFoundError(`the Airflow REST API answered 404 to ${what}: ${detail}`, { code: 'rest.not-found', details });
+  // a 404 the operation does not expect (a listing, a batch endpoint) is a failure, not "no such DAG"
+  if (answer.status === 404) return new FailedError('rest.not-found', `the Airflow REST API answered 404 to ${what}: ${detail}`, { details });
   if (answer.status === 401 || answer.status === 403) {
     return new AuthError(`Airflow refused ${what} (HTTP ${answer.status}): ${detail}`, {
       code: 'rest.forbidden',
