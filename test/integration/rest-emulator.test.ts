@@ -187,6 +187,14 @@ for (const key of ['af2', 'af3'] as const) {
       expect((JSON.parse(all.stdout) as Array<{ dag_id: string }>).map((d) => d.dag_id)).toEqual(['etl', 'report']);
       const missing = await cli('-e', key, 'api', '/variables/nope');
       expect(missing.code).toBe(3);
+      // a variable set with -f fields in the body, read back, deleted (204: nothing printed)
+      const set = await cli('-e', key, 'api', '/variables', '-X', 'POST', '-f', 'key=team', '-f', 'value=data eng');
+      expect(set.code, set.stderr).toBe(0);
+      expect(JSON.parse((await cli('-e', key, 'api', '/variables/team')).stdout)).toMatchObject({ key: 'team', value: 'data eng' });
+      const del = await cli('-e', key, 'api', '/variables/team', '-X', 'DELETE');
+      expect(del.code, del.stderr).toBe(0);
+      expect(del.stdout).toBe('');
+      expect((await cli('-e', key, 'api', '/variables/team')).code).toBe(3);
     });
   });
 }

@@ -41,5 +41,6 @@ export const run: Handler = async (ctx, { args, options }) => {
   const api = mwaaApi(await (await ctx.aws()).mwaa());
   const rest = new RestAirflow({ invoke: (r) => api.invokeRestApi(r), envName, version: undefined, clock: ctx.clock, signal: ctx.signal, events: ctx.events() });
   const value = await runApiCall((c) => rest.call(c), call, options.paginate === true);
-  ctx.io.result(value, (v) => JSON.stringify(v, null, 2));
+  // an answer without a body (204 No Content) prints nothing as text, `null` with --json
+  ctx.io.result(value ?? null, (v) => (v === null ? '' : JSON.stringify(v, null, 2)));
 };
