@@ -198,6 +198,24 @@ export async function deserializeInvokeRestApi(output: HttpResponse, context: Se
   throw decorateServiceException(exception as MWAAServiceException, data);
 }
 
+/**
+ * For a call that changes something (POST, PUT, PATCH, DELETE): replaces the client's retry middleware
+ * for this one command, so the SDK sends it once. The SDK would repeat it after a 500/502/504, a reset
+ * connection or a timeout, when Airflow may already have acted (a second DAG run). The caller retries
+ * only what certainly was not processed (throttling, a refused connection).
+ */
+export const sendOnce = {
+  applyToStack(stack: { add: (middleware: unknown, options: Record<string, unknown>) => void }): void {
+    stack.add((next: (args: unknown) => Promise<unknown>) => (args: unknown) => next(args), {
+      name: 'retryMiddleware',
+      tags: ['RETRY'],
+      step: 'finalizeRequest',
+      priority: 'high',
+      override: true,
+    });
+  },
+};
+
 /** The request and answer bodies are Airflow data (connections, variables): never logged by the SDK. */
 const SENSITIVE = (obj: Record<string, unknown>) => ({ ...obj, ...('Body' in obj ? { Body: '***SensitiveInformation***' } : {}), ...('RestApiResponse' in obj ? { RestApiResponse: '***SensitiveInformation***' } : {}) });
 

@@ -128,23 +128,30 @@ export function mwaaApi(client: MWAAClient): MwaaApi & MwaaTagApi {
           hint: 'paths are relative to the API root, e.g. /dags/etl/dagRuns',
         });
       }
-      const { InvokeRestApiCommand } = await import('./invoke-rest-api.js');
+      const { InvokeRestApiCommand, sendOnce } = await import('./invoke-rest-api.js');
       const what = `InvokeRestApi ${request.method} ${request.path}`;
-      try {
-        const out = await client.send(
-          new InvokeRestApiCommand({
-            Name: request.name,
-            Path: request.path,
-            Method: request.method,
-            ...(request.query !== undefined ? { QueryParameters: request.query } : {}),
-            ...(request.body !== undefined ? { Body: request.body } : {}),
-          }) as never,
-        ) as { RestApiStatusCode?: number; RestApiResponse?: unknown };
-        return { status: out.RestApiStatusCode ?? 200, body: out.RestApiResponse ?? null };
-      } catch (error) {
-        const failure = restFailure(error, what, request.name);
-        if ('answer' in failure) return failure.answer;
-        throw failure.error;
+      const mutating = request.method !== 'GET';
+      for (let attempt = 1; ; attempt++) {
+        const command = new InvokeRestApiCommand({
+          Name: request.name,
+          Path: request.path,
+          Method: request.method,
+          ...(request.query !== undefined ? { QueryParameters: request.query } : {}),
+          ...(request.body !== undefined ? { Body: request.body } : {}),
+        });
+        if (mutating) command.middlewareStack.use(sendOnce as never);
+        try {
+          const out = (await client.send(command as never)) as { RestApiStatusCode?: number; RestApiResponse?: unknown };
+          return { status: out.RestApiStatusCode ?? 200, body: out.RestApiResponse ?? null };
+        } catch (error) {
+          if (mutating && attempt < MUTATING_ATTEMPTS && certainlyNotProcessed(error)) {
+            await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+            continue;
+          }
+          const failure = restFailure(error, what, request.name);
+          if ('answer' in failure) return failure.answer;
+          throw failure.error;
+        }
       }
     },
     async tagResource(arn, tags) {
@@ -156,6 +163,16 @@ export function mwaaApi(client: MWAAClient): MwaaApi & MwaaTagApi {
       await call(`UntagResource ${arn}`, () => client.send(new UntagResourceCommand({ ResourceArn: arn, tagKeys: keys })));
     },
   };
+}
+
+/** Attempts of a call that changes something, when it was certainly not processed. */
+const MUTATING_ATTEMPTS = 3;
+
+/** Throttled, or the connection never opened: MWAA did not pass the call on to Airflow. */
+function certainlyNotProcessed(error: unknown): boolean {
+  const e = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+  if (e.name === 'ThrottlingException' || e.name === 'TooManyRequestsException' || e.$metadata?.httpStatusCode === 429) return true;
+  return e.code === 'ECONNREFUSED' || e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN';
 }
 
 /**

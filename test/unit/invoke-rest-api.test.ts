@@ -22,7 +22,10 @@ interface Seen {
 }
 
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
-let answer: { status: number; headers?: Record<string, string>; body: unknown } = { status: 200, body: {} };
+type Answer = { status: number; headers?: Record<string, string>; body: unknown };
+let answer: Answer = { status: 200, body: {} };
+/** answered first, one per request, before `answer` */
+const queued: Answer[] = [];
 const seen: Seen[] = [];
 let url = '';
 const server = createServer((req, res) => {
@@ -30,8 +33,9 @@ const server = createServer((req, res) => {
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
     seen.push({ method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-    res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-    res.end(typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body));
+    const a = queued.shift() ?? answer;
+    res.writeHead(a.status, { 'content-type': 'application/json', ...a.headers });
+    res.end(typeof a.body === 'string' ? a.body : JSON.stringify(a.body));
   });
 });
 
@@ -41,8 +45,8 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-async function api() {
-  const aws = createAwsClients({ region: 'eu-west-1', endpoints: { mwaa: url }, credentials, maxAttempts: 1 });
+async function api(maxAttempts = 1) {
+  const aws = createAwsClients({ region: 'eu-west-1', endpoints: { mwaa: url }, credentials, maxAttempts });
   return mwaaApi(await aws.mwaa());
 }
 
@@ -126,6 +130,29 @@ describe('InvokeRestApi with a custom endpoint', () => {
     const error = await failure((await api()).invokeRestApi({ name: 'demo', path: `/${'x'.repeat(64)}`, method: 'GET' }));
     expect(error.exitCode).toBe(2);
     expect(seen).toHaveLength(0);
+  });
+});
+
+describe('InvokeRestApi retries', () => {
+  it('a call that changes something is sent once after an ambiguous 500 (Airflow may have acted); a GET is retried', async () => {
+    const a = await api(3);
+    answer = { status: 500, headers: { 'x-amzn-errortype': 'InternalServerException' }, body: { message: 'internal' } };
+    seen.length = 0;
+    const post = await failure(a.invokeRestApi({ name: 'demo', path: '/dags/etl/dagRuns', method: 'POST', body: { conf: {} } }));
+    expect(post.exitCode).toBe(1);
+    expect(seen).toHaveLength(1);
+    seen.length = 0;
+    await failure(a.invokeRestApi({ name: 'demo', path: '/dags', method: 'GET' }));
+    expect(seen).toHaveLength(3);
+  });
+
+  it('a throttled call that changes something is tried again (it was not processed)', async () => {
+    const a = await api(3);
+    seen.length = 0;
+    queued.push({ status: 429, headers: { 'x-amzn-errortype': 'ThrottlingException' }, body: { message: 'Rate exceeded' } });
+    answer = { status: 200, body: { RestApiStatusCode: 200, RestApiResponse: { is_paused: false } } };
+    expect(await a.invokeRestApi({ name: 'demo', path: '/dags/etl', method: 'PATCH', body: { is_paused: false } })).toEqual({ status: 200, body: { is_paused: false } });
+    expect(seen.length).toBe(2);
   });
 });
 
