@@ -1,12 +1,12 @@
 /**
  * InvokeRestApi for @aws-sdk/client-mwaa 3.523.0, which predates the operation. The command is built
- * the way the SDK builds its own (compare CreateCliTokenCommand in the package's dist-cjs): the same
- * Command class builder, serde plugin and endpoint plugin, so it runs through the client's own
- * middleware stack and behaves like every other MWAA call — endpoint resolution (AWS_ENDPOINT_URL_MWAA,
- * --endpoint-url, the emulator), profiles, adaptive retries, SigV4 with the client's signing name
- * (`airflow`), and the SDK's error classes.
+ * the way the SDK builds its own (CreateCliTokenCommand, say): the same Command class builder, serde
+ * plugin and endpoint plugin, so it runs through the client's own middleware stack and behaves like
+ * every other MWAA call — endpoint resolution (AWS_ENDPOINT_URL_MWAA, --endpoint-url, the emulator),
+ * profiles, adaptive retries (see sendOnce for calls that change something), SigV4 with the client's
+ * signing name (`airflow`), and the SDK's error classes.
  *
- * Wire format (botocore's mwaa 2020-07-01 model): `POST /restapi/{Name}` on the `env.` host prefix,
+ * Wire format (MWAA API 2020-07-01): `POST /restapi/{Name}` on the `env.` host prefix,
  * JSON body `{Path, Method, QueryParameters?, Body?}`, answer `{RestApiStatusCode, RestApiResponse}`.
  * Airflow's own 4xx/5xx come back as HTTP 400 with the error type RestApiClientException or
  * RestApiServerException, carrying the same two fields.

@@ -161,7 +161,7 @@ export function parseImportErrorsPage(answer: unknown): { errors: ImportError[];
   };
 }
 
-/** Airflow's problem detail (RFC 7807 in v1, FastAPI's `detail` in v2) as one line. */
+/** Airflow's problem detail (`title` and `detail` in v1, `detail` as text or a list in v2) as one line. */
 export function problemDetail(body: unknown): string {
   if (typeof body === 'string') return body.slice(0, 300);
   const record = (body ?? {}) as Row;
