@@ -130,7 +130,7 @@ export function taskInstancesCall(v: ApiVersion, run: { dagId: string; runId: st
   const body: Record<string, unknown> = { dag_ids: [run.dagId] };
   if (v === 'v2') {
     body.dag_run_ids = [run.runId];
-    body.page_limit = 1000;
+    body.page_limit = PAGE_LIMIT;
   } else if (run.logicalDate) {
     Object.assign(body, { execution_date_gte: run.logicalDate, execution_date_lte: run.logicalDate });
   }
