@@ -209,6 +209,15 @@ describe.each(GENERATIONS)('InvokeRestApi on Airflow $airflow (API v$v)', ({ env
     expect(unknown.code).toBe(404);
     const badConf = await airflowError(env, '/dags/etl/dagRuns', 'POST', { Body: v === 2 ? { logical_date: null, conf: 'x' } : { conf: 'x' } });
     expect(badConf.code).toBe(v === 1 ? 400 : 422);
+    const naive = await airflowError(env, '/dags/etl/dagRuns', 'POST', { Body: { logical_date: '2026-03-01T00:00:00' } });
+    if (v === 1) expect(naive.body).toMatchObject({ status: 400, title: 'Invalid datetime format', detail: 'Naive datetime is disallowed' });
+    else expect(naive.body.detail).toEqual([{ type: 'timezone_aware', loc: ['body', 'logical_date'], msg: 'Input should have timezone info', input: '2026-03-01T00:00:00' }]);
+    if (v === 1) {
+      const clash = await airflowError(env, '/dags/etl/dagRuns', 'POST', { Body: { logical_date: '2026-03-01T00:00:00Z', execution_date: '2026-03-02T00:00:00Z' } });
+      expect(clash.body).toMatchObject({ status: 400, title: 'logical_date conflicts with execution_date' });
+      const sameDate = await airflowError(env, '/dags/etl/dagRuns', 'POST', { Body: { dag_run_id: 'other', logical_date: '2026-01-02T00:00:00Z' } });
+      expect(sameDate).toMatchObject({ code: 409, body: { detail: "DAGRun with DAG ID: 'etl' and DAGRun logical date: '2026-01-02 00:00:00+00:00' already exists" } });
+    }
 
     // the run moves on with the simulated clock; its tasks finish in order
     let states: Record<string, string | null> = {};
@@ -276,7 +285,9 @@ describe.each(GENERATIONS)('InvokeRestApi on Airflow $airflow (API v$v)', ({ env
     }
     const gone = await airflowError(env, '/variables/region');
     expect(gone.code).toBe(404);
-    expect((await airflowError(env, '/variables/region', 'DELETE')).code).toBe(404);
+    const delMissing = await airflowError(env, '/variables/region', 'DELETE');
+    expect(delMissing.code).toBe(404);
+    expect(delMissing.body).toEqual(v === 1 ? expect.objectContaining({ title: 'Variable not found', detail: null }) : { detail: 'The Variable with key: `region` was not found' });
   });
 
   it('pools, health and version', async () => {
