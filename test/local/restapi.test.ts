@@ -100,8 +100,10 @@ beforeAll(async () => {
   }
   await createEnv('rest2', '2.10.3');
   await createEnv('rest3', '3.0.6');
+  await createEnv('rest33', '3.3.1');
   await waitAvailable('rest2');
   await waitAvailable('rest3');
+  await waitAvailable('rest33');
 }, 60_000);
 
 afterAll(async () => {
@@ -111,6 +113,7 @@ afterAll(async () => {
 const GENERATIONS = [
   { env: 'rest2', v: 1 as const, airflow: '2.10.3' },
   { env: 'rest3', v: 2 as const, airflow: '3.0.6' },
+  { env: 'rest33', v: 2 as const, airflow: '3.3.1' },
 ];
 
 describe.each(GENERATIONS)('InvokeRestApi on Airflow $airflow (API v$v)', ({ env, v, airflow }) => {
@@ -202,6 +205,7 @@ describe.each(GENERATIONS)('InvokeRestApi on Airflow $airflow (API v$v)', ({ env
     expect(run.data_interval_start).toBe(v === 1 ? '2026-01-01T00:00:00+00:00' : '2026-01-02T00:00:00Z');
     if (v === 1) expect(run).toMatchObject({ execution_date: run.logical_date, external_trigger: true });
     else expect(run).toMatchObject({ triggered_by: 'rest_api', run_after: run.queued_at });
+    if (v === 2) expect('triggering_user_name' in run).toBe(airflow !== '3.0.6'); // Airflow 3.1+
     const conflict = await airflowError(env, '/dags/etl/dagRuns', 'POST', { Body: body });
     expect(conflict.type).toBe('RestApiClientException');
     expect(conflict.code).toBe(409);
