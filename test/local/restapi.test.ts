@@ -362,6 +362,14 @@ describe('InvokeRestApi: MWAA-level behaviour', () => {
     expect(await invoke('rest2', '/version')).toMatchObject({ status: 500, error: 'InternalServerException', json: { message: 'boom' } });
   });
 
+  it('a REST-triggered run, its note and triggered_by survive a restart (journalled like a CLI run)', async () => {
+    await ok('rest3', '/dags/gamma/dagRuns', 'POST', { Body: { logical_date: null, dag_run_id: 'kept', note: 'keep me' } });
+    await ok('rest3', '/variables', 'POST', { Body: { key: 'kept', value: { a: [1, 2.5] } } }, 201);
+    await emu.restart();
+    expect(await ok('rest3', '/dags/gamma/dagRuns/kept')).toMatchObject({ dag_run_id: 'kept', note: 'keep me', triggered_by: 'rest_api', state: 'queued' });
+    expect((await ok('rest3', '/variables/kept')).value).toBe('{"a": [1, 2.5]}'); // a non-string value is stored as JSON text
+  });
+
   it('faults: a delay holds only the matching call, which is then served against the state after the wait', async () => {
     await emu.delay({ service: 'mwaa', operation: 'InvokeRestApi', match: { Path: '/variables/late' }, delayMs: 400 });
     let settled = false;

@@ -71,7 +71,6 @@ interface Ctx {
   now: number;
   query: Map<string, string[]>;
   body: unknown;
-  method: string;
 }
 
 function queryMap(q: Record<string, unknown>): Map<string, string[]> {
@@ -561,8 +560,8 @@ function listRuns(c: Ctx, dagId: string): unknown {
   const state = c.query.get('state') ?? [];
   let runs = dagId === '~' ? [...c.e.runs] : runsOf(c, dagId);
   if (state.length) runs = runs.filter((r) => state.includes(runStateAt(c.cli.store.timeline(c.cli.rec.Name, c.e, r), c.now)));
-  const orderBy = first(c, 'order_by') ?? (c.v.af3 ? 'id' : 'id');
-  const desc = orderBy.startsWith('-');
+  // default order: by id (creation); `-…` reverses it (other order_by keys sort by id too)
+  const desc = (first(c, 'order_by') ?? 'id').startsWith('-');
   runs.sort((a, b) => (a.seq - b.seq) * (desc ? -1 : 1));
   const p = page(c, runs);
   return { dag_runs: p.items.map((r) => runJson(c, r)), total_entries: p.total };
@@ -842,7 +841,7 @@ export function invokeRestApi(store: AirflowStoreImpl, envName: string, call: Re
   const cli: CliContext = { world, store, rec, v };
   const bag = loadDagBag(world, rec, v);
   store.seeDags(rec, bag, v);
-  const c: Ctx = { cli, v, e: store.env(rec), bag, now: store.nowUs(), query, body: call.body, method: call.method };
+  const c: Ctx = { cli, v, e: store.env(rec), bag, now: store.nowUs(), query, body: call.body };
   try {
     const out = endpoint(c, params);
     if (isObject(out) && out.__answer === true) {
