@@ -7,7 +7,7 @@
  *
  * Error bodies follow each generation: v1 answers Connexion problems `{detail, status, title, type}`,
  * v2 answers FastAPI's `{detail: ...}` (request validation: 422 with pydantic's error list).
- * See README.md ("REST API") for the endpoints and what is simplified.
+ * See "InvokeRestApi" in ../README.md for the endpoints and what is simplified.
  */
 import type { EnvironmentRecord, RestApiAnswer, RestApiCall } from '../contract.js';
 import { addManualRun, manualRunId, runIdError, type CliContext } from './commands.js';
