@@ -100,8 +100,10 @@ beforeAll(async () => {
   }
   await createEnv('rest2', '2.10.3');
   await createEnv('rest3', '3.0.6');
+  await createEnv('rest33', '3.3.1');
   await waitAvailable('rest2');
   await waitAvailable('rest3');
+  await waitAvailable('rest33');
 }, 60_000);
 
 afterAll(async () => {
@@ -111,6 +113,7 @@ afterAll(async () => {
 const GENERATIONS = [
   { env: 'rest2', v: 1 as const, airflow: '2.10.3' },
   { env: 'rest3', v: 2 as const, airflow: '3.0.6' },
+  { env: 'rest33', v: 2 as const, airflow: '3.3.1' },
 ];
 
 describe.each(GENERATIONS)('InvokeRestApi on Airflow $airflow (API v$v)', ({ env, v, airflow }) => {
@@ -202,6 +205,7 @@ describe.each(GENERATIONS)('InvokeRestApi on Airflow $airflow (API v$v)', ({ env
     expect(run.data_interval_start).toBe(v === 1 ? '2026-01-01T00:00:00+00:00' : '2026-01-02T00:00:00Z');
     if (v === 1) expect(run).toMatchObject({ execution_date: run.logical_date, external_trigger: true });
     else expect(run).toMatchObject({ triggered_by: 'rest_api', run_after: run.queued_at });
+    if (v === 2) expect('triggering_user_name' in run).toBe(airflow !== '3.0.6'); // Airflow 3.1+
     const conflict = await airflowError(env, '/dags/etl/dagRuns', 'POST', { Body: body });
     expect(conflict.type).toBe('RestApiClientException');
     expect(conflict.code).toBe(409);
@@ -209,6 +213,15 @@ describe.each(GENERATIONS)('InvokeRestApi on Airflow $airflow (API v$v)', ({ env
     expect(unknown.code).toBe(404);
     const badConf = await airflowError(env, '/dags/etl/dagRuns', 'POST', { Body: v === 2 ? { logical_date: null, conf: 'x' } : { conf: 'x' } });
     expect(badConf.code).toBe(v === 1 ? 400 : 422);
+    const naive = await airflowError(env, '/dags/etl/dagRuns', 'POST', { Body: { logical_date: '2026-03-01T00:00:00' } });
+    if (v === 1) expect(naive.body).toMatchObject({ status: 400, title: 'Invalid datetime format', detail: 'Naive datetime is disallowed' });
+    else expect(naive.body.detail).toEqual([{ type: 'timezone_aware', loc: ['body', 'logical_date'], msg: 'Input should have timezone info', input: '2026-03-01T00:00:00' }]);
+    if (v === 1) {
+      const clash = await airflowError(env, '/dags/etl/dagRuns', 'POST', { Body: { logical_date: '2026-03-01T00:00:00Z', execution_date: '2026-03-02T00:00:00Z' } });
+      expect(clash.body).toMatchObject({ status: 400, title: 'logical_date conflicts with execution_date' });
+      const sameDate = await airflowError(env, '/dags/etl/dagRuns', 'POST', { Body: { dag_run_id: 'other', logical_date: '2026-01-02T00:00:00Z' } });
+      expect(sameDate).toMatchObject({ code: 409, body: { detail: "DAGRun with DAG ID: 'etl' and DAGRun logical date: '2026-01-02 00:00:00+00:00' already exists" } });
+    }
 
     // the run moves on with the simulated clock; its tasks finish in order
     let states: Record<string, string | null> = {};
@@ -276,7 +289,9 @@ describe.each(GENERATIONS)('InvokeRestApi on Airflow $airflow (API v$v)', ({ env
     }
     const gone = await airflowError(env, '/variables/region');
     expect(gone.code).toBe(404);
-    expect((await airflowError(env, '/variables/region', 'DELETE')).code).toBe(404);
+    const delMissing = await airflowError(env, '/variables/region', 'DELETE');
+    expect(delMissing.code).toBe(404);
+    expect(delMissing.body).toEqual(v === 1 ? expect.objectContaining({ title: 'Variable not found', detail: null }) : { detail: 'The Variable with key: `region` was not found' });
   });
 
   it('pools, health and version', async () => {
@@ -345,6 +360,14 @@ describe('InvokeRestApi: MWAA-level behaviour', () => {
     expect(server).toMatchObject({ status: 400, error: 'RestApiServerException', json: { RestApiStatusCode: 503, RestApiResponse: { detail: 'scheduler busy' } } });
     expect((await invoke('rest2', '/pools')).status).toBe(200); // times: 1
     expect(await invoke('rest2', '/version')).toMatchObject({ status: 500, error: 'InternalServerException', json: { message: 'boom' } });
+  });
+
+  it('a REST-triggered run, its note and triggered_by survive a restart (journalled like a CLI run)', async () => {
+    await ok('rest3', '/dags/gamma/dagRuns', 'POST', { Body: { logical_date: null, dag_run_id: 'kept', note: 'keep me' } });
+    await ok('rest3', '/variables', 'POST', { Body: { key: 'kept', value: { a: [1, 2.5] } } }, 201);
+    await emu.restart();
+    expect(await ok('rest3', '/dags/gamma/dagRuns/kept')).toMatchObject({ dag_run_id: 'kept', note: 'keep me', triggered_by: 'rest_api', state: 'queued' });
+    expect((await ok('rest3', '/variables/kept')).value).toBe('{"a": [1, 2.5]}'); // a non-string value is stored as JSON text
   });
 
   it('faults: a delay holds only the matching call, which is then served against the state after the wait', async () => {

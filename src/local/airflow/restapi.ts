@@ -7,7 +7,7 @@
  *
  * Error bodies follow each generation: v1 answers Connexion problems `{detail, status, title, type}`,
  * v2 answers FastAPI's `{detail: ...}` (request validation: 422 with pydantic's error list).
- * See README.md ("REST API") for the endpoints and what is simplified.
+ * See "InvokeRestApi" in ../README.md for the endpoints and what is simplified.
  */
 import type { EnvironmentRecord, RestApiAnswer, RestApiCall } from '../contract.js';
 import { addManualRun, manualRunId, runIdError, type CliContext } from './commands.js';
@@ -71,7 +71,6 @@ interface Ctx {
   now: number;
   query: Map<string, string[]>;
   body: unknown;
-  method: string;
 }
 
 function queryMap(q: Record<string, unknown>): Map<string, string[]> {
@@ -450,6 +449,10 @@ function v2Body(c: Ctx, allowed: string[], required: string[] = []): Record<stri
   return b;
 }
 
+function hasOffset(s: string): boolean {
+  return /(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$/.test(s.trim()) && /\d[T ]\d/.test(s);
+}
+
 /** A v2 AwareDatetime field (null allowed when nullable). */
 function v2Date(field: string, x: unknown): number | null {
   if (x === null || x === undefined) return null;
@@ -457,13 +460,15 @@ function v2Date(field: string, x: unknown): number | null {
     throw new Unprocessable([{ type, loc: ['body', field], msg, input: x }]);
   };
   if (typeof x !== 'string') return bad('datetime_type', 'Input should be a valid datetime');
-  if (!/(?:[zZ]|[+-]\d{2}:?\d{2})$/.test(x.trim()) && /T|\s\d/.test(x)) bad('timezone_aware', 'Input should have timezone info');
+  let us: number;
   try {
-    return parseDate(x);
+    us = parseDate(x);
   } catch (e) {
     if (e instanceof DateParseError) return bad('datetime_from_date_parsing', 'Input should be a valid datetime or date, invalid character in year');
     throw e;
   }
+  if (!hasOffset(x)) bad('timezone_aware', 'Input should have timezone info');
+  return us;
 }
 
 // ---------------------------------------------------------------------------------------------- endpoints
@@ -555,8 +560,8 @@ function listRuns(c: Ctx, dagId: string): unknown {
   const state = c.query.get('state') ?? [];
   let runs = dagId === '~' ? [...c.e.runs] : runsOf(c, dagId);
   if (state.length) runs = runs.filter((r) => state.includes(runStateAt(c.cli.store.timeline(c.cli.rec.Name, c.e, r), c.now)));
-  const orderBy = first(c, 'order_by') ?? (c.v.af3 ? 'id' : 'id');
-  const desc = orderBy.startsWith('-');
+  // default order: by id (creation); `-…` reverses it (other order_by keys sort by id too)
+  const desc = (first(c, 'order_by') ?? 'id').startsWith('-');
   runs.sort((a, b) => (a.seq - b.seq) * (desc ? -1 : 1));
   const p = page(c, runs);
   return { dag_runs: p.items.map((r) => runJson(c, r)), total_entries: p.total };
@@ -614,6 +619,8 @@ function triggerRun(c: Ctx, dagId: string): { status: number; body: unknown } {
       try {
         if (typeof dateText !== 'string') throw new DateParseError(String(dateText));
         logical = parseDate(dateText);
+        // the schema's validate_istimezone
+        if (!hasOffset(dateText)) throw badRequest('Naive datetime is disallowed', 'Invalid datetime format');
       } catch (e) {
         if (!(e instanceof DateParseError)) throw e;
         if (!('dag_run_id' in b)) throw badRequest(`Invalid date string: ${String(dateText)}`, 'Incorrect datetime argument');
@@ -658,13 +665,14 @@ function variableJson(c: Ctx, x: { key: string; val: string; descr: string | nul
   return c.v.af3 ? { key: x.key, value: x.val, description: x.descr, is_encrypted: true } : { key: x.key, value: x.val, description: x.descr };
 }
 
-function variableNotFound(c: Ctx, key: string): Error {
-  return c.v.af3 ? new ApiError(404, 'Not Found', `The Variable with key: \`${key}\` was not found`) : notFound('Variable not found', 'Variable does not exist');
+function variableNotFound(c: Ctx, key: string, deleting = false): Error {
+  if (c.v.af3) return new ApiError(404, 'Not Found', `The Variable with key: \`${key}\` was not found`);
+  return notFound('Variable not found', deleting ? null : 'Variable does not exist');
 }
 
 function listVariables(c: Ctx): unknown {
-  const vars = [...c.e.vars].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const p = page(c, vars);
+  // Airflow's default order is by id: the order in which the variables were created
+  const p = page(c, [...c.e.vars]);
   return { variables: p.items.map((x) => variableJson(c, x)), total_entries: p.total };
 }
 
@@ -701,7 +709,7 @@ function postVariable(c: Ctx): { status: number; body: unknown } {
 }
 
 function deleteVariable(c: Ctx, key: string): { status: number; body?: unknown } {
-  if (!c.e.vars.some((x) => x.key === key)) throw variableNotFound(c, key);
+  if (!c.e.vars.some((x) => x.key === key)) throw variableNotFound(c, key, true);
   c.cli.store.deleteVariable(c.cli.rec, key);
   return { status: 204 };
 }
@@ -833,7 +841,7 @@ export function invokeRestApi(store: AirflowStoreImpl, envName: string, call: Re
   const cli: CliContext = { world, store, rec, v };
   const bag = loadDagBag(world, rec, v);
   store.seeDags(rec, bag, v);
-  const c: Ctx = { cli, v, e: store.env(rec), bag, now: store.nowUs(), query, body: call.body, method: call.method };
+  const c: Ctx = { cli, v, e: store.env(rec), bag, now: store.nowUs(), query, body: call.body };
   try {
     const out = endpoint(c, params);
     if (isObject(out) && out.__answer === true) {
