@@ -25,6 +25,7 @@ let airflowVersion = '2.10.3';
 let denyRest = false;
 let runPolls = 0;
 let paused = true;
+let importErrors: Array<Record<string, unknown>> = [];
 const restCalls: Rest[] = [];
 const cliTokens: number[] = [];
 const dags = Array.from({ length: 7 }, (_, i) => ({ dag_id: i === 0 ? 'etl' : `dag_${i}`, is_paused: i === 0 ? paused : false, owners: ['data'], tags: [] }));
@@ -41,7 +42,10 @@ function airflow(r: Rest): { status: number; body: unknown } {
     const offset = Number(r.QueryParameters?.offset ?? 0);
     return { status: 200, body: { dags: dags.slice(offset, offset + limit).map((d) => (d.dag_id === 'etl' ? { ...d, is_paused: paused } : d)), total_entries: dags.length } };
   }
-  if (r.Path === '/importErrors') return { status: 200, body: { import_errors: [], total_entries: 0 } };
+  if (r.Path === '/importErrors') {
+    const all = importErrors.slice(Number(r.QueryParameters?.offset ?? 0), Number(r.QueryParameters?.offset ?? 0) + Number(r.QueryParameters?.limit ?? 100));
+    return { status: 200, body: { import_errors: all, total_entries: importErrors.length } };
+  }
   if (r.Path === '/dags/etl' && r.Method === 'PATCH') {
     paused = Boolean(r.Body?.is_paused);
     return { status: 200, body: { dag_id: 'etl', is_paused: paused } };
@@ -132,6 +136,7 @@ beforeEach(() => {
   cliTokens.length = 0;
   denyRest = false;
   paused = true;
+  importErrors = [];
   airflowVersion = '2.10.3';
 });
 
@@ -169,6 +174,17 @@ describe('trigger and dags on the REST transport (fake MWAA)', () => {
     const p = await cli('--json', 'dags', 'pause', 'etl');
     expect(JSON.parse(p.stdout)).toMatchObject({ dagId: 'etl', paused: true, transport: 'rest' });
     expect((await cli('dags', 'pause', 'nope')).code).toBe(3);
+  });
+
+  it('dags list warns about import errors; --import-errors lists them (v2 with bundle_name)', async () => {
+    airflowVersion = '3.0.6';
+    importErrors = [{ import_error_id: 1, timestamp: '2026-01-01T00:00:00Z', filename: 'broken.py', bundle_name: 'dags-folder', stack_trace: 'Traceback…\nSyntaxError: invalid syntax' }];
+    const list = await cli('dags', 'list');
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stderr).toContain('some DAG files failed to import');
+    const errors = await cli('--json', 'dags', 'list', '--import-errors');
+    expect(errors.code, errors.stderr).toBe(0);
+    expect(JSON.parse(errors.stdout)).toEqual([{ filepath: 'broken.py', error: 'Traceback…\nSyntaxError: invalid syntax', bundle: 'dags-folder' }]);
   });
 
   it('falls back to the CLI token when InvokeRestApi is denied, and says why once', async () => {
