@@ -8,6 +8,12 @@
 // the SDK's integrators (us: DESIGN §13), not for people running mwaa, whose output it would clutter.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+// --debug prints stack traces: with source maps (dist/*.map) they name src/ files and lines, not bundle
+// chunks. Only then, so that an ordinary start-up does not pay for reading the maps.
+const debugIndex = process.argv.indexOf('--debug', 2);
+const dashes = process.argv.indexOf('--', 2);
+if (debugIndex !== -1 && (dashes === -1 || debugIndex < dashes)) process.setSourceMapsEnabled(true);
+
 const { main } = require('../dist/main.cjs');
 
 const controller = new AbortController();

@@ -63,7 +63,7 @@ complete -c mwaa -n '__fish_seen_subcommand_from trigger' -l conf -r -F -d 'the 
 complete -c mwaa -n '__fish_seen_subcommand_from trigger' -l run-id -x -d 'the run id (default: Airflow names it manual__<time>)'
 complete -c mwaa -n '__fish_seen_subcommand_from trigger' -l unpause -d 'unpause the DAG first if it is paused'
 complete -c mwaa -n '__fish_seen_subcommand_from trigger' -l wait -d 'wait for the run to end; the exit code tells its result'
-complete -c mwaa -n '__fish_seen_subcommand_from trigger' -l timeout -x -d 'with --wait: stop waiting after this long (e.g. 30m, 2h); exit 1'
+complete -c mwaa -n '__fish_seen_subcommand_from trigger' -l timeout -x -d 'with --wait: stop waiting after this long (default 2h; 0: no limit); exit 1'
 complete -c mwaa -n '__fish_seen_subcommand_from trigger' -l poll -x -d 'with --wait: first poll interval, backing off up to 30s (default 5s)'
 complete -c mwaa -n '__fish_seen_subcommand_from trigger' -l log-lines -x -d 'with --wait: lines of each failed task'\''s log to print (default 20)'
 complete -c mwaa -n '__fish_seen_subcommand_from trigger' -l transport -x -a 'rest cli' -d 'how to reach Airflow: rest (InvokeRestApi) or cli (a CLI token); default: rest where the Airflow version has it, falling back to cli when refused (also $MWAA_TRANSPORT)'

@@ -45,6 +45,9 @@ const handlers = readdirSync(join(root, 'src/cli/commands'), { recursive: true }
   .map((f) => `src/cli/commands/${f.split(sep).join('/')}`);
 const lazy = await build({
   ...common,
+  // chalk from node_modules, the instance ink colours with: the live views set its level to the Io's
+  // colour decision (ink's own guess looks at stdout, not at stderr where the views draw)
+  external: [...common.external, 'chalk'],
   entryPoints: ['src/cli/run.ts', ...handlers],
   outbase: 'src/cli',
   outdir: 'dist/lazy',

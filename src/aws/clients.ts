@@ -24,6 +24,8 @@ export interface AwsSettings {
   maxAttempts?: number;
   /** true when talking to the local emulator */
   local?: boolean;
+  /** the local emulator runs inside this command and stops with it (its URLs die with the command) */
+  embedded?: boolean;
 }
 
 export interface AwsClients {

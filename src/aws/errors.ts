@@ -1,5 +1,6 @@
 /** Maps AWS SDK errors to the typed errors of DESIGN §9, with a hint for each kind. */
-import { AuthError, FailedError, MwaaError, NotFoundError, UsageError } from '../core/errors.js';
+import { AuthError, FailedError, InterruptedError, MwaaError, NotFoundError, UsageError } from '../core/errors.js';
+import { isAbortError } from '../core/mutations.js';
 
 const AUTH_NAMES = new Set([
   'AccessDenied',
@@ -32,6 +33,8 @@ interface SdkLikeError {
  */
 export function mapAwsError(error: unknown, what?: string): MwaaError {
   if (MwaaError.is(error)) return error;
+  // a call cut short by Ctrl-C is not an AWS failure: the command runner says what the run changed
+  if (isAbortError(error)) return new InterruptedError(undefined, { cause: error });
   const e = (error ?? {}) as SdkLikeError;
   const name = e.name ?? 'Error';
   const message = (e.message ?? String(error)).split('\n')[0];

@@ -7,34 +7,43 @@ import type { AwsClients, AwsSettings } from '../aws/clients.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { loadConfig, selectEnvironment, type LoadedConfig, type SelectedEnvironment } from '../core/config/load.js';
 import { FailedError, UsageError } from '../core/errors.js';
-import type { EventSink } from '../core/events.js';
+import { msg } from '../core/messages.js';
+import { Mutations } from '../core/mutations.js';
 import type { GlobalOptions } from './globals.js';
+import { createHost, type IoHost } from '../ui/host/index.js';
 import type { Io } from '../ui/io.js';
 
 export interface Context {
+  /** the streams and their colors (handlers report through `host`) */
   io: Io;
+  /** where output goes and how it looks: chosen once for the run (plain text, live views, or JSON) */
+  host: IoHost;
   globals: GlobalOptions;
   clock: Clock;
-  /** prompts and live views are possible */
+  /** a person can be asked (a terminal, not CI, not --json) */
   interactive: boolean;
   cwd: string;
   env: Readonly<Record<string, string | undefined>>;
   /** aborted on Ctrl-C / SIGTERM */
   signal: AbortSignal;
+  /** what this run has sent that changes something; checks the signal before each such call */
+  mutations: Mutations;
   /** mwaa.yaml (loaded once; throws ConfigError when missing or invalid) */
   config(): LoadedConfig;
   /** the environment chosen by -e / MWAA_ENV / the only one */
   environment(): SelectedEnvironment;
   /** AWS clients for the chosen environment (or for the global options alone when there is no config) */
   aws(options?: { requireConfig?: boolean }): Promise<AwsClients>;
-  /** the event sink core code reports to */
-  events(options?: { eventsOnStdout?: boolean }): EventSink;
+  /** the AWS settings, once aws() has resolved them (undefined before) */
+  awsSettings(): AwsSettings | undefined;
   /** registers cleanup work run when the command ends (e.g. stopping the embedded emulator) */
   onExit(fn: () => Promise<void> | void): void;
 }
 
 export interface ContextDeps {
   io: Io;
+  /** the host (default: the one `createHost` chooses for `io`) */
+  host?: IoHost;
   globals: GlobalOptions;
   cwd: string;
   env: Readonly<Record<string, string | undefined>>;
@@ -52,15 +61,19 @@ export function createContext(deps: ContextDeps): Context & { runExitHooks(): Pr
   let config: LoadedConfig | undefined;
   let selected: SelectedEnvironment | undefined;
   let clients: Promise<AwsClients> | undefined;
+  let resolved: AwsSettings | undefined;
 
+  const host = deps.host ?? createHost(deps.io);
   const ctx = {
     io: deps.io,
+    host,
     globals: deps.globals,
     clock: deps.clock ?? systemClock,
-    interactive: deps.io.canPrompt,
+    interactive: host.interactive,
     cwd: deps.cwd,
     env: deps.env,
     signal: deps.signal,
+    mutations: new Mutations(deps.signal),
     config() {
       config ??= loadConfig({ cwd: deps.cwd, configPath: deps.globals.config ?? deps.env.MWAA_CONFIG });
       return config;
@@ -74,14 +87,15 @@ export function createContext(deps: ContextDeps): Context & { runExitHooks(): Pr
         const requireConfig = options.requireConfig ?? true;
         let entry: SelectedEnvironment | undefined;
         if (requireConfig) entry = ctx.environment();
-        const settings = await resolveAwsSettings(deps, entry, (fn) => exitHooks.push(fn));
+        const settings = await resolveAwsSettings(deps, host, entry, (fn) => exitHooks.push(fn));
+        resolved = settings;
         const { createAwsClients } = await import('../aws/clients.js');
         return createAwsClients(settings);
       })();
       return clients;
     },
-    events(options?: { eventsOnStdout?: boolean }) {
-      return deps.io.events(options);
+    awsSettings() {
+      return resolved;
     },
     onExit(fn: () => Promise<void> | void) {
       exitHooks.push(fn);
@@ -93,16 +107,30 @@ export function createContext(deps: ContextDeps): Context & { runExitHooks(): Pr
   return ctx;
 }
 
+/** The AWS CLI's own check of a region name: letters, digits and inner hyphens, at most 63. */
+const REGION_NAME = /^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/;
+
+/** A malformed region is refused before any call (the SDK would build an endpoint URL from it). */
+export function assertRegionName(region: string, source: string): void {
+  if (REGION_NAME.test(region)) return;
+  throw new UsageError(`${source} "${region}" is not a region name`, {
+    code: 'aws.region-invalid',
+    hint: 'use a region code such as eu-west-1 or us-east-1 (`aws ec2 describe-regions` lists them)',
+  });
+}
+
 const LOCAL_CREDENTIALS = { accessKeyId: 'mwaa-local', secretAccessKey: 'mwaa-local' };
 
 async function resolveAwsSettings(
   deps: ContextDeps,
+  host: IoHost,
   entry: SelectedEnvironment | undefined,
   onExit: (fn: () => Promise<void>) => void,
 ): Promise<AwsSettings> {
   const { globals, env } = deps;
   const local = globals.local || entry?.entry.local === true;
   const region = globals.region ?? entry?.entry.region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined);
+  if (region !== undefined) assertRegionName(region, globals.region !== undefined ? '--region' : entry?.entry.region !== undefined ? '`region:` in mwaa.yaml' : env.AWS_REGION ? 'AWS_REGION' : 'AWS_DEFAULT_REGION');
   if (local) {
     if (globals.endpointUrl) {
       throw new UsageError('--local and --endpoint-url cannot be used together', {
@@ -118,7 +146,7 @@ async function resolveAwsSettings(
         stateDir,
         waitMs: (Number.isFinite(waitSeconds) && waitSeconds >= 0 ? waitSeconds : 30) * 1000,
         onWait: (owner) =>
-          deps.io.info(`the local emulator is in use by another mwaa command (pid ${owner.pid}); waiting for it to finish…`),
+          host.notify(msg('local.busy.waiting', { pid: owner.pid }, `the local emulator is in use by another mwaa command (pid ${owner.pid}); waiting for it to finish…`)),
       });
     } catch (error) {
       if (!(error instanceof EmulatorBusyError)) throw error;
@@ -132,6 +160,7 @@ async function resolveAwsSettings(
       endpoints: { s3: emulator.url, mwaa: emulator.url, logs: emulator.url },
       credentials: LOCAL_CREDENTIALS,
       local: true,
+      embedded: emulator.embedded,
     };
   }
   const { resolveEndpoints } = await import('../aws/clients.js');

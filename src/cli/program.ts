@@ -121,6 +121,11 @@ export function buildProgram(options: ProgramOptions): Command {
         const groupSpec = GROUPS.find((g) => g.name === noun);
         group = configure(new Command(noun)).description(groupSpec?.summary ?? noun);
         group.helpCommand(false);
+        if (detailed) {
+          // `mwaa env --help`: the first example of each of the group's commands
+          const examples = COMMANDS.filter((c) => c.path.length === 2 && c.path[0] === noun && !c.hidden && c.examples?.length).map((c) => c.examples![0]);
+          if (examples.length) group.addHelpText('after', `\n${formatExamples(examples)}`);
+        }
         program.addCommand(group);
         groups.set(noun, group);
       }

@@ -2,9 +2,11 @@
  * Running one parsed command: the global options become a context, the handler is loaded and run, and
  * whatever it throws becomes a message and an exit code.
  */
-import { ExitCode, InterruptedError, MwaaError } from '../core/errors.js';
+import { AuthError, ExitCode, InterruptedError, MwaaError } from '../core/errors.js';
+import type { Mutations } from '../core/mutations.js';
+import { createHost } from '../ui/host/index.js';
 import { Io } from '../ui/io.js';
-import { createContext } from './context.js';
+import { createContext, type Context } from './context.js';
 import type { GlobalOptions } from './globals.js';
 import type { MainDeps } from './main.js';
 import type { CommandSpec, Invocation } from './spec.js';
@@ -44,9 +46,12 @@ export async function runCommand(
     debug: globals.debug,
     ci: isCi(deps.env),
     yes: globals.yes,
+    forceColor: deps.env.FORCE_COLOR,
   });
+  // the host, once for the run: JSON with --json, live views on a terminal, plain text otherwise
+  const host = createHost(io);
   const signal = deps.signal ?? new AbortController().signal;
-  const ctx = createContext({ io, globals, cwd: deps.cwd, env: deps.env, signal });
+  const ctx = createContext({ io, host, globals, cwd: deps.cwd, env: deps.env, signal });
   try {
     const args = spec.passThrough ? [...invocation.args.filter((a) => a !== undefined), ...(passThrough ?? [])] : invocation.args;
     deps.beforeRun?.();
@@ -54,7 +59,7 @@ export async function runCommand(
     await run(ctx, { args, options: invocation.options });
     return ExitCode.Ok;
   } catch (error) {
-    return reportError(io, signal.aborted && !MwaaError.is(error) ? new InterruptedError() : error);
+    return reportError(io, await namingMissingProfile(ctx, interruptedAccount(ctx.mutations, signal, error)));
   } finally {
     try {
       await ctx.runExitHooks();
@@ -62,6 +67,32 @@ export async function runCommand(
       io.debugLine(`cleanup failed: ${String(error)}`);
     }
   }
+}
+
+/**
+ * An interruption as the run's record tells it: a failure caused by the abort (not a typed error) or an
+ * InterruptedError made without a message becomes "interrupted; nothing was changed" or "interrupted
+ * after <what> was sent; <what happens next>".
+ */
+function interruptedAccount(mutations: Mutations, signal: AbortSignal, error: unknown): unknown {
+  if (error instanceof InterruptedError && error.bare) return mutations.interrupted({ cause: error.cause ?? error });
+  if (signal.aborted && !MwaaError.is(error)) return mutations.interrupted({ cause: error });
+  return error;
+}
+
+/** "No credentials" for a profile that is in neither shared file says so, naming the profile. */
+async function namingMissingProfile(ctx: Context, error: unknown): Promise<unknown> {
+  if (!MwaaError.is(error) || error.code !== 'aws.no-credentials') return error;
+  const settings = ctx.awsSettings();
+  if (!settings?.profile || settings.credentials) return error;
+  const { profileMissing, sharedFiles, shownPath } = await import('../aws/profiles.js');
+  if (!profileMissing(settings.profile, ctx.env)) return error;
+  const files = sharedFiles(ctx.env);
+  return new AuthError(`profile ${settings.profile} is not in ${shownPath(files.config, ctx.env)} or ${shownPath(files.credentials, ctx.env)}`, {
+    code: 'aws.profile-not-found',
+    cause: error,
+    hint: `check the name (\`aws configure list-profiles\`), or set the profile up with \`aws configure sso --profile ${settings.profile}\` or \`aws configure --profile ${settings.profile}\``,
+  });
 }
 
 /** Prints an error (one line + hint; the cause chain with --debug; JSON with --json) and returns its exit code. */

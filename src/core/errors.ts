@@ -116,10 +116,16 @@ export class RollbackIncompleteError extends MwaaError {
   }
 }
 
-/** The user pressed Ctrl-C (or the process got SIGTERM): exit 130. */
+/**
+ * The user pressed Ctrl-C (or the process got SIGTERM): exit 130. Without a message (`bare`), the command
+ * runner replaces it with the run's own account of what was changed (src/core/mutations.ts).
+ */
 export class InterruptedError extends MwaaError {
-  constructor(message = 'interrupted', options?: MwaaErrorOptions) {
-    super('interrupted', message, ExitCode.Interrupted, options);
+  /** made without a message: the runner says what was changed */
+  readonly bare: boolean;
+  constructor(message?: string, options?: MwaaErrorOptions) {
+    super('interrupted', message ?? 'interrupted', ExitCode.Interrupted, options);
+    this.bare = message === undefined;
   }
 }
 

@@ -1,29 +1,22 @@
 /**
- * The event port: core code reports progress through typed, coded events and never writes to a
- * terminal. The CLI renders them (text lines, spinners and live views on a TTY, NDJSON with --json).
- * Tests record them. Codes are stable: `--json` consumers and tests key off them, not off the text.
+ * The event port under its older names: core code reports through a typed notify (see messages.ts,
+ * where every code, level and payload is declared) and never writes to a terminal.
  */
+import { noNotify, recordMessages, type AnyMessage, type MessageLevel, type Notify } from './messages.js';
 
-export type EventLevel = 'debug' | 'info' | 'warn' | 'progress';
+export type EventLevel = MessageLevel;
 
-export interface MwaaEvent<D extends Record<string, unknown> = Record<string, unknown>> {
-  /** stable code, e.g. "env.status.changed", "deploy.upload.done" */
-  code: string;
-  level: EventLevel;
-  /** one human-readable line */
-  message: string;
-  data?: D;
-  /** milliseconds since the epoch, filled by the sink when absent */
-  time?: number;
-}
+/** A message as core reports it (the JSON form of an event). */
+export type MwaaEvent = AnyMessage;
 
-export type EventSink = (event: MwaaEvent) => void;
+/** Where core code reports to: the typed notify. */
+export type EventSink = Notify;
 
 /** A sink that drops everything (for callers that do not care). */
-export const noEvents: EventSink = () => {};
+export const noEvents: EventSink = noNotify;
 
 /** A sink that keeps every event, for tests. */
 export function recordEvents(): { sink: EventSink; events: MwaaEvent[] } {
-  const events: MwaaEvent[] = [];
-  return { sink: (e) => events.push(e), events };
+  const { notify, messages } = recordMessages();
+  return { sink: notify, events: messages };
 }

@@ -7,13 +7,22 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { UsageError } from './errors.js';
 import { AIRFLOW_VERSIONS, constraintLine, DEFAULT_AIRFLOW_VERSION } from './config/schema.js';
 import type { EventSink } from './events.js';
+import { msg } from './messages.js';
 
 export interface InitOptions {
   dir: string;
   name?: string;
   airflowVersion?: string;
   force?: boolean;
+  /**
+   * where mwaa.yaml's `$schema` points (a path relative to the project, or absolute); default: the copy
+   * of a project that has mwaa installed as a dependency
+   */
+  schemaRef?: string;
 }
+
+/** The schema's place in a project that installs mwaa with npm. */
+export const DEPENDENCY_SCHEMA_REF = './node_modules/mwaa/schema/mwaa.schema.json';
 
 export interface InitResult {
   dir: string;
@@ -45,7 +54,7 @@ export function scaffoldProject(options: InitOptions, events: EventSink): InitRe
       hint: 'use a letter, then letters, digits, "-" or "_" (at most 80 characters)',
     });
   }
-  const files = projectFiles(name, airflowVersion, constraint);
+  const files = projectFiles(name, airflowVersion, constraint, options.schemaRef ?? DEPENDENCY_SCHEMA_REF);
   const existing = Object.keys(files).filter((file) => existsSync(join(dir, file)));
   if (existing.length > 0 && !options.force) {
     throw new UsageError(`refusing to overwrite ${existing.join(', ')} in ${dir}`, {
@@ -57,19 +66,19 @@ export function scaffoldProject(options: InitOptions, events: EventSink): InitRe
     const path = join(dir, file);
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, content);
-    events({ code: 'init.file.written', level: 'info', message: `created ${relative(dir, path)}`, data: { path } });
+    events(msg('init.file.written', { path }, `created ${relative(dir, path)}`));
   }
   return { dir, name, airflowVersion, written: Object.keys(files), overwritten: existing };
 }
 
 
-function projectFiles(name: string, airflowVersion: string, constraint: string): Record<string, string> {
+function projectFiles(name: string, airflowVersion: string, constraint: string, schemaRef: string): Record<string, string> {
   const awsName = `${name}-dev`.slice(0, 80);
   const bucketBase = name.toLowerCase().replace(/_/g, '-');
   return {
     'mwaa.yaml': `# mwaa.yaml: the environments of this project (https://docs.aws.amazon.com/mwaa/).
 # Editors with the YAML language server validate this file against the mwaa JSON Schema:
-# yaml-language-server: $schema=./node_modules/mwaa/schema/mwaa.schema.json
+# yaml-language-server: $schema=${schemaRef}
 environments:
   # Runs on the embedded local emulator: no AWS account needed. Try:
   #   mwaa env create && mwaa dags push && mwaa trigger example --wait && mwaa logs example

@@ -1,4 +1,5 @@
 /** Combining abort signals (the command's Ctrl-C, a timeout, a lost deploy lock…). */
+import { InterruptedError, MwaaError } from './errors.js';
 
 /**
  * AbortSignal.any (Node 20.3+), with a fallback for older Node 20 releases (package.json allows 20.0).
@@ -26,4 +27,14 @@ export function anySignal(signals: AbortSignal[]): { signal: AbortSignal; dispos
   }
   if (controller.signal.aborted) dispose();
   return { signal: controller.signal, dispose };
+}
+
+/**
+ * Throws when the signal is aborted: its reason when that is a typed error (a lost deploy lock), else
+ * the bare interrupted error, which the runner turns into "interrupted; nothing was changed" (or says
+ * what was sent). For the points before a command's first change.
+ */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (!signal?.aborted) return;
+  throw MwaaError.is(signal.reason) ? signal.reason : new InterruptedError();
 }

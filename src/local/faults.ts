@@ -32,7 +32,7 @@ export interface FaultInfo {
   spec: FaultSpec;
   /** matching calls seen so far */
   seen: number;
-  /** calls failed so far */
+  /** calls it applied to so far (failed, delayed, or both) */
   fired: number;
 }
 

@@ -1,14 +1,12 @@
 /**
- * The terminal side of the event port: where output goes and how it looks. Data goes to stdout,
- * everything else (progress, warnings, errors) to stderr. `--json` prints one JSON document on stdout
- * (or NDJSON for streaming commands) and nothing decorative.
+ * The streams a command writes to, their colors, and what the terminal allows (animation, prompts).
+ * Data goes to stdout, everything else (progress, warnings, errors) to stderr. How output looks is the
+ * host's business (src/ui/host): it is built on this.
  */
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { Chalk, type ChalkInstance } from 'chalk';
-import { AbortedError } from '../core/errors.js';
-import type { EventSink, MwaaEvent } from '../core/events.js';
-import { jsonPieces } from '../core/json.js';
+import { AbortedError, InterruptedError } from '../core/errors.js';
 
 export interface Streams {
   stdout: Writable & { isTTY?: boolean; columns?: number };
@@ -22,10 +20,42 @@ export interface IoOptions {
   color: boolean;
   quiet: boolean;
   debug: boolean;
-  /** CI=true: no spinners, no live views, no prompts */
+  /** CI=true: no live views, no prompts */
   ci: boolean;
-  /** --yes: confirmations are answered yes */
+  /** --yes: questions are answered yes */
   yes: boolean;
+  /** $FORCE_COLOR: "0" or "false" turns colours off, any other value turns them on without a terminal */
+  forceColor?: string;
+}
+
+/**
+ * Whether text for a stream is coloured. Asking for no colour wins (--no-color, NO_COLOR: `color` is
+ * false); then FORCE_COLOR ("0"/"false": no, anything else: yes, even into a pipe); else only a terminal.
+ */
+export function colorLevel(options: Pick<IoOptions, 'color' | 'forceColor'>, isTTY: boolean | undefined): 0 | 1 {
+  if (!options.color) return 0;
+  if (options.forceColor !== undefined) return options.forceColor === '0' || options.forceColor === 'false' ? 0 : 1;
+  return isTTY ? 1 : 0;
+}
+
+/**
+ * A live view drawing on stderr (src/ui/views/live.tsx). While one is on screen, the Io writes stderr
+ * lines above it, and a question suspends it: its frame is erased and its clock stops until the answer
+ * has been read, then it is drawn again below the question.
+ */
+export interface LiveScreen {
+  /** prints text above the live frame (a newline is added when missing) */
+  printAbove(text: string): void;
+  suspend(): void;
+  resume(): void;
+}
+
+/** What a live view needs from the Io: the stream it draws on, whether it may colour, and the screen. */
+export interface LiveTarget {
+  stream: NodeJS.WriteStream;
+  color: boolean;
+  /** the view is on screen (questions suspend it, stderr lines go above it) until the returned function is called */
+  claim(view: LiveScreen): () => void;
 }
 
 export class Io {
@@ -38,6 +68,8 @@ export class Io {
   readonly style: ChalkInstance;
   /** colors for stderr */
   readonly errStyle: ChalkInstance;
+  /** the live view on screen, if any */
+  private live: LiveScreen | undefined;
 
   constructor(
     readonly streams: Streams,
@@ -48,8 +80,28 @@ export class Io {
     this.debug = options.debug;
     this.ci = options.ci;
     this.yes = options.yes;
-    this.style = new Chalk({ level: options.color && streams.stdout.isTTY ? 1 : 0 });
-    this.errStyle = new Chalk({ level: options.color && streams.stderr.isTTY ? 1 : 0 });
+    this.style = new Chalk({ level: colorLevel(options, streams.stdout.isTTY) });
+    this.errStyle = new Chalk({ level: colorLevel(options, streams.stderr.isTTY) });
+  }
+
+  /** Where a live view draws (stderr), and how it claims the screen so that questions suspend it. */
+  liveTarget(): LiveTarget {
+    return {
+      stream: this.streams.stderr as NodeJS.WriteStream,
+      color: this.errStyle.level > 0,
+      claim: (view) => {
+        this.live = view;
+        return () => {
+          if (this.live === view) this.live = undefined;
+        };
+      },
+    };
+  }
+
+  /** stderr text: above the live view while one is on screen */
+  private writeErr(text: string): void {
+    if (this.live) this.live.printAbove(text);
+    else this.streams.stderr.write(text);
   }
 
   /** stdout is a terminal */
@@ -69,37 +121,26 @@ export class Io {
 
   /** Writes data to stdout (a newline is added when missing). */
   out(text: string): void {
+    // on a terminal, stdout shares the screen with a live view: the view steps aside for the line
+    const live = this.streams.stdout.isTTY ? this.live : undefined;
+    live?.suspend();
     this.streams.stdout.write(text.endsWith('\n') || text === '' ? text : `${text}\n`);
+    live?.resume();
   }
 
   /** Writes a line to stderr, unless --quiet. */
   info(text: string): void {
-    if (!this.quiet) this.streams.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+    if (!this.quiet) this.writeErr(text.endsWith('\n') ? text : `${text}\n`);
   }
 
   /** A warning on stderr (shown even with --quiet). */
   warn(text: string): void {
-    this.streams.stderr.write(`${this.errStyle.yellow('warning:')} ${text}\n`);
+    this.writeErr(`${this.errStyle.yellow('warning:')} ${text}\n`);
   }
 
   /** Debug detail on stderr, only with --debug. */
   debugLine(text: string): void {
-    if (this.debug) this.streams.stderr.write(`${this.errStyle.dim(`debug: ${text}`)}\n`);
-  }
-
-  /**
-   * The result of a request/response command: with --json the value as one JSON document, else the
-   * text the renderer makes of it.
-   */
-  result<T>(value: T, text: (value: T) => string): void {
-    if (this.json) {
-      // in pieces: a release record of 20,000 files would otherwise be one string of several megabytes
-      for (const piece of jsonPieces(value, 2)) this.streams.stdout.write(piece);
-      this.streams.stdout.write('\n');
-    } else {
-      const rendered = text(value);
-      if (rendered !== '') this.out(rendered);
-    }
+    if (this.debug) this.writeErr(`${this.errStyle.dim(`debug: ${text}`)}\n`);
   }
 
   /** One NDJSON record on stdout (streaming commands with --json). */
@@ -108,64 +149,39 @@ export class Io {
   }
 
   /**
-   * The sink core code reports to. Text mode: info lines and warnings on stderr (debug ones with
-   * --debug; progress only as lines, since spinners belong to live views). JSON mode: NDJSON on stderr,
-   * or on stdout when `eventsOnStdout` (streaming commands whose output is the event stream).
+   * Reads one line typed by the user (stderr shows the prompt). A live view on screen is suspended
+   * meanwhile (no spinner over the question) and drawn again below the answer.
    */
-  events(options: { eventsOnStdout?: boolean } = {}): EventSink {
-    return (event: MwaaEvent) => {
-      const stamped = { time: Date.now(), ...event };
-      if (this.json) {
-        if (event.level === 'debug' && !this.debug) return;
-        const stream = options.eventsOnStdout ? this.streams.stdout : this.streams.stderr;
-        // in pieces: a plan event lists every file of a first push
-        let previous: string | undefined;
-        for (const piece of jsonPieces(stamped)) {
-          if (previous !== undefined) stream.write(previous);
-          previous = piece;
-        }
-        stream.write(`${previous}\n`);
-        return;
-      }
-      switch (event.level) {
-        case 'warn':
-          this.warn(event.message);
-          break;
-        case 'debug':
-          this.debugLine(event.message);
-          break;
-        default:
-          this.info(event.message);
-      }
-    };
-  }
-
-  /**
-   * Asks a yes/no question on stderr. Never defaults to yes: with --yes it is answered yes; without a
-   * terminal it fails naming the flag to pass.
-   */
-  async confirm(question: string, options: { flag?: string } = {}): Promise<boolean> {
-    if (this.yes) return true;
-    const flag = options.flag ?? '--yes';
-    if (!this.canPrompt) {
-      throw new AbortedError(`${question.replace(/\?$/, '')}: confirmation needed, but there is no terminal to ask`, {
-        hint: `pass ${flag} to confirm without a prompt`,
-      });
-    }
-    const answer = await this.ask(`${question} [y/N] `);
-    return /^y(es)?$/i.test(answer.trim());
-  }
-
-  /** Reads one line typed by the user (stderr shows the prompt). */
   async ask(prompt: string): Promise<string> {
+    const live = this.live;
+    live?.suspend();
     const rl = createInterface({ input: this.streams.stdin, output: this.streams.stderr, terminal: true });
     try {
       return await new Promise<string>((resolve, reject) => {
-        rl.question(prompt, resolve);
-        rl.once('close', () => reject(new AbortedError('no answer given')));
+        let answered = false;
+        let interrupted = false;
+        rl.question(prompt, (answer) => {
+          answered = true;
+          resolve(answer);
+        });
+        // Ctrl-C while the terminal is in readline's raw mode sends no SIGINT: it interrupts the command
+        // all the same (exit 130); the question stays on screen, marked ^C as a shell does, where
+        // readline would erase it
+        rl.on('SIGINT', () => {
+          interrupted = true;
+          this.streams.stderr.write('^C');
+          rl.close();
+        });
+        rl.once('close', () => {
+          if (answered) return;
+          // what follows starts on a line of its own, not after the question
+          this.streams.stderr.write('\n');
+          reject(interrupted ? new InterruptedError() : new AbortedError('no answer given'));
+        });
       });
     } finally {
       rl.close();
+      live?.resume();
     }
   }
 }

@@ -19,6 +19,11 @@ export interface TerminalOptions {
   env?: Record<string, string | undefined>;
   /** lines already on the screen before the command starts (what a person typed or saw earlier) */
   before?: string[];
+  /**
+   * the size the pty reports to the command when it differs from the rendered one, e.g. 0 columns as
+   * some terminals report (the rendering terminal needs a real width)
+   */
+  reported?: { cols: number; rows: number };
 }
 
 export interface TerminalRun {
@@ -50,7 +55,8 @@ export function runInTerminal(argv: string[], options: TerminalOptions = {}): Te
   for (const line of options.before ?? []) feed(`${line}\r\n`);
 
   const env = { TERM: 'xterm-256color', ...(options.env ?? baseEnv()) };
-  const child = spawn('python3', [PTY, String(cols), String(rows), process.execPath, BIN, ...argv], {
+  const reported = options.reported ?? { cols, rows };
+  const child = spawn('python3', [PTY, String(reported.cols), String(reported.rows), process.execPath, BIN, ...argv], {
     cwd: options.cwd ?? process.cwd(),
     env: env as NodeJS.ProcessEnv,
     stdio: ['pipe', 'pipe', 'pipe'],

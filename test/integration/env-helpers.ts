@@ -19,9 +19,18 @@ export interface RecordedCall {
   body: string;
 }
 
+export interface HeldCall {
+  /** resolves when a matching request has arrived (and is being held) */
+  arrived: Promise<RecordedCall>;
+  /** forwards the held request (and any later matching one) */
+  release(): void;
+}
+
 export interface RecordingProxy {
   url: string;
   calls: RecordedCall[];
+  /** holds the next request that matches until release(): a slow call, without a fixed sleep */
+  hold(match: (call: RecordedCall) => boolean): HeldCall;
   /** MWAA calls that change something (PUT/PATCH/DELETE/POST except tokens) */
   mwaaMutations(): RecordedCall[];
   close(): Promise<void>;
@@ -30,10 +39,11 @@ export interface RecordingProxy {
 /** An HTTP proxy that records every request and forwards it to `target`. */
 export async function recordingProxy(target: () => string): Promise<RecordingProxy> {
   const calls: RecordedCall[] = [];
+  const holds: Array<{ match: (call: RecordedCall) => boolean; arrived: (call: RecordedCall) => void; released: Promise<void> }> = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
+    req.on('end', async () => {
       const body = Buffer.concat(chunks);
       const auth = String(req.headers.authorization ?? '');
       const service = /\/airflow\/aws4_request/.test(auth)
@@ -41,7 +51,13 @@ export async function recordingProxy(target: () => string): Promise<RecordingPro
         : /^Logs_/.test(String(req.headers['x-amz-target'] ?? ''))
           ? 'logs'
           : 's3';
-      calls.push({ method: req.method ?? 'GET', path: req.url ?? '/', service, body: body.toString('utf8') });
+      const call = { method: req.method ?? 'GET', path: req.url ?? '/', service, body: body.toString('utf8') };
+      calls.push(call);
+      const held = holds.find((h) => h.match(call));
+      if (held) {
+        held.arrived(call);
+        await held.released;
+      }
       const url = new URL(req.url ?? '/', target());
       const forward = httpRequest(
         url,
@@ -63,6 +79,24 @@ export async function recordingProxy(target: () => string): Promise<RecordingPro
   return {
     url: `http://127.0.0.1:${port}`,
     calls,
+    hold(match) {
+      let arrived!: (call: RecordedCall) => void;
+      let release!: () => void;
+      const entry = {
+        match,
+        arrived: (call: RecordedCall) => arrived(call),
+        released: new Promise<void>((resolve) => (release = resolve)),
+      };
+      holds.push(entry);
+      return {
+        arrived: new Promise<RecordedCall>((resolve) => (arrived = resolve)),
+        release: () => {
+          const i = holds.indexOf(entry);
+          if (i >= 0) holds.splice(i, 1);
+          release();
+        },
+      };
+    },
     mwaaMutations: () =>
       calls.filter((c) => c.service === 'mwaa' && c.method !== 'GET' && !/^\/(clitoken|webtoken)\//.test(c.path)),
     close: () =>

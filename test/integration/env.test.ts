@@ -251,7 +251,7 @@ describe('mwaa env update', () => {
     expect(yes.code, yes.stderr).toBe(0);
     expect(yes.stderr).toMatch(/Updating upd-tty/);
     expect(yes.stderr).toMatch(/✔/);
-    expect(yes.stderr).toMatch(/Airflow UI: http:\/\/localhost:\d+/);
+    expect(yes.stdout).toMatch(/^Airflow UI: http:\/\/localhost:\d+$/m);
     expect((await rawEnvironment(emu, 'upd-tty'))?.MaxWorkers).toBe(3);
   });
 
@@ -397,17 +397,34 @@ describe('mwaa env show / list / wait', () => {
     expect(w.code).toBe(0);
   });
 
-  it('Ctrl-C while waiting: exit 130, the environment keeps going, how to resume', async () => {
+  it('Ctrl-C while waiting: exit 130 saying CreateEnvironment was sent and AWS goes on, and how to follow it', async () => {
     await goodBucket(emu, 'wait-interrupt');
     const dir = awsProject('wait-interrupt', 'wait-interrupt');
     const controller = new AbortController();
-    const pending = mwaa(dir, ['env', 'create'], { signal: controller.signal });
-    setTimeout(() => controller.abort(), 150);
-    const r = await pending;
+    // Ctrl-C while the first GetEnvironment after CreateEnvironment is held: the command is waiting
+    let sent = false;
+    const held = proxy.hold((c) => {
+      if (c.service === 'mwaa' && c.method === 'PUT') sent = true;
+      return sent && c.service === 'mwaa' && c.method === 'GET';
+    });
+    void held.arrived.then(() => {
+      controller.abort();
+      held.release();
+    });
+    const r = await mwaa(dir, ['env', 'create'], { signal: controller.signal }).finally(() => held.release());
     expect(r.code).toBe(130);
-    expect(r.stderr).toMatch(/error: stopped waiting for environment wait-interrupt after .*; the environment keeps going/);
-    expect(r.stderr).toMatch(/hint: resume with `mwaa --endpoint-url .* env wait`/);
+    expect(r.stderr).toMatch(
+      /^error: interrupted while waiting for environment wait-interrupt \(.*\) after CreateEnvironment wait-interrupt was sent; AWS goes on creating environment wait-interrupt/m,
+    );
+    expect(r.stderr).toMatch(/hint: follow it with `mwaa --endpoint-url .* env wait`/);
     expect((await emu.mwaa.send(new GetEnvironmentCommand({ Name: 'wait-interrupt' }))).Environment?.Name).toBe('wait-interrupt');
+  });
+
+  it('wait --until deleted on an environment that is not being deleted fails at once (exit 1)', async () => {
+    const dir = await created('wait-not-deleting', 'wait-not-deleting');
+    const r = await mwaa(dir, ['env', 'wait', '--until', 'deleted', '--timeout', '1h']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/^error: environment wait-not-deleting is AVAILABLE, not being deleted; there is no deletion to wait for$/m);
   });
 });
 
@@ -432,6 +449,20 @@ describe('mwaa env delete', () => {
     expect(right.code, right.stderr).toBe(0);
     expect(right.stdout).toMatch(/^Environment del-tty deleted in /m);
     expect(await listNames()).not.toContain('del-tty');
+  });
+
+  it('--no-wait names `env wait --until deleted`, which says "deleted" (exit 0) once the environment is gone', async () => {
+    const dir = await created('del-resume', 'del-resume');
+    const r = await mwaa(dir, ['env', 'delete', '--yes', '--no-wait']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/follow it with `mwaa --endpoint-url \S+ env wait --until deleted`/);
+    const waited = await mwaa(dir, ['env', 'wait', '--until', 'deleted', '--poll', '50ms']);
+    expect(waited.code, waited.stderr).toBe(0);
+    expect(waited.stdout).toMatch(/^Environment del-resume is deleted/m);
+    // and again, once it is gone
+    const again = await mwaa(dir, ['env', 'wait', '--until', 'deleted']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/^Environment del-resume is deleted/m);
   });
 
   it('--yes --json: deletes, waits, reports the timeline', async () => {

@@ -174,6 +174,27 @@ describe('logs of runs triggered through the emulated Airflow', () => {
     }
   });
 
+  it('--follow --run <a run that does not exist>: exit 3 at once instead of waiting forever', async () => {
+    const r = await mwaa(af2.dir, 'logs', 'etl', '--run', 'manual__1999-01-01T00:00:00+00:00', '--follow', '--interval', '100ms');
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/^error: run "manual__1999-01-01T00:00:00\+00:00" of DAG "etl" does not exist in the environment's Airflow; there is nothing to follow$/m);
+    expect(r.stdout).toBe('');
+  });
+
+  it('--follow --run <a run just triggered, no logs yet>: waits for its logs', async () => {
+    await emu.advance(1.1);
+    await airflow(AF2, 'dags trigger etl -r follow_me');
+    const live = liveCli(emu, ['logs', 'etl', '--run', 'follow_me', '--follow', '--interval', '100ms'], af2.dir);
+    for (const end = Date.now() + 10_000; !live.stderr().includes('no logs for run follow_me of DAG "etl" yet; waiting for them'); ) {
+      if (Date.now() > end) throw new Error(`never waited for the run's logs; stderr:\n${live.stderr()}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await emu.advance(12);
+    await live.waitFor('Marking task as SUCCESS. dag_id=etl, task_id=load, run_id=follow_me');
+    live.interrupt();
+    expect(await live.done).toBe(0);
+  });
+
   it('Airflow 3: JSON events rendered as lines, and raw with --json', async () => {
     const r = await mwaa(af3.dir, 'logs', 'etl', '--run', 'af3_run', '--task', 'extract');
     expect(r.code).toBe(0);

@@ -22,6 +22,16 @@ with DAG(dag_id="nightly", start_date=datetime(2024, 1, 1), schedule=None, catch
     BashOperator(task_id="only", bash_command="echo hi")
 `;
 
+/** 60 tasks one after the other: a run that is still going when the test interrupts the wait */
+const LONG = `from datetime import datetime
+from airflow import DAG
+from airflow.operators.bash import BashOperator
+
+with DAG(dag_id="long", start_date=datetime(2024, 1, 1), schedule=None, catchup=False) as dag:
+${Array.from({ length: 60 }, (_, i) => `    t${i} = BashOperator(task_id="t${i}", bash_command="echo ${i}")`).join('\n')}
+    ${Array.from({ length: 60 }, (_, i) => `t${i}`).join(' >> ')}
+`;
+
 let emu: TestEmulator;
 let dir: string;
 let cleanup: () => void;
@@ -32,6 +42,7 @@ beforeAll(async () => {
   await emu.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   await emu.s3.send(new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: 'Enabled' } }));
   await emu.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'dags/nightly.py', Body: DAG }));
+  await emu.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'dags/long.py', Body: LONG }));
   await emu.mwaa.send(
     new CreateEnvironmentCommand({
       Name: ENV,
@@ -59,6 +70,7 @@ afterAll(async () => {
 interface Running {
   done: Promise<{ code: number | null; stdout: string; stderr: string }>;
   stdoutHas(re: RegExp): Promise<void>;
+  stderrHas(re: RegExp): Promise<void>;
   kill(signal: NodeJS.Signals): void;
 }
 
@@ -71,7 +83,10 @@ function start(argv: string[]): Running {
     stdout += d;
     for (const w of waiters.splice(0)) w();
   });
-  child.stderr.on('data', (d) => (stderr += d));
+  child.stderr.on('data', (d) => {
+    stderr += d;
+    for (const w of waiters.splice(0)) w();
+  });
   const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
   return {
     done,
@@ -85,28 +100,46 @@ function start(argv: string[]): Running {
         });
       }
     },
+    async stderrHas(re) {
+      const deadline = Date.now() + 20_000;
+      while (!re.test(stderr)) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${re} in stderr: ${stdout} / ${stderr}`);
+        await new Promise<void>((r) => {
+          waiters.push(r);
+          setTimeout(r, 200);
+        });
+      }
+    },
     kill: (signal) => child.kill(signal),
   };
 }
 
 describe('mwaa trigger --wait (process)', () => {
   it('Ctrl-C stops waiting with exit 130 and the run goes on untouched', async () => {
-    // the DAG is paused (Airflow's default for new DAGs) and we do not unpause it: the run stays queued
-    const proc = start(['trigger', 'nightly', '--wait', '--poll', '200ms']);
+    const proc = start(['trigger', 'long', '--unpause', '--wait', '--poll', '200ms']);
     await proc.stdoutHas(/manual__\S+\n/);
-    await new Promise((r) => setTimeout(r, 500)); // at least one poll
+    // a poll has reported a task (any: on a loaded machine the first poll may come after t0 ended)
+    await proc.stderrHas(/^t\d+: \w+/m);
     proc.kill('SIGINT');
     const result = await proc.done;
-    expect(result.code).toBe(130);
+    expect(result.code, result.stderr).toBe(130);
     const runId = result.stdout.trim();
-    expect(result.stderr).toMatch(new RegExp(`stopped waiting; run ${runId.replace(/[+.]/g, '\\$&')} of nightly goes on`));
-    expect(result.stderr).toContain('is paused');
-    // the run is still there, still queued
-    const state = start(['airflow', 'dags', 'list-runs', '-d', 'nightly', '-o', 'json']);
+    expect(result.stderr).toMatch(new RegExp(`stopped waiting; run ${runId.replace(/[+.]/g, '\\$&')} of long goes on`));
+    // the run is still there, still going
+    const state = start(['airflow', 'dags', 'list-runs', '-d', 'long', '-o', 'json']);
     const listed = await state.done;
     expect(listed.code, listed.stderr).toBe(0);
     const rows = JSON.parse(listed.stdout.trim().split('\n').pop()!) as Array<{ run_id: string; state: string }>;
-    expect(rows.find((r) => r.run_id === runId)?.state).toBe('queued');
+    expect(rows.find((r) => r.run_id === runId)?.state).toMatch(/^(queued|running)$/);
+  });
+
+  it('--wait on a paused DAG without --unpause: exit 1 before anything is triggered', async () => {
+    const result = await start(['trigger', 'nightly', '--wait', '--poll', '200ms']).done;
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^error: DAG nightly is paused: a run cannot start until it is unpaused; nothing was triggered$/m);
+    const listed = await start(['airflow', 'dags', 'list-runs', '-d', 'nightly', '-o', 'json']).done;
+    expect(JSON.parse(listed.stdout.trim().split('\n').pop()!)).toEqual([]);
   });
 
   it('a CI step: --conf @conf.json --wait exits 0 when the run succeeds and 1 when it fails', async () => {

@@ -496,3 +496,35 @@ describe('--debug never prints a CLI token', () => {
     }
   });
 });
+
+describe('mwaa trigger: never waiting forever, and Ctrl-C before the trigger', () => {
+  it('--wait on a paused DAG without --unpause: exit 1 saying the run cannot start, and nothing is triggered', async () => {
+    const paused = await cli('-e', 'dev', 'airflow', 'dags', 'pause', 'report');
+    expect(paused.code, paused.stderr).toBe(0);
+    const before = cliRequests.length;
+    const r = await cli('-e', 'dev', 'trigger', 'report', '--wait', '--poll', '100ms');
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/^error: DAG report is paused: a run cannot start until it is unpaused; nothing was triggered$/m);
+    expect(r.stderr).toMatch(/^hint: pass --unpause/m);
+    expect(cliRequests.slice(before).some((c) => c.body.startsWith('dags trigger'))).toBe(false);
+  });
+
+  it('--timeout 0 waits as long as the run takes', async () => {
+    const r = await cli('-e', 'dev', 'trigger', 'report', '--unpause', '--wait', '--poll', '100ms', '--timeout', '0');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/succeeded/);
+  });
+
+  it('Ctrl-C after the DAG lookup: exit 130, "nothing was changed", no `dags trigger` sent', async () => {
+    const controller = new AbortController();
+    const before = cliRequests.length;
+    // the first CLI request is `dags list` (the lookup): Ctrl-C once it has been answered
+    afterCliRequest = async (n) => {
+      if (n === before + 1) controller.abort(new Error('interrupted'));
+    };
+    const r = await runCli(['-e', 'dev', 'trigger', 'etl', '--unpause'], { cwd: dir, env: baseEnv(emu.env), signal: controller.signal });
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toMatch(/^error: interrupted; nothing was changed$/m);
+    expect(cliRequests.slice(before).map((c) => c.body.split(' ').slice(0, 2).join(' '))).toEqual(['dags list']);
+  });
+});

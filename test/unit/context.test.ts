@@ -38,3 +38,21 @@ describe('AWS settings from the environment handed to the command', () => {
     expect(s.endpoints).toEqual({ s3: 'http://127.0.0.1:9', mwaa: 'http://127.0.0.1:9', logs: 'http://127.0.0.1:9' });
   });
 });
+
+describe('a malformed region is refused before any call (exit 2), as the AWS CLI refuses it', () => {
+  for (const region of ['eu west 1', 'EU-WEST-1!', '-eu-west-1', 'eu_west_1']) {
+    it(`--region ${JSON.stringify(region)}`, async () => {
+      const error = await settingsFor({}, { region }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toMatchObject({ exitCode: 2, code: 'aws.region-invalid', message: `--region "${region}" is not a region name` });
+    });
+  }
+  it('AWS_REGION is checked too, and named', async () => {
+    await expect(settingsFor({ AWS_REGION: 'eu west 1' })).rejects.toMatchObject({ exitCode: 2, message: 'AWS_REGION "eu west 1" is not a region name' });
+  });
+  it('a well-formed region passes', async () => {
+    expect((await settingsFor({}, { region: 'ap-southeast-2' })).region).toBe('ap-southeast-2');
+  });
+});

@@ -78,7 +78,7 @@ function ports(): DeployPorts {
     events: recordEvents().sink,
     pollMs: 1,
     actor: { user: 'u', host: 'h', pid: 1 },
-    confirm: async () => true,
+    request: async () => true,
   };
 }
 
@@ -265,7 +265,7 @@ describe('the environment under the lock', () => {
     expect((await push(request(), ports())).status).toBe('deployed');
     let other: string | undefined;
     const p = ports();
-    p.confirm = async () => {
+    p.request = async () => {
       other = otherDeploy();
       return true;
     };

@@ -55,7 +55,7 @@ describe('the env wait live view', () => {
     expect(out).not.toMatch(/Ctrl-C/);
   });
 
-  it('a failed end: a cross and the error; warnings are shown', () => {
+  it('a failed end: a cross and the warnings; the error is left to the report that follows', () => {
     const out = frame({
       status: 'UPDATE_FAILED',
       timeline: [{ status: 'UPDATE_FAILED', at: T0 + 1000 }],
@@ -65,7 +65,7 @@ describe('the env wait live view', () => {
     });
     expect(out.split('\n')[0]).toMatch(/^✖ Updating analytics-dev\s+UPDATE_FAILED/);
     expect(out).toMatch(/warning: demo is PENDING/);
-    expect(out).toMatch(/updating environment analytics-dev failed \(UPDATE_FAILED\)/);
+    expect(out).not.toMatch(/updating environment analytics-dev failed/);
   });
 
   it('delete and wait have their own titles', () => {

@@ -46,7 +46,7 @@ describe('waitForEnvironment', () => {
     expect(error.message).toMatch(/INCORRECT_CONFIGURATION: check the role/);
     expect(error.hint).toBe(hintForErrorCode('INCORRECT_CONFIGURATION'));
     expect(error.details).toMatchObject({ errorCode: 'INCORRECT_CONFIGURATION', errorMessage: 'check the role', status: 'UPDATE_FAILED' });
-    expect(rec.events.map((e) => e.data?.status)).toEqual(['UPDATING', 'ROLLING_BACK', 'UPDATE_FAILED']);
+    expect(rec.events.map((e) => (e.code === 'env.status.changed' ? e.data.status : undefined))).toEqual(['UPDATING', 'ROLLING_BACK', 'UPDATE_FAILED']);
   });
 
   it.each(['CREATE_FAILED', 'UNAVAILABLE'])('%s throws exit 1', async (status) => {

@@ -1,7 +1,10 @@
 /** JSON in pieces (src/core/json.ts): the exact text of JSON.stringify, never one big string. */
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import type { PlanJson } from '../../src/core/deploy/plan.js';
 import { jsonBody, jsonPieces } from '../../src/core/json.js';
+import { msg } from '../../src/core/messages.js';
+import { createHost } from '../../src/ui/host/index.js';
 import { Io } from '../../src/ui/io.js';
 
 /** A release-record-like document with `n` DAG entries. */
@@ -73,7 +76,7 @@ describe('jsonBody', () => {
   });
 });
 
-describe('--json output through Io', () => {
+describe('--json output through the JSON host', () => {
   function io() {
     const writes = { stdout: [] as string[], stderr: [] as string[] };
     const stream = (into: string[]) => {
@@ -81,7 +84,7 @@ describe('--json output through Io', () => {
       p.on('data', (c: Buffer) => into.push(c.toString('utf8')));
       return p;
     };
-    const out = new Io({ stdout: stream(writes.stdout), stderr: stream(writes.stderr), stdin: new PassThrough() }, { json: true, color: false, quiet: false, debug: false, ci: false, yes: false });
+    const out = createHost(new Io({ stdout: stream(writes.stdout), stderr: stream(writes.stderr), stdin: new PassThrough() }, { json: true, color: false, quiet: false, debug: false, ci: false, yes: false }));
     return { out, writes };
   }
 
@@ -96,9 +99,9 @@ describe('--json output through Io', () => {
 
   it('an event is one NDJSON line, however big its data', async () => {
     const { out, writes } = io();
-    const sink = out.events();
-    sink({ code: 'deploy.plan', level: 'info', message: 'plan', data: { plan: record(3000) } });
-    sink({ code: 'deploy.phase', level: 'info', message: 'uploading', data: { phase: 'uploads' } });
+    const sink = out.notify;
+    sink(msg('deploy.plan', { plan: record(3000) as unknown as PlanJson, planMs: 1 }, 'plan'));
+    sink(msg('deploy.phase', { phase: 'uploads' }, 'uploading'));
     await new Promise((r) => setImmediate(r));
     const lines = writes.stderr.join('').split('\n');
     expect(lines).toHaveLength(3);

@@ -62,7 +62,7 @@ export const run: Handler = async (ctx: Context, { args }) => {
     if (argv.length === 0) {
       throw new UsageError('no Airflow command given', { hint: 'e.g. `mwaa airflow dags list`; `mwaa airflow --help` lists the supported commands' });
     }
-    ctx.io.out(helpText());
+    ctx.host.result({ help: helpText() }, (r) => r.help);
     return;
   }
   // refused on every Airflow version: no need to ask AWS anything
@@ -76,7 +76,7 @@ export const run: Handler = async (ctx: Context, { args }) => {
   const envName = ctx.environment().entry.name;
   const { mwaaApi } = await import('../../aws/mwaa.js');
   const api = mwaaApi(await (await ctx.aws()).mwaa());
-  const events = ctx.events();
+  const events = ctx.host.notify;
   const env = await requireEnvironment(api, envName);
   const version = parseAirflowVersion(env.AirflowVersion);
   const check = checkCommand(argv, version);
@@ -84,32 +84,24 @@ export const run: Handler = async (ctx: Context, { args }) => {
   requireRunning(env, events);
 
   const session = await openSession({ api, envName, env, clock: ctx.clock, events, signal: ctx.signal });
-  const result = await session.cli.run(argv, { idempotent: check.readOnly });
+  const run = () => session.cli.run(argv, { idempotent: check.readOnly });
+  // a command that may change something is not sent after Ctrl-C
+  const result = check.readOnly
+    ? await run()
+    : await ctx.mutations.send(
+        { description: `airflow ${argv.slice(0, 2).join(' ')}`, next: 'the command runs on the environment\'s Airflow regardless' },
+        run,
+      );
   const failure = detectFailure(result);
   if (failure) {
     // with --json the error document (printed by main) carries the output: one document, not two
-    if (!ctx.io.json) {
-      if (result.stdout) ctx.io.streams.stdout.write(result.stdout);
-      if (result.stderr) ctx.io.streams.stderr.write(result.stderr);
-    }
+    ctx.host.passthrough(result);
     throw remoteFailureError(failure, result, {
       usageIsUser: true,
-      details: ctx.io.json ? { environment: envName, command: argv, stdout: result.stdout, stderr: result.stderr } : undefined,
+      details: { environment: envName, command: argv, stdout: result.stdout, stderr: result.stderr },
     });
   }
-  if (ctx.io.json) {
-    ctx.io.result(
-      {
-        environment: envName,
-        airflowVersion: env.AirflowVersion,
-        command: argv,
-        stdout: result.stdout,
-        stderr: result.stderr,
-      },
-      () => '',
-    );
-  } else {
-    if (result.stdout) ctx.io.streams.stdout.write(result.stdout);
-    if (result.stderr) ctx.io.streams.stderr.write(result.stderr);
-  }
+  // the text hosts pass the output on as it is; the JSON host prints it in the result
+  ctx.host.result({ environment: envName, airflowVersion: env.AirflowVersion, command: argv, stdout: result.stdout, stderr: result.stderr }, () => '');
+  ctx.host.passthrough(result);
 };

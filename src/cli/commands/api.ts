@@ -39,8 +39,21 @@ export const run: Handler = async (ctx, { args, options }) => {
   const envName = ctx.environment().entry.name;
   const [{ mwaaApi }, { RestAirflow }] = await Promise.all([import('../../aws/mwaa.js'), import('../../core/remote/rest.js')]);
   const api = mwaaApi(await (await ctx.aws()).mwaa());
-  const rest = new RestAirflow({ invoke: (r) => api.invokeRestApi(r), envName, version: undefined, clock: ctx.clock, signal: ctx.signal, events: ctx.events() });
-  const value = await runApiCall((c) => rest.call(c), call, options.paginate === true);
+  const rest = new RestAirflow({ invoke: (r) => api.invokeRestApi(r), envName, version: undefined, clock: ctx.clock, signal: ctx.signal, events: ctx.host.notify });
+  const send = () => runApiCall((c) => rest.call(c), call, options.paginate === true);
+  // a call that can change something goes through the cancellation contract: Ctrl-C before it is sent
+  // changes nothing; after, the interruption says it was sent
+  const value =
+    call.method === 'GET'
+      ? await send()
+      : await ctx.mutations.send(
+          {
+            description: `${call.method} ${call.path}`,
+            next: `Airflow applies it or not (an interrupted call is not repeated)`,
+            hint: `check the result with \`mwaa api ${call.path}\``,
+          },
+          send,
+        );
   // an answer without a body (204 No Content) prints nothing as text, `null` with --json
-  ctx.io.result(value ?? null, (v) => (v === null ? '' : JSON.stringify(v, null, 2)));
+  ctx.host.result(value ?? null, (v) => (v === null ? '' : JSON.stringify(v, null, 2)));
 };

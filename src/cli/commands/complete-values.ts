@@ -4,7 +4,7 @@ import type { Handler } from '../spec.js';
 export const run: Handler = async (ctx, { args }) => {
   if (args[0] !== 'envs') return;
   try {
-    ctx.io.out(Object.keys(ctx.config().config.environments).join('\n'));
+    ctx.host.result(Object.keys(ctx.config().config.environments), (keys) => keys.join('\n'));
   } catch {
     // completion must never print errors into the user's command line
   }

@@ -5,5 +5,5 @@ import { completionScript, type Shell } from '../completion/generate.js';
 
 export const run: Handler = async (ctx, { args }) => {
   const shell = args[0] as Shell;
-  ctx.io.out(completionScript(shell, COMMANDS, GROUPS, GLOBAL_OPTIONS));
+  ctx.host.result({ shell, script: completionScript(shell, COMMANDS, GROUPS, GLOBAL_OPTIONS) }, (r) => r.script);
 };

@@ -9,6 +9,7 @@ import { mwaaApi } from '../../aws/mwaa.js';
 import { parseDuration, parseTimeOrAgo } from '../../core/duration.js';
 import { InterruptedError, UsageError } from '../../core/errors.js';
 import type { MwaaEvent } from '../../core/events.js';
+import { msg } from '../../core/messages.js';
 import { cloudWatchLogs } from '../../core/logs/cloudwatch.js';
 import { resolveLogsQuery, type LogComponent } from '../../core/logs/query.js';
 import { followLogs, readLogs, type LogOutput } from '../../core/logs/read.js';
@@ -111,7 +112,7 @@ export class StdoutSink implements LogOutput {
 }
 
 function styler(ctx: Context): LevelStyler | undefined {
-  const s = ctx.io.style;
+  const s = ctx.host.style;
   if (s.level === 0) return undefined;
   return { error: (t) => s.red.bold(t), warning: (t) => s.yellow(t), info: (t) => s.green(t), debug: (t) => s.gray(t), dim: (t) => s.dim(t) };
 }
@@ -132,17 +133,12 @@ export const run: Handler = async (ctx, { args, options }) => {
 
   const selected = ctx.environment();
   const envName = selected.entry.name;
-  const events = ctx.events();
+  const events = ctx.host.notify;
   const aws = await ctx.aws();
   const api = mwaaApi(await aws.mwaa());
   const environment = await api.getEnvironment(envName);
   if (!environment) {
-    events({
-      code: 'logs.env.missing',
-      level: 'warn',
-      message: `environment "${envName}" was not found; looking for its logs under the default log group names`,
-      data: { env: envName },
-    });
+    events(msg('logs.env.missing', { env: envName }, `environment "${envName}" was not found; looking for its logs under the default log group names`));
   }
   const logs = cloudWatchLogs(await aws.logs());
 
@@ -164,6 +160,18 @@ export const run: Handler = async (ctx, { args, options }) => {
             return runs[0] ? { runId: runs[0].runId, state: runs[0].state } : undefined;
           }
         : undefined;
+    // `--follow --run <id>`: a run the remote Airflow does not have would be waited for forever
+    const runExists =
+      follow && o.run !== undefined && o.run !== 'latest' && remoteUsable
+        ? async (dag: string, runId: string) => {
+            const { openSession } = await import('../../core/remote/session.js');
+            const quietEvents = (e: MwaaEvent) => events({ ...e, level: 'debug' });
+            const session = await openSession({ api, envName, env: environment, clock: ctx.clock, events: quietEvents, signal, retries: 0 });
+            const { streamSafe } = await import('../../core/logs/address.js');
+            // the id as Airflow has it, or as log stream names spell it (":" as "_")
+            return (await session.cliAirflow.listRuns(dag)).some((r) => r.runId === runId || streamSafe(r.runId) === runId);
+          }
+        : undefined;
 
     const query = await resolveLogsQuery(
       logs,
@@ -178,14 +186,17 @@ export const run: Handler = async (ctx, { args, options }) => {
         mapIndex: o.mapIndex,
         follow,
         latestRun,
+        runExists,
       },
       { signal, events },
     );
 
     const startTime = since ?? (query.bounded ? undefined : now - DEFAULT_SINCE_MS);
-    const render = ctx.io.json
-      ? (e: LogEvent, group: string) => `${JSON.stringify(jsonRecord(e, group))}\n`
-      : textRenderer({ utc: o.utc === true, label: query.label, styler: styler(ctx) });
+    ctx.host.stream();
+    const render = ctx.host.recordFormat(
+      (e: LogEvent, group: string) => jsonRecord(e, group),
+      textRenderer({ utc: o.utc === true, label: query.label, styler: styler(ctx) }),
+    );
     let outputClosed = false;
     const sink = new StdoutSink(ctx.io.streams.stdout, render, () => {
       outputClosed = true;
@@ -195,7 +206,7 @@ export const run: Handler = async (ctx, { args, options }) => {
     const common = { startTime, filterPattern: o.filter, limit: o.limit, signal, clock: ctx.clock, events };
     try {
       if (follow) {
-        events({ code: 'logs.follow.start', level: 'debug', message: `following ${query.description}`, data: { sources: query.sources.map((s) => ({ group: s.group, prefix: s.streamPrefix })) } });
+        events(msg('logs.follow.start', { sources: query.sources.map((s) => ({ group: s.group, prefix: s.streamPrefix })) }, `following ${query.description}`));
         await followLogs(logs, query.sources, sink, { ...common, pollMs: interval });
         return;
       }
@@ -203,14 +214,9 @@ export const run: Handler = async (ctx, { args, options }) => {
       if (signal.aborted && !outputClosed) throw new InterruptedError();
       if (result.events === 0 && !outputClosed) {
         const window = since === undefined && startTime !== undefined ? ' in the last 10 minutes' : since !== undefined ? ' in that time range' : '';
-        events({
-          code: 'logs.none',
-          level: 'info',
-          message: `no log events for ${query.description}${window}${o.filter ? ` matching ${JSON.stringify(o.filter)}` : ''}${
-            since === undefined && startTime !== undefined ? ' (use --since to look further back)' : ''
-          }`,
-          data: { description: query.description },
-        });
+        const beyond = since === undefined && startTime !== undefined ? ' (use --since to look further back)' : '';
+        const matching = o.filter ? ` matching ${JSON.stringify(o.filter)}` : '';
+        events(msg('logs.none', { description: query.description }, `no log events for ${query.description}${window}${matching}${beyond}`));
       }
     } catch (error) {
       // following ends normally on Ctrl-C/SIGTERM; any command ends quietly when its output closes

@@ -45,7 +45,7 @@ export const run: Handler = async (ctx, { options }) => {
   const { mwaaApi } = await import('../../aws/mwaa.js');
   const api = mwaaApi(await (await ctx.aws()).mwaa());
   const env = await requireEnvironment(api, envName);
-  requireRunning(env, ctx.events());
+  requireRunning(env, ctx.host.notify);
   let token: { token: string; hostname: string };
   try {
     token = await api.createWebLoginToken(envName);
@@ -62,11 +62,11 @@ export const run: Handler = async (ctx, { options }) => {
     throw error;
   }
   const url = loginUrl(token.hostname || (env.WebserverUrl ?? ''), token.token);
-  const browser = options.print === true || ctx.io.json ? undefined : browserCommand(ctx);
+  const browser = options.print === true ? undefined : browserCommand(ctx);
   if (browser && (await openBrowser(browser, url))) {
-    ctx.io.info(`Opened the Airflow UI of ${envName} in your browser (the login link is valid for 60 seconds).`);
+    ctx.host.info(`Opened the Airflow UI of ${envName} in your browser (the login link is valid for 60 seconds).`);
     return;
   }
-  ctx.io.result({ environment: envName, url, expiresInSeconds: 60 }, (r) => r.url);
-  if (!ctx.io.json) ctx.io.info('The login URL is valid for 60 seconds and logs in whoever opens it.');
+  ctx.host.result({ environment: envName, url, expiresInSeconds: 60 }, (r) => r.url);
+  ctx.host.info('The login URL is valid for 60 seconds and logs in whoever opens it.');
 };

@@ -1,23 +1,23 @@
 /** `mwaa recover`: finish what an interrupted deploy left; change nothing when nothing is unfinished. */
 import { recover, type RecoverResult } from '../../core/deploy/rollback.js';
 import type { Handler } from '../spec.js';
-import { commandLine, deployCommand, plainDeployEvents } from './releases/shared.js';
+import { commandLine, deployCommand } from './releases/shared.js';
 
 export const run: Handler = async (ctx, { options }) => {
   const selected = ctx.environment();
-  const cmd = await deployCommand(ctx, options, plainDeployEvents(ctx, ctx.events()));
+  const cmd = await deployCommand(ctx, options);
   const result = await recover(
     {
       environment: selected.entry.name,
       ...(selected.entry.bucket ? { configBucket: selected.entry.bucket } : {}),
       dryRun: options.dryRun === true,
-      yes: ctx.io.yes,
+      yes: ctx.globals.yes,
       forceUnlock: options.forceUnlock === true,
       command: commandLine(ctx, ['recover']),
     },
     cmd.ports,
   );
-  ctx.io.result(
+  ctx.host.result(
     {
       status: result.status,
       environment: result.environment,

@@ -1,30 +1,18 @@
 /** `mwaa rollback [<release>]`: restore an earlier release, or finish rolling back an unfinished one. */
 import { formatDuration } from '../../core/duration.js';
-import { rollback, type RollbackPlan, type RollbackResult } from '../../core/deploy/rollback.js';
-import type { MwaaEvent } from '../../core/events.js';
+import { rollback, type RollbackResult } from '../../core/deploy/rollback.js';
 import { renderRollbackPlan } from '../../ui/views/deploy-text.js';
 import type { Handler } from '../spec.js';
-import { commandLine, deployCommand, deployRenderer, projectGit } from './releases/shared.js';
+import { commandLine, deployCommand, projectGit } from './releases/shared.js';
 
 export const run: Handler = async (ctx, { args, options }) => {
   const selected = ctx.environment();
   const dryRun = options.dryRun === true;
   const releaseId = typeof args[0] === 'string' ? args[0] : undefined;
-  // the plan comes before the question, so no live view until it has been answered
-  const renderer = dryRun || !ctx.io.yes ? undefined : await deployRenderer(ctx, `Rolling back ${selected.entry.name}`);
-  const base = renderer?.events ?? ctx.events();
-  const events = (event: MwaaEvent) => {
-    if (event.code === 'deploy.rollback.plan') {
-      if (!dryRun && !ctx.io.json) {
-        const text = renderRollbackPlan((event.data as { plan: RollbackPlan }).plan, ctx.io.errStyle, { maxLines: 20 });
-        if (renderer) renderer.note(text);
-        else ctx.io.info(text);
-      }
-      if (dryRun) return;
-    }
-    base(event);
-  };
-  const cmd = await deployCommand(ctx, options, events);
+  const cmd = await deployCommand(ctx, options);
+  // a dry run's plan is its result; otherwise the plan is shown above the live view, and the question
+  // suspends the view until it is answered
+  const view = dryRun ? undefined : await ctx.host.view('deploy', { title: `Rolling back ${selected.entry.name}`, plan: 'rollback' });
   let result: RollbackResult;
   try {
     result = await rollback(
@@ -34,7 +22,7 @@ export const run: Handler = async (ctx, { args, options }) => {
         ...(releaseId ? { releaseId } : {}),
         wait: options.wait !== false,
         dryRun,
-        yes: ctx.io.yes,
+        yes: ctx.globals.yes,
         ...(typeof options.message === 'string' ? { message: options.message } : {}),
         git: await projectGit(ctx, selected),
         concurrency: typeof options.concurrency === 'number' ? options.concurrency : 16,
@@ -44,14 +32,14 @@ export const run: Handler = async (ctx, { args, options }) => {
       cmd.ports,
     );
   } catch (error) {
-    await renderer?.finish({ ok: false, message: (error as Error).message.split('\n')[0] });
+    await view?.finish({ ok: false, message: (error as Error).message.split('\n')[0] });
     throw error;
   }
-  const text = resultText(result, ctx.io.style);
-  await renderer?.finish({ ok: true, message: text.split('\n')[0] });
-  if (result.release) ctx.io.result(result.release, () => text);
+  const text = resultText(result, ctx.host.style);
+  await view?.finish({ ok: true, message: text.split('\n')[0] });
+  if (result.release) ctx.host.result(result.release, () => text);
   else {
-    ctx.io.result(
+    ctx.host.result(
       { status: result.status, ...(result.plan ? { plan: result.plan } : {}), recovered: result.recovered.map((r) => ({ id: r.id, status: r.status })) },
       () => text,
     );

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { formatDuration, parseDuration } from '../../core/duration.js';
 import { FailedError, UsageError } from '../../core/errors.js';
-import type { EventSink, MwaaEvent } from '../../core/events.js';
+import { msg } from '../../core/messages.js';
 import { parseConf, type ParsedConf } from '../../core/remote/conf.js';
 import type { TaskInfo } from '../../core/remote/parse.js';
 import { openSession, requireRunning } from '../../core/remote/session.js';
@@ -51,6 +51,15 @@ function positiveDuration(value: unknown, option: string): number | undefined {
   return ms;
 }
 
+/** With --wait, a run is never waited for forever by default. */
+export const DEFAULT_TRIGGER_TIMEOUT = '2h';
+
+/** --timeout: default 2h; 0 waits as long as the run takes. */
+function waitTimeout(value: unknown): number | undefined {
+  const ms = parseDuration(String(value ?? DEFAULT_TRIGGER_TIMEOUT), '--timeout');
+  return ms === 0 ? undefined : ms;
+}
+
 function positiveInt(value: unknown, option: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
@@ -68,13 +77,13 @@ export const run: Handler = async (ctx, { args, options }) => {
   const conf = options.conf !== undefined ? await readConf(ctx, String(options.conf)) : undefined;
   const wait = options.wait === true;
   const pollMs = positiveDuration(options.poll, '--poll') ?? 5000;
-  const timeoutMs = positiveDuration(options.timeout, '--timeout');
+  const timeoutMs = waitTimeout(options.timeout);
   const logLines = positiveInt(options.logLines, '--log-lines', 20);
   const runId = options.runId !== undefined ? String(options.runId) : undefined;
   const transport = parseTransport(options.transport ?? ctx.env.MWAA_TRANSPORT);
   if (runId !== undefined && runId.trim() === '') throw new UsageError('--run-id must not be empty');
   if (!wait && (options.timeout !== undefined || options.poll !== undefined || options.logLines !== undefined)) {
-    ctx.io.warn('--timeout, --poll and --log-lines only apply with --wait');
+    ctx.host.warn('--timeout, --poll and --log-lines only apply with --wait');
   }
 
   const selected = ctx.environment();
@@ -82,18 +91,17 @@ export const run: Handler = async (ctx, { args, options }) => {
   const clients = await ctx.aws();
   const { mwaaApi } = await import('../../aws/mwaa.js');
   const api = mwaaApi(await clients.mwaa());
-  const ndjson = ctx.io.json && wait;
-  const baseEvents = ctx.events({ eventsOnStdout: ndjson });
+  // with --wait the command streams: the run's messages are its output (NDJSON on stdout with --json)
+  if (wait) ctx.host.stream({ messages: true });
+  const notify = ctx.host.notify;
 
   const env = await requireEnvironment(api, envName);
-  requireRunning(env, baseEvents);
-  // a view, once started, takes the events; until then they print as lines
-  let sink: EventSink = baseEvents;
-  const events: EventSink = (e) => sink(e);
-  const session = await openSession({ api, envName, env, clock: ctx.clock, events, signal: ctx.signal, transport });
-  const triggered = await triggerDag(session.airflow, { dagId, conf, runId, unpause: options.unpause === true }, events, {
+  requireRunning(env, notify);
+  const session = await openSession({ api, envName, env, clock: ctx.clock, events: notify, signal: ctx.signal, transport });
+  const triggered = await triggerDag(session.airflow, { dagId, conf, runId, unpause: options.unpause === true, mustStart: wait }, notify, {
     clock: ctx.clock,
     signal: ctx.signal,
+    mutations: ctx.mutations,
   });
   const url = session.airflow.runUrl(session.webBaseUrl(), triggered.dagId, triggered.runId);
   const summary = {
@@ -109,53 +117,33 @@ export const run: Handler = async (ctx, { args, options }) => {
   };
 
   if (!wait) {
-    if (ctx.io.json) ctx.io.result(summary, () => '');
-    else {
-      ctx.io.out(triggered.runId);
-      ctx.io.info(`Airflow UI: ${url}`);
-    }
+    ctx.host.result(summary, (s) => s.runId);
+    // without --wait the command ends now, and with it an embedded local emulator's web server
+    ctx.host.info(
+      clients.settings.embedded
+        ? 'Airflow UI: none once this command ends (the embedded local emulator stops with it); run `mwaa local start` in another terminal to keep one'
+        : `Airflow UI: ${url}`,
+    );
     return;
   }
 
-  if (ndjson) baseEvents({ code: 'trigger.run.url', level: 'info', message: `Airflow UI: ${url}`, data: { url } });
-  else {
-    ctx.io.out(triggered.runId);
-    if (!ctx.io.canAnimate) ctx.io.info(`Airflow UI: ${url}`);
-  }
-
-  let view: import('../../ui/views/trigger.js').TriggerLiveView | undefined;
-  if (ctx.io.canAnimate) {
-    const { startTriggerView } = await import('../../ui/views/trigger.js');
-    view = startTriggerView({
-      stream: ctx.io.streams.stderr as NodeJS.WriteStream,
-      dagId: triggered.dagId,
-      runId: triggered.runId,
-      url,
-      startedAt: ctx.clock.now(),
-      clock: () => ctx.clock.now(),
-    });
-    const live = view;
-    sink = (e: MwaaEvent) => {
-      if (e.level === 'debug') baseEvents(e);
-      else live.event(e);
-    };
-  }
-
+  // the run id on stdout for scripts; then the run's view (the Airflow UI address is part of it)
+  ctx.host.print(triggered.runId);
+  const view = await ctx.host.view('trigger', { dagId: triggered.dagId, runId: triggered.runId, url, startedAt: ctx.clock.now() });
   let outcome: RunOutcome;
   try {
-    outcome = await waitForRun(session.airflow, triggered, { clock: ctx.clock, signal: ctx.signal, pollMs, timeoutMs, events });
+    outcome = await waitForRun(session.airflow, triggered, { clock: ctx.clock, signal: ctx.signal, pollMs, timeoutMs, events: notify });
   } catch (error) {
-    await view?.finish({ ok: false, message: (error as Error).message.split('\n')[0] });
+    await view.finish({ ok: false, message: (error as Error).message.split('\n')[0] });
     throw error;
   }
-  sink = baseEvents;
   const duration = formatDuration(outcome.waitedMs);
   const failed = outcome.tasks.filter((t) => t.state === 'failed');
   const verdict = outcome.succeeded
     ? `run ${triggered.runId} of ${triggered.dagId} succeeded (waited ${duration})`
     : `run ${triggered.runId} of ${triggered.dagId} ${outcome.state === 'failed' ? 'failed' : `ended ${outcome.state}`}` +
       (failed.length ? ` (${failed.length} failed task${failed.length === 1 ? '' : 's'}: ${failed.map(taskKey).join(', ')})` : '');
-  await view?.finish({ ok: outcome.succeeded, message: verdict });
+  await view.finish({ ok: outcome.succeeded, message: verdict });
 
   const tails = failed.length ? await logTails(ctx, env, triggered, failed, logLines) : [];
   const finished = {
@@ -172,12 +160,9 @@ export const run: Handler = async (ctx, { args, options }) => {
     })),
     failedTaskLogs: tails,
   };
-  if (ndjson) {
-    baseEvents({ code: 'trigger.run.finished', level: 'info', message: verdict, data: finished });
-  } else {
-    for (const tail of tails) printTail(ctx, tail);
-    if (outcome.succeeded && !view) ctx.io.info(verdict);
-  }
+  // the failed tasks' logs are in the JSON record; as text they come before the verdict
+  for (const tail of tails) ctx.host.passthrough({ stderr: tailText(ctx, tail) });
+  ctx.host.notify(msg('trigger.run.finished', finished, verdict));
   if (!outcome.succeeded) {
     const first = failed[0];
     throw new FailedError(outcome.state === 'failed' ? 'trigger.run-failed' : 'trigger.run-not-successful', verdict, {
@@ -205,13 +190,10 @@ async function logTails(
   return out;
 }
 
-function printTail(ctx: Context, tail: TaskLogTail): void {
-  const s = ctx.io.errStyle;
+function tailText(ctx: Context, tail: TaskLogTail): string {
+  const s = ctx.host.errStyle;
   const name = taskKey(tail);
-  if (tail.lines.length === 0) {
-    ctx.io.streams.stderr.write(`${s.red(`task ${name} failed`)}; no log lines to show: ${tail.note ?? 'the log is empty'}\n`);
-    return;
-  }
+  if (tail.lines.length === 0) return `${s.red(`task ${name} failed`)}; no log lines to show: ${tail.note ?? 'the log is empty'}\n`;
   const header = `${s.red(`task ${name} failed`)}; the last ${tail.lines.length} line${tail.lines.length === 1 ? '' : 's'} of its log (${tail.group} ${tail.stream}):`;
-  ctx.io.streams.stderr.write(`${header}\n${tail.lines.map((l) => `  ${s.dim('│')} ${l}`).join('\n')}\n`);
+  return `${header}\n${tail.lines.map((l) => `  ${s.dim('│')} ${l}`).join('\n')}\n`;
 }

@@ -17,9 +17,14 @@ const noWait: OptionSpec = { flags: '--no-wait', description: 'return once MWAA 
 
 const WAITING =
   'While it waits, a terminal shows a live view (status, elapsed time, the status timeline and the Airflow UI address); ' +
-  'otherwise one line per status change goes to stderr, NDJSON events with --json. Ctrl-C stops waiting (the environment ' +
-  'keeps going) and `mwaa env wait` resumes. Exit codes: 0 AVAILABLE; 1 CREATE_FAILED, UPDATE_FAILED or UNAVAILABLE (with ' +
-  'MWAA\'s error code and message) or timeout; 130 interrupted.';
+  'otherwise one line per status change goes to stderr, NDJSON events with --json. Ctrl-C before the request is sent ' +
+  'changes nothing; after it, Ctrl-C stops waiting (the environment keeps going) and `mwaa env wait` resumes.';
+
+/** The exit codes of an environment command, each true for that command. */
+function exitCodes(...codes: string[]): string {
+  return ` Exit codes: ${[...codes, '4 AWS credentials or permissions', '130 interrupted'].join('; ')}.`;
+}
+const FAILED_STATES = 'CREATE_FAILED, UPDATE_FAILED or UNAVAILABLE (with MWAA\'s error code and message)';
 
 export const envCommands: CommandSpec[] = [
   {
@@ -30,7 +35,12 @@ export const envCommands: CommandSpec[] = [
       'region, versioning enabled, public access blocked; each problem with its fix), refuses an environment that ' +
       'already exists, then calls CreateEnvironment and waits until it is AVAILABLE. On the local emulator, a missing ' +
       'bucket is created and the execution role and network get dummy values. ' +
-      WAITING,
+      WAITING +
+      exitCodes(
+        '0 AVAILABLE (with --no-wait: the request was accepted)',
+        '1 CREATE_FAILED or UNAVAILABLE (with MWAA\'s error code and message), a source bucket MWAA cannot use, or the timeout',
+        '2 invalid mwaa.yaml, or the environment already exists (nothing was changed)',
+      ),
     options: [noWait, timeout, poll],
     examples: [
       { command: 'mwaa env create', description: 'create the only environment of mwaa.yaml and wait' },
@@ -49,7 +59,13 @@ export const envCommands: CommandSpec[] = [
       'environment is AVAILABLE with LastUpdate SUCCESS. Subnets, kmsKey and endpointManagement cannot change after ' +
       'creation: such a difference is refused before any call. Plugin/requirements/startup script versions are kept ' +
       '(`mwaa dags push` owns them). ' +
-      WAITING,
+      WAITING +
+      exitCodes(
+        '0 AVAILABLE with the update applied (with --no-wait: the request was accepted)',
+        `1 ${FAILED_STATES}, an environment busy with another operation, or the timeout`,
+        '2 invalid mwaa.yaml, a change MWAA cannot apply, or the confirmation declined (nothing was changed)',
+        '3 the environment does not exist',
+      ),
     options: [noWait, timeout, poll],
     examples: [
       { command: 'mwaa -e dev env update', description: 'plan, confirm, apply, wait' },
@@ -98,8 +114,14 @@ export const envCommands: CommandSpec[] = [
     summary: 'wait until the environment is AVAILABLE (or deleted)',
     description:
       'Waits for an environment in progress (creating, updating, rolling back, deleting) to reach a final state: by default ' +
-      'AVAILABLE, or deleted when it is DELETING. Use it after --no-wait, after Ctrl-C, or in CI. ' +
-      WAITING,
+      'AVAILABLE, or deleted when it is DELETING. Use it after --no-wait, after Ctrl-C, or in CI. With --until deleted, ' +
+      'an environment that is gone counts as deleted, and one that is not being deleted fails at once. ' +
+      WAITING +
+      exitCodes(
+        '0 AVAILABLE (or deleted)',
+        `1 ${FAILED_STATES}, not being deleted (--until deleted), deleted while waiting for AVAILABLE, or the timeout`,
+        '3 the environment does not exist (without --until deleted)',
+      ),
     options: [
       { flags: '--until <state>', description: 'what to wait for (default: deleted when DELETING, else available)', choices: ['available', 'deleted'] },
       timeout,
@@ -117,7 +139,13 @@ export const envCommands: CommandSpec[] = [
     description:
       'Deletes the environment after you type its name (--yes skips it; without a terminal and without --yes it fails ' +
       'with exit 2), then waits until it is gone. The source bucket and its objects are kept. ' +
-      WAITING.replace('0 AVAILABLE', '0 deleted'),
+      WAITING.replace('`mwaa env wait`', '`mwaa env wait --until deleted`') +
+      exitCodes(
+        '0 deleted (with --no-wait: the request was accepted)',
+        '1 an environment busy with another operation, or the timeout',
+        '2 the confirmation declined or impossible (nothing was changed)',
+        '3 the environment does not exist',
+      ),
     options: [noWait, timeout, poll],
     examples: [
       { command: 'mwaa -e dev env delete', description: 'confirm by typing the name, then wait' },

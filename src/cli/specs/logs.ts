@@ -27,8 +27,9 @@ export const logsCommands: CommandSpec[] = [
       'logs entirely, anything else from 10 minutes ago. Airflow 3 JSON events are rendered as text; --json ' +
       'prints every event as one NDJSON record (raw message, plus the parsed object of a JSON event). ' +
       '--follow keeps polling for new events (including new streams, e.g. a task that starts later) until ' +
-      'Ctrl-C. Exit codes: 3 when the DAG, run, task or log group does not exist or the component\'s ' +
-      'logging is disabled (the message lists what exists), 4 when access is denied.',
+      'Ctrl-C (exit 0). Exit codes: 2 invalid options; 3 when the DAG, run, task or log group does not exist or the ' +
+      'component\'s logging is disabled (the message lists what exists), also for --follow of a run the environment\'s ' +
+      'Airflow does not have; 4 when access is denied; 130 interrupted (without --follow).',
     args: [{ name: 'dag', description: 'DAG id (task logs of that DAG)' }],
     options: [
       { flags: '--run <run_id>', description: 'a run id, or "latest" (the newest run of the DAG)' },

@@ -16,8 +16,9 @@ export const remoteCommands: CommandSpec[] = [
       'Checks that the DAG exists on the environment and is not paused, triggers a run (with --conf as the run\'s ' +
       'conf) and prints its run id on stdout and the Airflow UI link on stderr. With --wait it follows the run\'s ' +
       'task states until the run ends: exit 0 when it succeeded, 1 when it failed (the last lines of each failed ' +
-      'task\'s log are printed) or ended in any other state, or when --timeout passed. Ctrl-C stops waiting and ' +
-      'leaves the run alone. --conf is validated locally (exit 2 with the position of a JSON error) and reaches ' +
+      'task\'s log are printed) or ended in any other state, or when --timeout (default 2h) passed. With --wait, a ' +
+      'paused DAG is refused before anything is sent (exit 1: its run could not start) unless --unpause is given. ' +
+      'Ctrl-C stops waiting and leaves the run alone. --conf is validated locally (exit 2 with the position of a JSON error) and reaches ' +
       'Airflow exactly as written.',
     args: [{ name: 'dag', description: 'the DAG id', required: true }],
     options: [
@@ -25,7 +26,7 @@ export const remoteCommands: CommandSpec[] = [
       { flags: '--run-id <id>', description: 'the run id (default: Airflow names it manual__<time>)' },
       { flags: '--unpause', description: 'unpause the DAG first if it is paused' },
       { flags: '--wait', description: 'wait for the run to end; the exit code tells its result' },
-      { flags: '--timeout <duration>', description: 'with --wait: stop waiting after this long (e.g. 30m, 2h); exit 1' },
+      { flags: '--timeout <duration>', description: 'with --wait: stop waiting after this long (default 2h; 0: no limit); exit 1' },
       { flags: '--poll <duration>', description: 'with --wait: first poll interval, backing off up to 30s (default 5s)' },
       { flags: '--log-lines <n>', description: 'with --wait: lines of each failed task\'s log to print (default 20)' },
       TRANSPORT,

@@ -1,6 +1,6 @@
 /**
  * Walking a folder to deploy: every regular file under the root, sorted by path, minus the ignore rule.
- * Symlinks are followed only while they stay inside the root (DESIGN §12); one pointing out of it is
+ * Symlinks are followed only while they stay inside the root; one pointing out of it is
  * skipped and reported. Directory loops through symlinks are cut.
  */
 import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * What a deploy leaves out (DESIGN §5): `__pycache__`, `*.pyc`, `.git`, `.DS_Store`, tool state
+ * What a deploy leaves out (docs/deploy.md): `__pycache__`, `*.pyc`, `.git`, `.DS_Store`, tool state
  * (`.mwaa/`, `.mwaaignore` itself), and the patterns of `.mwaaignore` files in gitignore syntax — one in
  * the folder being deployed (patterns relative to it) and one in the project folder beside mwaa.yaml
  * (patterns relative to the project).

@@ -20,6 +20,7 @@ import type { Clock } from '../clock.js';
 import { FailedError } from '../errors.js';
 import type { EventSink } from '../events.js';
 import { LOCK_KEY, type Actor } from './records.js';
+import { msg } from '../messages.js';
 
 export const DEFAULT_LOCK_TTL_MS = 10 * 60 * 1000;
 
@@ -176,15 +177,10 @@ export async function acquireLock(options: AcquireOptions): Promise<LockHandle> 
     if (replaced.versionId) versions.push(replaced.versionId);
     lastEtag = replaced.etag;
     tookOver = true;
-    events({
-      code: 'deploy.lock.taken-over',
-      level: 'warn',
-      message: `took over the deploy lock of s3://${bucket} from ${describeHolder(held.body)}: ${stale}`,
-      data: { holder: held.body, reason: stale },
-    });
+    events(msg('deploy.lock.taken-over', { holder: held.body, reason: stale }, `took over the deploy lock of s3://${bucket} from ${describeHolder(held.body)}: ${stale}`));
     break;
   }
-  events({ code: 'deploy.lock.acquired', level: 'debug', message: `locked s3://${bucket}/${LOCK_KEY}`, data: { bucket } });
+  events(msg('deploy.lock.acquired', { bucket }, `locked s3://${bucket}/${LOCK_KEY}`));
 
   // Renew the lock while the deploy runs, so that a long environment update does not let it expire.
   // Only while it is still ours: read it back first (the version we wrote last must still be the latest),
@@ -206,7 +202,7 @@ export async function acquireLock(options: AcquireOptions): Promise<LockHandle> 
   const lose = (holder: LockBody | undefined): unknown => {
     if (lost.signal.aborted) return lost.signal.reason;
     const message = holder ? `the deploy lock of s3://${bucket} was taken over by ${describeHolder(holder)}` : `the deploy lock of s3://${bucket} was removed by someone else`;
-    events({ code: 'deploy.lock.lost', level: 'warn', message: `${message}; stopping this deploy`, data: { holder } });
+    events(msg('deploy.lock.lost', { holder }, `${message}; stopping this deploy`));
     lost.abort(
       new FailedError('deploy.lock-lost', `${message} while this deploy held it`, {
         hint: 'make sure only one deploy runs at a time (--force-unlock takes the lock from a running deploy), then run the command again',
@@ -246,7 +242,7 @@ export async function acquireLock(options: AcquireOptions): Promise<LockHandle> 
           return;
         }
       } catch (error) {
-        events({ code: 'deploy.lock.renew-failed', level: 'warn', message: `could not renew the deploy lock: ${(error as Error).message}`, data: {} });
+        events(msg('deploy.lock.renew-failed', {}, `could not renew the deploy lock: ${(error as Error).message}`));
       }
     }
   })();
@@ -280,7 +276,7 @@ export async function acquireLock(options: AcquireOptions): Promise<LockHandle> 
         // remove exactly the versions we wrote: the key goes back to what it was (absent), no clutter
         for (const v of versions.reverse()) await s3.deleteObject(bucket, LOCK_KEY, v);
       }
-      events({ code: 'deploy.lock.released', level: 'debug', message: `unlocked s3://${bucket}/${LOCK_KEY}`, data: { bucket } });
+      events(msg('deploy.lock.released', { bucket }, `unlocked s3://${bucket}/${LOCK_KEY}`));
     },
   };
 }

@@ -1,5 +1,5 @@
 /**
- * The deploy plan (DESIGN §5 step 2): local DAG files against the last release record and the S3
+ * The deploy plan (docs/deploy.md, step 1): local DAG files against the last release record and the S3
  * listing. Pure: no I/O here.
  *
  * Per key, with L = the local file, R = the latest remote object, C = the current release's entry:
@@ -269,8 +269,25 @@ export function summarizePlan(environment: string, bucket: string, dags: DagPlan
   };
 }
 
+/** The JSON form of a push plan (what `dags diff --json` prints and the `deploy.plan` message carries). */
+export interface PlanJson {
+  environment: string;
+  bucket: string;
+  empty: boolean;
+  counts: { added: number; changed: number; removed: number; unchanged: number };
+  dagPrefix?: string;
+  added: Array<{ key: string; sha256?: string; size: number }>;
+  changed: Array<{ key: string; sha256?: string; size: number }>;
+  removed: Array<{ key: string }>;
+  kept: string[];
+  adopted: string[];
+  drift: Drift[];
+  artifacts: Array<{ kind: string; key: string; sha256?: string; size?: number; change: boolean; reason: string; pinnedVersion: string | null }>;
+  envUpdate: { needed: boolean; reasons: string[] };
+}
+
 /** The plan as JSON (no file bytes, no absolute paths). */
-export function planToJson(plan: DeployPlan): Record<string, unknown> {
+export function planToJson(plan: DeployPlan): PlanJson {
   return {
     environment: plan.environment,
     bucket: plan.bucket,

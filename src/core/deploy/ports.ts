@@ -3,6 +3,7 @@ import type { MwaaApi } from '../../aws/mwaa.js';
 import type { S3Api } from '../../aws/s3.js';
 import type { Clock } from '../clock.js';
 import type { EventSink } from '../events.js';
+import type { Request } from '../messages.js';
 import type { LogsPort } from '../logs/port.js';
 import type { Actor } from './records.js';
 
@@ -28,6 +29,6 @@ export interface DeployPorts {
   checkLock?: () => Promise<void>;
   /** whether a process on this host still runs (stale lock detection) */
   isProcessAlive?: (pid: number) => boolean;
-  /** asks a yes/no question; throws AbortedError when nobody can answer */
-  confirm?: (question: string) => Promise<boolean>;
+  /** asks a question (default no); throws AbortedError when nobody can answer */
+  request?: Request;
 }

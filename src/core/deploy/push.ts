@@ -14,10 +14,12 @@ import { acquireLock, lockedError, lockedPorts, runningHolder, type LockBody } f
 import { planDags, planToJson, summarizePlan, unchangedStates, type DeployPlan } from './plan.js';
 import type { DeployPorts } from './ports.js';
 import { ARTIFACT_KINDS, recordedEntry, type ArtifactKind, type GitInfo, type ObjectState, type ReleaseRecord, ReleaseStore, newReleaseId, unfinishedReleases, STATE_PREFIX } from './records.js';
+import { throwIfAborted } from '../signals.js';
 import { checkRequirements } from './requirements.js';
 import { recoverRelease } from './rollback.js';
 import { checkTarget, loadTarget, ownerScoped, refreshTarget, statusFindings, throwOnErrors, type Finding, type Target } from './target.js';
 import { executeRelease, type ArtifactOp, type KeyOp, type ReleaseSpec } from './transaction.js';
+import { msg, question, type AnyQuestion } from '../messages.js';
 
 export interface ProjectSources {
   /** the folder holding mwaa.yaml */
@@ -336,7 +338,7 @@ async function planUnlocked(request: PushRequest, ports: DeployPorts, target: Ta
   ]);
   findings.push(...scan.findings);
   for (const f of findings.filter((x) => x.level === 'warning')) {
-    events({ code: 'deploy.preflight.warning', level: 'warn', message: f.fix ? `${f.message}\n  fix: ${f.fix}` : f.message, data: { code: f.code } });
+    events(msg('deploy.preflight.warning', { code: f.code }, f.fix ? `${f.message}\n  fix: ${f.fix}` : f.message));
   }
   throwOnErrors(findings);
 
@@ -346,7 +348,7 @@ async function planUnlocked(request: PushRequest, ports: DeployPorts, target: Ta
     .filter((id) => id !== running?.releaseId);
   const plan = await makePlan(ports, target, scan, state.record, request.prune, listing);
   const planMs = clock.now() - startedAt;
-  events({ code: 'deploy.plan', level: 'info', message: planLine(plan), data: { plan: planToJson(plan), planMs } });
+  events(msg('deploy.plan', { plan: planToJson(plan), planMs }, planLine(plan)));
   return { findings, scan, unfinished, plan, planMs, ...(running ? { running } : {}) };
 }
 
@@ -363,27 +365,25 @@ export async function push(request: PushRequest, unscoped: DeployPorts): Promise
   if (first.running && !request.dryRun && !request.forceUnlock) throw lockedError(target.bucket, first.running);
 
   if (unfinished.length > 0) {
-    events({
-      code: 'deploy.unfinished',
-      level: 'warn',
-      message: `release${unfinished.length === 1 ? '' : 's'} ${unfinished.join(', ')} did not finish (the process ended or its rollback failed)`,
-      data: { releases: unfinished },
-    });
+    events(msg('deploy.unfinished', { releases: unfinished }, `release${unfinished.length === 1 ? '' : 's'} ${unfinished.join(', ')} did not finish (the process ended or its rollback failed)`));
   }
   if (request.dryRun) return { status: 'dry-run', plan: first.plan, findings, recovered: [], unfinished };
   if (first.plan.empty && unfinished.length === 0) return { status: 'up-to-date', plan: first.plan, findings, recovered: [], unfinished };
 
   if (unfinished.length > 0 && !request.yes) {
-    const ok = await ask(ports, `roll back the unfinished release${unfinished.length === 1 ? '' : 's'} ${unfinished.join(', ')} first?`);
+    const ok = await ask(ports, question('confirm', undefined, `roll back the unfinished release${unfinished.length === 1 ? '' : 's'} ${unfinished.join(', ')} first?`));
     if (!ok) throw new AbortedError('push cancelled: an unfinished release must be rolled back first', { hint: 'run `mwaa recover` to finish it' });
   }
   if (first.plan.dags && first.plan.dags.drift.length > 0 && !request.yes) {
-    const ok = await ask(ports, `${first.plan.dags.drift.length} object${first.plan.dags.drift.length === 1 ? ' was' : 's were'} changed outside mwaa (see the plan); overwrite?`);
+    const drift = first.plan.dags.drift.length;
+    const ok = await ask(ports, question('deploy.drift', { count: drift }, `${drift} object${drift === 1 ? ' was' : 's were'} changed outside mwaa (see the plan); overwrite?`));
     if (!ok) throw new AbortedError('push cancelled: nothing was changed');
   }
   checkEnvUpdate(first.plan, target);
 
   const id = newReleaseId(clock.now());
+  // Ctrl-C during planning or at a question: stop before the lock, the first write
+  throwIfAborted(ports.signal);
   const lock = await acquireLock({
     s3: ports.s3,
     bucket: target.bucket,
@@ -414,7 +414,7 @@ export async function push(request: PushRequest, unscoped: DeployPorts): Promise
     scan.matched = undefined;
     if (final.empty) return { status: 'up-to-date', plan: final, findings, recovered, unfinished };
     checkEnvUpdate(final, target);
-    events({ code: 'deploy.plan.final', level: 'debug', message: 'plan confirmed under the lock', data: { counts: final.counts } });
+    events(msg('deploy.plan.final', { counts: final.counts }, 'plan confirmed under the lock'));
     const git = await Promise.resolve(request.git).catch(() => undefined);
     const spec = pushSpec({ id, plan: final, target, record, request, git, startedAt, planMs });
     record = undefined; // what the release keeps of it is in the spec
@@ -424,12 +424,7 @@ export async function push(request: PushRequest, unscoped: DeployPorts): Promise
     try {
       await lock.release();
     } catch (error) {
-      events({
-        code: 'deploy.lock.release-failed',
-        level: 'warn',
-        message: `could not remove the deploy lock s3://${target.bucket}/.mwaa/lock.json (${(error as Error).message}); the next deploy can take it over with --force-unlock`,
-        data: {},
-      });
+      events(msg('deploy.lock.release-failed', {}, `could not remove the deploy lock s3://${target.bucket}/.mwaa/lock.json (${(error as Error).message}); the next deploy can take it over with --force-unlock`));
     }
   }
 }
@@ -454,9 +449,9 @@ export function planLine(plan: DeployPlan): string {
   return `plan: ${c.added} added, ${c.changed} changed, ${c.removed} removed, ${c.unchanged} unchanged; environment update: ${plan.envUpdate.needed ? `yes (${plan.envUpdate.reasons.join('; ')})` : 'no'}`;
 }
 
-async function ask(ports: DeployPorts, question: string): Promise<boolean> {
-  if (!ports.confirm) throw new AbortedError(`${question.replace(/\?$/, '')}: confirmation needed`, { hint: 'pass --yes to confirm' });
-  return ports.confirm(question);
+async function ask(ports: DeployPorts, q: AnyQuestion): Promise<boolean> {
+  if (!ports.request) throw new AbortedError(`${q.text.replace(/\?$/, '')}: confirmation needed`, { hint: 'pass --yes to confirm' });
+  return ports.request(q);
 }
 
 export type { ArtifactKind };

@@ -1,5 +1,5 @@
 /**
- * Putting keys back to their previous latest version (DESIGN §5 step 5): the version a deploy created
+ * Putting keys back to their previous latest version (docs/deploy.md, "Undo"): the version a deploy created
  * is deleted (a version id given → removed for good), and the delete marker it created is removed, so
  * the previous version becomes the latest again — history is not rewritten beyond what the deploy
  * added. Where the outcome of a call is unknown (it failed after retries, or the process crashed), the
@@ -10,6 +10,7 @@ import pLimit from 'p-limit';
 import type { S3Api, VersionEntry } from '../../aws/s3.js';
 import type { EventSink } from '../events.js';
 import type { PrevVersion } from './records.js';
+import { msg } from '../messages.js';
 
 export interface RestoreItem {
   key: string;
@@ -149,11 +150,6 @@ export async function restoreKeys(options: RestoreOptions): Promise<RestoreResul
       if (!left.has(item.key)) left.set(item.key, { key: item.key, reason: `it is not back at its previous ${describePrev(item.prev)}` });
     }
   }
-  options.events?.({
-    code: 'deploy.restore.done',
-    level: 'debug',
-    message: `restored ${items.length - left.size} of ${items.length} keys`,
-    data: { restored: items.length - left.size, left: left.size },
-  });
+  options.events?.(msg('deploy.restore.done', { restored: items.length - left.size, left: left.size }, `restored ${items.length - left.size} of ${items.length} keys`));
   return { restored: items.length - left.size, left: [...left.values()].sort((a, b) => (a.key < b.key ? -1 : 1)) };
 }

@@ -8,6 +8,7 @@
 import pLimit from 'p-limit';
 import type { VersionEntry } from '../../aws/s3.js';
 import { AbortedError, FailedError, NotFoundError, RollbackIncompleteError, UsageError } from '../errors.js';
+import { throwIfAborted } from '../signals.js';
 import { pinsOf } from './artifacts.js';
 import { sameEtag } from './hash.js';
 import { acquireLock, describeHolder, lockedError, lockedPorts, readLock, runningHolder, staleReason, type LockBody } from './lock.js';
@@ -28,6 +29,7 @@ import {
 } from './records.js';
 import { checkTarget, loadTarget, ownerScoped, refreshTarget, statusFindings, throwOnErrors, type Finding, type Target } from './target.js';
 import { describeFailure, executeRelease, undoRelease, type ArtifactOp, type KeyOp, type ReleaseSpec } from './transaction.js';
+import { msg, question } from '../messages.js';
 
 /** Rolls back an unfinished release from its journal (the caller holds the lock). */
 export async function recoverRelease(id: string, target: Target, ports: DeployPorts): Promise<ReleaseRecord> {
@@ -35,7 +37,7 @@ export async function recoverRelease(id: string, target: Target, ports: DeployPo
   const store = new ReleaseStore(ports.s3, target.bucket);
   const record = await store.read(id);
   if (!record) throw new NotFoundError(`release record ${id} is missing from s3://${target.bucket}/.mwaa/releases/`, { code: 'release.not-found' });
-  ports.events({ code: 'deploy.recover.started', level: 'warn', message: `rolling back unfinished release ${id} (${record.status}, started ${record.startedAt} by ${record.actor.user}@${record.actor.host})`, data: { id } });
+  ports.events(msg('deploy.recover.started', { id }, `rolling back unfinished release ${id} (${record.status}, started ${record.startedAt} by ${record.actor.user}@${record.actor.host})`));
   const items = Object.entries(record.journal.keys).map(([key, prev]) => ({ key, prev, created: [] as string[] }));
   const undo = await undoRelease({
     ports,
@@ -62,7 +64,7 @@ export async function recoverRelease(id: string, target: Target, ports: DeployPo
       details: { release: id, left: undo.left },
     });
   }
-  ports.events({ code: 'deploy.recover.done', level: 'info', message: `rolled back unfinished release ${id}: ${undo.restoredKeys} object${undo.restoredKeys === 1 ? '' : 's'} checked and restored`, data: { id } });
+  ports.events(msg('deploy.recover.done', { id }, `rolled back unfinished release ${id}: ${undo.restoredKeys} object${undo.restoredKeys === 1 ? '' : 's'} checked and restored`));
   return record;
 }
 
@@ -241,7 +243,7 @@ export async function rollback(request: RollbackRequest, unscoped: DeployPorts):
   const ports = ownerScoped(unscoped, target);
   const findings = (await checkTarget(ports, target, { wait: request.wait })).filter((f) => f.code !== 'env.not-available' || request.wait);
   for (const f of findings.filter((x) => x.level === 'warning')) {
-    events({ code: 'deploy.preflight.warning', level: 'warn', message: f.fix ? `${f.message}\n  fix: ${f.fix}` : f.message, data: { code: f.code } });
+    events(msg('deploy.preflight.warning', { code: f.code }, f.fix ? `${f.message}\n  fix: ${f.fix}` : f.message));
   }
   const store = new ReleaseStore(ports.s3, target.bucket);
   const { running, unfinished } = await unfinishedOf(ports, target, store);
@@ -250,7 +252,7 @@ export async function rollback(request: RollbackRequest, unscoped: DeployPorts):
 
   // Finishing an unfinished release comes first; without an explicit id it is all `mwaa rollback` does.
   if (unfinished.length > 0) {
-    events({ code: 'deploy.unfinished', level: 'warn', message: `release${unfinished.length === 1 ? '' : 's'} ${unfinished.join(', ')} did not finish; rolling ${unfinished.length === 1 ? 'it' : 'them'} back`, data: { releases: unfinished } });
+    events(msg('deploy.unfinished', { releases: unfinished }, `release${unfinished.length === 1 ? '' : 's'} ${unfinished.join(', ')} did not finish; rolling ${unfinished.length === 1 ? 'it' : 'them'} back`));
     if (request.dryRun) return { status: 'dry-run', recovered: [], findings };
     if (!request.yes) {
       const ok = await ask(ports, `roll back the unfinished release${unfinished.length === 1 ? '' : 's'} ${unfinished.join(', ')}?`);
@@ -305,11 +307,11 @@ export async function recover(request: RecoverRequest, unscoped: DeployPorts): P
     const reason = lock ? staleReason(lock, ports.clock.now(), ports.actor, ports.isProcessAlive) : undefined;
     return { status: 'nothing-to-recover', ...base, ...(current ? { current } : {}), recovered: [], ...(lock && reason ? { staleLock: { holder: lock, reason } } : {}) };
   }
-  events({ code: 'deploy.unfinished', level: 'warn', message: `release${unfinished.length === 1 ? '' : 's'} ${unfinished.join(', ')} did not finish; rolling ${unfinished.length === 1 ? 'it' : 'them'} back`, data: { releases: unfinished } });
+  events(msg('deploy.unfinished', { releases: unfinished }, `release${unfinished.length === 1 ? '' : 's'} ${unfinished.join(', ')} did not finish; rolling ${unfinished.length === 1 ? 'it' : 'them'} back`));
   if (request.dryRun) return { status: 'dry-run', ...base, recovered: [] };
   const findings = (await checkTarget(ports, target, { wait: true })).filter((f) => f.code !== 'env.not-available');
   for (const f of findings.filter((x) => x.level === 'warning')) {
-    events({ code: 'deploy.preflight.warning', level: 'warn', message: f.fix ? `${f.message}\n  fix: ${f.fix}` : f.message, data: { code: f.code } });
+    events(msg('deploy.preflight.warning', { code: f.code }, f.fix ? `${f.message}\n  fix: ${f.fix}` : f.message));
   }
   if (!request.yes) {
     const ok = await ask(ports, `roll back the unfinished release${unfinished.length === 1 ? '' : 's'} ${unfinished.join(', ')}?`);
@@ -347,12 +349,7 @@ async function rollbackTo(request: RollbackRequest, ports: DeployPorts, target: 
     targetId = prev;
   }
   let computed = await computeRollback(ports, target, store, targetId, currentId, request);
-  ports.events({
-    code: 'deploy.rollback.plan',
-    level: 'info',
-    message: `rollback plan to ${targetId}: restore ${computed.plan.restore.length}, remove ${computed.plan.remove.length}, unchanged ${computed.plan.unchanged}; environment update: ${computed.plan.artifacts.length ? 'yes' : 'no'}`,
-    data: { plan: computed.plan },
-  });
+  ports.events(msg('deploy.rollback.plan', { plan: computed.plan }, `rollback plan to ${targetId}: restore ${computed.plan.restore.length}, remove ${computed.plan.remove.length}, unchanged ${computed.plan.unchanged}; environment update: ${computed.plan.artifacts.length ? 'yes' : 'no'}`));
   if (request.dryRun) return { status: 'dry-run', plan: computed.plan, recovered: [], findings };
   if (computed.plan.empty) return { status: 'up-to-date', plan: computed.plan, recovered: [], findings };
   checkEnvUpdate(computed, target);
@@ -402,6 +399,8 @@ function checkEnvUpdate(computed: Computed, target: Target): void {
 }
 
 function takeLock(ports: DeployPorts, target: Target, request: Pick<RollbackRequest, 'command' | 'lockTtlMs' | 'forceUnlock'>, id: string) {
+  // Ctrl-C during planning or at a question: stop before the lock, the first write
+  throwIfAborted(ports.signal);
   return acquireLock({
     s3: ports.s3,
     bucket: target.bucket,
@@ -421,18 +420,13 @@ async function releaseLock(lock: { release(): Promise<void> }, ports: DeployPort
   try {
     await lock.release();
   } catch (error) {
-    ports.events({
-      code: 'deploy.lock.release-failed',
-      level: 'warn',
-      message: `could not remove the deploy lock s3://${target.bucket}/.mwaa/lock.json (${(error as Error).message}); the next deploy can take it over with --force-unlock`,
-      data: {},
-    });
+    ports.events(msg('deploy.lock.release-failed', {}, `could not remove the deploy lock s3://${target.bucket}/.mwaa/lock.json (${(error as Error).message}); the next deploy can take it over with --force-unlock`));
   }
 }
 
-async function ask(ports: DeployPorts, question: string): Promise<boolean> {
-  if (!ports.confirm) throw new AbortedError(`${question.replace(/\?$/, '')}: confirmation needed`, { hint: 'pass --yes to confirm' });
-  return ports.confirm(question);
+async function ask(ports: DeployPorts, text: string): Promise<boolean> {
+  if (!ports.request) throw new AbortedError(`${text.replace(/\?$/, '')}: confirmation needed`, { hint: 'pass --yes to confirm' });
+  return ports.request(question('confirm', undefined, text));
 }
 
 export { describeFailure };

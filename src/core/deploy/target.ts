@@ -91,7 +91,7 @@ export function statusFindings(target: Target, options: { wait: boolean }): Find
   return findings;
 }
 
-/** Checks of the bucket and the environment (DESIGN §5 pre-flight). */
+/** Checks of the bucket and the environment (the pre-flight of docs/deploy.md). */
 export async function checkTarget(ports: DeployPorts, target: Target, options: { wait: boolean }): Promise<Finding[]> {
   const findings = statusFindings(target, options);
   const versioning = await ports.s3.getBucketVersioning(target.bucket);

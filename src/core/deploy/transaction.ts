@@ -1,5 +1,5 @@
 /**
- * The release transaction (DESIGN §5 steps 3–6), shared by `dags push` and `rollback`:
+ * The release transaction (docs/deploy.md, steps 4–7), shared by `dags push` and `rollback`:
  *
  *   journal   the release record, status in-progress, with every key's previous latest version and the
  *             environment's pins before — written before the first mutation
@@ -20,6 +20,7 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { EnvironmentInfo, UpdateEnvironmentInput } from '../../aws/mwaa.js';
 import { formatDuration } from '../duration.js';
+import { throwIfAborted } from '../signals.js';
 import { DeployRolledBackError, FailedError, InterruptedError, MwaaError, RollbackIncompleteError } from '../errors.js';
 import { FAST_POLL_MS, waitForEnvironment } from '../env/wait.js';
 import { keyOfPath, pinsOf } from './artifacts.js';
@@ -39,6 +40,7 @@ import {
   ReleaseStore,
 } from './records.js';
 import { restoreKeys, type RestoreItem, type RestoreLeft } from './restore.js';
+import { msg } from '../messages.js';
 
 /** One DAG key the release changes. */
 export interface KeyOp {
@@ -161,9 +163,10 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
   };
 
   // 3. Journal, before the first mutation, and only while the lock is still ours.
+  throwIfAborted(ports.signal);
   await ports.checkLock?.();
   await store.save({ ...record, journal: { ...record.journal, keys: journalKeys(spec) } });
-  events({ code: 'deploy.journal.written', level: 'debug', message: `release ${spec.id} journaled (${spec.dagOps.length + spec.artifactOps.filter((a) => a.bytes).length} keys)`, data: { id: spec.id } });
+  events(msg('deploy.journal.written', { id: spec.id }, `release ${spec.id} journaled (${spec.dagOps.length + spec.artifactOps.filter((a) => a.bytes).length} keys)`));
 
   const checkInterrupt = () => {
     if (ports.signal?.aborted) throw abortError(ports.signal);
@@ -173,7 +176,7 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
     checkInterrupt();
     await ports.checkLock?.();
   };
-  const phase = (name: string, message: string) => events({ code: 'deploy.phase', level: 'info', message, data: { phase: name } });
+  const phase = (name: string, message: string) => events(msg('deploy.phase', { phase: name }, message));
   const track = (key: string, versionId: string | undefined) => {
     if (versionId === undefined) {
       progress.uncertain.add(key);
@@ -219,7 +222,7 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
           if (!put.versionId) throw new FailedError('deploy.unversioned', `PutObject s3://${spec.bucket}/${op.key} returned no VersionId: is versioning enabled on the bucket?`);
           versionId = put.versionId;
           etag = put.etag;
-          events({ code: 'deploy.artifact.uploaded', level: 'info', message: `uploaded ${op.key} (version ${versionId})`, data: { kind: op.kind, key: op.key, versionId } });
+          events(msg('deploy.artifact.uploaded', { kind: op.kind, key: op.key, versionId }, `uploaded ${op.key} (version ${versionId})`));
         }
         const f = ARTIFACT_FIELDS[op.kind];
         input[f.path] = op.key;
@@ -234,7 +237,7 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
       progress.envUpdateCalled = true;
       progress.envUpdateStartedAt = clock.now();
       await ports.mwaa.updateEnvironment(input);
-      events({ code: 'deploy.env.update.started', level: 'info', message: `environment ${spec.environment} is updating (this takes 20–30 minutes on AWS)`, data: { name: spec.environment } });
+      events(msg('deploy.env.update.started', { name: spec.environment }, `environment ${spec.environment} is updating (this takes 20–30 minutes on AWS)`));
       if (spec.wait) {
         const requirementsChanged = spec.artifactOps.some((a) => a.kind === 'requirements');
         let waited;
@@ -250,6 +253,8 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
             until: 'available',
             expectUpdateSince: progress.envUpdateStartedAt - 1000,
             resumeCommand: 'mwaa env wait',
+            // the deploy rolls back: the environment does not just "keep going"
+            interrupted: (during) => new InterruptedError(`interrupted ${during} to apply the new versions`),
           });
         } catch (error) {
           // a failed update with new requirements: show pip's own words
@@ -308,12 +313,7 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
         if (!versionId) throw new FailedError('deploy.unversioned', `s3://${spec.bucket}/${op.key}: the bucket returned no VersionId; versioning must be enabled`);
         uploaded++;
         bytesDone += op.size ?? 0;
-        events({
-          code: 'deploy.upload.done',
-          level: 'progress',
-          message: `${op.action === 'put' ? 'uploaded' : 'restored'} ${op.key} (${uploaded}/${writes.length})`,
-          data: { key: op.key, done: uploaded, total: writes.length, bytesDone, bytesTotal: totalBytes },
-        });
+        events(msg('deploy.upload.done', { key: op.key, done: uploaded, total: writes.length, bytesDone, bytesTotal: totalBytes }, `${op.action === 'put' ? 'uploaded' : 'restored'} ${op.key} (${uploaded}/${writes.length})`));
       });
       durations.uploadMs = clock.now() - t2;
     }
@@ -326,7 +326,7 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
         const out = await s3.deleteObject(spec.bucket, op.key);
         done(op, out.versionId);
         deleted++;
-        events({ code: 'deploy.delete.done', level: 'progress', message: `deleted ${op.key} (${deleted}/${deletes.length})`, data: { key: op.key, done: deleted, total: deletes.length } });
+        events(msg('deploy.delete.done', { key: op.key, done: deleted, total: deletes.length }, `deleted ${op.key} (${deleted}/${deletes.length})`));
       });
       durations.deleteMs = clock.now() - t3;
     }
@@ -346,12 +346,7 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
       finishedAt: iso(clock.now()),
     };
     await store.save(committed, { makeCurrent: true });
-    events({
-      code: 'deploy.committed',
-      level: 'info',
-      message: `release ${spec.id} ${spec.kind === 'rollback' ? 'restored' : 'deployed'} in ${formatDuration(durations.totalMs)}`,
-      data: { id: spec.id },
-    });
+    events(msg('deploy.committed', { id: spec.id }, `release ${spec.id} ${spec.kind === 'rollback' ? 'restored' : 'deployed'} in ${formatDuration(durations.totalMs)}`));
     return committed;
   } catch (error) {
     record.status = 'in-progress';
@@ -437,7 +432,7 @@ async function failRelease(input: FailInput): Promise<never> {
   const error = ports.signal?.aborted && MwaaError.is(ports.signal.reason) ? ports.signal.reason : input.error;
   const interrupted = error instanceof InterruptedError || (ports.signal?.aborted === true && !MwaaError.is(error));
   const reason = describeFailure(error, input.pipFailure);
-  ports.events({ code: 'deploy.rollback.started', level: 'warn', message: `${spec.kind === 'rollback' ? 'rollback' : 'deploy'} failed (${reason.split('\n')[0]}); rolling back release ${spec.id}`, data: { id: spec.id, reason } });
+  ports.events(msg('deploy.rollback.started', { id: spec.id, reason }, `${spec.kind === 'rollback' ? 'rollback' : 'deploy'} failed (${reason.split('\n')[0]}); rolling back release ${spec.id}`));
 
   record.journal.keys = journalKeys(spec);
   const created = new Map(progress.created);
@@ -513,7 +508,7 @@ export async function undoRelease(input: UndoInput): Promise<UndoResult> {
   // Keys the environment still pins must not lose their version (its next update would fail).
   const items = input.items.filter((i) => {
     if (accepted.has(i.key)) {
-      ports.events({ code: 'deploy.rollback.kept', level: 'warn', message: `s3://${bucket}/${i.key}: kept the new version because environment ${environment} pins it (MWAA cannot remove it)`, data: { key: i.key } });
+      ports.events(msg('deploy.rollback.kept', { key: i.key }, `s3://${bucket}/${i.key}: kept the new version because environment ${environment} pins it (MWAA cannot remove it)`));
       return false;
     }
     if (!stillPinned.has(i.key)) return true;
@@ -521,7 +516,7 @@ export async function undoRelease(input: UndoInput): Promise<UndoResult> {
     return false;
   });
   if (items.length > 0) {
-    ports.events({ code: 'deploy.rollback.step', level: 'info', message: `restoring ${items.length} object${items.length === 1 ? '' : 's'} to their previous versions`, data: { count: items.length } });
+    ports.events(msg('deploy.rollback.step', { count: items.length }, `restoring ${items.length} object${items.length === 1 ? '' : 's'} to their previous versions`));
     let result: { restored: number; left: RestoreLeft[] };
     try {
       result = await restoreKeys({ s3: ports.s3, bucket, items, listPrefixes: [input.dagPrefix], events: ports.events });
@@ -541,7 +536,7 @@ export async function undoRelease(input: UndoInput): Promise<UndoResult> {
 async function settledEnvironment(ports: DeployPorts, name: string): Promise<EnvironmentInfo | undefined> {
   let env = await ports.mwaa.getEnvironment(name);
   if (env && TRANSITIONAL.has(env.Status ?? '')) {
-    ports.events({ code: 'deploy.rollback.step', level: 'info', message: `waiting for environment ${name} (${env.Status}) to settle before re-pinning`, data: { status: env.Status } });
+    ports.events(msg('deploy.rollback.step', { status: env.Status }, `waiting for environment ${name} (${env.Status}) to settle before re-pinning`));
     try {
       // no signal: a rollback is not interrupted by the Ctrl-C that caused it (a second Ctrl-C exits)
       const out = await waitForEnvironment({ api: ports.mwaa, name, clock: ports.clock, events: ports.events, pollMs: pollMsOf(ports), timeoutMs: ports.waitTimeoutMs, until: 'available', resumeCommand: 'mwaa recover' });
@@ -596,14 +591,14 @@ async function repinEnvironment(input: UndoInput, left: string[]): Promise<Repin
     const now = pinsOf(env, k);
     unremovable.push(k);
     if (input.acceptUnremovable) {
-      ports.events({
-        code: 'deploy.rollback.unremovable',
-        level: 'warn',
-        message:
+      ports.events(
+        msg(
+          'deploy.rollback.unremovable',
+          { kind: k, path: now.path, version: now.version },
           `environment ${environment} keeps ${ARTIFACT_FIELDS[k].label} ${now.path} version ${now.version}, which it did not use before: ` +
-          'MWAA cannot remove an artifact once set (point it at an empty file to neutralise it)',
-        data: { kind: k, path: now.path, version: now.version },
-      });
+            'MWAA cannot remove an artifact once set (point it at an empty file to neutralise it)',
+        ),
+      );
       acceptedKeys.push(keyOf(k));
       continue;
     }
@@ -623,7 +618,7 @@ async function repinEnvironment(input: UndoInput, left: string[]): Promise<Repin
     update[f.version] = input.pinsBefore[k]?.version;
   }
   const labels = repin.map((k) => ARTIFACT_FIELDS[k].label).join(', ');
-  ports.events({ code: 'deploy.rollback.step', level: 'info', message: `re-pinning ${labels} of ${environment} to the previous versions`, data: { kinds: repin } });
+  ports.events(msg('deploy.rollback.step', { kinds: repin }, `re-pinning ${labels} of ${environment} to the previous versions`));
   const since = ports.clock.now();
   try {
     await ports.mwaa.updateEnvironment(update);
@@ -682,7 +677,7 @@ export async function finishUndo(input: FinishInput): Promise<never> {
     await store.save(record);
   } catch (error) {
     recordWarning = `\n(the release record could not be updated: ${errorText(error)}; \`mwaa recover\` will tidy it up)`;
-    ports.events({ code: 'deploy.record.failed', level: 'warn', message: `could not update release record ${record.id}: ${errorText(error)}`, data: { id: record.id } });
+    ports.events(msg('deploy.record.failed', { id: record.id }, `could not update release record ${record.id}: ${errorText(error)}`));
   }
   const what = record.kind === 'rollback' ? 'rollback' : 'deploy';
   const head = input.interrupted ? `${what} interrupted` : `${what} failed`;
@@ -697,14 +692,14 @@ export async function finishUndo(input: FinishInput): Promise<never> {
   if (undo.left.length === 0) {
     const parts = [`${undo.restoredKeys} object${undo.restoredKeys === 1 ? '' : 's'} restored to their previous versions`];
     if (undo.envRepinned.length) parts.push(`environment re-pinned to the previous ${undo.envRepinned.map((k) => ARTIFACT_FIELDS[k].label).join(', ')}`);
-    ports.events({ code: 'deploy.rollback.done', level: 'info', message: `rolled back release ${record.id}: ${parts.join('; ')}`, data: details });
+    ports.events(msg('deploy.rollback.done', details, `rolled back release ${record.id}: ${parts.join('; ')}`));
     throw new DeployRolledBackError(`${head}: ${reason}\nrolled back release ${record.id}: ${parts.join('; ')}; the bucket and the environment are as they were before${recordWarning}`, {
       cause: input.cause,
-      hint: input.interrupted ? 'nothing was changed; run the command again when ready' : failureHint(input.cause, input.pipFailure),
+      hint: input.interrupted ? 'run the command again when ready' : failureHint(input.cause, input.pipFailure),
       details,
     });
   }
-  ports.events({ code: 'deploy.rollback.incomplete', level: 'warn', message: `the rollback of release ${record.id} did not complete (${undo.left.length} item${undo.left.length === 1 ? '' : 's'} left)`, data: details });
+  ports.events(msg('deploy.rollback.incomplete', details, `the rollback of release ${record.id} did not complete (${undo.left.length} item${undo.left.length === 1 ? '' : 's'} left)`));
   throw new RollbackIncompleteError(
     `${head}: ${reason}\nthe rollback of release ${record.id} did not complete; left as is:\n${undo.left.map((l) => `- ${l}`).join('\n')}${recordWarning}`,
     {

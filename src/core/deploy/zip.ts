@@ -69,7 +69,7 @@ export interface ZipProblem {
   fix: string;
 }
 
-/** Checks a plugins.zip (DESIGN §5 pre-flight, reference §6.3). */
+/** Checks a plugins.zip (the pre-flight of docs/deploy.md). */
 export function checkPluginsZip(data: Uint8Array, label = 'plugins.zip'): { entries: string[]; problems: ZipProblem[] } {
   const entries: string[] = [];
   try {

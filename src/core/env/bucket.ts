@@ -6,7 +6,9 @@
  */
 import type { BucketApi, PublicAccessBlock } from '../../aws/s3-bucket.js';
 import { FailedError } from '../errors.js';
+import type { Mutations } from '../mutations.js';
 import type { EventSink } from '../events.js';
+import { msg } from '../messages.js';
 
 export interface BucketProblem {
   check: 'exists' | 'access' | 'region' | 'versioning' | 'public-access';
@@ -78,7 +80,7 @@ export async function checkSourceBucket(api: BucketApi, bucket: string, region: 
 
 /** Throws a FailedError (exit 1) listing every problem and its fix. */
 export async function assertSourceBucket(api: BucketApi, bucket: string, region: string | undefined, events: EventSink): Promise<void> {
-  events({ code: 'env.bucket.check', level: 'debug', message: `checking source bucket ${bucket}`, data: { bucket } });
+  events(msg('env.bucket.check', { bucket }, `checking source bucket ${bucket}`));
   const problems = await checkSourceBucket(api, bucket, region);
   if (problems.length === 0) return;
   const lines = problems.map((p) => `${p.message}\n  fix: ${p.fix}`);
@@ -92,18 +94,23 @@ export async function assertSourceBucket(api: BucketApi, bucket: string, region:
  * The local emulator: creates the bucket (versioned, public access blocked) when it does not exist,
  * then checks it like on AWS.
  */
-export async function ensureLocalBucket(api: BucketApi, bucket: string, region: string, events: EventSink): Promise<boolean> {
+export async function ensureLocalBucket(
+  api: BucketApi,
+  bucket: string,
+  region: string,
+  events: EventSink,
+  mutations?: Mutations,
+): Promise<boolean> {
   const head = await api.head(bucket);
   let created = false;
   if (head.status === 'missing') {
+    mutations?.before({
+      description: `CreateBucket ${bucket} (on the local emulator)`,
+      next: 'the bucket stays; `mwaa env create` uses it when run again',
+    });
     await api.create(bucket, region);
     created = true;
-    events({
-      code: 'env.bucket.created',
-      level: 'info',
-      message: `created source bucket ${bucket} on the local emulator (versioned, public access blocked)`,
-      data: { bucket },
-    });
+    events(msg('env.bucket.created', { bucket }, `created source bucket ${bucket} on the local emulator (versioned, public access blocked)`));
   }
   await assertSourceBucket(api, bucket, region, events);
   return created;

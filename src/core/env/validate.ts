@@ -18,6 +18,7 @@ import { AIRFLOW_VERSIONS, type EnvironmentEntry } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
 import type { EventSink } from '../events.js';
 import { sameKmsKey } from './fields.js';
+import { msg } from '../messages.js';
 
 export interface Violation {
   /** path under the environment entry, e.g. "environment.maxWorkers" */
@@ -198,7 +199,7 @@ export function assertValidEnvironment(selected: SelectedEnvironment, context: V
   const base = ['environments', selected.key];
   const locate = locator(selected.source.file);
   for (const w of warnings) {
-    events({ code: 'env.config.warning', level: 'warn', message: `${[...base, w.field].join('.')}: ${w.message}`, data: { field: w.field } });
+    events(msg('env.config.warning', { field: w.field }, `${[...base, w.field].join('.')}: ${w.message}`));
   }
   if (errors.length === 0) return;
   const located = errors.map((e) => {

@@ -20,6 +20,7 @@ import { formatDuration } from '../duration.js';
 import { FailedError, InterruptedError, MwaaError, NotFoundError } from '../errors.js';
 import type { EventSink } from '../events.js';
 import { airflowUiUrl } from './summary.js';
+import { msg } from '../messages.js';
 
 export interface WaitOptions {
   api: MwaaApi;
@@ -39,8 +40,18 @@ export interface WaitOptions {
    * new update is tolerated before failing (the update may take a moment to show). Default 5 min.
    */
   updateGraceMs?: number;
+  /**
+   * `until: 'deleted'` asked for an environment that should already be deleting (`env wait --until
+   * deleted`): any other status fails at once instead of waiting for a deletion nobody started
+   */
+  mustBeDeleting?: boolean;
   /** the command that resumes the wait, for messages (default `mwaa env wait`) */
   resumeCommand?: string;
+  /**
+   * The error for an interrupted wait, given what was going on (e.g. "while waiting for environment x
+   * (status DELETING, 3s)"). Default: "stopped waiting …; the environment keeps going".
+   */
+  interrupted?: (during: string) => MwaaError;
   /** called with every environment read (e.g. for a live view); undefined when it does not exist */
   onPoll?: (environment: EnvironmentInfo | undefined, elapsedMs: number) => void;
 }
@@ -174,6 +185,7 @@ export async function waitForEnvironment(options: WaitOptions): Promise<WaitResu
 
   const elapsed = () => clock.now() - start;
   const interrupted = () =>
+    options.interrupted?.(`while waiting for environment ${name} (${previous ? `status ${previous}, ` : ''}${formatDuration(elapsed())})`) ??
     new InterruptedError(
       `stopped waiting for environment ${name} after ${formatDuration(elapsed())}` +
         `${previous ? ` (status ${previous})` : ''}; the environment keeps going`,
@@ -187,14 +199,7 @@ export async function waitForEnvironment(options: WaitOptions): Promise<WaitResu
     const data: StatusChangedData = { name, status, previous, elapsedMs: at - start };
     const url = env ? airflowUiUrl(env) : undefined;
     if (url) data.webserverUrl = url;
-    events({
-      code: 'env.status.changed',
-      level: 'info',
-      message: previous
-        ? `${name}: ${previous} → ${status} (${formatDuration(at - start)})`
-        : `${name}: ${status}`,
-      data,
-    });
+    events(msg('env.status.changed', data, previous ? `${name}: ${previous} → ${status} (${formatDuration(at - start)})` : `${name}: ${status}`));
     previous = status;
   };
 
@@ -207,12 +212,7 @@ export async function waitForEnvironment(options: WaitOptions): Promise<WaitResu
     } catch (error) {
       if (signal?.aborted) throw interrupted();
       if (!isTransient(error) || ++transientFailures > TRANSIENT_LIMIT) throw error;
-      events({
-        code: 'env.wait.retry',
-        level: 'warn',
-        message: `reading environment ${name} failed (${(error as Error).message}); retrying`,
-        data: { name, attempt: transientFailures },
-      });
+      events(msg('env.wait.retry', { name, attempt: transientFailures }, `reading environment ${name} failed (${(error as Error).message}); retrying`));
       env = environment;
       await sleepOrInterrupt(clock, pollMs, signal, interrupted);
       continue;
@@ -243,6 +243,12 @@ export async function waitForEnvironment(options: WaitOptions): Promise<WaitResu
     if (until === 'deleted') {
       if (status === 'DELETED') return { environment: env, timeline, elapsedMs: elapsed() };
       if (status === 'DELETING') sawTransition = true;
+      else if (options.mustBeDeleting && !sawTransition) {
+        throw new FailedError('env.not-deleting', `environment ${name} is ${status}, not being deleted; there is no deletion to wait for`, {
+          hint: 'delete it with `mwaa env delete`, or wait for it with `mwaa env wait --until available`',
+          details: { name, status },
+        });
+      }
     } else {
       const settled = status === 'AVAILABLE' || FAILED_STATUSES.has(status);
       if (!settled) {
@@ -256,14 +262,14 @@ export async function waitForEnvironment(options: WaitOptions): Promise<WaitResu
         staleSince = undefined;
         if (status === 'PENDING' && !warnedPending) {
           warnedPending = true;
-          events({
-            code: 'env.status.pending',
-            level: 'warn',
-            message:
+          events(
+            msg(
+              'env.status.pending',
+              { name },
               `${name} is PENDING: with endpointManagement CUSTOMER, MWAA waits until you create the VPC endpoints ` +
-              '(WebserverVpcEndpointService / DatabaseVpcEndpointService); after 72 h it becomes CREATE_FAILED',
-            data: { name },
-          });
+                '(WebserverVpcEndpointService / DatabaseVpcEndpointService); after 72 h it becomes CREATE_FAILED',
+            ),
+          );
         }
       } else {
         const lastUpdate = env.LastUpdate;

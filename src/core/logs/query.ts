@@ -20,6 +20,7 @@ import {
 } from './address.js';
 import { listStreams, type LogStreamInfo, type LogsPort } from './port.js';
 import type { LabelContext } from './render.js';
+import { msg } from '../messages.js';
 
 export const LOG_COMPONENTS = ['task', 'scheduler', 'worker', 'webserver', 'dag-processing', 'requirements', 'startup'] as const;
 export type LogComponent = (typeof LOG_COMPONENTS)[number];
@@ -50,6 +51,12 @@ export interface LogsAddressRequest {
    * when absent or failing, the newest run is the one whose log streams started last.
    */
   latestRun?: (dagId: string) => Promise<{ runId: string; state?: string } | undefined>;
+  /**
+   * Whether the remote Airflow has this run (`dags list-runs`), for `--follow --run <id>` of a run with
+   * no logs yet: one that does not exist would be waited for forever. When absent or failing, the
+   * command waits.
+   */
+  runExists?: (dagId: string, runId: string) => Promise<boolean>;
 }
 
 export interface LogSource {
@@ -141,11 +148,7 @@ export async function resolveLogsQuery(logs: LogsPort, request: LogsAddressReque
       remoteLatest = await request.latestRun(dagId);
     } catch (error) {
       if (options.signal?.aborted) throw error;
-      options.events?.({
-        code: 'logs.run.remote-failed',
-        level: 'debug',
-        message: `the remote Airflow could not list the runs of ${dagId} (${(error as Error).message}); using the log streams`,
-      });
+      options.events?.(msg('logs.run.remote-failed', undefined, `the remote Airflow could not list the runs of ${dagId} (${(error as Error).message}); using the log streams`));
     }
   }
 
@@ -170,20 +173,15 @@ export async function resolveLogsQuery(logs: LogsPort, request: LogsAddressReque
     const state = remoteLatest?.state ? ` (${remoteLatest.state})` : '';
     if (remoteLatest && (request.follow || (await anyStream(logs, group, taskStreamPrefix({ dagId, runId: remoteLatest.runId }), options.signal)))) {
       runId = remoteLatest.runId;
-      options.events?.({ code: 'logs.run.latest', level: 'info', message: `latest run of ${dagId}: ${runId}${state}`, data: { dagId, runId, state: remoteLatest.state } });
+      options.events?.(msg('logs.run.latest', { dagId, runId, state: remoteLatest.state }, `latest run of ${dagId}: ${runId}${state}`));
     } else {
       const runs = await runsOf(scan, dagId);
       if (runs.runs.length === 0) throw await unknownDag(scan, dagId);
       runId = runs.runs[0].runId;
       if (remoteLatest) {
-        options.events?.({
-          code: 'logs.run.latest',
-          level: 'info',
-          message: `latest run of ${dagId}: ${remoteLatest.runId}${state} has no logs yet (--follow waits for them); showing ${runId}, the newest run with logs`,
-          data: { dagId, runId, newest: remoteLatest.runId, state: remoteLatest.state },
-        });
+        options.events?.(msg('logs.run.latest', { dagId, runId, newest: remoteLatest.runId, state: remoteLatest.state }, `latest run of ${dagId}: ${remoteLatest.runId}${state} has no logs yet (--follow waits for them); showing ${runId}, the newest run with logs`));
       } else {
-        options.events?.({ code: 'logs.run.latest', level: 'info', message: `latest run of ${dagId}: ${runId}`, data: { dagId, runId } });
+        options.events?.(msg('logs.run.latest', { dagId, runId }, `latest run of ${dagId}: ${runId}`));
       }
     }
   }
@@ -196,6 +194,22 @@ export async function resolveLogsQuery(logs: LogsPort, request: LogsAddressReque
   // a run just triggered or a task not started yet has no stream).
   if (!(await anyStream(logs, group, selector.prefix, options.signal, selector.match))) {
     if (!(await dagExists())) throw await unknownDag(scan, dagId);
+    if (request.follow && request.runExists && !(await anyStream(logs, group, runPrefix, options.signal))) {
+      let exists: boolean | undefined;
+      try {
+        exists = await request.runExists(dagId, runId);
+      } catch (error) {
+        if (options.signal?.aborted) throw error;
+        options.events?.(msg('logs.run.remote-failed', undefined, `the remote Airflow could not list the runs of ${dagId} (${(error as Error).message}); waiting for logs`));
+      }
+      if (exists === false) {
+        throw new NotFoundError(`run "${runId}" of DAG "${dagId}" does not exist in the environment's Airflow; there is nothing to follow`, {
+          code: 'logs.run-not-found',
+          hint: `list the runs with \`mwaa airflow dags list-runs\` (Airflow 2: \`-d ${dagId}\`), or pass --run latest`,
+          details: { dagId, runId },
+        });
+      }
+    }
     if (!request.follow) {
       if (!(await anyStream(logs, group, runPrefix, options.signal))) throw await unknownRun(scan, dagId, runId);
       if (request.taskId !== undefined) {
@@ -204,7 +218,7 @@ export async function resolveLogsQuery(logs: LogsPort, request: LogsAddressReque
         throw await unknownTry(scan, address);
       }
     }
-    options.events?.({ code: 'logs.waiting', level: 'warn', message: `no logs for ${what} yet; waiting for them`, data: { ...address } });
+    options.events?.(msg('logs.waiting', { ...address }, `no logs for ${what} yet; waiting for them`));
   }
   return {
     component,

@@ -11,6 +11,7 @@ import { MwaaError } from '../errors.js';
 import type { EventSink } from '../events.js';
 import type { FilterPage, LogEvent, LogsPort } from './port.js';
 import type { LogSource } from './query.js';
+import { msg } from '../messages.js';
 
 export interface LogOutput {
   /** one event, in time order, and the log group it comes from */
@@ -84,12 +85,7 @@ async function filterPage(
     } catch (error) {
       if (!isThrottle(error) || attempt >= options.retries || aborted(options.signal)) throw error;
       options.backoff.ms = Math.min(options.maxBackoffMs, options.backoff.ms ? options.backoff.ms * 2 : 1000);
-      options.events?.({
-        code: 'logs.throttled',
-        level: 'warn',
-        message: `CloudWatch Logs is throttling FilterLogEvents on ${input.group}; retrying in ${Math.round(options.backoff.ms / 100) / 10}s`,
-        data: { group: input.group, backoffMs: options.backoff.ms },
-      });
+      options.events?.(msg('logs.throttled', { group: input.group, backoffMs: options.backoff.ms }, `CloudWatch Logs is throttling FilterLogEvents on ${input.group}; retrying in ${Math.round(options.backoff.ms / 100) / 10}s`));
       await options.clock.sleep(options.backoff.ms, options.signal);
     }
   }
@@ -201,7 +197,7 @@ async function openCursors(cursors: Cursor[], events?: EventSink): Promise<Curso
         firstMissing ??= error;
         missing++;
         const group = cursor.source.group;
-        events?.({ code: 'logs.group.missing', level: 'debug', message: `log group ${group} does not exist; skipped`, data: { group } });
+        events?.(msg('logs.group.missing', { group }, `log group ${group} does not exist; skipped`));
         continue;
       }
       throw error;
@@ -356,12 +352,7 @@ export async function followLogs(logs: LogsPort, sources: LogSource[], output: L
       // next poll, from there minus the overlap, re-reads what this one missed; the ids skip the rest)
       if (newestWritten !== undefined && (newest === undefined || newestWritten > newest)) newest = newestWritten;
       backoff.ms = Math.min(maxBackoffMs, backoff.ms ? backoff.ms * 2 : Math.max(pollMs, 1000));
-      options.events?.({
-        code: 'logs.throttled',
-        level: 'warn',
-        message: `CloudWatch Logs is throttling; polling again in ${Math.round(backoff.ms / 100) / 10}s`,
-        data: { backoffMs: backoff.ms },
-      });
+      options.events?.(msg('logs.throttled', { backoffMs: backoff.ms }, `CloudWatch Logs is throttling; polling again in ${Math.round(backoff.ms / 100) / 10}s`));
     }
     // forget ids that the next poll cannot return again
     if (newest !== undefined) forgetBefore(newest - overlapMs, true);

@@ -18,8 +18,12 @@ import { anySignal } from '../signals.js';
 import type { Clock } from '../clock.js';
 import { AuthError, FailedError, InterruptedError, MwaaError } from '../errors.js';
 import { noEvents, type EventSink } from '../events.js';
+import { msg, type AnyMessage, type Payloads } from '../messages.js';
 import { commandLine } from './quote.js';
 import { REDACTED, Redactor } from './redact.js';
+
+/** The debug messages of the CLI client. */
+type RemoteDebugCode = 'remote.token.minted' | 'remote.token.renew' | 'remote.request' | 'remote.response' | 'remote.error' | 'remote.retry';
 
 export interface CliToken {
   token: string;
@@ -158,12 +162,12 @@ export class RemoteCli {
     return next;
   }
 
-  private debug(code: string, message: string, data?: Record<string, unknown>): void {
-    this.events({ code, level: 'debug', message: this.redactor.text(message), ...(data ? { data } : {}) });
+  private debug<C extends RemoteDebugCode>(code: C, message: string, ...data: Payloads[C] extends undefined ? [] : [Payloads[C]]): void {
+    this.events(msg(code, data[0] as Payloads[C], this.redactor.text(message)) as AnyMessage);
   }
 
   private checkAborted(): void {
-    if (this.options.signal?.aborted) throw new InterruptedError('interrupted while talking to the Airflow web server');
+    if (this.options.signal?.aborted) throw new InterruptedError();
   }
 
   private async currentToken(forceNew: boolean): Promise<CliToken> {
@@ -210,7 +214,7 @@ export class RemoteCli {
     try {
       await this.options.clock.sleep(ms, this.options.signal);
     } catch {
-      throw new InterruptedError('interrupted while waiting to retry a call to the Airflow web server');
+      throw new InterruptedError();
     }
   }
 
@@ -289,7 +293,7 @@ export class RemoteCli {
         signal,
       });
     } catch (error) {
-      if (this.options.signal?.aborted) throw new InterruptedError('interrupted while talking to the Airflow web server');
+      if (this.options.signal?.aborted) throw new InterruptedError();
       const safe = this.redactor.error(error) as Error;
       const code = errorCode(error);
       if (timeout.signal.aborted) throw new TransportError(`no answer within ${Math.round(this.requestTimeoutMs / 1000)} s`, false, { cause: safe });

@@ -7,6 +7,7 @@ import type { RestAnswer, RestRequest } from '../../aws/mwaa.js';
 import type { Clock } from '../clock.js';
 import { AuthError, FailedError, InterruptedError, NotFoundError } from '../errors.js';
 import { noEvents, type EventSink } from '../events.js';
+import { msg } from '../messages.js';
 import { runUrl, type AirflowOps, type DagListing, type RunRef } from './airflow.js';
 import type { AirflowVersion } from './commands.js';
 import type { ImportError, RunStateInfo, TaskInfo, TriggeredRunInfo } from './parse.js';
@@ -107,9 +108,9 @@ export class RestAirflow implements AirflowOps {
   async call(call: RestCall): Promise<RestAnswer> {
     return this.gate.run(async () => {
       if (this.options.signal?.aborted) throw new InterruptedError('interrupted while calling the Airflow REST API');
-      this.events({ code: 'rest.request', level: 'debug', message: `InvokeRestApi ${call.method} ${call.path}${call.query ? ` ${JSON.stringify(call.query)}` : ''}` });
+      this.events(msg('rest.request', { method: call.method, path: call.path, query: call.query }, `InvokeRestApi ${call.method} ${call.path}${call.query ? ` ${JSON.stringify(call.query)}` : ''}`));
       const answer = await this.options.invoke({ name: this.options.envName, ...call });
-      this.events({ code: 'rest.response', level: 'debug', message: `InvokeRestApi ${call.method} ${call.path}: HTTP ${answer.status}`, data: { status: answer.status } });
+      this.events(msg('rest.response', { method: call.method, path: call.path, status: answer.status }, `InvokeRestApi ${call.method} ${call.path}: HTTP ${answer.status}`));
       return answer;
     });
   }

@@ -12,6 +12,7 @@ import { RemoteCli, webServerBaseUrl, type HttpPost } from './client.js';
 import { parseAirflowVersion, type AirflowVersion } from './commands.js';
 import { RestAirflow } from './rest.js';
 import { FallbackAirflow, initialTransport, type TransportChoice } from './transport.js';
+import { msg } from '../messages.js';
 
 export interface SessionOptions {
   api: MwaaApi;
@@ -50,11 +51,7 @@ const USABLE = new Set(['AVAILABLE', 'UPDATE_FAILED']);
 export function requireRunning(env: EnvironmentInfo, events: EventSink = noEvents): void {
   const status = env.Status ?? 'UNKNOWN';
   if (status === 'UPDATE_FAILED') {
-    events({
-      code: 'remote.env.update-failed',
-      level: 'warn',
-      message: `environment ${env.Name} is UPDATE_FAILED: its last update failed and MWAA rolled it back; commands run on the previous setup`,
-    });
+    events(msg('remote.env.update-failed', undefined, `environment ${env.Name} is UPDATE_FAILED: its last update failed and MWAA rolled it back; commands run on the previous setup`));
   }
   if (USABLE.has(status)) return;
   const hint =
@@ -99,7 +96,7 @@ export async function openSession(options: SessionOptions): Promise<RemoteSessio
   const start = initialTransport(options.transport, version);
   const airflow: AirflowOps =
     start.transport === 'cli' ? cliAirflow : start.fallback ? new FallbackAirflow(rest, () => cliAirflow, events) : rest;
-  events({ code: 'remote.transport', level: 'debug', message: `transport: ${start.transport}${start.fallback ? ' (the CLI token if InvokeRestApi is refused)' : ''}` });
+  events(msg('remote.transport', start, `transport: ${start.transport}${start.fallback ? ' (the CLI token if InvokeRestApi is refused)' : ''}`));
   return {
     env,
     version,

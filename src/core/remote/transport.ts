@@ -8,6 +8,7 @@
 import { REST_DENIED, REST_UNSUPPORTED } from '../../aws/mwaa.js';
 import { MwaaError, UsageError } from '../errors.js';
 import { noEvents, type EventSink } from '../events.js';
+import { msg } from '../messages.js';
 import type { AirflowOps, DagListing, RunRef } from './airflow.js';
 import type { AirflowVersion } from './commands.js';
 import type { ImportError, RunStateInfo, TaskInfo, TriggeredRunInfo } from './parse.js';
@@ -58,12 +59,13 @@ export class FallbackAirflow implements AirflowOps {
       if (!isRestRefusal(error)) throw error;
       const e = error as MwaaError;
       this.fallen = this.cli();
-      this.events({
-        code: 'remote.transport.fallback',
-        level: 'warn',
-        message: `${e.message.split('\n')[0]}; using the Airflow CLI token (airflow:CreateCliToken) instead (--transport cli skips InvokeRestApi)`,
-        data: { from: 'rest', to: 'cli', reason: e.code },
-      });
+      this.events(
+        msg(
+          'remote.transport.fallback',
+          { from: 'rest', to: 'cli', reason: e.code },
+          `${e.message.split('\n')[0]}; using the Airflow CLI token (airflow:CreateCliToken) instead (--transport cli skips InvokeRestApi)`,
+        ),
+      );
       return fn(this.fallen);
     }
   }

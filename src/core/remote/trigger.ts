@@ -11,9 +11,11 @@ import { systemClock, type Clock } from '../clock.js';
 import { FailedError, InterruptedError, MwaaError, NotFoundError } from '../errors.js';
 import { formatDuration } from '../duration.js';
 import { noEvents, type EventSink } from '../events.js';
+import { Mutations } from '../mutations.js';
 import type { AirflowOps, RunRef } from './airflow.js';
 import type { ParsedConf } from './conf.js';
 import type { TaskInfo, TriggeredRunInfo } from './parse.js';
+import { msg } from '../messages.js';
 
 export interface TriggerRequest {
   dagId: string;
@@ -21,6 +23,11 @@ export interface TriggerRequest {
   runId?: string;
   /** unpause the DAG first when it is paused */
   unpause: boolean;
+  /**
+   * the run must be able to start (`--wait`): a paused DAG that is not to be unpaused fails before
+   * anything is sent, instead of a run that stays queued until the wait gives up
+   */
+  mustStart?: boolean;
 }
 
 export interface TriggeredRun extends RunRef {
@@ -60,15 +67,23 @@ async function triggerWithRetry(
   request: TriggerRequest,
   events: EventSink,
   clock: Clock,
+  mutations: Mutations,
   signal?: AbortSignal,
 ): Promise<TriggeredRunInfo> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await airflow.trigger({ dagId: request.dagId, confText: request.conf?.text, conf: request.conf?.value, runId: request.runId });
+      return await mutations.send(
+        {
+          description: airflow.transport === 'rest' ? `POST /dags/${request.dagId}/dagRuns` : `dags trigger ${request.dagId}`,
+          next: `the run of ${request.dagId} goes on in Airflow`,
+          hint: `see it with \`mwaa airflow dags list-runs\` (Airflow 2: \`-d ${request.dagId}\`)`,
+        },
+        () => airflow.trigger({ dagId: request.dagId, confText: request.conf?.text, conf: request.conf?.value, runId: request.runId }),
+      );
     } catch (error) {
       const clash = MwaaError.is(error) && error.code === 'trigger.run-exists' && error.details?.sameRunId === false;
       if (!clash || attempt >= 3) throw error;
-      events({ code: 'trigger.retry', level: 'debug', message: `another run of ${request.dagId} has the same logical date; triggering again in 1 s` });
+      events(msg('trigger.retry', undefined, `another run of ${request.dagId} has the same logical date; triggering again in 1 s`));
       await clock.sleep(1000, signal);
     }
   }
@@ -78,9 +93,10 @@ export async function triggerDag(
   airflow: AirflowOps,
   request: TriggerRequest,
   events: EventSink = noEvents,
-  options: { clock?: Clock; signal?: AbortSignal } = {},
+  options: { clock?: Clock; signal?: AbortSignal; mutations?: Mutations } = {},
 ): Promise<TriggeredRun> {
   const clock = options.clock ?? systemClock;
+  const mutations = options.mutations ?? new Mutations(options.signal);
   const listing = await airflow.listDags();
   const dag = listing.dags.find((d) => d.dagId === request.dagId);
   if (!dag) {
@@ -96,27 +112,30 @@ export async function triggerDag(
     });
   }
   let unpaused = false;
+  if (dag.paused && !request.unpause && request.mustStart) {
+    throw new FailedError('trigger.dag-paused', `DAG ${request.dagId} is paused: a run cannot start until it is unpaused; nothing was triggered`, {
+      hint: 'pass --unpause to unpause it first, or trigger without --wait to queue a run that starts once the DAG is unpaused',
+      details: { dagId: request.dagId },
+    });
+  }
   if (dag.paused) {
     if (request.unpause) {
-      await airflow.unpause(request.dagId);
+      await mutations.send(
+        {
+          description: airflow.transport === 'rest' ? `PATCH /dags/${request.dagId} (unpause)` : `dags unpause ${request.dagId}`,
+          next: `DAG ${request.dagId} stays unpaused`,
+          hint: `pause it again with \`mwaa airflow dags pause ${request.dagId}\``,
+        },
+        () => airflow.unpause(request.dagId),
+      );
       unpaused = true;
-      events({ code: 'trigger.dag.unpaused', level: 'info', message: `unpaused ${request.dagId}`, data: { dagId: request.dagId } });
+      events(msg('trigger.dag.unpaused', { dagId: request.dagId }, `unpaused ${request.dagId}`));
     } else {
-      events({
-        code: 'trigger.dag.paused',
-        level: 'warn',
-        message: `DAG ${request.dagId} is paused: the run stays queued until it is unpaused (pass --unpause to unpause it first)`,
-        data: { dagId: request.dagId },
-      });
+      events(msg('trigger.dag.paused', { dagId: request.dagId }, `DAG ${request.dagId} is paused: the run stays queued until it is unpaused (pass --unpause to unpause it first)`));
     }
   }
-  const info = await triggerWithRetry(airflow, request, events, clock, options.signal);
-  events({
-    code: 'trigger.run.created',
-    level: 'info',
-    message: `triggered ${info.dagId}: run ${info.runId}`,
-    data: { dagId: info.dagId, runId: info.runId, state: info.state },
-  });
+  const info = await triggerWithRetry(airflow, request, events, clock, mutations, options.signal);
+  events(msg('trigger.run.created', { dagId: info.dagId, runId: info.runId, state: info.state }, `triggered ${info.dagId}: run ${info.runId}`));
   return { ...info, paused: dag.paused && !unpaused, unpaused };
 }
 
@@ -183,22 +202,12 @@ export async function waitForRun(airflow: AirflowOps, run: RunRef, options: Wait
       changed = true;
       const duration = taskDuration(t, now);
       const terminal = t.endDate !== undefined;
-      events({
-        code: 'trigger.task.state',
-        level: 'progress',
-        message: `${key}: ${t.state}${terminal && duration !== undefined ? ` (${formatDuration(duration)})` : ''}`,
-        data: { dagId: run.dagId, runId: run.runId, taskId: t.taskId, mapIndex: t.mapIndex, state: t.state, previous, durationMs: duration },
-      });
+      events(msg('trigger.task.state', { dagId: run.dagId, runId: run.runId, taskId: t.taskId, mapIndex: t.mapIndex, state: t.state, previous, durationMs: duration }, `${key}: ${t.state}${terminal && duration !== undefined ? ` (${formatDuration(duration)})` : ''}`));
     }
     // the run's own state after its tasks' (a run ends after its last task)
     if (state.state !== undefined && state.state !== runState) {
       changed = true;
-      events({
-        code: 'trigger.run.state',
-        level: 'progress',
-        message: `run ${run.runId}: ${state.state}`,
-        data: { dagId: run.dagId, runId: run.runId, state: state.state, previous: runState },
-      });
+      events(msg('trigger.run.state', { dagId: run.dagId, runId: run.runId, state: state.state, previous: runState }, `run ${run.runId}: ${state.state}`));
       runState = state.state;
     }
     if (runState !== undefined && !ACTIVE_RUN_STATES.has(runState)) {
@@ -213,7 +222,7 @@ export async function waitForRun(airflow: AirflowOps, run: RunRef, options: Wait
     }
     interval = changed ? options.pollMs : Math.min(maxPoll, Math.round(interval * 1.5));
     const sleepFor = options.timeoutMs !== undefined ? Math.min(interval, Math.max(0, options.timeoutMs - waited)) : interval;
-    events({ code: 'trigger.poll', level: 'debug', message: `next poll in ${sleepFor} ms` });
+    events(msg('trigger.poll', undefined, `next poll in ${sleepFor} ms`));
     try {
       await clock.sleep(sleepFor, options.signal);
     } catch {

@@ -5,25 +5,11 @@
 import type { ChalkInstance } from 'chalk';
 import { formatDuration } from '../../core/duration.js';
 import type { ReleaseRecord, ReleaseSummary } from '../../core/deploy/records.js';
+import type { PlanJson } from '../../core/deploy/plan.js';
 import type { RollbackPlan } from '../../core/deploy/rollback.js';
 import { table } from '../io.js';
 
-/** The JSON form of a push plan (planToJson). */
-export interface PlanJson {
-  environment: string;
-  bucket: string;
-  empty: boolean;
-  counts: { added: number; changed: number; removed: number; unchanged: number };
-  dagPrefix?: string;
-  added: Array<{ key: string; size: number }>;
-  changed: Array<{ key: string; size: number }>;
-  removed: Array<{ key: string }>;
-  kept: string[];
-  adopted: string[];
-  drift: Array<{ key: string; kind: string }>;
-  artifacts: Array<{ kind: string; key: string; change: boolean; reason: string; pinnedVersion: string | null }>;
-  envUpdate: { needed: boolean; reasons: string[] };
-}
+export type { PlanJson } from '../../core/deploy/plan.js';
 
 const DRIFT_TEXT: Record<string, string> = {
   'changed-outside': 'changed outside mwaa since the last release',

@@ -4,11 +4,12 @@
  * `DeployView` is a pure component (tested with ink-testing-library); `startDeployView` renders it on a
  * stream and feeds it the deploy events.
  */
-import { Box, Static, Text } from 'ink';
+import { Box, Text } from 'ink';
 import { formatDuration } from '../../core/duration.js';
 import type { MwaaEvent } from '../../core/events.js';
 import { bytes } from './deploy-text.js';
-import { mountLiveView, statusIcon, type Outcome } from './live.js';
+import type { LiveTarget } from '../io.js';
+import { Line, mountLiveView, statusIcon, type Outcome } from './live.js';
 
 export interface DeployViewState {
   title: string;
@@ -19,7 +20,7 @@ export interface DeployViewState {
   upload?: { done: number; total: number; bytesDone: number; bytesTotal: number };
   deletes?: { done: number; total: number };
   envStatus?: string;
-  /** printed once above the live part (plan text, warnings) */
+  /** printed once above the frame (plan text, warnings) by startDeployView: not part of a frame */
   lines: string[];
   outcome?: Outcome;
 }
@@ -32,6 +33,10 @@ export function progressBar(done: number, total: number, width = BAR_WIDTH): str
   return `${'█'.repeat(full)}${'░'.repeat(width - full)}`;
 }
 
+/**
+ * A frame of the deploy view. The last frame has no outcome line: the command prints the result (on
+ * stdout) or the error right after it.
+ */
 export function DeployView(props: DeployViewState) {
   const elapsed = Math.max(0, props.now - props.startedAt);
   const icon = statusIcon(props.outcome, elapsed);
@@ -39,53 +44,49 @@ export function DeployView(props: DeployViewState) {
   const up = props.upload;
   return (
     <Box flexDirection="column">
-      <Static items={props.lines.map((text, i) => ({ text, i }))}>{(item) => <Text key={item.i}>{item.text}</Text>}</Static>
-      <Box>
+      <Line>
         <Text color={color}>{icon} </Text>
         <Text bold>{props.title}</Text>
         <Text dimColor>  {formatDuration(elapsed)}</Text>
-      </Box>
-      {props.plan ? <Text dimColor>  {props.plan}</Text> : null}
-      {props.phase && !props.outcome ? <Text>  {props.phase}</Text> : null}
+      </Line>
+      {props.plan ? <Line dimColor>  {props.plan}</Line> : null}
+      {props.phase && !props.outcome ? <Line>  {props.phase}</Line> : null}
       {up ? (
-        <Text>
+        <Line>
           {'  '}
           <Text color="cyan">{progressBar(up.done, up.total)}</Text> {up.done}/{up.total} files, {bytes(up.bytesDone)}/{bytes(up.bytesTotal)}
-        </Text>
+        </Line>
       ) : null}
       {props.deletes ? (
-        <Text>
+        <Line>
           {'  '}deleted {props.deletes.done}/{props.deletes.total} files
-        </Text>
+        </Line>
       ) : null}
       {props.envStatus ? (
-        <Text>
+        <Line>
           {'  '}environment: <Text color={props.envStatus === 'AVAILABLE' ? 'green' : props.envStatus.endsWith('FAILED') ? 'red' : 'cyan'}>{props.envStatus}</Text>
-        </Text>
+        </Line>
       ) : null}
-      {props.outcome ? <Text color={props.outcome.ok ? 'green' : 'red'}>  {props.outcome.message}</Text> : null}
     </Box>
   );
 }
 
 /** Applies one deploy event to the view state. */
 export function reduceDeployEvent(state: Omit<DeployViewState, 'now'>, event: MwaaEvent): Omit<DeployViewState, 'now'> {
-  const data = (event.data ?? {}) as Record<string, unknown>;
   switch (event.code) {
     case 'deploy.plan':
     case 'deploy.rollback.plan':
       return { ...state, plan: event.message.replace(/^plan: /, '') };
     case 'deploy.phase':
       return { ...state, phase: event.message };
-    case 'deploy.upload.done':
-      return {
-        ...state,
-        upload: { done: Number(data.done ?? 0), total: Number(data.total ?? 0), bytesDone: Number(data.bytesDone ?? 0), bytesTotal: Number(data.bytesTotal ?? 0) },
-      };
+    case 'deploy.upload.done': {
+      const d = event.data;
+      return { ...state, upload: { done: d.done, total: d.total, bytesDone: d.bytesDone, bytesTotal: d.bytesTotal } };
+    }
     case 'deploy.delete.done':
-      return { ...state, deletes: { done: Number(data.done ?? 0), total: Number(data.total ?? 0) } };
+      return { ...state, deletes: { done: event.data.done, total: event.data.total } };
     case 'env.status.changed':
-      return { ...state, envStatus: String(data.status ?? '') };
+      return { ...state, envStatus: event.data.status };
     default:
       if (event.level === 'warn' || (event.level === 'info' && event.code.startsWith('deploy.rollback'))) {
         return { ...state, lines: [...state.lines, `${event.level === 'warn' ? 'warning: ' : ''}${event.message}`] };
@@ -100,16 +101,23 @@ export interface DeployLiveView {
   finish(outcome: Outcome): Promise<void>;
 }
 
-export function startDeployView(options: { stream: NodeJS.WriteStream; title: string; clock: () => number }): DeployLiveView {
+export function startDeployView(options: { target: LiveTarget; title: string; clock: () => number }): DeployLiveView {
   const live = mountLiveView<Omit<DeployViewState, 'now'>>({
-    stream: options.stream,
+    target: options.target,
     initial: { title: options.title, startedAt: options.clock(), lines: [] },
     clock: options.clock,
     view: (state, now) => <DeployView {...state} now={now} />,
   });
+  let printed = 0;
+  const update = (next: Omit<DeployViewState, 'now'>) => {
+    live.update(next);
+    // new lines go above the frame, once
+    for (const line of next.lines.slice(printed)) live.printAbove(line);
+    printed = next.lines.length;
+  };
   return {
-    event: (event) => live.update(reduceDeployEvent(live.state, event)),
-    note: (text) => live.update({ ...live.state, lines: [...live.state.lines, text] }),
+    event: (event) => update(reduceDeployEvent(live.state, event)),
+    note: (text) => update({ ...live.state, lines: [...live.state.lines, text] }),
     finish: (outcome) => live.finish(outcome),
   };
 }

@@ -1,12 +1,13 @@
 /**
  * The live view of an environment operation on a terminal: status, elapsed time, the status timeline so
  * far and the Airflow UI address when known. `EnvWaitView` is a pure component (tested with
- * ink-testing-library); `startEnvWaitView` renders it on a stream and feeds it events and time.
+ * ink-testing-library); `startEnvWaitView` draws it on the Io's live target and feeds it events and time.
  */
 import { Box, Text } from 'ink';
 import { formatDuration } from '../../core/duration.js';
 import type { MwaaEvent } from '../../core/events.js';
-import { mountLiveView, statusIcon, UiAndWarnings, type Outcome } from './live.js';
+import type { LiveTarget } from '../io.js';
+import { keepFitting, Line, mountLiveView, statusIcon, uiAndWarningLines, type Outcome } from './live.js';
 
 export type EnvOperation = 'create' | 'update' | 'delete' | 'wait';
 
@@ -43,45 +44,64 @@ function statusColor(status: string | undefined): string | undefined {
   return 'cyan';
 }
 
-export function EnvWaitView(props: EnvWaitState) {
+/**
+ * A frame of the env wait view. With maxLines, the oldest statuses of a long timeline are collapsed into
+ * one line. The last frame shows neither the Airflow UI address nor a failure's message: the command
+ * prints both right after it.
+ */
+export function EnvWaitView(props: EnvWaitState & { maxLines?: number }) {
   const elapsed = Math.max(0, props.now - props.startedAt);
   const icon = statusIcon(props.outcome, elapsed);
   const iconColor = props.outcome ? (props.outcome.ok ? 'green' : 'red') : 'cyan';
+  const hint =
+    !props.outcome && (props.operation === 'create' || props.operation === 'update') && (props.maxLines === undefined || props.maxLines >= 3) ? (
+      <Line key="hint" dimColor>
+        {'  '}MWAA usually takes 20–30 minutes. Ctrl-C stops waiting; the environment keeps going.
+      </Line>
+    ) : null;
+  const timelineMin = props.timeline.length > 0 ? 1 : 0;
+  const extras = keepFitting(uiAndWarningLines(props.outcome ? undefined : props.webserverUrl, props.notes), 1 + (hint ? 1 : 0), timelineMin, props.maxLines);
+  const room = props.maxLines === undefined ? props.timeline.length : Math.max(0, props.maxLines - 1 - (hint ? 1 : 0) - extras.length);
+  // when the timeline does not fit: its latest entries, under a line counting the earlier ones
+  const skipped = props.timeline.length > room ? props.timeline.length - Math.max(0, room - 1) : 0;
   return (
     <Box flexDirection="column">
-      <Box>
+      <Line>
         <Text color={iconColor}>{icon} </Text>
         <Text bold>
           {TITLES[props.operation]} {props.name}
         </Text>
-        <Text>  </Text>
+        {'  '}
         <Text color={statusColor(props.status)}>{props.status ?? 'reading status…'}</Text>
         <Text dimColor>  {formatDuration(elapsed)}</Text>
-      </Box>
+      </Line>
+      {skipped > 0 ? (
+        <Line key="earlier" dimColor>
+          {'  '}… {skipped} earlier status{skipped === 1 ? '' : 'es'}
+        </Line>
+      ) : null}
       {props.timeline.map((entry, i) => {
+        if (i < skipped) return null;
         const next = props.timeline[i + 1];
         const spent = (next ? next.at : props.now) - entry.at;
         const last = i === props.timeline.length - 1;
         return (
-          <Box key={`${entry.status}-${entry.at}`}>
+          <Line key={`${entry.status}-${entry.at}`}>
             <Text dimColor>  {last && !props.outcome ? '›' : '·'} </Text>
             <Text color={statusColor(entry.status)}>{entry.status.padEnd(18)}</Text>
             <Text dimColor>
               +{formatDuration(entry.at - props.startedAt).padEnd(9)} {last && GOOD.has(entry.status) ? '' : formatDuration(Math.max(0, spent))}
             </Text>
-          </Box>
+          </Line>
         );
       })}
-      <UiAndWarnings url={props.webserverUrl} notes={props.notes} />
-      {props.outcome && !props.outcome.ok ? <Text color="red">  {props.outcome.message}</Text> : null}
-      {!props.outcome && (props.operation === 'create' || props.operation === 'update') ? (
-        <Text dimColor>  MWAA usually takes 20–30 minutes. Ctrl-C stops waiting; the environment keeps going.</Text>
-      ) : null}
+      {extras}
+      {hint}
     </Box>
   );
 }
 
-/** A tiny store the live view subscribes to. */
+/** The env wait view on screen, fed by the command. */
 export interface LiveView {
   /** feed an event from the core (env.status.changed updates the view; warnings become notes) */
   event(event: MwaaEvent): void;
@@ -92,29 +112,27 @@ export interface LiveView {
 }
 
 export function startEnvWaitView(options: {
-  stream: NodeJS.WriteStream;
+  target: LiveTarget;
   name: string;
   operation: EnvOperation;
   startedAt: number;
   clock: () => number;
 }): LiveView {
   const live = mountLiveView<Omit<EnvWaitState, 'now'>>({
-    stream: options.stream,
+    target: options.target,
     initial: { name: options.name, operation: options.operation, timeline: [], startedAt: options.startedAt, notes: [] },
     clock: options.clock,
-    view: (state, now) => {
+    view: (state, now, maxLines) => {
       const lastAt = state.timeline.length ? state.timeline[state.timeline.length - 1].at : state.startedAt;
-      return <EnvWaitView {...state} now={Math.max(now, lastAt)} />;
+      return <EnvWaitView {...state} now={Math.max(now, lastAt)} maxLines={maxLines} />;
     },
   });
   const patch = (changes: Partial<Omit<EnvWaitState, 'now'>>) => live.update({ ...live.state, ...changes });
   return {
     event(event) {
       if (event.code === 'env.status.changed') {
-        const data = event.data as { status: string; webserverUrl?: string } | undefined;
-        if (!data) return;
         const at = typeof event.time === 'number' ? event.time : options.clock();
-        patch({ status: data.status, timeline: [...live.state.timeline, { status: data.status, at }] });
+        patch({ status: event.data.status, timeline: [...live.state.timeline, { status: event.data.status, at }] });
       } else if (event.level === 'warn') {
         patch({ notes: [...live.state.notes, event.message] });
       }

@@ -1,32 +1,65 @@
 /**
- * What the live views (env wait, deploy, trigger --wait) share: the view's state in a small store that
- * React subscribes to, a clock that ticks while the operation runs, and mounting on a stream with ink.
- * Each view supplies a pure component (tested with ink-testing-library) and how events change its state.
+ * What the live views (env wait, deploy, trigger --wait) share: the renderer that keeps a view's frame
+ * on stderr up to date as its state changes and time passes, and small pieces of frames.
+ *
+ * The renderer draws each frame with ink's renderToString and moves the cursor itself, so a frame only
+ * ever erases itself: never the screen, never the scrollback, whatever its size. A frame fits the
+ * terminal: every line is one row (cut to the width), and a frame has at most rows − 1 lines (views
+ * collapse what does not fit, the renderer cuts anything beyond), so the cursor can always climb back
+ * to the frame's first line to redraw it. A terminal reporting 0 columns or 0 rows counts as 80 × 24.
+ *
+ * The frame drawn when the view finishes stays on screen; the lines the command prints after it (the
+ * result on stdout, the error report) are not repeated in it.
  */
-import { render, Text } from 'ink';
-import { useEffect, useState, useSyncExternalStore, type ReactElement } from 'react';
+import chalk from 'chalk';
+import { renderToString, Text } from 'ink';
+import type { ReactElement, ReactNode } from 'react';
+import type { LiveScreen, LiveTarget } from '../io.js';
 
 export interface Outcome {
   ok: boolean;
+  /**
+   * What happened, for views that show it in their last frame (trigger's verdict). A failed outcome's
+   * message is never shown there: the command reports the error right after the view.
+   */
   message: string;
 }
 
-/** The lines under a live view's progress: the Airflow UI address once known, then one line per warning. */
-export function UiAndWarnings(props: { url?: string; notes: readonly string[] }): ReactElement {
+/** One line of a frame: always one row, cut with … when wider than the terminal. */
+export function Line(props: { children?: ReactNode; color?: string; dimColor?: boolean; bold?: boolean }): ReactElement {
   return (
-    <>
-      {props.url ? (
-        <Text>
-          {'  '}Airflow UI: <Text color="blue">{props.url}</Text>
-        </Text>
-      ) : null}
-      {props.notes.map((note, i) => (
-        <Text key={`note-${i}`} color="yellow">
-          {'  '}warning: {note}
-        </Text>
-      ))}
-    </>
+    <Text wrap="truncate-end" color={props.color} dimColor={props.dimColor} bold={props.bold}>
+      {props.children}
+    </Text>
   );
+}
+
+/** The lines under a live view's progress: the Airflow UI address once known, then one line per warning. */
+export function uiAndWarningLines(url: string | undefined, notes: readonly string[]): ReactElement[] {
+  return [
+    ...(url
+      ? [
+          <Line key="url">
+            {'  '}Airflow UI: <Text color="blue">{url}</Text>
+          </Line>,
+        ]
+      : []),
+    ...notes.map((note, i) => (
+      <Line key={`note-${i}`} color="yellow">
+        {'  '}warning: {note}
+      </Line>
+    )),
+  ];
+}
+
+/**
+ * Fits optional lines under a budget: drops `optional` lines from the front until `fixed` + the kept
+ * optional lines + `reserve` lines fit in maxLines. Returns the optional lines kept.
+ */
+export function keepFitting<T>(optional: readonly T[], fixed: number, reserve: number, maxLines: number | undefined): T[] {
+  if (maxLines === undefined) return [...optional];
+  const room = Math.max(0, maxLines - fixed - reserve);
+  return optional.slice(Math.max(0, optional.length - room));
 }
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -37,73 +70,151 @@ export function statusIcon(outcome: Outcome | undefined, elapsedMs: number): str
   return SPINNER[Math.floor(Math.max(0, elapsedMs) / 100) % SPINNER.length];
 }
 
-class ViewStore<S> {
-  private readonly listeners = new Set<() => void>();
-  constructor(public state: S) {}
-  subscribe = (fn: () => void) => {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
-  };
-  get = () => this.state;
-  set(next: S) {
-    this.state = next;
-    for (const fn of this.listeners) fn();
-  }
+/** The size frames are made for: what the terminal reports, 80 × 24 for what it reports as 0 or not at all. */
+export function frameSize(stream: { columns?: number; rows?: number }): { columns: number; rows: number } {
+  return { columns: stream.columns || 80, rows: stream.rows || 24 };
 }
 
-function Live<S extends { outcome?: Outcome }>(props: {
-  store: ViewStore<S>;
-  clock: () => number;
-  view: (state: S, now: number) => ReactElement;
-}) {
-  const { store, clock, view } = props;
-  const state = useSyncExternalStore(store.subscribe, store.get);
-  const [now, setNow] = useState(clock());
-  useEffect(() => {
-    if (state.outcome) return;
-    const timer = setInterval(() => setNow(clock()), 100);
-    return () => clearInterval(timer);
-  }, [state.outcome, clock]);
-  return view(state, state.outcome ? clock() : now);
+// eslint-disable-next-line no-control-regex
+const SGR = /\u001b\[[0-9;]*m/g;
+
+function visibleWidth(line: string): number {
+  return [...line.replace(SGR, '')].length;
 }
 
-export interface LiveView<S> {
+export interface LiveView<S> extends LiveScreen {
   /** the current state */
   readonly state: S;
   update(next: S): void;
-  /** shows the outcome as the last frame, then unmounts (idempotent) */
+  /** draws the outcome as the last frame, which stays on screen, and lets go of the screen (idempotent) */
   finish(outcome: Outcome): Promise<void>;
 }
 
+const TICK_MS = 100;
+
 export function mountLiveView<S extends { outcome?: Outcome }>(options: {
-  stream: NodeJS.WriteStream;
+  target: LiveTarget;
   initial: S;
   clock: () => number;
-  view: (state: S, now: number) => ReactElement;
+  /** the frame for a state at a time, in at most maxLines lines */
+  view: (state: S, now: number, maxLines: number) => ReactElement;
 }): LiveView<S> {
-  const store = new ViewStore(options.initial);
-  const instance = render(<Live store={store} clock={options.clock} view={options.view} />, {
-    stdout: options.stream,
-    stderr: options.stream,
-    exitOnCtrlC: false,
-    patchConsole: false,
-  });
+  const { target, clock } = options;
+  const stream = target.stream;
+  let state = options.initial;
+  let suspended = 0;
   let finished = false;
-  return {
+  /** the visible width of each line of the frame on screen (none while suspended) */
+  let onScreen: number[] = [];
+  let lastFrame = '';
+  let timer: NodeJS.Timeout | undefined;
+  let scheduled = false;
+
+  const frameLines = (): string[] => {
+    const { columns, rows } = frameSize(stream);
+    const maxLines = Math.max(1, rows - 1);
+    // ink colours with chalk's default instance (the same module: scripts/build.mjs keeps chalk external),
+    // whose level it guessed from stdout; the Io decided for stderr, where the frame goes
+    const guessed = chalk.level;
+    chalk.level = target.color ? Math.max(1, guessed) as typeof guessed : 0;
+    let text: string;
+    try {
+      text = renderToString(options.view(state, clock(), maxLines), { columns });
+    } finally {
+      chalk.level = guessed;
+    }
+    // and whatever else styled a line (text handed to a view), when there is to be no colour
+    if (!target.color) text = text.replace(SGR, '');
+    const lines = text.split('\n');
+    return lines.length > maxLines ? lines.slice(0, maxLines) : lines;
+  };
+
+  /** the bytes that take the cursor back to the frame's first line and erase the frame */
+  const eraseFrame = (): string => {
+    if (onScreen.length === 0) return '';
+    const { columns } = frameSize(stream);
+    // a line wider than the terminal (it got narrower since) now takes several rows
+    const rows = onScreen.reduce((n, width) => n + Math.max(1, Math.ceil(width / columns)), 0);
+    onScreen = [];
+    return `\r\u001b[${rows}A\u001b[J`;
+  };
+
+  const draw = (before = '', force = false): void => {
+    if (suspended > 0) {
+      if (before) stream.write(before);
+      return;
+    }
+    const lines = frameLines();
+    const frame = lines.join('\n');
+    if (!force && !before && frame === lastFrame && onScreen.length > 0) return;
+    stream.write(`${eraseFrame()}${before}${frame}\n`);
+    onScreen = lines.map(visibleWidth);
+    lastFrame = frame;
+  };
+
+  const startTicking = () => {
+    if (timer || finished) return;
+    timer = setInterval(() => draw(), TICK_MS);
+    // a view never keeps the process alive by itself
+    timer.unref();
+  };
+  const stopTicking = () => {
+    if (timer) clearInterval(timer);
+    timer = undefined;
+  };
+  const onResize = () => {
+    if (!finished) draw('', true);
+  };
+
+  const view: LiveView<S> = {
     get state() {
-      return store.state;
+      return state;
     },
     update(next) {
-      store.set(next);
+      state = next;
+      if (finished || scheduled) return;
+      scheduled = true;
+      // events come in bursts (one per task at each poll): one frame for the burst
+      setImmediate(() => {
+        scheduled = false;
+        if (!finished) draw();
+      });
+    },
+    printAbove(text) {
+      const line = text.endsWith('\n') ? text : `${text}\n`;
+      if (finished) stream.write(line);
+      else draw(line);
+    },
+    suspend() {
+      suspended++;
+      if (suspended > 1 || finished) return;
+      stopTicking();
+      stream.write(eraseFrame());
+      lastFrame = '';
+    },
+    resume() {
+      if (suspended === 0) return;
+      suspended--;
+      if (suspended > 0 || finished) return;
+      draw('', true);
+      startTicking();
     },
     async finish(outcome) {
       if (finished) return;
+      state = { ...state, outcome };
+      suspended = 0;
+      draw('', true);
       finished = true;
-      store.set({ ...store.state, outcome });
-      // let React commit the last frame before unmounting
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      instance.unmount();
-      await instance.waitUntilExit().catch(() => undefined);
+      stopTicking();
+      stream.off('resize', onResize);
+      release();
+      await new Promise<void>((resolve) => stream.write('', () => resolve()));
     },
   };
+
+  const release = target.claim(view);
+  stream.on('resize', onResize);
+  draw('', true);
+  startTicking();
+  return view;
 }

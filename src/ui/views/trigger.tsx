@@ -7,7 +7,8 @@
 import { Box, Text } from 'ink';
 import { formatDuration } from '../../core/duration.js';
 import type { MwaaEvent } from '../../core/events.js';
-import { mountLiveView, statusIcon, UiAndWarnings, type Outcome } from './live.js';
+import type { LiveTarget } from '../io.js';
+import { keepFitting, Line, mountLiveView, statusIcon, uiAndWarningLines, type Outcome } from './live.js';
 
 export interface TaskRow {
   /** task id, with [map index] for a mapped instance */
@@ -22,7 +23,6 @@ export interface TaskRow {
 export interface TriggerViewState {
   dagId: string;
   runId: string;
-  url?: string;
   runState?: string;
   tasks: TaskRow[];
   startedAt: number;
@@ -70,50 +70,122 @@ export function stateColor(state: string | undefined): string | undefined {
   }
 }
 
-export function TriggerView(props: TriggerViewState) {
+/** Which tasks a frame shows first when not all fit: failed, running, retrying, then the others. */
+function rank(state: string): number {
+  switch (state) {
+    case 'failed':
+      return 0;
+    case 'running':
+      return 1;
+    case 'up_for_retry':
+    case 'up_for_reschedule':
+    case 'restarting':
+    case 'deferred':
+      return 2;
+    case 'upstream_failed':
+      return 3;
+    case 'queued':
+    case 'scheduled':
+      return 4;
+    default:
+      return 5;
+  }
+}
+
+/** The order of states in a count line. */
+const COUNT_ORDER = ['failed', 'upstream_failed', 'running', 'up_for_retry', 'up_for_reschedule', 'restarting', 'deferred', 'queued', 'scheduled', 'none', 'success', 'skipped', 'removed'];
+
+/**
+ * The tasks a frame of `room` lines shows: all when they fit, else the most telling ones (failed,
+ * running, …; in DAG order) and a count of the others by state, which takes the last line.
+ */
+export function fitTasks(tasks: readonly TaskRow[], room: number): { shown: TaskRow[]; hidden: TaskRow[] } {
+  if (tasks.length <= room) return { shown: [...tasks], hidden: [] };
+  const slots = Math.max(0, room - 1);
+  const picked = new Set(
+    tasks
+      .map((task, index) => ({ task, index }))
+      .sort((a, b) => rank(a.task.state) - rank(b.task.state) || a.index - b.index)
+      .slice(0, slots)
+      .map((entry) => entry.task),
+  );
+  return { shown: tasks.filter((t) => picked.has(t)), hidden: tasks.filter((t) => !picked.has(t)) };
+}
+
+/** "… 24 more tasks: 20 success, 4 queued" (or "30 tasks: …" when none is shown above it). */
+export function countLine(hidden: readonly TaskRow[], more: boolean): string {
+  const counts = new Map<string, number>();
+  for (const t of hidden) counts.set(t.state, (counts.get(t.state) ?? 0) + 1);
+  const order = (state: string) => (COUNT_ORDER.includes(state) ? COUNT_ORDER.indexOf(state) : COUNT_ORDER.length);
+  const parts = [...counts.entries()].sort((a, b) => order(a[0]) - order(b[0]) || a[0].localeCompare(b[0])).map(([state, n]) => `${n} ${state}`);
+  const noun = hidden.length === 1 ? 'task' : 'tasks';
+  return `${more ? `… ${hidden.length} more ${noun}` : `${hidden.length} ${noun}`}: ${parts.join(', ')}`;
+}
+
+/** A frame of the trigger view; with maxLines, the tasks that do not fit are collapsed into a count line. */
+export function TriggerView(props: TriggerViewState & { maxLines?: number }) {
   const elapsed = Math.max(0, props.now - props.startedAt);
   const icon = statusIcon(props.outcome, elapsed);
   const iconColor = props.outcome ? (props.outcome.ok ? 'green' : 'red') : 'cyan';
-  const width = Math.max(8, ...props.tasks.map((t) => t.key.length));
+  // the verdict of a failed run is the error the command reports next: not repeated here
+  const footer = !props.outcome ? (
+    <Line key="footer" dimColor>
+      {'  '}Ctrl-C stops waiting; the run goes on.
+    </Line>
+  ) : props.outcome.ok ? (
+    <Line key="footer" color="green">
+      {'  '}
+      {props.outcome.message}
+    </Line>
+  ) : null;
+  const taskMin = props.tasks.length > 0 ? 1 : 0;
+  const hint = footer && !props.outcome && props.maxLines !== undefined && props.maxLines < 2 + taskMin ? null : footer;
+  const extras = keepFitting(uiAndWarningLines(undefined, props.notes), 1 + (hint ? 1 : 0), taskMin, props.maxLines);
+  const room = props.maxLines === undefined ? props.tasks.length : Math.max(0, props.maxLines - 1 - (hint ? 1 : 0) - extras.length);
+  const { shown, hidden } = fitTasks(props.tasks, room);
+  const width = Math.max(8, ...shown.map((t) => t.key.length));
   return (
     <Box flexDirection="column">
-      <Box>
+      <Line>
         <Text color={iconColor}>{icon} </Text>
         <Text bold>{props.dagId}</Text>
         <Text dimColor> {props.runId}</Text>
-        <Text>  </Text>
+        {'  '}
         <Text color={stateColor(props.runState)}>{props.runState ?? 'reading state…'}</Text>
         <Text dimColor>  {formatDuration(elapsed)}</Text>
-      </Box>
-      {props.tasks.map((task) => {
+      </Line>
+      {shown.map((task) => {
         const duration =
           task.durationMs !== undefined ? formatDuration(task.durationMs) : task.runningSince !== undefined ? formatDuration(Math.max(0, props.now - task.runningSince)) : '';
         return (
-          <Box key={task.key}>
+          <Line key={task.key}>
             <Text color={stateColor(task.state)}>
               {'  '}
               {ICONS[task.state] ?? '?'} {task.key.padEnd(width)}
+              {'  '}
+              {task.state.padEnd(16)}
             </Text>
-            <Text color={stateColor(task.state)}>  {task.state.padEnd(16)}</Text>
             <Text dimColor>{duration}</Text>
-          </Box>
+          </Line>
         );
       })}
-      <UiAndWarnings url={props.url} notes={props.notes} />
-      {props.outcome ? (
-        <Text color={props.outcome.ok ? 'green' : 'red'}>  {props.outcome.message}</Text>
-      ) : (
-        <Text dimColor>  Ctrl-C stops waiting; the run goes on.</Text>
-      )}
+      {hidden.length > 0 ? (
+        <Line key="more" dimColor>
+          {'  '}
+          {countLine(hidden, shown.length > 0)}
+        </Line>
+      ) : null}
+      {extras}
+      {hint}
     </Box>
   );
 }
 
 /** Applies a core event to the view state (pure, so it is tested without a terminal). */
 export function applyTriggerEvent(state: Omit<TriggerViewState, 'now'>, event: MwaaEvent, now: number): Omit<TriggerViewState, 'now'> {
-  const data = (event.data ?? {}) as { state?: string; taskId?: string; mapIndex?: number; durationMs?: number };
-  if (event.code === 'trigger.run.state' && data.state) return { ...state, runState: data.state };
-  if (event.code === 'trigger.task.state' && data.taskId && data.state) {
+  if (event.code === 'trigger.run.state') return { ...state, runState: event.data.state };
+  if (event.code === 'trigger.task.state') {
+    const data = event.data;
     const key = data.mapIndex === undefined ? data.taskId : `${data.taskId}[${data.mapIndex}]`;
     const ended = !['running', 'queued', 'scheduled', 'none', 'up_for_retry', 'up_for_reschedule', 'deferred', 'restarting'].includes(data.state);
     const existing = state.tasks.find((t) => t.key === key);
@@ -136,7 +208,7 @@ export interface TriggerLiveView {
 }
 
 export function startTriggerView(options: {
-  stream: NodeJS.WriteStream;
+  target: LiveTarget;
   dagId: string;
   runId: string;
   url?: string;
@@ -144,11 +216,13 @@ export function startTriggerView(options: {
   clock: () => number;
 }): TriggerLiveView {
   const live = mountLiveView<Omit<TriggerViewState, 'now'>>({
-    stream: options.stream,
-    initial: { dagId: options.dagId, runId: options.runId, url: options.url, tasks: [], startedAt: options.startedAt, notes: [] },
+    target: options.target,
+    initial: { dagId: options.dagId, runId: options.runId, tasks: [], startedAt: options.startedAt, notes: [] },
     clock: options.clock,
-    view: (state, now) => <TriggerView {...state} now={now} />,
+    view: (state, now, maxLines) => <TriggerView {...state} now={now} maxLines={maxLines} />,
   });
+  // above the frame, whole: a frame line would be cut to the terminal's width, and the address copied
+  if (options.url) live.printAbove(`Airflow UI: ${options.url}`);
   return {
     event: (event) => live.update(applyTriggerEvent(live.state, event, options.clock())),
     finish: (outcome) => live.finish(outcome),

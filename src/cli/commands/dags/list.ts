@@ -23,20 +23,20 @@ export const run: Handler = async (ctx, { options }) => {
   const envName = ctx.environment().entry.name;
   const { mwaaApi } = await import('../../../aws/mwaa.js');
   const api = mwaaApi(await (await ctx.aws()).mwaa());
-  const session = await openSession({ api, envName, clock: ctx.clock, events: ctx.events(), signal: ctx.signal, transport });
+  const session = await openSession({ api, envName, clock: ctx.clock, events: ctx.host.notify, signal: ctx.signal, transport });
 
   if (options.importErrors === true) {
     const errors = await session.airflow.importErrors();
-    ctx.io.result(
+    ctx.host.result(
       errors.map((e) => ({ filepath: e.filepath, error: e.error, ...(e.bundle ? { bundle: e.bundle } : {}) })),
       (list) => importErrorsText(list),
     );
-    if (!ctx.io.json) ctx.io.info(errors.length === 0 ? 'No import errors.' : `${errors.length} DAG file${errors.length === 1 ? '' : 's'} failed to import.`);
+    ctx.host.info(errors.length === 0 ? 'No import errors.' : `${errors.length} DAG file${errors.length === 1 ? '' : 's'} failed to import.`);
     return;
   }
 
   const listing = await session.airflow.listDags();
-  ctx.io.result(
+  ctx.host.result(
     listing.dags.map((d) => ({
       dagId: d.dagId,
       paused: d.paused,
@@ -46,10 +46,10 @@ export const run: Handler = async (ctx, { options }) => {
       fileloc: d.fileloc ?? null,
       ...(d.bundle ? { bundle: d.bundle } : {}),
     })),
-    () => (listing.dags.length ? dagsTable(listing.dags, ctx.io.style) : ''),
+    () => (listing.dags.length ? dagsTable(listing.dags, ctx.host.style) : ''),
   );
-  if (!ctx.io.json && listing.dags.length === 0) ctx.io.info('No DAGs.');
+  if (listing.dags.length === 0) ctx.host.info('No DAGs.');
   if (listing.importErrors) {
-    ctx.io.warn('some DAG files failed to import; see them with `mwaa dags list --import-errors`');
+    ctx.host.warn('some DAG files failed to import; see them with `mwaa dags list --import-errors`');
   }
 };

@@ -1,26 +1,17 @@
-/** `mwaa dags push`: deploy the project as one release (DESIGN §5). */
+/** `mwaa dags push`: deploy the project as one release. */
 import { formatDuration } from '../../../core/duration.js';
 import { push, type PushResult } from '../../../core/deploy/push.js';
 import type { ReleaseRecord } from '../../../core/deploy/records.js';
-import type { MwaaEvent } from '../../../core/events.js';
-import { renderPlan, type PlanJson } from '../../../ui/views/deploy-text.js';
 import type { Handler } from '../../spec.js';
-import { commandLine, deployCommand, deployRenderer, projectGit, projectSources } from '../releases/shared.js';
+import { commandLine, deployCommand, projectGit, projectSources } from '../releases/shared.js';
 
 export const run: Handler = async (ctx, { options }) => {
   const selected = ctx.environment();
   const dryRun = options.dryRun === true;
   if (dryRun) return runDiff(ctx, options);
-  const renderer = await deployRenderer(ctx, `Deploying to ${selected.entry.name}`);
-  const events = (event: MwaaEvent) => {
-    // the plan is shown before anything changes
-    if (event.code === 'deploy.plan' && !ctx.io.json) {
-      const plan = (event.data as { plan: PlanJson }).plan;
-      if (!plan.empty || ctx.io.debug) renderer.note(renderPlan(plan, ctx.io.errStyle, { maxLines: 20 }));
-    }
-    renderer.events(event);
-  };
-  const cmd = await deployCommand(ctx, options, events);
+  const cmd = await deployCommand(ctx, options);
+  // the view shows the plan before anything changes
+  const view = await ctx.host.view('deploy', { title: `Deploying to ${selected.entry.name}`, plan: 'push' });
   let result: PushResult;
   try {
     result = await push(
@@ -35,21 +26,21 @@ export const run: Handler = async (ctx, { options }) => {
         git: projectGit(ctx, selected),
         concurrency: typeof options.concurrency === 'number' ? options.concurrency : 16,
         forceUnlock: options.forceUnlock === true,
-        yes: ctx.io.yes,
+        yes: ctx.globals.yes,
         command: commandLine(ctx, ['dags', 'push']),
       },
       cmd.ports,
     );
   } catch (error) {
-    await renderer.finish({ ok: false, message: (error as Error).message.split('\n')[0] });
+    await view.finish({ ok: false, message: (error as Error).message.split('\n')[0] });
     throw error;
   }
   const text = resultText(result);
-  await renderer.finish({ ok: true, message: text.split('\n')[0] });
+  await view.finish({ ok: true, message: text.split('\n')[0] });
   if (result.status === 'deployed' && result.release) {
-    ctx.io.result(result.release, () => text);
+    ctx.host.result(result.release, () => text);
   } else {
-    ctx.io.result({ status: result.status, environment: result.plan.environment, recovered: result.recovered.map((r) => r.id) }, () => text);
+    ctx.host.result({ status: result.status, environment: result.plan.environment, recovered: result.recovered.map((r) => r.id) }, () => text);
   }
 };
 

@@ -8,11 +8,12 @@ export const run: Handler = async (ctx, { options }) => {
   const result = await renderWait(ctx, env, 'create', (ports, hooks) =>
     createEnvironment(env.selected, ports, { ...settings, ...hooks, region: env.region, local: env.local }),
   );
-  ctx.io.result(resultJson(result, { created: true }), () =>
+  ctx.host.result(resultJson(result, { created: true }), () =>
     resultText(
       result,
       `Environment ${result.name} created`,
       `Environment ${result.name} is being created (${result.status}); follow it with \`${settings.resumeCommand}\`.`,
+      env,
     ),
   );
 };

@@ -1,27 +1,25 @@
 import { requireEnvironment } from '../../../aws/mwaa.js';
 import { AbortedError } from '../../../core/errors.js';
 import { deleteEnvironment } from '../../../core/env/operations.js';
+import { question } from '../../../core/messages.js';
 import type { Handler } from '../../spec.js';
-import { envCommand, renderWait, resultJson, waitSettings } from './shared.js';
+import { envCommand, renderWait, resultJson, resumeCommand, waitSettings } from './shared.js';
 import { formatDuration } from '../../../core/duration.js';
 
 export const run: Handler = async (ctx, { options }) => {
   const env = await envCommand(ctx, options);
-  const settings = waitSettings(ctx, env, options);
+  // resuming says "deleted" (exit 0) also once the environment is gone
+  const settings = { ...waitSettings(ctx, env, options), resumeCommand: `${resumeCommand(ctx)} --until deleted` };
   const name = env.selected.entry.name;
   const live = await requireEnvironment(env.ports.api, name);
-  if (!ctx.io.yes && live.Status !== 'DELETING') {
-    if (!ctx.io.canPrompt) {
-      throw new AbortedError(`deleting environment ${name} needs confirmation, but there is no terminal to ask`, {
-        hint: 'pass --yes to delete without a prompt',
-      });
-    }
-    ctx.io.info(`This deletes environment ${name} (${live.Status}, Airflow ${live.AirflowVersion ?? '?'}) and its metadata database. The bucket is kept.`);
-    const answer = await ctx.io.ask(`Type the environment name (${name}) to delete it: `);
-    if (answer.trim() !== name) throw new AbortedError(`the name did not match; environment ${name} was not deleted`);
+  if (live.Status !== 'DELETING') {
+    const typed = await ctx.host.request(
+      question('env.delete', { name, status: live.Status ?? 'UNKNOWN', airflowVersion: live.AirflowVersion }, `Type the environment name (${name}) to delete it`),
+    );
+    if (!typed) throw new AbortedError(`the name did not match; environment ${name} was not deleted`);
   }
   const result = await renderWait(ctx, env, 'delete', (ports, hooks) => deleteEnvironment(live, ports, { ...settings, ...hooks }));
-  ctx.io.result(resultJson(result, { deleted: result.waited }), () =>
+  ctx.host.result(resultJson(result, { deleted: result.waited }), () =>
     result.waited
       ? `Environment ${name} deleted in ${formatDuration(result.elapsedMs)}.`
       : `Environment ${name} is being deleted; follow it with \`${settings.resumeCommand}\`.`,

@@ -13,5 +13,5 @@ export const run: Handler = async (ctx, { options }) => {
   const plan = planEnvironment(selected.entry, live, env.region, {
     createSettings: env.local ? withLocalDefaults(selected.entry.environment) : undefined,
   });
-  ctx.io.result(planJson(plan), () => renderPlan(plan, ctx.io.style));
+  ctx.host.result(planJson(plan), () => renderPlan(plan, ctx.host.style));
 };

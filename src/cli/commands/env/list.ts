@@ -31,7 +31,7 @@ export const run: Handler = async (ctx) => {
       }),
     ),
   );
-  ctx.io.result({ environments: rows }, ({ environments }) =>
+  ctx.host.result({ environments: rows }, ({ environments }) =>
     environments.length === 0
       ? 'No environments in this region.'
       : table(
@@ -39,7 +39,7 @@ export const run: Handler = async (ctx) => {
             ['NAME', 'STATUS', 'AIRFLOW', 'CLASS'],
             ...environments.map((e) => [e.name, e.status, e.airflowVersion ?? '-', e.environmentClass ?? '-']),
           ],
-          ctx.io.style,
+          ctx.host.style,
         ),
   );
 };

@@ -6,9 +6,8 @@ import { formatDuration } from '../../../core/duration.js';
 import type { EnvPorts, OperationResult, WaitSettings } from '../../../core/env/operations.js';
 import { airflowUiUrl } from '../../../core/env/summary.js';
 import { DEFAULT_POLL_MS, DEFAULT_WAIT_TIMEOUT_MS, FAST_POLL_MS } from '../../../core/env/wait.js';
-import type { EventSink, MwaaEvent } from '../../../core/events.js';
 import type { Context } from '../../context.js';
-import type { EnvOperation, LiveView } from '../../../ui/views/env-wait.js';
+import type { ViewOptions } from '../../../ui/host/index.js';
 
 export interface EnvCommand {
   selected: SelectedEnvironment;
@@ -45,8 +44,9 @@ export async function envCommand(ctx: Context, options: Record<string, unknown>)
     api,
     bucket: s3BucketApi(await aws.s3()),
     clock: ctx.clock,
-    events: ctx.events(),
+    events: ctx.host.notify,
     signal: ctx.signal,
+    mutations: ctx.mutations,
   };
   return { selected, aws, ports, region, local, pollMs };
 }
@@ -74,45 +74,23 @@ export function resumeCommand(ctx: Context): string {
 }
 
 /**
- * Runs an operation that may wait, rendering it: on a terminal an ink live view (started at the first
- * status change); otherwise one line per status change on stderr; with --json NDJSON events on stderr.
+ * Runs an operation that may wait, in the host's view of it: on a terminal a live view (from the first
+ * status change), otherwise one line per status change, or NDJSON with --json.
  */
 export async function renderWait<T>(
   ctx: Context,
   env: EnvCommand,
-  operation: EnvOperation,
+  operation: ViewOptions['env-wait']['operation'],
   run: (ports: EnvPorts, hooks: Pick<WaitSettings, 'onPoll'>) => Promise<T>,
 ): Promise<T> {
-  if (!ctx.io.canAnimate) return run(env.ports, {});
-  const { startEnvWaitView } = await import('../../../ui/views/env-wait.js');
-  const lines = env.ports.events;
-  let view: LiveView | undefined;
-  let url: string | undefined;
-  const startedAt = ctx.clock.now();
-  const events: EventSink = (event: MwaaEvent) => {
-    if (event.code === 'env.status.changed' && !view) {
-      view = startEnvWaitView({
-        stream: ctx.io.streams.stderr as NodeJS.WriteStream,
-        name: env.selected.entry.name,
-        operation,
-        startedAt,
-        clock: () => ctx.clock.now(),
-      });
-      view.webserverUrl(url);
-    }
-    if (view) view.event(event);
-    else lines(event);
-  };
-  const onPoll = (environment: EnvironmentInfo | undefined) => {
-    url = environment ? airflowUiUrl(environment) : url;
-    view?.webserverUrl(url);
-  };
+  const view = await ctx.host.view('env-wait', { name: env.selected.entry.name, operation, startedAt: ctx.clock.now() });
+  const onPoll = (environment: EnvironmentInfo | undefined) => view.link(environment ? airflowUiUrl(environment) : undefined);
   try {
-    const result = await run({ ...env.ports, events }, { onPoll });
-    await view?.finish({ ok: true, message: 'done' });
+    const result = await run(env.ports, { onPoll });
+    await view.finish({ ok: true, message: 'done' });
     return result;
   } catch (error) {
-    await view?.finish({ ok: false, message: (error as Error).message.split('\n')[0] });
+    await view.finish({ ok: false, message: (error as Error).message.split('\n')[0] });
     throw error;
   }
 }
@@ -132,11 +110,22 @@ export function resultJson(result: OperationResult, extra: Record<string, unknow
 }
 
 /** Text lines after an operation: what happened, and the Airflow UI address. */
-export function resultText(result: OperationResult, done: string, pending: string): string {
+export function resultText(result: OperationResult, done: string, pending: string, env?: EnvCommand): string {
   const lines: string[] = [];
   if (result.waited) lines.push(`${done} in ${formatDuration(result.elapsedMs)} (${result.status}).`);
   else lines.push(pending);
   const url = result.environment ? airflowUiUrl(result.environment) : undefined;
-  if (url && result.status === 'AVAILABLE') lines.push(`Airflow UI: ${url}`);
+  if (url && result.status === 'AVAILABLE') lines.push(airflowUiLine(url, env));
   return lines.join('\n');
+}
+
+/**
+ * "Airflow UI: <url>", unless the embedded local emulator serves it: that one stops with the command,
+ * so its address would be dead by the time anyone opens it.
+ */
+export function airflowUiLine(url: string, env?: Pick<EnvCommand, 'aws'>): string {
+  if (env?.aws.settings.embedded) {
+    return 'Airflow UI: none once this command ends (the embedded local emulator stops with it); run `mwaa local start` in another terminal to keep one';
+  }
+  return `Airflow UI: ${url}`;
 }

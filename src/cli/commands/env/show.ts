@@ -7,5 +7,5 @@ export const run: Handler = async (ctx, { options }) => {
   const env = await envCommand(ctx, options);
   const live = await requireEnvironment(env.ports.api, env.selected.entry.name);
   const summary = summarizeEnvironment(live);
-  ctx.io.result(summary, (s) => renderSummary(s, ctx.clock.now()));
+  ctx.host.result(summary, (s) => renderSummary(s, ctx.clock.now()));
 };

@@ -1,5 +1,6 @@
 import { AbortedError } from '../../../core/errors.js';
 import { applyUpdate, prepareUpdate } from '../../../core/env/operations.js';
+import { question } from '../../../core/messages.js';
 import { renderPlan } from '../../../core/env/plan.js';
 import type { Handler } from '../../spec.js';
 import { planJson } from './plan-json.js';
@@ -12,21 +13,24 @@ export const run: Handler = async (ctx, { options }) => {
   const { plan } = prepared;
   const name = plan.name;
   if (plan.changes.length === 0) {
-    ctx.io.result({ name, changed: false, plan: planJson(plan) }, () => renderPlan(plan));
+    ctx.host.result({ name, changed: false, plan: planJson(plan) }, () => renderPlan(plan));
     return;
   }
-  if (!ctx.io.json) ctx.io.out(renderPlan(plan, ctx.io.style));
+  // Ctrl-C while reading the environment: stop before showing a plan that will not be applied
+  ctx.mutations.checkpoint();
+  ctx.host.print(renderPlan(plan, ctx.host.style));
   const count = plan.changes.length;
-  const confirmed = await ctx.io.confirm(`Apply ${count} change${count === 1 ? '' : 's'} to environment ${name}?`);
+  const confirmed = await ctx.host.request(question('confirm', undefined, `Apply ${count} change${count === 1 ? '' : 's'} to environment ${name}?`));
   if (!confirmed) throw new AbortedError(`update of ${name} cancelled; nothing was changed`);
   const result = await renderWait(ctx, env, 'update', (ports, hooks) => applyUpdate(prepared, ports, { ...settings, ...hooks }));
-  ctx.io.result(resultJson(result, { changed: true, plan: planJson(plan) }), () =>
+  ctx.host.result(resultJson(result, { changed: true, plan: planJson(plan) }), () =>
     resultText(
       result,
       `Environment ${name} updated`,
       plan.update
         ? `Environment ${name} is being updated (${result.status}); follow it with \`${settings.resumeCommand}\`.`
         : `Environment ${name}: tags updated (no environment update needed).`,
+      env,
     ),
   );
 };

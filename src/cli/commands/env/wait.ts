@@ -3,7 +3,7 @@ import { formatDuration } from '../../../core/duration.js';
 import { airflowUiUrl } from '../../../core/env/summary.js';
 import { waitForEnvironment } from '../../../core/env/wait.js';
 import type { Handler } from '../../spec.js';
-import { envCommand, renderWait, waitSettings } from './shared.js';
+import { airflowUiLine, envCommand, renderWait, waitSettings } from './shared.js';
 
 export const run: Handler = async (ctx, { options }) => {
   const env = await envCommand(ctx, options);
@@ -15,17 +15,17 @@ export const run: Handler = async (ctx, { options }) => {
     if (!live) {
       throw new NotFoundError(`environment "${name}" does not exist`, {
         code: 'env.not-found',
-        hint: 'create it with `mwaa env create`, or check the region and the name in mwaa.yaml',
+        hint: 'create it with `mwaa env create`, or check the region and the name in mwaa.yaml; after `mwaa env delete`, `mwaa env wait --until deleted` confirms the deletion (exit 0)',
       });
     }
     until = live.Status === 'DELETING' ? 'deleted' : 'available';
   }
   const result = await renderWait(ctx, env, until === 'deleted' ? 'delete' : 'wait', (ports, hooks) =>
-    waitForEnvironment({ ...ports, ...settings, ...hooks, name, until }),
+    waitForEnvironment({ ...ports, ...settings, ...hooks, name, until, mustBeDeleting: options.until === 'deleted' }),
   );
   const status = result.environment?.Status ?? (until === 'deleted' ? 'DELETED' : 'UNKNOWN');
   const url = result.environment ? airflowUiUrl(result.environment) : undefined;
-  ctx.io.result(
+  ctx.host.result(
     {
       name,
       status,
@@ -38,7 +38,7 @@ export const run: Handler = async (ctx, { options }) => {
         until === 'deleted'
           ? `Environment ${name} is deleted (waited ${formatDuration(result.elapsedMs)}).`
           : `Environment ${name} is ${status} (waited ${formatDuration(result.elapsedMs)}).`,
-        ...(url && status === 'AVAILABLE' ? [`Airflow UI: ${url}`] : []),
+        ...(url && status === 'AVAILABLE' ? [airflowUiLine(url, env)] : []),
       ].join('\n'),
   );
 };

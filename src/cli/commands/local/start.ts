@@ -2,6 +2,7 @@
 import { UsageError } from '../../../core/errors.js';
 import { findConfigFile } from '../../../core/config/load.js';
 import { localStateDir } from '../../context.js';
+import { msg } from '../../../core/messages.js';
 import type { Handler } from '../../spec.js';
 import { dirname, resolve } from 'node:path';
 
@@ -51,25 +52,23 @@ export const run: Handler = async (ctx, { options }) => {
     AWS_DEFAULT_REGION: DEFAULT_REGION,
     AWS_DISABLE_HOST_PREFIX_INJECTION: 'true',
   };
-  if (ctx.io.json) {
-    ctx.io.jsonLine({ url: emulator.url, stateDir, env });
-  } else {
-    ctx.io.out(
-      [
-        `mwaa local emulator listening on ${emulator.url}`,
-        `state: ${stateDir}`,
-        '',
-        'Point a client at it with:',
-        ...Object.entries(env).map(([k, v]) => `  export ${k}=${v}`),
-        '',
-        'Press Ctrl-C to stop.',
-      ].join('\n'),
-    );
-  }
+  // one record: the server runs until Ctrl-C
+  ctx.host.stream();
+  ctx.host.record({ url: emulator.url, stateDir, env }, () =>
+    [
+      `mwaa local emulator listening on ${emulator.url}`,
+      `state: ${stateDir}`,
+      '',
+      'Point a client at it with:',
+      ...Object.entries(env).map(([k, v]) => `  export ${k}=${v}`),
+      '',
+      'Press Ctrl-C to stop.',
+    ].join('\n'),
+  );
   await new Promise<void>((resolveStop) => {
     if (ctx.signal.aborted) resolveStop();
     ctx.signal.addEventListener('abort', () => resolveStop(), { once: true });
   });
   await emulator.close();
-  ctx.io.info('stopped; the state is kept for the next start');
+  ctx.host.notify(msg('local.stopped', { stateDir }, 'stopped; the state is kept for the next start'));
 };

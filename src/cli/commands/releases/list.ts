@@ -7,7 +7,7 @@ import type { Handler } from '../../spec.js';
 import { deployCommand } from './shared.js';
 
 export const run: Handler = async (ctx, { options }) => {
-  const cmd = await deployCommand(ctx, options, ctx.events());
+  const cmd = await deployCommand(ctx, options);
   const target = await loadTarget(cmd.ports, cmd.selected.entry.name, cmd.selected.entry.bucket);
   const ports = ownerScoped(cmd.ports, target);
   const [index, holder] = await Promise.all([new ReleaseStore(ports.s3, target.bucket).readIndex(), runningHolder(ports, target.bucket)]);
@@ -19,5 +19,5 @@ export const run: Handler = async (ctx, { options }) => {
     .slice(0, limit)
     .map((r) => (r.status === 'in-progress' || r.status === 'rollback-incomplete' ? { ...r, running: r.id === running } : r));
   const current = index.current[target.name];
-  ctx.io.result({ environment: target.name, bucket: target.bucket, current: current ?? null, releases }, () => renderReleaseList(releases, current, ctx.io.style, running));
+  ctx.host.result({ environment: target.name, bucket: target.bucket, current: current ?? null, releases }, () => renderReleaseList(releases, current, ctx.host.style, running));
 };

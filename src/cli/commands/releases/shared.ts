@@ -1,7 +1,6 @@
 /**
  * What the deploy commands (`dags push|diff`, `releases list|show`, `rollback`) share: the ports the
- * deploy core needs, built from the handler context, and the rendering of deploy events (an ink live
- * view on a terminal, throttled plain lines otherwise, NDJSON with --json).
+ * deploy core needs, built from the handler context (its messages and questions go to the host).
  */
 import { hostname, userInfo } from 'node:os';
 import type { SelectedEnvironment } from '../../../core/config/load.js';
@@ -9,7 +8,6 @@ import type { DeployPorts } from '../../../core/deploy/ports.js';
 import type { ProjectSources } from '../../../core/deploy/push.js';
 import type { GitInfo } from '../../../core/deploy/records.js';
 import { DEFAULT_POLL_MS, FAST_POLL_MS } from '../../../core/env/wait.js';
-import type { EventSink, MwaaEvent } from '../../../core/events.js';
 import type { LogsPort } from '../../../core/logs/port.js';
 import type { Context } from '../../context.js';
 
@@ -37,7 +35,7 @@ function currentUser(env: Context['env']): string {
   }
 }
 
-export async function deployCommand(ctx: Context, options: Record<string, unknown>, events: EventSink): Promise<DeployCommand> {
+export async function deployCommand(ctx: Context, options: Record<string, unknown>): Promise<DeployCommand> {
   const selected = ctx.environment();
   const aws = await ctx.aws();
   const [{ mwaaApi }, { s3Api }] = await Promise.all([import('../../../aws/mwaa.js'), import('../../../aws/s3.js')]);
@@ -48,13 +46,13 @@ export async function deployCommand(ctx: Context, options: Record<string, unknow
     mwaa: mwaaApi(await aws.mwaa()),
     logs: lazyLogs(() => aws.logs()),
     clock: ctx.clock,
-    events,
+    events: ctx.host.notify,
     signal: ctx.signal,
     pollMs,
     ...(typeof options.timeout === 'number' ? { waitTimeoutMs: options.timeout } : {}),
     actor: { user: currentUser(ctx.env), host: hostname(), pid: process.pid },
     isProcessAlive,
-    confirm: (question) => ctx.io.confirm(question, { flag: '--yes' }),
+    request: ctx.host.request,
   };
   return { selected, ports, local };
 }
@@ -97,55 +95,4 @@ export function commandLine(ctx: Context, words: string[]): string {
   if (ctx.globals.env) parts.push('-e', ctx.globals.env);
   if (ctx.globals.local) parts.push('--local');
   return [...parts, ...words].join(' ');
-}
-
-/**
- * Plain-line rendering of deploy events for a pipe or a log: info and warnings as they come; upload
- * progress every 10% (one line per file only with --debug).
- */
-export function plainDeployEvents(ctx: Context, base: EventSink): EventSink {
-  let lastStep = -1;
-  return (event: MwaaEvent) => {
-    if (ctx.io.json) return base(event);
-    if (event.code === 'deploy.plan' || event.code === 'deploy.rollback.plan') return; // rendered by the command
-    if (event.code === 'deploy.upload.done' || event.code === 'deploy.delete.done') {
-      const d = (event.data ?? {}) as { done?: number; total?: number; bytesDone?: number; bytesTotal?: number };
-      if (ctx.io.debug) return base({ ...event, level: 'debug' });
-      if (!d.total || !d.done) return;
-      const step = Math.floor((d.done / d.total) * 10);
-      if (d.done === 1) lastStep = -1;
-      if (step === lastStep && d.done !== d.total) return;
-      lastStep = step;
-      const verb = event.code === 'deploy.delete.done' ? 'deleted' : 'uploaded';
-      ctx.io.info(`  ${verb} ${d.done}/${d.total} files${d.bytesTotal ? ` (${Math.round(((d.bytesDone ?? 0) / d.bytesTotal) * 100)}% of the bytes)` : ''}`);
-      return;
-    }
-    base(event);
-  };
-}
-
-export interface EventRenderer {
-  events: EventSink;
-  /** the live view, when there is one */
-  finish(outcome: { ok: boolean; message: string }): Promise<void>;
-  /** print text above the live view (or on stderr) */
-  note(text: string): void;
-}
-
-/** Live view on a terminal, else plain lines / NDJSON. */
-export async function deployRenderer(ctx: Context, title: string): Promise<EventRenderer> {
-  const base = ctx.events();
-  if (!ctx.io.canAnimate) {
-    return { events: plainDeployEvents(ctx, base), finish: async () => {}, note: (t) => ctx.io.info(t) };
-  }
-  const { startDeployView } = await import('../../../ui/views/deploy.js');
-  const view = startDeployView({ stream: ctx.io.streams.stderr as NodeJS.WriteStream, title, clock: () => ctx.clock.now() });
-  return {
-    events: (event) => {
-      view.event(event);
-      if (event.level === 'debug') base(event);
-    },
-    finish: (outcome) => view.finish(outcome),
-    note: (t) => view.note(t),
-  };
 }

@@ -7,7 +7,7 @@ import type { Handler } from '../../spec.js';
 import { deployCommand } from './shared.js';
 
 export const run: Handler = async (ctx, { args, options }) => {
-  const cmd = await deployCommand(ctx, options, ctx.events());
+  const cmd = await deployCommand(ctx, options);
   const target = await loadTarget(cmd.ports, cmd.selected.entry.name, cmd.selected.entry.bucket);
   const { s3 } = ownerScoped(cmd.ports, target);
   const store = new ReleaseStore(s3, target.bucket);
@@ -18,5 +18,5 @@ export const run: Handler = async (ctx, { args, options }) => {
     throw new NotFoundError(`release ${id} is listed but its record is missing from s3://${target.bucket}/.mwaa/releases/`, { code: 'release.not-found' });
   }
   const current = index.current[target.name];
-  ctx.io.result({ ...record, current: record.id === current }, () => renderRelease(record, current, ctx.io.style));
+  ctx.host.result({ ...record, current: record.id === current }, () => renderRelease(record, current, ctx.host.style));
 };

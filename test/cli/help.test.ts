@@ -1,0 +1,43 @@
+/** Group help with examples, and per-command exit codes that are true for that command. */
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+
+describe('group help', () => {
+  it('`mwaa env --help` shows an example of each env command', async () => {
+    const r = await runCli(['env', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Examples:$/m);
+    for (const command of ['create', 'update', 'diff', 'list', 'show', 'wait', 'delete']) {
+      expect(r.stdout).toMatch(new RegExp(`^  \\$ mwaa .*env ${command}\\b`, 'm'));
+    }
+  });
+
+  it('`mwaa dags --help` shows an example of each dags command', async () => {
+    const r = await runCli(['dags', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Examples:$/m);
+    for (const command of ['push', 'diff', 'list']) expect(r.stdout).toMatch(new RegExp(`^  \\$ mwaa .*dags ${command}\\b`, 'm'));
+  });
+});
+
+describe('per-command exit codes in --help', () => {
+  const help = async (...path: string[]) => (await runCli([...path, '--help'])).stdout.replace(/\s+/g, ' ');
+
+  it('env delete does not list the failed states only creates and updates end in', async () => {
+    const text = await help('env', 'delete');
+    expect(text).toContain('Exit codes: 0 deleted');
+    expect(text).not.toMatch(/CREATE_FAILED|UPDATE_FAILED/);
+    expect(text).toContain('3 the environment does not exist');
+  });
+
+  it('env create lists exit 2 for an existing environment; env wait lists exit 3', async () => {
+    expect(await help('env', 'create')).toContain('2 invalid mwaa.yaml, or the environment already exists');
+    expect(await help('env', 'wait')).toContain('3 the environment does not exist (without --until deleted)');
+  });
+
+  it('trigger documents the default --timeout and the paused DAG', async () => {
+    const text = await help('trigger');
+    expect(text).toContain('default 2h; 0: no limit');
+    expect(text).toContain('a paused DAG is refused before anything is sent');
+  });
+});
