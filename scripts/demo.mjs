@@ -22,9 +22,7 @@ const steps = [
   ['init', '--name', 'demo'],
   ['env', 'create'],
   ['dags', 'push', '-m', 'first deploy'],
-  // --transport cli: the emulator's InvokeRestApi does not serve the task-instance batch listing that
-  // --wait reads on the REST transport yet
-  ['trigger', 'example', '--conf', '{"day": "2026-01-01"}', '--wait', '--transport', 'cli'],
+  ['trigger', 'example', '--conf', '{"day": "2026-01-01"}', '--wait'],
   ['logs', 'example', '--run', 'latest'],
 ];
 

@@ -35,14 +35,6 @@ with DAG(dag_id="report", start_date=datetime(2024, 1, 1), schedule=None, catchu
     BashOperator(task_id="build", bash_command="echo report")
 `;
 
-/**
- * trigger --wait reads the run's task instances from POST /dags/~/dagRuns/~/taskInstances/list (the
- * run's own path is over InvokeRestApi's 64 characters). The emulator does not serve that batch
- * endpoint yet (it answers 404), so the --wait tests stay off until it does; the same flow runs against
- * a fake MWAA in rest-fake.test.ts.
- */
-const EMULATOR_HAS_TASK_INSTANCE_BATCH = false;
-const itWait = EMULATOR_HAS_TASK_INSTANCE_BATCH ? it : it.skip;
 
 let emu: TestEmulator;
 const savedEnv = { ...process.env };
@@ -141,7 +133,7 @@ for (const key of ['af2', 'af3'] as const) {
       expect(cliRequests).toBe(0);
     });
 
-    itWait('trigger --wait exits 0 when the run succeeds, with the task states', async () => {
+    it('trigger --wait exits 0 when the run succeeds, with the task states', async () => {
       const r = await cli('-e', key, 'trigger', 'etl', '--unpause', '--conf', '{"k": "v"}', '--wait', '--poll', '100ms', '--timeout', '2m');
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout.trim()).toMatch(/^manual__/);
@@ -153,7 +145,7 @@ for (const key of ['af2', 'af3'] as const) {
       expect(runs.find((x) => x.dag_run_id === r.stdout.trim())?.conf).toEqual({ k: 'v' });
     });
 
-    itWait('trigger --wait exits 1 naming the failed task and prints the tail of its log', async () => {
+    it('trigger --wait exits 1 naming the failed task and prints the tail of its log', async () => {
       await emu.failTask(ENVS[key], 'etl', 'transform');
       const r = await cli('-e', key, 'trigger', 'etl', '--unpause', '--wait', '--poll', '100ms', '--timeout', '2m');
       expect(r.code, r.stderr).toBe(1);

@@ -264,6 +264,80 @@ describe.each(GENERATIONS)('InvokeRestApi on Airflow $airflow (API v$v)', ({ env
     expect(Buffer.from(out.stdout, 'base64').toString('utf8')).toContain('"rest_run_1"');
   });
 
+  it('POST /dags/~/dagRuns/~/taskInstances/list: task instances of any runs, filtered by the body, in the generation\'s shape', async () => {
+    const LIST = '/dags/~/dagRuns/~/taskInstances/list';
+    // a second run, of a paused DAG: its task has no state yet
+    const logical = v === 1 ? '2026-02-01T00:00:00+00:00' : '2026-02-01T00:00:00Z';
+    await ok(env, '/dags/alpha/dagRuns', 'POST', { Body: { dag_run_id: 'batch_run', logical_date: logical } });
+
+    // how the REST transport reads a run's tasks: v1 by DAG and logical date, v2 by DAG and run id
+    const mine = await ok(
+      env,
+      LIST,
+      'POST',
+      { Body: v === 1 ? { dag_ids: ['etl'], execution_date_gte: `2026-01-02T00:00:00${z}`, execution_date_lte: `2026-01-02T00:00:00${z}` } : { dag_ids: ['etl'], dag_run_ids: ['rest_run_1'], page_limit: 100 } },
+    );
+    expect(mine.total_entries).toBe(2);
+    expect(mine.task_instances.map((t: any) => [t.dag_run_id, t.task_id, t.state])).toEqual([
+      ['rest_run_1', 'extract', 'success'],
+      ['rest_run_1', 'load', 'success'],
+    ]);
+    const one = mine.task_instances[0];
+    expect(one).toMatchObject({ dag_id: 'etl', operator: 'BashOperator', try_number: 1, pool: 'default_pool', map_index: -1 });
+    if (v === 1) expect(one.execution_date).toBe(`2026-01-02T00:00:00${z}`);
+    else expect(one).toMatchObject({ logical_date: `2026-01-02T00:00:00${z}` });
+    if (v === 2) expect(typeof one.id).toBe('string');
+    // the same as the run's own listing
+    const own = await ok(env, '/dags/etl/dagRuns/rest_run_1/taskInstances');
+    expect(mine.task_instances).toEqual(own.task_instances);
+
+    // no filter: every run's task instances, oldest run first; a date range that matches nothing
+    const all = await ok(env, LIST, 'POST', { Body: {} });
+    expect(all.task_instances.map((t: any) => `${t.dag_id}/${t.dag_run_id}/${t.task_id}`)).toEqual(['etl/rest_run_1/extract', 'etl/rest_run_1/load', 'alpha/batch_run/noop']);
+    const dateField = v === 1 ? 'execution_date' : 'logical_date';
+    const none = await ok(env, LIST, 'POST', { Body: { [`${dateField}_gte`]: `2027-01-01T00:00:00${z}` } });
+    expect(none).toEqual({ task_instances: [], total_entries: 0 });
+    const byRunDate = await ok(env, LIST, 'POST', { Body: { [`${dateField}_gte`]: logical } });
+    expect(byRunDate.task_instances.map((t: any) => t.dag_run_id)).toEqual(['batch_run']);
+
+    // state (v1 spells "no state" as "none", v2 as null), task ids, pages
+    const done = await ok(env, LIST, 'POST', { Body: { dag_ids: ['etl', 'alpha'], state: ['success'] } });
+    expect(done.task_instances.map((t: any) => t.dag_id)).toEqual(['etl', 'etl']);
+    const stateless = await ok(env, LIST, 'POST', { Body: { state: [v === 1 ? 'none' : null] } });
+    expect(stateless.task_instances.map((t: any) => [t.dag_run_id, t.state])).toEqual([['batch_run', null]]);
+    const loads = await ok(env, LIST, 'POST', { Body: { task_ids: ['load'] } });
+    expect(loads.task_instances.map((t: any) => t.task_id)).toEqual(['load']);
+    const paged = await ok(env, LIST, 'POST', { Body: { page_offset: 1, page_limit: 1 } });
+    expect(paged.total_entries).toBe(3);
+    expect(paged.task_instances.map((t: any) => t.task_id)).toEqual(['load']);
+
+    // errors in the generation's shape
+    if (v === 1) {
+      const unknownDag = await airflowError(env, LIST, 'POST', { Body: { dag_ids: ['nope'] } });
+      expect(unknownDag).toMatchObject({ code: 404, body: { status: 404, title: 'Not Found', detail: 'DAG with dag_id: nope was not found' } });
+      const unknownField = await airflowError(env, LIST, 'POST', { Body: { dag_id: 'etl' } });
+      expect(unknownField).toMatchObject({ code: 400, body: { status: 400, detail: "{'dag_id': ['Unknown field.']}" } });
+      const notList = await airflowError(env, LIST, 'POST', { Body: { dag_ids: 'etl' } });
+      expect(notList).toMatchObject({ code: 400, body: { detail: "'etl' is not of type 'array' - 'dag_ids'", type: 'about:blank' } });
+      const naive = await airflowError(env, LIST, 'POST', { Body: { execution_date_gte: '2026-01-02T00:00:00' } });
+      expect(naive.body.detail).toBe("{'execution_date_gte': ['Naive datetime is disallowed']}");
+      // v1 has the route only with `~` in the path
+      expect((await airflowError(env, '/dags/etl/dagRuns/~/taskInstances/list', 'POST', { Body: {} })).code).toBe(404);
+    } else {
+      expect(await ok(env, LIST, 'POST', { Body: { dag_ids: ['nope'] } })).toEqual({ task_instances: [], total_entries: 0 });
+      const extra = await airflowError(env, LIST, 'POST', { Body: { dag_id: 'etl' } });
+      expect(extra).toMatchObject({ code: 422, body: { detail: [{ type: 'extra_forbidden', loc: ['body', 'dag_id'] }] } });
+      const notList = await airflowError(env, LIST, 'POST', { Body: { dag_ids: 'etl' } });
+      expect(notList).toMatchObject({ code: 422, body: { detail: [{ type: 'list_type', loc: ['body', 'dag_ids'] }] } });
+      const naive = await airflowError(env, LIST, 'POST', { Body: { logical_date_gte: '2026-01-02T00:00:00' } });
+      expect(naive.body.detail).toEqual([{ type: 'timezone_aware', loc: ['body', 'logical_date_gte'], msg: 'Input should have timezone info', input: '2026-01-02T00:00:00' }]);
+      // v2 takes the path's DAG as a filter
+      const etlOnly = await ok(env, '/dags/etl/dagRuns/~/taskInstances/list', 'POST', { Body: {} });
+      expect(etlOnly.task_instances.map((t: any) => t.dag_id)).toEqual(['etl', 'etl']);
+    }
+    expect((await airflowError(env, LIST, 'GET')).code).toBe(405);
+  });
+
   it('variables: POST, GET (one and all), DELETE, with the generation\'s status codes', async () => {
     const created = await ok(env, '/variables', 'POST', { Body: { key: 'region', value: 'eu-west-1', description: 'where' } }, v === 1 ? 200 : 201);
     expect(created).toMatchObject({ key: 'region', value: 'eu-west-1', description: 'where' });

@@ -347,15 +347,22 @@ function hostOf(envName: string): string {
   return `ip-10-0-${(h >> 8) & 255}-${h & 255}.ec2.internal`;
 }
 
-function taskInstanceJson(c: Ctx, r: RunRec, tl: RunTimeline, taskIndex: number): Record<string, unknown> {
-  const t = r.tasks[taskIndex];
-  const ti = tl.tis.get(t.id);
+/** A task instance's state, start, end (µs) and duration (s) as the API shows them now. */
+function tiTimes(c: Ctx, r: RunRec, tl: RunTimeline, taskIndex: number): { st: ReturnType<typeof tiStateAt>; start: number | null; end: number | null; duration: number | null } {
+  const ti = tl.tis.get(r.tasks[taskIndex].id);
   const st = tiStateAt(ti, c.now);
-  const ran = ti !== undefined && ti.ran && st !== null && st !== 'queued';
   const finished = st === 'success' || st === 'failed' || st === 'upstream_failed' || st === 'skipped';
   const start = ti && st !== null && st !== 'queued' ? ti.start : null;
   const end = ti && finished ? ti.end : null;
   const duration = start !== null && end !== null ? (end - start) / 1e6 : null;
+  return { st, start, end, duration };
+}
+
+function taskInstanceJson(c: Ctx, r: RunRec, tl: RunTimeline, taskIndex: number): Record<string, unknown> {
+  const t = r.tasks[taskIndex];
+  const ti = tl.tis.get(t.id);
+  const { st, start, end, duration } = tiTimes(c, r, tl, taskIndex);
+  const ran = ti !== undefined && ti.ran && st !== null && st !== 'queued';
   const queuedWhen = ti && ti.ran && st !== null ? ti.queued : null;
   const common = {
     task_id: t.id,
@@ -661,6 +668,171 @@ function listTaskInstances(c: Ctx, dagId: string, runId: string): unknown {
   return { task_instances: p.items.map((i) => taskInstanceJson(c, r, tl, i)), total_entries: p.total };
 }
 
+/** The filters of the task-instance batch listing, read from the request body. */
+interface TiBatch {
+  dagIds?: string[];
+  runIds?: string[];
+  taskIds?: string[];
+  /** null: no state */
+  states?: Array<string | null>;
+  pools?: string[];
+  queues?: string[];
+  executors?: string[];
+  /** v1 execution_date, v2 logical_date (µs) */
+  logical: [number | null, number | null];
+  runAfter: [number | null, number | null];
+  start: [number | null, number | null];
+  end: [number | null, number | null];
+  duration: [number | null, number | null];
+  offset: number;
+  limit: number;
+}
+
+const TI_BATCH_LISTS: Array<[string, keyof TiBatch]> = [
+  ['dag_ids', 'dagIds'],
+  ['dag_run_ids', 'runIds'],
+  ['task_ids', 'taskIds'],
+  ['state', 'states'],
+  ['pool', 'pools'],
+  ['queue', 'queues'],
+  ['executor', 'executors'],
+];
+
+/**
+ * v1's body: Connexion checks the types against ListTaskInstanceForm (400, type about:blank), then
+ * marshmallow's TaskInstanceBatchFormSchema loads it (400 with its messages; unknown fields refused).
+ */
+function v1TiBatch(c: Ctx): TiBatch {
+  const b = c.body ?? {};
+  if (!isObject(b)) throw new ApiError(400, 'Bad Request', `${repr(b)} is not of type 'object'`, true);
+  for (const [field] of TI_BATCH_LISTS) {
+    const x = b[field];
+    if (x === undefined || x === null) continue;
+    if (!Array.isArray(x)) throw new ApiError(400, 'Bad Request', `${repr(x)} is not of type 'array' - '${field}'`, true);
+    const bad = x.find((y) => typeof y !== 'string' && !(field === 'state' && y === null));
+    if (bad !== undefined) throw new ApiError(400, 'Bad Request', `${repr(bad)} is not of type 'string' - '${field}'`, true);
+  }
+  const dateFields = ['execution_date_gte', 'execution_date_lte', 'start_date_gte', 'start_date_lte', 'end_date_gte', 'end_date_lte'];
+  const intFields = ['duration_gte', 'duration_lte', 'page_offset', 'page_limit'];
+  for (const f of dateFields) if (b[f] !== undefined && b[f] !== null && typeof b[f] !== 'string') throw new ApiError(400, 'Bad Request', `${repr(b[f])} is not of type 'string' - '${f}'`, true);
+  for (const f of intFields) if (b[f] !== undefined && b[f] !== null && !Number.isInteger(b[f])) throw new ApiError(400, 'Bad Request', `${repr(b[f])} is not of type 'integer' - '${f}'`, true);
+  const known = new Set([...TI_BATCH_LISTS.map(([f]) => f), ...dateFields, ...intFields]);
+  const messages: string[] = [];
+  for (const k of Object.keys(b)) if (!known.has(k)) messages.push(`'${k}': ['Unknown field.']`);
+  const dt = (f: string): number | null => {
+    const x = b[f];
+    if (x === undefined || x === null) return null;
+    try {
+      const us = parseDate(x as string);
+      if (!hasOffset(x as string)) messages.push(`'${f}': ['Naive datetime is disallowed']`);
+      return us;
+    } catch (e) {
+      if (!(e instanceof DateParseError)) throw e;
+      messages.push(`'${f}': ['Not a valid datetime.']`);
+      return null;
+    }
+  };
+  const batch: TiBatch = {
+    logical: [dt('execution_date_gte'), dt('execution_date_lte')],
+    runAfter: [null, null],
+    start: [dt('start_date_gte'), dt('start_date_lte')],
+    end: [dt('end_date_gte'), dt('end_date_lte')],
+    duration: [(b.duration_gte as number | null | undefined) ?? null, (b.duration_lte as number | null | undefined) ?? null],
+    offset: (b.page_offset as number | null | undefined) ?? 0,
+    limit: (b.page_limit as number | null | undefined) ?? 100,
+  };
+  if (batch.offset < 0) messages.push(`'page_offset': ['Must be greater than or equal to 0.']`);
+  if (batch.limit < 1) messages.push(`'page_limit': ['Must be greater than or equal to 1.']`);
+  if (messages.length) throw badRequest(`{${messages.join(', ')}}`);
+  for (const [field, key] of TI_BATCH_LISTS) {
+    const x = b[field] as string[] | null | undefined;
+    if (x === undefined || x === null) continue;
+    // _convert_ti_states: "none" is a task instance without a state
+    (batch as unknown as Record<string, unknown>)[key] = field === 'state' ? x.map((y) => (y === 'none' ? null : y)) : x;
+  }
+  return batch;
+}
+
+/** v2's body: TaskInstancesBatchBody (pydantic, extra fields forbidden; 422 with its errors). */
+function v2TiBatch(c: Ctx): TiBatch {
+  const dateFields = ['run_after_gte', 'run_after_lte', 'logical_date_gte', 'logical_date_lte', 'start_date_gte', 'start_date_lte', 'end_date_gte', 'end_date_lte'];
+  const b = v2Body(c, [...TI_BATCH_LISTS.map(([f]) => f), ...dateFields, 'duration_gte', 'duration_lte', 'page_offset', 'page_limit', 'order_by']);
+  const errors: Array<Record<string, unknown>> = [];
+  for (const [field] of TI_BATCH_LISTS) {
+    const x = b[field];
+    if (x === undefined || x === null) continue;
+    if (!Array.isArray(x)) errors.push({ type: 'list_type', loc: ['body', field], msg: 'Input should be a valid list', input: x });
+    else
+      x.forEach((y, i) => {
+        if (typeof y !== 'string' && !(field === 'state' && y === null)) errors.push({ type: 'string_type', loc: ['body', field, i], msg: 'Input should be a valid string', input: y });
+      });
+  }
+  for (const f of ['duration_gte', 'duration_lte']) {
+    if (b[f] !== undefined && b[f] !== null && typeof b[f] !== 'number') errors.push({ type: 'float_type', loc: ['body', f], msg: 'Input should be a valid number', input: b[f] });
+  }
+  for (const f of ['page_offset', 'page_limit']) {
+    const x = b[f];
+    if (x === undefined) continue;
+    if (!Number.isInteger(x)) errors.push({ type: 'int_type', loc: ['body', f], msg: 'Input should be a valid integer', input: x });
+    else if ((x as number) < 0) errors.push({ type: 'greater_than_equal', loc: ['body', f], msg: 'Input should be greater than or equal to 0', input: x, ctx: { ge: 0 } });
+  }
+  if (b.order_by !== undefined && b.order_by !== null && typeof b.order_by !== 'string') errors.push({ type: 'string_type', loc: ['body', 'order_by'], msg: 'Input should be a valid string', input: b.order_by });
+  if (errors.length) throw new Unprocessable(errors);
+  const dt = (f: string): number | null => v2Date(f, b[f]);
+  const batch: TiBatch = {
+    logical: [dt('logical_date_gte'), dt('logical_date_lte')],
+    runAfter: [dt('run_after_gte'), dt('run_after_lte')],
+    start: [dt('start_date_gte'), dt('start_date_lte')],
+    end: [dt('end_date_gte'), dt('end_date_lte')],
+    duration: [(b.duration_gte as number | null | undefined) ?? null, (b.duration_lte as number | null | undefined) ?? null],
+    offset: (b.page_offset as number | undefined) ?? 0,
+    limit: (b.page_limit as number | undefined) ?? 100,
+  };
+  for (const [field, key] of TI_BATCH_LISTS) {
+    const x = b[field] as Array<string | null> | null | undefined;
+    if (x !== undefined && x !== null) (batch as unknown as Record<string, unknown>)[key] = x;
+  }
+  return batch;
+}
+
+/**
+ * POST /dags/~/dagRuns/~/taskInstances/list: the task instances of any runs, filtered by the body
+ * (an empty list, or a field left out, does not filter). v1 answers 404 for a DAG id it does not
+ * have; v2 filters by it like any other field. Runs in creation order, their tasks by id.
+ */
+function listTaskInstancesBatch(c: Ctx, dagId: string, runId: string): unknown {
+  // v1 has the route only as `/dags/~/dagRuns/~/taskInstances/list`
+  if (!c.v.af3 && (dagId !== '~' || runId !== '~')) {
+    throw new ApiError(404, 'Not Found', 'The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.', true);
+  }
+  const batch = c.v.af3 ? v2TiBatch(c) : v1TiBatch(c);
+  if (!c.v.af3) {
+    for (const id of batch.dagIds ?? []) if (!activeDag(c, id)) throw notFound('Not Found', `DAG with dag_id: ${id} was not found`);
+  }
+  const has = <T>(list: T[] | undefined, x: T): boolean => !list || list.length === 0 || list.includes(x);
+  const within = (range: [number | null, number | null], x: number | null): boolean =>
+    (range[0] === null || (x !== null && x >= range[0])) && (range[1] === null || (x !== null && x <= range[1]));
+  const rows: Array<{ r: RunRec; tl: RunTimeline; i: number }> = [];
+  for (const r of [...c.e.runs].sort((a, b) => a.seq - b.seq)) {
+    // v2 takes the path's DAG and run (`~`: any) as filters too
+    if ((dagId !== '~' && r.dagId !== dagId) || (runId !== '~' && r.runId !== runId)) continue;
+    if (!has(batch.dagIds, r.dagId) || !has(batch.runIds, r.runId)) continue;
+    if (!within(batch.logical, c.v.af3 ? r.logicalDate : r.logicalDate ?? r.runAfter) || !within(batch.runAfter, r.runAfter)) continue;
+    const tl = c.cli.store.timeline(c.cli.rec.Name, c.e, r);
+    const idx = r.tasks.map((_, i) => i).sort((a, b) => (r.tasks[a].id < r.tasks[b].id ? -1 : r.tasks[a].id > r.tasks[b].id ? 1 : 0));
+    for (const i of idx) {
+      if (!has(batch.taskIds, r.tasks[i].id)) continue;
+      const t = tiTimes(c, r, tl, i);
+      if (batch.states?.length && !batch.states.includes(t.st)) continue;
+      if (!has(batch.pools, 'default_pool') || !has(batch.queues, 'default') || (batch.executors?.length ?? 0) > 0) continue;
+      if (!within(batch.start, t.start) || !within(batch.end, t.end) || !within(batch.duration, t.duration)) continue;
+      rows.push({ r, tl, i });
+    }
+  }
+  const items = rows.slice(batch.offset, batch.offset + batch.limit);
+  return { task_instances: items.map(({ r, tl, i }) => taskInstanceJson(c, r, tl, i)), total_entries: rows.length };
+}
+
 function variableJson(c: Ctx, x: { key: string; val: string; descr: string | null }): Record<string, unknown> {
   return c.v.af3 ? { key: x.key, value: x.val, description: x.descr, is_encrypted: true } : { key: x.key, value: x.val, description: x.descr };
 }
@@ -774,6 +946,7 @@ const ROUTES: Route[] = [
   { pattern: /^\/dags\/([^/]+)\/dagRuns$/, methods: { GET: (c, [id]) => listRuns(c, id), POST: (c, [id]) => answer(triggerRun(c, id)) } },
   { pattern: /^\/dags\/([^/]+)\/dagRuns\/([^/]+)$/, methods: { GET: (c, [id, run]) => getRun(c, id, run) } },
   { pattern: /^\/dags\/([^/]+)\/dagRuns\/([^/]+)\/taskInstances$/, methods: { GET: (c, [id, run]) => listTaskInstances(c, id, run) } },
+  { pattern: /^\/dags\/([^/]+)\/dagRuns\/([^/]+)\/taskInstances\/list$/, methods: { POST: (c, [id, run]) => listTaskInstancesBatch(c, id, run) } },
   { pattern: /^\/variables$/, methods: { GET: (c) => listVariables(c), POST: (c) => answer(postVariable(c)) } },
   { pattern: /^\/variables\/(.+)$/, methods: { GET: (c, [k]) => getVariable(c, k), DELETE: (c, [k]) => answer(deleteVariable(c, k)) } },
   { pattern: /^\/pools$/, methods: { GET: (c) => listPools(c) } },
