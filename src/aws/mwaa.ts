@@ -39,6 +39,8 @@ export interface RestRequest {
   method: RestMethod;
   query?: Record<string, unknown>;
   body?: unknown;
+  /** Ctrl-C: aborts the call in flight (the runner then says whether a change was sent) */
+  signal?: AbortSignal;
 }
 
 /** Airflow's answer: any status, 2xx or not (a 4xx/5xx is Airflow's, not a failed AWS call). */
@@ -141,7 +143,7 @@ export function mwaaApi(client: MWAAClient): MwaaApi & MwaaTagApi {
         });
         if (mutating) command.middlewareStack.use(sendOnce as never);
         try {
-          const out = (await client.send(command as never)) as { RestApiStatusCode?: number; RestApiResponse?: unknown };
+          const out = (await client.send(command as never, request.signal ? { abortSignal: request.signal } : undefined)) as { RestApiStatusCode?: number; RestApiResponse?: unknown };
           return { status: out.RestApiStatusCode ?? 200, body: out.RestApiResponse ?? null };
         } catch (error) {
           if (mutating && attempt < MUTATING_ATTEMPTS && certainlyNotProcessed(error)) {

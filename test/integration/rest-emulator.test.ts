@@ -191,6 +191,45 @@ for (const key of ['af2', 'af3'] as const) {
   });
 }
 
+/** mwaa in-process with Ctrl-C (the signal) `afterMs` after it started. */
+async function interrupted(afterMs: number, ...argv: string[]): Promise<CliResult> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error('interrupted')), afterMs);
+  try {
+    return await runCli(argv, { cwd: dir, env: baseEnv(emu.env), signal: controller.signal });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe('Ctrl-C on the REST transport (the cancellation contract)', () => {
+  it('before the PATCH of dags pause: exit 130, nothing was changed', async () => {
+    const paused = async () => (JSON.parse((await cli('-e', 'af2', '--json', 'dags', 'list')).stdout) as Array<{ dagId: string; paused: boolean }>).find((d) => d.dagId === 'report')?.paused;
+    const before = await paused();
+    await emu.delay({ service: 'mwaa', operation: 'GetEnvironment', delayMs: 1500 });
+    const r = await interrupted(300, '-e', 'af2', 'dags', 'pause', 'report');
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toMatch(/^error: interrupted; nothing was changed$/m);
+    await emu.clearFaults();
+    expect(await paused()).toBe(before);
+  });
+
+  it('while the POST of a trigger has no answer: exit 130 saying it was sent and the run goes on', async () => {
+    await emu.delay({ service: 'mwaa', operation: 'InvokeRestApi', match: { Path: '/dags/report/dagRuns', Method: 'POST' }, delayMs: 1500 });
+    const r = await interrupted(600, '-e', 'af2', 'trigger', 'report');
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toMatch(/^error: interrupted after POST \/dags\/report\/dagRuns \(no answer yet: it may or may not have been applied\) was sent; the run of report goes on in Airflow$/m);
+    expect(cliRequests).toBe(0);
+  });
+
+  it('while mwaa api -X POST has no answer: exit 130 saying the call was sent', async () => {
+    await emu.delay({ service: 'mwaa', operation: 'InvokeRestApi', match: { Path: '/variables', Method: 'POST' }, delayMs: 1500 });
+    const r = await interrupted(300, '-e', 'af2', 'api', '/variables', '-X', 'POST', '-f', 'key=held', '-f', 'value=x');
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toMatch(/^error: interrupted after POST \/variables \(no answer yet: it may or may not have been applied\) was sent; /m);
+  });
+});
+
 describe('the built CLI (npm run build first)', () => {
   it('mwaa api through bin/mwaa.cjs: the bundle finds the SDK pieces InvokeRestApi is built from', async () => {
     const r = await spawnCli(['-e', 'af3', 'api', '/dags', '-f', 'limit=1'], { cwd: dir, env: baseEnv(emu.env) });

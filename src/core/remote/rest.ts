@@ -52,7 +52,7 @@ export class RateGate {
         try {
           await this.clock.sleep(wait, this.signal);
         } catch {
-          throw new InterruptedError('interrupted while calling the Airflow REST API');
+          throw new InterruptedError();
         }
       }
       this.last = this.clock.now();
@@ -107,9 +107,9 @@ export class RestAirflow implements AirflowOps {
   /** One call; every Airflow status is returned (the caller decides). */
   async call(call: RestCall): Promise<RestAnswer> {
     return this.gate.run(async () => {
-      if (this.options.signal?.aborted) throw new InterruptedError('interrupted while calling the Airflow REST API');
+      if (this.options.signal?.aborted) throw new InterruptedError();
       this.events(msg('rest.request', { method: call.method, path: call.path, query: call.query }, `InvokeRestApi ${call.method} ${call.path}${call.query ? ` ${JSON.stringify(call.query)}` : ''}`));
-      const answer = await this.options.invoke({ name: this.options.envName, ...call });
+      const answer = await this.options.invoke({ name: this.options.envName, ...call, ...(this.options.signal ? { signal: this.options.signal } : {}) });
       this.events(msg('rest.response', { method: call.method, path: call.path, status: answer.status }, `InvokeRestApi ${call.method} ${call.path}: HTTP ${answer.status}`));
       return answer;
     });
