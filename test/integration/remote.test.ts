@@ -522,7 +522,7 @@ describe('mwaa trigger: never waiting forever, and Ctrl-C before the trigger', (
     afterCliRequest = async (n) => {
       if (n === before + 1) controller.abort(new Error('interrupted'));
     };
-    const r = await runCli(['-e', 'dev', 'trigger', 'etl', '--unpause'], { cwd: dir, env: baseEnv(emu.env), signal: controller.signal });
+    const r = await runCli(['-e', 'dev', 'trigger', 'etl', '--unpause'], { cwd: dir, env: baseEnv({ ...emu.env, ...CLI_TRANSPORT }), signal: controller.signal });
     expect(r.code, r.stderr).toBe(130);
     expect(r.stderr).toMatch(/^error: interrupted; nothing was changed$/m);
     expect(cliRequests.slice(before).map((c) => c.body.split(' ').slice(0, 2).join(' '))).toEqual(['dags list']);
