@@ -715,7 +715,12 @@ async function lockRaceTrial(ctx, rng, round, v) {
   const losers = results.filter((x) => x.r.code !== 0);
   const label = `${how}${lockBefore ? '' : ' (no lock was left)'}, ${n} pushes, delays ${faults.join(' ')}`;
   log(`c5 r${round}: ${label}: exits ${results.map((x) => x.r.code).join(' ')}`);
-  if (winners.length !== 1) v(`${label}: ${winners.length} pushes exited 0 (exits ${results.map((x) => x.r.code).join(', ')})`);
+  // Two pushes that both exit 0 are fine only when one deployed after the other: a push plans again
+  // under the lock, so the later release's base is the earlier one. Both based on the same release
+  // means both held the lock at once.
+  const released = winners.map((w) => { try { return JSON.parse(w.r.stdout); } catch { return undefined; } }).filter(Boolean).sort((a, b) => (a.id < b.id ? -1 : 1));
+  const serialized = released.length === winners.length && released.every((r, k) => k === 0 || r.base === released[k - 1].id);
+  if (winners.length === 0 || (winners.length > 1 && !serialized)) v(`${label}: ${winners.length} pushes exited 0 (exits ${results.map((x) => x.r.code).join(', ')})${winners.length > 1 ? `, releases ${released.map((r) => `${r.id} (base ${r.base})`).join(', ')}: they overlapped` : ''}`);
   for (const l of losers) if (!/deploy lock/.test(l.r.stderr)) v(`${label}: push ${l.i} exit ${l.r.code} without the lock message: ${firstLine(l.r.stderr)}`);
   const index = await readIndex(t);
   for (const w of winners) {
@@ -733,16 +738,18 @@ async function lockRaceTrial(ctx, rng, round, v) {
   const unfinished = fresh.filter((x) => x.status === 'in-progress' || x.status === 'rollback-incomplete');
   if (unfinished.length) v(`${label}: releases left ${unfinished.map((x) => `${x.id} ${x.status}`).join(', ')}`);
   const now = await snapshot(t);
-  if (winners.length === 1) {
-    const d = await diffFromRelease(t, winners[0].files, now);
-    if (d.length) v(`${label}: the bucket is not the winner's (push ${winners[0].i}) release: ${d.slice(0, 3).join('; ')}`);
+  if (winners.length === 1 || (winners.length > 1 && serialized)) {
+    // the last release is what the bucket holds
+    const last = winners.length === 1 ? winners[0] : winners.find((w) => JSON.parse(w.r.stdout).id === released.at(-1).id);
+    const d = await diffFromRelease(t, last.files, now);
+    if (d.length) v(`${label}: the bucket is not the last winner's (push ${last.i}) release: ${d.slice(0, 3).join('; ')}`);
   } else if (winners.length > 1) {
     // say what the double success left: one of the winners' releases, or a mix of them
     const matches = [];
     for (const w of winners) if ((await diffFromRelease(t, w.files, now)).length === 0) matches.push(w.i);
     v(`${label}: the bucket is ${matches.length ? `push ${matches.join('/')}'s release` : 'a mix of the winners\' releases'}; index: ${fresh.map((x) => `${x.id} ${x.status}`).join(', ')}`);
   }
-  return { note: label, outcome: `${winners.length} exit 0, ${losers.length} lock refusals` };
+  return { note: label, outcome: `${winners.length} exit 0${winners.length > 1 && serialized ? ' (one after the other)' : ''}, ${losers.length} lock refusals` };
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import { ExitCode } from '../core/errors.js';
 import type { Streams } from '../ui/io.js';
 import { GLOBAL_OPTIONS } from './globals.js';
 import { buildProgram, fromCommanderError } from './program.js';
-import { COMMANDS } from './registry.js';
+import { COMMANDS, GROUPS } from './registry.js';
 import type { CommandSpec, Invocation } from './spec.js';
 
 export interface MainDeps {
@@ -68,9 +68,42 @@ export function preScan(argv: string[], env: MainDeps['env']): PreScan {
   return { json, color, quiet, debug, parseArgv, passThrough };
 }
 
+/**
+ * The command a request for help names when no command has that name (`mwaa nosuch --help`, `mwaa help
+ * nosuch`, `mwaa env nosuch -h`), else undefined. Commander would print the nearest group's help and
+ * exit 0, which tells a script that the command exists.
+ */
+export function unknownHelpTarget(argv: string[]): string | undefined {
+  const words: string[] = [];
+  let help = false;
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i];
+    if (token === '--') break;
+    if (token === '-h' || token === '--help') help = true;
+    else if (VALUE_FLAGS.has(token)) i++;
+    else if (!token.startsWith('-')) words.push(token);
+  }
+  if (words[0] === 'help') {
+    help = true;
+    words.shift();
+  }
+  if (!help || words.length === 0) return undefined;
+  const [first, second] = words;
+  if (COMMANDS.some((c) => c.path.length === 1 && c.path[0] === first)) return undefined; // the rest are its arguments
+  if (!GROUPS.some((g) => g.name === first)) return first;
+  if (second === undefined || COMMANDS.some((c) => c.path[0] === first && c.path[1] === second)) return undefined;
+  return `${first} ${second}`;
+}
+
 export async function main(deps: MainDeps): Promise<number> {
   const scan = preScan(deps.argv, deps.env);
   let exitCode: number = ExitCode.Ok;
+  const unknown = unknownHelpTarget(deps.argv);
+  if (unknown !== undefined) {
+    if (scan.json) deps.streams.stdout.write(`${JSON.stringify({ error: { code: 'usage', message: `unknown command '${unknown}'`, exitCode: ExitCode.Usage } })}\n`);
+    deps.streams.stderr.write(`error: unknown command '${unknown}'\nhint: see \`mwaa --help\` for the commands\n`);
+    return ExitCode.Usage;
+  }
 
   // Everything a command needs (context, output, AWS) is loaded only when a command runs, so that
   // `mwaa --help` and `mwaa --version` load little more than commander and the declarations.

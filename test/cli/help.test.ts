@@ -41,3 +41,22 @@ describe('per-command exit codes in --help', () => {
     expect(text).toContain('a paused DAG is refused before anything is sent');
   });
 });
+
+describe('help for a command that does not exist', () => {
+  for (const argv of [['nosuch', '--help'], ['help', 'nosuch'], ['env', 'nosuch', '-h'], ['-e', 'dev', 'nosuch', '--help']]) {
+    it(`mwaa ${argv.join(' ')}: exit 2 naming it, no help text that suggests it exists`, async () => {
+      const r = await runCli(argv);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^error: unknown command '(env )?nosuch'$/m);
+      expect(r.stdout).toBe('');
+    });
+  }
+
+  it('help for commands that exist still works: `mwaa help env create`, `mwaa trigger etl --help`', async () => {
+    for (const argv of [['help', 'env', 'create'], ['trigger', 'etl', '--help'], ['env', '--help']]) {
+      const r = await runCli(argv);
+      expect(r.code, argv.join(' ')).toBe(0);
+      expect(r.stdout).toMatch(/^Usage: mwaa /);
+    }
+  });
+});

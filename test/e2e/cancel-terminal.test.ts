@@ -1,10 +1,13 @@
 /**
- * Ctrl-C typed in a real terminal before a destructive environment command sends its mutation: the
+ * Ctrl-C typed in a real terminal before a destructive command (env delete, env update, dags push) sends its change: the
  * command stops with exit 130 and "nothing was changed", and the environment is as it was. The proxy in
  * front of the emulator holds the command's GetEnvironment until Ctrl-C was typed (no fixed sleep), then
  * lets it through: a command that ignored the signal would send its mutation right after.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { GetEnvironmentCommand } from '@aws-sdk/client-mwaa';
+import { ListObjectVersionsCommand } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { baseEnv, runCli, tempDir } from '../helpers/cli.js';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
@@ -110,5 +113,32 @@ describe('Ctrl-C before an environment command sends its change', () => {
     expect(screen).toMatch(/error: interrupted; nothing was changed/);
     expect(proxy.calls.slice(callsBefore).filter((c) => c.method === 'DELETE')).toEqual([]);
     expect((await environment('cancel-prompt'))?.Status).toBe('AVAILABLE');
+  });
+
+  it('dags push --yes: Ctrl-C while it plans: exit 130, "nothing was changed", no write to the bucket', async () => {
+    const dir = await createdEnvironment('cancel-push');
+    writeConfig(dir, awsEnvironmentYaml('cancel-push', 'cancel-push', `airflowVersion: "2.10.3"\nexecutionRoleArn: ${ROLE}\n${NETWORK}\nmaxWorkers: 2`, 'dags: ./dags'));
+    mkdirSync(join(dir, 'dags'), { recursive: true });
+    for (let i = 0; i < 20; i++) writeFileSync(join(dir, 'dags', `dag_${i}.py`), `# dag ${i}\n`);
+    const versionsBefore = (await emu.s3.send(new ListObjectVersionsCommand({ Bucket: 'cancel-push' }))).Versions ?? [];
+    // hold the listing of the DAG prefix (planning) and type Ctrl-C meanwhile
+    const held = proxy.hold((c) => c.service === 's3' && c.method === 'GET' && /[?&]versions/.test(c.path) && /prefix=dags/.test(c.path));
+    const run = runInTerminal(['--endpoint-url', proxy.url, 'dags', 'push', '--yes'], { cwd: dir, env: baseEnv(emu.env) });
+    try {
+      await held.arrived;
+      const callsBefore = proxy.calls.length;
+      // the listing stays held: the command must give it up on Ctrl-C, not wait for it
+      run.interrupt();
+      const code = await run.exit;
+      const screen = (await run.all()).join('\n');
+      expect(code, screen).toBe(130);
+      expect(screen).toMatch(/error: interrupted; nothing was changed/);
+      expect(screen).not.toMatch(/AbortError|ListObjectVersions/);
+      expect(proxy.calls.slice(callsBefore).filter((c) => c.service === 's3' && ['PUT', 'POST', 'DELETE'].includes(c.method))).toEqual([]);
+    } finally {
+      held.release();
+    }
+    const versionsAfter = (await emu.s3.send(new ListObjectVersionsCommand({ Bucket: 'cancel-push' }))).Versions ?? [];
+    expect(versionsAfter.map((v) => [v.Key, v.VersionId])).toEqual(versionsBefore.map((v) => [v.Key, v.VersionId]));
   });
 });

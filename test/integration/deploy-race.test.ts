@@ -2,9 +2,11 @@
  * Racing for a stale deploy lock: in every round a stale lock is left in the bucket (expired, with one or
  * several versions), then four `mwaa dags push` processes start within 300 ms of each other, with the
  * emulator holding back chosen lock calls (a seeded choice per round) so that the racers' reads and
- * conditional writes interleave differently. Every round: exactly one push deploys; the others exit 1
- * naming the deploy lock; no release of the round is rolled back; the bucket holds the winner's release;
- * the lock is gone afterwards (the stale one does not come back).
+ * conditional writes interleave differently. Every round: never two pushes holding the lock at once
+ * (normally exactly one deploys; a racer that starts after the winner released the lock deploys after
+ * it, on top of its release); the others exit 1 naming the deploy lock; no release of the round is
+ * rolled back; the bucket holds the last release; the lock is gone afterwards (the stale one does not
+ * come back).
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -18,6 +20,8 @@ const RACERS = 4;
 const ROUNDS = 6;
 const FILES = 12;
 let w: DeployWorld;
+/** rounds in which exactly one push deployed: the racers really met the lock */
+let singleWinnerRounds = 0;
 
 /** A small seeded PRNG (mulberry32): the same rounds on every run. */
 function prng(seed: number): () => number {
@@ -77,7 +81,7 @@ afterAll(async () => {
 
 describe('racing for a stale deploy lock', () => {
   for (let round = 1; round <= ROUNDS; round++) {
-    it(`round ${round}: exactly one of ${RACERS} pushes holds the lock and deploys`, async () => {
+    it(`round ${round}: of ${RACERS} racing pushes, never two hold the lock at once`, async () => {
       const random = prng(round);
       for (let i = 0; i < FILES; i++) writeFileSync(join(w.dir, `dags/dag_${String(i).padStart(2, '0')}.py`), dagFile(`dag_${i}`, `# round ${round}\n`));
       await staleLock(1 + Math.floor(random() * 3), round);
@@ -99,26 +103,36 @@ describe('racing for a stale deploy lock', () => {
 
       const winners = results.filter((r) => r.code === 0);
       const losers = results.filter((r) => r.code !== 0);
-      expect(winners.length, results.map((r) => `exit ${r.code}: ${r.stderr}`).join('\n---\n')).toBe(1);
       for (const loser of losers) {
         expect(loser.code, loser.stderr).toBe(1);
         expect(loser.stderr).toMatch(/the deploy lock of s3:\/\/deploy-test-bucket is held by \S+ \(pid \d+, mwaa .*dags push, release \S+, since /);
       }
-      const release = JSON.parse(winners[0].stdout);
-      expect(release.status).toBe('succeeded');
+      // Two pushes may both deploy only one after the other (a racer that starts late takes the lock
+      // once the winner released it): a push plans again under the lock, so the later release's base is
+      // the earlier one. Two releases on the same base would mean both held the lock at once.
+      expect(winners.length, results.map((r) => `exit ${r.code}: ${r.stderr}`).join('\n---\n')).toBeGreaterThanOrEqual(1);
+      const released = winners.map((r) => JSON.parse(r.stdout) as { id: string; base?: string; status: string; dags: Record<string, { versionId: string }> }).sort((a, b) => (a.id < b.id ? -1 : 1));
+      for (let k = 1; k < released.length; k++) expect(released[k].base, 'two pushes held the lock at once').toBe(released[k - 1].id);
+      if (winners.length === 1) singleWinnerRounds++;
+      const release = released[released.length - 1];
+      for (const r of released) expect(r.status).toBe('succeeded');
 
-      // the history: the winner's release is current and succeeded; nothing of this round was rolled back
+      // the history: the last winner's release is current; nothing of this round was rolled back
       const list = JSON.parse((await w.cli(['--json', 'releases', 'list'])).stdout) as { current: string; releases: Array<{ id: string; status: string; message?: string }> };
       expect(list.current).toBe(release.id);
-      const newest = list.releases.filter((r) => r.id >= release.id);
-      expect(newest.map((r) => [r.id, r.status])).toEqual([[release.id, 'succeeded']]);
+      const newest = list.releases.filter((r) => r.id >= released[0].id);
+      expect(newest.map((r) => [r.id, r.status]).sort()).toEqual(released.map((r) => [r.id, 'succeeded']));
       expect(list.releases.filter((r) => r.status !== 'succeeded')).toEqual([]);
 
-      // the bucket is the winner's release, and no lock is left (the stale one did not come back)
+      // the bucket is the last winner's release, and no lock is left (the stale one did not come back)
       const s = await snapshot(w.emu);
-      for (const [key, state] of Object.entries(release.dags as Record<string, { versionId: string }>)) expect(s.latest[key], key).toBe(state.versionId);
+      for (const [key, state] of Object.entries(release.dags)) expect(s.latest[key], key).toBe(state.versionId);
       expect(await objectText(w.emu, 'dags/dag_00.py')).toBe(dagFile('dag_0', `# round ${round}\n`));
       expect(await objectText(w.emu, '.mwaa/lock.json')).toBeUndefined();
     });
   }
+
+  it('the rounds really raced: in most of them exactly one push deployed', () => {
+    expect(singleWinnerRounds).toBeGreaterThanOrEqual(ROUNDS / 2);
+  });
 });
