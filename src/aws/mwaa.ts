@@ -8,7 +8,7 @@ import type {
   MWAAClient,
   UpdateEnvironmentCommandInput,
 } from '@aws-sdk/client-mwaa';
-import { NotFoundError } from '../core/errors.js';
+import { AuthError, FailedError, NotFoundError, UsageError } from '../core/errors.js';
 import { mapAwsError } from './errors.js';
 import { collectBody, type RawResponse } from './raw-body.js';
 
@@ -30,6 +30,30 @@ export interface MwaaTagApi {
   untagResource(arn: string, keys: string[]): Promise<void>;
 }
 
+export type RestMethod = 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
+
+export interface RestRequest {
+  name: string;
+  /** relative to the Airflow REST API root (/api/v1 or /api/v2), e.g. "/dags"; 1–64 characters */
+  path: string;
+  method: RestMethod;
+  query?: Record<string, unknown>;
+  body?: unknown;
+  /** Ctrl-C: aborts the call in flight (the runner then says whether a change was sent) */
+  signal?: AbortSignal;
+}
+
+/** Airflow's answer: any status, 2xx or not (a 4xx/5xx is Airflow's, not a failed AWS call). */
+export interface RestAnswer {
+  status: number;
+  body: unknown;
+}
+
+/** Error codes of the InvokeRestApi refusals a caller may fall back from. */
+export const REST_DENIED = 'rest.denied';
+export const REST_UNSUPPORTED = 'rest.unsupported';
+export const REST_TOO_LARGE = 'rest.too-large';
+
 export interface MwaaApi {
   /** undefined when the environment does not exist */
   getEnvironment(name: string): Promise<EnvironmentInfo | undefined>;
@@ -39,6 +63,8 @@ export interface MwaaApi {
   deleteEnvironment(name: string): Promise<void>;
   createCliToken(name: string): Promise<{ token: string; hostname: string }>;
   createWebLoginToken(name: string): Promise<{ token: string; hostname: string }>;
+  /** InvokeRestApi: one call of the environment's Airflow REST API */
+  invokeRestApi(request: RestRequest): Promise<RestAnswer>;
 }
 
 export function mwaaApi(client: MWAAClient): MwaaApi & MwaaTagApi {
@@ -97,6 +123,39 @@ export function mwaaApi(client: MWAAClient): MwaaApi & MwaaTagApi {
       const out = await call(`CreateWebLoginToken ${name}`, () => client.send(new CreateWebLoginTokenCommand({ Name: name })));
       return { token: out.WebToken ?? '', hostname: out.WebServerHostname ?? '' };
     },
+    async invokeRestApi(request) {
+      if (request.path.length < 1 || request.path.length > 64) {
+        throw new UsageError(`the REST API path must be 1 to 64 characters long (InvokeRestApi), not ${request.path.length}: ${request.path.slice(0, 80)}`, {
+          code: 'rest.path-invalid',
+          hint: 'paths are relative to the API root, e.g. /dags/etl/dagRuns',
+        });
+      }
+      const { InvokeRestApiCommand, sendOnce } = await import('./invoke-rest-api.js');
+      const what = `InvokeRestApi ${request.method} ${request.path}`;
+      const mutating = request.method !== 'GET';
+      for (let attempt = 1; ; attempt++) {
+        const command = new InvokeRestApiCommand({
+          Name: request.name,
+          Path: request.path,
+          Method: request.method,
+          ...(request.query !== undefined ? { QueryParameters: request.query } : {}),
+          ...(request.body !== undefined ? { Body: request.body } : {}),
+        });
+        if (mutating) command.middlewareStack.use(sendOnce as never);
+        try {
+          const out = (await client.send(command as never, request.signal ? { abortSignal: request.signal } : undefined)) as { RestApiStatusCode?: number; RestApiResponse?: unknown };
+          return { status: out.RestApiStatusCode ?? 200, body: out.RestApiResponse ?? null };
+        } catch (error) {
+          if (mutating && attempt < MUTATING_ATTEMPTS && certainlyNotProcessed(error)) {
+            await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+            continue;
+          }
+          const failure = restFailure(error, what, request.name);
+          if ('answer' in failure) return failure.answer;
+          throw failure.error;
+        }
+      }
+    },
     async tagResource(arn, tags) {
       const { TagResourceCommand } = await sdk;
       await call(`TagResource ${arn}`, () => client.send(new TagResourceCommand({ ResourceArn: arn, Tags: tags })));
@@ -106,6 +165,52 @@ export function mwaaApi(client: MWAAClient): MwaaApi & MwaaTagApi {
       await call(`UntagResource ${arn}`, () => client.send(new UntagResourceCommand({ ResourceArn: arn, tagKeys: keys })));
     },
   };
+}
+
+/** Attempts of a call that changes something, when it was certainly not processed. */
+const MUTATING_ATTEMPTS = 3;
+
+/** Throttled, or the connection never opened: MWAA did not pass the call on to Airflow. */
+function certainlyNotProcessed(error: unknown): boolean {
+  const e = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+  if (e.name === 'ThrottlingException' || e.name === 'TooManyRequestsException' || e.$metadata?.httpStatusCode === 429) return true;
+  return e.code === 'ECONNREFUSED' || e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN';
+}
+
+/**
+ * InvokeRestApi's failures: Airflow's own 4xx/5xx (RestApiClientException/ServerException) are an
+ * answer, returned; the refusals a caller may fall back from get the codes above.
+ */
+function restFailure(error: unknown, what: string, envName: string): { answer: RestAnswer } | { error: unknown } {
+  const e = error as { name?: string; message?: string; RestApiStatusCode?: unknown; RestApiResponse?: unknown };
+  if ((e.name === 'RestApiClientException' || e.name === 'RestApiServerException') && typeof e.RestApiStatusCode === 'number') {
+    return { answer: { status: e.RestApiStatusCode, body: e.RestApiResponse ?? null } };
+  }
+  return { error: restError(error, what, envName, e) };
+}
+
+function restError(error: unknown, what: string, envName: string, e: { name?: string; message?: string }): unknown {
+  const message = (e.message ?? '').split('\n')[0];
+  if (e.name === 'AccessDeniedException') {
+    return new AuthError(`${what}: AWS refused the call (AccessDeniedException: ${message})`, {
+      code: REST_DENIED,
+      cause: error,
+      hint: `allow the IAM action airflow:InvokeRestApi on arn:aws:airflow:<region>:<account>:role/${envName}/<Airflow role> for your role (or use --transport cli, which needs airflow:CreateCliToken)`,
+    });
+  }
+  if (e.name === 'ValidationException' && /update your environment/i.test(message)) {
+    return new FailedError(REST_UNSUPPORTED, `${what}: this environment cannot answer InvokeRestApi (${message})`, {
+      cause: error,
+      hint: 'InvokeRestApi needs Airflow 2.4.3 or later; use --transport cli, or upgrade the environment',
+    });
+  }
+  if (/too large|exceeds? .*(size|limit)|payload/i.test(message) || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 413) {
+    return new FailedError(REST_TOO_LARGE, `${what}: the response is larger than InvokeRestApi returns (6 MB): ${message}`, {
+      cause: error,
+      hint: 'ask for fewer items at a time, e.g. -f limit=100 (with --paginate for all of them)',
+    });
+  }
+  return mapAwsError(error, what);
 }
 
 const OUTPUT_FIELDS_MIDDLEWARE = 'mwaaDroppedOutputFields';

@@ -101,6 +101,11 @@ export interface Payloads {
   'remote.response': { status: number };
   'remote.error': undefined;
   'remote.retry': undefined;
+  'remote.transport': { transport: 'rest' | 'cli'; fallback: boolean };
+  'remote.transport.fallback': { from: 'rest'; to: 'cli'; reason?: string };
+  // the REST API (InvokeRestApi)
+  'rest.request': { method: string; path: string; query?: Record<string, unknown> };
+  'rest.response': { method: string; path: string; status: number };
   'trigger.retry': undefined;
   'trigger.dag.unpaused': { dagId: string };
   'trigger.dag.paused': { dagId: string };
@@ -175,6 +180,10 @@ export const LEVELS: { readonly [C in MessageCode]: MessageLevel } = {
   'remote.response': 'debug',
   'remote.error': 'debug',
   'remote.retry': 'debug',
+  'remote.transport': 'debug',
+  'remote.transport.fallback': 'warn',
+  'rest.request': 'debug',
+  'rest.response': 'debug',
   'trigger.retry': 'debug',
   'trigger.dag.unpaused': 'info',
   'trigger.dag.paused': 'warn',

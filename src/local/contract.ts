@@ -165,9 +165,28 @@ export interface MwaaStore extends PersistentStore, MwaaStoreView {
   tick(now: number): void;
 }
 
+/** One call of an environment's Airflow REST API, as MWAA's InvokeRestApi forwards it. */
+export interface RestApiCall {
+  /** relative to the API root (`/dags`, `/dags/etl/dagRuns`), without `/api/v1` or `/api/v2` */
+  path: string;
+  method: 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
+  /** InvokeRestApi QueryParameters (any JSON object; arrays are repeated parameters) */
+  query: Record<string, unknown>;
+  /** InvokeRestApi Body (any JSON; undefined when not given) */
+  body: unknown;
+}
+
+/** What the Airflow web server answered: its HTTP status and JSON body (undefined: no body, e.g. 204). */
+export type RestApiAnswer = { status: number; body?: unknown } | { unavailable: string };
+
 export interface AirflowStore extends PersistentStore {
   /** catch up with the clock: run and task states, task logs */
   tick(now: number): void;
+  /**
+   * InvokeRestApi: the environment's Airflow REST API (v1 for Airflow 2, v2 for Airflow 3) answers
+   * `call`; `unavailable` when its web server is not serving (environment CREATING, DELETING, ...).
+   */
+  invokeRestApi(envName: string, call: RestApiCall): RestApiAnswer;
 }
 
 /** The shared world handed to every service handler. */

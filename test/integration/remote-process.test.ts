@@ -75,7 +75,7 @@ interface Running {
 }
 
 function start(argv: string[]): Running {
-  const child = spawn(process.execPath, [BIN, ...argv], { cwd: dir, env: baseEnv({ ...emu.env, CI: 'true' }) as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...argv], { cwd: dir, env: baseEnv({ ...emu.env, CI: 'true', MWAA_TRANSPORT: 'cli' }) as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   const waiters: Array<() => void> = [];

@@ -81,8 +81,11 @@ globalThis.fetch = (async (input: Parameters<typeof fetch>[0], init?: Parameters
   return response;
 }) as typeof fetch;
 
+/** This file covers the CLI-token transport (REST, the default where Airflow has it, is forced off). */
+const CLI_TRANSPORT = { MWAA_TRANSPORT: 'cli' };
+
 async function cli(...argv: string[]): Promise<CliResult> {
-  return runCli(argv, { cwd: dir, env: baseEnv(emu.env) });
+  return runCli(argv, { cwd: dir, env: baseEnv({ ...emu.env, ...CLI_TRANSPORT }) });
 }
 
 async function waitAvailable(name: string): Promise<void> {
@@ -256,7 +259,7 @@ describe('mwaa trigger', () => {
   it('--wait on a terminal draws the live view of the tasks', async () => {
     const r = await runCli(['-e', 'dev', 'trigger', 'etl', '--unpause', '--wait', '--poll', '100ms', '--timeout', '2m'], {
       cwd: dir,
-      env: baseEnv(emu.env),
+      env: baseEnv({ ...emu.env, ...CLI_TRANSPORT }),
       tty: true,
     });
     expect(r.code, r.stderr).toBe(0);
@@ -519,7 +522,7 @@ describe('mwaa trigger: never waiting forever, and Ctrl-C before the trigger', (
     afterCliRequest = async (n) => {
       if (n === before + 1) controller.abort(new Error('interrupted'));
     };
-    const r = await runCli(['-e', 'dev', 'trigger', 'etl', '--unpause'], { cwd: dir, env: baseEnv(emu.env), signal: controller.signal });
+    const r = await runCli(['-e', 'dev', 'trigger', 'etl', '--unpause'], { cwd: dir, env: baseEnv({ ...emu.env, ...CLI_TRANSPORT }), signal: controller.signal });
     expect(r.code, r.stderr).toBe(130);
     expect(r.stderr).toMatch(/^error: interrupted; nothing was changed$/m);
     expect(cliRequests.slice(before).map((c) => c.body.split(' ').slice(0, 2).join(' '))).toEqual(['dags list']);

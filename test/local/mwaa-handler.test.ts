@@ -98,7 +98,21 @@ function makeWorld(sim: Partial<SimOptions> = {}, shared?: { journal: TestWorld[
     journal,
     now,
   } as unknown as TestWorld & { now: { t: number } };
-  world.airflow = { name: 'airflow', snapshot: () => ({}), restore: () => {}, replay: () => {}, tick: () => {} };
+  world.airflow = {
+    name: 'airflow',
+    snapshot: () => ({}),
+    restore: () => {},
+    replay: () => {},
+    tick: () => {},
+    // a stand-in Airflow whose answer is chosen by the path (the real one is tested in restapi.test.ts)
+    invokeRestApi: (_name, call) => {
+      if (call.path === '/down') return { unavailable: 'environment is CREATING' };
+      const m = /^\/status\/(\d+)$/.exec(call.path);
+      if (m) return { status: Number(m[1]), body: Number(m[1]) === 204 ? undefined : { echo: call } };
+      if (call.path === '/big') return { status: 200, body: { blob: 'x'.repeat(Number(call.query.bytes)) } };
+      return { status: 404, body: { detail: 'Not Found' } };
+    },
+  };
   world.store = createMwaaStore(world) as LocalMwaaStore;
   world.mwaa = world.store;
   world.tick = () => world.store.tick(now.t);
@@ -569,12 +583,54 @@ describe('MWAA handler: protocol', () => {
     const pm = await call(w, 'POST', '/metrics/environments/x', { MetricData: [] });
     expect(pm.status).toBe(400);
     expect(pm.json.message).toMatch(/no longer available/);
+  });
+
+  it('InvokeRestApi wraps what Airflow answers: 2xx in a 200, 4xx/5xx as RestApiClient/ServerException (HTTP 400)', async () => {
+    const w = makeWorld();
     await createAvailable(w, 'ra');
-    const rest = await call(w, 'POST', '/restapi/ra', { Path: '/dags', Method: 'GET' });
-    expect(rest.status).toBe(400);
-    expect(rest.res.headers?.['x-amzn-errortype']).toBe('RestApiClientException');
-    expect(rest.json.RestApiStatusCode).toBe(404);
-    expect((await call(w, 'POST', '/restapi/ra', { Path: '/dags', Method: 'HEAD' })).json.message).toMatch(/at 'method'/);
+    const ok = await call(w, 'POST', '/restapi/ra', { Path: '/status/200', Method: 'POST', QueryParameters: { a: 1 }, Body: [1, 'x'] });
+    expect(ok.status).toBe(200);
+    expect(ok.json).toEqual({ RestApiStatusCode: 200, RestApiResponse: { echo: { path: '/status/200', method: 'POST', query: { a: 1 }, body: [1, 'x'] } } });
+    const empty = await call(w, 'POST', '/restapi/ra', { Path: '/status/204', Method: 'DELETE' });
+    expect(empty.json).toEqual({ RestApiStatusCode: 204 });
+    const client = await call(w, 'POST', '/restapi/ra', { Path: '/status/409', Method: 'GET' });
+    expect(client.status).toBe(400);
+    expect(client.res.headers?.['x-amzn-errortype']).toBe('RestApiClientException');
+    expect(client.json).toMatchObject({ RestApiStatusCode: 409, RestApiResponse: { echo: { path: '/status/409' } } });
+    const server = await call(w, 'POST', '/restapi/ra', { Path: '/status/500', Method: 'GET' });
+    expect(server.status).toBe(400);
+    expect(server.res.headers?.['x-amzn-errortype']).toBe('RestApiServerException');
+    expect(server.json.RestApiStatusCode).toBe(500);
+    const down = await call(w, 'POST', '/restapi/ra', { Path: '/down', Method: 'GET' });
+    expect(down.res.headers?.['x-amzn-errortype']).toBe('RestApiServerException');
+    expect(down.json.RestApiStatusCode).toBe(503);
+  });
+
+  it('InvokeRestApi validates Path (1-64 chars), Method and QueryParameters, the environment and the 6 MB response limit', async () => {
+    const w = makeWorld();
+    await createAvailable(w, 'ra');
+    const method = await call(w, 'POST', '/restapi/ra', { Path: '/dags', Method: 'HEAD' });
+    expect(method.status).toBe(400);
+    expect(method.res.headers?.['x-amzn-errortype']).toBe('ValidationException');
+    expect(method.json.message).toMatch(/at 'method'/);
+    const long = await call(w, 'POST', '/restapi/ra', { Path: `/${'x'.repeat(64)}`, Method: 'GET' });
+    expect(long.status).toBe(400);
+    expect(long.json.message).toMatch(/at 'path'.*length less than or equal to 64/);
+    const at64 = await call(w, 'POST', '/restapi/ra', { Path: `/${'x'.repeat(63)}`, Method: 'GET' });
+    expect(at64.res.headers?.['x-amzn-errortype']).toBe('RestApiClientException'); // 64 characters reach Airflow
+    expect((await call(w, 'POST', '/restapi/ra', { Path: '', Method: 'GET' })).json.message).toMatch(/at 'path'/);
+    expect((await call(w, 'POST', '/restapi/ra', { Method: 'GET' })).json.message).toMatch(/Value null at 'path'/);
+    expect((await call(w, 'POST', '/restapi/ra', { Path: '/dags', Method: 'GET', QueryParameters: [1] })).json.message).toMatch(/queryParameters/);
+    const missing = await call(w, 'POST', '/restapi/nope', { Path: '/dags', Method: 'GET' });
+    expect(missing.status).toBe(404);
+    expect(missing.res.headers?.['x-amzn-errortype']).toBe('ResourceNotFoundException');
+    const limit = 6 * 1024 * 1024;
+    const fits = await call(w, 'POST', '/restapi/ra', { Path: '/big', Method: 'GET', QueryParameters: { bytes: limit - 20 } });
+    expect(fits.status).toBe(200);
+    const big = await call(w, 'POST', '/restapi/ra', { Path: '/big', Method: 'GET', QueryParameters: { bytes: limit } });
+    expect(big.status).toBe(400);
+    expect(big.res.headers?.['x-amzn-errortype']).toBe('ValidationException');
+    expect(big.json.message).toMatch(/6 MB/);
   });
 
   it('faults are checked first with the operation name and request fields, and answered in MWAA shape', async () => {

@@ -46,6 +46,9 @@ export function scriptedApi(script: Array<EnvironmentInfo | undefined | Error>):
     async createWebLoginToken() {
       throw new Error('not in this fake');
     },
+    async invokeRestApi() {
+      throw new Error('not in this fake');
+    },
   };
   return api;
 }

@@ -156,7 +156,7 @@ export const run: Handler = async (ctx, { args, options }) => {
             const { openSession } = await import('../../core/remote/session.js');
             const quietEvents = (e: MwaaEvent) => events({ ...e, level: 'debug' });
             const session = await openSession({ api, envName, env: environment, clock: ctx.clock, events: quietEvents, signal, retries: 0 });
-            const runs = await session.airflow.listRuns(dag);
+            const runs = await session.cliAirflow.listRuns(dag);
             return runs[0] ? { runId: runs[0].runId, state: runs[0].state } : undefined;
           }
         : undefined;
@@ -169,7 +169,7 @@ export const run: Handler = async (ctx, { args, options }) => {
             const session = await openSession({ api, envName, env: environment, clock: ctx.clock, events: quietEvents, signal, retries: 0 });
             const { streamSafe } = await import('../../core/logs/address.js');
             // the id as Airflow has it, or as log stream names spell it (":" as "_")
-            return (await session.airflow.listRuns(dag)).some((r) => r.runId === runId || streamSafe(r.runId) === runId);
+            return (await session.cliAirflow.listRuns(dag)).some((r) => r.runId === runId || streamSafe(r.runId) === runId);
           }
         : undefined;
 

@@ -13,6 +13,7 @@ import { msg } from '../../core/messages.js';
 import { parseConf, type ParsedConf } from '../../core/remote/conf.js';
 import type { TaskInfo } from '../../core/remote/parse.js';
 import { openSession, requireRunning } from '../../core/remote/session.js';
+import { parseTransport } from '../../core/remote/transport.js';
 import type { TaskLogTail } from '../../core/remote/task-log.js';
 import { triggerDag, waitForRun, type RunOutcome } from '../../core/remote/trigger.js';
 import type { Context } from '../context.js';
@@ -79,6 +80,7 @@ export const run: Handler = async (ctx, { args, options }) => {
   const timeoutMs = waitTimeout(options.timeout);
   const logLines = positiveInt(options.logLines, '--log-lines', 20);
   const runId = options.runId !== undefined ? String(options.runId) : undefined;
+  const transport = parseTransport(options.transport ?? ctx.env.MWAA_TRANSPORT);
   if (runId !== undefined && runId.trim() === '') throw new UsageError('--run-id must not be empty');
   if (!wait && (options.timeout !== undefined || options.poll !== undefined || options.logLines !== undefined)) {
     ctx.host.warn('--timeout, --poll and --log-lines only apply with --wait');
@@ -95,7 +97,7 @@ export const run: Handler = async (ctx, { args, options }) => {
 
   const env = await requireEnvironment(api, envName);
   requireRunning(env, notify);
-  const session = await openSession({ api, envName, env, clock: ctx.clock, events: notify, signal: ctx.signal });
+  const session = await openSession({ api, envName, env, clock: ctx.clock, events: notify, signal: ctx.signal, transport });
   const triggered = await triggerDag(session.airflow, { dagId, conf, runId, unpause: options.unpause === true, mustStart: wait }, notify, {
     clock: ctx.clock,
     signal: ctx.signal,

@@ -1,5 +1,12 @@
 /** Remote Airflow: trigger, the Airflow CLI pass-through, the DAG list and the Airflow UI (DESIGN §6). */
-import type { CommandSpec } from '../spec.js';
+import type { CommandSpec, OptionSpec } from '../spec.js';
+
+/** On the commands that talk to Airflow through either transport (README "Transports"). */
+const TRANSPORT: OptionSpec = {
+  flags: '--transport <rest|cli>',
+  description: 'how to reach Airflow: rest (InvokeRestApi) or cli (a CLI token); default: rest where the Airflow version has it, falling back to cli when refused (also $MWAA_TRANSPORT)',
+  choices: ['rest', 'cli'],
+};
 
 export const remoteCommands: CommandSpec[] = [
   {
@@ -22,6 +29,7 @@ export const remoteCommands: CommandSpec[] = [
       { flags: '--timeout <duration>', description: 'with --wait: stop waiting after this long (default 2h; 0: no limit); exit 1' },
       { flags: '--poll <duration>', description: 'with --wait: first poll interval, backing off up to 30s (default 5s)' },
       { flags: '--log-lines <n>', description: 'with --wait: lines of each failed task\'s log to print (default 20)' },
+      TRANSPORT,
     ],
     examples: [
       { command: 'mwaa trigger etl --conf \'{"date": "2024-01-31"}\' --wait', description: 'trigger etl with a conf and wait for the result' },
@@ -54,16 +62,65 @@ export const remoteCommands: CommandSpec[] = [
     path: ['dags', 'list'],
     summary: 'DAGs as the remote Airflow sees them',
     description:
-      'Lists the DAGs of the environment\'s Airflow (`airflow dags list -o json` through a CLI token): id, paused, ' +
-      'schedule, owners and tags where the Airflow version reports them. --import-errors lists the DAG files that ' +
-      'failed to import instead (`airflow dags list-import-errors`).',
-    options: [{ flags: '--import-errors', description: 'list the DAG files that failed to import' }],
+      'Lists the DAGs of the environment\'s Airflow (GET /dags through InvokeRestApi, or `airflow dags list -o json` ' +
+      'through a CLI token): id, paused, schedule, owners and tags where the Airflow version reports them. ' +
+      '--import-errors lists the DAG files that failed to import instead.',
+    options: [{ flags: '--import-errors', description: 'list the DAG files that failed to import' }, TRANSPORT],
     examples: [
       { command: 'mwaa dags list', description: 'the DAGs, as a table' },
       { command: 'mwaa dags list --json | jq -r \'.[] | select(.paused) | .dagId\'', description: 'the ids of paused DAGs' },
       { command: 'mwaa dags list --import-errors', description: 'why a DAG does not show up' },
     ],
     load: () => import('../commands/dags/list.js'),
+  },
+  {
+    path: ['dags', 'pause'],
+    summary: 'pause a DAG (no new scheduled runs)',
+    description:
+      'Pauses the DAG on the environment\'s Airflow (PATCH /dags/<dag> through InvokeRestApi, or `airflow dags pause`). ' +
+      'Exit 3 when the DAG does not exist.',
+    args: [{ name: 'dag', description: 'the DAG id', required: true }],
+    options: [TRANSPORT],
+    examples: [{ command: 'mwaa dags pause etl', description: 'stop scheduling etl' }],
+    load: () => import('../commands/dags/pause.js'),
+  },
+  {
+    path: ['dags', 'unpause'],
+    summary: 'unpause a DAG',
+    description:
+      'Unpauses the DAG on the environment\'s Airflow (PATCH /dags/<dag> through InvokeRestApi, or `airflow dags unpause`). ' +
+      'Exit 3 when the DAG does not exist.',
+    args: [{ name: 'dag', description: 'the DAG id', required: true }],
+    options: [TRANSPORT],
+    examples: [{ command: 'mwaa dags unpause etl', description: 'let the scheduler run etl again' }],
+    load: () => import('../commands/dags/unpause.js'),
+  },
+  {
+    path: ['api'],
+    summary: 'call the Airflow REST API (InvokeRestApi)',
+    description:
+      'Sends one call to the environment\'s Airflow REST API through InvokeRestApi (IAM action airflow:InvokeRestApi; ' +
+      'Airflow 2.4.3 or later) and prints the JSON answer. The path is relative to the API root (API v1 on Airflow 2, ' +
+      'v2 on Airflow 3) and at most 64 characters. -f/-F fields go to the query for GET and DELETE and to the JSON ' +
+      'body otherwise (to the query with --input). The method is GET, or POST with --input. --paginate follows ' +
+      'offset/limit up to total_entries and prints one merged array. Exit 0 for 2xx, 3 for 404, 1 for any other ' +
+      'status (the problem detail on stderr). Answers over 6 MB are refused by MWAA: ask for fewer items (limit).',
+    args: [{ name: 'path', description: 'e.g. /dags, /dags/etl/dagRuns, /variables/env', required: true }],
+    options: [
+      { flags: '-X, --method <method>', description: 'GET, PUT, POST, PATCH or DELETE (default GET; POST with --input)', choices: ['GET', 'PUT', 'POST', 'PATCH', 'DELETE'] },
+      { flags: '-f, --raw-field <key=value>', description: 'a string field (repeatable; key[]=v makes a list)', parse: (v, prev) => [...((prev as string[] | undefined) ?? []), v] },
+      { flags: '-F, --field <key=value>', description: 'a typed field: true, false, null and numbers as JSON (repeatable)', parse: (v, prev) => [...((prev as string[] | undefined) ?? []), v] },
+      { flags: '--input <file|->', description: 'the JSON request body from a file, or - for stdin', complete: 'files' },
+      { flags: '--paginate', description: 'GET every page (offset/limit, total_entries) and print one array' },
+    ],
+    examples: [
+      { command: 'mwaa api /dags -f limit=5', description: 'the first five DAGs' },
+      { command: 'mwaa api /dags/etl/dagRuns --paginate | jq length', description: 'how many runs etl has' },
+      { command: 'mwaa api /dags/etl -X PATCH -F is_paused=true', description: 'pause etl' },
+      { command: 'mwaa api /variables -X POST -f key=env -f value=prod', description: 'set an Airflow variable' },
+      { command: 'mwaa api /dags/etl/dagRuns --input run.json', description: 'trigger etl with the body in run.json' },
+    ],
+    load: () => import('../commands/api.js'),
   },
   {
     path: ['open'],

@@ -35,6 +35,33 @@ export interface RunRef {
   runId: string;
   /** as `dags trigger` printed it; Airflow 2's `dags state` needs it */
   logicalDate?: string;
+  /** REST v2: the run's run_after (finds a run without a logical date) */
+  runAfter?: string;
+}
+
+/**
+ * The Airflow operations the tool's own commands use, on either transport: RemoteAirflow (the CLI
+ * token) or RestAirflow (InvokeRestApi). Both report the same typed errors, so exit codes match.
+ */
+export interface AirflowOps {
+  readonly transport: 'rest' | 'cli';
+  readonly version: AirflowVersion | undefined;
+  listDags(): Promise<DagListing>;
+  importErrors(): Promise<ImportError[]>;
+  trigger(request: { dagId: string; confText?: string; conf?: Record<string, unknown>; runId?: string }): Promise<TriggeredRunInfo>;
+  pause(dagId: string): Promise<void>;
+  unpause(dagId: string): Promise<void>;
+  runState(run: RunRef): Promise<RunStateInfo>;
+  taskStates(dagId: string, runId: string, run?: RunRef): Promise<TaskInfo[]>;
+  runUrl(baseUrl: string, dagId: string, runId: string): string;
+}
+
+/** The Airflow UI page of a run. */
+export function runUrl(version: AirflowVersion | undefined, baseUrl: string, dagId: string, runId: string): string {
+  const dag = encodeURIComponent(dagId);
+  return (version?.major ?? 2) >= 3
+    ? `${baseUrl}/dags/${dag}/runs/${encodeURIComponent(runId)}`
+    : `${baseUrl}/dags/${dag}/grid?dag_run_id=${encodeURIComponent(runId)}`;
 }
 
 export interface DagListing {
@@ -68,7 +95,8 @@ function unparseable(result: CliResult, expected: string): FailedError {
   });
 }
 
-export class RemoteAirflow {
+export class RemoteAirflow implements AirflowOps {
+  readonly transport = 'cli' as const;
   constructor(
     private readonly cli: CliRunner,
     readonly version: AirflowVersion | undefined,
@@ -167,6 +195,10 @@ export class RemoteAirflow {
     await this.checked(['dags', 'unpause', dagId]);
   }
 
+  async pause(dagId: string): Promise<void> {
+    await this.checked(['dags', 'pause', dagId]);
+  }
+
   /**
    * The run's state (and conf): `dags state <dag> <run id>` on Airflow 3; Airflow 2's `dags state`
    * takes only the logical (execution) date, so without one the run is looked up in `dags list-runs`.
@@ -197,9 +229,6 @@ export class RemoteAirflow {
 
   /** The Airflow UI page of a run. */
   runUrl(baseUrl: string, dagId: string, runId: string): string {
-    const dag = encodeURIComponent(dagId);
-    return this.isV3
-      ? `${baseUrl}/dags/${dag}/runs/${encodeURIComponent(runId)}`
-      : `${baseUrl}/dags/${dag}/grid?dag_run_id=${encodeURIComponent(runId)}`;
+    return runUrl(this.version, baseUrl, dagId, runId);
   }
 }

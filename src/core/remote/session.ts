@@ -7,9 +7,11 @@ import { requireEnvironment, type EnvironmentInfo, type MwaaApi } from '../../aw
 import type { Clock } from '../clock.js';
 import { FailedError } from '../errors.js';
 import { noEvents, type EventSink } from '../events.js';
-import { RemoteAirflow } from './airflow.js';
+import { RemoteAirflow, type AirflowOps } from './airflow.js';
 import { RemoteCli, webServerBaseUrl, type HttpPost } from './client.js';
 import { parseAirflowVersion, type AirflowVersion } from './commands.js';
+import { RestAirflow } from './rest.js';
+import { FallbackAirflow, initialTransport, type TransportChoice } from './transport.js';
 import { msg } from '../messages.js';
 
 export interface SessionOptions {
@@ -24,13 +26,20 @@ export interface SessionOptions {
   baseDelayMs?: number;
   /** the environment, when the caller already read it */
   env?: EnvironmentInfo;
+  /** --transport: undefined picks REST where Airflow has InvokeRestApi, with the CLI token as fallback */
+  transport?: TransportChoice;
 }
 
 export interface RemoteSession {
   env: EnvironmentInfo;
   version: AirflowVersion | undefined;
   cli: RemoteCli;
-  airflow: RemoteAirflow;
+  /** the tool's own Airflow operations, on the chosen transport */
+  airflow: AirflowOps;
+  /** the CLI-token operations (for what REST lacks) */
+  cliAirflow: RemoteAirflow;
+  /** InvokeRestApi operations (`mwaa api`) */
+  rest: RestAirflow;
   /** https://<web server> (http for a loopback host) */
   webBaseUrl(): string;
 }
@@ -75,12 +84,26 @@ export async function openSession(options: SessionOptions): Promise<RemoteSessio
     retries: options.retries,
     baseDelayMs: options.baseDelayMs,
   });
-  const airflow = new RemoteAirflow(cli, version);
+  const cliAirflow = new RemoteAirflow(cli, version);
+  const rest = new RestAirflow({
+    invoke: (request) => options.api.invokeRestApi(request),
+    envName: options.envName,
+    version,
+    clock: options.clock,
+    signal: options.signal,
+    events,
+  });
+  const start = initialTransport(options.transport, version);
+  const airflow: AirflowOps =
+    start.transport === 'cli' ? cliAirflow : start.fallback ? new FallbackAirflow(rest, () => cliAirflow, events) : rest;
+  events(msg('remote.transport', start, `transport: ${start.transport}${start.fallback ? ' (the CLI token if InvokeRestApi is refused)' : ''}`));
   return {
     env,
     version,
     cli,
     airflow,
+    cliAirflow,
+    rest,
     webBaseUrl() {
       const host = cli.webServerHostname ?? env.WebserverUrl ?? '';
       return webServerBaseUrl(host);

@@ -12,7 +12,7 @@ import { FailedError, InterruptedError, MwaaError, NotFoundError } from '../erro
 import { formatDuration } from '../duration.js';
 import { noEvents, type EventSink } from '../events.js';
 import { Mutations } from '../mutations.js';
-import type { RemoteAirflow, RunRef } from './airflow.js';
+import type { AirflowOps, RunRef } from './airflow.js';
 import type { ParsedConf } from './conf.js';
 import type { TaskInfo, TriggeredRunInfo } from './parse.js';
 import { msg } from '../messages.js';
@@ -63,7 +63,7 @@ function editDistance(a: string, b: string): number {
  * user chose is not retried.
  */
 async function triggerWithRetry(
-  airflow: RemoteAirflow,
+  airflow: AirflowOps,
   request: TriggerRequest,
   events: EventSink,
   clock: Clock,
@@ -74,11 +74,11 @@ async function triggerWithRetry(
     try {
       return await mutations.send(
         {
-          description: `dags trigger ${request.dagId}`,
+          description: airflow.transport === 'rest' ? `POST /dags/${request.dagId}/dagRuns` : `dags trigger ${request.dagId}`,
           next: `the run of ${request.dagId} goes on in Airflow`,
           hint: `see it with \`mwaa airflow dags list-runs\` (Airflow 2: \`-d ${request.dagId}\`)`,
         },
-        () => airflow.trigger({ dagId: request.dagId, confText: request.conf?.text, runId: request.runId }),
+        () => airflow.trigger({ dagId: request.dagId, confText: request.conf?.text, conf: request.conf?.value, runId: request.runId }),
       );
     } catch (error) {
       const clash = MwaaError.is(error) && error.code === 'trigger.run-exists' && error.details?.sameRunId === false;
@@ -90,7 +90,7 @@ async function triggerWithRetry(
 }
 
 export async function triggerDag(
-  airflow: RemoteAirflow,
+  airflow: AirflowOps,
   request: TriggerRequest,
   events: EventSink = noEvents,
   options: { clock?: Clock; signal?: AbortSignal; mutations?: Mutations } = {},
@@ -122,7 +122,7 @@ export async function triggerDag(
     if (request.unpause) {
       await mutations.send(
         {
-          description: `dags unpause ${request.dagId}`,
+          description: airflow.transport === 'rest' ? `PATCH /dags/${request.dagId} (unpause)` : `dags unpause ${request.dagId}`,
           next: `DAG ${request.dagId} stays unpaused`,
           hint: `pause it again with \`mwaa airflow dags pause ${request.dagId}\``,
         },
@@ -171,7 +171,7 @@ export function taskDuration(t: TaskInfo, now: number): number | undefined {
   return end >= t.startDate ? end - t.startDate : undefined;
 }
 
-export async function waitForRun(airflow: RemoteAirflow, run: RunRef, options: WaitOptions): Promise<RunOutcome> {
+export async function waitForRun(airflow: AirflowOps, run: RunRef, options: WaitOptions): Promise<RunOutcome> {
   const events = options.events ?? noEvents;
   const { clock } = options;
   const started = clock.now();
@@ -191,7 +191,7 @@ export async function waitForRun(airflow: RemoteAirflow, run: RunRef, options: W
         throw new NotFoundError(`run ${run.runId} of ${run.dagId} is no longer in Airflow`, { code: 'trigger.run-missing', hint: 'it may have been deleted' });
       }
     } else missing = 0;
-    tasks = await airflow.taskStates(run.dagId, run.runId);
+    tasks = await airflow.taskStates(run.dagId, run.runId, run);
     const now = clock.now();
     for (const t of tasks) {
       const key = taskKey(t);

@@ -526,6 +526,73 @@ const dagsListRuns: Cmd = (ctx, args, out) => {
 
 const RUN_ID_PATTERN = '^[A-Za-z0-9_.~:+-]+$';
 
+/** The run id Airflow generates for a manual run (3.0 adds a random suffix when there is no logical date). */
+export function manualRunId(v: AfVersion, logical: number | null, now: number): string {
+  if (!v.af3) return `manual__${isoformat(logical ?? now)}`;
+  if (logical !== null) return `manual__${isoformat(logical)}`;
+  let runId = `manual__${isoformat(now)}`;
+  if (v.runIdSuffix) {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+    let suffix = '';
+    for (let i = 0; i < 8; i++) suffix += alphabet[Math.floor(Math.random() * alphabet.length)];
+    runId += `_${suffix}`;
+  }
+  return runId;
+}
+
+/** Airflow's message for a run id that matches neither the configured nor the built-in pattern (else undefined). */
+export function runIdError(v: AfVersion, runId: string): string | undefined {
+  const builtin = v.af3 ? /^(?:manual|scheduled|asset_triggered)__(?:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00)$/ : /^(?:manual|scheduled|dataset_triggered)__(?:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00)$/;
+  if (builtin.test(runId) || new RegExp(RUN_ID_PATTERN).test(runId)) return undefined;
+  return `The provided run ID '${runId}' is invalid. It does not match either the configured pattern: '${RUN_ID_PATTERN}' or the built-in pattern: '${builtin.source.replace(/\\\+/g, '\\+')}'`;
+}
+
+/**
+ * Stores a manual run of `dag` (with the snapshot of its tasks the simulation runs from): the one path
+ * by which both `dags trigger` and the REST API's POST .../dagRuns start a run. `conf` is the conf as
+ * stored (a dict). The caller has checked the run id and that no run conflicts.
+ */
+export function addManualRun(
+  ctx: CliContext,
+  dag: BagDag,
+  spec: { runId: string; logical: number | null; runAfter: number; conf: Py; triggeredBy: 'cli' | 'rest_api'; note?: string | null },
+): RunRec {
+  const v = ctx.v;
+  const interval = spec.logical === null ? null : manualDataInterval(dag.schedule, spec.logical, v.af3);
+  const run: RunRec = {
+    seq: ctx.store.nextSeq(),
+    dagId: dag.dagId,
+    runId: spec.runId,
+    conf: jsonDumps(spec.conf),
+    logicalDate: spec.logical,
+    runAfter: spec.runAfter,
+    dataInterval: interval,
+    runType: 'manual',
+    taskSeconds: ctx.world.sim.taskSeconds,
+    tasks: [...dag.tasks.values()].map((t) => ({
+      id: t.taskId,
+      op: t.operator,
+      up: t.upstream.slice(),
+      rule: t.triggerRule,
+      owner: t.owner ?? dag.defaultOwner ?? 'airflow',
+      ...(t.bashCommand !== undefined ? { bash: t.bashCommand } : {}),
+      ...(t.pythonCallable !== undefined ? { callable: t.pythonCallable } : {}),
+      prints: t.prints,
+    })),
+    fileloc: dag.fileloc,
+    relPath: dag.relPath,
+    fail: {},
+    logs: {},
+    sched: 0,
+    version: v.raw,
+    ...(v.triggeringUser ? { triggeringUser: 'airflow' } : {}),
+    ...(spec.triggeredBy === 'rest_api' ? { triggeredBy: 'rest_api' as const } : {}),
+    ...(spec.note ? { note: spec.note } : {}),
+  };
+  ctx.store.addRun(ctx.rec, run);
+  return run;
+}
+
 function pyFalsy(v: Py): boolean {
   if (v === null || v === false || v === '') return true;
   if (v instanceof PyInt) return v.v === 0n;
@@ -579,17 +646,7 @@ const dagsTrigger: Cmd = (ctx, args, out) => {
   }
   const runAfter = now; // queued_at: the scheduler sees the run from now on
   let runId = (args.run_id as string | null) || '';
-  if (!runId) {
-    if (v.af3) {
-      runId = `manual__${isoformat(now)}`;
-      if (v.runIdSuffix && logical === null) {
-        const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-        let suffix = '';
-        for (let i = 0; i < 8; i++) suffix += alphabet[Math.floor(Math.random() * alphabet.length)];
-        runId += `_${suffix}`;
-      }
-    } else runId = `manual__${isoformat(logical as number)}`;
-  }
+  if (!runId) runId = manualRunId(v, logical, now);
   const existing = runsOf(e, dagId).find((r) => r.runId === runId || (!v.af3 && r.logicalDate === logical));
   if (existing) {
     throw new PyException(
@@ -617,45 +674,13 @@ const dagsTrigger: Cmd = (ctx, args, out) => {
     }
   }
   checkConf(conf);
-  const builtin = v.af3 ? /^(?:manual|scheduled|asset_triggered)__(?:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00)$/ : /^(?:manual|scheduled|dataset_triggered)__(?:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00)$/;
-  if (!builtin.test(runId) && !new RegExp(RUN_ID_PATTERN).test(runId)) {
-    throw new PyException(
-      'airflow.exceptions.AirflowException',
-      `The provided run ID '${runId}' is invalid. It does not match either the configured pattern: '${RUN_ID_PATTERN}' or the built-in pattern: '${builtin.source.replace(/\\\+/g, '\\+')}'`,
-      [...triggerFrames.slice(0, 2), ['models/dag.py', 3059, 'create_dagrun', 'raise AirflowException(']],
-    );
+  const invalidRunId = runIdError(v, runId);
+  if (invalidRunId) {
+    throw new PyException('airflow.exceptions.AirflowException', invalidRunId, [...triggerFrames.slice(0, 2), ['models/dag.py', 3059, 'create_dagrun', 'raise AirflowException(']]);
   }
   const storedConf: Py = pyFalsy(conf) ? new PyDict() : conf;
-  const interval = logical === null ? null : manualDataInterval(dag.schedule, logical, v.af3);
-  const run: RunRec = {
-    seq: ctx.store.nextSeq(),
-    dagId,
-    runId,
-    conf: jsonDumps(storedConf),
-    logicalDate: logical,
-    runAfter,
-    dataInterval: interval,
-    runType: 'manual',
-    taskSeconds: ctx.world.sim.taskSeconds,
-    tasks: [...dag.tasks.values()].map((t) => ({
-      id: t.taskId,
-      op: t.operator,
-      up: t.upstream.slice(),
-      rule: t.triggerRule,
-      owner: t.owner ?? dag.defaultOwner ?? 'airflow',
-      ...(t.bashCommand !== undefined ? { bash: t.bashCommand } : {}),
-      ...(t.pythonCallable !== undefined ? { callable: t.pythonCallable } : {}),
-      prints: t.prints,
-    })),
-    fileloc: dag.fileloc,
-    relPath: dag.relPath,
-    fail: {},
-    logs: {},
-    sched: 0,
-    version: v.raw,
-    ...(v.triggeringUser ? { triggeringUser: 'airflow' } : {}),
-  };
-  ctx.store.addRun(ctx.rec, run);
+  const run = addManualRun(ctx, dag, { runId, logical, runAfter, conf: storedConf, triggeredBy: 'cli' });
+  const interval = run.dataInterval;
   const row: Row = [
     ['conf', storedConf],
     ['dag_id', dagId],

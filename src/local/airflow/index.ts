@@ -8,18 +8,18 @@ import { envControlRequest, json } from '../control.js';
 import { answerWithFault } from '../faults.js';
 import { allowedCommand, runCli } from './commands.js';
 import { shlexSplit, ShlexError } from './shlex.js';
-import { AirflowStoreImpl } from './store.js';
+import { invokeRestApi } from './restapi.js';
+import { AirflowStoreImpl, SERVING_STATUSES } from './store.js';
 import { afVersion } from './versions.js';
 
 export { AirflowStoreImpl } from './store.js';
 export { shlexSplit, shlexQuote } from './shlex.js';
 
 export function createAirflowStore(world: World): AirflowStore {
-  return new AirflowStoreImpl(world);
+  return new AirflowStoreImpl(world, invokeRestApi);
 }
 
-/** Environment statuses in which the Airflow web server answers (see README.md). */
-export const SERVING_STATUSES = new Set(['AVAILABLE', 'UPDATING', 'CREATING_SNAPSHOT', 'UPDATE_FAILED', 'MAINTENANCE']);
+export { SERVING_STATUSES } from './store.js';
 
 function storeOf(world: World): AirflowStoreImpl {
   const s = world.airflow;

@@ -18,7 +18,7 @@
  *   parsed  {key, etag}                     dag-processing log written for this file version
  * Times are microseconds since the epoch (the simulated clock).
  */
-import type { AirflowStore, EnvironmentRecord, World } from '../contract.js';
+import type { AirflowStore, EnvironmentRecord, RestApiAnswer, RestApiCall, World } from '../contract.js';
 import type { DagBag } from './dagbag.js';
 import { strDatetime } from './dates.js';
 import { LEVELS, hostName, streamName, taskLogLines, textRecord, type LogLine } from './tasklogs.js';
@@ -44,7 +44,14 @@ export interface RunRec {
   sched: number;
   version: string;
   triggeringUser?: string;
+  /** how the run was created: `cli` (dags trigger) or `rest_api` (POST .../dagRuns); absent: cli */
+  triggeredBy?: 'cli' | 'rest_api';
+  /** the run's note (REST API) */
+  note?: string | null;
 }
+
+/** The REST API of an environment (restapi.ts), handed in by createAirflowStore (no import cycle). */
+export type RestApiImpl = (store: AirflowStoreImpl, envName: string, call: RestApiCall) => RestApiAnswer;
 
 export interface DagRec {
   firstSeen: number;
@@ -64,6 +71,9 @@ interface State {
   envs: Record<string, EnvAf>;
   seq: number;
 }
+
+/** Environment statuses in which the Airflow web server answers (see README.md). */
+export const SERVING_STATUSES: ReadonlySet<string> = new Set(['AVAILABLE', 'UPDATING', 'CREATING_SNAPSHOT', 'UPDATE_FAILED', 'MAINTENANCE']);
 
 export function identityOf(rec: EnvironmentRecord): string {
   const c = rec.CreatedAt as unknown;
@@ -109,7 +119,15 @@ export class AirflowStoreImpl implements AirflowStore {
   private timelines = new Map<string, { key: string; tl: RunTimeline }>();
   private lineCache = new Map<string, LogLine[]>();
 
-  constructor(private readonly world: World) {}
+  constructor(
+    readonly world: World,
+    private readonly rest?: RestApiImpl,
+  ) {}
+
+  invokeRestApi(envName: string, call: RestApiCall): RestApiAnswer {
+    if (!this.rest) return { unavailable: 'the Airflow REST API is not wired in this store' };
+    return this.rest(this, envName, call);
+  }
 
   // ------------------------------------------------------------------------------------ persistence
 

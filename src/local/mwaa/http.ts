@@ -6,11 +6,11 @@
  * the `x-amzn-errortype` header, `{"message": ...}` in the body (`Message` for AccessDeniedException).
  */
 import { randomUUID } from 'node:crypto';
-import type { EmuRequest, EmuResponse, Handler, World } from '../contract.js';
+import type { EmuRequest, EmuResponse, Handler, RestApiCall, World } from '../contract.js';
 import { envControlRequest, json as controlJson } from '../control.js';
 import { answerWithFault } from '../faults.js';
 import { LocalMwaaStore, MwaaError, notFound } from './store.js';
-import { Constraints, RULES, REST_METHODS, ValidationError, checkName } from './validate.js';
+import { Constraints, RULES, REST_METHODS, ValidationError, checkName, compareVersions } from './validate.js';
 
 type Operation =
   | 'CreateEnvironment'
@@ -153,7 +153,14 @@ export const handleMwaa: Handler = (req: EmuRequest, world: World): EmuResponse 
     const out = answerWithFault(
       world,
       world.faults.check('mwaa', r.op, fields),
-      (fault) => mwaaError(fault.status, fault.code, fault.message ?? `Injected fault: ${fault.code}`),
+      (fault) =>
+        found.op === 'InvokeRestApi' && REST_API_ERRORS.has(fault.code)
+          ? // an injected Airflow error: fault.status is the Airflow status MWAA passes on in an HTTP 400
+            mwaaError(400, fault.status >= 500 ? 'RestApiServerException' : 'RestApiClientException', fault.message ?? `Injected fault: Airflow answered ${fault.status}`, {
+              RestApiStatusCode: fault.status,
+              RestApiResponse: { detail: fault.message ?? `Injected fault: ${fault.code}`, status: fault.status, title: 'Injected fault' },
+            })
+          : mwaaError(fault.status, fault.code, fault.message ?? `Injected fault: ${fault.code}`),
       () => {
         if (parsed.error) return mwaaError(400, 'ValidationException', parsed.error);
         const store = storeOf(world);
@@ -208,23 +215,65 @@ function dispatch(store: LocalMwaaStore, world: World, r: Route, body: Record<st
     case 'PublishMetrics':
       checkName(name, 'environmentName');
       throw new ValidationError('This API is for internal use and not meant for public use, and is no longer available.');
-    case 'InvokeRestApi': {
-      checkName(name);
-      const c = new Constraints();
-      c.required('path', body.Path);
-      c.str('path', body.Path, RULES.restApiPath);
-      c.required('method', body.Method);
-      c.enumeration('method', body.Method, REST_METHODS);
-      c.throwIfAny();
-      if (!store.exists(name)) throw notFound(name);
-      const detail =
-        'The local MWAA emulator does not implement the Apache Airflow REST API. Use the CLI endpoint POST /aws_mwaa/cli with a CLI token (CreateCliToken).';
-      throw new MwaaError(400, 'RestApiClientException', detail, {
-        RestApiStatusCode: 404,
-        RestApiResponse: { detail, status: 404, title: 'Not Found', type: 'about:blank' },
-      });
-    }
+    case 'InvokeRestApi':
+      return invokeRestApi(store, world, name, body);
   }
+}
+
+/** The oldest Airflow version InvokeRestApi serves; older environments are told to update. */
+export const REST_API_MIN_AIRFLOW = '2.4.3';
+/** InvokeRestApi refuses Airflow responses larger than this (bytes of the JSON payload). */
+export const REST_API_MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
+
+const REST_API_ERRORS = new Set(['RestApiClientException', 'RestApiServerException']);
+
+/** An Airflow 4xx/5xx as MWAA passes it on: HTTP 400 with the Airflow status and body. */
+function restApiError(status: number, response: unknown): MwaaError {
+  const code = status >= 500 ? 'RestApiServerException' : 'RestApiClientException';
+  return new MwaaError(400, code, `The Apache Airflow REST API answered HTTP ${status}.`, {
+    RestApiStatusCode: status,
+    ...(response !== undefined ? { RestApiResponse: response } : {}),
+  });
+}
+
+/**
+ * InvokeRestApi: validates the request as MWAA does, then lets the environment's simulated Airflow
+ * answer (world.airflow.invokeRestApi: API v1 on Airflow 2, v2 on Airflow 3) and wraps its answer:
+ * 2xx → 200 {RestApiStatusCode, RestApiResponse}; 4xx → RestApiClientException; 5xx (and a web server
+ * that is not serving) → RestApiServerException, both HTTP 400 with the Airflow status and body.
+ */
+function invokeRestApi(store: LocalMwaaStore, world: World, name: string, body: Record<string, unknown>): EmuResponse {
+  checkName(name);
+  const c = new Constraints();
+  c.required('path', body.Path);
+  c.str('path', body.Path, RULES.restApiPath);
+  c.required('method', body.Method);
+  c.enumeration('method', body.Method, REST_METHODS);
+  const q = body.QueryParameters;
+  if (q !== undefined && q !== null && (typeof q !== 'object' || Array.isArray(q))) {
+    c.errors.push(`Value at 'queryParameters' failed to satisfy constraint: Member must be a JSON object`);
+  }
+  c.throwIfAny();
+  if (!store.exists(name)) throw notFound(name);
+  const rec = store.getEnvironmentView(name);
+  if (compareVersions(String(rec.AirflowVersion), REST_API_MIN_AIRFLOW) < 0) {
+    throw new ValidationError(`Update your environment to use InvokeRestApi: the Apache Airflow REST API is available through InvokeRestApi for Apache Airflow ${REST_API_MIN_AIRFLOW} and later (environment ${name} runs ${String(rec.AirflowVersion)}).`);
+  }
+  const answer = world.airflow.invokeRestApi(name, {
+    path: body.Path as string,
+    method: body.Method as RestApiCall['method'],
+    query: (q ?? {}) as Record<string, unknown>,
+    body: body.Body,
+  });
+  if ('unavailable' in answer) {
+    throw restApiError(503, { detail: `The Apache Airflow web server of environment ${name} is not available (${answer.unavailable}).`, status: 503, title: 'Service Unavailable' });
+  }
+  const size = answer.body === undefined ? 0 : Buffer.byteLength(JSON.stringify(answer.body), 'utf8');
+  if (size > REST_API_MAX_RESPONSE_BYTES) {
+    throw new ValidationError(`The Apache Airflow REST API response (${size} bytes) exceeds the InvokeRestApi response payload limit of 6 MB. Request less data, e.g. a smaller page with the limit and offset query parameters.`);
+  }
+  if (answer.status >= 400) throw restApiError(answer.status, answer.body);
+  return json(200, { RestApiStatusCode: answer.status, ...(answer.body !== undefined ? { RestApiResponse: answer.body } : {}) });
 }
 
 // ---- control endpoint -------------------------------------------------------------------------------

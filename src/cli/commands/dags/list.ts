@@ -1,10 +1,11 @@
 /**
- * `mwaa dags list [--import-errors]`: the DAGs as the environment's Airflow sees them
- * (`dags list -o json` through a CLI token), or the files that failed to import.
+ * `mwaa dags list [--import-errors]`: the DAGs as the environment's Airflow sees them (GET /dags
+ * through InvokeRestApi, or `dags list -o json` through a CLI token), or the files that failed to import.
  */
 import { table } from '../../../ui/io.js';
 import type { DagInfo, ImportError } from '../../../core/remote/parse.js';
 import { openSession } from '../../../core/remote/session.js';
+import { parseTransport } from '../../../core/remote/transport.js';
 import type { Handler } from '../../spec.js';
 
 function dagsTable(dags: DagInfo[], style: Parameters<typeof table>[1]): string {
@@ -18,10 +19,11 @@ function importErrorsText(errors: ImportError[]): string {
 }
 
 export const run: Handler = async (ctx, { options }) => {
+  const transport = parseTransport(options.transport ?? ctx.env.MWAA_TRANSPORT);
   const envName = ctx.environment().entry.name;
   const { mwaaApi } = await import('../../../aws/mwaa.js');
   const api = mwaaApi(await (await ctx.aws()).mwaa());
-  const session = await openSession({ api, envName, clock: ctx.clock, events: ctx.host.notify, signal: ctx.signal });
+  const session = await openSession({ api, envName, clock: ctx.clock, events: ctx.host.notify, signal: ctx.signal, transport });
 
   if (options.importErrors === true) {
     const errors = await session.airflow.importErrors();
