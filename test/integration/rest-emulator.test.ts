@@ -5,6 +5,7 @@
  * when InvokeRestApi is denied. CLI-token requests go through `fetch`, so wrapping it counts them:
  * on REST there must be none.
  */
+import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateEnvironmentCommand, GetEnvironmentCommand } from '@aws-sdk/client-mwaa';
@@ -143,6 +144,56 @@ for (const key of ['af2', 'af3'] as const) {
       const run = await cli('-e', key, 'api', `/dags/etl/dagRuns`, '-f', 'limit=100');
       const runs = (JSON.parse(run.stdout) as { dag_runs: Array<{ dag_run_id: string; conf: unknown }> }).dag_runs;
       expect(runs.find((x) => x.dag_run_id === r.stdout.trim())?.conf).toEqual({ k: 'v' });
+    });
+
+    it.skipIf(spawnSync('python3', ['-c', 'import boto3']).status !== 0)('mwaa api and boto3 invoke_rest_api get the same answers', async () => {
+      const paths = ['/dags', '/dags/etl', '/dags/etl/details', '/importErrors', '/pools', '/variables', key === 'af2' ? '/health' : '/monitor/health', '/version', '/dags/nope'];
+      const script = [
+        'import json, sys, boto3',
+        'client = boto3.client("mwaa")',
+        'for path in sys.argv[2:]:',
+        '    try:',
+        '        r = client.invoke_rest_api(Name=sys.argv[1], Path=path, Method="GET")',
+        '        print(json.dumps({"path": path, "code": r["RestApiStatusCode"], "body": r.get("RestApiResponse")}))',
+        '    except client.exceptions.RestApiClientException as e:',
+        '        print(json.dumps({"path": path, "code": e.response.get("RestApiStatusCode"), "body": e.response.get("RestApiResponse")}))',
+      ].join('\n');
+      // not spawnSync: the emulator answering boto3 runs in this process
+      const py = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+        const child = spawn('python3', ['-c', script, ENVS[key], ...paths], { env: emu.childEnv({ AWS_DISABLE_HOST_PREFIX_INJECTION: 'true', AWS_MAX_ATTEMPTS: '1' }) });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d) => (stdout += d));
+        child.stderr.on('data', (d) => (stderr += d));
+        child.on('error', reject);
+        child.on('close', (status) => resolve({ status, stdout, stderr }));
+      });
+      expect(py.status, py.stderr).toBe(0);
+      const boto = py.stdout.trim().split('\n').map((l) => JSON.parse(l) as { path: string; code: number; body: unknown });
+      // the health answer carries heartbeat times that move between two calls
+      const steady = (body: unknown) => JSON.parse(JSON.stringify(body).replace(/"latest_[a-z_]*heartbeat":"[^"]*"/g, '"heartbeat":"…"'));
+      for (const b of boto) {
+        const r = await cli('-e', key, 'api', b.path);
+        if (b.code === 404) {
+          expect(r.code, b.path).toBe(3);
+          continue;
+        }
+        expect(r.code, `${b.path}: ${r.stderr}`).toBe(0);
+        expect(b.code, b.path).toBe(200);
+        expect(steady(JSON.parse(r.stdout)), b.path).toEqual(steady(b.body));
+      }
+      expect(boto.map((b) => b.path)).toEqual(paths);
+    });
+
+    it('trigger --wait succeeds while the CLI endpoint and CreateCliToken fail: REST needs neither', async () => {
+      await emu.fault({ service: 'airflow', operation: 'cli', times: 1000, error: { status: 500, code: 'InternalError', message: 'the CLI endpoint is down' } });
+      await emu.fault({ service: 'mwaa', operation: 'CreateCliToken', times: 1000, error: { status: 500, code: 'InternalServerException', message: 'no CLI tokens today' } });
+      const r = await cli('-e', key, 'trigger', 'etl', '--unpause', '--wait', '--poll', '100ms', '--timeout', '2m');
+      expect(r.code, r.stderr).toBe(0);
+      for (const task of ['extract', 'transform', 'load']) expect(r.stderr).toMatch(new RegExp(`${task}: success`));
+      // and the same command forced onto the CLI token fails, so the faults did bite
+      const forced = await cli('-e', key, 'trigger', 'etl', '--transport', 'cli');
+      expect(forced.code).not.toBe(0);
     });
 
     it('trigger --wait exits 1 naming the failed task and prints the tail of its log', async () => {
