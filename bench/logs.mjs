@@ -1,6 +1,6 @@
 // `mwaa logs` throughput and memory: 10,000, 100,000 and 300,000 task-log events read through the CLI
 // (the built bin/mwaa.cjs) from a `mwaa local start` emulator, rendered to a pipe. Reports events/s and
-// the peak RSS of the mwaa process; targets (DESIGN §11, issue 7): >= 50,000 events/s and memory flat
+// the peak RSS of the mwaa process; targets: >= 50,000 events/s and memory flat
 // between 10,000 and 100,000 events (300,000 shows whether it keeps growing). Writes the "Logs"
 // section of bench/RESULTS.md.
 //

@@ -2,7 +2,7 @@
 //   - first push of 2,000 generated DAG files (empty buckets)
 //   - push from a fresh clone of the same project (every mtime new, nothing changed)
 // reported as wall-time ratios and PUT counts (new object versions in the bucket), plus the peak RSS of
-// the mwaa process with 2,000 and 20,000 files. Targets (DESIGN §11, issue 5): fresh-clone no-op at
+// the mwaa process with 2,000 and 20,000 files. Targets: fresh-clone no-op at
 // least 5× faster than `aws s3 sync` with 0 PUTs; first push no slower than `aws s3 sync`; memory flat
 // with 20,000 files. Writes the "Deploy" section of bench/RESULTS.md.
 //

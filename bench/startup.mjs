@@ -1,5 +1,5 @@
 // Start-up: wall time of `mwaa --help` vs `node -e 0` (medians of many runs, measured in one run).
-// Target (DESIGN §11): at most 1.3×. Reproduce: npm run build && node bench/startup.mjs
+// Target: at most 1.3× (bench/RESULTS.md). Reproduce: npm run build && node bench/startup.mjs
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -5,7 +5,7 @@
 'use strict';
 
 // The AWS SDK warns on every run under Node 20 that its future releases will need Node 22. That is for
-// the SDK's integrators (us: DESIGN §13), not for people running mwaa, whose output it would clutter.
+// the SDK's integrators (us), not for people running mwaa, whose output it would clutter.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 // --debug prints stack traces: with source maps (dist/*.map) they name src/ files and lines, not bundle

@@ -1,4 +1,4 @@
-/** Maps AWS SDK errors to the typed errors of DESIGN §9, with a hint for each kind. */
+/** Maps AWS SDK errors to the typed errors of src/core/errors.ts (README "Exit codes"), with a hint for each kind. */
 import { AuthError, FailedError, InterruptedError, MwaaError, NotFoundError, UsageError } from '../core/errors.js';
 import { isAbortError } from '../core/mutations.js';
 

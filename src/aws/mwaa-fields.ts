@@ -1,6 +1,6 @@
 /**
  * @aws-sdk/client-mwaa 3.523.0 (the newest on the registry) silently drops MinWebservers, MaxWebservers
- * and WorkerReplacementStrategy from CreateEnvironment/UpdateEnvironment (reference/mwaa-api.md §4.3).
+ * and WorkerReplacementStrategy from CreateEnvironment/UpdateEnvironment, though the MWAA API has them.
  * A middleware at the build step copies them from the command input into the JSON body; signing runs
  * after it, so the request stays valid.
  */

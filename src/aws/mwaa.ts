@@ -24,7 +24,7 @@ export type EnvironmentInfo = Omit<Environment, 'LastUpdate'> &
 export type CreateEnvironmentInput = CreateEnvironmentCommandInput & WebserverFields;
 export type UpdateEnvironmentInput = UpdateEnvironmentCommandInput & WebserverFields;
 
-/** Tagging (tags cannot be changed with UpdateEnvironment, reference §1.5). */
+/** Tagging (tags cannot be changed with UpdateEnvironment: MWAA has TagResource/UntagResource for them). */
 export interface MwaaTagApi {
   tagResource(arn: string, tags: Record<string, string>): Promise<void>;
   untagResource(arn: string, keys: string[]): Promise<void>;
@@ -218,7 +218,7 @@ const RAW_ENVIRONMENT = Symbol.for('mwaa.rawEnvironment');
 
 /**
  * client-mwaa 3.523.0 also drops MinWebservers/MaxWebservers from GetEnvironment's Environment and
- * WorkerReplacementStrategy from its LastUpdate (reference §4.3), so `env show`/`env diff` could not see
+ * WorkerReplacementStrategy from its LastUpdate, so `env show`/`env diff` could not see
  * them. A deserialize-step middleware (inside the SDK's deserializer) buffers the raw JSON body, and an
  * initialize-step one copies those fields into the parsed output. Installed once per client.
  */

@@ -1,6 +1,6 @@
 /**
- * The source-bucket questions environment commands ask before CreateEnvironment (reference/mwaa-api.md
- * §6.1): does it exist, in which region, is versioning enabled, is public access blocked. Also creates
+ * The source-bucket questions environment commands ask before CreateEnvironment (README
+ * "Environments: `mwaa env`"): does it exist, in which region, is versioning enabled, is public access blocked. Also creates
  * a bucket the way MWAA needs it (the local emulator's buckets are created for the user).
  */
 import type { S3Client } from '@aws-sdk/client-s3';

@@ -98,7 +98,7 @@ export interface S3Api {
   getBucketVersioning(bucket: string): Promise<'Enabled' | 'Suspended' | undefined>;
   /** undefined when the bucket has no public access block configuration */
   getPublicAccessBlock(bucket: string): Promise<PublicAccessBlock | undefined>;
-  /** the same adapter sending ExpectedBucketOwner (DESIGN §12): S3 refuses a bucket owned by another account */
+  /** the same adapter sending ExpectedBucketOwner: S3 refuses a bucket owned by another account */
   forOwner?(accountId: string): S3Api;
 }
 

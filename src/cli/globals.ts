@@ -1,4 +1,4 @@
-/** The global options (DESIGN §1), declared once for the parser, the help and the completions. */
+/** The global options (README "Commands"), declared once for the parser, the help and the completions. */
 import type { OptionSpec } from './spec.js';
 
 export const OUTPUT_FORMATS = ['text', 'json'] as const;

@@ -1,4 +1,4 @@
-/** The command registry: every command of DESIGN §1 that works, grouped by noun. */
+/** The command registry: every command of README "Commands" that works, grouped by noun. */
 import type { CommandSpec, GroupSpec } from './spec.js';
 import { coreCommands } from './specs/core.js';
 import { dagsCommands } from './specs/dags.js';

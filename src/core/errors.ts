@@ -1,5 +1,5 @@
 /**
- * Typed errors with the exit codes of DESIGN §9. Core code throws these; the CLI prints the message and
+ * Typed errors with the exit codes of README "Exit codes". Core code throws these; the CLI prints the message and
  * hint (and the cause chain only with --debug) and exits with `exitCode`.
  */
 

@@ -1,5 +1,5 @@
 /**
- * Every failure path of a deploy (DESIGN §10): a fault at each mutation step makes `dags push` exit 5,
+ * Every failure path of a deploy (docs/deploy.md): a fault at each mutation step makes `dags push` exit 5,
  * and the set of (key, latest VersionId) in the bucket and the environment's pinned versions equal the
  * state before the push. When the rollback itself cannot finish: exit 6 naming what is left, and
  * `mwaa recover` finishes it.

@@ -1,5 +1,5 @@
 /**
- * Every MWAA constraint of reference/mwaa-api.md §1.3–§1.5 that mwaa.yaml can break, one row each: the
+ * Every MWAA constraint (src/core/config/schema.ts, src/core/env/validate.ts) that mwaa.yaml can break, one row each: the
  * command exits 2, the message names the field and the rule, and no API call was made (a recording
  * proxy sits in front of the emulator). Rules that need the live environment (fields that cannot
  * change after creation, version changes) allow the read (GetEnvironment) and nothing else.

@@ -1,6 +1,5 @@
 /**
- * `mwaa logs` against the local emulator, in-process: task logs written in MWAA's stream-name format
- * (reference §5.2), components, requirements logs after a failed update, time ranges and filters,
+ * `mwaa logs` against the local emulator, in-process: task logs written in MWAA's stream-name format, components, requirements logs after a failed update, time ranges and filters,
  * Airflow 3 JSON events, following, and the error paths (exit 3 / 4).
  */
 import { UpdateEnvironmentCommand } from '@aws-sdk/client-mwaa';

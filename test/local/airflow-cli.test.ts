@@ -2,7 +2,7 @@
  * The emulated Airflow web server end to end: DAG files uploaded with the S3 SDK client, an environment
  * created with the MWAA SDK client, CLI tokens from CreateCliToken, commands POSTed to
  * http://<WebServerHostname>/aws_mwaa/cli; task logs read back with the CloudWatch Logs client.
- * Outputs are checked against the formats of reference/airflow-cli.md (Airflow 2.10).
+ * Outputs are checked against the formats of Airflow 2.10's CLI (src/local/airflow/README.md, "Commands").
  */
 import { DescribeLogStreamsCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateCliTokenCommand, CreateEnvironmentCommand, CreateWebLoginTokenCommand, GetEnvironmentCommand } from '@aws-sdk/client-mwaa';
@@ -90,7 +90,7 @@ async function cli(command: string, env = ENV): Promise<CliOut> {
   };
 }
 
-/** reference airflow-cli.md §4 rule 2: the payload is the last stdout line that parses as a JSON array */
+/** the payload is the last stdout line that parses as a JSON array */
 function jsonPayload(stdout: string): any[] {
   const lines = stdout.split('\n').filter((l) => l.trim());
   for (let i = lines.length - 1; i >= 0; i--) {

@@ -1,6 +1,6 @@
 /**
- * Output formats of the emulated Airflow CLI against the byte-exact samples of
- * reference/airflow-cli.md (§0.2, §1.2–§1.6), plus Python's json/repr/shlex semantics.
+ * Output formats of the emulated Airflow CLI against the byte-exact output of
+ * Airflow's CLI (src/local/airflow/README.md, "Commands"), plus Python's json/repr/shlex semantics.
  */
 import { describe, expect, it } from 'vitest';
 import { printAs, type Row } from '../../src/local/airflow/console.js';
@@ -94,7 +94,7 @@ describe('AirflowConsole.print_as', () => {
     ]);
   });
 
-  it('wraps a table wider than 200 columns exactly like the reference dags trigger sample', () => {
+  it('wraps a table wider than 200 columns exactly like the dags trigger output of Airflow', () => {
     const row: Row = [
       ['conf', new PyDict()],
       ['dag_id', 'my_dag'],

@@ -1,6 +1,6 @@
 /**
- * Version differences of the emulated Airflow CLI (Airflow 3.0 / 3.2 / 2.8 vs 2.10, reference
- * airflow-cli.md §3), the web server's availability by environment status, injected faults on the cli
+ * Version differences of the emulated Airflow CLI (Airflow 3.0 / 3.2 / 2.8 vs 2.10,
+ * src/local/airflow/README.md "Commands"), the web server's availability by environment status, injected faults on the cli
  * operation, the fail-task control endpoint's validation, and an environment with task logs disabled.
  */
 import { DescribeLogStreamsCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';

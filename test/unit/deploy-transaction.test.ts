@@ -1,6 +1,6 @@
 /**
  * The release transaction over fakes, for cases the emulator does not produce: pip errors in the
- * requirements_install streams of an update that MWAA reports as successful (reference §2.3), and a
+ * requirements_install streams of an update that MWAA reports as successful (its images may only log a failed pip run), and a
  * failure after an artifact was set for the first time (MWAA cannot unset it: exit 6).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -66,7 +66,7 @@ describe('log groups', () => {
   });
 });
 
-describe('task stream prefixes (reference §5.2)', () => {
+describe('task stream prefixes', () => {
   it('builds each level of the address, replacing ":" with "_"', () => {
     const run = 'manual__2024-01-01T00:00:00+00:00';
     expect(taskStreamPrefix({ dagId: 'etl' })).toBe('dag_id=etl/');

@@ -1,8 +1,8 @@
 /**
  * The pure rules of the remote CLI: argument quoting (checked against a POSIX shlex splitter and,
  * when python3 is on the machine, Python's own shlex.split), --conf validation with positions,
- * failure detection (reference/airflow-cli.md §4.4), the supported-command table (mwaa-api.md §3.3),
- * and the output parsers (§4.1–§4.3).
+ * failure detection (README "How a failed remote command is detected"), the supported-command table,
+ * and the output parsers.
  */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';

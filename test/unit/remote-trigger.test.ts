@@ -1,6 +1,6 @@
 /**
  * The version-aware Airflow operations and trigger/wait logic against a scripted CLI runner that
- * answers like Airflow 2.10 / 3.0 would (reference/airflow-cli.md §1), and the task log tail reader.
+ * answers like Airflow 2.10 / 3.0 would, and the task log tail reader.
  */
 import { describe, expect, it } from 'vitest';
 import { fakeClock } from '../helpers/clock.js';

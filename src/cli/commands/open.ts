@@ -1,6 +1,6 @@
 /**
  * `mwaa open [--print]`: a web login token (CreateWebLoginToken, valid 60 s) turned into the Airflow UI
- * login URL `https://<host>/aws_mwaa/aws-console-sso?login=true#<token>` (reference/mwaa-api.md §4.1),
+ * login URL `https://<host>/aws_mwaa/aws-console-sso?login=true#<token>` (README "`mwaa open`"),
  * opened in the browser when there is someone at a screen, else printed.
  */
 import { spawn } from 'node:child_process';

@@ -1,4 +1,4 @@
-/** Remote Airflow: trigger, the Airflow CLI pass-through, the DAG list and the Airflow UI (DESIGN §6). */
+/** Remote Airflow: trigger, the Airflow CLI pass-through, the DAG list and the Airflow UI (README "Remote Airflow"). */
 import type { CommandSpec, OptionSpec } from '../spec.js';
 
 /** On the commands that talk to Airflow through either transport (README "Transports"). */

@@ -1,7 +1,7 @@
 /**
- * The mwaa.yaml schema (DESIGN §2). One source of truth: it validates the file, produces the JSON Schema
- * shipped for editors (schema/mwaa.schema.json), and carries the field-level MWAA constraints of
- * reference/mwaa-api.md §1.3 so that they are checked before any API call. Rules that depend on more than
+ * The mwaa.yaml schema (README "Configuration: mwaa.yaml"). One source of truth: it validates the file, produces the JSON Schema
+ * shipped for editors (schema/mwaa.schema.json), and carries the field-level MWAA constraints
+ * (lengths, patterns, ranges, enums) so that they are checked before any API call. Rules that depend on more than
  * one field (worker ranges per environment class, fields that cannot change after creation) live with the
  * code that plans environment changes.
  */
@@ -12,7 +12,7 @@ export const LOG_LEVELS = ['CRITICAL', 'ERROR', 'WARNING', 'INFO', 'DEBUG'] as c
 export const LOG_COMPONENTS = ['dagProcessing', 'scheduler', 'task', 'webserver', 'worker'] as const;
 export type LogComponent = (typeof LOG_COMPONENTS)[number];
 
-/** Airflow versions MWAA offers (reference §7.1), newest first, with their Python version. */
+/** Airflow versions MWAA offers, newest first, with their Python version. */
 export const AIRFLOW_VERSIONS: ReadonlyArray<{ version: string; python: string }> = [
   { version: '3.3.1', python: '3.12' },
   { version: '3.2.1', python: '3.12' },
@@ -27,7 +27,7 @@ export const AIRFLOW_VERSIONS: ReadonlyArray<{ version: string; python: string }
 ];
 export const DEFAULT_AIRFLOW_VERSION = '2.10.3';
 
-/** The `--constraint` line MWAA expects at the top of requirements.txt (reference §6.4). */
+/** The `--constraint` line MWAA expects at the top of requirements.txt (from Airflow 2.7.2 on). */
 export function constraintLine(airflowVersion: string): string | undefined {
   const entry = AIRFLOW_VERSIONS.find((v) => v.version === airflowVersion);
   if (!entry) return undefined;

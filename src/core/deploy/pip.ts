@@ -1,5 +1,5 @@
 /**
- * pip failures in the `requirements_install_*` log streams (reference §2.3, §5.2): MWAA's images only
+ * pip failures in the `requirements_install_*` log streams: MWAA's images only
  * log a failed pip run and may still report the update as successful, so a deploy that changed
  * requirements.txt reads these streams after the update and treats an ERROR line as a failure.
  */

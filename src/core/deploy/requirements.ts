@@ -1,5 +1,5 @@
 /**
- * Pre-flight checks of requirements.txt (reference §6.4): the `--constraint` line MWAA expects (from
+ * Pre-flight checks of requirements.txt: the `--constraint` line MWAA expects (from
  * Airflow 2.7.2 on), and packages without an exact pin (which install whatever PyPI has that day).
  */
 import { constraintLine } from '../config/schema.js';

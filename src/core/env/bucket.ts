@@ -1,5 +1,5 @@
 /**
- * Pre-flight checks of the source bucket before CreateEnvironment (reference/mwaa-api.md §6.1): it
+ * Pre-flight checks of the source bucket before CreateEnvironment (README "Environments: `mwaa env`"): it
  * exists, is in the environment's region, has versioning enabled and blocks all public access. Every
  * problem is reported at once, each with the command that fixes it. On the local emulator a missing
  * bucket is created the way MWAA needs it.

@@ -1,7 +1,7 @@
 /**
  * The mapping between the `environment:` block of an mwaa.yaml entry and the MWAA API
- * (reference/mwaa-api.md §1.4–§1.6): CreateEnvironment input, and the values a live environment
- * (GetEnvironment, §1.8) has for each field the config can manage.
+ * (README "Configuration: mwaa.yaml"): CreateEnvironment input, and the values a live environment
+ * (GetEnvironment) has for each field the config can manage.
  *
  * A field the config does not set is not managed: it is left to MWAA's default on create and left
  * as it is on update. Plugins/requirements/startup script paths and versions are not set here:

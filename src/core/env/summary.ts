@@ -1,4 +1,4 @@
-/** What `mwaa env show` and `mwaa env list` report about an environment (reference/mwaa-api.md §1.8, §2.2). */
+/** What `mwaa env show` and `mwaa env list` report about an environment (README "Environments: `mwaa env`"). */
 import type { EnvironmentInfo } from '../../aws/mwaa.js';
 import type { LogComponent } from '../config/schema.js';
 import { formatDuration } from '../duration.js';
@@ -41,7 +41,7 @@ function iso(value: Date | string | number | undefined): string | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
 }
 
-/** The Airflow UI address: https, or http for a loopback host (the local emulator, DESIGN §4). */
+/** The Airflow UI address: https, or http for a loopback host (the local emulator, README "Tokens"). */
 export function airflowUiUrl(env: Pick<EnvironmentInfo, 'WebserverUrl'>): string | undefined {
   const raw = env.WebserverUrl;
   if (!raw) return undefined;

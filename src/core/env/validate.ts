@@ -1,5 +1,5 @@
 /**
- * The MWAA rules of reference/mwaa-api.md §1.3–§1.5 and §7 that the mwaa.yaml schema cannot check on
+ * The MWAA rules (constraints, CreateEnvironment/UpdateEnvironment rules, Airflow versions) that the mwaa.yaml schema cannot check on
  * its own because they involve more than one field, or the live environment:
  * worker / web server / scheduler ranges per environment class, min ≤ max, PUBLIC_AND_PRIVATE only on
  * Airflow ≥ 3.2, two different subnets, KMS key form, the fields CreateEnvironment requires, the
@@ -39,10 +39,10 @@ export interface ValidationResult {
   warnings: Violation[];
 }
 
-/** The Airflow version MWAA uses when CreateEnvironment names none: the latest (reference §1.4). */
+/** The Airflow version MWAA uses when CreateEnvironment names none: the latest. */
 export const LATEST_AIRFLOW_VERSION = AIRFLOW_VERSIONS[0].version;
 export const DEFAULT_ENVIRONMENT_CLASS = 'mw1.small';
-/** Default quota of workers per environment; up to 50 with a quota increase (reference §7.1). */
+/** Default quota of workers per environment; up to 50 with a quota increase. */
 export const WORKER_QUOTA = 25;
 export const WORKER_QUOTA_MAX = 50;
 
@@ -76,7 +76,7 @@ export function checkEnvironment(entry: EnvironmentEntry, context: ValidationCon
   const micro = envClass === 'mw1.micro';
   const classNote = s.environmentClass ? '' : live?.EnvironmentClass ? ' (the environment\'s class)' : ' (the default class)';
 
-  // --- ranges per class (reference §1.4, §7.1) ---
+  // --- ranges per class ---
   if (micro) {
     for (const field of ['minWorkers', 'maxWorkers', 'schedulers', 'minWebservers', 'maxWebservers'] as const) {
       const value = s[field];
@@ -109,7 +109,7 @@ export function checkEnvironment(entry: EnvironmentEntry, context: ValidationCon
     err(s.minWebservers !== undefined ? 'minWebservers' : 'maxWebservers', `minWebservers (${minWeb}) must not be greater than maxWebservers (${maxWeb})`);
   }
 
-  // --- Airflow version (reference §7.1–§7.3) ---
+  // --- Airflow version: those MWAA offers, and the in-place upgrades it allows ---
   const version = s.airflowVersion ?? live?.AirflowVersion ?? LATEST_AIRFLOW_VERSION;
   if (s.airflowVersion !== undefined && !AIRFLOW_VERSIONS.some((v) => v.version === s.airflowVersion)) {
     warn(
@@ -151,7 +151,7 @@ export function checkEnvironment(entry: EnvironmentEntry, context: ValidationCon
     }
   }
 
-  // --- CreateEnvironment required members (reference §1.4) ---
+  // --- CreateEnvironment required members ---
   if (context.operation === 'create' && !context.local) {
     if (!s.executionRoleArn) {
       err('executionRoleArn', 'executionRoleArn is required to create an environment (the IAM role MWAA runs as)');
@@ -161,7 +161,7 @@ export function checkEnvironment(entry: EnvironmentEntry, context: ValidationCon
     }
   }
 
-  // --- fields that cannot change after creation (reference §1.5); `env diff` shows them in the plan ---
+  // --- fields that cannot change after creation; `env diff` shows them in the plan ---
   if (live && context.operation === 'update') {
     const liveSubnets = live.NetworkConfiguration?.SubnetIds;
     if (subnets && liveSubnets && !sameSet(subnets, liveSubnets)) {

@@ -1,5 +1,5 @@
 /**
- * Waiting for an environment to settle (reference/mwaa-api.md §2): polls GetEnvironment, reports every
+ * Waiting for an environment to settle: polls GetEnvironment, reports every
  * status change as an `env.status.changed` event, and ends on a terminal status.
  *
  * Shared by `mwaa env create|update|wait|delete` and by deploys (`mwaa dags push`), which wait for the
@@ -67,7 +67,7 @@ export const DEFAULT_POLL_MS = 15_000;
 /** Poll interval against the local emulator or an overridden endpoint. */
 export const FAST_POLL_MS = 250;
 
-/** Statuses after which nothing changes by itself (reference §2.5). */
+/** Statuses after which nothing changes by itself. */
 export const TERMINAL_STATUSES = ['AVAILABLE', 'CREATE_FAILED', 'UPDATE_FAILED', 'UNAVAILABLE', 'DELETED'] as const;
 const FAILED_STATUSES = new Set(['CREATE_FAILED', 'UPDATE_FAILED', 'UNAVAILABLE']);
 
@@ -82,7 +82,7 @@ export interface StatusChangedData extends Record<string, unknown> {
   webserverUrl?: string;
 }
 
-/** The hint shown for an LastUpdate.Error.ErrorCode (reference §2.2–§2.3). */
+/** The hint shown for an LastUpdate.Error.ErrorCode. */
 export function hintForErrorCode(code: string | undefined, status?: string): string {
   switch (code) {
     case 'INCORRECT_CONFIGURATION':

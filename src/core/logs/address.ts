@@ -1,6 +1,6 @@
 /**
  * Where MWAA's logs are: log groups of the components, and the task log streams of a DAG / run /
- * task / try (reference/mwaa-api.md §5, DESIGN §7).
+ * task / try (README "Logs: `mwaa logs`").
  *
  * Exports:
  * - `LOG_GROUP_COMPONENTS`, `LogGroupComponent`: 'task' | 'scheduler' | 'worker' | 'webserver' |
@@ -13,7 +13,7 @@
  * - `requireLogGroup(env, component, envName?)`: the same, but throws a NotFoundError (exit 3, code
  *   `logs.disabled`) saying how to enable the component when its logging is disabled.
  * - `logGroupNameFromArn(arn)`: `arn:aws:logs:…:log-group:NAME:*` → `NAME`.
- * - `taskStreamPrefix({ dagId, runId?, taskId?, mapIndex?, try? })`: the stream-name prefix of §5.2,
+ * - `taskStreamPrefix({ dagId, runId?, taskId?, mapIndex?, try? })`: the task log stream-name prefix,
  *   `dag_id=<d>/run_id=<r>/task_id=<t>/[map_index=<i>/]attempt=<n>.log`, cut after the last part given,
  *   with `:` replaced by `_` (so a run id may be given in either form). A try without a map index gives
  *   the unmapped stream `…/task_id=<t>/attempt=<n>.log`; use `taskStreamSelector` to also match mapped
@@ -137,7 +137,7 @@ export interface TaskAddress {
   mapIndex?: number;
 }
 
-/** ":" is not allowed in stream names: the provider replaces it with "_" (reference §5.2). */
+/** ":" is not allowed in stream names: the provider replaces it with "_". */
 export function streamSafe(part: string): string {
   return part.replaceAll(':', '_');
 }

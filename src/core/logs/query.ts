@@ -25,7 +25,7 @@ import { msg } from '../messages.js';
 export const LOG_COMPONENTS = ['task', 'scheduler', 'worker', 'webserver', 'dag-processing', 'requirements', 'startup'] as const;
 export type LogComponent = (typeof LOG_COMPONENTS)[number];
 
-/** The stream-name prefixes of the install and startup logs, published in each component's group (§5.2). */
+/** The stream-name prefixes of the install and startup logs, published in each component's group. */
 const SPECIAL_STREAMS: Record<'requirements' | 'startup', string> = {
   requirements: 'requirements_install_',
   startup: 'startup_script_execution_',

@@ -1,5 +1,5 @@
 /**
- * Airflow 3 task logs in CloudWatch are JSON events (a structlog event dict per event, reference §5.2).
+ * Airflow 3 task logs in CloudWatch are JSON events (a structlog event dict per event).
  * These functions turn one into text: `LEVEL logger: event key=value…` and its traceback below.
  */
 

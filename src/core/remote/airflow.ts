@@ -1,7 +1,7 @@
 /**
- * The Airflow operations the tool runs itself, version-aware (reference/airflow-cli.md §3): which
- * arguments each Airflow version takes, `-o json` wherever a command has it (§4.1), and parsing by
- * the rules of §4. A command whose stderr says it failed (failure.ts) or whose output does not parse
+ * The Airflow operations the tool runs itself, version-aware: which
+ * arguments each Airflow version takes, `-o json` wherever a command has it, and parsing by
+ * the rules of parse.ts. A command whose stderr says it failed (failure.ts) or whose output does not parse
  * throws a typed error that quotes the remote message.
  */
 import { FailedError, NotFoundError, UsageError, type MwaaError } from '../errors.js';

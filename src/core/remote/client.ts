@@ -1,6 +1,6 @@
 /**
  * The remote Airflow CLI client: runs one Airflow command on an MWAA environment's web server through
- * a CLI token (reference/mwaa-api.md §3, reference/airflow-cli.md §2, DESIGN §6).
+ * a CLI token (README "`mwaa airflow <command…>`" and "Tokens").
  *
  * - Tokens (CreateCliToken) live 60 s: one younger than `tokenReuseMs` (50 s) is reused, otherwise a
  *   new one is minted. A 401/403 gets one retry with a freshly minted token.

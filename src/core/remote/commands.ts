@@ -1,6 +1,6 @@
 /**
  * The Airflow CLI commands MWAA's `/aws_mwaa/cli` endpoint runs, per Airflow version
- * (reference/mwaa-api.md §3.3, from the MWAA user guide's command reference). Anything not listed is
+ * (from the MWAA user guide's command reference). Anything not listed is
  * refused locally, before a token is minted, with the supported alternatives: MWAA itself answers
  * HTTP 500 for commands outside its allow-list, which tells the user nothing.
  */

@@ -1,8 +1,8 @@
 /**
  * Did a remote Airflow command fail? MWAA's `/aws_mwaa/cli` answers HTTP 200 with only the base64
- * stdout and stderr of the command: there is no exit code (reference/airflow-cli.md §2.1–§2.3). So
- * failure is read from the text, by the rules of reference §4.4, derived from how Airflow's CLI
- * ends a failed command (§0.1):
+ * stdout and stderr of the command: there is no exit code. So
+ * failure is read from the text, by the rules of README "How a failed remote command is detected",
+ * derived from how Airflow's CLI ends a failed command:
  *
  *  1. an uncaught exception: Python prints a traceback on stderr
  *     (`Traceback (most recent call last):` … `airflow.exceptions.DagNotFound: …`);

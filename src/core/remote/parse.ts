@@ -1,10 +1,10 @@
 /**
- * Parsers for the Airflow CLI output the tool reads, by the rules of reference/airflow-cli.md §4:
+ * Parsers for the Airflow CLI output the tool reads, by these rules:
  * the payload of a `-o json` command is the LAST stdout line that parses as a JSON array (Airflow
  * and MWAA log lines can precede it on stdout, and they too may start with `[`); every scalar is a
  * string (`"True"`, `"16"`) or null; dates come as `2024-11-05T10:00:00+00:00` (isoformat) or
  * `2024-11-05 10:00:00+00:00` (str); one-line commands (`dags state`) print on the last non-empty line.
- * Key names differ between Airflow 2.7/2.8, 2.9–2.11 and 3.x (reference §3); each parser accepts
+ * Key names differ between Airflow 2.7/2.8, 2.9–2.11 and 3.x; each parser accepts
  * every form.
  */
 

@@ -1,9 +1,9 @@
 /**
  * Turning an argv into the command line MWAA's `/aws_mwaa/cli` endpoint expects.
  *
- * The body is the Airflow command line without the leading `airflow` (reference/mwaa-api.md §3.2).
+ * The body is the Airflow command line without the leading `airflow` (README "How arguments are sent").
  * MWAA's plugin is closed source; every public caller quotes shell-style and relies on POSIX quote
- * removal without expansion, consistent with Python's `shlex.split` (reference/airflow-cli.md §2.5).
+ * removal without expansion, consistent with Python's `shlex.split` (src/local/airflow/README.md, "Argv").
  * So: an argument made only of `[A-Za-z0-9_./:=@+-]` goes as it is; any other argument is wrapped in
  * single quotes (inside which every character is literal: spaces, double quotes, backslashes, `$`,
  * newlines, unicode), and an embedded single quote becomes `'"'"'` (close, a double-quoted `'`, reopen).

@@ -1,7 +1,7 @@
 /**
  * The last lines of a failed task's log from CloudWatch Logs, for `trigger --wait`.
  *
- * Addressing is the logs area's (src/core/logs/address.ts, DESIGN §7): the Task log group from
+ * Addressing is the logs area's (src/core/logs/address.ts, README "Logs: `mwaa logs`"): the Task log group from
  * GetEnvironment's LoggingConfiguration.TaskLogs.CloudWatchLogGroupArn (minus `:*`), else
  * `airflow-<Env>-Task`; the task's streams `dag_id=<d>/run_id=<r>/task_id=<t>/[map_index=<i>/]attempt=<n>.log`
  * with `:` → `_`, of which the highest attempt (the last try, the one that failed) is read. This module

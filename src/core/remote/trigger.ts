@@ -1,5 +1,5 @@
 /**
- * `mwaa trigger`: check the DAG, trigger a run, and optionally wait for it (DESIGN §6).
+ * `mwaa trigger`: check the DAG, trigger a run, and optionally wait for it (README "`mwaa trigger`").
  *
  * Waiting polls the run state (`dags state`) and the task states (`tasks states-for-dag-run`) with
  * backoff: the interval starts at `pollMs`, grows by half after each poll that saw no change, up to

@@ -1,6 +1,6 @@
 /**
  * The Airflow CLI commands the emulator answers, with the arguments, output bytes, log lines, errors
- * and exit behaviour of Airflow 2.x and 3.x (reference airflow-cli.md §0–§1). Each command returns the
+ * and exit behaviour of Airflow 2.x and 3.x (src/local/airflow/README.md, "Commands"). Each command returns the
  * stdout/stderr text and the exit code the real `airflow` process would have produced.
  */
 import type { EnvironmentRecord, World } from '../contract.js';

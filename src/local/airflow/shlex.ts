@@ -1,6 +1,6 @@
 /**
  * Python's shlex.split(s) (posix=True, comments=False, whitespace_split=True): how MWAA's web server is
- * taken to turn the text/plain body of POST /aws_mwaa/cli into argv (reference airflow-cli.md §2.5).
+ * taken to turn the text/plain body of POST /aws_mwaa/cli into argv (src/local/airflow/README.md, "Argv").
  *
  * - whitespace (space, tab, CR, LF) separates words; quotes and escapes never do;
  * - outside quotes a backslash escapes any next character (the backslash is dropped);

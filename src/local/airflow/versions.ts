@@ -1,5 +1,5 @@
 /**
- * What changes with the environment's AirflowVersion (reference airflow-cli.md §3 and §1.x notes).
+ * What changes with the environment's AirflowVersion (src/local/airflow/README.md, "Commands").
  */
 export interface AfVersion {
   raw: string;

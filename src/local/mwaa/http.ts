@@ -1,5 +1,5 @@
 /**
- * The MWAA REST-JSON API (reference/mwaa-api.md §1.2) and the MWAA part of the control endpoint.
+ * The MWAA REST-JSON API (src/local/mwaa/README.md, "Wire") and the MWAA part of the control endpoint.
  *
  * Requests are routed by method and path only, so they work with or without the `api.` / `env.` /
  * `ops.` host prefix. Errors use the rest-json shape @aws-sdk/client-mwaa 3.523.0 parses: the code in

@@ -1,6 +1,6 @@
 /**
- * What the emulator "installs": a requirements.txt read line by line and answered as pip would
- * (reference/mwaa-api.md §6.4), and a startup script "executed" by echoing its `echo` lines (§6.5).
+ * What the emulator "installs": a requirements.txt read line by line and answered as pip would,
+ * and a startup script "executed" by echoing its `echo` lines (src/local/mwaa/README.md, "Requirements", "Startup script").
  * Pure functions of their inputs, so the simulation stays deterministic.
  */
 import { compareVersions } from './validate.js';

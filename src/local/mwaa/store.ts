@@ -285,7 +285,7 @@ export class LocalMwaaStore implements MwaaStore {
       }
       case 'ROLLING_BACK': {
         // The configuration (and the pinned object versions) never changed: the environment is
-        // "restored to its previous state" (reference §2.1).
+        // "restored to its previous state", as MWAA describes ROLLING_BACK.
         env.status = 'UPDATE_FAILED';
         env.pending = undefined;
         env.until = undefined;
@@ -349,7 +349,7 @@ export class LocalMwaaStore implements MwaaStore {
     return `arn:aws:logs:${this.world.region}:${this.world.accountId}:log-group:airflow-${name}-${group}:*`;
   }
 
-  /** The Environment object of GetEnvironment (reference §1.8). */
+  /** The Environment object of GetEnvironment. */
   view(env: EnvState): EnvironmentRecord {
     const c = env.config;
     const logging: Record<string, unknown> = {};
@@ -508,7 +508,7 @@ export class LocalMwaaStore implements MwaaStore {
           ErrorMessage: `Failed to install the requirements in \`${path}\` (version \`${version}\`): ${result.error}. See the requirements_install log stream in CloudWatch Logs for details.`,
         };
       }
-      // mw1.micro runs a hybrid worker/scheduler container that logs to the worker group (§5.2).
+      // mw1.micro runs a hybrid worker/scheduler container that logs to the worker group.
       const components = micro ? ['Worker'] : ['Worker', 'Scheduler'];
       for (const component of components) {
         if (!groups.has(component)) continue;
@@ -635,7 +635,7 @@ export class LocalMwaaStore implements MwaaStore {
       if (body[`${what}S3Path`] !== undefined) cfg[`${what}S3Path`] = body[`${what}S3Path`];
       if (body[`${what}S3ObjectVersion`] !== undefined) cfg[`${what}S3ObjectVersion`] = body[`${what}S3ObjectVersion`];
       if (body[`${what}S3Path`] !== undefined && body[`${what}S3ObjectVersion`] === undefined) {
-        // "If specified, then a version is required" (§1.4): a path is never sent without its version
+        // "If specified, then a version is required" (the MWAA API on these paths): a path is never sent without its version
         delete cfg[`${what}S3ObjectVersion`];
       }
     }

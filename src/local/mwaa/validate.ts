@@ -2,22 +2,22 @@
  * Request validation of the emulated MWAA API.
  *
  * Two layers, like the real service:
- * 1. model constraints (reference/mwaa-api.md §1.3): length, pattern, range, enum, required. They are
+ * 1. model constraints of the MWAA API: length, pattern, range, enum, required. They are
  *    collected together and reported in the AWS (Coral) wording:
  *    "2 validation errors detected: Value 'x' at 'name' failed to satisfy constraint: Member must ...; ..."
- * 2. business rules (§1.4, §1.5, §7.1): environment class values, Airflow versions MWAA offers, worker /
+ * 2. business rules: environment class values, Airflow versions MWAA offers, worker /
  *    web server / scheduler ranges per class, versions required with paths, PUBLIC_AND_PRIVATE only on
  *    Airflow >= 3.2, fields that cannot be updated. The first broken rule is reported as
  *    "Invalid request provided: ...".
  *
- * Everything here is derived from the reference on its own: nothing is shared with src/core.
+ * Everything here is derived from MWAA's documented behaviour on its own (src/local/mwaa/README.md): nothing is shared with src/core.
  */
 
 export class ValidationError extends Error {
   override readonly name = 'ValidationError';
 }
 
-// ---- model constants (reference §1.3) ------------------------------------------------------------
+// ---- model constants (MWAA API model) ------------------------------------------------------------
 
 export const NAME_PATTERN_TEXT = '^[a-zA-Z][0-9a-zA-Z-_]*$';
 const NAME_RE = /^[a-zA-Z][0-9a-zA-Z_-]*$/;
@@ -52,14 +52,14 @@ export const ENDPOINT_MANAGEMENT = ['CUSTOMER', 'SERVICE'] as const;
 export const REPLACEMENT_STRATEGIES = ['FORCED', 'GRACEFUL'] as const;
 export const REST_METHODS = ['GET', 'PUT', 'POST', 'PATCH', 'DELETE'] as const;
 
-/** §1.4 "valid values". */
+/** The environment classes MWAA documents as valid values. */
 export const ENVIRONMENT_CLASSES = ['mw1.micro', 'mw1.small', 'mw1.medium', 'mw1.large', 'mw1.xlarge', 'mw1.2xlarge'] as const;
 
-/** §7.1: the Airflow versions MWAA offers for new environments (versions past end of support are refused). */
+/** The Airflow versions MWAA offers for new environments (versions past end of support are refused). */
 export const AIRFLOW_VERSIONS = ['2.7.2', '2.8.1', '2.9.2', '2.10.1', '2.10.3', '2.11.0', '2.11.2', '3.0.6', '3.2.1', '3.3.1'] as const;
 export const LATEST_AIRFLOW_VERSION = '3.3.1';
 
-/** The five log modules: API member name, and the log group suffix of reference §5.1. */
+/** The five log modules: API member name, and the log group suffix (`airflow-<Env>-<Suffix>`). */
 export const LOG_MODULES = [
   { member: 'DagProcessingLogs', path: 'dagProcessingLogs', group: 'DAGProcessing' },
   { member: 'SchedulerLogs', path: 'schedulerLogs', group: 'Scheduler' },
@@ -378,7 +378,7 @@ export function bucketOfArn(arn: string): string {
   return arn.slice(arn.indexOf(':::') + 3);
 }
 
-/** Defaults that depend on the environment class (§1.4, §7.1). */
+/** Defaults that depend on the environment class (src/local/mwaa/README.md, "Defaults"). */
 export function classDefaults(envClass: string): { schedulers: number; webservers: number; minWorkers: number; maxWorkers: number } {
   return envClass === 'mw1.micro'
     ? { schedulers: 1, webservers: 1, minWorkers: 1, maxWorkers: 1 }
@@ -447,7 +447,7 @@ export function checkConfigRules(cfg: Record<string, unknown>): void {
   }
 }
 
-/** §7.2: in-place version changes MWAA allows. */
+/** In-place version changes MWAA allows: 2.x → 3.x only from 2.11.x; 3.x → 2.x only to 2.11.x. */
 export function checkVersionChange(from: string, to: string): void {
   if (from === to) return;
   const [fromMajor] = parseVersion(from);
