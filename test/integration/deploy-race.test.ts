@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, baseEnv } from '../helpers/cli.js';
+import { prng } from '../helpers/prng.js';
 import { BUCKET, createEnvironment, dagFile, objectText, snapshot, startDeployWorld, writeProject, type DeployWorld } from './deploy-helpers.js';
 
 const RACERS = 4;
@@ -22,18 +23,6 @@ const FILES = 12;
 let w: DeployWorld;
 /** rounds in which exactly one push deployed: the racers really met the lock */
 let singleWinnerRounds = 0;
-
-/** A small seeded PRNG (mulberry32): the same rounds on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function push(): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {

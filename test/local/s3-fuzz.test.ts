@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, ListObjectVersionsCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestEmulator, startTestEmulator } from '../helpers/emulator.js';
+import { prng } from '../helpers/prng.js';
 
 let emu: TestEmulator;
 
@@ -102,17 +103,6 @@ function md5b64(s: string): string {
 }
 
 describe('random requests', () => {
-  /** mulberry32: a small seeded PRNG so a failure can be replayed */
-  function prng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
 
   it('answers 600 random requests with proper S3 errors or successes, and keeps serving', async () => {
     const seed = Number(process.env.FUZZ_SEED ?? 20261126);
