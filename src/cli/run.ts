@@ -105,6 +105,8 @@ export function reportError(io: Io, error: unknown): number {
     io.jsonLine({
       error: { code: typed?.code ?? 'internal', message, hint: typed?.hint, exitCode: code, ...(typed?.details ? { details: typed.details } : {}) },
     });
+    // stderr carries only NDJSON with --json; a person at a terminal still gets the readable lines
+    if (!io.streams.stderr.isTTY) return code;
   }
   const s = io.errStyle;
   const [first, ...rest] = message.split('\n');

@@ -215,3 +215,20 @@ describe('an invalid mwaa.yaml stops any command before it calls AWS', () => {
     expect(existsSync(join(dir, '.mwaa'))).toBe(false);
   });
 });
+
+describe('--json errors', () => {
+  it('go to stdout as one {"error"} line; stderr stays NDJSON-only for a script, readable for a person', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const piped = await runCli(['--json', 'env', 'show'], { cwd: dir });
+      expect(piped.code).toBe(2);
+      expect(JSON.parse(piped.stdout).error).toMatchObject({ code: 'config.missing', exitCode: 2 });
+      for (const line of piped.stderr.split('\n').filter(Boolean)) expect(() => JSON.parse(line), line).not.toThrow();
+      const atTerminal = await runCli(['--json', '--no-color', 'env', 'show'], { cwd: dir, tty: true });
+      expect(atTerminal.code).toBe(2);
+      expect(atTerminal.stderr).toMatch(/^error: no mwaa\.yaml found/m);
+    } finally {
+      cleanup();
+    }
+  });
+});
