@@ -74,9 +74,12 @@ export async function runCommand(
  * InterruptedError made without a message becomes "interrupted; nothing was changed" or "interrupted
  * after <what> was sent; <what happens next>".
  */
-function interruptedAccount(mutations: Mutations, signal: AbortSignal, error: unknown): unknown {
+export function interruptedAccount(mutations: Mutations, signal: AbortSignal, error: unknown): unknown {
   if (error instanceof InterruptedError && error.bare) return mutations.interrupted({ cause: error.cause ?? error });
   if (signal.aborted && !MwaaError.is(error)) return mutations.interrupted({ cause: error });
+  // A call cut off by Ctrl-C does not always fail as an abort (a response body torn mid-read fails as
+  // "aborted" or a reset): after Ctrl-C, an AWS call's failure is the interruption's doing.
+  if (signal.aborted && MwaaError.is(error) && /^aws\.(failed|unreachable)$/.test(error.code)) return mutations.interrupted({ cause: error });
   return error;
 }
 

@@ -67,3 +67,22 @@ describe('Mutations', () => {
     expect(isAbortError(new Error('socket hang up'))).toBe(false);
   });
 });
+
+describe('the runner after Ctrl-C', () => {
+  it('reports an AWS call torn by the interruption as the interruption, not as an AWS error', async () => {
+    const { interruptedAccount } = await import('../../src/cli/run.js');
+    const { FailedError, InterruptedError } = await import('../../src/core/errors.js');
+    const controller = new AbortController();
+    const torn = new FailedError('aws.failed', 'ListObjectVersions s3://b/dags/: Error: aborted');
+    const mutations = new Mutations(controller.signal);
+    // not interrupted: the AWS error stands
+    expect(interruptedAccount(mutations, controller.signal, torn)).toBe(torn);
+    controller.abort();
+    const reported = interruptedAccount(mutations, controller.signal, torn);
+    expect(reported).toBeInstanceOf(InterruptedError);
+    expect((reported as Error).message).toBe('interrupted; nothing was changed');
+    // a deploy's own outcome after Ctrl-C (rolled back) is not rewritten
+    const rolledBack = new FailedError('deploy.lock-lost', 'lost');
+    expect(interruptedAccount(mutations, controller.signal, rolledBack)).toBe(rolledBack);
+  });
+});
