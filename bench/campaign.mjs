@@ -733,7 +733,7 @@ async function lockRaceTrial(ctx, rng, round, v) {
   const released = winners.map((w) => { try { return JSON.parse(w.r.stdout); } catch { return undefined; } }).filter(Boolean).sort((a, b) => (a.id < b.id ? -1 : 1));
   const serialized = released.length === winners.length && released.every((r, k) => k === 0 || r.base === released[k - 1].id);
   if (winners.length === 0 || (winners.length > 1 && !serialized)) v(`${label}: ${winners.length} pushes exited 0 (exits ${results.map((x) => x.r.code).join(', ')})${winners.length > 1 ? `, releases ${released.map((r) => `${r.id} (base ${r.base})`).join(', ')}: they overlapped` : ''}`);
-  for (const l of losers) if (!/deploy lock/.test(l.r.stderr)) v(`${label}: push ${l.i} exit ${l.r.code} without the lock message: ${firstLine(l.r.stderr)}`);
+  for (const l of losers) if (!/deploy lock/.test(l.r.stderr + l.r.stdout)) v(`${label}: push ${l.i} exit ${l.r.code} without the lock message: ${firstLine(l.r.stderr)}`);
   const index = await readIndex(t);
   for (const w of winners) {
     let id;

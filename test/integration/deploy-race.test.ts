@@ -94,7 +94,10 @@ describe('racing for a stale deploy lock', () => {
       const losers = results.filter((r) => r.code !== 0);
       for (const loser of losers) {
         expect(loser.code, loser.stderr).toBe(1);
-        expect(loser.stderr).toMatch(/the deploy lock of s3:\/\/deploy-test-bucket is held by \S+ \(pid \d+, mwaa .*dags push, release \S+, since /);
+        // with --json the error is the last line on stdout
+        const error = JSON.parse(loser.stdout.trim().split('\n').at(-1) ?? '{}').error as { code: string; message: string };
+        expect(error.code, loser.stdout).toBe('deploy.locked');
+        expect(error.message).toMatch(/the deploy lock of s3:\/\/deploy-test-bucket is held by \S+ \(pid \d+, mwaa .*dags push, release \S+, since /);
       }
       // Two pushes may both deploy only one after the other (a racer that starts late takes the lock
       // once the winner released it): a push plans again under the lock, so the later release's base is
