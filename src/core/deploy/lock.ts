@@ -166,7 +166,15 @@ export async function acquireLock(options: AcquireOptions): Promise<LockHandle> 
       break;
     }
     const held = await readLockVersion(s3, bucket);
-    if (!held) continue; // released between our write and our read
+    if (!held) {
+      // released between our write and our read: try again, a few times
+      if (attempt >= 5) {
+        throw new FailedError('deploy.lock-unavailable', `the deploy lock of s3://${bucket} could be neither created nor read`, {
+          hint: 'another deploy may be taking and releasing it in a loop; try again, or look at the versions of .mwaa/lock.json',
+        });
+      }
+      continue;
+    }
     const stale = options.force ? 'forced with --force-unlock' : staleReason(held.body, clock.now(), actor, options.isProcessAlive);
     if (!stale || attempt >= 3) throw lockedError(bucket, held.body);
     // Replace exactly the stale lock we read: a racer that read the same one loses here (its If-Match
