@@ -59,22 +59,34 @@ async function environment(name: string) {
   return (await emu.mwaa.send(new GetEnvironmentCommand({ Name: name }))).Environment;
 }
 
-/** Runs `mwaa --endpoint-url <proxy> <args>` in a terminal, types Ctrl-C while its GetEnvironment is held, then lets that call through. */
-async function interruptedAtGetEnvironment(dir: string, name: string, args: string[]) {
-  const held = proxy.hold((c) => c.service === 'mwaa' && c.method === 'GET' && c.path === `/environments/${name}`);
+/**
+ * Runs `mwaa --endpoint-url <proxy> <args>` in a terminal and types Ctrl-C while the call `match` picks
+ * is held. With `letThrough`, the call is let through once the terminal has echoed ^C (a command that
+ * ignored the signal would go on to send its change); without, it stays held, and the command must give
+ * it up by itself.
+ */
+async function interruptedWhileHeld(dir: string, match: Parameters<RecordingProxy['hold']>[0], args: string[], letThrough: boolean) {
+  const held = proxy.hold(match);
   const run = runInTerminal(['--endpoint-url', proxy.url, ...args], { cwd: dir, env: baseEnv(emu.env) });
   try {
     await held.arrived;
     const callsBefore = proxy.calls.length;
     run.interrupt();
-    // the terminal echoes ^C once its line discipline has sent SIGINT to the command
-    await run.waitFor(/\^C/);
-    held.release();
+    if (letThrough) {
+      // the terminal echoes ^C once its line discipline has sent SIGINT to the command
+      await run.waitFor(/\^C/);
+      held.release();
+    }
     const code = await run.exit;
     return { code, screen: (await run.all()).join('\n'), callsAfter: proxy.calls.slice(callsBefore) };
   } finally {
     held.release();
   }
+}
+
+/** Ctrl-C while the command's GetEnvironment is held, then that call let through. */
+function interruptedAtGetEnvironment(dir: string, name: string, args: string[]) {
+  return interruptedWhileHeld(dir, (c) => c.service === 'mwaa' && c.method === 'GET' && c.path === `/environments/${name}`, args, true);
 }
 
 describe('Ctrl-C before an environment command sends its change', () => {
@@ -121,23 +133,12 @@ describe('Ctrl-C before an environment command sends its change', () => {
     mkdirSync(join(dir, 'dags'), { recursive: true });
     for (let i = 0; i < 20; i++) writeFileSync(join(dir, 'dags', `dag_${i}.py`), `# dag ${i}\n`);
     const versionsBefore = (await emu.s3.send(new ListObjectVersionsCommand({ Bucket: 'cancel-push' }))).Versions ?? [];
-    // hold the listing of the DAG prefix (planning) and type Ctrl-C meanwhile
-    const held = proxy.hold((c) => c.service === 's3' && c.method === 'GET' && /[?&]versions/.test(c.path) && /prefix=dags/.test(c.path));
-    const run = runInTerminal(['--endpoint-url', proxy.url, 'dags', 'push', '--yes'], { cwd: dir, env: baseEnv(emu.env) });
-    try {
-      await held.arrived;
-      const callsBefore = proxy.calls.length;
-      // the listing stays held: the command must give it up on Ctrl-C, not wait for it
-      run.interrupt();
-      const code = await run.exit;
-      const screen = (await run.all()).join('\n');
-      expect(code, screen).toBe(130);
-      expect(screen).toMatch(/error: interrupted; nothing was changed/);
-      expect(screen).not.toMatch(/AbortError|ListObjectVersions/);
-      expect(proxy.calls.slice(callsBefore).filter((c) => c.service === 's3' && ['PUT', 'POST', 'DELETE'].includes(c.method))).toEqual([]);
-    } finally {
-      held.release();
-    }
+    // Ctrl-C while the listing of the DAG prefix (planning) is held; it stays held
+    const r = await interruptedWhileHeld(dir, (c) => c.service === 's3' && c.method === 'GET' && /[?&]versions/.test(c.path) && /prefix=dags/.test(c.path), ['dags', 'push', '--yes'], false);
+    expect(r.code, r.screen).toBe(130);
+    expect(r.screen).toMatch(/error: interrupted; nothing was changed/);
+    expect(r.screen).not.toMatch(/AbortError|ListObjectVersions/);
+    expect(r.callsAfter.filter((c) => c.service === 's3' && ['PUT', 'POST', 'DELETE'].includes(c.method))).toEqual([]);
     const versionsAfter = (await emu.s3.send(new ListObjectVersionsCommand({ Bucket: 'cancel-push' }))).Versions ?? [];
     expect(versionsAfter.map((v) => [v.Key, v.VersionId])).toEqual(versionsBefore.map((v) => [v.Key, v.VersionId]));
   });
