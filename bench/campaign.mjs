@@ -532,14 +532,19 @@ async function nextPush(t, rng, tag, { envUpdate = false } = {}) {
   return { before: await snapshot(t), beforeIndex: await readIndex(t) };
 }
 
-async function killPushTrial(ctx, rng, round, v) {
-  const t = await setupTrial(ctx, rng, `c1-r${round}`);
-  const { before, beforeIndex } = await nextPush(t, rng, `r${round}`);
+/** Starts `mwaa dags push`, sends it the signal at a random moment, and waits for it to end. */
+async function signalledPush(t, rng, signal) {
   const p = mwaa(t.url, t.dir, ['dags', 'push']);
   let at = await interruptMoment(t, rng, p);
   if (p.child.exitCode !== null) at += ' (it had ended)';
-  p.child.kill('SIGKILL');
-  const pushed = await p.done;
+  p.child.kill(signal);
+  return { at, result: await p.done };
+}
+
+async function killPushTrial(ctx, rng, round, v) {
+  const t = await setupTrial(ctx, rng, `c1-r${round}`);
+  const { before, beforeIndex } = await nextPush(t, rng, `r${round}`);
+  const { at, result: pushed } = await signalledPush(t, rng, 'SIGKILL');
   log(`c1 r${round}: killed at ${at} (first push took ${t.pushMs} ms), exit ${pushed.code}`);
   const r = await recover(t);
   if (r.code !== 0) v(`recover: exit ${r.code}: ${firstLine(r.stderr)}`);
@@ -551,11 +556,7 @@ async function killPushTrial(ctx, rng, round, v) {
 async function sigintTrial(ctx, rng, round, v) {
   const t = await setupTrial(ctx, rng, `c2-r${round}`);
   const { before, beforeIndex } = await nextPush(t, rng, `r${round}`);
-  const p = mwaa(t.url, t.dir, ['dags', 'push']);
-  let at = await interruptMoment(t, rng, p);
-  if (p.child.exitCode !== null) at += ' (it had ended)';
-  p.child.kill('SIGINT');
-  const r = await p.done;
+  const { at, result: r } = await signalledPush(t, rng, 'SIGINT');
   log(`c2 r${round}: SIGINT at ${at}, exit ${r.code}`);
   if (![0, 5, 6, 130].includes(r.code)) v(`exit ${r.code} (expected 0, 5, 6 or 130): ${firstLine(r.stderr)}`);
   const now = await snapshot(t);
