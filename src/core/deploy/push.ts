@@ -17,7 +17,7 @@ import { ARTIFACT_KINDS, recordedEntry, type ArtifactKind, type GitInfo, type Ob
 import { throwIfAborted } from '../signals.js';
 import { checkRequirements } from './requirements.js';
 import { recoverRelease } from './rollback.js';
-import { checkTarget, loadTarget, ownerScoped, refreshTarget, statusFindings, throwOnErrors, type Finding, type Target } from './target.js';
+import { checkTarget, loadTarget, ownerScoped, refreshTarget, reportWarnings, statusFindings, throwOnErrors, type Finding, type Target } from './target.js';
 import { executeRelease, type ArtifactOp, type KeyOp, type ReleaseSpec } from './transaction.js';
 import { msg, question, type AnyQuestion } from '../messages.js';
 
@@ -337,9 +337,7 @@ async function planUnlocked(request: PushRequest, ports: DeployPorts, target: Ta
     runningHolder(ports, target.bucket),
   ]);
   findings.push(...scan.findings);
-  for (const f of findings.filter((x) => x.level === 'warning')) {
-    events(msg('deploy.preflight.warning', { code: f.code }, f.fix ? `${f.message}\n  fix: ${f.fix}` : f.message));
-  }
+  reportWarnings(findings, events);
   throwOnErrors(findings);
 
   // the release of a deploy that is running is not unfinished: it is being deployed

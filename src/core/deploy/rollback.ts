@@ -27,7 +27,7 @@ import {
   STATE_PREFIX,
   unfinishedReleases,
 } from './records.js';
-import { checkTarget, loadTarget, ownerScoped, refreshTarget, statusFindings, throwOnErrors, type Finding, type Target } from './target.js';
+import { checkTarget, loadTarget, ownerScoped, refreshTarget, reportWarnings, statusFindings, throwOnErrors, type Finding, type Target } from './target.js';
 import { describeFailure, executeRelease, undoRelease, type ArtifactOp, type KeyOp, type ReleaseSpec } from './transaction.js';
 import { msg, question } from '../messages.js';
 
@@ -223,6 +223,18 @@ async function unfinishedOf(ports: DeployPorts, target: Target, store: ReleaseSt
   return { index, running, unfinished };
 }
 
+function announceUnfinished(ports: DeployPorts, unfinished: string[]): void {
+  const one = unfinished.length === 1;
+  ports.events(msg('deploy.unfinished', { releases: unfinished }, `release${one ? '' : 's'} ${unfinished.join(', ')} did not finish; rolling ${one ? 'it' : 'them'} back`));
+}
+
+/** Asks before rolling back the unfinished releases (--yes skips it); a no cancels the command. */
+async function confirmFinishing(ports: DeployPorts, unfinished: string[], yes: boolean | undefined, command: 'rollback' | 'recover'): Promise<void> {
+  if (yes) return;
+  const ok = await ask(ports, `roll back the unfinished release${unfinished.length === 1 ? '' : 's'} ${unfinished.join(', ')}?`);
+  if (!ok) throw new AbortedError(`${command} cancelled: nothing was changed`);
+}
+
 /** Rolls back the unfinished releases under the lock. */
 async function finishUnfinished(ports: DeployPorts, target: Target, request: Pick<RollbackRequest, 'command' | 'lockTtlMs' | 'forceUnlock'>, unfinished: string[]): Promise<ReleaseRecord[]> {
   const lock = await takeLock(ports, target, request, newReleaseId(ports.clock.now()));
@@ -242,9 +254,7 @@ export async function rollback(request: RollbackRequest, unscoped: DeployPorts):
   const target = await loadTarget(unscoped, request.environment, request.configBucket);
   const ports = ownerScoped(unscoped, target);
   const findings = (await checkTarget(ports, target, { wait: request.wait })).filter((f) => f.code !== 'env.not-available' || request.wait);
-  for (const f of findings.filter((x) => x.level === 'warning')) {
-    events(msg('deploy.preflight.warning', { code: f.code }, f.fix ? `${f.message}\n  fix: ${f.fix}` : f.message));
-  }
+  reportWarnings(findings, events);
   const store = new ReleaseStore(ports.s3, target.bucket);
   const { running, unfinished } = await unfinishedOf(ports, target, store);
   // a running deploy is not unfinished: refuse now, naming it, before judging anything
@@ -252,12 +262,9 @@ export async function rollback(request: RollbackRequest, unscoped: DeployPorts):
 
   // Finishing an unfinished release comes first; without an explicit id it is all `mwaa rollback` does.
   if (unfinished.length > 0) {
-    events(msg('deploy.unfinished', { releases: unfinished }, `release${unfinished.length === 1 ? '' : 's'} ${unfinished.join(', ')} did not finish; rolling ${unfinished.length === 1 ? 'it' : 'them'} back`));
+    announceUnfinished(ports, unfinished);
     if (request.dryRun) return { status: 'dry-run', recovered: [], findings };
-    if (!request.yes) {
-      const ok = await ask(ports, `roll back the unfinished release${unfinished.length === 1 ? '' : 's'} ${unfinished.join(', ')}?`);
-      if (!ok) throw new AbortedError('rollback cancelled: nothing was changed');
-    }
+    await confirmFinishing(ports, unfinished, request.yes, 'rollback');
     const recovered = await finishUnfinished(ports, target, request, unfinished);
     if (!request.releaseId) return { status: 'recovered', recovered, findings };
     return { ...(await rollbackTo(request, ports, target, store, startedAt, findings)), recovered };
@@ -307,16 +314,10 @@ export async function recover(request: RecoverRequest, unscoped: DeployPorts): P
     const reason = lock ? staleReason(lock, ports.clock.now(), ports.actor, ports.isProcessAlive) : undefined;
     return { status: 'nothing-to-recover', ...base, ...(current ? { current } : {}), recovered: [], ...(lock && reason ? { staleLock: { holder: lock, reason } } : {}) };
   }
-  events(msg('deploy.unfinished', { releases: unfinished }, `release${unfinished.length === 1 ? '' : 's'} ${unfinished.join(', ')} did not finish; rolling ${unfinished.length === 1 ? 'it' : 'them'} back`));
+  announceUnfinished(ports, unfinished);
   if (request.dryRun) return { status: 'dry-run', ...base, recovered: [] };
-  const findings = (await checkTarget(ports, target, { wait: true })).filter((f) => f.code !== 'env.not-available');
-  for (const f of findings.filter((x) => x.level === 'warning')) {
-    events(msg('deploy.preflight.warning', { code: f.code }, f.fix ? `${f.message}\n  fix: ${f.fix}` : f.message));
-  }
-  if (!request.yes) {
-    const ok = await ask(ports, `roll back the unfinished release${unfinished.length === 1 ? '' : 's'} ${unfinished.join(', ')}?`);
-    if (!ok) throw new AbortedError('recover cancelled: nothing was changed');
-  }
+  reportWarnings((await checkTarget(ports, target, { wait: true })).filter((f) => f.code !== 'env.not-available'), events);
+  await confirmFinishing(ports, unfinished, request.yes, 'recover');
   const recovered = await finishUnfinished(ports, target, request, unfinished);
   const current = (await store.readIndex()).current[target.name];
   return { status: 'recovered', ...base, ...(current ? { current } : {}), recovered };

@@ -1,6 +1,7 @@
 /** The deploy target: the environment, its source bucket and DAG prefix, and the pre-flight checks of both. */
 import { requireEnvironment, type EnvironmentInfo } from '../../aws/mwaa.js';
 import { ConfigError, FailedError } from '../errors.js';
+import { msg, type Notify } from '../messages.js';
 import type { DeployPorts } from './ports.js';
 
 export interface Target {
@@ -113,6 +114,13 @@ export async function checkTarget(ports: DeployPorts, target: Target, options: {
     });
   }
   return findings;
+}
+
+/** Reports every warning finding (with its fix) as a pre-flight warning. */
+export function reportWarnings(findings: Finding[], notify: Notify): void {
+  for (const f of findings.filter((x) => x.level === 'warning')) {
+    notify(msg('deploy.preflight.warning', { code: f.code }, f.fix ? `${f.message}\n  fix: ${f.fix}` : f.message));
+  }
 }
 
 /** Throws one error listing every error finding (exit 2 when all are about local files, else 1). */
