@@ -81,9 +81,18 @@ export interface ReadLock {
 
 const UNREADABLE: LockBody = { schema: 1, owner: 'unknown', host: 'unknown', pid: 0, command: 'unknown', environment: '', releaseId: '', acquiredAt: '', expiresAt: '' };
 
-/** Reads the lock, if any. */
+function parseLock(data: Buffer): LockBody {
+  try {
+    return JSON.parse(data.toString('utf8')) as LockBody;
+  } catch {
+    return UNREADABLE;
+  }
+}
+
+/** Reads the lock, if any (one GET). */
 export async function readLock(s3: S3Api, bucket: string): Promise<LockBody | undefined> {
-  return (await readLockVersion(s3, bucket))?.body;
+  const data = await s3.getObject(bucket, LOCK_KEY);
+  return data ? parseLock(data) : undefined;
 }
 
 /** Reads the lock with the version and ETag of what was read (the body is that version's). */
@@ -93,27 +102,31 @@ export async function readLockVersion(s3: S3Api, bucket: string): Promise<ReadLo
   const data = await s3.getObject(bucket, LOCK_KEY, head.versionId);
   // gone between the two calls (released): as if there were none
   if (!data) return undefined;
-  let body: LockBody;
-  try {
-    body = JSON.parse(data.toString('utf8')) as LockBody;
-  } catch {
-    body = UNREADABLE;
-  }
-  return { body, etag: head.etag, ...(head.versionId ? { versionId: head.versionId } : {}) };
+  return { body: parseLock(data), etag: head.etag, ...(head.versionId ? { versionId: head.versionId } : {}) };
+}
+
+/** The lock as a deploy about to plan sees it: its holder, and why it may be taken over (stale) if it may. */
+export interface LockState {
+  holder?: LockBody;
+  stale?: string;
+}
+
+/** Reads the lock and judges it. A lock that cannot be read counts as not held: taking it decides. */
+export async function lockState(ports: { s3: S3Api; clock: Clock; actor: Actor; isProcessAlive?: (pid: number) => boolean }, bucket: string): Promise<LockState> {
+  const holder = await readLock(ports.s3, bucket).catch(() => undefined);
+  if (!holder) return {};
+  const stale = staleReason(holder, ports.clock.now(), ports.actor, ports.isProcessAlive);
+  return { holder, ...(stale ? { stale } : {}) };
 }
 
 /**
  * The holder of the lock when a deploy that still runs holds it (not stale), else undefined. Read before
  * a deploy plans, so that a running deploy's release is not taken for an unfinished one, and a second
- * deploy fails at once naming it. A lock that cannot be read counts as not held: the lock itself decides.
+ * deploy fails at once naming it.
  */
-export async function runningHolder(
-  ports: { s3: S3Api; clock: Clock; actor: Actor; isProcessAlive?: (pid: number) => boolean },
-  bucket: string,
-): Promise<LockBody | undefined> {
-  const holder = await readLock(ports.s3, bucket).catch(() => undefined);
-  if (!holder || staleReason(holder, ports.clock.now(), ports.actor, ports.isProcessAlive)) return undefined;
-  return holder;
+export async function runningHolder(ports: Parameters<typeof lockState>[0], bucket: string): Promise<LockBody | undefined> {
+  const { holder, stale } = await lockState(ports, bucket);
+  return stale ? undefined : holder;
 }
 
 /** The error of a deploy that finds the lock held by a running deploy. */

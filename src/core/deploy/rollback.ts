@@ -11,7 +11,7 @@ import { AbortedError, FailedError, NotFoundError, RollbackIncompleteError, Usag
 import { throwIfAborted } from '../signals.js';
 import { pinsOf } from './artifacts.js';
 import { sameEtag } from './hash.js';
-import { acquireLock, describeHolder, lockedError, lockedPorts, readLock, runningHolder, staleReason, type LockBody } from './lock.js';
+import { acquireLock, describeHolder, lockedError, lockedPorts, lockState, type LockBody } from './lock.js';
 import { prevOf } from './plan.js';
 import type { DeployPorts } from './ports.js';
 import {
@@ -216,11 +216,12 @@ async function computeRollback(ports: DeployPorts, target: Target, store: Releas
 
 /** Unfinished releases of the environment, minus the one a running deploy holds the lock for. */
 async function unfinishedOf(ports: DeployPorts, target: Target, store: ReleaseStore) {
-  const [index, running] = await Promise.all([store.readIndex(), runningHolder(ports, target.bucket)]);
+  const [index, lock] = await Promise.all([store.readIndex(), lockState(ports, target.bucket)]);
+  const running = lock.stale ? undefined : lock.holder;
   const unfinished = unfinishedReleases(index, target.name)
     .map((r) => r.id)
     .filter((id) => id !== running?.releaseId);
-  return { index, running, unfinished };
+  return { index, lock, running, unfinished };
 }
 
 function announceUnfinished(ports: DeployPorts, unfinished: string[]): void {
@@ -305,14 +306,13 @@ export async function recover(request: RecoverRequest, unscoped: DeployPorts): P
   const target = await loadTarget(unscoped, request.environment, request.configBucket);
   const ports = ownerScoped(unscoped, target);
   const store = new ReleaseStore(ports.s3, target.bucket);
-  const { index, running, unfinished } = await unfinishedOf(ports, target, store);
+  const { index, lock, running, unfinished } = await unfinishedOf(ports, target, store);
   if (running && !request.forceUnlock) throw lockedError(target.bucket, running);
   const base = { environment: target.name, unfinished };
   if (unfinished.length === 0) {
     const current = index.current[target.name];
-    const lock = running ? undefined : await readLock(ports.s3, target.bucket).catch(() => undefined);
-    const reason = lock ? staleReason(lock, ports.clock.now(), ports.actor, ports.isProcessAlive) : undefined;
-    return { status: 'nothing-to-recover', ...base, ...(current ? { current } : {}), recovered: [], ...(lock && reason ? { staleLock: { holder: lock, reason } } : {}) };
+    const staleLock = lock.holder && lock.stale ? { holder: lock.holder, reason: lock.stale } : undefined;
+    return { status: 'nothing-to-recover', ...base, ...(current ? { current } : {}), recovered: [], ...(staleLock ? { staleLock } : {}) };
   }
   announceUnfinished(ports, unfinished);
   if (request.dryRun) return { status: 'dry-run', ...base, recovered: [] };
