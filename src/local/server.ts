@@ -288,6 +288,10 @@ export function createEmulatorServer(opts: ServerOptions): http.Server {
       /* ignore */
     }
   });
-  server.keepAliveTimeout = 5000;
+  // Idle keep-alive connections are kept a minute, as AWS endpoints keep them well beyond Node's 5 s
+  // default: a client that reuses a connection the server is closing at that moment gets ECONNRESET,
+  // and a client idle for about 5 s (a test waiting on processes) met that race often. close() ends
+  // them all at once, so this does not delay a shutdown.
+  server.keepAliveTimeout = 60_000;
   return server;
 }
