@@ -109,6 +109,11 @@ class Return {
   constructor(readonly value: Val) {}
 }
 
+/** `break` / `continue`, unwinding to the loop that runs the body. */
+class LoopControl {
+  constructor(readonly ctl: 'break' | 'continue') {}
+}
+
 const KEY_RE = /^[\w.-]+$/;
 
 function validateKey(k: string, line: number): void {
@@ -156,8 +161,8 @@ export function parseDagFile(source: string, info: FileInfo): ParsedFile {
     if (e instanceof ImportError_) {
       return { dags: [], failure: { type: e.type, message: e.message, lineno: e.line, offset: 0, syntax: false, sourceLine: sourceLines[e.line - 1] ?? '' } };
     }
-    if (e instanceof Return) {
-      // a module-level return is a SyntaxError in Python; ignore
+    if (e instanceof Return || e instanceof LoopControl) {
+      // a module-level return (or break) is a SyntaxError in Python; ignore
     } else throw e;
   }
   // module-level globals that hold a DAG are registered too
@@ -221,6 +226,8 @@ class Evaluator {
         return;
       case 'return':
         throw new Return(this.eval(s.e, ctx));
+      case 'loop':
+        throw new LoopControl(s.ctl);
       case 'with': {
         const inner: Ctx = { ...ctx };
         for (const item of s.items) {
@@ -254,7 +261,12 @@ class Evaluator {
         const items = it.v === 'list' ? it.items : [...it.m.keys()].map(str);
         for (const item of items.slice(0, 1000)) {
           this.bind(ctx, s.target, item);
-          this.execBlock(s.body, ctx);
+          try {
+            this.execBlock(s.body, ctx);
+          } catch (e) {
+            if (!(e instanceof LoopControl)) throw e;
+            if (e.ctl === 'break') break;
+          }
         }
         return;
       }
@@ -548,6 +560,7 @@ class Evaluator {
       this.execBlock(fn.body, inner);
     } catch (e) {
       if (e instanceof Return) return e.value;
+      if (e instanceof LoopControl) return UNK;
       throw e;
     }
     return { v: 'const', c: null };
@@ -563,11 +576,14 @@ class Evaluator {
         else args.push(UNK);
       } else args.push(this.eval(a, ctx));
     }
+    // `*args` / `**kwargs` whose contents are not known: any argument may be in them
+    let opaque = args.some((a) => a.v === 'unknown' && e.args.some((x) => x.t === 'star'));
     const kwargs = new Map<string, Val>();
     for (const [k, x] of e.kwargs) {
       const v = this.eval(x, ctx);
       if (k) kwargs.set(k, v);
       else if (v.v === 'dict') for (const [kk, vv] of v.m) kwargs.set(kk, vv);
+      else opaque = true;
     }
     const line = e.line;
 
@@ -575,10 +591,11 @@ class Evaluator {
     if (fn.v === 'taskfn') return this.instantiateTaskFn(fn, args, kwargs, ctx, line);
     if (fn.v === 'dagfn') {
       const merged = new Map(fn.kwargs);
-      const dag = this.newDag(fn.args, merged, line, fn.name);
-      this.register(dag);
+      const dag = this.newDag(fn.args, merged, line, { fnName: fn.name });
+      // a DAG whose id is not known here (Variable.get, os.environ, …) is not registered: unknown, not broken
+      if (dag) this.register(dag);
       this.callFunctionBody(fn, args, kwargs, ctx, { dag, group: undefined });
-      return { v: 'dag', dag };
+      return dag ? { v: 'dag', dag } : UNK;
     }
     if (fn.v === 'groupfn') {
       const group = this.newGroup(fn.groupId ?? fn.name, ctx);
@@ -591,8 +608,8 @@ class Evaluator {
     const path = fn.path;
     const last = path.split('.').pop()!;
     if (last === 'DAG') {
-      const dag = this.newDag(args, kwargs, line);
-      return { v: 'dag', dag };
+      const dag = this.newDag(args, kwargs, line, { opaque });
+      return dag ? { v: 'dag', dag } : UNK;
     }
     if (last === 'TaskGroup') {
       const gid = kwargs.get('group_id') ?? args[0];
@@ -644,7 +661,7 @@ class Evaluator {
       const s = this.toStr(args[0]);
       return s === undefined ? UNK : str(s);
     }
-    if (path === 'dict') return { v: 'dict', m: new Map(kwargs) };
+    if (path === 'dict') return args.length === 0 && !opaque ? { v: 'dict', m: new Map(kwargs) } : UNK;
     if (path === 'list' && args[0]?.v === 'list') return args[0];
     if (path === 'os.path.basename' && args[0]?.v === 'str') return str(args[0].s.split('/').pop()!);
     if (path === 'os.path.dirname' && args[0]?.v === 'str') return str(args[0].s.split('/').slice(0, -1).join('/'));
@@ -725,14 +742,27 @@ class Evaluator {
     }
     if (recv.v === 'dict' && name === 'get' && args[0]?.v === 'str') return recv.m.get(args[0].s) ?? args[1] ?? { v: 'const', c: null };
     if (recv.v === 'dict' && name === 'copy') return { v: 'dict', m: new Map(recv.m) };
+    if (recv.v === 'dict' && name === 'keys') return { v: 'list', items: [...recv.m.keys()].map(str) };
+    if (recv.v === 'dict' && name === 'values') return { v: 'list', items: [...recv.m.values()] };
+    if (recv.v === 'dict' && name === 'items') return { v: 'list', items: [...recv.m].map(([k, x]) => ({ v: 'list', items: [str(k), x] })) };
     return UNK;
   }
 
-  newDag(args: Val[], kwargs: Map<string, Val>, line: number, fnName?: string): DagDef {
+  /**
+   * The DAG of a `DAG(...)` call or a `@dag` function, or undefined when its id is a value not known
+   * statically (`Variable.get(...)`, `os.environ[...]`, a class attribute, `**config`): such a DAG may
+   * well be valid, so it is left out rather than reported as an import error.
+   */
+  newDag(args: Val[], kwargs: Map<string, Val>, line: number, how: { fnName?: string; opaque?: boolean } = {}): DagDef | undefined {
+    const { fnName } = how;
     const get = (name: string, pos?: number): Val | undefined => kwargs.get(name) ?? (pos !== undefined ? args[pos] : undefined);
     const idVal = get('dag_id', 0);
+    if (idVal !== undefined && idVal.v !== 'str') return undefined;
     const dagId = idVal?.v === 'str' && (idVal.s || fnName === undefined) ? idVal.s : fnName;
-    if (dagId === undefined) throw new ImportError_('TypeError', "DAG.__init__() missing 1 required positional argument: 'dag_id'", line);
+    if (dagId === undefined) {
+      if (how.opaque) return undefined;
+      throw new ImportError_('TypeError', "DAG.__init__() missing 1 required positional argument: 'dag_id'", line);
+    }
     validateKey(dagId, line);
     const descr = get('description', 1);
     const scheduleVal = get('schedule', 2) ?? get('schedule_interval') ?? get('timetable');

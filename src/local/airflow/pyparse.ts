@@ -16,6 +16,9 @@ export interface Tok {
   /** an f-string (its `s` is the raw text with {} placeholders) */
   f?: boolean;
   bytes?: boolean;
+  /** where the token ends: its last line (1-based) and the column after it (0-based) */
+  endLine?: number;
+  end?: number;
 }
 
 export interface LogicalLine {
@@ -164,6 +167,8 @@ export function tokenize(source: string): { lines: LogicalLine[]; sourceLines: s
         s: isRaw ? raw : unescape(raw),
         f: prefix.includes('f'),
         bytes: prefix.includes('b'),
+        endLine: line,
+        end: col,
       });
       continue;
     }
@@ -174,7 +179,7 @@ export function tokenize(source: string): { lines: LogicalLine[]; sourceLines: s
         id += src[i];
         advance();
       }
-      push({ kind: 'name', v: id, line, col: startCol });
+      push({ kind: 'name', v: id, line, col: startCol, endLine: line, end: col });
       continue;
     }
     if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(src[i + 1] ?? ''))) {
@@ -189,7 +194,7 @@ export function tokenize(source: string): { lines: LogicalLine[]; sourceLines: s
         num += src[i];
         advance();
       }
-      push({ kind: 'num', v: num, line, col: startCol });
+      push({ kind: 'num', v: num, line, col: startCol, endLine: line, end: col });
       continue;
     }
     const three = src.slice(i, i + 3).join('');
@@ -208,15 +213,17 @@ export function tokenize(source: string): { lines: LogicalLine[]; sourceLines: s
         throw new PySyntaxError('SyntaxError', `closing parenthesis '${op}' does not match opening parenthesis '${top.ch}'${where}`, line, col + 1);
       }
     }
-    push({ kind: 'op', v: op, line, col });
+    push({ kind: 'op', v: op, line, col, endLine: line, end: col + op.length });
     advance(op.length);
   }
   if (brackets.length) {
+    // CPython's parser reaches the complete lines before the unclosed bracket first
+    checkIndentation(lines, false);
     const top = brackets[brackets.length - 1];
     throw new PySyntaxError('SyntaxError', `'${top.ch}' was never closed`, top.line, top.col + 1);
   }
   endLine();
-  checkIndentation(lines);
+  checkIndentation(lines, true);
   return { lines, sourceLines };
 }
 
@@ -229,7 +236,39 @@ function blockDescription(first: Tok[]): string {
   return `'${kw}' statement`;
 }
 
-function checkIndentation(lines: LogicalLine[]): void {
+/** Keywords that always start a compound statement (hard keywords: never a name). */
+const HEADER_KEYWORDS = new Set(['if', 'elif', 'else', 'for', 'while', 'with', 'def', 'class', 'try', 'except', 'finally']);
+
+/** The line (and 1-based caret column) just after the last token of a logical line. */
+function endOf(l: LogicalLine): { line: number; offset: number } {
+  const last = l.toks[l.toks.length - 1];
+  return { line: last.endLine ?? last.line, offset: (last.end ?? last.col + last.v.length) + 1 };
+}
+
+/**
+ * A compound statement's header without its top-level `:` (`if x`, `def f()`), as CPython 3.11
+ * reports it: "expected ':'" just after the header's last token.
+ */
+function checkHeaderColon(l: LogicalLine): void {
+  let toks = l.toks;
+  if (toks[0].kind === 'name' && toks[0].v === 'async' && toks[1]?.kind === 'name' && ['def', 'for', 'with'].includes(toks[1].v)) toks = toks.slice(1);
+  const kw = toks[0];
+  if (kw.kind !== 'name' || !HEADER_KEYWORDS.has(kw.v)) return;
+  let depth = 0;
+  for (const t of toks) {
+    if (t.kind !== 'op') continue;
+    if (OPEN[t.v]) depth++;
+    else if (CLOSE[t.v]) depth--;
+    else if (depth === 0 && t.v === ':') return;
+  }
+  // `lambda x: …` at the top of a header is the only other top-level colon; be safe and accept it
+  if (toks.some((t) => t.kind === 'name' && t.v === 'lambda')) return;
+  const end = endOf(l);
+  throw new PySyntaxError('SyntaxError', "expected ':'", end.line, end.offset);
+}
+
+/** Indentation and header colons of the complete logical lines; `complete`: they are the whole file. */
+function checkIndentation(lines: LogicalLine[], complete: boolean): void {
   const stack = [0];
   let prevOpensBlock = false;
   let prev: LogicalLine | undefined;
@@ -237,24 +276,25 @@ function checkIndentation(lines: LogicalLine[]): void {
     const top = stack[stack.length - 1];
     if (prevOpensBlock) {
       if (l.indent <= top) {
-        throw new PySyntaxError('IndentationError', `expected an indented block after ${blockDescription(prev!.toks)} on line ${prev!.line}`, l.line, 0);
+        throw new PySyntaxError('IndentationError', `expected an indented block after ${blockDescription(prev!.toks)} on line ${prev!.line}`, l.line, l.toks[0].col + 1);
       }
       stack.push(l.indent);
     } else if (l.indent > top) {
-      throw new PySyntaxError('IndentationError', 'unexpected indent', l.line, 0);
+      throw new PySyntaxError('IndentationError', 'unexpected indent', l.line, l.toks[0].col);
     } else if (l.indent < top) {
       while (stack.length && stack[stack.length - 1] > l.indent) stack.pop();
       if (stack[stack.length - 1] !== l.indent) {
-        throw new PySyntaxError('IndentationError', 'unindent does not match any outer indentation level', l.line, 0);
+        throw new PySyntaxError('IndentationError', 'unindent does not match any outer indentation level', l.line, endOf(l).offset);
       }
     }
+    checkHeaderColon(l);
     const last = l.toks[l.toks.length - 1];
     prevOpensBlock = BLOCK_KEYWORDS.has(l.toks[0].v) && l.toks[0].kind === 'name' && last.kind === 'op' && last.v === ':';
     if (l.toks[0].kind === 'op' && l.toks[0].v === '@') prevOpensBlock = false;
     prev = l;
   }
-  if (prevOpensBlock && prev) {
-    throw new PySyntaxError('IndentationError', `expected an indented block after ${blockDescription(prev.toks)} on line ${prev.line}`, prev.line + 1, 0);
+  if (complete && prevOpensBlock && prev) {
+    throw new PySyntaxError('IndentationError', `expected an indented block after ${blockDescription(prev.toks)} on line ${prev.line}`, endOf(prev).line, endOf(prev).offset);
   }
 }
 
@@ -319,6 +359,7 @@ export type Stmt =
   | { k: 'try'; body: Stmt[]; rest: Stmt[]; line: number }
   | { k: 'import'; names: Array<{ name: string; as: string }>; line: number }
   | { k: 'return'; e: Expr; line: number }
+  | { k: 'loop'; ctl: 'break' | 'continue'; line: number }
   | { k: 'other'; line: number };
 
 const UNKNOWN: Expr = { t: 'unknown' };
@@ -880,6 +921,7 @@ export function parseModule(lines: LogicalLine[]): Stmt[] {
         };
       }
       if (first.v === 'return') return { k: 'return', e: parseExpr(toks.slice(1)), line };
+      if ((first.v === 'break' || first.v === 'continue') && toks.length === 1) return { k: 'loop', ctl: first.v, line };
       if (['pass', 'break', 'continue', 'raise', 'global', 'nonlocal', 'del', 'assert', 'yield'].includes(first.v)) {
         return { k: 'other', line };
       }
