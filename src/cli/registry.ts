@@ -1,5 +1,6 @@
 /** The command registry: every command of README "Commands" that works, grouped by noun. */
 import type { CommandSpec, GroupSpec } from './spec.js';
+import { checkCommands } from './specs/check.js';
 import { coreCommands } from './specs/core.js';
 import { dagsCommands } from './specs/dags.js';
 import { envCommands } from './specs/env.js';
@@ -18,6 +19,7 @@ export const GROUPS: GroupSpec[] = [
 export const COMMANDS: CommandSpec[] = [
   ...coreCommands,
   ...envCommands,
+  ...checkCommands,
   ...dagsCommands,
   ...remoteCommands,
   ...logsCommands,

@@ -115,6 +115,13 @@ export interface Payloads {
   'trigger.run.state': { dagId: string; runId: string; state: string; previous?: string };
   'trigger.poll': undefined;
   'trigger.run.finished': RunFinishedData;
+  // mwaa check, and the check and verify of dags push
+  'check.finding': { level: 'error' | 'warning'; code: string; file: string; line?: number };
+  'check.skipped': { area: string; what: string; reason: string };
+  'check.done': { errors: number; warnings: number; skipped: number; durationMs: number };
+  'verify.waiting': { environment: string; waitMs: number };
+  'verify.import-errors': { count: number; added: string[] };
+  'verify.done': { importErrors: number; added: number };
   // the project and the command line
   'init.file.written': { path: string };
   'cli.warning': undefined;
@@ -193,6 +200,12 @@ export const LEVELS: { readonly [C in MessageCode]: MessageLevel } = {
   'trigger.run.state': 'progress',
   'trigger.poll': 'debug',
   'trigger.run.finished': 'info',
+  'check.finding': 'warn',
+  'check.skipped': 'info',
+  'check.done': 'info',
+  'verify.waiting': 'info',
+  'verify.import-errors': 'warn',
+  'verify.done': 'info',
   'init.file.written': 'info',
   'cli.warning': 'warn',
   'local.busy.waiting': 'info',

@@ -53,11 +53,39 @@ export const dagsCommands: CommandSpec[] = [
       'plan, takes the deploy lock, uploads changed artifacts and updates the environment (waiting until it is AVAILABLE ' +
       'and checking pip), uploads changed DAG files, deletes removed ones, and records the release. Objects changed outside ' +
       'mwaa are shown as drift and overwritten only after confirmation (--yes). Files matching __pycache__, *.pyc, .git, ' +
-      '.DS_Store and .mwaaignore (gitignore syntax) are left out. ' +
+      '.DS_Store and .mwaaignore (gitignore syntax) are left out. Before anything, the project is checked (as `mwaa check`, ' +
+      'without the DagBag load unless --check=full): errors refuse the push with exit 2 and nothing changed. ' +
       FAILURE,
-    options: [message, dryRun, { flags: '--no-prune', description: 'keep remote DAG files that are not in the project' }, noWait, forceUnlock, concurrency, timeout, poll],
+    options: [
+      message,
+      dryRun,
+      { flags: '--no-prune', description: 'keep remote DAG files that are not in the project' },
+      noWait,
+      forceUnlock,
+      concurrency,
+      timeout,
+      poll,
+      {
+        flags: '--check <mode>',
+        description: 'the check run before anything changes (errors refuse the push, exit 2): quick (default: Python syntax, requirements, plugins, startup script) or full (also the DagBag load and the constraints download, as `mwaa check`)',
+        choices: ['quick', 'full'],
+      },
+      { flags: '--no-check', description: 'skip the check' },
+      { flags: '--python <path>', description: 'the Python the check uses (default: python3 on PATH)', complete: 'files' },
+      {
+        flags: '--verify',
+        description: "after the DAG files are live, wait for the environment to parse them and read its import errors; a release that added import errors is rolled back (exit 5)",
+      },
+      {
+        flags: '--verify-wait <duration>',
+        description: "how long --verify waits for MWAA's sync before reading the import errors (default: 30s; 0 on the emulator)",
+        parse: (value) => parseDuration(value, '--verify-wait'),
+      },
+    ],
     examples: [
       { command: 'mwaa dags push -m "new etl dag"', description: 'deploy the project, with a note' },
+      { command: 'mwaa dags push --verify', description: 'deploy, then roll back if the environment reports new import errors' },
+      { command: 'mwaa dags push --check=full --python .venv/bin/python', description: 'check with a DagBag load in a virtualenv first' },
       { command: 'mwaa -e prod dags push --yes --json', description: 'in CI: no prompts, the release record as JSON on stdout' },
       { command: 'mwaa dags push --dry-run', description: 'the plan only (same as `mwaa dags diff`)' },
     ],

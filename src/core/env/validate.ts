@@ -230,7 +230,7 @@ function splitField(field: string): string[] {
 }
 
 /** Finds line/column of a path in the YAML file (of the closest existing ancestor). */
-function locator(file: string): (path: string[]) => { line?: number; column?: number } {
+export function locator(file: string): (path: string[]) => { line?: number; column?: number } {
   let doc: ReturnType<typeof parseDocument> | undefined;
   const lineCounter = new LineCounter();
   try {

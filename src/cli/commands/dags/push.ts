@@ -4,12 +4,25 @@ import { push, type PushResult } from '../../../core/deploy/push.js';
 import type { ReleaseRecord } from '../../../core/deploy/records.js';
 import type { Handler } from '../../spec.js';
 import { commandLine, deployCommand, projectGit, projectSources } from '../releases/shared.js';
+import { checkBeforePush, checkMode, remindImportErrors, startVerify, type Verifier } from './push-guards.js';
+
+/** How long `--verify` waits for MWAA to sync and parse the DAG files (the emulator reads them at once). */
+const VERIFY_WAIT_MS = 30_000;
 
 export const run: Handler = async (ctx, { options }) => {
   const selected = ctx.environment();
   const dryRun = options.dryRun === true;
   if (dryRun) return runDiff(ctx, options);
+  const mode = checkMode(options.check);
   const cmd = await deployCommand(ctx, options);
+  // the check comes first: on errors nothing is deployed (exit 2)
+  if (mode !== 'off') await checkBeforePush(ctx, cmd, mode, typeof options.python === 'string' ? options.python : undefined);
+  const wait = options.wait !== false;
+  let verifier: Verifier | undefined;
+  if (options.verify === true) {
+    const waitMs = typeof options.verifyWait === 'number' ? options.verifyWait : cmd.local ? 0 : VERIFY_WAIT_MS;
+    verifier = await startVerify(ctx, cmd, { waitMs, wait });
+  }
   // the view shows the plan before anything changes
   const view = await ctx.host.view('deploy', { title: `Deploying to ${selected.entry.name}`, plan: 'push' });
   let result: PushResult;
@@ -20,7 +33,7 @@ export const run: Handler = async (ctx, { options }) => {
         sources: projectSources(selected),
         ...(selected.entry.bucket ? { configBucket: selected.entry.bucket } : {}),
         prune: options.prune !== false,
-        wait: options.wait !== false,
+        wait,
         dryRun: false,
         ...(typeof options.message === 'string' ? { message: options.message } : {}),
         git: projectGit(ctx, selected),
@@ -37,6 +50,10 @@ export const run: Handler = async (ctx, { options }) => {
   }
   const text = resultText(result);
   await view.finish({ ok: true, message: text.split('\n')[0] });
+  if (result.status === 'deployed' && result.release) {
+    if (verifier) await verifier.after(result.release);
+    else if (wait && result.release.envUpdate.needed) await remindImportErrors(ctx, cmd);
+  }
   if (result.status === 'deployed' && result.release) {
     ctx.host.result(result.release, () => text);
   } else {

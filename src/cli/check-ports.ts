@@ -1,0 +1,113 @@
+/**
+ * The outside world of `mwaa check` (docs/check.md): the Python and bash it runs as child processes,
+ * and the constraints file fetched over HTTP(S) into the user's cache folder.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { CheckPorts, ProcessResult, ProgramPort } from '../core/check/index.js';
+import { UsageError } from '../core/errors.js';
+import type { Context } from './context.js';
+
+/** How long a constraints download may take before the check says it was skipped. */
+const FETCH_TIMEOUT_MS = 8000;
+
+function program(command: string, executable: string, baseEnv: Readonly<Record<string, string | undefined>>, cwd: string): ProgramPort {
+  return {
+    command,
+    run: (args, options = {}) =>
+      new Promise<ProcessResult>((done, fail) => {
+        const child = spawn(executable, args, {
+          cwd,
+          env: { ...(baseEnv as Record<string, string>), ...options.env },
+          stdio: ['pipe', 'pipe', 'pipe'],
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('error', fail);
+        child.on('close', (code) => done({ code, stdout, stderr }));
+        child.stdin.on('error', () => {}); // a program that exits without reading its input
+        child.stdin.end(options.input ?? '');
+      }),
+  };
+}
+
+/** The first `name` on PATH, or undefined. */
+function onPath(name: string, env: Readonly<Record<string, string | undefined>>): string | undefined {
+  for (const dir of (env.PATH ?? '').split(':')) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** The user's cache folder for mwaa: $MWAA_CACHE_DIR, else $XDG_CACHE_HOME/mwaa, else ~/.cache/mwaa. */
+export function cacheDir(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  if (env.MWAA_CACHE_DIR) return env.MWAA_CACHE_DIR;
+  if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, 'mwaa');
+  return env.HOME ? join(env.HOME, '.cache', 'mwaa') : undefined;
+}
+
+/**
+ * Fetches a URL's text into the cache (a constraints file never changes once published); `network:
+ * false` reads the cache only (the quick check of `dags push`).
+ */
+function fetcher(env: Readonly<Record<string, string | undefined>>, network: boolean, signal: AbortSignal): CheckPorts['fetchText'] {
+  const dir = cacheDir(env);
+  return async (url) => {
+    const file = dir ? join(dir, 'constraints', `${createHash('sha256').update(url).digest('hex').slice(0, 32)}.txt`) : undefined;
+    if (file) {
+      const cached = await readFile(file, 'utf8').catch(() => undefined);
+      if (cached !== undefined) return { text: cached, cached: true };
+    }
+    if (!network) return { offline: 'the quick check of dags push does not download it (`mwaa check` does, once)' };
+    let text: string;
+    try {
+      const response = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(FETCH_TIMEOUT_MS)]) });
+      if (!response.ok) return { offline: `HTTP ${response.status}` };
+      text = await response.text();
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string } }).cause?.code;
+      return { offline: cause ?? (error as Error).name ?? 'network error' };
+    }
+    if (file) {
+      await mkdir(join(file, '..'), { recursive: true }).catch(() => {});
+      const tmp = `${file}.${process.pid}.tmp`;
+      await writeFile(tmp, text)
+        .then(() => rename(tmp, file))
+        .catch(() => {});
+    }
+    return { text, cached: false };
+  };
+}
+
+export function checkPorts(ctx: Context, options: { python?: string; network: boolean }): CheckPorts {
+  let python: ProgramPort | undefined;
+  let pythonMissing: string | undefined;
+  if (options.python) {
+    const path = resolve(ctx.cwd, options.python);
+    if (!existsSync(path)) {
+      throw new UsageError(`--python ${options.python}: no such file`, { code: 'check.python-missing', hint: "point it at a Python, e.g. .venv/bin/python of a virtualenv with the environment's Airflow version" });
+    }
+    python = program(options.python, path, ctx.env, ctx.cwd);
+  } else {
+    const found = onPath('python3', ctx.env);
+    if (found) python = program('python3', found, ctx.env, ctx.cwd);
+    else pythonMissing = 'no python3 on PATH (pass --python <path>, e.g. .venv/bin/python)';
+  }
+  const bashPath = onPath('bash', ctx.env);
+  return {
+    ...(python ? { python } : {}),
+    ...(pythonMissing ? { pythonMissing } : {}),
+    ...(bashPath ? { bash: program('bash', bashPath, ctx.env, ctx.cwd) } : {}),
+    fetchText: fetcher(ctx.env, options.network, ctx.signal),
+    clock: ctx.clock,
+    signal: ctx.signal,
+  };
+}
