@@ -66,15 +66,15 @@ function fetcher(env: Readonly<Record<string, string | undefined>>, network: boo
       const cached = await readFile(file, 'utf8').catch(() => undefined);
       if (cached !== undefined) return { text: cached, cached: true };
     }
-    if (!network) return { offline: 'the quick check of dags push does not download it (`mwaa check` does, once)' };
+    if (!network) return { offline: 'not in the cache (the quick check of dags push does not download it; `mwaa check` does, once)' };
     let text: string;
     try {
       const response = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(FETCH_TIMEOUT_MS)]) });
-      if (!response.ok) return { offline: `HTTP ${response.status}` };
+      if (!response.ok) return { offline: `could not fetch it (HTTP ${response.status}) and it is not in the cache` };
       text = await response.text();
     } catch (error) {
       const cause = (error as { cause?: { code?: string } }).cause?.code;
-      return { offline: cause ?? (error as Error).name ?? 'network error' };
+      return { offline: `could not fetch it (${cause ?? (error as Error).name ?? 'network error'}) and it is not in the cache` };
     }
     if (file) {
       await mkdir(join(file, '..'), { recursive: true }).catch(() => {});

@@ -37,6 +37,7 @@ const CASES: Case[] = [
   { command: 'init', argv: ['init', '--name', 'jsonrule'] },
   { command: 'completion', argv: ['completion', 'bash'] },
   { command: '__complete', argv: ['__complete', 'envs'] },
+  { command: 'check', argv: ['check'] },
   { command: 'env diff', argv: ['env', 'diff'] },
   { command: 'env create', argv: ['env', 'create'] },
   { command: 'env list', argv: ['env', 'list'] },

@@ -135,7 +135,7 @@ export async function checkDagFiles(input: DagFilesInput, ports: CheckPorts): Pr
     });
   }
   if (!input.dagbag) {
-    skipped.push({ area: 'dags', what: 'DagBag load (import errors, duplicate DAG ids)', reason: 'not asked for (mwaa check runs it; dags push runs it with --check=full)' });
+    // the quick check of dags push: the DagBag load is asked for with --check=full
   } else if (run.dagbag === null) {
     skipped.push({ area: 'dags', what: 'DagBag load (import errors, duplicate DAG ids)', reason: `${ports.python.command} cannot import airflow (point --python at a virtualenv with the environment's Airflow version)` });
   } else if ('failed' in run.dagbag) {

@@ -207,7 +207,7 @@ export async function checkRequirementsFile(input: RequirementsInput, ports: Che
       }
       const got = await ports.fetchText(c.value);
       if ('offline' in got) {
-        skipped.push({ area: 'requirements', what: `pins against the constraints file ${c.value}`, reason: `could not fetch it (${got.offline}) and it is not in the cache` });
+        skipped.push({ area: 'requirements', what: `pins against the constraints file ${c.value}`, reason: got.offline });
         continue;
       }
       text = got.text;

@@ -55,7 +55,7 @@ export interface CheckPorts {
   bash?: ProgramPort;
   /**
    * The text at a URL (the constraints file), from the user's cache folder when it is there.
-   * `offline` when it could not be fetched.
+   * `offline` says why it is not available (not cached and not fetched).
    */
   fetchText?: (url: string) => Promise<{ text: string; cached: boolean } | { offline: string }>;
   clock: { now(): number };

@@ -38,7 +38,6 @@ export async function checkBeforePush(ctx: Context, cmd: DeployCommand, mode: 'q
     ctx.host.notify(msg('check.finding', { level: f.level, code: f.code, file: f.file, ...(f.line !== undefined ? { line: f.line } : {}) }, `check: ${f.file}${f.line !== undefined ? `:${f.line}` : ''}: ${f.message}`));
   }
   for (const s of report.skipped) {
-    if (mode === 'quick' && s.what.startsWith('DagBag')) continue; // the quick check never loads it
     ctx.host.notify(msg('check.skipped', s, `check skipped: ${s.what}: ${s.reason}`));
   }
   const summary = `${summaryLine(report)} (${formatDuration(report.durationMs)})`;
