@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { CheckPorts, ProcessResult, ProgramPort } from '../core/check/index.js';
-import { UsageError } from '../core/errors.js';
+import { InterruptedError, UsageError } from '../core/errors.js';
 import type { Context } from './context.js';
 
 /** How long a constraints download may take before the check says it was skipped. */
@@ -29,7 +29,8 @@ function program(command: string, executable: string, baseEnv: Readonly<Record<s
         let stderr = '';
         child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
         child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-        child.on('error', fail);
+        // Ctrl-C while the check runs: the program is killed and the command stops with nothing changed
+        child.on('error', (error) => fail(options.signal?.aborted ? new InterruptedError(undefined, { cause: error }) : error));
         child.on('close', (code) => done({ code, stdout, stderr }));
         child.stdin.on('error', () => {}); // a program that exits without reading its input
         child.stdin.end(options.input ?? '');

@@ -71,8 +71,9 @@ export function parseRequirements(text: string, file: string): Parsed {
       continue;
     }
     if (/^[a-z+]+:\/\//i.test(t)) continue; // a URL pins itself
-    if (t.startsWith('/') || t.startsWith('./') || t.startsWith('../') || /\.(whl|tar\.gz|zip)$/.test(t)) {
-      parsed.paths.push({ value: t.split(/\s|;/)[0], file, line });
+    const first = t.split(/\s|;/)[0];
+    if (first.startsWith('/') || first.startsWith('./') || first.startsWith('../') || /\.(whl|tar\.gz|zip)$/.test(first)) {
+      parsed.paths.push({ value: first, file, line });
       continue;
     }
     const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)$/.exec(t);
