@@ -27,11 +27,22 @@ function program(command: string, executable: string, baseEnv: Readonly<Record<s
         });
         let stdout = '';
         let stderr = '';
+        let timedOut = false;
+        const timer =
+          options.timeoutMs === undefined
+            ? undefined
+            : setTimeout(() => {
+                timedOut = true;
+                child.kill('SIGKILL');
+              }, options.timeoutMs);
         child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
         child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
         // Ctrl-C while the check runs: the program is killed and the command stops with nothing changed
         child.on('error', (error) => fail(options.signal?.aborted ? new InterruptedError(undefined, { cause: error }) : error));
-        child.on('close', (code) => done({ code, stdout, stderr }));
+        child.on('close', (code) => {
+          clearTimeout(timer);
+          done({ code, stdout, stderr, ...(timedOut ? { timedOut } : {}) });
+        });
         child.stdin.on('error', () => {}); // a program that exits without reading its input
         child.stdin.end(options.input ?? '');
       }),

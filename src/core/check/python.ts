@@ -5,12 +5,21 @@
  */
 import type { CheckFinding, CheckPorts, CheckSkip } from './types.js';
 
+/** Starts the line of the script's result (anything a DAG file writes to the real stdout comes before it). */
+export const RESULT_MARKER = '@@mwaa-check-result@@';
+
+/** The longest a Python run may take (DagBag imports run module code; MWAA's own limit is 30 s a file). */
+export const PYTHON_TIMEOUT_MS = 10 * 60_000;
+
 /**
  * Reads {"compile": [{"file", "path"}], "dagbag": {"dags", "plugins"} | null} on stdin; prints one JSON
  * document: the Python and Airflow versions, syntax errors, and the DagBag's import errors and DAG ids.
  */
 export const CHECK_SCRIPT = String.raw`
 import json, os, sys, tempfile, traceback
+# Airflow logs to sys.stdout and DAG files print: everything but the result goes to stderr
+result_stream = sys.stdout
+sys.stdout = sys.stderr
 req = json.load(sys.stdin)
 out = {"python": "%d.%d.%d" % sys.version_info[:3], "airflow": None, "syntax": [], "dagbag": None}
 for item in req["compile"]:
@@ -55,8 +64,9 @@ if found and bag_req is not None:
         }
     except Exception:
         out["dagbag"] = {"failed": traceback.format_exc()}
-sys.stdout.write(json.dumps(out))
-`;
+result_stream.write("\n" + RESULT_MARKER + json.dumps(out) + "\n")
+result_stream.flush()
+`.replace('RESULT_MARKER', JSON.stringify(RESULT_MARKER));
 
 export interface PythonRun {
   python: string;
@@ -112,11 +122,16 @@ export async function checkDagFiles(input: DagFilesInput, ports: CheckPorts): Pr
     return { findings, skipped, ran };
   }
   const request = { compile: input.files, dagbag: input.dagbag ? { dags: input.dagsDir, plugins: input.pluginsDir ?? null } : null };
-  const result = await ports.python.run(['-c', CHECK_SCRIPT], { input: JSON.stringify(request), ...(ports.signal ? { signal: ports.signal } : {}) });
+  const result = await ports.python.run(['-c', CHECK_SCRIPT], { input: JSON.stringify(request), timeoutMs: PYTHON_TIMEOUT_MS, ...(ports.signal ? { signal: ports.signal } : {}) });
   let run: PythonRun;
   try {
-    run = JSON.parse(result.stdout) as PythonRun;
+    const line = result.stdout.split('\n').reverse().find((l) => l.startsWith(RESULT_MARKER));
+    run = JSON.parse(line === undefined ? '' : line.slice(RESULT_MARKER.length)) as PythonRun;
   } catch {
+    if (result.timedOut) {
+      skipped.push({ area: 'dags', what: 'Python checks of the DAG files', reason: `${ports.python.command} did not finish within ${PYTHON_TIMEOUT_MS / 60_000} minutes (a DAG file that waits at import?)` });
+      return { findings, skipped, ran };
+    }
     skipped.push({ area: 'dags', what: 'Python checks of the DAG files', reason: `${ports.python.command} failed: ${lastLine(result.stderr || `exit ${result.code}`)}` });
     return { findings, skipped, ran };
   }

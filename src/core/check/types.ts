@@ -37,13 +37,15 @@ export interface ProcessResult {
   code: number | null;
   stdout: string;
   stderr: string;
+  /** killed after `timeoutMs` */
+  timedOut?: boolean;
 }
 
 /** A program the check may run: the CLI wires a child process (core has no process access). */
 export interface ProgramPort {
   /** the command as the user would recognise it, e.g. `python3` or `.venv/bin/python` */
   command: string;
-  run(args: string[], options?: { input?: string; env?: Record<string, string>; signal?: AbortSignal }): Promise<ProcessResult>;
+  run(args: string[], options?: { input?: string; env?: Record<string, string>; signal?: AbortSignal; timeoutMs?: number }): Promise<ProcessResult>;
 }
 
 export interface CheckPorts {
