@@ -11,7 +11,7 @@ import { checkCommand, formatCommandList, parseAirflowVersion, supportedCommands
 import { detectFailure } from '../../core/remote/failure.js';
 import { openSession, requireRunning } from '../../core/remote/session.js';
 import type { Context } from '../context.js';
-import { requireEnvironment } from '../../aws/mwaa.js';
+import { requireEnvironment } from '../../core/ports/mwaa.js';
 import type { Handler } from '../spec.js';
 
 const HELP_WORDS = new Set(['-h', '--help', 'help']);

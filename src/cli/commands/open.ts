@@ -8,7 +8,7 @@ import { AuthError, MwaaError } from '../../core/errors.js';
 import { webServerBaseUrl } from '../../core/remote/client.js';
 import { requireRunning } from '../../core/remote/session.js';
 import type { Context } from '../context.js';
-import { requireEnvironment } from '../../aws/mwaa.js';
+import { requireEnvironment } from '../../core/ports/mwaa.js';
 import type { Handler } from '../spec.js';
 
 export function loginUrl(hostname: string, token: string): string {

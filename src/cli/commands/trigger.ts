@@ -17,7 +17,7 @@ import { parseTransport } from '../../core/remote/transport.js';
 import type { TaskLogTail } from '../../core/remote/task-log.js';
 import { triggerDag, waitForRun, type RunOutcome } from '../../core/remote/trigger.js';
 import type { Context } from '../context.js';
-import { requireEnvironment } from '../../aws/mwaa.js';
+import { requireEnvironment } from '../../core/ports/mwaa.js';
 import type { Handler } from '../spec.js';
 
 async function readStdin(ctx: Context): Promise<string> {
@@ -181,7 +181,7 @@ async function logTails(
   failed: TaskInfo[],
   lines: number,
 ): Promise<TaskLogTail[]> {
-  const [{ cloudWatchLogs }, { failedTaskLogTail }] = await Promise.all([import('../../core/logs/cloudwatch.js'), import('../../core/remote/task-log.js')]);
+  const [{ cloudWatchLogs }, { failedTaskLogTail }] = await Promise.all([import('../../aws/logs.js'), import('../../core/remote/task-log.js')]);
   const logs = cloudWatchLogs(await (await ctx.aws()).logs());
   const out: TaskLogTail[] = [];
   for (const task of failed) {

@@ -1,4 +1,4 @@
-import { requireEnvironment } from '../../../aws/mwaa.js';
+import { requireEnvironment } from '../../../core/ports/mwaa.js';
 import { AbortedError } from '../../../core/errors.js';
 import { deleteEnvironment } from '../../../core/env/operations.js';
 import { question } from '../../../core/messages.js';

@@ -1,6 +1,6 @@
 /** What the `mwaa env …` handlers share: ports for the core, the wait rendering, result text. */
 import type { AwsClients } from '../../../aws/clients.js';
-import type { EnvironmentInfo } from '../../../aws/mwaa.js';
+import type { EnvironmentInfo } from '../../../core/ports/mwaa.js';
 import type { SelectedEnvironment } from '../../../core/config/load.js';
 import { formatDuration } from '../../../core/duration.js';
 import type { EnvPorts, OperationResult, WaitSettings } from '../../../core/env/operations.js';

@@ -1,4 +1,4 @@
-import { requireEnvironment } from '../../../aws/mwaa.js';
+import { requireEnvironment } from '../../../core/ports/mwaa.js';
 import { renderSummary, summarizeEnvironment } from '../../../core/env/summary.js';
 import type { Handler } from '../../spec.js';
 import { envCommand } from './shared.js';

@@ -62,7 +62,7 @@ function lazyLogs(client: () => Promise<import('@aws-sdk/client-cloudwatch-logs'
   let port: Promise<LogsPort> | undefined;
   const get = () =>
     (port ??= (async () => {
-      const { cloudWatchLogs } = await import('../../../core/logs/cloudwatch.js');
+      const { cloudWatchLogs } = await import('../../../aws/logs.js');
       return cloudWatchLogs(await client());
     })());
   return {
@@ -85,7 +85,7 @@ export function projectSources(selected: SelectedEnvironment): ProjectSources {
 }
 
 export async function projectGit(ctx: Context, selected: SelectedEnvironment): Promise<GitInfo | undefined> {
-  const { gitInfo } = await import('../../../core/deploy/git.js');
+  const { gitInfo } = await import('../../git.js');
   return gitInfo(selected.source.dir, ctx.env);
 }
 
