@@ -5,11 +5,12 @@ import { formatDuration } from '../../core/duration.js';
 import { msg } from '../../core/messages.js';
 import { checkPorts } from '../check-ports.js';
 import type { Handler } from '../spec.js';
+import type { checkCommand } from '../specs/check.js';
 import { projectSources } from './releases/shared.js';
 
-export const run: Handler = async (ctx, { options }) => {
+export const run: Handler<typeof checkCommand> = async (ctx, { options }) => {
   const selected = ctx.environment();
-  const ports = checkPorts(ctx, { ...(typeof options.python === 'string' ? { python: options.python } : {}), network: true });
+  const ports = checkPorts(ctx, { ...(options.python !== undefined ? { python: options.python } : {}), network: true });
   const airflowVersion = configuredAirflowVersion(selected);
   const report = await runCheck(
     {

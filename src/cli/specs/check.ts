@@ -1,8 +1,7 @@
 /** `mwaa check`: the project against the environment, before MWAA sees it (docs/check.md). */
-import type { CommandSpec } from '../spec.js';
+import { command, type CommandSpec, type Loaded } from '../spec.js';
 
-export const checkCommands: CommandSpec[] = [
-  {
+export const checkCommand = command({
     path: ['check'],
     summary: 'check DAGs, requirements, plugins, the startup script and mwaa.yaml before deploying',
     description:
@@ -24,6 +23,7 @@ export const checkCommands: CommandSpec[] = [
       { command: 'mwaa check --python .venv/bin/python', description: 'with a virtualenv that has the environment\'s Airflow (adds the DagBag load)' },
       { command: 'mwaa -e prod check --strict --json', description: 'in CI: warnings fail too; the findings as JSON' },
     ],
-    load: () => import('../commands/check.js'),
-  },
-];
+    load: (): Loaded => import('../commands/check.js'),
+  });
+
+export const checkCommands: CommandSpec[] = [checkCommand];

@@ -3,7 +3,6 @@
  * errors, exit 2, nothing changed) and `--verify` after it (rolling the release back when it added
  * import errors, exit 5).
  */
-import { requireEnvironment } from '../../../aws/mwaa.js';
 import { reportText, runCheck, summaryLine } from '../../../core/check/index.js';
 import { verifyRelease } from '../../../core/check/verify.js';
 import { rollback } from '../../../core/deploy/rollback.js';
@@ -12,10 +11,11 @@ import { formatDuration } from '../../../core/duration.js';
 import { DeployRolledBackError, FailedError, UsageError } from '../../../core/errors.js';
 import { msg } from '../../../core/messages.js';
 import type { ImportError } from '../../../core/remote/parse.js';
+import { requireEnvironment } from '../../../core/ports/mwaa.js';
 import { openSession, type RemoteSession } from '../../../core/remote/session.js';
 import { checkPorts } from '../../check-ports.js';
 import type { Context } from '../../context.js';
-import { commandLine, projectSources, type DeployCommand } from '../releases/shared.js';
+import { projectSources, type DeployCommand } from '../releases/shared.js';
 
 export type CheckMode = 'quick' | 'full' | 'off';
 
@@ -85,7 +85,7 @@ export async function startVerify(ctx: Context, cmd: DeployCommand, options: { w
           dryRun: false,
           yes: true,
           message: `--verify: release ${release.id} added import errors`,
-          command: commandLine(ctx, ['dags', 'push', '--verify']),
+          command: ctx.commandLine(['dags', 'push', '--verify']),
         },
         cmd.ports,
       );

@@ -3,25 +3,25 @@ import { formatDuration } from '../../../core/duration.js';
 import { push, type PushResult } from '../../../core/deploy/push.js';
 import type { ReleaseRecord } from '../../../core/deploy/records.js';
 import type { Handler } from '../../spec.js';
-import { commandLine, deployCommand, projectGit, projectSources } from '../releases/shared.js';
+import { deployCommand, projectGit, projectSources } from '../releases/shared.js';
+import type { dagsPushCommand } from '../../specs/dags.js';
 import { checkBeforePush, checkMode, remindImportErrors, startVerify, type Verifier } from './push-guards.js';
 
 /** How long `--verify` waits for MWAA to sync and parse the DAG files (the emulator reads them at once). */
 const VERIFY_WAIT_MS = 30_000;
 
-export const run: Handler = async (ctx, { options }) => {
+export const run: Handler<typeof dagsPushCommand> = async (ctx, { options }) => {
   const selected = ctx.environment();
   const dryRun = options.dryRun === true;
   if (dryRun) return runDiff(ctx, options);
   const mode = checkMode(options.check);
   const cmd = await deployCommand(ctx, options);
   // the check comes first: on errors nothing is deployed (exit 2)
-  if (mode !== 'off') await checkBeforePush(ctx, cmd, mode, typeof options.python === 'string' ? options.python : undefined);
-  const wait = options.wait !== false;
+  if (mode !== 'off') await checkBeforePush(ctx, cmd, mode, options.python);
   let verifier: Verifier | undefined;
   if (options.verify === true) {
-    const waitMs = typeof options.verifyWait === 'number' ? options.verifyWait : cmd.local ? 0 : VERIFY_WAIT_MS;
-    verifier = await startVerify(ctx, cmd, { waitMs, wait });
+    const waitMs = options.verifyWait ?? (cmd.local ? 0 : VERIFY_WAIT_MS);
+    verifier = await startVerify(ctx, cmd, { waitMs, wait: options.wait });
   }
   // the view shows the plan before anything changes
   const view = await ctx.host.view('deploy', { title: `Deploying to ${selected.entry.name}`, plan: 'push' });
@@ -32,15 +32,15 @@ export const run: Handler = async (ctx, { options }) => {
         environment: selected.entry.name,
         sources: projectSources(selected),
         ...(selected.entry.bucket ? { configBucket: selected.entry.bucket } : {}),
-        prune: options.prune !== false,
-        wait,
+        prune: options.prune,
+        wait: options.wait,
         dryRun: false,
-        ...(typeof options.message === 'string' ? { message: options.message } : {}),
+        ...(options.message !== undefined ? { message: options.message } : {}),
         git: projectGit(ctx, selected),
-        concurrency: typeof options.concurrency === 'number' ? options.concurrency : 16,
+        concurrency: options.concurrency,
         forceUnlock: options.forceUnlock === true,
         yes: ctx.globals.yes,
-        command: commandLine(ctx, ['dags', 'push']),
+        command: ctx.commandLine(['dags', 'push']),
       },
       cmd.ports,
     );
@@ -52,7 +52,7 @@ export const run: Handler = async (ctx, { options }) => {
   await view.finish({ ok: true, message: text.split('\n')[0] });
   if (result.status === 'deployed' && result.release) {
     if (verifier) await verifier.after(result.release);
-    else if (wait && result.release.envUpdate.needed) await remindImportErrors(ctx, cmd);
+    else if (options.wait && result.release.envUpdate.needed) await remindImportErrors(ctx, cmd);
   }
   if (result.status === 'deployed' && result.release) {
     ctx.host.result(result.release, () => text);
@@ -74,7 +74,7 @@ function resultText(result: PushResult): string {
 }
 
 /** `dags push --dry-run` is `dags diff`. */
-async function runDiff(ctx: Parameters<Handler>[0], options: Record<string, unknown>): Promise<void> {
+async function runDiff(ctx: Parameters<Handler>[0], options: { prune: boolean }): Promise<void> {
   const { run: diff } = await import('./diff.js');
-  await diff(ctx, { args: [], options });
+  await diff(ctx, { args: [], options: { prune: options.prune } });
 }
