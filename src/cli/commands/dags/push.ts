@@ -20,7 +20,10 @@ export const run: Handler<typeof dagsPushCommand> = async (ctx, { options }) => 
   if (mode !== 'off') await checkBeforePush(ctx, cmd, mode, options.python);
   let verifier: Verifier | undefined;
   if (options.verify === true) {
-    const waitMs = options.verifyWait ?? (cmd.local ? 0 : VERIFY_WAIT_MS);
+    // the emulator (or an overridden MWAA endpoint, as for the poll interval) parses DAG files at once
+    const settings = ctx.awsSettings();
+    const emulated = settings !== undefined && (settings.local === true || Boolean(settings.endpoints.mwaa));
+    const waitMs = options.verifyWait ?? (emulated ? 0 : VERIFY_WAIT_MS);
     verifier = await startVerify(ctx, cmd, { waitMs, wait: options.wait });
   }
   // the view shows the plan before anything changes
