@@ -2,6 +2,7 @@
  * The check `dags push` runs first (exit 2, bucket unchanged) and `dags push --verify` (a release that
  * added import errors is rolled back, exit 5), against the emulator.
  */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { strToU8, zipSync } from 'fflate';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -33,7 +34,6 @@ beforeEach(async () => {
 
 function write(files: Record<string, string | Uint8Array>, entry: { plugins?: boolean; requirements?: boolean } = {}): void {
   writeProject(w.dir, {}, entry);
-  const { writeFileSync, mkdirSync, rmSync, readFileSync } = require('node:fs') as typeof import('node:fs');
   rmSync(join(w.dir, 'dags'), { recursive: true, force: true });
   mkdirSync(join(w.dir, 'dags'));
   for (const [rel, body] of Object.entries(files)) {
