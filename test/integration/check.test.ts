@@ -179,6 +179,16 @@ describe('mwaa check', () => {
     ]);
   });
 
+  it('compiles the Python files of the plugins, in a folder and inside a given zip', async () => {
+    const folder = project({ 'plugins/plugin.py': 'X = 1\n', 'plugins/ops/broken.py': 'def f(:\n    pass\n' }, ['    plugins: ./plugins']);
+    const r = await check(folder, ['--json'], { PYTHONPATH: '' });
+    expect(JSON.parse(r.stdout).error.details.findings).toMatchObject([{ code: 'plugins.syntax', file: 'plugins/ops/broken.py', line: 1, message: "SyntaxError: invalid syntax" }]);
+
+    const zipped = project({ 'plugins.zip': zipSync({ 'plugin.py': strToU8('X = 1\n'), 'ops/broken.py': strToU8('x = (1,\n'), 'ops/fine.py': strToU8('y = 2\n') }) }, ['    plugins: ./plugins.zip']);
+    const z = await check(zipped, ['--json'], { PYTHONPATH: '' });
+    expect(JSON.parse(z.stdout).error.details.findings).toMatchObject([{ code: 'plugins.syntax', file: 'plugins.zip:ops/broken.py', line: 1, message: "SyntaxError: '(' was never closed" }]);
+  });
+
   it('reports the startup script with bash -n, and warnings fail only with --strict', async () => {
     const broken = project({ 'startup.sh': '#!/bin/bash\nif true; then\n  echo x\n' }, ['    startupScript: ./startup.sh']);
     const r = await check(broken, ['--json']);

@@ -3,6 +3,7 @@
  * position for a syntax error), and, when that Python can import `airflow`, a DagBag load of the DAGs
  * folder with the plugins folder on `sys.path`, as MWAA runs it. One process for both.
  */
+import { isAbsolute, join } from 'node:path';
 import type { CheckFinding, CheckPorts, CheckSkip } from './types.js';
 
 /** Starts the line of the script's result (anything a DAG file writes to the real stdout comes before it). */
@@ -158,11 +159,13 @@ export async function checkDagFiles(input: DagFilesInput, ports: CheckPorts): Pr
   } else {
     ran.push(`DagBag (Airflow ${run.airflow ?? 'unknown version'}): ${run.dagbag.dags.length} DAG${run.dagbag.dags.length === 1 ? '' : 's'}`);
     for (const e of run.dagbag.errors) {
-      const file = input.label(e.path);
+      // Airflow 3 may key import errors by the path relative to the DAGs folder
+      const path = isAbsolute(e.path) ? e.path : join(input.dagsDir, e.path);
+      const file = input.label(path);
       if (broken.has(file)) continue; // already reported with CPython's position
       const duplicate = /AirflowDagDuplicatedIdException: Ignoring DAG (\S+) from/.exec(e.trace) ?? /^Ignoring DAG (\S+) from/.exec(e.trace.trim());
-      let line = frameLine(e.trace, e.path);
-      if (duplicate && line === undefined) line = await lineOf(await input.readText(e.path), duplicate[1]);
+      let line = frameLine(e.trace, e.path) ?? frameLine(e.trace, path);
+      if (duplicate && line === undefined) line = await lineOf(await input.readText(path), duplicate[1]);
       findings.push({
         level: 'error',
         area: 'dags',
