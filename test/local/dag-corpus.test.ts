@@ -29,7 +29,7 @@ describe('the DAG corpus', () => {
     expect(ids('dataset_schedule.py')).toEqual(['any_event', 'clean_events', 'produce_events']);
     expect(ids('airflow3_sdk.py')).toEqual(['af3_classic', 'consume_orders']);
     expect(ids('env_driven.py')).toEqual([]);
-    expect(ids('class_config.py')).toEqual([]);
+    expect(ids('class_config.py')).toEqual(['configured_by_class']);
     expect(ids('config_from_yaml.py')).toEqual(['from_kwargs']);
   });
 });
@@ -39,7 +39,7 @@ describe('unknown values are unknown, not errors', () => {
     ['os.environ.get', 'import os\nfrom airflow import DAG\nwith DAG(os.environ.get("X", "a")):\n    pass\n'],
     ['os.environ[...]', 'import os\nfrom airflow import DAG\nwith DAG(dag_id=os.environ["X"]):\n    pass\n'],
     ['Variable.get', 'from airflow.models import Variable\nfrom airflow import DAG\nwith DAG(dag_id=Variable.get("X")):\n    pass\n'],
-    ['a class attribute', 'from airflow import DAG\nclass C:\n    ID = "a"\nwith DAG(C.ID):\n    pass\n'],
+    ['a class attribute set at run time', 'from airflow import DAG\nimport os\nclass C:\n    ID = os.environ["ID"]\nwith DAG(C.ID):\n    pass\n'],
     ['an imported constant', 'from airflow import DAG\nfrom settings import DAG_ID\nDAG(DAG_ID)\n'],
     ['**kwargs', 'from airflow import DAG\nimport json\ncfg = json.load(open("c.json"))\nd = DAG(**cfg)\n'],
     ['@dag(dag_id=unknown)', 'from airflow.decorators import dag\nimport os\n@dag(dag_id=os.getenv("ID"))\ndef f():\n    pass\nf()\n'],

@@ -82,6 +82,8 @@ type Val =
   | { v: 'dataset' }
   | { v: 'ref'; path: string }
   | { v: 'method'; recv: Val; name: string }
+  /** a class: its attributes as its body bound them */
+  | { v: 'class'; name: string; attrs: Map<string, Val> }
   | { v: 'unknown' };
 
 interface GroupVal {
@@ -247,6 +249,13 @@ class Evaluator {
       }
       case 'def': {
         ctx.scopes[ctx.scopes.length - 1].set(s.name, this.defineFunction(s, ctx));
+        return;
+      }
+      case 'class': {
+        // the body runs in a scope of its own: `Config.DAG_ID` is then the value it bound
+        const attrs = new Map<string, Val>();
+        this.execBlock(s.body, { ...ctx, scopes: [...ctx.scopes, attrs] });
+        ctx.scopes[ctx.scopes.length - 1].set(s.name, { v: 'class', name: s.name, attrs });
         return;
       }
       case 'if': {
@@ -485,6 +494,7 @@ class Evaluator {
       return UNK;
     }
     if (o.v === 'ref') return { v: 'ref', path: `${o.path}.${name}` };
+    if (o.v === 'class') return o.attrs.get(name) ?? UNK;
     if (o.v === 'task') {
       if (name === 'output') return o;
       return { v: 'method', recv: o, name };
