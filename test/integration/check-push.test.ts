@@ -128,6 +128,22 @@ describe('dags push --verify', () => {
     expect(JSON.parse(list.stdout)).toEqual([]);
   });
 
+  it('without --verify, a push that waited for an environment update reminds of import errors in one line', async () => {
+    write(
+      {
+        'dags/dup_task.py':
+          'from airflow import DAG\nfrom airflow.operators.empty import EmptyOperator\n\nwith DAG("dup_task") as dag:\n    EmptyOperator(task_id="a")\n    EmptyOperator(task_id="a")\n',
+        'requirements.txt': `${CONSTRAINT}\nrequests==2.32.3\n`,
+      },
+      { requirements: true },
+    );
+    const r = await w.cli(['dags', 'push', '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr.split('\n').filter((l) => l.includes('import errors in'))).toEqual([
+      `warning: 1 DAG file has import errors in ${envName}: \`mwaa dags list --import-errors\` shows them (\`dags push --verify\` rolls back a release that adds some)`,
+    ]);
+  });
+
   it('keeps a release that added no import error', async () => {
     write({ 'dags/good.py': dagFile('good') });
     expect((await w.cli(['dags', 'push', '--yes'])).code).toBe(0);
