@@ -105,7 +105,10 @@ export function checkPorts(ctx: Context, options: { python?: string; network: bo
   if (options.python) {
     const path = resolve(ctx.cwd, options.python);
     if (!existsSync(path)) {
-      throw new UsageError(`--python ${options.python}: no such file`, { code: 'check.python-missing', hint: "point it at a Python, e.g. .venv/bin/python of a virtualenv with the environment's Airflow version" });
+      throw new UsageError(`--python ${options.python}: no such file`, {
+        code: 'check.python-missing',
+        hint: "point it at a Python, e.g. .venv/bin/python of a virtualenv with the environment's Airflow version",
+      });
     }
     python = program(options.python, path, ctx.env, ctx.cwd);
   } else {

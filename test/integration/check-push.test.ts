@@ -7,7 +7,16 @@ import { join } from 'node:path';
 import { strToU8, zipSync } from 'fflate';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
-import { createEnvironment, dagFile, liveKeys, objectText, snapshot, startDeployWorld, writeProject, type DeployWorld } from './deploy-helpers.js';
+import {
+  createEnvironment,
+  dagFile,
+  liveKeys,
+  objectText,
+  snapshot,
+  startDeployWorld,
+  writeProject,
+  type DeployWorld,
+} from './deploy-helpers.js';
 
 const STUB_AIRFLOW = join(ROOT, 'test', 'fixtures', 'stub-airflow');
 const CONSTRAINT = '--constraint "https://raw.githubusercontent.com/apache/airflow/constraints-2.10.3/constraints-3.11.txt"';
@@ -40,7 +49,9 @@ function write(files: Record<string, string | Uint8Array>, entry: { plugins?: bo
     mkdirSync(join(w.dir, rel, '..'), { recursive: true });
     writeFileSync(join(w.dir, rel), body);
   }
-  const yaml = readFileSync(join(w.dir, 'mwaa.yaml'), 'utf8').replace(/name: \S+/, `name: ${envName}`).replace(/bucket: \S+/, `bucket: ${bucket}`);
+  const yaml = readFileSync(join(w.dir, 'mwaa.yaml'), 'utf8')
+    .replace(/name: \S+/, `name: ${envName}`)
+    .replace(/bucket: \S+/, `bucket: ${bucket}`);
   writeFileSync(join(w.dir, 'mwaa.yaml'), yaml.replace('    plugins: ./plugins', '    plugins: ./plugins.zip'));
 }
 
@@ -75,7 +86,11 @@ describe('dags push runs the check first', () => {
       'requirements.txt requirements.airflow-pin',
       'requirements.txt requirements.conflict',
     ]);
-    const done = r.stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((e) => e.code === 'check.done');
+    const done = r.stderr
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .find((e) => e.code === 'check.done');
     expect(done.data).toMatchObject({ errors: 4 });
     expect(done.data.durationMs).toBeLessThan(20_000);
     expect(await snapshot(w.emu, bucket, envName)).toEqual(before);
@@ -84,7 +99,9 @@ describe('dags push runs the check first', () => {
   it('with --check=full also loads the DagBag (a duplicate DAG id) and still changes nothing', async () => {
     write(BROKEN, { plugins: true, requirements: true });
     const before = await snapshot(w.emu, bucket, envName);
-    const r = await w.cli(['dags', 'push', '--yes', '--check=full'], { env: { PYTHONPATH: STUB_AIRFLOW, MWAA_CACHE_DIR: join(w.dir, '.cache') } });
+    const r = await w.cli(['dags', 'push', '--yes', '--check=full'], {
+      env: { PYTHONPATH: STUB_AIRFLOW, MWAA_CACHE_DIR: join(w.dir, '.cache') },
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('the check found 5 errors; nothing was deployed');
     expect(r.stderr).toMatch(/dags\/b_second\.py:3: error: Ignoring DAG dup from/);
@@ -121,7 +138,12 @@ describe('dags push --verify', () => {
     expect(r.code, r.stdout + r.stderr).toBe(5);
     const doc = JSON.parse(r.stdout.trim().split('\n').pop()!);
     expect(doc.error.code).toBe('deploy.verify-rolled-back');
-    expect(doc.error.details.importErrors).toEqual([expect.objectContaining({ filepath: expect.stringMatching(/dup_task\.py$/), error: expect.stringContaining("DuplicateTaskIdFound: Task id 'a' has already been added to the DAG") })]);
+    expect(doc.error.details.importErrors).toEqual([
+      expect.objectContaining({
+        filepath: expect.stringMatching(/dup_task\.py$/),
+        error: expect.stringContaining("DuplicateTaskIdFound: Task id 'a' has already been added to the DAG"),
+      }),
+    ]);
     expect(await state()).toEqual(before);
 
     const list = await w.cli(['--json', 'dags', 'list', '--import-errors']);

@@ -47,7 +47,12 @@ let counter = 0;
 function project(files: Record<string, string | Uint8Array>, entry: string[] = []): string {
   const dir = join(root.dir, `p${++counter}`);
   mkdirSync(join(dir, 'dags'), { recursive: true });
-  writeFileSync(join(dir, 'mwaa.yaml'), ['environments:', '  test:', '    name: checktest', '    bucket: check-bucket', '    dags: ./dags', ...entry, ...ENVIRONMENT, ''].join('\n'));
+  writeFileSync(
+    join(dir, 'mwaa.yaml'),
+    ['environments:', '  test:', '    name: checktest', '    bucket: check-bucket', '    dags: ./dags', ...entry, ...ENVIRONMENT, ''].join(
+      '\n',
+    ),
+  );
   for (const [rel, body] of Object.entries(files)) {
     mkdirSync(join(dir, rel, '..'), { recursive: true });
     writeFileSync(join(dir, rel), body);
@@ -79,7 +84,9 @@ describe('mwaa check', () => {
     const doc = JSON.parse(r.stdout);
     expect(doc.error.code).toBe('check.failed');
     expect(doc.error.exitCode).toBe(1);
-    const found = doc.error.details.findings.map((f: { file: string; line?: number; code: string }) => `${f.file}:${f.line ?? ''} ${f.code}`);
+    const found = doc.error.details.findings.map(
+      (f: { file: string; line?: number; code: string }) => `${f.file}:${f.line ?? ''} ${f.code}`,
+    );
     expect(found).toEqual([
       'dags/b_second.py:4 dags.duplicate-id',
       'dags/broken.py:3 dags.syntax',
@@ -90,7 +97,9 @@ describe('mwaa check', () => {
       'requirements.txt:3 requirements.constraint-conflict',
       'requirements.txt:5 requirements.conflict',
     ]);
-    const byCode = Object.fromEntries(doc.error.details.findings.map((f: { code: string; message: string; column?: number }) => [f.code, f]));
+    const byCode = Object.fromEntries(
+      doc.error.details.findings.map((f: { code: string; message: string; column?: number }) => [f.code, f]),
+    );
     expect(byCode['dags.syntax']).toMatchObject({ message: "SyntaxError: expected ':'", column: 26 });
     expect(byCode['dags.duplicate-id'].message).toMatch(/^Ignoring DAG dup from .*b_second\.py - also found in .*a_first\.py$/);
     expect(byCode['dags.import-error'].message).toBe("ModuleNotFoundError: No module named 'helpers'");
@@ -138,7 +147,13 @@ describe('mwaa check', () => {
   });
 
   it('says what it skipped when it cannot fetch the constraints file', async () => {
-    const dir = project({ 'dags/a.py': 'x = 1\n', 'requirements.txt': '--constraint "http://127.0.0.1:9/constraints-2.10.3/constraints-3.11.txt"\nboto3==1.34.0\n' }, ['    requirements: ./requirements.txt']);
+    const dir = project(
+      {
+        'dags/a.py': 'x = 1\n',
+        'requirements.txt': '--constraint "http://127.0.0.1:9/constraints-2.10.3/constraints-3.11.txt"\nboto3==1.34.0\n',
+      },
+      ['    requirements: ./requirements.txt'],
+    );
     const r = await check(dir);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/skipped: pins against the constraints file http:\/\/127\.0\.0\.1:9\/.*: could not fetch it/);
@@ -156,7 +171,9 @@ describe('mwaa check', () => {
     );
     const r = await check(dir, ['--json'], { MWAA_CACHE_DIR: join(root.dir, 'empty-cache'), PATH: '/nonexistent' });
     const doc = JSON.parse(r.stdout);
-    expect(doc.error.details.findings.map((f: { file: string; line?: number; code: string }) => `${f.file}:${f.line ?? ''} ${f.code}`)).toEqual([
+    expect(
+      doc.error.details.findings.map((f: { file: string; line?: number; code: string }) => `${f.file}:${f.line ?? ''} ${f.code}`),
+    ).toEqual([
       'more/extra.txt:2 requirements.include-missing',
       'more/extra.txt:3 requirements.constraint-conflict',
       'requirements.txt:1 requirements.constraint-version',
@@ -173,7 +190,11 @@ describe('mwaa check', () => {
     );
     const r = await check(dir, ['--json'], { PATH: '/nonexistent' });
     const doc = JSON.parse(r.stdout);
-    expect(doc.error.details.findings.map((f: { line?: number; code: string; message: string }) => `${f.line} ${f.code} ${f.message.split(':')[0]}`)).toEqual([
+    expect(
+      doc.error.details.findings.map(
+        (f: { line?: number; code: string; message: string }) => `${f.line} ${f.code} ${f.message.split(':')[0]}`,
+      ),
+    ).toEqual([
       '5 requirements.wheel-missing other-lib',
       '6 requirements.wheel-missing /usr/local/airflow/plugins/gone-1.0-py3-none-any.whl is not in plugins.zip',
     ]);
@@ -182,17 +203,32 @@ describe('mwaa check', () => {
   it('compiles the Python files of the plugins, in a folder and inside a given zip', async () => {
     const folder = project({ 'plugins/plugin.py': 'X = 1\n', 'plugins/ops/broken.py': 'def f(:\n    pass\n' }, ['    plugins: ./plugins']);
     const r = await check(folder, ['--json'], { PYTHONPATH: '' });
-    expect(JSON.parse(r.stdout).error.details.findings).toMatchObject([{ code: 'plugins.syntax', file: 'plugins/ops/broken.py', line: 1, message: "SyntaxError: invalid syntax" }]);
+    expect(JSON.parse(r.stdout).error.details.findings).toMatchObject([
+      { code: 'plugins.syntax', file: 'plugins/ops/broken.py', line: 1, message: 'SyntaxError: invalid syntax' },
+    ]);
 
-    const zipped = project({ 'plugins.zip': zipSync({ 'plugin.py': strToU8('X = 1\n'), 'ops/broken.py': strToU8('x = (1,\n'), 'ops/fine.py': strToU8('y = 2\n') }) }, ['    plugins: ./plugins.zip']);
+    const zipped = project(
+      {
+        'plugins.zip': zipSync({
+          'plugin.py': strToU8('X = 1\n'),
+          'ops/broken.py': strToU8('x = (1,\n'),
+          'ops/fine.py': strToU8('y = 2\n'),
+        }),
+      },
+      ['    plugins: ./plugins.zip'],
+    );
     const z = await check(zipped, ['--json'], { PYTHONPATH: '' });
-    expect(JSON.parse(z.stdout).error.details.findings).toMatchObject([{ code: 'plugins.syntax', file: 'plugins.zip:ops/broken.py', line: 1, message: "SyntaxError: '(' was never closed" }]);
+    expect(JSON.parse(z.stdout).error.details.findings).toMatchObject([
+      { code: 'plugins.syntax', file: 'plugins.zip:ops/broken.py', line: 1, message: "SyntaxError: '(' was never closed" },
+    ]);
   });
 
   it('reports the startup script with bash -n, and warnings fail only with --strict', async () => {
     const broken = project({ 'startup.sh': '#!/bin/bash\nif true; then\n  echo x\n' }, ['    startupScript: ./startup.sh']);
     const r = await check(broken, ['--json']);
-    expect(JSON.parse(r.stdout).error.details.findings).toMatchObject([{ code: 'startup.syntax', line: 4, message: 'syntax error: unexpected end of file' }]);
+    expect(JSON.parse(r.stdout).error.details.findings).toMatchObject([
+      { code: 'startup.syntax', line: 4, message: 'syntax error: unexpected end of file' },
+    ]);
 
     const noShebang = project({ 'startup.sh': 'export X=1\n' }, ['    startupScript: ./startup.sh']);
     expect((await check(noShebang)).code).toBe(0);
@@ -215,7 +251,9 @@ describe('mwaa check', () => {
     const dir = project({ 'dags/ok.py': 'x = 1\n' });
     const r = await check(dir, ['--json'], { PYTHONPATH: '' });
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).skipped).toEqual([expect.objectContaining({ area: 'dags', reason: expect.stringContaining('cannot import airflow') })]);
+    expect(JSON.parse(r.stdout).skipped).toEqual([
+      expect.objectContaining({ area: 'dags', reason: expect.stringContaining('cannot import airflow') }),
+    ]);
   });
 
   it('passes the whole DAG corpus through the syntax path', async () => {
@@ -228,9 +266,23 @@ describe('mwaa check', () => {
 
   it('validates mwaa.yaml as env create does', async () => {
     const dir = project({});
-    writeFileSync(join(dir, 'mwaa.yaml'), ['environments:', '  test:', '    name: checktest', '    bucket: check-bucket', ...ENVIRONMENT, '      maxWorkers: 1', '      minWorkers: 3', ''].join('\n'));
+    writeFileSync(
+      join(dir, 'mwaa.yaml'),
+      [
+        'environments:',
+        '  test:',
+        '    name: checktest',
+        '    bucket: check-bucket',
+        ...ENVIRONMENT,
+        '      maxWorkers: 1',
+        '      minWorkers: 3',
+        '',
+      ].join('\n'),
+    );
     const r = await check(dir);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^mwaa\.yaml:\d+:\d+: error: environments\.test\.environment\.minWorkers: minWorkers \(3\) must not be greater than maxWorkers \(1\)$/m);
+    expect(r.stdout).toMatch(
+      /^mwaa\.yaml:\d+:\d+: error: environments\.test\.environment\.minWorkers: minWorkers \(3\) must not be greater than maxWorkers \(1\)$/m,
+    );
   });
 });

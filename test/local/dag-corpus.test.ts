@@ -12,7 +12,9 @@ import { describe, expect, it } from 'vitest';
 import { parseDagFile } from '../../src/local/airflow/dagfile.js';
 
 const CORPUS = join(__dirname, '..', 'fixtures', 'dag-corpus');
-const files = readdirSync(CORPUS).filter((f) => f.endsWith('.py')).sort();
+const files = readdirSync(CORPUS)
+  .filter((f) => f.endsWith('.py'))
+  .sort();
 const parse = (name: string, src: string) => parseDagFile(src, { fileloc: `/usr/local/airflow/dags/${name}` });
 
 describe('the DAG corpus', () => {
@@ -22,7 +24,10 @@ describe('the DAG corpus', () => {
   });
 
   it('finds the DAGs whose ids are known, and leaves out those that are not', () => {
-    const ids = (name: string) => parse(name, readFileSync(join(CORPUS, name), 'utf8')).dags.map((d) => d.dagId).sort();
+    const ids = (name: string) =>
+      parse(name, readFileSync(join(CORPUS, name), 'utf8'))
+        .dags.map((d) => d.dagId)
+        .sort();
     expect(ids('taskflow_etl.py')).toEqual(['tutorial_taskflow_api']);
     expect(ids('classic_operators.py')).toEqual(['classic_reporting']);
     expect(ids('dynamic_factory.py')).toEqual(['load_customers', 'load_inventory', 'load_orders']);
@@ -39,7 +44,10 @@ describe('unknown values are unknown, not errors', () => {
     ['os.environ.get', 'import os\nfrom airflow import DAG\nwith DAG(os.environ.get("X", "a")):\n    pass\n'],
     ['os.environ[...]', 'import os\nfrom airflow import DAG\nwith DAG(dag_id=os.environ["X"]):\n    pass\n'],
     ['Variable.get', 'from airflow.models import Variable\nfrom airflow import DAG\nwith DAG(dag_id=Variable.get("X")):\n    pass\n'],
-    ['a class attribute set at run time', 'from airflow import DAG\nimport os\nclass C:\n    ID = os.environ["ID"]\nwith DAG(C.ID):\n    pass\n'],
+    [
+      'a class attribute set at run time',
+      'from airflow import DAG\nimport os\nclass C:\n    ID = os.environ["ID"]\nwith DAG(C.ID):\n    pass\n',
+    ],
     ['an imported constant', 'from airflow import DAG\nfrom settings import DAG_ID\nDAG(DAG_ID)\n'],
     ['**kwargs', 'from airflow import DAG\nimport json\ncfg = json.load(open("c.json"))\nd = DAG(**cfg)\n'],
     ['@dag(dag_id=unknown)', 'from airflow.decorators import dag\nimport os\n@dag(dag_id=os.getenv("ID"))\ndef f():\n    pass\nf()\n'],

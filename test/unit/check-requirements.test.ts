@@ -28,7 +28,13 @@ describe('requirements.txt parsing', () => {
       ['requests', null, 5],
       ['pandas', '2.1.0', 6],
     ]);
-    expect(p.constraints).toEqual([{ value: 'https://raw.githubusercontent.com/apache/airflow/constraints-2.10.3/constraints-3.11.txt', file: 'requirements.txt', line: 2 }]);
+    expect(p.constraints).toEqual([
+      {
+        value: 'https://raw.githubusercontent.com/apache/airflow/constraints-2.10.3/constraints-3.11.txt',
+        file: 'requirements.txt',
+        line: 2,
+      },
+    ]);
     expect(p.includes.map((i) => i.value)).toEqual(['more.txt']);
     expect(p.noIndex).toBe(true);
     expect(p.findLinks).toEqual(['/usr/local/airflow/plugins']);
@@ -37,7 +43,10 @@ describe('requirements.txt parsing', () => {
 
   it('normalizes names as PEP 503 does and reads the versions a constraints URL names', () => {
     expect(normalizeName('Apache_Airflow.Providers--Amazon')).toBe('apache-airflow-providers-amazon');
-    expect(constraintVersions('https://raw.githubusercontent.com/apache/airflow/constraints-2.11.0/constraints-3.12.txt')).toEqual({ airflow: '2.11.0', python: '3.12' });
+    expect(constraintVersions('https://raw.githubusercontent.com/apache/airflow/constraints-2.11.0/constraints-3.12.txt')).toEqual({
+      airflow: '2.11.0',
+      python: '3.12',
+    });
     expect(constraintVersions('/usr/local/airflow/dags/constraints.txt')).toEqual({});
     expect(parseConstraints('# x\nboto3==1.35.0\nSQLAlchemy==1.4.52\n')).toEqual(
       new Map([
@@ -49,12 +58,22 @@ describe('requirements.txt parsing', () => {
 });
 
 describe('verify: which import errors a release added', () => {
-  const e = (filepath: string, last: string) => ({ filepath, error: `Traceback (most recent call last):\n  File "${filepath}", line 3\n${last}\n` });
+  const e = (filepath: string, last: string) => ({
+    filepath,
+    error: `Traceback (most recent call last):\n  File "${filepath}", line 3\n${last}\n`,
+  });
 
   it('compares file and exception line, not the traceback around it', () => {
     const before = [e('/dags/a.py', 'ModuleNotFoundError: x')];
-    const after = [{ ...e('/dags/a.py', 'ModuleNotFoundError: x'), error: 'other frames\nModuleNotFoundError: x' }, e('/dags/b.py', 'SyntaxError: y'), e('/dags/a.py', 'NameError: z')];
-    expect(addedImportErrors(before, after).map((x) => `${x.filepath} ${x.error.trim().split('\n').pop()}`)).toEqual(['/dags/b.py SyntaxError: y', '/dags/a.py NameError: z']);
+    const after = [
+      { ...e('/dags/a.py', 'ModuleNotFoundError: x'), error: 'other frames\nModuleNotFoundError: x' },
+      e('/dags/b.py', 'SyntaxError: y'),
+      e('/dags/a.py', 'NameError: z'),
+    ];
+    expect(addedImportErrors(before, after).map((x) => `${x.filepath} ${x.error.trim().split('\n').pop()}`)).toEqual([
+      '/dags/b.py SyntaxError: y',
+      '/dags/a.py NameError: z',
+    ]);
     expect(addedImportErrors(after, before)).toEqual([]);
   });
 });

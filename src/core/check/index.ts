@@ -69,7 +69,13 @@ export async function runCheck(request: CheckRequest, ports: CheckPorts): Promis
   if (request.requirements) {
     merge(
       await checkRequirementsFile(
-        { path: request.requirements, label, ...(request.airflowVersion ? { airflowVersion: request.airflowVersion } : {}), ...(request.dags ? { dagsDir: request.dags } : {}), ...(pluginEntries ? { pluginEntries } : {}) },
+        {
+          path: request.requirements,
+          label,
+          ...(request.airflowVersion ? { airflowVersion: request.airflowVersion } : {}),
+          ...(request.dags ? { dagsDir: request.dags } : {}),
+          ...(pluginEntries ? { pluginEntries } : {}),
+        },
         ports,
       ),
     );
@@ -80,10 +86,18 @@ export async function runCheck(request: CheckRequest, ports: CheckPorts): Promis
   if (request.dags) {
     const st = await stat(request.dags).catch(() => undefined);
     if (!st?.isDirectory()) {
-      findings.push({ level: 'error', area: 'dags', code: 'dags.missing', file: label(request.dags), message: 'the DAGs folder does not exist' });
+      findings.push({
+        level: 'error',
+        area: 'dags',
+        code: 'dags.missing',
+        file: label(request.dags),
+        message: 'the DAGs folder does not exist',
+      });
     } else {
       const walk = await walkFiles(request.dags, loadIgnoreRule(request.dags, request.projectDir));
-      dagFiles = walk.files.filter((f) => f.rel.endsWith('.py')).map((f) => ({ area: 'dags' as const, file: label(`${request.dags}/${f.rel}`), path: `${request.dags}/${f.rel}` }));
+      dagFiles = walk.files
+        .filter((f) => f.rel.endsWith('.py'))
+        .map((f) => ({ area: 'dags' as const, file: label(`${request.dags}/${f.rel}`), path: `${request.dags}/${f.rel}` }));
     }
   }
   if (dagFiles.length > 0 || compile.length > 0) {
@@ -118,11 +132,21 @@ function configFindings(selected: SelectedEnvironment, local: boolean, label: (p
   const locate = locator(selected.source.file);
   const file = label(selected.source.file);
   const base = ['environments', selected.key];
-  const one = (level: CheckFinding['level']) => (v: { field: string; message: string }): CheckFinding => {
-    const path = [...base, ...v.field.split('.')];
-    const at = locate(path);
-    return { level, area: 'config', code: `config.${level === 'error' ? 'invalid' : 'warning'}`, file, ...(at.line !== undefined ? { line: at.line } : {}), ...(at.column !== undefined ? { column: at.column } : {}), message: `${path.join('.')}: ${v.message}` };
-  };
+  const one =
+    (level: CheckFinding['level']) =>
+    (v: { field: string; message: string }): CheckFinding => {
+      const path = [...base, ...v.field.split('.')];
+      const at = locate(path);
+      return {
+        level,
+        area: 'config',
+        code: `config.${level === 'error' ? 'invalid' : 'warning'}`,
+        file,
+        ...(at.line !== undefined ? { line: at.line } : {}),
+        ...(at.column !== undefined ? { column: at.column } : {}),
+        message: `${path.join('.')}: ${v.message}`,
+      };
+    };
   return [...errors.map(one('error')), ...warnings.map(one('warning'))];
 }
 

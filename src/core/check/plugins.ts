@@ -28,19 +28,25 @@ export async function checkPlugins(source: string, projectDir: string, label: (p
   const file = label(source);
   const st = await stat(source).catch(() => undefined);
   if (!st) {
-    return { findings: [{ level: 'error', area: 'plugins', code: 'plugins.missing', file, message: 'no such file or folder' }], entries: [], compile: [] };
+    return {
+      findings: [{ level: 'error', area: 'plugins', code: 'plugins.missing', file, message: 'no such file or folder' }],
+      entries: [],
+      compile: [],
+    };
   }
   let bytes: Uint8Array;
   const compile: CompileItem[] = [];
   if (st.isDirectory()) {
     const walk = await walkFiles(source, loadIgnoreRule(source, projectDir));
     bytes = await zipFolder(walk);
-    for (const f of walk.files) if (f.rel.endsWith('.py')) compile.push({ area: 'plugins', file: label(`${source}/${f.rel}`), path: `${source}/${f.rel}` });
+    for (const f of walk.files)
+      if (f.rel.endsWith('.py')) compile.push({ area: 'plugins', file: label(`${source}/${f.rel}`), path: `${source}/${f.rel}` });
   } else {
     bytes = await readFile(source);
   }
   const checked = checkPluginsZip(bytes, st.isDirectory() ? `plugins.zip built from ${file}` : file);
-  for (const p of checked.problems) findings.push({ level: p.level, area: 'plugins', code: 'plugins.layout', file, message: p.message, fix: p.fix });
+  for (const p of checked.problems)
+    findings.push({ level: p.level, area: 'plugins', code: 'plugins.layout', file, message: p.message, fix: p.fix });
   const entries = checked.entries.filter((e) => !e.endsWith('/'));
   if (!st.isDirectory()) {
     const pycache = entries.filter((e) => e.split('/').includes('__pycache__') || e.endsWith('.pyc'));
@@ -54,7 +60,9 @@ export async function checkPlugins(source: string, projectDir: string, label: (p
         fix: 'rebuild it without them (`zip -r ../plugins.zip . -x "*__pycache__*" "*.pyc"`), or point `plugins:` at the folder',
       });
     }
-    for (const e of entries) if (e.endsWith('.py') && !e.startsWith('__MACOSX/')) compile.push({ area: 'plugins', file: `${file}:${e}`, path: `${source}/${e}`, zip: source, member: e });
+    for (const e of entries)
+      if (e.endsWith('.py') && !e.startsWith('__MACOSX/'))
+        compile.push({ area: 'plugins', file: `${file}:${e}`, path: `${source}/${e}`, zip: source, member: e });
     // a broken zip has no entries to read: unzipSync above already said so
     if (checked.problems.some((p) => p.message.includes('not a valid zip'))) compile.length = 0;
   }

@@ -110,30 +110,55 @@ export function frameLine(trace: string, path: string): number | undefined {
 
 /** The last line of a traceback (`ModuleNotFoundError: No module named 'x'`). */
 export function lastLine(trace: string): string {
-  const lines = trace.trimEnd().split('\n').filter((l) => l.trim() !== '');
+  const lines = trace
+    .trimEnd()
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   return (lines[lines.length - 1] ?? trace).trim();
 }
 
-export async function checkDagFiles(input: DagFilesInput, ports: CheckPorts): Promise<{ findings: CheckFinding[]; skipped: CheckSkip[]; ran: string[] }> {
+export async function checkDagFiles(
+  input: DagFilesInput,
+  ports: CheckPorts,
+): Promise<{ findings: CheckFinding[]; skipped: CheckSkip[]; ran: string[] }> {
   const findings: CheckFinding[] = [];
   const skipped: CheckSkip[] = [];
   const ran: string[] = [];
   if (!ports.python) {
-    skipped.push({ area: 'dags', what: 'Python syntax and import checks of the DAG files', reason: ports.pythonMissing ?? 'no python3 found (pass --python <path>)' });
+    skipped.push({
+      area: 'dags',
+      what: 'Python syntax and import checks of the DAG files',
+      reason: ports.pythonMissing ?? 'no python3 found (pass --python <path>)',
+    });
     return { findings, skipped, ran };
   }
   const request = { compile: input.files, dagbag: input.dagbag ? { dags: input.dagsDir, plugins: input.pluginsDir ?? null } : null };
-  const result = await ports.python.run(['-c', CHECK_SCRIPT], { input: JSON.stringify(request), timeoutMs: PYTHON_TIMEOUT_MS, ...(ports.signal ? { signal: ports.signal } : {}) });
+  const result = await ports.python.run(['-c', CHECK_SCRIPT], {
+    input: JSON.stringify(request),
+    timeoutMs: PYTHON_TIMEOUT_MS,
+    ...(ports.signal ? { signal: ports.signal } : {}),
+  });
   let run: PythonRun;
   try {
-    const line = result.stdout.split('\n').reverse().find((l) => l.startsWith(RESULT_MARKER));
+    const line = result.stdout
+      .split('\n')
+      .reverse()
+      .find((l) => l.startsWith(RESULT_MARKER));
     run = JSON.parse(line === undefined ? '' : line.slice(RESULT_MARKER.length)) as PythonRun;
   } catch {
     if (result.timedOut) {
-      skipped.push({ area: 'dags', what: 'Python checks of the DAG files', reason: `${ports.python.command} did not finish within ${PYTHON_TIMEOUT_MS / 60_000} minutes (a DAG file that waits at import?)` });
+      skipped.push({
+        area: 'dags',
+        what: 'Python checks of the DAG files',
+        reason: `${ports.python.command} did not finish within ${PYTHON_TIMEOUT_MS / 60_000} minutes (a DAG file that waits at import?)`,
+      });
       return { findings, skipped, ran };
     }
-    skipped.push({ area: 'dags', what: 'Python checks of the DAG files', reason: `${ports.python.command} failed: ${lastLine(result.stderr || `exit ${result.code}`)}` });
+    skipped.push({
+      area: 'dags',
+      what: 'Python checks of the DAG files',
+      reason: `${ports.python.command} failed: ${lastLine(result.stderr || `exit ${result.code}`)}`,
+    });
     return { findings, skipped, ran };
   }
   ran.push(`${ports.python.command} (Python ${run.python}): syntax of ${input.files.length} file${input.files.length === 1 ? '' : 's'}`);
@@ -153,17 +178,30 @@ export async function checkDagFiles(input: DagFilesInput, ports: CheckPorts): Pr
   if (!input.dagbag) {
     // the quick check of dags push: the DagBag load is asked for with --check=full
   } else if (run.dagbag === null) {
-    skipped.push({ area: 'dags', what: 'DagBag load (import errors, duplicate DAG ids)', reason: `${ports.python.command} cannot import airflow (point --python at a virtualenv with the environment's Airflow version)` });
+    skipped.push({
+      area: 'dags',
+      what: 'DagBag load (import errors, duplicate DAG ids)',
+      reason: `${ports.python.command} cannot import airflow (point --python at a virtualenv with the environment's Airflow version)`,
+    });
   } else if ('failed' in run.dagbag) {
-    findings.push({ level: 'error', area: 'dags', code: 'dags.dagbag-failed', file: input.label(input.dagsDir), message: `loading the DagBag failed: ${lastLine(run.dagbag.failed)}` });
+    findings.push({
+      level: 'error',
+      area: 'dags',
+      code: 'dags.dagbag-failed',
+      file: input.label(input.dagsDir),
+      message: `loading the DagBag failed: ${lastLine(run.dagbag.failed)}`,
+    });
   } else {
-    ran.push(`DagBag (Airflow ${run.airflow ?? 'unknown version'}): ${run.dagbag.dags.length} DAG${run.dagbag.dags.length === 1 ? '' : 's'}`);
+    ran.push(
+      `DagBag (Airflow ${run.airflow ?? 'unknown version'}): ${run.dagbag.dags.length} DAG${run.dagbag.dags.length === 1 ? '' : 's'}`,
+    );
     for (const e of run.dagbag.errors) {
       // Airflow 3 may key import errors by the path relative to the DAGs folder
       const path = isAbsolute(e.path) ? e.path : join(input.dagsDir, e.path);
       const file = input.label(path);
       if (broken.has(file)) continue; // already reported with CPython's position
-      const duplicate = /AirflowDagDuplicatedIdException: Ignoring DAG (\S+) from/.exec(e.trace) ?? /^Ignoring DAG (\S+) from/.exec(e.trace.trim());
+      const duplicate =
+        /AirflowDagDuplicatedIdException: Ignoring DAG (\S+) from/.exec(e.trace) ?? /^Ignoring DAG (\S+) from/.exec(e.trace.trim());
       let line = frameLine(e.trace, e.path) ?? frameLine(e.trace, path);
       if (duplicate && line === undefined) line = await lineOf(await input.readText(path), duplicate[1]);
       findings.push({

@@ -123,12 +123,23 @@ export interface RequirementsInput {
   pluginEntries?: string[];
 }
 
-export async function checkRequirementsFile(input: RequirementsInput, ports: CheckPorts): Promise<{ findings: CheckFinding[]; skipped: CheckSkip[]; ran: string[] }> {
+export async function checkRequirementsFile(
+  input: RequirementsInput,
+  ports: CheckPorts,
+): Promise<{ findings: CheckFinding[]; skipped: CheckSkip[]; ran: string[] }> {
   const findings: CheckFinding[] = [];
   const skipped: CheckSkip[] = [];
   const ran: string[] = [];
   const add = (level: CheckFinding['level'], code: string, file: string, line: number | undefined, message: string, fix?: string) =>
-    findings.push({ level, area: 'requirements', code, file: input.label(file), ...(line !== undefined ? { line } : {}), message, ...(fix ? { fix } : {}) });
+    findings.push({
+      level,
+      area: 'requirements',
+      code,
+      file: input.label(file),
+      ...(line !== undefined ? { line } : {}),
+      message,
+      ...(fix ? { fix } : {}),
+    });
 
   // the file and its -r includes, depth first, each once
   const all: Parsed = { requirements: [], constraints: [], includes: [], paths: [], findLinks: [], noIndex: false };
@@ -140,7 +151,14 @@ export async function checkRequirementsFile(input: RequirementsInput, ports: Che
     try {
       text = await readFile(path, 'utf8');
     } catch {
-      if (from) add('error', 'requirements.include-missing', from.file, from.line, `-r ${path}: no such file (includes are resolved relative to the including file)`);
+      if (from)
+        add(
+          'error',
+          'requirements.include-missing',
+          from.file,
+          from.line,
+          `-r ${path}: no such file (includes are resolved relative to the including file)`,
+        );
       return;
     }
     const p = parseRequirements(text, path);
@@ -150,7 +168,10 @@ export async function checkRequirementsFile(input: RequirementsInput, ports: Che
     all.noIndex ||= p.noIndex;
     for (const c of p.constraints) all.constraints.push(c);
     for (const inc of p.includes) {
-      const target = inc.value.startsWith(`${MWAA_DAGS_DIR}/`) && input.dagsDir ? join(input.dagsDir, inc.value.slice(MWAA_DAGS_DIR.length + 1)) : resolve(dirname(path), inc.value);
+      const target =
+        inc.value.startsWith(`${MWAA_DAGS_DIR}/`) && input.dagsDir
+          ? join(input.dagsDir, inc.value.slice(MWAA_DAGS_DIR.length + 1))
+          : resolve(dirname(path), inc.value);
       await load(target, { file: inc.file, line: inc.line });
     }
   };
@@ -162,17 +183,42 @@ export async function checkRequirementsFile(input: RequirementsInput, ports: Che
   const python = airflow ? pythonOf(airflow) : undefined;
   const expected = airflow ? constraintLine(airflow) : undefined;
   if (all.constraints.length === 0) {
-    add('warning', 'requirements.no-constraint', input.path, undefined, `no --constraint line; MWAA adds the one for the environment's Airflow version, which may not match your pins`, expected ? `add this first line: ${expected}` : undefined);
+    add(
+      'warning',
+      'requirements.no-constraint',
+      input.path,
+      undefined,
+      `no --constraint line; MWAA adds the one for the environment's Airflow version, which may not match your pins`,
+      expected ? `add this first line: ${expected}` : undefined,
+    );
   }
   if (!input.airflowVersion && remote.length > 0) {
-    skipped.push({ area: 'requirements', what: "the --constraint line against the environment's Airflow version", reason: 'mwaa.yaml names no environment.airflowVersion' });
+    skipped.push({
+      area: 'requirements',
+      what: "the --constraint line against the environment's Airflow version",
+      reason: 'mwaa.yaml names no environment.airflowVersion',
+    });
   }
   for (const c of remote) {
     const v = constraintVersions(c.value);
     if (input.airflowVersion && v.airflow && v.airflow !== input.airflowVersion) {
-      add('error', 'requirements.constraint-version', c.file, c.line, `the --constraint line names Airflow ${v.airflow}, but the environment runs Airflow ${input.airflowVersion}`, expected ? `use: ${expected}` : undefined);
+      add(
+        'error',
+        'requirements.constraint-version',
+        c.file,
+        c.line,
+        `the --constraint line names Airflow ${v.airflow}, but the environment runs Airflow ${input.airflowVersion}`,
+        expected ? `use: ${expected}` : undefined,
+      );
     } else if (v.python && python && v.python !== python) {
-      add('error', 'requirements.constraint-python', c.file, c.line, `the --constraint line names Python ${v.python}, but Airflow ${airflow} on MWAA runs Python ${python}`, expected ? `use: ${expected}` : undefined);
+      add(
+        'error',
+        'requirements.constraint-python',
+        c.file,
+        c.line,
+        `the --constraint line names Python ${v.python}, but Airflow ${airflow} on MWAA runs Python ${python}`,
+        expected ? `use: ${expected}` : undefined,
+      );
     }
   }
 
@@ -180,7 +226,14 @@ export async function checkRequirementsFile(input: RequirementsInput, ports: Che
   const byName = new Map<string, Requirement>();
   for (const r of all.requirements) {
     if (r.name === 'apache-airflow') {
-      add('error', 'requirements.airflow-pin', r.file, r.line, `"${r.raw}": MWAA installs Airflow itself; a requirement on apache-airflow makes pip try to replace it`, 'remove the line (use apache-airflow-providers-* packages for extras)');
+      add(
+        'error',
+        'requirements.airflow-pin',
+        r.file,
+        r.line,
+        `"${r.raw}": MWAA installs Airflow itself; a requirement on apache-airflow makes pip try to replace it`,
+        'remove the line (use apache-airflow-providers-* packages for extras)',
+      );
       continue;
     }
     const prev = byName.get(r.name);
@@ -190,7 +243,14 @@ export async function checkRequirementsFile(input: RequirementsInput, ports: Che
     }
     const where = `${input.label(prev.file)}:${prev.line}`;
     if (prev.pinned && r.pinned && prev.pinned !== r.pinned) {
-      add('error', 'requirements.conflict', r.file, r.line, `"${r.raw}" conflicts with "${prev.raw}" (${where}); pip cannot install both`, 'keep one version');
+      add(
+        'error',
+        'requirements.conflict',
+        r.file,
+        r.line,
+        `"${r.raw}" conflicts with "${prev.raw}" (${where}); pip cannot install both`,
+        'keep one version',
+      );
     } else {
       add('warning', 'requirements.duplicate', r.file, r.line, `${r.name} is listed twice (also ${where})`, 'keep one line');
     }
@@ -214,7 +274,12 @@ export async function checkRequirementsFile(input: RequirementsInput, ports: Che
       text = got.text;
       ran.push(`constraints ${c.value}${got.cached ? ' (cached)' : ''}`);
     } else {
-      const local = c.value.startsWith(`${MWAA_DAGS_DIR}/`) && input.dagsDir ? join(input.dagsDir, c.value.slice(MWAA_DAGS_DIR.length + 1)) : isAbsolute(c.value) ? undefined : resolve(dirname(c.file), c.value);
+      const local =
+        c.value.startsWith(`${MWAA_DAGS_DIR}/`) && input.dagsDir
+          ? join(input.dagsDir, c.value.slice(MWAA_DAGS_DIR.length + 1))
+          : isAbsolute(c.value)
+            ? undefined
+            : resolve(dirname(c.file), c.value);
       if (!local) {
         skipped.push({ area: 'requirements', what: `pins against ${c.value}`, reason: 'the path exists only on MWAA' });
         continue;
@@ -233,7 +298,14 @@ export async function checkRequirementsFile(input: RequirementsInput, ports: Che
     for (const r of byName.values()) {
       const want = constraints.get(r.name);
       if (r.pinned && want && want !== r.pinned) {
-        add('error', 'requirements.constraint-conflict', r.file, r.line, `"${r.raw}" contradicts the constraints file, which pins ${r.name}==${want}; pip cannot resolve it (MWAA would fail the update after 20–40 minutes)`, `pin ${r.name}==${want}, or leave the version to the constraints file`);
+        add(
+          'error',
+          'requirements.constraint-conflict',
+          r.file,
+          r.line,
+          `"${r.raw}" contradicts the constraints file, which pins ${r.name}==${want}; pip cannot resolve it (MWAA would fail the update after 20–40 minutes)`,
+          `pin ${r.name}==${want}, or leave the version to the constraints file`,
+        );
       }
     }
   }
@@ -243,15 +315,33 @@ export async function checkRequirementsFile(input: RequirementsInput, ports: Che
   for (const p of all.paths) {
     if (!p.value.startsWith(`${MWAA_PLUGINS_DIR}/`)) continue;
     const name = p.value.slice(MWAA_PLUGINS_DIR.length + 1);
-    if (!entries) add('error', 'requirements.wheel-missing', p.file, p.line, `${p.value} is read from plugins.zip, but the environment has no plugins`);
-    else if (!entries.includes(name)) add('error', 'requirements.wheel-missing', p.file, p.line, `${p.value} is not in plugins.zip`, `put ${name} at the root of the plugins folder`);
+    if (!entries)
+      add('error', 'requirements.wheel-missing', p.file, p.line, `${p.value} is read from plugins.zip, but the environment has no plugins`);
+    else if (!entries.includes(name))
+      add(
+        'error',
+        'requirements.wheel-missing',
+        p.file,
+        p.line,
+        `${p.value} is not in plugins.zip`,
+        `put ${name} at the root of the plugins folder`,
+      );
   }
   const fromPlugins = all.noIndex && all.findLinks.some((f) => f.replace(/\/+$/, '') === MWAA_PLUGINS_DIR);
   if (fromPlugins) {
-    const available = new Set((entries ?? []).filter((e) => !e.includes('/') && /\.(whl|tar\.gz|zip)$/.test(e)).map((e) => normalizeName(e.split('-')[0])));
+    const available = new Set(
+      (entries ?? []).filter((e) => !e.includes('/') && /\.(whl|tar\.gz|zip)$/.test(e)).map((e) => normalizeName(e.split('-')[0])),
+    );
     for (const r of byName.values()) {
       if (!available.has(r.name)) {
-        add('error', 'requirements.wheel-missing', r.file, r.line, `${r.name}: --no-index with --find-links ${MWAA_PLUGINS_DIR}, but plugins.zip has no wheel or archive for it`, `add ${r.name.replace(/-/g, '_')}-<version>-….whl to the plugins folder (e.g. \`pip download\` / \`pip wheel\`)`);
+        add(
+          'error',
+          'requirements.wheel-missing',
+          r.file,
+          r.line,
+          `${r.name}: --no-index with --find-links ${MWAA_PLUGINS_DIR}, but plugins.zip has no wheel or archive for it`,
+          `add ${r.name.replace(/-/g, '_')}-<version>-….whl to the plugins folder (e.g. \`pip download\` / \`pip wheel\`)`,
+        );
       }
     }
   }

@@ -45,7 +45,10 @@ export interface ProcessResult {
 export interface ProgramPort {
   /** the command as the user would recognise it, e.g. `python3` or `.venv/bin/python` */
   command: string;
-  run(args: string[], options?: { input?: string; env?: Record<string, string>; signal?: AbortSignal; timeoutMs?: number }): Promise<ProcessResult>;
+  run(
+    args: string[],
+    options?: { input?: string; env?: Record<string, string>; signal?: AbortSignal; timeoutMs?: number },
+  ): Promise<ProcessResult>;
 }
 
 export interface CheckPorts {

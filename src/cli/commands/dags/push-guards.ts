@@ -33,27 +33,51 @@ export function checkMode(value: unknown): CheckMode {
 export async function checkBeforePush(ctx: Context, cmd: DeployCommand, mode: 'quick' | 'full', python?: string): Promise<void> {
   const env = await requireEnvironment(cmd.ports.mwaa, cmd.selected.entry.name);
   const ports = checkPorts(ctx, { ...(python ? { python } : {}), network: mode === 'full' });
-  const report = await runCheck({ ...projectSources(cmd.selected), ...(env.AirflowVersion ? { airflowVersion: env.AirflowVersion } : {}), dagbag: mode === 'full' }, ports);
+  const report = await runCheck(
+    { ...projectSources(cmd.selected), ...(env.AirflowVersion ? { airflowVersion: env.AirflowVersion } : {}), dagbag: mode === 'full' },
+    ports,
+  );
   for (const f of report.findings.filter((x) => x.level === 'warning')) {
-    ctx.host.notify(msg('check.finding', { level: f.level, code: f.code, file: f.file, ...(f.line !== undefined ? { line: f.line } : {}) }, `check: ${f.file}${f.line !== undefined ? `:${f.line}` : ''}: ${f.message}`));
+    ctx.host.notify(
+      msg(
+        'check.finding',
+        { level: f.level, code: f.code, file: f.file, ...(f.line !== undefined ? { line: f.line } : {}) },
+        `check: ${f.file}${f.line !== undefined ? `:${f.line}` : ''}: ${f.message}`,
+      ),
+    );
   }
   for (const s of report.skipped) {
     ctx.host.notify(msg('check.skipped', s, `check skipped: ${s.what}: ${s.reason}`));
   }
   const summary = `${summaryLine(report)} (${formatDuration(report.durationMs)})`;
-  ctx.host.notify(msg('check.done', { errors: report.errors, warnings: report.warnings, skipped: report.skipped.length, durationMs: report.durationMs }, `check: ${summary}`));
+  ctx.host.notify(
+    msg(
+      'check.done',
+      { errors: report.errors, warnings: report.warnings, skipped: report.skipped.length, durationMs: report.durationMs },
+      `check: ${summary}`,
+    ),
+  );
   if (report.errors === 0) return;
   const errors = { ...report, findings: report.findings.filter((f) => f.level === 'error'), skipped: [] };
-  throw new UsageError(`the check found ${report.errors} error${report.errors === 1 ? '' : 's'}; nothing was deployed:\n${reportText(errors)}`, {
-    code: 'deploy.check-failed',
-    hint: 'fix them (`mwaa check` shows everything it checks) and push again, or push with --no-check',
-    details: { findings: report.findings, skipped: report.skipped, durationMs: report.durationMs },
-  });
+  throw new UsageError(
+    `the check found ${report.errors} error${report.errors === 1 ? '' : 's'}; nothing was deployed:\n${reportText(errors)}`,
+    {
+      code: 'deploy.check-failed',
+      hint: 'fix them (`mwaa check` shows everything it checks) and push again, or push with --no-check',
+      details: { findings: report.findings, skipped: report.skipped, durationMs: report.durationMs },
+    },
+  );
 }
 
 /** A remote session for reading import errors (verify and the reminder). */
 async function session(ctx: Context, cmd: DeployCommand): Promise<RemoteSession> {
-  return openSession({ api: cmd.ports.mwaa, envName: cmd.selected.entry.name, clock: ctx.clock, events: ctx.host.notify, signal: ctx.signal });
+  return openSession({
+    api: cmd.ports.mwaa,
+    envName: cmd.selected.entry.name,
+    clock: ctx.clock,
+    events: ctx.host.notify,
+    signal: ctx.signal,
+  });
 }
 
 export interface Verifier {
@@ -67,14 +91,22 @@ export async function startVerify(ctx: Context, cmd: DeployCommand, options: { w
   const before = await remote.airflow.importErrors();
   return {
     async after(release) {
-      const result = await verifyRelease(before, { readImportErrors: () => remote.airflow.importErrors(), clock: ctx.clock, events: ctx.host.notify, signal: ctx.signal }, { environment: release.environment, waitMs: options.waitMs });
+      const result = await verifyRelease(
+        before,
+        { readImportErrors: () => remote.airflow.importErrors(), clock: ctx.clock, events: ctx.host.notify, signal: ctx.signal },
+        { environment: release.environment, waitMs: options.waitMs },
+      );
       if (result.added.length === 0) return;
       ctx.host.print(importErrorsText(result.added));
       if (!release.base) {
-        throw new FailedError('deploy.verify-failed', `release ${release.id} added ${result.added.length} import error${result.added.length === 1 ? '' : 's'} (above); it is the first release of ${release.environment}, so there is no earlier one to roll back to`, {
-          hint: 'fix the DAG files and push again',
-          details: { release: release.id, importErrors: result.added },
-        });
+        throw new FailedError(
+          'deploy.verify-failed',
+          `release ${release.id} added ${result.added.length} import error${result.added.length === 1 ? '' : 's'} (above); it is the first release of ${release.environment}, so there is no earlier one to roll back to`,
+          {
+            hint: 'fix the DAG files and push again',
+            details: { release: release.id, importErrors: result.added },
+          },
+        );
       }
       const undone = await rollback(
         {
@@ -106,7 +138,9 @@ export async function remindImportErrors(ctx: Context, cmd: DeployCommand): Prom
   try {
     const errors = await (await session(ctx, cmd)).airflow.importErrors();
     if (errors.length > 0) {
-      ctx.host.warn(`${errors.length} DAG file${errors.length === 1 ? ' has' : 's have'} import errors in ${cmd.selected.entry.name}: \`mwaa dags list --import-errors\` shows them (\`dags push --verify\` rolls back a release that adds some)`);
+      ctx.host.warn(
+        `${errors.length} DAG file${errors.length === 1 ? ' has' : 's have'} import errors in ${cmd.selected.entry.name}: \`mwaa dags list --import-errors\` shows them (\`dags push --verify\` rolls back a release that adds some)`,
+      );
     }
   } catch {
     // a reminder only: an environment that cannot answer now is not the push's failure
@@ -114,5 +148,14 @@ export async function remindImportErrors(ctx: Context, cmd: DeployCommand): Prom
 }
 
 function importErrorsText(errors: ImportError[]): string {
-  return errors.map((e) => `${e.filepath}\n${e.error.trimEnd().split('\n').map((l) => `  ${l}`).join('\n')}`).join('\n\n');
+  return errors
+    .map(
+      (e) =>
+        `${e.filepath}\n${e.error
+          .trimEnd()
+          .split('\n')
+          .map((l) => `  ${l}`)
+          .join('\n')}`,
+    )
+    .join('\n\n');
 }
