@@ -157,7 +157,7 @@ export async function checkRequirementsFile(
           'requirements.include-missing',
           from.file,
           from.line,
-          `-r ${path}: no such file (includes are resolved relative to the including file)`,
+          `-r ${input.label(path)}: no such file (includes are resolved relative to the including file)`,
         );
       return;
     }
