@@ -17,6 +17,7 @@ const FETCH_TIMEOUT_MS = 8000;
 function program(command: string, executable: string, baseEnv: Readonly<Record<string, string | undefined>>, cwd: string): ProgramPort {
   return {
     command,
+    executable,
     run: (args, options = {}) =>
       new Promise<ProcessResult>((done, fail) => {
         const child = spawn(executable, args, {
@@ -97,6 +98,11 @@ function fetcher(env: Readonly<Record<string, string | undefined>>, network: boo
     }
     return { text, cached: false };
   };
+}
+
+/** Where the check remembers the files that compiled clean: `.mwaa/check-cache.json` beside mwaa.yaml. */
+export function checkCacheFile(projectDir: string): string {
+  return join(projectDir, '.mwaa', 'check-cache.json');
 }
 
 export function checkPorts(ctx: Context, options: { python?: string; network: boolean }): CheckPorts {

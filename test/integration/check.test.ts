@@ -264,6 +264,24 @@ describe('mwaa check', () => {
     expect(JSON.parse(r.stdout).findings).toEqual([]);
   });
 
+  it('compiles again only the files changed since they last compiled clean', async () => {
+    const dir = project({ 'dags/a.py': 'x = 1\n', 'dags/b.py': 'y = 2\n' });
+    const first = JSON.parse((await check(dir, ['--json'], { PYTHONPATH: '' })).stdout);
+    expect(first.ran).toEqual([expect.stringMatching(/: syntax of 2 files$/)]);
+    const second = JSON.parse((await check(dir, ['--json'], { PYTHONPATH: '' })).stdout);
+    // nothing compiled again (the Python still runs for the DagBag it cannot load here)
+    expect(second.ran).toEqual(['2 Python files unchanged since they last compiled clean']);
+
+    writeFileSync(join(dir, 'dags', 'b.py'), 'y = (2\n');
+    const broken = await check(dir, ['--json'], { PYTHONPATH: '' });
+    expect(broken.code).toBe(1);
+    const doc = JSON.parse(broken.stdout).error.details;
+    expect(doc.ran).toEqual(['1 Python file unchanged since they last compiled clean', expect.stringMatching(/: syntax of 1 file$/)]);
+    expect(doc.findings).toMatchObject([{ file: 'dags/b.py', code: 'dags.syntax' }]);
+    // a file that failed is never remembered as clean
+    expect((await check(dir, [], { PYTHONPATH: '' })).code).toBe(1);
+  });
+
   it('validates mwaa.yaml as env create does', async () => {
     const dir = project({});
     writeFileSync(

@@ -3,7 +3,7 @@ import { configuredAirflowVersion, reportText, runCheck, summaryLine, type Check
 import { FailedError } from '../../core/errors.js';
 import { formatDuration } from '../../core/duration.js';
 import { msg } from '../../core/messages.js';
-import { checkPorts } from '../check-ports.js';
+import { checkCacheFile, checkPorts } from '../check-ports.js';
 import type { Handler } from '../spec.js';
 import type { checkCommand } from '../specs/check.js';
 import { projectSources } from './releases/shared.js';
@@ -15,6 +15,7 @@ export const run: Handler<typeof checkCommand> = async (ctx, { options }) => {
   const report = await runCheck(
     {
       ...projectSources(selected),
+      cacheFile: checkCacheFile(selected.source.dir),
       airflowVersion,
       dagbag: true,
       config: { selected, local: ctx.globals.local || selected.entry.local === true },

@@ -10,6 +10,7 @@ import type { SelectedEnvironment } from '../config/load.js';
 import { walkFiles } from '../deploy/files.js';
 import { loadIgnoreRule } from '../deploy/ignore.js';
 import { checkEnvironment, locator } from '../env/validate.js';
+import { openCompileCache } from './cache.js';
 import { checkPlugins } from './plugins.js';
 import { checkDagFiles, type CompileItem } from './python.js';
 import { checkRequirementsFile } from './requirements.js';
@@ -28,6 +29,8 @@ export interface CheckRequest {
   airflowVersion?: string;
   /** load a DagBag when the Python has airflow (`mwaa check`, `dags push --check=full`) */
   dagbag: boolean;
+  /** where to remember the files that compiled clean (`.mwaa/check-cache.json` of the project); none: compile all */
+  cacheFile?: string;
   /** mwaa.yaml's entry, validated as `env create` does */
   config?: { selected: SelectedEnvironment; local: boolean };
 }
@@ -100,20 +103,27 @@ export async function runCheck(request: CheckRequest, ports: CheckPorts): Promis
         .map((f) => ({ area: 'dags' as const, file: label(`${request.dags}/${f.rel}`), path: `${request.dags}/${f.rel}` }));
     }
   }
-  if (dagFiles.length > 0 || compile.length > 0) {
-    merge(
-      await checkDagFiles(
-        {
-          dagsDir: request.dags ?? request.projectDir,
-          files: [...dagFiles, ...compile],
-          dagbag: request.dagbag && dagFiles.length > 0,
-          ...(pluginsImport ? { pluginsDir: pluginsImport } : {}),
-          label,
-          readText: (p) => readFile(p, 'utf8').catch(() => undefined),
-        },
-        ports,
-      ),
+  const all = [...dagFiles, ...compile];
+  const dagbag = request.dagbag && dagFiles.length > 0;
+  // files unchanged since they last compiled clean are not compiled again (cache.ts)
+  const cache = request.cacheFile && ports.python ? await openCompileCache(request.cacheFile, ports.python.executable, all) : undefined;
+  const files = cache ? cache.pending : all;
+  if (cache && cache.unchanged > 0)
+    ran.push(`${cache.unchanged} Python file${cache.unchanged === 1 ? '' : 's'} unchanged since they last compiled clean`);
+  if (files.length > 0 || dagbag || (!ports.python && all.length > 0)) {
+    const result = await checkDagFiles(
+      {
+        dagsDir: request.dags ?? request.projectDir,
+        files,
+        dagbag,
+        ...(pluginsImport ? { pluginsDir: pluginsImport } : {}),
+        label,
+        readText: (p) => readFile(p, 'utf8').catch(() => undefined),
+      },
+      ports,
     );
+    merge(result);
+    if (cache && result.compiled) await cache.save(new Set(result.findings.filter((f) => f.code.endsWith('.syntax')).map((f) => f.file)));
   }
   findings.sort((a, b) => (a.file === b.file ? (a.line ?? 0) - (b.line ?? 0) : a.file < b.file ? -1 : 1));
   return {

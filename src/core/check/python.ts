@@ -120,7 +120,7 @@ export function lastLine(trace: string): string {
 export async function checkDagFiles(
   input: DagFilesInput,
   ports: CheckPorts,
-): Promise<{ findings: CheckFinding[]; skipped: CheckSkip[]; ran: string[] }> {
+): Promise<{ findings: CheckFinding[]; skipped: CheckSkip[]; ran: string[]; compiled: boolean }> {
   const findings: CheckFinding[] = [];
   const skipped: CheckSkip[] = [];
   const ran: string[] = [];
@@ -130,7 +130,7 @@ export async function checkDagFiles(
       what: 'Python syntax and import checks of the DAG files',
       reason: ports.pythonMissing ?? 'no python3 found (pass --python <path>)',
     });
-    return { findings, skipped, ran };
+    return { findings, skipped, ran, compiled: false };
   }
   const request = { compile: input.files, dagbag: input.dagbag ? { dags: input.dagsDir, plugins: input.pluginsDir ?? null } : null };
   const result = await ports.python.run(['-c', CHECK_SCRIPT], {
@@ -152,16 +152,17 @@ export async function checkDagFiles(
         what: 'Python checks of the DAG files',
         reason: `${ports.python.command} did not finish within ${PYTHON_TIMEOUT_MS / 60_000} minutes (a DAG file that waits at import?)`,
       });
-      return { findings, skipped, ran };
+      return { findings, skipped, ran, compiled: false };
     }
     skipped.push({
       area: 'dags',
       what: 'Python checks of the DAG files',
       reason: `${ports.python.command} failed: ${lastLine(result.stderr || `exit ${result.code}`)}`,
     });
-    return { findings, skipped, ran };
+    return { findings, skipped, ran, compiled: false };
   }
-  ran.push(`${ports.python.command} (Python ${run.python}): syntax of ${input.files.length} file${input.files.length === 1 ? '' : 's'}`);
+  if (input.files.length > 0)
+    ran.push(`${ports.python.command} (Python ${run.python}): syntax of ${input.files.length} file${input.files.length === 1 ? '' : 's'}`);
   const broken = new Set<string>();
   for (const s of run.syntax) {
     broken.add(s.file);
@@ -214,7 +215,7 @@ export async function checkDagFiles(
       });
     }
   }
-  return { findings, skipped, ran };
+  return { findings, skipped, ran, compiled: true };
 }
 
 /** The first line naming a DAG id in quotes. */

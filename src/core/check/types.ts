@@ -45,6 +45,8 @@ export interface ProcessResult {
 export interface ProgramPort {
   /** the command as the user would recognise it, e.g. `python3` or `.venv/bin/python` */
   command: string;
+  /** the file that runs (the absolute path `command` resolved to) */
+  executable: string;
   run(
     args: string[],
     options?: { input?: string; env?: Record<string, string>; signal?: AbortSignal; timeoutMs?: number },

@@ -13,7 +13,7 @@ import { msg } from '../../../core/messages.js';
 import type { ImportError } from '../../../core/remote/parse.js';
 import { requireEnvironment } from '../../../core/ports/mwaa.js';
 import { openSession, type RemoteSession } from '../../../core/remote/session.js';
-import { checkPorts } from '../../check-ports.js';
+import { checkCacheFile, checkPorts } from '../../check-ports.js';
 import type { Context } from '../../context.js';
 import { projectSources, type DeployCommand } from '../releases/shared.js';
 
@@ -34,7 +34,12 @@ export async function checkBeforePush(ctx: Context, cmd: DeployCommand, mode: 'q
   const env = await requireEnvironment(cmd.ports.mwaa, cmd.selected.entry.name);
   const ports = checkPorts(ctx, { ...(python ? { python } : {}), network: mode === 'full' });
   const report = await runCheck(
-    { ...projectSources(cmd.selected), ...(env.AirflowVersion ? { airflowVersion: env.AirflowVersion } : {}), dagbag: mode === 'full' },
+    {
+      ...projectSources(cmd.selected),
+      ...(env.AirflowVersion ? { airflowVersion: env.AirflowVersion } : {}),
+      dagbag: mode === 'full',
+      cacheFile: checkCacheFile(cmd.selected.source.dir),
+    },
     ports,
   );
   for (const f of report.findings.filter((x) => x.level === 'warning')) {
