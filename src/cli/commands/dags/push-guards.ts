@@ -42,7 +42,8 @@ export async function checkBeforePush(ctx: Context, cmd: DeployCommand, mode: 'q
     },
     ports,
   );
-  for (const f of report.findings.filter((x) => x.level === 'warning')) {
+  // the deploy's pre-flight reports a missing --constraint line itself (docs/deploy.md): said once
+  for (const f of report.findings.filter((x) => x.level === 'warning' && x.code !== 'requirements.no-constraint')) {
     ctx.host.notify(
       msg(
         'check.finding',
