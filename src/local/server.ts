@@ -59,7 +59,9 @@ export function signingService(req: EmuRequest): string | undefined {
 export function hasAuthorization(req: EmuRequest): boolean {
   const auth = req.headers['authorization'];
   if (auth !== undefined && auth.trim().length > 0) return true;
-  return req.query.has('X-Amz-Credential') && req.query.has('X-Amz-Signature');
+  if (req.query.has('X-Amz-Credential') && req.query.has('X-Amz-Signature')) return true;
+  // S3's SigV2 query-string authentication (boto3's default presigned URL in us-east-1)
+  return req.query.has('AWSAccessKeyId') && req.query.has('Signature');
 }
 
 export function routeOf(req: EmuRequest): Route {

@@ -1,0 +1,298 @@
+/**
+ * Conformance: S3 answers of the local emulator compared with AWS's documented (or AWS-verified)
+ * behaviour, through @aws-sdk/client-s3 (raw fetch only where the SDK cannot send the request).
+ * Each case names its source. "LocalStack AWS-validated" means a test in
+ * github.com/localstack/localstack tests/aws/services/s3/ marked `@markers.aws.validated`, whose
+ * snapshot was recorded against AWS.
+ */
+import {
+  CopyObjectCommand,
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  DeleteObjectTaggingCommand,
+  GetObjectCommand,
+  GetObjectTaggingCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectVersionsCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  PutObjectTaggingCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestEmulator, TEST_ACCOUNT_ID, TEST_CREDENTIALS, startTestEmulator } from '../helpers/emulator.js';
+
+let emu: TestEmulator;
+let s3: S3Client;
+let n = 0;
+const bucketName = (tag: string): string => `c${++n}-${tag}`.toLowerCase().slice(0, 63);
+
+beforeAll(async () => {
+  emu = await startTestEmulator();
+  s3 = emu.s3;
+});
+afterAll(async () => {
+  await emu?.close();
+});
+
+interface Rejection {
+  name: string;
+  status: number | undefined;
+  message: string;
+  raw: Record<string, unknown>;
+}
+
+/** The S3 error a call rejects with (name = the error code). */
+async function rejection(p: Promise<unknown>): Promise<Rejection> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof S3ServiceException) {
+      return { name: e.name, status: e.$metadata.httpStatusCode, message: e.message, raw: e as unknown as Record<string, unknown> };
+    }
+    throw e;
+  }
+  throw new Error('expected the call to fail');
+}
+
+async function newBucket(tag: string, versioned = false): Promise<string> {
+  const b = bucketName(tag);
+  await s3.send(new CreateBucketCommand({ Bucket: b }));
+  if (versioned) await s3.send(new PutBucketVersioningCommand({ Bucket: b, VersioningConfiguration: { Status: 'Enabled' } }));
+  return b;
+}
+
+function client(region: string): S3Client {
+  return new S3Client({ endpoint: emu.url, region, credentials: TEST_CREDENTIALS, forcePathStyle: true, maxAttempts: 1 });
+}
+
+const sigV4 = (region: string) => `AWS4-HMAC-SHA256 Credential=AKID/20250101/${region}/s3/aws4_request, SignedHeaders=host, Signature=00`;
+
+describe('CreateBucket', () => {
+  // https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html (BucketAlreadyOwnedByYou: "in the
+  // North Virginia Region ... Amazon S3 returns 200 OK and resets the bucket access control lists")
+  it('re-creating a bucket you own in us-east-1 answers 200; in another region 409 BucketAlreadyOwnedByYou', async () => {
+    const b = await newBucket('again');
+    const again = await s3.send(new CreateBucketCommand({ Bucket: b }));
+    expect(again.$metadata.httpStatusCode).toBe(200);
+    const eu = client('eu-west-1');
+    try {
+      const e = bucketName('again-eu');
+      await eu.send(new CreateBucketCommand({ Bucket: e, CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
+      expect(await rejection(eu.send(new CreateBucketCommand({ Bucket: e, CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } })))).toMatchObject({
+        name: 'BucketAlreadyOwnedByYou',
+        status: 409,
+      });
+    } finally {
+      eu.destroy();
+    }
+  });
+
+  // https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html and LocalStack AWS-validated
+  // test_create_bucket_with_location_constraint / test_s3_bucket_create_location_constraint_us_east_1:
+  // a us-east-1 constraint sent to another region's endpoint is IllegalLocationConstraintException
+  it('LocationConstraint us-east-1 sent from another region is IllegalLocationConstraintException', async () => {
+    const body = '<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LocationConstraint>us-east-1</LocationConstraint></CreateBucketConfiguration>';
+    const r = await fetch(`${emu.url}/${bucketName('use1-from-eu')}`, { method: 'PUT', headers: { authorization: sigV4('eu-west-1') }, body });
+    expect(r.status).toBe(400);
+    expect(await r.text()).toContain('<Code>IllegalLocationConstraintException</Code>');
+  });
+});
+
+describe('conditional writes and deletes', () => {
+  // https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-deletes.html
+  it('DeleteObject with an If-Match that does not match answers 412 and deletes nothing', async () => {
+    const b = await newBucket('cond-del', true);
+    const put = await s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'x' }));
+    expect(await rejection(s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'k', IfMatch: '"0123456789abcdef0123456789abcdef"' })))).toMatchObject({
+      name: 'PreconditionFailed',
+      status: 412,
+    });
+    const versions = await s3.send(new ListObjectVersionsCommand({ Bucket: b }));
+    expect(versions.DeleteMarkers).toBeUndefined();
+    expect(versions.Versions?.map((v) => v.VersionId)).toEqual([put.VersionId]);
+    // a matching one deletes
+    const del = await s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'k', IfMatch: put.ETag }));
+    expect(del.DeleteMarker).toBe(true);
+  });
+
+  // LocalStack AWS-validated test_put_object_if_match_with_quotes (tests/aws/services/s3/test_s3_api.py):
+  // S3 matches the ETag with its quotes missing or with only one of them
+  it('PutObject If-Match is accepted with the quotes missing or one quote stripped', async () => {
+    const b = await newBucket('cond-put');
+    const put = await s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'x' }));
+    const bare = put.ETag!.replace(/"/g, '');
+    for (const form of [bare, `"${bare}`, `${bare}"`]) {
+      const r = await s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'x', IfMatch: form }));
+      expect(r.ETag).toBe(put.ETag);
+    }
+  });
+});
+
+describe('CopyObject in place', () => {
+  // https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html ("copy ... to itself" is refused only
+  // without a change); LocalStack AWS-validated test_s3_copy_object_in_place_versioned: naming the current
+  // version explicitly copies it to a new version
+  it('copying key?versionId=<current> onto the same key in a versioned bucket makes a new version', async () => {
+    const b = await newBucket('copy-self', true);
+    const put = await s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'x' }));
+    const r = await s3.send(new CopyObjectCommand({ Bucket: b, Key: 'k', CopySource: `${b}/k?versionId=${put.VersionId}` }));
+    expect(r.$metadata.httpStatusCode).toBe(200);
+    expect(r.VersionId).toBeTruthy();
+    expect(r.VersionId).not.toBe(put.VersionId);
+    expect(r.CopySourceVersionId).toBe(put.VersionId);
+  });
+
+  // LocalStack AWS-validated TestS3CopySourcePreconditions (tests/aws/services/s3/test_s3_preconditions.py):
+  // the precondition is checked first and the 412 names the failing header
+  it('a failing copy-source precondition on an in-place copy is 412 naming the exact header', async () => {
+    const b = await newBucket('copy-cond');
+    await s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'x' }));
+    const r = await fetch(`${emu.url}/${b}/k`, {
+      method: 'PUT',
+      headers: { authorization: sigV4('us-east-1'), 'x-amz-copy-source': `/${b}/k`, 'x-amz-copy-source-if-match': '"nope"' },
+    });
+    expect(r.status).toBe(412);
+    const text = await r.text();
+    expect(text).toContain('<Code>PreconditionFailed</Code>');
+    expect(text).toContain('<Condition>x-amz-copy-source-If-Match</Condition>');
+    const r2 = await fetch(`${emu.url}/${b}/k`, {
+      method: 'PUT',
+      headers: { authorization: sigV4('us-east-1'), 'x-amz-copy-source': `/${b}/k`, 'x-amz-copy-source-if-unmodified-since': 'Mon, 01 Jan 2001 00:00:00 GMT' },
+    });
+    expect(r2.status).toBe(412);
+    expect(await r2.text()).toContain('<Condition>x-amz-copy-source-If-Unmodified-Since</Condition>');
+  });
+});
+
+describe('partNumber reads', () => {
+  // https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html (PartNumber: "Effectively performs a
+  // 'ranged' GET request for the part specified"); LocalStack AWS-validated test_get_object_part:
+  // part 1 of a single-part object is 206 with Content-Range, part 2 is 416 InvalidPartNumber
+  it('partNumber=1 of a single-part object is 206 with Content-Range; partNumber=2 is 416', async () => {
+    const b = await newBucket('parts');
+    await s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'hello' }));
+    const g = await s3.send(new GetObjectCommand({ Bucket: b, Key: 'k', PartNumber: 1 }));
+    expect(g.$metadata.httpStatusCode).toBe(206);
+    expect(g.ContentRange).toBe('bytes 0-4/5');
+    expect(await g.Body!.transformToString()).toBe('hello');
+    const h = await s3.send(new HeadObjectCommand({ Bucket: b, Key: 'k', PartNumber: 1 }));
+    expect(h.$metadata.httpStatusCode).toBe(206);
+    expect(h.ContentRange).toBe('bytes 0-4/5');
+    expect(await rejection(s3.send(new GetObjectCommand({ Bucket: b, Key: 'k', PartNumber: 2 })))).toMatchObject({ name: 'InvalidPartNumber', status: 416 });
+    expect((await rejection(s3.send(new HeadObjectCommand({ Bucket: b, Key: 'k', PartNumber: 2 })))).status).toBe(416);
+  });
+});
+
+describe('malformed version ids', () => {
+  // LocalStack AWS-validated test_s3_get_object_versioned_invalid_version_id and
+  // test_list_object_versions_with_invalid_version_id_marker (AWS: 400 InvalidArgument
+  // "Invalid version id specified", ArgumentName versionId)
+  it('Get, Head, Delete and a ListObjectVersions marker with version id "bogus" answer 400 InvalidArgument', async () => {
+    const b = await newBucket('bogus', true);
+    await s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'x' }));
+    for (const call of [
+      () => s3.send(new GetObjectCommand({ Bucket: b, Key: 'k', VersionId: 'bogus' })),
+      () => s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'k', VersionId: 'bogus' })),
+      () => s3.send(new ListObjectVersionsCommand({ Bucket: b, KeyMarker: 'k', VersionIdMarker: 'bogus' })),
+    ]) {
+      expect(await rejection(call())).toMatchObject({ name: 'InvalidArgument', status: 400, message: 'Invalid version id specified' });
+    }
+    expect((await rejection(s3.send(new HeadObjectCommand({ Bucket: b, Key: 'k', VersionId: 'bogus' })))).status).toBe(400);
+    // nothing was deleted
+    expect((await s3.send(new ListObjectVersionsCommand({ Bucket: b }))).Versions).toHaveLength(1);
+  });
+});
+
+describe('ExpectedBucketOwner', () => {
+  // https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html ("If the bucket is owned
+  // by a different account, the request fails with an HTTP 403 (Access Denied) error")
+  it('a call naming another account as the bucket owner is 403 AccessDenied; the right account passes', async () => {
+    const b = await newBucket('owner');
+    await s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'x', ExpectedBucketOwner: TEST_ACCOUNT_ID }));
+    for (const call of [
+      () => s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'y', ExpectedBucketOwner: '111122223333' })),
+      () => s3.send(new GetObjectCommand({ Bucket: b, Key: 'k', ExpectedBucketOwner: '111122223333' })),
+      () => s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'k', ExpectedBucketOwner: '111122223333' })),
+      () => s3.send(new CopyObjectCommand({ Bucket: b, Key: 'k2', CopySource: `${b}/k`, ExpectedSourceBucketOwner: '111122223333' })),
+    ]) {
+      expect(await rejection(call())).toMatchObject({ name: 'AccessDenied', status: 403 });
+    }
+    expect(await (await s3.send(new GetObjectCommand({ Bucket: b, Key: 'k' }))).Body!.transformToString()).toBe('x');
+  });
+});
+
+describe('HeadBucket', () => {
+  // LocalStack AWS-validated test_head_bucket (snapshot headers: content-type application/xml)
+  it('answers Content-Type application/xml', async () => {
+    const b = await newBucket('head');
+    const r = await fetch(`${emu.url}/${b}`, { method: 'HEAD', headers: { authorization: sigV4('us-east-1') } });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toBe('application/xml');
+  });
+});
+
+describe('object tagging', () => {
+  // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html (x-amz-tagging),
+  // https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectTagging.html, API_PutObjectTagging.html
+  it('stores x-amz-tagging, returns it from GetObjectTagging and the count from GetObject; Put/DeleteObjectTagging change it', async () => {
+    const b = await newBucket('tags', true);
+    const put = await s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'x', Tagging: 'team=data&tier=gold' }));
+    const t = await s3.send(new GetObjectTaggingCommand({ Bucket: b, Key: 'k' }));
+    expect(t.TagSet).toEqual([
+      { Key: 'team', Value: 'data' },
+      { Key: 'tier', Value: 'gold' },
+    ]);
+    expect(t.VersionId).toBe(put.VersionId);
+    expect((await s3.send(new GetObjectCommand({ Bucket: b, Key: 'k' }))).TagCount).toBe(2);
+    await s3.send(new PutObjectTaggingCommand({ Bucket: b, Key: 'k', Tagging: { TagSet: [{ Key: 'only', Value: 'one' }] } }));
+    expect((await s3.send(new GetObjectTaggingCommand({ Bucket: b, Key: 'k' }))).TagSet).toEqual([{ Key: 'only', Value: 'one' }]);
+    // a copy keeps the tags (x-amz-tagging-directive COPY is the default)
+    await s3.send(new CopyObjectCommand({ Bucket: b, Key: 'k2', CopySource: `${b}/k` }));
+    expect((await s3.send(new GetObjectTaggingCommand({ Bucket: b, Key: 'k2' }))).TagSet).toEqual([{ Key: 'only', Value: 'one' }]);
+    await s3.send(new DeleteObjectTaggingCommand({ Bucket: b, Key: 'k' }));
+    expect((await s3.send(new GetObjectTaggingCommand({ Bucket: b, Key: 'k' }))).TagSet).toEqual([]);
+    expect((await s3.send(new HeadObjectCommand({ Bucket: b, Key: 'k' }))).$metadata.httpStatusCode).toBe(200);
+  });
+
+  // https://docs.aws.amazon.com/AmazonS3/latest/userguide/tagging-managing.html (limits: 10 tags per object)
+  it('refuses more than 10 tags with InvalidTag', async () => {
+    const b = await newBucket('tags-many');
+    const many = Array.from({ length: 11 }, (_, i) => `k${i}=v`).join('&');
+    expect(await rejection(s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'x', Tagging: many })))).toMatchObject({ name: 'InvalidTag', status: 400 });
+  });
+});
+
+describe('server-side encryption', () => {
+  // https://docs.aws.amazon.com/AmazonS3/latest/userguide/specifying-kms-encryption.html (the response
+  // carries x-amz-server-side-encryption: aws:kms and the key id)
+  it('PutObject with aws:kms echoes aws:kms and a key id, and GetObject/HeadObject report it', async () => {
+    const b = await newBucket('kms');
+    const put = await s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'x', ServerSideEncryption: 'aws:kms' }));
+    expect(put.ServerSideEncryption).toBe('aws:kms');
+    expect(put.SSEKMSKeyId).toMatch(/^arn:aws:kms:us-east-1:123456789012:key\//);
+    const h = await s3.send(new HeadObjectCommand({ Bucket: b, Key: 'k' }));
+    expect(h.ServerSideEncryption).toBe('aws:kms');
+    expect(h.SSEKMSKeyId).toBe(put.SSEKMSKeyId);
+    const plain = await s3.send(new PutObjectCommand({ Bucket: b, Key: 'p', Body: 'x' }));
+    expect(plain.ServerSideEncryption).toBe('AES256');
+  });
+});
+
+describe('presigned URLs', () => {
+  // https://docs.aws.amazon.com/AmazonS3/latest/userguide/RESTAuthentication.html#RESTAuthenticationQueryStringAuth
+  // (boto3's default presigned URL for us-east-1 carries AWSAccessKeyId, Signature and Expires)
+  it('a SigV2 query-string presigned GET answers 200; an expired one 403', async () => {
+    const b = await newBucket('presign');
+    await s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'hello' }));
+    const future = Math.floor(Date.now() / 1000) + 3600;
+    const r = await fetch(`${emu.url}/${b}/k?AWSAccessKeyId=AKIDLOCALTEST&Signature=abc%3D&Expires=${future}`);
+    expect(r.status).toBe(200);
+    expect(await r.text()).toBe('hello');
+    const old = await fetch(`${emu.url}/${b}/k?AWSAccessKeyId=AKIDLOCALTEST&Signature=abc%3D&Expires=1000`);
+    expect(old.status).toBe(403);
+    expect(await old.text()).toContain('<Code>AccessDenied</Code>');
+  });
+});
