@@ -8,6 +8,7 @@
  *   /aws_mwaa/...                             Airflow web server (its own Bearer-token auth)
  *   x-amz-target: Logs_20140328.*             CloudWatch Logs (also: SigV4 scope service "logs")
  *   SigV4 scope service "airflow"             MWAA REST API
+ *   SigV4 scope service "sts" (or an unsigned form POST with Action=)   STS (GetCallerIdentity)
  *   everything else                           S3
  * Requests for the AWS services without an Authorization header (or presigned X-Amz-Credential query)
  * are refused in the service's shape: S3 403 AccessDenied XML, Logs 400
@@ -17,13 +18,15 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { EmuRequest, EmuResponse, Handler, World } from './contract.js';
 import { s3ErrorResponse } from './s3/xml.js';
+import { stsError } from './sts/index.js';
 
-export type Route = 'control' | 'airflow' | 'logs' | 'mwaa' | 's3';
+export type Route = 'control' | 'airflow' | 'logs' | 'mwaa' | 'sts' | 's3';
 
 export interface ServiceHandlers {
   s3: Handler;
   logs: Handler;
   mwaa: Handler;
+  sts: Handler;
   airflow: Handler;
   control: Handler;
 }
@@ -73,7 +76,9 @@ export function routeOf(req: EmuRequest): Route {
   const service = signingService(req);
   if (service === 'airflow') return 'mwaa';
   if (service === 'logs') return 'logs';
+  if (service === 'sts') return 'sts';
   if (service === undefined && !hasAuthorization(req)) {
+    if (req.method === 'POST' && p === '/' && (req.headers['content-type'] ?? '').includes('x-www-form-urlencoded') && req.body.includes('Action=')) return 'sts';
     // no credential scope to go by: guess from the shape of the request, so the refusal has the right shape
     if (req.host.startsWith('api.') || req.host.startsWith('env.')) return 'mwaa';
     if (req.method === 'PATCH') return 'mwaa';
@@ -96,6 +101,8 @@ export function missingAuthResponse(route: Route, req: EmuRequest): EmuResponse 
       };
     case 'mwaa':
       return jsonResponse(403, { message: 'Missing Authentication Token' }, { 'x-amzn-errortype': 'MissingAuthenticationTokenException' });
+    case 'sts':
+      return stsError(403, 'MissingAuthenticationToken', 'Request is missing Authentication Token');
     default:
       return s3ErrorResponse(403, 'AccessDenied', 'Access Denied', { head: req.method === 'HEAD', resource: req.rawPath });
   }
@@ -118,6 +125,8 @@ export function internalErrorResponse(route: Route, req: EmuRequest | undefined,
       };
     case 'mwaa':
       return jsonResponse(500, { message: `Internal error: ${detail}` }, { 'x-amzn-errortype': 'InternalServerException' });
+    case 'sts':
+      return { ...stsError(500, 'InternalFailure', `Internal error: ${detail}`) };
     case 'airflow':
       return jsonResponse(500, { error: 'Internal Server Error', message: detail });
     case 'control':
@@ -227,7 +236,7 @@ export function createEmulatorServer(opts: ServerOptions): http.Server {
       emu = toEmuRequest(raw, body);
       route = routeOf(emu);
       if (tooLarge) out = tooLargeResponse(route, emu, maxBody);
-      else if ((route === 's3' || route === 'logs' || route === 'mwaa') && !hasAuthorization(emu)) out = missingAuthResponse(route, emu);
+      else if ((route === 's3' || route === 'logs' || route === 'mwaa' || route === 'sts') && !hasAuthorization(emu)) out = missingAuthResponse(route, emu);
       else {
         try {
           world.tick();

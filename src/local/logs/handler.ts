@@ -22,6 +22,8 @@ import { answerWithFault } from '../faults.js';
 import { FilterPatternError, compileFilterPattern } from './filter.js';
 import type { Key } from './sorted.js';
 import { after, cmpKey, lowerBoundStr, maxKey, minKey } from './sorted.js';
+import { callerRegion } from '../scope.js';
+import { RegionalLogsStore } from './regional.js';
 import { LogsStoreImpl } from './store.js';
 import type { EventRec, GroupRec, StreamRec } from './store.js';
 
@@ -70,11 +72,14 @@ interface Field {
   enumValues?: readonly string[];
   /** for 'strings': constraints on each member */
   member?: Field;
+  /** the validation message does not echo the value ("Value at 'x' ..."), as the service does for this field */
+  hideValue?: boolean;
 }
 
 const GROUP_NAME: Field = { type: 'string', minLen: 1, maxLen: 512, pattern: /^[.\-_/#A-Za-z0-9]+$/, patternText: '[\\.\\-_/#A-Za-z0-9]+' };
 const STREAM_NAME: Field = { type: 'string', minLen: 1, maxLen: 512, pattern: /^[^:*]*$/, patternText: '[^:*]*' };
-const GROUP_ID: Field = { type: 'string', minLen: 1, maxLen: 2048, pattern: /^[\w#+=/:,.@-]*$/, patternText: '[\\w#+=/:,.@-]*' };
+const GROUP_ID_MEMBER: Field = { type: 'string', minLen: 1, maxLen: 2048, pattern: /^[\w#+=/:,.@-]*$/, patternText: '[\\w#+=/:,.@-]*' };
+const GROUP_ID: Field = { ...GROUP_ID_MEMBER, hideValue: true };
 const TOKEN: Field = { type: 'string', minLen: 1 };
 const TIME: Field = { type: 'long', min: 0 };
 
@@ -97,7 +102,7 @@ const SPECS: Record<string, Spec> = {
     limit: { type: 'int', min: 1, max: 50 },
     includeLinkedAccounts: { type: 'bool' },
     logGroupClass: { type: 'string', enumValues: ['STANDARD', 'INFREQUENT_ACCESS', 'DELIVERY'] },
-    logGroupIdentifiers: { type: 'strings', minItems: 1, maxItems: 50, member: GROUP_ID },
+    logGroupIdentifiers: { type: 'strings', minItems: 1, maxItems: 50, member: GROUP_ID_MEMBER },
   },
   CreateLogStream: { logGroupName: { ...GROUP_NAME, required: true }, logStreamName: { ...STREAM_NAME, required: true } },
   DeleteLogStream: { logGroupName: { ...GROUP_NAME, required: true }, logStreamName: { ...STREAM_NAME, required: true } },
@@ -159,7 +164,7 @@ function show(v: unknown): string {
 }
 
 function checkString(name: string, v: string, f: Field, errors: string[]): void {
-  const at = `Value '${show(v)}' at '${name}' failed to satisfy constraint: Member must`;
+  const at = f.hideValue ? `Value at '${name}' failed to satisfy constraint: Member must` : `Value '${show(v)}' at '${name}' failed to satisfy constraint: Member must`;
   if (f.minLen !== undefined && v.length < f.minLen) errors.push(`${at} have length greater than or equal to ${f.minLen}`);
   if (f.maxLen !== undefined && v.length > f.maxLen) errors.push(`${at} have length less than or equal to ${f.maxLen}`);
   if (f.pattern && !f.pattern.test(v)) errors.push(`${at} satisfy regular expression pattern: ${f.patternText}`);
@@ -334,7 +339,7 @@ function groupNameOf(body: Body, world: World, required: boolean): string | unde
 function nameFromIdentifier(id: string, world: World): string {
   if (!id.startsWith('arn:')) return id;
   const m = /^arn:aws[a-z-]*:logs:([^:]*):([^:]*):log-group:([^:*]+)(?::\*)?$/.exec(id);
-  if (!m) throw bad(`Invalid log group identifier: ${id}`);
+  if (!m) throw bad("1 validation error detected: Value at 'logGroupIdentifier' failed to satisfy constraint: Member must be a log group name or a log group ARN");
   if (m[1] !== region(world) || m[2] !== account(world)) throw notFound('group');
   return m[3];
 }
@@ -778,7 +783,9 @@ function* mergeFrom(streams: StreamRec[], from: Key): Generator<EventRec, void, 
 
 export const OPERATIONS: readonly string[] = Object.keys(OPS);
 
-function handle(req: EmuRequest, world: World): EmuResponse | Promise<EmuResponse> {
+function handle(req: EmuRequest, homeWorld: World): EmuResponse | Promise<EmuResponse> {
+  // the caller's region: its state, and the region in every ARN
+  const world: World = { ...homeWorld, region: callerRegion(req, homeWorld) };
   if (!req.headers['authorization']) {
     // the server refuses these before routing (server.ts missingAuthResponse); same answer here
     return errorResponse(400, 'MissingAuthenticationTokenException', 'Missing Authentication Token');
@@ -814,7 +821,7 @@ function handle(req: EmuRequest, world: World): EmuResponse | Promise<EmuRespons
     world.faults.check('logs', opName, fields),
     (fault) => errorResponse(fault.status, fault.code, fault.message ?? `Injected fault: ${fault.code}`),
     () => {
-      const store = world.logs;
+      const store = world.logs instanceof RegionalLogsStore ? world.logs.inRegion(world.region) : world.logs;
       if (!(store instanceof LogsStoreImpl)) {
         return errorResponse(500, 'ServiceUnavailableException', 'world.logs is not the emulator logs store');
       }

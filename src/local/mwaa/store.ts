@@ -78,6 +78,8 @@ interface StoredLastUpdate {
 
 export interface EnvState {
   name: string;
+  /** the region it was created in (absent in state written before regions: the emulator's default region) */
+  region?: string;
   /** ms */
   createdAt: number;
   config: Config;
@@ -311,22 +313,29 @@ export class LocalMwaaStore implements MwaaStore {
         const from = env.status;
         const logs = from === 'CREATING' || from === 'UPDATING' ? (env.pending?.logs ?? []) : [];
         const at = env.until;
+        const region = this.regionOf(env);
         this.commit('transition', { name, from });
-        this.writeLogs(logs, at);
+        this.writeLogs(logs, at, region);
       }
     }
   }
 
-  private writeLogs(plans: LogPlan[], at: number): void {
+  private writeLogs(plans: LogPlan[], at: number, region: string): void {
     for (const plan of plans) {
-      this.world.logs.ensureGroup(plan.group);
-      this.world.logs.ensureStream(plan.group, plan.stream);
+      this.world.logs.ensureGroup(plan.group, region);
+      this.world.logs.ensureStream(plan.group, plan.stream, region);
       this.world.logs.write(
         plan.group,
         plan.stream,
         plan.lines.map((message, i) => ({ timestamp: at + i, message })),
+        region,
       );
     }
+  }
+
+  /** The region an environment lives in. */
+  regionOf(env: EnvState): string {
+    return env.region ?? this.world.region;
   }
 
   // ---- views --------------------------------------------------------------------------------------
@@ -345,8 +354,8 @@ export class LocalMwaaStore implements MwaaStore {
     return `localhost:${this.port()}`;
   }
 
-  private logGroupArn(name: string, group: string): string {
-    return `arn:aws:logs:${this.world.region}:${this.world.accountId}:log-group:airflow-${name}-${group}:*`;
+  private logGroupArn(env: EnvState, group: string): string {
+    return `arn:aws:logs:${this.regionOf(env)}:${this.world.accountId}:log-group:airflow-${env.name}-${group}:*`;
   }
 
   /** The Environment object of GetEnvironment. */
@@ -359,7 +368,7 @@ export class LocalMwaaStore implements MwaaStore {
       logging[m.member] = {
         Enabled: mod.Enabled,
         LogLevel: mod.LogLevel,
-        ...(mod.Enabled ? { CloudWatchLogGroupArn: this.logGroupArn(env.name, m.group) } : {}),
+        ...(mod.Enabled ? { CloudWatchLogGroupArn: this.logGroupArn(env, m.group) } : {}),
       };
     }
     const out: Record<string, unknown> = {
@@ -425,9 +434,10 @@ export class LocalMwaaStore implements MwaaStore {
 
   // ---- operations ---------------------------------------------------------------------------------
 
-  private env(name: string): EnvState {
+  /** The environment of that name in that region (each region has its own environments). */
+  private env(name: string, region = this.world.region): EnvState {
     const env = Object.prototype.hasOwnProperty.call(this.state.envs, name) ? this.state.envs[name] : undefined;
-    if (!env) throw notFound(name);
+    if (!env || this.regionOf(env) !== region) throw notFound(name);
     return env;
   }
 
@@ -518,8 +528,8 @@ export class LocalMwaaStore implements MwaaStore {
     return { failure, logs };
   }
 
-  private ensureGroups(name: string, cfg: Config): void {
-    for (const g of this.enabledGroups(cfg)) this.world.logs.ensureGroup(`airflow-${name}-${g}`);
+  private ensureGroups(name: string, cfg: Config, region: string): void {
+    for (const g of this.enabledGroups(cfg)) this.world.logs.ensureGroup(`airflow-${name}-${g}`, region);
   }
 
   private normalizeLogging(input: unknown, base: Record<string, unknown>): Record<string, unknown> {
@@ -536,15 +546,18 @@ export class LocalMwaaStore implements MwaaStore {
     return out;
   }
 
-  createEnvironment(name: string, body: Record<string, unknown>): string {
+  createEnvironment(name: string, body: Record<string, unknown>, region = this.world.region): string {
     checkCreateModel(name, body);
     if (Object.prototype.hasOwnProperty.call(this.state.envs, name)) {
-      throw invalid(`Environment ${name} already exists.`);
+      const other = this.regionOf(this.state.envs[name]);
+      if (other === region) throw invalid(`Environment ${name} already exists.`);
+      // the emulator's one Airflow per environment name: unlike AWS, a name is unique across regions
+      throw invalid(`Environment ${name} already exists in ${other}; mwaa local keeps environment names unique across regions.`);
     }
     const now = this.world.clock.now();
     const envClass = (body.EnvironmentClass as string | undefined) ?? 'mw1.small';
     const d = classDefaults(envClass);
-    const arn = `arn:aws:airflow:${this.world.region}:${this.world.accountId}:environment/${name}`;
+    const arn = `arn:aws:airflow:${region}:${this.world.accountId}:environment/${name}`;
     const net = body.NetworkConfiguration as Record<string, unknown>;
     const cfg: Config = {
       Arn: arn,
@@ -566,7 +579,7 @@ export class LocalMwaaStore implements MwaaStore {
       WeeklyMaintenanceWindowStart: body.WeeklyMaintenanceWindowStart ?? 'SUN:03:00',
       WebserverAccessMode: body.WebserverAccessMode ?? 'PRIVATE_ONLY',
       EndpointManagement: body.EndpointManagement ?? 'SERVICE',
-      CeleryExecutorQueue: `arn:aws:sqs:${this.world.region}:${this.world.accountId}:airflow-celery-${hashHex(name, now).slice(0, 32)}`,
+      CeleryExecutorQueue: `arn:aws:sqs:${region}:${this.world.accountId}:airflow-celery-${hashHex(name, now).slice(0, 32)}`,
     };
     for (const what of ARTIFACTS) {
       if (body[`${what}S3Path`] !== undefined) cfg[`${what}S3Path`] = body[`${what}S3Path`];
@@ -580,6 +593,7 @@ export class LocalMwaaStore implements MwaaStore {
     const outcome = this.plan(name, cfg, now, until);
     const env: EnvState = {
       name,
+      ...(region !== this.world.region ? { region } : {}),
       createdAt: now,
       config: cfg,
       tags: (body.Tags as Record<string, string> | undefined) ?? {},
@@ -589,11 +603,11 @@ export class LocalMwaaStore implements MwaaStore {
       lastUpdate: { Status: 'PENDING', CreatedAt: now, Source: UPDATE_SOURCE },
     };
     this.commit('create', { env });
-    this.ensureGroups(name, cfg);
+    this.ensureGroups(name, cfg, region);
     return arn;
   }
 
-  updateEnvironment(name: string, body: Record<string, unknown>): string {
+  updateEnvironment(name: string, body: Record<string, unknown>, region = this.world.region): string {
     checkUpdateModel(name, body);
     for (const f of ['KmsKey', 'Tags', 'EndpointManagement'] as const) {
       if (body[f] !== undefined) {
@@ -608,7 +622,7 @@ export class LocalMwaaStore implements MwaaStore {
     if (netIn && netIn.SubnetIds !== undefined) {
       throw invalid('NetworkConfiguration.SubnetIds cannot be updated: the VPC network of an environment cannot be modified after it is created. Only SecurityGroupIds can be updated.');
     }
-    const env = this.env(name);
+    const env = this.env(name, region);
     if (!UPDATABLE_STATES.includes(env.status)) {
       throw invalid(`Unable to update environment ${name}: it is in ${env.status} state. An environment can be updated only in the AVAILABLE or UPDATE_FAILED state.`);
     }
@@ -678,12 +692,12 @@ export class LocalMwaaStore implements MwaaStore {
     };
     const lastUpdate: StoredLastUpdate = { Status: 'PENDING', CreatedAt: now, Source: UPDATE_SOURCE, WorkerReplacementStrategy: strategy };
     this.commit('update', { name, until, pending, lastUpdate, ...(injected ? { consumedFailNext: true } : {}) });
-    this.ensureGroups(name, cfg);
+    this.ensureGroups(name, cfg, region);
     return cur.Arn as string;
   }
 
-  deleteEnvironment(name: string): void {
-    const env = this.env(name);
+  deleteEnvironment(name: string, region = this.world.region): void {
+    const env = this.env(name, region);
     if (env.status === 'DELETING') return;
     if (!DELETABLE_STATES.includes(env.status)) {
       throw invalid(`Unable to delete environment ${name}: it is in ${env.status} state. Wait until the operation in progress completes.`);
@@ -692,11 +706,11 @@ export class LocalMwaaStore implements MwaaStore {
     this.commit('delete', { name, until });
   }
 
-  getEnvironmentView(name: string): EnvironmentRecord {
-    return this.view(this.env(name));
+  getEnvironmentView(name: string, region = this.world.region): EnvironmentRecord {
+    return this.view(this.env(name, region));
   }
 
-  listEnvironments(maxResults: string | null, nextToken: string | null): { Environments: string[]; NextToken?: string } {
+  listEnvironments(maxResults: string | null, nextToken: string | null, region = this.world.region): { Environments: string[]; NextToken?: string } {
     const c = new Constraints();
     let max = 25;
     if (maxResults !== null) {
@@ -718,16 +732,16 @@ export class LocalMwaaStore implements MwaaStore {
     }
     const names = Object.keys(this.state.envs)
       .sort()
-      .filter((n) => n > after);
+      .filter((n) => n > after && this.regionOf(this.state.envs[n]) === region);
     const page = names.slice(0, max);
     const out: { Environments: string[]; NextToken?: string } = { Environments: page };
     if (names.length > max) out.NextToken = Buffer.from(JSON.stringify({ after: page[page.length - 1] })).toString('base64url');
     return out;
   }
 
-  createToken(name: string, kind: 'cli' | 'web'): { token: string; hostname: string } {
+  createToken(name: string, kind: 'cli' | 'web', region = this.world.region): { token: string; hostname: string } {
     checkName(name);
-    this.env(name);
+    this.env(name, region);
     const issuedAt = this.world.clock.now();
     const token = `${kind === 'cli' ? 'mwaa-cli-' : 'mwaa-web-'}${randomBytes(32).toString('base64url')}`;
     this.commit('token', { token, kind, name, issuedAt, expiresAt: issuedAt + TOKEN_TTL_MS });
@@ -742,7 +756,7 @@ export class LocalMwaaStore implements MwaaStore {
     if (!m || !ENV_ARN_RE.test(arn)) throw new MwaaError(404, 'ResourceNotFoundException', `Resource ${arn} not found.`);
     const [, region, account, name] = m;
     const env = Object.prototype.hasOwnProperty.call(this.state.envs, name) ? this.state.envs[name] : undefined;
-    if (!env || region !== this.world.region || account !== this.world.accountId) {
+    if (!env || region !== this.regionOf(env) || account !== this.world.accountId) {
       throw new MwaaError(404, 'ResourceNotFoundException', `Resource ${arn} not found.`);
     }
     return env;
@@ -782,9 +796,10 @@ export class LocalMwaaStore implements MwaaStore {
     this.commit('failNext', { name, errorCode, errorMessage });
   }
 
-  /** For tests and the control endpoint. */
-  exists(name: string): boolean {
-    return Object.prototype.hasOwnProperty.call(this.state.envs, name);
+  /** For tests and the control endpoint (without a region: in any region). */
+  exists(name: string, region?: string): boolean {
+    if (!Object.prototype.hasOwnProperty.call(this.state.envs, name)) return false;
+    return region === undefined || this.regionOf(this.state.envs[name]) === region;
   }
 
   /** Exposed for tests of the journal. */
