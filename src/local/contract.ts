@@ -35,6 +35,12 @@ export interface EmuResponse {
   status: number;
   headers?: Record<string, string>;
   body?: Buffer | string;
+  /**
+   * A streamed body instead of `body` (HTTP/1.1 chunked; Logs StartLiveTail): called once the headers
+   * are sent, with a write function and a signal that aborts when the client goes away or the emulator
+   * closes; the response ends when the promise settles.
+   */
+  stream?: (write: (chunk: Buffer) => void, signal: AbortSignal) => Promise<void>;
 }
 
 /** The simulated clock. now() = real time + accumulated offset (advanceSeconds). */

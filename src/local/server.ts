@@ -271,6 +271,10 @@ export function createEmulatorServer(opts: ServerOptions): http.Server {
       headers['x-amz-request-id'] ??= requestId;
       headers['x-amzn-requestid'] ??= requestId;
       const status = Number.isInteger(out.status) && out.status >= 100 && out.status <= 599 ? out.status : 500;
+      if (out.stream && !head) {
+        writeStream(res, status, headers, out.stream);
+        return;
+      }
       const noBody = status === 204 || status === 304 || (status >= 100 && status < 200);
       if (noBody) delete headers['content-length'];
       else if (!(head && headers['content-length'] !== undefined)) headers['content-length'] = String(body?.length ?? 0);
@@ -288,6 +292,22 @@ export function createEmulatorServer(opts: ServerOptions): http.Server {
         /* the connection is gone */
       }
     }
+  }
+
+  /** A streamed answer (chunked): it ends when the producer settles; the producer stops when the client goes. */
+  function writeStream(res: http.ServerResponse, status: number, headers: Record<string, string>, stream: NonNullable<EmuResponse['stream']>): void {
+    delete headers['content-length'];
+    res.writeHead(status, headers);
+    res.flushHeaders();
+    const gone = new AbortController();
+    res.on('close', () => gone.abort());
+    stream((chunk) => {
+      if (!res.writableEnded && !res.destroyed) res.write(chunk);
+    }, gone.signal)
+      .catch((e: unknown) => onError(e, undefined))
+      .finally(() => {
+        if (!res.writableEnded && !res.destroyed) res.end();
+      });
   }
 
   server.on('clientError', (_err, socket) => {

@@ -23,6 +23,7 @@ import { FilterPatternError, compileFilterPattern } from './filter.js';
 import type { Key } from './sorted.js';
 import { after, cmpKey, lowerBoundStr, maxKey, minKey } from './sorted.js';
 import { callerRegion } from '../scope.js';
+import { liveTailResponse } from './livetail.js';
 import { RegionalLogsStore } from './regional.js';
 import { LogsStoreImpl } from './store.js';
 import type { EventRec, GroupRec, StreamRec } from './store.js';
@@ -152,6 +153,12 @@ const SPECS: Record<string, Spec> = {
     retentionInDays: { type: 'int', required: true },
   },
   DeleteRetentionPolicy: { logGroupName: { ...GROUP_NAME, required: true } },
+  StartLiveTail: {
+    logGroupIdentifiers: { type: 'strings', required: true, minItems: 1, maxItems: 10, member: GROUP_ID_MEMBER },
+    logStreamNames: { type: 'strings', minItems: 1, maxItems: 100, member: STREAM_NAME },
+    logStreamNamePrefixes: { type: 'strings', minItems: 1, maxItems: 5, member: STREAM_NAME },
+    logEventFilterPattern: { type: 'string', maxLen: 1024 },
+  },
 };
 
 function serialization(name: string, expected: string): LogsApiError {
@@ -297,6 +304,11 @@ function sequenceToken(seq: number): string {
 type Body = Record<string, unknown>;
 type Op = (store: LogsStoreImpl, body: Body, world: World) => unknown;
 
+/** What an operation returns when it answers with its own response (a stream) rather than a JSON body. */
+class OwnResponse {
+  constructor(readonly response: EmuResponse) {}
+}
+
 function json(status: number, body: unknown, extra: Record<string, string> = {}): EmuResponse {
   return {
     status,
@@ -361,6 +373,42 @@ function requireStream(g: GroupRec, name: string): StreamRec {
 // ------------------------------------------------------------------------------------------------
 
 const OPS: Record<string, Op> = {
+  StartLiveTail(store, body, world) {
+    const ids = body.logGroupIdentifiers as string[];
+    const names = body.logStreamNames as string[] | undefined;
+    const prefixes = body.logStreamNamePrefixes as string[] | undefined;
+    if (names !== undefined && prefixes !== undefined) throw bad('logStreamNames and logStreamNamePrefixes are mutually exclusive parameters.');
+    if ((names !== undefined || prefixes !== undefined) && ids.length !== 1) {
+      throw bad('When logStreamNames or logStreamNamePrefixes is specified, logGroupIdentifiers must contain exactly one log group.');
+    }
+    const groups = ids.map((identifier) => {
+      if (!identifier.startsWith('arn:') || identifier.endsWith('*')) {
+        throw bad("1 validation error detected: Value at 'logGroupIdentifiers' failed to satisfy constraint: Member must be a log group ARN without a trailing '*'");
+      }
+      const name = nameFromIdentifier(identifier, world);
+      requireGroup(store, name);
+      return { identifier, name };
+    });
+    let matcher: (m: string) => boolean;
+    try {
+      matcher = compileFilterPattern(body.logEventFilterPattern as string | undefined);
+    } catch (e) {
+      if (e instanceof FilterPatternError) throw bad(e.message);
+      throw e;
+    }
+    return new OwnResponse(
+      liveTailResponse({
+        store,
+        world,
+        groups,
+        ...(names ? { logStreamNames: names } : {}),
+        ...(prefixes ? { logStreamNamePrefixes: prefixes } : {}),
+        ...(body.logEventFilterPattern !== undefined ? { filterPattern: body.logEventFilterPattern as string } : {}),
+        matcher,
+      }),
+    );
+  },
+
   CreateLogGroup(store, body) {
     if (!store.createGroup(body.logGroupName as string)) {
       throw new LogsApiError(400, 'ResourceAlreadyExistsException', 'The specified log group already exists');
@@ -826,7 +874,8 @@ function handle(req: EmuRequest, homeWorld: World): EmuResponse | Promise<EmuRes
         return errorResponse(500, 'ServiceUnavailableException', 'world.logs is not the emulator logs store');
       }
       validate(body, SPECS[opName]);
-      return json(200, op(store, body, world));
+      const result = op(store, body, world);
+      return result instanceof OwnResponse ? result.response : json(200, result);
     },
   );
 }

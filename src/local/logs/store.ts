@@ -83,6 +83,11 @@ export class LogsStoreImpl implements LogsStore {
 
   // ------------------------------------------------------------------ reads
 
+  /** The sequence number of the last event written (0 when none): events with a larger one are newer. */
+  lastSeq(): number {
+    return this.seq;
+  }
+
   getGroup(name: string): GroupRec | undefined {
     return this.groups.get(name);
   }
