@@ -5,8 +5,15 @@
  * github.com/localstack/localstack tests/aws/services/s3/ marked `@markers.aws.validated`, whose
  * snapshot was recorded against AWS.
  */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import {
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  ListMultipartUploadsCommand,
+  ListPartsCommand,
+  UploadPartCopyCommand,
   CreateBucketCommand,
   DeleteObjectCommand,
   DeleteObjectTaggingCommand,
@@ -295,4 +302,94 @@ describe('presigned URLs', () => {
     expect(old.status).toBe(403);
     expect(await old.text()).toContain('<Code>AccessDenied</Code>');
   });
+
+  it("boto3's default presigned GET URL answers 200 (skipped without python3 + boto3)", async (ctx) => {
+    if ((await python('import boto3')).code !== 0) ctx.skip();
+    const b = await newBucket('presign-boto3');
+    await s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'from boto3' }));
+    const r = await python(`import boto3; print(boto3.client("s3").generate_presigned_url("get_object", Params={"Bucket": "${b}", "Key": "k"}))`, emu.childEnv());
+    const url = r.stdout.trim();
+    expect(url).toContain('AWSAccessKeyId=');
+    const got = await fetch(url);
+    expect([got.status, await got.text()]).toEqual([200, 'from boto3']);
+  });
 });
+
+describe('multipart: UploadPartCopy, ListParts, ListMultipartUploads', () => {
+  // https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPartCopy.html, API_ListParts.html,
+  // API_ListMultipartUploads.html; GetObject partNumber of a multipart object answers that part
+  it('copies ranges of an object into parts, lists them and the upload, and completes', async () => {
+    const b = await newBucket('mpu-copy', true);
+    const src = randomBytes(6 * 1024 * 1024 + 100);
+    await s3.send(new PutObjectCommand({ Bucket: b, Key: 'src', Body: src }));
+    const up = await s3.send(new CreateMultipartUploadCommand({ Bucket: b, Key: 'dst', Tagging: 'copied=yes' }));
+    const listed = await s3.send(new ListMultipartUploadsCommand({ Bucket: b }));
+    expect(listed.Uploads?.map((u) => [u.Key, u.UploadId])).toEqual([['dst', up.UploadId]]);
+    const five = 5 * 1024 * 1024;
+    const p1 = await s3.send(new UploadPartCopyCommand({ Bucket: b, Key: 'dst', UploadId: up.UploadId, PartNumber: 1, CopySource: `${b}/src`, CopySourceRange: `bytes=0-${five - 1}` }));
+    const p2 = await s3.send(new UploadPartCopyCommand({ Bucket: b, Key: 'dst', UploadId: up.UploadId, PartNumber: 2, CopySource: `${b}/src`, CopySourceRange: `bytes=${five}-${src.length - 1}` }));
+    expect(p1.CopyPartResult?.ETag).toMatch(/^"[0-9a-f]{32}"$/);
+    const parts = await s3.send(new ListPartsCommand({ Bucket: b, Key: 'dst', UploadId: up.UploadId }));
+    expect(parts.Parts?.map((p) => [p.PartNumber, p.Size, p.ETag])).toEqual([
+      [1, five, p1.CopyPartResult?.ETag],
+      [2, src.length - five, p2.CopyPartResult?.ETag],
+    ]);
+    const page = await s3.send(new ListPartsCommand({ Bucket: b, Key: 'dst', UploadId: up.UploadId, MaxParts: 1 }));
+    expect([page.IsTruncated, page.NextPartNumberMarker]).toEqual([true, '1']);
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: b,
+        Key: 'dst',
+        UploadId: up.UploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p1.CopyPartResult?.ETag }, { PartNumber: 2, ETag: p2.CopyPartResult?.ETag }] },
+      }),
+    );
+    const whole = await s3.send(new GetObjectCommand({ Bucket: b, Key: 'dst' }));
+    expect(Buffer.from(await whole.Body!.transformToByteArray()).equals(src)).toBe(true);
+    const second = await s3.send(new GetObjectCommand({ Bucket: b, Key: 'dst', PartNumber: 2 }));
+    expect(second.ContentRange).toBe(`bytes ${five}-${src.length - 1}/${src.length}`);
+    expect(second.PartsCount).toBe(2);
+    expect((await s3.send(new GetObjectTaggingCommand({ Bucket: b, Key: 'dst' }))).TagSet).toEqual([{ Key: 'copied', Value: 'yes' }]);
+    expect((await s3.send(new ListMultipartUploadsCommand({ Bucket: b }))).Uploads).toBeUndefined();
+    // a range outside the source is refused
+    const up2 = await s3.send(new CreateMultipartUploadCommand({ Bucket: b, Key: 'dst2' }));
+    expect(
+      await rejection(s3.send(new UploadPartCopyCommand({ Bucket: b, Key: 'dst2', UploadId: up2.UploadId, PartNumber: 1, CopySource: `${b}/src`, CopySourceRange: `bytes=0-${src.length}` }))),
+    ).toMatchObject({ name: 'InvalidArgument', status: 400 });
+  });
+
+  it("boto3's managed transfers copy (UploadPartCopy) and download (ranged GETs) a 9 MB object (skipped without python3 + boto3)", async (ctx) => {
+    const probe = await python('import boto3');
+    if (probe.code !== 0) ctx.skip();
+    const b = await newBucket('boto3-big');
+    const body = randomBytes(9 * 1024 * 1024);
+    await s3.send(new PutObjectCommand({ Bucket: b, Key: 'big', Body: body, Tagging: 'k=v' }));
+    const code = [
+      'import boto3, hashlib, tempfile, os',
+      's3 = boto3.client("s3")',
+      `s3.copy({"Bucket": "${b}", "Key": "big"}, "${b}", "copy")`,
+      'f = tempfile.mktemp()',
+      `s3.download_file("${b}", "copy", f)`,
+      'print(hashlib.md5(open(f, "rb").read()).hexdigest())',
+      'os.remove(f)',
+    ].join('\n');
+    const r = await python(code, emu.childEnv({ AWS_REGION: 'us-east-1' }));
+    expect(r.stderr).toBe('');
+    const { createHash } = await import('node:crypto');
+    expect(r.stdout.trim()).toBe(createHash('md5').update(body).digest('hex'));
+    const head = await s3.send(new HeadObjectCommand({ Bucket: b, Key: 'copy' }));
+    expect(head.ETag).toMatch(/-\d+"$/); // made by a multipart copy
+  });
+});
+
+function python(code: string, env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn('python3', ['-c', code], { env });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('error', () => resolve({ code: -1, stdout, stderr }));
+    p.on('close', (c) => resolve({ code: c, stdout, stderr }));
+  });
+}
