@@ -95,9 +95,8 @@ describe('FilterLogEvents filter patterns', () => {
   });
 });
 
-// The service's validation message for logGroupIdentifier does not repeat the value
-// (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/CommonErrors.html: ValidationError,
-// "1 validation error detected: Value at 'logGroupIdentifier' failed to satisfy constraint ...")
+// issue #18 (observed against AWS): the validation message for logGroupIdentifier reads
+// "Value at 'logGroupIdentifier' failed to satisfy constraint ..." without repeating the value
 describe('validation errors', () => {
   it("a bad logGroupIdentifier is reported as Value at 'logGroupIdentifier' without echoing the value", async () => {
     const bad = 'arn:aws:logs:us-east-1:123456789012:log-group:secret-name:*';
@@ -109,7 +108,7 @@ describe('validation errors', () => {
 });
 
 // https://docs.aws.amazon.com/general/latest/gr/cwl_region.html: Logs is a regional service; a log
-// group's ARN names its region (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/iam-access-control-overview-cwl.html)
+// group's ARN names its region (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_LogGroup.html)
 describe('regions', () => {
   it('a client in us-west-2 sees its own log groups, with us-west-2 ARNs', async () => {
     const west = new CloudWatchLogsClient({ endpoint: emu.url, region: 'us-west-2', credentials: TEST_CREDENTIALS, maxAttempts: 1 });

@@ -1,9 +1,9 @@
 /**
- * Conformance: S3 answers of the local emulator compared with AWS's documented (or AWS-verified)
+ * Conformance: S3 answers of the local emulator compared with AWS's documented (or AWS-observed)
  * behaviour, through @aws-sdk/client-s3 (raw fetch only where the SDK cannot send the request).
- * Each case names its source. "LocalStack AWS-validated" means a test in
- * github.com/localstack/localstack tests/aws/services/s3/ marked `@markers.aws.validated`, whose
- * snapshot was recorded against AWS.
+ * Each case names its source: an AWS documentation page, or a snapshot test of LocalStack
+ * (github.com/localstack/localstack, tests/aws/services/s3/test_s3.py) recorded against AWS, or the
+ * side-by-side comparison with AWS reported in issue #18 of this project.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -97,9 +97,9 @@ describe('CreateBucket', () => {
     }
   });
 
-  // https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html and LocalStack AWS-validated
-  // test_create_bucket_with_location_constraint / test_s3_bucket_create_location_constraint_us_east_1:
-  // a us-east-1 constraint sent to another region's endpoint is IllegalLocationConstraintException
+  // https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html (the constraint must match the
+  // endpoint's region) and issue #18: a us-east-1 constraint sent to another region's endpoint is
+  // IllegalLocationConstraintException, not InvalidLocationConstraint
   it('LocationConstraint us-east-1 sent from another region is IllegalLocationConstraintException', async () => {
     const body = '<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LocationConstraint>us-east-1</LocationConstraint></CreateBucketConfiguration>';
     const r = await fetch(`${emu.url}/${bucketName('use1-from-eu')}`, { method: 'PUT', headers: { authorization: sigV4('eu-west-1') }, body });
@@ -125,8 +125,8 @@ describe('conditional writes and deletes', () => {
     expect(del.DeleteMarker).toBe(true);
   });
 
-  // LocalStack AWS-validated test_put_object_if_match_with_quotes (tests/aws/services/s3/test_s3_api.py):
-  // S3 matches the ETag with its quotes missing or with only one of them
+  // https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html and issue #18 (observed
+  // against AWS): S3 matches the ETag with its quotes missing or with only one of them
   it('PutObject If-Match is accepted with the quotes missing or one quote stripped', async () => {
     const b = await newBucket('cond-put');
     const put = await s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'x' }));
@@ -139,9 +139,9 @@ describe('conditional writes and deletes', () => {
 });
 
 describe('CopyObject in place', () => {
-  // https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html ("copy ... to itself" is refused only
-  // without a change); LocalStack AWS-validated test_s3_copy_object_in_place_versioned: naming the current
-  // version explicitly copies it to a new version
+  // https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html (a copy to itself is refused only
+  // without a change) and issue #18 (observed against AWS): naming the current version explicitly copies
+  // it to a new version
   it('copying key?versionId=<current> onto the same key in a versioned bucket makes a new version', async () => {
     const b = await newBucket('copy-self', true);
     const put = await s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'x' }));
@@ -152,8 +152,9 @@ describe('CopyObject in place', () => {
     expect(r.CopySourceVersionId).toBe(put.VersionId);
   });
 
-  // LocalStack AWS-validated TestS3CopySourcePreconditions (tests/aws/services/s3/test_s3_preconditions.py):
-  // the precondition is checked first and the 412 names the failing header
+  // https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html (x-amz-copy-source-if-* → 412) and
+  // issue #18 (observed against AWS): the precondition is checked before the copy-to-itself rule, and
+  // the 412's Condition names the header that failed
   it('a failing copy-source precondition on an in-place copy is 412 naming the exact header', async () => {
     const b = await newBucket('copy-cond');
     await s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'x' }));
@@ -176,8 +177,8 @@ describe('CopyObject in place', () => {
 
 describe('partNumber reads', () => {
   // https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html (PartNumber: "Effectively performs a
-  // 'ranged' GET request for the part specified"); LocalStack AWS-validated test_get_object_part:
-  // part 1 of a single-part object is 206 with Content-Range, part 2 is 416 InvalidPartNumber
+  // 'ranged' GET request for the part specified") and issue #18 (observed against AWS): part 1 of a
+  // single-part object is 206 with Content-Range, part 2 is 416 InvalidPartNumber
   it('partNumber=1 of a single-part object is 206 with Content-Range; partNumber=2 is 416', async () => {
     const b = await newBucket('parts');
     await s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'hello' }));
@@ -194,9 +195,8 @@ describe('partNumber reads', () => {
 });
 
 describe('malformed version ids', () => {
-  // LocalStack AWS-validated test_s3_get_object_versioned_invalid_version_id and
-  // test_list_object_versions_with_invalid_version_id_marker (AWS: 400 InvalidArgument
-  // "Invalid version id specified", ArgumentName versionId)
+  // https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html (InvalidArgument) and issue #18
+  // (observed against AWS: 400 InvalidArgument "Invalid version id specified", ArgumentName versionId)
   it('Get, Head, Delete and a ListObjectVersions marker with version id "bogus" answer 400 InvalidArgument', async () => {
     const b = await newBucket('bogus', true);
     await s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'x' }));
@@ -232,7 +232,7 @@ describe('ExpectedBucketOwner', () => {
 });
 
 describe('HeadBucket', () => {
-  // LocalStack AWS-validated test_head_bucket (snapshot headers: content-type application/xml)
+  // issue #18 (observed against AWS: HeadBucket answers Content-Type application/xml)
   it('answers Content-Type application/xml', async () => {
     const b = await newBucket('head');
     const r = await fetch(`${emu.url}/${b}`, { method: 'HEAD', headers: { authorization: sigV4('us-east-1') } });

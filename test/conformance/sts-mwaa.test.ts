@@ -69,8 +69,7 @@ describe('STS GetCallerIdentity', () => {
 });
 
 // https://docs.aws.amazon.com/general/latest/gr/mwaa.html (MWAA endpoints are regional) and
-// https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonmanagedworkflowsforapacheairflow.html
-// (environment ARN: arn:${Partition}:airflow:${Region}:${Account}:environment/${EnvironmentName})
+// https://docs.aws.amazon.com/mwaa/latest/API/API_Environment.html (Arn: arn:aws:airflow:<region>:<account>:environment/<name>)
 describe('MWAA per region', () => {
   it('a client in us-west-2 creates its environment there, with a us-west-2 ARN, invisible from us-east-1', async () => {
     await emu.s3.send(new CreateBucketCommand({ Bucket: 'conf-mwaa-west' }));
