@@ -7,7 +7,7 @@
 //
 // Reproduce: npm run build && node bench/livetail.mjs
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -95,6 +95,7 @@ async function polling(logs) {
   return [...sent].filter(([m]) => got.has(m)).map(([m, t]) => got.get(m) - t);
 }
 
+const loadBefore = loadavg()[0];
 const { child, url } = await startLocalEmulator({ bin: BIN, cwd: dir, stateDir: join(dir, 'state'), env: cleanEnv });
 try {
   const logs = new CloudWatchLogsClient({ endpoint: url, region: 'us-east-1', credentials });
@@ -110,7 +111,8 @@ try {
 Latency from a PutLogEvents call returning to a reader having the event, against \`mwaa local start\`
 (${EVENTS} events, one every ${GAP_MS} ms). The emulator sends a Live Tail update every second and the
 poller asks every ${POLL_MS / 1000} s, so these numbers are the mechanisms' cadence; on AWS the ingestion delay adds
-to both. The decision they inform is in docs/logs-follow.md.
+to both. The decision they inform is in docs/logs-follow.md. The machine's load average was
+${loadBefore.toFixed(1)} before and ${loadavg()[0].toFixed(1)} after (other work was running on its 2 cores).
 
 | reader | events received | median | p95 | max |
 |---|---|---|---|---|
