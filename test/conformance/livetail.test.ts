@@ -14,6 +14,7 @@ import {
   StartLiveTailCommand,
   type StartLiveTailResponseStream,
 } from '@aws-sdk/client-cloudwatch-logs';
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestEmulator, TEST_ACCOUNT_ID, TEST_CREDENTIALS, TEST_REGION, startTestEmulator } from '../helpers/emulator.js';
 
@@ -96,5 +97,42 @@ describe('StartLiveTail', () => {
     await expect(
       logs.send(new StartLiveTailCommand({ logGroupIdentifiers: [arn('tail-g')], logStreamNames: ['a'], logStreamNamePrefixes: ['b'] })),
     ).rejects.toMatchObject({ name: 'InvalidParameterException' });
+  });
+});
+
+function python(code: string, env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn('python3', ['-c', code], { env });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('error', () => resolve({ code: -1, stdout, stderr }));
+    p.on('close', (c) => resolve({ code: c, stdout, stderr }));
+  });
+}
+
+describe('StartLiveTail from boto3', () => {
+  // botocore reads a JSON-protocol event stream only when it opens with an initial-response event
+  it('streams to boto3 (skipped without python3 + boto3)', async (ctx) => {
+    if ((await python('import boto3')).code !== 0) ctx.skip();
+    await emu.logs.send(new CreateLogGroupCommand({ logGroupName: 'tail-boto3' }));
+    await emu.logs.send(new CreateLogStreamCommand({ logGroupName: 'tail-boto3', logStreamName: 's' }));
+    const code = [
+      'import boto3, threading, time',
+      'logs = boto3.client("logs")',
+      `r = logs.start_live_tail(logGroupIdentifiers=["${arn('tail-boto3')}"])`,
+      'def put():',
+      '    logs.put_log_events(logGroupName="tail-boto3", logStreamName="s", logEvents=[{"timestamp": int(time.time() * 1000), "message": "hello from boto3"}])',
+      'got = []',
+      'for ev in r["responseStream"]:',
+      '    if "sessionStart" in ev: threading.Thread(target=put).start()',
+      '    if "sessionUpdate" in ev: got += [e["message"] for e in ev["sessionUpdate"]["sessionResults"]]',
+      '    if got: break',
+      'print(got[0])',
+    ].join('\n');
+    const r = await python(code, emu.childEnv({ AWS_DISABLE_HOST_PREFIX_INJECTION: 'true' }));
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('hello from boto3');
   });
 });

@@ -5,7 +5,8 @@
  * messages (prelude with lengths and CRC32, headers, JSON payload, message CRC32). The SDK for
  * JavaScript, boto3 and the AWS CLI send StartLiveTail over HTTP/1.1 like every other Logs call.
  *
- * Messages: first a `sessionStart` event, then a `sessionUpdate` event every second with the events
+ * Messages: an `initial-response` event (the output's members other than the stream: none), a
+ * `sessionStart` event, then a `sessionUpdate` event every second with the events
  * ingested since the previous one (at most 500, `sampled: true` when more arrived, as the service
  * samples). After 3 hours of emulator clock the session ends with a `SessionTimeoutException`
  * exception message. The session also ends when the client disconnects or the emulator closes.
@@ -142,6 +143,8 @@ export function liveTailResponse(s: LiveTailSession): EmuResponse {
     status: 200,
     headers: { 'content-type': 'application/vnd.amazon.eventstream', 'x-amzn-requestid': requestId },
     stream: async (write, signal) => {
+      // JSON-protocol event streams open with the output's other members (none here); boto3 requires it
+      write(eventMessage('initial-response', {}));
       write(
         eventMessage('sessionStart', {
           requestId,
