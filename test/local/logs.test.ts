@@ -613,6 +613,22 @@ describe('FilterLogEvents', () => {
     expect(compileFilterPattern('-')('a-b')).toBe(true);
   });
 
+  it('refuses malformed JSON, space-delimited and regex patterns with "Invalid filter pattern"', () => {
+    for (const bad of ['{ $.a = }', '{ a = 1 }', '{ $.a = 1', '{ $.a IS MAYBE }', '[a, b=]', '[a b]', '[a, b=1 || c=2]', '%unclosed', '%(%', '{ $.a[x] = 1 }']) {
+      expect(() => compileFilterPattern(bad), bad).toThrow(/^Invalid filter pattern/);
+    }
+  });
+
+  it('matches JSON values by type: numbers numerically, strings with wildcards, objects never', () => {
+    expect(compileFilterPattern('{ $.n = 5 }')('{"n": 5.0}')).toBe(true);
+    expect(compileFilterPattern('{ $.n = 5 }')('{"n": "5"}')).toBe(true);
+    expect(compileFilterPattern('{ $.n > 5 }')('{"n": "x"}')).toBe(false);
+    expect(compileFilterPattern('{ $.s = "a b*" }')('{"s": "a b c"}')).toBe(true);
+    expect(compileFilterPattern('{ $.o = "x" }')('{"o": {"x": 1}}')).toBe(false);
+    expect(compileFilterPattern('{ $.missing != 1 }')('{"n": 1}')).toBe(false);
+    expect(compileFilterPattern('{ $.a = 1 }')('[1]')).toBe(false);
+  });
+
   it('paginates with nextToken while events are appended: no duplicates, none lost', async () => {
     const w = makeWorld();
     await w.ok('CreateLogGroup', { logGroupName: 'g' });
