@@ -208,12 +208,12 @@ function dispatch(store: LocalMwaaStore, world: World, r: Route, body: Record<st
       });
     }
     case 'ListTagsForResource':
-      return json(200, { Tags: store.listTags(r.arn ?? '') });
+      return json(200, { Tags: store.listTags(r.arn ?? '', region) });
     case 'TagResource':
-      store.tagResource(r.arn ?? '', body.Tags);
+      store.tagResource(r.arn ?? '', body.Tags, region);
       return json(200, {});
     case 'UntagResource':
-      store.untagResource(r.arn ?? '', req.query.getAll('tagKeys'));
+      store.untagResource(r.arn ?? '', req.query.getAll('tagKeys'), region);
       return json(200, {});
     case 'PublishMetrics':
       checkName(name, 'environmentName');

@@ -748,7 +748,8 @@ export class LocalMwaaStore implements MwaaStore {
     return { token, hostname: this.webServerHostname() };
   }
 
-  private envOfArn(arn: string): EnvState {
+  /** The environment an ARN names, as the caller's regional endpoint sees it (another region's ARN: not found). */
+  private envOfArn(arn: string, callerRegion: string): EnvState {
     const c = new Constraints();
     c.str('resourceArn', arn, RULES.envArn);
     c.throwIfAny();
@@ -756,22 +757,22 @@ export class LocalMwaaStore implements MwaaStore {
     if (!m || !ENV_ARN_RE.test(arn)) throw new MwaaError(404, 'ResourceNotFoundException', `Resource ${arn} not found.`);
     const [, region, account, name] = m;
     const env = Object.prototype.hasOwnProperty.call(this.state.envs, name) ? this.state.envs[name] : undefined;
-    if (!env || region !== this.regionOf(env) || account !== this.world.accountId) {
+    if (!env || region !== this.regionOf(env) || region !== callerRegion || account !== this.world.accountId) {
       throw new MwaaError(404, 'ResourceNotFoundException', `Resource ${arn} not found.`);
     }
     return env;
   }
 
-  listTags(arn: string): Record<string, string> {
-    return clone(this.envOfArn(arn).tags);
+  listTags(arn: string, region = this.world.region): Record<string, string> {
+    return clone(this.envOfArn(arn, region).tags);
   }
 
-  tagResource(arn: string, tags: unknown): void {
+  tagResource(arn: string, tags: unknown, region = this.world.region): void {
     const c = new Constraints();
     c.required('tags', tags);
     checkTags(c, 'tags', tags);
     c.throwIfAny();
-    const env = this.envOfArn(arn);
+    const env = this.envOfArn(arn, region);
     const merged = { ...env.tags, ...(tags as Record<string, string>) };
     if (Object.keys(merged).length > 50) {
       throw invalid(`An environment can have at most 50 tags; this request would give ${env.name} ${Object.keys(merged).length}.`);
@@ -779,11 +780,11 @@ export class LocalMwaaStore implements MwaaStore {
     this.commit('tags', { name: env.name, tags: merged });
   }
 
-  untagResource(arn: string, keys: string[]): void {
+  untagResource(arn: string, keys: string[], region = this.world.region): void {
     const c = new Constraints();
     c.list('tagKeys', keys, { min: 0, max: 50 }, (p, v) => c.str(p, v, RULES.tagKey));
     c.throwIfAny();
-    const env = this.envOfArn(arn);
+    const env = this.envOfArn(arn, region);
     const next = { ...env.tags };
     for (const k of keys) delete next[k];
     if (Object.keys(next).length === Object.keys(env.tags).length) return;
