@@ -451,12 +451,12 @@ export class LocalMwaaStore implements MwaaStore {
     }
   }
 
-  private hostFor(name: string, startedAt: number, component: string): string {
+  private hostFor(name: string, startedAt: number, component: string, region: string): string {
     const h = hashHex(name, startedAt, component);
     const a = Number.parseInt(h.slice(0, 2), 16);
     const b = Number.parseInt(h.slice(2, 4), 16);
     const c = 1 + (Number.parseInt(h.slice(4, 6), 16) % 254);
-    const domain = this.world.region === 'us-east-1' ? 'ec2.internal' : `${this.world.region}.compute.internal`;
+    const domain = region === 'us-east-1' ? 'ec2.internal' : `${region}.compute.internal`;
     return `ip-10-${a % 256}-${b}-${c}.${domain}`;
   }
 
@@ -471,7 +471,7 @@ export class LocalMwaaStore implements MwaaStore {
    * Decides, when a create/update is accepted, how it ends: the artifacts it pins must be readable,
    * the requirements must "install". Returns the failure (if any) and the log streams to write.
    */
-  private plan(name: string, cfg: Config, startedAt: number, endsAt: number): { failure?: UpdateError; logs: LogPlan[] } {
+  private plan(name: string, cfg: Config, startedAt: number, endsAt: number, region: string): { failure?: UpdateError; logs: LogPlan[] } {
     const sourceBucket = bucketOfArn(cfg.SourceBucketArn as string);
     for (const what of ARTIFACTS) {
       const path = cfg[`${what}S3Path`] as string | undefined;
@@ -487,7 +487,7 @@ export class LocalMwaaStore implements MwaaStore {
     const groups = this.enabledGroups(cfg);
     const micro = cfg.EnvironmentClass === 'mw1.micro';
     const epoch = Math.floor(endsAt / 1000);
-    const streamFor = (prefix: string, component: string): string => `${prefix}_${this.hostFor(name, startedAt, component)}_${epoch}.log`;
+    const streamFor = (prefix: string, component: string): string => `${prefix}_${this.hostFor(name, startedAt, component, region)}_${epoch}.log`;
 
     if (cfg.StartupScriptS3Path !== undefined) {
       const path = cfg.StartupScriptS3Path as string;
@@ -590,7 +590,7 @@ export class LocalMwaaStore implements MwaaStore {
     this.checkBucket(cfg.SourceBucketArn as string);
 
     const until = now + Math.max(0, this.world.sim.createSeconds) * 1000;
-    const outcome = this.plan(name, cfg, now, until);
+    const outcome = this.plan(name, cfg, now, until, region);
     const env: EnvState = {
       name,
       ...(region !== this.world.region ? { region } : {}),
@@ -678,7 +678,7 @@ export class LocalMwaaStore implements MwaaStore {
     const now = this.world.clock.now();
     const stepMs = Math.max(0, this.world.sim.updateSeconds) * 1000;
     const until = now + stepMs;
-    const outcome = this.plan(name, cfg, now, until);
+    const outcome = this.plan(name, cfg, now, until, region);
     const injected = this.state.failNext[name];
     const failure = injected ? clone(injected) : outcome.failure;
     const strategy = (body.WorkerReplacementStrategy as string | undefined) ?? 'FORCED';
