@@ -25,7 +25,13 @@ const arn = (group: string): string => `arn:aws:logs:${TEST_REGION}:${TEST_ACCOU
 beforeAll(async () => {
   emu = await startTestEmulator();
   // as AWS_DISABLE_HOST_PREFIX_INJECTION does for the CLI and boto3: StartLiveTail's endpoint has the host prefix "stream-"
-  logs = new CloudWatchLogsClient({ endpoint: emu.url, region: TEST_REGION, credentials: TEST_CREDENTIALS, maxAttempts: 1, disableHostPrefix: true });
+  logs = new CloudWatchLogsClient({
+    endpoint: emu.url,
+    region: TEST_REGION,
+    credentials: TEST_CREDENTIALS,
+    maxAttempts: 1,
+    disableHostPrefix: true,
+  });
 });
 afterAll(async () => {
   logs?.destroy();
@@ -34,7 +40,13 @@ afterAll(async () => {
 
 async function put(group: string, stream: string, messages: string[]): Promise<void> {
   const t = Date.now();
-  await emu.logs.send(new PutLogEventsCommand({ logGroupName: group, logStreamName: stream, logEvents: messages.map((message, i) => ({ timestamp: t + i, message })) }));
+  await emu.logs.send(
+    new PutLogEventsCommand({
+      logGroupName: group,
+      logStreamName: stream,
+      logEvents: messages.map((message, i) => ({ timestamp: t + i, message })),
+    }),
+  );
 }
 
 /** Reads the session's events until `until` holds for what arrived (or the deadline passes). */
@@ -92,8 +104,12 @@ describe('StartLiveTail', () => {
   });
 
   it('refuses log group names (ARNs are required), unknown groups and names with prefixes together', async () => {
-    await expect(logs.send(new StartLiveTailCommand({ logGroupIdentifiers: ['tail-g'] }))).rejects.toMatchObject({ name: 'InvalidParameterException' });
-    await expect(logs.send(new StartLiveTailCommand({ logGroupIdentifiers: [arn('tail-none')] }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await expect(logs.send(new StartLiveTailCommand({ logGroupIdentifiers: ['tail-g'] }))).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+    });
+    await expect(logs.send(new StartLiveTailCommand({ logGroupIdentifiers: [arn('tail-none')] }))).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
     await expect(
       logs.send(new StartLiveTailCommand({ logGroupIdentifiers: [arn('tail-g')], logStreamNames: ['a'], logStreamNamePrefixes: ['b'] })),
     ).rejects.toMatchObject({ name: 'InvalidParameterException' });

@@ -40,7 +40,13 @@ async function groupWith(name: string, messages: string[]): Promise<void> {
   await logs.send(new CreateLogGroupCommand({ logGroupName: name }));
   await logs.send(new CreateLogStreamCommand({ logGroupName: name, logStreamName: 's' }));
   const t = Date.now();
-  await logs.send(new PutLogEventsCommand({ logGroupName: name, logStreamName: 's', logEvents: messages.map((message, i) => ({ timestamp: t + i, message })) }));
+  await logs.send(
+    new PutLogEventsCommand({
+      logGroupName: name,
+      logStreamName: 's',
+      logEvents: messages.map((message, i) => ({ timestamp: t + i, message })),
+    }),
+  );
 }
 
 async function matching(group: string, filterPattern: string): Promise<string[]> {

@@ -88,7 +88,9 @@ describe('CreateBucket', () => {
     try {
       const e = bucketName('again-eu');
       await eu.send(new CreateBucketCommand({ Bucket: e, CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
-      expect(await rejection(eu.send(new CreateBucketCommand({ Bucket: e, CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } })))).toMatchObject({
+      expect(
+        await rejection(eu.send(new CreateBucketCommand({ Bucket: e, CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }))),
+      ).toMatchObject({
         name: 'BucketAlreadyOwnedByYou',
         status: 409,
       });
@@ -101,8 +103,13 @@ describe('CreateBucket', () => {
   // endpoint's region) and issue #18: a us-east-1 constraint sent to another region's endpoint is
   // IllegalLocationConstraintException, not InvalidLocationConstraint
   it('LocationConstraint us-east-1 sent from another region is IllegalLocationConstraintException', async () => {
-    const body = '<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LocationConstraint>us-east-1</LocationConstraint></CreateBucketConfiguration>';
-    const r = await fetch(`${emu.url}/${bucketName('use1-from-eu')}`, { method: 'PUT', headers: { authorization: sigV4('eu-west-1') }, body });
+    const body =
+      '<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LocationConstraint>us-east-1</LocationConstraint></CreateBucketConfiguration>';
+    const r = await fetch(`${emu.url}/${bucketName('use1-from-eu')}`, {
+      method: 'PUT',
+      headers: { authorization: sigV4('eu-west-1') },
+      body,
+    });
     expect(r.status).toBe(400);
     expect(await r.text()).toContain('<Code>IllegalLocationConstraintException</Code>');
   });
@@ -113,7 +120,9 @@ describe('conditional writes and deletes', () => {
   it('DeleteObject with an If-Match that does not match answers 412 and deletes nothing', async () => {
     const b = await newBucket('cond-del', true);
     const put = await s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'x' }));
-    expect(await rejection(s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'k', IfMatch: '"0123456789abcdef0123456789abcdef"' })))).toMatchObject({
+    expect(
+      await rejection(s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'k', IfMatch: '"0123456789abcdef0123456789abcdef"' }))),
+    ).toMatchObject({
       name: 'PreconditionFailed',
       status: 412,
     });
@@ -168,7 +177,11 @@ describe('CopyObject in place', () => {
     expect(text).toContain('<Condition>x-amz-copy-source-If-Match</Condition>');
     const r2 = await fetch(`${emu.url}/${b}/k`, {
       method: 'PUT',
-      headers: { authorization: sigV4('us-east-1'), 'x-amz-copy-source': `/${b}/k`, 'x-amz-copy-source-if-unmodified-since': 'Mon, 01 Jan 2001 00:00:00 GMT' },
+      headers: {
+        authorization: sigV4('us-east-1'),
+        'x-amz-copy-source': `/${b}/k`,
+        'x-amz-copy-source-if-unmodified-since': 'Mon, 01 Jan 2001 00:00:00 GMT',
+      },
     });
     expect(r2.status).toBe(412);
     expect(await r2.text()).toContain('<Condition>x-amz-copy-source-If-Unmodified-Since</Condition>');
@@ -189,7 +202,10 @@ describe('partNumber reads', () => {
     const h = await s3.send(new HeadObjectCommand({ Bucket: b, Key: 'k', PartNumber: 1 }));
     expect(h.$metadata.httpStatusCode).toBe(206);
     expect(h.ContentRange).toBe('bytes 0-4/5');
-    expect(await rejection(s3.send(new GetObjectCommand({ Bucket: b, Key: 'k', PartNumber: 2 })))).toMatchObject({ name: 'InvalidPartNumber', status: 416 });
+    expect(await rejection(s3.send(new GetObjectCommand({ Bucket: b, Key: 'k', PartNumber: 2 })))).toMatchObject({
+      name: 'InvalidPartNumber',
+      status: 416,
+    });
     expect((await rejection(s3.send(new HeadObjectCommand({ Bucket: b, Key: 'k', PartNumber: 2 })))).status).toBe(416);
   });
 });
@@ -268,7 +284,10 @@ describe('object tagging', () => {
   it('refuses more than 10 tags with InvalidTag', async () => {
     const b = await newBucket('tags-many');
     const many = Array.from({ length: 11 }, (_, i) => `k${i}=v`).join('&');
-    expect(await rejection(s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'x', Tagging: many })))).toMatchObject({ name: 'InvalidTag', status: 400 });
+    expect(await rejection(s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'x', Tagging: many })))).toMatchObject({
+      name: 'InvalidTag',
+      status: 400,
+    });
   });
 });
 
@@ -307,7 +326,10 @@ describe('presigned URLs', () => {
     if ((await python('import boto3')).code !== 0) ctx.skip();
     const b = await newBucket('presign-boto3');
     await s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'from boto3' }));
-    const r = await python(`import boto3; print(boto3.client("s3").generate_presigned_url("get_object", Params={"Bucket": "${b}", "Key": "k"}))`, emu.childEnv());
+    const r = await python(
+      `import boto3; print(boto3.client("s3").generate_presigned_url("get_object", Params={"Bucket": "${b}", "Key": "k"}))`,
+      emu.childEnv(),
+    );
     const url = r.stdout.trim();
     expect(url).toContain('AWSAccessKeyId=');
     const got = await fetch(url);
@@ -326,8 +348,26 @@ describe('multipart: UploadPartCopy, ListParts, ListMultipartUploads', () => {
     const listed = await s3.send(new ListMultipartUploadsCommand({ Bucket: b }));
     expect(listed.Uploads?.map((u) => [u.Key, u.UploadId])).toEqual([['dst', up.UploadId]]);
     const five = 5 * 1024 * 1024;
-    const p1 = await s3.send(new UploadPartCopyCommand({ Bucket: b, Key: 'dst', UploadId: up.UploadId, PartNumber: 1, CopySource: `${b}/src`, CopySourceRange: `bytes=0-${five - 1}` }));
-    const p2 = await s3.send(new UploadPartCopyCommand({ Bucket: b, Key: 'dst', UploadId: up.UploadId, PartNumber: 2, CopySource: `${b}/src`, CopySourceRange: `bytes=${five}-${src.length - 1}` }));
+    const p1 = await s3.send(
+      new UploadPartCopyCommand({
+        Bucket: b,
+        Key: 'dst',
+        UploadId: up.UploadId,
+        PartNumber: 1,
+        CopySource: `${b}/src`,
+        CopySourceRange: `bytes=0-${five - 1}`,
+      }),
+    );
+    const p2 = await s3.send(
+      new UploadPartCopyCommand({
+        Bucket: b,
+        Key: 'dst',
+        UploadId: up.UploadId,
+        PartNumber: 2,
+        CopySource: `${b}/src`,
+        CopySourceRange: `bytes=${five}-${src.length - 1}`,
+      }),
+    );
     expect(p1.CopyPartResult?.ETag).toMatch(/^"[0-9a-f]{32}"$/);
     const parts = await s3.send(new ListPartsCommand({ Bucket: b, Key: 'dst', UploadId: up.UploadId }));
     expect(parts.Parts?.map((p) => [p.PartNumber, p.Size, p.ETag])).toEqual([
@@ -341,7 +381,12 @@ describe('multipart: UploadPartCopy, ListParts, ListMultipartUploads', () => {
         Bucket: b,
         Key: 'dst',
         UploadId: up.UploadId,
-        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p1.CopyPartResult?.ETag }, { PartNumber: 2, ETag: p2.CopyPartResult?.ETag }] },
+        MultipartUpload: {
+          Parts: [
+            { PartNumber: 1, ETag: p1.CopyPartResult?.ETag },
+            { PartNumber: 2, ETag: p2.CopyPartResult?.ETag },
+          ],
+        },
       }),
     );
     const whole = await s3.send(new GetObjectCommand({ Bucket: b, Key: 'dst' }));
@@ -354,7 +399,18 @@ describe('multipart: UploadPartCopy, ListParts, ListMultipartUploads', () => {
     // a range outside the source is refused
     const up2 = await s3.send(new CreateMultipartUploadCommand({ Bucket: b, Key: 'dst2' }));
     expect(
-      await rejection(s3.send(new UploadPartCopyCommand({ Bucket: b, Key: 'dst2', UploadId: up2.UploadId, PartNumber: 1, CopySource: `${b}/src`, CopySourceRange: `bytes=0-${src.length}` }))),
+      await rejection(
+        s3.send(
+          new UploadPartCopyCommand({
+            Bucket: b,
+            Key: 'dst2',
+            UploadId: up2.UploadId,
+            PartNumber: 1,
+            CopySource: `${b}/src`,
+            CopySourceRange: `bytes=0-${src.length}`,
+          }),
+        ),
+      ),
     ).toMatchObject({ name: 'InvalidArgument', status: 400 });
   });
 

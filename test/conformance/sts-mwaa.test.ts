@@ -3,7 +3,13 @@
  */
 import { spawn } from 'node:child_process';
 import { CreateBucketCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
-import { CreateEnvironmentCommand, GetEnvironmentCommand, ListEnvironmentsCommand, MWAAClient, ResourceNotFoundException } from '@aws-sdk/client-mwaa';
+import {
+  CreateEnvironmentCommand,
+  GetEnvironmentCommand,
+  ListEnvironmentsCommand,
+  MWAAClient,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-mwaa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestEmulator, TEST_ACCOUNT_ID, TEST_CREDENTIALS, startTestEmulator } from '../helpers/emulator.js';
 
@@ -50,11 +56,18 @@ describe('STS GetCallerIdentity', () => {
   });
 
   it('refuses other actions with InvalidAction and unsigned calls with MissingAuthenticationToken', async () => {
-    const signed = { 'content-type': 'application/x-www-form-urlencoded', authorization: 'AWS4-HMAC-SHA256 Credential=AKID/20250101/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=00' };
+    const signed = {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: 'AWS4-HMAC-SHA256 Credential=AKID/20250101/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=00',
+    };
     const other = await fetch(`${emu.url}/`, { method: 'POST', headers: signed, body: 'Action=AssumeRole&Version=2011-06-15' });
     expect(other.status).toBe(400);
     expect(await other.text()).toContain('<Code>InvalidAction</Code>');
-    const unsigned = await fetch(`${emu.url}/`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'Action=GetCallerIdentity&Version=2011-06-15' });
+    const unsigned = await fetch(`${emu.url}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'Action=GetCallerIdentity&Version=2011-06-15',
+    });
     expect(unsigned.status).toBe(403);
     expect(await unsigned.text()).toContain('<Code>MissingAuthenticationToken</Code>');
   });
@@ -74,7 +87,13 @@ describe('MWAA per region', () => {
   it('a client in us-west-2 creates its environment there, with a us-west-2 ARN, invisible from us-east-1', async () => {
     await emu.s3.send(new CreateBucketCommand({ Bucket: 'conf-mwaa-west' }));
     await emu.s3.send(new PutBucketVersioningCommand({ Bucket: 'conf-mwaa-west', VersioningConfiguration: { Status: 'Enabled' } }));
-    const west = new MWAAClient({ endpoint: emu.url, region: 'us-west-2', credentials: TEST_CREDENTIALS, maxAttempts: 1, disableHostPrefix: true });
+    const west = new MWAAClient({
+      endpoint: emu.url,
+      region: 'us-west-2',
+      credentials: TEST_CREDENTIALS,
+      maxAttempts: 1,
+      disableHostPrefix: true,
+    });
     try {
       const created = await west.send(
         new CreateEnvironmentCommand({
@@ -89,7 +108,9 @@ describe('MWAA per region', () => {
       expect(created.Arn).toBe(`arn:aws:airflow:us-west-2:${TEST_ACCOUNT_ID}:environment/conf-west`);
       const env = (await west.send(new GetEnvironmentCommand({ Name: 'conf-west' }))).Environment!;
       expect(env.Arn).toBe(created.Arn);
-      expect(env.LoggingConfiguration?.TaskLogs?.CloudWatchLogGroupArn).toBe(`arn:aws:logs:us-west-2:${TEST_ACCOUNT_ID}:log-group:airflow-conf-west-Task:*`);
+      expect(env.LoggingConfiguration?.TaskLogs?.CloudWatchLogGroupArn).toBe(
+        `arn:aws:logs:us-west-2:${TEST_ACCOUNT_ID}:log-group:airflow-conf-west-Task:*`,
+      );
       expect((await west.send(new ListEnvironmentsCommand({}))).Environments).toEqual(['conf-west']);
       expect((await emu.mwaa.send(new ListEnvironmentsCommand({}))).Environments).toEqual([]);
       await expect(emu.mwaa.send(new GetEnvironmentCommand({ Name: 'conf-west' }))).rejects.toBeInstanceOf(ResourceNotFoundException);

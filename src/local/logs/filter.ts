@@ -53,7 +53,13 @@ function regexOf(body: string): RegExp {
 /** A string comparison with `*` wildcards (anchored at both ends). */
 function wildcard(value: string): (s: string) => boolean {
   if (!value.includes('*')) return (s) => s === value;
-  const re = new RegExp(`^${value.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 's');
+  const re = new RegExp(
+    `^${value
+      .split('*')
+      .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+    's',
+  );
   return (s) => re.test(s);
 }
 
@@ -272,7 +278,7 @@ function jsonUnary(c: Cursor): JsonTest {
     for (const step of path) {
       if (v === null || typeof v !== 'object') return MISSING;
       const o = v as Record<string, unknown>;
-      if (!Object.prototype.hasOwnProperty.call(o, step)) return MISSING;
+      if (!Object.hasOwn(o, step)) return MISSING;
       v = o[step as string];
     }
     return v;

@@ -127,7 +127,9 @@ export function liveTailResponse(s: LiveTailSession): EmuResponse {
     seen = s.store.lastSeq();
     fresh.sort((a, b) => a.e.seq - b.e.seq);
     const sampled = fresh.length > LIVE_TAIL_MAX_EVENTS;
-    const kept = sampled ? fresh.filter((_, i) => i % Math.ceil(fresh.length / LIVE_TAIL_MAX_EVENTS) === 0).slice(0, LIVE_TAIL_MAX_EVENTS) : fresh;
+    const kept = sampled
+      ? fresh.filter((_, i) => i % Math.ceil(fresh.length / LIVE_TAIL_MAX_EVENTS) === 0).slice(0, LIVE_TAIL_MAX_EVENTS)
+      : fresh;
     return {
       sampled,
       results: kept.map(({ e, identifier }) => ({

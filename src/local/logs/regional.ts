@@ -30,7 +30,10 @@ export class RegionalLogsStore implements LogsStore {
     let s = this.others.get(region);
     if (!s) {
       const persist = this.persist;
-      const tagged: Persist = { blobs: persist.blobs, append: (store, op, data) => persist.append(store, op, { ...(data as object), r: region }) };
+      const tagged: Persist = {
+        blobs: persist.blobs,
+        append: (store, op, data) => persist.append(store, op, { ...(data as object), r: region }),
+      };
       s = new LogsStoreImpl(tagged, this.clock);
       this.others.set(region, s);
     }
