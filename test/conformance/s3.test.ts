@@ -16,6 +16,7 @@ import {
   UploadPartCopyCommand,
   CreateBucketCommand,
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   DeleteObjectTaggingCommand,
   GetObjectCommand,
   GetObjectTaggingCommand,
@@ -129,6 +130,12 @@ describe('conditional writes and deletes', () => {
     const versions = await s3.send(new ListObjectVersionsCommand({ Bucket: b }));
     expect(versions.DeleteMarkers).toBeUndefined();
     expect(versions.Versions?.map((v) => v.VersionId)).toEqual([put.VersionId]);
+    // DeleteObjects takes the same condition per object (ETag)
+    const batch = await s3.send(
+      new DeleteObjectsCommand({ Bucket: b, Delete: { Objects: [{ Key: 'k', ETag: '"0123456789abcdef0123456789abcdef"' }] } }),
+    );
+    expect(batch.Errors?.map((e) => [e.Key, e.Code])).toEqual([['k', 'PreconditionFailed']]);
+    expect(batch.Deleted).toBeUndefined();
     // a matching one deletes
     const del = await s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'k', IfMatch: put.ETag }));
     expect(del.DeleteMarker).toBe(true);

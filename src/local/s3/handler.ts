@@ -454,7 +454,7 @@ function checkTags(tags: Array<[string, string]>): Array<[string, string]> {
 function taggingHeader(req: EmuRequest): Array<[string, string]> | undefined {
   const raw = req.headers['x-amz-tagging'];
   if (raw === undefined) return undefined;
-  return checkTags([...new URLSearchParams(raw)].filter(([k]) => k !== '' || raw.trim() !== ''));
+  return checkTags([...new URLSearchParams(raw)]);
 }
 
 // ---- server-side encryption ---------------------------------------------------------------------
@@ -1169,8 +1169,10 @@ function deleteObjects(c: Ctx): EmuResponse | Promise<EmuResponse> {
   const items = objects.map((o) => {
     const key = textOf(o, 'Key');
     const versionId = textOf(o, 'VersionId');
+    // a conditional delete of one object (ETag), as DeleteObject's If-Match
+    const etag = textOf(o, 'ETag');
     if (key === undefined) throw malformedXml();
-    return { key, versionId: versionId === undefined || versionId === '' ? undefined : versionId };
+    return { key, versionId: versionId === undefined || versionId === '' ? undefined : versionId, etag };
   });
   // every key is checked first (as operation DeleteObject), so that a delay fault on any of them holds
   // the whole request, which then deletes against the state as it is after the wait
@@ -1185,11 +1187,25 @@ function deleteObjects(c: Ctx): EmuResponse | Promise<EmuResponse> {
   const finish = (): EmuResponse => {
     const bucket = bucketOf(c);
     let inner = '';
-    items.forEach(({ key, versionId }, i) => {
+    items.forEach(({ key, versionId, etag }, i) => {
+      const error = (code: string, message: string): void => {
+        inner += `<Error>${el('Key', key)}${versionId !== undefined ? el('VersionId', versionId) : ''}${el('Code', code)}${el('Message', message)}</Error>`;
+      };
       const fault = hits[i]?.error;
       if (fault) {
-        inner += `<Error>${el('Key', key)}${versionId !== undefined ? el('VersionId', versionId) : ''}${el('Code', fault.code)}${el('Message', fault.message ?? 'Injected fault')}</Error>`;
+        error(fault.code, fault.message ?? 'Injected fault');
         return;
+      }
+      if (etag !== undefined) {
+        const target = versionId !== undefined ? c.store.findVersion(bucket, key, versionId) : currentObject(c, bucket, key);
+        if (!target || target.deleteMarker) {
+          error('NoSuchKey', 'The specified key does not exist.');
+          return;
+        }
+        if (!etagMatches(etag, target.etag)) {
+          error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
+          return;
+        }
       }
       if (Buffer.byteLength(key) > 1024) {
         inner += `<Error>${el('Key', key)}${el('Code', 'KeyTooLongError')}${el('Message', 'Your key is too long')}</Error>`;
