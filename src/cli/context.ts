@@ -51,7 +51,7 @@ export interface Context {
  * endpoint override) answers in simulated time, so a quarter second; AWS, 15 seconds.
  */
 export function defaultPollMs(settings: AwsSettings): number {
-  return settings.local === true || Boolean(settings.endpoints.mwaa) ? FAST_POLL_MS : DEFAULT_POLL_MS;
+  return settings.local === true || settings.endpoints.mwaa ? FAST_POLL_MS : DEFAULT_POLL_MS;
 }
 
 export interface ContextDeps {
@@ -162,7 +162,7 @@ async function resolveAwsSettings(
     }
     const { connectOrStartEmbedded, EmulatorBusyError } = await import('../local/index.js');
     const stateDir = localStateDir(entry?.source.dir, deps.cwd);
-    let emulator;
+    let emulator: Awaited<ReturnType<typeof connectOrStartEmbedded>>;
     try {
       const waitSeconds = Number(env.MWAA_LOCAL_WAIT ?? 30);
       emulator = await connectOrStartEmbedded({

@@ -8,7 +8,7 @@ const cleanups: Array<() => void> = [];
 const saved = { ...process.env };
 afterEach(() => {
   process.env = { ...saved };
-  cleanups.splice(0).forEach((c) => c());
+  for (const cleanup of cleanups.splice(0)) cleanup();
 });
 
 function project(): string {
