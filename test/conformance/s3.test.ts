@@ -314,6 +314,36 @@ describe('server-side encryption', () => {
   });
 });
 
+describe('ACLs and object lock', () => {
+  // https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html: with Object Ownership
+  // "bucket owner enforced" (the default for new buckets) a request that sets an ACL other than
+  // bucket-owner-full-control fails with 400 AccessControlListNotSupported, and CreateBucket with an ACL
+  // with InvalidBucketAclWithObjectOwnership; https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html:
+  // lock settings need a bucket with Object Lock
+  it('refuses ACLs and object-lock settings instead of ignoring them', async () => {
+    const b = await newBucket('acl');
+    expect(await rejection(s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'x', ACL: 'public-read' })))).toMatchObject({
+      name: 'AccessControlListNotSupported',
+      status: 400,
+    });
+    await s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'x', ACL: 'bucket-owner-full-control' }));
+    expect(await rejection(s3.send(new CopyObjectCommand({ Bucket: b, Key: 'k2', CopySource: `${b}/k`, GrantRead: 'id=abc' })))).toMatchObject({
+      name: 'AccessControlListNotSupported',
+    });
+    expect(
+      await rejection(s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'x', ObjectLockLegalHoldStatus: 'ON' }))),
+    ).toMatchObject({ name: 'InvalidRequest', status: 400, message: 'Bucket is missing Object Lock Configuration' });
+    expect(await rejection(s3.send(new CreateBucketCommand({ Bucket: bucketName('acl-b'), ACL: 'public-read' })))).toMatchObject({
+      name: 'InvalidBucketAclWithObjectOwnership',
+      status: 400,
+    });
+    expect(await rejection(s3.send(new CreateBucketCommand({ Bucket: bucketName('lock-b'), ObjectLockEnabledForBucket: true })))).toMatchObject({
+      name: 'NotImplemented',
+      status: 501,
+    });
+  });
+});
+
 describe('presigned URLs', () => {
   // https://docs.aws.amazon.com/AmazonS3/latest/userguide/RESTAuthentication.html#RESTAuthenticationQueryStringAuth
   // (boto3's default presigned URL for us-east-1 carries AWSAccessKeyId, Signature and Expires)

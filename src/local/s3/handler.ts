@@ -500,6 +500,26 @@ function sseHeaders(sse: Sse | undefined): Record<string, string> {
   return { 'x-amz-server-side-encryption': sse.algorithm, 'x-amz-server-side-encryption-aws-kms-key-id': sse.kmsKeyId };
 }
 
+// ---- ACLs and object lock: features the emulator's buckets do not have ------------------------------
+
+const GRANT_HEADERS = ['x-amz-grant-full-control', 'x-amz-grant-read', 'x-amz-grant-read-acp', 'x-amz-grant-write', 'x-amz-grant-write-acp'];
+const OBJECT_LOCK_HEADERS = ['x-amz-object-lock-mode', 'x-amz-object-lock-retain-until-date', 'x-amz-object-lock-legal-hold'];
+
+/**
+ * What S3 answers a write that sets an ACL or an object lock on a bucket like the emulator's (Object
+ * Ownership "bucket owner enforced", the default for new buckets, and no Object Lock configuration),
+ * instead of accepting and ignoring it.
+ */
+function refuseAclAndObjectLock(req: EmuRequest): void {
+  const acl = req.headers['x-amz-acl'];
+  if ((acl !== undefined && acl !== 'bucket-owner-full-control') || GRANT_HEADERS.some((h) => req.headers[h] !== undefined)) {
+    throw new S3Error(400, 'AccessControlListNotSupported', 'The bucket does not allow ACLs');
+  }
+  if (OBJECT_LOCK_HEADERS.some((h) => req.headers[h] !== undefined)) {
+    throw new S3Error(400, 'InvalidRequest', 'Bucket is missing Object Lock Configuration');
+  }
+}
+
 interface Payload {
   body: Buffer;
   trailers: Record<string, string>;
@@ -690,6 +710,13 @@ function validBucketName(name: string): boolean {
 function createBucket(c: Ctx): EmuResponse {
   const name = c.bucket;
   if (!validBucketName(name)) throw new S3Error(400, 'InvalidBucketName', 'The specified bucket is not valid.', { BucketName: name });
+  if ((c.req.headers['x-amz-bucket-object-lock-enabled'] ?? '').toLowerCase() === 'true') {
+    throw notImplemented('Object Lock is not implemented by mwaa local');
+  }
+  const acl = c.req.headers['x-amz-acl'];
+  if ((acl !== undefined && acl !== 'private' && acl !== 'bucket-owner-full-control') || GRANT_HEADERS.some((h) => c.req.headers[h] !== undefined)) {
+    throw new S3Error(400, 'InvalidBucketAclWithObjectOwnership', "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting");
+  }
   let constraint: string | undefined;
   if (c.req.body.length > 0 && c.req.body.toString('utf8').trim().length > 0) {
     const conf = parseXmlBody(c.req.body, 'CreateBucketConfiguration');
@@ -952,6 +979,7 @@ function listObjectVersions(c: Ctx): EmuResponse {
 function putObject(c: Ctx): EmuResponse {
   checkKey(c.key);
   const b = bucketOf(c);
+  refuseAclAndObjectLock(c.req);
   const payload = readPayload(c.req);
   const integrity = verifyIntegrity(c.req, payload);
   const metadata = userMetadata(c.req);
@@ -1303,6 +1331,7 @@ function copySourceVersion(c: Ctx): { src: CopySource; sb: Bucket; sv: ObjectVer
 function copyObject(c: Ctx): EmuResponse {
   checkKey(c.key);
   const dest = bucketOf(c);
+  refuseAclAndObjectLock(c.req);
   const { src, sb, sv } = copySourceVersion(c);
   const h = c.req.headers;
   const directive = (h['x-amz-metadata-directive'] ?? 'COPY').toUpperCase();
@@ -1368,6 +1397,7 @@ function uploadOf(c: Ctx, b: Bucket): MultipartUpload {
 function createMultipartUpload(c: Ctx): EmuResponse {
   checkKey(c.key);
   const b = bucketOf(c);
+  refuseAclAndObjectLock(c.req);
   const metadata = userMetadata(c.req);
   const storageClass = storageClassOf(c.req);
   const tags = taggingHeader(c.req);
