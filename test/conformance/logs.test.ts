@@ -143,3 +143,18 @@ describe('regions', () => {
     }
   });
 });
+
+// https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html and
+// API_LogGroup.html: the kmsKeyId and logGroupClass given at creation are what DescribeLogGroups reports
+describe('CreateLogGroup options', () => {
+  it('keeps kmsKeyId and logGroupClass instead of answering STANDARD without a key', async () => {
+    const key = `arn:aws:kms:us-east-1:${TEST_ACCOUNT_ID}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+    await logs.send(new CreateLogGroupCommand({ logGroupName: 'conf-ia', kmsKeyId: key, logGroupClass: 'INFREQUENT_ACCESS' }));
+    const g = (await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: 'conf-ia' }))).logGroups?.[0];
+    expect([g?.kmsKeyId, g?.logGroupClass]).toEqual([key, 'INFREQUENT_ACCESS']);
+    await emu.restart();
+    logs = emu.logs;
+    const again = (await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: 'conf-ia' }))).logGroups?.[0];
+    expect([again?.kmsKeyId, again?.logGroupClass]).toEqual([key, 'INFREQUENT_ACCESS']);
+  });
+});

@@ -410,7 +410,8 @@ const OPS: Record<string, Op> = {
   },
 
   CreateLogGroup(store, body) {
-    if (!store.createGroup(body.logGroupName as string)) {
+    const options = { kmsKeyId: body.kmsKeyId as string | undefined, logGroupClass: body.logGroupClass as string | undefined };
+    if (!store.createGroup(body.logGroupName as string, options)) {
       throw new LogsApiError(400, 'ResourceAlreadyExistsException', 'The specified log group already exists');
     }
     return {};
@@ -462,7 +463,8 @@ const OPS: Record<string, Op> = {
         metricFilterCount: 0,
         arn: `${arn}:*`,
         storedBytes: g.bytes,
-        logGroupClass: 'STANDARD',
+        ...(g.kmsKeyId !== undefined ? { kmsKeyId: g.kmsKeyId } : {}),
+        logGroupClass: g.logGroupClass ?? 'STANDARD',
         logGroupArn: arn,
       });
       lastName = n;
