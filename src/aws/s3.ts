@@ -24,6 +24,20 @@ export interface VersionEntry {
   lastModified?: number;
 }
 
+/** One current object of a ListObjectsV2 listing (no version id: see listObjects). */
+export interface ObjectEntry {
+  key: string;
+  /** quoted as S3 returns it */
+  etag?: string;
+  size?: number;
+}
+
+export interface ObjectListing {
+  objects: ObjectEntry[];
+  /** with a delimiter: the common prefixes (e.g. "dags/folder/") */
+  prefixes: string[];
+}
+
 export interface HeadResult {
   versionId?: string;
   etag: string;
@@ -76,6 +90,12 @@ export interface S3Api {
    * the entries with IsLatest (what a GET without VersionId would see, delete markers included).
    */
   listVersions(bucket: string, prefix: string, options?: ListOptions): Promise<VersionEntry[]>;
+  /**
+   * The current objects under a prefix (ListObjectsV2, every page): what a GET without VersionId would
+   * find, without the version ids. Its cost follows the number of objects, not the bucket's history.
+   * With a delimiter, keys below the next delimiter are rolled up into `prefixes`.
+   */
+  listObjects(bucket: string, prefix: string, options?: { delimiter?: string; signal?: AbortSignal }): Promise<ObjectListing>;
   headObject(bucket: string, key: string, versionId?: string): Promise<HeadResult | undefined>;
   /** the body, or undefined when the key/version does not exist (or is a delete marker) */
   getObject(bucket: string, key: string, versionId?: string): Promise<Buffer | undefined>;
@@ -84,6 +104,11 @@ export interface S3Api {
    * one Buffer), or undefined like getObject.
    */
   getText(bucket: string, key: string, versionId?: string): Promise<string | undefined>;
+  /**
+   * The body as text with its ETag, or 'not-modified' when the object's ETag is still `ifNoneMatch`
+   * (a conditional GET: S3 answers 304 without a body); undefined when missing like getObject.
+   */
+  getTextTagged(bucket: string, key: string, options?: { ifNoneMatch?: string }): Promise<{ text: string; etag: string } | 'not-modified' | undefined>;
   /** The body as UTF-8 text handed over as it arrives; false (nothing handed over) when missing like getObject. */
   readText(bucket: string, key: string, onText: (text: string) => void, versionId?: string): Promise<boolean>;
   /**
@@ -189,6 +214,30 @@ export function s3Api(client: S3Client, options: { expectedBucketOwner?: string 
       return fixOrder(out);
     },
 
+    async listObjects(bucket, prefix, opts = {}) {
+      const { ListObjectsV2Command } = await sdk;
+      const listing: ObjectListing = { objects: [], prefixes: [] };
+      let token: string | undefined;
+      do {
+        let r;
+        try {
+          r = await client.send(
+            new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: opts.delimiter, ContinuationToken: token, ...owner }),
+            opts.signal ? { abortSignal: opts.signal } : undefined,
+          );
+        } catch (error) {
+          throw mapS3Error(error, `ListObjectsV2 ${url(bucket, prefix)}`, bucket);
+        }
+        for (const o of r.Contents ?? []) if (o.Key !== undefined) listing.objects.push({ key: o.Key, etag: o.ETag, size: o.Size });
+        for (const p of r.CommonPrefixes ?? []) if (p.Prefix !== undefined) listing.prefixes.push(p.Prefix);
+        if (r.IsTruncated && (!r.NextContinuationToken || r.NextContinuationToken === token)) {
+          throw new FailedError('aws.failed', `ListObjectsV2 ${url(bucket, prefix)}: the listing did not advance`);
+        }
+        token = r.IsTruncated ? r.NextContinuationToken : undefined;
+      } while (token);
+      return listing;
+    },
+
     async headObject(bucket, key, versionId) {
       const { HeadObjectCommand } = await sdk;
       try {
@@ -220,6 +269,18 @@ export function s3Api(client: S3Client, options: { expectedBucketOwner?: string 
     },
 
     readText,
+
+    async getTextTagged(bucket, key, opts = {}) {
+      const { GetObjectCommand } = await sdk;
+      try {
+        const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(opts.ifNoneMatch ? { IfNoneMatch: opts.ifNoneMatch } : {}), ...owner }));
+        return { text: r.Body ? await r.Body.transformToString('utf8') : '', etag: r.ETag ?? '' };
+      } catch (error) {
+        if ((error as SdkError).$metadata?.httpStatusCode === 304) return 'not-modified';
+        if (isMissing(error)) return undefined;
+        throw mapS3Error(error, `GetObject ${url(bucket, key)}`, bucket);
+      }
+    },
 
     async putObject(bucket, key, body, opts = {}) {
       const { PutObjectCommand } = await sdk;

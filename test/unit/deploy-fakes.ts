@@ -1,7 +1,7 @@
 /** An in-memory versioned bucket implementing the deploy code's S3Api, with failure injection. */
 import { createHash, randomBytes } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
-import type { DeleteResult, HeadResult, ListOptions, PutOptions, PutResult, S3Api, VersionEntry } from '../../src/aws/s3.js';
+import type { DeleteResult, HeadResult, ListOptions, ObjectListing, PutOptions, PutResult, S3Api, VersionEntry } from '../../src/aws/s3.js';
 import { FailedError } from '../../src/core/errors.js';
 import type { PiecesBody } from '../../src/core/json.js';
 
@@ -73,6 +73,21 @@ export class FakeS3 implements S3Api {
     return out;
   }
 
+  async listObjects(bucket: string, prefix: string, options: { delimiter?: string } = {}): Promise<ObjectListing> {
+    this.fail('ListObjectsV2', prefix);
+    const listing: ObjectListing = { objects: [], prefixes: [] };
+    for (const key of [...this.objects.keys()].sort()) {
+      const v = this.objects.get(key)?.[0];
+      if (!key.startsWith(prefix) || !v || v.deleteMarker) continue;
+      const cut = options.delimiter ? key.indexOf(options.delimiter, prefix.length) : -1;
+      if (cut >= 0) {
+        const p = key.slice(0, cut + 1);
+        if (listing.prefixes.at(-1) !== p) listing.prefixes.push(p);
+      } else listing.objects.push({ key, etag: v.etag, size: v.body?.length });
+    }
+    return listing;
+  }
+
   async headObject(bucket: string, key: string, versionId?: string): Promise<HeadResult | undefined> {
     this.fail('HeadObject', key, versionId);
     const list = this.objects.get(key) ?? [];
@@ -93,6 +108,14 @@ export class FakeS3 implements S3Api {
   }
 
   /** in pieces of 1 KB, split anywhere (inside lines and characters' encodings included) */
+  async getTextTagged(bucket: string, key: string, options: { ifNoneMatch?: string } = {}): Promise<{ text: string; etag: string } | 'not-modified' | undefined> {
+    this.fail('GetObject', key);
+    const v = this.objects.get(key)?.[0];
+    if (!v || v.deleteMarker) return undefined;
+    if (options.ifNoneMatch !== undefined && options.ifNoneMatch === v.etag) return 'not-modified';
+    return { text: (v.body ?? Buffer.alloc(0)).toString('utf8'), etag: v.etag ?? '' };
+  }
+
   async readText(bucket: string, key: string, onText: (text: string) => void, versionId?: string): Promise<boolean> {
     const body = await this.getObject(bucket, key, versionId);
     if (!body) return false;

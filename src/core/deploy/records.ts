@@ -186,6 +186,11 @@ function parseJson<T>(text: string, what: string): T {
   }
 }
 
+function parseIndex(text: string): ReleaseIndex {
+  const index = parseJson<ReleaseIndex>(text, INDEX_KEY);
+  return { schema: 1, current: index.current ?? {}, releases: index.releases ?? [] };
+}
+
 /**
  * Parses a release record as its text arrives. ReleaseStore.write puts every member of a big object or
  * array on a line of its own, and a raw newline is never inside a JSON string: so the top-level `dags`
@@ -304,10 +309,26 @@ export class ReleaseStore {
   ) {}
 
   async readIndex(): Promise<ReleaseIndex> {
-    const data = await this.s3.getText(this.bucket, INDEX_KEY);
-    if (!data) return { schema: 1, current: {}, releases: [] };
-    const index = parseJson<ReleaseIndex>(data, INDEX_KEY);
-    return { schema: 1, current: index.current ?? {}, releases: index.releases ?? [] };
+    return (await this.readIndexTagged()).index;
+  }
+
+  /** The index and its ETag (none when there is no index yet). */
+  async readIndexTagged(): Promise<{ index: ReleaseIndex; etag?: string }> {
+    const got = await this.s3.getTextTagged(this.bucket, INDEX_KEY);
+    if (got === undefined || got === 'not-modified') return { index: { schema: 1, current: {}, releases: [] } };
+    return { index: parseIndex(got.text), etag: got.etag };
+  }
+
+  /**
+   * The index if it changed since the read that gave `etag` (one conditional GET), else undefined.
+   * Every release record is written before the index that names it, so an unchanged index means
+   * unchanged release state.
+   */
+  async indexIfChanged(etag: string | undefined): Promise<ReleaseIndex | undefined> {
+    const got = await this.s3.getTextTagged(this.bucket, INDEX_KEY, etag ? { ifNoneMatch: etag } : {});
+    if (got === 'not-modified') return undefined;
+    if (got === undefined) return etag ? { schema: 1, current: {}, releases: [] } : undefined;
+    return parseIndex(got.text);
   }
 
   async writeIndex(index: ReleaseIndex): Promise<void> {
