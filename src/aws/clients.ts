@@ -53,9 +53,8 @@ function nonEmpty(value: string | undefined): string | undefined {
 }
 
 /**
- * S3's logger: silent. Without one the SDK prints "An error was encountered in a non-retryable streaming
- * request." to `console` when a streamed upload fails (a release record, which `S3Api.putObject`
- * retries itself; mwaa's own error says what failed). No `info`: the SDK calls `logger.info?.(…)` after
+ * S3's logger: silent (mwaa's own error says what failed; the SDK would also print to `console` when a
+ * streamed request fails). No `info`: the SDK calls `logger.info?.(…)` after
  * every call with a filtered copy of its input and output (for a 1,000-entry listing page, megabytes),
  * and builds that copy only when the method is there. `debug` must be: credential providers call it.
  */

@@ -4,11 +4,9 @@
  * typed error naming the call and the object (`PutObject s3://bucket/key: …`). Core code depends on the
  * `S3Api` interface, so unit tests can pass a fake.
  */
-import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { FailedError, MwaaError } from '../core/errors.js';
-import type { PiecesBody } from '../core/json.js';
 import { mapAwsError } from './errors.js';
 import { scanVersionPages, type ScannedPage } from './list-versions.js';
 
@@ -111,11 +109,7 @@ export interface S3Api {
   getTextTagged(bucket: string, key: string, options?: { ifNoneMatch?: string }): Promise<{ text: string; etag: string } | 'not-modified' | undefined>;
   /** The body as UTF-8 text handed over as it arrives; false (nothing handed over) when missing like getObject. */
   readText(bucket: string, key: string, onText: (text: string) => void, versionId?: string): Promise<boolean>;
-  /**
-   * A body of pieces (`PiecesBody`, a release record) is streamed, never one buffer; the SDK cannot
-   * retry a stream, so its transient failures are retried here, each attempt with the pieces made afresh.
-   */
-  putObject(bucket: string, key: string, body: Uint8Array | PiecesBody, options?: PutOptions): Promise<PutResult | { conflict: true }>;
+  putObject(bucket: string, key: string, body: Uint8Array, options?: PutOptions): Promise<PutResult | { conflict: true }>;
   /** copies a version forward: a new latest version with the same bytes */
   copyObject(bucket: string, key: string, sourceVersionId: string): Promise<PutResult>;
   /** without versionId: adds a delete marker; with it: removes that version for good */
@@ -284,35 +278,27 @@ export function s3Api(client: S3Client, options: { expectedBucketOwner?: string 
 
     async putObject(bucket, key, body, opts = {}) {
       const { PutObjectCommand } = await sdk;
-      const inOnePiece = ArrayBuffer.isView(body);
-      const attempts = inOnePiece ? 1 : await maxAttempts(client);
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const r = await client.send(
-            new PutObjectCommand({
-              Bucket: bucket,
-              Key: key,
-              Body: inOnePiece ? body : Readable.from(body.pieces()),
-              ContentLength: inOnePiece ? body.byteLength : body.length,
-              ...(opts.contentMd5 ? { ContentMD5: opts.contentMd5 } : {}),
-              ...(opts.contentType ? { ContentType: opts.contentType } : {}),
-              ...(opts.ifNoneMatch ? { IfNoneMatch: '*' } : {}),
-              ...(opts.ifMatch ? { IfMatch: opts.ifMatch } : {}),
-              ...owner,
-            }),
-          );
-          return { versionId: r.VersionId, etag: r.ETag ?? '' };
-        } catch (error) {
-          const e = (error ?? {}) as SdkError;
-          if (opts.ifNoneMatch && (e.name === 'PreconditionFailed' || e.$metadata?.httpStatusCode === 412)) return { conflict: true };
-          const gone = e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404;
-          if (opts.ifMatch && (e.name === 'PreconditionFailed' || e.$metadata?.httpStatusCode === 412 || gone)) return { conflict: true };
-          if (attempt < attempts && transient(error)) {
-            await backoff(attempt);
-            continue;
-          }
-          throw mapS3Error(error, `PutObject ${url(bucket, key)}`, bucket);
-        }
+      try {
+        const r = await client.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            Body: body,
+            ContentLength: body.byteLength,
+            ...(opts.contentMd5 ? { ContentMD5: opts.contentMd5 } : {}),
+            ...(opts.contentType ? { ContentType: opts.contentType } : {}),
+            ...(opts.ifNoneMatch ? { IfNoneMatch: '*' } : {}),
+            ...(opts.ifMatch ? { IfMatch: opts.ifMatch } : {}),
+            ...owner,
+          }),
+        );
+        return { versionId: r.VersionId, etag: r.ETag ?? '' };
+      } catch (error) {
+        const e = (error ?? {}) as SdkError;
+        if (opts.ifNoneMatch && (e.name === 'PreconditionFailed' || e.$metadata?.httpStatusCode === 412)) return { conflict: true };
+        const gone = e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404;
+        if (opts.ifMatch && (e.name === 'PreconditionFailed' || e.$metadata?.httpStatusCode === 412 || gone)) return { conflict: true };
+        throw mapS3Error(error, `PutObject ${url(bucket, key)}`, bucket);
       }
     },
 
@@ -369,34 +355,6 @@ export function s3Api(client: S3Client, options: { expectedBucketOwner?: string 
       }
     },
   };
-}
-
-/** The client's attempts per call (its `maxAttempts`), 3 when it has none. */
-async function maxAttempts(client: S3Client): Promise<number> {
-  const setting = (client.config as { maxAttempts?: number | (() => Promise<number>) }).maxAttempts;
-  const n = typeof setting === 'function' ? await setting() : setting;
-  return typeof n === 'number' && n >= 1 ? n : 3;
-}
-
-const TRANSIENT_STATUS = new Set([429, 500, 502, 503, 504]);
-const TRANSIENT_NAMES = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'RequestTimeout', 'InternalError', 'ServiceUnavailable', 'TimeoutError']);
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
-
-/** What the SDK would have retried: throttling, a 5xx, a timeout or a dropped connection (for the streamed bodies it cannot retry). */
-function transient(error: unknown): boolean {
-  const e = (error ?? {}) as SdkError & { code?: string; $retryable?: unknown };
-  if (e.name === 'AbortError') return false;
-  return (
-    e.$retryable !== undefined ||
-    TRANSIENT_STATUS.has(e.$metadata?.httpStatusCode ?? 0) ||
-    TRANSIENT_NAMES.has(e.name ?? '') ||
-    NETWORK_CODES.has(e.code ?? '')
-  );
-}
-
-/** The SDK's backoff: up to 100 ms × 2^(attempt-1), full jitter. */
-function backoff(attempt: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.random() * 100 * 2 ** (attempt - 1)));
 }
 
 /**

@@ -9,12 +9,20 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EnvironmentInfo, MwaaApi, UpdateEnvironmentInput } from '../../src/aws/mwaa.js';
 import type { DeployPorts } from '../../src/core/deploy/ports.js';
 import { push, type PushRequest } from '../../src/core/deploy/push.js';
+import { RecordReader, type ReleaseRecord } from '../../src/core/deploy/records.js';
 import { rollback } from '../../src/core/deploy/rollback.js';
 import { MwaaError } from '../../src/core/errors.js';
 import { recordEvents } from '../../src/core/events.js';
 import type { LogsPort } from '../../src/core/logs/port.js';
 import { tempDir } from '../helpers/cli.js';
 import { boom, FakeS3 } from './deploy-fakes.js';
+
+/** A stored release record's text, read back. */
+function decodeRecord(text: string): ReleaseRecord {
+  const reader = new RecordReader();
+  reader.push(text);
+  return reader.end();
+}
 
 const CONSTRAINT = '--constraint "https://raw.githubusercontent.com/apache/airflow/constraints-2.10.3/constraints-3.11.txt"';
 
@@ -125,7 +133,7 @@ describe('the release transaction', () => {
     const records = () =>
       [...s3.objects.entries()]
         .filter(([k]) => k.startsWith('.mwaa/releases/2'))
-        .flatMap(([, versions]) => versions.map((v) => JSON.parse(v.body?.toString('utf8') ?? '{}')));
+        .flatMap(([, versions]) => versions.map((v) => decodeRecord(v.body?.toString('utf8') ?? '')));
     const [committed] = records();
     expect(committed.status).toBe('succeeded');
     // kept: a crash between this record and the index leaves an in-progress index entry to undo from it
@@ -143,10 +151,10 @@ describe('the release transaction', () => {
     const after = s3.state();
     expect(after['dags/a.py']).toBe(before['dags/a.py']);
     expect(after['dags/b.py']).toBeUndefined();
-    const failed = records().find((r) => r.id !== committed.id && r.status === 'rolled-back');
+    const failed = records().find((r) => r.id !== committed.id && r.status === 'rolled-back') as ReleaseRecord;
     expect(failed.journal.keys).toEqual({ 'dags/a.py': { versionId: before['dags/a.py'] }, 'dags/b.py': { versionId: null } });
     // what was journaled before the first change: the same keys, status in-progress
-    const journaled = s3.objects.get(`.mwaa/releases/${failed.id}.json`)?.map((v) => JSON.parse(v.body?.toString('utf8') ?? '{}')).find((r) => r.status === 'in-progress');
+    const journaled = s3.objects.get(`.mwaa/releases/${failed.id}.json`)?.map((v) => decodeRecord(v.body?.toString('utf8') ?? '')).find((r) => r.status === 'in-progress') as ReleaseRecord;
     expect(journaled.journal.keys).toEqual(failed.journal.keys);
   });
 

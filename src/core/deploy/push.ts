@@ -359,25 +359,24 @@ export async function push(request: PushRequest, unscoped: DeployPorts): Promise
     // Under the lock. When no release was written since planning (the index's ETag is the same) and
     // nothing is left to finish, the plan stands as made; else unfinished releases are rolled back and
     // the plan is made again against what is there now.
-    const changed = await store.indexIfChanged(first.indexEtag);
+    // (the environment is read again alongside: it may have started updating, or been re-pinned, while
+    // this push asked its questions or waited for the lock)
+    const [changed, refreshed] = await Promise.all([store.indexIfChanged(first.indexEtag), refreshTarget(held, target)]);
+    target = refreshed;
+    throwOnErrors(statusFindings(target, { wait: request.wait }));
     let plan = first.plan;
     let record = first.record;
     if (changed || unfinished.length > 0) {
       const index = changed ?? first.index;
       for (const r of unfinishedReleases(index, target.name)) recovered.push(await recoverRelease(r.id, target, held));
       record = await currentRecord(store, recovered.length > 0 ? await store.readIndex() : index, target.name);
-      target = await refreshTarget(held, target);
-      throwOnErrors(statusFindings(target, { wait: request.wait }));
       plan = await makePlan(held, target, scan, record, request.prune);
-      if (plan.empty) return { status: 'up-to-date', plan, findings, recovered, unfinished };
       events(msg('deploy.plan.final', { counts: plan.counts }, 'plan made again under the lock: the release state changed since planning'));
     } else if (plan.envUpdate.needed) {
-      // the pins as they are now: the environment may have been updated while this push asked its questions
-      target = await refreshTarget(held, target);
-      throwOnErrors(statusFindings(target, { wait: request.wait }));
+      // the artifacts against the pins as they are now
       plan = summarizePlan(target.name, target.bucket, plan.dags, await planArtifacts(held, target, scan, record));
-      if (plan.empty) return { status: 'up-to-date', plan, findings, recovered, unfinished };
     }
+    if (plan.empty) return { status: 'up-to-date', plan, findings, recovered, unfinished };
     scan.dags = undefined; // the hashes live on in the plan
     checkEnvUpdate(plan, target);
     const git = await Promise.resolve(request.git).catch(() => undefined);
