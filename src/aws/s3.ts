@@ -74,12 +74,6 @@ export interface PublicAccessBlock {
 export interface ListOptions {
   latestOnly?: boolean;
   signal?: AbortSignal;
-  /**
-   * Takes the entries a page at a time (awaited before the next page is asked for) instead of
-   * collecting them: the listing then resolves to []. A deploy of 20,000 files keeps only what its
-   * plan needs of each page.
-   */
-  onPage?: (entries: VersionEntry[]) => void | Promise<void>;
 }
 
 export interface S3Api {
@@ -196,8 +190,7 @@ export function s3Api(client: S3Client, options: { expectedBucketOwner?: string 
         // S3 lists a key's versions and delete markers newest first; group by key (stable), and fixOrder()
         // puts the IsLatest entry first within each key (a page boundary may split a key)
         entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-        if (opts.onPage) await opts.onPage(opts.latestOnly ? entries.filter((e) => e.isLatest) : fixOrder(entries));
-        else for (const e of entries) if (!opts.latestOnly || e.isLatest) out.push(e);
+        for (const e of entries) if (!opts.latestOnly || e.isLatest) out.push(e);
         if (!isTruncated) break;
         if (nextKeyMarker === keyMarker && nextVersionIdMarker === versionIdMarker) {
           throw new FailedError('aws.failed', `ListObjectVersions ${url(bucket, prefix)}: the listing did not advance`);

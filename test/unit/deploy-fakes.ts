@@ -53,10 +53,7 @@ export class FakeS3 implements S3Api {
   }
 
   async listVersions(bucket: string, prefix: string, options: ListOptions = {}): Promise<VersionEntry[]> {
-    const all = await this.allVersions(prefix, options);
-    if (!options.onPage) return all;
-    await options.onPage(all);
-    return [];
+    return this.allVersions(prefix, options);
   }
 
   private async allVersions(prefix: string, options: ListOptions): Promise<VersionEntry[]> {

@@ -123,27 +123,6 @@ describe('s3Api.listVersions over the wire format', () => {
     expect(latest.map((e) => e.versionId)).toEqual(['m1', 'b1']);
   });
 
-  it('onPage: hands over each page (latest entries only) before asking for the next, and collects nothing', async () => {
-    const { client, queries } = cannedClient([
-      { status: 200, body },
-      { status: 200, body: page(version('dags/zz.py', 'y1', true, '"yy"', 1)) },
-    ]);
-    const pages: string[][] = [];
-    const asked: number[] = [];
-    const out = await s3Api(client).listVersions('bkt', 'dags/', {
-      latestOnly: true,
-      onPage: async (entries) => {
-        asked.push(queries.length);
-        await new Promise((r) => setTimeout(r, 5));
-        pages.push(entries.map((e) => `${e.key}:${e.versionId}`));
-      },
-    });
-    expect(out).toEqual([]);
-    expect(pages).toEqual([['dags/a.py:m1', `${odd}:o1`, 'dags/z.py:z1'], ['dags/zz.py:y1']]);
-    // the second page was asked for only after the first was taken
-    expect(asked).toEqual([1, 2]);
-  });
-
   it('leaves an error response to the SDK, mapped to a typed error', async () => {
     const { client } = cannedClient([{ status: 403, body: '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>' }]);
     const error = await s3Api(client)
