@@ -26,6 +26,22 @@ const noChildProcessInCommander = {
   },
 };
 
+// zod re-exports every locale (`z.locales`, ~200 KB of error messages in 40 languages); mwaa uses its
+// default English messages only, so the locale index is replaced by English alone.
+const englishZodOnly = {
+  name: 'english-zod-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /node_modules[\\/]zod[\\/]/.test(args.importer) ? { path: join(dirname(args.importer), '..', 'locales', 'en.js'), namespace: 'zod-en' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'zod-en' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(args.path)};`,
+      resolveDir: dirname(args.path),
+      loader: 'js',
+    }));
+  },
+};
+
 const common = {
   absWorkingDir: root,
   bundle: true,
@@ -57,6 +73,7 @@ const lazy = await build({
   splitting: true,
   entryNames: '[dir]/[name]',
   chunkNames: 'chunks/[name]-[hash]',
+  plugins: [englishZodOnly],
 });
 
 // 2. The start-up path (main.ts: commander and the command declarations) as ONE CommonJS file, so that
