@@ -3,8 +3,8 @@
  * (in-process, ephemeral port). The environment is made directly with the SDK clients (bucket, DAG
  * files, CreateEnvironment) so these tests do not depend on `env create` / `dags push`.
  *
- * Seeing the CLI tokens: the CLI calls the web server with `fetch` (its SDK calls go through
- * node:http), so this file wraps `globalThis.fetch` in-process and records the Authorization header of
+ * Seeing the CLI tokens: the CLI calls the web server through the remote client's default transport
+ * (`defaultTransport.post`, node:http), so this file wraps it in-process and records the Authorization header of
  * every `/aws_mwaa/cli` request — the exact token values the CLI minted and used, whatever their
  * format. A token we minted ourselves with CreateCliToken would be a different value and prove
  * nothing. The same wrapper records the HTTP statuses (to see a refused, expired token) and can run a
@@ -18,6 +18,7 @@ import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand } fro
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { baseEnv, runCli, tempDir, type CliResult } from '../helpers/cli.js';
 import { startTestEmulator, TEST_ACCOUNT_ID, type TestEmulator } from '../helpers/emulator.js';
+import { defaultTransport } from '../../src/core/remote/client.js';
 
 const ENV = 'remote-demo';
 const ENV3 = 'remote-demo-af3';
@@ -63,23 +64,22 @@ const savedEnv = { ...process.env };
 let dir: string;
 let cleanup: () => void;
 
-// ---- fetch interception ---------------------------------------------------------------------------
-const realFetch = globalThis.fetch;
+// ---- transport interception -----------------------------------------------------------------------
+const realPost = defaultTransport.post;
 const seenTokens = new Set<string>();
 let cliRequests: Array<{ body: string; status: number }> = [];
 let afterCliRequest: ((n: number) => Promise<void>) | undefined;
 
-globalThis.fetch = (async (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
-  const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-  const response = await realFetch(input, init);
+defaultTransport.post = async (url, init) => {
+  const response = await realPost(url, init);
   if (url.includes('/aws_mwaa/cli')) {
-    const auth = new Headers(init?.headers).get('authorization') ?? '';
+    const auth = Object.entries(init.headers).find(([k]) => k.toLowerCase() === 'authorization')?.[1] ?? '';
     if (auth.startsWith('Bearer ')) seenTokens.add(auth.slice('Bearer '.length));
-    cliRequests.push({ body: String(init?.body ?? ''), status: response.status });
+    cliRequests.push({ body: init.body, status: response.status });
     if (afterCliRequest) await afterCliRequest(cliRequests.length);
   }
   return response;
-}) as typeof fetch;
+};
 
 /** This file covers the CLI-token transport (REST, the default where Airflow has it, is forced off). */
 const CLI_TRANSPORT = { MWAA_TRANSPORT: 'cli' };
@@ -152,7 +152,7 @@ afterEach(() => {
 });
 
 afterAll(async () => {
-  globalThis.fetch = realFetch;
+  defaultTransport.post = realPost;
   process.env = savedEnv;
   cleanup?.();
   await emu?.close();
