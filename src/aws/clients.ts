@@ -96,6 +96,10 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
         // an overridden endpoint (a local server) cannot serve virtual-hosted bucket names
         forcePathStyle: Boolean(settings.endpoints.s3),
         logger: quietS3Logger,
+        // a CRC32 of every body only where S3 requires one (DeleteObjects): uploads carry Content-MD5,
+        // which S3 checks, and a second checksum per PUT was CPU spent for nothing
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
       });
     }),
     logs: memo(async () => {
