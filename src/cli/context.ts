@@ -7,6 +7,7 @@ import type { AwsClients, AwsSettings } from '../aws/clients.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { loadConfig, selectEnvironment, type LoadedConfig, type SelectedEnvironment } from '../core/config/load.js';
 import { FailedError, UsageError } from '../core/errors.js';
+import { DEFAULT_POLL_MS, FAST_POLL_MS } from '../core/env/wait.js';
 import { msg } from '../core/messages.js';
 import { Mutations } from '../core/mutations.js';
 import type { GlobalOptions } from './globals.js';
@@ -38,6 +39,19 @@ export interface Context {
   awsSettings(): AwsSettings | undefined;
   /** registers cleanup work run when the command ends (e.g. stopping the embedded emulator) */
   onExit(fn: () => Promise<void> | void): void;
+  /**
+   * `mwaa [-c file] [-e key] [--local] [--endpoint-url url] <words>`: a command line for hints and the
+   * deploy lock that reaches the same environment as this run (no values that could be secrets).
+   */
+  commandLine(words: string[]): string;
+}
+
+/**
+ * Time between status reads when `--poll` is not given: an emulator (embedded, or reached through an
+ * endpoint override) answers in simulated time, so a quarter second; AWS, 15 seconds.
+ */
+export function defaultPollMs(settings: AwsSettings): number {
+  return settings.local === true || settings.endpoints.mwaa ? FAST_POLL_MS : DEFAULT_POLL_MS;
 }
 
 export interface ContextDeps {
@@ -100,6 +114,15 @@ export function createContext(deps: ContextDeps): Context & { runExitHooks(): Pr
     onExit(fn: () => Promise<void> | void) {
       exitHooks.push(fn);
     },
+    commandLine(words: string[]) {
+      const g = deps.globals;
+      const parts = ['mwaa'];
+      if (g.config) parts.push('-c', g.config);
+      if (g.env) parts.push('-e', g.env);
+      if (g.local) parts.push('--local');
+      if (g.endpointUrl) parts.push('--endpoint-url', g.endpointUrl);
+      return [...parts, ...words].join(' ');
+    },
     async runExitHooks() {
       for (const hook of exitHooks.splice(0).reverse()) await hook();
     },
@@ -128,18 +151,19 @@ async function resolveAwsSettings(
   onExit: (fn: () => Promise<void>) => void,
 ): Promise<AwsSettings> {
   const { globals, env } = deps;
-  const local = globals.local || entry?.entry.local === true;
+  if (globals.local && globals.endpointUrl) {
+    throw new UsageError('--local and --endpoint-url cannot be used together', {
+      hint: 'use --endpoint-url to reach a `mwaa local start` server, or --local for the embedded emulator',
+    });
+  }
+  // an explicit --endpoint-url wins over `local: true` in mwaa.yaml (e.g. a `mwaa local start` server)
+  const local = globals.local || (entry?.entry.local === true && !globals.endpointUrl);
   const region = globals.region ?? entry?.entry.region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined);
   if (region !== undefined) assertRegionName(region, globals.region !== undefined ? '--region' : entry?.entry.region !== undefined ? '`region:` in mwaa.yaml' : env.AWS_REGION ? 'AWS_REGION' : 'AWS_DEFAULT_REGION');
   if (local) {
-    if (globals.endpointUrl) {
-      throw new UsageError('--local and --endpoint-url cannot be used together', {
-        hint: 'use --endpoint-url to reach a `mwaa local start` server, or --local for the embedded emulator',
-      });
-    }
     const { connectOrStartEmbedded, EmulatorBusyError } = await import('../local/index.js');
     const stateDir = localStateDir(entry?.source.dir, deps.cwd);
-    let emulator;
+    let emulator: Awaited<ReturnType<typeof connectOrStartEmbedded>>;
     try {
       const waitSeconds = Number(env.MWAA_LOCAL_WAIT ?? 30);
       emulator = await connectOrStartEmbedded({

@@ -139,8 +139,8 @@ describe('task logs of a run', () => {
       tty: true,
     });
     expect(tty.code).toBe(0);
-    // eslint-disable-next-line no-control-regex
-    expect(tty.stdout).toMatch(/\} (\u001b\[[0-9;]+m)+ERROR(\u001b\[[0-9;]+m)+ - extract try 1 failed/);
+    const sgr = '\u001b\\[[0-9;]+m';
+    expect(tty.stdout).toMatch(new RegExp(`\\} (${sgr})+ERROR(${sgr})+ - extract try 1 failed`));
     const plain = await mwaa('logs', 'etl', '--run', RUN_A, '--task', 'extract', '--try', '1');
     expect(plain.stdout).not.toContain('\u001b[');
     const noColor = await runCli(['--endpoint-url', emu.url, '--no-color', 'logs', 'etl', '--run', RUN_A, '--task', 'extract', '--try', '1'], {
@@ -366,8 +366,7 @@ describe('--follow', () => {
 
   it('waits for a task that has not started yet', async () => {
     const live = liveCli(emu, ['logs', 'etl', '--run', RUN_B_STREAM, '--task', 'report_task', '--follow', '--interval', '100ms'], dir);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(live.stderr()).toContain('waiting');
+    await live.waitForStderr('waiting');
     await putEvents(emu, TASK, stream(RUN_B_STREAM, 'report_task', 1), [{ timestamp: emu.world.clock.now(), message: 'report_task started' }]);
     await live.waitFor('report_task started');
     live.interrupt();

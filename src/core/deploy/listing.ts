@@ -7,7 +7,7 @@
  *   key by key when they are few, else folder by folder.
  */
 import pLimit from 'p-limit';
-import type { ObjectEntry, S3Api, VersionEntry } from '../../aws/s3.js';
+import type { ObjectEntry, S3Api, VersionEntry } from '../ports/s3.js';
 import type { RemoteObject } from './plan.js';
 import { STATE_PREFIX } from './records.js';
 

@@ -15,7 +15,6 @@
  * latest version the release must know (the previous version of every key it touches, the version of
  * an adopted object). The caller looks those up and plans again with them (push.ts).
  */
-import type { VersionEntry } from '../../aws/s3.js';
 import type { HashedFile } from './hash.js';
 import { etagMd5, sameEtag } from './hash.js';
 import { recordedEntry, type ArtifactKind, type ObjectState, type Pin, type PrevVersion, type ReleaseRecord } from './records.js';

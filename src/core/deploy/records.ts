@@ -12,7 +12,7 @@
  * "Release records"): a header line, then a line per DAG file, journal key and changed key.
  */
 import { randomBytes } from 'node:crypto';
-import type { S3Api } from '../../aws/s3.js';
+import type { S3Api } from '../ports/s3.js';
 import { FailedError, NotFoundError, UsageError } from '../errors.js';
 
 export const STATE_PREFIX = '.mwaa/';

@@ -1,5 +1,5 @@
 /** What `mwaa env show` and `mwaa env list` report about an environment (README "Environments: `mwaa env`"). */
-import type { EnvironmentInfo } from '../../aws/mwaa.js';
+import type { EnvironmentInfo } from '../ports/mwaa.js';
 import type { LogComponent } from '../config/schema.js';
 import { formatDuration } from '../duration.js';
 import { bucketOfArn, logGroups } from './fields.js';
@@ -127,7 +127,7 @@ export function renderSummary(s: EnvironmentSummary, now?: number): string {
   return rows
     .map(([k, v]) => {
       const [first, ...rest] = v.split('\n');
-      return [`${(k + ':').padEnd(width)}${first}`, ...rest.map((l) => `${' '.repeat(width)}${l}`)].join('\n');
+      return [`${(`${k}:`).padEnd(width)}${first}`, ...rest.map((l) => `${' '.repeat(width)}${l}`)].join('\n');
     })
     .join('\n');
 }
