@@ -134,7 +134,7 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
   const durations: Record<string, number> = { ...(spec.planMs !== undefined ? { planMs: spec.planMs } : {}) };
   const progress: Progress = { created: new Map(), uncertain: new Set(), envUpdateCalled: false };
   const record: ReleaseRecord = {
-    schema: 1,
+    schema: 2,
     id: spec.id,
     kind: spec.kind,
     status: 'in-progress',
