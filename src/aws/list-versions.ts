@@ -1,9 +1,8 @@
 /**
  * ListObjectVersions responses read as they arrive. The SDK collects a page's body (~0.5 MB for 1,000
  * versions) into one buffer, builds its text, parses it a character at a time into a tree and then
- * into output objects: about 20 MB of short-lived garbage per page. A deploy lists every DAG file
- * (20 pages for 20,000 files), and that garbage made V8 collect every few milliseconds and promote the
- * page buffers, so peak memory grew with the file count. `scanVersionPages` is a middleware for the
+ * into output objects: about 20 MB of short-lived garbage per page, which makes V8 collect often and
+ * promote the page buffers (a rollback or a first push lists the versions of whole folders). `scanVersionPages` is a middleware for the
  * ListObjectVersions command: it takes a successful response's body itself, a chunk at a time, and
  * hands the SDK an empty result to deserialize; errors are left to the SDK as they are.
  *
