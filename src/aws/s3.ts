@@ -9,7 +9,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { FailedError, MwaaError } from '../core/errors.js';
 import type { DeleteResult, HeadResult, ListOptions, ObjectListing, PublicAccessBlock, PutOptions, PutResult, S3Api, VersionEntry } from '../core/ports/s3.js';
 import { mapAwsError } from './errors.js';
-import { scanVersionPages, type ScannedPage } from './list-versions.js';
+import { scanObjectPages, scanVersionPages, type ScannedObjectsPage, type ScannedPage } from './list-versions.js';
 
 interface SdkError {
   name?: string;
@@ -102,21 +102,23 @@ export function s3Api(client: S3Client, options: { expectedBucketOwner?: string 
       const listing: ObjectListing = { objects: [], prefixes: [] };
       let token: string | undefined;
       do {
-        let r;
+        let scanned: ScannedObjectsPage | undefined;
         try {
-          r = await client.send(
-            new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: opts.delimiter, ContinuationToken: token, ...owner }),
-            opts.signal ? { abortSignal: opts.signal } : undefined,
-          );
+          const command = new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: opts.delimiter, ContinuationToken: token, ...owner });
+          // the page is read from its bytes, not parsed into a tree by the SDK (list-versions.ts)
+          command.middlewareStack.add(scanObjectPages((p) => (scanned = p)) as never, { step: 'deserialize', priority: 'low', name: 'mwaaScanObjectPages' });
+          await client.send(command, opts.signal ? { abortSignal: opts.signal } : undefined);
         } catch (error) {
           throw mapS3Error(error, `ListObjectsV2 ${url(bucket, prefix)}`, bucket);
         }
-        for (const o of r.Contents ?? []) if (o.Key !== undefined) listing.objects.push({ key: o.Key, etag: o.ETag, size: o.Size });
-        for (const p of r.CommonPrefixes ?? []) if (p.Prefix !== undefined) listing.prefixes.push(p.Prefix);
-        if (r.IsTruncated && (!r.NextContinuationToken || r.NextContinuationToken === token)) {
+        if (!scanned) throw new FailedError('aws.failed', `ListObjectsV2 ${url(bucket, prefix)}: the response had no listing`);
+        const page: ScannedObjectsPage = scanned;
+        listing.objects.push(...page.objects);
+        listing.prefixes.push(...page.prefixes);
+        if (page.isTruncated && (!page.nextContinuationToken || page.nextContinuationToken === token)) {
           throw new FailedError('aws.failed', `ListObjectsV2 ${url(bucket, prefix)}: the listing did not advance`);
         }
-        token = r.IsTruncated ? r.NextContinuationToken : undefined;
+        token = page.isTruncated ? page.nextContinuationToken : undefined;
       } while (token);
       return listing;
     },
