@@ -235,7 +235,8 @@ async function main() {
     // (the median of each: one run's peak RSS moves by a few MiB with the timing of collections)
     const memory = {};
     for (const files of [FILES, BIG]) {
-      const m = (memory[files] = { first: [], noop: [], firstMs: [], noopMs: [] });
+      const m = { first: [], noop: [], firstMs: [], noopMs: [] };
+      memory[files] = m;
       for (let r = 0; r < MEMORY_RUNS; r++) {
         const name = `mem-${files}-${r}`;
         await bucket(s3, `bench-${name}`);

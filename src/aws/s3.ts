@@ -6,8 +6,8 @@
  */
 import { StringDecoder } from 'node:string_decoder';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { FailedError, MwaaError } from '../core/errors.js';
-import type { DeleteResult, HeadResult, ListOptions, ObjectListing, PublicAccessBlock, PutOptions, PutResult, S3Api, VersionEntry } from '../core/ports/s3.js';
+import { FailedError, type MwaaError } from '../core/errors.js';
+import type { ObjectListing, S3Api, VersionEntry } from '../core/ports/s3.js';
 import { mapAwsError } from './errors.js';
 import { scanObjectPages, scanVersionPages, type ScannedObjectsPage, type ScannedPage } from './list-versions.js';
 

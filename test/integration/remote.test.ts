@@ -12,6 +12,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateEnvironmentCommand, GetEnvironmentCommand } from '@aws-sdk/client-mwaa';
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -67,7 +68,7 @@ let cleanup: () => void;
 // ---- transport interception -----------------------------------------------------------------------
 const realPost = defaultTransport.post;
 const seenTokens = new Set<string>();
-let cliRequests: Array<{ body: string; status: number }> = [];
+const cliRequests: Array<{ body: string; status: number }> = [];
 let afterCliRequest: ((n: number) => Promise<void>) | undefined;
 
 defaultTransport.post = async (url, init) => {
@@ -265,8 +266,7 @@ describe('mwaa trigger', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim()).toMatch(/^manual__/);
     // the final frame: the run and every task with its state
-    // eslint-disable-next-line no-control-regex
-    const screen = r.stderr.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
+    const screen = stripVTControlCharacters(r.stderr);
     expect(screen).toMatch(/✔ etl manual__\S+\s+success/);
     for (const task of ['extract', 'transform', 'load']) expect(screen).toMatch(new RegExp(`✔ ${task}\\s+success`));
     expect(screen).toContain('succeeded');

@@ -52,7 +52,7 @@ export class FakeS3 implements S3Api {
     return this.add(key, { deleteMarker: false, body: b, etag: `"${createHash('md5').update(b).digest('hex')}"` }).versionId;
   }
 
-  async listVersions(bucket: string, prefix: string, options: ListOptions = {}): Promise<VersionEntry[]> {
+  async listVersions(_bucket: string, prefix: string, options: ListOptions = {}): Promise<VersionEntry[]> {
     return this.allVersions(prefix, options);
   }
 
@@ -69,7 +69,7 @@ export class FakeS3 implements S3Api {
     return out;
   }
 
-  async listObjects(bucket: string, prefix: string, options: { delimiter?: string } = {}): Promise<ObjectListing> {
+  async listObjects(_bucket: string, prefix: string, options: { delimiter?: string } = {}): Promise<ObjectListing> {
     this.fail('ListObjectsV2', prefix);
     const listing: ObjectListing = { objects: [], prefixes: [] };
     for (const key of [...this.objects.keys()].sort()) {
@@ -84,7 +84,7 @@ export class FakeS3 implements S3Api {
     return listing;
   }
 
-  async headObject(bucket: string, key: string, versionId?: string): Promise<HeadResult | undefined> {
+  async headObject(_bucket: string, key: string, versionId?: string): Promise<HeadResult | undefined> {
     this.fail('HeadObject', key, versionId);
     const list = this.objects.get(key) ?? [];
     const v = versionId ? list.find((x) => x.versionId === versionId) : list[0];
@@ -92,7 +92,7 @@ export class FakeS3 implements S3Api {
     return { versionId: v.versionId, etag: v.etag ?? '', size: v.body?.length ?? 0 };
   }
 
-  async getObject(bucket: string, key: string, versionId?: string): Promise<Buffer | undefined> {
+  async getObject(_bucket: string, key: string, versionId?: string): Promise<Buffer | undefined> {
     this.fail('GetObject', key, versionId);
     const list = this.objects.get(key) ?? [];
     const v = versionId ? list.find((x) => x.versionId === versionId) : list[0];
@@ -104,7 +104,7 @@ export class FakeS3 implements S3Api {
   }
 
   /** in pieces of 1 KB, split anywhere (inside lines and characters' encodings included) */
-  async getTextTagged(bucket: string, key: string, options: { ifNoneMatch?: string } = {}): Promise<{ text: string; etag: string } | 'not-modified' | undefined> {
+  async getTextTagged(_bucket: string, key: string, options: { ifNoneMatch?: string } = {}): Promise<{ text: string; etag: string } | 'not-modified' | undefined> {
     this.fail('GetObject', key);
     const v = this.objects.get(key)?.[0];
     if (!v || v.deleteMarker) return undefined;
@@ -121,7 +121,7 @@ export class FakeS3 implements S3Api {
     return true;
   }
 
-  async putObject(bucket: string, key: string, body: Uint8Array, options: PutOptions = {}): Promise<PutResult | { conflict: true }> {
+  async putObject(_bucket: string, key: string, body: Uint8Array, options: PutOptions = {}): Promise<PutResult | { conflict: true }> {
     this.fail('PutObject', key);
     const l = this.latest(key);
     if (options.ifNoneMatch && l && !l.deleteMarker) return { conflict: true };
@@ -130,7 +130,7 @@ export class FakeS3 implements S3Api {
     return { versionId: id, etag: this.latest(key)?.etag ?? '' };
   }
 
-  async copyObject(bucket: string, key: string, sourceVersionId: string): Promise<PutResult> {
+  async copyObject(_bucket: string, key: string, sourceVersionId: string): Promise<PutResult> {
     this.fail('CopyObject', key, sourceVersionId);
     const src = (this.objects.get(key) ?? []).find((v) => v.versionId === sourceVersionId);
     if (!src?.body) throw new FailedError('aws.failed', `CopyObject ${key}: NoSuchVersion`);
@@ -138,7 +138,7 @@ export class FakeS3 implements S3Api {
     return { versionId: id, etag: src.etag ?? '' };
   }
 
-  async deleteObject(bucket: string, key: string, versionId?: string): Promise<DeleteResult> {
+  async deleteObject(_bucket: string, key: string, versionId?: string): Promise<DeleteResult> {
     this.fail('DeleteObject', key, versionId);
     if (versionId) {
       const list = this.objects.get(key) ?? [];

@@ -67,7 +67,10 @@ describe('hashing', () => {
       // a string built at run time, as a parsed record's would be (not the literal the hash returns)
       const recorded = ['2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b98', '24'].join('');
       const asked: string[] = [];
-      const known = (rel: string) => (asked.push(rel), rel === 'same.py' || rel === 'edited.py' ? { sha256: recorded, size: 5 } : undefined);
+      const known = (rel: string) => {
+        asked.push(rel);
+        return rel === 'same.py' || rel === 'edited.py' ? { sha256: recorded, size: 5 } : undefined;
+      };
       const files = [localFile('edited.py', 11, 0o100644), localFile('same.py', 5, 0o100644)];
       const [edited, same] = await digestFiles({ root: t.dir, files }, { known });
       expect(asked).toEqual(['edited.py', 'same.py']);

@@ -134,7 +134,11 @@ describe('planDags', () => {
       const rec = record({ 'dags/a.py': { text: 'A' } });
       const asked: string[] = [];
       const file = { ...local('a.py', 'A'), md5: undefined };
-      const plan = planDags({ prefix: 'dags/', local: [file], remote: map(remote('dags/a.py', 'A-hotfix', 'v-new')), record: rec, prune: true, md5Of: (rel) => (asked.push(rel), undefined) });
+      const plan = planDags({ prefix: 'dags/', local: [file], remote: map(remote('dags/a.py', 'A-hotfix', 'v-new')), record: rec, prune: true, md5Of: (rel) => {
+          asked.push(rel);
+          return undefined;
+        },
+      });
       expect(asked).toEqual([]);
       expect(plan.uploads.map((u) => [u.key, u.kind, u.prev.versionId])).toEqual([['dags/a.py', 'change', 'v-new']]);
       expect(plan.drift).toEqual([{ key: 'dags/a.py', kind: 'changed-outside' }]);
@@ -145,7 +149,11 @@ describe('planDags', () => {
       const file = { ...local('a.py', 'A'), md5: undefined };
       const input = { prefix: 'dags/', local: [file], remote: map(remote('dags/a.py', 'A', 'v-new')), record: rec, prune: true };
       const asked: string[] = [];
-      const adopted = planDags({ ...input, md5Of: (rel) => (asked.push(rel), md5('A')) });
+      const adopted = planDags({ ...input, md5Of: (rel) => {
+          asked.push(rel);
+          return md5('A');
+        },
+      });
       expect(asked).toEqual(['a.py']);
       expect(adopted.adopted).toEqual(['dags/a.py']);
       const unknown = planDags(input);

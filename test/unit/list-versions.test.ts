@@ -8,7 +8,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { VersionsScanner, xmlText } from '../../src/aws/list-versions.js';
 import { s3Api } from '../../src/aws/s3.js';
-import { type VersionEntry } from '../../src/core/ports/s3.js';
+import type { VersionEntry } from '../../src/core/ports/s3.js';
 import { MwaaError } from '../../src/core/errors.js';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\r/g, '&#13;');
@@ -144,8 +144,8 @@ describe('s3Api.listObjects (ListObjectsV2) over the wire format', () => {
 
   it('reads keys, ETags, sizes and common prefixes from the bytes, and follows the continuation token', async () => {
     const { client, queries } = cannedClient([
-      { status: 200, body: result(contents(odd, '"e1"', 12) + '<CommonPrefixes><Prefix>dags/team_1/</Prefix></CommonPrefixes>', 'tok&1') },
-      { status: 200, body: result(contents('dags/naïve 🚀.py', '"e2"', 3) + '<CommonPrefixes><Prefix>dags/team_2/</Prefix></CommonPrefixes>') },
+      { status: 200, body: result(`${contents(odd, '"e1"', 12)}<CommonPrefixes><Prefix>dags/team_1/</Prefix></CommonPrefixes>`, 'tok&1') },
+      { status: 200, body: result(`${contents('dags/naïve 🚀.py', '"e2"', 3)}<CommonPrefixes><Prefix>dags/team_2/</Prefix></CommonPrefixes>`) },
     ]);
     const listing = await s3Api(client).listObjects('bkt', 'dags/', { delimiter: '/' });
     expect(listing.objects).toEqual([

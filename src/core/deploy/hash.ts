@@ -144,7 +144,8 @@ export function md5OfFile(path: string): string | undefined {
   }
   try {
     const md5 = crypto.createHash('md5');
-    const chunk = scratch.length >= 1024 * 1024 ? scratch : (scratch = Buffer.allocUnsafe(1024 * 1024));
+    if (scratch.length < 1024 * 1024) scratch = Buffer.allocUnsafe(1024 * 1024);
+    const chunk = scratch;
     for (;;) {
       const n = readSync(fd, chunk, 0, chunk.length, null);
       if (n === 0) return md5.digest('hex');

@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AbortedError, ConfigError, FailedError } from '../errors.js';
 import { buildArtifact, planArtifact, pinsOf, type BuiltArtifact } from './artifacts.js';
-import { byRel, walkFiles } from './files.js';
+import { walkFiles } from './files.js';
 import { digestFiles, md5OfFile, type HashedFile } from './hash.js';
 import { currentObjects, latestVersions } from './listing.js';
 import { loadIgnoreRule } from './ignore.js';
@@ -99,7 +99,7 @@ async function scanProject(
   const findings: Finding[] = [];
   let dags: HashedFile[] | undefined;
   if (sources.dags) {
-    let st;
+    let st: Awaited<ReturnType<typeof stat>> | undefined;
     try {
       st = await stat(sources.dags);
     } catch {

@@ -438,7 +438,7 @@ export function previousRelease(index: ReleaseIndex, environment: string): strin
   const done = releasesOf(index, environment).filter((r) => r.status === 'succeeded');
   for (let guard = 0; guard < done.length; guard++) {
     const rec = done.find((r) => r.id === current);
-    if (!rec || rec.kind !== 'rollback' || !rec.target) break;
+    if (rec?.kind !== 'rollback' || !rec.target) break;
     current = rec.target;
   }
   const at = done.findIndex((r) => r.id === current);
