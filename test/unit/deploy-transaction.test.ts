@@ -96,6 +96,7 @@ const request = (): PushRequest => ({
   prune: true,
   wait: true,
   dryRun: false,
+  concurrency: 16,
 });
 
 beforeEach(() => {
@@ -198,7 +199,7 @@ describe('the release transaction', () => {
     const p = ports();
     const events = recordEvents();
     p.events = events.sink;
-    const r = await rollback({ environment: 'env', wait: true, dryRun: false, yes: true }, p);
+    const r = await rollback({ environment: 'env', wait: true, dryRun: false, yes: true, concurrency: 16 }, p);
     expect(r.status).toBe('recovered');
     expect(r.recovered.map((x) => [x.id, x.status, x.left])).toEqual([[failedId, 'rolled-back', undefined]]);
     expect(events.events.some((e) => e.code === 'deploy.rollback.unremovable' && e.level === 'warn')).toBe(true);
@@ -278,7 +279,7 @@ describe('the environment under the lock', () => {
       return true;
     };
     s3.failWhen = (op, key) => (op === 'CopyObject' && key === 'dags/a.py' ? boom('CopyObject s3://bucket/dags/a.py: InternalError') : undefined);
-    const error = await rollback({ environment: 'env', wait: true, dryRun: false }, p).catch((e) => e);
+    const error = await rollback({ environment: 'env', wait: true, dryRun: false, concurrency: 16 }, p).catch((e) => e);
     expect(MwaaError.is(error) && error.exitCode, error.message).toBe(5);
     expect(mwaa.env.RequirementsS3ObjectVersion).toBe(other);
   });

@@ -43,7 +43,8 @@ export interface PushRequest {
   message?: string;
   /** git metadata (may still be being read) */
   git?: GitInfo | Promise<GitInfo | undefined>;
-  concurrency?: number;
+  /** parallel S3 writes (`--concurrency`; its default is declared once, in the command's spec) */
+  concurrency: number;
   forceUnlock?: boolean;
   lockTtlMs?: number;
   /** overwrite drift without asking (--yes) */
@@ -242,7 +243,7 @@ export function pushSpec(input: {
     },
     envUpdate: plan.envUpdate,
     wait: request.wait,
-    concurrency: request.concurrency ?? 16,
+    concurrency: request.concurrency,
     planMs: input.planMs,
     startedAt: input.startedAt,
   };
@@ -288,7 +289,7 @@ async function planUnlocked(request: PushRequest, ports: DeployPorts, target: Ta
   );
   const [findings, scan, state, listing, running] = await Promise.all([
     checkTarget(ports, target, { wait: request.wait && !request.dryRun }),
-    scanProject(request.sources, target, request.concurrency ?? 16, record, ports.signal),
+    scanProject(request.sources, target, request.concurrency, record, ports.signal),
     reading,
     request.sources.dags ? currentObjects(ports.s3, target.bucket, target.dagPrefix, ports.signal) : Promise.resolve(undefined),
     runningHolder(ports, target.bucket),
