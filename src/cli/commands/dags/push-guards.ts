@@ -92,7 +92,7 @@ export interface Verifier {
 }
 
 /** `--verify`: reads the import errors before the push (the environment must be serving). */
-export async function startVerify(ctx: Context, cmd: DeployCommand, options: { waitMs: number; wait: boolean }): Promise<Verifier> {
+export async function startVerify(ctx: Context, cmd: DeployCommand, options: { waitMs: number; wait: boolean; concurrency: number }): Promise<Verifier> {
   const remote = await session(ctx, cmd);
   const before = await remote.airflow.importErrors();
   return {
@@ -120,6 +120,7 @@ export async function startVerify(ctx: Context, cmd: DeployCommand, options: { w
           ...(cmd.selected.entry.bucket ? { configBucket: cmd.selected.entry.bucket } : {}),
           releaseId: release.base,
           wait: options.wait,
+          concurrency: options.concurrency,
           dryRun: false,
           yes: true,
           message: `--verify: release ${release.id} added import errors`,

@@ -24,7 +24,7 @@ export const run: Handler<typeof dagsPushCommand> = async (ctx, { options }) => 
     const settings = ctx.awsSettings();
     const emulated = settings !== undefined && (settings.local === true || Boolean(settings.endpoints.mwaa));
     const waitMs = options.verifyWait ?? (emulated ? 0 : VERIFY_WAIT_MS);
-    verifier = await startVerify(ctx, cmd, { waitMs, wait: options.wait });
+    verifier = await startVerify(ctx, cmd, { waitMs, wait: options.wait, concurrency: options.concurrency });
   }
   // the view shows the plan before anything changes
   const view = await ctx.host.view('deploy', { title: `Deploying to ${selected.entry.name}`, plan: 'push' });
