@@ -179,17 +179,18 @@ export const handleAirflowControl: Handler = (req: EmuRequest, world: World): Em
     });
     if ('response' in parsed) return parsed.response;
     const { name, body } = parsed;
-    const { dagId, taskId, message } = body;
+    const { dagId, taskId, message, times } = body;
     if (typeof dagId !== 'string' || !dagId) return json(400, { message: 'dagId must be a non-empty string' });
     if (typeof taskId !== 'string' || !taskId) return json(400, { message: 'taskId must be a non-empty string' });
     if (message !== undefined && (typeof message !== 'string' || !message)) return json(400, { message: 'message must be a non-empty string when given' });
+    if (times !== undefined && (typeof times !== 'number' || !Number.isInteger(times) || times < 1)) return json(400, { message: 'times must be a positive integer when given' });
     const rec = world.mwaa.getEnvironment(name);
     if (!rec) return json(404, { message: `environment ${name} not found` });
     const store = storeOf(world);
     store.tick(world.clock.now());
     const why = (message as string | undefined) ?? `Task ${taskId} of DAG ${dagId} was made to fail by the mwaa local emulator (POST /_mwaa_local/airflow/${name}/fail-task)`;
-    const runId = store.failTask(name, rec, dagId, taskId, why);
-    return json(200, { ok: true, dagId, taskId, runId });
+    const runId = store.failTask(name, rec, dagId, taskId, why, times as number | undefined);
+    return json(200, { ok: true, dagId, taskId, runId, ...(times !== undefined ? { times } : {}) });
   } catch (e) {
     return json(500, { message: (e as Error)?.message ?? String(e) });
   }
