@@ -288,7 +288,7 @@ export function computeTimeline(
     const allowed = s.allowedStates ?? ['success'];
     const failedStates = s.failedStates ?? [];
     const reschedule = s.mode === 'reschedule';
-    const pokeTime = Math.max(1, Math.round(T / 2));
+    const pokeTime = Math.max(1, Math.round(T / 4));
     const target = (env.logicalDate ?? run.runAfter) - (s.executionDeltaUs ?? 0);
     a.pokes = [];
     a.reschedule = reschedule;
@@ -299,7 +299,7 @@ export function computeTimeline(
       const seen = env.external!(s.externalDagId!, target, s.externalTaskId ?? null, p);
       const poke: Poke = { at: p, end: p + pokeTime, seen, result: 'wait' };
       a.pokes.push(poke);
-      if (reschedule && k > 0) spans.push([p - Math.round(pokeTime / 2), 'queued'], [p, 'running']);
+      if (reschedule && k > 0) spans.push([p, 'running']);
       if (seen !== null && allowed.includes(seen)) poke.result = 'success';
       else if (seen !== null && failedStates.includes(seen)) poke.result = s.softFail ? 'skipped' : 'failed';
       else if (poke.end - since > timeout || k === MAX_POKES - 1) poke.result = s.softFail ? 'skipped' : 'timeout';
