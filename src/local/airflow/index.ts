@@ -10,6 +10,7 @@ import { allowedCommand, runCli } from './commands.js';
 import { shlexSplit, ShlexError } from './shlex.js';
 import { invokeRestApi } from './restapi.js';
 import { AirflowStoreImpl, SERVING_STATUSES } from './store.js';
+import { handleUi, isUiPath, newSession } from './ui.js';
 import { afVersion } from './versions.js';
 
 export { AirflowStoreImpl } from './store.js';
@@ -130,11 +131,11 @@ function login(req: EmuRequest, world: World): EmuResponse {
   if ('error' in who) return page(403, { 'x-mwaa-local-reason': `${who.error} token` });
   const rec = world.mwaa.getEnvironment(who.name);
   if (!rec || !SERVING_STATUSES.has(String(rec.Status))) return page(503);
-  const session = Buffer.from(`${who.name}:${world.clock.now()}`).toString('base64url');
+  const session = newSession(who.name, world.clock.now());
   return {
     status: 200,
-    headers: { ...HTML, 'set-cookie': `session=${session}; HttpOnly; Path=/; SameSite=Lax` },
-    body: `<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8"><title>Airflow - ${who.name}</title></head>\n<body>\n<h1>Signed in to ${who.name}</h1>\n<p>This is the mwaa local emulator: Airflow ${String(rec.AirflowVersion)} is simulated and has no web UI. Use the Airflow CLI (<code>mwaa airflow ...</code>) or <code>POST /aws_mwaa/cli</code> with a CLI token.</p>\n</body>\n</html>\n`,
+    headers: { ...HTML, 'set-cookie': `session=${session}; HttpOnly; Path=/; SameSite=Lax; Max-Age=43200` },
+    body: `<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8"><meta http-equiv="refresh" content="0; url=/home"><title>Airflow - ${who.name}</title></head>\n<body>\n<h1>Signed in to ${who.name}</h1>\n<p>Airflow ${String(rec.AirflowVersion)} (simulated by the mwaa local emulator). <a href="/home">Open the DAG list</a>.</p>\n</body>\n</html>\n`,
   };
 }
 
@@ -164,6 +165,10 @@ export const handleAirflow: Handler = (req: EmuRequest, world: World): EmuRespon
     if (path === '/aws_mwaa/login') {
       if (method !== 'POST') return page(405, { allow: 'POST' });
       return login(req, world);
+    }
+    if (isUiPath(path)) {
+      if (method !== 'GET' && method !== 'HEAD') return page(405, { allow: 'GET, HEAD' });
+      return handleUi(req, world, storeOf(world), path) ?? page(403, { 'x-mwaa-local-reason': 'no valid web login session (mwaa open logs in again)' });
     }
     return page(404);
   } catch (e) {

@@ -453,30 +453,13 @@ export class AirflowStoreImpl implements AirflowStore {
         if (task.enabled) {
           for (const { task: t, ti } of this.instances(tl, run)) {
             if (!ti.ran) continue;
-            const maxTries = 1 + (t.retries ?? 0);
             for (const attempt of ti.attempts) {
               if (attempt.start > nowUs) {
                 complete = false;
                 continue;
               }
               const lk = ti.mapIndex < 0 && attempt.n === 1 ? t.id : `${t.id}#${ti.mapIndex}#${attempt.n}`;
-              let lines = this.lineCache.get(attempt);
-              if (!lines) {
-                lines = taskLogLines({
-                  v: afVersion(run.version),
-                  envName: name,
-                  dagId: run.dagId,
-                  runId: run.runId,
-                  date: run.logicalDate ?? run.runAfter,
-                  fileRelPath: run.relPath,
-                  task: t,
-                  attempt,
-                  maxTries,
-                  mapIndex: ti.mapIndex,
-                  failMessage: run.fail[t.id],
-                }).filter((l) => LEVELS[l.level] >= task.level);
-                this.lineCache.set(attempt, lines);
-              }
+              const lines = this.attemptLines(name, run, t, ti, attempt, task.level);
               let visible = 0;
               while (visible < lines.length && lines[visible].ts <= nowUs) visible++;
               const cursor = run.logs[lk] ?? 0;
@@ -510,6 +493,28 @@ export class AirflowStoreImpl implements AirflowStore {
         if (complete) this.settled.add(key);
       }
     }
+  }
+
+  /** The task log lines of one try (all of them, also those after now), at or above `level`. */
+  attemptLines(envName: string, run: RunRec, t: RunTask, ti: TiTimeline, attempt: Attempt, level: number): LogLine[] {
+    let lines = this.lineCache.get(attempt);
+    if (!lines) {
+      lines = taskLogLines({
+        v: afVersion(run.version),
+        envName,
+        dagId: run.dagId,
+        runId: run.runId,
+        date: run.logicalDate ?? run.runAfter,
+        fileRelPath: run.relPath,
+        task: t,
+        attempt,
+        maxTries: 1 + (t.retries ?? 0),
+        mapIndex: ti.mapIndex,
+        failMessage: run.fail[t.id],
+      }).filter((l) => LEVELS[l.level] >= level);
+      this.lineCache.set(attempt, lines);
+    }
+    return lines;
   }
 
   // ------------------------------------------------------------------------------------ scheduler
