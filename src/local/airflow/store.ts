@@ -136,6 +136,8 @@ export class AirflowStoreImpl implements AirflowStore {
   private settled = new Set<string>();
   private timelines = new Map<string, { key: string; tl: RunTimeline }>();
   private lineCache = new WeakMap<Attempt, LogLine[]>();
+  /** per environment: the clock (ms) of the last scheduler pass; the scheduler runs at most once per simulated second */
+  private scheduledAt = new Map<string, number>();
 
   constructor(
     readonly world: World,
@@ -187,6 +189,7 @@ export class AirflowStoreImpl implements AirflowStore {
         return;
       }
       case 'pause': {
+        this.scheduledAt.delete(name);
         const id = String(d.dagId);
         const rec = e.dags[id] ?? (e.dags[id] = { firstSeen: Number(d.at), history: [] });
         rec.history.push([Number(d.at), Boolean(d.paused)]);
@@ -442,7 +445,12 @@ export class AirflowStoreImpl implements AirflowStore {
       }
       if (!rec || identityOf(rec) !== e.identity) continue;
       const v = afVersion(rec.AirflowVersion);
-      if (SERVING_STATUSES.has(String(rec.Status))) this.schedule(rec, e, v, nowUs);
+      // runs are created with the instant they were due, so passing less often changes no result, only
+      // how soon (at most a simulated second later) a request sees them; pausing or unpausing passes at once
+      if (SERVING_STATUSES.has(String(rec.Status)) && !(now - (this.scheduledAt.get(name) ?? -Infinity) < 1000)) {
+        this.scheduledAt.set(name, now);
+        this.schedule(rec, e, v, nowUs);
+      }
       const task = logTarget(rec, 'TaskLogs');
       const sched = logTarget(rec, 'SchedulerLogs');
       for (const run of e.runs) {
