@@ -161,6 +161,43 @@ for (const version of ['2.10.3', '3.0.6']) {
       expect(await streams(prefix)).toEqual([0, 1, 2].map((i) => `${prefix}map_index=${i}/attempt=1.log`));
     }, 60_000);
 
+    it('TriggerDagRunOperator with wait_for_completion creates the other run and succeeds once it has', async () => {
+      await put(
+        'dags/parent.py',
+        `from datetime import datetime\nfrom airflow import DAG\nfrom airflow.operators.trigger_dagrun import TriggerDagRunOperator\n\nwith DAG("parent", schedule=None, start_date=datetime(2024, 1, 1)) as dag:\n    TriggerDagRunOperator(task_id="kick", trigger_dag_id="child", wait_for_completion=True, poke_interval=10)\n`,
+      );
+      await put(
+        'dags/child.py',
+        `from datetime import datetime\nfrom airflow import DAG\nfrom airflow.operators.bash import BashOperator\n\nwith DAG("child", schedule=None, start_date=datetime(2024, 1, 1)) as dag:\n    BashOperator(task_id="work", bash_command="echo child")\n`,
+      );
+      for (const id of ['parent', 'child']) expect((await cli(`dags unpause ${id}`)).exit).toBe('0');
+      const parent = await triggered('parent');
+      await emu.advance(3);
+      const children = await runs('child');
+      expect(children).toHaveLength(1);
+      expect(children[0].run_id).toMatch(/^manual__/);
+      expect(await rows('parent', parent)).toMatchObject([{ task_id: 'kick', state: 'running' }]);
+      await emu.advance(30);
+      expect((await runs('child'))[0].state).toBe('success');
+      expect(await rows('parent', parent)).toMatchObject([{ task_id: 'kick', state: 'success' }]);
+    }, 60_000);
+
+    it('an ExternalTaskSensor whose external run never comes times out as configured (poke mode: running until then)', async () => {
+      await put(
+        'dags/lonely.py',
+        `from datetime import datetime\nfrom airflow import DAG\nfrom airflow.sensors.external_task import ExternalTaskSensor\n\nwith DAG("lonely", schedule=None, start_date=datetime(2024, 1, 1)) as dag:\n    ExternalTaskSensor(task_id="wait", external_dag_id="nobody", external_task_id="t", poke_interval=30, timeout=120)\n`,
+      );
+      expect((await cli('dags unpause lonely')).exit).toBe('0');
+      const runId = await triggered('lonely');
+      await emu.advance(60);
+      expect(await rows('lonely', runId)).toMatchObject([{ task_id: 'wait', state: 'running' }]);
+      await emu.advance(120);
+      expect(await rows('lonely', runId)).toMatchObject([{ task_id: 'wait', state: 'failed' }]);
+      const log = await logText(`dag_id=lonely/run_id=${runId.replace(/:/g, '_')}/task_id=wait/attempt=1.log`);
+      expect(log).toContain('AirflowSensorTimeout');
+      expect(log.match(/Poking for tasks \['t'\] in dag nobody/g)?.length).toBeGreaterThanOrEqual(4);
+    }, 60_000);
+
     it('a DAG scheduled on a dataset/asset runs when a task that updates it succeeds', async () => {
       const cls = af3 ? 'Asset' : 'Dataset';
       const imp = af3 ? 'from airflow.sdk import Asset' : 'from airflow.datasets import Dataset';
