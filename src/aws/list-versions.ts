@@ -11,7 +11,7 @@
  * (no attributes, no CDATA), text escaped as XML entities.
  */
 import { chunkBytes, type RawResponse } from './raw-body.js';
-import type { VersionEntry } from './s3.js';
+import type { VersionEntry } from '../core/ports/s3.js';
 
 export interface ScannedPage {
   entries: VersionEntry[];

@@ -4,33 +4,9 @@
  * a bucket the way MWAA needs it (the local emulator's buckets are created for the user).
  */
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { BucketApi, BucketHead, PublicAccessBlock } from '../core/ports/bucket.js';
 import { mapAwsError } from './errors.js';
 import { s3Api } from './s3.js';
-
-export interface PublicAccessBlock {
-  BlockPublicAcls: boolean;
-  IgnorePublicAcls: boolean;
-  BlockPublicPolicy: boolean;
-  RestrictPublicBuckets: boolean;
-}
-
-export interface BucketHead {
-  status: 'ok' | 'missing' | 'forbidden' | 'moved';
-  /** the bucket's region when S3 said (x-amz-bucket-region) */
-  region?: string;
-}
-
-export interface BucketApi {
-  head(bucket: string): Promise<BucketHead>;
-  /** GetBucketLocation, normalized to a region name (empty / null is us-east-1, EU is eu-west-1) */
-  location(bucket: string): Promise<string>;
-  /** GetBucketVersioning Status: "Enabled", "Suspended", or undefined (never enabled) */
-  versioning(bucket: string): Promise<string | undefined>;
-  /** GetPublicAccessBlock; undefined when the bucket has none */
-  publicAccessBlock(bucket: string): Promise<PublicAccessBlock | undefined>;
-  /** CreateBucket + versioning enabled + all public access blocked */
-  create(bucket: string, region: string): Promise<void>;
-}
 
 interface SdkError {
   name?: string;

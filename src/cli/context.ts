@@ -7,6 +7,7 @@ import type { AwsClients, AwsSettings } from '../aws/clients.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { loadConfig, selectEnvironment, type LoadedConfig, type SelectedEnvironment } from '../core/config/load.js';
 import { FailedError, UsageError } from '../core/errors.js';
+import { DEFAULT_POLL_MS, FAST_POLL_MS } from '../core/env/wait.js';
 import { msg } from '../core/messages.js';
 import { Mutations } from '../core/mutations.js';
 import type { GlobalOptions } from './globals.js';
@@ -38,6 +39,19 @@ export interface Context {
   awsSettings(): AwsSettings | undefined;
   /** registers cleanup work run when the command ends (e.g. stopping the embedded emulator) */
   onExit(fn: () => Promise<void> | void): void;
+  /**
+   * `mwaa [-c file] [-e key] [--local] [--endpoint-url url] <words>`: a command line for hints and the
+   * deploy lock that reaches the same environment as this run (no values that could be secrets).
+   */
+  commandLine(words: string[]): string;
+}
+
+/**
+ * Time between status reads when `--poll` is not given: an emulator (embedded, or reached through an
+ * endpoint override) answers in simulated time, so a quarter second; AWS, 15 seconds.
+ */
+export function defaultPollMs(settings: AwsSettings): number {
+  return settings.local === true || Boolean(settings.endpoints.mwaa) ? FAST_POLL_MS : DEFAULT_POLL_MS;
 }
 
 export interface ContextDeps {
@@ -99,6 +113,15 @@ export function createContext(deps: ContextDeps): Context & { runExitHooks(): Pr
     },
     onExit(fn: () => Promise<void> | void) {
       exitHooks.push(fn);
+    },
+    commandLine(words: string[]) {
+      const g = deps.globals;
+      const parts = ['mwaa'];
+      if (g.config) parts.push('-c', g.config);
+      if (g.env) parts.push('-e', g.env);
+      if (g.local) parts.push('--local');
+      if (g.endpointUrl) parts.push('--endpoint-url', g.endpointUrl);
+      return [...parts, ...words].join(' ');
     },
     async runExitHooks() {
       for (const hook of exitHooks.splice(0).reverse()) await hook();

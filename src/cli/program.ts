@@ -43,7 +43,7 @@ function formatExamples(examples: Array<{ command: string; description: string }
 export function toOption(spec: OptionSpec): Option {
   const option = new Option(spec.flags, spec.description);
   if (spec.choices) option.choices(spec.choices as string[]);
-  if (spec.default !== undefined) option.default(spec.default);
+  if (spec.default !== undefined) option.default(spec.default, spec.defaultLabel);
   const parse = spec.parse;
   if (parse) {
     // a parser's UsageError becomes commander's own, so it is reported like any other bad option (exit 2)

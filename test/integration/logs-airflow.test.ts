@@ -7,7 +7,7 @@
 import { CreateCliTokenCommand } from '@aws-sdk/client-mwaa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tailTaskLog } from '../../src/core/logs/address.js';
-import { cloudWatchLogs } from '../../src/core/logs/cloudwatch.js';
+import { cloudWatchLogs } from '../../src/aws/logs.js';
 import { baseEnv, runCli, tempDir } from '../helpers/cli.js';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
 import { createEnvironment, liveCli, project, putObject, versionedBucket, waitForStatus } from './logs-helpers.js';

@@ -1,7 +1,7 @@
 /** An in-memory versioned bucket implementing the deploy code's S3Api, with failure injection. */
 import { createHash, randomBytes } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
-import type { DeleteResult, HeadResult, ListOptions, PutOptions, PutResult, S3Api, VersionEntry } from '../../src/aws/s3.js';
+import type { DeleteResult, HeadResult, ListOptions, PutOptions, PutResult, S3Api, VersionEntry } from '../../src/core/ports/s3.js';
 import { FailedError } from '../../src/core/errors.js';
 import type { PiecesBody } from '../../src/core/json.js';
 

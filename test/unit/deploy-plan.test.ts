@@ -1,7 +1,7 @@
 /** The plan rules (pure): record ETags, adoption by MD5, drift, removals, --no-prune, release ids. */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { VersionEntry } from '../../src/aws/s3.js';
+import type { VersionEntry } from '../../src/core/ports/s3.js';
 import type { HashedFile } from '../../src/core/deploy/hash.js';
 import { planDags, summarizePlan, unchangedStates, type DagPlanInput } from '../../src/core/deploy/plan.js';
 import { newReleaseId, previousRelease, resolveReleaseId, type ReleaseIndex, type ReleaseRecord, type ReleaseSummary } from '../../src/core/deploy/records.js';

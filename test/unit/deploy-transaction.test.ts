@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { EnvironmentInfo, MwaaApi, UpdateEnvironmentInput } from '../../src/aws/mwaa.js';
+import type { EnvironmentInfo, MwaaApi, UpdateEnvironmentInput } from '../../src/core/ports/mwaa.js';
 import type { DeployPorts } from '../../src/core/deploy/ports.js';
 import { push, type PushRequest } from '../../src/core/deploy/push.js';
 import { rollback } from '../../src/core/deploy/rollback.js';

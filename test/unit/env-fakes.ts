@@ -1,5 +1,5 @@
 /** Fakes shared by the env unit tests: a manual clock and an in-memory MwaaApi with a scripted status sequence. */
-import type { CreateEnvironmentInput, EnvironmentInfo, MwaaApi, UpdateEnvironmentInput } from '../../src/aws/mwaa.js';
+import type { CreateEnvironmentInput, EnvironmentInfo, MwaaApi, UpdateEnvironmentInput } from '../../src/core/ports/mwaa.js';
 
 import { fakeClock as baseClock, type FakeClock } from '../helpers/clock.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { failure as rejection } from '../helpers/errors.js';
-import type { BucketApi, PublicAccessBlock } from '../../src/aws/s3-bucket.js';
+import type { BucketApi, PublicAccessBlock } from '../../src/core/ports/bucket.js';
 import type { SelectedEnvironment } from '../../src/core/config/load.js';
 import type { EnvironmentEntry } from '../../src/core/config/schema.js';
 import { checkSourceBucket } from '../../src/core/env/bucket.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EnvironmentInfo } from '../../src/aws/mwaa.js';
+import type { EnvironmentInfo } from '../../src/core/ports/mwaa.js';
 import type { EnvironmentEntry } from '../../src/core/config/schema.js';
 import { toCreateInput } from '../../src/core/env/fields.js';
 import { planEnvironment, renderPlan } from '../../src/core/env/plan.js';

@@ -7,7 +7,8 @@ import { Readable } from 'node:stream';
 import { S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { VersionsScanner, xmlText } from '../../src/aws/list-versions.js';
-import { s3Api, type VersionEntry } from '../../src/aws/s3.js';
+import { s3Api } from '../../src/aws/s3.js';
+import { type VersionEntry } from '../../src/core/ports/s3.js';
 import { MwaaError } from '../../src/core/errors.js';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\r/g, '&#13;');

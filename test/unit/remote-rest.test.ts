@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fakeClock } from '../helpers/clock.js';
-import type { RestAnswer, RestRequest } from '../../src/aws/mwaa.js';
+import type { RestAnswer, RestRequest } from '../../src/core/ports/mwaa.js';
 import { AuthError, FailedError, MwaaError } from '../../src/core/errors.js';
 import { recordEvents } from '../../src/core/events.js';
 import type { AirflowOps } from '../../src/core/remote/airflow.js';

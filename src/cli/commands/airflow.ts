@@ -11,8 +11,9 @@ import { checkCommand, formatCommandList, parseAirflowVersion, supportedCommands
 import { detectFailure } from '../../core/remote/failure.js';
 import { openSession, requireRunning } from '../../core/remote/session.js';
 import type { Context } from '../context.js';
-import { requireEnvironment } from '../../aws/mwaa.js';
+import { requireEnvironment } from '../../core/ports/mwaa.js';
 import type { Handler } from '../spec.js';
+import type { airflowCommand } from '../specs/remote.js';
 
 const HELP_WORDS = new Set(['-h', '--help', 'help']);
 
@@ -56,7 +57,7 @@ function refusal(check: Extract<CommandCheck, { ok: false }>, argv: string[], ve
   });
 }
 
-export const run: Handler = async (ctx: Context, { args }) => {
+export const run: Handler<typeof airflowCommand> = async (ctx: Context, { args }) => {
   const argv = (args as unknown[]).flat().filter((a): a is string => typeof a === 'string');
   if (argv.length === 0 || HELP_WORDS.has(argv[0])) {
     if (argv.length === 0) {

@@ -8,6 +8,7 @@ import { UsageError } from '../../core/errors.js';
 import { buildApiCall, runApiCall } from '../../core/remote/api.js';
 import type { Context } from '../context.js';
 import type { Handler } from '../spec.js';
+import type { apiCommand } from '../specs/remote.js';
 
 async function readInput(ctx: Context, source: string): Promise<string> {
   if (source === '-') {
@@ -22,16 +23,14 @@ async function readInput(ctx: Context, source: string): Promise<string> {
   }
 }
 
-const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : value === undefined ? [] : [String(value)]);
-
-export const run: Handler = async (ctx, { args, options }) => {
-  const input = options.input !== undefined ? String(options.input) : undefined;
+export const run: Handler<typeof apiCommand> = async (ctx, { args, options }) => {
+  const input = options.input;
   // everything the user typed is checked before any AWS call
   const call = buildApiCall({
     path: String(args[0]),
-    method: options.method !== undefined ? String(options.method) : undefined,
-    rawFields: list(options.rawField),
-    typedFields: list(options.field),
+    method: options.method,
+    rawFields: options.rawField ?? [],
+    typedFields: options.field ?? [],
     inputText: input !== undefined ? await readInput(ctx, input) : undefined,
     inputSource: input === '-' ? '--input - (stdin)' : input !== undefined ? `--input ${input}` : undefined,
     paginate: options.paginate === true,

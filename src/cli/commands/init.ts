@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEPENDENCY_SCHEMA_REF, scaffoldProject } from '../../core/init.js';
 import type { Handler } from '../spec.js';
+import type { initCommand } from '../specs/core.js';
 
 /** The schema of the mwaa that runs: the package folder above this file (src/ or dist/), then schema/. */
 function installedSchema(): string | undefined {
@@ -30,14 +31,14 @@ function schemaRef(dir: string): string {
   return installedSchema() ?? DEPENDENCY_SCHEMA_REF;
 }
 
-export const run: Handler = async (ctx, { args, options }) => {
+export const run: Handler<typeof initCommand> = async (ctx, { args, options }) => {
   const dir = resolve(ctx.cwd, (args[0] as string | undefined) ?? '.');
   const result = scaffoldProject(
     {
       dir,
       schemaRef: schemaRef(dir),
-      name: options.name as string | undefined,
-      airflowVersion: options.airflowVersion as string | undefined,
+      name: options.name,
+      airflowVersion: options.airflowVersion,
       force: options.force === true,
     },
     ctx.host.notify,

@@ -10,7 +10,7 @@ import { parseDuration, parseTimeOrAgo } from '../../core/duration.js';
 import { InterruptedError, UsageError } from '../../core/errors.js';
 import type { MwaaEvent } from '../../core/events.js';
 import { msg } from '../../core/messages.js';
-import { cloudWatchLogs } from '../../core/logs/cloudwatch.js';
+import { cloudWatchLogs } from '../../aws/logs.js';
 import { resolveLogsQuery, type LogComponent } from '../../core/logs/query.js';
 import { followLogs, readLogs, type LogOutput } from '../../core/logs/read.js';
 import type { LogEvent } from '../../core/logs/port.js';
@@ -18,26 +18,12 @@ import { jsonRecord, textRenderer, type LevelStyler } from '../../core/logs/rend
 import { anySignal } from '../../core/signals.js';
 import type { Context } from '../context.js';
 import type { Handler } from '../spec.js';
+import type { logsCommand } from '../specs/logs.js';
 
 /** Without --since, logs that are not bounded by a run start this far back. */
 const DEFAULT_SINCE_MS = 10 * 60_000;
 /** Text is handed to stdout in chunks of about this size. */
 const CHUNK = 64 * 1024;
-
-interface LogsOptions {
-  run?: string;
-  task?: string;
-  try?: number;
-  mapIndex?: number;
-  component?: LogComponent;
-  since?: string;
-  until?: string;
-  filter?: string;
-  limit?: number;
-  follow?: boolean;
-  interval?: string;
-  utc?: boolean;
-}
 
 /**
  * stdout as a LogOutput sink: rendered text is gathered into chunks, written with backpressure (flush
@@ -117,8 +103,8 @@ function styler(ctx: Context): LevelStyler | undefined {
   return { error: (t) => s.red.bold(t), warning: (t) => s.yellow(t), info: (t) => s.green(t), debug: (t) => s.gray(t), dim: (t) => s.dim(t) };
 }
 
-export const run: Handler = async (ctx, { args, options }) => {
-  const o = options as LogsOptions;
+export const run: Handler<typeof logsCommand> = async (ctx, { args, options }) => {
+  const o = options;
   const dagId = args[0] as string | undefined;
   const follow = o.follow === true;
   if (follow && o.until !== undefined) throw new UsageError('--until cannot be used with --follow', { hint: 'drop --until, or --follow' });

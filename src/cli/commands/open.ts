@@ -9,8 +9,9 @@ import { AuthError, FailedError, MwaaError } from '../../core/errors.js';
 import { webServerBaseUrl } from '../../core/remote/client.js';
 import { requireRunning } from '../../core/remote/session.js';
 import type { Context } from '../context.js';
-import { requireEnvironment } from '../../aws/mwaa.js';
+import { requireEnvironment } from '../../core/ports/mwaa.js';
 import type { Handler } from '../spec.js';
+import type { openCommand } from '../specs/remote.js';
 
 export function loginUrl(hostname: string, token: string): string {
   return `${webServerBaseUrl(hostname)}/aws_mwaa/aws-console-sso?login=true#${token}`;
@@ -41,7 +42,7 @@ function openBrowser(command: { cmd: string; args: string[] }, url: string): Pro
   });
 }
 
-export const run: Handler = async (ctx, { options }) => {
+export const run: Handler<typeof openCommand> = async (ctx, { options }) => {
   const envName = ctx.environment().entry.name;
   const { mwaaApi } = await import('../../aws/mwaa.js');
   const aws = await ctx.aws();

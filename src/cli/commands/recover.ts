@@ -1,9 +1,10 @@
 /** `mwaa recover`: finish what an interrupted deploy left; change nothing when nothing is unfinished. */
 import { recover, type RecoverResult } from '../../core/deploy/rollback.js';
 import type { Handler } from '../spec.js';
-import { commandLine, deployCommand } from './releases/shared.js';
+import { deployCommand } from './releases/shared.js';
+import type { recoverCommand } from '../specs/dags.js';
 
-export const run: Handler = async (ctx, { options }) => {
+export const run: Handler<typeof recoverCommand> = async (ctx, { options }) => {
   const selected = ctx.environment();
   const cmd = await deployCommand(ctx, options);
   const result = await recover(
@@ -13,7 +14,7 @@ export const run: Handler = async (ctx, { options }) => {
       dryRun: options.dryRun === true,
       yes: ctx.globals.yes,
       forceUnlock: options.forceUnlock === true,
-      command: commandLine(ctx, ['recover']),
+      command: ctx.commandLine(['recover']),
     },
     cmd.ports,
   );

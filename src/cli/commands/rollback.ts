@@ -3,9 +3,10 @@ import { formatDuration } from '../../core/duration.js';
 import { rollback, type RollbackResult } from '../../core/deploy/rollback.js';
 import { renderRollbackPlan } from '../../ui/views/deploy-text.js';
 import type { Handler } from '../spec.js';
-import { commandLine, deployCommand, projectGit } from './releases/shared.js';
+import { deployCommand, projectGit } from './releases/shared.js';
+import type { rollbackCommand } from '../specs/dags.js';
 
-export const run: Handler = async (ctx, { args, options }) => {
+export const run: Handler<typeof rollbackCommand> = async (ctx, { args, options }) => {
   const selected = ctx.environment();
   const dryRun = options.dryRun === true;
   const releaseId = typeof args[0] === 'string' ? args[0] : undefined;
@@ -20,14 +21,14 @@ export const run: Handler = async (ctx, { args, options }) => {
         environment: selected.entry.name,
         ...(selected.entry.bucket ? { configBucket: selected.entry.bucket } : {}),
         ...(releaseId ? { releaseId } : {}),
-        wait: options.wait !== false,
+        wait: options.wait,
         dryRun,
         yes: ctx.globals.yes,
-        ...(typeof options.message === 'string' ? { message: options.message } : {}),
+        ...(options.message !== undefined ? { message: options.message } : {}),
         git: await projectGit(ctx, selected),
-        concurrency: typeof options.concurrency === 'number' ? options.concurrency : 16,
+        concurrency: options.concurrency,
         forceUnlock: options.forceUnlock === true,
-        command: commandLine(ctx, ['rollback']),
+        command: ctx.commandLine(['rollback']),
       },
       cmd.ports,
     );

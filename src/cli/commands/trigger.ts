@@ -17,8 +17,9 @@ import { parseTransport } from '../../core/remote/transport.js';
 import type { TaskLogTail } from '../../core/remote/task-log.js';
 import { triggerDag, waitForRun, type RunOutcome } from '../../core/remote/trigger.js';
 import type { Context } from '../context.js';
-import { requireEnvironment } from '../../aws/mwaa.js';
+import { requireEnvironment } from '../../core/ports/mwaa.js';
 import type { Handler } from '../spec.js';
+import type { triggerCommand } from '../specs/remote.js';
 
 async function readStdin(ctx: Context): Promise<string> {
   const chunks: Buffer[] = [];
@@ -71,7 +72,7 @@ function taskKey(t: { taskId: string; mapIndex?: number }): string {
   return t.mapIndex === undefined ? t.taskId : `${t.taskId}[${t.mapIndex}]`;
 }
 
-export const run: Handler = async (ctx, { args, options }) => {
+export const run: Handler<typeof triggerCommand> = async (ctx, { args, options }) => {
   const dagId = String(args[0]);
   // everything the user typed is checked before any AWS call
   const conf = options.conf !== undefined ? await readConf(ctx, String(options.conf)) : undefined;
@@ -181,7 +182,7 @@ async function logTails(
   failed: TaskInfo[],
   lines: number,
 ): Promise<TaskLogTail[]> {
-  const [{ cloudWatchLogs }, { failedTaskLogTail }] = await Promise.all([import('../../core/logs/cloudwatch.js'), import('../../core/remote/task-log.js')]);
+  const [{ cloudWatchLogs }, { failedTaskLogTail }] = await Promise.all([import('../../aws/logs.js'), import('../../core/remote/task-log.js')]);
   const logs = cloudWatchLogs(await (await ctx.aws()).logs());
   const out: TaskLogTail[] = [];
   for (const task of failed) {

@@ -1,8 +1,7 @@
 /** Commands of the foundation: init and completion. */
-import type { CommandSpec } from '../spec.js';
+import { command, type CommandSpec, type Loaded } from '../spec.js';
 
-export const coreCommands: CommandSpec[] = [
-  {
+export const initCommand = command({
     path: ['init'],
     summary: 'scaffold mwaa.yaml, dags/, plugins/ and requirements.txt',
     description:
@@ -19,9 +18,10 @@ export const coreCommands: CommandSpec[] = [
       { command: 'mwaa init', description: 'scaffold a project in the current folder' },
       { command: 'mwaa init analytics --airflow-version 2.11.2', description: 'in ./analytics, for Airflow 2.11.2' },
     ],
-    load: () => import('../commands/init.js'),
-  },
-  {
+    load: (): Loaded => import('../commands/init.js'),
+  });
+
+export const completionCommand = command({
     path: ['completion'],
     summary: 'print the shell completion script for bash, zsh or fish',
     description:
@@ -34,13 +34,15 @@ export const coreCommands: CommandSpec[] = [
       { command: 'mwaa completion zsh > "${fpath[1]}/_mwaa"', description: 'zsh' },
       { command: 'mwaa completion fish > ~/.config/fish/completions/mwaa.fish', description: 'fish' },
     ],
-    load: () => import('../commands/completion.js'),
-  },
-  {
+    load: (): Loaded => import('../commands/completion.js'),
+  });
+
+export const __completeCommand = command({
     path: ['__complete'],
     summary: 'values for shell completion (used by the completion scripts)',
     hidden: true,
     args: [{ name: 'what', description: 'envs', required: true }],
-    load: () => import('../commands/complete-values.js'),
-  },
-];
+    load: (): Loaded => import('../commands/complete-values.js'),
+  });
+
+export const coreCommands: CommandSpec[] = [initCommand, completionCommand, __completeCommand];

@@ -1,7 +1,7 @@
 /** `mwaa dags push | diff`, `mwaa releases list | show`, `mwaa rollback`, `mwaa recover`: version-synced deploys (docs/deploy.md). */
 import { parseDuration } from '../../core/duration.js';
 import { UsageError } from '../../core/errors.js';
-import type { CommandSpec, OptionSpec } from '../spec.js';
+import { command, option, type CommandSpec, type Loaded } from '../spec.js';
 
 const parseConcurrency = (value: string): number => {
   const n = Number(value);
@@ -17,25 +17,29 @@ const parseLimit = (value: string): number => {
   return n;
 };
 
-const message: OptionSpec = { flags: '-m, --message <text>', description: 'a note recorded with the release (shown by `mwaa releases list`)' };
-const dryRun: OptionSpec = { flags: '--dry-run', description: 'print the plan and change nothing' };
-const noWait: OptionSpec = {
+const TWO_HOURS_MS = 2 * 60 * 60 * 1000;
+
+const message = option({ flags: '-m, --message <text>', description: 'a note recorded with the release (shown by `mwaa releases list`)' });
+const dryRun = option({ flags: '--dry-run', description: 'print the plan and change nothing' });
+const noWait = option({
   flags: '--no-wait',
   description: 'do not wait for the environment update (plugins/requirements/startup script) to finish, nor check it; a failed update is then not rolled back',
-};
-const forceUnlock: OptionSpec = { flags: '--force-unlock', description: 'take the deploy lock even if another deploy holds it (only when that deploy is no longer running)' };
-const concurrency: OptionSpec = { flags: '--concurrency <n>', description: 'parallel S3 uploads (default: 16)', parse: parseConcurrency };
-const timeout: OptionSpec = {
+});
+const forceUnlock = option({ flags: '--force-unlock', description: 'take the deploy lock even if another deploy holds it (only when that deploy is no longer running)' });
+const concurrency = option({ flags: '--concurrency <n>', description: 'parallel S3 uploads', default: 16, parse: parseConcurrency });
+const timeout = option({
   flags: '--timeout <duration>',
-  description: 'stop waiting for the environment update after this long (default: 2h); the deploy is then rolled back',
+  description: 'stop waiting for the environment update after this long; the deploy is then rolled back',
+  default: TWO_HOURS_MS,
+  defaultLabel: '2h',
   parse: (value) => parseDuration(value, '--timeout'),
-};
-const poll: OptionSpec = {
+});
+const poll = option({
   flags: '--poll <duration>',
   description: 'time between status reads while waiting (default: 15s on AWS, 250ms on the emulator)',
   parse: (value) => parseDuration(value, '--poll'),
   hidden: true,
-};
+});
 
 const FAILURE =
   'On any failure (an S3 call that fails after retries, UpdateEnvironment rejected, the update ending UPDATE_FAILED, ' +
@@ -43,8 +47,7 @@ const FAILURE =
   'environment is re-pinned to its previous plugins/requirements/startup script versions: exit 5. If that rollback ' +
   'cannot finish, exit 6 with what is left; `mwaa recover` finishes it.';
 
-export const dagsCommands: CommandSpec[] = [
-  {
+export const dagsPushCommand = command({
     path: ['dags', 'push'],
     summary: 'deploy DAGs, plugins, requirements and the startup script as one release',
     description:
@@ -61,9 +64,10 @@ export const dagsCommands: CommandSpec[] = [
       { command: 'mwaa -e prod dags push --yes --json', description: 'in CI: no prompts, the release record as JSON on stdout' },
       { command: 'mwaa dags push --dry-run', description: 'the plan only (same as `mwaa dags diff`)' },
     ],
-    load: () => import('../commands/dags/push.js'),
-  },
-  {
+    load: (): Loaded => import('../commands/dags/push.js'),
+  });
+
+export const dagsDiffCommand = command({
     path: ['dags', 'diff'],
     summary: 'the deploy plan: what `dags push` would change',
     description:
@@ -75,20 +79,22 @@ export const dagsCommands: CommandSpec[] = [
       { command: 'mwaa dags diff', description: 'what would be deployed' },
       { command: 'mwaa dags diff --json', description: 'the plan as JSON' },
     ],
-    load: () => import('../commands/dags/diff.js'),
-  },
-  {
+    load: (): Loaded => import('../commands/dags/diff.js'),
+  });
+
+export const releasesListCommand = command({
     path: ['releases', 'list'],
     summary: 'deploy history: id, time, status, message, git commit, counts',
     description: 'Lists the releases of the environment, newest first, from the release records in the bucket (`.mwaa/releases/`).',
-    options: [{ flags: '-n, --limit <n>', description: 'show at most this many (default: 20)', parse: parseLimit }],
+    options: [{ flags: '-n, --limit <n>', description: 'show at most this many', default: 20, parse: parseLimit }],
     examples: [
       { command: 'mwaa releases list', description: 'the last 20 releases' },
       { command: 'mwaa releases list --json', description: 'as JSON' },
     ],
-    load: () => import('../commands/releases/list.js'),
-  },
-  {
+    load: (): Loaded => import('../commands/releases/list.js'),
+  });
+
+export const releasesShowCommand = command({
     path: ['releases', 'show'],
     summary: 'one release: every key with version and sha256, artifacts, durations',
     args: [{ name: 'release', description: 'release id (or a unique prefix, `current`, `previous`)', required: true }],
@@ -96,9 +102,10 @@ export const dagsCommands: CommandSpec[] = [
       { command: 'mwaa releases show current', description: 'the release the environment runs' },
       { command: 'mwaa releases show 20260301-120501', description: 'by id prefix' },
     ],
-    load: () => import('../commands/releases/show.js'),
-  },
-  {
+    load: (): Loaded => import('../commands/releases/show.js'),
+  });
+
+export const rollbackCommand = command({
     path: ['rollback'],
     summary: 'back to an earlier release (`previous`, or an id)',
     description:
@@ -118,9 +125,10 @@ export const dagsCommands: CommandSpec[] = [
       { command: 'mwaa rollback', description: 'shows the release before the current one and asks' },
       { command: 'mwaa rollback previous --dry-run', description: 'the plan only' },
     ],
-    load: () => import('../commands/rollback.js'),
-  },
-  {
+    load: (): Loaded => import('../commands/rollback.js'),
+  });
+
+export const recoverCommand = command({
     path: ['recover'],
     summary: 'finish what an interrupted deploy left (changes nothing when nothing is unfinished)',
     description:
@@ -137,6 +145,7 @@ export const dagsCommands: CommandSpec[] = [
       { command: 'mwaa recover --yes', description: 'after a crash or exit 6; with nothing unfinished it changes nothing' },
       { command: 'mwaa recover --dry-run', description: 'what is unfinished, changing nothing' },
     ],
-    load: () => import('../commands/recover.js'),
-  },
-];
+    load: (): Loaded => import('../commands/recover.js'),
+  });
+
+export const dagsCommands: CommandSpec[] = [dagsPushCommand, dagsDiffCommand, releasesListCommand, releasesShowCommand, rollbackCommand, recoverCommand];

@@ -1,19 +1,21 @@
 /** `mwaa env …`: environments as code (the `environment:` block of mwaa.yaml is the desired state). */
 import { parseDuration } from '../../core/duration.js';
-import type { CommandSpec, OptionSpec } from '../spec.js';
+import { command, option, type CommandSpec, type Loaded } from '../spec.js';
 
-const timeout: OptionSpec = {
+const timeout = option({
   flags: '--timeout <duration>',
-  description: 'stop waiting after this long (e.g. 90m, 2h); the environment keeps going (default: 2h)',
+  description: 'stop waiting after this long (e.g. 90m, 2h); the environment keeps going',
+  default: 2 * 60 * 60 * 1000,
+  defaultLabel: '2h',
   parse: (value) => parseDuration(value, '--timeout'),
-};
-const poll: OptionSpec = {
+});
+const poll = option({
   flags: '--poll <duration>',
   description: 'time between status reads (default: 15s on AWS, 250ms on the local emulator)',
   parse: (value) => parseDuration(value, '--poll'),
   hidden: true,
-};
-const noWait: OptionSpec = { flags: '--no-wait', description: 'return once MWAA accepted the request; follow it with `mwaa env wait`' };
+});
+const noWait = option({ flags: '--no-wait', description: 'return once MWAA accepted the request; follow it with `mwaa env wait`' });
 
 const WAITING =
   'While it waits, a terminal shows a live view (status, elapsed time, the status timeline and the Airflow UI address); ' +
@@ -26,8 +28,7 @@ function exitCodes(...codes: string[]): string {
 }
 const FAILED_STATES = 'CREATE_FAILED, UPDATE_FAILED or UNAVAILABLE (with MWAA\'s error code and message)';
 
-export const envCommands: CommandSpec[] = [
-  {
+export const envCreateCommand = command({
     path: ['env', 'create'],
     summary: 'create the environment described in mwaa.yaml',
     description:
@@ -47,9 +48,10 @@ export const envCommands: CommandSpec[] = [
       { command: 'mwaa -e dev env create --no-wait', description: 'start creating "dev" and return' },
       { command: 'mwaa -e dev env create --json', description: 'a JSON result on stdout, NDJSON progress on stderr' },
     ],
-    load: () => import('../commands/env/create.js'),
-  },
-  {
+    load: (): Loaded => import('../commands/env/create.js'),
+  });
+
+export const envUpdateCommand = command({
     path: ['env', 'update'],
     summary: 'show the plan, confirm, apply only the changed fields, wait',
     description:
@@ -71,9 +73,10 @@ export const envCommands: CommandSpec[] = [
       { command: 'mwaa -e dev env update', description: 'plan, confirm, apply, wait' },
       { command: 'mwaa -e dev env update --yes', description: 'in CI: apply without a prompt' },
     ],
-    load: () => import('../commands/env/update.js'),
-  },
-  {
+    load: (): Loaded => import('../commands/env/update.js'),
+  });
+
+export const envDiffCommand = command({
     path: ['env', 'diff'],
     summary: 'the plan only: mwaa.yaml vs the live environment',
     description:
@@ -84,9 +87,10 @@ export const envCommands: CommandSpec[] = [
       { command: 'mwaa -e dev env diff', description: 'show the plan' },
       { command: 'mwaa -e dev env diff --json | jq .changes', description: 'the differences as JSON' },
     ],
-    load: () => import('../commands/env/diff.js'),
-  },
-  {
+    load: (): Loaded => import('../commands/env/diff.js'),
+  });
+
+export const envListCommand = command({
     path: ['env', 'list'],
     summary: 'all environments in the region, with their status',
     description: 'Lists every MWAA environment of the region (from mwaa.yaml, --region or AWS_REGION) with status, Airflow version and class.',
@@ -94,9 +98,10 @@ export const envCommands: CommandSpec[] = [
       { command: 'mwaa env list', description: 'a table' },
       { command: 'mwaa env list --region eu-west-1 --json', description: 'JSON, in another region' },
     ],
-    load: () => import('../commands/env/list.js'),
-  },
-  {
+    load: (): Loaded => import('../commands/env/list.js'),
+  });
+
+export const envShowCommand = command({
     path: ['env', 'show'],
     summary: 'status, versions, workers, pinned artifacts, URL, log groups, last update',
     description:
@@ -107,9 +112,10 @@ export const envCommands: CommandSpec[] = [
       { command: 'mwaa -e dev env show', description: 'as text' },
       { command: 'mwaa -e dev env show --json | jq .lastUpdate', description: 'the last update as JSON' },
     ],
-    load: () => import('../commands/env/show.js'),
-  },
-  {
+    load: (): Loaded => import('../commands/env/show.js'),
+  });
+
+export const envWaitCommand = command({
     path: ['env', 'wait'],
     summary: 'wait until the environment is AVAILABLE (or deleted)',
     description:
@@ -131,9 +137,10 @@ export const envCommands: CommandSpec[] = [
       { command: 'mwaa -e dev env wait', description: 'wait until AVAILABLE' },
       { command: 'mwaa -e dev env wait --timeout 45m', description: 'give up after 45 minutes (exit 1)' },
     ],
-    load: () => import('../commands/env/wait.js'),
-  },
-  {
+    load: (): Loaded => import('../commands/env/wait.js'),
+  });
+
+export const envDeleteCommand = command({
     path: ['env', 'delete'],
     summary: 'delete the environment (type its name to confirm), then wait',
     description:
@@ -151,6 +158,7 @@ export const envCommands: CommandSpec[] = [
       { command: 'mwaa -e dev env delete', description: 'confirm by typing the name, then wait' },
       { command: 'mwaa -e dev env delete --yes --no-wait', description: 'no prompt, do not wait' },
     ],
-    load: () => import('../commands/env/delete.js'),
-  },
-];
+    load: (): Loaded => import('../commands/env/delete.js'),
+  });
+
+export const envCommands: CommandSpec[] = [envCreateCommand, envUpdateCommand, envDiffCommand, envListCommand, envShowCommand, envWaitCommand, envDeleteCommand];

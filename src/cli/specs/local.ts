@@ -1,6 +1,6 @@
 /** `mwaa local …`: the local MWAA emulator (src/local). */
 import { UsageError } from '../../core/errors.js';
-import type { CommandSpec } from '../spec.js';
+import { command, type CommandSpec, type Loaded } from '../spec.js';
 
 const seconds = (flag: string) => (value: string) => {
   const n = Number(value);
@@ -8,8 +8,7 @@ const seconds = (flag: string) => (value: string) => {
   return n;
 };
 
-export const localCommands: CommandSpec[] = [
-  {
+export const localStartCommand = command({
     path: ['local', 'start'],
     summary: 'run the local MWAA emulator (S3, CloudWatch Logs, MWAA, Airflow) as a server',
     description:
@@ -36,6 +35,7 @@ export const localCommands: CommandSpec[] = [
       { command: 'mwaa local start --port 0 --update-seconds 30', description: 'any free port, slower updates' },
       { command: 'aws --endpoint-url http://127.0.0.1:4599 s3 ls', description: 'the AWS CLI against it' },
     ],
-    load: () => import('../commands/local/start.js'),
-  },
-];
+    load: (): Loaded => import('../commands/local/start.js'),
+  });
+
+export const localCommands: CommandSpec[] = [localStartCommand];

@@ -1,6 +1,6 @@
 /** Command declarations for this area; each entry is registered only once its command works. */
 import { UsageError } from '../../core/errors.js';
-import type { CommandSpec } from '../spec.js';
+import { command, type CommandSpec, type Loaded } from '../spec.js';
 
 const COMPONENTS = ['task', 'scheduler', 'worker', 'webserver', 'dag-processing', 'requirements', 'startup'] as const;
 
@@ -13,8 +13,7 @@ function integer(name: string, min: number) {
   };
 }
 
-export const logsCommands: CommandSpec[] = [
-  {
+export const logsCommand = command({
     path: ['logs'],
     summary: 'task and component logs, addressed by DAG / run / task, followed live',
     description:
@@ -54,6 +53,7 @@ export const logsCommands: CommandSpec[] = [
       { command: 'mwaa logs --component scheduler --follow', description: 'follow the scheduler' },
       { command: 'mwaa logs etl --run latest --json | jq -r .message', description: 'raw events as NDJSON' },
     ],
-    load: () => import('../commands/logs.js'),
-  },
-];
+    load: (): Loaded => import('../commands/logs.js'),
+  });
+
+export const logsCommands: CommandSpec[] = [logsCommand];

@@ -1,15 +1,14 @@
 /** Remote Airflow: trigger, the Airflow CLI pass-through, the DAG list and the Airflow UI (README "Remote Airflow"). */
-import type { CommandSpec, OptionSpec } from '../spec.js';
+import { command, option, type CommandSpec, type Loaded } from '../spec.js';
 
 /** On the commands that talk to Airflow through either transport (README "Transports"). */
-const TRANSPORT: OptionSpec = {
+const TRANSPORT = option({
   flags: '--transport <rest|cli>',
   description: 'how to reach Airflow: rest (InvokeRestApi) or cli (a CLI token); default: rest where the Airflow version has it, falling back to cli when refused (also $MWAA_TRANSPORT)',
   choices: ['rest', 'cli'],
-};
+});
 
-export const remoteCommands: CommandSpec[] = [
-  {
+export const triggerCommand = command({
     path: ['trigger'],
     summary: 'trigger a DAG run, optionally wait for its result',
     description:
@@ -36,9 +35,10 @@ export const remoteCommands: CommandSpec[] = [
       { command: 'mwaa trigger etl --conf @conf.json --wait --timeout 1h', description: 'a CI step: fails the pipeline when the run fails' },
       { command: 'RUN=$(mwaa trigger etl --unpause)', description: 'unpause, trigger, keep the run id' },
     ],
-    load: () => import('../commands/trigger.js'),
-  },
-  {
+    load: (): Loaded => import('../commands/trigger.js'),
+  });
+
+export const airflowCommand = command({
     path: ['airflow'],
     summary: 'run a command of the remote Airflow CLI',
     description:
@@ -56,9 +56,10 @@ export const remoteCommands: CommandSpec[] = [
       { command: 'mwaa airflow tasks states-for-dag-run etl <run-id> -o json', description: 'task states of a run as JSON' },
       { command: 'mwaa airflow --help', description: 'the commands MWAA runs, per Airflow version' },
     ],
-    load: () => import('../commands/airflow.js'),
-  },
-  {
+    load: (): Loaded => import('../commands/airflow.js'),
+  });
+
+export const dagsListCommand = command({
     path: ['dags', 'list'],
     summary: 'DAGs as the remote Airflow sees them',
     description:
@@ -71,9 +72,10 @@ export const remoteCommands: CommandSpec[] = [
       { command: 'mwaa dags list --json | jq -r \'.[] | select(.paused) | .dagId\'', description: 'the ids of paused DAGs' },
       { command: 'mwaa dags list --import-errors', description: 'why a DAG does not show up' },
     ],
-    load: () => import('../commands/dags/list.js'),
-  },
-  {
+    load: (): Loaded => import('../commands/dags/list.js'),
+  });
+
+export const dagsPauseCommand = command({
     path: ['dags', 'pause'],
     summary: 'pause a DAG (no new scheduled runs)',
     description:
@@ -82,9 +84,10 @@ export const remoteCommands: CommandSpec[] = [
     args: [{ name: 'dag', description: 'the DAG id', required: true }],
     options: [TRANSPORT],
     examples: [{ command: 'mwaa dags pause etl', description: 'stop scheduling etl' }],
-    load: () => import('../commands/dags/pause.js'),
-  },
-  {
+    load: (): Loaded => import('../commands/dags/pause.js'),
+  });
+
+export const dagsUnpauseCommand = command({
     path: ['dags', 'unpause'],
     summary: 'unpause a DAG',
     description:
@@ -93,9 +96,10 @@ export const remoteCommands: CommandSpec[] = [
     args: [{ name: 'dag', description: 'the DAG id', required: true }],
     options: [TRANSPORT],
     examples: [{ command: 'mwaa dags unpause etl', description: 'let the scheduler run etl again' }],
-    load: () => import('../commands/dags/unpause.js'),
-  },
-  {
+    load: (): Loaded => import('../commands/dags/unpause.js'),
+  });
+
+export const apiCommand = command({
     path: ['api'],
     summary: 'call the Airflow REST API (InvokeRestApi)',
     description:
@@ -108,8 +112,8 @@ export const remoteCommands: CommandSpec[] = [
     args: [{ name: 'path', description: 'e.g. /dags, /dags/etl/dagRuns, /variables/env', required: true }],
     options: [
       { flags: '-X, --method <method>', description: 'GET, PUT, POST, PATCH or DELETE (default GET; POST with --input)', choices: ['GET', 'PUT', 'POST', 'PATCH', 'DELETE'] },
-      { flags: '-f, --raw-field <key=value>', description: 'a string field (repeatable; key[]=v makes a list)', parse: (v, prev) => [...((prev as string[] | undefined) ?? []), v] },
-      { flags: '-F, --field <key=value>', description: 'a typed field: true, false, null and numbers as JSON (repeatable)', parse: (v, prev) => [...((prev as string[] | undefined) ?? []), v] },
+      { flags: '-f, --raw-field <key=value>', description: 'a string field (repeatable; key[]=v makes a list)', parse: (v: string, prev: unknown) => [...((prev as string[] | undefined) ?? []), v] },
+      { flags: '-F, --field <key=value>', description: 'a typed field: true, false, null and numbers as JSON (repeatable)', parse: (v: string, prev: unknown) => [...((prev as string[] | undefined) ?? []), v] },
       { flags: '--input <file|->', description: 'the JSON request body from a file, or - for stdin', complete: 'files' },
       { flags: '--paginate', description: 'GET every page (offset/limit, total_entries) and print one array' },
     ],
@@ -120,9 +124,10 @@ export const remoteCommands: CommandSpec[] = [
       { command: 'mwaa api /variables -X POST -f key=env -f value=prod', description: 'set an Airflow variable' },
       { command: 'mwaa api /dags/etl/dagRuns --input run.json', description: 'trigger etl with the body in run.json' },
     ],
-    load: () => import('../commands/api.js'),
-  },
-  {
+    load: (): Loaded => import('../commands/api.js'),
+  });
+
+export const openCommand = command({
     path: ['open'],
     summary: 'open the Airflow UI (a web login token)',
     description:
@@ -134,6 +139,7 @@ export const remoteCommands: CommandSpec[] = [
       { command: 'mwaa open', description: 'open the Airflow UI' },
       { command: 'mwaa open --print', description: 'print the login URL' },
     ],
-    load: () => import('../commands/open.js'),
-  },
-];
+    load: (): Loaded => import('../commands/open.js'),
+  });
+
+export const remoteCommands: CommandSpec[] = [triggerCommand, airflowCommand, dagsListCommand, dagsPauseCommand, dagsUnpauseCommand, apiCommand, openCommand];

@@ -4,8 +4,8 @@
  * environment pins now. Only a real change asks for an environment update.
  */
 import { readFile, stat } from 'node:fs/promises';
-import type { EnvironmentInfo } from '../../aws/mwaa.js';
-import type { S3Api } from '../../aws/s3.js';
+import type { EnvironmentInfo } from '../ports/mwaa.js';
+import type { S3Api } from '../ports/s3.js';
 import { ConfigError } from '../errors.js';
 import { walkFiles } from './files.js';
 import { digestBytes, etagMd5 } from './hash.js';

@@ -15,7 +15,7 @@
  * takeover, the stale versions below them), so the key ends absent, with no clutter.
  */
 import { anySignal } from '../signals.js';
-import type { S3Api } from '../../aws/s3.js';
+import type { S3Api } from '../ports/s3.js';
 import type { Clock } from '../clock.js';
 import { FailedError } from '../errors.js';
 import type { EventSink } from '../events.js';

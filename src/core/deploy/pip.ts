@@ -3,7 +3,7 @@
  * log a failed pip run and may still report the update as successful, so a deploy that changed
  * requirements.txt reads these streams after the update and treats an ERROR line as a failure.
  */
-import type { EnvironmentInfo } from '../../aws/mwaa.js';
+import type { EnvironmentInfo } from '../ports/mwaa.js';
 import { MwaaError } from '../errors.js';
 import type { LogsPort } from '../logs/port.js';
 

@@ -10,7 +10,7 @@
  *   that is drift, reported in the plan before anything is overwritten.
  * - no L: R is removed (unless --no-prune); drift when it changed or appeared outside the tool.
  */
-import type { VersionEntry } from '../../aws/s3.js';
+import type { VersionEntry } from '../ports/s3.js';
 import type { HashedFile } from './hash.js';
 import { etagMd5, sameEtag } from './hash.js';
 import { recordedEntry, type ArtifactKind, type ObjectState, type Pin, type PrevVersion, type ReleaseRecord } from './records.js';

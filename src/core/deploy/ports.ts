@@ -1,6 +1,6 @@
 /** What deploy code needs from the outside world, injected by the CLI (fakes in unit tests). */
-import type { MwaaApi } from '../../aws/mwaa.js';
-import type { S3Api } from '../../aws/s3.js';
+import type { MwaaApi } from '../ports/mwaa.js';
+import type { S3Api } from '../ports/s3.js';
 import type { Clock } from '../clock.js';
 import type { EventSink } from '../events.js';
 import type { Request } from '../messages.js';

@@ -4,7 +4,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { VersionEntry } from '../../aws/s3.js';
+import type { VersionEntry } from '../ports/s3.js';
 import { AbortedError, ConfigError } from '../errors.js';
 import { buildArtifact, planArtifact, pinsOf, type BuiltArtifact } from './artifacts.js';
 import { byRel, walkFiles } from './files.js';

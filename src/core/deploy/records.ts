@@ -12,7 +12,7 @@
  * every DAG file.
  */
 import { randomBytes } from 'node:crypto';
-import type { S3Api } from '../../aws/s3.js';
+import type { S3Api } from '../ports/s3.js';
 import { FailedError, NotFoundError, UsageError } from '../errors.js';
 import { jsonBody } from '../json.js';
 

@@ -7,7 +7,7 @@
  * the previous one is the latest. Every key is verified at the end.
  */
 import pLimit from 'p-limit';
-import type { S3Api, VersionEntry } from '../../aws/s3.js';
+import type { S3Api, VersionEntry } from '../ports/s3.js';
 import type { EventSink } from '../events.js';
 import type { PrevVersion } from './records.js';
 import { msg } from '../messages.js';

@@ -6,7 +6,7 @@
  * touched and what they were before.
  */
 import pLimit from 'p-limit';
-import type { VersionEntry } from '../../aws/s3.js';
+import type { VersionEntry } from '../ports/s3.js';
 import { AbortedError, FailedError, NotFoundError, RollbackIncompleteError, UsageError } from '../errors.js';
 import { throwIfAborted } from '../signals.js';
 import { pinsOf } from './artifacts.js';

@@ -1,5 +1,5 @@
 /** The deploy target: the environment, its source bucket and DAG prefix, and the pre-flight checks of both. */
-import { requireEnvironment, type EnvironmentInfo } from '../../aws/mwaa.js';
+import { requireEnvironment, type EnvironmentInfo } from '../ports/mwaa.js';
 import { ConfigError, FailedError } from '../errors.js';
 import { msg, type Notify } from '../messages.js';
 import type { DeployPorts } from './ports.js';

@@ -18,7 +18,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import type { EnvironmentInfo, UpdateEnvironmentInput } from '../../aws/mwaa.js';
+import type { EnvironmentInfo, UpdateEnvironmentInput } from '../ports/mwaa.js';
 import { formatDuration } from '../duration.js';
 import { throwIfAborted } from '../signals.js';
 import { DeployRolledBackError, FailedError, InterruptedError, MwaaError, RollbackIncompleteError } from '../errors.js';

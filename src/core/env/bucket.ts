@@ -4,7 +4,7 @@
  * problem is reported at once, each with the command that fixes it. On the local emulator a missing
  * bucket is created the way MWAA needs it.
  */
-import type { BucketApi, PublicAccessBlock } from '../../aws/s3-bucket.js';
+import type { BucketApi, PublicAccessBlock } from '../ports/bucket.js';
 import { FailedError } from '../errors.js';
 import type { Mutations } from '../mutations.js';
 import type { EventSink } from '../events.js';

@@ -7,7 +7,7 @@
  * as it is on update. Plugins/requirements/startup script paths and versions are not set here:
  * `mwaa dags push` owns them, and updates keep what the environment pins.
  */
-import type { CreateEnvironmentInput, EnvironmentInfo } from '../../aws/mwaa.js';
+import type { CreateEnvironmentInput, EnvironmentInfo } from '../ports/mwaa.js';
 import { sourceBucketName } from '../config/load.js';
 import { LOG_COMPONENTS, type EnvironmentEntry, type EnvironmentSettings, type LogComponent } from '../config/schema.js';
 

@@ -3,9 +3,9 @@
  * environment → CreateEnvironment → wait), update (plan → apply only the changed fields → wait), delete.
  * Every check runs before the first call that changes anything.
  */
-import type { EnvironmentInfo, MwaaApi, MwaaTagApi } from '../../aws/mwaa.js';
-import { requireEnvironment } from '../../aws/mwaa.js';
-import type { BucketApi } from '../../aws/s3-bucket.js';
+import type { EnvironmentInfo, MwaaApi, MwaaTagApi } from '../ports/mwaa.js';
+import { requireEnvironment } from '../ports/mwaa.js';
+import type { BucketApi } from '../ports/bucket.js';
 import type { Clock } from '../clock.js';
 import { sourceBucketName, type SelectedEnvironment } from '../config/load.js';
 import { FailedError, UsageError } from '../errors.js';

@@ -9,7 +9,7 @@
  * AirflowConfigurationOptions the whole desired map (it replaces the live one), so nothing is reset by
  * omission. Plugins/requirements/startup script versions are never sent: the environment keeps them.
  */
-import type { CreateEnvironmentInput, EnvironmentInfo, UpdateEnvironmentInput } from '../../aws/mwaa.js';
+import type { CreateEnvironmentInput, EnvironmentInfo, UpdateEnvironmentInput } from '../ports/mwaa.js';
 import { sourceBucketName } from '../config/load.js';
 import { LOG_COMPONENTS, type EnvironmentEntry, type EnvironmentSettings } from '../config/schema.js';
 import {

@@ -1,5 +1,5 @@
 /** What `mwaa env show` and `mwaa env list` report about an environment (README "Environments: `mwaa env`"). */
-import type { EnvironmentInfo } from '../../aws/mwaa.js';
+import type { EnvironmentInfo } from '../ports/mwaa.js';
 import type { LogComponent } from '../config/schema.js';
 import { formatDuration } from '../duration.js';
 import { bucketOfArn, logGroups } from './fields.js';

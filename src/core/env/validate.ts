@@ -12,7 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isMap, LineCounter, parseDocument, type Node as YamlNode, type Pair } from 'yaml';
-import type { EnvironmentInfo } from '../../aws/mwaa.js';
+import type { EnvironmentInfo } from '../ports/mwaa.js';
 import type { SelectedEnvironment } from '../config/load.js';
 import { AIRFLOW_VERSIONS, type EnvironmentEntry } from '../config/schema.js';
 import { ConfigError } from '../errors.js';

@@ -14,7 +14,7 @@
  * - The timeout (default 2 h) throws a FailedError naming `mwaa env wait` to resume; an aborted signal
  *   throws an InterruptedError (exit 130). In both cases the environment keeps going.
  */
-import type { EnvironmentInfo, MwaaApi } from '../../aws/mwaa.js';
+import type { EnvironmentInfo, MwaaApi } from '../ports/mwaa.js';
 import type { Clock } from '../clock.js';
 import { formatDuration } from '../duration.js';
 import { FailedError, InterruptedError, MwaaError, NotFoundError } from '../errors.js';

@@ -4,7 +4,7 @@
  * body otherwise (to the query when the body comes from --input). --paginate follows offset/limit
  * until total_entries and merges the pages' list into one array.
  */
-import type { RestAnswer, RestMethod } from '../../aws/mwaa.js';
+import type { RestAnswer, RestMethod } from '../ports/mwaa.js';
 import { FailedError, NotFoundError, UsageError } from '../errors.js';
 import { PAGE_LIMIT, problemDetail, type RestCall } from './rest-api.js';
 

@@ -10,7 +10,7 @@
  * its date, and its task instances from the batch endpoint (`/dags/~/dagRuns/~/taskInstances/list`),
  * unless the run's own path fits; the answers are then filtered by run id here.
  */
-import type { RestMethod } from '../../aws/mwaa.js';
+import type { RestMethod } from '../ports/mwaa.js';
 import type { AirflowVersion } from './commands.js';
 import { parseDagsList, parseTaskStates, str, type DagInfo, type ImportError, type Row, type TaskInfo, type TriggeredRunInfo } from './parse.js';
 

@@ -3,7 +3,7 @@
  * Airflow's status code and JSON, never from text. Calls are spaced to stay under MWAA's limit of about
  * 10 InvokeRestApi requests per second per environment; the version differences live in rest-api.ts.
  */
-import type { RestAnswer, RestRequest } from '../../aws/mwaa.js';
+import type { RestAnswer, RestRequest } from '../ports/mwaa.js';
 import type { Clock } from '../clock.js';
 import { AuthError, FailedError, InterruptedError, NotFoundError } from '../errors.js';
 import { noEvents, type EventSink } from '../events.js';

@@ -3,7 +3,7 @@
  * status check (commands need a running web server), the Airflow version (for the supported-command
  * table and the version-specific arguments), and a RemoteCli minting tokens with CreateCliToken.
  */
-import { requireEnvironment, type EnvironmentInfo, type MwaaApi } from '../../aws/mwaa.js';
+import { requireEnvironment, type EnvironmentInfo, type MwaaApi } from '../ports/mwaa.js';
 import type { Clock } from '../clock.js';
 import { FailedError } from '../errors.js';
 import { noEvents, type EventSink } from '../events.js';

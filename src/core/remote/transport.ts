@@ -5,7 +5,7 @@
  * means the call never reached Airflow, so the same operation is simply run again on the CLI; the
  * switch is reported once, as a warning event, and lasts for the session.
  */
-import { REST_DENIED, REST_UNSUPPORTED } from '../../aws/mwaa.js';
+import { REST_DENIED, REST_UNSUPPORTED } from '../ports/mwaa.js';
 import { MwaaError, UsageError } from '../errors.js';
 import { noEvents, type EventSink } from '../events.js';
 import { msg } from '../messages.js';

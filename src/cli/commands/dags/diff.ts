@@ -4,18 +4,19 @@ import { push } from '../../../core/deploy/push.js';
 import { renderPlan } from '../../../ui/views/deploy-text.js';
 import type { Handler } from '../../spec.js';
 import { deployCommand, projectSources } from '../releases/shared.js';
+import type { dagsDiffCommand } from '../../specs/dags.js';
 
-export const run: Handler = async (ctx, { options }) => {
+export const run: Handler<typeof dagsDiffCommand> = async (ctx, { options }) => {
   const selected = ctx.environment();
   // the plan is this command's result (stdout); the text hosts leave its message out
-  const cmd = await deployCommand(ctx, options);
+  const cmd = await deployCommand(ctx);
   const result = await push(
     {
       environment: selected.entry.name,
       sources: projectSources(selected),
       ...(selected.entry.bucket ? { configBucket: selected.entry.bucket } : {}),
       prune: options.prune !== false,
-      wait: options.wait !== false,
+      wait: false, // a plan never waits for the environment
       dryRun: true,
     },
     cmd.ports,

@@ -7,6 +7,7 @@ import type { DagInfo, ImportError } from '../../../core/remote/parse.js';
 import { openSession } from '../../../core/remote/session.js';
 import { parseTransport } from '../../../core/remote/transport.js';
 import type { Handler } from '../../spec.js';
+import type { dagsListCommand } from '../../specs/remote.js';
 
 function dagsTable(dags: DagInfo[], style: Parameters<typeof table>[1]): string {
   const rows = [['DAG', 'PAUSED', 'SCHEDULE', 'OWNERS', 'TAGS']];
@@ -18,7 +19,7 @@ function importErrorsText(errors: ImportError[]): string {
   return errors.map((e) => `${e.filepath}${e.bundle ? ` (${e.bundle})` : ''}\n${e.error.trimEnd().split('\n').map((l) => `  ${l}`).join('\n')}`).join('\n\n');
 }
 
-export const run: Handler = async (ctx, { options }) => {
+export const run: Handler<typeof dagsListCommand> = async (ctx, { options }) => {
   const transport = parseTransport(options.transport ?? ctx.env.MWAA_TRANSPORT);
   const envName = ctx.environment().entry.name;
   const { mwaaApi } = await import('../../../aws/mwaa.js');

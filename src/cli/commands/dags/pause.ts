@@ -1,8 +1,9 @@
 /** `mwaa dags pause <dag>` (and, through `setPaused`, `mwaa dags unpause <dag>`), on either transport. */
 import { parseTransport } from '../../../core/remote/transport.js';
 import type { Handler } from '../../spec.js';
+import type { dagsPauseCommand } from '../../specs/remote.js';
 
-export function setPaused(paused: boolean): Handler {
+export function setPaused(paused: boolean): Handler<typeof dagsPauseCommand> {
   return async (ctx, { args, options }) => {
     const dagId = String(args[0]);
     const transport = parseTransport(options.transport ?? ctx.env.MWAA_TRANSPORT);
@@ -23,4 +24,4 @@ export function setPaused(paused: boolean): Handler {
   };
 }
 
-export const run: Handler = setPaused(true);
+export const run: Handler<typeof dagsPauseCommand> = setPaused(true);

@@ -3,9 +3,10 @@ import { formatDuration } from '../../../core/duration.js';
 import { push, type PushResult } from '../../../core/deploy/push.js';
 import type { ReleaseRecord } from '../../../core/deploy/records.js';
 import type { Handler } from '../../spec.js';
-import { commandLine, deployCommand, projectGit, projectSources } from '../releases/shared.js';
+import { deployCommand, projectGit, projectSources } from '../releases/shared.js';
+import type { dagsPushCommand } from '../../specs/dags.js';
 
-export const run: Handler = async (ctx, { options }) => {
+export const run: Handler<typeof dagsPushCommand> = async (ctx, { options }) => {
   const selected = ctx.environment();
   const dryRun = options.dryRun === true;
   if (dryRun) return runDiff(ctx, options);
@@ -19,15 +20,15 @@ export const run: Handler = async (ctx, { options }) => {
         environment: selected.entry.name,
         sources: projectSources(selected),
         ...(selected.entry.bucket ? { configBucket: selected.entry.bucket } : {}),
-        prune: options.prune !== false,
-        wait: options.wait !== false,
+        prune: options.prune,
+        wait: options.wait,
         dryRun: false,
-        ...(typeof options.message === 'string' ? { message: options.message } : {}),
+        ...(options.message !== undefined ? { message: options.message } : {}),
         git: projectGit(ctx, selected),
-        concurrency: typeof options.concurrency === 'number' ? options.concurrency : 16,
+        concurrency: options.concurrency,
         forceUnlock: options.forceUnlock === true,
         yes: ctx.globals.yes,
-        command: commandLine(ctx, ['dags', 'push']),
+        command: ctx.commandLine(['dags', 'push']),
       },
       cmd.ports,
     );
@@ -57,7 +58,7 @@ function resultText(result: PushResult): string {
 }
 
 /** `dags push --dry-run` is `dags diff`. */
-async function runDiff(ctx: Parameters<Handler>[0], options: Record<string, unknown>): Promise<void> {
+async function runDiff(ctx: Parameters<Handler>[0], options: { prune: boolean }): Promise<void> {
   const { run: diff } = await import('./diff.js');
-  await diff(ctx, { args: [], options });
+  await diff(ctx, { args: [], options: { prune: options.prune } });
 }

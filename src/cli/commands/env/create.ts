@@ -1,8 +1,9 @@
 import { createEnvironment } from '../../../core/env/operations.js';
 import type { Handler } from '../../spec.js';
 import { envCommand, renderWait, resultJson, resultText, waitSettings } from './shared.js';
+import type { envCreateCommand } from '../../specs/env.js';
 
-export const run: Handler = async (ctx, { options }) => {
+export const run: Handler<typeof envCreateCommand> = async (ctx, { options }) => {
   const env = await envCommand(ctx, options);
   const settings = waitSettings(ctx, env, options);
   const result = await renderWait(ctx, env, 'create', (ports, hooks) =>

@@ -1,15 +1,16 @@
-import { requireEnvironment } from '../../../aws/mwaa.js';
+import { requireEnvironment } from '../../../core/ports/mwaa.js';
 import { AbortedError } from '../../../core/errors.js';
 import { deleteEnvironment } from '../../../core/env/operations.js';
 import { question } from '../../../core/messages.js';
 import type { Handler } from '../../spec.js';
-import { envCommand, renderWait, resultJson, resumeCommand, waitSettings } from './shared.js';
+import { envCommand, renderWait, resultJson, waitSettings } from './shared.js';
 import { formatDuration } from '../../../core/duration.js';
+import type { envDeleteCommand } from '../../specs/env.js';
 
-export const run: Handler = async (ctx, { options }) => {
+export const run: Handler<typeof envDeleteCommand> = async (ctx, { options }) => {
   const env = await envCommand(ctx, options);
   // resuming says "deleted" (exit 0) also once the environment is gone
-  const settings = { ...waitSettings(ctx, env, options), resumeCommand: `${resumeCommand(ctx)} --until deleted` };
+  const settings = { ...waitSettings(ctx, env, options), resumeCommand: ctx.commandLine(['env', 'wait', '--until', 'deleted']) };
   const name = env.selected.entry.name;
   const live = await requireEnvironment(env.ports.api, name);
   if (live.Status !== 'DELETING') {

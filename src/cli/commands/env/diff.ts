@@ -4,8 +4,9 @@ import { assertValidEnvironment } from '../../../core/env/validate.js';
 import type { Handler } from '../../spec.js';
 import { planJson } from './plan-json.js';
 import { envCommand } from './shared.js';
+import type { envDiffCommand } from '../../specs/env.js';
 
-export const run: Handler = async (ctx, { options }) => {
+export const run: Handler<typeof envDiffCommand> = async (ctx, { options }) => {
   const env = await envCommand(ctx, options);
   const { selected } = env;
   const live = await env.ports.api.getEnvironment(selected.entry.name);

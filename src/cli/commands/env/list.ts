@@ -2,8 +2,9 @@ import pLimit from 'p-limit';
 import { MwaaError } from '../../../core/errors.js';
 import { table } from '../../../ui/io.js';
 import type { Handler } from '../../spec.js';
+import type { envListCommand } from '../../specs/env.js';
 
-export const run: Handler = async (ctx) => {
+export const run: Handler<typeof envListCommand> = async (ctx) => {
   // mwaa.yaml is optional here: without it (or without a chosen environment) the region comes from
   // --region / AWS_REGION / the profile.
   let requireConfig = true;

@@ -1,12 +1,11 @@
 /** What the `mwaa env …` handlers share: ports for the core, the wait rendering, result text. */
 import type { AwsClients } from '../../../aws/clients.js';
-import type { EnvironmentInfo } from '../../../aws/mwaa.js';
+import type { EnvironmentInfo } from '../../../core/ports/mwaa.js';
 import type { SelectedEnvironment } from '../../../core/config/load.js';
 import { formatDuration } from '../../../core/duration.js';
 import type { EnvPorts, OperationResult, WaitSettings } from '../../../core/env/operations.js';
 import { airflowUiUrl } from '../../../core/env/summary.js';
-import { DEFAULT_POLL_MS, DEFAULT_WAIT_TIMEOUT_MS, FAST_POLL_MS } from '../../../core/env/wait.js';
-import type { Context } from '../../context.js';
+import { defaultPollMs, type Context } from '../../context.js';
 import type { ViewOptions } from '../../../ui/host/index.js';
 
 export interface EnvCommand {
@@ -22,7 +21,7 @@ export interface EnvCommand {
 }
 
 /** Resolves the selected environment, the AWS clients and the ports the core needs. */
-export async function envCommand(ctx: Context, options: Record<string, unknown>): Promise<EnvCommand> {
+export async function envCommand(ctx: Context, options: { poll?: number | undefined } = {}): Promise<EnvCommand> {
   const selected = ctx.environment();
   const aws = await ctx.aws();
   const [{ mwaaApi }, { s3BucketApi }] = await Promise.all([import('../../../aws/mwaa.js'), import('../../../aws/s3-bucket.js')]);
@@ -37,9 +36,7 @@ export async function envCommand(ctx: Context, options: Record<string, unknown>)
     }
   }
   const local = aws.settings.local === true;
-  const overridden = Boolean(aws.settings.endpoints.mwaa);
-  const pollMs =
-    typeof options.poll === 'number' ? options.poll : local || overridden ? FAST_POLL_MS : DEFAULT_POLL_MS;
+  const pollMs = options.poll ?? defaultPollMs(aws.settings);
   const ports: EnvPorts = {
     api,
     bucket: s3BucketApi(await aws.s3()),
@@ -51,26 +48,14 @@ export async function envCommand(ctx: Context, options: Record<string, unknown>)
   return { selected, aws, ports, region, local, pollMs };
 }
 
-/** `--timeout` (default 2 h) and `--poll`, parsed. */
-export function waitSettings(ctx: Context, env: EnvCommand, options: Record<string, unknown>): WaitSettings {
+/** `--no-wait` and `--timeout` (its default is in the spec), with the poll interval envCommand chose. */
+export function waitSettings(ctx: Context, env: EnvCommand, options: { wait?: boolean; timeout: number }): WaitSettings {
   return {
     wait: options.wait !== false,
-    timeoutMs: typeof options.timeout === 'number' ? options.timeout : DEFAULT_WAIT_TIMEOUT_MS,
+    timeoutMs: options.timeout,
     pollMs: env.pollMs,
-    resumeCommand: resumeCommand(ctx),
+    resumeCommand: ctx.commandLine(['env', 'wait']),
   };
-}
-
-/** `mwaa [-c file] [-e key] [--local] env wait`: how to resume an interrupted wait. */
-export function resumeCommand(ctx: Context): string {
-  const g = ctx.globals;
-  const parts = ['mwaa'];
-  if (g.config) parts.push('-c', g.config);
-  if (g.env) parts.push('-e', g.env);
-  if (g.local) parts.push('--local');
-  if (g.endpointUrl) parts.push('--endpoint-url', g.endpointUrl);
-  parts.push('env', 'wait');
-  return parts.join(' ');
 }
 
 /**

@@ -5,8 +5,9 @@ import { renderPlan } from '../../../core/env/plan.js';
 import type { Handler } from '../../spec.js';
 import { planJson } from './plan-json.js';
 import { envCommand, renderWait, resultJson, resultText, waitSettings } from './shared.js';
+import type { envUpdateCommand } from '../../specs/env.js';
 
-export const run: Handler = async (ctx, { options }) => {
+export const run: Handler<typeof envUpdateCommand> = async (ctx, { options }) => {
   const env = await envCommand(ctx, options);
   const settings = waitSettings(ctx, env, options);
   const prepared = await prepareUpdate(env.selected, env.ports, env.region, 'update');

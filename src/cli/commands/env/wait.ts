@@ -4,12 +4,13 @@ import { airflowUiUrl } from '../../../core/env/summary.js';
 import { waitForEnvironment } from '../../../core/env/wait.js';
 import type { Handler } from '../../spec.js';
 import { airflowUiLine, envCommand, renderWait, waitSettings } from './shared.js';
+import type { envWaitCommand } from '../../specs/env.js';
 
-export const run: Handler = async (ctx, { options }) => {
+export const run: Handler<typeof envWaitCommand> = async (ctx, { options }) => {
   const env = await envCommand(ctx, options);
   const settings = waitSettings(ctx, env, options);
   const name = env.selected.entry.name;
-  let until = options.until as 'available' | 'deleted' | undefined;
+  let until = options.until;
   if (!until) {
     const live = await env.ports.api.getEnvironment(name);
     if (!live) {

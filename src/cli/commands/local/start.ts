@@ -5,15 +5,16 @@ import { localStateDir } from '../../context.js';
 import { msg } from '../../../core/messages.js';
 import type { Handler } from '../../spec.js';
 import { dirname, resolve } from 'node:path';
+import type { localStartCommand } from '../../specs/local.js';
 
-export const run: Handler = async (ctx, { options }) => {
+export const run: Handler<typeof localStartCommand> = async (ctx, { options }) => {
   const port = Number(options.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new UsageError(`--port must be a port number (0–65535), got "${String(options.port)}"`);
   }
   const configFile = ctx.globals.config ? resolve(ctx.cwd, ctx.globals.config) : findConfigFile(ctx.cwd);
   const stateDir = options.stateDir
-    ? resolve(ctx.cwd, options.stateDir as string)
+    ? resolve(ctx.cwd, options.stateDir)
     : localStateDir(configFile ? dirname(configFile) : undefined, ctx.cwd);
   const sim = Object.fromEntries(
     Object.entries({
@@ -28,7 +29,7 @@ export const run: Handler = async (ctx, { options }) => {
   const { startEmulator, EmulatorBusyError, DEFAULT_REGION } = await import('../../../local/index.js');
   let emulator;
   try {
-    emulator = await startEmulator({ stateDir, host: options.host as string, port, mode: 'server', sim });
+    emulator = await startEmulator({ stateDir, host: options.host, port, mode: 'server', sim });
   } catch (error) {
     if (error instanceof EmulatorBusyError) {
       throw new UsageError(error.message, {

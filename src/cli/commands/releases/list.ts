@@ -5,13 +5,14 @@ import { loadTarget, ownerScoped } from '../../../core/deploy/target.js';
 import { renderReleaseList } from '../../../ui/views/deploy-text.js';
 import type { Handler } from '../../spec.js';
 import { deployCommand } from './shared.js';
+import type { releasesListCommand } from '../../specs/dags.js';
 
-export const run: Handler = async (ctx, { options }) => {
-  const cmd = await deployCommand(ctx, options);
+export const run: Handler<typeof releasesListCommand> = async (ctx, { options }) => {
+  const cmd = await deployCommand(ctx);
   const target = await loadTarget(cmd.ports, cmd.selected.entry.name, cmd.selected.entry.bucket);
   const ports = ownerScoped(cmd.ports, target);
   const [index, holder] = await Promise.all([new ReleaseStore(ports.s3, target.bucket).readIndex(), runningHolder(ports, target.bucket)]);
-  const limit = typeof options.limit === 'number' ? options.limit : 20;
+  const limit = options.limit;
   const running = holder?.releaseId;
   // in-progress means running (its deploy holds the lock) or unfinished (`mwaa recover` finishes it)
   const releases = releasesOf(index, target.name)

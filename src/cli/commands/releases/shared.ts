@@ -7,9 +7,8 @@ import type { SelectedEnvironment } from '../../../core/config/load.js';
 import type { DeployPorts } from '../../../core/deploy/ports.js';
 import type { ProjectSources } from '../../../core/deploy/push.js';
 import type { GitInfo } from '../../../core/deploy/records.js';
-import { DEFAULT_POLL_MS, FAST_POLL_MS } from '../../../core/env/wait.js';
 import type { LogsPort } from '../../../core/logs/port.js';
-import type { Context } from '../../context.js';
+import { defaultPollMs, type Context } from '../../context.js';
 
 export interface DeployCommand {
   selected: SelectedEnvironment;
@@ -35,12 +34,18 @@ function currentUser(env: Context['env']): string {
   }
 }
 
-export async function deployCommand(ctx: Context, options: Record<string, unknown>): Promise<DeployCommand> {
+/** `--poll` and `--timeout` where the command has them (milliseconds, parsed by the spec). */
+export interface WaitOptions {
+  poll?: number | undefined;
+  timeout?: number | undefined;
+}
+
+export async function deployCommand(ctx: Context, options: WaitOptions = {}): Promise<DeployCommand> {
   const selected = ctx.environment();
   const aws = await ctx.aws();
   const [{ mwaaApi }, { s3Api }] = await Promise.all([import('../../../aws/mwaa.js'), import('../../../aws/s3.js')]);
-  const local = aws.settings.local === true || Boolean(aws.settings.endpoints.mwaa);
-  const pollMs = typeof options.poll === 'number' ? options.poll : local ? FAST_POLL_MS : DEFAULT_POLL_MS;
+  const local = aws.settings.local === true;
+  const pollMs = options.poll ?? defaultPollMs(aws.settings);
   const ports: DeployPorts = {
     s3: s3Api(await aws.s3()),
     mwaa: mwaaApi(await aws.mwaa()),
@@ -49,7 +54,7 @@ export async function deployCommand(ctx: Context, options: Record<string, unknow
     events: ctx.host.notify,
     signal: ctx.signal,
     pollMs,
-    ...(typeof options.timeout === 'number' ? { waitTimeoutMs: options.timeout } : {}),
+    ...(options.timeout !== undefined ? { waitTimeoutMs: options.timeout } : {}),
     actor: { user: currentUser(ctx.env), host: hostname(), pid: process.pid },
     isProcessAlive,
     request: ctx.host.request,
@@ -62,7 +67,7 @@ function lazyLogs(client: () => Promise<import('@aws-sdk/client-cloudwatch-logs'
   let port: Promise<LogsPort> | undefined;
   const get = () =>
     (port ??= (async () => {
-      const { cloudWatchLogs } = await import('../../../core/logs/cloudwatch.js');
+      const { cloudWatchLogs } = await import('../../../aws/logs.js');
       return cloudWatchLogs(await client());
     })());
   return {
@@ -85,14 +90,6 @@ export function projectSources(selected: SelectedEnvironment): ProjectSources {
 }
 
 export async function projectGit(ctx: Context, selected: SelectedEnvironment): Promise<GitInfo | undefined> {
-  const { gitInfo } = await import('../../../core/deploy/git.js');
+  const { gitInfo } = await import('../../git.js');
   return gitInfo(selected.source.dir, ctx.env);
-}
-
-/** The command line as typed (for the lock), without values that could be secrets. */
-export function commandLine(ctx: Context, words: string[]): string {
-  const parts = ['mwaa'];
-  if (ctx.globals.env) parts.push('-e', ctx.globals.env);
-  if (ctx.globals.local) parts.push('--local');
-  return [...parts, ...words].join(' ');
 }

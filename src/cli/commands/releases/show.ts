@@ -5,9 +5,10 @@ import { loadTarget, ownerScoped } from '../../../core/deploy/target.js';
 import { renderRelease } from '../../../ui/views/deploy-text.js';
 import type { Handler } from '../../spec.js';
 import { deployCommand } from './shared.js';
+import type { releasesShowCommand } from '../../specs/dags.js';
 
-export const run: Handler = async (ctx, { args, options }) => {
-  const cmd = await deployCommand(ctx, options);
+export const run: Handler<typeof releasesShowCommand> = async (ctx, { args, options }) => {
+  const cmd = await deployCommand(ctx);
   const target = await loadTarget(cmd.ports, cmd.selected.entry.name, cmd.selected.entry.bucket);
   const { s3 } = ownerScoped(cmd.ports, target);
   const store = new ReleaseStore(s3, target.bucket);

@@ -1,6 +1,6 @@
-/** Git metadata of the project for release records: commit, branch, author, uncommitted changes. */
+/** Git metadata of the project for release records (commit, branch, author, uncommitted changes): the cli runs git; core only receives the result. */
 import { execFile } from 'node:child_process';
-import type { GitInfo } from './records.js';
+import type { GitInfo } from '../core/deploy/records.js';
 
 function git(args: string[], cwd: string, env: Record<string, string | undefined>): Promise<string | undefined> {
   return new Promise((resolve) => {

@@ -1,16 +1,15 @@
 /**
- * The LogsPort over the AWS SDK's CloudWatchLogsClient (an adapter; it belongs with src/aws in spirit
- * and lives here because the logs area owns it). Errors are mapped to typed errors naming the call:
+ * The LogsPort (src/core/logs/port.ts) over the AWS SDK's CloudWatchLogsClient. Errors are mapped to typed errors naming the call:
  * a missing group or stream → NotFoundError (`logs.group-not-found` / `logs.stream-not-found`, exit 3),
  * access denied → AuthError (exit 4), throttling after the SDK's retries → FailedError `aws.throttled`.
  *
  *   const logs = cloudWatchLogs(await (await ctx.aws()).logs());
  */
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { mapAwsError } from '../../aws/errors.js';
-import { readEventsDirectly } from '../../aws/logs-events.js';
-import { MwaaError, NotFoundError } from '../errors.js';
-import type { LogEvent, LogsPort } from './port.js';
+import { mapAwsError } from './errors.js';
+import { readEventsDirectly } from './logs-events.js';
+import { MwaaError, NotFoundError } from '../core/errors.js';
+import type { LogEvent, LogsPort } from '../core/logs/port.js';
 
 function isAbort(error: unknown, signal?: AbortSignal): boolean {
   return Boolean(signal?.aborted) || (error as { name?: string } | undefined)?.name === 'AbortError';

@@ -1,0 +1,93 @@
+/**
+ * The S3 port for deploys: what core needs of S3 (see src/aws/s3.ts for the adapter over the SDK).
+ * "Not there" is `undefined`, a lost conditional write is `{ conflict: true }`, every other failure a
+ * typed error naming the call and the object.
+ */
+import type { PiecesBody } from '../json.js';
+import type { PublicAccessBlock } from './bucket.js';
+
+export type { PublicAccessBlock } from './bucket.js';
+
+/** One entry of ListObjectVersions: an object version or a delete marker. */
+export interface VersionEntry {
+  key: string;
+  versionId: string;
+  isLatest: boolean;
+  deleteMarker: boolean;
+  /** quoted as S3 returns it, e.g. "\"9e10…\"" (absent for delete markers) */
+  etag?: string;
+  size?: number;
+  lastModified?: number;
+}
+
+export interface HeadResult {
+  versionId?: string;
+  etag: string;
+  size: number;
+  lastModified?: number;
+}
+
+export interface PutResult {
+  versionId?: string;
+  etag: string;
+}
+
+export interface PutOptions {
+  /** create only: `If-None-Match: *` (a lost race answers { conflict: true }) */
+  ifNoneMatch?: boolean;
+  /** replace only this version of the object: `If-Match: <etag>` (another ETag, or no object, answers { conflict: true }) */
+  ifMatch?: string;
+  /** base64 MD5 of the body; S3 rejects a body that does not match */
+  contentMd5?: string;
+  contentType?: string;
+}
+
+export interface DeleteResult {
+  /** the delete marker created (no VersionId given) or the version removed */
+  versionId?: string;
+  deleteMarker: boolean;
+}
+
+export interface ListOptions {
+  latestOnly?: boolean;
+  signal?: AbortSignal;
+  /**
+   * Takes the entries a page at a time (awaited before the next page is asked for) instead of
+   * collecting them: the listing then resolves to []. A deploy of 20,000 files keeps only what its
+   * plan needs of each page.
+   */
+  onPage?: (entries: VersionEntry[]) => void | Promise<void>;
+}
+
+export interface S3Api {
+  /**
+   * Every version and delete marker under a prefix (newest first within a key). With `latestOnly`, only
+   * the entries with IsLatest (what a GET without VersionId would see, delete markers included).
+   */
+  listVersions(bucket: string, prefix: string, options?: ListOptions): Promise<VersionEntry[]>;
+  headObject(bucket: string, key: string, versionId?: string): Promise<HeadResult | undefined>;
+  /** the body, or undefined when the key/version does not exist (or is a delete marker) */
+  getObject(bucket: string, key: string, versionId?: string): Promise<Buffer | undefined>;
+  /**
+   * The body as UTF-8 text, decoded as it arrives (for JSON state: a body of megabytes never becomes
+   * one Buffer), or undefined like getObject.
+   */
+  getText(bucket: string, key: string, versionId?: string): Promise<string | undefined>;
+  /** The body as UTF-8 text handed over as it arrives; false (nothing handed over) when missing like getObject. */
+  readText(bucket: string, key: string, onText: (text: string) => void, versionId?: string): Promise<boolean>;
+  /**
+   * A body of pieces (`PiecesBody`, a release record) is streamed, never one buffer; the SDK cannot
+   * retry a stream, so its transient failures are retried here, each attempt with the pieces made afresh.
+   */
+  putObject(bucket: string, key: string, body: Uint8Array | PiecesBody, options?: PutOptions): Promise<PutResult | { conflict: true }>;
+  /** copies a version forward: a new latest version with the same bytes */
+  copyObject(bucket: string, key: string, sourceVersionId: string): Promise<PutResult>;
+  /** without versionId: adds a delete marker; with it: removes that version for good */
+  deleteObject(bucket: string, key: string, versionId?: string): Promise<DeleteResult>;
+  getBucketVersioning(bucket: string): Promise<'Enabled' | 'Suspended' | undefined>;
+  /** undefined when the bucket has no public access block configuration */
+  getPublicAccessBlock(bucket: string): Promise<PublicAccessBlock | undefined>;
+  /** the same adapter sending ExpectedBucketOwner: S3 refuses a bucket owned by another account */
+  forOwner?(accountId: string): S3Api;
+}
+
