@@ -58,11 +58,17 @@ for (const version of ['2.10.3', '3.0.6']) {
     async function airflowJson<T>(...argv: string[]): Promise<T> {
       const r = await mwaa('airflow', ...argv, '-o', 'json');
       expect(r.code, r.stderr).toBe(0);
-      const line = r.stdout.trimEnd().split('\n').reverse().find((l) => l.startsWith('['));
+      const line = r.stdout
+        .trimEnd()
+        .split('\n')
+        .reverse()
+        .find((l) => l.startsWith('['));
       return JSON.parse(line!) as T;
     }
     const listRuns = (dag: string) =>
-      airflowJson<Array<{ run_id: string; state: string; logical_date?: string; execution_date?: string }>>(...(af3 ? ['dags', 'list-runs', dag] : ['dags', 'list-runs', '-d', dag]));
+      airflowJson<Array<{ run_id: string; state: string; logical_date?: string; execution_date?: string }>>(
+        ...(af3 ? ['dags', 'list-runs', dag] : ['dags', 'list-runs', '-d', dag]),
+      );
     const states = async (dag: string, runId: string) =>
       Object.fromEntries((await airflowJson<TiRow[]>('tasks', 'states-for-dag-run', dag, runId)).map((r) => [r.task_id, r.state]));
     const logical = (r: { logical_date?: string; execution_date?: string }) => (af3 ? r.logical_date : r.execution_date);
@@ -72,7 +78,10 @@ for (const version of ['2.10.3', '3.0.6']) {
 
     async function runFor(dag: string, date: string): Promise<string> {
       const runs = (await listRuns(dag)).filter((r) => logical(r) === date);
-      expect(runs.map((r) => r.run_id), `${dag} runs for ${date}`).toHaveLength(1);
+      expect(
+        runs.map((r) => r.run_id),
+        `${dag} runs for ${date}`,
+      ).toHaveLength(1);
       return runs[0].run_id;
     }
 
@@ -80,7 +89,10 @@ for (const version of ['2.10.3', '3.0.6']) {
       const d = tempDir('mwaa-cross-dag-');
       dirs.push(d);
       dir = d.dir;
-      await createEnvironment(emu, BUCKET, name, { AirflowVersion: version, LoggingConfiguration: { TaskLogs: { Enabled: true, LogLevel: 'INFO' } } });
+      await createEnvironment(emu, BUCKET, name, {
+        AirflowVersion: version,
+        LoggingConfiguration: { TaskLogs: { Enabled: true, LogLevel: 'INFO' } },
+      });
       await waitForStatus(emu, name, 'AVAILABLE');
       project(dir, name, BUCKET);
       for (const dag of ['upstream', 'downstream']) {
@@ -111,8 +123,13 @@ for (const version of ['2.10.3', '3.0.6']) {
       // the sensor's pokes are in its log, one stream for its one try
       const logs = await mwaa('logs', 'downstream', '--run', down, '--task', 'wait_for_upstream', '--json');
       expect(logs.code, logs.stderr).toBe(0);
-      const events = logs.stdout.trim().split('\n').map((l) => JSON.parse(l) as { stream: string; message: string });
-      expect(new Set(events.map((e) => e.stream))).toEqual(new Set([`dag_id=downstream/run_id=${down.replace(/:/g, '_')}/task_id=wait_for_upstream/attempt=1.log`]));
+      const events = logs.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { stream: string; message: string });
+      expect(new Set(events.map((e) => e.stream))).toEqual(
+        new Set([`dag_id=downstream/run_id=${down.replace(/:/g, '_')}/task_id=wait_for_upstream/attempt=1.log`]),
+      );
       const text = events.map((e) => e.message).join('\n');
       expect(text.match(/Poking for tasks \['publish'\] in dag upstream/g)?.length).toBeGreaterThanOrEqual(2);
       expect(text).toMatch(/UP_FOR_RESCHEDULE/);
@@ -131,7 +148,12 @@ for (const version of ['2.10.3', '3.0.6']) {
       expect((await listRuns('downstream')).find((r) => r.run_id === down)?.state).toBe('failed');
       // extract has retries=1: two tries, two streams
       const logs = await mwaa('logs', 'upstream', '--run', up, '--task', 'extract', '--json');
-      const streams = new Set(logs.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { stream: string }).stream.replace(/^.*\//, '')));
+      const streams = new Set(
+        logs.stdout
+          .trim()
+          .split('\n')
+          .map((l) => (JSON.parse(l) as { stream: string }).stream.replace(/^.*\//, '')),
+      );
       expect(streams).toEqual(new Set(['attempt=1.log', 'attempt=2.log']));
     }, 120_000);
   });

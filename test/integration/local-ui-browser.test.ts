@@ -60,7 +60,10 @@ beforeAll(async () => {
   await putObject(emu, BUCKET, 'dags/etl.py', ETL);
   await putObject(emu, BUCKET, 'dags/idle.py', IDLE);
   await putObject(emu, BUCKET, 'dags/broken.py', BROKEN);
-  await createEnvironment(emu, BUCKET, ENV, { AirflowVersion: '2.10.3', LoggingConfiguration: { TaskLogs: { Enabled: true, LogLevel: 'INFO' } } });
+  await createEnvironment(emu, BUCKET, ENV, {
+    AirflowVersion: '2.10.3',
+    LoggingConfiguration: { TaskLogs: { Enabled: true, LogLevel: 'INFO' } },
+  });
   await waitForStatus(emu, ENV, 'AVAILABLE');
   project(dir, ENV, BUCKET);
   expect((await mwaa('airflow', 'dags', 'unpause', 'etl')).code).toBe(0);
@@ -89,7 +92,11 @@ describe('the local Airflow UI over HTTP', () => {
     expect(await forged.text()).toContain('Forbidden');
 
     const token = new URL(url).hash.slice(1);
-    const login = await fetch(`${base}/aws_mwaa/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${encodeURIComponent(token)}` });
+    const login = await fetch(`${base}/aws_mwaa/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `token=${encodeURIComponent(token)}`,
+    });
     expect(login.status).toBe(200);
     const cookie = login.headers.get('set-cookie')!.split(';')[0];
     const home = await fetch(`${base}/home`, { headers: { cookie } });
@@ -101,10 +108,16 @@ describe('the local Airflow UI over HTTP', () => {
     expect(html).toContain('&#39;(&#39; was never closed'.replace(/&#39;/g, "'"));
 
     const grid = await (await fetch(`${base}/dags/etl/grid`, { headers: { cookie } })).text();
-    for (const [task, state] of [['extract', 'success'], ['transform', 'failed'], ['load', 'upstream_failed']]) {
+    for (const [task, state] of [
+      ['extract', 'success'],
+      ['transform', 'failed'],
+      ['load', 'upstream_failed'],
+    ]) {
       expect(grid).toContain(`data-task-id="${task}" data-run-id="${runId}" data-state="${state}"`);
     }
-    const log = await (await fetch(`${base}/dags/etl/runs/${encodeURIComponent(runId)}/tasks/transform/log?try=1`, { headers: { cookie } })).text();
+    const log = await (
+      await fetch(`${base}/dags/etl/runs/${encodeURIComponent(runId)}/tasks/transform/log?try=1`, { headers: { cookie } })
+    ).text();
     expect(log).toContain('Task failed with exception');
     expect(log).toContain('<span id="ti-state">failed</span>');
   }, 60_000);
@@ -127,7 +140,7 @@ function chromium(args: string[], timeoutMs = 60_000): Promise<{ code: number | 
 }
 
 describe.skipIf(!existsSync(CHROMIUM))('the local Airflow UI in headless Chromium', () => {
-  it('opens the `open --print` URL, logs in, and shows the DAG list and the grid with the run\'s task states', async () => {
+  it("opens the `open --print` URL, logs in, and shows the DAG list and the grid with the run's task states", async () => {
     const profile = mkdtempSync(join(tmpdir(), 'mwaa-chromium-'));
     try {
       const url = await openUrl();
@@ -152,7 +165,11 @@ describe.skipIf(!existsSync(CHROMIUM))('the local Airflow UI in headless Chromiu
       expect(html).toMatch(/<tr data-dag-id="idle">.*data-paused="true"/);
       expect(html).toContain('broken.py');
       expect(html).toMatch(/<table class="grid" id="grid" data-dag-id="etl">/);
-      for (const [task, state] of [['extract', 'success'], ['transform', 'failed'], ['load', 'upstream_failed']]) {
+      for (const [task, state] of [
+        ['extract', 'success'],
+        ['transform', 'failed'],
+        ['load', 'upstream_failed'],
+      ]) {
         expect(html).toContain(`data-task-id="${task}" data-run-id="${runId}" data-state="${state}"`);
       }
       mkdirSync(ARTIFACTS, { recursive: true });

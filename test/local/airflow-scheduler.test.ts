@@ -29,7 +29,11 @@ function pyDatetime(ms: number): string {
 }
 
 function jsonPayload(stdout: string): any[] {
-  const line = stdout.trimEnd().split('\n').reverse().find((l) => l.startsWith('['));
+  const line = stdout
+    .trimEnd()
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('['));
   if (!line) throw new Error(`no JSON array in stdout:\n${stdout}`);
   return JSON.parse(line) as any[];
 }
@@ -43,13 +47,23 @@ for (const version of ['2.10.3', '3.0.6']) {
 
     async function cli(command: string): Promise<{ stdout: string; stderr: string; exit: string | null }> {
       const t = await emu.mwaa.send(new CreateCliTokenCommand({ Name: ENV }));
-      const res = await fetch(`http://${t.WebServerHostname}/aws_mwaa/cli`, { method: 'POST', headers: { authorization: `Bearer ${t.CliToken}` }, body: command });
+      const res = await fetch(`http://${t.WebServerHostname}/aws_mwaa/cli`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${t.CliToken}` },
+        body: command,
+      });
       expect(res.status).toBe(200);
       const j = (await res.json()) as { stdout: string; stderr: string };
-      return { stdout: Buffer.from(j.stdout, 'base64').toString('utf8'), stderr: Buffer.from(j.stderr, 'base64').toString('utf8'), exit: res.headers.get('x-mwaa-local-exit-code') };
+      return {
+        stdout: Buffer.from(j.stdout, 'base64').toString('utf8'),
+        stderr: Buffer.from(j.stderr, 'base64').toString('utf8'),
+        exit: res.headers.get('x-mwaa-local-exit-code'),
+      };
     }
-    const runs = async (dag: string) => jsonPayload((await cli(af3 ? `dags list-runs ${dag} -o json` : `dags list-runs -d ${dag} -o json`)).stdout);
-    const rows = async (dag: string, runId: string) => jsonPayload((await cli(`tasks states-for-dag-run ${dag} ${shlexQuote(runId)} -o json`)).stdout);
+    const runs = async (dag: string) =>
+      jsonPayload((await cli(af3 ? `dags list-runs ${dag} -o json` : `dags list-runs -d ${dag} -o json`)).stdout);
+    const rows = async (dag: string, runId: string) =>
+      jsonPayload((await cli(`tasks states-for-dag-run ${dag} ${shlexQuote(runId)} -o json`)).stdout);
     const put = (key: string, body: string) => emu.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
     async function streams(prefix: string): Promise<string[]> {
       const r = await emu.logs.send(new DescribeLogStreamsCommand({ logGroupName: group, logStreamNamePrefix: prefix }));

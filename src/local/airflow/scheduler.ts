@@ -62,7 +62,13 @@ export interface Interval {
  * fire time, empty data interval). `catchupAt`: without catch-up, the first run (or the first after
  * a pause) is the latest interval due at that instant.
  */
-export function nextInterval(dag: BagDag, v: AfVersion, last: number | undefined, catchup: boolean, catchupAt: number): Interval | undefined {
+export function nextInterval(
+  dag: BagDag,
+  v: AfVersion,
+  last: number | undefined,
+  catchup: boolean,
+  catchupAt: number,
+): Interval | undefined {
   const s = effectiveSchedule(dag.schedule, v.af3);
   const startDate = dag.startDate;
   if (startDate === undefined) return undefined;
@@ -90,10 +96,12 @@ export function nextInterval(dag: BagDag, v: AfVersion, last: number | undefined
   }
   if (s.kind === 'delta') {
     let logical = last !== undefined ? last + s.us : startDate;
-    if (!catchup && logical + s.us < catchupAt) logical = Math.max(logical, startDate + Math.floor((catchupAt - startDate) / s.us - 1) * s.us);
+    if (!catchup && logical + s.us < catchupAt)
+      logical = Math.max(logical, startDate + Math.floor((catchupAt - startDate) / s.us - 1) * s.us);
     return { logical, dataInterval: [logical, logical + s.us], due: logical + s.us };
   }
-  if (s.kind === 'once') return last === undefined ? { logical: startDate, dataInterval: [startDate, startDate], due: startDate } : undefined;
+  if (s.kind === 'once')
+    return last === undefined ? { logical: startDate, dataInterval: [startDate, startDate], due: startDate } : undefined;
   return undefined;
 }
 

@@ -73,12 +73,11 @@ function executionsOf(a: Attempt): Execution[] {
 }
 
 /** What the sensor logs at each poke, and the exception a failed try ends with. */
-function pokeMessage(x: TaskLogInput, p: Poke): string {
+function pokeMessage(x: TaskLogInput): string {
   const s = x.task.sensor;
   const date = isoformat(x.date - (s?.executionDeltaUs ?? 0));
   if (x.task.triggerDagId !== undefined) return `Waiting for ${x.task.triggerDagId} on ${date} to become allowed state ['success'] ...`;
   if (s?.externalTaskId) return `Poking for tasks ['${s.externalTaskId}'] in dag ${s.externalDagId} on ${date} ... `;
-  void p;
   return `Poking for DAG '${s?.externalDagId}' on ${date} ... `;
 }
 
@@ -146,7 +145,7 @@ function textExecution(x: TaskLogInput, ex: Execution): LogLine[] {
   L(at(0.1), 'taskinstance.py:731', null, '▲▲▲ Log group end');
   const failed = ti.outcome === 'failed' || ti.outcome === 'up_for_retry';
   if (ex.pokes.length) {
-    ex.pokes.forEach((p, k) => L(Math.max(at(0.2), p.at) + k, task.triggerDagId !== undefined ? 'trigger_dagrun.py:255' : 'external_task.py:346', 'INFO', pokeMessage(x, p)));
+    ex.pokes.forEach((p, k) => L(Math.max(at(0.2), p.at) + k, task.triggerDagId !== undefined ? 'trigger_dagrun.py:255' : 'external_task.py:346', 'INFO', pokeMessage(x)));
   } else if (task.op === 'BashOperator' || task.op === '_BashDecoratedOperator') {
     L(at(0.2), 'subprocess.py:63', 'INFO', 'Tmp dir root location: /tmp');
     L(at(0.21), 'subprocess.py:75', 'INFO', `Running command: ['/usr/bin/bash', '-c', ${task.bash !== undefined ? `'${task.bash.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'` : "'...'"}]`);
@@ -236,7 +235,7 @@ function jsonExecution(x: TaskLogInput, ex: Execution): LogLine[] {
   const failed = ti.outcome === 'failed' || ti.outcome === 'up_for_retry';
   if (ex.pokes.length) {
     ex.pokes.forEach((p, k) =>
-      E(Math.max(at(0.2), p.at) + k, 'INFO', pokeMessage(x, p), task.triggerDagId !== undefined ? 'airflow.task.operators.airflow.providers.standard.operators.trigger_dagrun.TriggerDagRunOperator' : 'airflow.task.operators.airflow.providers.standard.sensors.external_task.ExternalTaskSensor'),
+      E(Math.max(at(0.2), p.at) + k, 'INFO', pokeMessage(x), task.triggerDagId !== undefined ? 'airflow.task.operators.airflow.providers.standard.operators.trigger_dagrun.TriggerDagRunOperator' : 'airflow.task.operators.airflow.providers.standard.sensors.external_task.ExternalTaskSensor'),
     );
     if (ti.outcome === 'up_for_reschedule') E(at(0.95), 'INFO', 'Rescheduling task, marking task as UP_FOR_RESCHEDULE', 'task');
     if (ti.outcome === 'skipped') E(at(0.95), 'INFO', 'Sensor timed out or failed with soft_fail=True: marking task as SKIPPED', 'task');

@@ -263,7 +263,7 @@ export function computeTimeline(
       } else if (t.sensor?.externalDagId !== undefined && env.external) {
         sense(t, a, spans, firstStart);
       } else if (t.triggerDagId !== undefined && env.childRunId) {
-        trigger(t, a, spans);
+        trigger(t, a);
       }
       attempts.push(a);
       if (a.outcome === 'failed' && a.reason !== 'timeout' && n < maxTries) {
@@ -323,7 +323,7 @@ export function computeTimeline(
   }
 
   /** TriggerDagRunOperator: creates a run of the other DAG; with wait_for_completion, pokes until it ends. */
-  function trigger(t: RunTask, a: Attempt, spans: Array<[number, TiState]>): void {
+  function trigger(t: RunTask, a: Attempt): void {
     const childId = env.childRunId!(a.start);
     a.triggered = { dagId: t.triggerDagId!, runId: childId };
     if (!t.waitForCompletion) return;
@@ -342,7 +342,6 @@ export function computeTimeline(
       a.outcome = 'failed';
       a.reason = 'triggered_failed';
     }
-    void spans;
   }
 }
 

@@ -25,7 +25,7 @@ export function newSession(envName: string, nowMs: number): string {
 }
 
 function sessionEnv(req: EmuRequest, nowMs: number): string | undefined {
-  const cookie = req.headers['cookie'] ?? '';
+  const cookie = req.headers.cookie ?? '';
   for (const part of cookie.split(';')) {
     const [k, ...v] = part.trim().split('=');
     if (k !== 'session') continue;
@@ -107,7 +107,7 @@ export function handleUi(req: EmuRequest, world: World, store: AirflowStoreImpl,
   const m = /^\/dags\/([^/]+)\/grid$/.exec(path);
   if (m) return grid(world, store, rec, decodeURIComponent(m[1]));
   const l = /^\/dags\/([^/]+)\/runs\/([^/]+)\/tasks\/([^/]+)\/log$/.exec(path);
-  if (l) return taskLog(world, store, rec, decodeURIComponent(l[1]), decodeURIComponent(l[2]), decodeURIComponent(l[3]), req.query);
+  if (l) return taskLog(store, rec, decodeURIComponent(l[1]), decodeURIComponent(l[2]), decodeURIComponent(l[3]), req.query);
   return notFound(envName, `No page at ${path}.`);
 }
 
@@ -136,7 +136,9 @@ function home(world: World, store: AirflowStoreImpl, rec: EnvironmentRecord): Em
     : '';
   // below the list, the grid of the DAG that ran last (so one page shows both)
   const latest = [...e.runs].reverse().find((r) => bag.dags.has(r.dagId));
-  const latestGrid = latest ? `<h2>Grid: <a href="/dags/${enc(latest.dagId)}/grid">${esc(latest.dagId)}</a></h2>\n${gridTable(world, store, rec, latest.dagId)}\n${legend()}` : '';
+  const latestGrid = latest
+    ? `<h2>Grid: <a href="/dags/${enc(latest.dagId)}/grid">${esc(latest.dagId)}</a></h2>\n${gridTable(world, store, rec, latest.dagId)}\n${legend()}`
+    : '';
   return layout(
     'DAGs',
     rec.Name,
@@ -161,7 +163,9 @@ function gridTable(world: World, store: AirflowStoreImpl, rec: EnvironmentRecord
   const now = store.nowUs();
   const runs = e.runs.filter((r) => r.dagId === dagId).slice(-25);
   const bag = loadDagBag(world, rec, afVersion(String(rec.AirflowVersion ?? '')));
-  const taskIds = bag.dags.get(dagId) ? [...bag.dags.get(dagId)!.tasks.keys()] : [...new Set(runs.flatMap((r) => r.tasks.map((t) => t.id)))];
+  const taskIds = bag.dags.get(dagId)
+    ? [...bag.dags.get(dagId)!.tasks.keys()]
+    : [...new Set(runs.flatMap((r) => r.tasks.map((t) => t.id)))];
   const head = runs
     .map((r) => {
       const st = runStateAt(store.timeline(rec.Name, e, r), now);
@@ -181,7 +185,11 @@ function gridTable(world: World, store: AirflowStoreImpl, rec: EnvironmentRecord
               const st = tiStateAt(ti, now);
               const n = Math.max(1, tryNumberAt(ti, now));
               const q = `?try=${n}${ti.mapIndex >= 0 ? `&map_index=${ti.mapIndex}` : ''}`;
-              return stateBox(st, `${taskId}${ti.mapIndex >= 0 ? `[${ti.mapIndex}]` : ''}: ${st ?? 'no status'} (try ${n})`, `/dags/${enc(dagId)}/runs/${enc(r.runId)}/tasks/${enc(taskId)}/log${q}`);
+              return stateBox(
+                st,
+                `${taskId}${ti.mapIndex >= 0 ? `[${ti.mapIndex}]` : ''}: ${st ?? 'no status'} (try ${n})`,
+                `/dags/${enc(dagId)}/runs/${enc(r.runId)}/tasks/${enc(taskId)}/log${q}`,
+              );
             })
             .join('');
           const st = tiStateAt(tl.tis.get(taskId), now);
@@ -196,10 +204,17 @@ function gridTable(world: World, store: AirflowStoreImpl, rec: EnvironmentRecord
     : `<p id="grid" data-dag-id="${esc(dagId)}">No runs yet.</p>`;
 }
 
-function taskLog(world: World, store: AirflowStoreImpl, rec: EnvironmentRecord, dagId: string, runId: string, taskId: string, query: URLSearchParams): EmuResponse {
+function taskLog(
+  store: AirflowStoreImpl,
+  rec: EnvironmentRecord,
+  dagId: string,
+  runId: string,
+  taskId: string,
+  query: URLSearchParams,
+): EmuResponse {
   const e = store.env(rec);
   const run: RunRec | undefined = e.runs.find((r) => r.dagId === dagId && r.runId === runId);
-  if (!run || !run.tasks.some((t) => t.id === taskId)) return notFound(rec.Name, `No task ${taskId} in run ${runId} of ${dagId}.`);
+  if (!run?.tasks.some((t) => t.id === taskId)) return notFound(rec.Name, `No task ${taskId} in run ${runId} of ${dagId}.`);
   const tryNumber = Math.max(1, Number(query.get('try') ?? 1) || 1);
   const mapIndex = query.has('map_index') ? Number(query.get('map_index')) : -1;
   const tl = store.timeline(rec.Name, e, run);
@@ -210,11 +225,18 @@ function taskLog(world: World, store: AirflowStoreImpl, rec: EnvironmentRecord, 
   const stream = streamName(dagId, runId, taskId, tryNumber, mapIndex);
   const attempt = ti?.attempts.find((a) => a.n === tryNumber);
   const task = run.tasks.find((t) => t.id === taskId)!;
-  const events = target.enabled && ti && attempt ? store.attemptLines(rec.Name, run, task, ti, attempt, target.level).filter((x) => x.ts <= now) : [];
+  const events =
+    target.enabled && ti && attempt ? store.attemptLines(rec.Name, run, task, ti, attempt, target.level).filter((x) => x.ts <= now) : [];
   const links = tries
-    .map((n) => (n === tryNumber ? `<strong>try ${n}</strong>` : `<a href="?try=${n}${mapIndex >= 0 ? `&map_index=${mapIndex}` : ''}">try ${n}</a>`))
+    .map((n) =>
+      n === tryNumber ? `<strong>try ${n}</strong>` : `<a href="?try=${n}${mapIndex >= 0 ? `&map_index=${mapIndex}` : ''}">try ${n}</a>`,
+    )
     .join(' · ');
-  const text = !target.enabled ? 'Task logs are disabled for this environment.' : events.length ? events.map((x) => x.message).join('\n') : 'No log yet.';
+  const text = !target.enabled
+    ? 'Task logs are disabled for this environment.'
+    : events.length
+      ? events.map((x) => x.message).join('\n')
+      : 'No log yet.';
   const st = tiStateAt(ti, now);
   return layout(
     `${taskId} log`,
