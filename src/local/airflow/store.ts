@@ -135,6 +135,10 @@ export class AirflowStoreImpl implements AirflowStore {
   private state: State = { envs: {}, seq: 0 };
   private settled = new Set<string>();
   private timelines = new Map<string, { key: string; tl: RunTimeline }>();
+  /** run key -> the runs whose cached timeline was computed from it (sensors, triggers, max_active_runs) */
+  private dependents = new Map<string, Set<string>>();
+  /** `<env>\u0000<dag>` -> the runs whose sensors or triggers looked for a run of that DAG */
+  private dagLookups = new Map<string, Set<string>>();
   private lineCache = new WeakMap<Attempt, LogLine[]>();
   /** per environment: the clock (ms) of the last scheduler pass; the scheduler runs at most once per simulated second */
   private scheduledAt = new Map<string, number>();
@@ -159,7 +163,36 @@ export class AirflowStoreImpl implements AirflowStore {
     const s = snapshot as Partial<State> | undefined;
     this.state = { envs: s && typeof s.envs === 'object' && s.envs ? clone(s.envs) : {}, seq: typeof s?.seq === 'number' ? s.seq : 0 };
     this.settled.clear();
+    this.forgetTimelines();
+  }
+
+  private forgetTimelines(): void {
     this.timelines.clear();
+    this.dependents.clear();
+    this.dagLookups.clear();
+  }
+
+  /** Drops the cached timeline of a run and of every run computed from it. */
+  private invalidate(keys: Iterable<string>): void {
+    const stack = [...keys];
+    const seen = new Set<string>();
+    while (stack.length) {
+      const k = stack.pop()!;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      this.timelines.delete(k);
+      const ds = this.dependents.get(k);
+      if (ds) {
+        this.dependents.delete(k);
+        stack.push(...ds);
+      }
+    }
+  }
+
+  private depend(on: string, key: string): void {
+    let set = this.dependents.get(on);
+    if (!set) this.dependents.set(on, (set = new Set()));
+    set.add(key);
   }
 
   replay(op: string, data: unknown): void {
@@ -173,8 +206,14 @@ export class AirflowStoreImpl implements AirflowStore {
 
   private apply(op: string, d: Record<string, unknown>): void {
     const name = String(d.env);
-    // a run's timeline may depend on other runs (sensors, max_active_runs): recompute them all
-    if (op === 'run' || op === 'fail' || op === 'pause' || op === 'deldag' || op === 'env') this.timelines.clear();
+    // a run's timeline may depend on other runs (sensors, triggers, max_active_runs): drop what a change touches
+    if (op === 'pause' || op === 'deldag' || op === 'env') this.forgetTimelines();
+    if (op === 'run') {
+      // a new run is last of its DAG (no slot depends on it); the sensors and triggers that looked for its DAG may see it
+      const lookups = this.dagLookups.get(`${name}\u0000${(d.run as RunRec).dagId}`);
+      if (lookups) this.invalidate(lookups);
+    }
+    if (op === 'fail' && d.runId !== null && d.runId !== undefined) this.invalidate([`${name}\u0000${d.dagId}\u0000${d.runId}`]);
     if (op === 'env') {
       this.state.envs[name] = { identity: String(d.identity), dags: {}, vars: [], runs: [], pending: [], parsed: {} };
       for (const k of [...this.settled]) if (k.startsWith(`${name}\u0000`)) this.settled.delete(k);
@@ -390,17 +429,21 @@ export class AirflowStoreImpl implements AirflowStore {
       notBefore: this.slotFree(envName, e, run, depth),
       external: (dagId, date, taskId, at) => {
         if (depth > 6) return null;
+        this.lookedUp(envName, dagId, key);
         const other = e.runs.find((r) => r.dagId === dagId && r.logicalDate === date && r.runAfter <= at);
         if (!other || other === run) return null;
         const tl = this.timeline(envName, e, other, depth + 1);
+        this.depend(`${envName}\u0000${other.dagId}\u0000${other.runId}`, key);
         return taskId === null ? runStateAt(tl, at) : tiStateAt(tl.tis.get(taskId), at);
       },
       childRunId: (at) => `manual__${isoformat(at)}`,
       childRun: (dagId, runId) => {
         if (depth > 6) return undefined;
+        this.lookedUp(envName, dagId, key);
         const child = e.runs.find((r) => r.dagId === dagId && r.runId === runId);
         if (!child) return undefined;
         const tl = this.timeline(envName, e, child, depth + 1);
+        this.depend(`${envName}\u0000${child.dagId}\u0000${child.runId}`, key);
         return { end: tl.end, final: tl.final };
       },
     };
@@ -415,7 +458,17 @@ export class AirflowStoreImpl implements AirflowStore {
     const same = e.runs.filter((r) => r.dagId === run.dagId);
     const i = same.indexOf(run);
     if (i < max) return undefined;
-    return this.timeline(envName, e, same[i - max], depth).end;
+    const before = same[i - max];
+    const end = this.timeline(envName, e, before, depth).end;
+    this.depend(`${envName}\u0000${before.dagId}\u0000${before.runId}`, `${envName}\u0000${run.dagId}\u0000${run.runId}`);
+    return end;
+  }
+
+  private lookedUp(envName: string, dagId: string, key: string): void {
+    const k = `${envName}\u0000${dagId}`;
+    let set = this.dagLookups.get(k);
+    if (!set) this.dagLookups.set(k, (set = new Set()));
+    set.add(key);
   }
 
   /** Every task instance of a run with its task: unmapped tasks once, mapped ones per map index. */
