@@ -121,6 +121,19 @@ for (const version of ['2.10.3', '3.0.6']) {
       const first = new Date(h - 5 * HOUR).toISOString().replace('.000Z', '+00:00');
       expect(on.map((r) => r.run_id)).toContain(`scheduled__${first}`);
       expect(await runs('catchup_off')).toHaveLength(1);
+      // the REST API (what InvokeRestApi answers) tells scheduled runs apart
+      const rest = emu.world.airflow.invokeRestApi(ENV, {
+        path: '/dags/catchup_off/dagRuns',
+        method: 'GET',
+        query: {},
+        body: undefined,
+      }) as { status: number; body: any };
+      expect(rest.status).toBe(200);
+      expect(rest.body.dag_runs[0]).toMatchObject({
+        run_type: 'scheduled',
+        state: 'success',
+        ...(af3 ? { triggered_by: 'timetable' } : { external_trigger: false }),
+      });
       expect(await runs('catchup_default')).toHaveLength(af3 ? 1 : 5);
     }, 60_000);
 

@@ -288,7 +288,7 @@ function runJson(c: Ctx, r: RunRec): Record<string, unknown> {
       run_type: r.runType,
       state: st,
       triggered_by: r.triggeredBy ?? 'cli',
-      ...(c.v.triggeringUser ? { triggering_user_name: r.triggeringUser ?? 'airflow' } : {}),
+      ...(c.v.triggeringUser ? { triggering_user_name: r.runType === 'manual' && r.triggeredBy !== 'operator' ? (r.triggeringUser ?? 'airflow') : null } : {}),
       conf: confOf(r),
       note: r.note ?? null,
       dag_versions: [],
@@ -309,7 +309,7 @@ function runJson(c: Ctx, r: RunRec): Record<string, unknown> {
     last_scheduling_decision: null,
     run_type: r.runType,
     state: st,
-    external_trigger: true,
+    external_trigger: r.runType === 'manual',
     conf: confOf(r),
     note: r.note ?? null,
   };

@@ -62,8 +62,9 @@ export interface RunRec {
   sched: number;
   version: string;
   triggeringUser?: string;
-  /** how the run was created: `cli` (dags trigger) or `rest_api` (POST .../dagRuns); absent: cli */
-  triggeredBy?: 'cli' | 'rest_api';
+  /** how the run was created: `cli` (dags trigger), `rest_api` (POST .../dagRuns), `timetable` (scheduled),
+   * `asset` (dataset/asset-triggered), `operator` (TriggerDagRunOperator); absent: cli */
+  triggeredBy?: 'cli' | 'rest_api' | 'timetable' | 'asset' | 'operator';
   /** the run's note (REST API) */
   note?: string | null;
 }
@@ -602,7 +603,12 @@ export class AirflowStoreImpl implements AirflowStore {
     }
   }
 
-  private newRun(rec: EnvironmentRecord, v: AfVersion, dag: BagDag, f: { runId: string; logical: number | null; runAfter: number; interval: [number, number] | null; runType: string }): RunRec {
+  private newRun(
+    rec: EnvironmentRecord,
+    v: AfVersion,
+    dag: BagDag,
+    f: { runId: string; logical: number | null; runAfter: number; interval: [number, number] | null; runType: string; triggeredBy: 'timetable' | 'asset' | 'operator' },
+  ): RunRec {
     return {
       seq: this.nextSeq(),
       dagId: dag.dagId,
@@ -620,6 +626,7 @@ export class AirflowStoreImpl implements AirflowStore {
       logs: {},
       sched: 0,
       version: v.raw,
+      triggeredBy: f.triggeredBy,
       ...(dag.maxActiveRuns !== null ? { maxActiveRuns: dag.maxActiveRuns } : {}),
     };
   }
@@ -648,7 +655,7 @@ export class AirflowStoreImpl implements AirflowStore {
       const active = runs.length >= max ? this.timeline(rec.Name, e, runs[runs.length - max]).end : -Infinity;
       at = Math.max(at, active);
       if (!(at <= nowUs)) return created;
-      const run = this.newRun(rec, v, dag, { runId: scheduledRunId(it.logical), logical: it.logical, runAfter: at, interval: it.dataInterval, runType: 'scheduled' });
+      const run = this.newRun(rec, v, dag, { runId: scheduledRunId(it.logical), logical: it.logical, runAfter: at, interval: it.dataInterval, runType: 'scheduled', triggeredBy: 'timetable' });
       if (runs.some((r) => r.runId === run.runId)) return created;
       this.addRun(rec, run);
       created++;
@@ -668,7 +675,7 @@ export class AirflowStoreImpl implements AirflowStore {
           if (a.triggered && a.start <= nowUs && !e.runs.some((r) => r.dagId === a.triggered!.dagId && r.runId === a.triggered!.runId)) {
             const dag = bag.dags.get(a.triggered.dagId);
             if (!dag) continue;
-            this.addRun(rec, this.newRun(rec, v, dag, { runId: a.triggered.runId, logical: a.start, runAfter: a.start, interval: [a.start, a.start], runType: 'manual' }));
+            this.addRun(rec, this.newRun(rec, v, dag, { runId: a.triggered.runId, logical: a.start, runAfter: a.start, interval: [a.start, a.start], runType: 'manual', triggeredBy: 'operator' }));
             created++;
           }
         }
@@ -691,7 +698,7 @@ export class AirflowStoreImpl implements AirflowStore {
         const runId = datasetRunId(v, at);
         this.addRun(
           rec,
-          this.newRun(rec, v, dag, { runId, logical: v.af3 ? null : at, runAfter: at, interval: [at, at], runType: v.af3 ? 'asset_triggered' : 'dataset_triggered' }),
+          this.newRun(rec, v, dag, { runId, logical: v.af3 ? null : at, runAfter: at, interval: [at, at], runType: v.af3 ? 'asset_triggered' : 'dataset_triggered', triggeredBy: 'asset' }),
         );
         created++;
       }
