@@ -60,7 +60,8 @@ export interface Interval {
  * cron and timedelta schedules, and timedelta on Airflow 3, are data-interval timetables (the run of
  * [start, end) is due at `end`); cron on Airflow 3 is CronTriggerTimetable (logical date = due = the
  * fire time, empty data interval). `catchupAt`: without catch-up, the first run (or the first after
- * a pause) is the latest interval due at that instant.
+ * a pause) is the latest interval due at that instant — but a cron trigger's first run is the next fire
+ * time (CronTriggerTimetable's run_immediately=False).
  */
 export function nextInterval(
   dag: BagDag,
@@ -87,9 +88,11 @@ export function nextInterval(
     if (logical === undefined) return undefined;
     let it = make(logical);
     if (!catchup && it && it.due < catchupAt) {
-      // the latest interval already due at catchupAt
+      // the latest interval already due at catchupAt; except a cron trigger's first run (run_immediately=False),
+      // which waits for the next fire time
       const lastFire = cronPrev(c, catchupAt, true);
-      const latest = lastFire === undefined ? undefined : triggerStyle ? lastFire : cronPrev(c, lastFire, false);
+      let latest = lastFire === undefined ? undefined : triggerStyle ? lastFire : cronPrev(c, lastFire, false);
+      if (triggerStyle && last === undefined && lastFire !== catchupAt) latest = cronNext(c, catchupAt);
       if (latest !== undefined && latest > logical) it = make(latest);
     }
     return it;
