@@ -252,3 +252,71 @@ for (const version of ['2.10.3', '3.0.6']) {
     }, 60_000);
   });
 }
+
+describe('scheduled runs across a restart', () => {
+  it('are replayed from the journal and not created twice; the scheduler carries on from them', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const stateDir = mkdtempSync(join(tmpdir(), 'mwaa-sched-restart-'));
+    const NAME = 'restart-env';
+    const BUCKET = 'restart-bucket';
+    const listRuns = async (e: TestEmulator) => {
+      const t = await e.mwaa.send(new CreateCliTokenCommand({ Name: NAME }));
+      const res = await fetch(`http://${t.WebServerHostname}/aws_mwaa/cli`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${t.CliToken}` },
+        body: 'dags list-runs -d hourly -o json',
+      });
+      const j = (await res.json()) as { stdout: string };
+      return jsonPayload(Buffer.from(j.stdout, 'base64').toString('utf8'))
+        .map((r) => r.run_id as string)
+        .sort();
+    };
+    try {
+      let e = await startTestEmulator({ stateDir, sim: { createSeconds: 0.5, taskSeconds: 1 } });
+      await e.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+      await e.s3.send(new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: 'Enabled' } }));
+      await e.s3.send(
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: 'dags/hourly.py',
+          Body: `from datetime import datetime\nfrom airflow import DAG\nfrom airflow.operators.bash import BashOperator\n\nwith DAG("hourly", schedule="@hourly", start_date=datetime(2024, 1, 1), catchup=False, is_paused_upon_creation=False) as dag:\n    BashOperator(task_id="t", bash_command="echo hi")\n`,
+        }),
+      );
+      await e.mwaa.send(
+        new CreateEnvironmentCommand({
+          Name: NAME,
+          AirflowVersion: '2.10.3',
+          ExecutionRoleArn: 'arn:aws:iam::123456789012:role/mwaa',
+          SourceBucketArn: `arn:aws:s3:::${BUCKET}`,
+          DagS3Path: 'dags',
+          NetworkConfiguration: { SubnetIds: ['subnet-a', 'subnet-b'], SecurityGroupIds: ['sg-1'] },
+        }),
+      );
+      for (let i = 0; i < 20; i++) {
+        if ((await e.mwaa.send(new GetEnvironmentCommand({ Name: NAME }))).Environment?.Status === 'AVAILABLE') break;
+        await e.advance(1);
+      }
+      // a command parses the DAG folder: the DAG enters the database (unpaused on creation)
+      expect(await listRuns(e)).toEqual([]);
+      await e.advance(2 * 3600);
+      const before = await listRuns(e);
+      expect(before.length).toBeGreaterThanOrEqual(3);
+      await e.close();
+
+      e = await startTestEmulator({ stateDir, sim: { createSeconds: 0.5, taskSeconds: 1 } });
+      try {
+        expect(await listRuns(e)).toEqual(before);
+        await e.advance(3600);
+        const after = await listRuns(e);
+        expect(after).toHaveLength(before.length + 1);
+        expect(after.filter((id) => before.includes(id))).toEqual(before);
+      } finally {
+        await e.close();
+      }
+    } finally {
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

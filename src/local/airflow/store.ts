@@ -224,6 +224,7 @@ export class AirflowStoreImpl implements AirflowStore {
     if (!e) return;
     switch (op) {
       case 'dag': {
+        this.scheduledAt.delete(name);
         const id = String(d.dagId);
         if (!e.dags[id]) e.dags[id] = { firstSeen: Number(d.at), history: [[Number(d.at), Boolean(d.paused)]] };
         return;
