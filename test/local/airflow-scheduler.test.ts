@@ -4,6 +4,9 @@
  * their try numbers and log streams, mapped task instances with map indexes, dataset/asset-triggered runs.
  * The clock is moved with POST /_mwaa_local/clock; nothing sleeps.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DescribeLogStreamsCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateCliTokenCommand, CreateEnvironmentCommand, GetEnvironmentCommand } from '@aws-sdk/client-mwaa';
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -255,9 +258,6 @@ for (const version of ['2.10.3', '3.0.6']) {
 
 describe('scheduled runs across a restart', () => {
   it('are replayed from the journal and not created twice; the scheduler carries on from them', async () => {
-    const { mkdtempSync, rmSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
     const stateDir = mkdtempSync(join(tmpdir(), 'mwaa-sched-restart-'));
     const NAME = 'restart-env';
     const BUCKET = 'restart-bucket';
