@@ -1,8 +1,22 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Most test files wait on I/O (an emulator, a child process), not on the CPU, so they run four at a time
+ * even on two cores. The files that measure the machine itself — terminal frames against a deadline,
+ * heap growth, kill -9 races — run after them, one at a time, so that no other file skews them.
+ */
+const ALONE = [
+  'test/e2e/live-views.test.ts',
+  'test/e2e/cancel-terminal.test.ts',
+  'test/e2e/terminal.test.ts',
+  'test/e2e/heap.test.ts',
+  'test/e2e/pipe.test.ts',
+  'test/integration/deploy-race.test.ts',
+  'test/integration/deploy-process.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
@@ -18,5 +32,21 @@ export default defineConfig({
       // SDK clients made in test processes: as bin/mwaa.cjs does, no warning that future SDK releases need Node 22
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'parallel',
+          include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
+          exclude: ['**/node_modules/**', ...ALONE],
+          maxWorkers: 4,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'alone', include: ALONE, maxWorkers: 1, sequence: { groupOrder: 1 } },
+      },
+    ],
   },
 });

@@ -140,7 +140,7 @@ describe('interrupted deploys', () => {
     const codes = [a.code, b.code].sort();
     expect(codes).toEqual([0, 1]);
     const loser = a.code === 1 ? a : b;
-    expect(loser.stderr).toMatch(/the deploy lock of s3:\/\/deploy-test-bucket is held by \S+@\S+ \(pid \d+, mwaa dags push, release \S+, since /);
+    expect(loser.stderr).toMatch(/the deploy lock of s3:\/\/deploy-test-bucket is held by \S+@\S+ \(pid \d+, mwaa --endpoint-url \S+ dags push, release \S+, since /);
     expect(loser.stderr).toContain('--force-unlock');
     const list = await w.cli(['--json', 'releases', 'list']);
     const releases = JSON.parse(list.stdout).releases as Array<{ status: string }>;

@@ -151,7 +151,8 @@ describe('logs of runs triggered through the emulated Airflow', () => {
     expect(now.stderr).toMatch(/latest run of etl: newest_run \((queued|running)\) has no logs yet \(--follow waits for them\); showing manual__/);
 
     const live = liveCli(emu, ['logs', 'etl', '--run', 'latest', '--follow', '--interval', '100ms'], af2.dir);
-    await new Promise((r) => setTimeout(r, 300));
+    // the follow has chosen its run: with no clock moved, that run has written nothing yet
+    await live.waitForStderr('latest run of etl: newest_run');
     expect(live.stdout()).toBe('');
     await emu.advance(12);
     await live.waitFor('Marking task as SUCCESS. dag_id=etl, task_id=load, run_id=newest_run');

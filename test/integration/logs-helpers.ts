@@ -82,6 +82,16 @@ export interface LiveCli {
   closeStdout(): void;
   /** waits until stdout contains the text */
   waitFor(text: string, timeoutMs?: number): Promise<void>;
+  /** waits until stderr contains the text */
+  waitForStderr(text: string, timeoutMs?: number): Promise<void>;
+}
+
+async function waitForText(read: () => string, text: string, name: string, captured: { out(): string; err(): string }, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!read().includes(text)) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${JSON.stringify(text)} on ${name}; stdout:\n${captured.out()}\nstderr:\n${captured.err()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /** Runs `mwaa <argv>` in-process against the emulator, with its output readable while it runs. */
@@ -103,12 +113,7 @@ export function liveCli(emu: TestEmulator, argv: string[], cwd: string): LiveCli
     done,
     interrupt: () => controller.abort(new Error('interrupted')),
     closeStdout: () => stdout.destroy(),
-    async waitFor(text, timeoutMs = 10_000) {
-      const end = Date.now() + timeoutMs;
-      while (!captured.out().includes(text)) {
-        if (Date.now() > end) throw new Error(`timed out waiting for ${JSON.stringify(text)}; stdout:\n${captured.out()}\nstderr:\n${captured.err()}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    },
+    waitFor: (text, timeoutMs = 10_000) => waitForText(captured.out, text, 'stdout', captured, timeoutMs),
+    waitForStderr: (text, timeoutMs = 10_000) => waitForText(captured.err, text, 'stderr', captured, timeoutMs),
   };
 }

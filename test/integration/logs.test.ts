@@ -366,8 +366,7 @@ describe('--follow', () => {
 
   it('waits for a task that has not started yet', async () => {
     const live = liveCli(emu, ['logs', 'etl', '--run', RUN_B_STREAM, '--task', 'report_task', '--follow', '--interval', '100ms'], dir);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(live.stderr()).toContain('waiting');
+    await live.waitForStderr('waiting');
     await putEvents(emu, TASK, stream(RUN_B_STREAM, 'report_task', 1), [{ timestamp: emu.world.clock.now(), message: 'report_task started' }]);
     await live.waitFor('report_task started');
     live.interrupt();

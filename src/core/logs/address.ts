@@ -9,7 +9,7 @@
  *   the group name from GetEnvironment's `LoggingConfiguration.<X>Logs.CloudWatchLogGroupArn` (the
  *   trailing `:*` removed), else `airflow-<Env>-<Suffix>`. `enabled` is `false` when the environment says
  *   the component's logging is off, `undefined` when it is unknown (no environment). `env` is any object
- *   with `Name` and `LoggingConfiguration` (an `EnvironmentInfo` from src/aws/mwaa.ts fits).
+ *   with `Name` and `LoggingConfiguration` (an `EnvironmentInfo` from src/core/ports/mwaa.ts fits).
  * - `requireLogGroup(env, component, envName?)`: the same, but throws a NotFoundError (exit 3, code
  *   `logs.disabled`) saying how to enable the component when its logging is disabled.
  * - `logGroupNameFromArn(arn)`: `arn:aws:logs:…:log-group:NAME:*` → `NAME`.

@@ -5,7 +5,7 @@
  * a group or stream is missing, `AuthError` (exit 4) when access is denied, and a `FailedError` with
  * code `aws.throttled` when the service kept throttling after the SDK's own retries.
  *
- * The SDK-backed implementation is `cloudWatchLogs(client)` in ./cloudwatch.ts; unit tests pass fakes.
+ * The SDK-backed implementation is `cloudWatchLogs(client)` in src/aws/logs.ts; unit tests pass fakes.
  */
 
 export interface LogEvent {
