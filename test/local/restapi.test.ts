@@ -292,10 +292,11 @@ describe.each(GENERATIONS)('InvokeRestApi on Airflow $airflow (API v$v)', ({ env
     expect(mine.task_instances).toEqual(own.task_instances);
 
     // no filter: every run's task instances, oldest run first; a date range that matches nothing
-    // (etl is unpaused with schedule @daily and catchup=False: the scheduler has made the run of its latest interval)
+    // (etl is unpaused with schedule @daily and catchup=False: on Airflow 2 the scheduler has made the run of its
+    // latest interval; on Airflow 3 the first run waits for the next midnight)
     const all = await ok(env, LIST, 'POST', { Body: {} });
     const manual = (tis: any[]) => tis.filter((t: any) => !String(t.dag_run_id).startsWith('scheduled__'));
-    expect(all.task_instances.filter((t: any) => String(t.dag_run_id).startsWith('scheduled__')).map((t: any) => t.dag_id)).toEqual(['etl', 'etl']);
+    expect(all.task_instances.filter((t: any) => String(t.dag_run_id).startsWith('scheduled__')).map((t: any) => t.dag_id)).toEqual(v === 1 ? ['etl', 'etl'] : []);
     expect(manual(all.task_instances).map((t: any) => `${t.dag_id}/${t.dag_run_id}/${t.task_id}`)).toEqual(['etl/rest_run_1/extract', 'etl/rest_run_1/load', 'alpha/batch_run/noop']);
     const dateField = v === 1 ? 'execution_date' : 'logical_date';
     const none = await ok(env, LIST, 'POST', { Body: { [`${dateField}_gte`]: `2027-01-01T00:00:00${z}` } });
