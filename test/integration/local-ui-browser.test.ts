@@ -89,7 +89,11 @@ describe('the local Airflow UI over HTTP', () => {
     expect(await anonymous.text()).toContain('<Code>AccessDenied</Code>');
     const forged = await fetch(`${base}/home`, { headers: { cookie: 'session=abc.def' } });
     expect(forged.status).toBe(403);
-    expect(await forged.text()).toContain('Forbidden');
+    expect(await forged.text()).toContain('run <code>mwaa open</code>');
+    // a browser opening the printed Airflow UI address without signing in is told how to
+    const browser = await fetch(`${base}/`, { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    expect(browser.status).toBe(403);
+    expect(await browser.text()).toContain('<p id="sign-in">');
 
     const token = new URL(url).hash.slice(1);
     const login = await fetch(`${base}/aws_mwaa/login`, {

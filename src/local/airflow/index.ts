@@ -139,6 +139,15 @@ function login(req: EmuRequest, world: World): EmuResponse {
   };
 }
 
+/** The UI without a valid session: MWAA signs browsers in only through a web login token. */
+function signInPage(): EmuResponse {
+  return {
+    status: 403,
+    headers: { ...HTML, 'x-mwaa-local-reason': 'no valid web login session' },
+    body: `<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8"><title>Airflow - sign in</title></head>\n<body>\n<h1>Not signed in</h1>\n<p id="sign-in">The Airflow UI signs you in with a web login token (CreateWebLoginToken): run <code>mwaa open</code>, or open the URL <code>mwaa open --print</code> prints within 60 seconds.</p>\n</body>\n</html>\n`,
+  };
+}
+
 /** The Airflow web server's answer to what a handler throws. */
 function answerAirflowError(e: unknown): EmuResponse {
   return page(500, { 'x-mwaa-local-reason': `emulator error: ${String((e as Error)?.message ?? e).slice(0, 200).replace(/[\r\n]/g, ' ')}` });
@@ -168,7 +177,7 @@ export const handleAirflow: Handler = (req: EmuRequest, world: World): EmuRespon
     }
     if (isUiPath(path)) {
       if (method !== 'GET' && method !== 'HEAD') return page(405, { allow: 'GET, HEAD' });
-      return handleUi(req, world, storeOf(world), path) ?? page(403, { 'x-mwaa-local-reason': 'no valid web login session (mwaa open logs in again)' });
+      return handleUi(req, world, storeOf(world), path) ?? signInPage();
     }
     return page(404);
   } catch (e) {
