@@ -93,7 +93,7 @@ for (const version of ['2.10.3', '3.0.6']) {
           SourceBucketArn: `arn:aws:s3:::${BUCKET}`,
           DagS3Path: 'dags',
           NetworkConfiguration: { SubnetIds: ['subnet-a', 'subnet-b'], SecurityGroupIds: ['sg-1'] },
-          LoggingConfiguration: { TaskLogs: { Enabled: true, LogLevel: 'INFO' } },
+          LoggingConfiguration: { TaskLogs: { Enabled: true, LogLevel: 'INFO' }, SchedulerLogs: { Enabled: true, LogLevel: 'INFO' } },
         }),
       );
       for (let i = 0; i < 50; i++) {
@@ -173,6 +173,21 @@ for (const version of ['2.10.3', '3.0.6']) {
         expect(last).toContain('Starting attempt 3 of 3');
         expect(last).toContain("AIRFLOW_CTX_TRY_NUMBER='3'");
         expect(last).toContain('Marking task as SUCCESS.');
+        // the scheduler's executor events carry the try numbers
+        const sched = await emu.logs.send(new DescribeLogStreamsCommand({ logGroupName: `airflow-${ENV}-Scheduler` }));
+        const events = await emu.logs.send(
+          new GetLogEventsCommand({
+            logGroupName: `airflow-${ENV}-Scheduler`,
+            logStreamName: sched.logStreams![0].logStreamName!,
+            startFromHead: true,
+          }),
+        );
+        const loadEvents = (events.events ?? []).map((e) => e.message!).filter((m) => m.includes("task_id='load'"));
+        expect(loadEvents.map((m) => /state (\w+) .*try_number=(\d)/.exec(m)!.slice(1).join('#'))).toEqual([
+          'failed#1',
+          'failed#2',
+          'success#3',
+        ]);
       }
     }, 60_000);
 

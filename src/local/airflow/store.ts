@@ -710,18 +710,22 @@ export class AirflowStoreImpl implements AirflowStore {
   private schedulerLines(run: RunRec, tl: RunTimeline): LogLine[] {
     const out: LogLine[] = [];
     const date = run.logicalDate ?? run.runAfter;
-    for (const t of run.tasks) {
-      const ti = tl.tis.get(t.id);
-      if (!ti || !ti.ran || !Number.isFinite(ti.queued)) continue;
-      out.push(textRecord(ti.queued, 'scheduler_job_runner.py:435', 'INFO', `1 tasks up for execution:\n\t<TaskInstance: ${run.dagId}.${t.id} ${run.runId} [scheduled]>`));
-      out.push(
-        textRecord(
-          ti.end + 500,
-          'scheduler_job_runner.py:764',
-          'INFO',
-          `Received executor event with state ${ti.final} for task instance TaskInstanceKey(dag_id='${run.dagId}', task_id='${t.id}', run_id='${run.runId}', try_number=1, map_index=-1)`,
-        ),
-      );
+    for (const { task: t, ti } of this.instances(tl, run)) {
+      if (!ti.ran) continue;
+      const mapped = ti.mapIndex >= 0 ? ` map_index=${ti.mapIndex}` : '';
+      for (const a of ti.attempts) {
+        if (!Number.isFinite(a.queued)) continue;
+        out.push(textRecord(a.queued, 'scheduler_job_runner.py:435', 'INFO', `1 tasks up for execution:\n\t<TaskInstance: ${run.dagId}.${t.id} ${run.runId}${mapped} [scheduled]>`));
+        const state = a.outcome === 'up_for_retry' ? 'failed' : a.outcome;
+        out.push(
+          textRecord(
+            a.end + 500,
+            'scheduler_job_runner.py:764',
+            'INFO',
+            `Received executor event with state ${state} for task instance TaskInstanceKey(dag_id='${run.dagId}', task_id='${t.id}', run_id='${run.runId}', try_number=${a.n}, map_index=${ti.mapIndex})`,
+          ),
+        );
+      }
     }
     if (Number.isFinite(tl.end)) {
       const repr = `<DagRun ${run.dagId} @ ${strDatetime(date)}: ${run.runId}, state:running, queued_at: ${strDatetime(run.runAfter)}. externally triggered: ${run.runType === 'manual' ? 'True' : 'False'}>`;
