@@ -337,10 +337,18 @@ function mutate(rng, files, tag, { dagsOnly = false } = {}) {
   let changed = 0;
   for (const k of dags) {
     const r = rng.next();
-    if (r < 0.3) (next[k] = dagText(k, tag)), changed++;
-    else if (r < 0.4 && dags.length > 3) delete next[k], changed++;
+    if (r < 0.3) {
+      next[k] = dagText(k, tag);
+      changed++;
+    } else if (r < 0.4 && dags.length > 3) {
+      delete next[k];
+      changed++;
+    }
   }
-  for (let i = rng.int(0, 2); i > 0; i--) (next[`dags/new_${tag}_${i}.py`] = dagText(`new_${tag}_${i}`, tag)), changed++;
+  for (let i = rng.int(0, 2); i > 0; i--) {
+    next[`dags/new_${tag}_${i}.py`] = dagText(`new_${tag}_${i}`, tag);
+    changed++;
+  }
   if (changed === 0) next[dags[0]] = dagText(dags[0], tag);
   if (dagsOnly) return next;
   if (rng.chance(0.3)) next['plugins/hooks/campaign_hook.py'] = `HOOK = "${tag}"\n`;

@@ -2,16 +2,13 @@
  * A narrow adapter over the MWAA client: pagination folded in, errors mapped to typed errors that name
  * the call. Core code depends on the `MwaaApi` interface, so unit tests can pass a fake.
  */
-import type { Environment, MWAAClient } from '@aws-sdk/client-mwaa';
-import { AuthError, FailedError, NotFoundError, UsageError } from '../core/errors.js';
+import type { MWAAClient } from '@aws-sdk/client-mwaa';
+import { AuthError, FailedError, UsageError } from '../core/errors.js';
 import type {
-  CreateEnvironmentInput,
   EnvironmentInfo,
   MwaaApi,
   MwaaTagApi,
   RestAnswer,
-  RestRequest,
-  UpdateEnvironmentInput,
 } from '../core/ports/mwaa.js';
 import { REST_DENIED, REST_TOO_LARGE, REST_UNSUPPORTED } from '../core/ports/mwaa.js';
 import { mapAwsError } from './errors.js';

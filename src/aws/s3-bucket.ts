@@ -4,7 +4,7 @@
  * a bucket the way MWAA needs it (the local emulator's buckets are created for the user).
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { BucketApi, BucketHead, PublicAccessBlock } from '../core/ports/bucket.js';
+import type { BucketApi, } from '../core/ports/bucket.js';
 import { mapAwsError } from './errors.js';
 import { s3Api } from './s3.js';
 

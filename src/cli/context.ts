@@ -51,7 +51,7 @@ export interface Context {
  * endpoint override) answers in simulated time, so a quarter second; AWS, 15 seconds.
  */
 export function defaultPollMs(settings: AwsSettings): number {
-  return settings.local === true || Boolean(settings.endpoints.mwaa) ? FAST_POLL_MS : DEFAULT_POLL_MS;
+  return settings.local === true || settings.endpoints.mwaa ? FAST_POLL_MS : DEFAULT_POLL_MS;
 }
 
 export interface ContextDeps {
@@ -151,18 +151,19 @@ async function resolveAwsSettings(
   onExit: (fn: () => Promise<void>) => void,
 ): Promise<AwsSettings> {
   const { globals, env } = deps;
-  const local = globals.local || entry?.entry.local === true;
+  if (globals.local && globals.endpointUrl) {
+    throw new UsageError('--local and --endpoint-url cannot be used together', {
+      hint: 'use --endpoint-url to reach a `mwaa local start` server, or --local for the embedded emulator',
+    });
+  }
+  // an explicit --endpoint-url wins over `local: true` in mwaa.yaml (e.g. a `mwaa local start` server)
+  const local = globals.local || (entry?.entry.local === true && !globals.endpointUrl);
   const region = globals.region ?? entry?.entry.region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined);
   if (region !== undefined) assertRegionName(region, globals.region !== undefined ? '--region' : entry?.entry.region !== undefined ? '`region:` in mwaa.yaml' : env.AWS_REGION ? 'AWS_REGION' : 'AWS_DEFAULT_REGION');
   if (local) {
-    if (globals.endpointUrl) {
-      throw new UsageError('--local and --endpoint-url cannot be used together', {
-        hint: 'use --endpoint-url to reach a `mwaa local start` server, or --local for the embedded emulator',
-      });
-    }
     const { connectOrStartEmbedded, EmulatorBusyError } = await import('../local/index.js');
     const stateDir = localStateDir(entry?.source.dir, deps.cwd);
-    let emulator;
+    let emulator: Awaited<ReturnType<typeof connectOrStartEmbedded>>;
     try {
       const waitSeconds = Number(env.MWAA_LOCAL_WAIT ?? 30);
       emulator = await connectOrStartEmbedded({

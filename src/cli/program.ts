@@ -2,7 +2,7 @@
  * Builds the commander tree from the registry. Kept free of heavy imports: `mwaa --help` loads only
  * this, commander and the declarations.
  */
-import { Command, CommanderError, Help, InvalidArgumentError, Option } from 'commander';
+import { Command, type CommanderError, Help, InvalidArgumentError, Option } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { MwaaError, UsageError } from '../core/errors.js';
 import { GLOBAL_OPTIONS } from './globals.js';

@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { AbortedError, InterruptedError } from '../core/errors.js';
+import { stripVTControlCharacters } from 'node:util';
 
 export interface Streams {
   stdout: Writable & { isTTY?: boolean; columns?: number };
@@ -202,6 +203,5 @@ export function table(rows: string[][], style?: ChalkInstance): string {
 }
 
 function visibleLength(text: string): number {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/\u001b\[[0-9;]*m/g, '').length;
+  return stripVTControlCharacters(text).length;
 }

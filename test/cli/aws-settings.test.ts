@@ -1,14 +1,15 @@
 /** The profile and region a command is given, checked and named in its errors (in-process CLI). */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { baseEnv, runCli, tempDir } from '../helpers/cli.js';
+import { startTestEmulator } from '../helpers/emulator.js';
 
 const cleanups: Array<() => void> = [];
 const saved = { ...process.env };
 afterEach(() => {
   process.env = { ...saved };
-  cleanups.splice(0).forEach((c) => c());
+  for (const cleanup of cleanups.splice(0)) cleanup();
 });
 
 function project(): string {
@@ -46,5 +47,34 @@ describe('--profile', () => {
     expect(r.code, r.stderr).toBe(4);
     expect(r.stderr).toContain(`error: profile nope is not in ${config} or ${credentials}`);
     expect(r.stderr).toMatch(/^hint: check the name \(`aws configure list-profiles`\)/m);
+  });
+});
+
+describe('--endpoint-url and the local emulator', () => {
+  function localProject(): string {
+    const { dir, cleanup } = tempDir('mwaa-settings-');
+    cleanups.push(cleanup);
+    writeFileSync(join(dir, 'mwaa.yaml'), 'environments:\n  dev:\n    name: local-env\n    local: true\n');
+    return dir;
+  }
+
+  it('an explicit --endpoint-url wins over `local: true` in mwaa.yaml', async () => {
+    const emu = await startTestEmulator();
+    try {
+      const dir = localProject();
+      const r = await runCli(['--endpoint-url', emu.url, '--json', 'env', 'list'], { cwd: dir, env: baseEnv(emu.env) });
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toBeDefined();
+      // nothing embedded was started beside the project: the server given was used
+      expect(existsSync(join(dir, '.mwaa', 'local'))).toBe(false);
+    } finally {
+      await emu.close();
+    }
+  });
+
+  it('--local with --endpoint-url is exit 2 naming both', async () => {
+    const r = await runCli(['--local', '--endpoint-url', 'http://127.0.0.1:9', 'env', 'list'], { cwd: localProject(), env: baseEnv({}) });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--local and --endpoint-url cannot be used together');
   });
 });

@@ -4,9 +4,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import pkg from '../../package.json' with { type: 'json' };
 import { baseEnv, runCli, tempDir } from '../helpers/cli.js';
 
-const ANSI = /\u001b\[[0-9;]*m/;
+const ANSI = new RegExp(`${'\u001b'}\\[[0-9;]*m`);
 const cleanups: Array<() => void> = [];
-afterEach(() => cleanups.splice(0).forEach((c) => c()));
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
 function project(): string {
   const { dir, cleanup } = tempDir();
   cleanups.push(cleanup);

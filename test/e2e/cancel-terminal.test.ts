@@ -38,7 +38,9 @@ afterAll(async () => {
   await proxy?.close();
   await emu?.close();
 });
-afterEach(() => cleanups.splice(0).forEach((c) => c()));
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
 
 function project(name: string, environment = ''): string {
   const { dir, cleanup } = tempDir('mwaa-cancel-');

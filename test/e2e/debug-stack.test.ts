@@ -3,7 +3,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { spawnCli, tempDir } from '../helpers/cli.js';
 
 const cleanups: Array<() => void> = [];
-afterEach(() => cleanups.splice(0).forEach((c) => c()));
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
 
 describe('--debug', () => {
   it('prints stack frames in src/*.ts with line numbers', async () => {

@@ -5,7 +5,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { spawnCli, tempDir } from '../helpers/cli.js';
 
 const cleanups: Array<() => void> = [];
-afterEach(() => cleanups.splice(0).forEach((c) => c()));
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
 
 function schemaRef(dir: string): string {
   const line = readFileSync(join(dir, 'mwaa.yaml'), 'utf8').split('\n').find((l) => l.includes('$schema='));

@@ -10,7 +10,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { baseEnv, runCli, tempDir } from '../helpers/cli.js';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
-import { ERASING, runInTerminal, STYLING } from '../helpers/terminal.js';
+import { ERASING, ESC, runInTerminal, STYLING } from '../helpers/terminal.js';
 
 const ENV = 'views-demo';
 const BUCKET = `${ENV}-local`;
@@ -152,7 +152,7 @@ describe('dags push in a terminal', () => {
     }
     expect(await run.screen()).toEqual(asked);
     // only the echo was written meanwhile: no spinner frame, no cursor moves
-    expect(run.raw().slice(rawAtQuestion)).not.toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]|\u001b\[\d*A/);
+    expect(run.raw().slice(rawAtQuestion)).not.toMatch(new RegExp(`[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]|${ESC}\\[\\d*A`));
     const questionRow = asked.findIndex((l) => /overwrite\? \[y\/N\]/.test(l));
     const planRow = asked.findIndex((l) => /^Plan for views-demo/.test(l));
     expect(planRow).toBeGreaterThanOrEqual(0);

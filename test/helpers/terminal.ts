@@ -114,8 +114,11 @@ export function runInTerminal(argv: string[], options: TerminalOptions = {}): Te
   };
 }
 
+/** The escape character, kept out of regex literals (where it reads as a control-character mistake). */
+export const ESC = '\u001b';
+
 /** Escape sequences that erase what a person had on screen: the scrollback (ESC[3J) or the screen (ESC[2J). */
-export const ERASING = /\u001b\[[23]J/;
+export const ERASING = new RegExp(`${ESC}\\[[23]J`);
 
 /** SGR escapes that set a colour, bold or dim (ESC[…m with anything but a plain reset). */
-export const STYLING = /\u001b\[(?!0?m)[0-9;]*m/;
+export const STYLING = new RegExp(`${ESC}\\[(?!0?m)[0-9;]*m`);

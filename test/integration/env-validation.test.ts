@@ -38,7 +38,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   process.env = savedEnv;
-  dirs.splice(0).forEach((c) => c());
+  for (const cleanup of dirs.splice(0)) cleanup();
   await proxy?.close();
   await emu?.close();
 });

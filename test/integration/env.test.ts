@@ -30,7 +30,7 @@ afterAll(async () => {
 const cleanupsAsync: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const c of cleanupsAsync.splice(0)) await c();
-  cleanups.splice(0).forEach((c) => c());
+  for (const cleanup of cleanups.splice(0)) cleanup();
 });
 
 function project(yaml: string): string {

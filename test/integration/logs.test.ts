@@ -139,8 +139,8 @@ describe('task logs of a run', () => {
       tty: true,
     });
     expect(tty.code).toBe(0);
-    // eslint-disable-next-line no-control-regex
-    expect(tty.stdout).toMatch(/\} (\u001b\[[0-9;]+m)+ERROR(\u001b\[[0-9;]+m)+ - extract try 1 failed/);
+    const sgr = '\u001b\\[[0-9;]+m';
+    expect(tty.stdout).toMatch(new RegExp(`\\} (${sgr})+ERROR(${sgr})+ - extract try 1 failed`));
     const plain = await mwaa('logs', 'etl', '--run', RUN_A, '--task', 'extract', '--try', '1');
     expect(plain.stdout).not.toContain('\u001b[');
     const noColor = await runCli(['--endpoint-url', emu.url, '--no-color', 'logs', 'etl', '--run', RUN_A, '--task', 'extract', '--try', '1'], {

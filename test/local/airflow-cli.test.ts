@@ -261,7 +261,7 @@ describe('dags list / list-import-errors', () => {
     expect(y.stdout).toBe("- dag_id: etl\n  is_paused: 'True'\n- dag_id: taskflow\n  is_paused: 'False'\n\n");
     const p = await cli('dags list -o plain --columns dag_id,nope');
     expect(p.stdout).toBe('dag_id\netl\ntaskflow\n');
-    expect(p.stderr.split('\n')[0]).toMatch(/^Error: Ignoring the following invalid columns: \['nope'\]\.  List of valid columns: \['dag_id', /);
+    expect(p.stderr.split('\n')[0]).toMatch(/^Error: Ignoring the following invalid columns: \['nope'\]\. {2}List of valid columns: \['dag_id', /);
   });
 
   it('lists import errors with exit 1', async () => {

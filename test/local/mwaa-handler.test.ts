@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EmuRequest, EmuResponse, LogsStore, Persist, S3Store, SimOptions, World } from '../../src/local/contract.js';
 import { createFaults } from '../../src/local/faults.js';
-import { createMwaaStore, handleMwaa, handleMwaaControl, LocalMwaaStore } from '../../src/local/mwaa/index.js';
+import { createMwaaStore, handleMwaa, handleMwaaControl, type LocalMwaaStore } from '../../src/local/mwaa/index.js';
 
 const T0 = Date.UTC(2026, 8, 1, 12, 0, 0);
 const AUTH = 'AWS4-HMAC-SHA256 Credential=AKIDLOCAL/20260901/us-east-1/airflow/aws4_request, SignedHeaders=host, Signature=00';
@@ -86,7 +86,10 @@ function makeWorld(sim: Partial<SimOptions> = {}, shared?: { journal: TestWorld[
     blobs: { put: () => 'x', get: () => Buffer.alloc(0) },
   };
   const world = {
-    clock: { now: () => now.t, advance: (s: number) => void (now.t += s * 1000) },
+    clock: { now: () => now.t, advance: (s: number) => {
+        now.t += s * 1000;
+      },
+    },
     faults: createFaults(),
     persist,
     sim: { createSeconds: 3, updateSeconds: 3, deleteSeconds: 2, taskSeconds: 1, denyPackages: [], ...sim },
@@ -658,7 +661,7 @@ describe('MWAA handler: protocol', () => {
       return seed % n;
     };
     const bodies = ['{', '[]', '"x"', '42', 'null', '{"MaxWorkers": "x"}', '{"NetworkConfiguration": 5}', '{"LoggingConfiguration": []}', '{"Tags": [1]}', '{"AirflowConfigurationOptions": {"a": 1}}', '\u0000\u00ff', '{"DagS3Path": {}}', '{"NetworkConfiguration": {"SecurityGroupIds": "sg-1"}}', '{"LoggingConfiguration": {"TaskLogs": 7}}'];
-    const paths = ['/environments/fz', '/environments/%E0%A4%A', '/environments/a/b', '/tags/%', '/tags/arn', '/clitoken/', '/webtoken/fz/x', '/', '', '/metrics/environments', '/restapi/fz', '/environments/' + 'x'.repeat(100)];
+    const paths = ['/environments/fz', '/environments/%E0%A4%A', '/environments/a/b', '/tags/%', '/tags/arn', '/clitoken/', '/webtoken/fz/x', '/', '', '/metrics/environments', '/restapi/fz', `/environments/${'x'.repeat(100)}`];
     const methods = ['GET', 'PUT', 'PATCH', 'POST', 'DELETE', 'HEAD', 'OPTIONS'];
     for (let i = 0; i < 300; i++) {
       const m = methods[rnd(methods.length)];

@@ -24,7 +24,7 @@ with DAG("etl", schedule=None, tags=["boto3"]) as dag:
 `;
 
 /** Runs the calls with boto3 and prints one JSON line per call: {name, status, code?, error?, body?}. */
-const SCRIPT = String.raw`
+const SCRIPT = `
 import json, os, sys
 import boto3
 client = boto3.client("mwaa")

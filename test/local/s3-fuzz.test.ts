@@ -186,7 +186,7 @@ describe('random requests', () => {
       () => '<CompleteMultipartUpload><Part><PartNumber>x</PartNumber></Part></CompleteMultipartUpload>',
       () => '5\r\nhello\r\n0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n',
       () => 'zz\r\nhello',
-      () => '<' + 'a>'.repeat(500),
+      () => `<${'a>'.repeat(500)}`,
       () => '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "e">]><Delete><Object><Key>&e;</Key></Object></Delete>',
     ];
 

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig, selectEnvironment } from '../../src/core/config/load.js';
-import { ConfigError, ExitCode, MwaaError, UsageError } from '../../src/core/errors.js';
+import { ConfigError, ExitCode, type MwaaError, UsageError } from '../../src/core/errors.js';
 import { tempDir } from '../helpers/cli.js';
 
 const VALID = `environments:
@@ -137,7 +137,9 @@ describe('mwaa.yaml validation', () => {
 
 describe('finding mwaa.yaml', () => {
   const dirs: Array<() => void> = [];
-  afterEach(() => dirs.splice(0).forEach((c) => c()));
+  afterEach(() => {
+  for (const cleanup of dirs.splice(0)) cleanup();
+});
 
   it('is found in a parent folder, and relative paths resolve against its folder', () => {
     const { dir, cleanup } = tempDir();

@@ -45,7 +45,11 @@ describe('deterministic plugins.zip', () => {
       expect(sha(zb)).toBe(sha(za));
       // and it is a real zip with sorted entries and the right contents
       const names: string[] = [];
-      const out = unzipSync(za, { filter: (f) => (names.push(f.name), true) });
+      const out = unzipSync(za, { filter: (f) => {
+          names.push(f.name);
+          return true;
+        },
+      });
       expect(names).toEqual(['hooks/__init__.py', 'hooks/db.py', 'operators/__init__.py', 'operators/my_operator.py', 'top.py']);
       expect(Buffer.from(out['operators/my_operator.py']).toString()).toBe('class MyOperator: pass\n');
       // a content change changes the hash

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { fakeClock } from '../helpers/clock.js';
-import type { Clock } from '../../src/core/clock.js';
 import { FailedError } from '../../src/core/errors.js';
 import { recordEvents } from '../../src/core/events.js';
 import { memoryLogs } from '../../src/core/logs/memory.js';

@@ -7,7 +7,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fakeClock } from '../helpers/clock.js';
-import type { Clock } from '../../src/core/clock.js';
 import { MwaaError } from '../../src/core/errors.js';
 import { recordEvents } from '../../src/core/events.js';
 import { RemoteCli, isLoopbackHost, webServerBaseUrl, type CliToken } from '../../src/core/remote/client.js';

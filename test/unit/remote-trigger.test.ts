@@ -4,7 +4,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fakeClock } from '../helpers/clock.js';
-import type { Clock } from '../../src/core/clock.js';
 import { MwaaError } from '../../src/core/errors.js';
 import { recordEvents } from '../../src/core/events.js';
 import { RemoteAirflow, type CliRunner } from '../../src/core/remote/airflow.js';

@@ -11,7 +11,7 @@ import { InterruptedError, UsageError } from '../../core/errors.js';
 import type { MwaaEvent } from '../../core/events.js';
 import { msg } from '../../core/messages.js';
 import { cloudWatchLogs } from '../../aws/logs.js';
-import { resolveLogsQuery, type LogComponent } from '../../core/logs/query.js';
+import { resolveLogsQuery, } from '../../core/logs/query.js';
 import { followLogs, readLogs, type LogOutput } from '../../core/logs/read.js';
 import type { LogEvent } from '../../core/logs/port.js';
 import { jsonRecord, textRenderer, type LevelStyler } from '../../core/logs/render.js';

@@ -31,7 +31,10 @@ function buildModel(commands: CommandSpec[], groups: GroupSpec[], globals: Optio
   const nodes: Model['nodes'] = new Map();
   const node = (key: string) => {
     let n = nodes.get(key);
-    if (!n) nodes.set(key, (n = { subs: [], options: [], argChoices: [] }));
+    if (!n) {
+      n = { subs: [], options: [], argChoices: [] };
+      nodes.set(key, n);
+    }
     return n;
   };
   node('');
@@ -133,7 +136,8 @@ function zsh(model: Model): string {
   const valueCases = model.valueCompletions
     .map((v) => {
       const action = v.source === 'envs'
-        ? 'compadd -- ${(f)"$(mwaa __complete envs 2>/dev/null)"}'
+        ? // biome-ignore lint/suspicious/noTemplateCurlyInString: zsh's own ${(f)…} expansion, written out for the completion script
+          'compadd -- ${(f)"$(mwaa __complete envs 2>/dev/null)"}'
         : v.source === 'files'
           ? '_files'
           : v.source === 'dirs'

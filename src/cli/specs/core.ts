@@ -31,6 +31,7 @@ export const completionCommand = command({
     examples: [
       { command: 'eval "$(mwaa completion bash)"', description: 'enable completion in this bash session' },
       { command: 'mwaa completion bash > ~/.local/share/bash-completion/completions/mwaa', description: 'bash, permanently' },
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell example, expanded by zsh, not by JavaScript
       { command: 'mwaa completion zsh > "${fpath[1]}/_mwaa"', description: 'zsh' },
       { command: 'mwaa completion fish > ~/.config/fish/completions/mwaa.fish', description: 'fish' },
     ],

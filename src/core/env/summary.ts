@@ -127,7 +127,7 @@ export function renderSummary(s: EnvironmentSummary, now?: number): string {
   return rows
     .map(([k, v]) => {
       const [first, ...rest] = v.split('\n');
-      return [`${(k + ':').padEnd(width)}${first}`, ...rest.map((l) => `${' '.repeat(width)}${l}`)].join('\n');
+      return [`${(`${k}:`).padEnd(width)}${first}`, ...rest.map((l) => `${' '.repeat(width)}${l}`)].join('\n');
     })
     .join('\n');
 }

@@ -144,7 +144,10 @@ export function textRenderer(options: TextRendererOptions): (event: LogEvent, gr
   let width = 0;
   return (event, group) => {
     let byStream = labels.get(group);
-    if (!byStream) labels.set(group, (byStream = new Map()));
+    if (!byStream) {
+      byStream = new Map();
+      labels.set(group, byStream);
+    }
     let label = byStream.get(event.logStreamName);
     if (label === undefined) {
       label = streamLabel(group, event.logStreamName, options.label);

@@ -169,13 +169,13 @@ export function locateJsonError(text: string): JsonErrorLocation | undefined {
         fail(`${describe()} (expected , or ])`);
       }
     }
-    if (c === '"') return string();
-    if (c === 't') return literal('true');
-    if (c === 'f') return literal('false');
-    if (c === 'n') return literal('null');
-    if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return number();
-    if (c === "'") fail('single quotes are not JSON (use double quotes)');
-    fail(describe());
+    if (c === '"') string();
+    else if (c === 't') literal('true');
+    else if (c === 'f') literal('false');
+    else if (c === 'n') literal('null');
+    else if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) number();
+    else if (c === "'") fail('single quotes are not JSON (use double quotes)');
+    else fail(describe());
   };
   try {
     value();

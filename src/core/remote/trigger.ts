@@ -233,6 +233,6 @@ export async function waitForRun(airflow: AirflowOps, run: RunRef, options: Wait
 
 function stopped(run: RunRef, state: string | undefined): InterruptedError {
   return new InterruptedError(`stopped waiting; run ${run.runId} of ${run.dagId} goes on (${state ?? 'queued'})`, {
-    hint: 'the run itself was not touched; look at it with `mwaa airflow tasks states-for-dag-run ' + `${run.dagId} ${run.runId}\``,
+    hint: `the run itself was not touched; look at it with \`mwaa airflow tasks states-for-dag-run ${run.dagId} ${run.runId}\``,
   });
 }

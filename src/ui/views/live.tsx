@@ -15,6 +15,7 @@ import chalk from 'chalk';
 import { renderToString, Text } from 'ink';
 import type { ReactElement, ReactNode } from 'react';
 import type { LiveScreen, LiveTarget } from '../io.js';
+import { stripVTControlCharacters } from 'node:util';
 
 export interface Outcome {
   ok: boolean;
@@ -45,6 +46,7 @@ export function uiAndWarningLines(url: string | undefined, notes: readonly strin
         ]
       : []),
     ...notes.map((note, i) => (
+      // biome-ignore lint/suspicious/noArrayIndexKey: notes are only ever appended, so a position names the same note in every frame
       <Line key={`note-${i}`} color="yellow">
         {'  '}warning: {note}
       </Line>
@@ -75,11 +77,9 @@ export function frameSize(stream: { columns?: number; rows?: number }): { column
   return { columns: stream.columns || 80, rows: stream.rows || 24 };
 }
 
-// eslint-disable-next-line no-control-regex
-const SGR = /\u001b\[[0-9;]*m/g;
 
 function visibleWidth(line: string): number {
-  return [...line.replace(SGR, '')].length;
+  return [...stripVTControlCharacters(line)].length;
 }
 
 export interface LiveView<S> extends LiveScreen {
@@ -124,7 +124,7 @@ export function mountLiveView<S extends { outcome?: Outcome }>(options: {
       chalk.level = guessed;
     }
     // and whatever else styled a line (text handed to a view), when there is to be no colour
-    if (!target.color) text = text.replace(SGR, '');
+    if (!target.color) text = stripVTControlCharacters(text);
     const lines = text.split('\n');
     return lines.length > maxLines ? lines.slice(0, maxLines) : lines;
   };

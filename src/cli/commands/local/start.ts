@@ -27,7 +27,7 @@ export const run: Handler<typeof localStartCommand> = async (ctx, { options }) =
   );
 
   const { startEmulator, EmulatorBusyError, DEFAULT_REGION } = await import('../../../local/index.js');
-  let emulator;
+  let emulator: Awaited<ReturnType<typeof startEmulator>>;
   try {
     emulator = await startEmulator({ stateDir, host: options.host, port, mode: 'server', sim });
   } catch (error) {

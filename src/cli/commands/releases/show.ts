@@ -7,7 +7,7 @@ import type { Handler } from '../../spec.js';
 import { deployCommand } from './shared.js';
 import type { releasesShowCommand } from '../../specs/dags.js';
 
-export const run: Handler<typeof releasesShowCommand> = async (ctx, { args, options }) => {
+export const run: Handler<typeof releasesShowCommand> = async (ctx, { args }) => {
   const cmd = await deployCommand(ctx);
   const target = await loadTarget(cmd.ports, cmd.selected.entry.name, cmd.selected.entry.bucket);
   const { s3 } = ownerScoped(cmd.ports, target);
