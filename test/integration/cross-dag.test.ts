@@ -1,7 +1,7 @@
 /**
  * The cross-DAG example (examples/cross-dag) on the emulator, driven by the mwaa CLI: two hourly DAGs,
  * the downstream one waiting for the upstream one with an ExternalTaskSensor in reschedule mode.
- * The clock is advanced to instants relative to the next full hour H (tasks take 120 simulated seconds):
+ * The clock is advanced to instants relative to a coming full hour H (tasks take 120 simulated seconds):
  *   H+60 s the runs start; upstream.extract runs H+90..H+180; the sensor pokes at H+90 (until H+120),
  *   is up_for_reschedule until its next poke at H+180, ... and succeeds once upstream.publish has.
  */
@@ -41,6 +41,14 @@ async function clockNow(): Promise<number> {
 async function advanceTo(target: number): Promise<void> {
   const now = await clockNow();
   if (target > now) await emu.advance((target - now) / 1000);
+}
+
+/**
+ * The first full hour at least 15 minutes away: the runs created before it (at unpausing, or at an
+ * earlier hour) have finished by then, so with max_active_runs=1 the runs due at it start at once.
+ */
+function nextQuietHour(now: number): number {
+  return Math.ceil((now + 15 * 60_000) / HOUR) * HOUR;
 }
 
 interface TiRow {
@@ -102,7 +110,7 @@ for (const version of ['2.10.3', '3.0.6']) {
     }, 60_000);
 
     it('advancing to the next hour gives one run of each DAG for the same logical date; the sensor waits up_for_reschedule, then both succeed', async () => {
-      const h = Math.ceil((await clockNow()) / HOUR) * HOUR;
+      const h = nextQuietHour(await clockNow());
       await advanceTo(h + 150_000);
       const date = logicalFor(h);
       const up = await runFor('upstream', date);
@@ -136,7 +144,7 @@ for (const version of ['2.10.3', '3.0.6']) {
     }, 120_000);
 
     it('with the upstream task made to fail (every try), the sensor ends failed per failed_states and the downstream run fails', async () => {
-      const h = Math.ceil((await clockNow()) / HOUR) * HOUR;
+      const h = nextQuietHour(await clockNow());
       const failed = await emu.control('POST', `/_mwaa_local/airflow/${name}/fail-task`, { dagId: 'upstream', taskId: 'extract' });
       expect(failed.status).toBe(200);
       await advanceTo(h + 30 * 60_000);
