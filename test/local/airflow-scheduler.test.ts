@@ -232,6 +232,29 @@ for (const version of ['2.10.3', '3.0.6']) {
       expect(await rows('parent', parent)).toMatchObject([{ task_id: 'kick', state: 'success' }]);
     }, 60_000);
 
+    it('a trigger waiting on a paused DAG stays running (its log so far is written) and finishes once that DAG is unpaused', async () => {
+      await put(
+        'dags/waiter.py',
+        `from datetime import datetime\nfrom airflow import DAG\nfrom airflow.operators.trigger_dagrun import TriggerDagRunOperator\n\nwith DAG("waiter", schedule=None, start_date=datetime(2024, 1, 1)) as dag:\n    TriggerDagRunOperator(task_id="kick", trigger_dag_id="sleeper", wait_for_completion=True, poke_interval=10)\n`,
+      );
+      await put(
+        'dags/sleeper.py',
+        `from datetime import datetime\nfrom airflow import DAG\nfrom airflow.operators.bash import BashOperator\n\nwith DAG("sleeper", schedule=None, start_date=datetime(2024, 1, 1)) as dag:\n    BashOperator(task_id="work", bash_command="echo late")\n`,
+      );
+      expect((await cli('dags unpause waiter')).exit).toBe('0');
+      expect((await cli('dags list-runs' + (af3 ? ' sleeper' : ' -d sleeper'))).exit).toBe('0'); // sleeper is seen, and stays paused
+      const runId = await triggered('waiter');
+      await emu.advance(30);
+      expect(await rows('waiter', runId)).toMatchObject([{ task_id: 'kick', state: 'running' }]);
+      expect((await runs('sleeper')).map((r) => r.state)).toEqual(['queued']);
+      expect(await streams(`dag_id=waiter/run_id=${runId.replace(/:/g, '_')}/task_id=kick/`)).toHaveLength(1);
+      expect((await cli('dags unpause sleeper')).exit).toBe('0');
+      await emu.advance(30);
+      expect(await rows('waiter', runId)).toMatchObject([{ task_id: 'kick', state: 'success' }]);
+      const log = await logText(`dag_id=waiter/run_id=${runId.replace(/:/g, '_')}/task_id=kick/attempt=1.log`);
+      expect(log).toContain('Waiting for sleeper on');
+    }, 60_000);
+
     it('an ExternalTaskSensor whose external run never comes times out as configured (poke mode: running until then)', async () => {
       await put(
         'dags/lonely.py',

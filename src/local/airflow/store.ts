@@ -716,6 +716,7 @@ export class AirflowStoreImpl implements AirflowStore {
       for (const a of ti.attempts) {
         if (!Number.isFinite(a.queued)) continue;
         out.push(textRecord(a.queued, 'scheduler_job_runner.py:435', 'INFO', `1 tasks up for execution:\n\t<TaskInstance: ${run.dagId}.${t.id} ${run.runId}${mapped} [scheduled]>`));
+        if (!Number.isFinite(a.end)) continue;
         const state = a.outcome === 'up_for_retry' ? 'failed' : a.outcome;
         out.push(
           textRecord(

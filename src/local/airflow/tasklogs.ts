@@ -72,6 +72,22 @@ function executionsOf(a: Attempt): Execution[] {
   return [{ start: a.start, end: a.end, outcome: done(a.outcome), pokes: a.pokes ?? [] }];
 }
 
+/** A sensor's (or a waiting trigger's) execution starts with a fixed 250 ms preamble, so its first lines do not move when its end does. */
+const POKING_PREAMBLE = 250_000;
+
+/**
+ * When an execution's lines fall: `at(frac)` from its start over `span`, `fin(frac)` before its end (the
+ * closing lines); `open` when its end is not known yet (a trigger waiting for a run that is not there, a
+ * sensor of a paused DAG): then only the lines up to now-known pokes are produced.
+ */
+function timing(ex: Execution): { open: boolean; span: number; fin: (frac: number) => number } {
+  const open = !Number.isFinite(ex.end);
+  const poking = open || ex.pokes.length > 0;
+  const span = poking ? POKING_PREAMBLE : Math.max(1, ex.end - ex.start);
+  const fin = (frac: number): number => (poking ? ex.end - Math.floor(span * (1 - frac)) : ex.start + Math.floor(span * frac));
+  return { open, span, fin };
+}
+
 /** What the sensor logs at each poke, and the exception a failed try ends with. */
 function pokeMessage(x: TaskLogInput): string {
   const s = x.task.sensor;
@@ -115,7 +131,7 @@ function textExecution(x: TaskLogInput, ex: Execution): LogLine[] {
   const pid = 100 + (hash(`${task.id}/${runId}`) % 30000);
   const host = hostName(x.envName, 'worker');
   const s = ti.start;
-  const span = Math.max(1, ti.end - ti.start);
+  const { open, span, fin } = timing(ex);
   const at = (frac: number): number => s + Math.floor(span * frac);
   const tiRepr = (state: string): string => `<TaskInstance: ${dagId}.${task.id} ${runId}${x.mapIndex >= 0 ? ` map_index=${x.mapIndex}` : ''} [${state}]>`;
   const lines: LogLine[] = [];
@@ -158,19 +174,20 @@ function textExecution(x: TaskLogInput, ex: Execution): LogLine[] {
     for (const p of task.prints) L(at(0.3 + 0.5 * (k++ / Math.max(1, task.prints.length))), 'logging_mixin.py:190', 'INFO', p);
     if (!failed && /Python|python|Decorated/.test(task.op)) L(at(0.9), 'python.py:240', 'INFO', 'Done. Returned value was: None');
   }
+  if (open) return lines;
   const endDates = `dag_id=${dagId}, task_id=${task.id}, run_id=${runId}, ${x.mapIndex >= 0 ? `map_index=${x.mapIndex}, ` : ''}execution_date=${compactDate(x.date)}, start_date=${compactDate(ti.start)}, end_date=${compactDate(ti.end)}`;
   if (ti.outcome === 'up_for_reschedule') {
-    L(at(0.95), 'taskinstance.py:288', 'INFO', 'Rescheduling task, marking task as UP_FOR_RESCHEDULE');
-    L(at(0.99), 'local_task_job_runner.py:266', 'INFO', 'Task exited with return code 0');
+    L(fin(0.95), 'taskinstance.py:288', 'INFO', 'Rescheduling task, marking task as UP_FOR_RESCHEDULE');
+    L(fin(0.99), 'local_task_job_runner.py:266', 'INFO', 'Task exited with return code 0');
   } else if (ti.outcome === 'skipped') {
-    L(at(0.95), 'taskinstance.py:288', 'INFO', 'Sensor timed out or failed with soft_fail=True: marking task as SKIPPED');
-    L(at(0.96), 'taskinstance.py:352', 'INFO', `Marking task as SKIPPED. ${endDates}`);
-    L(at(0.99), 'local_task_job_runner.py:266', 'INFO', 'Task exited with return code 0');
+    L(fin(0.95), 'taskinstance.py:288', 'INFO', 'Sensor timed out or failed with soft_fail=True: marking task as SKIPPED');
+    L(fin(0.96), 'taskinstance.py:352', 'INFO', `Marking task as SKIPPED. ${endDates}`);
+    L(fin(0.99), 'local_task_job_runner.py:266', 'INFO', 'Task exited with return code 0');
   } else if (failed) {
     const err = failure(x);
     const msg = err.message;
     L(
-      at(0.95),
+      fin(0.95),
       'taskinstance.py:3310',
       'ERROR',
       [
@@ -193,17 +210,17 @@ function textExecution(x: TaskLogInput, ex: Execution): LogLine[] {
         `${err.type}: ${msg}`,
       ].join('\n'),
     );
-    L(at(0.96), 'taskinstance.py:1225', 'INFO', `Marking task as ${ti.outcome === 'up_for_retry' ? 'UP_FOR_RETRY' : 'FAILED'}. ${endDates}`);
-    L(at(0.97), 'taskinstance.py:340', null, '▼ Post task execution logs');
-    L(at(0.98), 'standard_task_runner.py:124', 'ERROR', `Failed to execute job ${jobId} for task ${task.id} (${msg}; ${pid})`);
-    L(at(0.99), 'local_task_job_runner.py:266', 'INFO', 'Task exited with return code 1');
+    L(fin(0.96), 'taskinstance.py:1225', 'INFO', `Marking task as ${ti.outcome === 'up_for_retry' ? 'UP_FOR_RETRY' : 'FAILED'}. ${endDates}`);
+    L(fin(0.97), 'taskinstance.py:340', null, '▼ Post task execution logs');
+    L(fin(0.98), 'standard_task_runner.py:124', 'ERROR', `Failed to execute job ${jobId} for task ${task.id} (${msg}; ${pid})`);
+    L(fin(0.99), 'local_task_job_runner.py:266', 'INFO', 'Task exited with return code 1');
   } else {
-    L(at(0.95), 'taskinstance.py:340', null, '▼ Post task execution logs');
-    L(at(0.96), 'taskinstance.py:352', 'INFO', `Marking task as SUCCESS. ${endDates}`);
-    L(at(0.99), 'local_task_job_runner.py:266', 'INFO', 'Task exited with return code 0');
+    L(fin(0.95), 'taskinstance.py:340', null, '▼ Post task execution logs');
+    L(fin(0.96), 'taskinstance.py:352', 'INFO', `Marking task as SUCCESS. ${endDates}`);
+    L(fin(0.99), 'local_task_job_runner.py:266', 'INFO', 'Task exited with return code 0');
   }
-  L(at(0.995), 'taskinstance.py:3895', 'INFO', '0 downstream tasks scheduled from follow-on schedule check');
-  L(at(0.999), 'local_task_job_runner.py:245', null, '▲▲▲ Log group end');
+  L(fin(0.995), 'taskinstance.py:3895', 'INFO', '0 downstream tasks scheduled from follow-on schedule check');
+  L(fin(0.999), 'local_task_job_runner.py:245', null, '▲▲▲ Log group end');
   return lines;
 }
 
@@ -216,7 +233,7 @@ function jsonExecution(x: TaskLogInput, ex: Execution): LogLine[] {
   const { task, dagId } = x;
   const ti = ex;
   const s = ti.start;
-  const span = Math.max(1, ti.end - ti.start);
+  const { open, span, fin } = timing(ex);
   const at = (frac: number): number => s + Math.floor(span * frac);
   const lines: LogLine[] = [];
   const E = (ts: number, level: LogLine['level'], event: string, logger: string, extra: Record<string, unknown> = {}): void => {
@@ -237,8 +254,9 @@ function jsonExecution(x: TaskLogInput, ex: Execution): LogLine[] {
     ex.pokes.forEach((p, k) =>
       E(Math.max(at(0.2), p.at) + k, 'INFO', pokeMessage(x), task.triggerDagId !== undefined ? 'airflow.task.operators.airflow.providers.standard.operators.trigger_dagrun.TriggerDagRunOperator' : 'airflow.task.operators.airflow.providers.standard.sensors.external_task.ExternalTaskSensor'),
     );
-    if (ti.outcome === 'up_for_reschedule') E(at(0.95), 'INFO', 'Rescheduling task, marking task as UP_FOR_RESCHEDULE', 'task');
-    if (ti.outcome === 'skipped') E(at(0.95), 'INFO', 'Sensor timed out or failed with soft_fail=True: marking task as SKIPPED', 'task');
+    if (open) return lines;
+    if (ti.outcome === 'up_for_reschedule') E(fin(0.95), 'INFO', 'Rescheduling task, marking task as UP_FOR_RESCHEDULE', 'task');
+    if (ti.outcome === 'skipped') E(fin(0.95), 'INFO', 'Sensor timed out or failed with soft_fail=True: marking task as SKIPPED', 'task');
   } else if (task.op === 'BashOperator' || task.op === '_BashDecoratedOperator') {
     E(at(0.2), 'INFO', 'Tmp dir root location: /tmp', 'airflow.task.hooks.airflow.providers.standard.hooks.subprocess.SubprocessHook');
     E(at(0.21), 'INFO', `Running command: ['/usr/bin/bash', '-c', '${task.bash ?? '...'}']`, 'airflow.task.hooks.airflow.providers.standard.hooks.subprocess.SubprocessHook');
@@ -251,9 +269,10 @@ function jsonExecution(x: TaskLogInput, ex: Execution): LogLine[] {
     for (const p of task.prints) E(at(0.3 + 0.5 * (k++ / Math.max(1, task.prints.length))), 'INFO', p, 'task.stdout');
     if (!failed && /Python|python|Decorated/.test(task.op)) E(at(0.9), 'INFO', 'Done. Returned value was: None', 'airflow.task.operators.airflow.providers.standard.decorators.python._PythonDecoratedOperator');
   }
+  if (open) return lines;
   if (failed) {
     const err = failure(x);
-    E(at(0.95), 'ERROR', 'Task failed with exception', 'task', {
+    E(fin(0.95), 'ERROR', 'Task failed with exception', 'task', {
       error_detail: [
         {
           exc_type: err.type.split('.').pop(),
