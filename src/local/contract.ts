@@ -35,6 +35,12 @@ export interface EmuResponse {
   status: number;
   headers?: Record<string, string>;
   body?: Buffer | string;
+  /**
+   * A streamed body instead of `body` (HTTP/1.1 chunked; Logs StartLiveTail): called once the headers
+   * are sent, with a write function and a signal that aborts when the client goes away or the emulator
+   * closes; the response ends when the promise settles.
+   */
+  stream?: (write: (chunk: Buffer) => void, signal: AbortSignal) => Promise<void>;
 }
 
 /** The simulated clock. now() = real time + accumulated offset (advanceSeconds). */
@@ -124,13 +130,17 @@ export interface S3Store extends PersistentStore {
   createBucket(bucket: string, region: string): void;
 }
 
-/** Write access to CloudWatch Logs that other services use (MWAA and Airflow write logs). */
+/**
+ * Write access to CloudWatch Logs that other services use (MWAA and Airflow write logs). Logs are kept
+ * per region: `region` names it; without one, a call goes to the region that has the group (else the
+ * emulator's default region).
+ */
 export interface LogsStore extends PersistentStore {
-  ensureGroup(group: string): void;
-  ensureStream(group: string, stream: string): void;
+  ensureGroup(group: string, region?: string): void;
+  ensureStream(group: string, stream: string, region?: string): void;
   /** Appends events (timestamps in ms). */
-  write(group: string, stream: string, events: Array<{ timestamp: number; message: string }>): void;
-  deleteGroup(group: string): void;
+  write(group: string, stream: string, events: Array<{ timestamp: number; message: string }>, region?: string): void;
+  deleteGroup(group: string, region?: string): void;
 }
 
 export interface MwaaStoreView {
@@ -214,7 +224,7 @@ export type Handler = (req: EmuRequest, world: World) => Promise<EmuResponse> | 
  *
  *   s3/index.ts       export function createS3Store(persist: Persist, clock: Clock): S3Store;
  *                     export const handleS3: Handler;
- *   logs/index.ts     export function createLogsStore(persist: Persist, clock: Clock): LogsStore;
+ *   logs/index.ts     export function createLogsStore(persist: Persist, clock: Clock, defaultRegion): LogsStore;
  *                     export const handleLogs: Handler;
  *   mwaa/index.ts     export function createMwaaStore(world: World): MwaaStore;       // world.s3/logs/sim available
  *                     export const handleMwaa: Handler;          // the MWAA REST API

@@ -20,6 +20,7 @@ import { createFaults } from './faults.js';
 import { createLogsStore, handleLogs } from './logs/index.js';
 import { createMwaaStore, handleMwaa, handleMwaaControl } from './mwaa/index.js';
 import { createS3Store, handleS3 } from './s3/index.js';
+import { handleSts } from './sts/index.js';
 import { createEmulatorServer } from './server.js';
 import { type OwnerMode, type OwnerRecord, acquireOwner, openStateDir, readOwnerStatus } from './state.js';
 
@@ -116,7 +117,7 @@ export async function startEmulator(opts: StartEmulatorOptions): Promise<Running
       },
     } as Omit<World, 's3' | 'logs' | 'mwaa' | 'airflow'> as World;
     world.s3 = createS3Store(persist, clock);
-    world.logs = createLogsStore(persist, clock);
+    world.logs = createLogsStore(persist, clock, world.region);
     world.mwaa = createMwaaStore(world);
     world.airflow = createAirflowStore(world);
     state.load([clock, world.s3, world.logs, world.mwaa, world.airflow]);
@@ -128,6 +129,7 @@ export async function startEmulator(opts: StartEmulatorOptions): Promise<Running
         s3: handleS3,
         logs: handleLogs,
         mwaa: handleMwaa,
+        sts: handleSts,
         airflow: handleAirflow,
         control: createControlHandler({
           faults,

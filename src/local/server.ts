@@ -9,6 +9,7 @@
  *   /, /home, /dags/... from a browser         its read-only UI (airflow/ui.ts): session cookie or Accept: text/html
  *   x-amz-target: Logs_20140328.*             CloudWatch Logs (also: SigV4 scope service "logs")
  *   SigV4 scope service "airflow"             MWAA REST API
+ *   SigV4 scope service "sts" (or an unsigned form POST with Action=)   STS (GetCallerIdentity)
  *   everything else                           S3
  * Requests for the AWS services without an Authorization header (or presigned X-Amz-Credential query)
  * are refused in the service's shape: S3 403 AccessDenied XML, Logs 400
@@ -18,13 +19,15 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { EmuRequest, EmuResponse, Handler, World } from './contract.js';
 import { s3ErrorResponse } from './s3/xml.js';
+import { stsError } from './sts/index.js';
 
-export type Route = 'control' | 'airflow' | 'logs' | 'mwaa' | 's3';
+export type Route = 'control' | 'airflow' | 'logs' | 'mwaa' | 'sts' | 's3';
 
 export interface ServiceHandlers {
   s3: Handler;
   logs: Handler;
   mwaa: Handler;
+  sts: Handler;
   airflow: Handler;
   control: Handler;
 }
@@ -60,7 +63,9 @@ export function signingService(req: EmuRequest): string | undefined {
 export function hasAuthorization(req: EmuRequest): boolean {
   const auth = req.headers['authorization'];
   if (auth !== undefined && auth.trim().length > 0) return true;
-  return req.query.has('X-Amz-Credential') && req.query.has('X-Amz-Signature');
+  if (req.query.has('X-Amz-Credential') && req.query.has('X-Amz-Signature')) return true;
+  // S3's SigV2 query-string authentication (boto3's default presigned URL in us-east-1)
+  return req.query.has('AWSAccessKeyId') && req.query.has('Signature');
 }
 
 export function routeOf(req: EmuRequest): Route {
@@ -81,7 +86,9 @@ export function routeOf(req: EmuRequest): Route {
   const service = signingService(req);
   if (service === 'airflow') return 'mwaa';
   if (service === 'logs') return 'logs';
+  if (service === 'sts') return 'sts';
   if (service === undefined && !hasAuthorization(req)) {
+    if (req.method === 'POST' && p === '/' && (req.headers['content-type'] ?? '').includes('x-www-form-urlencoded') && req.body.includes('Action=')) return 'sts';
     // no credential scope to go by: guess from the shape of the request, so the refusal has the right shape
     if (req.host.startsWith('api.') || req.host.startsWith('env.')) return 'mwaa';
     if (req.method === 'PATCH') return 'mwaa';
@@ -104,6 +111,8 @@ export function missingAuthResponse(route: Route, req: EmuRequest): EmuResponse 
       };
     case 'mwaa':
       return jsonResponse(403, { message: 'Missing Authentication Token' }, { 'x-amzn-errortype': 'MissingAuthenticationTokenException' });
+    case 'sts':
+      return stsError(403, 'MissingAuthenticationToken', 'Request is missing Authentication Token');
     default:
       return s3ErrorResponse(403, 'AccessDenied', 'Access Denied', { head: req.method === 'HEAD', resource: req.rawPath });
   }
@@ -126,6 +135,8 @@ export function internalErrorResponse(route: Route, req: EmuRequest | undefined,
       };
     case 'mwaa':
       return jsonResponse(500, { message: `Internal error: ${detail}` }, { 'x-amzn-errortype': 'InternalServerException' });
+    case 'sts':
+      return { ...stsError(500, 'InternalFailure', `Internal error: ${detail}`) };
     case 'airflow':
       return jsonResponse(500, { error: 'Internal Server Error', message: detail });
     case 'control':
@@ -235,7 +246,7 @@ export function createEmulatorServer(opts: ServerOptions): http.Server {
       emu = toEmuRequest(raw, body);
       route = routeOf(emu);
       if (tooLarge) out = tooLargeResponse(route, emu, maxBody);
-      else if ((route === 's3' || route === 'logs' || route === 'mwaa') && !hasAuthorization(emu)) out = missingAuthResponse(route, emu);
+      else if ((route === 's3' || route === 'logs' || route === 'mwaa' || route === 'sts') && !hasAuthorization(emu)) out = missingAuthResponse(route, emu);
       else {
         try {
           world.tick();
@@ -270,6 +281,10 @@ export function createEmulatorServer(opts: ServerOptions): http.Server {
       headers['x-amz-request-id'] ??= requestId;
       headers['x-amzn-requestid'] ??= requestId;
       const status = Number.isInteger(out.status) && out.status >= 100 && out.status <= 599 ? out.status : 500;
+      if (out.stream && !head) {
+        writeStream(res, status, headers, out.stream);
+        return;
+      }
       const noBody = status === 204 || status === 304 || (status >= 100 && status < 200);
       if (noBody) delete headers['content-length'];
       else if (!(head && headers['content-length'] !== undefined)) headers['content-length'] = String(body?.length ?? 0);
@@ -287,6 +302,22 @@ export function createEmulatorServer(opts: ServerOptions): http.Server {
         /* the connection is gone */
       }
     }
+  }
+
+  /** A streamed answer (chunked): it ends when the producer settles; the producer stops when the client goes. */
+  function writeStream(res: http.ServerResponse, status: number, headers: Record<string, string>, stream: NonNullable<EmuResponse['stream']>): void {
+    delete headers['content-length'];
+    res.writeHead(status, headers);
+    res.flushHeaders();
+    const gone = new AbortController();
+    res.on('close', () => gone.abort());
+    stream((chunk) => {
+      if (!res.writableEnded && !res.destroyed) res.write(chunk);
+    }, gone.signal)
+      .catch((e: unknown) => onError(e, undefined))
+      .finally(() => {
+        if (!res.writableEnded && !res.destroyed) res.end();
+      });
   }
 
   server.on('clientError', (_err, socket) => {

@@ -172,13 +172,15 @@ describe('log groups', () => {
     );
   });
 
-  it('uses the world region and account in ARNs', async () => {
+  it("uses the caller's region and the world account in ARNs; each region has its own groups", async () => {
     const w = makeWorld();
-    (w.world as { region: string }).region = 'eu-west-1';
     (w.world as { accountId: string }).accountId = '111122223333';
-    await w.ok('CreateLogGroup', { logGroupName: 'g' });
-    const d = await w.ok('DescribeLogGroups', {});
+    const eu = { authorization: 'AWS4-HMAC-SHA256 Credential=AKID/20250101/eu-west-1/logs/aws4_request, SignedHeaders=host, Signature=00' };
+    const inEu = async (op: string, body: unknown) => (await w.raw(`Logs_20140328.${op}`, JSON.stringify(body), eu)).json;
+    await inEu('CreateLogGroup', { logGroupName: 'g' });
+    const d = await inEu('DescribeLogGroups', {});
     expect(d.logGroups[0].arn).toBe('arn:aws:logs:eu-west-1:111122223333:log-group:g:*');
+    expect((await w.ok('DescribeLogGroups', {})).logGroups).toEqual([]);
   });
 
   it('validates names with the service wording and changes nothing', async () => {
@@ -598,8 +600,8 @@ describe('FilterLogEvents', () => {
     expect(await f('?WARNING ?elsewhere')).toEqual(['[ERROR] elsewhere', '[WARNING] slow b']);
     expect(await f('ERROR -elsewhere')).toEqual(['[ERROR] boom in a']);
     expect(await f('  ')).toHaveLength(7);
-    expect(await w.fails('FilterLogEvents', { logGroupName: 'g', filterPattern: '{ $.level = "ERROR" }' }, 'InvalidParameterException')).toMatch(
-      /JSON filter patterns are not supported/,
+    expect(await w.fails('FilterLogEvents', { logGroupName: 'g', filterPattern: '{ $.level = }' }, 'InvalidParameterException')).toMatch(
+      /Invalid filter pattern/,
     );
     await w.fails('FilterLogEvents', { logGroupName: 'g', filterPattern: '"unterminated' }, 'InvalidParameterException');
   });
@@ -609,6 +611,22 @@ describe('FilterLogEvents', () => {
     expect(compileFilterPattern('"say \\"hi\\""')('they say hi')).toBe(false);
     expect(compileFilterPattern('-"a b"')('x a b')).toBe(false);
     expect(compileFilterPattern('-')('a-b')).toBe(true);
+  });
+
+  it('refuses malformed JSON, space-delimited and regex patterns with "Invalid filter pattern"', () => {
+    for (const bad of ['{ $.a = }', '{ a = 1 }', '{ $.a = 1', '{ $.a IS MAYBE }', '[a, b=]', '[a b]', '[a, b=1 || c=2]', '%unclosed', '%(%', '{ $.a[x] = 1 }']) {
+      expect(() => compileFilterPattern(bad), bad).toThrow(/^Invalid filter pattern/);
+    }
+  });
+
+  it('matches JSON values by type: numbers numerically, strings with wildcards, objects never', () => {
+    expect(compileFilterPattern('{ $.n = 5 }')('{"n": 5.0}')).toBe(true);
+    expect(compileFilterPattern('{ $.n = 5 }')('{"n": "5"}')).toBe(true);
+    expect(compileFilterPattern('{ $.n > 5 }')('{"n": "x"}')).toBe(false);
+    expect(compileFilterPattern('{ $.s = "a b*" }')('{"s": "a b c"}')).toBe(true);
+    expect(compileFilterPattern('{ $.o = "x" }')('{"o": {"x": 1}}')).toBe(false);
+    expect(compileFilterPattern('{ $.missing != 1 }')('{"n": 1}')).toBe(false);
+    expect(compileFilterPattern('{ $.a = 1 }')('[1]')).toBe(false);
   });
 
   it('paginates with nextToken while events are appended: no duplicates, none lost', async () => {

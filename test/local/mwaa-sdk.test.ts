@@ -14,6 +14,7 @@ import {
   GetEnvironmentCommand,
   ListEnvironmentsCommand,
   ListTagsForResourceCommand,
+  MWAAClient,
   PublishMetricsCommand,
   ResourceNotFoundException,
   TagResourceCommand,
@@ -24,7 +25,7 @@ import {
 } from '@aws-sdk/client-mwaa';
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DescribeLogStreamsCommand, DescribeLogGroupsCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { startTestEmulator, TEST_ACCOUNT_ID, type TestEmulator } from '../helpers/emulator.js';
+import { startTestEmulator, TEST_ACCOUNT_ID, TEST_CREDENTIALS, type TestEmulator } from '../helpers/emulator.js';
 
 const BUCKET = 'mwaa-sdk-bucket';
 const ROLE = `arn:aws:iam::${TEST_ACCOUNT_ID}:role/mwaa-exec`;
@@ -266,6 +267,25 @@ describe('MWAA over the wire: clock-driven simulation', () => {
       const e = await expectError(emu.mwaa.send(cmd as never));
       expect(e, cmd.constructor.name).toBeInstanceOf(ResourceNotFoundException);
       expect(e.message).toMatch(/ghost/);
+    }
+  });
+
+  it('regions: an environment is seen, tagged and deleted only from its own region; its name stays unique across regions', async () => {
+    const west = new MWAAClient({ endpoint: emu.url, region: 'eu-west-1', credentials: TEST_CREDENTIALS, maxAttempts: 1, disableHostPrefix: true });
+    try {
+      const arn = (await west.send(new CreateEnvironmentCommand(input('west-env')))).Arn!;
+      expect(arn).toBe(`arn:aws:airflow:eu-west-1:${TEST_ACCOUNT_ID}:environment/west-env`);
+      expect((await west.send(new GetEnvironmentCommand({ Name: 'west-env' }))).Environment?.CeleryExecutorQueue).toMatch(/^arn:aws:sqs:eu-west-1:/);
+      await west.send(new TagResourceCommand({ ResourceArn: arn, Tags: { r: 'eu' } }));
+      expect((await west.send(new ListTagsForResourceCommand({ ResourceArn: arn }))).Tags).toEqual({ r: 'eu' });
+      expect(await expectError(emu.mwaa.send(new ListTagsForResourceCommand({ ResourceArn: arn })))).toBeInstanceOf(ResourceNotFoundException);
+      expect(await expectError(emu.mwaa.send(new DeleteEnvironmentCommand({ Name: 'west-env' })))).toBeInstanceOf(ResourceNotFoundException);
+      const dup = await expectError(emu.mwaa.send(new CreateEnvironmentCommand(input('west-env'))));
+      expect(dup).toBeInstanceOf(ValidationException);
+      expect(dup.message).toMatch(/already exists in eu-west-1/);
+      expect((await emu.mwaa.send(new ListEnvironmentsCommand({}))).Environments).not.toContain('west-env');
+    } finally {
+      west.destroy();
     }
   });
 

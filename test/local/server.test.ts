@@ -228,7 +228,7 @@ describe('resilience', () => {
     const server = createEmulatorServer({
       world,
       maxBodyBytes: 1024,
-      handlers: { s3: boom, logs: boom, mwaa: () => undefined as never, airflow: boom, control: boom },
+      handlers: { s3: boom, logs: boom, mwaa: () => undefined as never, sts: boom, airflow: boom, control: boom },
       onError: () => undefined,
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));

@@ -22,6 +22,9 @@ import { answerWithFault } from '../faults.js';
 import { FilterPatternError, compileFilterPattern } from './filter.js';
 import type { Key } from './sorted.js';
 import { after, cmpKey, lowerBoundStr, maxKey, minKey } from './sorted.js';
+import { callerRegion } from '../scope.js';
+import { liveTailResponse } from './livetail.js';
+import { RegionalLogsStore } from './regional.js';
 import { LogsStoreImpl } from './store.js';
 import type { EventRec, GroupRec, StreamRec } from './store.js';
 
@@ -70,11 +73,14 @@ interface Field {
   enumValues?: readonly string[];
   /** for 'strings': constraints on each member */
   member?: Field;
+  /** the validation message does not echo the value ("Value at 'x' ..."), as the service does for this field */
+  hideValue?: boolean;
 }
 
 const GROUP_NAME: Field = { type: 'string', minLen: 1, maxLen: 512, pattern: /^[.\-_/#A-Za-z0-9]+$/, patternText: '[\\.\\-_/#A-Za-z0-9]+' };
 const STREAM_NAME: Field = { type: 'string', minLen: 1, maxLen: 512, pattern: /^[^:*]*$/, patternText: '[^:*]*' };
-const GROUP_ID: Field = { type: 'string', minLen: 1, maxLen: 2048, pattern: /^[\w#+=/:,.@-]*$/, patternText: '[\\w#+=/:,.@-]*' };
+const GROUP_ID_MEMBER: Field = { type: 'string', minLen: 1, maxLen: 2048, pattern: /^[\w#+=/:,.@-]*$/, patternText: '[\\w#+=/:,.@-]*' };
+const GROUP_ID: Field = { ...GROUP_ID_MEMBER, hideValue: true };
 const TOKEN: Field = { type: 'string', minLen: 1 };
 const TIME: Field = { type: 'long', min: 0 };
 
@@ -97,7 +103,7 @@ const SPECS: Record<string, Spec> = {
     limit: { type: 'int', min: 1, max: 50 },
     includeLinkedAccounts: { type: 'bool' },
     logGroupClass: { type: 'string', enumValues: ['STANDARD', 'INFREQUENT_ACCESS', 'DELIVERY'] },
-    logGroupIdentifiers: { type: 'strings', minItems: 1, maxItems: 50, member: GROUP_ID },
+    logGroupIdentifiers: { type: 'strings', minItems: 1, maxItems: 50, member: GROUP_ID_MEMBER },
   },
   CreateLogStream: { logGroupName: { ...GROUP_NAME, required: true }, logStreamName: { ...STREAM_NAME, required: true } },
   DeleteLogStream: { logGroupName: { ...GROUP_NAME, required: true }, logStreamName: { ...STREAM_NAME, required: true } },
@@ -147,6 +153,12 @@ const SPECS: Record<string, Spec> = {
     retentionInDays: { type: 'int', required: true },
   },
   DeleteRetentionPolicy: { logGroupName: { ...GROUP_NAME, required: true } },
+  StartLiveTail: {
+    logGroupIdentifiers: { type: 'strings', required: true, minItems: 1, maxItems: 10, member: GROUP_ID_MEMBER },
+    logStreamNames: { type: 'strings', minItems: 1, maxItems: 100, member: STREAM_NAME },
+    logStreamNamePrefixes: { type: 'strings', minItems: 1, maxItems: 5, member: STREAM_NAME },
+    logEventFilterPattern: { type: 'string', maxLen: 1024 },
+  },
 };
 
 function serialization(name: string, expected: string): LogsApiError {
@@ -159,7 +171,7 @@ function show(v: unknown): string {
 }
 
 function checkString(name: string, v: string, f: Field, errors: string[]): void {
-  const at = `Value '${show(v)}' at '${name}' failed to satisfy constraint: Member must`;
+  const at = f.hideValue ? `Value at '${name}' failed to satisfy constraint: Member must` : `Value '${show(v)}' at '${name}' failed to satisfy constraint: Member must`;
   if (f.minLen !== undefined && v.length < f.minLen) errors.push(`${at} have length greater than or equal to ${f.minLen}`);
   if (f.maxLen !== undefined && v.length > f.maxLen) errors.push(`${at} have length less than or equal to ${f.maxLen}`);
   if (f.pattern && !f.pattern.test(v)) errors.push(`${at} satisfy regular expression pattern: ${f.patternText}`);
@@ -292,6 +304,11 @@ function sequenceToken(seq: number): string {
 type Body = Record<string, unknown>;
 type Op = (store: LogsStoreImpl, body: Body, world: World) => unknown;
 
+/** What an operation returns when it answers with its own response (a stream) rather than a JSON body. */
+class OwnResponse {
+  constructor(readonly response: EmuResponse) {}
+}
+
 function json(status: number, body: unknown, extra: Record<string, string> = {}): EmuResponse {
   return {
     status,
@@ -334,7 +351,7 @@ function groupNameOf(body: Body, world: World, required: boolean): string | unde
 function nameFromIdentifier(id: string, world: World): string {
   if (!id.startsWith('arn:')) return id;
   const m = /^arn:aws[a-z-]*:logs:([^:]*):([^:]*):log-group:([^:*]+)(?::\*)?$/.exec(id);
-  if (!m) throw bad(`Invalid log group identifier: ${id}`);
+  if (!m) throw bad("1 validation error detected: Value at 'logGroupIdentifier' failed to satisfy constraint: Member must be a log group name or a log group ARN");
   if (m[1] !== region(world) || m[2] !== account(world)) throw notFound('group');
   return m[3];
 }
@@ -356,8 +373,45 @@ function requireStream(g: GroupRec, name: string): StreamRec {
 // ------------------------------------------------------------------------------------------------
 
 const OPS: Record<string, Op> = {
+  StartLiveTail(store, body, world) {
+    const ids = body.logGroupIdentifiers as string[];
+    const names = body.logStreamNames as string[] | undefined;
+    const prefixes = body.logStreamNamePrefixes as string[] | undefined;
+    if (names !== undefined && prefixes !== undefined) throw bad('logStreamNames and logStreamNamePrefixes are mutually exclusive parameters.');
+    if ((names !== undefined || prefixes !== undefined) && ids.length !== 1) {
+      throw bad('When logStreamNames or logStreamNamePrefixes is specified, logGroupIdentifiers must contain exactly one log group.');
+    }
+    const groups = ids.map((identifier) => {
+      if (!identifier.startsWith('arn:') || identifier.endsWith('*')) {
+        throw bad("1 validation error detected: Value at 'logGroupIdentifiers' failed to satisfy constraint: Member must be a log group ARN without a trailing '*'");
+      }
+      const name = nameFromIdentifier(identifier, world);
+      requireGroup(store, name);
+      return { identifier, name };
+    });
+    let matcher: (m: string) => boolean;
+    try {
+      matcher = compileFilterPattern(body.logEventFilterPattern as string | undefined);
+    } catch (e) {
+      if (e instanceof FilterPatternError) throw bad(e.message);
+      throw e;
+    }
+    return new OwnResponse(
+      liveTailResponse({
+        store,
+        world,
+        groups,
+        ...(names ? { logStreamNames: names } : {}),
+        ...(prefixes ? { logStreamNamePrefixes: prefixes } : {}),
+        ...(body.logEventFilterPattern !== undefined ? { filterPattern: body.logEventFilterPattern as string } : {}),
+        matcher,
+      }),
+    );
+  },
+
   CreateLogGroup(store, body) {
-    if (!store.createGroup(body.logGroupName as string)) {
+    const options = { kmsKeyId: body.kmsKeyId as string | undefined, logGroupClass: body.logGroupClass as string | undefined };
+    if (!store.createGroup(body.logGroupName as string, options)) {
       throw new LogsApiError(400, 'ResourceAlreadyExistsException', 'The specified log group already exists');
     }
     return {};
@@ -409,7 +463,8 @@ const OPS: Record<string, Op> = {
         metricFilterCount: 0,
         arn: `${arn}:*`,
         storedBytes: g.bytes,
-        logGroupClass: 'STANDARD',
+        ...(g.kmsKeyId !== undefined ? { kmsKeyId: g.kmsKeyId } : {}),
+        logGroupClass: g.logGroupClass ?? 'STANDARD',
         logGroupArn: arn,
       });
       lastName = n;
@@ -778,7 +833,9 @@ function* mergeFrom(streams: StreamRec[], from: Key): Generator<EventRec, void, 
 
 export const OPERATIONS: readonly string[] = Object.keys(OPS);
 
-function handle(req: EmuRequest, world: World): EmuResponse | Promise<EmuResponse> {
+function handle(req: EmuRequest, homeWorld: World): EmuResponse | Promise<EmuResponse> {
+  // the caller's region: its state, and the region in every ARN
+  const world: World = { ...homeWorld, region: callerRegion(req, homeWorld) };
   if (!req.headers['authorization']) {
     // the server refuses these before routing (server.ts missingAuthResponse); same answer here
     return errorResponse(400, 'MissingAuthenticationTokenException', 'Missing Authentication Token');
@@ -814,12 +871,13 @@ function handle(req: EmuRequest, world: World): EmuResponse | Promise<EmuRespons
     world.faults.check('logs', opName, fields),
     (fault) => errorResponse(fault.status, fault.code, fault.message ?? `Injected fault: ${fault.code}`),
     () => {
-      const store = world.logs;
+      const store = world.logs instanceof RegionalLogsStore ? world.logs.inRegion(world.region) : world.logs;
       if (!(store instanceof LogsStoreImpl)) {
         return errorResponse(500, 'ServiceUnavailableException', 'world.logs is not the emulator logs store');
       }
       validate(body, SPECS[opName]);
-      return json(200, op(store, body, world));
+      const result = op(store, body, world);
+      return result instanceof OwnResponse ? result.response : json(200, result);
     },
   );
 }

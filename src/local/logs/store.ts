@@ -8,7 +8,7 @@
  * Persistence: every mutation is validated, then journalled with persist.append('logs', op, data),
  * then applied by the same function replay() uses, so replaying the journal rebuilds exactly the same
  * state (including sequence numbers, hence event ids and pagination tokens). Journal records:
- *   createGroup  {g, t}                 t = creationTime
+ *   createGroup  {g, t, k?, c?}         t = creationTime, k = kmsKeyId, c = logGroupClass (absent: STANDARD)
  *   deleteGroup  {g}
  *   createStream {g, s, t}
  *   deleteStream {g, s}
@@ -44,6 +44,10 @@ export interface StreamRec {
 export interface GroupRec {
   name: string;
   created: number;
+  /** CreateLogGroup's kmsKeyId (returned by DescribeLogGroups; nothing is encrypted) */
+  kmsKeyId?: string;
+  /** CreateLogGroup's logGroupClass when not STANDARD */
+  logGroupClass?: string;
   retentionDays?: number;
   streams: Map<string, StreamRec>;
   /** stream names, sorted */
@@ -59,6 +63,8 @@ interface SnapshotV1 {
     n: string;
     t: number;
     r?: number;
+    k?: string;
+    c?: string;
     s: Array<{ n: string; t: number; li?: number; ls: number; e: Array<[number, number, number, string]> }>;
   }>;
 }
@@ -83,6 +89,11 @@ export class LogsStoreImpl implements LogsStore {
 
   // ------------------------------------------------------------------ reads
 
+  /** The sequence number of the last event written (0 when none): events with a larger one are newer. */
+  lastSeq(): number {
+    return this.seq;
+  }
+
   getGroup(name: string): GroupRec | undefined {
     return this.groups.get(name);
   }
@@ -95,9 +106,10 @@ export class LogsStoreImpl implements LogsStore {
   // ------------------------------------------------------------------ mutations (journalled)
 
   /** Creates a group; false when it exists already. */
-  createGroup(name: string): boolean {
+  createGroup(name: string, options: { kmsKeyId?: string; logGroupClass?: string } = {}): boolean {
     if (this.groups.has(name)) return false;
-    this.commit('createGroup', { g: name, t: this.clock.now() });
+    const cls = options.logGroupClass !== undefined && options.logGroupClass !== 'STANDARD' ? options.logGroupClass : undefined;
+    this.commit('createGroup', { g: name, t: this.clock.now(), ...(options.kmsKeyId !== undefined ? { k: options.kmsKeyId } : {}), ...(cls ? { c: cls } : {}) });
     return true;
   }
 
@@ -203,9 +215,12 @@ export class LogsStoreImpl implements LogsStore {
     if (typeof d !== 'object' || d === null || typeof d.g !== 'string') throw new Error(`logs: bad ${op} record`);
     const groupName = d.g;
     switch (op) {
-      case 'createGroup':
-        this.applyCreateGroup(groupName, num(d.t));
+      case 'createGroup': {
+        const g = this.applyCreateGroup(groupName, num(d.t));
+        if (typeof d.k === 'string') g.kmsKeyId = d.k;
+        if (typeof d.c === 'string') g.logGroupClass = d.c;
         return;
+      }
       case 'deleteGroup':
         if (this.groups.delete(groupName)) {
           this.groupNames.splice(lowerBoundStr(this.groupNames, groupName), 1);
@@ -293,7 +308,14 @@ export class LogsStoreImpl implements LogsStore {
         for (const ev of s.events.all()) e.push([ev.ts, ev.seq, ev.ing, ev.msg]);
         streams.push({ n: s.name, t: s.created, ...(s.lastIngestion !== undefined ? { li: s.lastIngestion } : {}), ls: s.lastSeq, e });
       }
-      groups.push({ n: g.name, t: g.created, ...(g.retentionDays !== undefined ? { r: g.retentionDays } : {}), s: streams });
+      groups.push({
+        n: g.name,
+        t: g.created,
+        ...(g.retentionDays !== undefined ? { r: g.retentionDays } : {}),
+        ...(g.kmsKeyId !== undefined ? { k: g.kmsKeyId } : {}),
+        ...(g.logGroupClass !== undefined ? { c: g.logGroupClass } : {}),
+        s: streams,
+      });
     }
     return { v: 1, seq: this.seq, groups };
   }
@@ -309,6 +331,8 @@ export class LogsStoreImpl implements LogsStore {
     for (const gs of snap.groups) {
       const g = this.applyCreateGroup(str(gs.n), num(gs.t));
       if (typeof gs.r === 'number') g.retentionDays = gs.r;
+      if (typeof gs.k === 'string') g.kmsKeyId = gs.k;
+      if (typeof gs.c === 'string') g.logGroupClass = gs.c;
       const all: EventRec[] = [];
       for (const ss of gs.s) {
         const s = this.applyCreateStream(g, str(ss.n), num(ss.t));

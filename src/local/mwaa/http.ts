@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { EmuRequest, EmuResponse, Handler, RestApiCall, World } from '../contract.js';
 import { envControlRequest, json as controlJson } from '../control.js';
 import { answerWithFault } from '../faults.js';
+import { callerRegion } from '../scope.js';
 import { LocalMwaaStore, MwaaError, notFound } from './store.js';
 import { Constraints, RULES, REST_METHODS, ValidationError, checkName, compareVersions } from './validate.js';
 
@@ -176,26 +177,28 @@ export const handleMwaa: Handler = (req: EmuRequest, world: World): EmuResponse 
 
 function dispatch(store: LocalMwaaStore, world: World, r: Route, body: Record<string, unknown>, req: EmuRequest): EmuResponse {
   const name = r.name ?? '';
+  // each region has its own environments; ARNs carry the caller's region
+  const region = callerRegion(req, world);
   switch (r.op) {
     case 'CreateEnvironment':
-      return json(200, { Arn: store.createEnvironment(name, body) });
+      return json(200, { Arn: store.createEnvironment(name, body, region) });
     case 'GetEnvironment':
       checkName(name);
-      return json(200, { Environment: store.getEnvironmentView(name) });
+      return json(200, { Environment: store.getEnvironmentView(name, region) });
     case 'UpdateEnvironment':
-      return json(200, { Arn: store.updateEnvironment(name, body) });
+      return json(200, { Arn: store.updateEnvironment(name, body, region) });
     case 'DeleteEnvironment':
       checkName(name);
-      store.deleteEnvironment(name);
+      store.deleteEnvironment(name, region);
       return json(200, {});
     case 'ListEnvironments':
-      return json(200, store.listEnvironments(req.query.get('MaxResults'), req.query.get('NextToken')));
+      return json(200, store.listEnvironments(req.query.get('MaxResults'), req.query.get('NextToken'), region));
     case 'CreateCliToken': {
-      const t = store.createToken(name, 'cli');
+      const t = store.createToken(name, 'cli', region);
       return json(200, { CliToken: t.token, WebServerHostname: t.hostname });
     }
     case 'CreateWebLoginToken': {
-      const t = store.createToken(name, 'web');
+      const t = store.createToken(name, 'web', region);
       const akid = /Credential=([^/,\s]+)\//.exec(req.headers.authorization ?? '')?.[1] ?? 'local';
       return json(200, {
         WebToken: t.token,
@@ -205,18 +208,18 @@ function dispatch(store: LocalMwaaStore, world: World, r: Route, body: Record<st
       });
     }
     case 'ListTagsForResource':
-      return json(200, { Tags: store.listTags(r.arn ?? '') });
+      return json(200, { Tags: store.listTags(r.arn ?? '', region) });
     case 'TagResource':
-      store.tagResource(r.arn ?? '', body.Tags);
+      store.tagResource(r.arn ?? '', body.Tags, region);
       return json(200, {});
     case 'UntagResource':
-      store.untagResource(r.arn ?? '', req.query.getAll('tagKeys'));
+      store.untagResource(r.arn ?? '', req.query.getAll('tagKeys'), region);
       return json(200, {});
     case 'PublishMetrics':
       checkName(name, 'environmentName');
       throw new ValidationError('This API is for internal use and not meant for public use, and is no longer available.');
     case 'InvokeRestApi':
-      return invokeRestApi(store, world, name, body);
+      return invokeRestApi(store, world, name, body, region);
   }
 }
 
@@ -242,7 +245,7 @@ function restApiError(status: number, response: unknown): MwaaError {
  * 2xx → 200 {RestApiStatusCode, RestApiResponse}; 4xx → RestApiClientException; 5xx (and a web server
  * that is not serving) → RestApiServerException, both HTTP 400 with the Airflow status and body.
  */
-function invokeRestApi(store: LocalMwaaStore, world: World, name: string, body: Record<string, unknown>): EmuResponse {
+function invokeRestApi(store: LocalMwaaStore, world: World, name: string, body: Record<string, unknown>, region: string): EmuResponse {
   checkName(name);
   const c = new Constraints();
   c.required('path', body.Path);
@@ -254,8 +257,8 @@ function invokeRestApi(store: LocalMwaaStore, world: World, name: string, body: 
     c.errors.push(`Value at 'queryParameters' failed to satisfy constraint: Member must be a JSON object`);
   }
   c.throwIfAny();
-  if (!store.exists(name)) throw notFound(name);
-  const rec = store.getEnvironmentView(name);
+  if (!store.exists(name, region)) throw notFound(name);
+  const rec = store.getEnvironmentView(name, region);
   if (compareVersions(String(rec.AirflowVersion), REST_API_MIN_AIRFLOW) < 0) {
     throw new ValidationError(`Update your environment to use InvokeRestApi: the Apache Airflow REST API is available through InvokeRestApi for Apache Airflow ${REST_API_MIN_AIRFLOW} and later (environment ${name} runs ${String(rec.AirflowVersion)}).`);
   }

@@ -78,6 +78,8 @@ interface StoredLastUpdate {
 
 export interface EnvState {
   name: string;
+  /** the region it was created in (absent in state written before regions: the emulator's default region) */
+  region?: string;
   /** ms */
   createdAt: number;
   config: Config;
@@ -311,22 +313,29 @@ export class LocalMwaaStore implements MwaaStore {
         const from = env.status;
         const logs = from === 'CREATING' || from === 'UPDATING' ? (env.pending?.logs ?? []) : [];
         const at = env.until;
+        const region = this.regionOf(env);
         this.commit('transition', { name, from });
-        this.writeLogs(logs, at);
+        this.writeLogs(logs, at, region);
       }
     }
   }
 
-  private writeLogs(plans: LogPlan[], at: number): void {
+  private writeLogs(plans: LogPlan[], at: number, region: string): void {
     for (const plan of plans) {
-      this.world.logs.ensureGroup(plan.group);
-      this.world.logs.ensureStream(plan.group, plan.stream);
+      this.world.logs.ensureGroup(plan.group, region);
+      this.world.logs.ensureStream(plan.group, plan.stream, region);
       this.world.logs.write(
         plan.group,
         plan.stream,
         plan.lines.map((message, i) => ({ timestamp: at + i, message })),
+        region,
       );
     }
+  }
+
+  /** The region an environment lives in. */
+  regionOf(env: EnvState): string {
+    return env.region ?? this.world.region;
   }
 
   // ---- views --------------------------------------------------------------------------------------
@@ -345,8 +354,8 @@ export class LocalMwaaStore implements MwaaStore {
     return `localhost:${this.port()}`;
   }
 
-  private logGroupArn(name: string, group: string): string {
-    return `arn:aws:logs:${this.world.region}:${this.world.accountId}:log-group:airflow-${name}-${group}:*`;
+  private logGroupArn(env: EnvState, group: string): string {
+    return `arn:aws:logs:${this.regionOf(env)}:${this.world.accountId}:log-group:airflow-${env.name}-${group}:*`;
   }
 
   /** The Environment object of GetEnvironment. */
@@ -359,7 +368,7 @@ export class LocalMwaaStore implements MwaaStore {
       logging[m.member] = {
         Enabled: mod.Enabled,
         LogLevel: mod.LogLevel,
-        ...(mod.Enabled ? { CloudWatchLogGroupArn: this.logGroupArn(env.name, m.group) } : {}),
+        ...(mod.Enabled ? { CloudWatchLogGroupArn: this.logGroupArn(env, m.group) } : {}),
       };
     }
     const out: Record<string, unknown> = {
@@ -425,9 +434,10 @@ export class LocalMwaaStore implements MwaaStore {
 
   // ---- operations ---------------------------------------------------------------------------------
 
-  private env(name: string): EnvState {
+  /** The environment of that name in that region (each region has its own environments). */
+  private env(name: string, region = this.world.region): EnvState {
     const env = Object.prototype.hasOwnProperty.call(this.state.envs, name) ? this.state.envs[name] : undefined;
-    if (!env) throw notFound(name);
+    if (!env || this.regionOf(env) !== region) throw notFound(name);
     return env;
   }
 
@@ -441,12 +451,12 @@ export class LocalMwaaStore implements MwaaStore {
     }
   }
 
-  private hostFor(name: string, startedAt: number, component: string): string {
+  private hostFor(name: string, startedAt: number, component: string, region: string): string {
     const h = hashHex(name, startedAt, component);
     const a = Number.parseInt(h.slice(0, 2), 16);
     const b = Number.parseInt(h.slice(2, 4), 16);
     const c = 1 + (Number.parseInt(h.slice(4, 6), 16) % 254);
-    const domain = this.world.region === 'us-east-1' ? 'ec2.internal' : `${this.world.region}.compute.internal`;
+    const domain = region === 'us-east-1' ? 'ec2.internal' : `${region}.compute.internal`;
     return `ip-10-${a % 256}-${b}-${c}.${domain}`;
   }
 
@@ -461,7 +471,7 @@ export class LocalMwaaStore implements MwaaStore {
    * Decides, when a create/update is accepted, how it ends: the artifacts it pins must be readable,
    * the requirements must "install". Returns the failure (if any) and the log streams to write.
    */
-  private plan(name: string, cfg: Config, startedAt: number, endsAt: number): { failure?: UpdateError; logs: LogPlan[] } {
+  private plan(name: string, cfg: Config, startedAt: number, endsAt: number, region: string): { failure?: UpdateError; logs: LogPlan[] } {
     const sourceBucket = bucketOfArn(cfg.SourceBucketArn as string);
     for (const what of ARTIFACTS) {
       const path = cfg[`${what}S3Path`] as string | undefined;
@@ -477,7 +487,7 @@ export class LocalMwaaStore implements MwaaStore {
     const groups = this.enabledGroups(cfg);
     const micro = cfg.EnvironmentClass === 'mw1.micro';
     const epoch = Math.floor(endsAt / 1000);
-    const streamFor = (prefix: string, component: string): string => `${prefix}_${this.hostFor(name, startedAt, component)}_${epoch}.log`;
+    const streamFor = (prefix: string, component: string): string => `${prefix}_${this.hostFor(name, startedAt, component, region)}_${epoch}.log`;
 
     if (cfg.StartupScriptS3Path !== undefined) {
       const path = cfg.StartupScriptS3Path as string;
@@ -518,8 +528,8 @@ export class LocalMwaaStore implements MwaaStore {
     return { failure, logs };
   }
 
-  private ensureGroups(name: string, cfg: Config): void {
-    for (const g of this.enabledGroups(cfg)) this.world.logs.ensureGroup(`airflow-${name}-${g}`);
+  private ensureGroups(name: string, cfg: Config, region: string): void {
+    for (const g of this.enabledGroups(cfg)) this.world.logs.ensureGroup(`airflow-${name}-${g}`, region);
   }
 
   private normalizeLogging(input: unknown, base: Record<string, unknown>): Record<string, unknown> {
@@ -536,15 +546,18 @@ export class LocalMwaaStore implements MwaaStore {
     return out;
   }
 
-  createEnvironment(name: string, body: Record<string, unknown>): string {
+  createEnvironment(name: string, body: Record<string, unknown>, region = this.world.region): string {
     checkCreateModel(name, body);
     if (Object.prototype.hasOwnProperty.call(this.state.envs, name)) {
-      throw invalid(`Environment ${name} already exists.`);
+      const other = this.regionOf(this.state.envs[name]);
+      if (other === region) throw invalid(`Environment ${name} already exists.`);
+      // the emulator's one Airflow per environment name: unlike AWS, a name is unique across regions
+      throw invalid(`Environment ${name} already exists in ${other}; mwaa local keeps environment names unique across regions.`);
     }
     const now = this.world.clock.now();
     const envClass = (body.EnvironmentClass as string | undefined) ?? 'mw1.small';
     const d = classDefaults(envClass);
-    const arn = `arn:aws:airflow:${this.world.region}:${this.world.accountId}:environment/${name}`;
+    const arn = `arn:aws:airflow:${region}:${this.world.accountId}:environment/${name}`;
     const net = body.NetworkConfiguration as Record<string, unknown>;
     const cfg: Config = {
       Arn: arn,
@@ -566,7 +579,7 @@ export class LocalMwaaStore implements MwaaStore {
       WeeklyMaintenanceWindowStart: body.WeeklyMaintenanceWindowStart ?? 'SUN:03:00',
       WebserverAccessMode: body.WebserverAccessMode ?? 'PRIVATE_ONLY',
       EndpointManagement: body.EndpointManagement ?? 'SERVICE',
-      CeleryExecutorQueue: `arn:aws:sqs:${this.world.region}:${this.world.accountId}:airflow-celery-${hashHex(name, now).slice(0, 32)}`,
+      CeleryExecutorQueue: `arn:aws:sqs:${region}:${this.world.accountId}:airflow-celery-${hashHex(name, now).slice(0, 32)}`,
     };
     for (const what of ARTIFACTS) {
       if (body[`${what}S3Path`] !== undefined) cfg[`${what}S3Path`] = body[`${what}S3Path`];
@@ -577,9 +590,10 @@ export class LocalMwaaStore implements MwaaStore {
     this.checkBucket(cfg.SourceBucketArn as string);
 
     const until = now + Math.max(0, this.world.sim.createSeconds) * 1000;
-    const outcome = this.plan(name, cfg, now, until);
+    const outcome = this.plan(name, cfg, now, until, region);
     const env: EnvState = {
       name,
+      ...(region !== this.world.region ? { region } : {}),
       createdAt: now,
       config: cfg,
       tags: (body.Tags as Record<string, string> | undefined) ?? {},
@@ -589,11 +603,11 @@ export class LocalMwaaStore implements MwaaStore {
       lastUpdate: { Status: 'PENDING', CreatedAt: now, Source: UPDATE_SOURCE },
     };
     this.commit('create', { env });
-    this.ensureGroups(name, cfg);
+    this.ensureGroups(name, cfg, region);
     return arn;
   }
 
-  updateEnvironment(name: string, body: Record<string, unknown>): string {
+  updateEnvironment(name: string, body: Record<string, unknown>, region = this.world.region): string {
     checkUpdateModel(name, body);
     for (const f of ['KmsKey', 'Tags', 'EndpointManagement'] as const) {
       if (body[f] !== undefined) {
@@ -608,7 +622,7 @@ export class LocalMwaaStore implements MwaaStore {
     if (netIn && netIn.SubnetIds !== undefined) {
       throw invalid('NetworkConfiguration.SubnetIds cannot be updated: the VPC network of an environment cannot be modified after it is created. Only SecurityGroupIds can be updated.');
     }
-    const env = this.env(name);
+    const env = this.env(name, region);
     if (!UPDATABLE_STATES.includes(env.status)) {
       throw invalid(`Unable to update environment ${name}: it is in ${env.status} state. An environment can be updated only in the AVAILABLE or UPDATE_FAILED state.`);
     }
@@ -664,7 +678,7 @@ export class LocalMwaaStore implements MwaaStore {
     const now = this.world.clock.now();
     const stepMs = Math.max(0, this.world.sim.updateSeconds) * 1000;
     const until = now + stepMs;
-    const outcome = this.plan(name, cfg, now, until);
+    const outcome = this.plan(name, cfg, now, until, region);
     const injected = this.state.failNext[name];
     const failure = injected ? clone(injected) : outcome.failure;
     const strategy = (body.WorkerReplacementStrategy as string | undefined) ?? 'FORCED';
@@ -678,12 +692,12 @@ export class LocalMwaaStore implements MwaaStore {
     };
     const lastUpdate: StoredLastUpdate = { Status: 'PENDING', CreatedAt: now, Source: UPDATE_SOURCE, WorkerReplacementStrategy: strategy };
     this.commit('update', { name, until, pending, lastUpdate, ...(injected ? { consumedFailNext: true } : {}) });
-    this.ensureGroups(name, cfg);
+    this.ensureGroups(name, cfg, region);
     return cur.Arn as string;
   }
 
-  deleteEnvironment(name: string): void {
-    const env = this.env(name);
+  deleteEnvironment(name: string, region = this.world.region): void {
+    const env = this.env(name, region);
     if (env.status === 'DELETING') return;
     if (!DELETABLE_STATES.includes(env.status)) {
       throw invalid(`Unable to delete environment ${name}: it is in ${env.status} state. Wait until the operation in progress completes.`);
@@ -692,11 +706,11 @@ export class LocalMwaaStore implements MwaaStore {
     this.commit('delete', { name, until });
   }
 
-  getEnvironmentView(name: string): EnvironmentRecord {
-    return this.view(this.env(name));
+  getEnvironmentView(name: string, region = this.world.region): EnvironmentRecord {
+    return this.view(this.env(name, region));
   }
 
-  listEnvironments(maxResults: string | null, nextToken: string | null): { Environments: string[]; NextToken?: string } {
+  listEnvironments(maxResults: string | null, nextToken: string | null, region = this.world.region): { Environments: string[]; NextToken?: string } {
     const c = new Constraints();
     let max = 25;
     if (maxResults !== null) {
@@ -718,23 +732,24 @@ export class LocalMwaaStore implements MwaaStore {
     }
     const names = Object.keys(this.state.envs)
       .sort()
-      .filter((n) => n > after);
+      .filter((n) => n > after && this.regionOf(this.state.envs[n]) === region);
     const page = names.slice(0, max);
     const out: { Environments: string[]; NextToken?: string } = { Environments: page };
     if (names.length > max) out.NextToken = Buffer.from(JSON.stringify({ after: page[page.length - 1] })).toString('base64url');
     return out;
   }
 
-  createToken(name: string, kind: 'cli' | 'web'): { token: string; hostname: string } {
+  createToken(name: string, kind: 'cli' | 'web', region = this.world.region): { token: string; hostname: string } {
     checkName(name);
-    this.env(name);
+    this.env(name, region);
     const issuedAt = this.world.clock.now();
     const token = `${kind === 'cli' ? 'mwaa-cli-' : 'mwaa-web-'}${randomBytes(32).toString('base64url')}`;
     this.commit('token', { token, kind, name, issuedAt, expiresAt: issuedAt + TOKEN_TTL_MS });
     return { token, hostname: this.webServerHostname() };
   }
 
-  private envOfArn(arn: string): EnvState {
+  /** The environment an ARN names, as the caller's regional endpoint sees it (another region's ARN: not found). */
+  private envOfArn(arn: string, callerRegion: string): EnvState {
     const c = new Constraints();
     c.str('resourceArn', arn, RULES.envArn);
     c.throwIfAny();
@@ -742,22 +757,22 @@ export class LocalMwaaStore implements MwaaStore {
     if (!m || !ENV_ARN_RE.test(arn)) throw new MwaaError(404, 'ResourceNotFoundException', `Resource ${arn} not found.`);
     const [, region, account, name] = m;
     const env = Object.prototype.hasOwnProperty.call(this.state.envs, name) ? this.state.envs[name] : undefined;
-    if (!env || region !== this.world.region || account !== this.world.accountId) {
+    if (!env || region !== this.regionOf(env) || region !== callerRegion || account !== this.world.accountId) {
       throw new MwaaError(404, 'ResourceNotFoundException', `Resource ${arn} not found.`);
     }
     return env;
   }
 
-  listTags(arn: string): Record<string, string> {
-    return clone(this.envOfArn(arn).tags);
+  listTags(arn: string, region = this.world.region): Record<string, string> {
+    return clone(this.envOfArn(arn, region).tags);
   }
 
-  tagResource(arn: string, tags: unknown): void {
+  tagResource(arn: string, tags: unknown, region = this.world.region): void {
     const c = new Constraints();
     c.required('tags', tags);
     checkTags(c, 'tags', tags);
     c.throwIfAny();
-    const env = this.envOfArn(arn);
+    const env = this.envOfArn(arn, region);
     const merged = { ...env.tags, ...(tags as Record<string, string>) };
     if (Object.keys(merged).length > 50) {
       throw invalid(`An environment can have at most 50 tags; this request would give ${env.name} ${Object.keys(merged).length}.`);
@@ -765,11 +780,11 @@ export class LocalMwaaStore implements MwaaStore {
     this.commit('tags', { name: env.name, tags: merged });
   }
 
-  untagResource(arn: string, keys: string[]): void {
+  untagResource(arn: string, keys: string[], region = this.world.region): void {
     const c = new Constraints();
     c.list('tagKeys', keys, { min: 0, max: 50 }, (p, v) => c.str(p, v, RULES.tagKey));
     c.throwIfAny();
-    const env = this.envOfArn(arn);
+    const env = this.envOfArn(arn, region);
     const next = { ...env.tags };
     for (const k of keys) delete next[k];
     if (Object.keys(next).length === Object.keys(env.tags).length) return;
@@ -782,9 +797,10 @@ export class LocalMwaaStore implements MwaaStore {
     this.commit('failNext', { name, errorCode, errorMessage });
   }
 
-  /** For tests and the control endpoint. */
-  exists(name: string): boolean {
-    return Object.prototype.hasOwnProperty.call(this.state.envs, name);
+  /** For tests and the control endpoint (without a region: in any region). */
+  exists(name: string, region?: string): boolean {
+    if (!Object.prototype.hasOwnProperty.call(this.state.envs, name)) return false;
+    return region === undefined || this.regionOf(this.state.envs[name]) === region;
   }
 
   /** Exposed for tests of the journal. */

@@ -57,7 +57,6 @@ const UNSUPPORTED_SUBRESOURCES = [
   'acl',
   'policy',
   'policyStatus',
-  'tagging',
   'cors',
   'lifecycle',
   'encryption',
@@ -97,6 +96,9 @@ interface Ctx {
   head: boolean;
 }
 
+/** bucket sub-resources answered 501 on buckets only (served on objects) */
+const UNSUPPORTED_BUCKET_SUBRESOURCES = ['tagging'];
+
 type Op = { name: string; run: (c: Ctx) => EmuResponse | Promise<EmuResponse>; fields?: (c: Ctx) => Record<string, unknown> };
 
 export function handleS3(req: EmuRequest, world: World): EmuResponse | Promise<EmuResponse> {
@@ -125,12 +127,35 @@ export function handleS3(req: EmuRequest, world: World): EmuResponse | Promise<E
       world,
       world.faults.check('s3', op.name, fields),
       (fault) => s3ErrorResponse(fault.status, fault.code, fault.message ?? `Injected fault for ${op.name}`, { head, resource }),
-      () => op.run(ctx),
+      () => {
+        checkAccess(ctx);
+        return op.run(ctx);
+      },
     );
     // a delayed call (or DeleteObjects holding for one of its keys) answers later: its S3Errors too
     return out instanceof Promise ? out.catch(answerS3Error) : out;
   } catch (e) {
     return answerS3Error(e);
+  }
+}
+
+/**
+ * What AWS checks before the operation: an expired SigV2 presigned URL (`Expires` in the past) and the
+ * ExpectedBucketOwner conditions (x-amz-expected-bucket-owner, x-amz-source-expected-bucket-owner):
+ * every bucket here belongs to the emulator's account, so another account id is 403 AccessDenied.
+ */
+function checkAccess(c: Ctx): void {
+  const q = c.req.query;
+  if (q.has('AWSAccessKeyId') && q.has('Signature')) {
+    const expires = q.get('Expires');
+    if (expires === null || !/^\d+$/.test(expires)) throw new S3Error(403, 'AccessDenied', 'Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters');
+    if (Number(expires) * 1000 < c.world.clock.now()) {
+      throw new S3Error(403, 'AccessDenied', 'Request has expired', { Expires: new Date(Number(expires) * 1000).toISOString(), ServerTime: new Date(c.world.clock.now()).toISOString() });
+    }
+  }
+  for (const header of ['x-amz-expected-bucket-owner', 'x-amz-source-expected-bucket-owner']) {
+    const owner = c.req.headers[header];
+    if (owner !== undefined && owner !== c.world.accountId) throw new S3Error(403, 'AccessDenied', 'Access Denied');
   }
 }
 
@@ -179,7 +204,7 @@ function dispatch(req: EmuRequest, t: Target): Op {
     throw methodNotAllowed();
   }
   if (t.key === undefined) {
-    for (const sub of UNSUPPORTED_SUBRESOURCES) if (has(req, sub)) throw notImplemented();
+    for (const sub of [...UNSUPPORTED_SUBRESOURCES, ...UNSUPPORTED_BUCKET_SUBRESOURCES]) if (has(req, sub)) throw notImplemented();
     switch (m) {
       case 'PUT':
         if (has(req, 'versioning')) return { name: 'PutBucketVersioning', run: putBucketVersioning };
@@ -190,7 +215,7 @@ function dispatch(req: EmuRequest, t: Target): Op {
         if (has(req, 'publicAccessBlock')) return { name: 'GetPublicAccessBlock', run: getPublicAccessBlock };
         if (has(req, 'location')) return { name: 'GetBucketLocation', run: getBucketLocation };
         if (has(req, 'versions')) return { name: 'ListObjectVersions', run: listObjectVersions };
-        if (has(req, 'uploads')) throw notImplemented();
+        if (has(req, 'uploads')) return { name: 'ListMultipartUploads', run: listMultipartUploads };
         if (req.query.get('list-type') === '2') return { name: 'ListObjectsV2', run: listObjectsV2 };
         if (req.query.has('list-type')) throw new S3Error(400, 'InvalidArgument', 'Invalid list type specified');
         return { name: 'ListObjects', run: listObjectsV1 };
@@ -207,18 +232,27 @@ function dispatch(req: EmuRequest, t: Target): Op {
     }
   }
   for (const sub of UNSUPPORTED_SUBRESOURCES) if (has(req, sub)) throw notImplemented();
+  if (has(req, 'tagging')) {
+    if (m === 'GET') return { name: 'GetObjectTagging', run: getObjectTagging };
+    if (m === 'PUT') return { name: 'PutObjectTagging', run: putObjectTagging };
+    if (m === 'DELETE') return { name: 'DeleteObjectTagging', run: deleteObjectTagging };
+    throw methodNotAllowed();
+  }
   switch (m) {
     case 'PUT':
       if (has(req, 'uploadId') || has(req, 'partNumber')) {
-        if (req.headers['x-amz-copy-source'] !== undefined) throw notImplemented();
-        return { name: 'UploadPart', run: uploadPart, fields: (c) => ({ UploadId: c.req.query.get('uploadId') ?? undefined, PartNumber: c.req.query.get('partNumber') ?? undefined }) };
+        const partFields = (c: Ctx) => ({ UploadId: c.req.query.get('uploadId') ?? undefined, PartNumber: c.req.query.get('partNumber') ?? undefined });
+        if (req.headers['x-amz-copy-source'] !== undefined) {
+          return { name: 'UploadPartCopy', run: uploadPartCopy, fields: (c) => ({ ...partFields(c), ...copyFields(c) }) };
+        }
+        return { name: 'UploadPart', run: uploadPart, fields: partFields };
       }
       if (req.headers['x-amz-copy-source'] !== undefined) {
         return { name: 'CopyObject', run: copyObject, fields: copyFields };
       }
       return { name: 'PutObject', run: putObject };
     case 'GET':
-      if (has(req, 'uploadId')) throw notImplemented();
+      if (has(req, 'uploadId')) return { name: 'ListParts', run: listParts, fields: (c) => ({ UploadId: c.req.query.get('uploadId') }) };
       return { name: 'GetObject', run: getObject };
     case 'HEAD':
       return { name: 'HeadObject', run: getObject };
@@ -272,10 +306,23 @@ function checkKey(key: string): void {
   }
 }
 
+/**
+ * Whether a version id has the form of one S3 hands out: "null", or an opaque id of at least 32
+ * URL-safe characters (the emulator's are 32). Anything else is "Invalid version id specified".
+ */
+function isWellFormedVersionId(v: string): boolean {
+  return v === 'null' || /^[A-Za-z0-9._+/=-]{32,1024}$/.test(v);
+}
+
+function invalidVersionId(name: string, value: string): S3Error {
+  return new S3Error(400, 'InvalidArgument', 'Invalid version id specified', { ArgumentName: name, ArgumentValue: value });
+}
+
 function versionIdParam(c: Ctx): string | undefined {
   const v = c.req.query.get('versionId');
   if (v === null) return undefined;
   if (v === '') throw new S3Error(400, 'InvalidArgument', 'Version id cannot be the empty string', { ArgumentName: 'versionId', ArgumentValue: '' });
+  if (!isWellFormedVersionId(v)) throw invalidVersionId('versionId', v);
   return v;
 }
 
@@ -325,10 +372,12 @@ function parseEncodingType(c: Ctx): boolean {
   return true;
 }
 
+/** The ETag without W/ and quotes; S3 also accepts it with the quotes missing or only one of them. */
 function stripEtag(s: string): string {
   let t = s.trim();
   if (t.startsWith('W/')) t = t.slice(2);
-  if (t.length >= 2 && t.startsWith('"') && t.endsWith('"')) t = t.slice(1, -1);
+  if (t.startsWith('"')) t = t.slice(1);
+  if (t.endsWith('"')) t = t.slice(0, -1);
   return t;
 }
 
@@ -378,6 +427,97 @@ function storageClassOf(req: EmuRequest): string | undefined {
   if (sc === undefined) return undefined;
   if (!STORAGE_CLASSES.has(sc)) throw new S3Error(400, 'InvalidStorageClass', 'The storage class you specified is not valid', { StorageClassRequested: sc });
   return sc === 'STANDARD' ? undefined : sc;
+}
+
+// ---- object tags -----------------------------------------------------------------------------
+
+const MAX_TAGS = 10;
+
+function invalidTag(message: string, extra: Record<string, string> = {}): S3Error {
+  return new S3Error(400, 'InvalidTag', message, extra);
+}
+
+/** S3's limits on an object's tags: at most 10, keys 1-128 and values 0-256 characters, keys unique. */
+function checkTags(tags: Array<[string, string]>): Array<[string, string]> {
+  if (tags.length > MAX_TAGS) throw invalidTag('Object tags cannot be greater than 10');
+  const seen = new Set<string>();
+  for (const [k, v] of tags) {
+    if (k.length < 1 || k.length > 128) throw invalidTag('The TagKey you have provided is invalid', { TagKey: k });
+    if (v.length > 256) throw invalidTag('The TagValue you have provided is invalid', { TagKey: k, TagValue: v });
+    if (seen.has(k)) throw invalidTag('Cannot provide multiple Tags with the same key', { TagKey: k });
+    seen.add(k);
+  }
+  return tags;
+}
+
+/** The x-amz-tagging header (a URL query string: k1=v1&k2=v2), or undefined without one. */
+function taggingHeader(req: EmuRequest): Array<[string, string]> | undefined {
+  const raw = req.headers['x-amz-tagging'];
+  if (raw === undefined) return undefined;
+  return checkTags([...new URLSearchParams(raw)]);
+}
+
+// ---- server-side encryption ---------------------------------------------------------------------
+
+type Sse = NonNullable<ObjectVersion['sse']>;
+
+/** The encryption a write asks for: undefined for the default (SSE-S3, AES256). */
+function sseOf(c: Ctx, region: string): Sse | undefined {
+  const h = c.req.headers;
+  if (h['x-amz-server-side-encryption-customer-algorithm'] !== undefined) {
+    throw notImplemented('Server-side encryption with customer-provided keys (SSE-C) is not implemented by mwaa local');
+  }
+  const alg = h['x-amz-server-side-encryption'];
+  if (alg === undefined || alg === 'AES256') {
+    if (h['x-amz-server-side-encryption-aws-kms-key-id'] !== undefined) {
+      throw new S3Error(400, 'InvalidArgument', 'Server Side Encryption with KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms', {
+        ArgumentName: 'x-amz-server-side-encryption',
+        ArgumentValue: alg ?? 'null',
+      });
+    }
+    return undefined;
+  }
+  if (alg !== 'aws:kms' && alg !== 'aws:kms:dsse') {
+    throw new S3Error(400, 'InvalidArgument', 'The encryption method specified is not supported', { ArgumentName: 'x-amz-server-side-encryption', ArgumentValue: alg });
+  }
+  const given = h['x-amz-server-side-encryption-aws-kms-key-id'];
+  const account = c.world.accountId;
+  let kmsKeyId: string;
+  if (given === undefined || given === '') kmsKeyId = `arn:aws:kms:${region}:${account}:key/${awsManagedKeyId(account, region)}`;
+  else if (given.startsWith('arn:')) kmsKeyId = given;
+  else kmsKeyId = `arn:aws:kms:${region}:${account}:${given.startsWith('alias/') ? given : `key/${given}`}`;
+  return { algorithm: alg, kmsKeyId };
+}
+
+/** A stable key id (UUID form) standing for the account's AWS managed key aws/s3 in a region. */
+function awsManagedKeyId(account: string, region: string): string {
+  const h = createHash('sha256').update(`mwaa-local:aws/s3:${account}:${region}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+function sseHeaders(sse: Sse | undefined): Record<string, string> {
+  if (!sse) return { 'x-amz-server-side-encryption': 'AES256' };
+  return { 'x-amz-server-side-encryption': sse.algorithm, 'x-amz-server-side-encryption-aws-kms-key-id': sse.kmsKeyId };
+}
+
+// ---- ACLs and object lock: features the emulator's buckets do not have ------------------------------
+
+const GRANT_HEADERS = ['x-amz-grant-full-control', 'x-amz-grant-read', 'x-amz-grant-read-acp', 'x-amz-grant-write', 'x-amz-grant-write-acp'];
+const OBJECT_LOCK_HEADERS = ['x-amz-object-lock-mode', 'x-amz-object-lock-retain-until-date', 'x-amz-object-lock-legal-hold'];
+
+/**
+ * What S3 answers a write that sets an ACL or an object lock on a bucket like the emulator's (Object
+ * Ownership "bucket owner enforced", the default for new buckets, and no Object Lock configuration),
+ * instead of accepting and ignoring it.
+ */
+function refuseAclAndObjectLock(req: EmuRequest): void {
+  const acl = req.headers['x-amz-acl'];
+  if ((acl !== undefined && acl !== 'bucket-owner-full-control') || GRANT_HEADERS.some((h) => req.headers[h] !== undefined)) {
+    throw new S3Error(400, 'AccessControlListNotSupported', 'The bucket does not allow ACLs');
+  }
+  if (OBJECT_LOCK_HEADERS.some((h) => req.headers[h] !== undefined)) {
+    throw new S3Error(400, 'InvalidRequest', 'Bucket is missing Object Lock Configuration');
+  }
 }
 
 interface Payload {
@@ -570,6 +710,13 @@ function validBucketName(name: string): boolean {
 function createBucket(c: Ctx): EmuResponse {
   const name = c.bucket;
   if (!validBucketName(name)) throw new S3Error(400, 'InvalidBucketName', 'The specified bucket is not valid.', { BucketName: name });
+  if ((c.req.headers['x-amz-bucket-object-lock-enabled'] ?? '').toLowerCase() === 'true') {
+    throw notImplemented('Object Lock is not implemented by mwaa local');
+  }
+  const acl = c.req.headers['x-amz-acl'];
+  if ((acl !== undefined && acl !== 'private' && acl !== 'bucket-owner-full-control') || GRANT_HEADERS.some((h) => c.req.headers[h] !== undefined)) {
+    throw new S3Error(400, 'InvalidBucketAclWithObjectOwnership', "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting");
+  }
   let constraint: string | undefined;
   if (c.req.body.length > 0 && c.req.body.toString('utf8').trim().length > 0) {
     const conf = parseXmlBody(c.req.body, 'CreateBucketConfiguration');
@@ -581,7 +728,7 @@ function createBucket(c: Ctx): EmuResponse {
     if (constraint !== 'EU' && !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(constraint)) {
       throw new S3Error(400, 'InvalidLocationConstraint', 'The specified location-constraint is not valid', { LocationConstraint: constraint });
     }
-    if (constraint === 'us-east-1') {
+    if (constraint === 'us-east-1' && endpointRegion === 'us-east-1') {
       throw new S3Error(400, 'InvalidLocationConstraint', 'The specified location-constraint is not valid', { LocationConstraint: constraint });
     }
     if (endpointRegion !== 'us-east-1' && constraint !== endpointRegion) {
@@ -598,7 +745,10 @@ function createBucket(c: Ctx): EmuResponse {
       'The unspecified location constraint is incompatible for the region specific endpoint this request was sent to.',
     );
   }
-  if (c.store.getBucket(name)) {
+  const existing = c.store.getBucket(name);
+  // us-east-1 keeps its legacy answer: re-creating a bucket you own there is 200 OK
+  if (existing && existing.region === 'us-east-1' && endpointRegion === 'us-east-1') return ok(200, { location: `/${name}` });
+  if (existing) {
     throw new S3Error(409, 'BucketAlreadyOwnedByYou', 'Your previous request to create the named bucket succeeded and you already own it.', { BucketName: name });
   }
   const region = constraint === 'EU' ? 'eu-west-1' : constraint ?? 'us-east-1';
@@ -608,7 +758,7 @@ function createBucket(c: Ctx): EmuResponse {
 
 function headBucket(c: Ctx): EmuResponse {
   const b = bucketOf(c);
-  return ok(200, { 'x-amz-bucket-region': b.region, 'x-amz-access-point-alias': 'false' });
+  return ok(200, { 'content-type': 'application/xml', 'x-amz-bucket-region': b.region, 'x-amz-access-point-alias': 'false' });
 }
 
 function deleteBucket(c: Ctx): EmuResponse {
@@ -780,6 +930,7 @@ function listObjectVersions(c: Ctx): EmuResponse {
   if (versionIdMarker !== '' && keyMarker === '') {
     throw new S3Error(400, 'InvalidArgument', 'A version-id marker cannot be specified without a key marker.', { ArgumentName: 'version-id-marker', ArgumentValue: versionIdMarker });
   }
+  if (versionIdMarker !== '' && !isWellFormedVersionId(versionIdMarker)) throw invalidVersionId('version-id-marker', versionIdMarker);
   const page = c.store.listVersions(b, {
     prefix,
     delimiter,
@@ -828,11 +979,14 @@ function listObjectVersions(c: Ctx): EmuResponse {
 function putObject(c: Ctx): EmuResponse {
   checkKey(c.key);
   const b = bucketOf(c);
+  refuseAclAndObjectLock(c.req);
   const payload = readPayload(c.req);
   const integrity = verifyIntegrity(c.req, payload);
   const metadata = userMetadata(c.req);
   const headers = storedHeaders(c.req, payload.contentEncoding);
   const storageClass = storageClassOf(c.req);
+  const tags = taggingHeader(c.req);
+  const sse = sseOf(c, b.region);
   checkWriteConditions(c, b, c.key);
   const blob = c.store.persist.blobs.put(payload.body);
   const version: ObjectVersion = {
@@ -845,11 +999,13 @@ function putObject(c: Ctx): EmuResponse {
     headers,
     ...(integrity.checksum ? { checksum: integrity.checksum } : {}),
     ...(storageClass ? { storageClass } : {}),
+    ...(tags && tags.length > 0 ? { tags } : {}),
+    ...(sse ? { sse } : {}),
   };
   c.store.doPutVersion(b.name, c.key, version);
   return ok(200, {
     etag: version.etag,
-    'x-amz-server-side-encryption': 'AES256',
+    ...sseHeaders(sse),
     ...versionHeader(b, version.versionId),
     ...checksumResponseHeaders(version),
   });
@@ -907,8 +1063,9 @@ function getObject(c: Ctx): EmuResponse {
   const headers: Record<string, string> = {
     ...baseHeaders,
     'accept-ranges': 'bytes',
-    'x-amz-server-side-encryption': 'AES256',
+    ...sseHeaders(v.sse),
   };
+  if (v.tags) headers['x-amz-tagging-count'] = String(v.tags.length);
   for (const [name, value] of Object.entries(v.headers ?? {})) headers[name] = value;
   for (const [name, value] of Object.entries(v.metadata ?? {})) headers[`x-amz-meta-${name}`] = value;
   if (v.storageClass) headers['x-amz-storage-class'] = v.storageClass;
@@ -921,7 +1078,23 @@ function getObject(c: Ctx): EmuResponse {
   let end = size - 1;
   let partial = false;
   const range = h['range'];
-  if (range !== undefined) {
+  const partNumber = c.req.query.get('partNumber');
+  if (partNumber !== null) {
+    // a part of the object as uploaded (a single-part object has exactly one), answered like a range
+    if (!/^\d+$/.test(partNumber) || Number(partNumber) < 1 || Number(partNumber) > 10000) {
+      throw new S3Error(400, 'InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive', { ArgumentName: 'partNumber', ArgumentValue: partNumber });
+    }
+    if (range !== undefined) throw new S3Error(400, 'InvalidRequest', 'Cannot specify both Range header and partNumber query parameter');
+    const parts = v.partSizes ?? [size];
+    const n = Number(partNumber);
+    if (n > parts.length) {
+      throw new S3Error(416, 'InvalidPartNumber', 'The requested partnumber is not satisfiable', { PartNumberRequested: n, ActualPartCount: parts.length });
+    }
+    start = parts.slice(0, n - 1).reduce((a, x) => a + x, 0);
+    end = start + parts[n - 1] - 1;
+    partial = parts[n - 1] > 0;
+    if (v.partSizes) headers['x-amz-mp-parts-count'] = String(parts.length);
+  } else if (range !== undefined) {
     // one range only (S3 ignores multi-range requests and syntactically invalid ranges: whole object)
     const m = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/i.exec(range);
     if (m && (m[1] !== '' || m[2] !== '')) {
@@ -953,6 +1126,10 @@ function getObject(c: Ctx): EmuResponse {
   return ok(partial ? 206 : 200, headers, partial ? body.subarray(start, end + 1) : body);
 }
 
+function preconditionFailed(condition: string): S3Error {
+  return new S3Error(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: condition });
+}
+
 function invalidRange(range: string, size: number): S3Error {
   return new S3Error(416, 'InvalidRange', 'The requested range is not satisfiable', { RangeRequested: range, ActualObjectSize: size }, {
     'content-range': `bytes */${size}`,
@@ -963,6 +1140,13 @@ function deleteObject(c: Ctx): EmuResponse {
   checkKey(c.key);
   const b = bucketOf(c);
   const versionId = versionIdParam(c);
+  const ifMatch = c.req.headers['if-match'];
+  if (ifMatch !== undefined) {
+    // conditional delete: the object meant (the version named, else the current one) must have that ETag
+    const target = versionId !== undefined ? c.store.findVersion(b, c.key, versionId) : currentObject(c, b, c.key);
+    if (!target || target.deleteMarker) throw noSuchKey(c.key);
+    if (!etagMatches(ifMatch, target.etag)) throw preconditionFailed('If-Match');
+  }
   const r = deleteOne(c, b, c.key, versionId);
   const headers: Record<string, string> = {};
   if (r.deleteMarker) headers['x-amz-delete-marker'] = 'true';
@@ -1013,8 +1197,10 @@ function deleteObjects(c: Ctx): EmuResponse | Promise<EmuResponse> {
   const items = objects.map((o) => {
     const key = textOf(o, 'Key');
     const versionId = textOf(o, 'VersionId');
+    // a conditional delete of one object (ETag), as DeleteObject's If-Match
+    const etag = textOf(o, 'ETag');
     if (key === undefined) throw malformedXml();
-    return { key, versionId: versionId === undefined || versionId === '' ? undefined : versionId };
+    return { key, versionId: versionId === undefined || versionId === '' ? undefined : versionId, etag };
   });
   // every key is checked first (as operation DeleteObject), so that a delay fault on any of them holds
   // the whole request, which then deletes against the state as it is after the wait
@@ -1029,11 +1215,25 @@ function deleteObjects(c: Ctx): EmuResponse | Promise<EmuResponse> {
   const finish = (): EmuResponse => {
     const bucket = bucketOf(c);
     let inner = '';
-    items.forEach(({ key, versionId }, i) => {
+    items.forEach(({ key, versionId, etag }, i) => {
+      const error = (code: string, message: string): void => {
+        inner += `<Error>${el('Key', key)}${versionId !== undefined ? el('VersionId', versionId) : ''}${el('Code', code)}${el('Message', message)}</Error>`;
+      };
       const fault = hits[i]?.error;
       if (fault) {
-        inner += `<Error>${el('Key', key)}${versionId !== undefined ? el('VersionId', versionId) : ''}${el('Code', fault.code)}${el('Message', fault.message ?? 'Injected fault')}</Error>`;
+        error(fault.code, fault.message ?? 'Injected fault');
         return;
+      }
+      if (etag !== undefined) {
+        const target = versionId !== undefined ? c.store.findVersion(bucket, key, versionId) : currentObject(c, bucket, key);
+        if (!target || target.deleteMarker) {
+          error('NoSuchKey', 'The specified key does not exist.');
+          return;
+        }
+        if (!etagMatches(etag, target.etag)) {
+          error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
+          return;
+        }
       }
       if (Buffer.byteLength(key) > 1024) {
         inner += `<Error>${el('Key', key)}${el('Code', 'KeyTooLongError')}${el('Message', 'Your key is too long')}</Error>`;
@@ -1098,10 +1298,9 @@ function copyFields(c: Ctx): Record<string, unknown> {
   }
 }
 
-function copyObject(c: Ctx): EmuResponse {
-  checkKey(c.key);
+/** The copy source's bucket and version (CopyObject, UploadPartCopy), with its x-amz-copy-source-if-* conditions checked. */
+function copySourceVersion(c: Ctx): { src: CopySource; sb: Bucket; sv: ObjectVersion } {
   const src = parseCopySource(c.req.headers['x-amz-copy-source'] ?? '');
-  const dest = bucketOf(c);
   const sb = c.store.getBucket(src.bucket);
   if (!sb) throw noSuchBucket(src.bucket);
   let sv: ObjectVersion | undefined;
@@ -1115,33 +1314,46 @@ function copyObject(c: Ctx): EmuResponse {
     sv = c.store.latest(sb, src.key);
     if (!sv || sv.deleteMarker) throw noSuchKey(src.key);
   }
+  // x-amz-copy-source-if-* conditions, before anything else is judged; the 412 names the header that failed
+  const h = c.req.headers;
+  const cim = h['x-amz-copy-source-if-match'];
+  const cinm = h['x-amz-copy-source-if-none-match'];
+  const cims = parseHttpDate(h['x-amz-copy-source-if-modified-since']);
+  const cius = parseHttpDate(h['x-amz-copy-source-if-unmodified-since']);
+  const smtime = Math.floor(sv.lastModified / 1000) * 1000;
+  if (cim !== undefined && !etagMatches(cim, sv.etag)) throw preconditionFailed('x-amz-copy-source-If-Match');
+  if (cim === undefined && cius !== undefined && smtime > cius) throw preconditionFailed('x-amz-copy-source-If-Unmodified-Since');
+  if (cinm !== undefined && etagMatches(cinm, sv.etag)) throw preconditionFailed('x-amz-copy-source-If-None-Match');
+  if (cinm === undefined && cims !== undefined && smtime <= cims) throw preconditionFailed('x-amz-copy-source-If-Modified-Since');
+  return { src, sb, sv };
+}
+
+function copyObject(c: Ctx): EmuResponse {
+  checkKey(c.key);
+  const dest = bucketOf(c);
+  refuseAclAndObjectLock(c.req);
+  const { src, sb, sv } = copySourceVersion(c);
   const h = c.req.headers;
   const directive = (h['x-amz-metadata-directive'] ?? 'COPY').toUpperCase();
   if (directive !== 'COPY' && directive !== 'REPLACE') {
     throw new S3Error(400, 'InvalidArgument', 'Unknown metadata directive.', { ArgumentName: 'x-amz-metadata-directive', ArgumentValue: directive });
   }
   const storageClass = storageClassOf(c.req);
+  const taggingDirective = (h['x-amz-tagging-directive'] ?? 'COPY').toUpperCase();
+  if (taggingDirective !== 'COPY' && taggingDirective !== 'REPLACE') {
+    throw new S3Error(400, 'InvalidArgument', 'Unknown tagging directive.', { ArgumentName: 'x-amz-tagging-directive', ArgumentValue: taggingDirective });
+  }
+  const tags = taggingDirective === 'COPY' ? sv.tags : taggingHeader(c.req);
+  const sse = sseOf(c, dest.region);
   const sameObject = sb.name === dest.name && src.key === c.key;
-  const copyingCurrent = src.versionId === undefined || c.store.latest(sb, src.key)?.versionId === src.versionId;
-  if (sameObject && copyingCurrent && directive === 'COPY' && storageClass === (sv.storageClass ?? undefined) && h['x-amz-server-side-encryption'] === undefined) {
+  // naming a version (even the current one) makes the copy a new version, as on S3
+  if (sameObject && src.versionId === undefined && directive === 'COPY' && storageClass === (sv.storageClass ?? undefined) && h['x-amz-server-side-encryption'] === undefined) {
     throw new S3Error(
       400,
       'InvalidRequest',
       "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
     );
   }
-  // x-amz-copy-source-if-* conditions
-  const cim = h['x-amz-copy-source-if-match'];
-  const cinm = h['x-amz-copy-source-if-none-match'];
-  const cims = parseHttpDate(h['x-amz-copy-source-if-modified-since']);
-  const cius = parseHttpDate(h['x-amz-copy-source-if-unmodified-since']);
-  const smtime = Math.floor(sv.lastModified / 1000) * 1000;
-  const failed =
-    (cim !== undefined && !etagMatches(cim, sv.etag)) ||
-    (cim === undefined && cius !== undefined && smtime > cius) ||
-    (cinm !== undefined && etagMatches(cinm, sv.etag)) ||
-    (cinm === undefined && cims !== undefined && smtime <= cims);
-  if (failed) throw new S3Error(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: 'x-amz-copy-source-If-*' });
   checkWriteConditions(c, dest, c.key);
 
   const version: ObjectVersion = {
@@ -1155,10 +1367,13 @@ function copyObject(c: Ctx): EmuResponse {
       : { ...(userMetadata(c.req) ? { metadata: userMetadata(c.req) } : {}), headers: storedHeaders(c.req, h['content-encoding']) }),
     ...(sv.checksum ? { checksum: sv.checksum } : {}),
     ...(storageClass ? { storageClass } : {}),
+    ...(sv.partSizes ? { partSizes: sv.partSizes } : {}),
+    ...(tags && tags.length > 0 ? { tags } : {}),
+    ...(sse ? { sse } : {}),
   };
   c.store.doPutVersion(dest.name, c.key, version);
   const headers: Record<string, string> = {
-    'x-amz-server-side-encryption': 'AES256',
+    ...sseHeaders(sse),
     ...versionHeader(dest, version.versionId),
   };
   if (sb.versioning !== null || sv.versionId !== 'null') headers['x-amz-copy-source-version-id'] = sv.versionId;
@@ -1182,8 +1397,11 @@ function uploadOf(c: Ctx, b: Bucket): MultipartUpload {
 function createMultipartUpload(c: Ctx): EmuResponse {
   checkKey(c.key);
   const b = bucketOf(c);
+  refuseAclAndObjectLock(c.req);
   const metadata = userMetadata(c.req);
   const storageClass = storageClassOf(c.req);
+  const tags = taggingHeader(c.req);
+  const sse = sseOf(c, b.region);
   const upload: MultipartUpload = {
     uploadId: newVersionId() + newVersionId(),
     key: c.key,
@@ -1191,25 +1409,32 @@ function createMultipartUpload(c: Ctx): EmuResponse {
     ...(metadata ? { metadata } : {}),
     headers: storedHeaders(c.req, c.req.headers['content-encoding']),
     ...(storageClass ? { storageClass } : {}),
+    ...(tags && tags.length > 0 ? { tags } : {}),
+    ...(sse ? { sse } : {}),
     parts: {},
   };
   c.store.doCreateUpload(b.name, upload);
-  return xmlOk('InitiateMultipartUploadResult', el('Bucket', b.name) + el('Key', c.key) + el('UploadId', upload.uploadId));
+  return xmlOk('InitiateMultipartUploadResult', el('Bucket', b.name) + el('Key', c.key) + el('UploadId', upload.uploadId), sseHeaders(sse));
 }
 
-function uploadPart(c: Ctx): EmuResponse {
-  const b = bucketOf(c);
+function partNumberParam(c: Ctx): number {
   const pn = c.req.query.get('partNumber') ?? '';
   if (!/^\d+$/.test(pn) || Number(pn) < 1 || Number(pn) > 10000) {
     throw new S3Error(400, 'InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive', { ArgumentName: 'partNumber', ArgumentValue: pn });
   }
+  return Number(pn);
+}
+
+function uploadPart(c: Ctx): EmuResponse {
+  const b = bucketOf(c);
+  const pn = partNumberParam(c);
   const u = uploadOf(c, b);
   const payload = readPayload(c.req);
   const integrity = verifyIntegrity(c.req, payload);
   const blob = c.store.persist.blobs.put(payload.body);
-  const part = { partNumber: Number(pn), blob, size: payload.body.length, etag: `"${integrity.md5Hex}"`, lastModified: c.world.clock.now() };
+  const part = { partNumber: pn, blob, size: payload.body.length, etag: `"${integrity.md5Hex}"`, lastModified: c.world.clock.now() };
   c.store.doPutPart(b.name, u.uploadId, part);
-  return ok(200, { etag: part.etag, 'x-amz-server-side-encryption': 'AES256', ...checksumResponseHeaders(integrity) });
+  return ok(200, { etag: part.etag, ...sseHeaders(u.sse), ...checksumResponseHeaders(integrity) });
 }
 
 function completeMultipartUpload(c: Ctx): EmuResponse {
@@ -1248,6 +1473,9 @@ function completeMultipartUpload(c: Ctx): EmuResponse {
     ...(u.metadata ? { metadata: u.metadata } : {}),
     headers: u.headers,
     ...(u.storageClass ? { storageClass: u.storageClass } : {}),
+    ...(u.tags ? { tags: u.tags } : {}),
+    ...(u.sse ? { sse: u.sse } : {}),
+    partSizes: chosen.map((p) => p.size),
   };
   c.store.doPutVersion(b.name, c.key, version);
   c.store.doEndUpload(b.name, u.uploadId);
@@ -1255,7 +1483,7 @@ function completeMultipartUpload(c: Ctx): EmuResponse {
   return xmlOk(
     'CompleteMultipartUploadResult',
     el('Location', location) + el('Bucket', b.name) + el('Key', c.key) + el('ETag', version.etag),
-    { 'x-amz-server-side-encryption': 'AES256', ...versionHeader(b, version.versionId) },
+    { ...sseHeaders(u.sse), ...versionHeader(b, version.versionId) },
   );
 }
 
@@ -1264,4 +1492,166 @@ function abortMultipartUpload(c: Ctx): EmuResponse {
   const u = uploadOf(c, b);
   c.store.doEndUpload(b.name, u.uploadId);
   return ok(204);
+}
+
+function uploadPartCopy(c: Ctx): EmuResponse {
+  const b = bucketOf(c);
+  const pn = partNumberParam(c);
+  const u = uploadOf(c, b);
+  const { sb, sv } = copySourceVersion(c);
+  const body = c.store.body(sv);
+  let slice = body;
+  const range = c.req.headers['x-amz-copy-source-range'];
+  if (range !== undefined) {
+    const m = /^bytes=(\d+)-(\d+)$/.exec(range.trim());
+    if (!m || Number(m[1]) > Number(m[2]) || Number(m[2]) >= body.length) {
+      throw new S3Error(400, 'InvalidArgument', `Range specified is not valid for source object of size: ${body.length}`, { ArgumentName: 'x-amz-copy-source-range', ArgumentValue: range });
+    }
+    slice = body.subarray(Number(m[1]), Number(m[2]) + 1);
+  }
+  const part = { partNumber: pn, blob: c.store.persist.blobs.put(slice), size: slice.length, etag: `"${md5(slice).toString('hex')}"`, lastModified: c.world.clock.now() };
+  c.store.doPutPart(b.name, u.uploadId, part);
+  const headers: Record<string, string> = sseHeaders(u.sse);
+  if (sb.versioning !== null || sv.versionId !== 'null') headers['x-amz-copy-source-version-id'] = sv.versionId;
+  return xmlOk('CopyPartResult', el('ETag', part.etag) + el('LastModified', isoDate(part.lastModified)), headers);
+}
+
+function listParts(c: Ctx): EmuResponse {
+  const b = bucketOf(c);
+  const u = uploadOf(c, b);
+  const q = c.req.query;
+  const maxParts = parseMaxKeys(c, 'max-parts');
+  const markerRaw = q.get('part-number-marker') ?? '0';
+  if (!/^\d+$/.test(markerRaw)) {
+    throw new S3Error(400, 'InvalidArgument', 'Provided part-number-marker not an integer or within integer range', { ArgumentName: 'part-number-marker', ArgumentValue: markerRaw });
+  }
+  const marker = Number(markerRaw);
+  const all = Object.values(u.parts)
+    .filter((p) => p.partNumber > marker)
+    .sort((a, b2) => a.partNumber - b2.partNumber);
+  const page = all.slice(0, maxParts);
+  const truncated = all.length > page.length;
+  const owner = `${el('ID', ownerId(c.world.accountId))}${el('DisplayName', 'mwaa-local')}`;
+  let inner =
+    el('Bucket', b.name) +
+    el('Key', u.key) +
+    el('UploadId', u.uploadId) +
+    `<Initiator>${owner}</Initiator><Owner>${owner}</Owner>` +
+    el('StorageClass', u.storageClass ?? 'STANDARD') +
+    el('PartNumberMarker', marker) +
+    (page.length > 0 ? el('NextPartNumberMarker', page[page.length - 1].partNumber) : '') +
+    el('MaxParts', maxParts) +
+    el('IsTruncated', truncated);
+  for (const p of page) {
+    inner += `<Part>${el('PartNumber', p.partNumber)}${el('LastModified', isoDate(p.lastModified))}${el('ETag', p.etag)}${el('Size', p.size)}</Part>`;
+  }
+  return xmlOk('ListPartsResult', inner);
+}
+
+function listMultipartUploads(c: Ctx): EmuResponse {
+  const b = bucketOf(c);
+  const q = c.req.query;
+  const prefix = q.get('prefix') ?? '';
+  const delimiter = q.get('delimiter') || undefined;
+  const keyMarker = q.get('key-marker') ?? '';
+  const uploadIdMarker = q.get('upload-id-marker') ?? '';
+  const maxUploads = parseMaxKeys(c, 'max-uploads');
+  const url = parseEncodingType(c);
+  const sorted = [...b.uploads.values()].sort((x, y) => compareKeysForUploads(x, y));
+  const items: Array<{ upload?: MultipartUpload; prefix?: string; sortKey: string }> = [];
+  const seenPrefixes = new Set<string>();
+  for (const u of sorted) {
+    if (!u.key.startsWith(prefix)) continue;
+    if (keyMarker !== '') {
+      if (u.key < keyMarker) continue;
+      if (u.key === keyMarker && (uploadIdMarker === '' || u.uploadId <= uploadIdMarker)) continue;
+    }
+    if (delimiter !== undefined) {
+      const i = u.key.indexOf(delimiter, prefix.length);
+      if (i >= 0) {
+        const p = u.key.slice(0, i + delimiter.length);
+        if (!seenPrefixes.has(p)) {
+          seenPrefixes.add(p);
+          items.push({ prefix: p, sortKey: p });
+        }
+        continue;
+      }
+    }
+    items.push({ upload: u, sortKey: u.key });
+  }
+  const page = items.slice(0, maxUploads);
+  const truncated = items.length > page.length;
+  const last = page[page.length - 1];
+  const owner = `${el('ID', ownerId(c.world.accountId))}${el('DisplayName', 'mwaa-local')}`;
+  let inner =
+    el('Bucket', b.name) +
+    el('KeyMarker', encodeIf(url, keyMarker)) +
+    el('UploadIdMarker', uploadIdMarker) +
+    (truncated && last ? el('NextKeyMarker', encodeIf(url, last.sortKey)) + el('NextUploadIdMarker', last.upload?.uploadId ?? '') : '') +
+    el('Prefix', encodeIf(url, prefix)) +
+    (delimiter !== undefined ? el('Delimiter', encodeIf(url, delimiter)) : '') +
+    el('MaxUploads', maxUploads) +
+    el('IsTruncated', truncated) +
+    (url ? el('EncodingType', 'url') : '');
+  for (const it of page) {
+    if (!it.upload) continue;
+    const u = it.upload;
+    inner += `<Upload>${el('Key', encodeIf(url, u.key))}${el('UploadId', u.uploadId)}<Initiator>${owner}</Initiator><Owner>${owner}</Owner>${el('StorageClass', u.storageClass ?? 'STANDARD')}${el('Initiated', isoDate(u.initiated))}</Upload>`;
+  }
+  inner += commonPrefixesXml(url, page.filter((it) => it.prefix !== undefined).map((it) => it.prefix!));
+  return xmlOk('ListMultipartUploadsResult', inner);
+}
+
+function compareKeysForUploads(x: MultipartUpload, y: MultipartUpload): number {
+  const k = Buffer.compare(Buffer.from(x.key), Buffer.from(y.key));
+  return k !== 0 ? k : x.initiated - y.initiated || (x.uploadId < y.uploadId ? -1 : 1);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Object tagging
+// ------------------------------------------------------------------------------------------------
+
+/** The version a tagging call is about: the one named, else the current one (a delete marker: 404/405 as GetObject). */
+function taggedVersion(c: Ctx): { b: Bucket; v: ObjectVersion } {
+  checkKey(c.key);
+  const b = bucketOf(c);
+  const versionId = versionIdParam(c);
+  if (versionId !== undefined) {
+    const v = c.store.findVersion(b, c.key, versionId);
+    if (!v) throw noSuchVersion(c.key, versionId);
+    if (v.deleteMarker) throw new S3Error(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.', { Method: c.req.method, ResourceType: 'DeleteMarker' });
+    return { b, v };
+  }
+  const v = c.store.latest(b, c.key);
+  if (!v || v.deleteMarker) throw noSuchKey(c.key);
+  return { b, v };
+}
+
+function getObjectTagging(c: Ctx): EmuResponse {
+  const { b, v } = taggedVersion(c);
+  const tagSet = (v.tags ?? []).map(([k, val]) => `<Tag>${el('Key', k)}${el('Value', val)}</Tag>`).join('');
+  return xmlOk('Tagging', `<TagSet>${tagSet}</TagSet>`, versionHeader(b, v.versionId));
+}
+
+function putObjectTagging(c: Ctx): EmuResponse {
+  const { b, v } = taggedVersion(c);
+  const doc = parseXmlBody(readPayload(c.req).body, 'Tagging');
+  const tagSets = listOf(doc, 'TagSet');
+  if (tagSets.length !== 1) throw malformedXml();
+  const tags = checkTags(
+    listOf(tagSets[0], 'Tag').map((t) => {
+      const k = textOf(t, 'Key');
+      const val = textOf(t, 'Value');
+      if (k === undefined || val === undefined) throw malformedXml();
+      return [k, val] as [string, string];
+    }),
+  );
+  c.store.doSetTags(b.name, c.key, v.versionId, tags);
+  return ok(200, versionHeader(b, v.versionId));
+}
+
+function deleteObjectTagging(c: Ctx): EmuResponse {
+  const { b, v } = taggedVersion(c);
+  if (v.tags) c.store.doSetTags(b.name, c.key, v.versionId, []);
+  return ok(204, versionHeader(b, v.versionId));
 }

@@ -8,6 +8,7 @@
  *   putVersion {bucket, key, version}           a new latest version (or delete marker); a version with
  *                                               id "null" replaces the existing "null" version
  *   deleteVersion {bucket, key, versionId}      removes one version (or delete marker)
+ *   setTags {bucket, key, versionId, tags}      replaces one version's object tags
  *   createUpload {bucket, upload}  putPart {bucket, uploadId, part}  endUpload {bucket, uploadId}
  *
  * In memory, each bucket keeps a Map key -> versions (newest first) and a sorted array of its keys, so
@@ -34,6 +35,12 @@ export interface ObjectVersion {
   headers?: Record<string, string>;
   checksum?: { algorithm: ChecksumAlgorithm; value: string };
   storageClass?: string;
+  /** object tags in the order given (absent: none) */
+  tags?: Array<[string, string]>;
+  /** server-side encryption other than the default AES256 */
+  sse?: { algorithm: 'aws:kms' | 'aws:kms:dsse'; kmsKeyId: string };
+  /** sizes of the parts of an object made by a multipart upload, in part order (for partNumber reads) */
+  partSizes?: number[];
 }
 
 export interface PublicAccessBlock {
@@ -58,6 +65,8 @@ export interface MultipartUpload {
   metadata?: Record<string, string>;
   headers?: Record<string, string>;
   storageClass?: string;
+  tags?: Array<[string, string]>;
+  sse?: { algorithm: 'aws:kms' | 'aws:kms:dsse'; kmsKeyId: string };
   parts: Record<number, UploadPart>;
 }
 
@@ -123,6 +132,7 @@ export interface S3StoreImpl extends S3Store {
   doSetPublicAccessBlock(bucket: string, config: PublicAccessBlock | null): void;
   doPutVersion(bucket: string, key: string, version: ObjectVersion): void;
   doDeleteVersion(bucket: string, key: string, versionId: string): void;
+  doSetTags(bucket: string, key: string, versionId: string, tags: Array<[string, string]>): void;
   doCreateUpload(bucket: string, upload: MultipartUpload): void;
   doPutPart(bucket: string, uploadId: string, part: UploadPart): void;
   doEndUpload(bucket: string, uploadId: string): void;
@@ -183,6 +193,12 @@ export function createS3Store(persist: Persist, clock: Clock): S3StoreImpl {
         b.objects.delete(d.key);
         removeSorted(b.keys, d.key);
       }
+    },
+    setTags(d: { bucket: string; key: string; versionId: string; tags: Array<[string, string]> }) {
+      const v = need(d.bucket).objects.get(d.key)?.find((x) => x.versionId === d.versionId);
+      if (!v) return;
+      if (d.tags.length > 0) v.tags = d.tags;
+      else delete v.tags;
     },
     createUpload(d: { bucket: string; upload: MultipartUpload }) {
       need(d.bucket).uploads.set(d.upload.uploadId, d.upload);
@@ -415,6 +431,7 @@ export function createS3Store(persist: Persist, clock: Clock): S3StoreImpl {
     doSetPublicAccessBlock: (bucket, config) => mutate('setPublicAccessBlock', { bucket, config }),
     doPutVersion: (bucket, key, version) => mutate('putVersion', { bucket, key, version }),
     doDeleteVersion: (bucket, key, versionId) => mutate('deleteVersion', { bucket, key, versionId }),
+    doSetTags: (bucket, key, versionId, tags) => mutate('setTags', { bucket, key, versionId, tags }),
     doCreateUpload: (bucket, upload) => mutate('createUpload', { bucket, upload }),
     doPutPart: (bucket, uploadId, part) => mutate('putPart', { bucket, uploadId, part }),
     doEndUpload: (bucket, uploadId) => mutate('endUpload', { bucket, uploadId }),
