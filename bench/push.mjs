@@ -1,15 +1,17 @@
-// `mwaa dags push` against `aws s3 sync`, both talking to the same `mwaa local start` emulator:
+// `mwaa dags push` against `aws s3 sync` and against the physical floor (bench/floor.mjs), all talking to
+// the same `mwaa local start` emulator:
 //   - first push of 2,000 generated DAG files (empty buckets)
-//   - push from a fresh clone of the same project (every mtime new, nothing changed)
+//   - push from a fresh clone of the same project (every mtime new, nothing changed), and the floor
+//   - a push changing 10 of the 2,000 files
+//   - a no-op push into a bucket with 30 releases of history against one with 1 release
 // reported as wall-time ratios and PUT counts (new object versions in the bucket), plus the peak RSS of
-// the mwaa process with 2,000 and 20,000 files. Targets: fresh-clone no-op at
-// least 5× faster than `aws s3 sync` with 0 PUTs; first push no slower than `aws s3 sync`; memory flat
-// with 20,000 files. Writes the "Deploy" section of bench/RESULTS.md.
+// the mwaa process with 2,000 and 20,000 files. Writes the "Deploy" section of bench/RESULTS.md.
 //
-// Reproduce: npm run build && node bench/push.mjs      (needs the `aws` CLI on PATH; MWAA_BENCH_BIN=<path> runs another build;
-//            MWAA_BENCH_FILES / MWAA_BENCH_BIG / MWAA_BENCH_RUNS change the sizes)
+// Reproduce: npm run build && node bench/push.mjs      (needs the `aws` CLI: /usr/bin/aws (Debian's awscli, v2) when
+//            present, else `aws` on PATH, or AWS_BENCH_BIN=<path>; MWAA_BENCH_BIN=<path> runs another build;
+//            MWAA_BENCH_FILES / MWAA_BENCH_BIG / MWAA_BENCH_RUNS / MWAA_BENCH_HISTORY change the sizes)
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +25,9 @@ const FILES = Number(process.env.MWAA_BENCH_FILES || 2000);
 const BIG = Number(process.env.MWAA_BENCH_BIG || 20000);
 const RUNS = Number(process.env.MWAA_BENCH_RUNS || 3);
 const MEMORY_RUNS = Number(process.env.MWAA_BENCH_MEMORY_RUNS || 3);
+const HISTORY = Number(process.env.MWAA_BENCH_HISTORY || 30);
+const AWS = process.env.AWS_BENCH_BIN || (existsSync('/usr/bin/aws') ? '/usr/bin/aws' : 'aws');
+const FLOOR = join(root, 'bench', 'floor.mjs');
 const CRED = { accessKeyId: 'mwaa-local', secretAccessKey: 'mwaa-local' };
 const RSS_PRELOAD =
   "data:text/javascript,import{writeSync}from'node:fs';process.on('exit',()=>writeSync(2,'\\nMWAA_BENCH_MAXRSS_KB='+process.resourceUsage().maxRSS+'\\n'))";
@@ -105,6 +110,11 @@ function dag(i) {
   ].join('\n');
 }
 
+/** Rewrites files `from`..`from + count - 1` of a project with a new revision line. */
+function edit(p, from, count, revision) {
+  for (let i = from; i < from + count; i++) writeFileSync(join(p, 'dags', `team_${i % 20}`, `etl_${i}.py`), `${dag(i)}# revision ${revision}\n`);
+}
+
 function project(name, files, bucketName) {
   const p = join(dir, name);
   mkdirSync(join(p, 'dags'), { recursive: true });
@@ -135,14 +145,15 @@ function run(cmd, args, cwd) {
 }
 
 const mwaaPush = (url, cwd) => run(process.execPath, ['--import', RSS_PRELOAD, BIN, '--endpoint-url', url, '--yes', '--json', 'dags', 'push'], cwd);
-const awsSync = (url, cwd, bucketName) => run('aws', ['--endpoint-url', url, 's3', 'sync', join(cwd, 'dags'), `s3://${bucketName}/dags/`, '--only-show-errors'], cwd);
+const floor = (url, cwd, bucketName, envName) => run(process.execPath, [FLOOR, url, bucketName, 'dags/', join(cwd, 'dags'), envName], cwd);
+const awsSync = (url, cwd, bucketName) => run(AWS, ['--endpoint-url', url, 's3', 'sync', join(cwd, 'dags'), `s3://${bucketName}/dags/`, '--only-show-errors'], cwd);
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (ms) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
 const mib = (kb) => `${(kb / 1024).toFixed(1)} MiB`;
 
 async function main() {
-  const awsVersion = spawnSync('aws', ['--version'], { encoding: 'utf8' });
+  const awsVersion = spawnSync(AWS, ['--version'], { encoding: 'utf8' });
   if (awsVersion.status !== 0) throw new Error('the `aws` CLI is not on PATH (Debian: apt-get install awscli)');
   const awsName = (awsVersion.stdout || awsVersion.stderr).trim().split(' ')[0];
   const { child, url } = await startEmulator();
@@ -164,27 +175,68 @@ async function main() {
     console.log(`first push of ${FILES}: mwaa ${fmt(firstMwaa.ms)} (${firstMwaaPuts} new versions), aws s3 sync ${fmt(firstAws.ms)} (${firstAwsPuts})`);
 
     // fresh clones: nothing changed, every mtime new
-    const noop = { mwaa: [], aws: [], mwaaPuts: 0, awsPuts: 0 };
+    const noop = { mwaa: [], aws: [], floor: [], mwaaPuts: 0, awsPuts: 0 };
     for (let i = 0; i < RUNS; i++) {
       const c = clone(p, i);
       let before = await versions(s3, 'bench-mwaa');
       const m = mwaaPush(url, c);
       noop.mwaaPuts += (await versions(s3, 'bench-mwaa')) - before;
       noop.mwaa.push(m.ms);
+      noop.floor.push(floor(url, c, 'bench-mwaa', 'bench').ms);
       if (JSON.parse(m.stdout).status !== 'up-to-date') throw new Error(`mwaa pushed something from a fresh clone: ${m.stdout.slice(0, 300)}`);
       before = await versions(s3, 'bench-aws');
       const a = awsSync(url, c, 'bench-aws');
       noop.awsPuts += (await versions(s3, 'bench-aws')) - before;
       noop.aws.push(a.ms);
       rmSync(c, { recursive: true, force: true });
-      console.log(`fresh clone ${i + 1}/${RUNS}: mwaa ${fmt(m.ms)}, aws s3 sync ${fmt(a.ms)}`);
+      console.log(`fresh clone ${i + 1}/${RUNS}: mwaa ${fmt(m.ms)}, floor ${fmt(noop.floor.at(-1))}, aws s3 sync ${fmt(a.ms)}`);
+    }
+
+    // 10 of the files changed, in the project both tools synced from (aws s3 sync sees the new mtimes)
+    const ten = { mwaa: [], aws: [], mwaaPuts: [], awsPuts: [] };
+    for (let i = 0; i < RUNS; i++) {
+      edit(p, i * 10, 10, `ten-${i}`);
+      let before = await versions(s3, 'bench-mwaa');
+      ten.mwaa.push(mwaaPush(url, p).ms);
+      ten.mwaaPuts.push((await versions(s3, 'bench-mwaa')) - before);
+      before = await versions(s3, 'bench-aws');
+      ten.aws.push(awsSync(url, p, 'bench-aws').ms);
+      ten.awsPuts.push((await versions(s3, 'bench-aws')) - before);
+      console.log(`10 changed ${i + 1}/${RUNS}: mwaa ${fmt(ten.mwaa.at(-1))} (${ten.mwaaPuts.at(-1)} new versions), aws s3 sync ${fmt(ten.aws.at(-1))} (${ten.awsPuts.at(-1)})`);
+    }
+
+    // history: the same project in a bucket with 1 release and in one with HISTORY releases (each of
+    // them rewriting every file), then no-op pushes from fresh clones into both, interleaved
+    const hist = {};
+    for (const releases of [1, HISTORY]) {
+      const name = `hist-${releases}`;
+      await bucket(s3, `bench-${name}`);
+      await environment(mwaa, name, `bench-${name}`);
+      const proj = project(name, FILES, `bench-${name}`);
+      for (let r = 0; r < releases; r++) {
+        if (r > 0) edit(proj, 0, FILES, `history-${r}`);
+        mwaaPush(url, proj);
+      }
+      hist[releases] = { proj, ms: [], versions: await versions(s3, `bench-${name}`) };
+      console.log(`history: ${releases} release(s), ${hist[releases].versions} object versions`);
+    }
+    for (let i = 0; i < RUNS; i++) {
+      for (const releases of [1, HISTORY]) {
+        const c = clone(hist[releases].proj, i);
+        const m = mwaaPush(url, c);
+        if (JSON.parse(m.stdout).status !== 'up-to-date') throw new Error(`mwaa pushed something from a fresh clone: ${m.stdout.slice(0, 300)}`);
+        hist[releases].ms.push(m.ms);
+        rmSync(c, { recursive: true, force: true });
+      }
+      console.log(`history no-op ${i + 1}/${RUNS}: 1 release ${fmt(hist[1].ms.at(-1))}, ${HISTORY} releases ${fmt(hist[HISTORY].ms.at(-1))}`);
     }
 
     // memory: for each size, rounds of a first push into a new bucket and a no-op push from a fresh clone
     // (the median of each: one run's peak RSS moves by a few MiB with the timing of collections)
     const memory = {};
     for (const files of [FILES, BIG]) {
-      const m = (memory[files] = { first: [], noop: [], firstMs: [], noopMs: [] });
+      const m = { first: [], noop: [], firstMs: [], noopMs: [] };
+      memory[files] = m;
       for (let r = 0; r < MEMORY_RUNS; r++) {
         const name = `mem-${files}-${r}`;
         await bucket(s3, `bench-${name}`);
@@ -209,7 +261,12 @@ async function main() {
     const noopMwaa = median(noop.mwaa);
     const noopAws = median(noop.aws);
     const noopRatio = noopAws / noopMwaa;
-    const firstRatio = firstAws.ms / firstMwaa.ms;
+    const firstRatio = firstMwaa.ms / firstAws.ms;
+    const floorMs = median(noop.floor);
+    const floorRatio = noopMwaa / floorMs;
+    const tenMwaa = median(ten.mwaa);
+    const tenAws = median(ten.aws);
+    const histRatio = median(hist[HISTORY].ms) / median(hist[1].ms);
     const rssGrowth = rss(BIG, 'first') / rss(FILES, 'first');
     const noopGrowth = rss(BIG, 'noop') / rss(FILES, 'noop');
     const perFile = (bigKb, smallKb) => `${((bigKb - smallKb) / (BIG - FILES)).toFixed(1)} KB`;
@@ -224,10 +281,18 @@ decides by size and mtime, so it uploads everything again, while \`mwaa\` compar
 PUTs are the new object versions the run left in the bucket (for mwaa's first push: the DAG files plus its own
 state under \`.mwaa/\`: release record and index).
 
-| case | mwaa dags push | aws s3 sync | ratio (aws / mwaa) | PUTs mwaa / aws |
+| case | mwaa dags push | aws s3 sync | mwaa / aws | PUTs mwaa / aws |
 |---|---|---|---|---|
 | first push, ${FILES} files | ${fmt(firstMwaa.ms)} | ${fmt(firstAws.ms)} | ${firstRatio.toFixed(2)}× | ${firstMwaaPuts} / ${firstAwsPuts} |
-| fresh clone, nothing changed | ${fmt(noopMwaa)} | ${fmt(noopAws)} | ${noopRatio.toFixed(1)}× | ${noop.mwaaPuts / RUNS} / ${Math.round(noop.awsPuts / RUNS)} |
+| fresh clone, nothing changed | ${fmt(noopMwaa)} | ${fmt(noopAws)} | 1 / ${noopRatio.toFixed(1)} | ${noop.mwaaPuts / RUNS} / ${Math.round(noop.awsPuts / RUNS)} |
+| 10 of ${FILES} files changed | ${fmt(tenMwaa)} | ${fmt(tenAws)} | ${(tenMwaa / tenAws).toFixed(2)}× | ${median(ten.mwaaPuts)} / ${median(ten.awsPuts)} |
+
+The floor (bench/floor.mjs, a process: walk and sha256 every file, the same ListObjectsV2 requests, GET of
+the index and the current record; node:http, no SDK) of the fresh-clone no-op: ${fmt(floorMs)}; mwaa ${fmt(noopMwaa)}, **${floorRatio.toFixed(2)}×** the floor.
+
+History: a no-op push (fresh clone) into a bucket whose ${FILES} files were pushed in ${HISTORY} releases, each rewriting
+every file (${hist[HISTORY].versions} object versions), takes ${fmt(median(hist[HISTORY].ms))}; into a bucket with 1 release
+(${hist[1].versions} versions) ${fmt(median(hist[1].ms))}: **${histRatio.toFixed(2)}×** (medians of ${RUNS}, interleaved).
 
 Peak RSS of the mwaa process (median of ${MEMORY_RUNS} rounds, each a first push into a new bucket and a no-op push from a
 fresh clone; every round's value in brackets):
@@ -238,22 +303,20 @@ fresh clone; every round's value in brackets):
 | ${BIG} | ${rssRow(BIG, 'first')} | ${rssRow(BIG, 'noop')} | ${fmt(median(memory[BIG].firstMs))} / ${fmt(median(memory[BIG].noopMs))} |
 
 Targets:
-- fresh-clone no-op at least 5× faster than \`aws s3 sync\`, with 0 PUTs: **${noopRatio >= 5 && noop.mwaaPuts === 0 ? 'met' : 'NOT met'}** (${noopRatio.toFixed(1)}×, ${noop.mwaaPuts} PUTs).
-- first push no slower than \`aws s3 sync\`: **${firstRatio >= 1 ? 'met' : 'NOT met'}** (${firstRatio.toFixed(2)}×).
+- no-op push of ${FILES} files at most 2× the floor: **${floorRatio <= 2 ? 'met' : 'NOT met'}** (${floorRatio.toFixed(2)}×).
+- no-op push with ${HISTORY} releases of history within 1.2× of the same push with 1 release: **${histRatio <= 1.2 ? 'met' : 'NOT met'}** (${histRatio.toFixed(2)}×).
+- fresh-clone no-op at least 20× faster than \`aws s3 sync\` (${awsName}), with 0 PUTs: **${noopRatio >= 20 && noop.mwaaPuts === 0 ? 'met' : 'NOT met'}** (${noopRatio.toFixed(1)}×, ${noop.mwaaPuts} PUTs).
+- a push changing 10 of ${FILES} files no slower than \`aws s3 sync\` of the same change: **${tenMwaa <= tenAws ? 'met' : 'NOT met'}** (${(tenMwaa / tenAws).toFixed(2)}×).
+- first push at most 0.5× the time of \`aws s3 sync\`: **${firstRatio <= 0.5 ? 'met' : 'NOT met'}** (${firstRatio.toFixed(2)}×; a single run each).
 - memory flat with ${BIG} files (peak RSS within 20% of the ${FILES}-file run): **${rssGrowth <= 1.2 && noopGrowth <= 1.2 ? 'met' : 'NOT met'}** (first push ×${rssGrowth.toFixed(2)}, fresh clone ×${noopGrowth.toFixed(2)} for ${BIG / FILES}× the files: ${perFile(rss(BIG, 'first'), rss(FILES, 'first'))} and ${perFile(rss(BIG, 'noop'), rss(FILES, 'noop'))} of peak RSS per file beyond the ${FILES}-file runs).
 
 File contents are never held: small files are hashed through one reused buffer, uploads read one file per worker (16
-workers pulling from the plan, so nothing is queued per file). What still grows with the number of files is
-metadata: per file the current release's entry (key, version id, sha256, ETag, size); for a file that differs from
-it, its path and hashes, and, to upload it, its operation with the new version id and ETag; and at the end of a push
-the new release record (every key with version, sha256 and ETag). Not kept per file: a local file or a listing entry
-exactly as recorded (the record's own entry stands for them), sets or maps of the unchanged keys, absolute paths.
-Nothing is ever one piece of megabytes: listing pages are scanned as their bytes arrive (the SDK would parse each
-0.5 MB page whole, ~20 MB of garbage per page), the current record is parsed a file per line as it arrives, the new
-one is streamed to S3 in 64 KB pieces, and --json output is written in 64 KB pieces. bin/heap.cjs keeps V8's heap
-close to what is live (young generation at 4 MiB per semi-space, old generation growing by 30% over what survived
-the last full collection). Single runs move by a few MiB with the timing of collections and of V8's background
-compiler threads (their malloc arenas), hence the medians.
+workers pulling from the plan, so nothing is queued per file). What grows with the number of files is metadata, one
+object each, with no second copy: the local file (path, size, sha256; the sha256 string shared with the current
+record's entry when equal), the record's entry, the bucket's current object (ETag and size from ListObjectsV2), the
+plan's entry per key (the record's own entry when unchanged), and at the end the new record, uploaded as one NDJSON
+buffer (about 190 bytes per file). bin/heap.cjs keeps V8's heap close to what is live. Single runs move by a few MiB
+with the timing of collections, hence the medians.
 `;
     writeSection('Deploy', body);
     console.log(body);

@@ -1,23 +1,68 @@
-// Start-up: wall time of `mwaa --help` vs `node -e 0` (medians of many runs, measured in one run).
-// Target: at most 1.3× (bench/RESULTS.md). Reproduce: npm run build && node bench/startup.mjs
+// Start-up: wall time of `mwaa --help` and `mwaa env show` (against `mwaa local start`) vs `node -e 0`
+// (medians of many runs, interleaved, measured in one run). Targets: `--help` at most 1.3×, `env show` at
+// most 3× (bench/RESULTS.md). Reproduce: npm run build && node bench/startup.mjs
+// (MWAA_BENCH_BIN=<path to another build's bin/mwaa.cjs> adds that build's `env show` as a case)
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { machine, writeSection } from './results.mjs';
+import { CreateEnvironmentCommand, GetEnvironmentCommand, MWAAClient } from '@aws-sdk/client-mwaa';
+import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
+import { machine, startLocalEmulator, writeSection } from './results.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = Number(process.env.RUNS ?? 40);
+const OTHER = process.env.MWAA_BENCH_BIN;
+const CRED = { accessKeyId: 'mwaa-local', secretAccessKey: 'mwaa-local' };
+const dir = mkdtempSync(join(tmpdir(), 'mwaa-bench-startup-'));
+const env = {
+  PATH: process.env.PATH,
+  HOME: process.env.HOME,
+  AWS_EC2_METADATA_DISABLED: 'true',
+  AWS_CONFIG_FILE: '/dev/null',
+  AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+  AWS_ACCESS_KEY_ID: CRED.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: CRED.secretAccessKey,
+  AWS_REGION: 'us-east-1',
+  NO_COLOR: '1',
+};
+const bin = join(root, 'bin', 'mwaa.cjs');
+const { child, url } = await startLocalEmulator({ bin, cwd: dir, stateDir: join(dir, 'state'), env, extraArgs: ['--create-seconds', '0.2'] });
+const s3 = new S3Client({ endpoint: url, region: 'us-east-1', credentials: CRED, forcePathStyle: true });
+await s3.send(new CreateBucketCommand({ Bucket: 'bench-startup' }));
+await s3.send(new PutBucketVersioningCommand({ Bucket: 'bench-startup', VersioningConfiguration: { Status: 'Enabled' } }));
+s3.destroy();
+const mwaa = new MWAAClient({ endpoint: url, region: 'us-east-1', credentials: CRED, disableHostPrefix: true });
+await mwaa.send(
+  new CreateEnvironmentCommand({
+    Name: 'startup',
+    ExecutionRoleArn: 'arn:aws:iam::123456789012:role/bench',
+    SourceBucketArn: 'arn:aws:s3:::bench-startup',
+    DagS3Path: 'dags',
+    NetworkConfiguration: { SubnetIds: ['subnet-0a', 'subnet-0b'], SecurityGroupIds: ['sg-0a'] },
+  }),
+);
+while ((await mwaa.send(new GetEnvironmentCommand({ Name: 'startup' }))).Environment?.Status !== 'AVAILABLE') await new Promise((r) => setTimeout(r, 100));
+mwaa.destroy();
+writeFileSync(join(dir, 'mwaa.yaml'), 'environments:\n  bench:\n    name: startup\n    region: us-east-1\n    bucket: bench-startup\n');
 
 function time(args) {
   const start = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'ignore' });
+  const r = spawnSync(process.execPath, args, { cwd: dir, env, stdio: 'ignore' });
   if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}`);
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const cases = { node: ['-e', '0'], help: [join(root, 'bin', 'mwaa.cjs'), '--help'], version: [join(root, 'bin', 'mwaa.cjs'), '--version'] };
-const samples = { node: [], help: [], version: [] };
+const cases = {
+  node: ['-e', '0'],
+  help: [bin, '--help'],
+  version: [bin, '--version'],
+  envShow: [bin, '--endpoint-url', url, 'env', 'show'],
+  ...(OTHER ? { otherEnvShow: [OTHER, '--endpoint-url', url, 'env', 'show'] } : {}),
+};
+const samples = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
 for (let i = 0; i < 3; i++) for (const args of Object.values(cases)) time(args); // warm the file cache
 for (let i = 0; i < RUNS; i++) for (const [name, args] of Object.entries(cases)) samples[name].push(time(args)); // interleaved
 
@@ -25,6 +70,11 @@ const node = median(samples.node);
 const help = median(samples.help);
 const version = median(samples.version);
 const ratio = help / node;
+const envShow = median(samples.envShow);
+const envRatio = envShow / node;
+child.kill('SIGINT');
+await new Promise((r) => child.on('close', r));
+rmSync(dir, { recursive: true, force: true });
 const body = `Reproduce: \`npm run build && node bench/startup.mjs\` (${RUNS} interleaved runs each, medians; ${machine()}).
 
 | command | median wall time | vs \`node -e 0\` |
@@ -32,8 +82,9 @@ const body = `Reproduce: \`npm run build && node bench/startup.mjs\` (${RUNS} in
 | \`node -e 0\` | ${node.toFixed(1)} ms | 1.00× |
 | \`mwaa --help\` | ${help.toFixed(1)} ms | ${ratio.toFixed(2)}× |
 | \`mwaa --version\` | ${version.toFixed(1)} ms | ${(version / node).toFixed(2)}× |
-
-Target: \`mwaa --help\` at most 1.3× \`node -e 0\`: **${ratio <= 1.3 ? 'met' : 'NOT met'}**.`;
+| \`mwaa env show\` (GetEnvironment from \`mwaa local start\`) | ${envShow.toFixed(1)} ms | ${envRatio.toFixed(2)}× |
+${OTHER ? `| \`mwaa env show\`, the build at \`MWAA_BENCH_BIN\` | ${median(samples.otherEnvShow).toFixed(1)} ms | ${(median(samples.otherEnvShow) / node).toFixed(2)}× |\n` : ''}
+Targets: \`mwaa --help\` at most 1.3× \`node -e 0\`: **${ratio <= 1.3 ? 'met' : 'NOT met'}**; \`mwaa env show\` at most 3×: **${envRatio <= 3 ? 'met' : 'NOT met'}**.`;
 writeSection('Start-up', body);
 console.log(body);
-if (ratio > 1.3) process.exitCode = 1;
+if (ratio > 1.3 || envRatio > 3) process.exitCode = 1;

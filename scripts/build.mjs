@@ -1,6 +1,7 @@
 // Bundles the CLI into dist/ with esbuild: dist/main.cjs is the start-up path (one file), dist/lazy/ holds
-// the command handlers, loaded only when their command runs. The AWS SDK, ink and React stay in
-// node_modules and are imported lazily by the handlers.
+// the command handlers, loaded only when their command runs. The AWS SDK clients are bundled into the
+// handlers' chunks (tree-shaken, one chunk per client, loaded when a command first asks for that
+// client); ink and React stay in node_modules and are imported lazily by the live views.
 import { build } from 'esbuild';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -20,6 +21,22 @@ const noChildProcessInCommander = {
     );
     b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
       contents: "module.exports = { spawn() { throw new Error('executable subcommands are not supported'); } };",
+      loader: 'js',
+    }));
+  },
+};
+
+// zod re-exports every locale (`z.locales`, ~200 KB of error messages in 40 languages); mwaa uses its
+// default English messages only, so the locale index is replaced by English alone.
+const englishZodOnly = {
+  name: 'english-zod-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /node_modules[\\/]zod[\\/]/.test(args.importer) ? { path: join(dirname(args.importer), '..', 'locales', 'en.js'), namespace: 'zod-en' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'zod-en' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(args.path)};`,
+      resolveDir: dirname(args.path),
       loader: 'js',
     }));
   },
@@ -47,13 +64,16 @@ const lazy = await build({
   ...common,
   // chalk from node_modules, the instance ink colours with: the live views set its level to the Io's
   // colour decision (ink's own guess looks at stdout, not at stderr where the views draw)
-  external: [...common.external, 'chalk'],
+  external: [...common.external.filter((e) => !e.startsWith('@aws-sdk') && !e.startsWith('@smithy')), 'chalk'],
+  // the SDK packages' ES module builds (dist-es), which tree-shake; their CommonJS builds are one file each
+  mainFields: ['module', 'main'],
   entryPoints: ['src/cli/run.ts', ...handlers],
   outbase: 'src/cli',
   outdir: 'dist/lazy',
   splitting: true,
   entryNames: '[dir]/[name]',
   chunkNames: 'chunks/[name]-[hash]',
+  plugins: [englishZodOnly],
 });
 
 // 2. The start-up path (main.ts: commander and the command declarations) as ONE CommonJS file, so that

@@ -53,9 +53,8 @@ function nonEmpty(value: string | undefined): string | undefined {
 }
 
 /**
- * S3's logger: silent. Without one the SDK prints "An error was encountered in a non-retryable streaming
- * request." to `console` when a streamed upload fails (a release record, which `S3Api.putObject`
- * retries itself; mwaa's own error says what failed). No `info`: the SDK calls `logger.info?.(…)` after
+ * S3's logger: silent (mwaa's own error says what failed; the SDK would also print to `console` when a
+ * streamed request fails). No `info`: the SDK calls `logger.info?.(…)` after
  * every call with a filtered copy of its input and output (for a 1,000-entry listing page, megabytes),
  * and builds that copy only when the method is there. `debug` must be: credential providers call it.
  */
@@ -97,6 +96,10 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
         // an overridden endpoint (a local server) cannot serve virtual-hosted bucket names
         forcePathStyle: Boolean(settings.endpoints.s3),
         logger: quietS3Logger,
+        // a CRC32 of every body only where S3 requires one (DeleteObjects): uploads carry Content-MD5,
+        // which S3 checks, and a second checksum per PUT was CPU spent for nothing
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
       });
     }),
     logs: memo(async () => {

@@ -1,9 +1,8 @@
 /**
  * ListObjectVersions responses read as they arrive. The SDK collects a page's body (~0.5 MB for 1,000
  * versions) into one buffer, builds its text, parses it a character at a time into a tree and then
- * into output objects: about 20 MB of short-lived garbage per page. A deploy lists every DAG file
- * (20 pages for 20,000 files), and that garbage made V8 collect every few milliseconds and promote the
- * page buffers, so peak memory grew with the file count. `scanVersionPages` is a middleware for the
+ * into output objects: about 20 MB of short-lived garbage per page, which makes V8 collect often and
+ * promote the page buffers (a rollback or a first push lists the versions of whole folders). `scanVersionPages` is a middleware for the
  * ListObjectVersions command: it takes a successful response's body itself, a chunk at a time, and
  * hands the SDK an empty result to deserialize; errors are left to the SDK as they are.
  *
@@ -11,7 +10,7 @@
  * (no attributes, no CDATA), text escaped as XML entities.
  */
 import { chunkBytes, type RawResponse } from './raw-body.js';
-import type { VersionEntry } from '../core/ports/s3.js';
+import type { ObjectEntry, VersionEntry } from '../core/ports/s3.js';
 
 export interface ScannedPage {
   entries: VersionEntry[];
@@ -141,6 +140,83 @@ export function scanVersionPages(onPage: (page: ScannedPage) => void) {
       if (response.statusCode === 200 && body && typeof body[Symbol.asyncIterator] === 'function') {
         onPage(await scanVersionsBody(body));
         response.body = Buffer.from(EMPTY_RESULT);
+      }
+      return result;
+    };
+}
+
+/** One ListObjectsV2 page as read by scanObjectsPage. */
+export interface ScannedObjectsPage {
+  objects: ObjectEntry[];
+  prefixes: string[];
+  isTruncated: boolean;
+  nextContinuationToken?: string;
+}
+
+const CONTENTS = Buffer.from('<Contents>');
+const CONTENTS_END = Buffer.from('</Contents>');
+const COMMON = Buffer.from('<CommonPrefixes>');
+const COMMON_END = Buffer.from('</CommonPrefixes>');
+const tag = (name: string) => ({ open: Buffer.from(`<${name}>`), close: Buffer.from(`</${name}>`) });
+const KEY = tag('Key');
+const ETAG = tag('ETag');
+const SIZE = tag('Size');
+const PREFIX = tag('Prefix');
+const OBJECTS_TOP = /<(IsTruncated|NextContinuationToken)>([^<]*)<\/\1>/g;
+
+/**
+ * Reads a whole ListBucketResult (ListObjectsV2) body: a page of up to 1,000 keys is ~250 KB, read as
+ * bytes; each key, ETag and prefix becomes a string of its own, nothing else is built (the SDK would
+ * build a tree and its output objects for the page, ~40× the body in garbage).
+ */
+export function scanObjectsPage(buf: Buffer): ScannedObjectsPage {
+  const page: ScannedObjectsPage = { objects: [], prefixes: [], isTruncated: false };
+  const outside: string[] = [];
+  let at = 0;
+  for (;;) {
+    const c = buf.indexOf(CONTENTS, at);
+    const p = buf.indexOf(COMMON, at);
+    const isPrefix = p >= 0 && (c < 0 || p < c);
+    const start = isPrefix ? p : c;
+    if (start < 0) break;
+    const endTag = isPrefix ? COMMON_END : CONTENTS_END;
+    const end = buf.indexOf(endTag, start);
+    if (end < 0) throw new Error('ListObjectsV2: an element is not closed');
+    outside.push(buf.toString('utf8', at, start));
+    if (isPrefix) {
+      const prefix = field(buf, start, end, PREFIX.open, PREFIX.close);
+      if (prefix !== undefined) page.prefixes.push(prefix);
+    } else {
+      const size = field(buf, start, end, SIZE.open, SIZE.close);
+      page.objects.push({ key: field(buf, start, end, KEY.open, KEY.close) ?? '', etag: field(buf, start, end, ETAG.open, ETAG.close), size: size === undefined ? undefined : Number(size) });
+    }
+    at = end + endTag.length;
+  }
+  outside.push(buf.toString('utf8', at));
+  const rest = outside.join('');
+  if (!/<ListBucketResult[\s>]/.test(rest)) throw new Error('ListObjectsV2: the response is not a ListBucketResult');
+  OBJECTS_TOP.lastIndex = 0;
+  for (let m = OBJECTS_TOP.exec(rest); m; m = OBJECTS_TOP.exec(rest)) {
+    if (m[1] === 'IsTruncated') page.isTruncated = m[2] === 'true';
+    else page.nextContinuationToken = xmlText(m[2]);
+  }
+  return page;
+}
+
+const EMPTY_OBJECTS = '<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></ListBucketResult>';
+
+/** Like scanVersionPages, for one ListObjectsV2 command: a 200 body goes to `onPage`, the SDK gets an empty result. */
+export function scanObjectPages(onPage: (page: ScannedObjectsPage) => void) {
+  return (next: Next) =>
+    async (args: unknown): Promise<{ response: unknown; output?: unknown }> => {
+      const result = await next(args);
+      const response = result.response as RawResponse;
+      const body = response.body as AsyncIterable<Uint8Array | string> | undefined;
+      if (response.statusCode === 200 && body && typeof body[Symbol.asyncIterator] === 'function') {
+        const chunks: Buffer[] = [];
+        for await (const chunk of body) chunks.push(chunkBytes(chunk));
+        onPage(scanObjectsPage(Buffer.concat(chunks)));
+        response.body = Buffer.from(EMPTY_OBJECTS);
       }
       return result;
     };

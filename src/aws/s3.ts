@@ -4,14 +4,12 @@
  * typed error naming the call and the object (`PutObject s3://bucket/key: …`). Core code depends on the
  * `S3Api` interface, so unit tests can pass a fake.
  */
-import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { FailedError, MwaaError } from '../core/errors.js';
-import type { PiecesBody } from '../core/json.js';
-import type { DeleteResult, HeadResult, ListOptions, PublicAccessBlock, PutOptions, PutResult, S3Api, VersionEntry } from '../core/ports/s3.js';
+import { FailedError, type MwaaError } from '../core/errors.js';
+import type { ObjectListing, S3Api, VersionEntry } from '../core/ports/s3.js';
 import { mapAwsError } from './errors.js';
-import { scanVersionPages, type ScannedPage } from './list-versions.js';
+import { scanObjectPages, scanVersionPages, type ScannedObjectsPage, type ScannedPage } from './list-versions.js';
 
 interface SdkError {
   name?: string;
@@ -88,8 +86,7 @@ export function s3Api(client: S3Client, options: { expectedBucketOwner?: string 
         // S3 lists a key's versions and delete markers newest first; group by key (stable), and fixOrder()
         // puts the IsLatest entry first within each key (a page boundary may split a key)
         entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-        if (opts.onPage) await opts.onPage(opts.latestOnly ? entries.filter((e) => e.isLatest) : fixOrder(entries));
-        else for (const e of entries) if (!opts.latestOnly || e.isLatest) out.push(e);
+        for (const e of entries) if (!opts.latestOnly || e.isLatest) out.push(e);
         if (!isTruncated) break;
         if (nextKeyMarker === keyMarker && nextVersionIdMarker === versionIdMarker) {
           throw new FailedError('aws.failed', `ListObjectVersions ${url(bucket, prefix)}: the listing did not advance`);
@@ -98,6 +95,32 @@ export function s3Api(client: S3Client, options: { expectedBucketOwner?: string 
         versionIdMarker = nextVersionIdMarker;
       }
       return fixOrder(out);
+    },
+
+    async listObjects(bucket, prefix, opts = {}) {
+      const { ListObjectsV2Command } = await sdk;
+      const listing: ObjectListing = { objects: [], prefixes: [] };
+      let token: string | undefined;
+      do {
+        let scanned: ScannedObjectsPage | undefined;
+        try {
+          const command = new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: opts.delimiter, ContinuationToken: token, ...owner });
+          // the page is read from its bytes, not parsed into a tree by the SDK (list-versions.ts)
+          command.middlewareStack.add(scanObjectPages((p) => (scanned = p)) as never, { step: 'deserialize', priority: 'low', name: 'mwaaScanObjectPages' });
+          await client.send(command, opts.signal ? { abortSignal: opts.signal } : undefined);
+        } catch (error) {
+          throw mapS3Error(error, `ListObjectsV2 ${url(bucket, prefix)}`, bucket);
+        }
+        if (!scanned) throw new FailedError('aws.failed', `ListObjectsV2 ${url(bucket, prefix)}: the response had no listing`);
+        const page: ScannedObjectsPage = scanned;
+        listing.objects.push(...page.objects);
+        listing.prefixes.push(...page.prefixes);
+        if (page.isTruncated && (!page.nextContinuationToken || page.nextContinuationToken === token)) {
+          throw new FailedError('aws.failed', `ListObjectsV2 ${url(bucket, prefix)}: the listing did not advance`);
+        }
+        token = page.isTruncated ? page.nextContinuationToken : undefined;
+      } while (token);
+      return listing;
     },
 
     async headObject(bucket, key, versionId) {
@@ -132,37 +155,41 @@ export function s3Api(client: S3Client, options: { expectedBucketOwner?: string 
 
     readText,
 
+    async getTextTagged(bucket, key, opts = {}) {
+      const { GetObjectCommand } = await sdk;
+      try {
+        const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(opts.ifNoneMatch ? { IfNoneMatch: opts.ifNoneMatch } : {}), ...owner }));
+        return { text: r.Body ? await r.Body.transformToString('utf8') : '', etag: r.ETag ?? '' };
+      } catch (error) {
+        if ((error as SdkError).$metadata?.httpStatusCode === 304) return 'not-modified';
+        if (isMissing(error)) return undefined;
+        throw mapS3Error(error, `GetObject ${url(bucket, key)}`, bucket);
+      }
+    },
+
     async putObject(bucket, key, body, opts = {}) {
       const { PutObjectCommand } = await sdk;
-      const inOnePiece = ArrayBuffer.isView(body);
-      const attempts = inOnePiece ? 1 : await maxAttempts(client);
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const r = await client.send(
-            new PutObjectCommand({
-              Bucket: bucket,
-              Key: key,
-              Body: inOnePiece ? body : Readable.from(body.pieces()),
-              ContentLength: inOnePiece ? body.byteLength : body.length,
-              ...(opts.contentMd5 ? { ContentMD5: opts.contentMd5 } : {}),
-              ...(opts.contentType ? { ContentType: opts.contentType } : {}),
-              ...(opts.ifNoneMatch ? { IfNoneMatch: '*' } : {}),
-              ...(opts.ifMatch ? { IfMatch: opts.ifMatch } : {}),
-              ...owner,
-            }),
-          );
-          return { versionId: r.VersionId, etag: r.ETag ?? '' };
-        } catch (error) {
-          const e = (error ?? {}) as SdkError;
-          if (opts.ifNoneMatch && (e.name === 'PreconditionFailed' || e.$metadata?.httpStatusCode === 412)) return { conflict: true };
-          const gone = e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404;
-          if (opts.ifMatch && (e.name === 'PreconditionFailed' || e.$metadata?.httpStatusCode === 412 || gone)) return { conflict: true };
-          if (attempt < attempts && transient(error)) {
-            await backoff(attempt);
-            continue;
-          }
-          throw mapS3Error(error, `PutObject ${url(bucket, key)}`, bucket);
-        }
+      try {
+        const r = await client.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            Body: body,
+            ContentLength: body.byteLength,
+            ...(opts.contentMd5 ? { ContentMD5: opts.contentMd5 } : {}),
+            ...(opts.contentType ? { ContentType: opts.contentType } : {}),
+            ...(opts.ifNoneMatch ? { IfNoneMatch: '*' } : {}),
+            ...(opts.ifMatch ? { IfMatch: opts.ifMatch } : {}),
+            ...owner,
+          }),
+        );
+        return { versionId: r.VersionId, etag: r.ETag ?? '' };
+      } catch (error) {
+        const e = (error ?? {}) as SdkError;
+        if (opts.ifNoneMatch && (e.name === 'PreconditionFailed' || e.$metadata?.httpStatusCode === 412)) return { conflict: true };
+        const gone = e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404;
+        if (opts.ifMatch && (e.name === 'PreconditionFailed' || e.$metadata?.httpStatusCode === 412 || gone)) return { conflict: true };
+        throw mapS3Error(error, `PutObject ${url(bucket, key)}`, bucket);
       }
     },
 
@@ -219,34 +246,6 @@ export function s3Api(client: S3Client, options: { expectedBucketOwner?: string 
       }
     },
   };
-}
-
-/** The client's attempts per call (its `maxAttempts`), 3 when it has none. */
-async function maxAttempts(client: S3Client): Promise<number> {
-  const setting = (client.config as { maxAttempts?: number | (() => Promise<number>) }).maxAttempts;
-  const n = typeof setting === 'function' ? await setting() : setting;
-  return typeof n === 'number' && n >= 1 ? n : 3;
-}
-
-const TRANSIENT_STATUS = new Set([429, 500, 502, 503, 504]);
-const TRANSIENT_NAMES = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'RequestTimeout', 'InternalError', 'ServiceUnavailable', 'TimeoutError']);
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
-
-/** What the SDK would have retried: throttling, a 5xx, a timeout or a dropped connection (for the streamed bodies it cannot retry). */
-function transient(error: unknown): boolean {
-  const e = (error ?? {}) as SdkError & { code?: string; $retryable?: unknown };
-  if (e.name === 'AbortError') return false;
-  return (
-    e.$retryable !== undefined ||
-    TRANSIENT_STATUS.has(e.$metadata?.httpStatusCode ?? 0) ||
-    TRANSIENT_NAMES.has(e.name ?? '') ||
-    NETWORK_CODES.has(e.code ?? '')
-  );
-}
-
-/** The SDK's backoff: up to 100 ms × 2^(attempt-1), full jitter. */
-function backoff(attempt: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.random() * 100 * 2 ** (attempt - 1)));
 }
 
 /**

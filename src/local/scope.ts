@@ -9,7 +9,7 @@ const SCOPE = /Credential=[^/,\s]*\/\d{8}\/([^/,\s]+)\/([^/,\s]+)\/aws4_request/
 const QUERY_SCOPE = /^[^/]*\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request$/;
 
 export function credentialScope(req: EmuRequest): { region: string; service: string } | undefined {
-  const auth = req.headers['authorization'];
+  const auth = req.headers.authorization;
   const m = auth ? SCOPE.exec(auth) : QUERY_SCOPE.exec(req.query.get('X-Amz-Credential') ?? '');
   return m ? { region: m[1], service: m[2] } : undefined;
 }

@@ -103,7 +103,7 @@ export function openStateDir(dir: string, opts: { compactBytes?: number } = {}):
   let closed = false;
   let stores: PersistentStore[] = [];
   /** snapshot sections of stores that are not registered in this process: carried over verbatim */
-  let foreignSections: Record<string, unknown> = {};
+  const foreignSections: Record<string, unknown> = {};
 
   const blobs = createBlobStore(join(dir, 'blobs'), tmpDir);
 
@@ -114,7 +114,7 @@ export function openStateDir(dir: string, opts: { compactBytes?: number } = {}):
       if (replaying) throw new Error(`persist.append(${store}, ${op}) called during replay: replay() must not journal`);
       if (!loaded) throw new Error(`persist.append(${store}, ${op}) before the state was loaded`);
       const record: JournalRecord = { q: seq + 1, s: store, o: op, d: data };
-      const line = JSON.stringify(record) + '\n';
+      const line = `${JSON.stringify(record)}\n`;
       appendFileSync(fd!, line);
       seq++;
       bytes += Buffer.byteLength(line);
@@ -387,7 +387,7 @@ export function acquireOwner(stateDir: string, mode: OwnerMode): OwnerLease | { 
     for (let attempt = 0; attempt < 20; attempt++) {
       // The record is complete before the owner file appears: write a temp file, then link() it into
       // place, which fails with EEXIST when another process owns the directory.
-      writeFileSync(tmp, JSON.stringify(record) + '\n');
+      writeFileSync(tmp, `${JSON.stringify(record)}\n`);
       try {
         linkSync(tmp, file);
       } catch (e) {
@@ -448,7 +448,7 @@ function makeLease(stateDir: string, record: OwnerRecord): OwnerLease {
     setUrl(url: string): void {
       record.url = url;
       const tmp = `${file}.${record.id}.tmp`;
-      writeFileSync(tmp, JSON.stringify(record) + '\n');
+      writeFileSync(tmp, `${JSON.stringify(record)}\n`);
       renameSync(tmp, file);
     },
     release(): void {

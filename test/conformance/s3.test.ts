@@ -20,7 +20,6 @@ import {
   DeleteObjectTaggingCommand,
   GetObjectCommand,
   GetObjectTaggingCommand,
-  HeadBucketCommand,
   HeadObjectCommand,
   ListObjectVersionsCommand,
   PutBucketVersioningCommand,

@@ -3,8 +3,8 @@
  * (in-process, ephemeral port). The environment is made directly with the SDK clients (bucket, DAG
  * files, CreateEnvironment) so these tests do not depend on `env create` / `dags push`.
  *
- * Seeing the CLI tokens: the CLI calls the web server with `fetch` (its SDK calls go through
- * node:http), so this file wraps `globalThis.fetch` in-process and records the Authorization header of
+ * Seeing the CLI tokens: the CLI calls the web server through the remote client's default transport
+ * (`defaultTransport.post`, node:http), so this file wraps it in-process and records the Authorization header of
  * every `/aws_mwaa/cli` request — the exact token values the CLI minted and used, whatever their
  * format. A token we minted ourselves with CreateCliToken would be a different value and prove
  * nothing. The same wrapper records the HTTP statuses (to see a refused, expired token) and can run a
@@ -12,12 +12,14 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateEnvironmentCommand, GetEnvironmentCommand } from '@aws-sdk/client-mwaa';
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { baseEnv, runCli, tempDir, type CliResult } from '../helpers/cli.js';
 import { startTestEmulator, TEST_ACCOUNT_ID, type TestEmulator } from '../helpers/emulator.js';
+import { defaultTransport } from '../../src/core/remote/client.js';
 
 const ENV = 'remote-demo';
 const ENV3 = 'remote-demo-af3';
@@ -63,23 +65,22 @@ const savedEnv = { ...process.env };
 let dir: string;
 let cleanup: () => void;
 
-// ---- fetch interception ---------------------------------------------------------------------------
-const realFetch = globalThis.fetch;
+// ---- transport interception -----------------------------------------------------------------------
+const realPost = defaultTransport.post;
 const seenTokens = new Set<string>();
-let cliRequests: Array<{ body: string; status: number }> = [];
+const cliRequests: Array<{ body: string; status: number }> = [];
 let afterCliRequest: ((n: number) => Promise<void>) | undefined;
 
-globalThis.fetch = (async (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
-  const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-  const response = await realFetch(input, init);
+defaultTransport.post = async (url, init) => {
+  const response = await realPost(url, init);
   if (url.includes('/aws_mwaa/cli')) {
-    const auth = new Headers(init?.headers).get('authorization') ?? '';
+    const auth = Object.entries(init.headers).find(([k]) => k.toLowerCase() === 'authorization')?.[1] ?? '';
     if (auth.startsWith('Bearer ')) seenTokens.add(auth.slice('Bearer '.length));
-    cliRequests.push({ body: String(init?.body ?? ''), status: response.status });
+    cliRequests.push({ body: init.body, status: response.status });
     if (afterCliRequest) await afterCliRequest(cliRequests.length);
   }
   return response;
-}) as typeof fetch;
+};
 
 /** This file covers the CLI-token transport (REST, the default where Airflow has it, is forced off). */
 const CLI_TRANSPORT = { MWAA_TRANSPORT: 'cli' };
@@ -152,7 +153,7 @@ afterEach(() => {
 });
 
 afterAll(async () => {
-  globalThis.fetch = realFetch;
+  defaultTransport.post = realPost;
   process.env = savedEnv;
   cleanup?.();
   await emu?.close();
@@ -265,8 +266,7 @@ describe('mwaa trigger', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim()).toMatch(/^manual__/);
     // the final frame: the run and every task with its state
-    // eslint-disable-next-line no-control-regex
-    const screen = r.stderr.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
+    const screen = stripVTControlCharacters(r.stderr);
     expect(screen).toMatch(/✔ etl manual__\S+\s+success/);
     for (const task of ['extract', 'transform', 'load']) expect(screen).toMatch(new RegExp(`✔ ${task}\\s+success`));
     expect(screen).toContain('succeeded');

@@ -13,6 +13,7 @@ import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand } fro
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { baseEnv, runCli, spawnCli, tempDir, type CliResult } from '../helpers/cli.js';
 import { startTestEmulator, TEST_ACCOUNT_ID, type TestEmulator } from '../helpers/emulator.js';
+import { defaultTransport } from '../../src/core/remote/client.js';
 
 const BUCKET = 'rest-demo-bucket';
 const ENVS = { af2: 'rest-demo', af3: 'rest-demo-af3' } as const;
@@ -42,13 +43,13 @@ const savedEnv = { ...process.env };
 let dir: string;
 let cleanup: () => void;
 
-const realFetch = globalThis.fetch;
+// the CLI-token requests, seen through the remote client's default transport
+const realPost = defaultTransport.post;
 let cliRequests = 0;
-globalThis.fetch = (async (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
-  const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+defaultTransport.post = async (url, init) => {
   if (url.includes('/aws_mwaa/cli')) cliRequests++;
-  return realFetch(input, init);
-}) as typeof fetch;
+  return realPost(url, init);
+};
 
 async function cli(...argv: string[]): Promise<CliResult> {
   return runCli(argv, { cwd: dir, env: baseEnv(emu.env) });
@@ -105,7 +106,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  globalThis.fetch = realFetch;
+  defaultTransport.post = realPost;
   process.env = savedEnv;
   cleanup?.();
   await emu?.close();

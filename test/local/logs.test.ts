@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { EmuResponse, FaultSpec, Faults, Persist, World } from '../../src/local/contract.js';
-import { createLogsStore, handleLogs, LogsStoreImpl, compileFilterPattern } from '../../src/local/logs/index.js';
+import { createLogsStore, handleLogs, type LogsStoreImpl, compileFilterPattern } from '../../src/local/logs/index.js';
 
 const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
 
@@ -865,7 +865,7 @@ describe('fuzz', () => {
         () => 'x'.repeat(Math.floor(rnd() * 600)),
         () => 'arn:aws:logs:us-east-1:123456789012:log-group:g:*',
         () => 'f/00000000000000000000000000000000000000000000000000000001/s',
-        () => 'b/' + '9'.repeat(56) + '/s',
+        () => `b/${'9'.repeat(56)}/s`,
         () => Buffer.from(JSON.stringify({ t: rnd() * 1e15, s: -1 })).toString('base64url'),
         () => Math.floor(rnd() * 2e13) - 1e12,
         () => rnd(),

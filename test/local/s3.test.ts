@@ -466,10 +466,10 @@ describe('DeleteObjects', () => {
     );
     expect(r.Errors).toBeUndefined();
     const byKey = Object.fromEntries(r.Deleted!.map((d) => [d.Key, d]));
-    expect(byKey['a']).toMatchObject({ VersionId: v.VersionId });
-    expect(byKey['a'].DeleteMarker).toBeUndefined();
-    expect(byKey['b']).toMatchObject({ DeleteMarker: true });
-    expect(byKey['b'].DeleteMarkerVersionId).toBeTruthy();
+    expect(byKey.a).toMatchObject({ VersionId: v.VersionId });
+    expect(byKey.a.DeleteMarker).toBeUndefined();
+    expect(byKey.b).toMatchObject({ DeleteMarker: true });
+    expect(byKey.b.DeleteMarkerVersionId).toBeTruthy();
     expect(byKey['never-existed']).toMatchObject({ DeleteMarker: true });
     expect((await s3.send(new ListObjectVersionsCommand({ Bucket: b }))).Versions?.map((x) => x.Key)).toEqual(['b']);
 

@@ -135,7 +135,7 @@ describe('fields @aws-sdk/client-mwaa 3.523.0 drops', () => {
 });
 
 describe('the S3 client', () => {
-  it('a failing streamed upload: retried by the adapter, the SDK prints nothing; credentials from the environment resolve', async () => {
+  it('a failing upload (a release record): retried by the SDK, which prints nothing; credentials from the environment resolve', async () => {
     const { createServer } = await import('node:http');
     const { vi } = await import('vitest');
     const { s3Api } = await import('../../src/aws/s3.js');
@@ -160,12 +160,11 @@ describe('the S3 client', () => {
     try {
       // no fixed credentials: the SDK's chain (environment first), whose providers call logger.debug
       const aws = createAwsClients({ region: 'us-east-1', endpoints: { s3: `http://127.0.0.1:${port}` }, maxAttempts: 2 });
-      const body = { length: 6, *pieces() { yield Buffer.from('abc'); yield Buffer.from('def'); } };
-      const error = await s3Api(await aws.s3()).putObject('bkt', '.mwaa/releases/r.json', body).catch((e) => e);
+      const error = await s3Api(await aws.s3()).putObject('bkt', '.mwaa/releases/r.json', Buffer.from('abcdef')).catch((e) => e);
       expect(error.message).toBe('PutObject s3://bkt/.mwaa/releases/r.json: AWS kept throttling the call after retries (SlowDown)');
       expect(puts).toHaveLength(2);
-      // the body went out whole each time, its pieces as aws-chunked chunks with a checksum trailer
-      for (const p of puts) expect(p).toMatch(/^3\r\nabc\r\n3\r\ndef\r\n0\r\nx-amz-checksum-crc32:/);
+      // the body went out whole each time
+      for (const p of puts) expect(p).toContain('abcdef');
       expect(warn).not.toHaveBeenCalled();
       expect(log).not.toHaveBeenCalled();
     } finally {

@@ -1,9 +1,8 @@
 /** An in-memory versioned bucket implementing the deploy code's S3Api, with failure injection. */
 import { createHash, randomBytes } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
-import type { DeleteResult, HeadResult, ListOptions, PutOptions, PutResult, S3Api, VersionEntry } from '../../src/core/ports/s3.js';
+import type { DeleteResult, HeadResult, ListOptions, ObjectListing, PutOptions, PutResult, S3Api, VersionEntry } from '../../src/core/ports/s3.js';
 import { FailedError } from '../../src/core/errors.js';
-import type { PiecesBody } from '../../src/core/json.js';
 
 interface Version {
   versionId: string;
@@ -53,11 +52,8 @@ export class FakeS3 implements S3Api {
     return this.add(key, { deleteMarker: false, body: b, etag: `"${createHash('md5').update(b).digest('hex')}"` }).versionId;
   }
 
-  async listVersions(bucket: string, prefix: string, options: ListOptions = {}): Promise<VersionEntry[]> {
-    const all = await this.allVersions(prefix, options);
-    if (!options.onPage) return all;
-    await options.onPage(all);
-    return [];
+  async listVersions(_bucket: string, prefix: string, options: ListOptions = {}): Promise<VersionEntry[]> {
+    return this.allVersions(prefix, options);
   }
 
   private async allVersions(prefix: string, options: ListOptions): Promise<VersionEntry[]> {
@@ -73,7 +69,22 @@ export class FakeS3 implements S3Api {
     return out;
   }
 
-  async headObject(bucket: string, key: string, versionId?: string): Promise<HeadResult | undefined> {
+  async listObjects(_bucket: string, prefix: string, options: { delimiter?: string } = {}): Promise<ObjectListing> {
+    this.fail('ListObjectsV2', prefix);
+    const listing: ObjectListing = { objects: [], prefixes: [] };
+    for (const key of [...this.objects.keys()].sort()) {
+      const v = this.objects.get(key)?.[0];
+      if (!key.startsWith(prefix) || !v || v.deleteMarker) continue;
+      const cut = options.delimiter ? key.indexOf(options.delimiter, prefix.length) : -1;
+      if (cut >= 0) {
+        const p = key.slice(0, cut + 1);
+        if (listing.prefixes.at(-1) !== p) listing.prefixes.push(p);
+      } else listing.objects.push({ key, etag: v.etag, size: v.body?.length });
+    }
+    return listing;
+  }
+
+  async headObject(_bucket: string, key: string, versionId?: string): Promise<HeadResult | undefined> {
     this.fail('HeadObject', key, versionId);
     const list = this.objects.get(key) ?? [];
     const v = versionId ? list.find((x) => x.versionId === versionId) : list[0];
@@ -81,7 +92,7 @@ export class FakeS3 implements S3Api {
     return { versionId: v.versionId, etag: v.etag ?? '', size: v.body?.length ?? 0 };
   }
 
-  async getObject(bucket: string, key: string, versionId?: string): Promise<Buffer | undefined> {
+  async getObject(_bucket: string, key: string, versionId?: string): Promise<Buffer | undefined> {
     this.fail('GetObject', key, versionId);
     const list = this.objects.get(key) ?? [];
     const v = versionId ? list.find((x) => x.versionId === versionId) : list[0];
@@ -93,6 +104,14 @@ export class FakeS3 implements S3Api {
   }
 
   /** in pieces of 1 KB, split anywhere (inside lines and characters' encodings included) */
+  async getTextTagged(_bucket: string, key: string, options: { ifNoneMatch?: string } = {}): Promise<{ text: string; etag: string } | 'not-modified' | undefined> {
+    this.fail('GetObject', key);
+    const v = this.objects.get(key)?.[0];
+    if (!v || v.deleteMarker) return undefined;
+    if (options.ifNoneMatch !== undefined && options.ifNoneMatch === v.etag) return 'not-modified';
+    return { text: (v.body ?? Buffer.alloc(0)).toString('utf8'), etag: v.etag ?? '' };
+  }
+
   async readText(bucket: string, key: string, onText: (text: string) => void, versionId?: string): Promise<boolean> {
     const body = await this.getObject(bucket, key, versionId);
     if (!body) return false;
@@ -102,13 +121,8 @@ export class FakeS3 implements S3Api {
     return true;
   }
 
-  async putObject(bucket: string, key: string, body: Uint8Array | PiecesBody, options: PutOptions = {}): Promise<PutResult | { conflict: true }> {
+  async putObject(_bucket: string, key: string, body: Uint8Array, options: PutOptions = {}): Promise<PutResult | { conflict: true }> {
     this.fail('PutObject', key);
-    if (!ArrayBuffer.isView(body)) {
-      const bytes = Buffer.concat([...body.pieces()]);
-      if (bytes.byteLength !== body.length) throw new Error(`PutObject ${key}: ${bytes.byteLength} bytes, ${body.length} announced`);
-      body = bytes;
-    }
     const l = this.latest(key);
     if (options.ifNoneMatch && l && !l.deleteMarker) return { conflict: true };
     if (options.ifMatch !== undefined && (!l || l.deleteMarker || l.etag !== options.ifMatch)) return { conflict: true };
@@ -116,7 +130,7 @@ export class FakeS3 implements S3Api {
     return { versionId: id, etag: this.latest(key)?.etag ?? '' };
   }
 
-  async copyObject(bucket: string, key: string, sourceVersionId: string): Promise<PutResult> {
+  async copyObject(_bucket: string, key: string, sourceVersionId: string): Promise<PutResult> {
     this.fail('CopyObject', key, sourceVersionId);
     const src = (this.objects.get(key) ?? []).find((v) => v.versionId === sourceVersionId);
     if (!src?.body) throw new FailedError('aws.failed', `CopyObject ${key}: NoSuchVersion`);
@@ -124,7 +138,7 @@ export class FakeS3 implements S3Api {
     return { versionId: id, etag: src.etag ?? '' };
   }
 
-  async deleteObject(bucket: string, key: string, versionId?: string): Promise<DeleteResult> {
+  async deleteObject(_bucket: string, key: string, versionId?: string): Promise<DeleteResult> {
     this.fail('DeleteObject', key, versionId);
     if (versionId) {
       const list = this.objects.get(key) ?? [];

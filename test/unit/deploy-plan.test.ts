@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { VersionEntry } from '../../src/core/ports/s3.js';
 import type { HashedFile } from '../../src/core/deploy/hash.js';
-import { planDags, summarizePlan, unchangedStates, type DagPlanInput } from '../../src/core/deploy/plan.js';
+import { planDags, summarizePlan, type RemoteObject } from '../../src/core/deploy/plan.js';
 import { newReleaseId, previousRelease, resolveReleaseId, type ReleaseIndex, type ReleaseRecord, type ReleaseSummary } from '../../src/core/deploy/records.js';
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
@@ -22,6 +22,9 @@ function record(entries: Record<string, { text: string; etag?: string }>): Relea
 }
 const map = (...entries: VersionEntry[]) => new Map(entries.map((e) => [e.key, e]));
 
+/** What ListObjectsV2 says of a key: ETag and size, no version id. */
+const current = (text: string): RemoteObject => ({ etag: `"${md5(text)}"`, size: text.length });
+
 describe('planDags', () => {
   it('an object whose ETag equals the recorded one is unchanged when the local sha256 matches (mtimes do not matter)', () => {
     // a KMS-like ETag that is not an MD5: only the record can tell it is unchanged
@@ -29,10 +32,9 @@ describe('planDags', () => {
     const plan = planDags({ prefix: 'dags/', local: [local('a.py', 'A')], remote: map({ ...remote('dags/a.py', 'A'), etag: '"kms-etag-1"' }), record: rec, prune: true });
     expect(plan.uploads).toEqual([]);
     // the record's own entry, not a copy
-    expect(plan.unchangedRecorded.has(rec.dags['dags/a.py'])).toBe(true);
-    expect(plan.unchangedRecorded.size).toBe(1);
-    expect(unchangedStates(plan, rec)).toEqual({ 'dags/a.py': rec.dags['dags/a.py'] });
+    expect(plan.unchanged['dags/a.py']).toBe(rec.dags['dags/a.py']);
     expect(plan.drift).toEqual([]);
+    expect(plan.needsVersions).toEqual([]);
   });
 
   it('a local change is uploaded, with the remote latest as its previous version', () => {
@@ -46,7 +48,7 @@ describe('planDags', () => {
     const plan = planDags({ prefix: 'dags/', local: [local('a.py', 'A')], remote: map(remote('dags/a.py', 'A')), record: undefined, prune: true });
     expect(plan.uploads).toEqual([]);
     expect(plan.adopted).toEqual(['dags/a.py']);
-    expect(plan.unchanged['dags/a.py'].sha256).toBe(sha('A'));
+    expect(plan.unchanged['dags/a.py']).toEqual({ versionId: 'v-dags/a.py', sha256: sha('A'), etag: `"${md5('A')}"`, size: 1 });
   });
 
   it('reports drift: changed, deleted and added outside the tool', () => {
@@ -83,44 +85,60 @@ describe('planDags', () => {
     expect(withMarker.uploads[0].prev).toEqual({ versionId: 'm1', deleteMarker: true });
   });
 
-  describe('confirmed record entries and files hashed against the record (what a 20,000-file plan keeps)', () => {
-    /** A local file whose sha256 matched the record while hashing: the record's string, no MD5. */
-    const matched = (rel: string, rec: ReleaseRecord): HashedFile => {
-      const c = rec.dags[`dags/${rel}`];
-      return { rel, sha256: c.sha256, md5: undefined, size: c.size };
-    };
-
-    it('a confirmed entry with the same sha256 is unchanged as the very record object; a changed file is uploaded over it', () => {
-      const rec = record({ 'dags/a.py': { text: 'A' }, 'dags/b.py': { text: 'B' } });
-      const confirmed = new Set(Object.values(rec.dags));
-      const plan = planDags({ prefix: 'dags/', local: [matched('a.py', rec), local('b.py', 'B2')], remote: new Map(), confirmed, record: rec, prune: true });
-      expect(plan.unchangedRecorded.has(rec.dags['dags/a.py'])).toBe(true);
-      expect(unchangedStates(plan, rec)['dags/a.py']).toBe(rec.dags['dags/a.py']);
-      expect(plan.uploads.map((u) => [u.key, u.kind, u.prev.versionId])).toEqual([['dags/b.py', 'change', 'v-dags/b.py']]);
-      expect(plan.drift).toEqual([]);
+  describe('against the current objects (ListObjectsV2: no version ids)', () => {
+    it('a fresh clone of unchanged files needs no version at all: every file is the record entry', () => {
+      const rec = record({ 'dags/a.py': { text: 'A' }, 'dags/b/c.py': { text: 'C' } });
+      // hashing gives a file whose sha256 is the record's no MD5
+      const files: HashedFile[] = [{ ...local('a.py', 'A'), md5: undefined }, { ...local('b/c.py', 'C'), md5: undefined }];
+      const plan = planDags({ prefix: 'dags/', local: files, remote: new Map([['dags/a.py', current('A')], ['dags/b/c.py', current('C')]]), record: rec, prune: true });
+      expect(plan.needsVersions).toEqual([]);
+      expect(plan.unchanged).toEqual(rec.dags);
+      expect(summarizePlan('e', 'b', plan, []).empty).toBe(true);
     });
 
-    it('a confirmed entry with no local file is removed (kept with --no-prune), with the recorded version as previous', () => {
-      const rec = record({ 'dags/a.py': { text: 'A' }, 'dags/gone.py': { text: 'G' } });
-      const confirmed = new Set(Object.values(rec.dags));
-      const input = { prefix: 'dags/', local: [matched('a.py', rec)], remote: new Map<string, VersionEntry>(), confirmed, record: rec };
-      const plan = planDags({ ...input, prune: true });
-      expect(plan.removals.map((r) => [r.key, r.prev.versionId])).toEqual([['dags/gone.py', 'v-dags/gone.py']]);
-      expect(plan.drift).toEqual([]);
-      expect(planDags({ ...input, prune: false }).kept).toEqual(['dags/gone.py']);
-    });
-
-    it('a recorded key the listing neither confirmed nor listed was deleted outside the tool', () => {
-      const rec = record({ 'dags/a.py': { text: 'A' } });
-      const plan = planDags({ prefix: 'dags/', local: [matched('a.py', rec)], remote: new Map(), confirmed: new Set(), record: rec, prune: true });
-      expect(plan.drift).toEqual([{ key: 'dags/a.py', kind: 'deleted-outside' }]);
-      expect(plan.uploads.map((u) => [u.key, u.kind, u.prev.versionId])).toEqual([['dags/a.py', 'add', null]]);
+    it('names exactly the keys whose latest version it needs: uploads, removals, adoptions (and adds, for a delete marker)', () => {
+      const rec = record({ 'dags/same.py': { text: 'S' }, 'dags/edit.py': { text: 'E' }, 'dags/gone.py': { text: 'G' } });
+      const input = {
+        prefix: 'dags/',
+        local: [local('same.py', 'S'), local('edit.py', 'E2'), local('new.py', 'N'), local('adopt.py', 'A')],
+        remote: new Map([
+          ['dags/same.py', current('S')],
+          ['dags/edit.py', current('E')],
+          ['dags/gone.py', current('G')],
+          ['dags/adopt.py', current('A')],
+        ]),
+        record: rec,
+        prune: true,
+      };
+      const first = planDags(input);
+      expect([...first.needsVersions].sort()).toEqual(['dags/adopt.py', 'dags/edit.py', 'dags/gone.py', 'dags/new.py']);
+      // the versions looked up: new.py has a delete marker; the others their latest version
+      const remote = new Map<string, RemoteObject>(input.remote);
+      for (const key of ['dags/edit.py', 'dags/gone.py', 'dags/adopt.py']) remote.set(key, { ...input.remote.get(key), versionId: `latest-${key}` });
+      remote.set('dags/new.py', { versionId: 'marker-1', deleteMarker: true });
+      const second = planDags({ ...input, remote, versionsKnown: new Set(first.needsVersions) });
+      expect(second.needsVersions).toEqual([]);
+      expect(second.uploads.map((u) => [u.key, u.kind, u.prev])).toEqual([
+        ['dags/edit.py', 'change', { versionId: 'latest-dags/edit.py' }],
+        ['dags/new.py', 'add', { versionId: 'marker-1', deleteMarker: true }],
+      ]);
+      expect(second.removals.map((r) => [r.key, r.prev])).toEqual([['dags/gone.py', { versionId: 'latest-dags/gone.py' }]]);
+      expect(second.unchanged['dags/adopt.py'].versionId).toBe('latest-dags/adopt.py');
+      expect(second.unchanged['dags/same.py']).toBe(rec.dags['dags/same.py']);
+      // a key looked up and found without any version is added over nothing
+      const none = planDags({ ...input, remote, versionsKnown: new Set([...first.needsVersions]) });
+      expect(none.needsVersions).toEqual([]);
     });
 
     it('a file without an MD5 under an object changed outside: drift, decided from the recorded ETag without reading the file', () => {
       const rec = record({ 'dags/a.py': { text: 'A' } });
       const asked: string[] = [];
-      const plan = planDags({ prefix: 'dags/', local: [matched('a.py', rec)], remote: map(remote('dags/a.py', 'A-hotfix', 'v-new')), record: rec, prune: true, md5Of: (rel) => (asked.push(rel), undefined) });
+      const file = { ...local('a.py', 'A'), md5: undefined };
+      const plan = planDags({ prefix: 'dags/', local: [file], remote: map(remote('dags/a.py', 'A-hotfix', 'v-new')), record: rec, prune: true, md5Of: (rel) => {
+          asked.push(rel);
+          return undefined;
+        },
+      });
       expect(asked).toEqual([]);
       expect(plan.uploads.map((u) => [u.key, u.kind, u.prev.versionId])).toEqual([['dags/a.py', 'change', 'v-new']]);
       expect(plan.drift).toEqual([{ key: 'dags/a.py', kind: 'changed-outside' }]);
@@ -128,52 +146,19 @@ describe('planDags', () => {
 
     it('with a recorded ETag that is no MD5, md5Of reads the file for the adoption check; without it the file is uploaded', () => {
       const rec = record({ 'dags/a.py': { text: 'A', etag: '"kms-etag-1"' } });
-      const input = { prefix: 'dags/', local: [matched('a.py', rec)], remote: map(remote('dags/a.py', 'A', 'v-new')), record: rec, prune: true };
+      const file = { ...local('a.py', 'A'), md5: undefined };
+      const input = { prefix: 'dags/', local: [file], remote: map(remote('dags/a.py', 'A', 'v-new')), record: rec, prune: true };
       const asked: string[] = [];
-      const adopted = planDags({ ...input, md5Of: (rel) => (asked.push(rel), md5('A')) });
+      const adopted = planDags({ ...input, md5Of: (rel) => {
+          asked.push(rel);
+          return md5('A');
+        },
+      });
       expect(asked).toEqual(['a.py']);
       expect(adopted.adopted).toEqual(['dags/a.py']);
       const unknown = planDags(input);
       expect(unknown.uploads.map((u) => [u.key, u.kind])).toEqual([['dags/a.py', 'change']]);
       expect(unknown.drift).toEqual([{ key: 'dags/a.py', kind: 'changed-outside' }]);
-    });
-  });
-
-  describe('matched: local files exactly as recorded, given as the record entries themselves', () => {
-    // each case planned twice: the file as a hashed file without MD5 (what hashing gives for a file whose
-    // sha256 the record has), and as its entry in `matched` (no file object); the plans must be the same
-    const rec = record({ 'dags/a.py': { text: 'A' }, 'dags/b.py': { text: 'B', etag: '"kms-etag-1"' }, 'dags/gone.py': { text: 'G' } });
-    const [a, b, gone] = ['dags/a.py', 'dags/b.py', 'dags/gone.py'].map((k) => rec.dags[k]);
-    const asFile = (c: (typeof rec.dags)[string], rel: string): HashedFile => ({ rel, sha256: c.sha256, md5: undefined, size: c.size });
-    const cases: Array<[string, Omit<DagPlanInput, 'local' | 'matched' | 'record' | 'prefix'>]> = [
-      ['confirmed: unchanged; an entry with no local file is removed', { remote: new Map(), confirmed: new Set([a, b, gone]), prune: true }],
-      ['--no-prune keeps it', { remote: new Map(), confirmed: new Set([a, b, gone]), prune: false }],
-      ['neither confirmed nor listed: deleted outside, uploaded again', { remote: new Map(), confirmed: new Set([gone]), prune: true }],
-      [
-        'listed with another version: changed outside (drift), or adopted (same MD5 from the file)',
-        { remote: map(remote('dags/a.py', 'A-hotfix', 'v-new'), remote('dags/b.py', 'B', 'v-new2')), confirmed: new Set([gone]), prune: true, md5Of: () => md5('B') },
-      ],
-      ['the same bytes as a newer version (same ETag): unchanged with the listed version', { remote: map(remote('dags/a.py', 'A', 'v-newer')), confirmed: new Set([b, gone]), prune: true }],
-    ];
-    for (const [name, input] of cases) {
-      it(name, () => {
-        const viaFiles = planDags({ ...input, prefix: 'dags/', local: [asFile(a, 'a.py'), asFile(b, 'b.py')], record: rec });
-        const viaMatched = planDags({ ...input, prefix: 'dags/', local: [], matched: new Set([a, b]), record: rec });
-        for (const plan of [viaFiles, viaMatched]) plan.uploads.forEach((u) => expect(u.sha256).toBeTruthy());
-        const shape = (p: typeof viaFiles) => ({ ...p, unchanged: unchangedStates(p, rec), unchangedRecorded: undefined });
-        expect(shape(viaMatched)).toEqual(shape(viaFiles));
-        expect(summarizePlan('env', 'b', viaMatched, []).counts).toEqual(summarizePlan('env', 'b', viaFiles, []).counts);
-      });
-    }
-
-    it('the same plan with a file that is not matched alongside, uploads sorted by key', () => {
-      const plan = planDags({ prefix: 'dags/', local: [local('0new.py', 'N')], matched: new Set([a, b]), remote: new Map(), confirmed: new Set([gone]), record: rec, prune: true });
-      expect(plan.uploads.map((u) => [u.key, u.kind])).toEqual([
-        ['dags/0new.py', 'add'],
-        ['dags/a.py', 'add'],
-        ['dags/b.py', 'add'],
-      ]);
-      expect(plan.localBytes).toBe(3);
     });
   });
 

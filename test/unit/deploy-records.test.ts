@@ -1,14 +1,9 @@
-/** Release records as stored: a line per member of each big object, read back a line at a time (RecordParser). */
+/** Release records as stored: NDJSON, read back a line at a time (RecordReader); records of the earlier format still read. */
 import { describe, expect, it } from 'vitest';
-import { RecordParser, ReleaseStore, type ReleaseRecord } from '../../src/core/deploy/records.js';
+import { encodeRecord, RecordReader, ReleaseStore, type ReleaseRecord } from '../../src/core/deploy/records.js';
 import { jsonBody } from '../../src/core/json.js';
 import { MwaaError } from '../../src/core/errors.js';
 import { FakeS3 } from './deploy-fakes.js';
-
-/** The text ReleaseStore.write sends for a record. */
-function stored(value: unknown): string {
-  return Buffer.concat([...jsonBody(value, { lines: true }).pieces()]).toString('utf8');
-}
 
 /** A record with `n` DAG files, keys that look like JSON included. */
 function record(n: number): ReleaseRecord {
@@ -36,51 +31,64 @@ function record(n: number): ReleaseRecord {
   };
 }
 
-/** Feeds text to a parser in pieces of `size` characters. */
-function parse(text: string, size: number): unknown {
-  const p = new RecordParser();
+/** Feeds text to a reader in pieces of `size` characters. */
+function parse(text: string, size: number, options: { lean?: boolean } = {}): ReleaseRecord {
+  const p = new RecordReader(options);
   for (let at = 0; at < text.length; at += size) p.push(text.slice(at, at + size));
   return p.end();
 }
 
-describe('release records, stored and read back', () => {
+const plain = (rec: ReleaseRecord) => JSON.parse(JSON.stringify({ ...rec, schema: 2 }));
+const leanOf = (value: ReleaseRecord) => ({ ...value, changes: { added: [], changed: [], removed: [] }, journal: { ...value.journal, keys: {} } });
+
+describe('release records, stored as NDJSON and read back', () => {
   for (const n of [0, 3, 500]) {
     it(`a record of ${n} files reads back equal, however its text is cut`, () => {
       const rec = record(n);
-      const text = stored(rec);
-      for (const size of [1, 7, 1000, text.length]) expect(parse(text, size)).toEqual(JSON.parse(JSON.stringify(rec)));
+      const text = encodeRecord(rec).toString('utf8');
+      for (const size of [1, 7, 1000, text.length]) expect(parse(text, size)).toEqual(plain(rec));
     });
   }
 
-  it('lean: the journal\'s keys and the changed keys are skipped as they stream by, the rest is the record', () => {
+  it('is NDJSON that standard tools read: a header, then a line per DAG file, journal key and changed key', () => {
+    const rec = record(3);
+    const lines = encodeRecord(rec).toString('utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(lines[0]).toMatchObject({ schema: 2, id: rec.id, status: 'succeeded', lines: 9, journal: { pins: {}, envUpdate: false } });
+    expect(lines[0].dags).toBeUndefined();
+    expect(lines[1]).toEqual({ dag: 'dags/odd},"x.py', versionId: 'v0', sha256: 'ab'.repeat(32), etag: '"0"', size: 0 });
+    const entries = lines.slice(1);
+    expect(entries.filter((l) => 'dag' in l)).toHaveLength(3);
+    expect(entries.filter((l) => 'journal' in l)).toEqual(Object.keys(rec.dags).map((k) => ({ journal: k, versionId: null })));
+    expect(entries.filter((l) => 'added' in l).map((l) => l.added)).toEqual(Object.keys(rec.dags));
+  });
+
+  it("lean: the journal's keys and the changed keys are skipped, the rest is the record", () => {
     const rec = record(500);
-    const text = stored(rec);
-    const plain = JSON.parse(JSON.stringify(rec));
-    const lean = { ...plain, changes: { added: [], changed: [], removed: [] }, journal: { ...plain.journal, keys: {} } };
-    for (const size of [3, 4096]) {
-      const p = new RecordParser({ lean: true });
-      for (let at = 0; at < text.length; at += size) p.push(text.slice(at, at + size));
-      expect(p.end()).toEqual(lean);
-    }
-    // another layout is parsed whole, lists included (the push drops them itself)
-    const pretty = new RecordParser({ lean: true });
-    pretty.push(JSON.stringify(rec, null, 1));
-    expect(pretty.end()).toEqual(plain);
+    const text = encodeRecord(rec).toString('utf8');
+    for (const size of [3, 4096]) expect(parse(text, size, { lean: true })).toEqual(leanOf(plain(rec)));
   });
 
-  it('writes the DAG entries of a big record a line each (what lets RecordParser take them one at a time)', () => {
-    const lines = stored(record(500)).split('\n');
-    const at = lines.indexOf('"dags":{');
-    expect(at).toBeGreaterThan(0);
-    expect(lines.slice(at + 1, at + 501).every((l) => l.startsWith('"dags/'))).toBe(true);
-    expect(lines[at + 501]).toBe('},');
-  });
-
-  it('reads records in other layouts whole: pretty-printed, compact on one line', () => {
+  it('reads the records written before (schema 1, one JSON document): the line-per-member layout, pretty-printed, compact', () => {
     const rec = record(300);
-    const plain = JSON.parse(JSON.stringify(rec));
-    expect(parse(JSON.stringify(rec, null, 1), 100)).toEqual(plain);
-    expect(parse(`${JSON.stringify(rec)}\n`, 4096)).toEqual(plain);
+    const old = JSON.parse(JSON.stringify(rec));
+    const layouts = [Buffer.concat([...jsonBody(rec, { lines: true }).pieces()]).toString('utf8'), JSON.stringify(rec, null, 1), `${JSON.stringify(rec)}\n`];
+    for (const text of layouts) {
+      expect(parse(text, 100)).toEqual(old);
+      expect(parse(text, 4096, { lean: true })).toEqual(leanOf(old));
+    }
+  });
+
+  it('a bucket whose current record is of the earlier format: read through the store, then rewritten as NDJSON', async () => {
+    const s3 = new FakeS3();
+    const store = new ReleaseStore(s3, 'bucket');
+    const rec = record(50);
+    s3.put(`.mwaa/releases/${rec.id}.json`, Buffer.concat([...jsonBody(rec, { lines: true }).pieces()]));
+    const read = await store.read(rec.id);
+    expect(read).toEqual(JSON.parse(JSON.stringify(rec)));
+    await store.write({ ...(read as ReleaseRecord), status: 'rolled-back' });
+    const text = s3.latest(`.mwaa/releases/${rec.id}.json`)?.body?.toString('utf8') ?? '';
+    expect(JSON.parse(text.slice(0, text.indexOf('\n')))).toMatchObject({ schema: 2, status: 'rolled-back' });
+    expect(await store.read(rec.id)).toEqual({ ...plain(rec), status: 'rolled-back' });
   });
 
   it('a record cut short or garbled is a typed error naming it, not a half-read record', async () => {
@@ -88,9 +96,11 @@ describe('release records, stored and read back', () => {
     const store = new ReleaseStore(s3, 'bucket');
     const rec = record(200);
     await store.write(rec);
-    expect(await store.read(rec.id)).toEqual(JSON.parse(JSON.stringify(rec)));
+    expect(await store.read(rec.id)).toEqual(plain(rec));
     const text = s3.latest(`.mwaa/releases/${rec.id}.json`)?.body?.toString('utf8') ?? '';
-    for (const bad of [text.slice(0, Math.floor(text.length / 2)), text.replace('"dags/team_1/etl_8.py":{', '"dags/team_1/etl_8.py":{{'), 'not json']) {
+    const lines = text.split('\n');
+    const cutAtLine = `${lines.slice(0, 100).join('\n')}\n`;
+    for (const bad of [text.slice(0, Math.floor(text.length / 2)), cutAtLine, text.replace('{"dag":"dags/team_1/etl_8.py"', '{{"dag":"dags/team_1/etl_8.py"'), 'not json']) {
       s3.put(`.mwaa/releases/${rec.id}.json`, bad);
       const error = await store.read(rec.id).catch((e) => e);
       expect(MwaaError.is(error) && error.code).toBe('deploy.state-corrupt');

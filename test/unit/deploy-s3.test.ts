@@ -69,37 +69,4 @@ describe('s3Api', () => {
     expect(input.ContentMD5).toBe('md5==');
   });
 
-  it('streams a body of pieces, and retries its transient failures itself, each attempt with the pieces made afresh', async () => {
-    const sent: string[] = [];
-    s3.on(PutObjectCommand).callsFake(async (input: { Body: AsyncIterable<Buffer> }) => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of input.Body) chunks.push(chunk);
-      sent.push(Buffer.concat(chunks).toString('utf8'));
-      if (sent.length === 1) throw sdkError('SlowDown', 503);
-      if (sent.length === 2) throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
-      return { VersionId: 'v3', ETag: '"e"' };
-    });
-    const body = { length: 7, *pieces() { yield Buffer.from('{"a":'); yield Buffer.from('1}'); } };
-    expect(await s3Api(client).putObject('bkt', '.mwaa/releases/r.json', body)).toEqual({ versionId: 'v3', etag: '"e"' });
-    expect(sent).toEqual(['{"a":1}', '{"a":1}', '{"a":1}']);
-    expect(s3.commandCalls(PutObjectCommand)[0].args[0].input.ContentLength).toBe(7);
-  });
-
-  it('gives up on a streamed body after the client\'s attempts, and at once when the failure is not transient', async () => {
-    const body = { length: 1, *pieces() { yield Buffer.from('x'); } };
-    s3.on(PutObjectCommand).rejects(sdkError('InternalError', 500));
-    const failed = await s3Api(client).putObject('bkt', 'k', body).catch((e) => e);
-    expect(failed.message).toBe('PutObject s3://bkt/k: InternalError (HTTP 500): InternalError happened');
-    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(3);
-    s3.reset();
-    s3.on(PutObjectCommand).rejects(sdkError('AccessDenied', 403));
-    const denied = await s3Api(client).putObject('bkt', 'k', body).catch((e) => e);
-    expect(MwaaError.is(denied) && denied.exitCode).toBe(4);
-    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(1);
-    // a buffer is the SDK's to retry (one call here)
-    s3.reset();
-    s3.on(PutObjectCommand).rejects(sdkError('InternalError', 500));
-    await s3Api(client).putObject('bkt', 'k', Buffer.from('x')).catch(() => undefined);
-    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(1);
-  });
 });

@@ -9,12 +9,20 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EnvironmentInfo, MwaaApi, UpdateEnvironmentInput } from '../../src/core/ports/mwaa.js';
 import type { DeployPorts } from '../../src/core/deploy/ports.js';
 import { push, type PushRequest } from '../../src/core/deploy/push.js';
+import { RecordReader, type ReleaseRecord } from '../../src/core/deploy/records.js';
 import { rollback } from '../../src/core/deploy/rollback.js';
 import { MwaaError } from '../../src/core/errors.js';
 import { recordEvents } from '../../src/core/events.js';
 import type { LogsPort } from '../../src/core/logs/port.js';
 import { tempDir } from '../helpers/cli.js';
 import { boom, FakeS3 } from './deploy-fakes.js';
+
+/** A stored release record's text, read back. */
+function decodeRecord(text: string): ReleaseRecord {
+  const reader = new RecordReader();
+  reader.push(text);
+  return reader.end();
+}
 
 const CONSTRAINT = '--constraint "https://raw.githubusercontent.com/apache/airflow/constraints-2.10.3/constraints-3.11.txt"';
 
@@ -88,6 +96,7 @@ const request = (): PushRequest => ({
   prune: true,
   wait: true,
   dryRun: false,
+  concurrency: 16,
 });
 
 beforeEach(() => {
@@ -125,7 +134,7 @@ describe('the release transaction', () => {
     const records = () =>
       [...s3.objects.entries()]
         .filter(([k]) => k.startsWith('.mwaa/releases/2'))
-        .flatMap(([, versions]) => versions.map((v) => JSON.parse(v.body?.toString('utf8') ?? '{}')));
+        .flatMap(([, versions]) => versions.map((v) => decodeRecord(v.body?.toString('utf8') ?? '')));
     const [committed] = records();
     expect(committed.status).toBe('succeeded');
     // kept: a crash between this record and the index leaves an in-progress index entry to undo from it
@@ -143,10 +152,10 @@ describe('the release transaction', () => {
     const after = s3.state();
     expect(after['dags/a.py']).toBe(before['dags/a.py']);
     expect(after['dags/b.py']).toBeUndefined();
-    const failed = records().find((r) => r.id !== committed.id && r.status === 'rolled-back');
+    const failed = records().find((r) => r.id !== committed.id && r.status === 'rolled-back') as ReleaseRecord;
     expect(failed.journal.keys).toEqual({ 'dags/a.py': { versionId: before['dags/a.py'] }, 'dags/b.py': { versionId: null } });
     // what was journaled before the first change: the same keys, status in-progress
-    const journaled = s3.objects.get(`.mwaa/releases/${failed.id}.json`)?.map((v) => JSON.parse(v.body?.toString('utf8') ?? '{}')).find((r) => r.status === 'in-progress');
+    const journaled = s3.objects.get(`.mwaa/releases/${failed.id}.json`)?.map((v) => decodeRecord(v.body?.toString('utf8') ?? '')).find((r) => r.status === 'in-progress') as ReleaseRecord;
     expect(journaled.journal.keys).toEqual(failed.journal.keys);
   });
 
@@ -190,7 +199,7 @@ describe('the release transaction', () => {
     const p = ports();
     const events = recordEvents();
     p.events = events.sink;
-    const r = await rollback({ environment: 'env', wait: true, dryRun: false, yes: true }, p);
+    const r = await rollback({ environment: 'env', wait: true, dryRun: false, yes: true, concurrency: 16 }, p);
     expect(r.status).toBe('recovered');
     expect(r.recovered.map((x) => [x.id, x.status, x.left])).toEqual([[failedId, 'rolled-back', undefined]]);
     expect(events.events.some((e) => e.code === 'deploy.rollback.unremovable' && e.level === 'warn')).toBe(true);
@@ -270,7 +279,7 @@ describe('the environment under the lock', () => {
       return true;
     };
     s3.failWhen = (op, key) => (op === 'CopyObject' && key === 'dags/a.py' ? boom('CopyObject s3://bucket/dags/a.py: InternalError') : undefined);
-    const error = await rollback({ environment: 'env', wait: true, dryRun: false }, p).catch((e) => e);
+    const error = await rollback({ environment: 'env', wait: true, dryRun: false, concurrency: 16 }, p).catch((e) => e);
     expect(MwaaError.is(error) && error.exitCode, error.message).toBe(5);
     expect(mwaa.env.RequirementsS3ObjectVersion).toBe(other);
   });

@@ -8,7 +8,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { VersionsScanner, xmlText } from '../../src/aws/list-versions.js';
 import { s3Api } from '../../src/aws/s3.js';
-import { type VersionEntry } from '../../src/core/ports/s3.js';
+import type { VersionEntry } from '../../src/core/ports/s3.js';
 import { MwaaError } from '../../src/core/errors.js';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\r/g, '&#13;');
@@ -124,27 +124,6 @@ describe('s3Api.listVersions over the wire format', () => {
     expect(latest.map((e) => e.versionId)).toEqual(['m1', 'b1']);
   });
 
-  it('onPage: hands over each page (latest entries only) before asking for the next, and collects nothing', async () => {
-    const { client, queries } = cannedClient([
-      { status: 200, body },
-      { status: 200, body: page(version('dags/zz.py', 'y1', true, '"yy"', 1)) },
-    ]);
-    const pages: string[][] = [];
-    const asked: number[] = [];
-    const out = await s3Api(client).listVersions('bkt', 'dags/', {
-      latestOnly: true,
-      onPage: async (entries) => {
-        asked.push(queries.length);
-        await new Promise((r) => setTimeout(r, 5));
-        pages.push(entries.map((e) => `${e.key}:${e.versionId}`));
-      },
-    });
-    expect(out).toEqual([]);
-    expect(pages).toEqual([['dags/a.py:m1', `${odd}:o1`, 'dags/z.py:z1'], ['dags/zz.py:y1']]);
-    // the second page was asked for only after the first was taken
-    expect(asked).toEqual([1, 2]);
-  });
-
   it('leaves an error response to the SDK, mapped to a typed error', async () => {
     const { client } = cannedClient([{ status: 403, body: '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>' }]);
     const error = await s3Api(client)
@@ -153,5 +132,38 @@ describe('s3Api.listVersions over the wire format', () => {
     expect(MwaaError.is(error) && error.exitCode).toBe(4);
     expect(error.message).toContain('ListObjectVersions s3://bkt/dags/');
     expect(error.message).toContain('AccessDenied');
+  });
+});
+
+describe('s3Api.listObjects (ListObjectsV2) over the wire format', () => {
+  const contents = (key: string, etag: string, size: number) =>
+    `<Contents><Key>${esc(key)}</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified><ETag>${esc(etag)}</ETag><Size>${size}</Size><StorageClass>STANDARD</StorageClass></Contents>`;
+  const result = (inner: string, token?: string) =>
+    `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>bkt</Name><Prefix>dags/</Prefix><KeyCount>2</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>${token ? 'true' : 'false'}</IsTruncated>${token ? `<NextContinuationToken>${esc(token)}</NextContinuationToken>` : ''}${inner}</ListBucketResult>`;
+  const odd = 'dags/a & <b> "c".py';
+
+  it('reads keys, ETags, sizes and common prefixes from the bytes, and follows the continuation token', async () => {
+    const { client, queries } = cannedClient([
+      { status: 200, body: result(`${contents(odd, '"e1"', 12)}<CommonPrefixes><Prefix>dags/team_1/</Prefix></CommonPrefixes>`, 'tok&1') },
+      { status: 200, body: result(`${contents('dags/naïve 🚀.py', '"e2"', 3)}<CommonPrefixes><Prefix>dags/team_2/</Prefix></CommonPrefixes>`) },
+    ]);
+    const listing = await s3Api(client).listObjects('bkt', 'dags/', { delimiter: '/' });
+    expect(listing.objects).toEqual([
+      { key: odd, etag: '"e1"', size: 12 },
+      { key: 'dags/naïve 🚀.py', etag: '"e2"', size: 3 },
+    ]);
+    expect(listing.prefixes).toEqual(['dags/team_1/', 'dags/team_2/']);
+    expect(JSON.parse(queries[1])).toMatchObject({ 'continuation-token': 'tok&1', delimiter: '/', 'list-type': '2' });
+  });
+
+  it('an empty listing, and an error response mapped to a typed error', async () => {
+    const { client } = cannedClient([
+      { status: 200, body: result('') },
+      { status: 403, body: '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>' },
+    ]);
+    expect(await s3Api(client).listObjects('bkt', 'dags/')).toEqual({ objects: [], prefixes: [] });
+    const error = await s3Api(client).listObjects('bkt', 'dags/').catch((e) => e);
+    expect(MwaaError.is(error) && error.exitCode).toBe(4);
+    expect(error.message).toContain('ListObjectsV2 s3://bkt/dags/');
   });
 });

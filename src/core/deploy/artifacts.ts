@@ -25,7 +25,7 @@ export interface BuiltArtifact {
 }
 
 export async function buildArtifact(kind: ArtifactKind, source: string, projectDir: string): Promise<BuiltArtifact> {
-  let st;
+  let st: Awaited<ReturnType<typeof stat>>;
   try {
     st = await stat(source);
   } catch {

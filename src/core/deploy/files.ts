@@ -9,8 +9,8 @@ import type { IgnoreRule } from './ignore.js';
 
 /**
  * A file found by a walk; its path is the walk's root joined with `rel` (no absolute path per file).
- * digestFiles (hash.ts) fills in its hashes in place: a deploy of 20,000 files keeps one object per
- * file from the walk to the plan, all of one shape (see localFile).
+ * digestFiles (hash.ts) fills in its hashes in place: one object per file from the walk to the plan,
+ * all of one shape (see localFile).
  */
 export interface LocalFile {
   /** path relative to the root, posix separators */

@@ -7,7 +7,7 @@
 import * as crypto from 'node:crypto';
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import pLimit from 'p-limit';
-import { byRel, pathOf, type LocalFile } from './files.js';
+import { pathOf, type LocalFile } from './files.js';
 
 export interface Digest {
   sha256: string;
@@ -91,39 +91,23 @@ function readSmallFile(path: string): Buffer {
 /**
  * Hashes the files of a walk in place (see LocalFile) and returns them. Small files are read
  * synchronously, yielding to the event loop every few hundred files so network calls started alongside
- * (the bucket listing) keep moving; large files are streamed with bounded concurrency.
- *
- * With `matched`, a file whose sha256 and size are the ones its recorded entry (`known`) has is not
- * returned: its entry goes into `matched` instead (a fresh clone of 20,000 unchanged files keeps a set
- * of the record's own entries, not an object and a path per file).
+ * (the bucket listing) keep moving; large files are streamed with bounded concurrency. A file whose
+ * sha256 the last release recorded (`known`) keeps that very string and gets no MD5 (the plan knows
+ * it from the recorded ETag).
  */
 export async function digestFiles(
   walk: { root: string; files: LocalFile[] },
-  options: { concurrency?: number; signal?: AbortSignal; known?: KnownEntry; matched?: Set<Recorded> } = {},
+  options: { concurrency?: number; signal?: AbortSignal; known?: KnownEntry } = {},
 ): Promise<LocalFile[]> {
   const { root, files } = walk;
-  const { known, matched } = options;
-  /**
-   * Records a file's size and hashes (its MD5, or the bytes to compute it from, needed only when the
-   * sha256 is not the recorded one); false when the file is matched instead of kept. When the last
-   * release recorded the same sha256, the file keeps that very string (a fresh clone of 20,000
-   * unchanged files has one shared string per file and hashes each file once).
-   */
-  const settle = (f: LocalFile, size: number, sha256: string, md5: string | Uint8Array): boolean => {
+  const settle = (f: LocalFile, size: number, sha256: string, md5: string | Uint8Array) => {
     f.size = size;
-    const recorded = known?.(f.rel);
+    const recorded = options.known?.(f.rel);
     const same = recorded !== undefined && recorded.sha256 === sha256;
     f.sha256 = same ? recorded.sha256 : sha256;
     f.md5 = same ? undefined : typeof md5 === 'string' ? md5 : hex('md5', md5);
-    if (same && matched && recorded.size === size) {
-      matched.add(recorded);
-      return false;
-    }
-    return true;
   };
   const large: LocalFile[] = [];
-  // the files kept, compacted in place
-  let kept = 0;
   for (let i = 0; i < files.length; i++) {
     const f = files[i];
     if (f.size >= STREAM_THRESHOLD) {
@@ -131,31 +115,22 @@ export async function digestFiles(
       continue;
     }
     const data = readSmallFile(pathOf(root, f.rel));
-    // a matched file goes now, not when the walk's list does (20,000 of them while the listing runs)
-    if (settle(f, data.byteLength, hex('sha256', data), data)) files[kept++] = f;
-    else (files as Array<LocalFile | undefined>)[i] = undefined;
+    settle(f, data.byteLength, hex('sha256', data), data);
     if (i % 256 === 255) {
       options.signal?.throwIfAborted();
       await new Promise((resolve) => setImmediate(resolve));
     }
   }
   const limit = pLimit(options.concurrency ?? 8);
-  const largeKept = new Set<LocalFile>();
   await Promise.all(
     large.map((f) =>
       limit(async () => {
         options.signal?.throwIfAborted();
         const digest = await digestFile(pathOf(root, f.rel));
-        if (settle(f, digest.size, digest.sha256, digest.md5)) largeKept.add(f);
+        settle(f, digest.size, digest.sha256, digest.md5);
       }),
     ),
   );
-  files.length = kept;
-  if (largeKept.size > 0) {
-    // in walk order again
-    for (const f of large) if (largeKept.has(f)) files.push(f);
-    files.sort(byRel);
-  }
   return files;
 }
 
@@ -169,7 +144,8 @@ export function md5OfFile(path: string): string | undefined {
   }
   try {
     const md5 = crypto.createHash('md5');
-    const chunk = scratch.length >= 1024 * 1024 ? scratch : (scratch = Buffer.allocUnsafe(1024 * 1024));
+    if (scratch.length < 1024 * 1024) scratch = Buffer.allocUnsafe(1024 * 1024);
+    const chunk = scratch;
     for (;;) {
       const n = readSync(fd, chunk, 0, chunk.length, null);
       if (n === 0) return md5.digest('hex');

@@ -41,6 +41,6 @@ export function loadIgnoreRule(root: string, projectDir?: string): IgnoreRule {
   return (relPath, isDirectory) => {
     const path = isDirectory ? `${relPath}/` : relPath;
     if (local.ignores(path)) return true;
-    return project !== undefined && project.ignores(prefix + path);
+    return project?.ignores(prefix + path) === true;
   };
 }

@@ -4,16 +4,16 @@
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { VersionEntry } from '../ports/s3.js';
-import { AbortedError, ConfigError } from '../errors.js';
+import { AbortedError, ConfigError, FailedError } from '../errors.js';
 import { buildArtifact, planArtifact, pinsOf, type BuiltArtifact } from './artifacts.js';
-import { byRel, walkFiles } from './files.js';
-import { digestFiles, md5OfFile, sameEtag, type HashedFile } from './hash.js';
+import { walkFiles } from './files.js';
+import { digestFiles, md5OfFile, type HashedFile } from './hash.js';
+import { currentObjects, latestVersions } from './listing.js';
 import { loadIgnoreRule } from './ignore.js';
 import { acquireLock, lockedError, lockedPorts, runningHolder, type LockBody } from './lock.js';
-import { planDags, planToJson, summarizePlan, unchangedStates, type DeployPlan } from './plan.js';
+import { planDags, planToJson, summarizePlan, type ArtifactPlan, type DagPlan, type DagPlanInput, type DeployPlan, type RemoteObject } from './plan.js';
 import type { DeployPorts } from './ports.js';
-import { ARTIFACT_KINDS, recordedEntry, type ArtifactKind, type GitInfo, type ObjectState, type ReleaseRecord, ReleaseStore, newReleaseId, unfinishedReleases, STATE_PREFIX } from './records.js';
+import { ARTIFACT_KINDS, recordedEntry, type ArtifactKind, type GitInfo, type ObjectState, type ReleaseIndex, type ReleaseRecord, ReleaseStore, newReleaseId, unfinishedReleases } from './records.js';
 import { throwIfAborted } from '../signals.js';
 import { checkRequirements } from './requirements.js';
 import { recoverRelease } from './rollback.js';
@@ -43,7 +43,8 @@ export interface PushRequest {
   message?: string;
   /** git metadata (may still be being read) */
   git?: GitInfo | Promise<GitInfo | undefined>;
-  concurrency?: number;
+  /** parallel S3 writes (`--concurrency`; its default is declared once, in the command's spec) */
+  concurrency: number;
   forceUnlock?: boolean;
   lockTtlMs?: number;
   /** overwrite drift without asking (--yes) */
@@ -64,11 +65,7 @@ export interface PushResult {
 }
 
 interface Scan {
-  /** the local DAG files, minus the ones in `matched` */
   dags?: HashedFile[];
-  /** entries of `matchedOf` whose local file has exactly the recorded sha256 and size (digestFiles) */
-  matched?: Set<ObjectState>;
-  matchedOf?: ReleaseRecord;
   /** the local DAGs folder */
   dagsRoot?: string;
   artifacts: BuiltArtifact[];
@@ -76,9 +73,8 @@ interface Scan {
 }
 
 /**
- * The DAG files, hashed, each compared with the current release's entry (the record is read meanwhile;
- * hashing waits for it after the walk): a file exactly as recorded is kept as that entry (`matched`),
- * the others as hashed files. In a function of its own, so the walk's list goes when it returns.
+ * The DAG files, hashed. A file whose sha256 the current release recorded shares the record's string
+ * and skips its MD5 (the plan knows it from the recorded ETag); the record is read meanwhile.
  */
 async function hashDags(
   dir: string,
@@ -86,30 +82,12 @@ async function hashDags(
   concurrency: number,
   recorded: { prefix: string; record: Promise<ReleaseRecord | undefined> },
   signal?: AbortSignal,
-): Promise<{ files: HashedFile[]; matched: Set<ObjectState>; matchedOf?: ReleaseRecord; skippedLinks: string[] }> {
+): Promise<{ files: HashedFile[]; skippedLinks: string[] }> {
   const walk = await walkFiles(dir, loadIgnoreRule(dir, projectDir));
   const record = await recorded.record;
-  const matched = new Set<ObjectState>();
   const known = record ? (rel: string) => recordedEntry(record, recorded.prefix + rel) : undefined;
-  const files = await digestFiles(walk, { concurrency: Math.max(8, concurrency * 2), signal, known, matched });
-  return { files, matched, ...(record ? { matchedOf: record } : {}), skippedLinks: walk.skippedLinks };
-}
-
-/**
- * The scan's DAG files as plain hashed files again, for a plan against another record than the one
- * they were matched with (the record re-read under the lock is new objects, even when it is the same
- * release): each matched entry becomes the file it stands for.
- */
-function unmatch(scan: Scan, prefix: string): void {
-  const { matched, matchedOf } = scan;
-  if (!scan.dags || !matched || matched.size === 0 || !matchedOf) return;
-  for (const key of Object.keys(matchedOf.dags)) {
-    const c = matchedOf.dags[key];
-    if (matched.has(c)) scan.dags.push({ rel: key.slice(prefix.length), sha256: c.sha256, md5: undefined, size: c.size });
-  }
-  scan.dags.sort(byRel);
-  scan.matched = undefined;
-  scan.matchedOf = undefined;
+  const files = await digestFiles(walk, { concurrency: Math.max(8, concurrency * 2), signal, known });
+  return { files, skippedLinks: walk.skippedLinks };
 }
 
 async function scanProject(
@@ -121,9 +99,8 @@ async function scanProject(
 ): Promise<Scan> {
   const findings: Finding[] = [];
   let dags: HashedFile[] | undefined;
-  let matched: Pick<Scan, 'matched' | 'matchedOf'> = {};
   if (sources.dags) {
-    let st;
+    let st: Awaited<ReturnType<typeof stat>> | undefined;
     try {
       st = await stat(sources.dags);
     } catch {
@@ -140,7 +117,6 @@ async function scanProject(
       findings.push({ level: 'warning', code: 'local.symlink-outside', message: `skipped ${link}: a symlink pointing outside the DAGs folder (or dangling)` });
     }
     dags = hashed.files;
-    matched = { matched: hashed.matched, ...(hashed.matchedOf ? { matchedOf: hashed.matchedOf } : {}) };
   }
   const artifacts: BuiltArtifact[] = [];
   for (const kind of ARTIFACT_KINDS) {
@@ -158,60 +134,48 @@ async function scanProject(
     }
     artifacts.push(built);
   }
-  return { dags, ...matched, ...(sources.dags ? { dagsRoot: sources.dags } : {}), artifacts, findings };
+  return { dags, ...(sources.dags ? { dagsRoot: sources.dags } : {}), artifacts, findings };
 }
 
-/** The bucket's DAG keys: listing entries, and the record entries the listing confirmed. */
-interface RemoteDags {
-  remote: Map<string, VersionEntry>;
-  confirmed: Set<ObjectState>;
+/** Each artifact against the version the environment pins. */
+function planArtifacts(ports: DeployPorts, target: Target, scan: Scan, record: ReleaseRecord | undefined): Promise<ArtifactPlan[]> {
+  return Promise.all(scan.artifacts.map((built) => planArtifact({ built, env: target.env, bucket: target.bucket, s3: ports.s3, record })));
 }
 
 /**
- * The latest entry of every key under the DAG prefix, minus tool state, a page at a time: an entry that
- * is exactly what the current release recorded (version id and ETag) is kept as that record entry
- * (`confirmed`), so a bucket of 20,000 unchanged files costs a set of references, not 20,000 entries.
+ * The plan: artifacts against the environment's pins, DAG files against the record and the bucket's
+ * current objects (`listing`, when already read). The listing has no version ids: the keys the plan
+ * touches have theirs looked up, and the plan is made again with them.
  */
-async function remoteDags(ports: DeployPorts, target: Target, recorded: Promise<ReleaseRecord | undefined>): Promise<RemoteDags> {
-  const remote = new Map<string, VersionEntry>();
-  const confirmed = new Set<ObjectState>();
-  let record: ReleaseRecord | undefined | null = null;
-  await ports.s3.listVersions(target.bucket, target.dagPrefix, {
-    latestOnly: true,
-    signal: ports.signal,
-    onPage: async (entries) => {
-      if (record === null) record = await recorded;
-      for (const e of entries) {
-        if (e.key.startsWith(STATE_PREFIX) || e.key.endsWith('/')) continue;
-        const c = recordedEntry(record, e.key);
-        if (c && !e.deleteMarker && e.versionId === c.versionId && sameEtag(e.etag, c.etag)) confirmed.add(c);
-        else remote.set(e.key, e);
-      }
-    },
-  });
-  return { remote, confirmed };
-}
-
 async function makePlan(
   ports: DeployPorts,
   target: Target,
   scan: Scan,
   record: ReleaseRecord | undefined,
   prune: boolean,
-  listing?: RemoteDags,
+  listing?: Map<string, RemoteObject>,
 ): Promise<DeployPlan> {
-  const artifacts = await Promise.all(scan.artifacts.map((built) => planArtifact({ built, env: target.env, bucket: target.bucket, s3: ports.s3, record })));
-  let dags;
+  const artifacts = await planArtifacts(ports, target, scan, record);
+  let dags: DagPlan | undefined;
   if (scan.dags) {
-    const { remote, confirmed } = listing ?? (await remoteDags(ports, target, Promise.resolve(record)));
-    for (const a of artifacts) {
-      remote.delete(a.key);
-      const c = recordedEntry(record, a.key);
-      if (c) confirmed.delete(c);
-    }
+    const remote = listing ?? (await currentObjects(ports.s3, target.bucket, target.dagPrefix, ports.signal));
+    for (const a of artifacts) remote.delete(a.key);
     const root = scan.dagsRoot as string;
-    if (scan.matchedOf !== record) unmatch(scan, target.dagPrefix);
-    dags = planDags({ prefix: target.dagPrefix, local: scan.dags, matched: scan.matched, remote, confirmed, record, prune, md5Of: (rel) => md5OfFile(join(root, rel)) });
+    const input: DagPlanInput = { prefix: target.dagPrefix, local: scan.dags, remote, record, prune, md5Of: (rel) => md5OfFile(join(root, rel)) };
+    dags = planDags(input);
+    const keys = dags.needsVersions;
+    if (keys.length > 0) {
+      const versions = await latestVersions(ports.s3, target.bucket, target.dagPrefix, keys, ports.signal);
+      for (const key of keys) {
+        const v = versions.get(key);
+        if (v) remote.set(key, { etag: v.etag, size: v.size, versionId: v.versionId, deleteMarker: v.deleteMarker });
+        else remote.delete(key);
+      }
+      dags = planDags({ ...input, versionsKnown: new Set(keys) });
+      if (dags.needsVersions.length > 0) {
+        throw new FailedError('deploy.bucket-changed', `s3://${target.bucket}/${dags.needsVersions[0]} changed while the push was planning`, { hint: 'push again' });
+      }
+    }
   }
   return summarizePlan(target.name, target.bucket, dags, artifacts);
 }
@@ -237,7 +201,7 @@ export function pushSpec(input: {
 
   let unchangedDags: Record<string, ObjectState>;
   if (dags) {
-    unchangedDags = unchangedStates(dags, record);
+    unchangedDags = { ...dags.unchanged };
     for (const key of dags.kept) {
       const c = record?.dags[key];
       if (c) unchangedDags[key] = c;
@@ -279,31 +243,28 @@ export function pushSpec(input: {
     },
     envUpdate: plan.envUpdate,
     wait: request.wait,
-    concurrency: request.concurrency ?? 16,
+    concurrency: request.concurrency,
     planMs: input.planMs,
     startedAt: input.startedAt,
   };
 }
 
-async function currentRecord(store: ReleaseStore, environment: string): Promise<ReleaseRecord | undefined> {
-  const index = await store.readIndex();
-  const id = index.current[environment];
-  return id ? forPlanning(await store.read(id, { lean: true })) : undefined;
-}
-
 /**
  * The current release as a push needs it: its DAG and artifact entries, without the keys it changed or
- * journaled (after a first push of 20,000 files, 20,000 strings no plan reads). A record read `lean`
- * has skipped them already; one in another layout has them, and loses them here.
+ * journaled (records.ts reads it `lean`).
  */
-function forPlanning(record: ReleaseRecord | undefined): ReleaseRecord | undefined {
-  if (!record) return undefined;
-  return { ...record, changes: { added: [], changed: [], removed: [] }, journal: { ...record.journal, keys: {} } };
+async function currentRecord(store: ReleaseStore, index: ReleaseIndex, environment: string): Promise<ReleaseRecord | undefined> {
+  const id = index.current[environment];
+  return id ? await store.read(id, { lean: true }) : undefined;
 }
 
-interface Unlocked {
+interface Planned {
   findings: Finding[];
   scan: Scan;
+  /** the release state the plan was made against, and the ETag of the index it came from */
+  index: ReleaseIndex;
+  indexEtag?: string;
+  record?: ReleaseRecord;
   unfinished: string[];
   /** the holder of the deploy lock, when it is held by a deploy that still runs */
   running?: LockBody;
@@ -312,28 +273,25 @@ interface Unlocked {
 }
 
 /**
- * Before the lock: the local scan, the bucket checks, the release state and the listing, read in
- * parallel, and a first plan (shown, and all a dry run needs). Its own function so that the listing and
- * the release record it read are let go when it returns (an async function keeps its locals alive
- * across every await, used or not).
+ * Before the lock: the local scan, the bucket checks, the release state and the bucket's current
+ * objects, read in parallel, and the plan (shown, and all a dry run needs).
  */
-async function planUnlocked(request: PushRequest, ports: DeployPorts, target: Target, store: ReleaseStore, startedAt: number): Promise<Unlocked> {
+async function planUnlocked(request: PushRequest, ports: DeployPorts, target: Target, store: ReleaseStore, startedAt: number): Promise<Planned> {
   const { clock, events } = ports;
   const reading = (async () => {
-    const index = await store.readIndex();
-    const id = index.current[target.name];
-    return { index, record: id ? forPlanning(await store.read(id, { lean: true })) : undefined };
+    const { index, etag } = await store.readIndexTagged();
+    return { index, etag, record: await currentRecord(store, index, target.name) };
   })();
-  // hashing and the listing compare with the record as they go (its failure is reported through `reading`)
+  // hashing compares with the record as it goes (a failure to read it is reported through `reading`)
   const record = reading.then(
     (r) => r.record,
     () => undefined,
   );
   const [findings, scan, state, listing, running] = await Promise.all([
     checkTarget(ports, target, { wait: request.wait && !request.dryRun }),
-    scanProject(request.sources, target, request.concurrency ?? 16, record, ports.signal),
+    scanProject(request.sources, target, request.concurrency, record, ports.signal),
     reading,
-    request.sources.dags ? remoteDags(ports, target, record) : Promise.resolve(undefined),
+    request.sources.dags ? currentObjects(ports.s3, target.bucket, target.dagPrefix, ports.signal) : Promise.resolve(undefined),
     runningHolder(ports, target.bucket),
   ]);
   findings.push(...scan.findings);
@@ -347,7 +305,7 @@ async function planUnlocked(request: PushRequest, ports: DeployPorts, target: Ta
   const plan = await makePlan(ports, target, scan, state.record, request.prune, listing);
   const planMs = clock.now() - startedAt;
   events(msg('deploy.plan', { plan: planToJson(plan), planMs }, planLine(plan)));
-  return { findings, scan, unfinished, plan, planMs, ...(running ? { running } : {}) };
+  return { findings, scan, index: state.index, ...(state.etag ? { indexEtag: state.etag } : {}), record: state.record, unfinished, plan, planMs, ...(running ? { running } : {}) };
 }
 
 export async function push(request: PushRequest, unscoped: DeployPorts): Promise<PushResult> {
@@ -357,7 +315,7 @@ export async function push(request: PushRequest, unscoped: DeployPorts): Promise
   let target = await loadTarget(unscoped, request.environment, request.configBucket);
   const ports = ownerScoped(unscoped, target);
   const store = new ReleaseStore(ports.s3, target.bucket);
-  let first: Unlocked | undefined = await planUnlocked(request, ports, target, store, startedAt);
+  const first = await planUnlocked(request, ports, target, store, startedAt);
   const { findings, scan, unfinished, planMs } = first;
   // another deploy is running: say so now, before any question (the lock would refuse it anyway)
   if (first.running && !request.dryRun && !request.forceUnlock) throw lockedError(target.bucket, first.running);
@@ -399,25 +357,33 @@ export async function push(request: PushRequest, unscoped: DeployPorts): Promise
     // losing the lock (taken over by another deploy) stops this one like Ctrl-C does, with rollback
     const held = lockedPorts(ports, lock);
     const recovered: ReleaseRecord[] = [];
-    // Under the lock: finish what a crashed deploy left, then plan again against what is there now.
-    const fresh = await store.readIndex();
-    for (const r of unfinishedReleases(fresh, target.name)) recovered.push(await recoverRelease(r.id, target, held));
-    let record = fresh.current[target.name] ? await currentRecord(store, target.name) : undefined;
-    // the environment as it is now: another deploy may have re-pinned it while this one waited
-    target = await refreshTarget(held, target);
+    // Under the lock. When no release was written since planning (the index's ETag is the same) and
+    // nothing is left to finish, the plan stands as made; else unfinished releases are rolled back and
+    // the plan is made again against what is there now.
+    // (the environment is read again alongside: it may have started updating, or been re-pinned, while
+    // this push asked its questions or waited for the lock)
+    const [changed, refreshed] = await Promise.all([store.indexIfChanged(first.indexEtag), refreshTarget(held, target)]);
+    target = refreshed;
     throwOnErrors(statusFindings(target, { wait: request.wait }));
-    first = undefined; // the first plan, its listing and record: replaced by what follows
-    const final = await makePlan(held, target, scan, record, request.prune);
+    let plan = first.plan;
+    let record = first.record;
+    if (changed || unfinished.length > 0) {
+      const index = changed ?? first.index;
+      for (const r of unfinishedReleases(index, target.name)) recovered.push(await recoverRelease(r.id, target, held));
+      record = await currentRecord(store, recovered.length > 0 ? await store.readIndex() : index, target.name);
+      plan = await makePlan(held, target, scan, record, request.prune);
+      events(msg('deploy.plan.final', { counts: plan.counts }, 'plan made again under the lock: the release state changed since planning'));
+    } else if (plan.envUpdate.needed) {
+      // the artifacts against the pins as they are now
+      plan = summarizePlan(target.name, target.bucket, plan.dags, await planArtifacts(held, target, scan, record));
+    }
+    if (plan.empty) return { status: 'up-to-date', plan, findings, recovered, unfinished };
     scan.dags = undefined; // the hashes live on in the plan
-    scan.matched = undefined;
-    if (final.empty) return { status: 'up-to-date', plan: final, findings, recovered, unfinished };
-    checkEnvUpdate(final, target);
-    events(msg('deploy.plan.final', { counts: final.counts }, 'plan confirmed under the lock'));
+    checkEnvUpdate(plan, target);
     const git = await Promise.resolve(request.git).catch(() => undefined);
-    const spec = pushSpec({ id, plan: final, target, record, request, git, startedAt, planMs });
-    record = undefined; // what the release keeps of it is in the spec
+    const spec = pushSpec({ id, plan, target, record, request, git, startedAt, planMs });
     const release = await executeRelease(spec, held);
-    return { status: 'deployed', plan: final, findings, release, recovered, unfinished };
+    return { status: 'deployed', plan, findings, release, recovered, unfinished };
   } finally {
     try {
       await lock.release();

@@ -8,13 +8,12 @@
  *
  * A record is written with status `in-progress` before the first mutation (the journal: every key the
  * release will touch with its previous latest version, and the environment's pinned versions before),
- * then marked `succeeded`, `rolled-back` or `rollback-incomplete`. Records are compact JSON: one lists
- * every DAG file.
+ * then marked `succeeded`, `rolled-back` or `rollback-incomplete`. A record is NDJSON (docs/deploy.md,
+ * "Release records"): a header line, then a line per DAG file, journal key and changed key.
  */
 import { randomBytes } from 'node:crypto';
 import type { S3Api } from '../ports/s3.js';
 import { FailedError, NotFoundError, UsageError } from '../errors.js';
-import { jsonBody } from '../json.js';
 
 export const STATE_PREFIX = '.mwaa/';
 export const LOCK_KEY = '.mwaa/lock.json';
@@ -86,7 +85,8 @@ export interface ReleaseCounts {
 }
 
 export interface ReleaseRecord {
-  schema: 1;
+  /** 2: stored as NDJSON; 1: one JSON document (records written before, still read) */
+  schema: 1 | 2;
   id: string;
   kind: 'push' | 'rollback';
   status: ReleaseStatus;
@@ -186,113 +186,136 @@ function parseJson<T>(text: string, what: string): T {
   }
 }
 
+function parseIndex(text: string): ReleaseIndex {
+  const index = parseJson<ReleaseIndex>(text, INDEX_KEY);
+  return { schema: 1, current: index.current ?? {}, releases: index.releases ?? [] };
+}
+
+/** The lines of a record after its header: one per DAG file, journal key and changed key. */
+type RecordLine =
+  | ({ dag: string } & ObjectState)
+  | ({ journal: string } & PrevVersion)
+  | { added: string }
+  | { changed: string }
+  | { removed: string };
+
+/** A record as stored: NDJSON, a header line (every field but the per-key lists) and a line per key. */
+export function encodeRecord(record: ReleaseRecord): Buffer {
+  const { dags, changes, journal, ...rest } = record;
+  const { keys, ...journalRest } = journal;
+  const count = Object.keys(dags).length + Object.keys(keys).length + changes.added.length + changes.changed.length + changes.removed.length;
+  // `lines`: how many lines follow, so that a record cut at a line's end is not taken for a whole one
+  const header = { ...rest, schema: 2, lines: count, journal: journalRest };
+  const lines: string[] = [JSON.stringify(header)];
+  const chunks: Buffer[] = [];
+  const line = (value: RecordLine) => {
+    lines.push(JSON.stringify(value));
+    if (lines.length === 1000) chunks.push(Buffer.from(`${lines.splice(0).join('\n')}\n`));
+  };
+  for (const key of Object.keys(dags)) line({ dag: key, ...dags[key] });
+  for (const key of Object.keys(keys)) line({ journal: key, ...keys[key] });
+  for (const key of changes.added) line({ added: key });
+  for (const key of changes.changed) line({ changed: key });
+  for (const key of changes.removed) line({ removed: key });
+  chunks.push(Buffer.from(lines.length > 0 ? `${lines.join('\n')}\n` : ''));
+  return Buffer.concat(chunks);
+}
+
+/** Sets a key of a dictionary read from JSON (a DAG file may be called `__proto__`). */
+function setKey<T>(dict: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__') Object.defineProperty(dict, key, { value, enumerable: true, writable: true, configurable: true });
+  else dict[key] = value;
+}
+
 /**
- * Parses a release record as its text arrives. ReleaseStore.write puts every member of a big object or
- * array on a line of its own, and a raw newline is never inside a JSON string: so the top-level `dags`
- * (the bulk of a record of thousands of files) is parsed a line, one file, at a time, and the text is
- * never one string of megabytes. With `lean`, the lists a push does not read (the journal's keys, the
- * changed keys) are skipped as they stream by and come out empty. The rest is parsed whole; so is a
- * record in any other layout (pretty-printed, on one line, written by hand), lean or not.
+ * Reads a stored record as its text arrives, a line at a time. NDJSON records (schema 2) are built line
+ * by line; with `lean`, the journal's keys and the changed keys (what a push does not plan with) are
+ * skipped unparsed. A record written before (schema 1: one JSON document, in any layout) is parsed whole.
  */
-export class RecordParser {
-  /** the start of a line cut by the end of a piece of text */
+export class RecordReader {
   private pending = '';
-  private lines: string[] = [];
-  private count = 0;
-  /** false: another layout, every line kept for one JSON.parse */
-  private layout: boolean | undefined;
-  /** the names of the open (walked) containers, '' for the record itself and array items */
-  private stack: string[] = [];
-  /** the stack joined with '.' (".dags" inside the DAG entries) */
-  private path = '';
-  /** depth of the container being skipped (0: none) */
-  private skipping = 0;
-  private dags: Record<string, ObjectState> | undefined;
+  private record: ReleaseRecord | undefined;
+  /** lines after the header: announced by it, and seen */
+  private announced = 0;
+  private seen = 0;
+  /** the text of a schema-1 record, parsed whole at the end */
+  private legacy: string[] | undefined;
 
   constructor(private readonly options: { lean?: boolean } = {}) {}
 
   push(text: string): void {
+    if (this.legacy) {
+      this.legacy.push(text);
+      return;
+    }
     let start = 0;
-    for (;;) {
-      const nl = text.indexOf('\n', start);
-      if (nl < 0) {
-        if (start < text.length) this.pending += text.slice(start);
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+      const line = this.pending + text.slice(start, nl);
+      this.pending = '';
+      start = nl + 1;
+      this.line(line);
+      if (this.legacy) {
+        (this.legacy as string[]).push(text.slice(start));
         return;
       }
-      const line = this.pending ? this.pending + text.slice(start, nl) : text.slice(start, nl);
-      this.pending = '';
-      this.line(line);
-      start = nl + 1;
     }
-  }
-
-  private enter(name: string): void {
-    this.stack.push(name);
-    this.path = this.stack.join('.');
-  }
-
-  private leave(): void {
-    this.stack.pop();
-    this.path = this.stack.join('.');
-  }
-
-  /** One DAG entry line, `"<key>":{…}` and maybe a comma: the key and the entry parsed apart (no object around them). */
-  private entry(line: string): void {
-    let end = 1;
-    while (end < line.length && line[end] !== '"') end += line[end] === '\\' ? 2 : 1;
-    if (line[0] !== '"' || line[end + 1] !== ':') throw new Error('a "dags" entry that is not "<key>":{…}');
-    const key = JSON.parse(line.slice(0, end + 1)) as string;
-    const entry = JSON.parse(line.slice(end + 2, line.endsWith(',') ? -1 : undefined)) as ObjectState;
-    const dags = this.dags as Record<string, ObjectState>;
-    if (key === '__proto__') Object.defineProperty(dags, key, { value: entry, enumerable: true, writable: true, configurable: true });
-    else dags[key] = entry;
+    this.pending += text.slice(start);
   }
 
   private line(line: string): void {
-    this.count++;
-    // the layout: "{" alone, then members each starting a line with no indentation
-    if (this.count === 1) this.layout = line === '{' ? undefined : false;
-    else if (this.count === 2 && this.layout === undefined) this.layout = line.startsWith('"') || line === '}';
-    if (this.layout === false) {
-      this.lines.push(line);
-      return;
-    }
-    const closes = line.startsWith('}') || line.startsWith(']');
-    const opens = line.endsWith('{') || line.endsWith('[');
-    if (this.skipping > 0) {
-      if (closes) this.leave();
-      if (opens) this.enter('');
-      if (closes && this.stack.length < this.skipping) {
-        this.skipping = 0;
-        this.lines.push(line); // "}" or "]": the container is empty
+    if (line === '') return;
+    if (!this.record) {
+      const header = firstLine(line);
+      if (header?.schema !== 2) {
+        this.legacy = [line, '\n'];
+        return;
       }
+      const { lines, ...fields } = header as ReleaseRecord & { lines?: number };
+      this.announced = lines ?? 0;
+      this.record = { ...fields, dags: {}, changes: { added: [], changed: [], removed: [] }, journal: { ...fields.journal, keys: {} } };
       return;
     }
-    const path = this.path;
-    if (path === '.dags' && !closes) {
-      if (opens) throw new Error('a "dags" entry over several lines');
-      this.entry(line);
-      return;
-    }
-    this.lines.push(line);
-    if (closes) this.leave();
-    if (!opens) return;
-    const name = line.length > 1 ? (JSON.parse(line.slice(0, -2)) as string) : '';
-    this.enter(name);
-    const inside = `${path}.${name}`;
-    if (inside === '.dags') this.dags = {};
-    if (this.options.lean && (inside === '.journal.keys' || inside === '.changes.added' || inside === '.changes.changed' || inside === '.changes.removed')) {
-      this.skipping = this.stack.length;
-    }
+    const r = this.record;
+    this.seen++;
+    if (this.options.lean && !line.startsWith('{"dag":')) return;
+    const entry = JSON.parse(line) as RecordLine;
+    if ('dag' in entry) {
+      const { dag, ...state } = entry;
+      setKey(r.dags, dag, state);
+    } else if ('journal' in entry) {
+      const { journal, ...prev } = entry;
+      setKey(r.journal.keys, journal, prev);
+    } else if ('added' in entry) r.changes.added.push(entry.added);
+    else if ('changed' in entry) r.changes.changed.push(entry.changed);
+    else if ('removed' in entry) r.changes.removed.push(entry.removed);
+    else throw new Error('a line that is no DAG file, journal key or changed key');
   }
 
-  end(): unknown {
-    if (this.pending) this.line(this.pending);
-    this.pending = '';
-    if (this.layout !== false && (this.stack.length > 0 || this.skipping > 0)) throw new Error('the text ends inside the record');
-    const record = JSON.parse(this.lines.join('\n')) as { dags?: unknown };
-    if (this.dags) record.dags = this.dags;
-    return record;
+  end(): ReleaseRecord {
+    if (!this.legacy && this.pending) {
+      const last = this.pending;
+      this.pending = '';
+      this.line(last);
+    }
+    if (this.legacy) {
+      this.legacy.push(this.pending);
+      const record = JSON.parse(this.legacy.join('')) as ReleaseRecord;
+      if (this.options.lean) return { ...record, changes: { added: [], changed: [], removed: [] }, journal: { ...record.journal, keys: {} } };
+      return record;
+    }
+    if (!this.record) throw new Error('the record is empty');
+    if (this.seen !== this.announced) throw new Error(`the record has ${this.seen} of its ${this.announced} lines`);
+    return this.record;
+  }
+}
+
+/** The header of an NDJSON record, or undefined when the first line is not one (a schema-1 record). */
+function firstLine(line: string): ReleaseRecord | undefined {
+  try {
+    const value = JSON.parse(line) as unknown;
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as ReleaseRecord) : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -304,10 +327,26 @@ export class ReleaseStore {
   ) {}
 
   async readIndex(): Promise<ReleaseIndex> {
-    const data = await this.s3.getText(this.bucket, INDEX_KEY);
-    if (!data) return { schema: 1, current: {}, releases: [] };
-    const index = parseJson<ReleaseIndex>(data, INDEX_KEY);
-    return { schema: 1, current: index.current ?? {}, releases: index.releases ?? [] };
+    return (await this.readIndexTagged()).index;
+  }
+
+  /** The index and its ETag (none when there is no index yet). */
+  async readIndexTagged(): Promise<{ index: ReleaseIndex; etag?: string }> {
+    const got = await this.s3.getTextTagged(this.bucket, INDEX_KEY);
+    if (got === undefined || got === 'not-modified') return { index: { schema: 1, current: {}, releases: [] } };
+    return { index: parseIndex(got.text), etag: got.etag };
+  }
+
+  /**
+   * The index if it changed since the read that gave `etag` (one conditional GET), else undefined.
+   * Every release record is written before the index that names it, so an unchanged index means
+   * unchanged release state.
+   */
+  async indexIfChanged(etag: string | undefined): Promise<ReleaseIndex | undefined> {
+    const got = await this.s3.getTextTagged(this.bucket, INDEX_KEY, etag ? { ifNoneMatch: etag } : {});
+    if (got === 'not-modified') return undefined;
+    if (got === undefined) return etag ? { schema: 1, current: {}, releases: [] } : undefined;
+    return parseIndex(got.text);
   }
 
   async writeIndex(index: ReleaseIndex): Promise<void> {
@@ -316,12 +355,12 @@ export class ReleaseStore {
 
   /** A release record; `lean`: without the journal's keys and the changed keys (what a push plans with). */
   async read(id: string, options: { lean?: boolean } = {}): Promise<ReleaseRecord | undefined> {
-    const parser = new RecordParser(options);
+    const reader = new RecordReader(options);
     let bad: unknown;
     const found = await this.s3.readText(this.bucket, releaseKey(id), (text) => {
       if (bad !== undefined) return;
       try {
-        parser.push(text);
+        reader.push(text);
       } catch (error) {
         bad = error;
       }
@@ -329,18 +368,15 @@ export class ReleaseStore {
     if (!found) return undefined;
     try {
       if (bad !== undefined) throw bad;
-      return parser.end() as ReleaseRecord;
+      return reader.end();
     } catch (cause) {
       throw corrupt(releaseKey(id), cause);
     }
   }
 
   async write(record: ReleaseRecord): Promise<void> {
-    // compact, a member of each big object per line (RecordParser), and streamed in pieces: a record
-    // lists every DAG file, and is never one string or buffer
-    await this.s3.putObject(this.bucket, releaseKey(record.id), jsonBody(record, { lines: true }), {
-      contentType: 'application/json',
-    });
+    // one buffer: the SDK sends it with its checksum and retries it like any other upload
+    await this.s3.putObject(this.bucket, releaseKey(record.id), encodeRecord(record), { contentType: 'application/x-ndjson' });
   }
 
   /** Writes the record and its summary into the index (and makes it current when asked). */
@@ -402,7 +438,7 @@ export function previousRelease(index: ReleaseIndex, environment: string): strin
   const done = releasesOf(index, environment).filter((r) => r.status === 'succeeded');
   for (let guard = 0; guard < done.length; guard++) {
     const rec = done.find((r) => r.id === current);
-    if (!rec || rec.kind !== 'rollback' || !rec.target) break;
+    if (rec?.kind !== 'rollback' || !rec.target) break;
     current = rec.target;
   }
   const at = done.findIndex((r) => r.id === current);

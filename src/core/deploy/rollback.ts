@@ -78,7 +78,8 @@ export interface RollbackRequest {
   yes?: boolean;
   message?: string;
   git?: GitInfo;
-  concurrency?: number;
+  /** parallel S3 writes (`--concurrency`; its default is declared once, in the command's spec) */
+  concurrency: number;
   forceUnlock?: boolean;
   lockTtlMs?: number;
   command?: string;
@@ -142,7 +143,7 @@ async function computeRollback(ports: DeployPorts, target: Target, store: Releas
     dagOps.push({ key, prev: prevOf(l), action: 'delete' });
   }
   // the versions to restore must still exist
-  const limit = pLimit(request.concurrency ?? 16);
+  const limit = pLimit(request.concurrency);
   const missing: string[] = [];
   await Promise.all(
     dagOps
@@ -384,7 +385,7 @@ async function rollbackTo(request: RollbackRequest, ports: DeployPorts, target: 
     if (computed.plan.empty) return { status: 'up-to-date', plan: computed.plan, recovered: [], findings };
     checkEnvUpdate(computed, now);
     const release = await executeRelease(
-      { ...computed.spec, id, startedAt, wait: request.wait, concurrency: request.concurrency ?? 16, planMs: ports.clock.now() - startedAt },
+      { ...computed.spec, id, startedAt, wait: request.wait, concurrency: request.concurrency, planMs: ports.clock.now() - startedAt },
       held,
     );
     return { status: 'rolled-back', plan: computed.plan, release, recovered: [], findings };

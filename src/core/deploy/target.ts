@@ -105,7 +105,7 @@ export async function checkTarget(ports: DeployPorts, target: Target, options: {
     });
   }
   const pab = await ports.s3.getPublicAccessBlock(target.bucket);
-  if (!pab || !pab.BlockPublicAcls || !pab.IgnorePublicAcls || !pab.BlockPublicPolicy || !pab.RestrictPublicBuckets) {
+  if (!pab?.BlockPublicAcls || !pab.IgnorePublicAcls || !pab.BlockPublicPolicy || !pab.RestrictPublicBuckets) {
     findings.push({
       level: 'warning',
       code: 'bucket.public-access',

@@ -134,7 +134,7 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
   const durations: Record<string, number> = { ...(spec.planMs !== undefined ? { planMs: spec.planMs } : {}) };
   const progress: Progress = { created: new Map(), uncertain: new Set(), envUpdateCalled: false };
   const record: ReleaseRecord = {
-    schema: 1,
+    schema: 2,
     id: spec.id,
     kind: spec.kind,
     status: 'in-progress',
@@ -240,7 +240,7 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
       events(msg('deploy.env.update.started', { name: spec.environment }, `environment ${spec.environment} is updating (this takes 20–30 minutes on AWS)`));
       if (spec.wait) {
         const requirementsChanged = spec.artifactOps.some((a) => a.kind === 'requirements');
-        let waited;
+        let waited: Awaited<ReturnType<typeof waitForEnvironment>>;
         try {
           waited = await waitForEnvironment({
             api: ports.mwaa,

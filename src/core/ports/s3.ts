@@ -3,7 +3,6 @@
  * "Not there" is `undefined`, a lost conditional write is `{ conflict: true }`, every other failure a
  * typed error naming the call and the object.
  */
-import type { PiecesBody } from '../json.js';
 import type { PublicAccessBlock } from './bucket.js';
 
 export type { PublicAccessBlock } from './bucket.js';
@@ -18,6 +17,20 @@ export interface VersionEntry {
   etag?: string;
   size?: number;
   lastModified?: number;
+}
+
+/** One current object of a ListObjectsV2 listing (no version id: see listObjects). */
+export interface ObjectEntry {
+  key: string;
+  /** quoted as S3 returns it */
+  etag?: string;
+  size?: number;
+}
+
+export interface ObjectListing {
+  objects: ObjectEntry[];
+  /** with a delimiter: the common prefixes (e.g. "dags/folder/") */
+  prefixes: string[];
 }
 
 export interface HeadResult {
@@ -51,12 +64,6 @@ export interface DeleteResult {
 export interface ListOptions {
   latestOnly?: boolean;
   signal?: AbortSignal;
-  /**
-   * Takes the entries a page at a time (awaited before the next page is asked for) instead of
-   * collecting them: the listing then resolves to []. A deploy of 20,000 files keeps only what its
-   * plan needs of each page.
-   */
-  onPage?: (entries: VersionEntry[]) => void | Promise<void>;
 }
 
 export interface S3Api {
@@ -65,6 +72,12 @@ export interface S3Api {
    * the entries with IsLatest (what a GET without VersionId would see, delete markers included).
    */
   listVersions(bucket: string, prefix: string, options?: ListOptions): Promise<VersionEntry[]>;
+  /**
+   * The current objects under a prefix (ListObjectsV2, every page): what a GET without VersionId would
+   * find, without the version ids. Its cost follows the number of objects, not the bucket's history.
+   * With a delimiter, keys below the next delimiter are rolled up into `prefixes`.
+   */
+  listObjects(bucket: string, prefix: string, options?: { delimiter?: string; signal?: AbortSignal }): Promise<ObjectListing>;
   headObject(bucket: string, key: string, versionId?: string): Promise<HeadResult | undefined>;
   /** the body, or undefined when the key/version does not exist (or is a delete marker) */
   getObject(bucket: string, key: string, versionId?: string): Promise<Buffer | undefined>;
@@ -73,13 +86,14 @@ export interface S3Api {
    * one Buffer), or undefined like getObject.
    */
   getText(bucket: string, key: string, versionId?: string): Promise<string | undefined>;
+  /**
+   * The body as text with its ETag, or 'not-modified' when the object's ETag is still `ifNoneMatch`
+   * (a conditional GET: S3 answers 304 without a body); undefined when missing like getObject.
+   */
+  getTextTagged(bucket: string, key: string, options?: { ifNoneMatch?: string }): Promise<{ text: string; etag: string } | 'not-modified' | undefined>;
   /** The body as UTF-8 text handed over as it arrives; false (nothing handed over) when missing like getObject. */
   readText(bucket: string, key: string, onText: (text: string) => void, versionId?: string): Promise<boolean>;
-  /**
-   * A body of pieces (`PiecesBody`, a release record) is streamed, never one buffer; the SDK cannot
-   * retry a stream, so its transient failures are retried here, each attempt with the pieces made afresh.
-   */
-  putObject(bucket: string, key: string, body: Uint8Array | PiecesBody, options?: PutOptions): Promise<PutResult | { conflict: true }>;
+  putObject(bucket: string, key: string, body: Uint8Array, options?: PutOptions): Promise<PutResult | { conflict: true }>;
   /** copies a version forward: a new latest version with the same bytes */
   copyObject(bucket: string, key: string, sourceVersionId: string): Promise<PutResult>;
   /** without versionId: adds a delete marker; with it: removes that version for good */

@@ -14,6 +14,7 @@
  * - The token never leaves this module: debug events show `Bearer ***`, and every error message and
  *   cause is passed through a Redactor.
  */
+import type { IncomingMessage } from 'node:http';
 import { anySignal } from '../signals.js';
 import type { Clock } from '../clock.js';
 import { AuthError, FailedError, InterruptedError, MwaaError } from '../errors.js';
@@ -36,13 +37,29 @@ export interface HttpResponse {
   body: string;
 }
 
-/** The one HTTP call the client makes. Tests and other transports can replace `fetch`. */
+/** The one HTTP call the client makes. Tests and other transports can replace `nodePost`. */
 export type HttpPost = (url: string, init: { headers: Record<string, string>; body: string; signal: AbortSignal }) => Promise<HttpResponse>;
 
-export const fetchPost: HttpPost = async (url, init) => {
-  const response = await fetch(url, { method: 'POST', headers: init.headers, body: init.body, signal: init.signal });
-  return { status: response.status, body: await response.text() };
+/**
+ * The POST over node:http / node:https (their default keep-alive agents). Not `fetch`: loading it
+ * (undici) costs more start-up than the request. Errors keep node's codes (ECONNREFUSED, ENOTFOUND, …).
+ */
+export const nodePost: HttpPost = async (url, init) => {
+  const { request } = url.startsWith('https:') ? await import('node:https') : await import('node:http');
+  return new Promise<HttpResponse>((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers: { ...init.headers, 'content-length': String(Buffer.byteLength(init.body)) }, signal: init.signal }, (res: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  });
 };
+
+/** The POST a client uses when given none (test/integration/remote.test.ts wraps it to watch the tokens). */
+export const defaultTransport: { post: HttpPost } = { post: nodePost };
 
 export interface RemoteCliOptions {
   envName: string;
@@ -133,7 +150,7 @@ export class RemoteCli {
   private hostname: string | undefined;
 
   constructor(private readonly options: RemoteCliOptions) {
-    this.http = options.http ?? fetchPost;
+    this.http = options.http ?? ((url, init) => defaultTransport.post(url, init));
     this.events = options.events ?? noEvents;
     this.retries = options.retries ?? 3;
     this.baseDelayMs = options.baseDelayMs ?? 1000;

@@ -836,13 +836,13 @@ export const OPERATIONS: readonly string[] = Object.keys(OPS);
 function handle(req: EmuRequest, homeWorld: World): EmuResponse | Promise<EmuResponse> {
   // the caller's region: its state, and the region in every ARN
   const world: World = { ...homeWorld, region: callerRegion(req, homeWorld) };
-  if (!req.headers['authorization']) {
+  if (!req.headers.authorization) {
     // the server refuses these before routing (server.ts missingAuthResponse); same answer here
     return errorResponse(400, 'MissingAuthenticationTokenException', 'Missing Authentication Token');
   }
   const target = req.headers['x-amz-target'] ?? '';
   const opName = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
-  const op = Object.prototype.hasOwnProperty.call(OPS, opName) ? OPS[opName] : undefined;
+  const op = Object.hasOwn(OPS, opName) ? OPS[opName] : undefined;
   if (!op || req.method !== 'POST') {
     return errorResponse(400, 'UnknownOperationException', `Unknown operation ${JSON.stringify(target)}`);
   }

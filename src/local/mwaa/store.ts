@@ -426,7 +426,7 @@ export class LocalMwaaStore implements MwaaStore {
   }
 
   environmentForToken(token: string, kind: 'cli' | 'web'): { name: string } | { error: 'expired' | 'unknown' } {
-    const rec = Object.prototype.hasOwnProperty.call(this.state.tokens, token) ? this.state.tokens[token] : undefined;
+    const rec = Object.hasOwn(this.state.tokens, token) ? this.state.tokens[token] : undefined;
     if (!rec || rec.kind !== kind || !this.state.envs[rec.name]) return { error: 'unknown' };
     if (this.world.clock.now() >= rec.expiresAt) return { error: 'expired' };
     return { name: rec.name };
@@ -436,7 +436,7 @@ export class LocalMwaaStore implements MwaaStore {
 
   /** The environment of that name in that region (each region has its own environments). */
   private env(name: string, region = this.world.region): EnvState {
-    const env = Object.prototype.hasOwnProperty.call(this.state.envs, name) ? this.state.envs[name] : undefined;
+    const env = Object.hasOwn(this.state.envs, name) ? this.state.envs[name] : undefined;
     if (!env || this.regionOf(env) !== region) throw notFound(name);
     return env;
   }
@@ -548,7 +548,7 @@ export class LocalMwaaStore implements MwaaStore {
 
   createEnvironment(name: string, body: Record<string, unknown>, region = this.world.region): string {
     checkCreateModel(name, body);
-    if (Object.prototype.hasOwnProperty.call(this.state.envs, name)) {
+    if (Object.hasOwn(this.state.envs, name)) {
       const other = this.regionOf(this.state.envs[name]);
       if (other === region) throw invalid(`Environment ${name} already exists.`);
       // the emulator's one Airflow per environment name: unlike AWS, a name is unique across regions
@@ -756,7 +756,7 @@ export class LocalMwaaStore implements MwaaStore {
     const m = /^arn:aws(?:-[a-z]+)?:airflow:([a-z0-9-]+):(\d{12}):environment\/(.+)$/s.exec(arn);
     if (!m || !ENV_ARN_RE.test(arn)) throw new MwaaError(404, 'ResourceNotFoundException', `Resource ${arn} not found.`);
     const [, region, account, name] = m;
-    const env = Object.prototype.hasOwnProperty.call(this.state.envs, name) ? this.state.envs[name] : undefined;
+    const env = Object.hasOwn(this.state.envs, name) ? this.state.envs[name] : undefined;
     if (!env || region !== this.regionOf(env) || region !== callerRegion || account !== this.world.accountId) {
       throw new MwaaError(404, 'ResourceNotFoundException', `Resource ${arn} not found.`);
     }
@@ -799,7 +799,7 @@ export class LocalMwaaStore implements MwaaStore {
 
   /** For tests and the control endpoint (without a region: in any region). */
   exists(name: string, region?: string): boolean {
-    if (!Object.prototype.hasOwnProperty.call(this.state.envs, name)) return false;
+    if (!Object.hasOwn(this.state.envs, name)) return false;
     return region === undefined || this.regionOf(this.state.envs[name]) === region;
   }
 

@@ -182,7 +182,9 @@ export class Constraints {
       ok = false;
     }
     const before = this.errors.length;
-    value.forEach((v, i) => each(`${path}.${i + 1}.member`, v));
+    value.forEach((v, i) => {
+      each(`${path}.${i + 1}.member`, v);
+    });
     return ok && this.errors.length === before;
   }
 

@@ -402,7 +402,8 @@ function userMetadata(req: EmuRequest): Record<string, string> | undefined {
   for (const [name, value] of Object.entries(req.headers)) {
     if (!name.startsWith('x-amz-meta-')) continue;
     const short = name.slice('x-amz-meta-'.length);
-    (meta ??= {})[short] = value;
+    meta ??= {};
+    meta[short] = value;
     size += Buffer.byteLength(short) + Buffer.byteLength(value);
   }
   if (size > MAX_METADATA_BYTES) {
@@ -531,7 +532,7 @@ interface Payload {
 function readPayload(req: EmuRequest): Payload {
   const te = (req.headers['transfer-encoding'] ?? '').toLowerCase();
   if (isAwsChunked(req.headers)) {
-    let decoded;
+    let decoded: ReturnType<typeof decodeAwsChunked>;
     try {
       decoded = decodeAwsChunked(req.body);
     } catch (e) {
@@ -683,14 +684,14 @@ function listBuckets(c: Ctx): EmuResponse {
   for (const b of page) {
     inner += `<Bucket>${el('Name', b.name)}${el('CreationDate', isoDate(b.created))}${el('BucketRegion', b.region)}</Bucket>`;
   }
-  inner += '</Buckets>' + ownerXml(c);
+  inner += `</Buckets>${ownerXml(c)}`;
   if (all.length > page.length) inner += el('ContinuationToken', encodeToken(page[page.length - 1].name));
   if (prefix) inner += el('Prefix', prefix);
   return xmlOk('ListAllMyBucketsResult', inner);
 }
 
 function signingRegion(req: EmuRequest): string | undefined {
-  const auth = req.headers['authorization'] ?? '';
+  const auth = req.headers.authorization ?? '';
   const m = /Credential=[^/]+\/\d{8}\/([^/]+)\/s3\/aws4_request/.exec(auth);
   if (m) return m[1];
   const q = req.query.get('X-Amz-Credential');
@@ -1077,7 +1078,7 @@ function getObject(c: Ctx): EmuResponse {
   let start = 0;
   let end = size - 1;
   let partial = false;
-  const range = h['range'];
+  const range = h.range;
   const partNumber = c.req.query.get('partNumber');
   if (partNumber !== null) {
     // a part of the object as uploaded (a single-part object has exactly one), answered like a range
@@ -1241,7 +1242,7 @@ function deleteObjects(c: Ctx): EmuResponse | Promise<EmuResponse> {
       }
       const r = deleteOne(c, bucket, key, versionId);
       if (quiet) return;
-      inner += '<Deleted>' + el('Key', key);
+      inner += `<Deleted>${el('Key', key)}`;
       if (versionId !== undefined) inner += el('VersionId', versionId);
       if (r.deleteMarker) inner += el('DeleteMarker', true) + el('DeleteMarkerVersionId', r.versionId);
       inner += '</Deleted>';

@@ -147,6 +147,7 @@ export function createS3Store(persist: Persist, clock: Clock): S3StoreImpl {
   const buckets = new Map<string, Bucket>();
 
   // ---- apply (shared by live mutations and replay) ----
+  // biome-ignore lint/suspicious/noExplicitAny: each journal record kind is typed by its own apply function below
   const apply: Record<string, (d: any) => void> = {
     createBucket(d: { name: string; region: string; created: number }) {
       if (buckets.has(d.name)) return;
@@ -367,6 +368,7 @@ export function createS3Store(persist: Persist, clock: Clock): S3StoreImpl {
     },
     restore(snapshot: unknown) {
       buckets.clear();
+      // biome-ignore lint/suspicious/noExplicitAny: a snapshot is read back from JSON and checked field by field below
       const s = snapshot as { buckets?: Array<any> } | undefined;
       for (const sb of s?.buckets ?? []) {
         const objects = new Map<string, ObjectVersion[]>();

@@ -8,6 +8,7 @@ export const XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
 /** Escapes text for XML; control characters XML 1.0 cannot carry literally become character references, as S3 does. */
 export function esc(s: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what XML 1.0 cannot carry raw
   return s.replace(/[&<>"'\u0000-\u0008\u000b\u000c\u000e-\u001f\r]/g, (c) => {
     switch (c) {
       case '&':

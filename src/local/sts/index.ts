@@ -22,7 +22,7 @@ export function stsParams(req: EmuRequest): URLSearchParams {
 }
 
 function accessKeyOf(req: EmuRequest): string {
-  const auth = req.headers['authorization'] ?? '';
+  const auth = req.headers.authorization ?? '';
   const m = /Credential=([^/,\s]+)\//.exec(auth) ?? /^([^/]+)\//.exec(req.query.get('X-Amz-Credential') ?? '');
   return m ? m[1] : 'mwaa-local';
 }

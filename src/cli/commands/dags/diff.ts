@@ -17,6 +17,7 @@ export const run: Handler<typeof dagsDiffCommand> = async (ctx, { options }) => 
       ...(selected.entry.bucket ? { configBucket: selected.entry.bucket } : {}),
       prune: options.prune !== false,
       wait: false, // a plan never waits for the environment
+      concurrency: 1, // a plan uploads nothing (hashing has its own floor of 8 files at a time)
       dryRun: true,
     },
     cmd.ports,

@@ -1,5 +1,6 @@
 /** What the `mwaa env …` handlers share: ports for the core, the wait rendering, result text. */
 import type { AwsClients } from '../../../aws/clients.js';
+import type { BucketApi } from '../../../core/ports/bucket.js';
 import type { EnvironmentInfo } from '../../../core/ports/mwaa.js';
 import type { SelectedEnvironment } from '../../../core/config/load.js';
 import { formatDuration } from '../../../core/duration.js';
@@ -24,7 +25,7 @@ export interface EnvCommand {
 export async function envCommand(ctx: Context, options: { poll?: number | undefined } = {}): Promise<EnvCommand> {
   const selected = ctx.environment();
   const aws = await ctx.aws();
-  const [{ mwaaApi }, { s3BucketApi }] = await Promise.all([import('../../../aws/mwaa.js'), import('../../../aws/s3-bucket.js')]);
+  const { mwaaApi } = await import('../../../aws/mwaa.js');
   const mwaaClient = await aws.mwaa();
   const api = mwaaApi(mwaaClient);
   let region = aws.settings.region;
@@ -39,13 +40,29 @@ export async function envCommand(ctx: Context, options: { poll?: number | undefi
   const pollMs = options.poll ?? defaultPollMs(aws.settings);
   const ports: EnvPorts = {
     api,
-    bucket: s3BucketApi(await aws.s3()),
+    bucket: lazyBucketApi(aws),
     clock: ctx.clock,
     events: ctx.host.notify,
     signal: ctx.signal,
     mutations: ctx.mutations,
   };
   return { selected, aws, ports, region, local, pollMs };
+}
+
+/**
+ * The bucket checks, with the S3 client loaded on their first call: most env commands (show, list, wait,
+ * diff) never make one, and loading the client would be most of their start-up.
+ */
+function lazyBucketApi(aws: AwsClients): BucketApi {
+  let api: Promise<BucketApi> | undefined;
+  const get = () => (api ??= Promise.all([import('../../../aws/s3-bucket.js'), aws.s3()]).then(([{ s3BucketApi }, client]) => s3BucketApi(client)));
+  return {
+    head: async (bucket) => (await get()).head(bucket),
+    location: async (bucket) => (await get()).location(bucket),
+    versioning: async (bucket) => (await get()).versioning(bucket),
+    publicAccessBlock: async (bucket) => (await get()).publicAccessBlock(bucket),
+    create: async (bucket, region) => (await get()).create(bucket, region),
+  };
 }
 
 /** `--no-wait` and `--timeout` (its default is in the spec), with the poll interval envCommand chose. */
