@@ -6,6 +6,7 @@
  * Routing (see contract.ts):
  *   /_mwaa_local/...                          control endpoint (no Authorization needed)
  *   /aws_mwaa/...                             Airflow web server (its own Bearer-token auth)
+ *   /, /home, /dags/... from a browser         its read-only UI (airflow/ui.ts): session cookie or Accept: text/html
  *   x-amz-target: Logs_20140328.*             CloudWatch Logs (also: SigV4 scope service "logs")
  *   SigV4 scope service "airflow"             MWAA REST API
  *   SigV4 scope service "sts" (or an unsigned form POST with Action=)   STS (GetCallerIdentity)
@@ -71,6 +72,15 @@ export function routeOf(req: EmuRequest): Route {
   const p = req.rawPath;
   if (p === '/_mwaa_local' || p.startsWith('/_mwaa_local/')) return 'control';
   if (p === '/aws_mwaa' || p.startsWith('/aws_mwaa/')) return 'airflow';
+  // the Airflow UI (airflow/ui.ts): a browser (the web login's session cookie, or asking for HTML) without an AWS signature
+  if (
+    (req.method === 'GET' || req.method === 'HEAD') &&
+    !hasAuthorization(req) &&
+    (/(^|;\s*)session=/.test(req.headers.cookie ?? '') || (req.headers.accept ?? '').includes('text/html')) &&
+    /^\/(home|dags\/.*)?$/.test(p)
+  ) {
+    return 'airflow';
+  }
   const target = req.headers['x-amz-target'];
   if (target !== undefined && target.startsWith('Logs_20140328.')) return 'logs';
   const service = signingService(req);

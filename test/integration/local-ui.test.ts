@@ -24,6 +24,14 @@ describe('the Airflow UI address of the embedded local emulator', () => {
     expect(r.stdout).not.toMatch(/https?:\/\//);
   }, 60_000);
 
+  it('mwaa open refuses (exit 1) instead of printing a login URL the embedded emulator will not answer', async () => {
+    const r = await mwaa('open', '--print');
+    expect(r.code).toBe(1);
+    expect(r.stdout).not.toMatch(/https?:\/\//);
+    expect(r.stderr).toMatch(/embedded local emulator stops when this command ends/);
+    expect(r.stderr).toMatch(/mwaa local start/);
+  }, 60_000);
+
   it('env wait says the same', async () => {
     const r = await mwaa('env', 'wait');
     expect(r.code, r.stderr).toBe(0);

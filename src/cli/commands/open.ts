@@ -1,10 +1,11 @@
 /**
  * `mwaa open [--print]`: a web login token (CreateWebLoginToken, valid 60 s) turned into the Airflow UI
  * login URL `https://<host>/aws_mwaa/aws-console-sso?login=true#<token>` (README "`mwaa open`"),
- * opened in the browser when there is someone at a screen, else printed.
+ * opened in the browser when there is someone at a screen, else printed. On a local environment the
+ * URL logs in to the emulator's read-only Airflow UI (src/local/airflow/README.md, "Web UI").
  */
 import { spawn } from 'node:child_process';
-import { AuthError, MwaaError } from '../../core/errors.js';
+import { AuthError, FailedError, MwaaError } from '../../core/errors.js';
 import { webServerBaseUrl } from '../../core/remote/client.js';
 import { requireRunning } from '../../core/remote/session.js';
 import type { Context } from '../context.js';
@@ -44,7 +45,14 @@ function openBrowser(command: { cmd: string; args: string[] }, url: string): Pro
 export const run: Handler<typeof openCommand> = async (ctx, { options }) => {
   const envName = ctx.environment().entry.name;
   const { mwaaApi } = await import('../../aws/mwaa.js');
-  const api = mwaaApi(await (await ctx.aws()).mwaa());
+  const aws = await ctx.aws();
+  if (aws.settings.embedded) {
+    // the embedded emulator (and so its Airflow UI) stops when this command ends: the URL would be dead
+    throw new FailedError('local.ui-embedded', `the embedded local emulator stops when this command ends, so its Airflow UI cannot be opened`, {
+      hint: 'run `mwaa local start` in another terminal, then `mwaa open` again (it uses that server)',
+    });
+  }
+  const api = mwaaApi(await aws.mwaa());
   const env = await requireEnvironment(api, envName);
   requireRunning(env, ctx.host.notify);
   let token: { token: string; hostname: string };

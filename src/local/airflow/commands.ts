@@ -10,6 +10,7 @@ import { loadDagBag, type BagDag, type DagBag } from './dagbag.js';
 import { DateParseError, isoformat, logTimestamp, parseDate, strDatetime } from './dates.js';
 import { JSONDecodeError, PyDict, PyFloat, PyInt, jsonDumps, jsonLoads, pyStr, pyTypeName, type Py } from './py.js';
 import { manualDataInterval, nextExecutions } from './schedule.js';
+import { snapshotTasks } from './scheduler.js';
 import type { AirflowStoreImpl, EnvAf, RunRec } from './store.js';
 import { configBool, logTarget } from './store.js';
 import { runStateAt, tiStateAt } from './timeline.js';
@@ -569,16 +570,7 @@ export function addManualRun(
     dataInterval: interval,
     runType: 'manual',
     taskSeconds: ctx.world.sim.taskSeconds,
-    tasks: [...dag.tasks.values()].map((t) => ({
-      id: t.taskId,
-      op: t.operator,
-      up: t.upstream.slice(),
-      rule: t.triggerRule,
-      owner: t.owner ?? dag.defaultOwner ?? 'airflow',
-      ...(t.bashCommand !== undefined ? { bash: t.bashCommand } : {}),
-      ...(t.pythonCallable !== undefined ? { callable: t.pythonCallable } : {}),
-      prints: t.prints,
-    })),
+    tasks: snapshotTasks(dag, ctx.rec),
     fileloc: dag.fileloc,
     relPath: dag.relPath,
     fail: {},
@@ -588,6 +580,7 @@ export function addManualRun(
     ...(v.triggeringUser ? { triggeringUser: 'airflow' } : {}),
     ...(spec.triggeredBy === 'rest_api' ? { triggeredBy: 'rest_api' as const } : {}),
     ...(spec.note ? { note: spec.note } : {}),
+    ...(dag.maxActiveRuns !== null ? { maxActiveRuns: dag.maxActiveRuns } : {}),
   };
   ctx.store.addRun(ctx.rec, run);
   return run;
@@ -818,7 +811,7 @@ const tasksList: Cmd = (ctx, args, out) => {
   out.print(ids.join('\n'));
 };
 
-function taskInstanceFor(ctx: CliContext, out: Out, args: Record<string, unknown>): { run: RunRec; taskId: string; e: EnvAf } {
+function taskInstanceFor(ctx: CliContext, out: Out, args: Record<string, unknown>): { run: RunRec; taskId: string; e: EnvAf; mapIndex: number } {
   const v = ctx.v;
   const dagId = String(args.dag_id);
   const taskId = String(args.task_id);
@@ -834,12 +827,14 @@ function taskInstanceFor(ctx: CliContext, out: Out, args: Record<string, unknown
     ]);
   }
   const mapIndex = Number(args.map_index ?? -1);
-  if (!r.tasks.some((t) => t.id === taskId) || mapIndex !== -1) {
+  const snap = r.tasks.find((t) => t.id === taskId);
+  const mapped = snap?.mapLength !== undefined;
+  if (!snap || (mapped ? mapIndex < 0 || mapIndex >= snap.mapLength! : mapIndex !== -1)) {
     throw new PyException('airflow.exceptions.TaskInstanceNotFound', `TaskInstance for ${dagId}, ${taskId}, map=${mapIndex} with run_id or ${dateWord} of ${pyStrRepr(value)} not found`, [
       ['cli/commands/task_command.py', 205, '_get_ti', 'raise TaskInstanceNotFound('],
     ]);
   }
-  return { run: r, taskId, e };
+  return { run: r, taskId, e, mapIndex };
 }
 
 function pyStrRepr(s: string): string {
@@ -847,9 +842,10 @@ function pyStrRepr(s: string): string {
 }
 
 const tasksState: Cmd = (ctx, args, out) => {
-  const { run, taskId, e } = taskInstanceFor(ctx, out, args);
+  const { run, taskId, e, mapIndex } = taskInstanceFor(ctx, out, args);
   const tl = ctx.store.timeline(ctx.rec.Name, e, run);
-  const st = tiStateAt(tl.tis.get(taskId), ctx.store.nowUs());
+  const ti = mapIndex >= 0 ? tl.maps.get(taskId)?.[mapIndex] : tl.tis.get(taskId);
+  const st = tiStateAt(ti, ctx.store.nowUs());
   out.print(st === null ? 'None' : st);
 };
 
@@ -879,8 +875,8 @@ const tasksStatesForDagRun: Cmd = (ctx, args, out) => {
   const tl = ctx.store.timeline(ctx.rec.Name, e, run);
   const now = ctx.store.nowUs();
   const r = run;
-  const rows: Row[] = r.tasks.map((t) => {
-    const ti = tl.tis.get(t.id);
+  const hasMapped = r.tasks.some((t) => t.mapLength !== undefined);
+  const rows: Row[] = ctx.store.instances(tl, r).map(({ task: t, ti }) => {
     const st = tiStateAt(ti, now);
     const started = ti && st !== null && st !== 'queued';
     const startDate = started ? isoformat(ti.start) : '';
@@ -893,6 +889,7 @@ const tasksStatesForDagRun: Cmd = (ctx, args, out) => {
       ['state', stateVal],
       ['start_date', startDate],
       ['end_date', endDate],
+      ...(hasMapped ? ([['map_index', ti.mapIndex >= 0 ? String(ti.mapIndex) : '']] as Row) : []),
     ];
   });
   out.raw(printAs(rows, args.output as OutputFormat));

@@ -12,8 +12,22 @@ export type ScheduleSpec =
   | { kind: 'continuous' }
   | { kind: 'cron'; expr: string }
   | { kind: 'delta'; us: number }
-  | { kind: 'dataset' }
+  | { kind: 'dataset'; uris?: string[] }
   | { kind: 'unknown' };
+
+/** ExternalTaskSensor arguments that are statically known (sensor semantics: timeline.ts). */
+export interface SensorDef {
+  externalDagId?: string;
+  /** null: the whole external run */
+  externalTaskId?: string | null;
+  executionDeltaUs?: number;
+  allowedStates?: string[];
+  failedStates?: string[];
+  mode?: string;
+  timeoutUs?: number;
+  pokeIntervalUs?: number;
+  softFail?: boolean;
+}
 
 export interface TaskDef {
   taskId: string;
@@ -26,6 +40,18 @@ export interface TaskDef {
   prints: string[];
   upstream: string[];
   line: number;
+  /** `retries=` / `retry_delay=` of the task (else the DAG's default_args) */
+  retries?: number;
+  retryDelayUs?: number;
+  /** sensor arguments (any *Sensor operator; the external_* ones for ExternalTaskSensor) */
+  sensor?: SensorDef;
+  /** TriggerDagRunOperator */
+  triggerDagId?: string;
+  waitForCompletion?: boolean;
+  /** `.expand(...)` over a literal list: the number of mapped task instances */
+  mapLength?: number;
+  /** dataset/asset URIs in `outlets=` */
+  outlets?: string[];
 }
 
 export interface DagDef {
@@ -43,6 +69,11 @@ export interface DagDef {
   maxActiveTasks: number | null;
   displayName: string | null;
   tasks: Map<string, TaskDef>;
+  /** `end_date` of the DAG (or default_args) */
+  endDate?: number;
+  /** default_args `retries` / `retry_delay` */
+  defaultRetries?: number;
+  defaultRetryDelayUs?: number;
 }
 
 /** A failure of the module import, as Airflow records it in import_errors. */
@@ -79,7 +110,7 @@ type Val =
   | GroupVal
   | { v: 'timedelta'; us: number }
   | { v: 'datetime'; us: number }
-  | { v: 'dataset' }
+  | { v: 'dataset'; uri?: string }
   | { v: 'ref'; path: string }
   | { v: 'method'; recv: Val; name: string }
   /** a class: its attributes as its body bound them */
@@ -641,7 +672,10 @@ class Evaluator {
       const ms = Date.UTC(y, mo - 1, d, num(kwargs.get('hour') ?? args[3], 0), num(kwargs.get('minute') ?? args[4], 0), num(kwargs.get('second') ?? args[5], 0));
       return { v: 'datetime', us: ms * 1000 };
     }
-    if (last === 'Dataset' || last === 'Asset' || last === 'DatasetAlias' || last === 'AssetAlias') return { v: 'dataset' };
+    if (last === 'Dataset' || last === 'Asset' || last === 'DatasetAlias' || last === 'AssetAlias') {
+      const uri = kwargs.get('uri') ?? kwargs.get('name') ?? args[0];
+      return uri?.v === 'str' ? { v: 'dataset', uri: uri.s } : { v: 'dataset' };
+    }
     if (path === 'chain' || path.endsWith('.chain')) {
       for (let i = 0; i + 1 < args.length; i++) {
         const a = args[i];
@@ -738,7 +772,10 @@ class Evaluator {
     if (recv.v === 'task') {
       if (name === 'set_downstream') this.link(recv, args[0] ?? UNK, line);
       else if (name === 'set_upstream') this.link(args[0] ?? UNK, recv, line);
-      else if (name === 'expand' || name === 'expand_kwargs' || name === 'map' || name === 'zip') return recv;
+      else if (name === 'expand' || name === 'expand_kwargs' || name === 'map' || name === 'zip') {
+        if (name === 'expand') this.noteMapLength(recv, kwargs);
+        return recv;
+      }
       return { v: 'const', c: null };
     }
     if (recv.v === 'taskfn') {
@@ -746,7 +783,11 @@ class Evaluator {
         const tid = kwargs.get('task_id');
         return { ...recv, taskId: tid?.v === 'str' ? tid.s : recv.taskId };
       }
-      if (name === 'expand' || name === 'expand_kwargs') return this.instantiateTaskFn(recv, [], kwargs, ctx, line);
+      if (name === 'expand' || name === 'expand_kwargs') {
+        const made = this.instantiateTaskFn(recv, [], kwargs, ctx, line);
+        if (name === 'expand') this.noteMapLength(made, kwargs);
+        return made;
+      }
       if (name === 'partial') return { ...recv };
       return UNK;
     }
@@ -800,7 +841,19 @@ class Evaluator {
       maxActiveTasks: int(get('max_active_tasks') ?? get('concurrency')),
       displayName: display?.v === 'str' ? display.s : null,
       tasks: new Map(),
+      ...scheduleExtras(get('end_date') ?? da.get('end_date'), da),
     };
+  }
+
+  /** `.expand(x=[...])` over literal lists: the mapped task's number of instances (the shortest product is not modelled: the first list). */
+  noteMapLength(task: Val, kwargs: Map<string, Val>): void {
+    if (task.v !== 'task') return;
+    const first = [...kwargs.values()][0];
+    if (first?.v !== 'list') return;
+    for (const id of task.ids) {
+      const def = task.dag.tasks.get(id);
+      if (def) def.mapLength = first.items.length;
+    }
   }
 
   newGroup(groupId: string | undefined, ctx: Ctx, kwargs?: Map<string, Val>): GroupVal {
@@ -847,6 +900,7 @@ class Evaluator {
       prints: [],
       upstream: [],
       line,
+      ...taskExtras(operator, kwargs),
     };
     this.addTask(dag, t, line);
     this.noteInGroups(ctx, dag, taskId);
@@ -889,6 +943,7 @@ class Evaluator {
       prints: fn.prints,
       upstream: [],
       line,
+      ...taskExtras(fn.kind === 'sensor' ? 'DecoratedSensorOperator' : '', kwargs),
     };
     this.addTask(dag, t, line);
     this.noteInGroups(ctx, dag, taskId);
@@ -897,6 +952,63 @@ class Evaluator {
     for (const v of kwargs.values()) this.link(v, val, line);
     return val;
   }
+}
+
+// ------------------------------------------------------------------- scheduling and task semantics
+
+const seconds = (v: Val | undefined): number | undefined => (v?.v === 'timedelta' ? v.us : v?.v === 'num' ? Math.round(v.n * 1e6) : undefined);
+const strList = (v: Val | undefined): string[] | undefined =>
+  v?.v === 'list' ? v.items.flatMap((i) => (i.v === 'str' ? [i.s] : i.v === 'ref' ? [i.path.split('.').pop()!.toLowerCase()] : [])) : undefined;
+
+function scheduleExtras(end: Val | undefined, da: Map<string, Val>): Partial<DagDef> {
+  const out: Partial<DagDef> = {};
+  if (end?.v === 'datetime') out.endDate = end.us;
+  const r = da.get('retries');
+  if (r?.v === 'num' && r.int) out.defaultRetries = r.n;
+  const d = seconds(da.get('retry_delay'));
+  if (d !== undefined) out.defaultRetryDelayUs = d;
+  return out;
+}
+
+/** The arguments of retries, sensors, TriggerDagRunOperator and outlets that are statically known. */
+function taskExtras(operator: string, kwargs: Map<string, Val>): Partial<TaskDef> {
+  const out: Partial<TaskDef> = {};
+  const r = kwargs.get('retries');
+  if (r?.v === 'num' && r.int) out.retries = r.n;
+  const rd = seconds(kwargs.get('retry_delay'));
+  if (rd !== undefined) out.retryDelayUs = rd;
+  if (/Sensor/.test(operator)) {
+    const s: SensorDef = {};
+    const text = (k: string): string | undefined => {
+      const v = kwargs.get(k);
+      return v?.v === 'str' ? v.s : undefined;
+    };
+    s.externalDagId = text('external_dag_id');
+    const et = kwargs.get('external_task_id');
+    s.externalTaskId = et?.v === 'str' ? et.s : null;
+    s.executionDeltaUs = seconds(kwargs.get('execution_delta'));
+    s.allowedStates = strList(kwargs.get('allowed_states'));
+    s.failedStates = strList(kwargs.get('failed_states'));
+    s.mode = text('mode');
+    s.timeoutUs = seconds(kwargs.get('timeout'));
+    s.pokeIntervalUs = seconds(kwargs.get('poke_interval'));
+    const sf = kwargs.get('soft_fail');
+    if (sf?.v === 'const' && typeof sf.c === 'boolean') s.softFail = sf.c;
+    out.sensor = s;
+  }
+  const trig = kwargs.get('trigger_dag_id');
+  if (trig?.v === 'str') {
+    out.triggerDagId = trig.s;
+    const w = kwargs.get('wait_for_completion');
+    out.waitForCompletion = w?.v === 'const' && w.c === true;
+    const pi = seconds(kwargs.get('poke_interval'));
+    if (pi !== undefined) out.sensor = { pokeIntervalUs: pi };
+  }
+  const outlets = kwargs.get('outlets');
+  const items = outlets?.v === 'list' ? outlets.items : outlets?.v === 'dataset' ? [outlets] : [];
+  const uris = items.flatMap((i) => (i.v === 'dataset' && i.uri !== undefined ? [i.uri] : []));
+  if (uris.length) out.outlets = uris;
+  return out;
 }
 
 function trimChars(s: string, chars: string, left: boolean, right: boolean): string {
@@ -928,7 +1040,10 @@ function scheduleOf(v: Val | undefined, given: boolean): ScheduleSpec {
     return { kind: 'unknown' };
   }
   if (v.v === 'timedelta') return { kind: 'delta', us: v.us };
-  if (v.v === 'dataset' || (v.v === 'list' && v.items.some((i) => i.v === 'dataset'))) return { kind: 'dataset' };
+  if (v.v === 'dataset') return { kind: 'dataset', uris: v.uri === undefined ? [] : [v.uri] };
+  if (v.v === 'list' && v.items.some((i) => i.v === 'dataset')) {
+    return { kind: 'dataset', uris: v.items.flatMap((i) => (i.v === 'dataset' && i.uri !== undefined ? [i.uri] : [])) };
+  }
   return { kind: 'unknown' };
 }
 

@@ -10,6 +10,7 @@ import { allowedCommand, runCli } from './commands.js';
 import { shlexSplit, ShlexError } from './shlex.js';
 import { invokeRestApi } from './restapi.js';
 import { AirflowStoreImpl, SERVING_STATUSES } from './store.js';
+import { handleUi, isUiPath, newSession } from './ui.js';
 import { afVersion } from './versions.js';
 
 export { AirflowStoreImpl } from './store.js';
@@ -130,11 +131,20 @@ function login(req: EmuRequest, world: World): EmuResponse {
   if ('error' in who) return page(403, { 'x-mwaa-local-reason': `${who.error} token` });
   const rec = world.mwaa.getEnvironment(who.name);
   if (!rec || !SERVING_STATUSES.has(String(rec.Status))) return page(503);
-  const session = Buffer.from(`${who.name}:${world.clock.now()}`).toString('base64url');
+  const session = newSession(who.name, world.clock.now());
   return {
     status: 200,
-    headers: { ...HTML, 'set-cookie': `session=${session}; HttpOnly; Path=/; SameSite=Lax` },
-    body: `<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8"><title>Airflow - ${who.name}</title></head>\n<body>\n<h1>Signed in to ${who.name}</h1>\n<p>This is the mwaa local emulator: Airflow ${String(rec.AirflowVersion)} is simulated and has no web UI. Use the Airflow CLI (<code>mwaa airflow ...</code>) or <code>POST /aws_mwaa/cli</code> with a CLI token.</p>\n</body>\n</html>\n`,
+    headers: { ...HTML, 'set-cookie': `session=${session}; HttpOnly; Path=/; SameSite=Lax; Max-Age=43200` },
+    body: `<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8"><meta http-equiv="refresh" content="0; url=/home"><title>Airflow - ${who.name}</title></head>\n<body>\n<h1>Signed in to ${who.name}</h1>\n<p>Airflow ${String(rec.AirflowVersion)} (simulated by the mwaa local emulator). <a href="/home">Open the DAG list</a>.</p>\n</body>\n</html>\n`,
+  };
+}
+
+/** The UI without a valid session: MWAA signs browsers in only through a web login token. */
+function signInPage(): EmuResponse {
+  return {
+    status: 403,
+    headers: { ...HTML, 'x-mwaa-local-reason': 'no valid web login session' },
+    body: `<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8"><title>Airflow - sign in</title></head>\n<body>\n<h1>Not signed in</h1>\n<p id="sign-in">The Airflow UI signs you in with a web login token (CreateWebLoginToken): run <code>mwaa open</code>, or open the URL <code>mwaa open --print</code> prints within 60 seconds.</p>\n</body>\n</html>\n`,
   };
 }
 
@@ -165,6 +175,10 @@ export const handleAirflow: Handler = (req: EmuRequest, world: World): EmuRespon
       if (method !== 'POST') return page(405, { allow: 'POST' });
       return login(req, world);
     }
+    if (isUiPath(path)) {
+      if (method !== 'GET' && method !== 'HEAD') return page(405, { allow: 'GET, HEAD' });
+      return handleUi(req, world, storeOf(world), path) ?? signInPage();
+    }
     return page(404);
   } catch (e) {
     return answerAirflowError(e);
@@ -179,17 +193,18 @@ export const handleAirflowControl: Handler = (req: EmuRequest, world: World): Em
     });
     if ('response' in parsed) return parsed.response;
     const { name, body } = parsed;
-    const { dagId, taskId, message } = body;
+    const { dagId, taskId, message, times } = body;
     if (typeof dagId !== 'string' || !dagId) return json(400, { message: 'dagId must be a non-empty string' });
     if (typeof taskId !== 'string' || !taskId) return json(400, { message: 'taskId must be a non-empty string' });
     if (message !== undefined && (typeof message !== 'string' || !message)) return json(400, { message: 'message must be a non-empty string when given' });
+    if (times !== undefined && (typeof times !== 'number' || !Number.isInteger(times) || times < 1)) return json(400, { message: 'times must be a positive integer when given' });
     const rec = world.mwaa.getEnvironment(name);
     if (!rec) return json(404, { message: `environment ${name} not found` });
     const store = storeOf(world);
     store.tick(world.clock.now());
     const why = (message as string | undefined) ?? `Task ${taskId} of DAG ${dagId} was made to fail by the mwaa local emulator (POST /_mwaa_local/airflow/${name}/fail-task)`;
-    const runId = store.failTask(name, rec, dagId, taskId, why);
-    return json(200, { ok: true, dagId, taskId, runId });
+    const runId = store.failTask(name, rec, dagId, taskId, why, times as number | undefined);
+    return json(200, { ok: true, dagId, taskId, runId, ...(times !== undefined ? { times } : {}) });
   } catch (e) {
     return json(500, { message: (e as Error)?.message ?? String(e) });
   }

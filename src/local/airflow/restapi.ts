@@ -15,7 +15,7 @@ import { bucketOf, dagsPrefix, loadDagBag, type BagDag, type DagBag } from './da
 import { DateParseError, parseDate } from './dates.js';
 import { jsonDumps, pyRepr, toPy } from './py.js';
 import { SERVING_STATUSES, type AirflowStoreImpl, type EnvAf, type RunRec } from './store.js';
-import { runStateAt, tiStateAt, type RunTimeline } from './timeline.js';
+import { runStateAt, tiStateAt, tryNumberAt, type RunTimeline } from './timeline.js';
 import { afVersion, type AfVersion } from './versions.js';
 
 // ---------------------------------------------------------------------------------------------- errors
@@ -288,7 +288,7 @@ function runJson(c: Ctx, r: RunRec): Record<string, unknown> {
       run_type: r.runType,
       state: st,
       triggered_by: r.triggeredBy ?? 'cli',
-      ...(c.v.triggeringUser ? { triggering_user_name: r.triggeringUser ?? 'airflow' } : {}),
+      ...(c.v.triggeringUser ? { triggering_user_name: r.runType === 'manual' && r.triggeredBy !== 'operator' ? (r.triggeringUser ?? 'airflow') : null } : {}),
       conf: confOf(r),
       note: r.note ?? null,
       dag_versions: [],
@@ -309,7 +309,7 @@ function runJson(c: Ctx, r: RunRec): Record<string, unknown> {
     last_scheduling_decision: null,
     run_type: r.runType,
     state: st,
-    external_trigger: true,
+    external_trigger: r.runType === 'manual',
     conf: confOf(r),
     note: r.note ?? null,
   };
@@ -372,9 +372,9 @@ function taskInstanceJson(c: Ctx, r: RunRec, tl: RunTimeline, taskIndex: number)
     end_date: date(c, end),
     duration,
     state: st,
-    try_number: ti?.ran && st !== null ? 1 : 0,
+    try_number: ti?.ran && st !== null ? tryNumberAt(ti, c.now) : 0,
     map_index: -1,
-    max_tries: 0,
+    max_tries: t.retries ?? 0,
     task_display_name: t.id,
     hostname: ran ? hostOf(c.cli.rec.Name) : '',
     unixname: 'airflow',
