@@ -47,7 +47,7 @@ const MWAA_PATH = /^\/(environments|clitoken|webtoken|tags|metrics|restapi)(\/|$
 
 /** The SigV4 credential scope's service ("s3", "logs", "airflow", ...), from the header or a presigned URL. */
 export function signingService(req: EmuRequest): string | undefined {
-  const auth = req.headers['authorization'];
+  const auth = req.headers.authorization;
   if (auth) {
     const m = /Credential=[^/,\s]*\/\d{8}\/[^/]*\/([^/]+)\/aws4_request/.exec(auth);
     return m ? m[1] : undefined;
@@ -61,7 +61,7 @@ export function signingService(req: EmuRequest): string | undefined {
 }
 
 export function hasAuthorization(req: EmuRequest): boolean {
-  const auth = req.headers['authorization'];
+  const auth = req.headers.authorization;
   if (auth !== undefined && auth.trim().length > 0) return true;
   if (req.query.has('X-Amz-Credential') && req.query.has('X-Amz-Signature')) return true;
   // S3's SigV2 query-string authentication (boto3's default presigned URL in us-east-1)
@@ -82,7 +82,7 @@ export function routeOf(req: EmuRequest): Route {
     return 'airflow';
   }
   const target = req.headers['x-amz-target'];
-  if (target !== undefined && target.startsWith('Logs_20140328.')) return 'logs';
+  if (target?.startsWith('Logs_20140328.')) return 'logs';
   const service = signingService(req);
   if (service === 'airflow') return 'mwaa';
   if (service === 'logs') return 'logs';
@@ -188,7 +188,7 @@ export function toEmuRequest(req: http.IncomingMessage, body: Buffer): EmuReques
     if (value === undefined) continue;
     headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
   }
-  return { method: (req.method ?? 'GET').toUpperCase(), rawPath: rawPath || '/', query, headers, body, host: hostOf(headers['host']) };
+  return { method: (req.method ?? 'GET').toUpperCase(), rawPath: rawPath || '/', query, headers, body, host: hostOf(headers.host) };
 }
 
 function debugLog(err: unknown, req: EmuRequest | undefined): void {

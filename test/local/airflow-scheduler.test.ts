@@ -242,7 +242,7 @@ for (const version of ['2.10.3', '3.0.6']) {
         `from datetime import datetime\nfrom airflow import DAG\nfrom airflow.operators.bash import BashOperator\n\nwith DAG("sleeper", schedule=None, start_date=datetime(2024, 1, 1)) as dag:\n    BashOperator(task_id="work", bash_command="echo late")\n`,
       );
       expect((await cli('dags unpause waiter')).exit).toBe('0');
-      expect((await cli('dags list-runs' + (af3 ? ' sleeper' : ' -d sleeper'))).exit).toBe('0'); // sleeper is seen, and stays paused
+      expect((await cli(`dags list-runs${af3 ? ' sleeper' : ' -d sleeper'}`)).exit).toBe('0'); // sleeper is seen, and stays paused
       const runId = await triggered('waiter');
       await emu.advance(30);
       expect(await rows('waiter', runId)).toMatchObject([{ task_id: 'kick', state: 'running' }]);

@@ -59,7 +59,7 @@ export function compareVersions(a: string, b: string): number {
   return 0;
 }
 
-const list = (values: readonly string[] | undefined) => (values && values.length ? values.join(', ') : '(none)');
+const list = (values: readonly string[] | undefined) => (values?.length ? values.join(', ') : '(none)');
 const sameSet = (a: readonly string[] = [], b: readonly string[] = []) =>
   a.length === b.length && [...a].sort().every((v, i) => v === [...b].sort()[i]);
 

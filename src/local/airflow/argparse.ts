@@ -198,5 +198,5 @@ export function formatHelp(spec: CommandSpec): string {
     const mv = a.action === 'store_true' || a.action === 'store_false' ? '' : ` ${a.metavar ?? a.dest.toUpperCase()}`;
     lines.push(row(`${a.flags.join(', ')}${mv}`, a.help ?? ''));
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

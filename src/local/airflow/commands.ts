@@ -70,7 +70,7 @@ function traceback(v: AfVersion, e: PyException): string {
     out.push(`    ${code}`);
   }
   out.push(e.msg === '' ? e.type : `${e.type}: ${e.msg}`);
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }
 
 // ---------------------------------------------------------------------------------------------- arguments

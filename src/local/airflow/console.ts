@@ -40,9 +40,9 @@ export function printAs(rows: Row[], output: OutputFormat): string {
   const data = rows.map((r) => r.map(([k, v]) => [k, normalize(v, output)] as [string, Py]));
   switch (output) {
     case 'json':
-      return jsonDumps(data.map((r) => new PyDict(new Map(r)))) + '\n';
+      return `${jsonDumps(data.map((r) => new PyDict(new Map(r))))}\n`;
     case 'yaml':
-      return yamlDump(data.map((r) => new Map(r.map(([k, v]) => [k, toYaml(v)])))) + '\n';
+      return `${yamlDump(data.map((r) => new Map(r.map(([k, v]) => [k, toYaml(v)]))))}\n`;
     case 'table': {
       if (data.length === 0) return 'No data found\n';
       const headers = data[0].map(([k]) => k);

@@ -173,7 +173,7 @@ export interface FileInfo {
 }
 
 export function parseDagFile(source: string, info: FileInfo): ParsedFile {
-  let lines;
+  let lines: ReturnType<typeof tokenize>['lines'];
   let sourceLines: string[] = source.replace(/\r\n?/g, '\n').split('\n');
   try {
     ({ lines, sourceLines } = tokenize(source));
@@ -233,9 +233,11 @@ class Evaluator {
   bind(ctx: Ctx, target: Expr, val: Val): void {
     if (target.t === 'name') ctx.scopes[ctx.scopes.length - 1].set(target.id, val);
     else if ((target.t === 'tuple' || target.t === 'list') && val.v === 'list') {
-      target.items.forEach((t, i) => this.bind(ctx, t, val.items[i] ?? UNK));
+      target.items.forEach((t, i) => {
+        this.bind(ctx, t, val.items[i] ?? UNK);
+      });
     } else if (target.t === 'tuple' || target.t === 'list') {
-      target.items.forEach((t) => this.bind(ctx, t, UNK));
+      for (const t of target.items) this.bind(ctx, t, UNK);
     }
   }
 
@@ -595,7 +597,9 @@ class Evaluator {
   callFunctionBody(fn: { body: Stmt[]; params: string[] }, args: Val[], kwargs: Map<string, Val>, ctx: Ctx, override: Partial<Ctx>): Val {
     if (ctx.depth > 8) return UNK;
     const scope = new Map<string, Val>();
-    fn.params.forEach((p, i) => scope.set(p, kwargs.get(p) ?? args[i] ?? UNK));
+    fn.params.forEach((p, i) => {
+      scope.set(p, kwargs.get(p) ?? args[i] ?? UNK);
+    });
     const inner: Ctx = { ...ctx, ...override, scopes: [this.globals, scope], depth: ctx.depth + 1 };
     try {
       this.execBlock(fn.body, inner);
@@ -680,7 +684,9 @@ class Evaluator {
       for (let i = 0; i + 1 < args.length; i++) {
         const a = args[i];
         const b = args[i + 1];
-        if (a.v === 'list' && b.v === 'list' && a.items.length === b.items.length) a.items.forEach((x, k) => this.link(x, b.items[k], line));
+        if (a.v === 'list' && b.v === 'list' && a.items.length === b.items.length) a.items.forEach((x, k) => {
+            this.link(x, b.items[k], line);
+          });
         else this.link(a, b, line);
       }
       return { v: 'const', c: null };

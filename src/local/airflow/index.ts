@@ -61,7 +61,7 @@ function page(status: number, headers: Record<string, string> = {}, detail?: str
 }
 
 function bearer(req: EmuRequest): string | undefined {
-  const h = req.headers['authorization'];
+  const h = req.headers.authorization;
   if (!h) return undefined;
   const m = /^\s*Bearer\s+(\S+)\s*$/i.exec(h);
   return m ? m[1] : undefined;

@@ -272,7 +272,7 @@ export function jsonString(s: string): string {
     else if (c < 0x20 || c > 0x7e) out += `\\u${c.toString(16).padStart(4, '0')}`;
     else out += s[i];
   }
-  return out + '"';
+  return `${out}"`;
 }
 
 // ---------------------------------------------------------------------------------------------- repr / str

@@ -76,7 +76,7 @@ export function tokenize(source: string): { lines: LogicalLine[]; sourceLines: s
     cur.toks.push(t);
   };
   const endLine = (): void => {
-    if (cur && cur.toks.length) lines.push(cur);
+    if (cur?.toks.length) lines.push(cur);
     cur = undefined;
   };
   while (i < n) {
@@ -164,7 +164,7 @@ export function tokenize(source: string): { lines: LogicalLine[]; sourceLines: s
         v: raw,
         line: startLine,
         col: startCol,
-        s: isRaw ? raw : unescape(raw),
+        s: isRaw ? raw : unescapePython(raw),
         f: prefix.includes('f'),
         bytes: prefix.includes('b'),
         endLine: line,
@@ -298,7 +298,7 @@ function checkIndentation(lines: LogicalLine[], complete: boolean): void {
   }
 }
 
-function unescape(raw: string): string {
+function unescapePython(raw: string): string {
   return raw.replace(/\\(\n|\\|'|"|a|b|f|n|r|t|v|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{1,3}|N\{[^}]*\})/g, (_m, e: string) => {
     switch (e[0]) {
       case '\n':
@@ -493,7 +493,7 @@ class ExprParser {
     let e = this.binary(level + 1);
     for (;;) {
       const t = this.peek();
-      if (!t || t.kind !== 'op' || !ExprParser.LEVELS[level].includes(t.v)) break;
+      if (t?.kind !== 'op' || !ExprParser.LEVELS[level].includes(t.v)) break;
       this.i++;
       const r = this.binary(level + 1);
       e = { t: 'bin', op: t.v, l: e, r, line: t.line };

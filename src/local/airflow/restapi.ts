@@ -362,8 +362,8 @@ function taskInstanceJson(c: Ctx, r: RunRec, tl: RunTimeline, taskIndex: number)
   const t = r.tasks[taskIndex];
   const ti = tl.tis.get(t.id);
   const { st, start, end, duration } = tiTimes(c, r, tl, taskIndex);
-  const ran = ti !== undefined && ti.ran && st !== null && st !== 'queued';
-  const queuedWhen = ti && ti.ran && st !== null ? ti.queued : null;
+  const ran = ti?.ran && st !== null && st !== 'queued';
+  const queuedWhen = ti?.ran && st !== null ? ti.queued : null;
   const common = {
     task_id: t.id,
     dag_id: r.dagId,

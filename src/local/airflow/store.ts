@@ -192,7 +192,10 @@ export class AirflowStoreImpl implements AirflowStore {
 
   private depend(on: string, key: string): void {
     let set = this.dependents.get(on);
-    if (!set) this.dependents.set(on, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.dependents.set(on, set);
+    }
     set.add(key);
   }
 
@@ -232,7 +235,8 @@ export class AirflowStoreImpl implements AirflowStore {
       case 'pause': {
         this.scheduledAt.delete(name);
         const id = String(d.dagId);
-        const rec = e.dags[id] ?? (e.dags[id] = { firstSeen: Number(d.at), history: [] });
+        e.dags[id] ??= { firstSeen: Number(d.at), history: [] };
+        const rec = e.dags[id];
         rec.history.push([Number(d.at), Boolean(d.paused)]);
         return;
       }
@@ -272,7 +276,7 @@ export class AirflowStoreImpl implements AirflowStore {
           const run = e.runs.find((r) => r.dagId === d.dagId && r.runId === runId);
           if (run) {
             run.fail[String(d.taskId)] = String(d.message);
-            if (times !== undefined) (run.failTimes ??= {})[String(d.taskId)] = times;
+            if (times !== undefined) run.failTimes = { ...run.failTimes, [String(d.taskId)]: times };
           }
         }
         return;
@@ -384,7 +388,7 @@ export class AirflowStoreImpl implements AirflowStore {
     for (const p of e.pending) {
       if (p.dagId === run.dagId && ids.has(p.taskId) && run.fail[p.taskId] === undefined) {
         run.fail[p.taskId] = p.message;
-        if (p.times !== undefined) (run.failTimes ??= {})[p.taskId] = p.times;
+        if (p.times !== undefined) run.failTimes = { ...run.failTimes, [p.taskId]: p.times };
       }
     }
     this.commit('run', { env: rec.Name, run });
@@ -469,7 +473,10 @@ export class AirflowStoreImpl implements AirflowStore {
   private lookedUp(envName: string, dagId: string, key: string): void {
     const k = `${envName}\u0000${dagId}`;
     let set = this.dagLookups.get(k);
-    if (!set) this.dagLookups.set(k, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.dagLookups.set(k, set);
+    }
     set.add(key);
   }
 
@@ -687,7 +694,7 @@ export class AirflowStoreImpl implements AirflowStore {
     events.sort((x, y) => x.at - y.at);
     for (const [dagId, d] of Object.entries(e.dags)) {
       const dag = bag.dags.get(dagId);
-      if (!dag || dag.schedule.kind !== 'dataset' || !dag.schedule.uris?.length) continue;
+      if (dag?.schedule.kind !== 'dataset' || !dag.schedule.uris?.length) continue;
       const uris = dag.schedule.uris;
       for (let k = 0; k < MAX_NEW_RUNS; k++) {
         const mine = e.runs.filter((r) => r.dagId === dagId && (r.runType === 'dataset_triggered' || r.runType === 'asset_triggered'));

@@ -257,7 +257,7 @@ export function renderRichTable(headers: string[], rows: string[][], consoleWidt
   for (const r of body) lines.push(...renderRow(r, false));
   const total = widths.reduce((a, b) => a + b, 0) + extra;
   lines.push(' '.repeat(total)); // the caption " ", centred over the table width
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 // ---------------------------------------------------------------------------------------------- tabulate
@@ -352,5 +352,5 @@ export function renderTabulatePlain(headers: string[], rows: Array<Array<string 
   };
   const lines = [...buildRows(headers.slice(0, ncols))];
   for (let r = 0; r < rows.length; r++) lines.push(...buildRows(cols.map((c) => c[r])));
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

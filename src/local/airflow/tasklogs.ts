@@ -161,7 +161,9 @@ function textExecution(x: TaskLogInput, ex: Execution): LogLine[] {
   L(at(0.1), 'taskinstance.py:731', null, '▲▲▲ Log group end');
   const failed = ti.outcome === 'failed' || ti.outcome === 'up_for_retry';
   if (ex.pokes.length) {
-    ex.pokes.forEach((p, k) => L(Math.max(at(0.2), p.at) + k, task.triggerDagId !== undefined ? 'trigger_dagrun.py:255' : 'external_task.py:346', 'INFO', pokeMessage(x)));
+    ex.pokes.forEach((p, k) => {
+      L(Math.max(at(0.2), p.at) + k, task.triggerDagId !== undefined ? 'trigger_dagrun.py:255' : 'external_task.py:346', 'INFO', pokeMessage(x));
+    });
   } else if (task.op === 'BashOperator' || task.op === '_BashDecoratedOperator') {
     L(at(0.2), 'subprocess.py:63', 'INFO', 'Tmp dir root location: /tmp');
     L(at(0.21), 'subprocess.py:75', 'INFO', `Running command: ['/usr/bin/bash', '-c', ${task.bash !== undefined ? `'${task.bash.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'` : "'...'"}]`);
@@ -251,9 +253,13 @@ function jsonExecution(x: TaskLogInput, ex: Execution): LogLine[] {
   if (x.mapIndex >= 0) E(at(0.09) + 1, 'INFO', `Map index: ${x.mapIndex}`, 'task.stdout');
   const failed = ti.outcome === 'failed' || ti.outcome === 'up_for_retry';
   if (ex.pokes.length) {
-    ex.pokes.forEach((p, k) =>
-      E(Math.max(at(0.2), p.at) + k, 'INFO', pokeMessage(x), task.triggerDagId !== undefined ? 'airflow.task.operators.airflow.providers.standard.operators.trigger_dagrun.TriggerDagRunOperator' : 'airflow.task.operators.airflow.providers.standard.sensors.external_task.ExternalTaskSensor'),
-    );
+    const logger =
+      task.triggerDagId !== undefined
+        ? 'airflow.task.operators.airflow.providers.standard.operators.trigger_dagrun.TriggerDagRunOperator'
+        : 'airflow.task.operators.airflow.providers.standard.sensors.external_task.ExternalTaskSensor';
+    ex.pokes.forEach((p, k) => {
+      E(Math.max(at(0.2), p.at) + k, 'INFO', pokeMessage(x), logger);
+    });
     if (open) return lines;
     if (ti.outcome === 'up_for_reschedule') E(fin(0.95), 'INFO', 'Rescheduling task, marking task as UP_FOR_RESCHEDULE', 'task');
     if (ti.outcome === 'skipped') E(fin(0.95), 'INFO', 'Sensor timed out or failed with soft_fail=True: marking task as SKIPPED', 'task');

@@ -27,7 +27,7 @@ export function afVersion(raw: string): AfVersion {
   const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(raw ?? '');
   const major = m ? Number(m[1]) : 2;
   const minor = m ? Number(m[2]) : 10;
-  const patch = m && m[3] ? Number(m[3]) : 0;
+  const patch = m?.[3] ? Number(m[3]) : 0;
   const v = major * 10000 + minor * 100 + patch;
   return {
     raw: raw || '2.10.3',
