@@ -138,7 +138,22 @@ function startEmulator(stateDir, port = 0) {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [BIN, '--json', 'local', 'start', '--port', String(port), '--state-dir', stateDir, '--create-seconds', '0.1', '--update-seconds', '0.1', '--delete-seconds', '0.1'],
+      [
+        BIN,
+        '--json',
+        'local',
+        'start',
+        '--port',
+        String(port),
+        '--state-dir',
+        stateDir,
+        '--create-seconds',
+        '0.1',
+        '--update-seconds',
+        '0.1',
+        '--delete-seconds',
+        '0.1',
+      ],
       { env: cliEnv(''), stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
@@ -167,7 +182,11 @@ async function stopEmulator(emu) {
  * code (a death by signal counts as 128 + signal number, as a shell reports it), stdout and stderr.
  */
 function mwaa(url, cwd, args) {
-  const child = spawn(process.execPath, [BIN, '--endpoint-url', url, '--yes', ...args], { cwd, env: cliEnv(url), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, '--endpoint-url', url, '--yes', ...args], {
+    cwd,
+    env: cliEnv(url),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -178,7 +197,14 @@ function mwaa(url, cwd, args) {
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const bySignal = { SIGINT: 130, SIGKILL: 137, SIGTERM: 143 };
-      resolve({ code: code ?? bySignal[signal] ?? 128, signal, stdout, stderr, ms: Date.now() - started, timedOut: Date.now() - started >= PROCESS_TIMEOUT_MS });
+      resolve({
+        code: code ?? bySignal[signal] ?? 128,
+        signal,
+        stdout,
+        stderr,
+        ms: Date.now() - started,
+        timedOut: Date.now() - started >= PROCESS_TIMEOUT_MS,
+      });
     }),
   );
   return { child, done, stderr: () => stderr };
@@ -199,8 +225,11 @@ const HAS_RECOVER = (() => {
 
 async function recover(t) {
   if (HAS_RECOVER) return run(t.url, t.dir, ['recover']);
-  const unfinished = (await readIndex(t)).releases.filter((r) => r.environment === t.env && (r.status === 'in-progress' || r.status === 'rollback-incomplete'));
-  if (unfinished.length === 0) return { code: 0, stdout: 'nothing to recover (emulated: no unfinished release in the index)', stderr: '', emulated: true };
+  const unfinished = (await readIndex(t)).releases.filter(
+    (r) => r.environment === t.env && (r.status === 'in-progress' || r.status === 'rollback-incomplete'),
+  );
+  if (unfinished.length === 0)
+    return { code: 0, stdout: 'nothing to recover (emulated: no unfinished release in the index)', stderr: '', emulated: true };
   return run(t.url, t.dir, ['rollback']);
 }
 
@@ -216,7 +245,11 @@ function clients(url) {
 }
 
 async function control(url, method, path, body) {
-  const res = await fetch(`${url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${url}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await res.text();
   if (res.status !== 200) throw new Error(`${method} ${path}: HTTP ${res.status} ${text}`);
   return text ? JSON.parse(text) : undefined;
@@ -232,7 +265,12 @@ async function createWorld(c, bucket, env) {
   await c.s3.send(
     new PutPublicAccessBlockCommand({
       Bucket: bucket,
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        IgnorePublicAcls: true,
+        BlockPublicPolicy: true,
+        RestrictPublicBuckets: true,
+      },
     }),
   );
   await c.mwaa.send(
@@ -359,7 +397,17 @@ function mutate(rng, files, tag, { dagsOnly = false } = {}) {
 function writeProject(dir, bucket, env, files) {
   rmSync(join(dir, 'dags'), { recursive: true, force: true });
   rmSync(join(dir, 'plugins'), { recursive: true, force: true });
-  const yaml = ['environments:', '  campaign:', `    name: ${env}`, `    bucket: ${bucket}`, `    region: ${REGION}`, '    dags: ./dags', '    plugins: ./plugins', '    requirements: ./requirements.txt', ''];
+  const yaml = [
+    'environments:',
+    '  campaign:',
+    `    name: ${env}`,
+    `    bucket: ${bucket}`,
+    `    region: ${REGION}`,
+    '    dags: ./dags',
+    '    plugins: ./plugins',
+    '    requirements: ./requirements.txt',
+    '',
+  ];
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'mwaa.yaml'), yaml.join('\n'));
   for (const [rel, text] of Object.entries(files)) {
@@ -414,7 +462,11 @@ async function diffFromRelease(t, files, now) {
     out.push('plugins pin: not a zip');
   }
   const names = Object.keys(entries).filter((n) => !n.endsWith('/'));
-  const sameZip = names.length === plugins.length && plugins.every(([k, text]) => entries[k.slice('plugins/'.length)] && Buffer.from(entries[k.slice('plugins/'.length)]).toString('utf8') === text);
+  const sameZip =
+    names.length === plugins.length &&
+    plugins.every(
+      ([k, text]) => entries[k.slice('plugins/'.length)] && Buffer.from(entries[k.slice('plugins/'.length)]).toString('utf8') === text,
+    );
   if (!sameZip) out.push('plugins pin: not the project plugins');
   return out;
 }
@@ -425,7 +477,10 @@ async function classify(t, before, files, now) {
   if (fromBefore.length === 0) return { state: 'before' };
   const fromRelease = await diffFromRelease(t, files, now);
   if (fromRelease.length === 0) return { state: 'release' };
-  return { state: 'mixed', detail: `vs before: ${fromBefore.slice(0, 3).join('; ')}${fromBefore.length > 3 ? '; …' : ''} | vs release: ${fromRelease.slice(0, 3).join('; ')}${fromRelease.length > 3 ? '; …' : ''}` };
+  return {
+    state: 'mixed',
+    detail: `vs before: ${fromBefore.slice(0, 3).join('; ')}${fromBefore.length > 3 ? '; …' : ''} | vs release: ${fromRelease.slice(0, 3).join('; ')}${fromRelease.length > 3 ? '; …' : ''}`,
+  };
 }
 
 /** The releases the index gained since `beforeIndex`. */
@@ -448,10 +503,14 @@ async function checkRecovered(t, v, before, beforeIndex, files, what) {
   if (unfinished.length) v(`${what}: releases left unfinished: ${unfinished.map((r) => `${r.id} ${r.status}`).join(', ')}`);
   if (s.state === 'release') {
     const ok = pushes.find((r) => r.status === 'succeeded');
-    if (!ok) v(`${what}: the bucket is the release's, but no push release is recorded succeeded (${pushes.map((r) => `${r.id} ${r.status}`).join(', ') || 'none'})`);
+    if (!ok)
+      v(
+        `${what}: the bucket is the release's, but no push release is recorded succeeded (${pushes.map((r) => `${r.id} ${r.status}`).join(', ') || 'none'})`,
+      );
     else if ((await readIndex(t)).current[t.env] !== ok.id) v(`${what}: release ${ok.id} succeeded but is not current`);
   }
-  if (s.state === 'before' && pushes.some((r) => r.status === 'succeeded')) v(`${what}: the bucket is as before, but release ${pushes.find((r) => r.status === 'succeeded').id} is recorded succeeded`);
+  if (s.state === 'before' && pushes.some((r) => r.status === 'succeeded'))
+    v(`${what}: the bucket is as before, but release ${pushes.find((r) => r.status === 'succeeded').id} is recorded succeeded`);
   return { state: s.state, now };
 }
 
@@ -461,7 +520,8 @@ async function checkRecoverIdempotent(t, v) {
   const r = await recover(t);
   const after = await snapshot(t);
   if (r.code !== 0) v(`second recover: exit ${r.code}: ${firstLine(r.stderr)}`);
-  if (HAS_RECOVER && !/nothing to recover/i.test(r.stdout)) v(`second recover: stdout does not say "nothing to recover": ${firstLine(r.stdout)}`);
+  if (HAS_RECOVER && !/nothing to recover/i.test(r.stdout))
+    v(`second recover: stdout does not say "nothing to recover": ${firstLine(r.stdout)}`);
   const d = diffFromBefore(before, after);
   if (d.length) v(`second recover changed the bucket: ${d.slice(0, 3).join('; ')}`);
   const toolChanged = Object.keys({ ...before.tool, ...after.tool }).filter((k) => before.tool[k] !== after.tool[k]);
@@ -530,7 +590,11 @@ async function interruptMoment(t, rng, p) {
   return `lock+${extra}ms`;
 }
 
-const lockHeld = (t) => t.c.s3.send(new HeadObjectCommand({ Bucket: t.bucket, Key: LOCK_KEY })).then(() => true, () => false);
+const lockHeld = (t) =>
+  t.c.s3.send(new HeadObjectCommand({ Bucket: t.bucket, Key: LOCK_KEY })).then(
+    () => true,
+    () => false,
+  );
 
 /** Changes the project at random (with `envUpdate`: requirements.txt too) and takes the "before" snapshot. */
 async function nextPush(t, rng, tag, { envUpdate = false } = {}) {
@@ -558,7 +622,10 @@ async function killPushTrial(ctx, rng, round, v) {
   if (r.code !== 0) v(`recover: exit ${r.code}: ${firstLine(r.stderr)}`);
   const { state } = await checkRecovered(t, v, before, beforeIndex, t.files, 'after recover');
   await checkRecoverIdempotent(t, v);
-  return { note: `killed at ${at}`, outcome: `${pushed.code === 0 ? 'finished' : 'killed'} -> ${state}${r.emulated ? '' : ' (recover ran)'}` };
+  return {
+    note: `killed at ${at}`,
+    outcome: `${pushed.code === 0 ? 'finished' : 'killed'} -> ${state}${r.emulated ? '' : ' (recover ran)'}`,
+  };
 }
 
 async function sigintTrial(ctx, rng, round, v) {
@@ -570,7 +637,10 @@ async function sigintTrial(ctx, rng, round, v) {
   const now = await snapshot(t);
   const s = await classify(t, before, t.files, now);
   if (r.code === 0 && s.state !== 'release') v(`exit 0 but the state is ${s.state}${s.detail ? `: ${s.detail}` : ''}`);
-  if (r.code !== 0 && s.state !== 'before') v(`exit ${r.code} but the state is ${s.state}${s.detail ? `: ${s.detail}` : ` (${diffFromBefore(before, now).slice(0, 3).join('; ')})`}`);
+  if (r.code !== 0 && s.state !== 'before')
+    v(
+      `exit ${r.code} but the state is ${s.state}${s.detail ? `: ${s.detail}` : ` (${diffFromBefore(before, now).slice(0, 3).join('; ')})`}`,
+    );
   const unfinished = (await newReleases(t, beforeIndex)).filter((x) => x.status === 'in-progress');
   if (r.code !== 130 && unfinished.length) v(`exit ${r.code} with release ${unfinished[0].id} left in-progress`);
   return { note: `SIGINT at ${at}`, outcome: `exit ${r.code} -> ${s.state}` };
@@ -578,7 +648,14 @@ async function sigintTrial(ctx, rng, round, v) {
 
 /** The faults category 3 draws from: [label, spec(s) to inject] for a trial's bucket/env. */
 function drawFault(rng, t) {
-  const s3 = (operation, status, code, extra = {}) => ({ service: 's3', operation, after: rng.int(0, 6), times: rng.int(1, 6), error: { status, code, message: 'injected by the campaign' }, ...extra });
+  const s3 = (operation, status, code, extra = {}) => ({
+    service: 's3',
+    operation,
+    after: rng.int(0, 6),
+    times: rng.int(1, 6),
+    error: { status, code, message: 'injected by the campaign' },
+    ...extra,
+  });
   const choices = [
     () => ['PutObject 500', s3('PutObject', 500, 'InternalError')],
     () => ['PutObject 503 SlowDown x8', s3('PutObject', 503, 'SlowDown', { times: 8 })],
@@ -588,13 +665,35 @@ function drawFault(rng, t) {
     () => ['GetObject 403', s3('GetObject', 403, 'AccessDenied', { after: rng.int(0, 3) })],
     () => ['ListObjectVersions 500 x4', s3('ListObjectVersions', 500, 'InternalError', { after: rng.int(0, 2), times: 4 })],
     () => ['HeadObject 403', s3('HeadObject', 403, 'AccessDenied')],
-    () => ['UpdateEnvironment 500', { service: 'mwaa', operation: 'UpdateEnvironment', error: { status: 500, code: 'InternalServerException', message: 'injected' } }],
-    () => ['UpdateEnvironment 400', { service: 'mwaa', operation: 'UpdateEnvironment', error: { status: 400, code: 'ValidationException', message: 'injected' } }],
+    () => [
+      'UpdateEnvironment 500',
+      { service: 'mwaa', operation: 'UpdateEnvironment', error: { status: 500, code: 'InternalServerException', message: 'injected' } },
+    ],
+    () => [
+      'UpdateEnvironment 400',
+      { service: 'mwaa', operation: 'UpdateEnvironment', error: { status: 400, code: 'ValidationException', message: 'injected' } },
+    ],
     () => ['update ends UPDATE_FAILED', { failNextUpdate: true }],
     // a failing deploy whose rollback fails too: PutObject fails, then every DeleteObject (exit 6, then recover)
-    () => ['PutObject 403 + DeleteObject 403 x50', [s3('PutObject', 403, 'AccessDenied', { times: 1 }), s3('DeleteObject', 403, 'AccessDenied', { after: 0, times: 50 })]],
-    () => ['delay PutObject', { service: 's3', operation: 'PutObject', after: rng.int(0, 6), times: rng.int(1, 3), delayMs: rng.int(200, 1500) }],
-    () => ['delay + 500 on a DAG key', { service: 's3', operation: 'PutObject', match: { Key: rng.pick(Object.keys(t.files).filter((k) => k.startsWith('dags/'))) }, times: 4, delayMs: rng.int(200, 800), error: { status: 500, code: 'InternalError' } }],
+    () => [
+      'PutObject 403 + DeleteObject 403 x50',
+      [s3('PutObject', 403, 'AccessDenied', { times: 1 }), s3('DeleteObject', 403, 'AccessDenied', { after: 0, times: 50 })],
+    ],
+    () => [
+      'delay PutObject',
+      { service: 's3', operation: 'PutObject', after: rng.int(0, 6), times: rng.int(1, 3), delayMs: rng.int(200, 1500) },
+    ],
+    () => [
+      'delay + 500 on a DAG key',
+      {
+        service: 's3',
+        operation: 'PutObject',
+        match: { Key: rng.pick(Object.keys(t.files).filter((k) => k.startsWith('dags/'))) },
+        times: 4,
+        delayMs: rng.int(200, 800),
+        error: { status: 500, code: 'InternalError' },
+      },
+    ],
     () => ['delay UpdateEnvironment', { service: 'mwaa', operation: 'UpdateEnvironment', delayMs: rng.int(200, 1500) }],
   ];
   return rng.pick(choices)();
@@ -605,10 +704,16 @@ async function faultTrial(ctx, rng, round, v) {
   const [label, spec] = drawFault(rng, t);
   const specs = [spec].flat();
   // a fault on the environment update is only met by a push that updates the environment
-  const { before, beforeIndex } = await nextPush(t, rng, `r${round}`, { envUpdate: specs.some((f) => f.failNextUpdate || f.service === 'mwaa') });
+  const { before, beforeIndex } = await nextPush(t, rng, `r${round}`, {
+    envUpdate: specs.some((f) => f.failNextUpdate || f.service === 'mwaa'),
+  });
   const ids = [];
   for (const f of specs) {
-    if (f.failNextUpdate) await control(t.url, 'POST', `/_mwaa_local/environments/${t.env}/fail-next-update`, { errorCode: 'INCORRECT_CONFIGURATION', errorMessage: 'injected' });
+    if (f.failNextUpdate)
+      await control(t.url, 'POST', `/_mwaa_local/environments/${t.env}/fail-next-update`, {
+        errorCode: 'INCORRECT_CONFIGURATION',
+        errorMessage: 'injected',
+      });
     else ids.push({ id: (await addFault(t.url, f)).id, times: f.times ?? 1 });
   }
   const r = await run(t.url, t.dir, ['dags', 'push']);
@@ -625,9 +730,14 @@ async function faultTrial(ctx, rng, round, v) {
     if (rec.code !== 0) v(`${label}: recover after exit 6: exit ${rec.code}: ${firstLine(rec.stderr)}`);
     now = await snapshot(t);
     s = await classify(t, before, t.files, now);
-    if (s.state !== 'before') v(`${label}: exit 6, then recover: the state is ${s.state}${s.detail ? `: ${s.detail}` : ` (${diffFromBefore(before, now).slice(0, 3).join('; ')})`}`);
+    if (s.state !== 'before')
+      v(
+        `${label}: exit 6, then recover: the state is ${s.state}${s.detail ? `: ${s.detail}` : ` (${diffFromBefore(before, now).slice(0, 3).join('; ')})`}`,
+      );
   } else if (r.code !== 0 && s.state !== 'before') {
-    v(`${label}: exit ${r.code} but the state is ${s.state}${s.detail ? `: ${s.detail}` : ` (${diffFromBefore(before, now).slice(0, 3).join('; ')})`}`);
+    v(
+      `${label}: exit ${r.code} but the state is ${s.state}${s.detail ? `: ${s.detail}` : ` (${diffFromBefore(before, now).slice(0, 3).join('; ')})`}`,
+    );
   }
   let unfinished = (await newReleases(t, beforeIndex)).filter((x) => x.status === 'in-progress' || x.status === 'rollback-incomplete');
   let tidied = false;
@@ -643,7 +753,10 @@ async function faultTrial(ctx, rng, round, v) {
     tidied = true;
   }
   if (unfinished.length) v(`${label}: exit ${r.code}, release ${unfinished[0].id} left ${unfinished[0].status}`);
-  return { note: `${label}${ids.length ? ` (fired ${fired})` : ''}`, outcome: `exit ${r.code} -> ${s.state}${tidied ? ' (record tidied by recover)' : ''}` };
+  return {
+    note: `${label}${ids.length ? ` (fired ${fired})` : ''}`,
+    outcome: `exit ${r.code} -> ${s.state}${tidied ? ' (record tidied by recover)' : ''}`,
+  };
 }
 
 async function killEmulatorTrial(ctx, rng, round, v) {
@@ -691,8 +804,20 @@ async function staleLock(t, rng) {
     return 'lock of a push killed -9';
   }
   const past = Date.now() - 60_000;
-  const body = { schema: 1, owner: 'ghost@elsewhere', host: 'elsewhere', pid: 4242, command: 'mwaa dags push', environment: t.env, releaseId: 'r-ghost', acquiredAt: new Date(past - 600_000).toISOString(), expiresAt: new Date(past).toISOString() };
-  await t.c.s3.send(new PutObjectCommand({ Bucket: t.bucket, Key: LOCK_KEY, Body: `${JSON.stringify(body)}\n`, ContentType: 'application/json' }));
+  const body = {
+    schema: 1,
+    owner: 'ghost@elsewhere',
+    host: 'elsewhere',
+    pid: 4242,
+    command: 'mwaa dags push',
+    environment: t.env,
+    releaseId: 'r-ghost',
+    acquiredAt: new Date(past - 600_000).toISOString(),
+    expiresAt: new Date(past).toISOString(),
+  };
+  await t.c.s3.send(
+    new PutObjectCommand({ Bucket: t.bucket, Key: LOCK_KEY, Body: `${JSON.stringify(body)}\n`, ContentType: 'application/json' }),
+  );
   return 'expired lock';
 }
 
@@ -716,7 +841,14 @@ async function lockRaceTrial(ctx, rng, round, v) {
   });
   const faults = [];
   for (let k = rng.int(1, 3); k > 0; k--) {
-    const f = { service: 's3', operation: rng.pick(['PutObject', 'DeleteObject', 'GetObject', 'HeadObject']), match: { Key: LOCK_KEY }, after: rng.int(0, 4), times: rng.int(1, 2), delayMs: rng.int(200, 1500) };
+    const f = {
+      service: 's3',
+      operation: rng.pick(['PutObject', 'DeleteObject', 'GetObject', 'HeadObject']),
+      match: { Key: LOCK_KEY },
+      after: rng.int(0, 4),
+      times: rng.int(1, 2),
+      delayMs: rng.int(200, 1500),
+    };
     faults.push(`${f.operation}+${f.delayMs}ms@${f.after}x${f.times}`);
     await addFault(t.url, f);
   }
@@ -739,10 +871,24 @@ async function lockRaceTrial(ctx, rng, round, v) {
   // Two pushes that both exit 0 are fine only when one deployed after the other: a push plans again
   // under the lock, so the later release's base is the earlier one. Both based on the same release
   // means both held the lock at once.
-  const released = winners.map((w) => { try { return JSON.parse(w.r.stdout); } catch { return undefined; } }).filter(Boolean).sort((a, b) => (a.id < b.id ? -1 : 1));
+  const released = winners
+    .map((w) => {
+      try {
+        return JSON.parse(w.r.stdout);
+      } catch {
+        return undefined;
+      }
+    })
+    .filter(Boolean)
+    .sort((a, b) => (a.id < b.id ? -1 : 1));
   const serialized = released.length === winners.length && released.every((r, k) => k === 0 || r.base === released[k - 1].id);
-  if (winners.length === 0 || (winners.length > 1 && !serialized)) v(`${label}: ${winners.length} pushes exited 0 (exits ${results.map((x) => x.r.code).join(', ')})${winners.length > 1 ? `, releases ${released.map((r) => `${r.id} (base ${r.base})`).join(', ')}: they overlapped` : ''}`);
-  for (const l of losers) if (!/deploy lock/.test(l.r.stderr + l.r.stdout)) v(`${label}: push ${l.i} exit ${l.r.code} without the lock message: ${firstLine(l.r.stderr)}`);
+  if (winners.length === 0 || (winners.length > 1 && !serialized))
+    v(
+      `${label}: ${winners.length} pushes exited 0 (exits ${results.map((x) => x.r.code).join(', ')})${winners.length > 1 ? `, releases ${released.map((r) => `${r.id} (base ${r.base})`).join(', ')}: they overlapped` : ''}`,
+    );
+  for (const l of losers)
+    if (!/deploy lock/.test(l.r.stderr + l.r.stdout))
+      v(`${label}: push ${l.i} exit ${l.r.code} without the lock message: ${firstLine(l.r.stderr)}`);
   const index = await readIndex(t);
   for (const w of winners) {
     let id;
@@ -768,9 +914,14 @@ async function lockRaceTrial(ctx, rng, round, v) {
     // say what the double success left: one of the winners' releases, or a mix of them
     const matches = [];
     for (const w of winners) if ((await diffFromRelease(t, w.files, now)).length === 0) matches.push(w.i);
-    v(`${label}: the bucket is ${matches.length ? `push ${matches.join('/')}'s release` : 'a mix of the winners\' releases'}; index: ${fresh.map((x) => `${x.id} ${x.status}`).join(', ')}`);
+    v(
+      `${label}: the bucket is ${matches.length ? `push ${matches.join('/')}'s release` : "a mix of the winners' releases"}; index: ${fresh.map((x) => `${x.id} ${x.status}`).join(', ')}`,
+    );
   }
-  return { note: label, outcome: `${winners.length} exit 0${winners.length > 1 && serialized ? ' (one after the other)' : ''}, ${losers.length} lock refusals` };
+  return {
+    note: label,
+    outcome: `${winners.length} exit 0${winners.length > 1 && serialized ? ' (one after the other)' : ''}, ${losers.length} lock refusals`,
+  };
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -786,14 +937,19 @@ async function main() {
   ctx.emulators.add(shared);
   ctx.url = shared.url;
   ctx.c = clients(shared.url);
-  console.log(`fault campaign: seed ${SEED}, load average ${loadavg()[0].toFixed(1)}, ${HAS_RECOVER ? '`mwaa recover`' : '`mwaa recover` not available: emulated with `mwaa rollback` when the index lists an unfinished release'}; emulator ${shared.url}`);
+  console.log(
+    `fault campaign: seed ${SEED}, load average ${loadavg()[0].toFixed(1)}, ${HAS_RECOVER ? '`mwaa recover`' : '`mwaa recover` not available: emulated with `mwaa rollback` when the index lists an unfinished release'}; emulator ${shared.url}`,
+  );
   const rows = [];
   const violations = [];
   let stoppedEarly = false;
   try {
     for (const cat of only) {
       const spec = CATEGORIES[cat];
-      const rounds = argv.round !== undefined ? [Number(argv.round)] : Array.from({ length: argv.rounds ? Number(argv.rounds) : spec.rounds }, (_, i) => i);
+      const rounds =
+        argv.round !== undefined
+          ? [Number(argv.round)]
+          : Array.from({ length: argv.rounds ? Number(argv.rounds) : spec.rounds }, (_, i) => i);
       const row = { cat, name: spec.name, trials: 0, bad: 0, outcomes: {} };
       rows.push(row);
       const catStarted = Date.now();
@@ -819,7 +975,9 @@ async function main() {
         if (found.length) row.bad++;
         row.outcomes[outcome] = (row.outcomes[outcome] ?? 0) + 1;
         for (const what of found) violations.push({ cat, round, what });
-        console.log(`  [${cat}] round ${round}: ${note ? `${note}: ` : ''}${outcome}${found.length ? `  — ${found.length} violation${found.length === 1 ? '' : 's'}` : ''}`);
+        console.log(
+          `  [${cat}] round ${round}: ${note ? `${note}: ` : ''}${outcome}${found.length ? `  — ${found.length} violation${found.length === 1 ? '' : 's'}` : ''}`,
+        );
       }
     }
   } finally {
@@ -832,13 +990,20 @@ async function main() {
   console.log('| category | trials | violations | outcomes |');
   console.log('|---|---|---|---|');
   for (const r of rows) {
-    const outcomes = Object.entries(r.outcomes).map(([k, n]) => `${k} ×${n}`).join('; ');
+    const outcomes = Object.entries(r.outcomes)
+      .map(([k, n]) => `${k} ×${n}`)
+      .join('; ');
     console.log(`| ${r.cat}. ${r.name} | ${r.trials} | ${r.bad} | ${outcomes} |`);
   }
   console.log('');
   for (const x of violations) console.log(`violation: seed ${SEED} category ${x.cat} round ${x.round}: ${x.what}`);
-  if (stoppedEarly) console.log(`some trials were not run: a category's time budget or the ${DEADLINE_MS / 1000} s deadline was reached (the machine's load average is in the first and last lines)`);
-  console.log(`${((Date.now() - started) / 1000).toFixed(0)} s (load average ${loadavg()[0].toFixed(1)}); reproduce one trial with: node bench/campaign.mjs --seed ${SEED} --only <category> --round <round>`);
+  if (stoppedEarly)
+    console.log(
+      `some trials were not run: a category's time budget or the ${DEADLINE_MS / 1000} s deadline was reached (the machine's load average is in the first and last lines)`,
+    );
+  console.log(
+    `${((Date.now() - started) / 1000).toFixed(0)} s (load average ${loadavg()[0].toFixed(1)}); reproduce one trial with: node bench/campaign.mjs --seed ${SEED} --only <category> --round <round>`,
+  );
   process.exitCode = violations.length ? 1 : 0;
 }
 

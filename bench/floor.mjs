@@ -42,9 +42,11 @@ async function listing() {
   const top = await listAll(prefix, true);
   const folders = [...top.join('').matchAll(/<CommonPrefixes><Prefix>([^<]*)<\/Prefix>/g)].map((m) => m[1]);
   let next = 0;
-  await Promise.all(Array.from({ length: 8 }, async () => {
-    while (next < folders.length) await listAll(folders[next++], false);
-  }));
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (next < folders.length) await listAll(folders[next++], false);
+    }),
+  );
 }
 
 async function record() {
@@ -57,7 +59,9 @@ function hashAll() {
   let n = 0;
   for (const entry of readdirSync(folder, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue;
-    createHash('sha256').update(readFileSync(join(entry.parentPath ?? entry.path, entry.name))).digest('hex');
+    createHash('sha256')
+      .update(readFileSync(join(entry.parentPath ?? entry.path, entry.name)))
+      .digest('hex');
     n++;
   }
   return n;

@@ -27,7 +27,14 @@ const GAP_MS = 370;
 const POLL_MS = 2_000;
 const GROUP = 'bench-live';
 const dir = mkdtempSync(join(tmpdir(), 'mwaa-bench-livetail-'));
-const cleanEnv = { PATH: process.env.PATH, HOME: process.env.HOME, AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', NO_COLOR: '1' };
+const cleanEnv = {
+  PATH: process.env.PATH,
+  HOME: process.env.HOME,
+  AWS_EC2_METADATA_DISABLED: 'true',
+  AWS_CONFIG_FILE: '/dev/null',
+  AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+  NO_COLOR: '1',
+};
 const credentials = { accessKeyId: 'mwaa-local', secretAccessKey: 'mwaa-local' };
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -41,7 +48,9 @@ async function writer(logs, stream) {
   const sent = new Map();
   for (let i = 0; i < EVENTS; i++) {
     const message = `${stream} event ${i}`;
-    await logs.send(new PutLogEventsCommand({ logGroupName: GROUP, logStreamName: stream, logEvents: [{ timestamp: Date.now(), message }] }));
+    await logs.send(
+      new PutLogEventsCommand({ logGroupName: GROUP, logStreamName: stream, logEvents: [{ timestamp: Date.now(), message }] }),
+    );
     sent.set(message, performance.now());
     await sleep(GAP_MS);
   }
@@ -52,7 +61,10 @@ async function liveTail(url, logs) {
   const tail = new CloudWatchLogsClient({ endpoint: url, region: 'us-east-1', credentials, disableHostPrefix: true });
   const ac = new AbortController();
   const got = new Map();
-  const r = await tail.send(new StartLiveTailCommand({ logGroupIdentifiers: [`arn:aws:logs:us-east-1:123456789012:log-group:${GROUP}`], logStreamNames: ['tail'] }), { abortSignal: ac.signal });
+  const r = await tail.send(
+    new StartLiveTailCommand({ logGroupIdentifiers: [`arn:aws:logs:us-east-1:123456789012:log-group:${GROUP}`], logStreamNames: ['tail'] }),
+    { abortSignal: ac.signal },
+  );
   const reading = (async () => {
     try {
       for await (const m of r.responseStream) {

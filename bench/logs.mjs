@@ -22,14 +22,25 @@ const RSS_PRELOAD =
   "data:text/javascript,import{writeSync}from'node:fs';process.on('exit',()=>writeSync(2,'\\nMWAA_BENCH_MAXRSS_KB='+process.resourceUsage().maxRSS+'\\n'))";
 
 const dir = mkdtempSync(join(tmpdir(), 'mwaa-bench-logs-'));
-const cleanEnv = { PATH: process.env.PATH, HOME: process.env.HOME, AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', NO_COLOR: '1' };
+const cleanEnv = {
+  PATH: process.env.PATH,
+  HOME: process.env.HOME,
+  AWS_EC2_METADATA_DISABLED: 'true',
+  AWS_CONFIG_FILE: '/dev/null',
+  AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+  NO_COLOR: '1',
+};
 
 function startEmulator() {
   return startLocalEmulator({ bin: BIN, cwd: dir, stateDir: join(dir, 'state'), env: cleanEnv, extraArgs: [] });
 }
 
 async function seed(url, dagId, events) {
-  const logs = new CloudWatchLogsClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'mwaa-local', secretAccessKey: 'mwaa-local' } });
+  const logs = new CloudWatchLogsClient({
+    endpoint: url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'mwaa-local', secretAccessKey: 'mwaa-local' },
+  });
   const group = 'airflow-bench-Task';
   try {
     await logs.send(new CreateLogGroupCommand({ logGroupName: group }));
@@ -93,11 +104,19 @@ try {
   await seed(emulator.url, 'bench300k', 300_000);
 
   const cases = [
-    { name: 'one event (start-up, GetEnvironment, stream lookup)', events: 1, args: ['logs', 'bench10k', '--run', 'manual__2026-01-01T00:00:00+00:00', '--limit', '1'] },
+    {
+      name: 'one event (start-up, GetEnvironment, stream lookup)',
+      events: 1,
+      args: ['logs', 'bench10k', '--run', 'manual__2026-01-01T00:00:00+00:00', '--limit', '1'],
+    },
     { name: '10,000 events', events: 10_000, args: ['logs', 'bench10k', '--run', 'manual__2026-01-01T00:00:00+00:00'] },
     { name: '100,000 events', events: 100_000, args: ['logs', 'bench100k', '--run', 'manual__2026-01-01T00:00:00+00:00'] },
     { name: '300,000 events', events: 300_000, args: ['logs', 'bench300k', '--run', 'manual__2026-01-01T00:00:00+00:00'] },
-    { name: '100,000 events, --json', events: 100_000, args: ['logs', 'bench100k', '--run', 'manual__2026-01-01T00:00:00+00:00', '--json'] },
+    {
+      name: '100,000 events, --json',
+      events: 100_000,
+      args: ['logs', 'bench100k', '--run', 'manual__2026-01-01T00:00:00+00:00', '--json'],
+    },
   ];
   // interleaved (case after case, RUNS rounds) so that a busy moment of the machine spreads over all cases
   const loadBefore = loadavg()[0];
@@ -128,7 +147,8 @@ try {
   const flat = rssGrowth <= 1.1;
   const plateau = rssLater <= 1.05;
   const rows = results.map(
-    (r, i) => `| ${r.name} | ${r.wallMs.toFixed(0)} ms | ${i === 0 ? '–' : rate(r).toLocaleString('en-US')} | ${i === 0 ? '–' : net(r).toLocaleString('en-US')} | ${mib(r.rssKb)} |`,
+    (r, i) =>
+      `| ${r.name} | ${r.wallMs.toFixed(0)} ms | ${i === 0 ? '–' : rate(r).toLocaleString('en-US')} | ${i === 0 ? '–' : net(r).toLocaleString('en-US')} | ${mib(r.rssKb)} |`,
   );
   writeSection(
     'Logs',

@@ -16,7 +16,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateEnvironmentCommand, GetEnvironmentCommand, MWAAClient } from '@aws-sdk/client-mwaa';
-import { CreateBucketCommand, ListObjectVersionsCommand, PutBucketVersioningCommand, PutPublicAccessBlockCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  ListObjectVersionsCommand,
+  PutBucketVersioningCommand,
+  PutPublicAccessBlockCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { machine, startLocalEmulator, writeSection } from './results.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -49,7 +55,13 @@ const env = {
 };
 
 function startEmulator() {
-  return startLocalEmulator({ bin: BIN, cwd: dir, stateDir: join(dir, 'state'), env: env, extraArgs: ['--create-seconds', '0.2', '--update-seconds', '0.2'] });
+  return startLocalEmulator({
+    bin: BIN,
+    cwd: dir,
+    stateDir: join(dir, 'state'),
+    env: env,
+    extraArgs: ['--create-seconds', '0.2', '--update-seconds', '0.2'],
+  });
 }
 
 async function bucket(s3, name) {
@@ -58,7 +70,12 @@ async function bucket(s3, name) {
   await s3.send(
     new PutPublicAccessBlockCommand({
       Bucket: name,
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        IgnorePublicAcls: true,
+        BlockPublicPolicy: true,
+        RestrictPublicBuckets: true,
+      },
     }),
   );
 }
@@ -112,13 +129,17 @@ function dag(i) {
 
 /** Rewrites files `from`..`from + count - 1` of a project with a new revision line. */
 function edit(p, from, count, revision) {
-  for (let i = from; i < from + count; i++) writeFileSync(join(p, 'dags', `team_${i % 20}`, `etl_${i}.py`), `${dag(i)}# revision ${revision}\n`);
+  for (let i = from; i < from + count; i++)
+    writeFileSync(join(p, 'dags', `team_${i % 20}`, `etl_${i}.py`), `${dag(i)}# revision ${revision}\n`);
 }
 
 function project(name, files, bucketName) {
   const p = join(dir, name);
   mkdirSync(join(p, 'dags'), { recursive: true });
-  writeFileSync(join(p, 'mwaa.yaml'), `environments:\n  bench:\n    name: ${name}\n    bucket: ${bucketName}\n    region: us-east-1\n    dags: ./dags\n`);
+  writeFileSync(
+    join(p, 'mwaa.yaml'),
+    `environments:\n  bench:\n    name: ${name}\n    bucket: ${bucketName}\n    region: us-east-1\n    dags: ./dags\n`,
+  );
   for (let i = 0; i < files; i++) {
     const sub = join(p, 'dags', `team_${i % 20}`);
     if (i < 20) mkdirSync(sub, { recursive: true });
@@ -144,9 +165,11 @@ function run(cmd, args, cwd) {
   return { ms, rssKb: rss ? Number(rss[1]) : undefined, stdout: r.stdout };
 }
 
-const mwaaPush = (url, cwd) => run(process.execPath, ['--import', RSS_PRELOAD, BIN, '--endpoint-url', url, '--yes', '--json', 'dags', 'push'], cwd);
+const mwaaPush = (url, cwd) =>
+  run(process.execPath, ['--import', RSS_PRELOAD, BIN, '--endpoint-url', url, '--yes', '--json', 'dags', 'push'], cwd);
 const floor = (url, cwd, bucketName, envName) => run(process.execPath, [FLOOR, url, bucketName, 'dags/', join(cwd, 'dags'), envName], cwd);
-const awsSync = (url, cwd, bucketName) => run(AWS, ['--endpoint-url', url, 's3', 'sync', join(cwd, 'dags'), `s3://${bucketName}/dags/`, '--only-show-errors'], cwd);
+const awsSync = (url, cwd, bucketName) =>
+  run(AWS, ['--endpoint-url', url, 's3', 'sync', join(cwd, 'dags'), `s3://${bucketName}/dags/`, '--only-show-errors'], cwd);
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (ms) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
@@ -172,7 +195,9 @@ async function main() {
     v0 = await versions(s3, 'bench-aws');
     const firstAws = awsSync(url, p, 'bench-aws');
     const firstAwsPuts = (await versions(s3, 'bench-aws')) - v0;
-    console.log(`first push of ${FILES}: mwaa ${fmt(firstMwaa.ms)} (${firstMwaaPuts} new versions), aws s3 sync ${fmt(firstAws.ms)} (${firstAwsPuts})`);
+    console.log(
+      `first push of ${FILES}: mwaa ${fmt(firstMwaa.ms)} (${firstMwaaPuts} new versions), aws s3 sync ${fmt(firstAws.ms)} (${firstAwsPuts})`,
+    );
 
     // fresh clones: nothing changed, every mtime new
     const noop = { mwaa: [], aws: [], floor: [], mwaaPuts: 0, awsPuts: 0 };
@@ -183,7 +208,8 @@ async function main() {
       noop.mwaaPuts += (await versions(s3, 'bench-mwaa')) - before;
       noop.mwaa.push(m.ms);
       noop.floor.push(floor(url, c, 'bench-mwaa', 'bench').ms);
-      if (JSON.parse(m.stdout).status !== 'up-to-date') throw new Error(`mwaa pushed something from a fresh clone: ${m.stdout.slice(0, 300)}`);
+      if (JSON.parse(m.stdout).status !== 'up-to-date')
+        throw new Error(`mwaa pushed something from a fresh clone: ${m.stdout.slice(0, 300)}`);
       before = await versions(s3, 'bench-aws');
       const a = awsSync(url, c, 'bench-aws');
       noop.awsPuts += (await versions(s3, 'bench-aws')) - before;
@@ -202,7 +228,9 @@ async function main() {
       before = await versions(s3, 'bench-aws');
       ten.aws.push(awsSync(url, p, 'bench-aws').ms);
       ten.awsPuts.push((await versions(s3, 'bench-aws')) - before);
-      console.log(`10 changed ${i + 1}/${RUNS}: mwaa ${fmt(ten.mwaa.at(-1))} (${ten.mwaaPuts.at(-1)} new versions), aws s3 sync ${fmt(ten.aws.at(-1))} (${ten.awsPuts.at(-1)})`);
+      console.log(
+        `10 changed ${i + 1}/${RUNS}: mwaa ${fmt(ten.mwaa.at(-1))} (${ten.mwaaPuts.at(-1)} new versions), aws s3 sync ${fmt(ten.aws.at(-1))} (${ten.awsPuts.at(-1)})`,
+      );
     }
 
     // history: the same project in a bucket with 1 release and in one with HISTORY releases (each of
@@ -224,11 +252,14 @@ async function main() {
       for (const releases of [1, HISTORY]) {
         const c = clone(hist[releases].proj, i);
         const m = mwaaPush(url, c);
-        if (JSON.parse(m.stdout).status !== 'up-to-date') throw new Error(`mwaa pushed something from a fresh clone: ${m.stdout.slice(0, 300)}`);
+        if (JSON.parse(m.stdout).status !== 'up-to-date')
+          throw new Error(`mwaa pushed something from a fresh clone: ${m.stdout.slice(0, 300)}`);
         hist[releases].ms.push(m.ms);
         rmSync(c, { recursive: true, force: true });
       }
-      console.log(`history no-op ${i + 1}/${RUNS}: 1 release ${fmt(hist[1].ms.at(-1))}, ${HISTORY} releases ${fmt(hist[HISTORY].ms.at(-1))}`);
+      console.log(
+        `history no-op ${i + 1}/${RUNS}: 1 release ${fmt(hist[1].ms.at(-1))}, ${HISTORY} releases ${fmt(hist[HISTORY].ms.at(-1))}`,
+      );
     }
 
     // memory: for each size, rounds of a first push into a new bucket and a no-op push from a fresh clone
@@ -245,14 +276,17 @@ async function main() {
         const first = mwaaPush(url, proj);
         const c = clone(proj, 0);
         const again = mwaaPush(url, c);
-        if (JSON.parse(again.stdout).status !== 'up-to-date') throw new Error(`mwaa pushed something from a fresh clone: ${again.stdout.slice(0, 300)}`);
+        if (JSON.parse(again.stdout).status !== 'up-to-date')
+          throw new Error(`mwaa pushed something from a fresh clone: ${again.stdout.slice(0, 300)}`);
         rmSync(c, { recursive: true, force: true });
         rmSync(proj, { recursive: true, force: true });
         m.first.push(first.rssKb);
         m.noop.push(again.rssKb);
         m.firstMs.push(first.ms);
         m.noopMs.push(again.ms);
-        console.log(`${files} files, round ${r + 1}/${MEMORY_RUNS}: first push ${fmt(first.ms)} (${mib(first.rssKb)}), fresh clone ${fmt(again.ms)} (${mib(again.rssKb)})`);
+        console.log(
+          `${files} files, round ${r + 1}/${MEMORY_RUNS}: first push ${fmt(first.ms)} (${mib(first.rssKb)}), fresh clone ${fmt(again.ms)} (${mib(again.rssKb)})`,
+        );
       }
     }
     const rss = (files, kind) => median(memory[files][kind]);

@@ -5,7 +5,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const RESULTS = join(dirname(fileURLToPath(import.meta.url)), 'RESULTS.md');
-const HEAD = '# Benchmark results\n\nEach section is written by its benchmark; ratios are measured in one run on this project\'s\n2-core machines. Reproduce with the command given in the section.\n';
+const HEAD =
+  "# Benchmark results\n\nEach section is written by its benchmark; ratios are measured in one run on this project's\n2-core machines. Reproduce with the command given in the section.\n";
 
 export function writeSection(title, body) {
   let text = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : HEAD;

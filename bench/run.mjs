@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const only = process.argv.slice(2);
 let failed = 0;
-for (const file of readdirSync(here).filter((f) => f.endsWith('.mjs') && !['run.mjs', 'results.mjs'].includes(f)).sort()) {
+for (const file of readdirSync(here)
+  .filter((f) => f.endsWith('.mjs') && !['run.mjs', 'results.mjs'].includes(f))
+  .sort()) {
   if (only.length && !only.some((o) => file.includes(o))) continue;
   console.log(`\n== ${file}`);
   const r = spawnSync(process.execPath, [join(here, file)], { stdio: 'inherit' });

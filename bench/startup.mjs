@@ -28,7 +28,13 @@ const env = {
   NO_COLOR: '1',
 };
 const bin = join(root, 'bin', 'mwaa.cjs');
-const { child, url } = await startLocalEmulator({ bin, cwd: dir, stateDir: join(dir, 'state'), env, extraArgs: ['--create-seconds', '0.2'] });
+const { child, url } = await startLocalEmulator({
+  bin,
+  cwd: dir,
+  stateDir: join(dir, 'state'),
+  env,
+  extraArgs: ['--create-seconds', '0.2'],
+});
 const s3 = new S3Client({ endpoint: url, region: 'us-east-1', credentials: CRED, forcePathStyle: true });
 await s3.send(new CreateBucketCommand({ Bucket: 'bench-startup' }));
 await s3.send(new PutBucketVersioningCommand({ Bucket: 'bench-startup', VersioningConfiguration: { Status: 'Enabled' } }));
@@ -43,7 +49,8 @@ await mwaa.send(
     NetworkConfiguration: { SubnetIds: ['subnet-0a', 'subnet-0b'], SecurityGroupIds: ['sg-0a'] },
   }),
 );
-while ((await mwaa.send(new GetEnvironmentCommand({ Name: 'startup' }))).Environment?.Status !== 'AVAILABLE') await new Promise((r) => setTimeout(r, 100));
+while ((await mwaa.send(new GetEnvironmentCommand({ Name: 'startup' }))).Environment?.Status !== 'AVAILABLE')
+  await new Promise((r) => setTimeout(r, 100));
 mwaa.destroy();
 writeFileSync(join(dir, 'mwaa.yaml'), 'environments:\n  bench:\n    name: startup\n    region: us-east-1\n    bucket: bench-startup\n');
 

@@ -23,7 +23,9 @@ const onSignal = (signal) => {
   if (interrupts > 1) {
     // a second Ctrl-C: stop now, but say what that leaves (a deploy's journal in the bucket allows finishing it)
     try {
-      process.stderr.write('\nmwaa: stopped without finishing; if a deploy was rolling back, `mwaa recover` finishes its rollback (the journal in the bucket allows it)\n');
+      process.stderr.write(
+        '\nmwaa: stopped without finishing; if a deploy was rolling back, `mwaa recover` finishes its rollback (the journal in the bucket allows it)\n',
+      );
     } catch {
       // stderr closed: exit anyway
     }
@@ -45,7 +47,13 @@ for (const stream of [process.stdout, process.stderr]) {
 main({
   argv: process.argv.slice(2),
   // stdin is opened only when a command reads it (a prompt, `--conf @-`)
-  streams: { stdout: process.stdout, stderr: process.stderr, get stdin() { return process.stdin; } },
+  streams: {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    get stdin() {
+      return process.stdin;
+    },
+  },
   env: process.env,
   cwd: process.cwd(),
   signal: controller.signal,

@@ -32,7 +32,9 @@ const englishZodOnly = {
   name: 'english-zod-only',
   setup(b) {
     b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
-      /node_modules[\\/]zod[\\/]/.test(args.importer) ? { path: join(dirname(args.importer), '..', 'locales', 'en.js'), namespace: 'zod-en' } : undefined,
+      /node_modules[\\/]zod[\\/]/.test(args.importer)
+        ? { path: join(dirname(args.importer), '..', 'locales', 'en.js'), namespace: 'zod-en' }
+        : undefined,
     );
     b.onLoad({ filter: /.*/, namespace: 'zod-en' }, (args) => ({
       contents: `export { default as en } from ${JSON.stringify(args.path)};`,
@@ -51,7 +53,9 @@ const common = {
   sourcemap: true,
   minify: true,
   external: ['@aws-sdk/*', '@smithy/*', 'ink', 'react', 'react/*', 'ink-*', 'yoga-layout', 'ora'],
-  banner: { js: "import { createRequire as __mwaaCreateRequire } from 'node:module'; const require = __mwaaCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __mwaaCreateRequire } from 'node:module'; const require = __mwaaCreateRequire(import.meta.url);",
+  },
   logLevel: 'warning',
   metafile: true,
 };

@@ -36,10 +36,7 @@ export interface AwsClients {
 }
 
 /** Resolves endpoint overrides: an explicit URL wins, then AWS_ENDPOINT_URL_<SERVICE>, then AWS_ENDPOINT_URL. */
-export function resolveEndpoints(
-  explicit: string | undefined,
-  env: Record<string, string | undefined>,
-): AwsSettings['endpoints'] {
+export function resolveEndpoints(explicit: string | undefined, env: Record<string, string | undefined>): AwsSettings['endpoints'] {
   const base = explicit ?? nonEmpty(env.AWS_ENDPOINT_URL);
   return {
     s3: explicit ?? nonEmpty(env.AWS_ENDPOINT_URL_S3) ?? base,
@@ -58,7 +55,12 @@ function nonEmpty(value: string | undefined): string | undefined {
  * every call with a filtered copy of its input and output (for a 1,000-entry listing page, megabytes),
  * and builds that copy only when the method is there. `debug` must be: credential providers call it.
  */
-const quietS3Logger = { trace() {}, debug() {}, warn() {}, error() {} } as unknown as { debug(): void; info(): void; warn(): void; error(): void };
+const quietS3Logger = { trace() {}, debug() {}, warn() {}, error() {} } as unknown as {
+  debug(): void;
+  info(): void;
+  warn(): void;
+  error(): void;
+};
 
 function common(settings: AwsSettings, endpoint: string | undefined) {
   return {

@@ -48,12 +48,15 @@ export function mapAwsError(error: unknown, what?: string): MwaaError {
   }
   if (AUTH_NAMES.has(name)) {
     const expired = /expired/i.test(name) || /expired/i.test(message);
-    return new AuthError(`${prefix}${expired ? 'AWS credentials have expired' : 'AWS refused the credentials or permission'} (${name}: ${message})`, {
-      cause: error,
-      hint: expired
-        ? 'refresh your credentials (e.g. `aws sso login --profile <profile>`) and try again'
-        : 'check the profile (--profile, AWS_PROFILE or `profile:` in mwaa.yaml) and that its role allows this action',
-    });
+    return new AuthError(
+      `${prefix}${expired ? 'AWS credentials have expired' : 'AWS refused the credentials or permission'} (${name}: ${message})`,
+      {
+        cause: error,
+        hint: expired
+          ? 'refresh your credentials (e.g. `aws sso login --profile <profile>`) and try again'
+          : 'check the profile (--profile, AWS_PROFILE or `profile:` in mwaa.yaml) and that its role allows this action',
+      },
+    );
   }
   // An answer without a body (any HEAD request) carries no error code: the SDK names it after the
   // status or "Unknown". The status still says what happened.

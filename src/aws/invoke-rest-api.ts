@@ -192,7 +192,12 @@ export async function deserializeInvokeRestApi(output: HttpResponse, context: Se
       break;
     default: {
       const name = code ?? String(output.statusCode ?? 'UnknownError');
-      exception = new MWAAServiceException({ name, $fault: output.statusCode >= 500 ? 'server' : 'client', $metadata, message: message ?? name });
+      exception = new MWAAServiceException({
+        name,
+        $fault: output.statusCode >= 500 ? 'server' : 'client',
+        $metadata,
+        message: message ?? name,
+      });
     }
   }
   throw decorateServiceException(exception as MWAAServiceException, data);
@@ -217,7 +222,11 @@ export const sendOnce = {
 };
 
 /** The request and answer bodies are Airflow data (connections, variables): never logged by the SDK. */
-const SENSITIVE = (obj: Record<string, unknown>) => ({ ...obj, ...('Body' in obj ? { Body: '***SensitiveInformation***' } : {}), ...('RestApiResponse' in obj ? { RestApiResponse: '***SensitiveInformation***' } : {}) });
+const SENSITIVE = (obj: Record<string, unknown>) => ({
+  ...obj,
+  ...('Body' in obj ? { Body: '***SensitiveInformation***' } : {}),
+  ...('RestApiResponse' in obj ? { RestApiResponse: '***SensitiveInformation***' } : {}),
+});
 
 export class InvokeRestApiCommand extends Command.classBuilder<
   InvokeRestApiCommandInput,
@@ -231,7 +240,10 @@ export class InvokeRestApiCommand extends Command.classBuilder<
     UseDualStack: { type: 'builtInParams', name: 'useDualstackEndpoint' },
   })
   .m(function (this: { serialize: never; deserialize: never }, CommandCtor, _stack, config) {
-    return [getSerdePlugin(config, this.serialize, this.deserialize), getEndpointPlugin(config, CommandCtor.getEndpointParameterInstructions())];
+    return [
+      getSerdePlugin(config, this.serialize, this.deserialize),
+      getEndpointPlugin(config, CommandCtor.getEndpointParameterInstructions()),
+    ];
   })
   .s('AmazonMWAA', 'InvokeRestApi', {})
   .n('MWAAClient', 'InvokeRestApiCommand')

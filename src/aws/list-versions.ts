@@ -26,7 +26,10 @@ const NAMED: Record<string, string> = { '&quot;': '"', '&amp;': '&', '&lt;': '<'
 /** XML text with its entities replaced (S3 escapes `&`, `<`, `>`, quotes, and control characters as `&#N;`). */
 export function xmlText(text: string): string {
   if (!text.includes('&')) return text;
-  return text.replace(ENTITY, (e) => NAMED[e] ?? String.fromCodePoint(e[2] === 'x' ? parseInt(e.slice(3, -1), 16) : parseInt(e.slice(2, -1), 10)));
+  return text.replace(
+    ENTITY,
+    (e) => NAMED[e] ?? String.fromCodePoint(e[2] === 'x' ? parseInt(e.slice(3, -1), 16) : parseInt(e.slice(2, -1), 10)),
+  );
 }
 
 const VERSION = Buffer.from('<Version>');
@@ -122,7 +125,8 @@ export async function scanVersionsBody(body: AsyncIterable<Uint8Array | string>)
 }
 
 /** What the SDK deserializes instead of the body it would have parsed whole. */
-const EMPTY_RESULT = '<?xml version="1.0" encoding="UTF-8"?>\n<ListVersionsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></ListVersionsResult>';
+const EMPTY_RESULT =
+  '<?xml version="1.0" encoding="UTF-8"?>\n<ListVersionsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></ListVersionsResult>';
 
 type Next = (args: unknown) => Promise<{ response: unknown; output?: unknown }>;
 
@@ -188,7 +192,11 @@ export function scanObjectsPage(buf: Buffer): ScannedObjectsPage {
       if (prefix !== undefined) page.prefixes.push(prefix);
     } else {
       const size = field(buf, start, end, SIZE.open, SIZE.close);
-      page.objects.push({ key: field(buf, start, end, KEY.open, KEY.close) ?? '', etag: field(buf, start, end, ETAG.open, ETAG.close), size: size === undefined ? undefined : Number(size) });
+      page.objects.push({
+        key: field(buf, start, end, KEY.open, KEY.close) ?? '',
+        etag: field(buf, start, end, ETAG.open, ETAG.close),
+        size: size === undefined ? undefined : Number(size),
+      });
     }
     at = end + endTag.length;
   }
@@ -203,7 +211,8 @@ export function scanObjectsPage(buf: Buffer): ScannedObjectsPage {
   return page;
 }
 
-const EMPTY_OBJECTS = '<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></ListBucketResult>';
+const EMPTY_OBJECTS =
+  '<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></ListBucketResult>';
 
 /** Like scanVersionPages, for one ListObjectsV2 command: a 200 body goes to `onPage`, the SDK gets an empty result. */
 export function scanObjectPages(onPage: (page: ScannedObjectsPage) => void) {

@@ -4,12 +4,7 @@
  */
 import type { MWAAClient } from '@aws-sdk/client-mwaa';
 import { AuthError, FailedError, UsageError } from '../core/errors.js';
-import type {
-  EnvironmentInfo,
-  MwaaApi,
-  MwaaTagApi,
-  RestAnswer,
-} from '../core/ports/mwaa.js';
+import type { EnvironmentInfo, MwaaApi, MwaaTagApi, RestAnswer } from '../core/ports/mwaa.js';
 import { REST_DENIED, REST_TOO_LARGE, REST_UNSUPPORTED } from '../core/ports/mwaa.js';
 import { mapAwsError } from './errors.js';
 import { collectBody, type RawResponse } from './raw-body.js';
@@ -72,10 +67,13 @@ export function mwaaApi(client: MWAAClient): MwaaApi & MwaaTagApi {
     },
     async invokeRestApi(request) {
       if (request.path.length < 1 || request.path.length > 64) {
-        throw new UsageError(`the REST API path must be 1 to 64 characters long (InvokeRestApi), not ${request.path.length}: ${request.path.slice(0, 80)}`, {
-          code: 'rest.path-invalid',
-          hint: 'paths are relative to the API root, e.g. /dags/etl/dagRuns',
-        });
+        throw new UsageError(
+          `the REST API path must be 1 to 64 characters long (InvokeRestApi), not ${request.path.length}: ${request.path.slice(0, 80)}`,
+          {
+            code: 'rest.path-invalid',
+            hint: 'paths are relative to the API root, e.g. /dags/etl/dagRuns',
+          },
+        );
       }
       const { InvokeRestApiCommand, sendOnce } = await import('./invoke-rest-api.js');
       const what = `InvokeRestApi ${request.method} ${request.path}`;
@@ -90,7 +88,10 @@ export function mwaaApi(client: MWAAClient): MwaaApi & MwaaTagApi {
         });
         if (mutating) command.middlewareStack.use(sendOnce as never);
         try {
-          const out = (await client.send(command as never, request.signal ? { abortSignal: request.signal } : undefined)) as { RestApiStatusCode?: number; RestApiResponse?: unknown };
+          const out = (await client.send(command as never, request.signal ? { abortSignal: request.signal } : undefined)) as {
+            RestApiStatusCode?: number;
+            RestApiResponse?: unknown;
+          };
           return { status: out.RestApiStatusCode ?? 200, body: out.RestApiResponse ?? null };
         } catch (error) {
           if (mutating && attempt < MUTATING_ATTEMPTS && certainlyNotProcessed(error)) {
@@ -151,7 +152,10 @@ function restError(error: unknown, what: string, envName: string, e: { name?: st
       hint: 'InvokeRestApi needs Airflow 2.4.3 or later; use --transport cli, or upgrade the environment',
     });
   }
-  if (/too large|exceeds? .*(size|limit)|payload/i.test(message) || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 413) {
+  if (
+    /too large|exceeds? .*(size|limit)|payload/i.test(message) ||
+    (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 413
+  ) {
     return new FailedError(REST_TOO_LARGE, `${what}: the response is larger than InvokeRestApi returns (6 MB): ${message}`, {
       cause: error,
       hint: 'ask for fewer items at a time, e.g. -f limit=100 (with --paginate for all of them)',

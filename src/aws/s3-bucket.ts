@@ -4,7 +4,7 @@
  * a bucket the way MWAA needs it (the local emulator's buckets are created for the user).
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { BucketApi, } from '../core/ports/bucket.js';
+import type { BucketApi } from '../core/ports/bucket.js';
 import { mapAwsError } from './errors.js';
 import { s3Api } from './s3.js';
 
@@ -64,7 +64,12 @@ export function s3BucketApi(client: S3Client): BucketApi {
         await client.send(
           new PutPublicAccessBlockCommand({
             Bucket: bucket,
-            PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+            PublicAccessBlockConfiguration: {
+              BlockPublicAcls: true,
+              IgnorePublicAcls: true,
+              BlockPublicPolicy: true,
+              RestrictPublicBuckets: true,
+            },
           }),
         );
       } catch (error) {

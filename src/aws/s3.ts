@@ -22,7 +22,9 @@ const MISSING = new Set(['NoSuchKey', 'NoSuchVersion', 'NotFound', 'NoSuchObject
 function isMissing(error: unknown): boolean {
   const e = (error ?? {}) as SdkError;
   // a HEAD of a delete marker answers 405 MethodNotAllowed; a missing HEAD has no body, only 404
-  return MISSING.has(e.name ?? '') || MISSING.has(e.Code ?? '') || e.$metadata?.httpStatusCode === 404 || e.$metadata?.httpStatusCode === 405;
+  return (
+    MISSING.has(e.name ?? '') || MISSING.has(e.Code ?? '') || e.$metadata?.httpStatusCode === 404 || e.$metadata?.httpStatusCode === 405
+  );
 }
 
 function isNoSuchBucket(error: unknown): boolean {
@@ -74,9 +76,19 @@ export function s3Api(client: S3Client, options: { expectedBucketOwner?: string 
       for (;;) {
         let scanned: ScannedPage | undefined;
         try {
-          const command = new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker, ...owner });
+          const command = new ListObjectVersionsCommand({
+            Bucket: bucket,
+            Prefix: prefix,
+            KeyMarker: keyMarker,
+            VersionIdMarker: versionIdMarker,
+            ...owner,
+          });
           // the body is read as it arrives, not parsed whole by the SDK (list-versions.ts)
-          command.middlewareStack.add(scanVersionPages((p) => (scanned = p)) as never, { step: 'deserialize', priority: 'low', name: 'mwaaScanVersionPages' });
+          command.middlewareStack.add(scanVersionPages((p) => (scanned = p)) as never, {
+            step: 'deserialize',
+            priority: 'low',
+            name: 'mwaaScanVersionPages',
+          });
           await client.send(command, opts.signal ? { abortSignal: opts.signal } : undefined);
         } catch (error) {
           throw mapS3Error(error, `ListObjectVersions ${url(bucket, prefix)}`, bucket);
@@ -104,9 +116,19 @@ export function s3Api(client: S3Client, options: { expectedBucketOwner?: string 
       do {
         let scanned: ScannedObjectsPage | undefined;
         try {
-          const command = new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: opts.delimiter, ContinuationToken: token, ...owner });
+          const command = new ListObjectsV2Command({
+            Bucket: bucket,
+            Prefix: prefix,
+            Delimiter: opts.delimiter,
+            ContinuationToken: token,
+            ...owner,
+          });
           // the page is read from its bytes, not parsed into a tree by the SDK (list-versions.ts)
-          command.middlewareStack.add(scanObjectPages((p) => (scanned = p)) as never, { step: 'deserialize', priority: 'low', name: 'mwaaScanObjectPages' });
+          command.middlewareStack.add(scanObjectPages((p) => (scanned = p)) as never, {
+            step: 'deserialize',
+            priority: 'low',
+            name: 'mwaaScanObjectPages',
+          });
           await client.send(command, opts.signal ? { abortSignal: opts.signal } : undefined);
         } catch (error) {
           throw mapS3Error(error, `ListObjectsV2 ${url(bucket, prefix)}`, bucket);
@@ -158,7 +180,9 @@ export function s3Api(client: S3Client, options: { expectedBucketOwner?: string 
     async getTextTagged(bucket, key, opts = {}) {
       const { GetObjectCommand } = await sdk;
       try {
-        const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(opts.ifNoneMatch ? { IfNoneMatch: opts.ifNoneMatch } : {}), ...owner }));
+        const r = await client.send(
+          new GetObjectCommand({ Bucket: bucket, Key: key, ...(opts.ifNoneMatch ? { IfNoneMatch: opts.ifNoneMatch } : {}), ...owner }),
+        );
         return { text: r.Body ? await r.Body.transformToString('utf8') : '', etag: r.ETag ?? '' };
       } catch (error) {
         if ((error as SdkError).$metadata?.httpStatusCode === 304) return 'not-modified';

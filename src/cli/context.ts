@@ -159,7 +159,17 @@ async function resolveAwsSettings(
   // an explicit --endpoint-url wins over `local: true` in mwaa.yaml (e.g. a `mwaa local start` server)
   const local = globals.local || (entry?.entry.local === true && !globals.endpointUrl);
   const region = globals.region ?? entry?.entry.region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined);
-  if (region !== undefined) assertRegionName(region, globals.region !== undefined ? '--region' : entry?.entry.region !== undefined ? '`region:` in mwaa.yaml' : env.AWS_REGION ? 'AWS_REGION' : 'AWS_DEFAULT_REGION');
+  if (region !== undefined)
+    assertRegionName(
+      region,
+      globals.region !== undefined
+        ? '--region'
+        : entry?.entry.region !== undefined
+          ? '`region:` in mwaa.yaml'
+          : env.AWS_REGION
+            ? 'AWS_REGION'
+            : 'AWS_DEFAULT_REGION',
+    );
   if (local) {
     const { connectOrStartEmbedded, EmulatorBusyError } = await import('../local/index.js');
     const stateDir = localStateDir(entry?.source.dir, deps.cwd);
@@ -170,7 +180,13 @@ async function resolveAwsSettings(
         stateDir,
         waitMs: (Number.isFinite(waitSeconds) && waitSeconds >= 0 ? waitSeconds : 30) * 1000,
         onWait: (owner) =>
-          host.notify(msg('local.busy.waiting', { pid: owner.pid }, `the local emulator is in use by another mwaa command (pid ${owner.pid}); waiting for it to finish…`)),
+          host.notify(
+            msg(
+              'local.busy.waiting',
+              { pid: owner.pid },
+              `the local emulator is in use by another mwaa command (pid ${owner.pid}); waiting for it to finish…`,
+            ),
+          ),
       });
     } catch (error) {
       if (!(error instanceof EmulatorBusyError)) throw error;

@@ -6,9 +6,12 @@ export const OUTPUT_FORMATS = ['text', 'json'] as const;
 export const GLOBAL_OPTIONS: OptionSpec[] = [
   { flags: '-e, --env <key>', description: 'environment key in mwaa.yaml (default: $MWAA_ENV, or the only one)', complete: 'envs' },
   { flags: '-c, --config <file>', description: 'path to mwaa.yaml (default: found upward from the current folder)', complete: 'files' },
-  { flags: '--profile <name>', description: 'AWS profile (default: the environment\'s profile, or $AWS_PROFILE)' },
-  { flags: '--region <region>', description: 'AWS region (default: the environment\'s region, or $AWS_REGION)' },
-  { flags: '--endpoint-url <url>', description: 'send AWS API calls to this endpoint (also $AWS_ENDPOINT_URL[_S3|_MWAA|_CLOUDWATCH_LOGS])' },
+  { flags: '--profile <name>', description: "AWS profile (default: the environment's profile, or $AWS_PROFILE)" },
+  { flags: '--region <region>', description: "AWS region (default: the environment's region, or $AWS_REGION)" },
+  {
+    flags: '--endpoint-url <url>',
+    description: 'send AWS API calls to this endpoint (also $AWS_ENDPOINT_URL[_S3|_MWAA|_CLOUDWATCH_LOGS])',
+  },
   { flags: '--local', description: 'use the embedded local emulator instead of AWS' },
   { flags: '-o, --output <format>', description: 'output format', choices: OUTPUT_FORMATS },
   { flags: '--json', description: 'same as --output json' },

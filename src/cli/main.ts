@@ -49,7 +49,8 @@ export function preScan(argv: string[], env: MainDeps['env']): PreScan {
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i];
     if (token === '--') break;
-    if (token === '--json' || ((token === '-o' || token === '--output') && argv[i + 1] === 'json') || token === '--output=json') json = true;
+    if (token === '--json' || ((token === '-o' || token === '--output') && argv[i + 1] === 'json') || token === '--output=json')
+      json = true;
     else if (token === '--no-color') color = false;
     else if (token === '-q' || token === '--quiet') quiet = true;
     else if (token === '--debug') debug = true;
@@ -100,7 +101,10 @@ export async function main(deps: MainDeps): Promise<number> {
   let exitCode: number = ExitCode.Ok;
   const unknown = unknownHelpTarget(deps.argv);
   if (unknown !== undefined) {
-    if (scan.json) deps.streams.stdout.write(`${JSON.stringify({ error: { code: 'usage', message: `unknown command '${unknown}'`, exitCode: ExitCode.Usage } })}\n`);
+    if (scan.json)
+      deps.streams.stdout.write(
+        `${JSON.stringify({ error: { code: 'usage', message: `unknown command '${unknown}'`, exitCode: ExitCode.Usage } })}\n`,
+      );
     deps.streams.stderr.write(`error: unknown command '${unknown}'\nhint: see \`mwaa --help\` for the commands\n`);
     return ExitCode.Usage;
   }
@@ -127,11 +131,12 @@ export async function main(deps: MainDeps): Promise<number> {
     if (!mapped) return ExitCode.Ok;
     // commander already printed its message (with a suggestion); add the hint line.
     if (scan.json) {
-      deps.streams.stdout.write(`${JSON.stringify({ error: { code: mapped.code, message: mapped.message, exitCode: mapped.exitCode } })}\n`);
+      deps.streams.stdout.write(
+        `${JSON.stringify({ error: { code: mapped.code, message: mapped.message, exitCode: mapped.exitCode } })}\n`,
+      );
     }
     deps.streams.stderr.write('hint: see `mwaa --help` or `mwaa <command> --help`\n');
     return mapped.exitCode;
   }
   return exitCode;
 }
-

@@ -123,7 +123,9 @@ export function buildProgram(options: ProgramOptions): Command {
         group.helpCommand(false);
         if (detailed) {
           // `mwaa env --help`: the first example of each of the group's commands
-          const examples = COMMANDS.filter((c) => c.path.length === 2 && c.path[0] === noun && !c.hidden && c.examples?.length).map((c) => c.examples![0]);
+          const examples = COMMANDS.filter((c) => c.path.length === 2 && c.path[0] === noun && !c.hidden && c.examples?.length).map(
+            (c) => c.examples![0],
+          );
           if (examples.length) group.addHelpText('after', `\n${formatExamples(examples)}`);
         }
         program.addCommand(group);

@@ -79,7 +79,8 @@ export function interruptedAccount(mutations: Mutations, signal: AbortSignal, er
   if (signal.aborted && !MwaaError.is(error)) return mutations.interrupted({ cause: error });
   // A call cut off by Ctrl-C does not always fail as an abort (a response body torn mid-read fails as
   // "aborted" or a reset): after Ctrl-C, an AWS call's failure is the interruption's doing.
-  if (signal.aborted && MwaaError.is(error) && /^aws\.(failed|unreachable)$/.test(error.code)) return mutations.interrupted({ cause: error });
+  if (signal.aborted && MwaaError.is(error) && /^aws\.(failed|unreachable)$/.test(error.code))
+    return mutations.interrupted({ cause: error });
   return error;
 }
 
@@ -91,11 +92,14 @@ async function namingMissingProfile(ctx: Context, error: unknown): Promise<unkno
   const { profileMissing, sharedFiles, shownPath } = await import('../aws/profiles.js');
   if (!profileMissing(settings.profile, ctx.env)) return error;
   const files = sharedFiles(ctx.env);
-  return new AuthError(`profile ${settings.profile} is not in ${shownPath(files.config, ctx.env)} or ${shownPath(files.credentials, ctx.env)}`, {
-    code: 'aws.profile-not-found',
-    cause: error,
-    hint: `check the name (\`aws configure list-profiles\`), or set the profile up with \`aws configure sso --profile ${settings.profile}\` or \`aws configure --profile ${settings.profile}\``,
-  });
+  return new AuthError(
+    `profile ${settings.profile} is not in ${shownPath(files.config, ctx.env)} or ${shownPath(files.credentials, ctx.env)}`,
+    {
+      code: 'aws.profile-not-found',
+      cause: error,
+      hint: `check the name (\`aws configure list-profiles\`), or set the profile up with \`aws configure sso --profile ${settings.profile}\` or \`aws configure --profile ${settings.profile}\``,
+    },
+  );
 }
 
 /** Prints an error (one line + hint; the cause chain with --debug; JSON with --json) and returns its exit code. */
@@ -106,7 +110,13 @@ export function reportError(io: Io, error: unknown): number {
   if (io.json) {
     // one line, so that it is also a valid last record after NDJSON from a streaming command
     io.jsonLine({
-      error: { code: typed?.code ?? 'internal', message, hint: typed?.hint, exitCode: code, ...(typed?.details ? { details: typed.details } : {}) },
+      error: {
+        code: typed?.code ?? 'internal',
+        message,
+        hint: typed?.hint,
+        exitCode: code,
+        ...(typed?.details ? { details: typed.details } : {}),
+      },
     });
     // stderr carries only NDJSON with --json; a person at a terminal still gets the readable lines
     if (!io.streams.stderr.isTTY) return code;
@@ -127,7 +137,13 @@ function causeChain(error: unknown): string[] {
   for (let depth = 0; current && depth < 8; depth++) {
     if (current instanceof Error) {
       lines.push(depth === 0 ? 'stack:' : `caused by: ${current.name}: ${current.message}`);
-      if (current.stack) lines.push(...current.stack.split('\n').slice(1).map((l) => `  ${l.trim()}`));
+      if (current.stack)
+        lines.push(
+          ...current.stack
+            .split('\n')
+            .slice(1)
+            .map((l) => `  ${l.trim()}`),
+        );
       current = (current as { cause?: unknown }).cause;
     } else {
       lines.push(`caused by: ${String(current)}`);

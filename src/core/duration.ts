@@ -27,13 +27,18 @@ export function parseDuration(text: string, option = 'duration'): number {
 export function parseTimeOrAgo(text: string, now: number, option = 'time'): number {
   if (/^\d{4}-\d{2}-\d{2}/.test(text.trim())) {
     const t = Date.parse(text.trim());
-    if (Number.isNaN(t)) throw new UsageError(`invalid ${option} "${text}"`, { hint: 'use an ISO time such as 2026-01-31T08:00:00Z, or a duration such as 15m' });
+    if (Number.isNaN(t))
+      throw new UsageError(`invalid ${option} "${text}"`, {
+        hint: 'use an ISO time such as 2026-01-31T08:00:00Z, or a duration such as 15m',
+      });
     return t;
   }
   try {
     return now - parseDuration(text, option);
   } catch {
-    throw new UsageError(`invalid ${option} "${text}"`, { hint: 'use a duration such as 15m or 2h, or an ISO time such as 2026-01-31T08:00:00Z' });
+    throw new UsageError(`invalid ${option} "${text}"`, {
+      hint: 'use a duration such as 15m or 2h, or an ISO time such as 2026-01-31T08:00:00Z',
+    });
   }
 }
 

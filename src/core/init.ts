@@ -34,7 +34,10 @@ export interface InitResult {
 
 /** A valid MWAA environment name made from a folder name. */
 export function environmentNameFrom(folder: string): string {
-  let name = folder.replace(/[^0-9a-zA-Z_-]+/g, '-').replace(/^[^a-zA-Z]+/, '').replace(/-+$/, '');
+  let name = folder
+    .replace(/[^0-9a-zA-Z_-]+/g, '-')
+    .replace(/^[^a-zA-Z]+/, '')
+    .replace(/-+$/, '');
   if (name === '') name = 'airflow';
   return name.slice(0, 60);
 }
@@ -70,7 +73,6 @@ export function scaffoldProject(options: InitOptions, events: EventSink): InitRe
   }
   return { dir, name, airflowVersion, written: Object.keys(files), overwritten: existing };
 }
-
 
 function projectFiles(name: string, airflowVersion: string, constraint: string, schemaRef: string): Record<string, string> {
   const awsName = `${name}-dev`.slice(0, 80);

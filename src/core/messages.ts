@@ -111,7 +111,15 @@ export interface Payloads {
   'trigger.dag.paused': { dagId: string };
   'trigger.run.created': { dagId: string; runId: string; state?: string };
   'trigger.run.url': { url: string };
-  'trigger.task.state': { dagId: string; runId: string; taskId: string; mapIndex?: number; state: string; previous?: string; durationMs?: number };
+  'trigger.task.state': {
+    dagId: string;
+    runId: string;
+    taskId: string;
+    mapIndex?: number;
+    state: string;
+    previous?: string;
+    durationMs?: number;
+  };
   'trigger.run.state': { dagId: string; runId: string; state: string; previous?: string };
   'trigger.poll': undefined;
   'trigger.run.finished': RunFinishedData;
@@ -229,7 +237,9 @@ export type AnyMessage = { [C in MessageCode]: Message<C> }[MessageCode];
 
 /** Makes a message: the level comes from the registry, `data` is checked against the code. */
 export function msg<C extends MessageCode>(code: C, data: Payloads[C], text: string): Message<C> {
-  return (data === undefined ? { code, level: LEVELS[code], message: text } : { code, level: LEVELS[code], message: text, data }) as Message<C>;
+  return (
+    data === undefined ? { code, level: LEVELS[code], message: text } : { code, level: LEVELS[code], message: text, data }
+  ) as Message<C>;
 }
 
 /** Where the core reports to. */

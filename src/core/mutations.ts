@@ -80,17 +80,21 @@ export class Mutations {
   interrupted(options: { during?: string; cause?: unknown } = {}): InterruptedError {
     const during = options.during ? ` ${options.during}` : '';
     const sent = this.sent.filter((m) => m.state !== 'failed');
-    if (sent.length === 0) return new InterruptedError(`interrupted${during}; nothing was changed`, { cause: options.cause, details: { changed: false } });
+    if (sent.length === 0)
+      return new InterruptedError(`interrupted${during}; nothing was changed`, { cause: options.cause, details: { changed: false } });
     const what = sent
       .map((m) => (m.state === 'pending' ? `${m.description} (no answer yet: it may or may not have been applied)` : m.description))
       .join(', ');
     const unique = (values: Array<string | undefined>) => [...new Set(values.filter((v): v is string => Boolean(v)))];
     const hints = unique(sent.map((m) => m.hint));
-    return new InterruptedError(`interrupted${during} after ${what} ${sent.length === 1 ? 'was' : 'were'} sent; ${unique(sent.map((m) => m.next)).join('; ')}`, {
-      cause: options.cause,
-      hint: hints.length ? hints.join('; ') : undefined,
-      details: { changed: true, sent: sent.map((m) => m.description) },
-    });
+    return new InterruptedError(
+      `interrupted${during} after ${what} ${sent.length === 1 ? 'was' : 'were'} sent; ${unique(sent.map((m) => m.next)).join('; ')}`,
+      {
+        cause: options.cause,
+        hint: hints.length ? hints.join('; ') : undefined,
+        details: { changed: true, sent: sent.map((m) => m.description) },
+      },
+    );
   }
 }
 

@@ -36,7 +36,8 @@ export function envControlRequest(
 ): { name: string; body: Record<string, unknown> } | { response: EmuResponse } {
   const m = pattern.exec(req.rawPath);
   if (!m) return { response: json(404, { message: `unknown control endpoint ${req.method} ${req.rawPath}` }) };
-  if (req.method.toUpperCase() !== 'POST') return { response: json(405, { message: `${req.method} not allowed on ${req.rawPath}; use POST` }) };
+  if (req.method.toUpperCase() !== 'POST')
+    return { response: json(405, { message: `${req.method} not allowed on ${req.rawPath}; use POST` }) };
   let name: string;
   try {
     name = decodeURIComponent(m[1]);
@@ -120,5 +121,9 @@ export function createControlHandler(deps: ControlDeps): Handler {
 }
 
 function methodNotAllowed(allow: string): EmuResponse {
-  return { status: 405, headers: { 'content-type': 'application/json', allow }, body: JSON.stringify({ message: `method not allowed; use ${allow}` }) };
+  return {
+    status: 405,
+    headers: { 'content-type': 'application/json', allow },
+    body: JSON.stringify({ message: `method not allowed; use ${allow}` }),
+  };
 }

@@ -88,7 +88,13 @@ export function routeOf(req: EmuRequest): Route {
   if (service === 'logs') return 'logs';
   if (service === 'sts') return 'sts';
   if (service === undefined && !hasAuthorization(req)) {
-    if (req.method === 'POST' && p === '/' && (req.headers['content-type'] ?? '').includes('x-www-form-urlencoded') && req.body.includes('Action=')) return 'sts';
+    if (
+      req.method === 'POST' &&
+      p === '/' &&
+      (req.headers['content-type'] ?? '').includes('x-www-form-urlencoded') &&
+      req.body.includes('Action=')
+    )
+      return 'sts';
     // no credential scope to go by: guess from the shape of the request, so the refusal has the right shape
     if (req.host.startsWith('api.') || req.host.startsWith('env.')) return 'mwaa';
     if (req.method === 'PATCH') return 'mwaa';
@@ -246,7 +252,8 @@ export function createEmulatorServer(opts: ServerOptions): http.Server {
       emu = toEmuRequest(raw, body);
       route = routeOf(emu);
       if (tooLarge) out = tooLargeResponse(route, emu, maxBody);
-      else if ((route === 's3' || route === 'logs' || route === 'mwaa' || route === 'sts') && !hasAuthorization(emu)) out = missingAuthResponse(route, emu);
+      else if ((route === 's3' || route === 'logs' || route === 'mwaa' || route === 'sts') && !hasAuthorization(emu))
+        out = missingAuthResponse(route, emu);
       else {
         try {
           world.tick();
@@ -305,7 +312,12 @@ export function createEmulatorServer(opts: ServerOptions): http.Server {
   }
 
   /** A streamed answer (chunked): it ends when the producer settles; the producer stops when the client goes. */
-  function writeStream(res: http.ServerResponse, status: number, headers: Record<string, string>, stream: NonNullable<EmuResponse['stream']>): void {
+  function writeStream(
+    res: http.ServerResponse,
+    status: number,
+    headers: Record<string, string>,
+    stream: NonNullable<EmuResponse['stream']>,
+  ): void {
     delete headers['content-length'];
     res.writeHead(status, headers);
     res.flushHeaders();

@@ -183,7 +183,10 @@ export function openStateDir(dir: string, opts: { compactBytes?: number } = {}):
             rec = undefined;
           }
           if (!rec || typeof rec.q !== 'number' || typeof rec.s !== 'string' || typeof rec.o !== 'string') {
-            const rest = buf.subarray(nl + 1).toString('utf8').trim();
+            const rest = buf
+              .subarray(nl + 1)
+              .toString('utf8')
+              .trim();
             if (rest.length === 0) {
               tornBytes = buf.length - start;
               break;
@@ -309,10 +312,7 @@ export interface OwnerRecord {
   id: string;
 }
 
-export type OwnerStatus =
-  | { state: 'free' }
-  | { state: 'live'; owner: OwnerRecord }
-  | { state: 'stale'; owner: OwnerRecord | undefined };
+export type OwnerStatus = { state: 'free' } | { state: 'live'; owner: OwnerRecord } | { state: 'stale'; owner: OwnerRecord | undefined };
 
 export interface OwnerLease {
   readonly record: OwnerRecord;

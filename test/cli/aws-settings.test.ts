@@ -15,7 +15,10 @@ afterEach(() => {
 function project(): string {
   const { dir, cleanup } = tempDir('mwaa-settings-');
   cleanups.push(cleanup);
-  writeFileSync(join(dir, 'mwaa.yaml'), 'environments:\n  dev:\n    name: settings-env\n    bucket: settings-bucket\n    region: eu-west-1\n');
+  writeFileSync(
+    join(dir, 'mwaa.yaml'),
+    'environments:\n  dev:\n    name: settings-env\n    bucket: settings-bucket\n    region: eu-west-1\n',
+  );
   return dir;
 }
 
@@ -23,7 +26,10 @@ describe('--region', () => {
   it('a malformed --region is exit 2 before any call', async () => {
     const dir = project();
     // an endpoint that answers nothing: a call would fail with "cannot reach", not a usage error
-    const r = await runCli(['--endpoint-url', 'http://127.0.0.1:9', '--region', 'eu west 1', 'env', 'show'], { cwd: dir, env: baseEnv({ AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b' }) });
+    const r = await runCli(['--endpoint-url', 'http://127.0.0.1:9', '--region', 'eu west 1', 'env', 'show'], {
+      cwd: dir,
+      env: baseEnv({ AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b' }),
+    });
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/^error: --region "eu west 1" is not a region name$/m);
     expect(r.stderr).toMatch(/^hint: use a region code such as eu-west-1/m);

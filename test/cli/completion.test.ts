@@ -62,7 +62,9 @@ describe('shell completions', () => {
       _mwaa
       printf '%s\\n' "\${COMPREPLY[@]}"`;
     writeFileSync(join(dir, 'c.sh'), script);
-    return execFileSync('bash', [join(dir, 'c.sh')], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    return execFileSync('bash', [join(dir, 'c.sh')], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean);
   }
 
   it.skipIf(!hasBash)('bash completes commands, options, choices and environment keys', () => {

@@ -35,7 +35,7 @@ describe('mwaa --version and --help', () => {
     expect(r.stdout).toMatch(/--endpoint-url <url>/);
   });
 
-  it('a command\'s help shows its examples and the global options', async () => {
+  it("a command's help shows its examples and the global options", async () => {
     const r = await runCli(['init', '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Usage: mwaa init \[options\] \[dir\]/);
@@ -139,7 +139,10 @@ describe('output: JSON vs text, colors', () => {
     expect(doc).toMatchObject({ name: 'demo', airflowVersion: '2.10.3', overwritten: [] });
     expect(doc.written).toContain('mwaa.yaml');
     // progress events are NDJSON on stderr
-    const events = r.stderr.trim().split('\n').map((l) => JSON.parse(l));
+    const events = r.stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(events[0]).toMatchObject({ code: 'init.file.written', level: 'info' });
   });
 
@@ -182,7 +185,7 @@ describe('output: JSON vs text, colors', () => {
 });
 
 describe('the root help lists commands the same way whether or not they are declared in full', () => {
-  it('stub listing terms equal commander\'s own for fully declared commands', async () => {
+  it("stub listing terms equal commander's own for fully declared commands", async () => {
     const { buildProgram } = await import('../../src/cli/program.js');
     const { COMMANDS } = await import('../../src/cli/registry.js');
     const help = (argv: string[]) => {
@@ -200,14 +203,24 @@ describe('the root help lists commands the same way whether or not they are decl
 describe('an invalid mwaa.yaml stops any command before it calls AWS', () => {
   const cases: Array<[string, string]> = [
     ['environments:\n  dev:\n    name: [unclosed\n', 'mwaa.yaml:4:1: invalid YAML'],
-    ['environments:\n  dev:\n    name: dev\n    local: true\n    environment:\n      minWorkers: 0\n', 'mwaa.yaml:6:19: environments.dev.environment.minWorkers: minWorkers must be at least 1'],
-    ['environments:\n  dev:\n    name: dev\n    local: true\n    environment:\n      minWorker: 1\n', 'mwaa.yaml:6:7: environments.dev.environment.minWorker: unknown field "minWorker"'],
+    [
+      'environments:\n  dev:\n    name: dev\n    local: true\n    environment:\n      minWorkers: 0\n',
+      'mwaa.yaml:6:19: environments.dev.environment.minWorkers: minWorkers must be at least 1',
+    ],
+    [
+      'environments:\n  dev:\n    name: dev\n    local: true\n    environment:\n      minWorker: 1\n',
+      'mwaa.yaml:6:7: environments.dev.environment.minWorker: unknown field "minWorker"',
+    ],
     ['environments:\n  dev:\n    name: dev\n', 'mwaa.yaml:3:5: environments.dev.bucket: a source bucket is required (or set local: true)'],
   ];
   it.each(cases)('%#: exit 2, file:line:column and the rule, nothing created', async (yaml, expected) => {
     const dir = project();
     writeFileSync(join(dir, 'mwaa.yaml'), yaml);
-    for (const argv of [['env', 'show'], ['dags', 'diff'], ['logs', 'x']]) {
+    for (const argv of [
+      ['env', 'show'],
+      ['dags', 'diff'],
+      ['logs', 'x'],
+    ]) {
       // the endpoint is closed: reaching it would fail differently (exit 1), so exit 2 proves no call was made
       const r = await runCli(['--endpoint-url', 'http://127.0.0.1:9', ...argv], { cwd: dir });
       expect(r.code, argv.join(' ')).toBe(2);

@@ -43,7 +43,12 @@ describe('per-command exit codes in --help', () => {
 });
 
 describe('help for a command that does not exist', () => {
-  for (const argv of [['nosuch', '--help'], ['help', 'nosuch'], ['env', 'nosuch', '-h'], ['-e', 'dev', 'nosuch', '--help']]) {
+  for (const argv of [
+    ['nosuch', '--help'],
+    ['help', 'nosuch'],
+    ['env', 'nosuch', '-h'],
+    ['-e', 'dev', 'nosuch', '--help'],
+  ]) {
     it(`mwaa ${argv.join(' ')}: exit 2 naming it, no help text that suggests it exists`, async () => {
       const r = await runCli(argv);
       expect(r.code).toBe(2);
@@ -53,7 +58,11 @@ describe('help for a command that does not exist', () => {
   }
 
   it('help for commands that exist still works: `mwaa help env create`, `mwaa trigger etl --help`', async () => {
-    for (const argv of [['help', 'env', 'create'], ['trigger', 'etl', '--help'], ['env', '--help']]) {
+    for (const argv of [
+      ['help', 'env', 'create'],
+      ['trigger', 'etl', '--help'],
+      ['env', '--help'],
+    ]) {
       const r = await runCli(argv);
       expect(r.code, argv.join(' ')).toBe(0);
       expect(r.stdout).toMatch(/^Usage: mwaa /);

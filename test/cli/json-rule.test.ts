@@ -101,22 +101,29 @@ describe('the --json rule', () => {
     expect(CASES.map((c) => c.command).sort()).toEqual(registered);
   });
 
-  it.each(CASES.map((c) => [c.command, c] as const))('%s', async (_name, c) => {
-    if (c.command === 'init') {
-      const r = await mwaa(['--json', ...c.argv, project], { cwd: root });
+  it.each(CASES.map((c) => [c.command, c] as const))(
+    '%s',
+    async (_name, c) => {
+      if (c.command === 'init') {
+        const r = await mwaa(['--json', ...c.argv, project], { cwd: root });
+        checkRule(c, r);
+        // the project's local environment: a server on its state folder, with short simulated durations
+        emu = await startTestEmulator({
+          stateDir: join(project, '.mwaa', 'local'),
+          sim: { createSeconds: 0.3, updateSeconds: 0.3, deleteSeconds: 0.3, taskSeconds: 0.1 },
+        });
+        return;
+      }
+      await c.before?.();
+      const stop = c.stopAfterMs !== undefined ? new AbortController() : undefined;
+      const timer = stop ? setTimeout(() => stop.abort(), c.stopAfterMs) : undefined;
+      if (c.cwd) mkdirSync(c.cwd(), { recursive: true });
+      const r = await mwaa(['--json', '--local', ...c.argv], { cwd: c.cwd?.(), signal: stop?.signal });
+      clearTimeout(timer);
       checkRule(c, r);
-      // the project's local environment: a server on its state folder, with short simulated durations
-      emu = await startTestEmulator({ stateDir: join(project, '.mwaa', 'local'), sim: { createSeconds: 0.3, updateSeconds: 0.3, deleteSeconds: 0.3, taskSeconds: 0.1 } });
-      return;
-    }
-    await c.before?.();
-    const stop = c.stopAfterMs !== undefined ? new AbortController() : undefined;
-    const timer = stop ? setTimeout(() => stop.abort(), c.stopAfterMs) : undefined;
-    if (c.cwd) mkdirSync(c.cwd(), { recursive: true });
-    const r = await mwaa(['--json', '--local', ...c.argv], { cwd: c.cwd?.(), signal: stop?.signal });
-    clearTimeout(timer);
-    checkRule(c, r);
-  }, 60_000);
+    },
+    60_000,
+  );
 });
 
 function checkRule(c: Case, r: CliResult): void {

@@ -326,7 +326,9 @@ describe('ACLs and object lock', () => {
       status: 400,
     });
     await s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'x', ACL: 'bucket-owner-full-control' }));
-    expect(await rejection(s3.send(new CopyObjectCommand({ Bucket: b, Key: 'k2', CopySource: `${b}/k`, GrantRead: 'id=abc' })))).toMatchObject({
+    expect(
+      await rejection(s3.send(new CopyObjectCommand({ Bucket: b, Key: 'k2', CopySource: `${b}/k`, GrantRead: 'id=abc' }))),
+    ).toMatchObject({
       name: 'AccessControlListNotSupported',
     });
     expect(
@@ -336,7 +338,9 @@ describe('ACLs and object lock', () => {
       name: 'InvalidBucketAclWithObjectOwnership',
       status: 400,
     });
-    expect(await rejection(s3.send(new CreateBucketCommand({ Bucket: bucketName('lock-b'), ObjectLockEnabledForBucket: true })))).toMatchObject({
+    expect(
+      await rejection(s3.send(new CreateBucketCommand({ Bucket: bucketName('lock-b'), ObjectLockEnabledForBucket: true }))),
+    ).toMatchObject({
       name: 'NotImplemented',
       status: 501,
     });

@@ -104,7 +104,14 @@ describe('Ctrl-C before an environment command sends its change', () => {
 
   it('env update --yes: exit 130, no plan printed, UpdateEnvironment never sent', async () => {
     const dir = await createdEnvironment('cancel-update');
-    writeConfig(dir, awsEnvironmentYaml('cancel-update', 'cancel-update', `airflowVersion: "2.10.3"\nexecutionRoleArn: ${ROLE}\n${NETWORK}\nmaxWorkers: 5`));
+    writeConfig(
+      dir,
+      awsEnvironmentYaml(
+        'cancel-update',
+        'cancel-update',
+        `airflowVersion: "2.10.3"\nexecutionRoleArn: ${ROLE}\n${NETWORK}\nmaxWorkers: 5`,
+      ),
+    );
     const r = await interruptedAtGetEnvironment(dir, 'cancel-update', ['env', 'update', '--yes']);
     expect(r.code, r.screen).toBe(130);
     expect(r.screen).toMatch(/error: interrupted; nothing was changed/);
@@ -131,12 +138,25 @@ describe('Ctrl-C before an environment command sends its change', () => {
 
   it('dags push --yes: Ctrl-C while it plans: exit 130, "nothing was changed", no write to the bucket', async () => {
     const dir = await createdEnvironment('cancel-push');
-    writeConfig(dir, awsEnvironmentYaml('cancel-push', 'cancel-push', `airflowVersion: "2.10.3"\nexecutionRoleArn: ${ROLE}\n${NETWORK}\nmaxWorkers: 2`, 'dags: ./dags'));
+    writeConfig(
+      dir,
+      awsEnvironmentYaml(
+        'cancel-push',
+        'cancel-push',
+        `airflowVersion: "2.10.3"\nexecutionRoleArn: ${ROLE}\n${NETWORK}\nmaxWorkers: 2`,
+        'dags: ./dags',
+      ),
+    );
     mkdirSync(join(dir, 'dags'), { recursive: true });
     for (let i = 0; i < 20; i++) writeFileSync(join(dir, 'dags', `dag_${i}.py`), `# dag ${i}\n`);
     const versionsBefore = (await emu.s3.send(new ListObjectVersionsCommand({ Bucket: 'cancel-push' }))).Versions ?? [];
     // Ctrl-C while the listing of the DAG prefix (planning) is held; it stays held
-    const r = await interruptedWhileHeld(dir, (c) => c.service === 's3' && c.method === 'GET' && /[?&]versions/.test(c.path) && /prefix=dags/.test(c.path), ['dags', 'push', '--yes'], false);
+    const r = await interruptedWhileHeld(
+      dir,
+      (c) => c.service === 's3' && c.method === 'GET' && /[?&]versions/.test(c.path) && /prefix=dags/.test(c.path),
+      ['dags', 'push', '--yes'],
+      false,
+    );
     expect(r.code, r.screen).toBe(130);
     expect(r.screen).toMatch(/error: interrupted; nothing was changed/);
     expect(r.screen).not.toMatch(/AbortError|ListObjectVersions/);

@@ -108,7 +108,10 @@ describe('bin/mwaa.cjs', () => {
         probe,
         `process.on('exit', () => process.stderr.write('HEAP_LOADED=' + Object.keys(require.cache).some((k) => k.endsWith(${JSON.stringify(join('bin', 'heap.cjs'))})) + '\\n'));\n`,
       );
-      const r = spawnSync(process.execPath, ['--require', probe, join(ROOT, 'bin', 'mwaa.cjs'), ...argv], { encoding: 'utf8', env: baseEnv() as NodeJS.ProcessEnv });
+      const r = spawnSync(process.execPath, ['--require', probe, join(ROOT, 'bin', 'mwaa.cjs'), ...argv], {
+        encoding: 'utf8',
+        env: baseEnv() as NodeJS.ProcessEnv,
+      });
       return /HEAP_LOADED=(true|false)/.exec(r.stderr)?.[1];
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -10,7 +10,9 @@ afterEach(() => {
 });
 
 function schemaRef(dir: string): string {
-  const line = readFileSync(join(dir, 'mwaa.yaml'), 'utf8').split('\n').find((l) => l.includes('$schema='));
+  const line = readFileSync(join(dir, 'mwaa.yaml'), 'utf8')
+    .split('\n')
+    .find((l) => l.includes('$schema='));
   return line!.split('$schema=')[1].trim();
 }
 

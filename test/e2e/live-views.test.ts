@@ -48,11 +48,26 @@ afterEach(async () => {
 async function project(taskSeconds: number): Promise<Project> {
   const { dir, cleanup } = tempDir('mwaa-views-');
   cleanups.push(cleanup);
-  writeFileSync(join(dir, 'mwaa.yaml'), ['environments:', '  dev:', `    name: ${ENV}`, '    local: true', '    dags: ./dags', '    environment:', '      airflowVersion: "2.10.3"', ''].join('\n'));
+  writeFileSync(
+    join(dir, 'mwaa.yaml'),
+    [
+      'environments:',
+      '  dev:',
+      `    name: ${ENV}`,
+      '    local: true',
+      '    dags: ./dags',
+      '    environment:',
+      '      airflowVersion: "2.10.3"',
+      '',
+    ].join('\n'),
+  );
   mkdirSync(join(dir, 'dags'));
   writeFileSync(join(dir, 'dags', 'wide.py'), WIDE);
   writeFileSync(join(dir, 'dags', 'small.py'), small('small', 'one'));
-  const emu = await startTestEmulator({ stateDir: join(dir, '.mwaa', 'local'), sim: { createSeconds: 0.2, updateSeconds: 0.2, taskSeconds } });
+  const emu = await startTestEmulator({
+    stateDir: join(dir, '.mwaa', 'local'),
+    sim: { createSeconds: 0.2, updateSeconds: 0.2, taskSeconds },
+  });
   cleanups.push(() => emu.close());
   const env = baseEnv();
   const created = await runCli(['env', 'create', '--json'], { cwd: dir, env });
@@ -109,17 +124,30 @@ describe('trigger --wait in a terminal', () => {
     ['NO_COLOR=1 FORCE_COLOR=1', { NO_COLOR: '1', FORCE_COLOR: '1' }, []],
     ['FORCE_COLOR=0', { FORCE_COLOR: '0' }, []],
     ['--no-color', {}, ['--no-color']],
-  ])('%s: no colour, bold or dim anywhere', async (_name, extra: Record<string, string>, flags: string[]) => {
-    const p = await project(0.2);
-    const run = runInTerminal([...flags, 'trigger', 'wide', '--unpause', '--wait', '--poll', '100ms'], { cwd: p.dir, env: { ...p.env, ...extra } });
-    expect(await run.exit).toBe(0);
-    expect((await run.all()).join('\n')).toMatch(/✔ wide /);
-    expect(run.raw()).not.toMatch(STYLING);
-  }, 60_000);
+  ])(
+    '%s: no colour, bold or dim anywhere',
+    async (_name, extra: Record<string, string>, flags: string[]) => {
+      const p = await project(0.2);
+      const run = runInTerminal([...flags, 'trigger', 'wide', '--unpause', '--wait', '--poll', '100ms'], {
+        cwd: p.dir,
+        env: { ...p.env, ...extra },
+      });
+      expect(await run.exit).toBe(0);
+      expect((await run.all()).join('\n')).toMatch(/✔ wide /);
+      expect(run.raw()).not.toMatch(STYLING);
+    },
+    60_000,
+  );
 
   it('a terminal that reports 0 columns is drawn 80 columns wide, not one character per line', async () => {
     const p = await project(0.2);
-    const run = runInTerminal(['trigger', 'small', '--unpause', '--wait', '--poll', '100ms'], { cwd: p.dir, env: p.env, cols: 100, rows: 24, reported: { cols: 0, rows: 24 } });
+    const run = runInTerminal(['trigger', 'small', '--unpause', '--wait', '--poll', '100ms'], {
+      cwd: p.dir,
+      env: p.env,
+      cols: 100,
+      rows: 24,
+      reported: { cols: 0, rows: 24 },
+    });
     expect(await run.exit).toBe(0);
     const all = await run.all();
     expect(count(all, /^✔ small manual__\S+\s+success/)).toBe(1);
@@ -218,7 +246,12 @@ describe('env create in a terminal', () => {
   it('NO_COLOR=1: the status view without styling; the result and the Airflow UI address once', async () => {
     const { dir, cleanup } = tempDir('mwaa-views-');
     cleanups.push(cleanup);
-    writeFileSync(join(dir, 'mwaa.yaml'), ['environments:', '  dev:', `    name: ${ENV}`, '    local: true', '    environment:', '      airflowVersion: "2.10.3"', ''].join('\n'));
+    writeFileSync(
+      join(dir, 'mwaa.yaml'),
+      ['environments:', '  dev:', `    name: ${ENV}`, '    local: true', '    environment:', '      airflowVersion: "2.10.3"', ''].join(
+        '\n',
+      ),
+    );
     const emu = await startTestEmulator({ stateDir: join(dir, '.mwaa', 'local'), sim: { createSeconds: 0.5 } });
     cleanups.push(() => emu.close());
     const run = runInTerminal(['env', 'create'], { cwd: dir, env: baseEnv({ NO_COLOR: '1' }), rows: 12, before: ['$ mwaa env create'] });

@@ -62,7 +62,13 @@ describe.skipIf(!built)('mwaa local start', () => {
     });
     if (hasAwsCli) {
       // the README's AWS CLI commands, with exactly the printed variables
-      const env = { PATH: process.env.PATH, HOME: process.env.HOME, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', ...info.env };
+      const env = {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        AWS_CONFIG_FILE: '/dev/null',
+        AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+        ...info.env,
+      };
       const aws = (...args: string[]) => run('aws', args, env);
       expect((await aws('s3', 'mb', 's3://readme-bucket')).code).toBe(0);
       expect((await aws('s3', 'ls')).stdout).toMatch(/readme-bucket/);

@@ -70,7 +70,8 @@ beforeAll(async () => {
   const first = await w.cli(['dags', 'push', '--yes']);
   expect(first.code, first.stderr).toBe(0);
   // a pending change, so that the plan commands list files too
-  for (let i = 0; i < FILES; i++) writeFileSync(join(w.dir, `dags/a_long_folder_name/dag_number_${String(i).padStart(4, '0')}.py`), dagFile(`dag_${i}`, '# changed\n'));
+  for (let i = 0; i < FILES; i++)
+    writeFileSync(join(w.dir, `dags/a_long_folder_name/dag_number_${String(i).padStart(4, '0')}.py`), dagFile(`dag_${i}`, '# changed\n'));
 });
 afterAll(async () => {
   await w?.close();

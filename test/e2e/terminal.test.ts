@@ -6,8 +6,8 @@ import { ERASING, runInTerminal } from '../helpers/terminal.js';
 describe('the terminal harness', () => {
   const cleanups: Array<() => void> = [];
   afterEach(() => {
-  for (const cleanup of cleanups.splice(0)) cleanup();
-});
+    for (const cleanup of cleanups.splice(0)) cleanup();
+  });
 
   it('shows what the command prints below what was on screen, and its exit code', async () => {
     const run = runInTerminal(['--version'], { before: ['$ earlier output'] });

@@ -7,7 +7,16 @@ import { join } from 'node:path';
 import { GetEnvironmentCommand } from '@aws-sdk/client-mwaa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { baseEnv, runCli } from '../helpers/cli.js';
-import { BUCKET, createEnvironment, ENV_NAME, snapshot, startDeployWorld, waitStatus, writeProject, type DeployWorld } from './deploy-helpers.js';
+import {
+  BUCKET,
+  createEnvironment,
+  ENV_NAME,
+  snapshot,
+  startDeployWorld,
+  waitStatus,
+  writeProject,
+  type DeployWorld,
+} from './deploy-helpers.js';
 import { recordingProxy, type RecordedCall, type RecordingProxy } from './env-helpers.js';
 
 let w: DeployWorld;
@@ -48,7 +57,10 @@ describe('Ctrl-C during a deploy', () => {
   it('during planning (the bucket listing): exit 130, "nothing was changed", not an AWS error', async () => {
     writeProject(w.dir, { 'dags/a.py': 'print("a2")\n', 'requirements.txt': 'requests==2.32.2\n' }, { requirements: true });
     const before = await snapshot(w.emu);
-    const r = await interruptedAt(['dags', 'push'], (c) => c.method === 'GET' && c.path.startsWith(`/${BUCKET}/?`) && /[?&]versions=/.test(c.path));
+    const r = await interruptedAt(
+      ['dags', 'push'],
+      (c) => c.method === 'GET' && c.path.startsWith(`/${BUCKET}/?`) && /[?&]versions=/.test(c.path),
+    );
     expect(r.code, r.stderr).toBe(130);
     expect(r.stderr).toMatch(/^error: interrupted; nothing was changed$/m);
     expect(r.stderr).not.toMatch(/AbortError|ListObjectVersions/);
@@ -65,7 +77,9 @@ describe('Ctrl-C during a deploy', () => {
       return updated && c.service === 'mwaa' && c.method === 'GET';
     });
     expect(r.code, r.stderr).toBe(5);
-    expect(r.stderr).toMatch(/^error: deploy interrupted: interrupted while waiting for environment deploytest \(.*\) to apply the new versions$/m);
+    expect(r.stderr).toMatch(
+      /^error: deploy interrupted: interrupted while waiting for environment deploytest \(.*\) to apply the new versions$/m,
+    );
     expect(r.stderr).not.toMatch(/keeps going|nothing was changed/);
     await waitStatus(w.emu, ENV_NAME, 'AVAILABLE');
     expect((await snapshot(w.emu)).pins).toEqual(before.pins);
@@ -76,7 +90,10 @@ describe('Ctrl-C after an environment change was sent', () => {
   it('env delete: exit 130 saying DeleteEnvironment was sent, that AWS goes on deleting, and how to follow it', async () => {
     await createEnvironment(w.emu, 'cancel-after', 'cancel-after-bucket');
     let deleted = false;
-    writeFileSync(join(w.dir, 'mwaa.yaml'), 'environments:\n  gone:\n    name: cancel-after\n    bucket: cancel-after-bucket\n    region: us-east-1\n    dags: ./dags\n');
+    writeFileSync(
+      join(w.dir, 'mwaa.yaml'),
+      'environments:\n  gone:\n    name: cancel-after\n    bucket: cancel-after-bucket\n    region: us-east-1\n    dags: ./dags\n',
+    );
     try {
       const r = await interruptedAt(['env', 'delete', '--yes'], (c) => {
         if (c.service === 'mwaa' && c.method === 'DELETE') deleted = true;

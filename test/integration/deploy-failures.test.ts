@@ -8,7 +8,18 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GetEnvironmentCommand, UpdateEnvironmentCommand } from '@aws-sdk/client-mwaa';
-import { createEnvironment, dagFile, removeFile, snapshot, startDeployWorld, waitStatus, writeProject, ENV_NAME, BUCKET, type DeployWorld } from './deploy-helpers.js';
+import {
+  createEnvironment,
+  dagFile,
+  removeFile,
+  snapshot,
+  startDeployWorld,
+  waitStatus,
+  writeProject,
+  ENV_NAME,
+  BUCKET,
+  type DeployWorld,
+} from './deploy-helpers.js';
 
 const CONSTRAINT = '--constraint "https://raw.githubusercontent.com/apache/airflow/constraints-2.10.3/constraints-3.11.txt"';
 let w: DeployWorld;
@@ -67,7 +78,13 @@ describe('a fault at each DAG step rolls everything back (exit 5)', () => {
     ['last', 'dags/e.py'],
   ])('the %s DAG upload fails after the SDK retries', async (_which, key) => {
     touchDags();
-    await w.emu.fault({ service: 's3', operation: 'PutObject', match: { Key: key }, times: 5, error: { status: 500, code: 'InternalError' } });
+    await w.emu.fault({
+      service: 's3',
+      operation: 'PutObject',
+      match: { Key: key },
+      times: 5,
+      error: { status: 500, code: 'InternalError' },
+    });
     const stderr = await expectRolledBack();
     expect(stderr).toContain(`PutObject s3://${BUCKET}/${key}`);
   });
@@ -78,7 +95,13 @@ describe('a fault at each DAG step rolls everything back (exit 5)', () => {
     expect(ok.code, ok.stderr).toBe(0);
     removeFile(w.dir, 'dags/f.py');
     touchDags();
-    await w.emu.fault({ service: 's3', operation: 'DeleteObject', match: { Key: 'dags/f.py' }, times: 5, error: { status: 500, code: 'InternalError' } });
+    await w.emu.fault({
+      service: 's3',
+      operation: 'DeleteObject',
+      match: { Key: 'dags/f.py' },
+      times: 5,
+      error: { status: 500, code: 'InternalError' },
+    });
     const stderr = await expectRolledBack();
     expect(stderr).toContain(`DeleteObject s3://${BUCKET}/dags/f.py`);
   });
@@ -99,7 +122,12 @@ describe('a fault at each environment step rolls everything back (exit 5)', () =
   });
 
   it('UpdateEnvironment is rejected', async () => {
-    await w.emu.fault({ service: 'mwaa', operation: 'UpdateEnvironment', times: 5, error: { status: 400, code: 'ValidationException', message: 'injected rejection' } });
+    await w.emu.fault({
+      service: 'mwaa',
+      operation: 'UpdateEnvironment',
+      times: 5,
+      error: { status: 400, code: 'ValidationException', message: 'injected rejection' },
+    });
     expect(await expectRolledBack()).toContain('injected rejection');
   });
 
@@ -150,7 +178,11 @@ describe('an environment that is not AVAILABLE', () => {
   beforeAll(async () => {
     slow = await startDeployWorld({ updateSeconds: UPDATE_SECONDS });
     await createEnvironment(slow.emu);
-    writeProject(slow.dir, { 'dags/a.py': dagFile('a'), 'dags/b.py': dagFile('b'), 'plugins/my_plugin.py': 'PLUGIN = 1\n' }, { plugins: true });
+    writeProject(
+      slow.dir,
+      { 'dags/a.py': dagFile('a'), 'dags/b.py': dagFile('b'), 'plugins/my_plugin.py': 'PLUGIN = 1\n' },
+      { plugins: true },
+    );
     const first = await slow.cli(['dags', 'push', '--no-wait']);
     expect(first.code, first.stderr).toBe(0);
     await slow.emu.advance(UPDATE_SECONDS);

@@ -18,20 +18,32 @@ export const ENV_NAME = 'deploytest';
 export interface DeployWorld {
   emu: TestEmulator;
   dir: string;
-  cli(argv: string[], options?: { cwd?: string; signal?: AbortSignal; env?: Record<string, string>; tty?: boolean; input?: string }): Promise<CliResult>;
+  cli(
+    argv: string[],
+    options?: { cwd?: string; signal?: AbortSignal; env?: Record<string, string>; tty?: boolean; input?: string },
+  ): Promise<CliResult>;
   close(): Promise<void>;
 }
 
 export async function startDeployWorld(options: { denyPackages?: string[]; updateSeconds?: number } = {}): Promise<DeployWorld> {
-  const emu = await startTestEmulator({ sim: { createSeconds: 0.2, updateSeconds: options.updateSeconds ?? 0.4, deleteSeconds: 0.2, denyPackages: options.denyPackages ?? [] } });
-  for (const key of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE']) process.env[key] = emu.env[key];
+  const emu = await startTestEmulator({
+    sim: { createSeconds: 0.2, updateSeconds: options.updateSeconds ?? 0.4, deleteSeconds: 0.2, denyPackages: options.denyPackages ?? [] },
+  });
+  for (const key of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE'])
+    process.env[key] = emu.env[key];
   delete process.env.AWS_PROFILE;
   const { dir, cleanup } = tempDir('mwaa-deploy-');
   return {
     emu,
     dir,
     cli: (argv, o = {}) =>
-      runCli(['--endpoint-url', emu.url, ...argv], { cwd: o.cwd ?? dir, env: baseEnv({ ...emu.env, ...(o.env ?? {}) }), ...(o.signal ? { signal: o.signal } : {}), ...(o.tty ? { tty: true } : {}), ...(o.input !== undefined ? { input: o.input } : {}) }),
+      runCli(['--endpoint-url', emu.url, ...argv], {
+        cwd: o.cwd ?? dir,
+        env: baseEnv({ ...emu.env, ...(o.env ?? {}) }),
+        ...(o.signal ? { signal: o.signal } : {}),
+        ...(o.tty ? { tty: true } : {}),
+        ...(o.input !== undefined ? { input: o.input } : {}),
+      }),
     async close() {
       await emu.close();
       cleanup();
@@ -74,7 +86,11 @@ export interface ProjectFiles {
 }
 
 /** Writes the project: mwaa.yaml and the given files (relative paths). */
-export function writeProject(dir: string, files: ProjectFiles, entry: { plugins?: boolean; requirements?: boolean; startupScript?: boolean } = {}): void {
+export function writeProject(
+  dir: string,
+  files: ProjectFiles,
+  entry: { plugins?: boolean; requirements?: boolean; startupScript?: boolean } = {},
+): void {
   const lines = [
     'environments:',
     '  test:',
@@ -128,7 +144,9 @@ export async function snapshot(emu: TestEmulator, bucket = BUCKET, name = ENV_NA
   let keyMarker: string | undefined;
   let versionIdMarker: string | undefined;
   for (;;) {
-    const page = await emu.s3.send(new ListObjectVersionsCommand({ Bucket: bucket, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }));
+    const page = await emu.s3.send(
+      new ListObjectVersionsCommand({ Bucket: bucket, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }),
+    );
     for (const v of [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]) {
       allVersions++;
       if (!v.Key || v.Key.startsWith('.mwaa/')) continue;
@@ -172,7 +190,6 @@ export async function objectText(emu: TestEmulator, key: string, bucket = BUCKET
   }
 }
 
-
 export interface SlowProxy {
   url: string;
   /** requests that were delayed */
@@ -183,7 +200,11 @@ export interface SlowProxy {
 }
 
 /** An HTTP proxy in front of the emulator that delays the requests `slow` selects (to catch a deploy mid-upload). */
-export async function slowProxy(target: () => string, delayMs: number, slow: (method: string, path: string) => boolean): Promise<SlowProxy> {
+export async function slowProxy(
+  target: () => string,
+  delayMs: number,
+  slow: (method: string, path: string) => boolean,
+): Promise<SlowProxy> {
   const { createServer, request } = await import('node:http');
   const state = { delayed: 0, inflight: 0 };
   const server = createServer((req, res) => {

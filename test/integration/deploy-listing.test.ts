@@ -47,7 +47,9 @@ describe('dags push: listing', () => {
     const clone = cloneProject(w.dir);
     try {
       const before = await snapshot(w.emu);
-      const noop = await counting(['ListObjectVersions', 'ListObjectsV2'], () => w.cli(['--json', 'dags', 'push', '--yes'], { cwd: clone.dir }));
+      const noop = await counting(['ListObjectVersions', 'ListObjectsV2'], () =>
+        w.cli(['--json', 'dags', 'push', '--yes'], { cwd: clone.dir }),
+      );
       expect(noop.result.code).toBe(0);
       expect(JSON.parse(noop.result.stdout).status).toBe('up-to-date');
       expect(noop.calls.ListObjectVersions).toBe(0);

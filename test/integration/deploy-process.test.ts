@@ -8,7 +8,19 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, baseEnv, runCli } from '../helpers/cli.js';
-import { BUCKET, createEnvironment, dagFile, liveKeys, objectText, slowProxy, snapshot, startDeployWorld, writeProject, type DeployWorld, type SlowProxy } from './deploy-helpers.js';
+import {
+  BUCKET,
+  createEnvironment,
+  dagFile,
+  liveKeys,
+  objectText,
+  slowProxy,
+  snapshot,
+  startDeployWorld,
+  writeProject,
+  type DeployWorld,
+  type SlowProxy,
+} from './deploy-helpers.js';
 
 const FILES = 240;
 let w: DeployWorld;
@@ -17,7 +29,8 @@ let round = 0;
 
 function rewriteAll(): void {
   round++;
-  for (let i = 0; i < FILES; i++) writeFileSync(join(w.dir, `dags/dag_${String(i).padStart(3, '0')}.py`), dagFile(`dag_${i}`, `# round ${round}\n`));
+  for (let i = 0; i < FILES; i++)
+    writeFileSync(join(w.dir, `dags/dag_${String(i).padStart(3, '0')}.py`), dagFile(`dag_${i}`, `# round ${round}\n`));
 }
 
 function spawnPush(): { child: ChildProcess; stderr: () => string; exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
@@ -29,7 +42,9 @@ function spawnPush(): { child: ChildProcess; stderr: () => string; exit: Promise
   let err = '';
   child.stderr?.on('data', (d) => (err += d));
   child.stdout?.resume();
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal })),
+  );
   return { child, stderr: () => err, exit };
 }
 
@@ -44,7 +59,11 @@ async function until(check: () => boolean, timeoutMs = 15_000): Promise<void> {
 beforeAll(async () => {
   w = await startDeployWorld();
   await createEnvironment(w.emu);
-  proxy = await slowProxy(() => w.emu.url, 60, (method, path) => method === 'PUT' && path.startsWith(`/${BUCKET}/dags/`));
+  proxy = await slowProxy(
+    () => w.emu.url,
+    60,
+    (method, path) => method === 'PUT' && path.startsWith(`/${BUCKET}/dags/`),
+  );
   writeProject(w.dir, {});
   rewriteAll();
   const first = await w.cli(['dags', 'push']);
@@ -108,9 +127,17 @@ describe('interrupted deploys', () => {
     const before = await snapshot(w.emu);
     // after the first SIGINT every request is slowed, so the rollback is still running at the second
     let stalled = false;
-    const slow = await slowProxy(() => w.emu.url, 60, (method, path) => stalled || (method === 'PUT' && path.startsWith(`/${BUCKET}/dags/`)));
+    const slow = await slowProxy(
+      () => w.emu.url,
+      60,
+      (method, path) => stalled || (method === 'PUT' && path.startsWith(`/${BUCKET}/dags/`)),
+    );
     try {
-      const child = spawn(process.execPath, [BIN, '--endpoint-url', slow.url, 'dags', 'push'], { cwd: w.dir, env: baseEnv(w.emu.env) as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [BIN, '--endpoint-url', slow.url, 'dags', 'push'], {
+        cwd: w.dir,
+        env: baseEnv(w.emu.env) as NodeJS.ProcessEnv,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let err = '';
       child.stderr?.on('data', (d) => (err += d));
       child.stdout?.resume();
@@ -140,7 +167,9 @@ describe('interrupted deploys', () => {
     const codes = [a.code, b.code].sort();
     expect(codes).toEqual([0, 1]);
     const loser = a.code === 1 ? a : b;
-    expect(loser.stderr).toMatch(/the deploy lock of s3:\/\/deploy-test-bucket is held by \S+@\S+ \(pid \d+, mwaa --endpoint-url \S+ dags push, release \S+, since /);
+    expect(loser.stderr).toMatch(
+      /the deploy lock of s3:\/\/deploy-test-bucket is held by \S+@\S+ \(pid \d+, mwaa --endpoint-url \S+ dags push, release \S+, since /,
+    );
     expect(loser.stderr).toContain('--force-unlock');
     const list = await w.cli(['--json', 'releases', 'list']);
     const releases = JSON.parse(list.stdout).releases as Array<{ status: string }>;

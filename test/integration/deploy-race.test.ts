@@ -15,7 +15,16 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, baseEnv } from '../helpers/cli.js';
 import { prng } from '../helpers/prng.js';
-import { BUCKET, createEnvironment, dagFile, objectText, snapshot, startDeployWorld, writeProject, type DeployWorld } from './deploy-helpers.js';
+import {
+  BUCKET,
+  createEnvironment,
+  dagFile,
+  objectText,
+  snapshot,
+  startDeployWorld,
+  writeProject,
+  type DeployWorld,
+} from './deploy-helpers.js';
 
 const RACERS = 4;
 const ROUNDS = 6;
@@ -55,7 +64,9 @@ async function staleLock(versions: number, round: number): Promise<void> {
       expiresAt: `2020-01-01T00:1${v}:00.000Z`,
       round,
     };
-    await w.emu.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: '.mwaa/lock.json', Body: `${JSON.stringify(body)}\n`, ContentType: 'application/json' }));
+    await w.emu.s3.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: '.mwaa/lock.json', Body: `${JSON.stringify(body)}\n`, ContentType: 'application/json' }),
+    );
   }
 }
 
@@ -72,14 +83,22 @@ describe('racing for a stale deploy lock', () => {
   for (let round = 1; round <= ROUNDS; round++) {
     it(`round ${round}: of ${RACERS} racing pushes, never two hold the lock at once`, async () => {
       const random = prng(round);
-      for (let i = 0; i < FILES; i++) writeFileSync(join(w.dir, `dags/dag_${String(i).padStart(2, '0')}.py`), dagFile(`dag_${i}`, `# round ${round}\n`));
+      for (let i = 0; i < FILES; i++)
+        writeFileSync(join(w.dir, `dags/dag_${String(i).padStart(2, '0')}.py`), dagFile(`dag_${i}`, `# round ${round}\n`));
       await staleLock(1 + Math.floor(random() * 3), round);
       // the winner stays busy long enough for every racer to meet its lock
       await w.emu.delay({ service: 's3', operation: 'PutObject', match: { Key: 'dags/dag_00.py' }, delayMs: 2000 });
       // hold back some racers' lock calls, so that reads and conditional writes interleave differently
       for (const operation of ['GetObject', 'HeadObject', 'PutObject', 'DeleteObject']) {
         if (random() < 0.6) {
-          await w.emu.delay({ service: 's3', operation, match: { Key: '.mwaa/lock.json' }, after: Math.floor(random() * 4), times: 1 + Math.floor(random() * 2), delayMs: 200 + Math.floor(random() * 1300) });
+          await w.emu.delay({
+            service: 's3',
+            operation,
+            match: { Key: '.mwaa/lock.json' },
+            after: Math.floor(random() * 4),
+            times: 1 + Math.floor(random() * 2),
+            delayMs: 200 + Math.floor(random() * 1300),
+          });
         }
       }
       const started: Array<Promise<{ code: number | null; stdout: string; stderr: string }>> = [];
@@ -97,20 +116,27 @@ describe('racing for a stale deploy lock', () => {
         // with --json the error is the last line on stdout
         const error = JSON.parse(loser.stdout.trim().split('\n').at(-1) ?? '{}').error as { code: string; message: string };
         expect(error.code, loser.stdout).toBe('deploy.locked');
-        expect(error.message).toMatch(/the deploy lock of s3:\/\/deploy-test-bucket is held by \S+ \(pid \d+, mwaa .*dags push, release \S+, since /);
+        expect(error.message).toMatch(
+          /the deploy lock of s3:\/\/deploy-test-bucket is held by \S+ \(pid \d+, mwaa .*dags push, release \S+, since /,
+        );
       }
       // Two pushes may both deploy only one after the other (a racer that starts late takes the lock
       // once the winner released it): a push plans again under the lock, so the later release's base is
       // the earlier one. Two releases on the same base would mean both held the lock at once.
       expect(winners.length, results.map((r) => `exit ${r.code}: ${r.stderr}`).join('\n---\n')).toBeGreaterThanOrEqual(1);
-      const released = winners.map((r) => JSON.parse(r.stdout) as { id: string; base?: string; status: string; dags: Record<string, { versionId: string }> }).sort((a, b) => (a.id < b.id ? -1 : 1));
+      const released = winners
+        .map((r) => JSON.parse(r.stdout) as { id: string; base?: string; status: string; dags: Record<string, { versionId: string }> })
+        .sort((a, b) => (a.id < b.id ? -1 : 1));
       for (let k = 1; k < released.length; k++) expect(released[k].base, 'two pushes held the lock at once').toBe(released[k - 1].id);
       if (winners.length === 1) singleWinnerRounds++;
       const release = released[released.length - 1];
       for (const r of released) expect(r.status).toBe('succeeded');
 
       // the history: the last winner's release is current; nothing of this round was rolled back
-      const list = JSON.parse((await w.cli(['--json', 'releases', 'list'])).stdout) as { current: string; releases: Array<{ id: string; status: string; message?: string }> };
+      const list = JSON.parse((await w.cli(['--json', 'releases', 'list'])).stdout) as {
+        current: string;
+        releases: Array<{ id: string; status: string; message?: string }>;
+      };
       expect(list.current).toBe(release.id);
       const newest = list.releases.filter((r) => r.id >= released[0].id);
       expect(newest.map((r) => [r.id, r.status]).sort()).toEqual(released.map((r) => [r.id, 'succeeded']));

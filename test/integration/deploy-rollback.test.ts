@@ -2,7 +2,18 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEnvironment, dagFile, liveKeys, objectText, removeFile, snapshot, startDeployWorld, writeProject, type DeployWorld, type Snapshot } from './deploy-helpers.js';
+import {
+  createEnvironment,
+  dagFile,
+  liveKeys,
+  objectText,
+  removeFile,
+  snapshot,
+  startDeployWorld,
+  writeProject,
+  type DeployWorld,
+  type Snapshot,
+} from './deploy-helpers.js';
 
 let w: DeployWorld;
 let v1: { id: string; snap: Snapshot };
@@ -11,7 +22,11 @@ let v2: { id: string; snap: Snapshot };
 beforeAll(async () => {
   w = await startDeployWorld();
   await createEnvironment(w.emu);
-  writeProject(w.dir, { 'dags/a.py': dagFile('a', '# v1\n'), 'dags/b.py': dagFile('b', '# v1\n'), 'plugins/p.py': 'VERSION = 1\n' }, { plugins: true });
+  writeProject(
+    w.dir,
+    { 'dags/a.py': dagFile('a', '# v1\n'), 'dags/b.py': dagFile('b', '# v1\n'), 'plugins/p.py': 'VERSION = 1\n' },
+    { plugins: true },
+  );
   const r1 = await w.cli(['--json', 'dags', 'push', '-m', 'v1']);
   expect(r1.code, r1.stderr).toBe(0);
   v1 = { id: JSON.parse(r1.stdout).id, snap: await snapshot(w.emu) };
@@ -86,7 +101,9 @@ describe('rollback', () => {
     const index = await objectText(w.emu, '.mwaa/releases/index.json');
     const r = await w.cli(['rollback', '--yes']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`nothing is unfinished, and \`mwaa rollback\` without a release would go back from ${v2.id} to ${v1.id}; nothing was changed`);
+    expect(r.stderr).toContain(
+      `nothing is unfinished, and \`mwaa rollback\` without a release would go back from ${v2.id} to ${v1.id}; nothing was changed`,
+    );
     expect(r.stderr).toContain(`hint: name the release to go back to: \`mwaa rollback previous\` (${v1.id})`);
     expect(await objectText(w.emu, '.mwaa/releases/index.json')).toBe(index);
     const s = await snapshot(w.emu);
@@ -132,7 +149,9 @@ describe('rollback', () => {
     expect(s.latest['dags/a.py']).not.toBe(v1.snap.latest['dags/a.py']);
     expect(s.pins.PluginsS3ObjectVersion).toBe(v1.snap.pins.PluginsS3ObjectVersion);
     expect(release.dags['dags/a.py'].versionId).toBe(s.latest['dags/a.py']);
-    expect(release.dags['dags/a.py'].sha256).toBe(JSON.parse((await w.cli(['--json', 'releases', 'show', v1.id])).stdout).dags['dags/a.py'].sha256);
+    expect(release.dags['dags/a.py'].sha256).toBe(
+      JSON.parse((await w.cli(['--json', 'releases', 'show', v1.id])).stdout).dags['dags/a.py'].sha256,
+    );
 
     // the project (still at v2) now differs from the bucket: a diff says so
     const diff = await w.cli(['dags', 'diff']);

@@ -5,7 +5,19 @@ import { PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/cli.js';
-import { BUCKET, createEnvironment, cloneProject, dagFile, liveKeys, objectText, removeFile, snapshot, startDeployWorld, writeProject, type DeployWorld } from './deploy-helpers.js';
+import {
+  BUCKET,
+  createEnvironment,
+  cloneProject,
+  dagFile,
+  liveKeys,
+  objectText,
+  removeFile,
+  snapshot,
+  startDeployWorld,
+  writeProject,
+  type DeployWorld,
+} from './deploy-helpers.js';
 
 let w: DeployWorld;
 
@@ -19,17 +31,21 @@ afterAll(async () => {
 
 describe('dags push', () => {
   it('first push uploads every DAG file and records a release', async () => {
-    writeProject(w.dir, {
-      'dags/a.py': dagFile('a'),
-      'dags/b.py': dagFile('b'),
-      'dags/sub/c.py': dagFile('c'),
-      'dags/__pycache__/a.cpython-311.pyc': 'bytecode',
-      'dags/.DS_Store': 'finder',
-      'dags/scratch.tmp': 'ignored by .mwaaignore',
-      'dags/.mwaaignore': '*.tmp\n',
-      'plugins/hooks/__init__.py': '',
-      'plugins/hooks/my_hook.py': 'HOOK = 1\n',
-    }, { plugins: true });
+    writeProject(
+      w.dir,
+      {
+        'dags/a.py': dagFile('a'),
+        'dags/b.py': dagFile('b'),
+        'dags/sub/c.py': dagFile('c'),
+        'dags/__pycache__/a.cpython-311.pyc': 'bytecode',
+        'dags/.DS_Store': 'finder',
+        'dags/scratch.tmp': 'ignored by .mwaaignore',
+        'dags/.mwaaignore': '*.tmp\n',
+        'plugins/hooks/__init__.py': '',
+        'plugins/hooks/my_hook.py': 'HOOK = 1\n',
+      },
+      { plugins: true },
+    );
     const r = await w.cli(['--json', 'dags', 'push', '-m', 'first']);
     expect(r.stderr).not.toMatch(/error:/);
     expect(r.code).toBe(0);
@@ -167,7 +183,10 @@ describe('plan rules', () => {
 describe('pre-flight checks', () => {
   it('requirements.txt without --constraint or pins: warnings with the line to add', async () => {
     writeFileSync(join(w.dir, 'requirements.txt'), 'requests\n');
-    writeFileSync(join(w.dir, 'mwaa.yaml'), `${(await import('node:fs')).readFileSync(join(w.dir, 'mwaa.yaml'), 'utf8').trimEnd()}\n    requirements: ./requirements.txt\n`);
+    writeFileSync(
+      join(w.dir, 'mwaa.yaml'),
+      `${(await import('node:fs')).readFileSync(join(w.dir, 'mwaa.yaml'), 'utf8').trimEnd()}\n    requirements: ./requirements.txt\n`,
+    );
     const r = await w.cli(['dags', 'diff']);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('warning: requirements.txt has no --constraint line');
@@ -180,8 +199,14 @@ describe('pre-flight checks', () => {
     const t = tempDir('mwaa-zip-');
     try {
       writeProject(t.dir, { 'dags/a.py': dagFile('a') });
-      writeFileSync(join(t.dir, 'mwaa.yaml'), `${(await import('node:fs')).readFileSync(join(t.dir, 'mwaa.yaml'), 'utf8').trimEnd()}\n    plugins: ./plugins.zip\n`);
-      writeFileSync(join(t.dir, 'plugins.zip'), zipSync({ 'plugins/my.py': new TextEncoder().encode('x'), '__MACOSX/._my.py': new Uint8Array(1) }));
+      writeFileSync(
+        join(t.dir, 'mwaa.yaml'),
+        `${(await import('node:fs')).readFileSync(join(t.dir, 'mwaa.yaml'), 'utf8').trimEnd()}\n    plugins: ./plugins.zip\n`,
+      );
+      writeFileSync(
+        join(t.dir, 'plugins.zip'),
+        zipSync({ 'plugins/my.py': new TextEncoder().encode('x'), '__MACOSX/._my.py': new Uint8Array(1) }),
+      );
       const before = await snapshot(w.emu);
       // the deploy's own pre-flight (behind the check, which refuses the same zip: test/integration/check-push.test.ts)
       const r = await w.cli(['dags', 'push', '--no-check'], { cwd: t.dir });

@@ -59,14 +59,10 @@ export async function recordingProxy(target: () => string): Promise<RecordingPro
         await held.released;
       }
       const url = new URL(req.url ?? '/', target());
-      const forward = httpRequest(
-        url,
-        { method: req.method, headers: { ...req.headers, host: url.host } },
-        (upstream) => {
-          res.writeHead(upstream.statusCode ?? 502, upstream.headers);
-          upstream.pipe(res);
-        },
-      );
+      const forward = httpRequest(url, { method: req.method, headers: { ...req.headers, host: url.host } }, (upstream) => {
+        res.writeHead(upstream.statusCode ?? 502, upstream.headers);
+        upstream.pipe(res);
+      });
       forward.on('error', (e) => {
         res.writeHead(502);
         res.end(String(e));
@@ -97,8 +93,7 @@ export async function recordingProxy(target: () => string): Promise<RecordingPro
         },
       };
     },
-    mwaaMutations: () =>
-      calls.filter((c) => c.service === 'mwaa' && c.method !== 'GET' && !/^\/(clitoken|webtoken)\//.test(c.path)),
+    mwaaMutations: () => calls.filter((c) => c.service === 'mwaa' && c.method !== 'GET' && !/^\/(clitoken|webtoken)\//.test(c.path)),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections?.();
@@ -139,12 +134,18 @@ export async function goodBucket(emu: TestEmulator, bucket: string): Promise<voi
   await emu.s3.send(
     new PutPublicAccessBlockCommand({
       Bucket: bucket,
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        IgnorePublicAcls: true,
+        BlockPublicPolicy: true,
+        RestrictPublicBuckets: true,
+      },
     }),
   );
 }
 
-const AUTH = 'AWS4-HMAC-SHA256 Credential=AKIDLOCALTEST/20260901/us-east-1/airflow/aws4_request, SignedHeaders=host;x-amz-date, Signature=0000';
+const AUTH =
+  'AWS4-HMAC-SHA256 Credential=AKIDLOCALTEST/20260901/us-east-1/airflow/aws4_request, SignedHeaders=host;x-amz-date, Signature=0000';
 
 /** GetEnvironment as raw JSON (no SDK: its 3.523.0 deserializer drops MinWebservers and friends). */
 export async function rawEnvironment(emu: TestEmulator, name: string): Promise<Record<string, any> | undefined> {

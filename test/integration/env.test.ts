@@ -8,7 +8,18 @@ import { GetEnvironmentCommand, ListEnvironmentsCommand } from '@aws-sdk/client-
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { baseEnv, runCli, tempDir, type CliOptions } from '../helpers/cli.js';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
-import { useEmulatorCredentials, awsEnvironmentYaml, goodBucket, NETWORK, ndjson, rawEnvironment, recordingProxy, ROLE, writeConfig, type RecordingProxy } from './env-helpers.js';
+import {
+  useEmulatorCredentials,
+  awsEnvironmentYaml,
+  goodBucket,
+  NETWORK,
+  ndjson,
+  rawEnvironment,
+  recordingProxy,
+  ROLE,
+  writeConfig,
+  type RecordingProxy,
+} from './env-helpers.js';
 
 let emu: TestEmulator;
 let proxy: RecordingProxy;
@@ -50,7 +61,9 @@ async function listNames(): Promise<string[]> {
 
 /** A project for environment `name` in bucket `bucket`, with the given `environment:` lines. */
 function awsProject(name: string, bucket: string, environment = '', extra = ''): string {
-  return project(awsEnvironmentYaml(name, bucket, `airflowVersion: "2.10.3"\nexecutionRoleArn: ${ROLE}\n${NETWORK}\n${environment}`, extra));
+  return project(
+    awsEnvironmentYaml(name, bucket, `airflowVersion: "2.10.3"\nexecutionRoleArn: ${ROLE}\n${NETWORK}\n${environment}`, extra),
+  );
 }
 
 async function created(name: string, bucket: string, environment = ''): Promise<string> {
@@ -156,9 +169,14 @@ describe('mwaa env create', () => {
   });
 
   it('local: true fills the role and network, creates the bucket on the emulator and creates the environment', async () => {
-    const dir = project('environments:\n  local:\n    name: local-demo\n    local: true\n    environment:\n      airflowVersion: "2.10.3"\n');
+    const dir = project(
+      'environments:\n  local:\n    name: local-demo\n    local: true\n    environment:\n      airflowVersion: "2.10.3"\n',
+    );
     // a live server on the project's state directory is reused by `local: true` (with short simulated durations)
-    const local = await startTestEmulator({ stateDir: join(dir, '.mwaa', 'local'), sim: { createSeconds: 0.3, updateSeconds: 0.3, deleteSeconds: 0.3 } });
+    const local = await startTestEmulator({
+      stateDir: join(dir, '.mwaa', 'local'),
+      sim: { createSeconds: 0.3, updateSeconds: 0.3, deleteSeconds: 0.3 },
+    });
     cleanupsAsync.push(() => local.close());
     const r = await runCli(['env', 'create', '--json'], { cwd: dir, env: baseEnv() });
     expect(r.code, r.stderr).toBe(0);
@@ -166,7 +184,11 @@ describe('mwaa env create', () => {
     expect(ndjson(r.stderr).find((e) => e.code === 'env.bucket.created')?.data).toEqual({ bucket: 'local-demo-local' });
     const show = await runCli(['env', 'show', '--json'], { cwd: dir, env: baseEnv() });
     const s = JSON.parse(show.stdout);
-    expect(s).toMatchObject({ status: 'AVAILABLE', sourceBucket: 'local-demo-local', executionRoleArn: 'arn:aws:iam::123456789012:role/mwaa-local-execution' });
+    expect(s).toMatchObject({
+      status: 'AVAILABLE',
+      sourceBucket: 'local-demo-local',
+      executionRoleArn: 'arn:aws:iam::123456789012:role/mwaa-local-execution',
+    });
     expect(s.logGroups.task).toBe('airflow-local-demo-Task');
     expect(local.world.mwaa.getEnvironment('local-demo')?.Status).toBe('AVAILABLE');
   });
@@ -193,11 +215,23 @@ describe('mwaa env update', () => {
     expect(r.stdout).toMatch(/^Environment upd-fields updated in .* \(AVAILABLE\)\.$/m);
     const patches = proxy.calls.filter((c) => c.service === 'mwaa' && c.method === 'PATCH');
     expect(patches).toHaveLength(1);
-    expect(JSON.parse(patches[0].body)).toEqual({ MaxWorkers: 4, MinWebservers: 3, MaxWebservers: 4, WorkerReplacementStrategy: 'GRACEFUL' });
+    expect(JSON.parse(patches[0].body)).toEqual({
+      MaxWorkers: 4,
+      MinWebservers: 3,
+      MaxWebservers: 4,
+      WorkerReplacementStrategy: 'GRACEFUL',
+    });
     expect(proxy.calls.filter((c) => c.service === 'mwaa' && c.method === 'POST' && c.path.startsWith('/tags/'))).toHaveLength(1);
     expect(proxy.calls.filter((c) => c.service === 'mwaa' && c.method === 'DELETE' && c.path.startsWith('/tags/'))).toHaveLength(1);
     const live = await rawEnvironment(emu, 'upd-fields');
-    expect(live).toMatchObject({ MaxWorkers: 4, MinWorkers: 1, MinWebservers: 3, MaxWebservers: 4, Schedulers: 2, Tags: { team: 'data', new: 'y' } });
+    expect(live).toMatchObject({
+      MaxWorkers: 4,
+      MinWorkers: 1,
+      MinWebservers: 3,
+      MaxWebservers: 4,
+      Schedulers: 2,
+      Tags: { team: 'data', new: 'y' },
+    });
     expect(live!.LastUpdate).toMatchObject({ Status: 'SUCCESS', WorkerReplacementStrategy: 'GRACEFUL' });
     // and the tool reads them back (the old SDK's deserializer drops them): nothing left to change
     const diff = await mwaa(dir, ['env', 'diff']);
@@ -205,9 +239,12 @@ describe('mwaa env update', () => {
     expect(diff.stdout).toMatch(/^No changes: environment upd-fields matches mwaa.yaml/);
   });
 
-  it('a failed update (fail-next-update) exits 1 with MWAA\'s error code, message and a hint', async () => {
+  it("a failed update (fail-next-update) exits 1 with MWAA's error code, message and a hint", async () => {
     const dir = await created('upd-fail', 'upd-fail', 'maxWorkers: 2');
-    writeConfig(dir, awsEnvironmentYaml('upd-fail', 'upd-fail', `airflowVersion: "2.10.3"\nexecutionRoleArn: ${ROLE}\n${NETWORK}\nmaxWorkers: 5`));
+    writeConfig(
+      dir,
+      awsEnvironmentYaml('upd-fail', 'upd-fail', `airflowVersion: "2.10.3"\nexecutionRoleArn: ${ROLE}\n${NETWORK}\nmaxWorkers: 5`),
+    );
     await emu.failNextUpdate('upd-fail', 'INCORRECT_CONFIGURATION', 'You may need to check the execution role permissions policy.');
     const r = await mwaa(dir, ['env', 'update', '--yes']);
     expect(r.code).toBe(1);
@@ -221,12 +258,19 @@ describe('mwaa env update', () => {
     await emu.failNextUpdate('upd-fail', 'INCORRECT_CONFIGURATION', 'again');
     const j = await mwaa(dir, ['env', 'update', '--yes', '--json']);
     expect(j.code).toBe(1);
-    expect(JSON.parse(j.stdout).error).toMatchObject({ code: 'env.failed', exitCode: 1, details: { errorCode: 'INCORRECT_CONFIGURATION', errorMessage: 'again' } });
+    expect(JSON.parse(j.stdout).error).toMatchObject({
+      code: 'env.failed',
+      exitCode: 1,
+      details: { errorCode: 'INCORRECT_CONFIGURATION', errorMessage: 'again' },
+    });
   });
 
   it('without a terminal and without --yes: exit 2, the plan shown, nothing changed', async () => {
     const dir = await created('upd-notty', 'upd-notty', 'maxWorkers: 2');
-    writeConfig(dir, awsEnvironmentYaml('upd-notty', 'upd-notty', `airflowVersion: "2.10.3"\nexecutionRoleArn: ${ROLE}\n${NETWORK}\nmaxWorkers: 3`));
+    writeConfig(
+      dir,
+      awsEnvironmentYaml('upd-notty', 'upd-notty', `airflowVersion: "2.10.3"\nexecutionRoleArn: ${ROLE}\n${NETWORK}\nmaxWorkers: 3`),
+    );
     const before = await rawEnvironment(emu, 'upd-notty');
     proxy.calls.length = 0;
     const r = await mwaa(dir, ['env', 'update']);
@@ -240,7 +284,10 @@ describe('mwaa env update', () => {
 
   it('on a terminal: "n" cancels (exit 2), "y" applies with the live view', async () => {
     const dir = await created('upd-tty', 'upd-tty', 'maxWorkers: 2');
-    writeConfig(dir, awsEnvironmentYaml('upd-tty', 'upd-tty', `airflowVersion: "2.10.3"\nexecutionRoleArn: ${ROLE}\n${NETWORK}\nmaxWorkers: 3`));
+    writeConfig(
+      dir,
+      awsEnvironmentYaml('upd-tty', 'upd-tty', `airflowVersion: "2.10.3"\nexecutionRoleArn: ${ROLE}\n${NETWORK}\nmaxWorkers: 3`),
+    );
     proxy.calls.length = 0;
     const no = await mwaa(dir, ['env', 'update'], { tty: true, input: 'n\n' });
     expect(no.code).toBe(2);
@@ -259,17 +306,25 @@ describe('mwaa env update', () => {
     const dir = await created('upd-subnets', 'upd-subnets');
     writeConfig(
       dir,
-      awsEnvironmentYaml('upd-subnets', 'upd-subnets', `airflowVersion: "2.10.3"\nexecutionRoleArn: ${ROLE}\nnetwork: { subnetIds: [subnet-0c, subnet-0d], securityGroupIds: [sg-0a] }\nmaxWorkers: 3`),
+      awsEnvironmentYaml(
+        'upd-subnets',
+        'upd-subnets',
+        `airflowVersion: "2.10.3"\nexecutionRoleArn: ${ROLE}\nnetwork: { subnetIds: [subnet-0c, subnet-0d], securityGroupIds: [sg-0a] }\nmaxWorkers: 3`,
+      ),
     );
     proxy.calls.length = 0;
     const r = await mwaa(dir, ['env', 'update', '--yes']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/mwaa\.yaml:\d+:\d+: environments\.dev\.environment\.network\.subnetIds: network\.subnetIds cannot be changed after the environment is created \(the environment has subnet-0a, subnet-0b, mwaa\.yaml says subnet-0c, subnet-0d\)/);
+    expect(r.stderr).toMatch(
+      /mwaa\.yaml:\d+:\d+: environments\.dev\.environment\.network\.subnetIds: network\.subnetIds cannot be changed after the environment is created \(the environment has subnet-0a, subnet-0b, mwaa\.yaml says subnet-0c, subnet-0d\)/,
+    );
     expect(proxy.mwaaMutations()).toEqual([]);
     // diff shows it, marked as not applicable, and exits 0
     const d = await mwaa(dir, ['env', 'diff']);
     expect(d.code).toBe(0);
-    expect(d.stdout).toMatch(/! network\.subnetIds: \[subnet-0a, subnet-0b\] → \[subnet-0c, subnet-0d\]\s+\(cannot be changed after creation\)/);
+    expect(d.stdout).toMatch(
+      /! network\.subnetIds: \[subnet-0a, subnet-0b\] → \[subnet-0c, subnet-0d\]\s+\(cannot be changed after creation\)/,
+    );
     expect(d.stdout).toMatch(/~ maxWorkers: 10 → 3/);
   });
 
@@ -328,7 +383,10 @@ describe('mwaa env diff', () => {
       updatable: true,
       via: 'UpdateEnvironment',
     });
-    expect(plan.updateEnvironment.AirflowConfigurationOptions).toEqual({ 'core.default_task_retries': '3', 'webserver.expose_config': 'true' });
+    expect(plan.updateEnvironment.AirflowConfigurationOptions).toEqual({
+      'core.default_task_retries': '3',
+      'webserver.expose_config': 'true',
+    });
     expect(plan.updateEnvironment.LoggingConfiguration.TaskLogs).toEqual({ Enabled: true, LogLevel: 'DEBUG' });
     expect(plan.unchanged).toContain('airflowVersion');
     expect(proxy.mwaaMutations()).toEqual([]);
@@ -339,7 +397,11 @@ describe('mwaa env diff', () => {
     expect(r.code).toBe(0);
     const plan = JSON.parse(r.stdout);
     expect(plan.exists).toBe(false);
-    expect(plan.createEnvironment).toMatchObject({ Name: 'diff-missing', MaxWorkers: 3, SourceBucketArn: 'arn:aws:s3:::diff-missing-bucket' });
+    expect(plan.createEnvironment).toMatchObject({
+      Name: 'diff-missing',
+      MaxWorkers: 3,
+      SourceBucketArn: 'arn:aws:s3:::diff-missing-bucket',
+    });
   });
 });
 
@@ -355,13 +417,23 @@ describe('mwaa env show / list / wait', () => {
     expect(r.stdout).toMatch(/^Log groups:\s+task: airflow-show-env-Task$/m);
     expect(r.stdout).toMatch(/^Last update:\s+SUCCESS at /m);
     const j = JSON.parse((await mwaa(dir, ['env', 'show', '--json'])).stdout);
-    expect(j).toMatchObject({ name: 'show-env', status: 'AVAILABLE', webservers: { min: 2, max: 4 }, logGroups: { task: 'airflow-show-env-Task' }, lastUpdate: { status: 'SUCCESS' } });
+    expect(j).toMatchObject({
+      name: 'show-env',
+      status: 'AVAILABLE',
+      webservers: { min: 2, max: 4 },
+      logGroups: { task: 'airflow-show-env-Task' },
+      lastUpdate: { status: 'SUCCESS' },
+    });
     expect(j.logGroups.worker).toBeUndefined();
   });
 
   it('show, wait and delete of a missing environment exit 3', async () => {
     const dir = awsProject('missing-env', 'missing-bucket');
-    for (const args of [['env', 'show'], ['env', 'wait'], ['env', 'delete', '--yes']]) {
+    for (const args of [
+      ['env', 'show'],
+      ['env', 'wait'],
+      ['env', 'delete', '--yes'],
+    ]) {
       const r = await mwaa(dir, args);
       expect(r.code, args.join(' ')).toBe(3);
       expect(r.stderr).toMatch(/error: environment "missing-env" does not exist/);
@@ -376,7 +448,12 @@ describe('mwaa env show / list / wait', () => {
     expect(r.stdout).toMatch(/^NAME\s+STATUS\s+AIRFLOW\s+CLASS$/m);
     expect(r.stdout).toMatch(/^list-env\s+AVAILABLE\s+2\.10\.3\s+mw1\.small$/m);
     const j = JSON.parse((await mwaa(dir, ['env', 'list', '--json'])).stdout);
-    expect(j.environments).toContainEqual({ name: 'list-env', status: 'AVAILABLE', airflowVersion: '2.10.3', environmentClass: 'mw1.small' });
+    expect(j.environments).toContainEqual({
+      name: 'list-env',
+      status: 'AVAILABLE',
+      airflowVersion: '2.10.3',
+      environmentClass: 'mw1.small',
+    });
     // without mwaa.yaml: the region comes from AWS_REGION
     const bare = tempDir();
     cleanups.push(bare.cleanup);
@@ -391,7 +468,9 @@ describe('mwaa env show / list / wait', () => {
     expect((await mwaa(dir, ['env', 'create', '--no-wait'])).code).toBe(0);
     const r = await mwaa(dir, ['env', 'wait', '--timeout', '100ms', '--poll', '50ms']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/error: gave up waiting for environment wait-timeout after .* \(status CREATING\); the environment keeps going/);
+    expect(r.stderr).toMatch(
+      /error: gave up waiting for environment wait-timeout after .* \(status CREATING\); the environment keeps going/,
+    );
     expect(r.stderr).toMatch(/hint: resume with `mwaa --endpoint-url .* env wait`/);
     const w = await mwaa(dir, ['env', 'wait']);
     expect(w.code).toBe(0);
@@ -483,16 +562,28 @@ describe('AWS errors', () => {
 
   it('access denied: exit 4 with a hint to check the profile', async () => {
     const dir = await created('err-denied', 'err-denied');
-    await emu.fault({ service: 'mwaa', operation: 'GetEnvironment', times: 5, error: { status: 403, code: 'AccessDeniedException', message: 'User is not authorized to perform airflow:GetEnvironment' } });
+    await emu.fault({
+      service: 'mwaa',
+      operation: 'GetEnvironment',
+      times: 5,
+      error: { status: 403, code: 'AccessDeniedException', message: 'User is not authorized to perform airflow:GetEnvironment' },
+    });
     const r = await mwaa(dir, ['env', 'show']);
     expect(r.code).toBe(4);
-    expect(r.stderr).toMatch(/error: GetEnvironment err-denied: AWS refused the credentials or permission \(AccessDeniedException: User is not authorized/);
+    expect(r.stderr).toMatch(
+      /error: GetEnvironment err-denied: AWS refused the credentials or permission \(AccessDeniedException: User is not authorized/,
+    );
     expect(r.stderr).toMatch(/hint: check the profile/);
   });
 
   it('throttling that outlasts the retries: exit 1 naming the call', async () => {
     const dir = await created('err-throttle', 'err-throttle');
-    await emu.fault({ service: 'mwaa', operation: 'GetEnvironment', times: 10, error: { status: 400, code: 'ThrottlingException', message: 'Rate exceeded' } });
+    await emu.fault({
+      service: 'mwaa',
+      operation: 'GetEnvironment',
+      times: 10,
+      error: { status: 400, code: 'ThrottlingException', message: 'Rate exceeded' },
+    });
     const r = await mwaa(dir, ['env', 'show']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/error: GetEnvironment err-throttle: AWS kept throttling the call after retries \(ThrottlingException\)/);
@@ -500,12 +591,22 @@ describe('AWS errors', () => {
 
   it('a ValidationException from MWAA is exit 2 with its message', async () => {
     const dir = await created('err-validation', 'err-validation', 'maxWorkers: 2');
-    writeConfig(dir, awsEnvironmentYaml('err-validation', 'err-validation', `airflowVersion: "2.10.3"\nexecutionRoleArn: ${ROLE}\n${NETWORK}\nmaxWorkers: 3`));
-    await emu.fault({ service: 'mwaa', operation: 'UpdateEnvironment', error: { status: 400, code: 'ValidationException', message: 'Invalid request provided: something MWAA did not like' } });
+    writeConfig(
+      dir,
+      awsEnvironmentYaml(
+        'err-validation',
+        'err-validation',
+        `airflowVersion: "2.10.3"\nexecutionRoleArn: ${ROLE}\n${NETWORK}\nmaxWorkers: 3`,
+      ),
+    );
+    await emu.fault({
+      service: 'mwaa',
+      operation: 'UpdateEnvironment',
+      error: { status: 400, code: 'ValidationException', message: 'Invalid request provided: something MWAA did not like' },
+    });
     const r = await mwaa(dir, ['env', 'update', '--yes']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/error: UpdateEnvironment err-validation: Invalid request provided: something MWAA did not like/);
     expect((await rawEnvironment(emu, 'err-validation'))?.MaxWorkers).toBe(2);
   });
 });
-

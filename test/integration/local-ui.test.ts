@@ -20,7 +20,9 @@ describe('the Airflow UI address of the embedded local emulator', () => {
   it('env create says there is none once the command ends, instead of printing a dead URL', async () => {
     const r = await mwaa('env', 'create');
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^Airflow UI: none once this command ends \(the embedded local emulator stops with it\); run `mwaa local start`/m);
+    expect(r.stdout).toMatch(
+      /^Airflow UI: none once this command ends \(the embedded local emulator stops with it\); run `mwaa local start`/m,
+    );
     expect(r.stdout).not.toMatch(/https?:\/\//);
   }, 60_000);
 

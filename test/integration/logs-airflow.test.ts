@@ -47,7 +47,11 @@ async function airflow(env: string, command: string): Promise<{ stdout: string; 
 /** The run ids of a DAG, from `dags list-runs -o json` (the payload is the last JSON array line). */
 async function runIds(env: string): Promise<string[]> {
   const { stdout } = await airflow(env, 'dags list-runs -d etl -o json');
-  const line = stdout.trimEnd().split('\n').reverse().find((l) => l.startsWith('['));
+  const line = stdout
+    .trimEnd()
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('['));
   return (JSON.parse(line!) as Array<{ run_id: string }>).map((r) => r.run_id);
 }
 
@@ -135,7 +139,14 @@ describe('logs of runs triggered through the emulated Airflow', () => {
 
   it('tailTaskLog gives the last lines of the failed task over the real SDK port', async () => {
     const failing = (await runIds(AF2)).find((id) => id !== 'first_run')!;
-    const tail = await tailTaskLog({ logs: cloudWatchLogs(emu.logs), group: `airflow-${AF2}-Task`, dagId: 'etl', runId: failing, taskId: 'transform', lines: 40 });
+    const tail = await tailTaskLog({
+      logs: cloudWatchLogs(emu.logs),
+      group: `airflow-${AF2}-Task`,
+      dagId: 'etl',
+      runId: failing,
+      taskId: 'transform',
+      lines: 40,
+    });
     expect(tail.try).toBe(1);
     expect(tail.stream).toBe(`dag_id=etl/run_id=${failing.replaceAll(':', '_')}/task_id=transform/attempt=1.log`);
     expect(tail.lines.length).toBeLessThanOrEqual(40);
@@ -148,7 +159,9 @@ describe('logs of runs triggered through the emulated Airflow', () => {
     // no clock moved: the run is queued and has no task logs
     const now = await mwaa(af2.dir, 'logs', 'etl', '--run', 'latest', '--task', 'extract');
     expect(now.code).toBe(0);
-    expect(now.stderr).toMatch(/latest run of etl: newest_run \((queued|running)\) has no logs yet \(--follow waits for them\); showing manual__/);
+    expect(now.stderr).toMatch(
+      /latest run of etl: newest_run \((queued|running)\) has no logs yet \(--follow waits for them\); showing manual__/,
+    );
 
     const live = liveCli(emu, ['logs', 'etl', '--run', 'latest', '--follow', '--interval', '100ms'], af2.dir);
     // the follow has chosen its run: with no clock moved, that run has written nothing yet
@@ -178,7 +191,9 @@ describe('logs of runs triggered through the emulated Airflow', () => {
   it('--follow --run <a run that does not exist>: exit 3 at once instead of waiting forever', async () => {
     const r = await mwaa(af2.dir, 'logs', 'etl', '--run', 'manual__1999-01-01T00:00:00+00:00', '--follow', '--interval', '100ms');
     expect(r.code, r.stderr).toBe(3);
-    expect(r.stderr).toMatch(/^error: run "manual__1999-01-01T00:00:00\+00:00" of DAG "etl" does not exist in the environment's Airflow; there is nothing to follow$/m);
+    expect(r.stderr).toMatch(
+      /^error: run "manual__1999-01-01T00:00:00\+00:00" of DAG "etl" does not exist in the environment's Airflow; there is nothing to follow$/m,
+    );
     expect(r.stdout).toBe('');
   });
 
@@ -204,7 +219,10 @@ describe('logs of runs triggered through the emulated Airflow', () => {
 
     const j = await mwaa(af3.dir, 'logs', 'etl', '--run', 'af3_run', '--task', 'extract', '--json');
     expect(j.code).toBe(0);
-    const records = j.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    const records = j.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(records.length).toBeGreaterThan(3);
     for (const rec of records) {
       expect(rec.stream).toBe('dag_id=etl/run_id=af3_run/task_id=extract/attempt=1.log');

@@ -60,7 +60,9 @@ describe('readEventsDirectly', () => {
     let events = 0;
     do {
       const plain = await emu.logs.send(new FilterLogEventsCommand({ ...input, ...(token ? { nextToken: token } : {}) }));
-      const direct = await emu.logs.send(readEventsDirectly(new FilterLogEventsCommand({ ...input, ...(token ? { nextToken: token } : {}) })));
+      const direct = await emu.logs.send(
+        readEventsDirectly(new FilterLogEventsCommand({ ...input, ...(token ? { nextToken: token } : {}) })),
+      );
       expect(strip(direct)).toEqual(strip(plain));
       expect(direct.$metadata.httpStatusCode).toBe(200);
       events += direct.events?.length ?? 0;
@@ -72,7 +74,9 @@ describe('readEventsDirectly', () => {
   });
 
   it('keeps the SDK typed errors', async () => {
-    const error = await emu.logs.send(readEventsDirectly(new FilterLogEventsCommand({ logGroupName: 'no-such-group' }))).catch((e: unknown) => e);
+    const error = await emu.logs
+      .send(readEventsDirectly(new FilterLogEventsCommand({ logGroupName: 'no-such-group' })))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ResourceNotFoundException);
   });
 });
@@ -109,14 +113,23 @@ describe('readEventsDirectly against a raw server', () => {
   });
 
   it('takes the events from the body as they are (what the SDK would drop, an unknown member, stays: proof of the direct read)', async () => {
-    const event = { logStreamName: 's', timestamp: 1_700_000_000_123, message: 'm', ingestionTime: 1_700_000_000_200, eventId: '1', futureField: 7 };
+    const event = {
+      logStreamName: 's',
+      timestamp: 1_700_000_000_123,
+      message: 'm',
+      ingestionTime: 1_700_000_000_200,
+      eventId: '1',
+      futureField: 7,
+    };
     bodies.push({ status: 200, body: JSON.stringify({ events: [event], nextToken: 'n2' }) });
     const direct = await client.send(readEventsDirectly(new FilterLogEventsCommand({ logGroupName: 'g' })));
     expect(direct.events).toEqual([event]);
     expect(direct.nextToken).toBe('n2');
     bodies.push({ status: 200, body: JSON.stringify({ events: [event] }) });
     const plain = await client.send(new FilterLogEventsCommand({ logGroupName: 'g' }));
-    expect(plain.events).toEqual([{ logStreamName: 's', timestamp: 1_700_000_000_123, message: 'm', ingestionTime: 1_700_000_000_200, eventId: '1' }]);
+    expect(plain.events).toEqual([
+      { logStreamName: 's', timestamp: 1_700_000_000_123, message: 'm', ingestionTime: 1_700_000_000_200, eventId: '1' },
+    ]);
   });
 
   it('leaves a body without an events array to the SDK', async () => {
@@ -131,11 +144,15 @@ describe('readEventsDirectly against a raw server', () => {
     bodies.push({ status: 400, body: '{"__type":"ThrottlingException","message":"Rate exceeded"}' });
     bodies.push({
       status: 200,
-      body: JSON.stringify({ events: [{ logStreamName: 's', timestamp: 1_700_000_000_123, message: 'm', ingestionTime: 1_700_000_000_200, eventId: '1' }] }),
+      body: JSON.stringify({
+        events: [{ logStreamName: 's', timestamp: 1_700_000_000_123, message: 'm', ingestionTime: 1_700_000_000_200, eventId: '1' }],
+      }),
     });
     const out = await client.send(readEventsDirectly(new FilterLogEventsCommand({ logGroupName: 'g' })));
     expect(requests).toBe(2);
-    expect(out.events).toEqual([{ logStreamName: 's', timestamp: 1_700_000_000_123, message: 'm', ingestionTime: 1_700_000_000_200, eventId: '1' }]);
+    expect(out.events).toEqual([
+      { logStreamName: 's', timestamp: 1_700_000_000_123, message: 'm', ingestionTime: 1_700_000_000_200, eventId: '1' },
+    ]);
   });
 
   it('lets the SDK report a malformed body', async () => {

@@ -24,7 +24,12 @@ export async function putObject(emu: TestEmulator, bucket: string, key: string, 
   return r.VersionId!;
 }
 
-export async function createEnvironment(emu: TestEmulator, bucket: string, name: string, extra: Partial<CreateEnvironmentCommandInput> = {}): Promise<void> {
+export async function createEnvironment(
+  emu: TestEmulator,
+  bucket: string,
+  name: string,
+  extra: Partial<CreateEnvironmentCommandInput> = {},
+): Promise<void> {
   await emu.mwaa.send(
     new CreateEnvironmentCommand({
       Name: name,
@@ -59,7 +64,12 @@ export function project(dir: string, name: string, bucket: string): void {
 const created = new Set<string>();
 
 /** Appends events to a stream (created when new) of the emulator's CloudWatch Logs. */
-export async function putEvents(emu: TestEmulator, group: string, stream: string, events: Array<{ timestamp: number; message: string }>): Promise<void> {
+export async function putEvents(
+  emu: TestEmulator,
+  group: string,
+  stream: string,
+  events: Array<{ timestamp: number; message: string }>,
+): Promise<void> {
   const key = `${emu.url}|${group}|${stream}`;
   if (!created.has(key)) {
     await emu.logs.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: stream }));
@@ -86,10 +96,17 @@ export interface LiveCli {
   waitForStderr(text: string, timeoutMs?: number): Promise<void>;
 }
 
-async function waitForText(read: () => string, text: string, name: string, captured: { out(): string; err(): string }, timeoutMs: number): Promise<void> {
+async function waitForText(
+  read: () => string,
+  text: string,
+  name: string,
+  captured: { out(): string; err(): string },
+  timeoutMs: number,
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!read().includes(text)) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${JSON.stringify(text)} on ${name}; stdout:\n${captured.out()}\nstderr:\n${captured.err()}`);
+    if (Date.now() > end)
+      throw new Error(`timed out waiting for ${JSON.stringify(text)} on ${name}; stdout:\n${captured.out()}\nstderr:\n${captured.err()}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }

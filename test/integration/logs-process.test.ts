@@ -71,13 +71,21 @@ function waitUntil(check: () => boolean, what: string, timeoutMs = 15_000): Prom
 }
 
 /** Runs `mwaa <args> 2>err | head -n <n>` in bash; returns head's output, mwaa's exit status and stderr. */
-function pipedToHead(args: string[], lines: number, whileRunning?: () => Promise<void>): Promise<{ head: string; status: number; stderr: string }> {
+function pipedToHead(
+  args: string[],
+  lines: number,
+  whileRunning?: () => Promise<void>,
+): Promise<{ head: string; status: number; stderr: string }> {
   const quoted = args.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
   const errFile = join(dir, `err-${Date.now()}.txt`);
   const statusFile = join(dir, `status-${Date.now()}.txt`);
   const script = `"${process.execPath}" "${BIN}" ${quoted} 2>"${errFile}" | head -n ${lines}; echo "\${PIPESTATUS[0]}" > "${statusFile}"`;
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', script], { cwd: dir, env: baseEnv(emu.env) as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', ['-c', script], {
+      cwd: dir,
+      env: baseEnv(emu.env) as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let head = '';
     let running = true;
     // the calls made meanwhile are awaited (and their failure reported) before the result: one still in
@@ -112,7 +120,9 @@ describe('mwaa logs as a process', () => {
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on('close', (code, signal) => resolve({ code, signal })),
+    );
     await waitUntil(() => out.includes('big line 29999'), 'the existing events');
     const t = emu.world.clock.now();
     await putEvents(emu, TASK, stream('extract'), [{ timestamp: t, message: 'extract later' }]);

@@ -23,7 +23,8 @@ let now: number;
 const savedEnv = { ...process.env };
 
 const mwaa = (...argv: string[]) => runCli(['--endpoint-url', emu.url, ...argv], { cwd: dir, env: baseEnv(emu.env) });
-const stream = (run: string, task: string, attempt: number, dag = 'etl') => `dag_id=${dag}/run_id=${run}/task_id=${task}/attempt=${attempt}.log`;
+const stream = (run: string, task: string, attempt: number, dag = 'etl') =>
+  `dag_id=${dag}/run_id=${run}/task_id=${task}/attempt=${attempt}.log`;
 const airflow2 = (level: string, text: string) => `[2026-01-01T08:00:00.000+0000] {taskinstance.py:1} ${level} - ${text}`;
 
 beforeAll(async () => {
@@ -55,9 +56,14 @@ beforeAll(async () => {
   // run A (older): extract failed once then succeeded, load ran once
   await putEvents(emu, TASK, stream(RUN_A_STREAM, 'extract', 1), [
     { timestamp: now - 50_000, message: airflow2('INFO', 'extract try 1 starting') },
-    { timestamp: now - 49_000, message: `${airflow2('ERROR', 'extract try 1 failed')}\nTraceback (most recent call last):\nValueError: boom` },
+    {
+      timestamp: now - 49_000,
+      message: `${airflow2('ERROR', 'extract try 1 failed')}\nTraceback (most recent call last):\nValueError: boom`,
+    },
   ]);
-  await putEvents(emu, TASK, stream(RUN_A_STREAM, 'extract', 2), [{ timestamp: now - 48_000, message: airflow2('INFO', 'extract try 2 ok') }]);
+  await putEvents(emu, TASK, stream(RUN_A_STREAM, 'extract', 2), [
+    { timestamp: now - 48_000, message: airflow2('INFO', 'extract try 2 ok') },
+  ]);
   await putEvents(emu, TASK, stream(RUN_A_STREAM, 'load', 1), [{ timestamp: now - 47_000, message: airflow2('INFO', 'load ok') }]);
   // run B (created last): the latest run
   await putEvents(emu, TASK, stream(RUN_B_STREAM, 'extract', 1), [{ timestamp: now - 20_000, message: airflow2('INFO', 'run B extract') }]);
@@ -69,7 +75,15 @@ beforeAll(async () => {
   ]);
   // an Airflow 3 task: JSON events
   await putEvents(emu, TASK, stream('manual__af3', 'hello', 1, 'af3'), [
-    { timestamp: now - 10_000, message: JSON.stringify({ timestamp: new Date(now - 10_000).toISOString(), level: 'info', event: 'Task started', logger: 'airflow.task' }) },
+    {
+      timestamp: now - 10_000,
+      message: JSON.stringify({
+        timestamp: new Date(now - 10_000).toISOString(),
+        level: 'info',
+        event: 'Task started',
+        logger: 'airflow.task',
+      }),
+    },
     {
       timestamp: now - 9_000,
       message: JSON.stringify({
@@ -77,7 +91,9 @@ beforeAll(async () => {
         level: 'error',
         event: 'Task failed with exception',
         logger: 'task',
-        error_detail: [{ exc_type: 'KeyError', exc_value: "'id'", frames: [{ filename: '/usr/local/airflow/dags/af3.py', lineno: 7, name: 'hello' }] }],
+        error_detail: [
+          { exc_type: 'KeyError', exc_value: "'id'", frames: [{ filename: '/usr/local/airflow/dags/af3.py', lineno: 7, name: 'hello' }] },
+        ],
       }),
     },
   ]);
@@ -143,11 +159,14 @@ describe('task logs of a run', () => {
     expect(tty.stdout).toMatch(new RegExp(`\\} (${sgr})+ERROR(${sgr})+ - extract try 1 failed`));
     const plain = await mwaa('logs', 'etl', '--run', RUN_A, '--task', 'extract', '--try', '1');
     expect(plain.stdout).not.toContain('\u001b[');
-    const noColor = await runCli(['--endpoint-url', emu.url, '--no-color', 'logs', 'etl', '--run', RUN_A, '--task', 'extract', '--try', '1'], {
-      cwd: dir,
-      env: baseEnv(emu.env),
-      tty: true,
-    });
+    const noColor = await runCli(
+      ['--endpoint-url', emu.url, '--no-color', 'logs', 'etl', '--run', RUN_A, '--task', 'extract', '--try', '1'],
+      {
+        cwd: dir,
+        env: baseEnv(emu.env),
+        tty: true,
+      },
+    );
     expect(noColor.stdout).not.toContain('\u001b[');
   });
 
@@ -217,7 +236,10 @@ describe('Airflow 3 JSON events', () => {
   it('--json gives the raw structure as NDJSON', async () => {
     const r = await mwaa('logs', 'af3', '--run', 'manual__af3', '--json');
     expect(r.code).toBe(0);
-    const records = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    const records = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(records).toHaveLength(2);
     expect(records[0]).toMatchObject({
       group: TASK,
@@ -256,7 +278,9 @@ describe('components', () => {
 
   it('requirements logs after a failed update, across the component groups', async () => {
     const bad = await putObject(emu, BUCKET, 'requirements.txt', 'apache-airflow-providers-amazon==8.0.0\nno-such-package==1.0\n');
-    await emu.mwaa.send(new UpdateEnvironmentCommand({ Name: ENV, RequirementsS3Path: 'requirements.txt', RequirementsS3ObjectVersion: bad }));
+    await emu.mwaa.send(
+      new UpdateEnvironmentCommand({ Name: ENV, RequirementsS3Path: 'requirements.txt', RequirementsS3ObjectVersion: bad }),
+    );
     await waitForStatus(emu, ENV, 'UPDATE_FAILED');
     const r = await mwaa('logs', '--component', 'requirements');
     expect(r.code).toBe(0);
@@ -320,7 +344,11 @@ describe('errors', () => {
   });
 
   it('access denied: exit 4', async () => {
-    await emu.fault({ service: 'logs', operation: 'FilterLogEvents', error: { status: 400, code: 'AccessDeniedException', message: 'User is not authorized to perform: logs:FilterLogEvents' } });
+    await emu.fault({
+      service: 'logs',
+      operation: 'FilterLogEvents',
+      error: { status: 400, code: 'AccessDeniedException', message: 'User is not authorized to perform: logs:FilterLogEvents' },
+    });
     try {
       const r = await mwaa('logs', '--component', 'scheduler');
       expect(r.code).toBe(4);
@@ -333,7 +361,12 @@ describe('errors', () => {
 
   it('throttling: the SDK retries, then mwaa backs off and carries on', async () => {
     // 3 failures exhaust the SDK's 3 attempts; mwaa then backs off and asks again
-    await emu.fault({ service: 'logs', operation: 'FilterLogEvents', times: 3, error: { status: 400, code: 'ThrottlingException', message: 'Rate exceeded' } });
+    await emu.fault({
+      service: 'logs',
+      operation: 'FilterLogEvents',
+      times: 3,
+      error: { status: 400, code: 'ThrottlingException', message: 'Rate exceeded' },
+    });
     try {
       const r = await mwaa('logs', 'etl', '--run', RUN_A);
       expect(r.code).toBe(0);
@@ -367,7 +400,9 @@ describe('--follow', () => {
   it('waits for a task that has not started yet', async () => {
     const live = liveCli(emu, ['logs', 'etl', '--run', RUN_B_STREAM, '--task', 'report_task', '--follow', '--interval', '100ms'], dir);
     await live.waitForStderr('waiting');
-    await putEvents(emu, TASK, stream(RUN_B_STREAM, 'report_task', 1), [{ timestamp: emu.world.clock.now(), message: 'report_task started' }]);
+    await putEvents(emu, TASK, stream(RUN_B_STREAM, 'report_task', 1), [
+      { timestamp: emu.world.clock.now(), message: 'report_task started' },
+    ]);
     await live.waitFor('report_task started');
     live.interrupt();
     expect(await live.done).toBe(0);
@@ -377,7 +412,9 @@ describe('--follow', () => {
     const live = liveCli(emu, ['logs', '--component', 'scheduler', '--follow', '--interval', '100ms'], dir);
     await live.waitFor('Starting the scheduler');
     live.closeStdout();
-    await putEvents(emu, SCHEDULER, 'scheduler_ip-10-0-0-1.ec2.internal_1767225600.log', [{ timestamp: emu.world.clock.now(), message: 'after close' }]);
+    await putEvents(emu, SCHEDULER, 'scheduler_ip-10-0-0-1.ec2.internal_1767225600.log', [
+      { timestamp: emu.world.clock.now(), message: 'after close' },
+    ]);
     expect(await live.done).toBe(0);
     expect(live.stderr()).toBe('');
   });

@@ -75,7 +75,11 @@ interface Running {
 }
 
 function start(argv: string[]): Running {
-  const child = spawn(process.execPath, [BIN, ...argv], { cwd: dir, env: baseEnv({ ...emu.env, CI: 'true', MWAA_TRANSPORT: 'cli' }) as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...argv], {
+    cwd: dir,
+    env: baseEnv({ ...emu.env, CI: 'true', MWAA_TRANSPORT: 'cli' }) as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   const waiters: Array<() => void> = [];
@@ -87,7 +91,9 @@ function start(argv: string[]): Running {
     stderr += d;
     for (const w of waiters.splice(0)) w();
   });
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('close', (code) => resolve({ code, stdout, stderr })),
+  );
   return {
     done,
     async stdoutHas(re) {
@@ -144,7 +150,8 @@ describe('mwaa trigger --wait (process)', () => {
 
   it('a CI step: --conf @conf.json --wait exits 0 when the run succeeds and 1 when it fails', async () => {
     writeFileSync(join(dir, 'conf.json'), '{"date": "2024-01-31", "note": "from CI"}\n');
-    const ok = await start(['trigger', 'nightly', '--conf', '@conf.json', '--unpause', '--wait', '--poll', '100ms', '--timeout', '2m']).done;
+    const ok = await start(['trigger', 'nightly', '--conf', '@conf.json', '--unpause', '--wait', '--poll', '100ms', '--timeout', '2m'])
+      .done;
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stderr).toMatch(/only: success/);
     await emu.failTask(ENV, 'nightly', 'only');

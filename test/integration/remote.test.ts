@@ -177,7 +177,13 @@ describe('mwaa dags list', () => {
   it('lists the DAGs as JSON', async () => {
     const r = await cli('-e', 'dev', '--json', 'dags', 'list');
     expect(r.code, r.stderr).toBe(0);
-    const dags = JSON.parse(r.stdout) as Array<{ dagId: string; paused: boolean; owners: string[]; tags: string[]; fileloc: string | null }>;
+    const dags = JSON.parse(r.stdout) as Array<{
+      dagId: string;
+      paused: boolean;
+      owners: string[];
+      tags: string[];
+      fileloc: string | null;
+    }>;
     expect(dags.map((d) => d.dagId)).toEqual(['etl', 'report']);
     const etl = dags.find((d) => d.dagId === 'etl')!;
     expect(typeof etl.paused).toBe('boolean');
@@ -217,7 +223,13 @@ describe('mwaa trigger', () => {
     expect(run.runId).toBe('manual__tricky_inline');
     const state = await cli('-e', 'dev', 'airflow', 'dags', 'state', 'report', run.logicalDate!);
     expect(state.code, state.stderr).toBe(0);
-    const conf = JSON.parse(state.stdout.trimEnd().split('\n').pop()!.replace(/^\w+, /, ''));
+    const conf = JSON.parse(
+      state.stdout
+        .trimEnd()
+        .split('\n')
+        .pop()!
+        .replace(/^\w+, /, ''),
+    );
     expect(conf).toEqual(JSON.parse(text));
   });
 
@@ -241,7 +253,10 @@ describe('mwaa trigger', () => {
   it('--wait --json streams NDJSON ending with the outcome', async () => {
     const r = await cli('-e', 'dev', '--json', 'trigger', 'etl', '--unpause', '--wait', '--poll', '100ms', '--timeout', '2m');
     expect(r.code, r.stderr).toBe(0);
-    const records = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { code: string; data?: Record<string, unknown> });
+    const records = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { code: string; data?: Record<string, unknown> });
     const created = records.find((rec) => rec.code === 'trigger.run.created');
     expect(created?.data).toMatchObject({ dagId: 'etl', runId: expect.stringMatching(/^manual__/) });
     expect(records.filter((rec) => rec.code === 'trigger.task.state').length).toBeGreaterThanOrEqual(3);
@@ -272,17 +287,21 @@ describe('mwaa trigger', () => {
     expect(screen).toContain('succeeded');
   });
 
-  it('--wait exits 1 when a task fails and prints the tail of that task\'s log', async () => {
+  it("--wait exits 1 when a task fails and prints the tail of that task's log", async () => {
     await emu.failTask(ENV, 'etl', 'transform');
     const r = await cli('-e', 'dev', 'trigger', 'etl', '--unpause', '--wait', '--poll', '100ms', '--timeout', '2m');
     expect(r.code, r.stderr).toBe(1);
     const runId = r.stdout.trim();
-    expect(r.stderr).toMatch(/task transform failed; the last \d+ lines? of its log \(airflow-remote-demo-Task dag_id=etl\/run_id=.*\/task_id=transform\/attempt=\d+\.log\)/);
+    expect(r.stderr).toMatch(
+      /task transform failed; the last \d+ lines? of its log \(airflow-remote-demo-Task dag_id=etl\/run_id=.*\/task_id=transform\/attempt=\d+\.log\)/,
+    );
     expect(r.stderr).toMatch(/error: run .* of etl failed \(1 failed task: transform\)/);
     // what was printed is the end of the real stream
     const stream = /\((airflow-remote-demo-Task) (dag_id=[^)]+)\)/.exec(r.stderr)!;
     expect(stream[2]).toBe(`dag_id=etl/run_id=${runId.replace(/:/g, '_')}/task_id=transform/attempt=1.log`);
-    const events = await emu.logs.send(new GetLogEventsCommand({ logGroupName: stream[1], logStreamName: stream[2], startFromHead: false, limit: 5 }));
+    const events = await emu.logs.send(
+      new GetLogEventsCommand({ logGroupName: stream[1], logStreamName: stream[2], startFromHead: false, limit: 5 }),
+    );
     const lastLine = events.events!.at(-1)!.message!.trimEnd().split('\n').pop()!;
     expect(lastLine.length).toBeGreaterThan(0);
     expect(r.stderr).toContain(lastLine);
@@ -351,22 +370,35 @@ describe('AWS permissions and a busy or failing web server', () => {
   });
 
   it('CreateCliToken denied is exit 4 naming the IAM action', async () => {
-    await emu.fault({ service: 'mwaa', operation: 'CreateCliToken', error: { status: 403, code: 'AccessDeniedException', message: 'User is not authorized' } });
+    await emu.fault({
+      service: 'mwaa',
+      operation: 'CreateCliToken',
+      error: { status: 403, code: 'AccessDeniedException', message: 'User is not authorized' },
+    });
     const r = await cli('-e', 'dev', 'trigger', 'etl');
     expect(r.code).toBe(4);
     expect(r.stderr).toContain('airflow:CreateCliToken');
   });
 
   it('CreateWebLoginToken denied is exit 4 naming the IAM action', async () => {
-    await emu.fault({ service: 'mwaa', operation: 'CreateWebLoginToken', error: { status: 403, code: 'AccessDeniedException', message: 'User is not authorized' } });
+    await emu.fault({
+      service: 'mwaa',
+      operation: 'CreateWebLoginToken',
+      error: { status: 403, code: 'AccessDeniedException', message: 'User is not authorized' },
+    });
     const r = await cli('-e', 'dev', 'open', '--print');
     expect(r.code).toBe(4);
     expect(r.stderr).toContain('airflow:CreateWebLoginToken');
     expect(r.stdout).toBe('');
   });
 
-  it('a 503 (the web server\'s concurrency limit) is retried, and the run is triggered once', async () => {
-    await emu.fault({ service: 'airflow', operation: 'cli', match: { Command: 'dags trigger' }, error: { status: 503, code: 'ServiceUnavailable' } });
+  it("a 503 (the web server's concurrency limit) is retried, and the run is triggered once", async () => {
+    await emu.fault({
+      service: 'airflow',
+      operation: 'cli',
+      match: { Command: 'dags trigger' },
+      error: { status: 503, code: 'ServiceUnavailable' },
+    });
     const before = cliRequests.length;
     const r = await cli('-e', 'dev', 'trigger', 'report');
     expect(r.code, r.stderr).toBe(0);
@@ -375,7 +407,12 @@ describe('AWS permissions and a busy or failing web server', () => {
   });
 
   it('a 500 on a trigger is not repeated (the run may exist) and says what MWAA means by it', async () => {
-    await emu.fault({ service: 'airflow', operation: 'cli', match: { Command: 'dags trigger' }, error: { status: 500, code: 'InternalServerError' } });
+    await emu.fault({
+      service: 'airflow',
+      operation: 'cli',
+      match: { Command: 'dags trigger' },
+      error: { status: 500, code: 'InternalServerError' },
+    });
     const before = cliRequests.length;
     const r = await cli('-e', 'dev', 'trigger', 'report');
     expect(r.code).toBe(1);
@@ -469,7 +506,23 @@ describe('--debug never prints a CLI token', () => {
   it('scans all output of debug runs (success, failure, renewal) for every token the CLI used', async () => {
     seenTokens.clear();
     const outputs: CliResult[] = [];
-    outputs.push(await cli('--debug', '-e', 'dev', 'trigger', 'etl', '--unpause', '--conf', '{"a": "b"}', '--wait', '--poll', '100ms', '--timeout', '2m'));
+    outputs.push(
+      await cli(
+        '--debug',
+        '-e',
+        'dev',
+        'trigger',
+        'etl',
+        '--unpause',
+        '--conf',
+        '{"a": "b"}',
+        '--wait',
+        '--poll',
+        '100ms',
+        '--timeout',
+        '2m',
+      ),
+    );
     outputs.push(await cli('--debug', '-e', 'dev', '--json', 'dags', 'list'));
     outputs.push(await cli('--debug', '-e', 'dev', 'airflow', 'dags', 'state', 'nope', '2024-01-01'));
     await emu.failTask(ENV, 'etl', 'load');
@@ -522,7 +575,11 @@ describe('mwaa trigger: never waiting forever, and Ctrl-C before the trigger', (
     afterCliRequest = async (n) => {
       if (n === before + 1) controller.abort(new Error('interrupted'));
     };
-    const r = await runCli(['-e', 'dev', 'trigger', 'etl', '--unpause'], { cwd: dir, env: baseEnv({ ...emu.env, ...CLI_TRANSPORT }), signal: controller.signal });
+    const r = await runCli(['-e', 'dev', 'trigger', 'etl', '--unpause'], {
+      cwd: dir,
+      env: baseEnv({ ...emu.env, ...CLI_TRANSPORT }),
+      signal: controller.signal,
+    });
     expect(r.code, r.stderr).toBe(130);
     expect(r.stderr).toMatch(/^error: interrupted; nothing was changed$/m);
     expect(cliRequests.slice(before).map((c) => c.body.split(' ').slice(0, 2).join(' '))).toEqual(['dags list']);

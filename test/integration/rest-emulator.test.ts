@@ -37,7 +37,6 @@ with DAG(dag_id="report", start_date=datetime(2024, 1, 1), schedule=None, catchu
     BashOperator(task_id="build", bash_command="echo report")
 `;
 
-
 let emu: TestEmulator;
 const savedEnv = { ...process.env };
 let dir: string;
@@ -93,7 +92,16 @@ beforeAll(async () => {
   ({ dir, cleanup } = tempDir('mwaa-rest-emu-'));
   writeFileSync(
     join(dir, 'mwaa.yaml'),
-    ['environments:', ...Object.entries(ENVS).flatMap(([key, name]) => [`  ${key}:`, `    name: ${name}`, '    region: us-east-1', `    bucket: ${BUCKET}`]), ''].join('\n'),
+    [
+      'environments:',
+      ...Object.entries(ENVS).flatMap(([key, name]) => [
+        `  ${key}:`,
+        `    name: ${name}`,
+        '    region: us-east-1',
+        `    bucket: ${BUCKET}`,
+      ]),
+      '',
+    ].join('\n'),
   );
 }, 60_000);
 
@@ -147,48 +155,76 @@ for (const key of ['af2', 'af3'] as const) {
       expect(runs.find((x) => x.dag_run_id === r.stdout.trim())?.conf).toEqual({ k: 'v' });
     });
 
-    it.skipIf(spawnSync('python3', ['-c', 'import boto3']).status !== 0)('mwaa api and boto3 invoke_rest_api get the same answers', async () => {
-      const paths = ['/dags', '/dags/etl', '/dags/etl/details', '/importErrors', '/pools', '/variables', key === 'af2' ? '/health' : '/monitor/health', '/version', '/dags/nope'];
-      const script = [
-        'import json, sys, boto3',
-        'client = boto3.client("mwaa")',
-        'for path in sys.argv[2:]:',
-        '    try:',
-        '        r = client.invoke_rest_api(Name=sys.argv[1], Path=path, Method="GET")',
-        '        print(json.dumps({"path": path, "code": r["RestApiStatusCode"], "body": r.get("RestApiResponse")}))',
-        '    except client.exceptions.RestApiClientException as e:',
-        '        print(json.dumps({"path": path, "code": e.response.get("RestApiStatusCode"), "body": e.response.get("RestApiResponse")}))',
-      ].join('\n');
-      // not spawnSync: the emulator answering boto3 runs in this process
-      const py = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-        const child = spawn('python3', ['-c', script, ENVS[key], ...paths], { env: emu.childEnv({ AWS_DISABLE_HOST_PREFIX_INJECTION: 'true', AWS_MAX_ATTEMPTS: '1' }) });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d) => (stdout += d));
-        child.stderr.on('data', (d) => (stderr += d));
-        child.on('error', reject);
-        child.on('close', (status) => resolve({ status, stdout, stderr }));
-      });
-      expect(py.status, py.stderr).toBe(0);
-      const boto = py.stdout.trim().split('\n').map((l) => JSON.parse(l) as { path: string; code: number; body: unknown });
-      // the health answer carries heartbeat times that move between two calls
-      const steady = (body: unknown) => JSON.parse(JSON.stringify(body).replace(/"latest_[a-z_]*heartbeat":"[^"]*"/g, '"heartbeat":"…"'));
-      for (const b of boto) {
-        const r = await cli('-e', key, 'api', b.path);
-        if (b.code === 404) {
-          expect(r.code, b.path).toBe(3);
-          continue;
+    it.skipIf(spawnSync('python3', ['-c', 'import boto3']).status !== 0)(
+      'mwaa api and boto3 invoke_rest_api get the same answers',
+      async () => {
+        const paths = [
+          '/dags',
+          '/dags/etl',
+          '/dags/etl/details',
+          '/importErrors',
+          '/pools',
+          '/variables',
+          key === 'af2' ? '/health' : '/monitor/health',
+          '/version',
+          '/dags/nope',
+        ];
+        const script = [
+          'import json, sys, boto3',
+          'client = boto3.client("mwaa")',
+          'for path in sys.argv[2:]:',
+          '    try:',
+          '        r = client.invoke_rest_api(Name=sys.argv[1], Path=path, Method="GET")',
+          '        print(json.dumps({"path": path, "code": r["RestApiStatusCode"], "body": r.get("RestApiResponse")}))',
+          '    except client.exceptions.RestApiClientException as e:',
+          '        print(json.dumps({"path": path, "code": e.response.get("RestApiStatusCode"), "body": e.response.get("RestApiResponse")}))',
+        ].join('\n');
+        // not spawnSync: the emulator answering boto3 runs in this process
+        const py = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+          const child = spawn('python3', ['-c', script, ENVS[key], ...paths], {
+            env: emu.childEnv({ AWS_DISABLE_HOST_PREFIX_INJECTION: 'true', AWS_MAX_ATTEMPTS: '1' }),
+          });
+          let stdout = '';
+          let stderr = '';
+          child.stdout.on('data', (d) => (stdout += d));
+          child.stderr.on('data', (d) => (stderr += d));
+          child.on('error', reject);
+          child.on('close', (status) => resolve({ status, stdout, stderr }));
+        });
+        expect(py.status, py.stderr).toBe(0);
+        const boto = py.stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { path: string; code: number; body: unknown });
+        // the health answer carries heartbeat times that move between two calls
+        const steady = (body: unknown) => JSON.parse(JSON.stringify(body).replace(/"latest_[a-z_]*heartbeat":"[^"]*"/g, '"heartbeat":"…"'));
+        for (const b of boto) {
+          const r = await cli('-e', key, 'api', b.path);
+          if (b.code === 404) {
+            expect(r.code, b.path).toBe(3);
+            continue;
+          }
+          expect(r.code, `${b.path}: ${r.stderr}`).toBe(0);
+          expect(b.code, b.path).toBe(200);
+          expect(steady(JSON.parse(r.stdout)), b.path).toEqual(steady(b.body));
         }
-        expect(r.code, `${b.path}: ${r.stderr}`).toBe(0);
-        expect(b.code, b.path).toBe(200);
-        expect(steady(JSON.parse(r.stdout)), b.path).toEqual(steady(b.body));
-      }
-      expect(boto.map((b) => b.path)).toEqual(paths);
-    });
+        expect(boto.map((b) => b.path)).toEqual(paths);
+      },
+    );
 
     it('trigger --wait succeeds while the CLI endpoint and CreateCliToken fail: REST needs neither', async () => {
-      await emu.fault({ service: 'airflow', operation: 'cli', times: 1000, error: { status: 500, code: 'InternalError', message: 'the CLI endpoint is down' } });
-      await emu.fault({ service: 'mwaa', operation: 'CreateCliToken', times: 1000, error: { status: 500, code: 'InternalServerException', message: 'no CLI tokens today' } });
+      await emu.fault({
+        service: 'airflow',
+        operation: 'cli',
+        times: 1000,
+        error: { status: 500, code: 'InternalError', message: 'the CLI endpoint is down' },
+      });
+      await emu.fault({
+        service: 'mwaa',
+        operation: 'CreateCliToken',
+        times: 1000,
+        error: { status: 500, code: 'InternalServerException', message: 'no CLI tokens today' },
+      });
       const r = await cli('-e', key, 'trigger', 'etl', '--unpause', '--wait', '--poll', '100ms', '--timeout', '2m');
       expect(r.code, r.stderr).toBe(0);
       for (const task of ['extract', 'transform', 'load']) expect(r.stderr).toMatch(new RegExp(`${task}: success`));
@@ -211,7 +247,10 @@ for (const key of ['af2', 'af3'] as const) {
       expect(r.code, r.stderr).toBe(0);
       const runId = r.stdout.trim();
       expect(runId).toMatch(/^manual__/);
-      const runs = JSON.parse((await cli('-e', key, 'api', '/dags/report/dagRuns', '--paginate')).stdout) as Array<{ dag_run_id: string; conf: unknown }>;
+      const runs = JSON.parse((await cli('-e', key, 'api', '/dags/report/dagRuns', '--paginate')).stdout) as Array<{
+        dag_run_id: string;
+        conf: unknown;
+      }>;
       expect(runs.find((x) => x.dag_run_id === runId)?.conf).toEqual({ k: 'v', n: [1, null] });
       expect(cliRequests).toBe(0);
     });
@@ -256,7 +295,10 @@ async function interrupted(afterMs: number, ...argv: string[]): Promise<CliResul
 
 describe('Ctrl-C on the REST transport (the cancellation contract)', () => {
   it('before the PATCH of dags pause: exit 130, nothing was changed', async () => {
-    const paused = async () => (JSON.parse((await cli('-e', 'af2', '--json', 'dags', 'list')).stdout) as Array<{ dagId: string; paused: boolean }>).find((d) => d.dagId === 'report')?.paused;
+    const paused = async () =>
+      (JSON.parse((await cli('-e', 'af2', '--json', 'dags', 'list')).stdout) as Array<{ dagId: string; paused: boolean }>).find(
+        (d) => d.dagId === 'report',
+      )?.paused;
     const before = await paused();
     await emu.delay({ service: 'mwaa', operation: 'GetEnvironment', delayMs: 1500 });
     const r = await interrupted(300, '-e', 'af2', 'dags', 'pause', 'report');
@@ -267,10 +309,17 @@ describe('Ctrl-C on the REST transport (the cancellation contract)', () => {
   });
 
   it('while the POST of a trigger has no answer: exit 130 saying it was sent and the run goes on', async () => {
-    await emu.delay({ service: 'mwaa', operation: 'InvokeRestApi', match: { Path: '/dags/report/dagRuns', Method: 'POST' }, delayMs: 1500 });
+    await emu.delay({
+      service: 'mwaa',
+      operation: 'InvokeRestApi',
+      match: { Path: '/dags/report/dagRuns', Method: 'POST' },
+      delayMs: 1500,
+    });
     const r = await interrupted(600, '-e', 'af2', 'trigger', 'report');
     expect(r.code, r.stderr).toBe(130);
-    expect(r.stderr).toMatch(/^error: interrupted after POST \/dags\/report\/dagRuns \(no answer yet: it may or may not have been applied\) was sent; the run of report goes on in Airflow$/m);
+    expect(r.stderr).toMatch(
+      /^error: interrupted after POST \/dags\/report\/dagRuns \(no answer yet: it may or may not have been applied\) was sent; the run of report goes on in Airflow$/m,
+    );
     expect(cliRequests).toBe(0);
   });
 
@@ -278,7 +327,9 @@ describe('Ctrl-C on the REST transport (the cancellation contract)', () => {
     await emu.delay({ service: 'mwaa', operation: 'InvokeRestApi', match: { Path: '/variables', Method: 'POST' }, delayMs: 1500 });
     const r = await interrupted(300, '-e', 'af2', 'api', '/variables', '-X', 'POST', '-f', 'key=held', '-f', 'value=x');
     expect(r.code, r.stderr).toBe(130);
-    expect(r.stderr).toMatch(/^error: interrupted after POST \/variables \(no answer yet: it may or may not have been applied\) was sent; /m);
+    expect(r.stderr).toMatch(
+      /^error: interrupted after POST \/variables \(no answer yet: it may or may not have been applied\) was sent; /m,
+    );
   });
 });
 
@@ -292,7 +343,11 @@ describe('the built CLI (npm run build first)', () => {
 
 describe('fallback to the CLI token', () => {
   it('InvokeRestApi denied: dags list still works, through the CLI token, saying why once', async () => {
-    await emu.fault({ service: 'mwaa', operation: 'InvokeRestApi', error: { status: 403, code: 'AccessDeniedException', message: 'User is not authorized to perform: airflow:InvokeRestApi' } });
+    await emu.fault({
+      service: 'mwaa',
+      operation: 'InvokeRestApi',
+      error: { status: 403, code: 'AccessDeniedException', message: 'User is not authorized to perform: airflow:InvokeRestApi' },
+    });
     const r = await cli('-e', 'af2', 'dags', 'list');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^etl\s/m);
@@ -301,7 +356,11 @@ describe('fallback to the CLI token', () => {
   });
 
   it('"update your environment" (Airflow before 2.4.3): trigger falls back to the CLI token', async () => {
-    await emu.fault({ service: 'mwaa', operation: 'InvokeRestApi', error: { status: 400, code: 'ValidationException', message: 'Update your environment to use InvokeRestApi.' } });
+    await emu.fault({
+      service: 'mwaa',
+      operation: 'InvokeRestApi',
+      error: { status: 400, code: 'ValidationException', message: 'Update your environment to use InvokeRestApi.' },
+    });
     const r = await cli('-e', 'af2', 'trigger', 'report');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim()).toMatch(/^manual__/);
@@ -310,7 +369,11 @@ describe('fallback to the CLI token', () => {
   });
 
   it('--transport rest does not fall back: exit 4 naming airflow:InvokeRestApi', async () => {
-    await emu.fault({ service: 'mwaa', operation: 'InvokeRestApi', error: { status: 403, code: 'AccessDeniedException', message: 'User is not authorized' } });
+    await emu.fault({
+      service: 'mwaa',
+      operation: 'InvokeRestApi',
+      error: { status: 403, code: 'AccessDeniedException', message: 'User is not authorized' },
+    });
     const r = await cli('-e', 'af2', 'dags', 'list', '--transport', 'rest');
     expect(r.code).toBe(4);
     expect(r.stderr).toContain('airflow:InvokeRestApi');

@@ -28,7 +28,12 @@ let paused = true;
 let importErrors: Array<Record<string, unknown>> = [];
 const restCalls: Rest[] = [];
 const cliTokens: number[] = [];
-const dags = Array.from({ length: 7 }, (_, i) => ({ dag_id: i === 0 ? 'etl' : `dag_${i}`, is_paused: i === 0 ? paused : false, owners: ['data'], tags: [] }));
+const dags = Array.from({ length: 7 }, (_, i) => ({
+  dag_id: i === 0 ? 'etl' : `dag_${i}`,
+  is_paused: i === 0 ? paused : false,
+  owners: ['data'],
+  tags: [],
+}));
 
 function send(res: ServerResponse, status: number, body: unknown, type?: string): void {
   res.writeHead(status, { 'content-type': 'application/json', ...(type ? { 'x-amzn-errortype': type } : {}) });
@@ -40,30 +45,50 @@ function airflow(r: Rest): { status: number; body: unknown } {
   if (r.Path === '/dags' && r.Method === 'GET') {
     const limit = Number(r.QueryParameters?.limit ?? 100);
     const offset = Number(r.QueryParameters?.offset ?? 0);
-    return { status: 200, body: { dags: dags.slice(offset, offset + limit).map((d) => (d.dag_id === 'etl' ? { ...d, is_paused: paused } : d)), total_entries: dags.length } };
+    return {
+      status: 200,
+      body: {
+        dags: dags.slice(offset, offset + limit).map((d) => (d.dag_id === 'etl' ? { ...d, is_paused: paused } : d)),
+        total_entries: dags.length,
+      },
+    };
   }
   if (r.Path === '/importErrors') {
-    const all = importErrors.slice(Number(r.QueryParameters?.offset ?? 0), Number(r.QueryParameters?.offset ?? 0) + Number(r.QueryParameters?.limit ?? 100));
+    const all = importErrors.slice(
+      Number(r.QueryParameters?.offset ?? 0),
+      Number(r.QueryParameters?.offset ?? 0) + Number(r.QueryParameters?.limit ?? 100),
+    );
     return { status: 200, body: { import_errors: all, total_entries: importErrors.length } };
   }
   if (r.Path === '/dags/etl' && r.Method === 'PATCH') {
     paused = Boolean(r.Body?.is_paused);
     return { status: 200, body: { dag_id: 'etl', is_paused: paused } };
   }
-  if (r.Path.startsWith('/dags/') && r.Method === 'PATCH') return { status: 404, body: { title: 'DAG not found', status: 404, detail: `DAG with dag_id: '${r.Path.slice(6)}' not found` } };
+  if (r.Path.startsWith('/dags/') && r.Method === 'PATCH')
+    return { status: 404, body: { title: 'DAG not found', status: 404, detail: `DAG with dag_id: '${r.Path.slice(6)}' not found` } };
   if (r.Path === '/dags/etl/dagRuns' && r.Method === 'POST') {
-    if (v3 && !('logical_date' in (r.Body ?? {}))) return { status: 422, body: { detail: [{ msg: 'Field required', loc: ['body', 'logical_date'] }] } };
+    if (v3 && !('logical_date' in (r.Body ?? {})))
+      return { status: 422, body: { detail: [{ msg: 'Field required', loc: ['body', 'logical_date'] }] } };
     runPolls = 0;
     return {
       status: 200,
       body: v3
         ? { dag_run_id: RUN_ID, dag_id: 'etl', logical_date: null, run_after: '2026-01-01T00:00:00.123456Z', state: 'queued' }
-        : { dag_run_id: RUN_ID, dag_id: 'etl', execution_date: '2026-01-01T00:00:00.123456+00:00', logical_date: '2026-01-01T00:00:00.123456+00:00', state: 'queued' },
+        : {
+            dag_run_id: RUN_ID,
+            dag_id: 'etl',
+            execution_date: '2026-01-01T00:00:00.123456+00:00',
+            logical_date: '2026-01-01T00:00:00.123456+00:00',
+            state: 'queued',
+          },
     };
   }
   if (r.Path === '/dags/etl/dagRuns' && r.Method === 'GET') {
     runPolls++;
-    return { status: 200, body: { dag_runs: [{ dag_run_id: RUN_ID, dag_id: 'etl', state: runPolls < 2 ? 'running' : 'failed' }], total_entries: 1 } };
+    return {
+      status: 200,
+      body: { dag_runs: [{ dag_run_id: RUN_ID, dag_id: 'etl', state: runPolls < 2 ? 'running' : 'failed' }], total_entries: 1 },
+    };
   }
   if (r.Path === '/dags/~/dagRuns/~/taskInstances/list') {
     const done = runPolls >= 2;
@@ -71,14 +96,29 @@ function airflow(r: Rest): { status: number; body: unknown } {
       status: 200,
       body: {
         task_instances: [
-          { task_id: 'extract', dag_run_id: RUN_ID, state: 'success', map_index: -1, start_date: '2026-01-01T00:00:01Z', end_date: '2026-01-01T00:00:02Z' },
-          { task_id: 'load', dag_run_id: RUN_ID, state: done ? 'failed' : 'running', map_index: -1, start_date: '2026-01-01T00:00:02Z', ...(done ? { end_date: '2026-01-01T00:00:05Z' } : {}) },
+          {
+            task_id: 'extract',
+            dag_run_id: RUN_ID,
+            state: 'success',
+            map_index: -1,
+            start_date: '2026-01-01T00:00:01Z',
+            end_date: '2026-01-01T00:00:02Z',
+          },
+          {
+            task_id: 'load',
+            dag_run_id: RUN_ID,
+            state: done ? 'failed' : 'running',
+            map_index: -1,
+            start_date: '2026-01-01T00:00:02Z',
+            ...(done ? { end_date: '2026-01-01T00:00:05Z' } : {}),
+          },
         ],
         total_entries: 2,
       },
     };
   }
-  if (r.Path === '/variables/missing') return { status: 404, body: { title: 'Variable not found', status: 404, detail: 'Variable does not exist' } };
+  if (r.Path === '/variables/missing')
+    return { status: 404, body: { title: 'Variable not found', status: 404, detail: 'Variable does not exist' } };
   if (r.Path === '/pools') return { status: 500, body: { title: 'Internal Server Error', status: 500 } };
   return { status: 404, body: { title: 'Not Found', status: 404 } };
 }
@@ -93,7 +133,13 @@ const server = createServer((req: IncomingMessage, res: ServerResponse) => {
       const name = decodeURIComponent(url.slice('/environments/'.length));
       if (name !== 'demo') return send(res, 404, { message: `Environment ${name} not found` }, 'ResourceNotFoundException');
       return send(res, 200, {
-        Environment: { Name: 'demo', Status: 'AVAILABLE', AirflowVersion: airflowVersion, WebserverUrl: 'demo.example.com', LoggingConfiguration: { TaskLogs: { Enabled: false, LogLevel: 'INFO' } } },
+        Environment: {
+          Name: 'demo',
+          Status: 'AVAILABLE',
+          AirflowVersion: airflowVersion,
+          WebserverUrl: 'demo.example.com',
+          LoggingConfiguration: { TaskLogs: { Enabled: false, LogLevel: 'INFO' } },
+        },
       });
     }
     if (req.method === 'POST' && url === '/restapi/demo') {
@@ -102,7 +148,12 @@ const server = createServer((req: IncomingMessage, res: ServerResponse) => {
       restCalls.push(r);
       const answer = airflow(r);
       if (answer.status >= 400) {
-        return send(res, 400, { RestApiStatusCode: answer.status, RestApiResponse: answer.body }, answer.status >= 500 ? 'RestApiServerException' : 'RestApiClientException');
+        return send(
+          res,
+          400,
+          { RestApiStatusCode: answer.status, RestApiResponse: answer.body },
+          answer.status >= 500 ? 'RestApiServerException' : 'RestApiClientException',
+        );
       }
       return send(res, 200, { RestApiStatusCode: answer.status, RestApiResponse: answer.body });
     }
@@ -123,7 +174,10 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   ({ dir, cleanup } = tempDir('mwaa-rest-'));
-  writeFileSync(join(dir, 'mwaa.yaml'), ['environments:', '  dev:', '    name: demo', '    region: us-east-1', '    bucket: demo-bucket'].join('\n'));
+  writeFileSync(
+    join(dir, 'mwaa.yaml'),
+    ['environments:', '  dev:', '    name: demo', '    region: us-east-1', '    bucket: demo-bucket'].join('\n'),
+  );
 });
 
 afterAll(async () => {
@@ -178,13 +232,23 @@ describe('trigger and dags on the REST transport (fake MWAA)', () => {
 
   it('dags list warns about import errors; --import-errors lists them (v2 with bundle_name)', async () => {
     airflowVersion = '3.0.6';
-    importErrors = [{ import_error_id: 1, timestamp: '2026-01-01T00:00:00Z', filename: 'broken.py', bundle_name: 'dags-folder', stack_trace: 'Traceback…\nSyntaxError: invalid syntax' }];
+    importErrors = [
+      {
+        import_error_id: 1,
+        timestamp: '2026-01-01T00:00:00Z',
+        filename: 'broken.py',
+        bundle_name: 'dags-folder',
+        stack_trace: 'Traceback…\nSyntaxError: invalid syntax',
+      },
+    ];
     const list = await cli('dags', 'list');
     expect(list.code, list.stderr).toBe(0);
     expect(list.stderr).toContain('some DAG files failed to import');
     const errors = await cli('--json', 'dags', 'list', '--import-errors');
     expect(errors.code, errors.stderr).toBe(0);
-    expect(JSON.parse(errors.stdout)).toEqual([{ filepath: 'broken.py', error: 'Traceback…\nSyntaxError: invalid syntax', bundle: 'dags-folder' }]);
+    expect(JSON.parse(errors.stdout)).toEqual([
+      { filepath: 'broken.py', error: 'Traceback…\nSyntaxError: invalid syntax', bundle: 'dags-folder' },
+    ]);
   });
 
   it('falls back to the CLI token when InvokeRestApi is denied, and says why once', async () => {
@@ -247,7 +311,15 @@ describe('mwaa api (fake MWAA)', () => {
 
 describe('api request building', () => {
   it('fields: -f strings, -F typed, repeated keys and key[] make lists', () => {
-    expect(parseFields(['a=1', 'tags=x', 'tags=y', 'one[]=z'], ['n=5', 'b=true', 'z=null', 's=abc'])).toEqual({ a: '1', tags: ['x', 'y'], one: ['z'], n: 5, b: true, z: null, s: 'abc' });
+    expect(parseFields(['a=1', 'tags=x', 'tags=y', 'one[]=z'], ['n=5', 'b=true', 'z=null', 's=abc'])).toEqual({
+      a: '1',
+      tags: ['x', 'y'],
+      one: ['z'],
+      n: 5,
+      b: true,
+      z: null,
+      s: 'abc',
+    });
     expect(() => parseFields(['novalue'], [])).toThrow(/key=value/);
   });
 
@@ -259,8 +331,14 @@ describe('api request building', () => {
 
   it('fields go to the query for GET/DELETE and to the body otherwise; --input keeps them in the query', () => {
     expect(buildApiCall({ path: '/dags', rawFields: ['limit=5'] })).toEqual({ path: '/dags', method: 'GET', query: { limit: '5' } });
-    expect(buildApiCall({ path: '/variables', method: 'post', rawFields: ['key=k', 'value=v'] })).toEqual({ path: '/variables', method: 'POST', body: { key: 'k', value: 'v' } });
-    expect(buildApiCall({ path: '/dags/etl', method: 'PATCH', rawFields: ['update_mask=is_paused'], inputText: '{"is_paused": true}' })).toEqual({
+    expect(buildApiCall({ path: '/variables', method: 'post', rawFields: ['key=k', 'value=v'] })).toEqual({
+      path: '/variables',
+      method: 'POST',
+      body: { key: 'k', value: 'v' },
+    });
+    expect(
+      buildApiCall({ path: '/dags/etl', method: 'PATCH', rawFields: ['update_mask=is_paused'], inputText: '{"is_paused": true}' }),
+    ).toEqual({
       path: '/dags/etl',
       method: 'PATCH',
       query: { update_mask: 'is_paused' },
@@ -272,10 +350,15 @@ describe('api request building', () => {
   });
 
   it('--paginate stops at total_entries, or on an empty page, and refuses what is not a listing', async () => {
-    const pages = [{ status: 200, body: { variables: [1, 2], total_entries: 3 } }, { status: 200, body: { variables: [3], total_entries: 3 } }];
+    const pages = [
+      { status: 200, body: { variables: [1, 2], total_entries: 3 } },
+      { status: 200, body: { variables: [3], total_entries: 3 } },
+    ];
     let n = 0;
     expect(await runApiCall(async () => pages[n++], { path: '/variables', method: 'GET', query: { limit: 2 } }, true)).toEqual([1, 2, 3]);
     expect(n).toBe(2);
-    await expect(runApiCall(async () => ({ status: 200, body: { dag_id: 'x' } }), { path: '/dags/x', method: 'GET' }, true)).rejects.toThrow(/not answer a listing/);
+    await expect(
+      runApiCall(async () => ({ status: 200, body: { dag_id: 'x' } }), { path: '/dags/x', method: 'GET' }, true),
+    ).rejects.toThrow(/not answer a listing/);
   });
 });

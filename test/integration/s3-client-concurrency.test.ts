@@ -22,11 +22,18 @@ describe('the S3 client under concurrency', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const aws = createAwsClients({ region: 'us-east-1', endpoints: { s3: url }, credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 });
+    const aws = createAwsClients({
+      region: 'us-east-1',
+      endpoints: { s3: url },
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      maxAttempts: 1,
+    });
     const s3 = await aws.s3();
     try {
       await Promise.all(
-        Array.from({ length: 20 }, (_, i) => s3.send(new PutObjectCommand({ Bucket: i % 2 ? 'bucket-b' : 'bucket-a', Key: `k${i}`, Body: Buffer.from('x'.repeat(i)) }))),
+        Array.from({ length: 20 }, (_, i) =>
+          s3.send(new PutObjectCommand({ Bucket: i % 2 ? 'bucket-b' : 'bucket-a', Key: `k${i}`, Body: Buffer.from('x'.repeat(i)) })),
+        ),
       );
       const wrong = seen.filter((u) => {
         const m = /^\/(bucket-[ab])\/k(\d+)/.exec(u);

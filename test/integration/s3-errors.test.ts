@@ -23,7 +23,9 @@ describe('S3 errors without a body', () => {
     await emu.fault({ service: 's3', operation: 'HeadObject', error: { status: 403, code: 'AccessDenied', message: 'denied' } });
     const error = await failure(s3Api(emu.s3).headObject('errors-bucket', 'dags/a.py'));
     expect(error.exitCode).toBe(ExitCode.Auth);
-    expect(error.message).toBe('HeadObject s3://errors-bucket/dags/a.py: AWS refused the credentials or permission (HTTP 403, no error details: usually AccessDenied)');
+    expect(error.message).toBe(
+      'HeadObject s3://errors-bucket/dags/a.py: AWS refused the credentials or permission (HTTP 403, no error details: usually AccessDenied)',
+    );
     expect(error.hint).toMatch(/--profile/);
   });
 

@@ -261,7 +261,9 @@ describe('dags list / list-import-errors', () => {
     expect(y.stdout).toBe("- dag_id: etl\n  is_paused: 'True'\n- dag_id: taskflow\n  is_paused: 'False'\n\n");
     const p = await cli('dags list -o plain --columns dag_id,nope');
     expect(p.stdout).toBe('dag_id\netl\ntaskflow\n');
-    expect(p.stderr.split('\n')[0]).toMatch(/^Error: Ignoring the following invalid columns: \['nope'\]\. {2}List of valid columns: \['dag_id', /);
+    expect(p.stderr.split('\n')[0]).toMatch(
+      /^Error: Ignoring the following invalid columns: \['nope'\]\. {2}List of valid columns: \['dag_id', /,
+    );
   });
 
   it('lists import errors with exit 1', async () => {
@@ -363,14 +365,40 @@ describe('DAG runs', () => {
     await emu.advance(1.5);
     const r = await cli(`dags trigger etl -c ${shlexQuote(confJson)} -o json`);
     expect(r.exit).toBe('0');
-    expect(r.stdout.split('\n')[0]).toMatch(/^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000\] \{__init__\.py:\d+\} INFO - Loaded API auth backend: /);
+    expect(r.stdout.split('\n')[0]).toMatch(
+      /^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000\] \{__init__\.py:\d+\} INFO - Loaded API auth backend: /,
+    );
     const row = jsonPayload(r.stdout)[0];
     expect(Object.keys(row)).toEqual([
-      'conf', 'dag_id', 'dag_run_id', 'data_interval_start', 'data_interval_end', 'end_date', 'external_trigger',
-      'last_scheduling_decision', 'logical_date', 'run_type', 'start_date', 'state',
+      'conf',
+      'dag_id',
+      'dag_run_id',
+      'data_interval_start',
+      'data_interval_end',
+      'end_date',
+      'external_trigger',
+      'last_scheduling_decision',
+      'logical_date',
+      'run_type',
+      'start_date',
+      'state',
     ]);
-    expect(row.conf).toEqual({ msg: conf.msg, uni: conf.uni, nl: conf.nl, n: '1.5', big: '12345678901234567890', nested: { list: ['1', 'two', null, 'True'] } });
-    expect(row).toMatchObject({ dag_id: 'etl', external_trigger: 'True', run_type: 'manual', state: 'queued', end_date: null, start_date: null });
+    expect(row.conf).toEqual({
+      msg: conf.msg,
+      uni: conf.uni,
+      nl: conf.nl,
+      n: '1.5',
+      big: '12345678901234567890',
+      nested: { list: ['1', 'two', null, 'True'] },
+    });
+    expect(row).toMatchObject({
+      dag_id: 'etl',
+      external_trigger: 'True',
+      run_type: 'manual',
+      state: 'queued',
+      end_date: null,
+      start_date: null,
+    });
     expect(row.dag_run_id).toMatch(/^manual__\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$/);
     expect(row.logical_date).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\+00:00$/);
     expect(row.data_interval_start).toBe(row.logical_date);
@@ -384,7 +412,9 @@ describe('DAG runs', () => {
     // a second trigger in the same second collides on the execution date
     const dup = await cli('dags trigger etl');
     expect(dup.exit).toBe('1');
-    expect(dup.stderr.trimEnd().split('\n').pop()).toBe(`airflow.exceptions.DagRunAlreadyExists: A DAG Run already exists for DAG etl at ${row.logical_date} with run id ${runId}`);
+    expect(dup.stderr.trimEnd().split('\n').pop()).toBe(
+      `airflow.exceptions.DagRunAlreadyExists: A DAG Run already exists for DAG etl at ${row.logical_date} with run id ${runId}`,
+    );
   });
 
   it('moves tasks queued -> running -> success in dependency order', async () => {
@@ -397,7 +427,9 @@ describe('DAG runs', () => {
     const order = (t: string, s: string): number => seen.findIndex((x) => x[t] === s);
     expect(order('extract', 'running')).toBeGreaterThanOrEqual(0);
     expect(order('extract', 'running')).toBeLessThan(order('extract', 'success'));
-    expect(order('extract', 'success')).toBeLessThanOrEqual(order('transform', 'queued') === -1 ? order('transform', 'running') : order('transform', 'queued'));
+    expect(order('extract', 'success')).toBeLessThanOrEqual(
+      order('transform', 'queued') === -1 ? order('transform', 'running') : order('transform', 'queued'),
+    );
     expect(order('transform', 'running')).toBeGreaterThan(order('extract', 'running'));
     expect(order('load', 'running')).toBeGreaterThan(order('transform', 'running'));
     // never two tasks running at once in a chain
@@ -413,7 +445,9 @@ describe('DAG runs', () => {
     const table = (await cli('dags list-runs -d etl')).stdout.split('\n');
     expect(table[0]).toMatch(/^dag_id \| run_id +\| state +\| execution_date +\| start_date +\| end_date +$/);
     expect(table[1]).toMatch(/^=======\+=+\+=+\+=+\+=+\+=+$/);
-    expect(table.find((l) => l.includes(runId))).toMatch(new RegExp(`^etl +\\| ${runId.replace(/\+/g, '\\+')} +\\| success +\\| ${logical.replace(/\+/g, '\\+')} +\\| \\S+ +\\| \\S+ *$`));
+    expect(table.find((l) => l.includes(runId))).toMatch(
+      new RegExp(`^etl +\\| ${runId.replace(/\+/g, '\\+')} +\\| success +\\| ${logical.replace(/\+/g, '\\+')} +\\| \\S+ +\\| \\S+ *$`),
+    );
     const tis = (await cli(`tasks states-for-dag-run etl ${shlexQuote(runId)}`)).stdout.split('\n');
     expect(tis[0]).toMatch(/^dag_id \| execution_date +\| task_id +\| state +\| start_date +\| end_date +$/);
     expect(tis.slice(2, 5).map((l) => l.split('|')[2].trim())).toEqual(['extract', 'transform', 'load']);
@@ -431,7 +465,9 @@ describe('DAG runs', () => {
     expect(streams.logStreams!.map((s) => s.logStreamName).sort()).toEqual(
       ['extract', 'load', 'transform'].map((t) => `${prefix}task_id=${t}/attempt=1.log`),
     );
-    const ev = await emu.logs.send(new GetLogEventsCommand({ logGroupName: group, logStreamName: `${prefix}task_id=extract/attempt=1.log`, startFromHead: true }));
+    const ev = await emu.logs.send(
+      new GetLogEventsCommand({ logGroupName: group, logStreamName: `${prefix}task_id=extract/attempt=1.log`, startFromHead: true }),
+    );
     const lines = ev.events!.map((e) => e.message!);
     expect(lines.every((l) => /^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000\] \{[\w.]+:\d+\} /.test(l))).toBe(true);
     expect(lines.some((l) => l.endsWith('INFO - extracting'))).toBe(true);
@@ -450,13 +486,22 @@ describe('DAG runs', () => {
     const run = jsonPayload((await cli('dags list-runs -d etl -o json')).stdout).find((x) => x.run_id === 'failing_run');
     expect(run.state).toBe('failed');
     const ev = await emu.logs.send(
-      new GetLogEventsCommand({ logGroupName: `airflow-${ENV}-Task`, logStreamName: 'dag_id=etl/run_id=failing_run/task_id=transform/attempt=1.log', startFromHead: true }),
+      new GetLogEventsCommand({
+        logGroupName: `airflow-${ENV}-Task`,
+        logStreamName: 'dag_id=etl/run_id=failing_run/task_id=transform/attempt=1.log',
+        startFromHead: true,
+      }),
     );
     const text = ev.events!.map((e) => e.message).join('\n');
     expect(text).toContain('ERROR - Task failed with exception\nTraceback (most recent call last):\n');
     expect(text).toContain('airflow.exceptions.AirflowException: Task transform of DAG etl was made to fail by the mwaa local emulator');
     expect(text).toContain('INFO - Marking task as FAILED. dag_id=etl, task_id=transform, run_id=failing_run');
-    const load = await emu.logs.send(new DescribeLogStreamsCommand({ logGroupName: `airflow-${ENV}-Task`, logStreamNamePrefix: 'dag_id=etl/run_id=failing_run/task_id=load/' }));
+    const load = await emu.logs.send(
+      new DescribeLogStreamsCommand({
+        logGroupName: `airflow-${ENV}-Task`,
+        logStreamNamePrefix: 'dag_id=etl/run_id=failing_run/task_id=load/',
+      }),
+    );
     expect(load.logStreams).toEqual([]);
     // the failure was used up: the next run succeeds
     await emu.advance(1.1);
@@ -479,7 +524,9 @@ describe('DAG runs', () => {
     const bad = await cli(`dags trigger etl -c '{"a": }'`);
     expect(bad.stderr.trimEnd().split('\n').pop()).toBe('json.decoder.JSONDecodeError: Expecting value: line 1 column 7 (char 6)');
     const nr = await cli('tasks states-for-dag-run etl no_such_run');
-    expect(nr.stderr.trimEnd().split('\n').pop()).toBe('airflow.exceptions.AirflowException: Error parsing the supplied execution_date. Error: Invalid date string: no_such_run');
+    expect(nr.stderr.trimEnd().split('\n').pop()).toBe(
+      'airflow.exceptions.AirflowException: Error parsing the supplied execution_date. Error: Invalid date string: no_such_run',
+    );
     expect((await cli('dags state etl 2001-01-01')).stdout).toBe('None\n');
     await cli('dags unpause etl');
   });
@@ -494,17 +541,31 @@ describe('DAG runs', () => {
     await emu.advance(6);
     expect(await states('tf_run', 'taskflow')).toEqual({ extract: 'success', sum_rows: 'success' });
     const ev = await emu.logs.send(
-      new GetLogEventsCommand({ logGroupName: `airflow-${ENV}-Task`, logStreamName: 'dag_id=taskflow/run_id=tf_run/task_id=extract/attempt=1.log', startFromHead: true }),
+      new GetLogEventsCommand({
+        logGroupName: `airflow-${ENV}-Task`,
+        logStreamName: 'dag_id=taskflow/run_id=tf_run/task_id=extract/attempt=1.log',
+        startFromHead: true,
+      }),
     );
     expect(ev.events!.some((e) => e.message!.endsWith('INFO - pulled 3 rows'))).toBe(true);
   });
 
   it('writes scheduler and dag-processing lines when those logs are enabled', async () => {
-    const sched = await emu.logs.send(new DescribeLogStreamsCommand({ logGroupName: `airflow-${ENV}-Scheduler`, logStreamNamePrefix: 'scheduler_' }));
+    const sched = await emu.logs.send(
+      new DescribeLogStreamsCommand({ logGroupName: `airflow-${ENV}-Scheduler`, logStreamNamePrefix: 'scheduler_' }),
+    );
     expect(sched.logStreams!.length).toBeGreaterThan(0);
-    const ev = await emu.logs.send(new GetLogEventsCommand({ logGroupName: `airflow-${ENV}-Scheduler`, logStreamName: sched.logStreams![0].logStreamName!, startFromHead: true }));
+    const ev = await emu.logs.send(
+      new GetLogEventsCommand({
+        logGroupName: `airflow-${ENV}-Scheduler`,
+        logStreamName: sched.logStreams![0].logStreamName!,
+        startFromHead: true,
+      }),
+    );
     expect(ev.events!.some((e) => /DagRun Finished: dag_id=etl, .*run_id=failing_run, .*state=failed/.test(e.message!))).toBe(true);
-    const dp = await emu.logs.send(new GetLogEventsCommand({ logGroupName: `airflow-${ENV}-DAGProcessing`, logStreamName: 'broken.py.log', startFromHead: true }));
+    const dp = await emu.logs.send(
+      new GetLogEventsCommand({ logGroupName: `airflow-${ENV}-DAGProcessing`, logStreamName: 'broken.py.log', startFromHead: true }),
+    );
     expect(dp.events!.some((e) => e.message!.includes("SyntaxError: '(' was never closed"))).toBe(true);
   });
 

@@ -81,8 +81,13 @@ e.set_upstream(b)
   });
 
   it('takes the dag id from os.path.basename(__file__).replace(".py", "") and Path(__file__).stem', () => {
-    expect(one(`import os\nfrom airflow import DAG\nwith DAG(dag_id=os.path.basename(__file__).replace(".py", ""), schedule=None):\n    pass\n`).dagId).toBe('my_file');
-    expect(one(`from pathlib import Path\nfrom airflow import DAG\nDAG_ID = Path(__file__).stem\nwith DAG(DAG_ID):\n    pass\n`).dagId).toBe('my_file');
+    expect(
+      one(`import os\nfrom airflow import DAG\nwith DAG(dag_id=os.path.basename(__file__).replace(".py", ""), schedule=None):\n    pass\n`)
+        .dagId,
+    ).toBe('my_file');
+    expect(
+      one(`from pathlib import Path\nfrom airflow import DAG\nDAG_ID = Path(__file__).stem\nwith DAG(DAG_ID):\n    pass\n`).dagId,
+    ).toBe('my_file');
     expect(one(`from airflow import DAG\nPREFIX = "team"\nwith DAG(f"{PREFIX}_daily"):\n    pass\n`).dagId).toBe('team_daily');
   });
 
@@ -217,12 +222,21 @@ describe('import errors', () => {
     expect(fail('x = "abc\n').message).toBe('unterminated string literal (detected at line 1)');
     expect(fail('x = """abc\n\n').message).toMatch(/^unterminated triple-quoted string literal/);
     expect(fail('x = 1\n    y = 2\n')).toMatchObject({ type: 'IndentationError', message: 'unexpected indent', lineno: 2 });
-    expect(fail('with open("f") as f:\nx = 1\n')).toMatchObject({ type: 'IndentationError', message: "expected an indented block after 'with' statement on line 1" });
+    expect(fail('with open("f") as f:\nx = 1\n')).toMatchObject({
+      type: 'IndentationError',
+      message: "expected an indented block after 'with' statement on line 1",
+    });
   });
 
   it('reports duplicate task ids and invalid keys as the exception Airflow raises', () => {
-    const f = fail('from airflow import DAG\nfrom airflow.operators.empty import EmptyOperator\nwith DAG("d"):\n    EmptyOperator(task_id="a")\n    EmptyOperator(task_id="a")\n');
-    expect(f).toMatchObject({ type: 'airflow.exceptions.DuplicateTaskIdFound', message: "Task id 'a' has already been added to the DAG", lineno: 5 });
+    const f = fail(
+      'from airflow import DAG\nfrom airflow.operators.empty import EmptyOperator\nwith DAG("d"):\n    EmptyOperator(task_id="a")\n    EmptyOperator(task_id="a")\n',
+    );
+    expect(f).toMatchObject({
+      type: 'airflow.exceptions.DuplicateTaskIdFound',
+      message: "Task id 'a' has already been added to the DAG",
+      lineno: 5,
+    });
     expect(fail('from airflow import DAG\nDAG("bad id")\n').message).toBe(
       "The key 'bad id' has to be made of alphanumeric characters, dashes, dots and underscores exclusively",
     );
@@ -259,7 +273,44 @@ with DAG("ok", schedule=None, doc_md=__doc__) as dag:
 
 describe('robustness', () => {
   it('never throws on random Python-like input', () => {
-    const atoms = ['DAG(', 'with ', ' as d:', '\n', '    ', ')', '(', '[', ']', '{', '}', '"x"', "'y'", '"""', 'task_id=', '>>', '<<', ',', ':', '=', '@dag', '@task', 'def f():', 'f()', 'Op(', '#', '\\', 'for i in range(3):', 'if x:', 'else:', 'lambda:', '**', '*', '.', 'os.path.basename(__file__)', 'f"{a}"'];
+    const atoms = [
+      'DAG(',
+      'with ',
+      ' as d:',
+      '\n',
+      '    ',
+      ')',
+      '(',
+      '[',
+      ']',
+      '{',
+      '}',
+      '"x"',
+      "'y'",
+      '"""',
+      'task_id=',
+      '>>',
+      '<<',
+      ',',
+      ':',
+      '=',
+      '@dag',
+      '@task',
+      'def f():',
+      'f()',
+      'Op(',
+      '#',
+      '\\',
+      'for i in range(3):',
+      'if x:',
+      'else:',
+      'lambda:',
+      '**',
+      '*',
+      '.',
+      'os.path.basename(__file__)',
+      'f"{a}"',
+    ];
     let seed = 12345;
     const rnd = (n: number): number => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
@@ -318,7 +369,10 @@ describe('run timeline', () => {
   it('keeps a run of a paused DAG queued until it is unpaused', () => {
     const paused = computeTimeline({ runId: 'r', runAfter: 0, taskSeconds: 1, tasks, fail: {} }, [[0, true]]);
     expect(runStateAt(paused, 3600 * S)).toBe('queued');
-    const later = computeTimeline({ runId: 'r', runAfter: 0, taskSeconds: 1, tasks, fail: {} }, [[0, true], [10 * S, false]]);
+    const later = computeTimeline({ runId: 'r', runAfter: 0, taskSeconds: 1, tasks, fail: {} }, [
+      [0, true],
+      [10 * S, false],
+    ]);
     expect(runStateAt(later, 9 * S)).toBe('queued');
     expect(later.start).toBeGreaterThan(10 * S);
     expect(runStateAt(later, later.end)).toBe('success');

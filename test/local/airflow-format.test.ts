@@ -136,7 +136,7 @@ describe('PyYAML scalars', () => {
     expect(yamlDump(['2024-11-05T10:00:00+00:00', '', 'null', '16', 'yes', 'plain text', ': x', 'a: b'])).toBe(
       "- '2024-11-05T10:00:00+00:00'\n- ''\n- 'null'\n- '16'\n- 'yes'\n- plain text\n- ': x'\n- 'a: b'\n",
     );
-    expect(yamlDump(['tab\there', 'ü', "it's", "'q"])).toBe('- "tab\\there"\n- "\\xFC"\n- it\'s\n- \'\'\'q\'\n');
+    expect(yamlDump(['tab\there', 'ü', "it's", "'q"])).toBe("- \"tab\\there\"\n- \"\\xFC\"\n- it's\n- '''q'\n");
     const long = Array.from({ length: 30 }, (_, i) => `word${i}`).join(' ');
     const out = yamlDump([new Map([['k', long]])]);
     expect(out.split('\n').length).toBeGreaterThan(2);
@@ -147,8 +147,10 @@ describe('PyYAML scalars', () => {
 describe('Python json / repr', () => {
   it('keeps ints, floats, key order and unicode through loads/dumps', () => {
     const v = jsonLoads('{"b": 1, "a": 1.0, "big": 123456789012345678901234567890, "s": "é\\n\\"x\\"", "n": null, "l": [true, false]}');
-    expect(jsonDumps(v)).toBe('{"b": 1, "a": 1.0, "big": 123456789012345678901234567890, "s": "\\u00e9\\n\\"x\\"", "n": null, "l": [true, false]}');
-    expect(pyRepr(v)).toBe('{\'b\': 1, \'a\': 1.0, \'big\': 123456789012345678901234567890, \'s\': \'é\\n"x"\', \'n\': None, \'l\': [True, False]}');
+    expect(jsonDumps(v)).toBe(
+      '{"b": 1, "a": 1.0, "big": 123456789012345678901234567890, "s": "\\u00e9\\n\\"x\\"", "n": null, "l": [true, false]}',
+    );
+    expect(pyRepr(v)).toBe("{'b': 1, 'a': 1.0, 'big': 123456789012345678901234567890, 's': 'é\\n\"x\"', 'n': None, 'l': [True, False]}");
     expect(jsonDumps(jsonLoads('"😀"'))).toBe('"\\ud83d\\ude00"');
   });
 

@@ -42,14 +42,22 @@ async function createEnv(name: string, version: string, taskLogs = true, wait = 
 
 async function raw(env: string, command: string): Promise<Response> {
   const t = await emu.mwaa.send(new CreateCliTokenCommand({ Name: env }));
-  return fetch(`http://${t.WebServerHostname}/aws_mwaa/cli`, { method: 'POST', headers: { authorization: `Bearer ${t.CliToken}` }, body: command });
+  return fetch(`http://${t.WebServerHostname}/aws_mwaa/cli`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${t.CliToken}` },
+    body: command,
+  });
 }
 
 async function cli(env: string, command: string): Promise<{ stdout: string; stderr: string; exit: string | null }> {
   const res = await raw(env, command);
   expect(res.status).toBe(200);
   const j = (await res.json()) as { stdout: string; stderr: string };
-  return { stdout: Buffer.from(j.stdout, 'base64').toString(), stderr: Buffer.from(j.stderr, 'base64').toString(), exit: res.headers.get('x-mwaa-local-exit-code') };
+  return {
+    stdout: Buffer.from(j.stdout, 'base64').toString(),
+    stderr: Buffer.from(j.stderr, 'base64').toString(),
+    exit: res.headers.get('x-mwaa-local-exit-code'),
+  };
 }
 
 const lastJson = (s: string): any[] => JSON.parse(s.trim().split('\n').pop()!);
@@ -82,7 +90,17 @@ describe('Airflow 3.0', () => {
     expect(r.exit).toBe('0');
     const row = lastJson(r.stdout)[0];
     expect(Object.keys(row)).toEqual([
-      'conf', 'dag_id', 'dag_run_id', 'data_interval_start', 'data_interval_end', 'end_date', 'last_scheduling_decision', 'logical_date', 'run_type', 'start_date', 'state',
+      'conf',
+      'dag_id',
+      'dag_run_id',
+      'data_interval_start',
+      'data_interval_end',
+      'end_date',
+      'last_scheduling_decision',
+      'logical_date',
+      'run_type',
+      'start_date',
+      'state',
     ]);
     expect(row.dag_run_id).toMatch(/^manual__\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?\+00:00_[A-Za-z0-9]{8}$/);
     expect(row).toMatchObject({ logical_date: null, data_interval_start: null, data_interval_end: null, conf: {}, state: 'queued' });
@@ -98,7 +116,9 @@ describe('Airflow 3.0', () => {
     expect((await cli('af30', `dags state hello ${row.dag_run_id}`)).stdout).toBe('success\n');
     // task logs are structlog JSON events
     const stream = `dag_id=hello/run_id=${row.dag_run_id.replace(/:/g, '_')}/task_id=first/attempt=1.log`;
-    const ev = await emu.logs.send(new GetLogEventsCommand({ logGroupName: 'airflow-af30-Task', logStreamName: stream, startFromHead: true }));
+    const ev = await emu.logs.send(
+      new GetLogEventsCommand({ logGroupName: 'airflow-af30-Task', logStreamName: stream, startFromHead: true }),
+    );
     const events = ev.events!.map((e) => JSON.parse(e.message!));
     expect(events.length).toBeGreaterThan(3);
     expect(events.every((e) => typeof e.timestamp === 'string' && typeof e.event === 'string' && typeof e.level === 'string')).toBe(true);
@@ -130,7 +150,9 @@ describe('Airflow 3.2', () => {
 
 describe('Airflow 2.8', () => {
   it('uses the old dags list mapper and pause message', async () => {
-    expect((await cli('af28', 'dags list -o json')).stdout).toBe('[{"dag_id": "hello", "filepath": "hello.py", "owner": "airflow", "paused": "False"}]\n');
+    expect((await cli('af28', 'dags list -o json')).stdout).toBe(
+      '[{"dag_id": "hello", "filepath": "hello.py", "owner": "airflow", "paused": "False"}]\n',
+    );
     expect((await cli('af28', 'dags pause hello')).stdout).toBe('Dag: hello, paused: True\n');
     expect((await cli('af28', 'dags pause nope')).stderr).toBe("DAG: nope does not exist in 'dag' table\n");
   });
@@ -162,7 +184,12 @@ describe('availability, faults and the control endpoint', () => {
   });
 
   it('fails cli calls with an injected fault, matching on the command', async () => {
-    await emu.fault({ service: 'airflow', operation: 'cli', match: { Command: 'dags list' }, error: { status: 503, code: 'ServiceUnavailable', message: 'too many CLI calls' } });
+    await emu.fault({
+      service: 'airflow',
+      operation: 'cli',
+      match: { Command: 'dags list' },
+      error: { status: 503, code: 'ServiceUnavailable', message: 'too many CLI calls' },
+    });
     const hit = await raw('af30', 'dags list -o json');
     expect(hit.status).toBe(503);
     await hit.text();
@@ -192,7 +219,9 @@ describe('availability, faults and the control endpoint', () => {
     const st = lastJson((await cli('af30', `tasks states-for-dag-run hello ${row.dag_run_id} -o json`)).stdout);
     expect(st.map((x: any) => x.state)).toEqual(['success', 'failed']);
     const stream = `dag_id=hello/run_id=${row.dag_run_id.replace(/:/g, '_')}/task_id=second/attempt=1.log`;
-    const ev = await emu.logs.send(new GetLogEventsCommand({ logGroupName: 'airflow-af30-Task', logStreamName: stream, startFromHead: true }));
+    const ev = await emu.logs.send(
+      new GetLogEventsCommand({ logGroupName: 'airflow-af30-Task', logStreamName: stream, startFromHead: true }),
+    );
     const failure = ev.events!.map((e) => JSON.parse(e.message!)).find((e) => e.level === 'error');
     expect(failure.event).toBe('Task failed with exception');
     expect(failure.error_detail[0].exc_value).toBe('disk full');
@@ -201,6 +230,8 @@ describe('availability, faults and the control endpoint', () => {
     const bound = await emu.control('POST', '/_mwaa_local/airflow/af30/fail-task', { dagId: 'hello', taskId: 'second' });
     expect(bound.body.runId).toBe(next.dag_run_id);
     await emu.advance(6);
-    expect(lastJson((await cli('af30', `dags list-runs hello -o json`)).stdout).find((x: any) => x.run_id === next.dag_run_id).state).toBe('failed');
+    expect(lastJson((await cli('af30', `dags list-runs hello -o json`)).stdout).find((x: any) => x.run_id === next.dag_run_id).state).toBe(
+      'failed',
+    );
   });
 });

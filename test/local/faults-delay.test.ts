@@ -53,7 +53,11 @@ async function untilFired(id: string, n: number): Promise<void> {
 }
 
 /** Settles a promise into {ok, value} / {ok: false, name, status}, recording the order of completion. */
-function track<T>(label: string, order: string[], p: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; name: string; status?: number }> {
+function track<T>(
+  label: string,
+  order: string[],
+  p: Promise<T>,
+): Promise<{ ok: true; value: T } | { ok: false; name: string; status?: number }> {
   return p.then(
     (value) => {
       order.push(label);
@@ -66,7 +70,8 @@ function track<T>(label: string, order: string[], p: Promise<T>): Promise<{ ok: 
   );
 }
 
-const putIfAbsent = (key: string, body: string) => emu.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, IfNoneMatch: '*' }));
+const putIfAbsent = (key: string, body: string) =>
+  emu.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, IfNoneMatch: '*' }));
 const text = async (key: string) => (await emu.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body!.transformToString();
 
 describe('delay-only faults', () => {
@@ -101,7 +106,11 @@ describe('delay-only faults', () => {
     await emu.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'batch/b', Body: 'b1' }));
     const id = await emu.delay({ service: 's3', operation: 'DeleteObject', match: { Key: 'batch/b' }, delayMs: SLOW });
     const order: string[] = [];
-    const del = track('delete', order, emu.s3.send(new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: [{ Key: 'batch/a' }, { Key: 'batch/b' }] } })));
+    const del = track(
+      'delete',
+      order,
+      emu.s3.send(new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: [{ Key: 'batch/a' }, { Key: 'batch/b' }] } })),
+    );
     await untilFired(id, 1);
     // the batch has not touched batch/a yet: it is held as a whole
     expect(await text('batch/a')).toBe('a1');
@@ -147,7 +156,12 @@ describe('delay with an error', () => {
   });
 
   it('works for MWAA: the error comes in its JSON shape', async () => {
-    await emu.fault({ service: 'mwaa', operation: 'GetEnvironment', delayMs: 50, error: { status: 403, code: 'AccessDeniedException', message: 'no' } });
+    await emu.fault({
+      service: 'mwaa',
+      operation: 'GetEnvironment',
+      delayMs: 50,
+      error: { status: 403, code: 'AccessDeniedException', message: 'no' },
+    });
     const e = await emu.mwaa.send(new GetEnvironmentCommand({ Name: 'any-env' })).catch((x) => x);
     expect([e.name, e.$metadata?.httpStatusCode]).toEqual(['AccessDeniedException', 403]);
     // the fault is used up: the next call is served (this environment does not exist)
@@ -161,7 +175,11 @@ describe('after, times, match, listing', () => {
     for (const k of ['m/a', 'm/b']) await emu.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: k, Body: k }));
     const id = await emu.delay({ service: 's3', operation: 'GetObject', match: { Key: 'm/a' }, after: 1, times: 2, delayMs: 100 });
     const listed = async () => (await emu.faults()).find((f) => f.id === id);
-    expect(await listed()).toMatchObject({ spec: { service: 's3', operation: 'GetObject', match: { Key: 'm/a' }, after: 1, times: 2, delayMs: 100 }, seen: 0, fired: 0 });
+    expect(await listed()).toMatchObject({
+      spec: { service: 's3', operation: 'GetObject', match: { Key: 'm/a' }, after: 1, times: 2, delayMs: 100 },
+      seen: 0,
+      fired: 0,
+    });
     expect((await listed())!.spec).not.toHaveProperty('error');
 
     expect(await text('m/a')).toBe('m/a'); // passes: after 1

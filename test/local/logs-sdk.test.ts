@@ -113,7 +113,12 @@ describe('groups and streams through the SDK', () => {
   it('creates, describes (prefix, order, pagination) and deletes log streams', async () => {
     const g = 'sdk-streams';
     await emu.logs.send(new CreateLogGroupCommand({ logGroupName: g }));
-    const streams = ['dag_id=a/run_id=r1/task_id=t/attempt=1.log', 'dag_id=a/run_id=r2/task_id=t/attempt=1.log', 'dag_id=b/run_id=r1/task_id=t/attempt=1.log', 'scheduler_ip-1.log'];
+    const streams = [
+      'dag_id=a/run_id=r1/task_id=t/attempt=1.log',
+      'dag_id=a/run_id=r2/task_id=t/attempt=1.log',
+      'dag_id=b/run_id=r1/task_id=t/attempt=1.log',
+      'scheduler_ip-1.log',
+    ];
     for (const s of streams) await emu.logs.send(new CreateLogStreamCommand({ logGroupName: g, logStreamName: s }));
     expect(await rejects(emu.logs.send(new CreateLogStreamCommand({ logGroupName: g, logStreamName: streams[0] })))).toBeInstanceOf(
       ResourceAlreadyExistsException,
@@ -126,7 +131,10 @@ describe('groups and streams through the SDK', () => {
     await put(emu.logs, g, streams[1], [[now - 1000, 'a2']]);
 
     const seen: string[] = [];
-    for await (const page of paginateDescribeLogStreams({ client: emu.logs, pageSize: 1 }, { logGroupName: g, logStreamNamePrefix: 'dag_id=a/' })) {
+    for await (const page of paginateDescribeLogStreams(
+      { client: emu.logs, pageSize: 1 },
+      { logGroupName: g, logStreamNamePrefix: 'dag_id=a/' },
+    )) {
       expect(page.logStreams!.length).toBeLessThanOrEqual(1);
       seen.push(...page.logStreams!.map((s) => s.logStreamName!));
     }
@@ -140,7 +148,9 @@ describe('groups and streams through the SDK', () => {
     expect(s1.lastIngestionTime).toBeGreaterThanOrEqual(now);
     expect(s1.creationTime).toBeGreaterThanOrEqual(now - 60_000);
     expect(s1.arn).toBe(`arn:aws:logs:us-east-1:123456789012:log-group:${g}:log-stream:${streams[1]}`);
-    const err = await rejects(emu.logs.send(new DescribeLogStreamsCommand({ logGroupName: g, orderBy: 'LastEventTime', logStreamNamePrefix: 'x' })));
+    const err = await rejects(
+      emu.logs.send(new DescribeLogStreamsCommand({ logGroupName: g, orderBy: 'LastEventTime', logStreamNamePrefix: 'x' })),
+    );
     expect(err).toBeInstanceOf(InvalidParameterException);
 
     await emu.logs.send(new DeleteLogStreamCommand({ logGroupName: g, logStreamName: streams[3] }));
@@ -159,15 +169,28 @@ describe('events through the SDK', () => {
   beforeAll(async () => {
     await emu.logs.send(new CreateLogGroupCommand({ logGroupName: g }));
     await emu.logs.send(new CreateLogStreamCommand({ logGroupName: g, logStreamName: s }));
-    await put(emu.logs, g, s, Array.from({ length: 25 }, (_, i) => [now - 100_000 + i * 1000, `e${i}`] as [number, string]));
+    await put(
+      emu.logs,
+      g,
+      s,
+      Array.from({ length: 25 }, (_, i) => [now - 100_000 + i * 1000, `e${i}`] as [number, string]),
+    );
   });
 
   it('PutLogEvents returns a sequence token, rejects unordered batches and reports too-new events', async () => {
     await emu.logs.send(new CreateLogStreamCommand({ logGroupName: g, logStreamName: 'put' }));
-    const r = await put(emu.logs, g, 'put', [[now - 10, 'x'], [now + 3 * 3_600_000, 'far future']]);
+    const r = await put(emu.logs, g, 'put', [
+      [now - 10, 'x'],
+      [now + 3 * 3_600_000, 'far future'],
+    ]);
     expect(r.nextSequenceToken).toMatch(/^\d+$/);
     expect(r.rejectedLogEventsInfo).toEqual({ tooNewLogEventStartIndex: 1 });
-    const e = await rejects(put(emu.logs, g, 'put', [[now, 'b'], [now - 1, 'a']]));
+    const e = await rejects(
+      put(emu.logs, g, 'put', [
+        [now, 'b'],
+        [now - 1, 'a'],
+      ]),
+    );
     expect(e).toBeInstanceOf(InvalidParameterException);
     expect(e.message).toBe('Log events in a single PutLogEvents request must be in chronological order.');
     expect(await rejects(put(emu.logs, g, 'missing', [[now, 'a']]))).toBeInstanceOf(ResourceNotFoundException);
@@ -177,7 +200,10 @@ describe('events through the SDK', () => {
 
   it('GetLogEvents: the SDK paginator reads forward until the token repeats; backward tokens go back', async () => {
     const pages: string[][] = [];
-    for await (const page of paginateGetLogEvents({ client: emu.logs, pageSize: 10, stopOnSameToken: true }, { logGroupName: g, logStreamName: s, startFromHead: true })) {
+    for await (const page of paginateGetLogEvents(
+      { client: emu.logs, pageSize: 10, stopOnSameToken: true },
+      { logGroupName: g, logStreamName: s, startFromHead: true },
+    )) {
       pages.push(page.events!.map((e) => e.message!));
       if (pages.length > 10) throw new Error('the paginator did not stop');
     }
@@ -186,13 +212,23 @@ describe('events through the SDK', () => {
 
     const tail = await emu.logs.send(new GetLogEventsCommand({ logGroupName: g, logStreamName: s, limit: 10 }));
     expect(tail.events!.map((e) => e.message)).toEqual(Array.from({ length: 10 }, (_, i) => `e${15 + i}`));
-    const back = await emu.logs.send(new GetLogEventsCommand({ logGroupName: g, logStreamName: s, limit: 10, nextToken: tail.nextBackwardToken }));
+    const back = await emu.logs.send(
+      new GetLogEventsCommand({ logGroupName: g, logStreamName: s, limit: 10, nextToken: tail.nextBackwardToken }),
+    );
     expect(back.events!.map((e) => e.message)).toEqual(Array.from({ length: 10 }, (_, i) => `e${5 + i}`));
-    const fwd = await emu.logs.send(new GetLogEventsCommand({ logGroupName: g, logStreamName: s, limit: 10, nextToken: tail.nextForwardToken }));
+    const fwd = await emu.logs.send(
+      new GetLogEventsCommand({ logGroupName: g, logStreamName: s, limit: 10, nextToken: tail.nextForwardToken }),
+    );
     expect(fwd.events).toEqual([]);
     expect(fwd.nextForwardToken).toBe(tail.nextForwardToken);
     const win = await emu.logs.send(
-      new GetLogEventsCommand({ logGroupName: g, logStreamName: s, startTime: now - 100_000 + 2000, endTime: now - 100_000 + 4000, startFromHead: true }),
+      new GetLogEventsCommand({
+        logGroupName: g,
+        logStreamName: s,
+        startTime: now - 100_000 + 2000,
+        endTime: now - 100_000 + 4000,
+        startFromHead: true,
+      }),
     );
     expect(win.events!.map((e) => e.message)).toEqual(['e2', 'e3']);
     expect(win.events![0].ingestionTime).toBeGreaterThanOrEqual(now);
@@ -209,7 +245,10 @@ describe('events through the SDK', () => {
     const expected = new Set<string>();
     let k = 0;
     const append = async (base: number, count: number) => {
-      for (const [label, n] of [['a', names[0]], ['b', names[1]]]) {
+      for (const [label, n] of [
+        ['a', names[0]],
+        ['b', names[1]],
+      ]) {
         const evs: Array<[number, string]> = [];
         for (let i = 0; i < count; i++) {
           const m = `${label} line ${k++}`;
@@ -262,7 +301,9 @@ describe('events through the SDK', () => {
     expect(notTerm.length).toBeGreaterThan(0);
     const bad = await rejects(emu.logs.send(new FilterLogEventsCommand({ logGroupName: fg, filterPattern: '{ $.x = }' })));
     expect(bad).toBeInstanceOf(InvalidParameterException);
-    expect(await rejects(emu.logs.send(new FilterLogEventsCommand({ logGroupName: 'sdk-nope' })))).toBeInstanceOf(ResourceNotFoundException);
+    expect(await rejects(emu.logs.send(new FilterLogEventsCommand({ logGroupName: 'sdk-nope' })))).toBeInstanceOf(
+      ResourceNotFoundException,
+    );
     expect(await rejects(emu.logs.send(new FilterLogEventsCommand({ logGroupName: fg, logStreamNames: ['gone'] })))).toBeInstanceOf(
       ResourceNotFoundException,
     );
@@ -297,7 +338,11 @@ describe('wire errors, faults and fuzz', () => {
 
   it('fails the next FilterLogEvents with a fault injected by the control endpoint, then recovers', async () => {
     await emu.logs.send(new CreateLogGroupCommand({ logGroupName: 'sdk-fault' }));
-    await emu.fault({ service: 'logs', operation: 'FilterLogEvents', error: { status: 400, code: 'ThrottlingException', message: 'Rate exceeded' } });
+    await emu.fault({
+      service: 'logs',
+      operation: 'FilterLogEvents',
+      error: { status: 400, code: 'ThrottlingException', message: 'Rate exceeded' },
+    });
     // an unrelated operation is not affected
     await emu.logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: 'sdk-fault' }));
     const e = await rejects(emu.logs.send(new FilterLogEventsCommand({ logGroupName: 'sdk-fault' })));
@@ -308,7 +353,13 @@ describe('wire errors, faults and fuzz', () => {
     expect(ok.events).toEqual([]);
 
     await emu.logs.send(new CreateLogStreamCommand({ logGroupName: 'sdk-fault', logStreamName: 's' }));
-    await emu.fault({ service: 'logs', operation: 'PutLogEvents', match: { logStreamName: 's' }, after: 1, error: { status: 500, code: 'ServiceUnavailableException' } });
+    await emu.fault({
+      service: 'logs',
+      operation: 'PutLogEvents',
+      match: { logStreamName: 's' },
+      after: 1,
+      error: { status: 500, code: 'ServiceUnavailableException' },
+    });
     await put(emu.logs, 'sdk-fault', 's', [[now, 'first']]);
     const e2 = await rejects(put(emu.logs, 'sdk-fault', 's', [[now, 'second']]));
     expect(e2.name).toBe('ServiceUnavailableException');
@@ -325,8 +376,32 @@ describe('wire errors, faults and fuzz', () => {
     };
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
     const ops = ['CreateLogGroup', 'DescribeLogStreams', 'PutLogEvents', 'GetLogEvents', 'FilterLogEvents', 'DeleteLogStream', 'Bogus'];
-    const values: unknown[] = ['sdk-fuzz', 'stream', '', 5, -1, 1.5, true, null, [], {}, [{ timestamp: now, message: 'm' }], 'x'.repeat(700), { a: [1, { b: 2 }] }];
-    const keys = ['logGroupName', 'logStreamName', 'logEvents', 'limit', 'nextToken', 'startTime', 'filterPattern', 'logStreamNames', 'orderBy'];
+    const values: unknown[] = [
+      'sdk-fuzz',
+      'stream',
+      '',
+      5,
+      -1,
+      1.5,
+      true,
+      null,
+      [],
+      {},
+      [{ timestamp: now, message: 'm' }],
+      'x'.repeat(700),
+      { a: [1, { b: 2 }] },
+    ];
+    const keys = [
+      'logGroupName',
+      'logStreamName',
+      'logEvents',
+      'limit',
+      'nextToken',
+      'startTime',
+      'filterPattern',
+      'logStreamNames',
+      'orderBy',
+    ];
     for (let n = 0; n < 300; n++) {
       let body: string;
       const r = rnd();
@@ -350,8 +425,14 @@ describe('persistence', () => {
     const g = 'sdk-persist';
     await emu.logs.send(new CreateLogGroupCommand({ logGroupName: g }));
     for (const s of ['a', 'b']) await emu.logs.send(new CreateLogStreamCommand({ logGroupName: g, logStreamName: s }));
-    await put(emu.logs, g, 'a', [[now - 30, 'a1'], [now - 10, 'a2']]);
-    await put(emu.logs, g, 'b', [[now - 20, 'b1'], [now - 10, 'b2']]);
+    await put(emu.logs, g, 'a', [
+      [now - 30, 'a1'],
+      [now - 10, 'a2'],
+    ]);
+    await put(emu.logs, g, 'b', [
+      [now - 20, 'b1'],
+      [now - 10, 'b2'],
+    ]);
     emu.world.logs.write(g, 'c', [{ timestamp: now - 15, message: 'c1' }]);
 
     const answers = async (logs: CloudWatchLogsClient) => {

@@ -84,7 +84,14 @@ function makeWorld(opts: { journal?: Rec[]; snapshot?: unknown; now?: number } =
     };
     if (target !== undefined) headers['x-amz-target'] = target;
     const res: EmuResponse = await handleLogs(
-      { method, rawPath: '/', query: new URLSearchParams(), headers, body: Buffer.isBuffer(body) ? body : Buffer.from(body), host: '127.0.0.1' },
+      {
+        method,
+        rawPath: '/',
+        query: new URLSearchParams(),
+        headers,
+        body: Buffer.isBuffer(body) ? body : Buffer.from(body),
+        host: '127.0.0.1',
+      },
       world,
     );
     const text = res.body === undefined ? '' : res.body.toString();
@@ -261,9 +268,15 @@ describe('log streams', () => {
     }
     // last event times: s1 newest, then s4, s2 (s3, s5, x have no events)
     w.setNow(T0 + 100_000);
-    await put(w, 'g', 's2', [[T0 + 10, 'a'], [T0 + 20, 'b']]);
+    await put(w, 'g', 's2', [
+      [T0 + 10, 'a'],
+      [T0 + 20, 'b'],
+    ]);
     await put(w, 'g', 's4', [[T0 + 30, 'c']]);
-    await put(w, 'g', 's1', [[T0 + 5, 'd'], [T0 + 40, 'e']]);
+    await put(w, 'g', 's1', [
+      [T0 + 5, 'd'],
+      [T0 + 40, 'e'],
+    ]);
 
     const all = await w.ok('DescribeLogStreams', { logGroupName: 'g' });
     expect(all.logStreams.map((s: any) => s.logStreamName)).toEqual(['s1', 's2', 's3', 's4', 's5', 'x']);
@@ -296,9 +309,13 @@ describe('log streams', () => {
     expect(await pageThrough({ logStreamNamePrefix: 's', descending: true })).toEqual(['s5', 's4', 's3', 's2', 's1']);
     expect(await pageThrough({ orderBy: 'LastEventTime', descending: true })).toEqual(['s1', 's4', 's2', 'x', 's5', 's3']);
     expect(await pageThrough({ orderBy: 'LastEventTime' })).toEqual(['s3', 's5', 'x', 's2', 's4', 's1']);
-    expect(await w.fails('DescribeLogStreams', { logGroupName: 'g', orderBy: 'LastEventTime', logStreamNamePrefix: 's' }, 'InvalidParameterException')).toBe(
-      'Cannot order by LastEventTime with a logStreamNamePrefix.',
-    );
+    expect(
+      await w.fails(
+        'DescribeLogStreams',
+        { logGroupName: 'g', orderBy: 'LastEventTime', logStreamNamePrefix: 's' },
+        'InvalidParameterException',
+      ),
+    ).toBe('Cannot order by LastEventTime with a logStreamNamePrefix.');
     await w.fails('DescribeLogStreams', { logGroupName: 'g', orderBy: 'Size' }, 'InvalidParameterException');
     await w.fails('DescribeLogStreams', { logGroupName: 'nope' }, 'ResourceNotFoundException');
     // by identifier: a name or an ARN without the trailing :* (the service's pattern refuses '*')
@@ -306,7 +323,11 @@ describe('log streams', () => {
     expect(byArn.logStreams[0].logStreamName).toBe('s1');
     expect((await w.ok('DescribeLogStreams', { logGroupIdentifier: 'g', limit: 1 })).logStreams[0].logStreamName).toBe('s1');
     expect(
-      await w.fails('DescribeLogStreams', { logGroupIdentifier: 'arn:aws:logs:us-east-1:123456789012:log-group:g:*' }, 'InvalidParameterException'),
+      await w.fails(
+        'DescribeLogStreams',
+        { logGroupIdentifier: 'arn:aws:logs:us-east-1:123456789012:log-group:g:*' },
+        'InvalidParameterException',
+      ),
     ).toMatch(/at 'logGroupIdentifier' failed to satisfy constraint: Member must satisfy regular expression pattern/);
     await w.fails(
       'DescribeLogStreams',
@@ -326,7 +347,11 @@ describe('PutLogEvents', () => {
     await w.ok('CreateLogGroup', { logGroupName: 'g' });
     await w.ok('CreateLogStream', { logGroupName: 'g', logStreamName: 's' });
     const before = w.journal.length;
-    const r = await put(w, 'g', 's', [[T0 - 3, 'one'], [T0 - 2, 'two'], [T0 - 2, 'three']]);
+    const r = await put(w, 'g', 's', [
+      [T0 - 3, 'one'],
+      [T0 - 2, 'two'],
+      [T0 - 2, 'three'],
+    ]);
     expect(r.nextSequenceToken).toMatch(/^\d{56}$/);
     expect(r.rejectedLogEventsInfo).toBeUndefined();
     expect(w.journal.length).toBe(before + 1);
@@ -350,20 +375,42 @@ describe('PutLogEvents', () => {
     const before = w.journal.length;
     const base = { logGroupName: 'g', logStreamName: 's' };
     expect(
-      await w.fails('PutLogEvents', { ...base, logEvents: [{ timestamp: T0, message: 'b' }, { timestamp: T0 - 1, message: 'a' }] }, 'InvalidParameterException'),
+      await w.fails(
+        'PutLogEvents',
+        {
+          ...base,
+          logEvents: [
+            { timestamp: T0, message: 'b' },
+            { timestamp: T0 - 1, message: 'a' },
+          ],
+        },
+        'InvalidParameterException',
+      ),
     ).toBe('Log events in a single PutLogEvents request must be in chronological order.');
     expect(
       await w.fails(
         'PutLogEvents',
-        { ...base, logEvents: [{ timestamp: T0 - 86_400_001, message: 'a' }, { timestamp: T0, message: 'b' }] },
+        {
+          ...base,
+          logEvents: [
+            { timestamp: T0 - 86_400_001, message: 'a' },
+            { timestamp: T0, message: 'b' },
+          ],
+        },
         'InvalidParameterException',
       ),
     ).toMatch(/cannot span more than 24 hours/);
     const big = 'x'.repeat(200_000);
     expect(
-      await w.fails('PutLogEvents', { ...base, logEvents: Array.from({ length: 6 }, () => ({ timestamp: T0, message: big })) }, 'InvalidParameterException'),
+      await w.fails(
+        'PutLogEvents',
+        { ...base, logEvents: Array.from({ length: 6 }, () => ({ timestamp: T0, message: big })) },
+        'InvalidParameterException',
+      ),
     ).toMatch(/Upload too large: 1200156 bytes exceeds limit of 1048576/);
-    expect(await w.fails('PutLogEvents', { ...base, logEvents: [] }, 'InvalidParameterException')).toMatch(/'logEvents'.*greater than or equal to 1/);
+    expect(await w.fails('PutLogEvents', { ...base, logEvents: [] }, 'InvalidParameterException')).toMatch(
+      /'logEvents'.*greater than or equal to 1/,
+    );
     expect(await w.fails('PutLogEvents', { ...base, logEvents: [{ timestamp: T0, message: '' }] }, 'InvalidParameterException')).toMatch(
       /logEvents\.1\.member\.message/,
     );
@@ -373,8 +420,16 @@ describe('PutLogEvents', () => {
     await w.fails('PutLogEvents', { ...base, logEvents: 'nope' }, 'SerializationException');
     await w.fails('PutLogEvents', { ...base, logEvents: [{ timestamp: 'now', message: 'm' }] }, 'SerializationException');
     await w.fails('PutLogEvents', { ...base, logEvents: [{ timestamp: 1.5, message: 'm' }] }, 'SerializationException');
-    await w.fails('PutLogEvents', { ...base, logStreamName: 'other', logEvents: [{ timestamp: T0, message: 'm' }] }, 'ResourceNotFoundException');
-    await w.fails('PutLogEvents', { ...base, logGroupName: 'other', logEvents: [{ timestamp: T0, message: 'm' }] }, 'ResourceNotFoundException');
+    await w.fails(
+      'PutLogEvents',
+      { ...base, logStreamName: 'other', logEvents: [{ timestamp: T0, message: 'm' }] },
+      'ResourceNotFoundException',
+    );
+    await w.fails(
+      'PutLogEvents',
+      { ...base, logGroupName: 'other', logEvents: [{ timestamp: T0, message: 'm' }] },
+      'ResourceNotFoundException',
+    );
     expect(w.journal.length).toBe(before);
     expect((await w.ok('GetLogEvents', { ...base })).events).toEqual([]);
   });
@@ -512,7 +567,11 @@ describe('GetLogEvents', () => {
   it('caps a response at 1 MB', async () => {
     const w = makeWorld();
     const big = 'y'.repeat(100_000);
-    w.logs.write('g', 's', Array.from({ length: 30 }, (_, i) => ({ timestamp: T0 + i, message: big })));
+    w.logs.write(
+      'g',
+      's',
+      Array.from({ length: 30 }, (_, i) => ({ timestamp: T0 + i, message: big })),
+    );
     const r = await w.ok('GetLogEvents', { logGroupName: 'g', logStreamName: 's', startFromHead: true });
     expect(r.events.length).toBe(10);
     const r2 = await w.ok('GetLogEvents', { logGroupName: 'g', logStreamName: 's', nextToken: r.nextForwardToken });
@@ -525,8 +584,16 @@ describe('FilterLogEvents', () => {
     const w = makeWorld();
     await w.ok('CreateLogGroup', { logGroupName: 'g' });
     for (const s of ['task/a', 'task/b', 'other']) await w.ok('CreateLogStream', { logGroupName: 'g', logStreamName: s });
-    await put(w, 'g', 'task/a', [[T0 - 50, '[INFO] starting a'], [T0 - 30, '[ERROR] boom in a'], [T0 - 10, 'Task exited with return code 1']]);
-    await put(w, 'g', 'task/b', [[T0 - 40, '[INFO] starting b'], [T0 - 30, '[WARNING] slow b'], [T0 - 20, 'Task exited with return code 0']]);
+    await put(w, 'g', 'task/a', [
+      [T0 - 50, '[INFO] starting a'],
+      [T0 - 30, '[ERROR] boom in a'],
+      [T0 - 10, 'Task exited with return code 1'],
+    ]);
+    await put(w, 'g', 'task/b', [
+      [T0 - 40, '[INFO] starting b'],
+      [T0 - 30, '[WARNING] slow b'],
+      [T0 - 20, 'Task exited with return code 0'],
+    ]);
     await put(w, 'g', 'other', [[T0 - 45, '[ERROR] elsewhere']]);
     return w;
   }
@@ -576,17 +643,23 @@ describe('FilterLogEvents', () => {
       'Task exited with return code 0',
     ]);
     expect((await w.ok('FilterLogEvents', { logGroupName: 'g', logStreamNamePrefix: 'zzz' })).events).toEqual([]);
-    expect(await w.fails('FilterLogEvents', { logGroupName: 'g', logStreamNames: ['task/a', 'missing'] }, 'ResourceNotFoundException')).toBe(
-      'The specified log stream does not exist.',
+    expect(
+      await w.fails('FilterLogEvents', { logGroupName: 'g', logStreamNames: ['task/a', 'missing'] }, 'ResourceNotFoundException'),
+    ).toBe('The specified log stream does not exist.');
+    await w.fails(
+      'FilterLogEvents',
+      { logGroupName: 'g', logStreamNames: ['task/a'], logStreamNamePrefix: 't' },
+      'InvalidParameterException',
     );
-    await w.fails('FilterLogEvents', { logGroupName: 'g', logStreamNames: ['task/a'], logStreamNamePrefix: 't' }, 'InvalidParameterException');
     await w.fails('FilterLogEvents', { logGroupName: 'nope' }, 'ResourceNotFoundException');
     await w.fails('FilterLogEvents', { logGroupName: 'g', limit: 0 }, 'InvalidParameterException');
     await w.fails('FilterLogEvents', { logGroupName: 'g', limit: 10_001 }, 'InvalidParameterException');
     await w.fails('FilterLogEvents', { logGroupName: 'g', nextToken: 'bm90IGpzb24' }, 'InvalidParameterException');
-    expect(msgs(await w.ok('FilterLogEvents', { logGroupIdentifier: 'arn:aws:logs:us-east-1:123456789012:log-group:g', logStreamNames: ['other'] }))).toEqual([
-      '[ERROR] elsewhere',
-    ]);
+    expect(
+      msgs(
+        await w.ok('FilterLogEvents', { logGroupIdentifier: 'arn:aws:logs:us-east-1:123456789012:log-group:g', logStreamNames: ['other'] }),
+      ),
+    ).toEqual(['[ERROR] elsewhere']);
   });
 
   it('applies filter patterns: terms, phrases, ?terms and -terms', async () => {
@@ -614,7 +687,18 @@ describe('FilterLogEvents', () => {
   });
 
   it('refuses malformed JSON, space-delimited and regex patterns with "Invalid filter pattern"', () => {
-    for (const bad of ['{ $.a = }', '{ a = 1 }', '{ $.a = 1', '{ $.a IS MAYBE }', '[a, b=]', '[a b]', '[a, b=1 || c=2]', '%unclosed', '%(%', '{ $.a[x] = 1 }']) {
+    for (const bad of [
+      '{ $.a = }',
+      '{ a = 1 }',
+      '{ $.a = 1',
+      '{ $.a IS MAYBE }',
+      '[a, b=]',
+      '[a b]',
+      '[a, b=1 || c=2]',
+      '%unclosed',
+      '%(%',
+      '{ $.a[x] = 1 }',
+    ]) {
       expect(() => compileFilterPattern(bad), bad).toThrow(/^Invalid filter pattern/);
     }
   });
@@ -676,7 +760,12 @@ describe('FilterLogEvents', () => {
   it('answers an empty page with a nextToken when the scan budget runs out (sparse matches)', async () => {
     const w = makeWorld();
     const many = Array.from({ length: 9_000 }, (_, i) => ({ timestamp: T0 + i, message: `noise ${i}` }));
-    for (let k = 0; k < 25; k++) w.logs.write('g', 's', many.map((e) => ({ ...e, timestamp: e.timestamp + k * 10_000 })));
+    for (let k = 0; k < 25; k++)
+      w.logs.write(
+        'g',
+        's',
+        many.map((e) => ({ ...e, timestamp: e.timestamp + k * 10_000 })),
+      );
     w.logs.write('g', 's', [{ timestamp: T0 + 999_999, message: 'needle' }]);
     const first = await w.ok('FilterLogEvents', { logGroupName: 'g', filterPattern: 'needle' });
     expect(first.events).toEqual([]);
@@ -728,7 +817,14 @@ describe('errors and faults', () => {
     );
     expect(noAuth.status).toBe(400);
     expect(JSON.parse(String(noAuth.body)).__type).toBe('MissingAuthenticationTokenException');
-    for (const target of ['Logs_20140328.Nope', 'Logs_20140328.', 'DynamoDB_20120810.ListTables', undefined, 'Logs_20140328.constructor', 'Logs_20140328.__proto__']) {
+    for (const target of [
+      'Logs_20140328.Nope',
+      'Logs_20140328.',
+      'DynamoDB_20120810.ListTables',
+      undefined,
+      'Logs_20140328.constructor',
+      'Logs_20140328.__proto__',
+    ]) {
       const r = await w.raw(target, '{}');
       expect(r.status).toBe(400);
       expect(r.json.__type).toBe('UnknownOperationException');
@@ -745,7 +841,12 @@ describe('errors and faults', () => {
   it('answers an injected fault in the JSON error shape, passing the request fields, and only once', async () => {
     const w = makeWorld();
     await w.ok('CreateLogGroup', { logGroupName: 'g' });
-    w.faults.add({ service: 'logs', operation: 'FilterLogEvents', match: { logGroupName: 'g' }, error: { status: 400, code: 'ThrottlingException', message: 'Rate exceeded' } });
+    w.faults.add({
+      service: 'logs',
+      operation: 'FilterLogEvents',
+      match: { logGroupName: 'g' },
+      error: { status: 400, code: 'ThrottlingException', message: 'Rate exceeded' },
+    });
     const r = await w.call('FilterLogEvents', { logGroupIdentifier: 'arn:aws:logs:us-east-1:123456789012:log-group:g' });
     expect(r.status).toBe(400);
     expect(r.json).toEqual({ __type: 'ThrottlingException', message: 'Rate exceeded' });
@@ -778,7 +879,11 @@ describe('store API and persistence', () => {
       { timestamp: T0 + 2, message: 'third' },
     ]);
     expect(w.journal.length).toBe(3);
-    const r = await w.ok('GetLogEvents', { logGroupName: 'airflow-e-Worker', logStreamName: 'requirements_install_ip-10-0-0-1_1.log', startFromHead: true });
+    const r = await w.ok('GetLogEvents', {
+      logGroupName: 'airflow-e-Worker',
+      logStreamName: 'requirements_install_ip-10-0-0-1_1.log',
+      startFromHead: true,
+    });
     expect(r.events.map((e: any) => e.message)).toEqual(['first', 'second', 'third']);
     w.logs.deleteGroup('airflow-e-Worker');
     w.logs.deleteGroup('airflow-e-Worker');
@@ -792,9 +897,15 @@ describe('store API and persistence', () => {
     await w.ok('CreateLogGroup', { logGroupName: 'gone' });
     await w.ok('PutRetentionPolicy', { logGroupName: 'g', retentionInDays: 7 });
     for (const s of ['a', 'b', 'dead']) await w.ok('CreateLogStream', { logGroupName: 'g', logStreamName: s });
-    await put(w, 'g', 'a', [[T0 - 9, 'a1'], [T0 - 5, 'a2']]);
+    await put(w, 'g', 'a', [
+      [T0 - 9, 'a1'],
+      [T0 - 5, 'a2'],
+    ]);
     w.clock.advance(2);
-    await put(w, 'g', 'b', [[T0 - 7, 'b1'], [T0 - 5, 'b2']]);
+    await put(w, 'g', 'b', [
+      [T0 - 7, 'b1'],
+      [T0 - 5, 'b2'],
+    ]);
     await put(w, 'g', 'dead', [[T0 - 6, 'x']]);
     w.logs.write('airflow-e-Task', 'dag_id=d/run_id=r/task_id=t/attempt=1.log', [{ timestamp: T0, message: 'task says hi' }]);
     const snap = JSON.parse(JSON.stringify(w.logs.snapshot()));
@@ -848,13 +959,42 @@ describe('fuzz', () => {
     };
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
     const ops = [
-      'CreateLogGroup', 'DeleteLogGroup', 'DescribeLogGroups', 'CreateLogStream', 'DeleteLogStream', 'DescribeLogStreams',
-      'PutLogEvents', 'GetLogEvents', 'FilterLogEvents', 'PutRetentionPolicy', 'DeleteRetentionPolicy', 'TagResource', 'toString', '',
+      'CreateLogGroup',
+      'DeleteLogGroup',
+      'DescribeLogGroups',
+      'CreateLogStream',
+      'DeleteLogStream',
+      'DescribeLogStreams',
+      'PutLogEvents',
+      'GetLogEvents',
+      'FilterLogEvents',
+      'PutRetentionPolicy',
+      'DeleteRetentionPolicy',
+      'TagResource',
+      'toString',
+      '',
     ];
     const fields = [
-      'logGroupName', 'logStreamName', 'logGroupIdentifier', 'logEvents', 'limit', 'nextToken', 'startTime', 'endTime',
-      'filterPattern', 'logStreamNames', 'logStreamNamePrefix', 'orderBy', 'descending', 'startFromHead', 'retentionInDays',
-      'logGroupNamePrefix', 'logGroupNamePattern', 'logGroupIdentifiers', 'tags', '__proto__',
+      'logGroupName',
+      'logStreamName',
+      'logGroupIdentifier',
+      'logEvents',
+      'limit',
+      'nextToken',
+      'startTime',
+      'endTime',
+      'filterPattern',
+      'logStreamNames',
+      'logStreamNamePrefix',
+      'orderBy',
+      'descending',
+      'startFromHead',
+      'retentionInDays',
+      'logGroupNamePrefix',
+      'logGroupNamePattern',
+      'logGroupIdentifiers',
+      'tags',
+      '__proto__',
     ];
     const scalar = (): unknown =>
       pick<() => unknown>([
@@ -880,7 +1020,10 @@ describe('fuzz', () => {
     const value = (depth: number): unknown => {
       const r = rnd();
       if (depth > 2 || r < 0.6) return scalar();
-      if (r < 0.8) return Array.from({ length: Math.floor(rnd() * 4) }, () => (rnd() < 0.5 ? { timestamp: scalar(), message: scalar() } : value(depth + 1)));
+      if (r < 0.8)
+        return Array.from({ length: Math.floor(rnd() * 4) }, () =>
+          rnd() < 0.5 ? { timestamp: scalar(), message: scalar() } : value(depth + 1),
+        );
       const o: Record<string, unknown> = {};
       for (let i = Math.floor(rnd() * 3); i > 0; i--) o[pick(fields)] = value(depth + 1);
       return o;

@@ -78,7 +78,10 @@ interface TestWorld extends World {
   store: LocalMwaaStore;
 }
 
-function makeWorld(sim: Partial<SimOptions> = {}, shared?: { journal: TestWorld['journal']; s3: TestWorld['s3']; logs: TestWorld['logs']; now: { t: number } }): TestWorld & { now: { t: number } } {
+function makeWorld(
+  sim: Partial<SimOptions> = {},
+  shared?: { journal: TestWorld['journal']; s3: TestWorld['s3']; logs: TestWorld['logs']; now: { t: number } },
+): TestWorld & { now: { t: number } } {
   const now = shared?.now ?? { t: T0 };
   const journal = shared?.journal ?? [];
   const persist: Persist = {
@@ -86,7 +89,9 @@ function makeWorld(sim: Partial<SimOptions> = {}, shared?: { journal: TestWorld[
     blobs: { put: () => 'x', get: () => Buffer.alloc(0) },
   };
   const world = {
-    clock: { now: () => now.t, advance: (s: number) => {
+    clock: {
+      now: () => now.t,
+      advance: (s: number) => {
         now.t += s * 1000;
       },
     },
@@ -135,7 +140,13 @@ function request(method: string, path: string, body?: unknown, headers: Record<s
   };
 }
 
-async function call(world: World, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; json: any; res: EmuResponse }> {
+async function call(
+  world: World,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers?: Record<string, string>,
+): Promise<{ status: number; json: any; res: EmuResponse }> {
   world.tick();
   const res = await handleMwaa(request(method, path, body, headers), world);
   const text = res.body === undefined ? '' : res.body.toString();
@@ -149,7 +160,11 @@ const BASE = {
   NetworkConfiguration: { SubnetIds: ['subnet-aaa', 'subnet-bbb'], SecurityGroupIds: ['sg-111'] },
 };
 
-async function createAvailable(world: TestWorld & { now: { t: number } }, name: string, extra: Record<string, unknown> = {}): Promise<void> {
+async function createAvailable(
+  world: TestWorld & { now: { t: number } },
+  name: string,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
   const r = await call(world, 'PUT', `/environments/${name}`, { ...BASE, ...extra });
   expect(r.status, JSON.stringify(r.json)).toBe(200);
   world.now.t += 3000;
@@ -287,25 +302,69 @@ describe('MWAA handler: validation', () => {
   const cases: Array<[string, Record<string, unknown>, RegExp, string?]> = [
     ['name pattern', {}, /at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern/, '1bad'],
     ['name length', {}, /at 'name' failed to satisfy constraint: Member must have length less than or equal to 80/, `a${'b'.repeat(80)}`],
-    ['missing execution role', { ExecutionRoleArn: undefined }, /Value null at 'executionRoleArn' failed to satisfy constraint: Member must not be null/],
+    [
+      'missing execution role',
+      { ExecutionRoleArn: undefined },
+      /Value null at 'executionRoleArn' failed to satisfy constraint: Member must not be null/,
+    ],
     ['role ARN pattern', { ExecutionRoleArn: 'arn:aws:iam::12:role/x' }, /at 'executionRoleArn' .*regular expression pattern/],
     ['bucket ARN pattern', { SourceBucketArn: 'arn:aws:s3:::Upper' }, /at 'sourceBucketArn' .*regular expression pattern/],
-    ['no subnets', { NetworkConfiguration: { SecurityGroupIds: ['sg-1'] } }, /Value null at 'networkConfiguration.subnetIds' failed to satisfy constraint: Member must not be null/],
-    ['one subnet', { NetworkConfiguration: { SubnetIds: ['subnet-a'], SecurityGroupIds: ['sg-1'] } }, /at 'networkConfiguration.subnetIds' .*greater than or equal to 2/],
-    ['three subnets', { NetworkConfiguration: { SubnetIds: ['subnet-a', 'subnet-b', 'subnet-c'], SecurityGroupIds: ['sg-1'] } }, /subnetIds' .*less than or equal to 2/],
-    ['subnet id pattern', { NetworkConfiguration: { SubnetIds: ['subnet-a', 'net-b'], SecurityGroupIds: ['sg-1'] } }, /'net-b' at 'networkConfiguration.subnetIds.2.member'.*subnet-/],
-    ['same subnet twice', { NetworkConfiguration: { SubnetIds: ['subnet-a', 'subnet-a'], SecurityGroupIds: ['sg-1'] } }, /two different subnets/],
-    ['no security group', { NetworkConfiguration: { SubnetIds: ['subnet-a', 'subnet-b'], SecurityGroupIds: [] } }, /securityGroupIds' .*greater than or equal to 1/],
-    ['six security groups', { NetworkConfiguration: { SubnetIds: ['subnet-a', 'subnet-b'], SecurityGroupIds: ['sg-1', 'sg-2', 'sg-3', 'sg-4', 'sg-5', 'sg-6'] } }, /securityGroupIds' .*less than or equal to 5/],
-    ['sg pattern', { NetworkConfiguration: { SubnetIds: ['subnet-a', 'subnet-b'], SecurityGroupIds: ['group-1'] } }, /securityGroupIds.1.member'.*sg-/],
-    ['min workers 0', { MinWorkers: 0 }, /'0' at 'minWorkers' failed to satisfy constraint: Member must have value greater than or equal to 1/],
+    [
+      'no subnets',
+      { NetworkConfiguration: { SecurityGroupIds: ['sg-1'] } },
+      /Value null at 'networkConfiguration.subnetIds' failed to satisfy constraint: Member must not be null/,
+    ],
+    [
+      'one subnet',
+      { NetworkConfiguration: { SubnetIds: ['subnet-a'], SecurityGroupIds: ['sg-1'] } },
+      /at 'networkConfiguration.subnetIds' .*greater than or equal to 2/,
+    ],
+    [
+      'three subnets',
+      { NetworkConfiguration: { SubnetIds: ['subnet-a', 'subnet-b', 'subnet-c'], SecurityGroupIds: ['sg-1'] } },
+      /subnetIds' .*less than or equal to 2/,
+    ],
+    [
+      'subnet id pattern',
+      { NetworkConfiguration: { SubnetIds: ['subnet-a', 'net-b'], SecurityGroupIds: ['sg-1'] } },
+      /'net-b' at 'networkConfiguration.subnetIds.2.member'.*subnet-/,
+    ],
+    [
+      'same subnet twice',
+      { NetworkConfiguration: { SubnetIds: ['subnet-a', 'subnet-a'], SecurityGroupIds: ['sg-1'] } },
+      /two different subnets/,
+    ],
+    [
+      'no security group',
+      { NetworkConfiguration: { SubnetIds: ['subnet-a', 'subnet-b'], SecurityGroupIds: [] } },
+      /securityGroupIds' .*greater than or equal to 1/,
+    ],
+    [
+      'six security groups',
+      { NetworkConfiguration: { SubnetIds: ['subnet-a', 'subnet-b'], SecurityGroupIds: ['sg-1', 'sg-2', 'sg-3', 'sg-4', 'sg-5', 'sg-6'] } },
+      /securityGroupIds' .*less than or equal to 5/,
+    ],
+    [
+      'sg pattern',
+      { NetworkConfiguration: { SubnetIds: ['subnet-a', 'subnet-b'], SecurityGroupIds: ['group-1'] } },
+      /securityGroupIds.1.member'.*sg-/,
+    ],
+    [
+      'min workers 0',
+      { MinWorkers: 0 },
+      /'0' at 'minWorkers' failed to satisfy constraint: Member must have value greater than or equal to 1/,
+    ],
     ['min > max workers', { MinWorkers: 5, MaxWorkers: 2 }, /MinWorkers \(5\) must be less than or equal to MaxWorkers \(2\)/],
     ['workers not integer', { MaxWorkers: '5' }, /at 'maxWorkers' failed to satisfy constraint: Member must be an integer/],
     ['micro with 2 workers', { ...micro, MaxWorkers: 2 }, /MaxWorkers must be 1 for environment class mw1.micro/],
     ['webservers on small', { MinWebservers: 1 }, /MinWebservers must be between 2 and 5 for environment class mw1.small, got 1/],
     ['webservers on micro', { ...micro, MaxWebservers: 2 }, /MaxWebservers must be 1 for environment class mw1.micro/],
     ['six webservers', { MaxWebservers: 6 }, /MaxWebservers must be between 2 and 5/],
-    ['min > max webservers', { MinWebservers: 4, MaxWebservers: 3 }, /MinWebservers \(4\) must be less than or equal to MaxWebservers \(3\)/],
+    [
+      'min > max webservers',
+      { MinWebservers: 4, MaxWebservers: 3 },
+      /MinWebservers \(4\) must be less than or equal to MaxWebservers \(3\)/,
+    ],
     ['six schedulers', { Schedulers: 6 }, /'6' at 'schedulers' .*less than or equal to 5/],
     ['one scheduler on small', { Schedulers: 1 }, /Schedulers must be between 2 and 5 for environment class mw1.small/],
     ['two schedulers on micro', { ...micro, Schedulers: 2 }, /Schedulers must be 1 for environment class mw1.micro/],
@@ -313,19 +372,55 @@ describe('MWAA handler: validation', () => {
     ['airflow version format', { AirflowVersion: '2.10.3-rc1' }, /at 'airflowVersion' .*\[0-9a-z.\]\+/],
     ['airflow version not offered', { AirflowVersion: '2.6.3' }, /AirflowVersion 2.6.3 is not supported/],
     ['maintenance window', { WeeklyMaintenanceWindowStart: 'MON:03:15' }, /at 'weeklyMaintenanceWindowStart' .*regular expression/],
-    ['maintenance window length', { WeeklyMaintenanceWindowStart: 'MONDAY:03:00' }, /weeklyMaintenanceWindowStart' .*less than or equal to 9/],
-    ['config key', { AirflowConfigurationOptions: { 'Core.X': '1' } }, /at 'airflowConfigurationOptions' failed to satisfy constraint: Map keys must satisfy constraint/],
-    ['config value', { AirflowConfigurationOptions: { 'core.x': 'tab\there' } }, /airflowConfigurationOptions' failed to satisfy constraint: Map value/],
+    [
+      'maintenance window length',
+      { WeeklyMaintenanceWindowStart: 'MONDAY:03:00' },
+      /weeklyMaintenanceWindowStart' .*less than or equal to 9/,
+    ],
+    [
+      'config key',
+      { AirflowConfigurationOptions: { 'Core.X': '1' } },
+      /at 'airflowConfigurationOptions' failed to satisfy constraint: Map keys must satisfy constraint/,
+    ],
+    [
+      'config value',
+      { AirflowConfigurationOptions: { 'core.x': 'tab\there' } },
+      /airflowConfigurationOptions' failed to satisfy constraint: Map value/,
+    ],
     ['tags empty', { Tags: {} }, /at 'tags' .*greater than or equal to 1/],
     ['51 tags', { Tags: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v'])) }, /'tags' .*less than or equal to 50/],
     ['tag key pattern', { Tags: { 'bad*key': 'v' } }, /'tags' failed to satisfy constraint: Map keys/],
-    ['log level', { LoggingConfiguration: { TaskLogs: { Enabled: true, LogLevel: 'TRACE' } } }, /at 'loggingConfiguration.taskLogs.logLevel' .*enum value set: \[CRITICAL, ERROR, WARNING, INFO, DEBUG\]/],
-    ['log enabled missing', { LoggingConfiguration: { TaskLogs: { LogLevel: 'INFO' } } }, /Value null at 'loggingConfiguration.taskLogs.enabled'/],
-    ['access mode enum', { WebserverAccessMode: 'PUBLIC' }, /at 'webserverAccessMode' .*enum value set: \[PRIVATE_ONLY, PUBLIC_ONLY, PUBLIC_AND_PRIVATE\]/],
-    ['public and private on 2.x', { WebserverAccessMode: 'PUBLIC_AND_PRIVATE', AirflowVersion: '2.10.3' }, /PUBLIC_AND_PRIVATE is only available for Apache Airflow version 3.2 and later/],
+    [
+      'log level',
+      { LoggingConfiguration: { TaskLogs: { Enabled: true, LogLevel: 'TRACE' } } },
+      /at 'loggingConfiguration.taskLogs.logLevel' .*enum value set: \[CRITICAL, ERROR, WARNING, INFO, DEBUG\]/,
+    ],
+    [
+      'log enabled missing',
+      { LoggingConfiguration: { TaskLogs: { LogLevel: 'INFO' } } },
+      /Value null at 'loggingConfiguration.taskLogs.enabled'/,
+    ],
+    [
+      'access mode enum',
+      { WebserverAccessMode: 'PUBLIC' },
+      /at 'webserverAccessMode' .*enum value set: \[PRIVATE_ONLY, PUBLIC_ONLY, PUBLIC_AND_PRIVATE\]/,
+    ],
+    [
+      'public and private on 2.x',
+      { WebserverAccessMode: 'PUBLIC_AND_PRIVATE', AirflowVersion: '2.10.3' },
+      /PUBLIC_AND_PRIVATE is only available for Apache Airflow version 3.2 and later/,
+    ],
     ['endpoint management enum', { EndpointManagement: 'ME' }, /at 'endpointManagement' .*\[CUSTOMER, SERVICE\]/],
-    ['requirements without version', { RequirementsS3Path: 'requirements.txt' }, /RequirementsS3ObjectVersion is required when RequirementsS3Path is specified/],
-    ['plugins version without path', { PluginsS3ObjectVersion: 'v1' }, /PluginsS3Path is required when PluginsS3ObjectVersion is specified/],
+    [
+      'requirements without version',
+      { RequirementsS3Path: 'requirements.txt' },
+      /RequirementsS3ObjectVersion is required when RequirementsS3Path is specified/,
+    ],
+    [
+      'plugins version without path',
+      { PluginsS3ObjectVersion: 'v1' },
+      /PluginsS3Path is required when PluginsS3ObjectVersion is specified/,
+    ],
     ['kms alias', { KmsKey: 'alias/my-key' }, /aliases are not supported/],
     ['kms pattern', { KmsKey: 'not-a-key' }, /at 'kmsKey' .*regular expression/],
   ];
@@ -353,7 +448,11 @@ describe('MWAA handler: validation', () => {
   });
 
   const updateCases: Array<[string, Record<string, unknown>, RegExp]> = [
-    ['subnets', { NetworkConfiguration: { SubnetIds: ['subnet-x', 'subnet-y'], SecurityGroupIds: ['sg-1'] } }, /SubnetIds cannot be updated/],
+    [
+      'subnets',
+      { NetworkConfiguration: { SubnetIds: ['subnet-x', 'subnet-y'], SecurityGroupIds: ['sg-1'] } },
+      /SubnetIds cannot be updated/,
+    ],
     ['security groups required', { NetworkConfiguration: {} }, /Value null at 'networkConfiguration.securityGroupIds'/],
     ['tags', { Tags: { a: 'b' } }, /use TagResource/],
     ['kms key', { KmsKey: 'a1b2c3d4-a1b2-a1b2-a1b2-a1b2c3d4e5f6' }, /KmsKey cannot be updated/],
@@ -396,7 +495,12 @@ describe('MWAA handler: updates', () => {
     const w = makeWorld();
     await createAvailable(w, 'up');
     const started = w.now.t;
-    const r = await call(w, 'PATCH', '/environments/up', { MaxWorkers: 4, MinWebservers: 3, MaxWebservers: 4, WorkerReplacementStrategy: 'GRACEFUL' });
+    const r = await call(w, 'PATCH', '/environments/up', {
+      MaxWorkers: 4,
+      MinWebservers: 3,
+      MaxWebservers: 4,
+      WorkerReplacementStrategy: 'GRACEFUL',
+    });
     expect(r.json).toEqual({ Arn: 'arn:aws:airflow:us-east-1:123456789012:environment/up' });
     let env = (await call(w, 'GET', '/environments/up')).json.Environment;
     expect(env.Status).toBe('UPDATING');
@@ -445,7 +549,9 @@ describe('MWAA handler: updates', () => {
     expect(nf.status).toBe(404);
     await call(w, 'PUT', '/environments/c1', BASE);
     expect((await handleMwaaControl(request('POST', '/_mwaa_local/environments/c1/fail-next-update', '{nope'), w)).status).toBe(400);
-    expect((await handleMwaaControl(request('POST', '/_mwaa_local/environments/c1/fail-next-update', { errorMessage: 'x' }), w)).status).toBe(400);
+    expect(
+      (await handleMwaaControl(request('POST', '/_mwaa_local/environments/c1/fail-next-update', { errorMessage: 'x' }), w)).status,
+    ).toBe(400);
     expect((await handleMwaaControl(request('POST', '/_mwaa_local/environments/c1/other', {}), w)).status).toBe(404);
   });
 
@@ -453,11 +559,17 @@ describe('MWAA handler: updates', () => {
     const w = makeWorld({ updateSeconds: 1 });
     const v1 = w.s3.put('airflow-bucket', 'requirements.txt', 'boto3==1.34.0\n');
     await createAvailable(w, 'rv', { RequirementsS3Path: 'requirements.txt', RequirementsS3ObjectVersion: v1 });
-    expect((await call(w, 'PATCH', '/environments/rv', { RequirementsS3Path: 'requirements.txt', RequirementsS3ObjectVersion: 'missing-v' })).status).toBe(200);
+    expect(
+      (await call(w, 'PATCH', '/environments/rv', { RequirementsS3Path: 'requirements.txt', RequirementsS3ObjectVersion: 'missing-v' }))
+        .status,
+    ).toBe(200);
     w.now.t += 2000;
     const env = (await call(w, 'GET', '/environments/rv')).json.Environment;
     expect(env.Status).toBe('UPDATE_FAILED');
-    expect(env.LastUpdate.Error).toEqual({ ErrorCode: 'INCORRECT_CONFIGURATION', ErrorMessage: 'Unable to read version `missing-v` of file `requirements.txt`' });
+    expect(env.LastUpdate.Error).toEqual({
+      ErrorCode: 'INCORRECT_CONFIGURATION',
+      ErrorMessage: 'Unable to read version `missing-v` of file `requirements.txt`',
+    });
     expect(env.RequirementsS3ObjectVersion).toBe(v1);
   });
 
@@ -475,7 +587,11 @@ describe('MWAA handler: updates', () => {
     const w = makeWorld({ denyPackages: ['Not_Real-Pkg'] });
     const logging = { WorkerLogs: { Enabled: true, LogLevel: 'WARNING' }, SchedulerLogs: { Enabled: true, LogLevel: 'INFO' } };
     const good = w.s3.put('airflow-bucket', 'requirements.txt', '# deps\napache-airflow-providers-snowflake==5.3.0\nrequests>=2\n');
-    await createAvailable(w, 'req', { RequirementsS3Path: 'requirements.txt', RequirementsS3ObjectVersion: good, LoggingConfiguration: logging });
+    await createAvailable(w, 'req', {
+      RequirementsS3Path: 'requirements.txt',
+      RequirementsS3ObjectVersion: good,
+      LoggingConfiguration: logging,
+    });
     const workerStreams = [...w.logs.groups.get('airflow-req-Worker')!.keys()];
     expect(workerStreams).toHaveLength(1);
     expect(workerStreams[0]).toMatch(/^requirements_install_ip-10-\d+-\d+-\d+\.ec2\.internal_\d+\.log$/);
@@ -518,7 +634,11 @@ describe('MWAA handler: updates', () => {
   it('a startup script writes startup_script_execution_* streams with its echo lines', async () => {
     const w = makeWorld();
     const v = w.s3.put('airflow-bucket', 'startup.sh', '#!/bin/sh\necho "setting up"\nexport X=1\necho done\n');
-    await createAvailable(w, 'st', { StartupScriptS3Path: 'startup.sh', StartupScriptS3ObjectVersion: v, LoggingConfiguration: { WebserverLogs: { Enabled: true, LogLevel: 'ERROR' } } });
+    await createAvailable(w, 'st', {
+      StartupScriptS3Path: 'startup.sh',
+      StartupScriptS3ObjectVersion: v,
+      LoggingConfiguration: { WebserverLogs: { Enabled: true, LogLevel: 'ERROR' } },
+    });
     const streams = [...w.logs.groups.get('airflow-st-WebServer')!.entries()];
     expect(streams).toHaveLength(1);
     expect(streams[0][0]).toMatch(/^startup_script_execution_ip-.*\.log$/);
@@ -593,7 +713,10 @@ describe('MWAA handler: protocol', () => {
     await createAvailable(w, 'ra');
     const ok = await call(w, 'POST', '/restapi/ra', { Path: '/status/200', Method: 'POST', QueryParameters: { a: 1 }, Body: [1, 'x'] });
     expect(ok.status).toBe(200);
-    expect(ok.json).toEqual({ RestApiStatusCode: 200, RestApiResponse: { echo: { path: '/status/200', method: 'POST', query: { a: 1 }, body: [1, 'x'] } } });
+    expect(ok.json).toEqual({
+      RestApiStatusCode: 200,
+      RestApiResponse: { echo: { path: '/status/200', method: 'POST', query: { a: 1 }, body: [1, 'x'] } },
+    });
     const empty = await call(w, 'POST', '/restapi/ra', { Path: '/status/204', Method: 'DELETE' });
     expect(empty.json).toEqual({ RestApiStatusCode: 204 });
     const client = await call(w, 'POST', '/restapi/ra', { Path: '/status/409', Method: 'GET' });
@@ -623,7 +746,9 @@ describe('MWAA handler: protocol', () => {
     expect(at64.res.headers?.['x-amzn-errortype']).toBe('RestApiClientException'); // 64 characters reach Airflow
     expect((await call(w, 'POST', '/restapi/ra', { Path: '', Method: 'GET' })).json.message).toMatch(/at 'path'/);
     expect((await call(w, 'POST', '/restapi/ra', { Method: 'GET' })).json.message).toMatch(/Value null at 'path'/);
-    expect((await call(w, 'POST', '/restapi/ra', { Path: '/dags', Method: 'GET', QueryParameters: [1] })).json.message).toMatch(/queryParameters/);
+    expect((await call(w, 'POST', '/restapi/ra', { Path: '/dags', Method: 'GET', QueryParameters: [1] })).json.message).toMatch(
+      /queryParameters/,
+    );
     const missing = await call(w, 'POST', '/restapi/nope', { Path: '/dags', Method: 'GET' });
     expect(missing.status).toBe(404);
     expect(missing.res.headers?.['x-amzn-errortype']).toBe('ResourceNotFoundException');
@@ -638,8 +763,18 @@ describe('MWAA handler: protocol', () => {
 
   it('faults are checked first with the operation name and request fields, and answered in MWAA shape', async () => {
     const w = makeWorld();
-    w.faults.add({ service: 'mwaa', operation: 'CreateEnvironment', match: { Name: 'f1' }, error: { status: 500, code: 'InternalServerException', message: 'injected' } });
-    w.faults.add({ service: 'mwaa', operation: 'GetEnvironment', after: 1, error: { status: 403, code: 'AccessDeniedException', message: 'denied' } });
+    w.faults.add({
+      service: 'mwaa',
+      operation: 'CreateEnvironment',
+      match: { Name: 'f1' },
+      error: { status: 500, code: 'InternalServerException', message: 'injected' },
+    });
+    w.faults.add({
+      service: 'mwaa',
+      operation: 'GetEnvironment',
+      after: 1,
+      error: { status: 403, code: 'AccessDeniedException', message: 'denied' },
+    });
     const f = await call(w, 'PUT', '/environments/f1', BASE);
     expect(f.status).toBe(500);
     expect(f.res.headers?.['x-amzn-errortype']).toBe('InternalServerException');
@@ -660,8 +795,36 @@ describe('MWAA handler: protocol', () => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
       return seed % n;
     };
-    const bodies = ['{', '[]', '"x"', '42', 'null', '{"MaxWorkers": "x"}', '{"NetworkConfiguration": 5}', '{"LoggingConfiguration": []}', '{"Tags": [1]}', '{"AirflowConfigurationOptions": {"a": 1}}', '\u0000\u00ff', '{"DagS3Path": {}}', '{"NetworkConfiguration": {"SecurityGroupIds": "sg-1"}}', '{"LoggingConfiguration": {"TaskLogs": 7}}'];
-    const paths = ['/environments/fz', '/environments/%E0%A4%A', '/environments/a/b', '/tags/%', '/tags/arn', '/clitoken/', '/webtoken/fz/x', '/', '', '/metrics/environments', '/restapi/fz', `/environments/${'x'.repeat(100)}`];
+    const bodies = [
+      '{',
+      '[]',
+      '"x"',
+      '42',
+      'null',
+      '{"MaxWorkers": "x"}',
+      '{"NetworkConfiguration": 5}',
+      '{"LoggingConfiguration": []}',
+      '{"Tags": [1]}',
+      '{"AirflowConfigurationOptions": {"a": 1}}',
+      '\u0000\u00ff',
+      '{"DagS3Path": {}}',
+      '{"NetworkConfiguration": {"SecurityGroupIds": "sg-1"}}',
+      '{"LoggingConfiguration": {"TaskLogs": 7}}',
+    ];
+    const paths = [
+      '/environments/fz',
+      '/environments/%E0%A4%A',
+      '/environments/a/b',
+      '/tags/%',
+      '/tags/arn',
+      '/clitoken/',
+      '/webtoken/fz/x',
+      '/',
+      '',
+      '/metrics/environments',
+      '/restapi/fz',
+      `/environments/${'x'.repeat(100)}`,
+    ];
     const methods = ['GET', 'PUT', 'PATCH', 'POST', 'DELETE', 'HEAD', 'OPTIONS'];
     for (let i = 0; i < 300; i++) {
       const m = methods[rnd(methods.length)];

@@ -29,7 +29,8 @@ import { startTestEmulator, TEST_ACCOUNT_ID, TEST_CREDENTIALS, type TestEmulator
 
 const BUCKET = 'mwaa-sdk-bucket';
 const ROLE = `arn:aws:iam::${TEST_ACCOUNT_ID}:role/mwaa-exec`;
-const AUTH = 'AWS4-HMAC-SHA256 Credential=AKIDLOCALTEST/20260901/us-east-1/airflow/aws4_request, SignedHeaders=host;x-amz-date, Signature=0000';
+const AUTH =
+  'AWS4-HMAC-SHA256 Credential=AKIDLOCALTEST/20260901/us-east-1/airflow/aws4_request, SignedHeaders=host;x-amz-date, Signature=0000';
 
 function input(name: string, extra: Partial<CreateEnvironmentCommandInput> = {}): CreateEnvironmentCommandInput {
   return {
@@ -110,7 +111,9 @@ describe('MWAA over the wire: clock-driven simulation', () => {
   });
 
   it('every environment operation through the SDK, with statuses moved by POST /_mwaa_local/clock', async () => {
-    const created = await emu.mwaa.send(new CreateEnvironmentCommand(input('sdk-env', { Tags: { team: 'data' }, AirflowVersion: '2.11.0' })));
+    const created = await emu.mwaa.send(
+      new CreateEnvironmentCommand(input('sdk-env', { Tags: { team: 'data' }, AirflowVersion: '2.11.0' })),
+    );
     expect(created.Arn).toBe(`arn:aws:airflow:us-east-1:${TEST_ACCOUNT_ID}:environment/sdk-env`);
 
     let env = (await emu.mwaa.send(new GetEnvironmentCommand({ Name: 'sdk-env' }))).Environment!;
@@ -143,7 +146,11 @@ describe('MWAA over the wire: clock-driven simulation', () => {
     expect((await emu.mwaa.send(new ListTagsForResourceCommand({ ResourceArn: arn }))).Tags).toEqual({ cost: '42' });
 
     const upd = await emu.mwaa.send(
-      new UpdateEnvironmentCommand({ Name: 'sdk-env', MaxWorkers: 5, LoggingConfiguration: { TaskLogs: { Enabled: true, LogLevel: 'INFO' } } }),
+      new UpdateEnvironmentCommand({
+        Name: 'sdk-env',
+        MaxWorkers: 5,
+        LoggingConfiguration: { TaskLogs: { Enabled: true, LogLevel: 'INFO' } },
+      }),
     );
     expect(upd.Arn).toBe(arn);
     expect(await status(emu, 'sdk-env')).toBe('UPDATING');
@@ -178,7 +185,12 @@ describe('MWAA over the wire: clock-driven simulation', () => {
     const r1 = await put(emu, 'requirements.txt', 'requests==2.31.0\n');
     await emu.mwaa.send(
       new CreateEnvironmentCommand(
-        input('failing', { PluginsS3Path: 'plugins.zip', PluginsS3ObjectVersion: v1, RequirementsS3Path: 'requirements.txt', RequirementsS3ObjectVersion: r1 }),
+        input('failing', {
+          PluginsS3Path: 'plugins.zip',
+          PluginsS3ObjectVersion: v1,
+          RequirementsS3Path: 'requirements.txt',
+          RequirementsS3ObjectVersion: r1,
+        }),
       ),
     );
     await emu.advance(60);
@@ -193,12 +205,17 @@ describe('MWAA over the wire: clock-driven simulation', () => {
     seen.push(env.Status);
     expect(seen).toEqual(['UPDATING', 'ROLLING_BACK', 'UPDATE_FAILED']);
     expect(env.LastUpdate?.Status).toBe('FAILED');
-    expect(env.LastUpdate?.Error).toEqual({ ErrorCode: 'INCORRECT_CONFIGURATION', ErrorMessage: 'You may need to check the execution role permissions policy.' });
+    expect(env.LastUpdate?.Error).toEqual({
+      ErrorCode: 'INCORRECT_CONFIGURATION',
+      ErrorMessage: 'You may need to check the execution role permissions policy.',
+    });
     expect(env.PluginsS3ObjectVersion).toBe(v1);
     expect(env.RequirementsS3ObjectVersion).toBe(r1);
 
     // a version that does not exist fails the same way, naming the version and the file
-    await emu.mwaa.send(new UpdateEnvironmentCommand({ Name: 'failing', PluginsS3Path: 'plugins.zip', PluginsS3ObjectVersion: 'no-such-version' }));
+    await emu.mwaa.send(
+      new UpdateEnvironmentCommand({ Name: 'failing', PluginsS3Path: 'plugins.zip', PluginsS3ObjectVersion: 'no-such-version' }),
+    );
     await emu.advance(120);
     const env2 = (await emu.mwaa.send(new GetEnvironmentCommand({ Name: 'failing' }))).Environment!;
     expect(env2.Status).toBe('UPDATE_FAILED');
@@ -238,7 +255,11 @@ describe('MWAA over the wire: clock-driven simulation', () => {
   });
 
   const validation: Array<[string, Partial<CreateEnvironmentCommandInput>, RegExp]> = [
-    ['three subnets', { NetworkConfiguration: { SubnetIds: ['subnet-1', 'subnet-2', 'subnet-3'], SecurityGroupIds: ['sg-1'] } }, /networkConfiguration\.subnetIds.*less than or equal to 2/],
+    [
+      'three subnets',
+      { NetworkConfiguration: { SubnetIds: ['subnet-1', 'subnet-2', 'subnet-3'], SecurityGroupIds: ['sg-1'] } },
+      /networkConfiguration\.subnetIds.*less than or equal to 2/,
+    ],
     ['min workers above max', { MinWorkers: 8, MaxWorkers: 3 }, /MinWorkers \(8\) must be less than or equal to MaxWorkers \(3\)/],
     ['unknown class', { EnvironmentClass: 'mw2.small' }, /EnvironmentClass mw2.small is not valid/],
     ['old Airflow', { AirflowVersion: '2.5.1' }, /AirflowVersion 2.5.1 is not supported/],
@@ -271,15 +292,27 @@ describe('MWAA over the wire: clock-driven simulation', () => {
   });
 
   it('regions: an environment is seen, tagged and deleted only from its own region; its name stays unique across regions', async () => {
-    const west = new MWAAClient({ endpoint: emu.url, region: 'eu-west-1', credentials: TEST_CREDENTIALS, maxAttempts: 1, disableHostPrefix: true });
+    const west = new MWAAClient({
+      endpoint: emu.url,
+      region: 'eu-west-1',
+      credentials: TEST_CREDENTIALS,
+      maxAttempts: 1,
+      disableHostPrefix: true,
+    });
     try {
       const arn = (await west.send(new CreateEnvironmentCommand(input('west-env')))).Arn!;
       expect(arn).toBe(`arn:aws:airflow:eu-west-1:${TEST_ACCOUNT_ID}:environment/west-env`);
-      expect((await west.send(new GetEnvironmentCommand({ Name: 'west-env' }))).Environment?.CeleryExecutorQueue).toMatch(/^arn:aws:sqs:eu-west-1:/);
+      expect((await west.send(new GetEnvironmentCommand({ Name: 'west-env' }))).Environment?.CeleryExecutorQueue).toMatch(
+        /^arn:aws:sqs:eu-west-1:/,
+      );
       await west.send(new TagResourceCommand({ ResourceArn: arn, Tags: { r: 'eu' } }));
       expect((await west.send(new ListTagsForResourceCommand({ ResourceArn: arn }))).Tags).toEqual({ r: 'eu' });
-      expect(await expectError(emu.mwaa.send(new ListTagsForResourceCommand({ ResourceArn: arn })))).toBeInstanceOf(ResourceNotFoundException);
-      expect(await expectError(emu.mwaa.send(new DeleteEnvironmentCommand({ Name: 'west-env' })))).toBeInstanceOf(ResourceNotFoundException);
+      expect(await expectError(emu.mwaa.send(new ListTagsForResourceCommand({ ResourceArn: arn })))).toBeInstanceOf(
+        ResourceNotFoundException,
+      );
+      expect(await expectError(emu.mwaa.send(new DeleteEnvironmentCommand({ Name: 'west-env' })))).toBeInstanceOf(
+        ResourceNotFoundException,
+      );
       const dup = await expectError(emu.mwaa.send(new CreateEnvironmentCommand(input('west-env'))));
       expect(dup).toBeInstanceOf(ValidationException);
       expect(dup.message).toMatch(/already exists in eu-west-1/);
@@ -290,7 +323,12 @@ describe('MWAA over the wire: clock-driven simulation', () => {
   });
 
   it('faults injected through the control endpoint reach the SDK as MWAA errors', async () => {
-    await emu.fault({ service: 'mwaa', operation: 'GetEnvironment', match: { Name: 'faulty' }, error: { status: 503, code: 'ServiceUnavailableException', message: 'try later' } });
+    await emu.fault({
+      service: 'mwaa',
+      operation: 'GetEnvironment',
+      match: { Name: 'faulty' },
+      error: { status: 503, code: 'ServiceUnavailableException', message: 'try later' },
+    });
     const e = await expectError(emu.mwaa.send(new GetEnvironmentCommand({ Name: 'faulty' })));
     expect(e.name).toBe('ServiceUnavailableException');
     expect(e.$metadata.httpStatusCode).toBe(503);
@@ -306,7 +344,12 @@ describe('MWAA over the wire: clock-driven simulation', () => {
     let g = await raw(emu, 'GET', '/environments/webservers');
     expect([g.json.Environment.MinWebservers, g.json.Environment.MaxWebservers]).toEqual([3, 5]);
     await emu.advance(60);
-    const u = await raw(emu, 'PATCH', '/environments/webservers', JSON.stringify({ MaxWebservers: 4, WorkerReplacementStrategy: 'GRACEFUL' }));
+    const u = await raw(
+      emu,
+      'PATCH',
+      '/environments/webservers',
+      JSON.stringify({ MaxWebservers: 4, WorkerReplacementStrategy: 'GRACEFUL' }),
+    );
     expect(u.status).toBe(200);
     await emu.advance(60);
     g = await raw(emu, 'GET', '/environments/webservers', undefined, { host: `api.localhost:${emu.port}` });
@@ -330,9 +373,27 @@ describe('MWAA over the wire: clock-driven simulation', () => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
       return seed % n;
     };
-    const paths = ['/environments/fuzz', '/environments', '/environments/fuzz/x', '/clitoken/', '/webtoken/%ZZ', '/tags/arn%3Aaws', '/metrics/environments/x', '/restapi/fuzz', '/environments/9bad'];
+    const paths = [
+      '/environments/fuzz',
+      '/environments',
+      '/environments/fuzz/x',
+      '/clitoken/',
+      '/webtoken/%ZZ',
+      '/tags/arn%3Aaws',
+      '/metrics/environments/x',
+      '/restapi/fuzz',
+      '/environments/9bad',
+    ];
     const methods = ['GET', 'PUT', 'PATCH', 'POST', 'DELETE'];
-    const bodies = ['{', '{"MaxWorkers": []}', '[1,2]', 'null', '{"NetworkConfiguration": {"SubnetIds": "subnet-a"}}', '{"Tags": {"a": 5}}', '{"LoggingConfiguration": {"WorkerLogs": null, "TaskLogs": {"Enabled": "yes", "LogLevel": 1}}}'];
+    const bodies = [
+      '{',
+      '{"MaxWorkers": []}',
+      '[1,2]',
+      'null',
+      '{"NetworkConfiguration": {"SubnetIds": "subnet-a"}}',
+      '{"Tags": {"a": 5}}',
+      '{"LoggingConfiguration": {"WorkerLogs": null, "TaskLogs": {"Enabled": "yes", "LogLevel": 1}}}',
+    ];
     for (let i = 0; i < 120; i++) {
       const method = methods[rnd(methods.length)];
       const path = paths[rnd(paths.length)];
@@ -352,7 +413,9 @@ describe('MWAA over the wire: clock-driven simulation', () => {
 describe('MWAA over the wire: short real durations, requirements and persistence', () => {
   let emu: TestEmulator;
   beforeAll(async () => {
-    emu = await startTestEmulator({ sim: { createSeconds: 0.2, updateSeconds: 0.2, deleteSeconds: 0.2, denyPackages: ['definitely-not-on-pypi'] } });
+    emu = await startTestEmulator({
+      sim: { createSeconds: 0.2, updateSeconds: 0.2, deleteSeconds: 0.2, denyPackages: ['definitely-not-on-pypi'] },
+    });
     await versionedBucket(emu);
   });
   afterAll(async () => {
@@ -396,29 +459,44 @@ describe('MWAA over the wire: short real durations, requirements and persistence
   });
 
   it('a denied requirement fails the update with pip lines in the requirements_install stream', async () => {
-    const logging = { WorkerLogs: { Enabled: true, LogLevel: 'WARNING' as const }, SchedulerLogs: { Enabled: true, LogLevel: 'INFO' as const } };
+    const logging = {
+      WorkerLogs: { Enabled: true, LogLevel: 'WARNING' as const },
+      SchedulerLogs: { Enabled: true, LogLevel: 'INFO' as const },
+    };
     const good = await put(emu, 'requirements.txt', 'apache-airflow-providers-amazon==8.0.0\n');
-    await emu.mwaa.send(new CreateEnvironmentCommand(input('reqs', { RequirementsS3Path: 'requirements.txt', RequirementsS3ObjectVersion: good, LoggingConfiguration: logging })));
+    await emu.mwaa.send(
+      new CreateEnvironmentCommand(
+        input('reqs', { RequirementsS3Path: 'requirements.txt', RequirementsS3ObjectVersion: good, LoggingConfiguration: logging }),
+      ),
+    );
     await waitFor('reqs', 'AVAILABLE');
     const bad = await put(emu, 'requirements.txt', 'apache-airflow-providers-amazon==8.0.0\nDefinitely_Not_On_PyPI==0.1\n');
-    await emu.mwaa.send(new UpdateEnvironmentCommand({ Name: 'reqs', RequirementsS3Path: 'requirements.txt', RequirementsS3ObjectVersion: bad }));
+    await emu.mwaa.send(
+      new UpdateEnvironmentCommand({ Name: 'reqs', RequirementsS3Path: 'requirements.txt', RequirementsS3ObjectVersion: bad }),
+    );
     await waitFor('reqs', 'UPDATE_FAILED');
     const env = (await emu.mwaa.send(new GetEnvironmentCommand({ Name: 'reqs' }))).Environment!;
     expect(env.RequirementsS3ObjectVersion).toBe(good);
     expect(env.LastUpdate?.Error?.ErrorMessage).toMatch(/Definitely_Not_On_PyPI==0\.1/);
 
     for (const group of ['airflow-reqs-Worker', 'airflow-reqs-Scheduler']) {
-      const streams = await emu.logs.send(new DescribeLogStreamsCommand({ logGroupName: group, logStreamNamePrefix: 'requirements_install_' }));
+      const streams = await emu.logs.send(
+        new DescribeLogStreamsCommand({ logGroupName: group, logStreamNamePrefix: 'requirements_install_' }),
+      );
       expect(streams.logStreams?.length, group).toBe(2);
       const texts: string[][] = [];
       for (const s of streams.logStreams ?? []) {
         expect(s.logStreamName).toMatch(/^requirements_install_ip-[\d-]+\.ec2\.internal_\d+\.log$/);
-        const ev = await emu.logs.send(new GetLogEventsCommand({ logGroupName: group, logStreamName: s.logStreamName, startFromHead: true }));
+        const ev = await emu.logs.send(
+          new GetLogEventsCommand({ logGroupName: group, logStreamName: s.logStreamName, startFromHead: true }),
+        );
         texts.push((ev.events ?? []).map((e) => e.message ?? ''));
       }
       const failed = texts.find((t) => t.some((l) => l.startsWith('ERROR:')));
       expect(failed).toBeDefined();
-      expect(failed).toContain('ERROR: Could not find a version that satisfies the requirement Definitely_Not_On_PyPI==0.1 (from versions: none)');
+      expect(failed).toContain(
+        'ERROR: Could not find a version that satisfies the requirement Definitely_Not_On_PyPI==0.1 (from versions: none)',
+      );
       expect(failed).toContain('ERROR: No matching distribution found for Definitely_Not_On_PyPI==0.1');
       const ok = texts.find((t) => t !== failed)!;
       expect(ok[ok.length - 1]).toBe('Successfully installed apache-airflow-providers-amazon-8.0.0');
@@ -427,7 +505,9 @@ describe('MWAA over the wire: short real durations, requirements and persistence
 
   it('everything survives a restart of the emulator over the same state directory', async () => {
     const v = await put(emu, 'plugins.zip', 'zip');
-    const { Arn } = await emu.mwaa.send(new CreateEnvironmentCommand(input('durable', { PluginsS3Path: 'plugins.zip', PluginsS3ObjectVersion: v, Tags: { keep: 'me' } })));
+    const { Arn } = await emu.mwaa.send(
+      new CreateEnvironmentCommand(input('durable', { PluginsS3Path: 'plugins.zip', PluginsS3ObjectVersion: v, Tags: { keep: 'me' } })),
+    );
     await waitFor('durable', 'AVAILABLE');
     const { CliToken } = await emu.mwaa.send(new CreateCliTokenCommand({ Name: 'durable' }));
     await emu.failNextUpdate('durable', 'E_AFTER_RESTART', 'armed before the restart');
@@ -447,4 +527,3 @@ describe('MWAA over the wire: short real durations, requirements and persistence
     expect(failed.MaxWorkers).toBe(10);
   });
 });
-

@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
 
 const probe = spawnSync('python3', ['-c', 'import boto3'], { encoding: 'utf8' });
-const boto3Missing = probe.status !== 0 ? `python3 -c "import boto3" failed: ${(probe.stderr || String(probe.error ?? '')).trim().split('\n').pop()}` : '';
+const boto3Missing =
+  probe.status !== 0 ? `python3 -c "import boto3" failed: ${(probe.stderr || String(probe.error ?? '')).trim().split('\n').pop()}` : '';
 
 const BUCKET = 'restapi-boto3';
 const DAG = `from airflow import DAG
@@ -97,7 +98,10 @@ function runBoto3(env: string, major: 2 | 3): Promise<Map<string, Result>> {
     child.on('error', reject);
     child.on('close', (code) => {
       if (code !== 0) return reject(new Error(`python3 exited ${code}:\n${stderr}`));
-      const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as Result);
+      const lines = stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Result);
       resolve(new Map(lines.map((r) => [r.name, r])));
     });
   });
@@ -110,7 +114,10 @@ describe.skipIf(boto3Missing !== '')(`InvokeRestApi through boto3${boto3Missing 
     await emu.s3.send(new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: 'Enabled' } }));
     await emu.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'dags/etl.py', Body: DAG }));
     await emu.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'dags/broken.py', Body: 'from airflow import DAG\nx = (\n' }));
-    for (const [name, version] of [['boto2', '2.10.3'], ['boto3env', '3.0.6']]) {
+    for (const [name, version] of [
+      ['boto2', '2.10.3'],
+      ['boto3env', '3.0.6'],
+    ]) {
       await emu.mwaa.send(
         new CreateEnvironmentCommand({
           Name: name,
@@ -123,7 +130,9 @@ describe.skipIf(boto3Missing !== '')(`InvokeRestApi through boto3${boto3Missing 
       );
     }
     for (let i = 0; i < 30; i++) {
-      const statuses = await Promise.all(['boto2', 'boto3env'].map(async (n) => (await emu.mwaa.send(new GetEnvironmentCommand({ Name: n }))).Environment?.Status));
+      const statuses = await Promise.all(
+        ['boto2', 'boto3env'].map(async (n) => (await emu.mwaa.send(new GetEnvironmentCommand({ Name: n }))).Environment?.Status),
+      );
       if (statuses.every((s) => s === 'AVAILABLE')) return;
       await emu.advance(1);
     }
@@ -137,52 +146,56 @@ describe.skipIf(boto3Missing !== '')(`InvokeRestApi through boto3${boto3Missing 
   it.each([
     { env: 'boto2', major: 2 as const },
     { env: 'boto3env', major: 3 as const },
-  ])('Airflow $major: the listed paths answer with their status codes and JSON shapes', async ({ env, major }) => {
-    const r = await runBoto3(env, major);
-    const af3 = major === 3;
-    const okCall = (name: string, code = 200): any => {
-      const x = r.get(name)!;
-      expect(x, name).toMatchObject({ status: 200, code });
-      return x.body;
-    };
-    const dags = okCall('dags');
-    expect(dags.total_entries).toBe(1);
-    expect(dags.dags[0]).toMatchObject({ dag_id: 'etl', is_paused: true, fileloc: '/usr/local/airflow/dags/etl.py' });
-    expect(dags.dags[0].tags).toEqual(af3 ? [{ name: 'boto3', dag_id: 'etl' }] : [{ name: 'boto3' }]);
-    expect(okCall('dag').dag_id).toBe('etl');
-    expect(okCall('unpause').is_paused).toBe(false);
-    const ie = okCall('importErrors');
-    expect(ie.total_entries).toBe(1);
-    expect(ie.import_errors[0].filename).toBe(af3 ? 'broken.py' : '/usr/local/airflow/dags/broken.py');
-    const run = okCall('trigger');
-    expect(run).toMatchObject({ dag_run_id: 'boto3_run', dag_id: 'etl', state: 'queued', conf: { n: 1 } });
-    expect(run.logical_date === null).toBe(af3); // v2: logical_date null was sent; v1: defaults to now
+  ])(
+    'Airflow $major: the listed paths answer with their status codes and JSON shapes',
+    async ({ env, major }) => {
+      const r = await runBoto3(env, major);
+      const af3 = major === 3;
+      const okCall = (name: string, code = 200): any => {
+        const x = r.get(name)!;
+        expect(x, name).toMatchObject({ status: 200, code });
+        return x.body;
+      };
+      const dags = okCall('dags');
+      expect(dags.total_entries).toBe(1);
+      expect(dags.dags[0]).toMatchObject({ dag_id: 'etl', is_paused: true, fileloc: '/usr/local/airflow/dags/etl.py' });
+      expect(dags.dags[0].tags).toEqual(af3 ? [{ name: 'boto3', dag_id: 'etl' }] : [{ name: 'boto3' }]);
+      expect(okCall('dag').dag_id).toBe('etl');
+      expect(okCall('unpause').is_paused).toBe(false);
+      const ie = okCall('importErrors');
+      expect(ie.total_entries).toBe(1);
+      expect(ie.import_errors[0].filename).toBe(af3 ? 'broken.py' : '/usr/local/airflow/dags/broken.py');
+      const run = okCall('trigger');
+      expect(run).toMatchObject({ dag_run_id: 'boto3_run', dag_id: 'etl', state: 'queued', conf: { n: 1 } });
+      expect(run.logical_date === null).toBe(af3); // v2: logical_date null was sent; v1: defaults to now
 
-    // an Airflow 4xx is client.exceptions.RestApiClientException, HTTP 400, with Airflow's status and body
-    const dup = r.get('duplicate')!;
-    expect(dup).toMatchObject({ error: 'RestApiClientException', status: 400, code: 409 });
-    if (!af3) expect(dup.body).toMatchObject({ status: 409, title: 'Conflict' });
-    else expect(dup.body.detail).toMatchObject({ reason: 'Unique constraint violation', statement: 'hidden' });
-    const unknown = r.get('unknownDag')!;
-    expect(unknown).toMatchObject({ error: 'RestApiClientException', status: 400, code: 404 });
-    expect(Object.keys(unknown.body).sort()).toEqual(af3 ? ['detail'] : ['detail', 'status', 'title', 'type']);
+      // an Airflow 4xx is client.exceptions.RestApiClientException, HTTP 400, with Airflow's status and body
+      const dup = r.get('duplicate')!;
+      expect(dup).toMatchObject({ error: 'RestApiClientException', status: 400, code: 409 });
+      if (!af3) expect(dup.body).toMatchObject({ status: 409, title: 'Conflict' });
+      else expect(dup.body.detail).toMatchObject({ reason: 'Unique constraint violation', statement: 'hidden' });
+      const unknown = r.get('unknownDag')!;
+      expect(unknown).toMatchObject({ error: 'RestApiClientException', status: 400, code: 404 });
+      expect(Object.keys(unknown.body).sort()).toEqual(af3 ? ['detail'] : ['detail', 'status', 'title', 'type']);
 
-    expect(okCall('runs').dag_runs.map((x: any) => x.dag_run_id)).toEqual(['boto3_run']);
-    expect(okCall('run').dag_run_id).toBe('boto3_run');
-    const tis = okCall('tis');
-    expect(tis.total_entries).toBe(1);
-    expect(tis.task_instances[0]).toMatchObject({ task_id: 'extract', dag_run_id: 'boto3_run', operator: 'BashOperator' });
-    expect(okCall('setVar', af3 ? 201 : 200)).toMatchObject({ key: 'k', value: 'v' });
-    expect(okCall('getVar')).toMatchObject({ key: 'k', value: 'v' });
-    expect(okCall('vars').total_entries).toBe(1);
-    const del = r.get('delVar')!;
-    expect(del).toMatchObject({ status: 200, code: 204 });
-    expect(del.body ?? null).toBeNull();
-    expect(r.get('missingVar')).toMatchObject({ error: 'RestApiClientException', code: 404 });
-    expect(okCall('pools').pools[0].name).toBe('default_pool');
-    expect(okCall('health').metadatabase).toEqual({ status: 'healthy' });
-    expect(okCall('version')).toEqual({ version: af3 ? '3.0.6' : '2.10.3', git_version: null });
-    // botocore checks only minimums client-side: the 65-character Path is refused by the (emulated) service
-    expect(r.get('longPath')).toMatchObject({ error: 'ValidationException', code: 'ValidationException' });
-  }, 60_000);
+      expect(okCall('runs').dag_runs.map((x: any) => x.dag_run_id)).toEqual(['boto3_run']);
+      expect(okCall('run').dag_run_id).toBe('boto3_run');
+      const tis = okCall('tis');
+      expect(tis.total_entries).toBe(1);
+      expect(tis.task_instances[0]).toMatchObject({ task_id: 'extract', dag_run_id: 'boto3_run', operator: 'BashOperator' });
+      expect(okCall('setVar', af3 ? 201 : 200)).toMatchObject({ key: 'k', value: 'v' });
+      expect(okCall('getVar')).toMatchObject({ key: 'k', value: 'v' });
+      expect(okCall('vars').total_entries).toBe(1);
+      const del = r.get('delVar')!;
+      expect(del).toMatchObject({ status: 200, code: 204 });
+      expect(del.body ?? null).toBeNull();
+      expect(r.get('missingVar')).toMatchObject({ error: 'RestApiClientException', code: 404 });
+      expect(okCall('pools').pools[0].name).toBe('default_pool');
+      expect(okCall('health').metadatabase).toEqual({ status: 'healthy' });
+      expect(okCall('version')).toEqual({ version: af3 ? '3.0.6' : '2.10.3', git_version: null });
+      // botocore checks only minimums client-side: the 65-character Path is refused by the (emulated) service
+      expect(r.get('longPath')).toMatchObject({ error: 'ValidationException', code: 'ValidationException' });
+    },
+    60_000,
+  );
 });

@@ -44,7 +44,12 @@ interface Invoked {
   json: any;
 }
 
-async function invoke(env: string, Path: string, Method = 'GET', extra: { QueryParameters?: unknown; Body?: unknown } = {}): Promise<Invoked> {
+async function invoke(
+  env: string,
+  Path: string,
+  Method = 'GET',
+  extra: { QueryParameters?: unknown; Body?: unknown } = {},
+): Promise<Invoked> {
   const res = await fetch(`${emu.url}/restapi/${encodeURIComponent(env)}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: AUTH },
@@ -55,7 +60,13 @@ async function invoke(env: string, Path: string, Method = 'GET', extra: { QueryP
 }
 
 /** The Airflow answer of a successful InvokeRestApi (asserting it was one). */
-async function ok(env: string, Path: string, Method = 'GET', extra: { QueryParameters?: unknown; Body?: unknown } = {}, code = 200): Promise<any> {
+async function ok(
+  env: string,
+  Path: string,
+  Method = 'GET',
+  extra: { QueryParameters?: unknown; Body?: unknown } = {},
+  code = 200,
+): Promise<any> {
   const r = await invoke(env, Path, Method, extra);
   expect(r.status, JSON.stringify(r.json)).toBe(200);
   expect(r.json.RestApiStatusCode).toBe(code);
@@ -63,7 +74,12 @@ async function ok(env: string, Path: string, Method = 'GET', extra: { QueryParam
 }
 
 /** An Airflow 4xx/5xx: InvokeRestApi answers HTTP 400 with the exception type and Airflow's status/body. */
-async function airflowError(env: string, Path: string, Method = 'GET', extra: { QueryParameters?: unknown; Body?: unknown } = {}): Promise<{ type: string; code: number; body: any }> {
+async function airflowError(
+  env: string,
+  Path: string,
+  Method = 'GET',
+  extra: { QueryParameters?: unknown; Body?: unknown } = {},
+): Promise<{ type: string; code: number; body: any }> {
   const r = await invoke(env, Path, Method, extra);
   expect(r.status, JSON.stringify(r.json)).toBe(400);
   return { type: r.error ?? '', code: r.json.RestApiStatusCode, body: r.json.RestApiResponse };
@@ -95,7 +111,11 @@ beforeAll(async () => {
   emu = await startTestEmulator({ sim: { createSeconds: 1, taskSeconds: 2 } });
   await emu.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   await emu.s3.send(new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: 'Enabled' } }));
-  for (const [key, body] of [['dags/etl.py', ETL], ['dags/others.py', OTHERS], ['dags/broken.py', BROKEN]]) {
+  for (const [key, body] of [
+    ['dags/etl.py', ETL],
+    ['dags/others.py', OTHERS],
+    ['dags/broken.py', BROKEN],
+  ]) {
     await emu.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
   }
   await createEnv('rest2', '2.10.3');
@@ -119,12 +139,18 @@ const GENERATIONS = [
 describe.each(GENERATIONS)('InvokeRestApi on Airflow $airflow (API v$v)', ({ env, v, airflow }) => {
   const z = v === 1 ? '+00:00' : 'Z';
 
-  it('GET /dags lists the DAGs in the generation\'s shape, filters, and pages with offset/limit and total_entries', async () => {
+  it("GET /dags lists the DAGs in the generation's shape, filters, and pages with offset/limit and total_entries", async () => {
     const all = await ok(env, '/dags');
     expect(all.total_entries).toBe(4);
     expect(all.dags.map((d: any) => d.dag_id)).toEqual(['alpha', 'beta', 'etl', 'gamma']);
     const etl = all.dags.find((d: any) => d.dag_id === 'etl');
-    expect(etl).toMatchObject({ dag_id: 'etl', is_paused: true, fileloc: '/usr/local/airflow/dags/etl.py', owners: ['data'], max_active_runs: 16 });
+    expect(etl).toMatchObject({
+      dag_id: 'etl',
+      is_paused: true,
+      fileloc: '/usr/local/airflow/dags/etl.py',
+      owners: ['data'],
+      max_active_runs: 16,
+    });
     expect(etl.last_parsed_time.endsWith(z)).toBe(true);
     if (v === 1) {
       expect(etl.tags).toEqual([{ name: 'team-a' }]);
@@ -142,10 +168,17 @@ describe.each(GENERATIONS)('InvokeRestApi on Airflow $airflow (API v$v)', ({ env
     expect(pageTwo.total_entries).toBe(4);
     const tagged = await ok(env, '/dags', 'GET', { QueryParameters: { tags: ['team-b'], order_by: '-dag_id' } });
     expect(tagged.dags.map((d: any) => d.dag_id)).toEqual(['gamma', 'beta', 'alpha']);
-    expect((await ok(env, '/dags', 'GET', { QueryParameters: { dag_id_pattern: 'ET' } })).dags.map((d: any) => d.dag_id)).toEqual(['beta', 'etl']);
+    expect((await ok(env, '/dags', 'GET', { QueryParameters: { dag_id_pattern: 'ET' } })).dags.map((d: any) => d.dag_id)).toEqual([
+      'beta',
+      'etl',
+    ]);
     const bad = await airflowError(env, '/dags', 'GET', { QueryParameters: { limit: 'many' } });
     expect(bad.type).toBe('RestApiClientException');
-    if (v === 1) expect(bad).toMatchObject({ code: 400, body: { status: 400, title: 'Bad Request', detail: "Wrong type, expected 'integer' for query parameter 'limit'" } });
+    if (v === 1)
+      expect(bad).toMatchObject({
+        code: 400,
+        body: { status: 400, title: 'Bad Request', detail: "Wrong type, expected 'integer' for query parameter 'limit'" },
+      });
     else expect(bad).toMatchObject({ code: 422, body: { detail: [{ type: 'int_parsing', loc: ['query', 'limit'] }] } });
   });
 
@@ -158,7 +191,8 @@ describe.each(GENERATIONS)('InvokeRestApi on Airflow $airflow (API v$v)', ({ env
     const missing = await airflowError(env, '/dags/nope');
     expect(missing.type).toBe('RestApiClientException');
     expect(missing.code).toBe(404);
-    if (v === 1) expect(missing.body).toMatchObject({ status: 404, title: 'DAG not found', detail: 'The DAG with dag_id: nope was not found' });
+    if (v === 1)
+      expect(missing.body).toMatchObject({ status: 404, title: 'DAG not found', detail: 'The DAG with dag_id: nope was not found' });
     else expect(missing.body).toEqual({ detail: 'The Dag with ID: `nope` was not found' });
   });
 
@@ -168,7 +202,10 @@ describe.each(GENERATIONS)('InvokeRestApi on Airflow $airflow (API v$v)', ({ env
     expect((await ok(env, '/dags/beta')).is_paused).toBe(false);
     expect((await ok(env, '/dags', 'GET', { QueryParameters: { paused: false } })).dags.map((d: any) => d.dag_id)).toEqual(['beta']);
     expect((await ok(env, '/dags/beta', 'PATCH', { Body: { is_paused: true } })).is_paused).toBe(true);
-    const mask = await airflowError(env, '/dags/beta', 'PATCH', { QueryParameters: { update_mask: ['description'] }, Body: { is_paused: true } });
+    const mask = await airflowError(env, '/dags/beta', 'PATCH', {
+      QueryParameters: { update_mask: ['description'] },
+      Body: { is_paused: true },
+    });
     expect(mask.code).toBe(400);
     expect(JSON.stringify(mask.body)).toMatch(/Only `is_paused` field can be (edited|updated) through the REST API/);
     const missing = await airflowError(env, '/dags/beta', 'PATCH', { Body: {} });
@@ -192,14 +229,31 @@ describe.each(GENERATIONS)('InvokeRestApi on Airflow $airflow (API v$v)', ({ env
     expect(e.stack_trace).toMatch(/SyntaxError: '\(' was never closed/);
     expect(e.timestamp.endsWith(z)).toBe(true);
     if (v === 2) expect(e.bundle_name).toBe('dags-folder');
-    expect(Object.keys(e).sort()).toEqual(v === 1 ? ['filename', 'import_error_id', 'stack_trace', 'timestamp'] : ['bundle_name', 'filename', 'import_error_id', 'stack_trace', 'timestamp']);
+    expect(Object.keys(e).sort()).toEqual(
+      v === 1
+        ? ['filename', 'import_error_id', 'stack_trace', 'timestamp']
+        : ['bundle_name', 'filename', 'import_error_id', 'stack_trace', 'timestamp'],
+    );
   });
 
   it('POST /dags/{id}/dagRuns starts a run that progresses on the emulator clock and writes task logs like the CLI path', async () => {
     await ok(env, '/dags/etl', 'PATCH', { Body: { is_paused: false } });
-    const body = { dag_run_id: 'rest_run_1', conf: { rows: 3, nested: { ok: true } }, note: 'from REST', ...(v === 2 ? { logical_date: '2026-01-02T00:00:00Z' } : { logical_date: '2026-01-02T00:00:00+00:00' }) };
+    const body = {
+      dag_run_id: 'rest_run_1',
+      conf: { rows: 3, nested: { ok: true } },
+      note: 'from REST',
+      ...(v === 2 ? { logical_date: '2026-01-02T00:00:00Z' } : { logical_date: '2026-01-02T00:00:00+00:00' }),
+    };
     const run = await ok(env, '/dags/etl/dagRuns', 'POST', { Body: body });
-    expect(run).toMatchObject({ dag_run_id: 'rest_run_1', dag_id: 'etl', state: 'queued', conf: body.conf, note: 'from REST', run_type: 'manual', start_date: null });
+    expect(run).toMatchObject({
+      dag_run_id: 'rest_run_1',
+      dag_id: 'etl',
+      state: 'queued',
+      conf: body.conf,
+      note: 'from REST',
+      run_type: 'manual',
+      start_date: null,
+    });
     expect(run.logical_date).toBe(`2026-01-02T00:00:00${z}`);
     // Airflow 2 infers the cron interval that ends at the logical date; Airflow 3's default cron timetable has none
     expect(run.data_interval_start).toBe(v === 1 ? '2026-01-01T00:00:00+00:00' : '2026-01-02T00:00:00Z');
@@ -211,16 +265,29 @@ describe.each(GENERATIONS)('InvokeRestApi on Airflow $airflow (API v$v)', ({ env
     expect(conflict.code).toBe(409);
     const unknown = await airflowError(env, '/dags/nope/dagRuns', 'POST', { Body: v === 2 ? { logical_date: null } : {} });
     expect(unknown.code).toBe(404);
-    const badConf = await airflowError(env, '/dags/etl/dagRuns', 'POST', { Body: v === 2 ? { logical_date: null, conf: 'x' } : { conf: 'x' } });
+    const badConf = await airflowError(env, '/dags/etl/dagRuns', 'POST', {
+      Body: v === 2 ? { logical_date: null, conf: 'x' } : { conf: 'x' },
+    });
     expect(badConf.code).toBe(v === 1 ? 400 : 422);
     const naive = await airflowError(env, '/dags/etl/dagRuns', 'POST', { Body: { logical_date: '2026-03-01T00:00:00' } });
-    if (v === 1) expect(naive.body).toMatchObject({ status: 400, title: 'Invalid datetime format', detail: 'Naive datetime is disallowed' });
-    else expect(naive.body.detail).toEqual([{ type: 'timezone_aware', loc: ['body', 'logical_date'], msg: 'Input should have timezone info', input: '2026-03-01T00:00:00' }]);
+    if (v === 1)
+      expect(naive.body).toMatchObject({ status: 400, title: 'Invalid datetime format', detail: 'Naive datetime is disallowed' });
+    else
+      expect(naive.body.detail).toEqual([
+        { type: 'timezone_aware', loc: ['body', 'logical_date'], msg: 'Input should have timezone info', input: '2026-03-01T00:00:00' },
+      ]);
     if (v === 1) {
-      const clash = await airflowError(env, '/dags/etl/dagRuns', 'POST', { Body: { logical_date: '2026-03-01T00:00:00Z', execution_date: '2026-03-02T00:00:00Z' } });
+      const clash = await airflowError(env, '/dags/etl/dagRuns', 'POST', {
+        Body: { logical_date: '2026-03-01T00:00:00Z', execution_date: '2026-03-02T00:00:00Z' },
+      });
       expect(clash.body).toMatchObject({ status: 400, title: 'logical_date conflicts with execution_date' });
-      const sameDate = await airflowError(env, '/dags/etl/dagRuns', 'POST', { Body: { dag_run_id: 'other', logical_date: '2026-01-02T00:00:00Z' } });
-      expect(sameDate).toMatchObject({ code: 409, body: { detail: "DAGRun with DAG ID: 'etl' and DAGRun logical date: '2026-01-02 00:00:00+00:00' already exists" } });
+      const sameDate = await airflowError(env, '/dags/etl/dagRuns', 'POST', {
+        Body: { dag_run_id: 'other', logical_date: '2026-01-02T00:00:00Z' },
+      });
+      expect(sameDate).toMatchObject({
+        code: 409,
+        body: { detail: "DAGRun with DAG ID: 'etl' and DAGRun logical date: '2026-01-02 00:00:00+00:00' already exists" },
+      });
     }
 
     // the run moves on with the simulated clock; its tasks finish in order
@@ -243,7 +310,11 @@ describe.each(GENERATIONS)('InvokeRestApi on Airflow $airflow (API v$v)', ({ env
 
     // task logs in CloudWatch, in the stream the CLI path's runs use
     const events = await emu.logs.send(
-      new GetLogEventsCommand({ logGroupName: `airflow-${env}-Task`, logStreamName: 'dag_id=etl/run_id=rest_run_1/task_id=extract/attempt=1.log', startFromHead: true }),
+      new GetLogEventsCommand({
+        logGroupName: `airflow-${env}-Task`,
+        logStreamName: 'dag_id=etl/run_id=rest_run_1/task_id=extract/attempt=1.log',
+        startFromHead: true,
+      }),
     );
     expect((events.events ?? []).map((e) => e.message).join('\n')).toMatch(v === 1 ? /Marking task as SUCCESS/ : /extracting/);
 
@@ -264,19 +335,19 @@ describe.each(GENERATIONS)('InvokeRestApi on Airflow $airflow (API v$v)', ({ env
     expect(Buffer.from(out.stdout, 'base64').toString('utf8')).toContain('"rest_run_1"');
   });
 
-  it('POST /dags/~/dagRuns/~/taskInstances/list: task instances of any runs, filtered by the body, in the generation\'s shape', async () => {
+  it("POST /dags/~/dagRuns/~/taskInstances/list: task instances of any runs, filtered by the body, in the generation's shape", async () => {
     const LIST = '/dags/~/dagRuns/~/taskInstances/list';
     // a second run, of a paused DAG: its task has no state yet
     const logical = v === 1 ? '2026-02-01T00:00:00+00:00' : '2026-02-01T00:00:00Z';
     await ok(env, '/dags/alpha/dagRuns', 'POST', { Body: { dag_run_id: 'batch_run', logical_date: logical } });
 
     // how the REST transport reads a run's tasks: v1 by DAG and logical date, v2 by DAG and run id
-    const mine = await ok(
-      env,
-      LIST,
-      'POST',
-      { Body: v === 1 ? { dag_ids: ['etl'], execution_date_gte: `2026-01-02T00:00:00${z}`, execution_date_lte: `2026-01-02T00:00:00${z}` } : { dag_ids: ['etl'], dag_run_ids: ['rest_run_1'], page_limit: 100 } },
-    );
+    const mine = await ok(env, LIST, 'POST', {
+      Body:
+        v === 1
+          ? { dag_ids: ['etl'], execution_date_gte: `2026-01-02T00:00:00${z}`, execution_date_lte: `2026-01-02T00:00:00${z}` }
+          : { dag_ids: ['etl'], dag_run_ids: ['rest_run_1'], page_limit: 100 },
+    });
     expect(mine.total_entries).toBe(2);
     expect(mine.task_instances.map((t: any) => [t.dag_run_id, t.task_id, t.state])).toEqual([
       ['rest_run_1', 'extract', 'success'],
@@ -296,8 +367,14 @@ describe.each(GENERATIONS)('InvokeRestApi on Airflow $airflow (API v$v)', ({ env
     // latest interval; on Airflow 3 the first run waits for the next midnight)
     const all = await ok(env, LIST, 'POST', { Body: {} });
     const manual = (tis: any[]) => tis.filter((t: any) => !String(t.dag_run_id).startsWith('scheduled__'));
-    expect(all.task_instances.filter((t: any) => String(t.dag_run_id).startsWith('scheduled__')).map((t: any) => t.dag_id)).toEqual(v === 1 ? ['etl', 'etl'] : []);
-    expect(manual(all.task_instances).map((t: any) => `${t.dag_id}/${t.dag_run_id}/${t.task_id}`)).toEqual(['etl/rest_run_1/extract', 'etl/rest_run_1/load', 'alpha/batch_run/noop']);
+    expect(all.task_instances.filter((t: any) => String(t.dag_run_id).startsWith('scheduled__')).map((t: any) => t.dag_id)).toEqual(
+      v === 1 ? ['etl', 'etl'] : [],
+    );
+    expect(manual(all.task_instances).map((t: any) => `${t.dag_id}/${t.dag_run_id}/${t.task_id}`)).toEqual([
+      'etl/rest_run_1/extract',
+      'etl/rest_run_1/load',
+      'alpha/batch_run/noop',
+    ]);
     const dateField = v === 1 ? 'execution_date' : 'logical_date';
     const none = await ok(env, LIST, 'POST', { Body: { [`${dateField}_gte`]: `2027-01-01T00:00:00${z}` } });
     expect(none).toEqual({ task_instances: [], total_entries: 0 });
@@ -318,7 +395,10 @@ describe.each(GENERATIONS)('InvokeRestApi on Airflow $airflow (API v$v)', ({ env
     // errors in the generation's shape
     if (v === 1) {
       const unknownDag = await airflowError(env, LIST, 'POST', { Body: { dag_ids: ['nope'] } });
-      expect(unknownDag).toMatchObject({ code: 404, body: { status: 404, title: 'Not Found', detail: 'DAG with dag_id: nope was not found' } });
+      expect(unknownDag).toMatchObject({
+        code: 404,
+        body: { status: 404, title: 'Not Found', detail: 'DAG with dag_id: nope was not found' },
+      });
       const unknownField = await airflowError(env, LIST, 'POST', { Body: { dag_id: 'etl' } });
       expect(unknownField).toMatchObject({ code: 400, body: { status: 400, detail: "{'dag_id': ['Unknown field.']}" } });
       const notList = await airflowError(env, LIST, 'POST', { Body: { dag_ids: 'etl' } });
@@ -334,7 +414,9 @@ describe.each(GENERATIONS)('InvokeRestApi on Airflow $airflow (API v$v)', ({ env
       const notList = await airflowError(env, LIST, 'POST', { Body: { dag_ids: 'etl' } });
       expect(notList).toMatchObject({ code: 422, body: { detail: [{ type: 'list_type', loc: ['body', 'dag_ids'] }] } });
       const naive = await airflowError(env, LIST, 'POST', { Body: { logical_date_gte: '2026-01-02T00:00:00' } });
-      expect(naive.body.detail).toEqual([{ type: 'timezone_aware', loc: ['body', 'logical_date_gte'], msg: 'Input should have timezone info', input: '2026-01-02T00:00:00' }]);
+      expect(naive.body.detail).toEqual([
+        { type: 'timezone_aware', loc: ['body', 'logical_date_gte'], msg: 'Input should have timezone info', input: '2026-01-02T00:00:00' },
+      ]);
       // v2 takes the path's DAG as a filter
       const etlOnly = await ok(env, '/dags/etl/dagRuns/~/taskInstances/list', 'POST', { Body: {} });
       expect(manual(etlOnly.task_instances).map((t: any) => t.dag_id)).toEqual(['etl', 'etl']);
@@ -342,8 +424,14 @@ describe.each(GENERATIONS)('InvokeRestApi on Airflow $airflow (API v$v)', ({ env
     expect((await airflowError(env, LIST, 'GET')).code).toBe(405);
   });
 
-  it('variables: POST, GET (one and all), DELETE, with the generation\'s status codes', async () => {
-    const created = await ok(env, '/variables', 'POST', { Body: { key: 'region', value: 'eu-west-1', description: 'where' } }, v === 1 ? 200 : 201);
+  it("variables: POST, GET (one and all), DELETE, with the generation's status codes", async () => {
+    const created = await ok(
+      env,
+      '/variables',
+      'POST',
+      { Body: { key: 'region', value: 'eu-west-1', description: 'where' } },
+      v === 1 ? 200 : 201,
+    );
     expect(created).toMatchObject({ key: 'region', value: 'eu-west-1', description: 'where' });
     expect(await ok(env, '/variables/region')).toMatchObject({ key: 'region', value: 'eu-west-1' });
     const list = await ok(env, '/variables');
@@ -369,7 +457,11 @@ describe.each(GENERATIONS)('InvokeRestApi on Airflow $airflow (API v$v)', ({ env
     expect(gone.code).toBe(404);
     const delMissing = await airflowError(env, '/variables/region', 'DELETE');
     expect(delMissing.code).toBe(404);
-    expect(delMissing.body).toEqual(v === 1 ? expect.objectContaining({ title: 'Variable not found', detail: null }) : { detail: 'The Variable with key: `region` was not found' });
+    expect(delMissing.body).toEqual(
+      v === 1
+        ? expect.objectContaining({ title: 'Variable not found', detail: null })
+        : { detail: 'The Variable with key: `region` was not found' },
+    );
   });
 
   it('pools, health and version', async () => {
@@ -383,13 +475,17 @@ describe.each(GENERATIONS)('InvokeRestApi on Airflow $airflow (API v$v)', ({ env
     expect(await ok(env, '/version')).toEqual({ version: airflow, git_version: null });
   });
 
-  it('unknown paths and methods get Airflow\'s 404/405 in the generation\'s shape', async () => {
+  it("unknown paths and methods get Airflow's 404/405 in the generation's shape", async () => {
     const nf = await airflowError(env, '/nothing/here');
     expect(nf.code).toBe(404);
-    expect(nf.body).toEqual(v === 1 ? expect.objectContaining({ status: 404, title: 'Not Found', type: 'about:blank' }) : { detail: 'Not Found' });
+    expect(nf.body).toEqual(
+      v === 1 ? expect.objectContaining({ status: 404, title: 'Not Found', type: 'about:blank' }) : { detail: 'Not Found' },
+    );
     const na = await airflowError(env, '/version', 'DELETE');
     expect(na.code).toBe(405);
-    expect(na.body).toEqual(v === 1 ? expect.objectContaining({ status: 405, title: 'Method Not Allowed' }) : { detail: 'Method Not Allowed' });
+    expect(na.body).toEqual(
+      v === 1 ? expect.objectContaining({ status: 405, title: 'Method Not Allowed' }) : { detail: 'Method Not Allowed' },
+    );
   });
 });
 
@@ -431,11 +527,25 @@ describe('InvokeRestApi: MWAA-level behaviour', () => {
   });
 
   it('faults: service mwaa, operation InvokeRestApi, matched on Path/Method; RestApi*Exception codes carry the Airflow status', async () => {
-    await emu.fault({ service: 'mwaa', operation: 'InvokeRestApi', match: { Path: '/pools', Method: 'GET' }, error: { status: 503, code: 'RestApiServerException', message: 'scheduler busy' } });
-    await emu.fault({ service: 'mwaa', operation: 'InvokeRestApi', match: { Path: '/version' }, error: { status: 500, code: 'InternalServerException', message: 'boom' } });
+    await emu.fault({
+      service: 'mwaa',
+      operation: 'InvokeRestApi',
+      match: { Path: '/pools', Method: 'GET' },
+      error: { status: 503, code: 'RestApiServerException', message: 'scheduler busy' },
+    });
+    await emu.fault({
+      service: 'mwaa',
+      operation: 'InvokeRestApi',
+      match: { Path: '/version' },
+      error: { status: 500, code: 'InternalServerException', message: 'boom' },
+    });
     expect((await invoke('rest2', '/dags')).status).toBe(200);
     const server = await invoke('rest2', '/pools');
-    expect(server).toMatchObject({ status: 400, error: 'RestApiServerException', json: { RestApiStatusCode: 503, RestApiResponse: { detail: 'scheduler busy' } } });
+    expect(server).toMatchObject({
+      status: 400,
+      error: 'RestApiServerException',
+      json: { RestApiStatusCode: 503, RestApiResponse: { detail: 'scheduler busy' } },
+    });
     expect((await invoke('rest2', '/pools')).status).toBe(200); // times: 1
     expect(await invoke('rest2', '/version')).toMatchObject({ status: 500, error: 'InternalServerException', json: { message: 'boom' } });
   });
@@ -444,7 +554,12 @@ describe('InvokeRestApi: MWAA-level behaviour', () => {
     await ok('rest3', '/dags/gamma/dagRuns', 'POST', { Body: { logical_date: null, dag_run_id: 'kept', note: 'keep me' } });
     await ok('rest3', '/variables', 'POST', { Body: { key: 'kept', value: { a: [1, 2.5] } } }, 201);
     await emu.restart();
-    expect(await ok('rest3', '/dags/gamma/dagRuns/kept')).toMatchObject({ dag_run_id: 'kept', note: 'keep me', triggered_by: 'rest_api', state: 'queued' });
+    expect(await ok('rest3', '/dags/gamma/dagRuns/kept')).toMatchObject({
+      dag_run_id: 'kept',
+      note: 'keep me',
+      triggered_by: 'rest_api',
+      state: 'queued',
+    });
     expect((await ok('rest3', '/variables/kept')).value).toBe('{"a": [1, 2.5]}'); // a non-string value is stored as JSON text
   });
 

@@ -10,7 +10,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, GetObjectCommand, ListObjectVersionsCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListObjectVersionsCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestEmulator, startTestEmulator } from '../helpers/emulator.js';
 import { prng } from '../helpers/prng.js';
@@ -40,12 +46,15 @@ function raw(method: string, path: string, headers: Record<string, string>, body
   return new Promise((resolve, reject) => {
     // (node's client sends no Content-Length for a DELETE/OPTIONS body by itself)
     const length = body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) };
-    const req = http.request({ host: '127.0.0.1', port: emu.port, method, path, headers: { authorization: AUTH, ...length, ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port: emu.port, method, path, headers: { authorization: AUTH, ...length, ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     if (body !== undefined) req.end(body);
     else req.end();
@@ -103,7 +112,6 @@ function md5b64(s: string): string {
 }
 
 describe('random requests', () => {
-
   it('answers 600 random requests with proper S3 errors or successes, and keeps serving', async () => {
     const seed = Number(process.env.FUZZ_SEED ?? 20261126);
     const rnd = prng(seed);
@@ -233,7 +241,9 @@ describe('AWS CLI', () => {
           child.stdout.on('data', (d) => (out += d));
           child.stderr.on('data', (d) => (err += d));
           child.on('error', reject);
-          child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`aws ${args.join(' ')} failed (${code}): ${err}${out}`))));
+          child.on('close', (code) =>
+            code === 0 ? resolve(out) : reject(new Error(`aws ${args.join(' ')} failed (${code}): ${err}${out}`)),
+          );
         });
       await aws('s3', 'mb', 's3://cli-bucket');
       await emu.s3.send(new PutBucketVersioningCommand({ Bucket: 'cli-bucket', VersioningConfiguration: { Status: 'Enabled' } }));

@@ -77,7 +77,11 @@ describe('ListObjectsV2', () => {
     expect(second.ContinuationToken).toBe(first.NextContinuationToken);
     const all = [...first.Contents!, ...second.Contents!].map((c) => c.Key!);
     expect(all).toEqual(utf8Sort([...BIG, ...FOLDERS]));
-    expect(second.Contents![0]).toMatchObject({ Size: expect.any(Number), ETag: expect.stringMatching(/^"[0-9a-f]{32}"$/), StorageClass: 'STANDARD' });
+    expect(second.Contents![0]).toMatchObject({
+      Size: expect.any(Number),
+      ETag: expect.stringMatching(/^"[0-9a-f]{32}"$/),
+      StorageClass: 'STANDARD',
+    });
     expect(second.Contents![0].LastModified).toBeInstanceOf(Date);
   });
 
@@ -179,7 +183,9 @@ describe('ListObjectVersions', () => {
     }
     const r = await s3.send(new PutObjectCommand({ Bucket: 'history', Key: 'plugins.zip', Body: 'zip' }));
     add('plugins.zip', r.VersionId!, false);
-    expected = [...rows.keys()].sort().flatMap((k) => rows.get(k)!.map(([id, dm], i) => [k, id, i === 0, dm] as [string, string, boolean, boolean]));
+    expected = [...rows.keys()]
+      .sort()
+      .flatMap((k) => rows.get(k)!.map(([id, dm], i) => [k, id, i === 0, dm] as [string, string, boolean, boolean]));
   });
 
   it('lists versions and delete markers newest first per key, with IsLatest', async () => {
@@ -194,7 +200,7 @@ describe('ListObjectVersions', () => {
     expect(all.IsTruncated).toBe(false);
   });
 
-  it('paginates with key and version-id markers, splitting a key\'s versions across pages', async () => {
+  it("paginates with key and version-id markers, splitting a key's versions across pages", async () => {
     for (const pageSize of [1, 2, 5]) {
       const got: Array<[string, string, boolean, boolean]> = [];
       let KeyMarker: string | undefined;

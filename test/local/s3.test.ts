@@ -104,7 +104,13 @@ describe('buckets', () => {
   });
 
   it('honours LocationConstraint and rejects one that does not match the endpoint region', async () => {
-    const eu = new S3Client({ endpoint: emu.url, region: 'eu-west-1', credentials: TEST_CREDENTIALS, forcePathStyle: true, maxAttempts: 1 });
+    const eu = new S3Client({
+      endpoint: emu.url,
+      region: 'eu-west-1',
+      credentials: TEST_CREDENTIALS,
+      forcePathStyle: true,
+      maxAttempts: 1,
+    });
     try {
       const b = bucketName('eu');
       await eu.send(new CreateBucketCommand({ Bucket: b, CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
@@ -119,9 +125,18 @@ describe('buckets', () => {
       });
       expect(raw.status).toBe(400);
       expect(await raw.text()).toContain('<Code>IllegalLocationConstraintException</Code>');
-      const g = await failure(eu.send(new CreateBucketCommand({ Bucket: bucketName('eu3'), CreateBucketConfiguration: { LocationConstraint: 'us-west-2' } })));
+      const g = await failure(
+        eu.send(new CreateBucketCommand({ Bucket: bucketName('eu3'), CreateBucketConfiguration: { LocationConstraint: 'us-west-2' } })),
+      );
       expect(g.name).toBe('IllegalLocationConstraintException');
-      const h = await failure(s3.send(new CreateBucketCommand({ Bucket: bucketName('use1'), CreateBucketConfiguration: { LocationConstraint: 'us-east-1' as 'us-west-2' } })));
+      const h = await failure(
+        s3.send(
+          new CreateBucketCommand({
+            Bucket: bucketName('use1'),
+            CreateBucketConfiguration: { LocationConstraint: 'us-east-1' as 'us-west-2' },
+          }),
+        ),
+      );
       expect([h.name, h.status]).toEqual(['InvalidLocationConstraint', 400]);
       // the us-east-1 endpoint accepts any valid constraint
       const w = bucketName('usw2');
@@ -163,7 +178,12 @@ describe('buckets', () => {
     await s3.send(
       new PutPublicAccessBlockCommand({
         Bucket: b,
-        PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: false, RestrictPublicBuckets: true },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          IgnorePublicAcls: true,
+          BlockPublicPolicy: false,
+          RestrictPublicBuckets: true,
+        },
       }),
     );
     const got = await s3.send(new GetPublicAccessBlockCommand({ Bucket: b }));
@@ -190,7 +210,7 @@ describe('objects', () => {
         ContentType: 'application/x-thing',
         CacheControl: 'no-cache',
         ContentDisposition: 'attachment; filename="f.bin"',
-        Metadata: { owner: 'team-a', 'sha256': 'abc' },
+        Metadata: { owner: 'team-a', sha256: 'abc' },
       }),
     );
     expect(put.ETag).toBe(`"${md5hex(body)}"`);
@@ -300,15 +320,25 @@ describe('objects', () => {
     const b = await newBucket('missing');
     expect(await failure(s3.send(new GetObjectCommand({ Bucket: b, Key: 'nope' })))).toMatchObject({ name: 'NoSuchKey', status: 404 });
     expect(await failure(s3.send(new HeadObjectCommand({ Bucket: b, Key: 'nope' })))).toMatchObject({ name: 'NotFound', status: 404 });
-    expect(await failure(s3.send(new GetObjectCommand({ Bucket: 'no-such-bucket-x', Key: 'k' })))).toMatchObject({ name: 'NoSuchBucket', status: 404 });
-    expect(await failure(s3.send(new PutObjectCommand({ Bucket: 'no-such-bucket-x', Key: 'k', Body: 'x' })))).toMatchObject({ name: 'NoSuchBucket' });
+    expect(await failure(s3.send(new GetObjectCommand({ Bucket: 'no-such-bucket-x', Key: 'k' })))).toMatchObject({
+      name: 'NoSuchBucket',
+      status: 404,
+    });
+    expect(await failure(s3.send(new PutObjectCommand({ Bucket: 'no-such-bucket-x', Key: 'k', Body: 'x' })))).toMatchObject({
+      name: 'NoSuchBucket',
+    });
     await s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'x' }));
-    expect(await failure(s3.send(new GetObjectCommand({ Bucket: b, Key: 'k', VersionId: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' })))).toMatchObject({
+    expect(
+      await failure(s3.send(new GetObjectCommand({ Bucket: b, Key: 'k', VersionId: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }))),
+    ).toMatchObject({
       name: 'NoSuchVersion',
       status: 404,
     });
     const long = 'k'.repeat(1025);
-    expect(await failure(s3.send(new PutObjectCommand({ Bucket: b, Key: long, Body: 'x' })))).toMatchObject({ name: 'KeyTooLongError', status: 400 });
+    expect(await failure(s3.send(new PutObjectCommand({ Bucket: b, Key: long, Body: 'x' })))).toMatchObject({
+      name: 'KeyTooLongError',
+      status: 400,
+    });
   });
 });
 
@@ -409,9 +439,11 @@ describe('versioning', () => {
 });
 
 describe('copy', () => {
-  it('copies a specific version forward (COPY keeps metadata, REPLACE takes the request\'s)', async () => {
+  it("copies a specific version forward (COPY keeps metadata, REPLACE takes the request's)", async () => {
     const b = await newBucket('copy');
-    const v1 = await s3.send(new PutObjectCommand({ Bucket: b, Key: 'src', Body: 'first', Metadata: { m: '1' }, ContentType: 'text/x-one' }));
+    const v1 = await s3.send(
+      new PutObjectCommand({ Bucket: b, Key: 'src', Body: 'first', Metadata: { m: '1' }, ContentType: 'text/x-one' }),
+    );
     await s3.send(new PutObjectCommand({ Bucket: b, Key: 'src', Body: 'second', Metadata: { m: '2' } }));
     // restore v1 as latest of the same key (a rollback)
     const c = await s3.send(new CopyObjectCommand({ Bucket: b, Key: 'src', CopySource: `${b}/src?versionId=${v1.VersionId}` }));
@@ -444,15 +476,27 @@ describe('copy', () => {
   it('refuses illegal copies: to itself unchanged, from a delete marker, from a missing key or version', async () => {
     const b = await newBucket('copybad');
     await s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'x' }));
-    expect(await failure(s3.send(new CopyObjectCommand({ Bucket: b, Key: 'k', CopySource: `${b}/k` })))).toMatchObject({ name: 'InvalidRequest', status: 400 });
-    const del = await s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'k' }));
-    expect(await failure(s3.send(new CopyObjectCommand({ Bucket: b, Key: 'k2', CopySource: `${b}/k?versionId=${del.VersionId}` })))).toMatchObject({
+    expect(await failure(s3.send(new CopyObjectCommand({ Bucket: b, Key: 'k', CopySource: `${b}/k` })))).toMatchObject({
       name: 'InvalidRequest',
       status: 400,
     });
-    expect(await failure(s3.send(new CopyObjectCommand({ Bucket: b, Key: 'k2', CopySource: `${b}/k` })))).toMatchObject({ name: 'NoSuchKey', status: 404 });
-    expect(await failure(s3.send(new CopyObjectCommand({ Bucket: b, Key: 'k2', CopySource: `${b}/k?versionId=AAAAAAAA` })))).toMatchObject({ name: 'NoSuchVersion' });
-    expect(await failure(s3.send(new CopyObjectCommand({ Bucket: b, Key: 'k2', CopySource: `no-such-bucket-y/k` })))).toMatchObject({ name: 'NoSuchBucket' });
+    const del = await s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'k' }));
+    expect(
+      await failure(s3.send(new CopyObjectCommand({ Bucket: b, Key: 'k2', CopySource: `${b}/k?versionId=${del.VersionId}` }))),
+    ).toMatchObject({
+      name: 'InvalidRequest',
+      status: 400,
+    });
+    expect(await failure(s3.send(new CopyObjectCommand({ Bucket: b, Key: 'k2', CopySource: `${b}/k` })))).toMatchObject({
+      name: 'NoSuchKey',
+      status: 404,
+    });
+    expect(await failure(s3.send(new CopyObjectCommand({ Bucket: b, Key: 'k2', CopySource: `${b}/k?versionId=AAAAAAAA` })))).toMatchObject({
+      name: 'NoSuchVersion',
+    });
+    expect(await failure(s3.send(new CopyObjectCommand({ Bucket: b, Key: 'k2', CopySource: `no-such-bucket-y/k` })))).toMatchObject({
+      name: 'NoSuchBucket',
+    });
   });
 });
 
@@ -462,7 +506,10 @@ describe('DeleteObjects', () => {
     const v = await s3.send(new PutObjectCommand({ Bucket: b, Key: 'a', Body: 'a' }));
     await s3.send(new PutObjectCommand({ Bucket: b, Key: 'b', Body: 'b' }));
     const r = await s3.send(
-      new DeleteObjectsCommand({ Bucket: b, Delete: { Objects: [{ Key: 'a', VersionId: v.VersionId }, { Key: 'b' }, { Key: 'never-existed' }] } }),
+      new DeleteObjectsCommand({
+        Bucket: b,
+        Delete: { Objects: [{ Key: 'a', VersionId: v.VersionId }, { Key: 'b' }, { Key: 'never-existed' }] },
+      }),
     );
     expect(r.Errors).toBeUndefined();
     const byKey = Object.fromEntries(r.Deleted!.map((d) => [d.Key, d]));
@@ -483,7 +530,12 @@ describe('DeleteObjects', () => {
   it('reports a per-key failure (fault on DeleteObject for that key) in Errors and deletes the others', async () => {
     const b = await newBucket('multifault', false);
     for (const k of ['x', 'y', 'z']) await s3.send(new PutObjectCommand({ Bucket: b, Key: k, Body: k }));
-    await emu.fault({ service: 's3', operation: 'DeleteObject', match: { Bucket: b, Key: 'y' }, error: { status: 500, code: 'InternalError', message: 'boom' } });
+    await emu.fault({
+      service: 's3',
+      operation: 'DeleteObject',
+      match: { Bucket: b, Key: 'y' },
+      error: { status: 500, code: 'InternalError', message: 'boom' },
+    });
     const r = await s3.send(new DeleteObjectsCommand({ Bucket: b, Delete: { Objects: [{ Key: 'x' }, { Key: 'y' }, { Key: 'z' }] } }));
     expect(r.Errors).toEqual([{ Key: 'y', Code: 'InternalError', Message: 'boom' }]);
     expect(r.Deleted!.map((d) => d.Key).sort()).toEqual(['x', 'z']);
@@ -504,10 +556,17 @@ describe('multipart upload', () => {
         Bucket: b,
         Key: 'big.zip',
         UploadId: up.UploadId,
-        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: e1.ETag }, { PartNumber: 2, ETag: e2.ETag }] },
+        MultipartUpload: {
+          Parts: [
+            { PartNumber: 1, ETag: e1.ETag },
+            { PartNumber: 2, ETag: e2.ETag },
+          ],
+        },
       }),
     );
-    const expected = createHash('md5').update(Buffer.concat([Buffer.from(md5hex(p1), 'hex'), Buffer.from(md5hex(p2), 'hex')])).digest('hex');
+    const expected = createHash('md5')
+      .update(Buffer.concat([Buffer.from(md5hex(p1), 'hex'), Buffer.from(md5hex(p2), 'hex')]))
+      .digest('hex');
     expect(done.ETag).toBe(`"${expected}-2"`);
     expect(done.VersionId).toBeTruthy();
     const got = await s3.send(new GetObjectCommand({ Bucket: b, Key: 'big.zip' }));
@@ -525,13 +584,27 @@ describe('multipart upload', () => {
     const up = await s3.send(new CreateMultipartUploadCommand({ Bucket: b, Key: 'k' }));
     const e1 = await s3.send(new UploadPartCommand({ Bucket: b, Key: 'k', UploadId: up.UploadId, PartNumber: 1, Body: 'small' }));
     const e2 = await s3.send(new UploadPartCommand({ Bucket: b, Key: 'k', UploadId: up.UploadId, PartNumber: 2, Body: 'last' }));
-    const parts = [{ PartNumber: 1, ETag: e1.ETag }, { PartNumber: 2, ETag: e2.ETag }];
-    expect(await failure(s3.send(new CompleteMultipartUploadCommand({ Bucket: b, Key: 'k', UploadId: up.UploadId, MultipartUpload: { Parts: parts } })))).toMatchObject({
+    const parts = [
+      { PartNumber: 1, ETag: e1.ETag },
+      { PartNumber: 2, ETag: e2.ETag },
+    ];
+    expect(
+      await failure(
+        s3.send(new CompleteMultipartUploadCommand({ Bucket: b, Key: 'k', UploadId: up.UploadId, MultipartUpload: { Parts: parts } })),
+      ),
+    ).toMatchObject({
       name: 'EntityTooSmall',
     });
     expect(
       await failure(
-        s3.send(new CompleteMultipartUploadCommand({ Bucket: b, Key: 'k', UploadId: up.UploadId, MultipartUpload: { Parts: [{ PartNumber: 3, ETag: e1.ETag }] } })),
+        s3.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: b,
+            Key: 'k',
+            UploadId: up.UploadId,
+            MultipartUpload: { Parts: [{ PartNumber: 3, ETag: e1.ETag }] },
+          }),
+        ),
       ),
     ).toMatchObject({ name: 'InvalidPart' });
     await s3.send(new AbortMultipartUploadCommand({ Bucket: b, Key: 'k', UploadId: up.UploadId }));

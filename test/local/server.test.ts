@@ -64,7 +64,12 @@ describe('control endpoint', () => {
   it('faults apply per operation: GetObject and HEAD (no body) report the fault status', async () => {
     await put('read-me');
     await emu.fault({ service: 's3', operation: 'HeadObject', error: { status: 500, code: 'InternalError' } });
-    await emu.fault({ service: 's3', operation: 'GetObject', match: { Key: 'read-me' }, error: { status: 403, code: 'AccessDenied', message: 'nope' } });
+    await emu.fault({
+      service: 's3',
+      operation: 'GetObject',
+      match: { Key: 'read-me' },
+      error: { status: 403, code: 'AccessDenied', message: 'nope' },
+    });
     const head = await emu.s3.send(new HeadObjectCommand({ Bucket: 'faults', Key: 'read-me' })).catch((e) => e);
     expect(head.$metadata.httpStatusCode).toBe(500);
     const get = await emu.s3.send(new GetObjectCommand({ Bucket: 'faults', Key: 'read-me' })).catch((e) => e);
@@ -97,7 +102,10 @@ describe('control endpoint', () => {
       { service: 's3', operation: 'PutObject', match: 'Key', error: { status: 500, code: 'E' } },
     ];
     for (const body of bad) {
-      const r = await fetch(`${emu.url}/_mwaa_local/faults`, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) });
+      const r = await fetch(`${emu.url}/_mwaa_local/faults`, {
+        method: 'POST',
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
       expect([JSON.stringify(body), r.status]).toEqual([JSON.stringify(body), 400]);
       expect(((await r.json()) as { message: unknown }).message).toEqual(expect.any(String));
     }
@@ -129,7 +137,7 @@ describe('control endpoint', () => {
 });
 
 describe('authorization and routing', () => {
-  it('refuses requests without Authorization in each service\'s shape', async () => {
+  it("refuses requests without Authorization in each service's shape", async () => {
     const s3 = await fetch(`${emu.url}/faults?list-type=2`);
     expect(s3.status).toBe(403);
     const s3Body = await s3.text();
@@ -185,12 +193,21 @@ describe('authorization and routing', () => {
     expect(routeOf(req({ rawPath: '/environments/x', headers: auth('airflow') }))).toBe('mwaa');
     expect(routeOf(req({ rawPath: '/environments/x', headers: auth('s3') }))).toBe('s3');
     expect(routeOf(req({ rawPath: '/bucket/key', headers: auth('s3') }))).toBe('s3');
-    expect(routeOf(req({ rawPath: '/bucket/key', query: new URLSearchParams('X-Amz-Credential=AKID%2F20250101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Signature=0') }))).toBe('s3');
+    expect(
+      routeOf(
+        req({
+          rawPath: '/bucket/key',
+          query: new URLSearchParams('X-Amz-Credential=AKID%2F20250101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Signature=0'),
+        }),
+      ),
+    ).toBe('s3');
   });
 
   it('serves presigned URLs (query-string auth)', async () => {
     await put('presigned', 'via query auth');
-    const r = await fetch(`${emu.url}/faults/presigned?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F20250101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Signature=00&X-Amz-SignedHeaders=host`);
+    const r = await fetch(
+      `${emu.url}/faults/presigned?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F20250101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Signature=00&X-Amz-SignedHeaders=host`,
+    );
     expect(r.status).toBe(200);
     expect(await r.text()).toBe('via query auth');
   });
@@ -202,7 +219,9 @@ describe('resilience', () => {
     const store = emu.world.s3 as S3StoreImpl;
     const version = store.latest(store.getBucket('faults')!, 'blob-gone')!;
     rmSync((emu.world.persist.blobs as LocalBlobStore).path(version.blob!));
-    const r = await fetch(`${emu.url}/faults/blob-gone`, { headers: { authorization: 'AWS4-HMAC-SHA256 Credential=AKID/20250101/us-east-1/s3/aws4_request' } });
+    const r = await fetch(`${emu.url}/faults/blob-gone`, {
+      headers: { authorization: 'AWS4-HMAC-SHA256 Credential=AKID/20250101/us-east-1/s3/aws4_request' },
+    });
     expect(r.status).toBe(500);
     expect(await r.text()).toContain('<Code>InternalError</Code>');
     expect((await fetch(`${emu.url}/_mwaa_local/health`)).status).toBe(200);
@@ -233,7 +252,9 @@ describe('resilience', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
-    const auth = (service: string): Record<string, string> => ({ authorization: `AWS4-HMAC-SHA256 Credential=A/20250101/us-east-1/${service}/aws4_request` });
+    const auth = (service: string): Record<string, string> => ({
+      authorization: `AWS4-HMAC-SHA256 Credential=A/20250101/us-east-1/${service}/aws4_request`,
+    });
     try {
       const big = await fetch(`${url}/b/k`, { method: 'PUT', headers: auth('s3'), body: Buffer.alloc(4096) });
       expect(big.status).toBe(400);

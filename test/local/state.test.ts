@@ -85,7 +85,12 @@ describe('journal and snapshot (state.ts)', () => {
     expect(s.items).toEqual(['kept']);
     b.persist.append('list', 'add', 'after');
     b.close({ compact: false });
-    expect(readFileSync(journal, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).d)).toEqual(['kept', 'after']);
+    expect(
+      readFileSync(journal, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l).d),
+    ).toEqual(['kept', 'after']);
     const c = openStateDir(dir);
     const s3 = listStore();
     c.load([s3]);
@@ -168,7 +173,12 @@ describe('restarts', () => {
       await s3.send(
         new PutPublicAccessBlockCommand({
           Bucket: 'keep',
-          PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+          PublicAccessBlockConfiguration: {
+            BlockPublicAcls: true,
+            IgnorePublicAcls: true,
+            BlockPublicPolicy: true,
+            RestrictPublicBuckets: true,
+          },
         }),
       );
       const v1 = await s3.send(new PutObjectCommand({ Bucket: 'keep', Key: 'dags/a.py', Body: 'v1', Metadata: { m: 'x' } }));
@@ -181,7 +191,9 @@ describe('restarts', () => {
       expect(versions.Versions!.map((v) => v.VersionId)[1]).toBe(v1.VersionId);
       const old = await s3b.send(new GetObjectCommand({ Bucket: 'keep', Key: 'dags/a.py', VersionId: v1.VersionId }));
       expect([await old.Body!.transformToString(), old.Metadata]).toEqual(['v1', { m: 'x' }]);
-      expect((await s3b.send(new GetPublicAccessBlockCommand({ Bucket: 'keep' }))).PublicAccessBlockConfiguration?.BlockPublicAcls).toBe(true);
+      expect((await s3b.send(new GetPublicAccessBlockCommand({ Bucket: 'keep' }))).PublicAccessBlockConfiguration?.BlockPublicAcls).toBe(
+        true,
+      );
       expect((await emu.control('GET', '/_mwaa_local/clock')).body.offsetMs).toBe(offset);
       // faults are not persisted
       await emu.fault({ service: 's3', operation: 'GetObject' });
@@ -377,7 +389,14 @@ describe('ownership', () => {
     await new Promise((r) => dead.once('exit', r));
     writeFileSync(
       stateFiles(stateDir).owner,
-      JSON.stringify({ pid: dead.pid, mode: 'server', url: 'http://127.0.0.1:1', startedAt: 'x', hostname: (await import('node:os')).hostname(), id: 'dead' }),
+      JSON.stringify({
+        pid: dead.pid,
+        mode: 'server',
+        url: 'http://127.0.0.1:1',
+        startedAt: 'x',
+        hostname: (await import('node:os')).hostname(),
+        id: 'dead',
+      }),
     );
     expect(readOwnerStatus(stateDir).state).toBe('stale');
     const conn = await connectOrStartEmbedded({ stateDir, waitMs: 1000 });
@@ -386,4 +405,3 @@ describe('ownership', () => {
     await conn.close();
   });
 });
-

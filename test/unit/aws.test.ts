@@ -118,11 +118,23 @@ describe('fields @aws-sdk/client-mwaa 3.523.0 drops', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as { port: number }).port;
     try {
-      const aws = createAwsClients({ region: 'us-east-1', endpoints: { mwaa: `http://127.0.0.1:${port}` }, credentials: { accessKeyId: 'k', secretAccessKey: 's' } });
+      const aws = createAwsClients({
+        region: 'us-east-1',
+        endpoints: { mwaa: `http://127.0.0.1:${port}` },
+        credentials: { accessKeyId: 'k', secretAccessKey: 's' },
+      });
       const mwaa = await aws.mwaa();
       const update = { Name: 'x', MinWorkers: 1, MinWebservers: 2, MaxWebservers: 4, WorkerReplacementStrategy: 'GRACEFUL' };
       await mwaa.send(new UpdateEnvironmentCommand(update as never));
-      const create = { Name: 'x', ExecutionRoleArn: 'r', SourceBucketArn: 'b', DagS3Path: 'dags', NetworkConfiguration: {}, MinWebservers: 2, MaxWebservers: 3 };
+      const create = {
+        Name: 'x',
+        ExecutionRoleArn: 'r',
+        SourceBucketArn: 'b',
+        DagS3Path: 'dags',
+        NetworkConfiguration: {},
+        MinWebservers: 2,
+        MaxWebservers: 3,
+      };
       await mwaa.send(new CreateEnvironmentCommand(create as never));
     } finally {
       server.close();
@@ -147,7 +159,9 @@ describe('the S3 client', () => {
         puts.push(body);
         res.statusCode = 503;
         res.setHeader('content-type', 'application/xml');
-        res.end('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>');
+        res.end(
+          '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>',
+        );
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -160,7 +174,9 @@ describe('the S3 client', () => {
     try {
       // no fixed credentials: the SDK's chain (environment first), whose providers call logger.debug
       const aws = createAwsClients({ region: 'us-east-1', endpoints: { s3: `http://127.0.0.1:${port}` }, maxAttempts: 2 });
-      const error = await s3Api(await aws.s3()).putObject('bkt', '.mwaa/releases/r.json', Buffer.from('abcdef')).catch((e) => e);
+      const error = await s3Api(await aws.s3())
+        .putObject('bkt', '.mwaa/releases/r.json', Buffer.from('abcdef'))
+        .catch((e) => e);
       expect(error.message).toBe('PutObject s3://bkt/.mwaa/releases/r.json: AWS kept throttling the call after retries (SlowDown)');
       expect(puts).toHaveLength(2);
       // the body went out whole each time

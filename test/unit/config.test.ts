@@ -55,7 +55,11 @@ describe('mwaa.yaml validation', () => {
       'environments:\n  dev:\n    name: 1-bad\n    local: true\n',
       'mwaa.yaml:3:11: environments.dev.name: expected an MWAA environment name',
     ],
-    ['missing name', 'environments:\n  dev:\n    local: true\n', 'mwaa.yaml:3:5: environments.dev.name: missing required field (expected string'],
+    [
+      'missing name',
+      'environments:\n  dev:\n    local: true\n',
+      'mwaa.yaml:3:5: environments.dev.name: missing required field (expected string',
+    ],
     [
       'bucket missing for an AWS environment',
       'environments:\n  dev:\n    name: dev\n',
@@ -116,7 +120,11 @@ describe('mwaa.yaml validation', () => {
       'environments:\n  dev:\n    name: dev\n    local: true\n    environment:\n      minWorker: 1\n',
       'mwaa.yaml:6:7: environments.dev.environment.minWorker: unknown field "minWorker"',
     ],
-    ['duplicate key', 'environments:\n  dev:\n    name: a\n    name: b\n    local: true\n', 'mwaa.yaml:4:5: invalid YAML: Map keys must be unique'],
+    [
+      'duplicate key',
+      'environments:\n  dev:\n    name: a\n    name: b\n    local: true\n',
+      'mwaa.yaml:4:5: invalid YAML: Map keys must be unique',
+    ],
   ];
 
   it.each(cases)('%s', (_label, text, expected) => {
@@ -128,7 +136,9 @@ describe('mwaa.yaml validation', () => {
   });
 
   it('reports every problem, one per line', () => {
-    const error = errorOf('environments:\n  dev:\n    name: dev\n    local: true\n    environment:\n      minWorkers: 0\n      maxWorkers: 0\n');
+    const error = errorOf(
+      'environments:\n  dev:\n    name: dev\n    local: true\n    environment:\n      minWorkers: 0\n      maxWorkers: 0\n',
+    );
     const lines = error.message.split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[1]).toBe('mwaa.yaml:7:19: environments.dev.environment.maxWorkers: maxWorkers must be at least 1');
@@ -138,8 +148,8 @@ describe('mwaa.yaml validation', () => {
 describe('finding mwaa.yaml', () => {
   const dirs: Array<() => void> = [];
   afterEach(() => {
-  for (const cleanup of dirs.splice(0)) cleanup();
-});
+    for (const cleanup of dirs.splice(0)) cleanup();
+  });
 
   it('is found in a parent folder, and relative paths resolve against its folder', () => {
     const { dir, cleanup } = tempDir();

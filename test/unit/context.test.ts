@@ -5,20 +5,39 @@ import type { GlobalOptions } from '../../src/cli/globals.js';
 import { Io } from '../../src/ui/io.js';
 
 const globals = (extra: Partial<GlobalOptions> = {}): GlobalOptions => ({
-  local: false, json: false, color: false, yes: false, quiet: false, debug: false, ...extra,
+  local: false,
+  json: false,
+  color: false,
+  yes: false,
+  quiet: false,
+  debug: false,
+  ...extra,
 });
 
 function settingsFor(env: Record<string, string>, extra: Partial<GlobalOptions> = {}) {
-  const io = new Io({ stdout: new PassThrough(), stderr: new PassThrough(), stdin: new PassThrough() }, {
-    json: false, color: false, quiet: false, debug: false, ci: false, yes: false,
-  });
+  const io = new Io(
+    { stdout: new PassThrough(), stderr: new PassThrough(), stdin: new PassThrough() },
+    {
+      json: false,
+      color: false,
+      quiet: false,
+      debug: false,
+      ci: false,
+      yes: false,
+    },
+  );
   const ctx = createContext({ io, globals: globals(extra), cwd: '/', env, signal: new AbortController().signal });
   return ctx.aws({ requireConfig: false }).then((aws) => aws.settings);
 }
 
 describe('AWS settings from the environment handed to the command', () => {
   it('keys in the environment are the credentials, with the session token', async () => {
-    const s = await settingsFor({ AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'tok', AWS_REGION: 'eu-west-1' });
+    const s = await settingsFor({
+      AWS_ACCESS_KEY_ID: 'AKID',
+      AWS_SECRET_ACCESS_KEY: 'secret',
+      AWS_SESSION_TOKEN: 'tok',
+      AWS_REGION: 'eu-west-1',
+    });
     expect(s.credentials).toEqual({ accessKeyId: 'AKID', secretAccessKey: 'secret', sessionToken: 'tok' });
     expect(s.region).toBe('eu-west-1');
   });
@@ -50,7 +69,10 @@ describe('a malformed region is refused before any call (exit 2), as the AWS CLI
     });
   }
   it('AWS_REGION is checked too, and named', async () => {
-    await expect(settingsFor({ AWS_REGION: 'eu west 1' })).rejects.toMatchObject({ exitCode: 2, message: 'AWS_REGION "eu west 1" is not a region name' });
+    await expect(settingsFor({ AWS_REGION: 'eu west 1' })).rejects.toMatchObject({
+      exitCode: 2,
+      message: 'AWS_REGION "eu west 1" is not a region name',
+    });
   });
   it('a well-formed region passes', async () => {
     expect((await settingsFor({}, { region: 'ap-southeast-2' })).region).toBe('ap-southeast-2');

@@ -1,7 +1,16 @@
 /** An in-memory versioned bucket implementing the deploy code's S3Api, with failure injection. */
 import { createHash, randomBytes } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
-import type { DeleteResult, HeadResult, ListOptions, ObjectListing, PutOptions, PutResult, S3Api, VersionEntry } from '../../src/core/ports/s3.js';
+import type {
+  DeleteResult,
+  HeadResult,
+  ListOptions,
+  ObjectListing,
+  PutOptions,
+  PutResult,
+  S3Api,
+  VersionEntry,
+} from '../../src/core/ports/s3.js';
 import { FailedError } from '../../src/core/errors.js';
 
 interface Version {
@@ -63,7 +72,15 @@ export class FakeS3 implements S3Api {
       if (!key.startsWith(prefix)) continue;
       (this.objects.get(key) ?? []).forEach((v, i) => {
         if (options.latestOnly && i > 0) return;
-        out.push({ key, versionId: v.versionId, isLatest: i === 0, deleteMarker: v.deleteMarker, etag: v.etag, size: v.body?.length, lastModified: v.at });
+        out.push({
+          key,
+          versionId: v.versionId,
+          isLatest: i === 0,
+          deleteMarker: v.deleteMarker,
+          etag: v.etag,
+          size: v.body?.length,
+          lastModified: v.at,
+        });
       });
     }
     return out;
@@ -104,7 +121,11 @@ export class FakeS3 implements S3Api {
   }
 
   /** in pieces of 1 KB, split anywhere (inside lines and characters' encodings included) */
-  async getTextTagged(_bucket: string, key: string, options: { ifNoneMatch?: string } = {}): Promise<{ text: string; etag: string } | 'not-modified' | undefined> {
+  async getTextTagged(
+    _bucket: string,
+    key: string,
+    options: { ifNoneMatch?: string } = {},
+  ): Promise<{ text: string; etag: string } | 'not-modified' | undefined> {
     this.fail('GetObject', key);
     const v = this.objects.get(key)?.[0];
     if (!v || v.deleteMarker) return undefined;

@@ -18,7 +18,21 @@ describe('walkFiles with the ignore rule', () => {
     const t = tempDir();
     try {
       const dags = join(t.dir, 'dags');
-      for (const rel of ['a.py', 'sub/b.py', '__pycache__/a.cpython-311.pyc', 'sub/c.pyc', '.git/HEAD', '.DS_Store', 'sub/.DS_Store', 'tmp/x.py', 'notes.md', '.airflowignore', 'keep.tmp.py', '.mwaa/state']) write(dags, rel);
+      for (const rel of [
+        'a.py',
+        'sub/b.py',
+        '__pycache__/a.cpython-311.pyc',
+        'sub/c.pyc',
+        '.git/HEAD',
+        '.DS_Store',
+        'sub/.DS_Store',
+        'tmp/x.py',
+        'notes.md',
+        '.airflowignore',
+        'keep.tmp.py',
+        '.mwaa/state',
+      ])
+        write(dags, rel);
       write(dags, '.mwaaignore', 'tmp/\n*.md\n');
       write(t.dir, '.mwaaignore', 'dags/keep.tmp.py\n');
       const { files } = await walkFiles(dags, loadIgnoreRule(dags, t.dir));
@@ -103,7 +117,10 @@ describe('requirements.txt checks', () => {
   it('accepts -c and --constraint= forms, and lists unpinned packages', () => {
     expect(checkRequirements('-c https://x/c.txt\nboto3==1.0\n', '2.10.3')).toEqual([]);
     expect(checkRequirements('--constraint=https://x\nfoo[extra]==1.0 ; python_version>"3"\n', '2.10.3')).toEqual([]);
-    const f = checkRequirements('--constraint "x"\nrequests\npandas>=2\nnumpy==1.*\nok==1.0\n# comment\n-e git+https://x#egg=y\npkg @ https://x/pkg.whl\n', '2.10.3');
+    const f = checkRequirements(
+      '--constraint "x"\nrequests\npandas>=2\nnumpy==1.*\nok==1.0\n# comment\n-e git+https://x#egg=y\npkg @ https://x/pkg.whl\n',
+      '2.10.3',
+    );
     expect(f).toHaveLength(1);
     expect(f[0].message).toContain('requests, pandas, numpy');
   });

@@ -4,7 +4,14 @@ import { describe, expect, it } from 'vitest';
 import type { VersionEntry } from '../../src/core/ports/s3.js';
 import type { HashedFile } from '../../src/core/deploy/hash.js';
 import { planDags, summarizePlan, type RemoteObject } from '../../src/core/deploy/plan.js';
-import { newReleaseId, previousRelease, resolveReleaseId, type ReleaseIndex, type ReleaseRecord, type ReleaseSummary } from '../../src/core/deploy/records.js';
+import {
+  newReleaseId,
+  previousRelease,
+  resolveReleaseId,
+  type ReleaseIndex,
+  type ReleaseRecord,
+  type ReleaseSummary,
+} from '../../src/core/deploy/records.js';
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -17,7 +24,8 @@ function remote(key: string, text: string, versionId = `v-${key}`): VersionEntry
 }
 function record(entries: Record<string, { text: string; etag?: string }>): ReleaseRecord {
   const dags: ReleaseRecord['dags'] = {};
-  for (const [key, e] of Object.entries(entries)) dags[key] = { versionId: `v-${key}`, sha256: sha(e.text), etag: e.etag ?? `"${md5(e.text)}"`, size: e.text.length };
+  for (const [key, e] of Object.entries(entries))
+    dags[key] = { versionId: `v-${key}`, sha256: sha(e.text), etag: e.etag ?? `"${md5(e.text)}"`, size: e.text.length };
   return { dags } as ReleaseRecord;
 }
 const map = (...entries: VersionEntry[]) => new Map(entries.map((e) => [e.key, e]));
@@ -29,7 +37,13 @@ describe('planDags', () => {
   it('an object whose ETag equals the recorded one is unchanged when the local sha256 matches (mtimes do not matter)', () => {
     // a KMS-like ETag that is not an MD5: only the record can tell it is unchanged
     const rec = record({ 'dags/a.py': { text: 'A', etag: '"kms-etag-1"' } });
-    const plan = planDags({ prefix: 'dags/', local: [local('a.py', 'A')], remote: map({ ...remote('dags/a.py', 'A'), etag: '"kms-etag-1"' }), record: rec, prune: true });
+    const plan = planDags({
+      prefix: 'dags/',
+      local: [local('a.py', 'A')],
+      remote: map({ ...remote('dags/a.py', 'A'), etag: '"kms-etag-1"' }),
+      record: rec,
+      prune: true,
+    });
     expect(plan.uploads).toEqual([]);
     // the record's own entry, not a copy
     expect(plan.unchanged['dags/a.py']).toBe(rec.dags['dags/a.py']);
@@ -39,13 +53,25 @@ describe('planDags', () => {
 
   it('a local change is uploaded, with the remote latest as its previous version', () => {
     const rec = record({ 'dags/a.py': { text: 'A' } });
-    const plan = planDags({ prefix: 'dags/', local: [local('a.py', 'A2')], remote: map(remote('dags/a.py', 'A')), record: rec, prune: true });
+    const plan = planDags({
+      prefix: 'dags/',
+      local: [local('a.py', 'A2')],
+      remote: map(remote('dags/a.py', 'A')),
+      record: rec,
+      prune: true,
+    });
     expect(plan.uploads.map((u) => [u.key, u.kind, u.prev.versionId])).toEqual([['dags/a.py', 'change', 'v-dags/a.py']]);
     expect(plan.drift).toEqual([]);
   });
 
   it('adopts a byte-identical object that is not in the record (single-part ETag = MD5)', () => {
-    const plan = planDags({ prefix: 'dags/', local: [local('a.py', 'A')], remote: map(remote('dags/a.py', 'A')), record: undefined, prune: true });
+    const plan = planDags({
+      prefix: 'dags/',
+      local: [local('a.py', 'A')],
+      remote: map(remote('dags/a.py', 'A')),
+      record: undefined,
+      prune: true,
+    });
     expect(plan.uploads).toEqual([]);
     expect(plan.adopted).toEqual(['dags/a.py']);
     expect(plan.unchanged['dags/a.py']).toEqual({ versionId: 'v-dags/a.py', sha256: sha('A'), etag: `"${md5('A')}"`, size: 1 });
@@ -70,7 +96,12 @@ describe('planDags', () => {
   });
 
   it('no drift without a record (first push onto a bucket with files)', () => {
-    const plan = planDags({ prefix: 'dags/', local: [local('a.py', 'A')], remote: map(remote('dags/a.py', 'old'), remote('dags/z.py', 'Z')), prune: true });
+    const plan = planDags({
+      prefix: 'dags/',
+      local: [local('a.py', 'A')],
+      remote: map(remote('dags/a.py', 'old'), remote('dags/z.py', 'Z')),
+      prune: true,
+    });
     expect(plan.drift).toEqual([]);
     expect(plan.uploads.map((u) => u.key)).toEqual(['dags/a.py']);
     expect(plan.removals.map((r) => r.key)).toEqual(['dags/z.py']);
@@ -89,8 +120,20 @@ describe('planDags', () => {
     it('a fresh clone of unchanged files needs no version at all: every file is the record entry', () => {
       const rec = record({ 'dags/a.py': { text: 'A' }, 'dags/b/c.py': { text: 'C' } });
       // hashing gives a file whose sha256 is the record's no MD5
-      const files: HashedFile[] = [{ ...local('a.py', 'A'), md5: undefined }, { ...local('b/c.py', 'C'), md5: undefined }];
-      const plan = planDags({ prefix: 'dags/', local: files, remote: new Map([['dags/a.py', current('A')], ['dags/b/c.py', current('C')]]), record: rec, prune: true });
+      const files: HashedFile[] = [
+        { ...local('a.py', 'A'), md5: undefined },
+        { ...local('b/c.py', 'C'), md5: undefined },
+      ];
+      const plan = planDags({
+        prefix: 'dags/',
+        local: files,
+        remote: new Map([
+          ['dags/a.py', current('A')],
+          ['dags/b/c.py', current('C')],
+        ]),
+        record: rec,
+        prune: true,
+      });
       expect(plan.needsVersions).toEqual([]);
       expect(plan.unchanged).toEqual(rec.dags);
       expect(summarizePlan('e', 'b', plan, []).empty).toBe(true);
@@ -114,7 +157,8 @@ describe('planDags', () => {
       expect([...first.needsVersions].sort()).toEqual(['dags/adopt.py', 'dags/edit.py', 'dags/gone.py', 'dags/new.py']);
       // the versions looked up: new.py has a delete marker; the others their latest version
       const remote = new Map<string, RemoteObject>(input.remote);
-      for (const key of ['dags/edit.py', 'dags/gone.py', 'dags/adopt.py']) remote.set(key, { ...input.remote.get(key), versionId: `latest-${key}` });
+      for (const key of ['dags/edit.py', 'dags/gone.py', 'dags/adopt.py'])
+        remote.set(key, { ...input.remote.get(key), versionId: `latest-${key}` });
       remote.set('dags/new.py', { versionId: 'marker-1', deleteMarker: true });
       const second = planDags({ ...input, remote, versionsKnown: new Set(first.needsVersions) });
       expect(second.needsVersions).toEqual([]);
@@ -134,7 +178,13 @@ describe('planDags', () => {
       const rec = record({ 'dags/a.py': { text: 'A' } });
       const asked: string[] = [];
       const file = { ...local('a.py', 'A'), md5: undefined };
-      const plan = planDags({ prefix: 'dags/', local: [file], remote: map(remote('dags/a.py', 'A-hotfix', 'v-new')), record: rec, prune: true, md5Of: (rel) => {
+      const plan = planDags({
+        prefix: 'dags/',
+        local: [file],
+        remote: map(remote('dags/a.py', 'A-hotfix', 'v-new')),
+        record: rec,
+        prune: true,
+        md5Of: (rel) => {
           asked.push(rel);
           return undefined;
         },
@@ -149,7 +199,9 @@ describe('planDags', () => {
       const file = { ...local('a.py', 'A'), md5: undefined };
       const input = { prefix: 'dags/', local: [file], remote: map(remote('dags/a.py', 'A', 'v-new')), record: rec, prune: true };
       const asked: string[] = [];
-      const adopted = planDags({ ...input, md5Of: (rel) => {
+      const adopted = planDags({
+        ...input,
+        md5Of: (rel) => {
           asked.push(rel);
           return md5('A');
         },
@@ -203,7 +255,11 @@ describe('release ids and history', () => {
   });
 
   it('resolves ids by unique prefix, current and previous', () => {
-    const index: ReleaseIndex = { schema: 1, current: { e: '20260301-120501-aaaa' }, releases: [summary('20260301-120000-bbbb', 'succeeded'), summary('20260301-120501-aaaa', 'succeeded')] };
+    const index: ReleaseIndex = {
+      schema: 1,
+      current: { e: '20260301-120501-aaaa' },
+      releases: [summary('20260301-120000-bbbb', 'succeeded'), summary('20260301-120501-aaaa', 'succeeded')],
+    };
     expect(resolveReleaseId(index, 'e', '20260301-1200')).toBe('20260301-120000-bbbb');
     expect(resolveReleaseId(index, 'e', 'current')).toBe('20260301-120501-aaaa');
     expect(resolveReleaseId(index, 'e', 'previous')).toBe('20260301-120000-bbbb');

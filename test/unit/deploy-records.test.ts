@@ -9,7 +9,13 @@ import { FakeS3 } from './deploy-fakes.js';
 function record(n: number): ReleaseRecord {
   const dags: ReleaseRecord['dags'] = {};
   const odd = ['dags/odd},"x.py', 'dags/line\nbreak.py', 'dags/__proto__', 'dags/naïve 🚀.py', 'dags/"dags":{.py'];
-  for (let i = 0; i < n; i++) dags[i < odd.length ? odd[i] : `dags/team_${i % 7}/etl_${i}.py`] = { versionId: `v${i}`, sha256: 'ab'.repeat(32), etag: `"${i}"`, size: i };
+  for (let i = 0; i < n; i++)
+    dags[i < odd.length ? odd[i] : `dags/team_${i % 7}/etl_${i}.py`] = {
+      versionId: `v${i}`,
+      sha256: 'ab'.repeat(32),
+      etag: `"${i}"`,
+      size: i,
+    };
   const keys = Object.keys(dags);
   return {
     schema: 1,
@@ -39,7 +45,11 @@ function parse(text: string, size: number, options: { lean?: boolean } = {}): Re
 }
 
 const plain = (rec: ReleaseRecord) => JSON.parse(JSON.stringify({ ...rec, schema: 2 }));
-const leanOf = (value: ReleaseRecord) => ({ ...value, changes: { added: [], changed: [], removed: [] }, journal: { ...value.journal, keys: {} } });
+const leanOf = (value: ReleaseRecord) => ({
+  ...value,
+  changes: { added: [], changed: [], removed: [] },
+  journal: { ...value.journal, keys: {} },
+});
 
 describe('release records, stored as NDJSON and read back', () => {
   for (const n of [0, 3, 500]) {
@@ -52,7 +62,11 @@ describe('release records, stored as NDJSON and read back', () => {
 
   it('is NDJSON that standard tools read: a header, then a line per DAG file, journal key and changed key', () => {
     const rec = record(3);
-    const lines = encodeRecord(rec).toString('utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+    const lines = encodeRecord(rec)
+      .toString('utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines[0]).toMatchObject({ schema: 2, id: rec.id, status: 'succeeded', lines: 9, journal: { pins: {}, envUpdate: false } });
     expect(lines[0].dags).toBeUndefined();
     expect(lines[1]).toEqual({ dag: 'dags/odd},"x.py', versionId: 'v0', sha256: 'ab'.repeat(32), etag: '"0"', size: 0 });
@@ -71,7 +85,11 @@ describe('release records, stored as NDJSON and read back', () => {
   it('reads the records written before (schema 1, one JSON document): the line-per-member layout, pretty-printed, compact', () => {
     const rec = record(300);
     const old = JSON.parse(JSON.stringify(rec));
-    const layouts = [Buffer.concat([...jsonBody(rec, { lines: true }).pieces()]).toString('utf8'), JSON.stringify(rec, null, 1), `${JSON.stringify(rec)}\n`];
+    const layouts = [
+      Buffer.concat([...jsonBody(rec, { lines: true }).pieces()]).toString('utf8'),
+      JSON.stringify(rec, null, 1),
+      `${JSON.stringify(rec)}\n`,
+    ];
     for (const text of layouts) {
       expect(parse(text, 100)).toEqual(old);
       expect(parse(text, 4096, { lean: true })).toEqual(leanOf(old));
@@ -100,7 +118,12 @@ describe('release records, stored as NDJSON and read back', () => {
     const text = s3.latest(`.mwaa/releases/${rec.id}.json`)?.body?.toString('utf8') ?? '';
     const lines = text.split('\n');
     const cutAtLine = `${lines.slice(0, 100).join('\n')}\n`;
-    for (const bad of [text.slice(0, Math.floor(text.length / 2)), cutAtLine, text.replace('{"dag":"dags/team_1/etl_8.py"', '{{"dag":"dags/team_1/etl_8.py"'), 'not json']) {
+    for (const bad of [
+      text.slice(0, Math.floor(text.length / 2)),
+      cutAtLine,
+      text.replace('{"dag":"dags/team_1/etl_8.py"', '{{"dag":"dags/team_1/etl_8.py"'),
+      'not json',
+    ]) {
       s3.put(`.mwaa/releases/${rec.id}.json`, bad);
       const error = await store.read(rec.id).catch((e) => e);
       expect(MwaaError.is(error) && error.code).toBe('deploy.state-corrupt');

@@ -15,7 +15,15 @@ describe('restoreKeys', () => {
     const before = s3.state();
     const a2 = s3.put('dags/a.py', 'a2');
     const b1 = s3.put('dags/b.py', 'b1');
-    const out = await restoreKeys({ s3, bucket: B, items: [{ key: 'dags/a.py', prev: { versionId: a1 }, created: [a2] }, { key: 'dags/b.py', prev: { versionId: null }, created: [b1] }], listPrefixes: ['dags/'] });
+    const out = await restoreKeys({
+      s3,
+      bucket: B,
+      items: [
+        { key: 'dags/a.py', prev: { versionId: a1 }, created: [a2] },
+        { key: 'dags/b.py', prev: { versionId: null }, created: [b1] },
+      ],
+      listPrefixes: ['dags/'],
+    });
     expect(out.left).toEqual([]);
     expect(s3.state()).toEqual(before);
   });
@@ -26,7 +34,12 @@ describe('restoreKeys', () => {
     const prev = s3.latest('dags/a.py')?.versionId as string;
     const before = s3.state();
     const marker = (await s3.deleteObject(B, 'dags/a.py')).versionId as string;
-    const out = await restoreKeys({ s3, bucket: B, items: [{ key: 'dags/a.py', prev: { versionId: prev }, created: [marker] }], listPrefixes: ['dags/'] });
+    const out = await restoreKeys({
+      s3,
+      bucket: B,
+      items: [{ key: 'dags/a.py', prev: { versionId: prev }, created: [marker] }],
+      listPrefixes: ['dags/'],
+    });
     expect(out.left).toEqual([]);
     expect(s3.state()).toEqual(before);
   });
@@ -57,7 +70,12 @@ describe('restoreKeys', () => {
   it('a key whose previous version is gone is reported, not guessed', async () => {
     const s3 = new FakeS3();
     s3.put('dags/a.py', 'a2');
-    const out = await restoreKeys({ s3, bucket: B, items: [{ key: 'dags/a.py', prev: { versionId: 'vanished' }, created: [] }], listPrefixes: ['dags/'] });
+    const out = await restoreKeys({
+      s3,
+      bucket: B,
+      items: [{ key: 'dags/a.py', prev: { versionId: 'vanished' }, created: [] }],
+      listPrefixes: ['dags/'],
+    });
     expect(out.left).toEqual([{ key: 'dags/a.py', reason: 'its previous version vanished no longer exists in the bucket' }]);
   });
 
@@ -67,8 +85,17 @@ describe('restoreKeys', () => {
     const b1 = s3.put('dags/b.py', 'b1');
     const a2 = s3.put('dags/a.py', 'a2');
     const b2 = s3.put('dags/b.py', 'b2');
-    s3.failWhen = (op, key) => (op === 'DeleteObject' && key === 'dags/a.py' ? boom('DeleteObject s3://bucket/dags/a.py: AccessDenied') : undefined);
-    const out = await restoreKeys({ s3, bucket: B, items: [{ key: 'dags/a.py', prev: { versionId: a1 }, created: [a2] }, { key: 'dags/b.py', prev: { versionId: b1 }, created: [b2] }], listPrefixes: ['dags/'] });
+    s3.failWhen = (op, key) =>
+      op === 'DeleteObject' && key === 'dags/a.py' ? boom('DeleteObject s3://bucket/dags/a.py: AccessDenied') : undefined;
+    const out = await restoreKeys({
+      s3,
+      bucket: B,
+      items: [
+        { key: 'dags/a.py', prev: { versionId: a1 }, created: [a2] },
+        { key: 'dags/b.py', prev: { versionId: b1 }, created: [b2] },
+      ],
+      listPrefixes: ['dags/'],
+    });
     expect(out.left).toEqual([{ key: 'dags/a.py', reason: 'DeleteObject s3://bucket/dags/a.py: AccessDenied' }]);
     expect(s3.latest('dags/b.py')?.versionId).toBe(b1);
     expect(out.restored).toBe(1);
@@ -79,7 +106,12 @@ describe('restoreKeys', () => {
     const r1 = s3.put('requirements.txt', 'r1');
     s3.put('requirements.txt.bak', 'other');
     s3.put('requirements.txt', 'r2');
-    const out = await restoreKeys({ s3, bucket: B, items: [{ key: 'requirements.txt', prev: { versionId: r1 }, created: [] }], listPrefixes: ['dags/'] });
+    const out = await restoreKeys({
+      s3,
+      bucket: B,
+      items: [{ key: 'requirements.txt', prev: { versionId: r1 }, created: [] }],
+      listPrefixes: ['dags/'],
+    });
     expect(out.left).toEqual([]);
     expect(s3.latest('requirements.txt')?.versionId).toBe(r1);
     expect(s3.objects.get('requirements.txt.bak')).toHaveLength(1);
@@ -87,9 +119,23 @@ describe('restoreKeys', () => {
 });
 
 describe('deploy lock', () => {
-  const clock = { now: () => Date.parse('2026-03-01T12:00:00Z'), sleep: (_ms: number, signal?: AbortSignal) => new Promise<void>((_r, reject) => signal?.addEventListener('abort', () => reject(new Error('stop')))) };
+  const clock = {
+    now: () => Date.parse('2026-03-01T12:00:00Z'),
+    sleep: (_ms: number, signal?: AbortSignal) =>
+      new Promise<void>((_r, reject) => signal?.addEventListener('abort', () => reject(new Error('stop')))),
+  };
   const actor = { user: 'ana', host: 'laptop', pid: 100 };
-  const base = (s3: FakeS3, extra = {}) => ({ s3, bucket: B, actor, command: 'mwaa dags push', environment: 'e', releaseId: 'r1', clock, events: recordEvents().sink, ...extra });
+  const base = (s3: FakeS3, extra = {}) => ({
+    s3,
+    bucket: B,
+    actor,
+    command: 'mwaa dags push',
+    environment: 'e',
+    releaseId: 'r1',
+    clock,
+    events: recordEvents().sink,
+    ...extra,
+  });
 
   it('a second deploy fails fast naming the holder; release removes the lock versions', async () => {
     const s3 = new FakeS3();
@@ -108,7 +154,18 @@ describe('deploy lock', () => {
       [{ expiresAt: '2026-03-01T13:00:00.000Z', host: 'elsewhere', pid: 5 }, { force: true }],
     ] as const) {
       const s3 = new FakeS3();
-      s3.put(LOCK_KEY, JSON.stringify({ schema: 1, owner: 'x@y', command: 'mwaa dags push', environment: 'e', releaseId: 'old', acquiredAt: '2026-03-01T10:00:00.000Z', ...holder }));
+      s3.put(
+        LOCK_KEY,
+        JSON.stringify({
+          schema: 1,
+          owner: 'x@y',
+          command: 'mwaa dags push',
+          environment: 'e',
+          releaseId: 'old',
+          acquiredAt: '2026-03-01T10:00:00.000Z',
+          ...holder,
+        }),
+      );
       const events = recordEvents();
       const lock = await acquireLock(base(s3, { ...extra, events: events.sink }));
       expect(lock.body.releaseId).toBe('r1');
@@ -119,7 +176,20 @@ describe('deploy lock', () => {
 
   it('does not take over a live holder on this host', async () => {
     const s3 = new FakeS3();
-    s3.put(LOCK_KEY, JSON.stringify({ schema: 1, owner: 'x@laptop', host: 'laptop', pid: 5, command: 'c', environment: 'e', releaseId: 'old', acquiredAt: '', expiresAt: '2026-03-01T13:00:00.000Z' }));
+    s3.put(
+      LOCK_KEY,
+      JSON.stringify({
+        schema: 1,
+        owner: 'x@laptop',
+        host: 'laptop',
+        pid: 5,
+        command: 'c',
+        environment: 'e',
+        releaseId: 'old',
+        acquiredAt: '',
+        expiresAt: '2026-03-01T13:00:00.000Z',
+      }),
+    );
     await expect(acquireLock(base(s3, { isProcessAlive: () => true }))).rejects.toThrow(/--force-unlock|held by/);
   });
 });

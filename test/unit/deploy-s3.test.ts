@@ -1,5 +1,12 @@
 /** The S3 adapter (listing: list-versions.test.ts): "not there" as undefined, conflicts, errors naming the call, ExpectedBucketOwner. */
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { s3Api } from '../../src/aws/s3.js';
@@ -9,7 +16,12 @@ const s3 = mockClient(S3Client);
 const client = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
 
 function sdkError(name: string, status: number): S3ServiceException {
-  return new S3ServiceException({ name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status }, message: `${name} happened` });
+  return new S3ServiceException({
+    name,
+    $fault: status >= 500 ? 'server' : 'client',
+    $metadata: { httpStatusCode: status },
+    message: `${name} happened`,
+  });
 }
 
 beforeEach(() => s3.reset());
@@ -68,5 +80,4 @@ describe('s3Api', () => {
     expect(input.ExpectedBucketOwner).toBe('123456789012');
     expect(input.ContentMD5).toBe('md5==');
   });
-
 });

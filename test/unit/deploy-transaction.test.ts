@@ -64,7 +64,13 @@ function ports(): DeployPorts {
   const logsPort: LogsPort = {
     async filterLogEvents(input) {
       if (!input.group.endsWith('-Worker')) return { events: [] };
-      return { events: logs.lines.map((message, i) => ({ logStreamName: 'requirements_install_ip-10-0-0-1.ec2.internal_1.log', timestamp: (input.startTime ?? 0) + i, message })) };
+      return {
+        events: logs.lines.map((message, i) => ({
+          logStreamName: 'requirements_install_ip-10-0-0-1.ec2.internal_1.log',
+          timestamp: (input.startTime ?? 0) + i,
+          message,
+        })),
+      };
     },
     async describeLogStreams() {
       return { streams: [] };
@@ -81,7 +87,9 @@ function ports(): DeployPorts {
       now: () => (now += 10),
       // polls return at once; the lock's renewal timer (minutes) only ends when the lock is released
       sleep: (ms: number, signal?: AbortSignal) =>
-        ms < 1000 ? new Promise<void>((r) => setImmediate(r)) : new Promise<void>((_r, reject) => signal?.addEventListener('abort', () => reject(new Error('stopped')))),
+        ms < 1000
+          ? new Promise<void>((r) => setImmediate(r))
+          : new Promise<void>((_r, reject) => signal?.addEventListener('abort', () => reject(new Error('stopped')))),
     },
     events: recordEvents().sink,
     pollMs: 1,
@@ -106,7 +114,10 @@ beforeEach(() => {
   writeFileSync(join(t.dir, 'requirements.txt'), `${CONSTRAINT}\nrequests==2.31.0\n`);
   s3 = new FakeS3();
   logs = { lines: [] };
-  mwaa = new FakeMwaa({ Name: 'env', Status: 'AVAILABLE', SourceBucketArn: 'arn:aws:s3:::bucket', DagS3Path: 'dags', AirflowVersion: '2.10.3' }, () => now);
+  mwaa = new FakeMwaa(
+    { Name: 'env', Status: 'AVAILABLE', SourceBucketArn: 'arn:aws:s3:::bucket', DagS3Path: 'dags', AirflowVersion: '2.10.3' },
+    () => now,
+  );
 });
 afterEach(() => t.cleanup());
 
@@ -118,7 +129,11 @@ describe('the release transaction', () => {
     const before = s3.state();
     writeFileSync(join(t.dir, 'requirements.txt'), `${CONSTRAINT}\nrequests==2.31.0\nnot-a-package==9\n`);
     writeFileSync(join(t.dir, 'dags/a.py'), 'A = 2\n');
-    logs.lines = ['Collecting not-a-package==9', 'ERROR: Could not find a version that satisfies the requirement not-a-package==9', 'ERROR: No matching distribution found for not-a-package==9'];
+    logs.lines = [
+      'Collecting not-a-package==9',
+      'ERROR: Could not find a version that satisfies the requirement not-a-package==9',
+      'ERROR: No matching distribution found for not-a-package==9',
+    ];
     const error = await push(request(), ports()).catch((e) => e);
     expect(MwaaError.is(error) && error.exitCode).toBe(5);
     expect(error.message).toContain('pip could not install requirements.txt: ERROR: Could not find a version');
@@ -146,7 +161,10 @@ describe('the release transaction', () => {
     writeFileSync(join(t.dir, 'dags/b.py'), 'B = 1\n');
     // the index written by the commit (the journal wrote it once before) fails
     let indexWrites = 0;
-    s3.failWhen = (op, key) => (op === 'PutObject' && key === '.mwaa/releases/index.json' && ++indexWrites === 2 ? boom('PutObject index.json: InternalError') : undefined);
+    s3.failWhen = (op, key) =>
+      op === 'PutObject' && key === '.mwaa/releases/index.json' && ++indexWrites === 2
+        ? boom('PutObject index.json: InternalError')
+        : undefined;
     const error = await push(request(), ports()).catch((e) => e);
     expect(MwaaError.is(error) && error.exitCode).toBe(5);
     const after = s3.state();
@@ -155,7 +173,10 @@ describe('the release transaction', () => {
     const failed = records().find((r) => r.id !== committed.id && r.status === 'rolled-back') as ReleaseRecord;
     expect(failed.journal.keys).toEqual({ 'dags/a.py': { versionId: before['dags/a.py'] }, 'dags/b.py': { versionId: null } });
     // what was journaled before the first change: the same keys, status in-progress
-    const journaled = s3.objects.get(`.mwaa/releases/${failed.id}.json`)?.map((v) => decodeRecord(v.body?.toString('utf8') ?? '')).find((r) => r.status === 'in-progress') as ReleaseRecord;
+    const journaled = s3.objects
+      .get(`.mwaa/releases/${failed.id}.json`)
+      ?.map((v) => decodeRecord(v.body?.toString('utf8') ?? ''))
+      .find((r) => r.status === 'in-progress') as ReleaseRecord;
     expect(journaled.journal.keys).toEqual(failed.journal.keys);
   });
 
@@ -178,7 +199,8 @@ describe('the release transaction', () => {
   });
 
   it('a failure after requirements.txt was set for the first time: exit 6 saying MWAA cannot unset it', async () => {
-    s3.failWhen = (op, key) => (op === 'PutObject' && key === 'dags/a.py' ? boom('PutObject s3://bucket/dags/a.py: InternalError') : undefined);
+    s3.failWhen = (op, key) =>
+      op === 'PutObject' && key === 'dags/a.py' ? boom('PutObject s3://bucket/dags/a.py: InternalError') : undefined;
     const error = await push(request(), ports()).catch((e) => e);
     expect(MwaaError.is(error) && error.exitCode).toBe(6);
     expect(error.message).toContain('which it did not use before; MWAA cannot remove an artifact once set');
@@ -189,7 +211,8 @@ describe('the release transaction', () => {
   });
 
   it('after that exit 6, `mwaa recover` records the release as rolled back with the environment keeping the artifact; a later push works', async () => {
-    s3.failWhen = (op, key) => (op === 'PutObject' && key === 'dags/a.py' ? boom('PutObject s3://bucket/dags/a.py: InternalError') : undefined);
+    s3.failWhen = (op, key) =>
+      op === 'PutObject' && key === 'dags/a.py' ? boom('PutObject s3://bucket/dags/a.py: InternalError') : undefined;
     const error = await push(request(), ports()).catch((e) => e);
     expect(MwaaError.is(error) && error.exitCode).toBe(6);
     expect(error.hint).toContain('`mwaa recover` records the release as rolled back with the environment keeping that artifact');
@@ -278,7 +301,8 @@ describe('the environment under the lock', () => {
       other = otherDeploy();
       return true;
     };
-    s3.failWhen = (op, key) => (op === 'CopyObject' && key === 'dags/a.py' ? boom('CopyObject s3://bucket/dags/a.py: InternalError') : undefined);
+    s3.failWhen = (op, key) =>
+      op === 'CopyObject' && key === 'dags/a.py' ? boom('CopyObject s3://bucket/dags/a.py: InternalError') : undefined;
     const error = await rollback({ environment: 'env', wait: true, dryRun: false, concurrency: 16 }, p).catch((e) => e);
     expect(MwaaError.is(error) && error.exitCode, error.message).toBe(5);
     expect(mwaa.env.RequirementsS3ObjectVersion).toBe(other);
@@ -292,7 +316,17 @@ describe('the lock renewal', () => {
     const before = s3.state();
     writeFileSync(join(t.dir, 'requirements.txt'), `${CONSTRAINT}\nrequests==2.31.0\nflask==3.0.0\n`);
     writeFileSync(join(t.dir, 'dags/a.py'), 'A = 5\n');
-    const other = { schema: 1, owner: 'other@elsewhere', host: 'elsewhere', pid: 42, command: 'mwaa dags push', environment: 'env', releaseId: 'r-other', acquiredAt: '2026-03-01T12:00:00.000Z', expiresAt: '2026-03-01T13:00:00.000Z' };
+    const other = {
+      schema: 1,
+      owner: 'other@elsewhere',
+      host: 'elsewhere',
+      pid: 42,
+      command: 'mwaa dags push',
+      environment: 'env',
+      releaseId: 'r-other',
+      acquiredAt: '2026-03-01T12:00:00.000Z',
+      expiresAt: '2026-03-01T13:00:00.000Z',
+    };
     let renew: (() => void) | undefined;
     const p = ports();
     const sleep = p.clock.sleep;
@@ -322,11 +356,21 @@ describe('the lock renewal', () => {
     for (const key of ['dags/a.py', 'requirements.txt']) expect(after[key]).toBe(before[key]);
   });
 
-  it('a takeover between the renewal\'s check and its write is not overwritten either (If-Match)', async () => {
+  it("a takeover between the renewal's check and its write is not overwritten either (If-Match)", async () => {
     expect((await push(request(), ports())).status).toBe('deployed');
     const pinned = mwaa.env.RequirementsS3ObjectVersion;
     writeFileSync(join(t.dir, 'requirements.txt'), `${CONSTRAINT}\nrequests==2.31.0\nflask==3.0.0\n`);
-    const other = { schema: 1, owner: 'other@elsewhere', host: 'elsewhere', pid: 43, command: 'mwaa dags push', environment: 'env', releaseId: 'r-other', acquiredAt: '2026-03-01T12:00:00.000Z', expiresAt: '2026-03-01T13:00:00.000Z' };
+    const other = {
+      schema: 1,
+      owner: 'other@elsewhere',
+      host: 'elsewhere',
+      pid: 43,
+      command: 'mwaa dags push',
+      environment: 'env',
+      releaseId: 'r-other',
+      acquiredAt: '2026-03-01T12:00:00.000Z',
+      expiresAt: '2026-03-01T13:00:00.000Z',
+    };
     let renew: (() => void) | undefined;
     const p = ports();
     const sleep = p.clock.sleep;

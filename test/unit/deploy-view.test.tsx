@@ -9,13 +9,29 @@ const start: Omit<DeployViewState, 'now'> = { title: 'Deploying to dev', started
 
 function plan(): PlanJson {
   const counts = { added: 3, changed: 0, removed: 0, unchanged: 0 };
-  return { environment: 'dev', bucket: 'b', empty: false, counts, added: [], changed: [], removed: [], kept: [], adopted: [], drift: [], artifacts: [], envUpdate: { needed: false, reasons: [] } };
+  return {
+    environment: 'dev',
+    bucket: 'b',
+    empty: false,
+    counts,
+    added: [],
+    changed: [],
+    removed: [],
+    kept: [],
+    adopted: [],
+    drift: [],
+    artifacts: [],
+    envUpdate: { needed: false, reasons: [] },
+  };
 }
 
 describe('deploy live view', () => {
   it('folds events into the state: plan, phase, upload progress, environment status, warnings', () => {
     let s = start;
-    s = reduceDeployEvent(s, msg('deploy.plan', { plan: plan(), planMs: 5 }, 'plan: 3 added, 0 changed, 0 removed, 0 unchanged; environment update: no'));
+    s = reduceDeployEvent(
+      s,
+      msg('deploy.plan', { plan: plan(), planMs: 5 }, 'plan: 3 added, 0 changed, 0 removed, 0 unchanged; environment update: no'),
+    );
     s = reduceDeployEvent(s, msg('deploy.phase', { phase: 'uploads' }, 'uploading 3 DAG files'));
     s = reduceDeployEvent(s, msg('deploy.upload.done', { key: 'dags/b.py', done: 2, total: 3, bytesDone: 2048, bytesTotal: 3072 }, ''));
     s = reduceDeployEvent(s, msg('env.status.changed', { name: 'dev', status: 'UPDATING', previous: 'AVAILABLE', elapsedMs: 0 }, ''));
@@ -36,7 +52,9 @@ describe('deploy live view', () => {
   });
 
   it('shows the outcome instead of the phase when done, without its message (the command prints it next)', () => {
-    const { lastFrame } = render(<DeployView {...start} phase="uploading" outcome={{ ok: false, message: 'deploy failed: boom' }} now={10} />);
+    const { lastFrame } = render(
+      <DeployView {...start} phase="uploading" outcome={{ ok: false, message: 'deploy failed: boom' }} now={10} />,
+    );
     expect(lastFrame()).toContain('✖ Deploying to dev');
     expect(lastFrame()).not.toContain('deploy failed: boom');
     expect(lastFrame()).not.toContain('uploading');

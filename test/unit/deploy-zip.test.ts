@@ -45,7 +45,8 @@ describe('deterministic plugins.zip', () => {
       expect(sha(zb)).toBe(sha(za));
       // and it is a real zip with sorted entries and the right contents
       const names: string[] = [];
-      const out = unzipSync(za, { filter: (f) => {
+      const out = unzipSync(za, {
+        filter: (f) => {
           names.push(f.name);
           return true;
         },
@@ -71,7 +72,14 @@ describe('deterministic plugins.zip', () => {
       { name: 'b.py', data: strToU8('b') },
     ]);
     expect(sha(e1)).toBe(sha(e2));
-    expect(sha(deterministicZip([{ name: 'a.sh', data: strToU8('a') }, { name: 'b.py', data: strToU8('b') }]))).not.toBe(sha(e1));
+    expect(
+      sha(
+        deterministicZip([
+          { name: 'a.sh', data: strToU8('a') },
+          { name: 'b.py', data: strToU8('b') },
+        ]),
+      ),
+    ).not.toBe(sha(e1));
   });
 
   it.each([

@@ -15,14 +15,30 @@ const NETWORK = { subnetIds: ['subnet-a', 'subnet-b'], securityGroupIds: ['sg-1'
 
 function selected(entry: Partial<EnvironmentEntry> & { environment?: EnvironmentEntry['environment'] }): SelectedEnvironment {
   const full = { name: 'demo', bucket: 'demo-bucket', ...entry } as EnvironmentEntry;
-  return { key: 'dev', entry: full, source: { file: '/nonexistent/mwaa.yaml', dir: '/nonexistent', config: { environments: { dev: full } } }, path: (p) => p };
+  return {
+    key: 'dev',
+    entry: full,
+    source: { file: '/nonexistent/mwaa.yaml', dir: '/nonexistent', config: { environments: { dev: full } } },
+    path: (p) => p,
+  };
 }
 
-const ALL_BLOCKED: PublicAccessBlock = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true };
+const ALL_BLOCKED: PublicAccessBlock = {
+  BlockPublicAcls: true,
+  IgnorePublicAcls: true,
+  BlockPublicPolicy: true,
+  RestrictPublicBuckets: true,
+};
 
 function fakeBucket(state: { exists?: boolean; region?: string; versioning?: string; pab?: PublicAccessBlock; forbidden?: boolean } = {}) {
   const calls: string[] = [];
-  const s = { exists: true, region: 'eu-west-1', versioning: 'Enabled' as string | undefined, pab: ALL_BLOCKED as PublicAccessBlock | undefined, ...state };
+  const s = {
+    exists: true,
+    region: 'eu-west-1',
+    versioning: 'Enabled' as string | undefined,
+    pab: ALL_BLOCKED as PublicAccessBlock | undefined,
+    ...state,
+  };
   const api: BucketApi = {
     async head() {
       calls.push('HeadBucket');
@@ -50,9 +66,16 @@ function fakeBucket(state: { exists?: boolean; region?: string; versioning?: str
 }
 
 function ports(api: FakeApi, bucket: BucketApi): EnvPorts & { events: ReturnType<typeof recordEvents>['sink'] } {
-  return { api: Object.assign(api, { tagResource: async (arn: string, tags: Record<string, string>) => void api.calls.push({ op: 'TagResource', input: { arn, tags } }), untagResource: async (arn: string, keys: string[]) => void api.calls.push({ op: 'UntagResource', input: { arn, keys } }) }), bucket, clock: fakeClock(), events: recordEvents().sink };
+  return {
+    api: Object.assign(api, {
+      tagResource: async (arn: string, tags: Record<string, string>) => void api.calls.push({ op: 'TagResource', input: { arn, tags } }),
+      untagResource: async (arn: string, keys: string[]) => void api.calls.push({ op: 'UntagResource', input: { arn, keys } }),
+    }),
+    bucket,
+    clock: fakeClock(),
+    events: recordEvents().sink,
+  };
 }
-
 
 describe('createEnvironment', () => {
   const good = selected({ environment: { executionRoleArn: ROLE, network: NETWORK, maxWorkers: 3 } });
@@ -61,7 +84,11 @@ describe('createEnvironment', () => {
     const api = scriptedApi([undefined]);
     const bucket = fakeBucket();
     const error = await rejection(
-      createEnvironment(selected({ environment: { executionRoleArn: ROLE, network: NETWORK, minWorkers: 4, maxWorkers: 2 } }), ports(api, bucket.api), { wait: false, region: 'eu-west-1', local: false }),
+      createEnvironment(
+        selected({ environment: { executionRoleArn: ROLE, network: NETWORK, minWorkers: 4, maxWorkers: 2 } }),
+        ports(api, bucket.api),
+        { wait: false, region: 'eu-west-1', local: false },
+      ),
     );
     expect(error.exitCode).toBe(2);
     expect(error.message).toMatch(/minWorkers \(4\) must not be greater than maxWorkers \(2\)/);
@@ -71,7 +98,9 @@ describe('createEnvironment', () => {
 
   it('a bucket problem: exit 1 before any MWAA call', async () => {
     const api = scriptedApi([undefined]);
-    const error = await rejection(createEnvironment(good, ports(api, fakeBucket({ versioning: 'Suspended' }).api), { wait: false, region: 'eu-west-1', local: false }));
+    const error = await rejection(
+      createEnvironment(good, ports(api, fakeBucket({ versioning: 'Suspended' }).api), { wait: false, region: 'eu-west-1', local: false }),
+    );
     expect(error.exitCode).toBe(1);
     expect(error.code).toBe('env.bucket.preflight');
     expect(error.message).toMatch(/does not have versioning enabled \(it is Suspended\)/);
@@ -80,7 +109,9 @@ describe('createEnvironment', () => {
 
   it('an existing environment: exit 2, no CreateEnvironment', async () => {
     const api = scriptedApi([envWith('AVAILABLE')]);
-    const error = await rejection(createEnvironment(good, ports(api, fakeBucket().api), { wait: false, region: 'eu-west-1', local: false }));
+    const error = await rejection(
+      createEnvironment(good, ports(api, fakeBucket().api), { wait: false, region: 'eu-west-1', local: false }),
+    );
     expect(error.code).toBe('env.exists');
     expect(api.calls.map((c) => c.op)).toEqual(['GetEnvironment']);
   });
@@ -95,7 +126,11 @@ describe('createEnvironment', () => {
   it('local: dummy role, network and logging fill what mwaa.yaml leaves out; a missing bucket is created', async () => {
     const api = scriptedApi([undefined]);
     const bucket = fakeBucket({ exists: false });
-    await createEnvironment(selected({ local: true, environment: { maxWorkers: 2 } }), ports(api, bucket.api), { wait: false, region: 'us-east-1', local: true });
+    await createEnvironment(selected({ local: true, environment: { maxWorkers: 2 } }), ports(api, bucket.api), {
+      wait: false,
+      region: 'us-east-1',
+      local: true,
+    });
     expect(bucket.calls[0]).toBe('HeadBucket');
     expect(bucket.calls).toContain('CreateBucket us-east-1');
     const input = api.calls.find((c) => c.op === 'CreateEnvironment')?.input as Record<string, any>;
@@ -108,11 +143,19 @@ describe('createEnvironment', () => {
 });
 
 describe('prepareUpdate / applyUpdate / deleteEnvironment', () => {
-  const live = envWith('AVAILABLE', { Arn: 'arn:aws:airflow:eu-west-1:123456789012:environment/demo', MaxWorkers: 10, SourceBucketArn: 'arn:aws:s3:::demo-bucket', DagS3Path: 'dags', Tags: { a: '1' } });
+  const live = envWith('AVAILABLE', {
+    Arn: 'arn:aws:airflow:eu-west-1:123456789012:environment/demo',
+    MaxWorkers: 10,
+    SourceBucketArn: 'arn:aws:s3:::demo-bucket',
+    DagS3Path: 'dags',
+    Tags: { a: '1' },
+  });
 
   it('an environment busy UPDATING cannot be updated (exit 1, nothing changed)', async () => {
     const api = scriptedApi([{ ...live, Status: 'UPDATING' }]);
-    const error = await rejection(prepareUpdate(selected({ environment: { maxWorkers: 3 } }), ports(api, fakeBucket().api), 'eu-west-1', 'update'));
+    const error = await rejection(
+      prepareUpdate(selected({ environment: { maxWorkers: 3 } }), ports(api, fakeBucket().api), 'eu-west-1', 'update'),
+    );
     expect(error.code).toBe('env.busy');
     expect(error.hint).toMatch(/mwaa env wait/);
   });
@@ -125,7 +168,14 @@ describe('prepareUpdate / applyUpdate / deleteEnvironment', () => {
     const prepared = await prepareUpdate(selected({ environment: { maxWorkers: 3, tags: { b: '2' } } }), p, 'eu-west-1', 'update');
     api.script = [envWith('UPDATING'), envWith('AVAILABLE', { LastUpdate: { Status: 'SUCCESS', CreatedAt: new Date(clock.t) } })];
     const result = await applyUpdate(prepared, p, { wait: true, pollMs: 10 });
-    expect(api.calls.map((c) => c.op)).toEqual(['GetEnvironment', 'UpdateEnvironment', 'TagResource', 'UntagResource', 'GetEnvironment', 'GetEnvironment']);
+    expect(api.calls.map((c) => c.op)).toEqual([
+      'GetEnvironment',
+      'UpdateEnvironment',
+      'TagResource',
+      'UntagResource',
+      'GetEnvironment',
+      'GetEnvironment',
+    ]);
     expect(api.calls[1].input).toEqual({ Name: 'demo', MaxWorkers: 3 });
     expect(result).toMatchObject({ status: 'AVAILABLE', waited: true });
     expect(result.timeline.map((t) => t.status)).toEqual(['UPDATING', 'AVAILABLE']);
@@ -145,7 +195,9 @@ describe('prepareUpdate / applyUpdate / deleteEnvironment', () => {
     const r = await deleteEnvironment({ ...live, Status: 'DELETING' }, ports(api, fakeBucket().api), { wait: true, pollMs: 1 });
     expect(r.status).toBe('DELETED');
     expect(api.calls.map((c) => c.op)).toEqual(['GetEnvironment']);
-    const error = await rejection(deleteEnvironment({ ...live, Status: 'CREATING' }, ports(scriptedApi([undefined]), fakeBucket().api), { wait: false }));
+    const error = await rejection(
+      deleteEnvironment({ ...live, Status: 'CREATING' }, ports(scriptedApi([undefined]), fakeBucket().api), { wait: false }),
+    );
     expect(error.code).toBe('env.busy');
   });
 });
@@ -154,7 +206,10 @@ describe('checkSourceBucket', () => {
   it('a bucket in another region: one problem, with both fixes', async () => {
     const problems = await checkSourceBucket(fakeBucket({ region: 'us-west-2' }).api, 'b', 'eu-west-1');
     expect(problems).toEqual([
-      expect.objectContaining({ check: 'region', message: 'source bucket b is in us-west-2, but the environment is in eu-west-1; MWAA needs the bucket in the same region' }),
+      expect.objectContaining({
+        check: 'region',
+        message: 'source bucket b is in us-west-2, but the environment is in eu-west-1; MWAA needs the bucket in the same region',
+      }),
     ]);
   });
 
@@ -164,8 +219,17 @@ describe('checkSourceBucket', () => {
   });
 
   it('a partial public access block names the missing settings', async () => {
-    const problems = await checkSourceBucket(fakeBucket({ pab: { ...ALL_BLOCKED, BlockPublicPolicy: false, RestrictPublicBuckets: false } }).api, 'b', 'eu-west-1');
-    expect(problems).toEqual([expect.objectContaining({ check: 'public-access', message: 'source bucket b does not block all public access (BlockPublicPolicy, RestrictPublicBuckets not set)' })]);
+    const problems = await checkSourceBucket(
+      fakeBucket({ pab: { ...ALL_BLOCKED, BlockPublicPolicy: false, RestrictPublicBuckets: false } }).api,
+      'b',
+      'eu-west-1',
+    );
+    expect(problems).toEqual([
+      expect.objectContaining({
+        check: 'public-access',
+        message: 'source bucket b does not block all public access (BlockPublicPolicy, RestrictPublicBuckets not set)',
+      }),
+    ]);
   });
 
   it('a good bucket has no problem', async () => {
@@ -181,27 +245,42 @@ describe('checkEnvironment warnings and version rules', () => {
   });
 
   it('an Airflow version this tool does not know is a warning', () => {
-    const r = checkEnvironment({ name: 'demo', environment: { airflowVersion: '3.9.0' } } as EnvironmentEntry, { operation: 'create', local: true });
+    const r = checkEnvironment({ name: 'demo', environment: { airflowVersion: '3.9.0' } } as EnvironmentEntry, {
+      operation: 'create',
+      local: true,
+    });
     expect(r.errors).toEqual([]);
     expect(r.warnings[0].field).toBe('environment.airflowVersion');
   });
 
   it('Airflow 3 can be downgraded only to 2.11.x', () => {
     const live = envWith('AVAILABLE', { AirflowVersion: '3.0.6' });
-    const bad = checkEnvironment({ name: 'demo', environment: { airflowVersion: '2.10.3' } } as EnvironmentEntry, { operation: 'update', live });
+    const bad = checkEnvironment({ name: 'demo', environment: { airflowVersion: '2.10.3' } } as EnvironmentEntry, {
+      operation: 'update',
+      live,
+    });
     expect(bad.errors[0].message).toMatch(/can only be downgraded to 2\.11\.x, not 2\.10\.3/);
-    const ok = checkEnvironment({ name: 'demo', environment: { airflowVersion: '2.11.2' } } as EnvironmentEntry, { operation: 'update', live });
+    const ok = checkEnvironment({ name: 'demo', environment: { airflowVersion: '2.11.2' } } as EnvironmentEntry, {
+      operation: 'update',
+      live,
+    });
     expect(ok.errors).toEqual([]);
   });
 
   it('2.11.x can go to Airflow 3 in place', () => {
     const live = envWith('AVAILABLE', { AirflowVersion: '2.11.2' });
-    expect(checkEnvironment({ name: 'demo', environment: { airflowVersion: '3.2.1' } } as EnvironmentEntry, { operation: 'update', live }).errors).toEqual([]);
+    expect(
+      checkEnvironment({ name: 'demo', environment: { airflowVersion: '3.2.1' } } as EnvironmentEntry, { operation: 'update', live })
+        .errors,
+    ).toEqual([]);
   });
 
   it('env diff does not refuse fields that cannot change (the plan shows them)', () => {
     const live = envWith('AVAILABLE', { NetworkConfiguration: { SubnetIds: ['subnet-a', 'subnet-b'] } });
-    const entry = { name: 'demo', environment: { network: { subnetIds: ['subnet-c', 'subnet-d'], securityGroupIds: ['sg-1'] } } } as EnvironmentEntry;
+    const entry = {
+      name: 'demo',
+      environment: { network: { subnetIds: ['subnet-c', 'subnet-d'], securityGroupIds: ['sg-1'] } },
+    } as EnvironmentEntry;
     expect(checkEnvironment(entry, { operation: 'diff', live }).errors).toEqual([]);
     expect(checkEnvironment(entry, { operation: 'update', live }).errors.map((e) => e.field)).toEqual(['environment.network.subnetIds']);
   });

@@ -25,7 +25,11 @@ const live: EnvironmentInfo = {
   NetworkConfiguration: { SubnetIds: ['subnet-a', 'subnet-b'], SecurityGroupIds: ['sg-1'] },
   AirflowConfigurationOptions: { 'core.parallelism': '8', 'core.default_task_retries': '1' },
   LoggingConfiguration: {
-    TaskLogs: { Enabled: true, LogLevel: 'INFO', CloudWatchLogGroupArn: 'arn:aws:logs:eu-west-1:123456789012:log-group:airflow-demo-Task:*' },
+    TaskLogs: {
+      Enabled: true,
+      LogLevel: 'INFO',
+      CloudWatchLogGroupArn: 'arn:aws:logs:eu-west-1:123456789012:log-group:airflow-demo-Task:*',
+    },
     SchedulerLogs: { Enabled: false, LogLevel: 'INFO' },
     WorkerLogs: { Enabled: true, LogLevel: 'WARNING' },
     WebserverLogs: { Enabled: true, LogLevel: 'ERROR' },
@@ -56,14 +60,31 @@ describe('planEnvironment', () => {
     expect(plan.changes).toEqual([]);
     expect(plan.update).toBeUndefined();
     expect(plan.unchanged).toEqual(
-      expect.arrayContaining(['airflowVersion', 'maxWorkers', 'kmsKey', 'dagS3Path', 'bucket', 'network.subnetIds', 'network.securityGroupIds', 'logging.task', 'logging.scheduler']),
+      expect.arrayContaining([
+        'airflowVersion',
+        'maxWorkers',
+        'kmsKey',
+        'dagS3Path',
+        'bucket',
+        'network.subnetIds',
+        'network.securityGroupIds',
+        'logging.task',
+        'logging.scheduler',
+      ]),
     );
     expect(renderPlan(plan)).toMatch(/^No changes: environment demo matches mwaa.yaml/);
   });
 
   it('UpdateEnvironment gets only the changed fields, with the web server fields and the replacement strategy', () => {
     const plan = planEnvironment(
-      entry({ maxWorkers: 4, minWebservers: 3, maxWebservers: 3, schedulers: 2, workerReplacementStrategy: 'GRACEFUL', environmentClass: 'mw1.small' }),
+      entry({
+        maxWorkers: 4,
+        minWebservers: 3,
+        maxWebservers: 3,
+        schedulers: 2,
+        workerReplacementStrategy: 'GRACEFUL',
+        environmentClass: 'mw1.small',
+      }),
       live,
       'eu-west-1',
     );
@@ -116,7 +137,11 @@ describe('planEnvironment', () => {
   });
 
   it('Airflow options: per-key add/change/remove, and the whole desired map is sent', () => {
-    const plan = planEnvironment(entry({ airflowConfigurationOptions: { 'core.parallelism': '16', 'webserver.expose_config': 'true' } }), live, 'eu-west-1');
+    const plan = planEnvironment(
+      entry({ airflowConfigurationOptions: { 'core.parallelism': '16', 'webserver.expose_config': 'true' } }),
+      live,
+      'eu-west-1',
+    );
     expect(plan.changes.map((c) => [c.field, c.kind])).toEqual([
       ['airflowConfigurationOptions.core.default_task_retries', 'remove'],
       ['airflowConfigurationOptions.core.parallelism', 'change'],
@@ -151,7 +176,9 @@ describe('planEnvironment', () => {
     const plan = planEnvironment(entry({ maxWorkers: 3 }), undefined, 'eu-west-1');
     expect(plan.exists).toBe(false);
     expect(plan.create).toEqual({ Name: 'demo', SourceBucketArn: 'arn:aws:s3:::demo-bucket', DagS3Path: 'dags', MaxWorkers: 3 });
-    expect(renderPlan(plan)).toMatch(/does not exist; `mwaa env create` would create it with:\n\s+\+ SourceBucketArn: arn:aws:s3:::demo-bucket/);
+    expect(renderPlan(plan)).toMatch(
+      /does not exist; `mwaa env create` would create it with:\n\s+\+ SourceBucketArn: arn:aws:s3:::demo-bucket/,
+    );
   });
 });
 

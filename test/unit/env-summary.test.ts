@@ -15,7 +15,11 @@ describe('env show summary', () => {
   it('log groups come from the ARNs without the trailing :*, only for enabled components', () => {
     const env = envWith('AVAILABLE', {
       LoggingConfiguration: {
-        TaskLogs: { Enabled: true, LogLevel: 'INFO', CloudWatchLogGroupArn: 'arn:aws:logs:eu-west-1:123456789012:log-group:airflow-demo-Task:*' },
+        TaskLogs: {
+          Enabled: true,
+          LogLevel: 'INFO',
+          CloudWatchLogGroupArn: 'arn:aws:logs:eu-west-1:123456789012:log-group:airflow-demo-Task:*',
+        },
         WorkerLogs: { Enabled: false, LogLevel: 'INFO' },
       },
     });
@@ -29,10 +33,18 @@ describe('env show summary', () => {
         PluginsS3ObjectVersion: 'v1',
         RequirementsS3Path: 'requirements.txt',
         RequirementsS3ObjectVersion: 'v2',
-        LastUpdate: { Status: 'FAILED', CreatedAt: new Date(Date.UTC(2026, 0, 1)), Error: { ErrorCode: 'INCORRECT_CONFIGURATION', ErrorMessage: 'check the role' } },
+        LastUpdate: {
+          Status: 'FAILED',
+          CreatedAt: new Date(Date.UTC(2026, 0, 1)),
+          Error: { ErrorCode: 'INCORRECT_CONFIGURATION', ErrorMessage: 'check the role' },
+        },
       }),
     );
-    expect(s.artifacts).toEqual({ plugins: { path: 'plugins.zip', version: 'v1' }, requirements: { path: 'requirements.txt', version: 'v2' }, startupScript: undefined });
+    expect(s.artifacts).toEqual({
+      plugins: { path: 'plugins.zip', version: 'v1' },
+      requirements: { path: 'requirements.txt', version: 'v2' },
+      startupScript: undefined,
+    });
     const text = renderSummary(s, Date.UTC(2026, 0, 1, 0, 5));
     expect(text).toMatch(/^Plugins:\s+plugins\.zip @ v1$/m);
     expect(text).toMatch(/^Startup script:\s+\(none\)$/m);

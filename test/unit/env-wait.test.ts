@@ -7,7 +7,6 @@ import { envWith, fakeClock, scriptedApi } from './env-fakes.js';
 
 const START = Date.UTC(2026, 0, 1);
 
-
 describe('waitForEnvironment', () => {
   it('follows CREATING → AVAILABLE, emits one event per change and returns the timeline', async () => {
     const clock = fakeClock(START);
@@ -33,12 +32,24 @@ describe('waitForEnvironment', () => {
       envWith('UPDATING'),
       envWith('ROLLING_BACK'),
       envWith('UPDATE_FAILED', {
-        LastUpdate: { Status: 'FAILED', CreatedAt: new Date(START), Error: { ErrorCode: 'INCORRECT_CONFIGURATION', ErrorMessage: 'check the role' } },
+        LastUpdate: {
+          Status: 'FAILED',
+          CreatedAt: new Date(START),
+          Error: { ErrorCode: 'INCORRECT_CONFIGURATION', ErrorMessage: 'check the role' },
+        },
       }),
     ]);
     const rec = recordEvents();
     const error = await failure(
-      waitForEnvironment({ api, name: 'demo', clock: fakeClock(START), events: rec.sink, until: 'available', pollMs: 10, expectUpdateSince: START }),
+      waitForEnvironment({
+        api,
+        name: 'demo',
+        clock: fakeClock(START),
+        events: rec.sink,
+        until: 'available',
+        pollMs: 10,
+        expectUpdateSince: START,
+      }),
     );
     expect(error).toBeInstanceOf(FailedError);
     expect(error.exitCode).toBe(1);
@@ -46,7 +57,11 @@ describe('waitForEnvironment', () => {
     expect(error.message).toMatch(/INCORRECT_CONFIGURATION: check the role/);
     expect(error.hint).toBe(hintForErrorCode('INCORRECT_CONFIGURATION'));
     expect(error.details).toMatchObject({ errorCode: 'INCORRECT_CONFIGURATION', errorMessage: 'check the role', status: 'UPDATE_FAILED' });
-    expect(rec.events.map((e) => (e.code === 'env.status.changed' ? e.data.status : undefined))).toEqual(['UPDATING', 'ROLLING_BACK', 'UPDATE_FAILED']);
+    expect(rec.events.map((e) => (e.code === 'env.status.changed' ? e.data.status : undefined))).toEqual([
+      'UPDATING',
+      'ROLLING_BACK',
+      'UPDATE_FAILED',
+    ]);
   });
 
   it.each(['CREATE_FAILED', 'UNAVAILABLE'])('%s throws exit 1', async (status) => {
@@ -61,10 +76,20 @@ describe('waitForEnvironment', () => {
   it('after an update, AVAILABLE with a FAILED LastUpdate is a failure', async () => {
     const api = scriptedApi([
       envWith('UPDATING'),
-      envWith('AVAILABLE', { LastUpdate: { Status: 'FAILED', CreatedAt: new Date(START + 5), Error: { ErrorCode: 'E', ErrorMessage: 'm' } } }),
+      envWith('AVAILABLE', {
+        LastUpdate: { Status: 'FAILED', CreatedAt: new Date(START + 5), Error: { ErrorCode: 'E', ErrorMessage: 'm' } },
+      }),
     ]);
     const error = await failure(
-      waitForEnvironment({ api, name: 'demo', clock: fakeClock(START), events: () => {}, until: 'available', expectUpdateSince: START, pollMs: 5 }),
+      waitForEnvironment({
+        api,
+        name: 'demo',
+        clock: fakeClock(START),
+        events: () => {},
+        until: 'available',
+        expectUpdateSince: START,
+        pollMs: 5,
+      }),
     );
     expect(error.code).toBe('env.failed');
     expect(error.message).toContain('E: m');
@@ -73,8 +98,20 @@ describe('waitForEnvironment', () => {
   it('after an update, an AVAILABLE environment whose LastUpdate predates the update keeps being polled', async () => {
     const old = { Status: 'SUCCESS' as const, CreatedAt: new Date(START - 3_600_000) };
     const fresh = { Status: 'SUCCESS' as const, CreatedAt: new Date(START + 1) };
-    const api = scriptedApi([envWith('AVAILABLE', { LastUpdate: old }), envWith('AVAILABLE', { LastUpdate: old }), envWith('AVAILABLE', { LastUpdate: fresh })]);
-    const result = await waitForEnvironment({ api, name: 'demo', clock: fakeClock(START), events: () => {}, until: 'available', expectUpdateSince: START, pollMs: 100 });
+    const api = scriptedApi([
+      envWith('AVAILABLE', { LastUpdate: old }),
+      envWith('AVAILABLE', { LastUpdate: old }),
+      envWith('AVAILABLE', { LastUpdate: fresh }),
+    ]);
+    const result = await waitForEnvironment({
+      api,
+      name: 'demo',
+      clock: fakeClock(START),
+      events: () => {},
+      until: 'available',
+      expectUpdateSince: START,
+      pollMs: 100,
+    });
     expect(api.calls.filter((c) => c.op === 'GetEnvironment')).toHaveLength(3);
     expect(result.elapsedMs).toBe(200);
   });
@@ -82,7 +119,16 @@ describe('waitForEnvironment', () => {
   it('after an update, an environment that never shows the update fails after the grace period', async () => {
     const api = scriptedApi([envWith('AVAILABLE', { LastUpdate: { Status: 'SUCCESS', CreatedAt: new Date(START - 1) } })]);
     const error = await failure(
-      waitForEnvironment({ api, name: 'demo', clock: fakeClock(START), events: () => {}, until: 'available', expectUpdateSince: START, pollMs: 1000, updateGraceMs: 3000 }),
+      waitForEnvironment({
+        api,
+        name: 'demo',
+        clock: fakeClock(START),
+        events: () => {},
+        until: 'available',
+        expectUpdateSince: START,
+        pollMs: 1000,
+        updateGraceMs: 3000,
+      }),
     );
     expect(error.code).toBe('env.update-not-seen');
     expect(api.calls).toHaveLength(4);
@@ -94,7 +140,15 @@ describe('waitForEnvironment', () => {
       envWith('AVAILABLE', { LastUpdate: { Status: 'PENDING', CreatedAt: new Date(START) } }),
       envWith('AVAILABLE', { LastUpdate: { Status: 'SUCCESS', CreatedAt: new Date(START) } }),
     ]);
-    const result = await waitForEnvironment({ api, name: 'demo', clock: fakeClock(START), events: () => {}, until: 'available', expectUpdateSince: START, pollMs: 1 });
+    const result = await waitForEnvironment({
+      api,
+      name: 'demo',
+      clock: fakeClock(START),
+      events: () => {},
+      until: 'available',
+      expectUpdateSince: START,
+      pollMs: 1,
+    });
     expect(result.environment?.LastUpdate?.Status).toBe('SUCCESS');
     expect(api.calls).toHaveLength(3);
   });
@@ -123,7 +177,16 @@ describe('waitForEnvironment', () => {
       return origSleep(ms, signal);
     };
     const error = await failure(
-      waitForEnvironment({ api, name: 'demo', clock, events: () => {}, signal: controller.signal, until: 'available', pollMs: 10, resumeCommand: 'mwaa -e dev env wait' }),
+      waitForEnvironment({
+        api,
+        name: 'demo',
+        clock,
+        events: () => {},
+        signal: controller.signal,
+        until: 'available',
+        pollMs: 10,
+        resumeCommand: 'mwaa -e dev env wait',
+      }),
     );
     expect(error).toBeInstanceOf(InterruptedError);
     expect(error.exitCode).toBe(130);
@@ -140,13 +203,23 @@ describe('waitForEnvironment', () => {
   });
 
   it('until available: a missing environment is exit 3', async () => {
-    const error = await failure(waitForEnvironment({ api: scriptedApi([undefined]), name: 'demo', clock: fakeClock(), events: () => {}, until: 'available' }));
+    const error = await failure(
+      waitForEnvironment({ api: scriptedApi([undefined]), name: 'demo', clock: fakeClock(), events: () => {}, until: 'available' }),
+    );
     expect(error).toBeInstanceOf(NotFoundError);
     expect(error.exitCode).toBe(3);
   });
 
   it('until available: DELETING fails instead of waiting for two hours', async () => {
-    const error = await failure(waitForEnvironment({ api: scriptedApi([envWith('DELETING')]), name: 'demo', clock: fakeClock(), events: () => {}, until: 'available' }));
+    const error = await failure(
+      waitForEnvironment({
+        api: scriptedApi([envWith('DELETING')]),
+        name: 'demo',
+        clock: fakeClock(),
+        events: () => {},
+        until: 'available',
+      }),
+    );
     expect(error.code).toBe('env.deleting');
   });
 
@@ -162,7 +235,14 @@ describe('waitForEnvironment', () => {
     });
     expect(ok.environment?.Status).toBe('AVAILABLE');
     const error = await failure(
-      waitForEnvironment({ api: scriptedApi([throttled()]), name: 'demo', clock: fakeClock(), events: () => {}, until: 'available', pollMs: 1 }),
+      waitForEnvironment({
+        api: scriptedApi([throttled()]),
+        name: 'demo',
+        clock: fakeClock(),
+        events: () => {},
+        until: 'available',
+        pollMs: 1,
+      }),
     );
     expect(error.code).toBe('aws.throttled');
   });

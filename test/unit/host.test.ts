@@ -41,7 +41,11 @@ function host(options: Partial<IoOptions> & { tty?: boolean; input?: string } = 
 }
 
 const apply = question('confirm', undefined, 'Apply 2 changes to environment demo?');
-const remove = question('env.delete', { name: 'demo', status: 'AVAILABLE', airflowVersion: '2.10.3' }, 'Type the environment name (demo) to delete it');
+const remove = question(
+  'env.delete',
+  { name: 'demo', status: 'AVAILABLE', airflowVersion: '2.10.3' },
+  'Type the environment name (demo) to delete it',
+);
 
 describe('choosing the host', () => {
   it('--json gets the JSON host, a terminal the live one, anything else plain text', () => {
@@ -62,11 +66,15 @@ describe('questions', () => {
   });
 
   it('without a terminal a question fails closed, naming --yes', async () => {
-    const error = await host().host.request(apply).catch((e) => e);
+    const error = await host()
+      .host.request(apply)
+      .catch((e) => e);
     expect(error).toBeInstanceOf(AbortedError);
     expect(error.message).toBe('Apply 2 changes to environment demo: confirmation needed, but there is no terminal to ask');
     expect(error.hint).toBe('pass --yes to confirm without a prompt');
-    const typed = await host().host.request(remove).catch((e) => e);
+    const typed = await host()
+      .host.request(remove)
+      .catch((e) => e);
     expect(typed.message).toBe('deleting environment demo needs confirmation, but there is no terminal to ask');
     expect(typed.hint).toBe('pass --yes to delete without a prompt');
   });
@@ -118,7 +126,11 @@ describe('output by host', () => {
     h.host.result({ name: 'demo' }, () => 'text');
     await new Promise((r) => setImmediate(r));
     expect(JSON.parse(h.out())).toEqual({ name: 'demo' });
-    const lines = h.err().trim().split('\n').map((l) => JSON.parse(l));
+    const lines = h
+      .err()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toMatchObject([
       { code: 'cli.warning', level: 'warn', message: 'careful' },
       { code: 'env.delete.started', level: 'info', message: 'deleting environment demo', data: { name: 'demo' } },
@@ -132,7 +144,13 @@ describe('output by host', () => {
     h.host.notify(msg('trigger.run.state', { dagId: 'etl', runId: 'r1', state: 'running' }, 'run r1: running'));
     h.host.record({ n: 1 }, () => 'one');
     await new Promise((r) => setImmediate(r));
-    expect(h.out().trim().split('\n').map((l) => JSON.parse(l))).toMatchObject([{ code: 'trigger.run.state' }, { n: 1 }]);
+    expect(
+      h
+        .out()
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toMatchObject([{ code: 'trigger.run.state' }, { n: 1 }]);
     expect(h.err()).toBe('');
   });
 

@@ -79,21 +79,41 @@ describe('InvokeRestApi with a custom endpoint', () => {
   it('sends Body as it is and leaves QueryParameters out when there are none', async () => {
     seen.length = 0;
     answer = { status: 200, body: { RestApiStatusCode: 200, RestApiResponse: { dag_run_id: 'r1', state: 'queued' } } };
-    const out = await (await api()).invokeRestApi({ name: 'demo', path: '/dags/etl/dagRuns', method: 'POST', body: { conf: { a: [1, null] }, logical_date: null } });
+    const out = await (await api()).invokeRestApi({
+      name: 'demo',
+      path: '/dags/etl/dagRuns',
+      method: 'POST',
+      body: { conf: { a: [1, null] }, logical_date: null },
+    });
     expect(out.body).toEqual({ dag_run_id: 'r1', state: 'queued' });
-    expect(JSON.parse(seen[0].body)).toEqual({ Path: '/dags/etl/dagRuns', Method: 'POST', Body: { conf: { a: [1, null] }, logical_date: null } });
+    expect(JSON.parse(seen[0].body)).toEqual({
+      Path: '/dags/etl/dagRuns',
+      Method: 'POST',
+      Body: { conf: { a: [1, null] }, logical_date: null },
+    });
   });
 
   it('returns Airflow 4xx and 5xx (RestApiClientException / RestApiServerException) as answers, not errors', async () => {
     const a = await api();
-    answer = { status: 400, headers: { 'x-amzn-errortype': 'RestApiClientException:http://internal.amazon.com/' }, body: { RestApiStatusCode: 404, RestApiResponse: { title: 'DAG not found', status: 404, detail: 'DAG with dag_id: nope not found' } } };
-    expect(await a.invokeRestApi({ name: 'demo', path: '/dags/nope', method: 'GET' })).toEqual({ status: 404, body: { title: 'DAG not found', status: 404, detail: 'DAG with dag_id: nope not found' } });
+    answer = {
+      status: 400,
+      headers: { 'x-amzn-errortype': 'RestApiClientException:http://internal.amazon.com/' },
+      body: { RestApiStatusCode: 404, RestApiResponse: { title: 'DAG not found', status: 404, detail: 'DAG with dag_id: nope not found' } },
+    };
+    expect(await a.invokeRestApi({ name: 'demo', path: '/dags/nope', method: 'GET' })).toEqual({
+      status: 404,
+      body: { title: 'DAG not found', status: 404, detail: 'DAG with dag_id: nope not found' },
+    });
     answer = { status: 400, body: { __type: 'RestApiServerException', RestApiStatusCode: 503, RestApiResponse: { title: 'busy' } } };
     expect(await a.invokeRestApi({ name: 'demo', path: '/dags', method: 'GET' })).toEqual({ status: 503, body: { title: 'busy' } });
   });
 
   it('maps AccessDenied to the auth error naming airflow:InvokeRestApi (exit 4)', async () => {
-    answer = { status: 403, headers: { 'x-amzn-errortype': 'AccessDeniedException' }, body: { Message: 'not authorized to perform: airflow:InvokeRestApi' } };
+    answer = {
+      status: 403,
+      headers: { 'x-amzn-errortype': 'AccessDeniedException' },
+      body: { Message: 'not authorized to perform: airflow:InvokeRestApi' },
+    };
     const error = await failure((await api()).invokeRestApi({ name: 'demo', path: '/dags', method: 'GET' }));
     expect(error.exitCode).toBe(4);
     expect(error.code).toBe('rest.denied');
@@ -101,7 +121,11 @@ describe('InvokeRestApi with a custom endpoint', () => {
   });
 
   it('types the "update your environment" validation error (an Airflow older than 2.4.3) for fallback', async () => {
-    answer = { status: 400, headers: { 'x-amzn-errortype': 'ValidationException' }, body: { message: 'Update your environment to use InvokeRestApi.' } };
+    answer = {
+      status: 400,
+      headers: { 'x-amzn-errortype': 'ValidationException' },
+      body: { message: 'Update your environment to use InvokeRestApi.' },
+    };
     const error = await failure((await api()).invokeRestApi({ name: 'demo', path: '/dags', method: 'GET' }));
     expect(error.code).toBe('rest.unsupported');
     expect(error.exitCode).toBe(1);
@@ -151,7 +175,10 @@ describe('InvokeRestApi retries', () => {
     seen.length = 0;
     queued.push({ status: 429, headers: { 'x-amzn-errortype': 'ThrottlingException' }, body: { message: 'Rate exceeded' } });
     answer = { status: 200, body: { RestApiStatusCode: 200, RestApiResponse: { is_paused: false } } };
-    expect(await a.invokeRestApi({ name: 'demo', path: '/dags/etl', method: 'PATCH', body: { is_paused: false } })).toEqual({ status: 200, body: { is_paused: false } });
+    expect(await a.invokeRestApi({ name: 'demo', path: '/dags/etl', method: 'PATCH', body: { is_paused: false } })).toEqual({
+      status: 200,
+      body: { is_paused: false },
+    });
     expect(seen.length).toBe(2);
   });
 });

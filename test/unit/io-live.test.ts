@@ -14,7 +14,11 @@ function io(input?: string): { io: Io; err: () => string; out: () => string } {
   stderr.on('data', (d) => (err += d));
   stdout.on('data', (d) => (out += d));
   if (input !== undefined) stdin.write(input);
-  return { io: new Io({ stdout, stderr, stdin }, { json: false, color: false, quiet: false, debug: true, ci: false, yes: false }), err: () => err, out: () => out };
+  return {
+    io: new Io({ stdout, stderr, stdin }, { json: false, color: false, quiet: false, debug: true, ci: false, yes: false }),
+    err: () => err,
+    out: () => out,
+  };
 }
 
 /** A live view that records what the Io asked of it. */

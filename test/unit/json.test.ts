@@ -10,7 +10,8 @@ import { Io } from '../../src/ui/io.js';
 /** A release-record-like document with `n` DAG entries. */
 function record(n: number): Record<string, unknown> {
   const dags: Record<string, unknown> = {};
-  for (let i = 0; i < n; i++) dags[`dags/team_${i % 7}/etl_${i}.py`] = { versionId: `v${i}`, sha256: 'ab'.repeat(32), etag: `"${i}"`, size: i };
+  for (let i = 0; i < n; i++)
+    dags[`dags/team_${i % 7}/etl_${i}.py`] = { versionId: `v${i}`, sha256: 'ab'.repeat(32), etag: `"${i}"`, size: i };
   return {
     schema: 1,
     id: '20261126-052800-abcd',
@@ -84,7 +85,12 @@ describe('--json output through the JSON host', () => {
       p.on('data', (c: Buffer) => into.push(c.toString('utf8')));
       return p;
     };
-    const out = createHost(new Io({ stdout: stream(writes.stdout), stderr: stream(writes.stderr), stdin: new PassThrough() }, { json: true, color: false, quiet: false, debug: false, ci: false, yes: false }));
+    const out = createHost(
+      new Io(
+        { stdout: stream(writes.stdout), stderr: stream(writes.stderr), stdin: new PassThrough() },
+        { json: true, color: false, quiet: false, debug: false, ci: false, yes: false },
+      ),
+    );
     return { out, writes };
   }
 

@@ -45,8 +45,11 @@ describe('layers', () => {
   it('catches process and terminal access in core, and a runtime import of the SDK there', () => {
     const wrong: SourceFile[] = [
       { path: 'src/core/deploy/git.ts', text: "import { execFile } from 'node:child_process';\n" },
-      { path: 'src/core/a.ts', text: "import { MWAAClient } from '@aws-sdk/client-mwaa';\nimport type { Environment } from '@aws-sdk/client-mwaa';\n" },
-      { path: 'src/core/b.ts', text: "// process.env is read by cli\nconst home = process.env.HOME;\n" },
+      {
+        path: 'src/core/a.ts',
+        text: "import { MWAAClient } from '@aws-sdk/client-mwaa';\nimport type { Environment } from '@aws-sdk/client-mwaa';\n",
+      },
+      { path: 'src/core/b.ts', text: '// process.env is read by cli\nconst home = process.env.HOME;\n' },
       { path: 'src/cli/ok.ts', text: "import { execFile } from 'node:child_process';\nprocess.exitCode = 1;\n" },
     ];
     expect(layerViolations(wrong)).toEqual([
@@ -57,7 +60,8 @@ describe('layers', () => {
   });
 
   it('reads multi-line imports, re-exports and dynamic imports', () => {
-    const text = "import {\n  a,\n  b,\n} from './x.js';\nexport * from './y.js';\nexport type { Z } from './z.js';\nawait import('./w.js');\n";
+    const text =
+      "import {\n  a,\n  b,\n} from './x.js';\nexport * from './y.js';\nexport type { Z } from './z.js';\nawait import('./w.js');\n";
     expect(importsOf(text).map((s) => [s.spec, s.typeOnly])).toEqual([
       ['./x.js', false],
       ['./y.js', false],

@@ -11,7 +11,8 @@ import { s3Api } from '../../src/aws/s3.js';
 import type { VersionEntry } from '../../src/core/ports/s3.js';
 import { MwaaError } from '../../src/core/errors.js';
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\r/g, '&#13;');
+const esc = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\r/g, '&#13;');
 
 function version(key: string, id: string, latest: boolean, etag: string, size: number): string {
   return (
@@ -33,14 +34,49 @@ function page(body: string, next?: { key: string; id: string }): string {
 
 const odd = 'dags/naïve & "odd" <name>\r 🚀.py';
 const body = page(
-  version('dags/a.py', 'a2', false, '"aa"', 3) + marker('dags/a.py', 'm1', true) + version(odd, 'o1', true, '"0123456789abcdef0123456789abcdef"', 1084) + version('dags/z.py', 'z1', true, '"zz-2"', 9),
+  version('dags/a.py', 'a2', false, '"aa"', 3) +
+    marker('dags/a.py', 'm1', true) +
+    version(odd, 'o1', true, '"0123456789abcdef0123456789abcdef"', 1084) +
+    version('dags/z.py', 'z1', true, '"zz-2"', 9),
   { key: odd, id: 'o1' },
 );
 const expected: VersionEntry[] = [
-  { key: 'dags/a.py', versionId: 'a2', isLatest: false, deleteMarker: false, etag: '"aa"', size: 3, lastModified: Date.UTC(2026, 10, 26, 6, 44, 3) },
-  { key: 'dags/a.py', versionId: 'm1', isLatest: true, deleteMarker: true, etag: undefined, size: undefined, lastModified: Date.UTC(2026, 10, 26, 6, 44, 4) },
-  { key: odd, versionId: 'o1', isLatest: true, deleteMarker: false, etag: '"0123456789abcdef0123456789abcdef"', size: 1084, lastModified: Date.UTC(2026, 10, 26, 6, 44, 3) },
-  { key: 'dags/z.py', versionId: 'z1', isLatest: true, deleteMarker: false, etag: '"zz-2"', size: 9, lastModified: Date.UTC(2026, 10, 26, 6, 44, 3) },
+  {
+    key: 'dags/a.py',
+    versionId: 'a2',
+    isLatest: false,
+    deleteMarker: false,
+    etag: '"aa"',
+    size: 3,
+    lastModified: Date.UTC(2026, 10, 26, 6, 44, 3),
+  },
+  {
+    key: 'dags/a.py',
+    versionId: 'm1',
+    isLatest: true,
+    deleteMarker: true,
+    etag: undefined,
+    size: undefined,
+    lastModified: Date.UTC(2026, 10, 26, 6, 44, 4),
+  },
+  {
+    key: odd,
+    versionId: 'o1',
+    isLatest: true,
+    deleteMarker: false,
+    etag: '"0123456789abcdef0123456789abcdef"',
+    size: 1084,
+    lastModified: Date.UTC(2026, 10, 26, 6, 44, 3),
+  },
+  {
+    key: 'dags/z.py',
+    versionId: 'z1',
+    isLatest: true,
+    deleteMarker: false,
+    etag: '"zz-2"',
+    size: 9,
+    lastModified: Date.UTC(2026, 10, 26, 6, 44, 3),
+  },
 ];
 
 describe('VersionsScanner', () => {
@@ -102,7 +138,13 @@ describe('s3Api.listVersions over the wire format', () => {
       { status: 200, body: second },
     ]);
     const all = await s3Api(client).listVersions('bkt', 'dags/');
-    expect(all.map((e) => `${e.key}:${e.versionId}`)).toEqual(['dags/a.py:m1', 'dags/a.py:a2', `${odd}:o1`, 'dags/z.py:z1', 'dags/zz.py:y1']);
+    expect(all.map((e) => `${e.key}:${e.versionId}`)).toEqual([
+      'dags/a.py:m1',
+      'dags/a.py:a2',
+      `${odd}:o1`,
+      'dags/z.py:z1',
+      'dags/zz.py:y1',
+    ]);
     expect(all[2]).toEqual(expected[2]);
     expect(JSON.parse(queries[1])).toMatchObject({ 'key-marker': odd, 'version-id-marker': 'o1' });
   });
@@ -119,13 +161,22 @@ describe('s3Api.listVersions over the wire format', () => {
     ]);
     const api = s3Api(client);
     const all = await api.listVersions('bkt', 'dags/');
-    expect(all.map((e) => `${e.key}:${e.versionId}:${e.isLatest}:${e.deleteMarker}`)).toEqual(['dags/a.py:m1:true:true', 'dags/a.py:a1:false:false', 'dags/b.py:b1:true:false']);
+    expect(all.map((e) => `${e.key}:${e.versionId}:${e.isLatest}:${e.deleteMarker}`)).toEqual([
+      'dags/a.py:m1:true:true',
+      'dags/a.py:a1:false:false',
+      'dags/b.py:b1:true:false',
+    ]);
     const latest = await api.listVersions('bkt', 'dags/', { latestOnly: true });
     expect(latest.map((e) => e.versionId)).toEqual(['m1', 'b1']);
   });
 
   it('leaves an error response to the SDK, mapped to a typed error', async () => {
-    const { client } = cannedClient([{ status: 403, body: '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>' }]);
+    const { client } = cannedClient([
+      {
+        status: 403,
+        body: '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>',
+      },
+    ]);
     const error = await s3Api(client)
       .listVersions('bkt', 'dags/')
       .catch((e) => e);
@@ -145,7 +196,10 @@ describe('s3Api.listObjects (ListObjectsV2) over the wire format', () => {
   it('reads keys, ETags, sizes and common prefixes from the bytes, and follows the continuation token', async () => {
     const { client, queries } = cannedClient([
       { status: 200, body: result(`${contents(odd, '"e1"', 12)}<CommonPrefixes><Prefix>dags/team_1/</Prefix></CommonPrefixes>`, 'tok&1') },
-      { status: 200, body: result(`${contents('dags/naïve 🚀.py', '"e2"', 3)}<CommonPrefixes><Prefix>dags/team_2/</Prefix></CommonPrefixes>`) },
+      {
+        status: 200,
+        body: result(`${contents('dags/naïve 🚀.py', '"e2"', 3)}<CommonPrefixes><Prefix>dags/team_2/</Prefix></CommonPrefixes>`),
+      },
     ]);
     const listing = await s3Api(client).listObjects('bkt', 'dags/', { delimiter: '/' });
     expect(listing.objects).toEqual([
@@ -159,10 +213,15 @@ describe('s3Api.listObjects (ListObjectsV2) over the wire format', () => {
   it('an empty listing, and an error response mapped to a typed error', async () => {
     const { client } = cannedClient([
       { status: 200, body: result('') },
-      { status: 403, body: '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>' },
+      {
+        status: 403,
+        body: '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>',
+      },
     ]);
     expect(await s3Api(client).listObjects('bkt', 'dags/')).toEqual({ objects: [], prefixes: [] });
-    const error = await s3Api(client).listObjects('bkt', 'dags/').catch((e) => e);
+    const error = await s3Api(client)
+      .listObjects('bkt', 'dags/')
+      .catch((e) => e);
     expect(MwaaError.is(error) && error.exitCode).toBe(4);
     expect(error.message).toContain('ListObjectsV2 s3://bkt/dags/');
   });

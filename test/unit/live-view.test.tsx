@@ -67,12 +67,13 @@ const demoView = (state: Demo, _now: number, maxLines: number) => (
       {state.outcome ? (state.outcome.ok ? '✔' : '✖') : '…'} {state.title}
     </Line>
     {state.items.slice(0, Math.max(0, maxLines - 1)).map((item) => (
-      <Line key={item}>  {item}</Line>
+      <Line key={item}> {item}</Line>
     ))}
   </>
 );
 
-const tasks = (n: number, state: (i: number) => string): TaskRow[] => Array.from({ length: n }, (_, i) => ({ key: `t${String(i).padStart(2, '0')}`, state: state(i) }));
+const tasks = (n: number, state: (i: number) => string): TaskRow[] =>
+  Array.from({ length: n }, (_, i) => ({ key: `t${String(i).padStart(2, '0')}`, state: state(i) }));
 
 describe('the live renderer', () => {
   it('redraws its frame in place, prints lines above it, and leaves only the last frame and those lines', async () => {
@@ -128,7 +129,12 @@ describe('the live renderer', () => {
 
   it('after the window gets narrower, the redrawn frame replaces the old one, rows it wrapped into included', async () => {
     const t = terminal(80, 10);
-    const view = mountLiveView<Demo>({ target: t.target, initial: { title: 'working', items: ['y'.repeat(70)] }, clock: () => 0, view: demoView });
+    const view = mountLiveView<Demo>({
+      target: t.target,
+      initial: { title: 'working', items: ['y'.repeat(70)] },
+      clock: () => 0,
+      view: demoView,
+    });
     view.printAbove('kept');
     await t.resize(40);
     await view.finish({ ok: true, message: '' });
@@ -146,7 +152,7 @@ describe('the live renderer', () => {
     expect(lines).toHaveLength(2);
   });
 
-  it('with colour, the frame is coloured whatever stdout is (here vitest\'s, not a terminal)', async () => {
+  it("with colour, the frame is coloured whatever stdout is (here vitest's, not a terminal)", async () => {
     const t = terminal(60, 10, undefined, true);
     const view = mountLiveView<Demo>({ target: t.target, initial: { title: 'working', items: ['a'] }, clock: () => 0, view: demoView });
     await view.finish({ ok: true, message: '' });
@@ -174,7 +180,19 @@ describe('fitting the trigger view to the terminal', () => {
 
   it('a frame of 30 tasks in 23 lines: the header, the telling tasks, a count line, the hint', () => {
     const rows = tasks(30, (i) => (i < 24 ? 'success' : i < 28 ? 'queued' : 'running'));
-    const frame = render(<TriggerView dagId="wide" runId="manual__1" runState="running" tasks={rows} startedAt={0} now={1000} notes={['slow scheduler']} maxLines={23} />).lastFrame() ?? '';
+    const frame =
+      render(
+        <TriggerView
+          dagId="wide"
+          runId="manual__1"
+          runState="running"
+          tasks={rows}
+          startedAt={0}
+          now={1000}
+          notes={['slow scheduler']}
+          maxLines={23}
+        />,
+      ).lastFrame() ?? '';
     const lines = frame.split('\n');
     expect(lines).toHaveLength(23);
     expect(lines[0]).toMatch(/^⠋ wide manual__1\s+running\s+1s$/);
@@ -187,15 +205,31 @@ describe('fitting the trigger view to the terminal', () => {
   });
 
   it('lines of the frame are cut to the width, never wrapped', () => {
-    const frame = render(<TriggerView dagId={'d'.repeat(150)} runId="r" tasks={[]} startedAt={0} now={0} notes={[]} maxLines={10} />).lastFrame() ?? '';
+    const frame =
+      render(<TriggerView dagId={'d'.repeat(150)} runId="r" tasks={[]} startedAt={0} now={0} notes={[]} maxLines={10} />).lastFrame() ?? '';
     expect(frame.split('\n')[0]).toMatch(/^⠋ d+…$/);
   });
 });
 
 describe('fitting the env wait view to the terminal', () => {
   it('a long timeline keeps its latest statuses under a count of the earlier ones', () => {
-    const timeline = ['UPDATING', 'CREATING_SNAPSHOT', 'UPDATING', 'ROLLING_BACK', 'UPDATE_FAILED'].map((status, i) => ({ status, at: i * 1000 }));
-    const frame = render(<EnvWaitView name="dev" operation="update" status="UPDATE_FAILED" timeline={timeline} startedAt={0} now={5000} notes={[]} maxLines={5} />).lastFrame() ?? '';
+    const timeline = ['UPDATING', 'CREATING_SNAPSHOT', 'UPDATING', 'ROLLING_BACK', 'UPDATE_FAILED'].map((status, i) => ({
+      status,
+      at: i * 1000,
+    }));
+    const frame =
+      render(
+        <EnvWaitView
+          name="dev"
+          operation="update"
+          status="UPDATE_FAILED"
+          timeline={timeline}
+          startedAt={0}
+          now={5000}
+          notes={[]}
+          maxLines={5}
+        />,
+      ).lastFrame() ?? '';
     const lines = frame.split('\n');
     expect(lines).toHaveLength(5);
     expect(lines[1]).toBe('  … 3 earlier statuses');

@@ -14,9 +14,17 @@ import { MwaaError } from '../../src/core/errors.js';
 const ENV = {
   Name: 'analytics-dev',
   LoggingConfiguration: {
-    TaskLogs: { Enabled: true, LogLevel: 'INFO', CloudWatchLogGroupArn: 'arn:aws:logs:eu-west-1:123456789012:log-group:airflow-analytics-dev-Task:*' },
+    TaskLogs: {
+      Enabled: true,
+      LogLevel: 'INFO',
+      CloudWatchLogGroupArn: 'arn:aws:logs:eu-west-1:123456789012:log-group:airflow-analytics-dev-Task:*',
+    },
     SchedulerLogs: { Enabled: false, LogLevel: 'WARNING' },
-    WorkerLogs: { Enabled: true, LogLevel: 'WARNING', CloudWatchLogGroupArn: 'arn:aws:logs:eu-west-1:123456789012:log-group:custom-worker-group:*' },
+    WorkerLogs: {
+      Enabled: true,
+      LogLevel: 'WARNING',
+      CloudWatchLogGroupArn: 'arn:aws:logs:eu-west-1:123456789012:log-group:custom-worker-group:*',
+    },
   },
 };
 
@@ -134,16 +142,23 @@ describe('tailTaskLog', () => {
     const tail = await tailTaskLog({ logs, group, dagId: 'etl', runId: 'manual__2024-01-01T00:00:00+00:00', taskId: 'extract', lines: 4 });
     expect(tail.stream).toBe(`${base}attempt=2.log`);
     expect(tail.try).toBe(2);
-    expect(tail.lines).toEqual(['Traceback (most recent call last):', '  File "x.py", line 1', 'ValueError: boom', 'ERROR task: Task failed']);
+    expect(tail.lines).toEqual([
+      'Traceback (most recent call last):',
+      '  File "x.py", line 1',
+      'ValueError: boom',
+      'ERROR task: Task failed',
+    ]);
   });
 
   it('honours an explicit try, and returns nothing for a task without streams', async () => {
     const logs = memoryLogs();
     logs.put(group, `${base}attempt=1.log`, [{ timestamp: 1000, message: 'try one' }]);
     logs.put(group, `${base}attempt=2.log`, [{ timestamp: 2000, message: 'try two' }]);
-    expect((await tailTaskLog({ logs, group, dagId: 'etl', runId: 'manual__2024-01-01T00_00_00+00_00', taskId: 'extract', try: 1 })).lines).toEqual([
-      'try one',
-    ]);
-    expect(await tailTaskLog({ logs, group, dagId: 'etl', runId: 'manual__2024-01-01T00_00_00+00_00', taskId: 'nope' })).toEqual({ lines: [] });
+    expect(
+      (await tailTaskLog({ logs, group, dagId: 'etl', runId: 'manual__2024-01-01T00_00_00+00_00', taskId: 'extract', try: 1 })).lines,
+    ).toEqual(['try one']);
+    expect(await tailTaskLog({ logs, group, dagId: 'etl', runId: 'manual__2024-01-01T00_00_00+00_00', taskId: 'nope' })).toEqual({
+      lines: [],
+    });
   });
 });

@@ -9,8 +9,16 @@ const ENV = {
   Name: 'demo',
   LoggingConfiguration: {
     TaskLogs: { Enabled: true, LogLevel: 'INFO', CloudWatchLogGroupArn: `arn:aws:logs:us-east-1:123456789012:log-group:${G}:*` },
-    WorkerLogs: { Enabled: true, LogLevel: 'INFO', CloudWatchLogGroupArn: 'arn:aws:logs:us-east-1:123456789012:log-group:airflow-demo-Worker:*' },
-    SchedulerLogs: { Enabled: true, LogLevel: 'INFO', CloudWatchLogGroupArn: 'arn:aws:logs:us-east-1:123456789012:log-group:airflow-demo-Scheduler:*' },
+    WorkerLogs: {
+      Enabled: true,
+      LogLevel: 'INFO',
+      CloudWatchLogGroupArn: 'arn:aws:logs:us-east-1:123456789012:log-group:airflow-demo-Worker:*',
+    },
+    SchedulerLogs: {
+      Enabled: true,
+      LogLevel: 'INFO',
+      CloudWatchLogGroupArn: 'arn:aws:logs:us-east-1:123456789012:log-group:airflow-demo-Scheduler:*',
+    },
     WebserverLogs: { Enabled: false, LogLevel: 'INFO' },
     DagProcessingLogs: { Enabled: false, LogLevel: 'INFO' },
   },
@@ -31,7 +39,6 @@ function world() {
   return logs;
 }
 
-
 const req = (r: Partial<LogsAddressRequest>): LogsAddressRequest => ({ envName: 'demo', environment: ENV, ...r });
 
 describe('resolveLogsQuery: task logs', () => {
@@ -45,8 +52,13 @@ describe('resolveLogsQuery: task logs', () => {
     const task = await resolveLogsQuery(logs, req({ dagId: 'etl', runId: 'manual__2026-01-01T00_00_00+00_00', taskId: 'load' }));
     expect(task.sources[0].streamPrefix).toBe('dag_id=etl/run_id=manual__2026-01-01T00_00_00+00_00/task_id=load/');
 
-    const mapped = await resolveLogsQuery(logs, req({ dagId: 'etl', runId: 'scheduled__2025-12-31T00_00_00+00_00', taskId: 'fan', try: 1 }));
-    expect(mapped.sources[0].match!('dag_id=etl/run_id=scheduled__2025-12-31T00_00_00+00_00/task_id=fan/map_index=1/attempt=1.log')).toBe(true);
+    const mapped = await resolveLogsQuery(
+      logs,
+      req({ dagId: 'etl', runId: 'scheduled__2025-12-31T00_00_00+00_00', taskId: 'fan', try: 1 }),
+    );
+    expect(mapped.sources[0].match!('dag_id=etl/run_id=scheduled__2025-12-31T00_00_00+00_00/task_id=fan/map_index=1/attempt=1.log')).toBe(
+      true,
+    );
   });
 
   it('--run latest is the run whose first stream was created last', async () => {
@@ -62,7 +74,9 @@ describe('resolveLogsQuery: task logs', () => {
     const remote = async () => ({ runId: 'manual__2026-01-01T00:00:00+00:00', state: 'success' });
     const q = await resolveLogsQuery(world(), req({ dagId: 'etl', runId: 'latest', latestRun: remote }), { events: rec.sink });
     expect(q.sources[0].streamPrefix).toBe('dag_id=etl/run_id=manual__2026-01-01T00_00_00+00_00/');
-    expect(rec.events.find((e) => e.code === 'logs.run.latest')?.message).toBe('latest run of etl: manual__2026-01-01T00:00:00+00:00 (success)');
+    expect(rec.events.find((e) => e.code === 'logs.run.latest')?.message).toBe(
+      'latest run of etl: manual__2026-01-01T00:00:00+00:00 (success)',
+    );
 
     // the remote's newest run has no logs yet: the newest run with logs is shown, and said so
     const queued = async () => ({ runId: 'manual__just_now', state: 'queued' });
@@ -85,7 +99,9 @@ describe('resolveLogsQuery: task logs', () => {
     };
     const q5 = await resolveLogsQuery(world(), req({ dagId: 'etl', runId: 'latest', latestRun: failing }));
     expect(q5.address?.runId).toBe('backfill__2025-12-01T00_00_00+00_00');
-    expect((await failure(resolveLogsQuery(world(), req({ dagId: 'nope', runId: 'latest', latestRun: failing })))).code).toBe('logs.dag-not-found');
+    expect((await failure(resolveLogsQuery(world(), req({ dagId: 'nope', runId: 'latest', latestRun: failing })))).code).toBe(
+      'logs.dag-not-found',
+    );
   });
 
   it('a DAG without a run: every run of the DAG, not bounded', async () => {
@@ -118,10 +134,14 @@ describe('resolveLogsQuery: task logs', () => {
   });
 
   it('unknown task and unknown try list what exists', async () => {
-    const t = await failure(resolveLogsQuery(world(), req({ dagId: 'etl', runId: 'manual__2026-01-01T00_00_00+00_00', taskId: 'transform' })));
+    const t = await failure(
+      resolveLogsQuery(world(), req({ dagId: 'etl', runId: 'manual__2026-01-01T00_00_00+00_00', taskId: 'transform' })),
+    );
     expect(t.code).toBe('logs.task-not-found');
     expect(t.message).toContain('tasks with logs in this run:\n  extract\n  load');
-    const y = await failure(resolveLogsQuery(world(), req({ dagId: 'etl', runId: 'backfill__2025-12-01T00_00_00+00_00', taskId: 'extract', try: 3 })));
+    const y = await failure(
+      resolveLogsQuery(world(), req({ dagId: 'etl', runId: 'backfill__2025-12-01T00_00_00+00_00', taskId: 'extract', try: 3 })),
+    );
     expect(y.code).toBe('logs.try-not-found');
     expect(y.message).toContain('try 1');
     expect(y.message).toContain('try 2');
@@ -129,7 +149,9 @@ describe('resolveLogsQuery: task logs', () => {
 
   it('following a run or task that has no logs yet waits (with a warning) instead of failing', async () => {
     const rec = recordEvents();
-    const q = await resolveLogsQuery(world(), req({ dagId: 'etl', runId: 'manual__new', taskId: 'extract', follow: true }), { events: rec.sink });
+    const q = await resolveLogsQuery(world(), req({ dagId: 'etl', runId: 'manual__new', taskId: 'extract', follow: true }), {
+      events: rec.sink,
+    });
     expect(q.sources[0].streamPrefix).toBe('dag_id=etl/run_id=manual__new/task_id=extract/');
     expect(rec.events.map((e) => [e.code, e.level])).toContainEqual(['logs.waiting', 'warn']);
   });

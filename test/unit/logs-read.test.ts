@@ -22,14 +22,22 @@ function collect(): LogOutput & { events: Written[]; flushes: number[] } {
   };
 }
 
-
-const throttled = () => new FailedError('aws.throttled', 'FilterLogEvents: AWS kept throttling the call after retries (ThrottlingException)');
+const throttled = () =>
+  new FailedError('aws.throttled', 'FilterLogEvents: AWS kept throttling the call after retries (ThrottlingException)');
 
 describe('readLogs', () => {
   it('writes every event of every page in time order, flushing after each page', async () => {
     const logs = memoryLogs({ pageSize: 3 });
-    logs.put(G, `${RUN}task_id=a/attempt=1.log`, [1, 3, 5, 7].map((t) => ({ timestamp: t, message: `a${t}` })));
-    logs.put(G, `${RUN}task_id=b/attempt=1.log`, [2, 4, 6].map((t) => ({ timestamp: t, message: `b${t}` })));
+    logs.put(
+      G,
+      `${RUN}task_id=a/attempt=1.log`,
+      [1, 3, 5, 7].map((t) => ({ timestamp: t, message: `a${t}` })),
+    );
+    logs.put(
+      G,
+      `${RUN}task_id=b/attempt=1.log`,
+      [2, 4, 6].map((t) => ({ timestamp: t, message: `b${t}` })),
+    );
     logs.put(G, 'dag_id=other/run_id=r/task_id=x/attempt=1.log', [{ timestamp: 1, message: 'other dag' }]);
     const out = collect();
     const result = await readLogs(logs, [{ group: G, streamPrefix: RUN }], out, { clock: fakeClock(1_000_000) });
@@ -41,7 +49,11 @@ describe('readLogs', () => {
 
   it('stops at --limit, reading at most one page ahead', async () => {
     const logs = memoryLogs({ pageSize: 2 });
-    logs.put(G, `${RUN}task_id=a/attempt=1.log`, Array.from({ length: 20 }, (_, i) => ({ timestamp: i, message: `m${i}` })));
+    logs.put(
+      G,
+      `${RUN}task_id=a/attempt=1.log`,
+      Array.from({ length: 20 }, (_, i) => ({ timestamp: i, message: `m${i}` })),
+    );
     const out = collect();
     await readLogs(logs, [{ group: G, streamPrefix: RUN }], out, { clock: fakeClock(1_000_000), limit: 3 });
     expect(out.events.map((e) => e.message)).toEqual(['m0', 'm1', 'm2']);
@@ -51,7 +63,11 @@ describe('readLogs', () => {
 
   it('passes the time range and filter pattern, and applies a stream predicate', async () => {
     const logs = memoryLogs();
-    logs.put(G, `${RUN}task_id=a/attempt=1.log`, [{ timestamp: 10, message: 'ERROR one' }, { timestamp: 20, message: 'ERROR two' }, { timestamp: 30, message: 'INFO three' }]);
+    logs.put(G, `${RUN}task_id=a/attempt=1.log`, [
+      { timestamp: 10, message: 'ERROR one' },
+      { timestamp: 20, message: 'ERROR two' },
+      { timestamp: 30, message: 'INFO three' },
+    ]);
     logs.put(G, `${RUN}task_id=a/attempt=2.log`, [{ timestamp: 25, message: 'ERROR other try' }]);
     const out = collect();
     await readLogs(logs, [{ group: G, streamPrefix: `${RUN}task_id=a/`, match: (s) => s.endsWith('attempt=1.log') }], out, {
@@ -66,13 +82,24 @@ describe('readLogs', () => {
 
   it('merges several groups by time and skips a group that does not exist', async () => {
     const logs = memoryLogs({ pageSize: 2 });
-    logs.put('airflow-demo-Worker', 'requirements_install_ip-1_100.log', [1, 4, 5].map((t) => ({ timestamp: t, message: `w${t}` })));
-    logs.put('airflow-demo-Scheduler', 'requirements_install_ip-2_100.log', [2, 3, 6].map((t) => ({ timestamp: t, message: `s${t}` })));
+    logs.put(
+      'airflow-demo-Worker',
+      'requirements_install_ip-1_100.log',
+      [1, 4, 5].map((t) => ({ timestamp: t, message: `w${t}` })),
+    );
+    logs.put(
+      'airflow-demo-Scheduler',
+      'requirements_install_ip-2_100.log',
+      [2, 3, 6].map((t) => ({ timestamp: t, message: `s${t}` })),
+    );
     const out = collect();
     const rec = recordEvents();
     await readLogs(
       logs,
-      ['airflow-demo-Worker', 'airflow-demo-Scheduler', 'airflow-demo-WebServer'].map((group) => ({ group, streamPrefix: 'requirements_install_' })),
+      ['airflow-demo-Worker', 'airflow-demo-Scheduler', 'airflow-demo-WebServer'].map((group) => ({
+        group,
+        streamPrefix: 'requirements_install_',
+      })),
       out,
       { clock: fakeClock(1_000_000), events: rec.sink },
     );
@@ -83,11 +110,15 @@ describe('readLogs', () => {
 
   it('fails with the group error when every group is missing', async () => {
     const logs = memoryLogs();
-    await expect(readLogs(logs, [{ group: 'nope-1' }, { group: 'nope-2' }], collect(), { clock: fakeClock(1_000_000) })).rejects.toMatchObject({
+    await expect(
+      readLogs(logs, [{ group: 'nope-1' }, { group: 'nope-2' }], collect(), { clock: fakeClock(1_000_000) }),
+    ).rejects.toMatchObject({
       code: 'logs.group-not-found',
       exitCode: 3,
     });
-    await expect(readLogs(logs, [{ group: 'nope' }], collect(), { clock: fakeClock(1_000_000) })).rejects.toMatchObject({ code: 'logs.group-not-found' });
+    await expect(readLogs(logs, [{ group: 'nope' }], collect(), { clock: fakeClock(1_000_000) })).rejects.toMatchObject({
+      code: 'logs.group-not-found',
+    });
   });
 
   it('backs off and retries when throttled, then gives up after the retries', async () => {
@@ -170,11 +201,21 @@ describe('followLogs', () => {
     const clock = fakeClock(1_000_000, (_ms, n) => {
       // 100 events per second of simulated time
       const t = clock.now();
-      logs.put(G, 's', Array.from({ length: 200 }, (_, i) => ({ timestamp: t - 2000 + i * 10, message: `m${n}-${i}` })));
+      logs.put(
+        G,
+        's',
+        Array.from({ length: 200 }, (_, i) => ({ timestamp: t - 2000 + i * 10, message: `m${n}-${i}` })),
+      );
       if (n === 60) controller.abort();
     });
     const out = collect();
-    const result = await followLogs(logs, [{ group: G }], out, { clock, signal: controller.signal, startTime: 0, pollMs: 2000, overlapMs: 3000 });
+    const result = await followLogs(logs, [{ group: G }], out, {
+      clock,
+      signal: controller.signal,
+      startTime: 0,
+      pollMs: 2000,
+      overlapMs: 3000,
+    });
     expect(result.events).toBe(60 * 200 - 200); // the last batch is written after the abort
     expect(new Set(out.events.map((e) => e.eventId)).size).toBe(result.events);
     // ids within the 3 s window only (about 300 at 100 events/s), not the 11,800 events written
@@ -192,7 +233,14 @@ describe('followLogs', () => {
     });
     const rec = recordEvents();
     const out = collect();
-    await followLogs(logs, [{ group: G }], out, { clock, signal: controller.signal, startTime: 0, pollMs: 1000, events: rec.sink, maxBackoffMs: 5000 });
+    await followLogs(logs, [{ group: G }], out, {
+      clock,
+      signal: controller.signal,
+      startTime: 0,
+      pollMs: 1000,
+      events: rec.sink,
+      maxBackoffMs: 5000,
+    });
     expect(clock.sleeps.slice(0, 4)).toEqual([1000, 2000, 4000, 1000]);
     expect(out.events.map((e) => e.message)).toEqual(['one', 'two']);
     expect(rec.events.filter((e) => e.code === 'logs.throttled')).toHaveLength(3);
@@ -202,8 +250,16 @@ describe('followLogs', () => {
     const logs = memoryLogs();
     const A = 'airflow-demo-Scheduler';
     const B = 'airflow-demo-Worker';
-    logs.put(A, 'a', Array.from({ length: 100 }, (_, i) => ({ timestamp: 900_000 + i * 10, message: `a${i}` })));
-    logs.put(B, 'b', Array.from({ length: 100 }, (_, i) => ({ timestamp: 900_005 + i * 10, message: `b${i}` })));
+    logs.put(
+      A,
+      'a',
+      Array.from({ length: 100 }, (_, i) => ({ timestamp: 900_000 + i * 10, message: `a${i}` })),
+    );
+    logs.put(
+      B,
+      'b',
+      Array.from({ length: 100 }, (_, i) => ({ timestamp: 900_005 + i * 10, message: `b${i}` })),
+    );
     // B's first request is throttled (after A's first page arrived); B's third too, mid-poll
     let bCalls = 0;
     const port: LogsPort = {
@@ -218,7 +274,14 @@ describe('followLogs', () => {
       if (n === 6) controller.abort();
     });
     const out = collect();
-    await followLogs(port, [{ group: A }, { group: B }], out, { clock, signal: controller.signal, startTime: 0, pollMs: 1000, overlapMs: 50, pageSize: 10 });
+    await followLogs(port, [{ group: A }, { group: B }], out, {
+      clock,
+      signal: controller.signal,
+      startTime: 0,
+      pollMs: 1000,
+      overlapMs: 50,
+      pageSize: 10,
+    });
     const messages = out.events.map((e) => e.message);
     expect(messages).toHaveLength(200);
     expect(new Set(messages).size).toBe(200);
@@ -228,11 +291,21 @@ describe('followLogs', () => {
   it('keeps the de-duplication memory bounded within the first poll too (50,000 events since --since)', async () => {
     const logs = memoryLogs();
     // one event per ms: the 3 s overlap window holds about 3,000 ids
-    logs.put(G, 's', Array.from({ length: 50_000 }, (_, i) => ({ timestamp: 900_000 + i, message: `m${i}` })));
+    logs.put(
+      G,
+      's',
+      Array.from({ length: 50_000 }, (_, i) => ({ timestamp: 900_000 + i, message: `m${i}` })),
+    );
     const controller = new AbortController();
     const clock = fakeClock(1_000_000, () => controller.abort());
     const out = collect();
-    const result = await followLogs(logs, [{ group: G }], out, { clock, signal: controller.signal, startTime: 0, pollMs: 2000, overlapMs: 3000 });
+    const result = await followLogs(logs, [{ group: G }], out, {
+      clock,
+      signal: controller.signal,
+      startTime: 0,
+      pollMs: 2000,
+      overlapMs: 3000,
+    });
     expect(result.events).toBe(50_000);
     expect(new Set(out.events.map((e) => e.eventId)).size).toBe(50_000);
     // the window plus one page (1,000) at most, not one id per event

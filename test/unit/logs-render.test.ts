@@ -6,7 +6,14 @@ const STYLER: LevelStyler = { error: tag('e'), warning: tag('w'), info: tag('i')
 
 describe('Airflow 3 JSON events', () => {
   it('renders level, logger, event and extra fields', () => {
-    const msg = JSON.stringify({ timestamp: '2026-01-01T00:00:00.000Z', level: 'info', event: 'Task started', logger: 'airflow.task', chan: 'stdout', try_number: 2 });
+    const msg = JSON.stringify({
+      timestamp: '2026-01-01T00:00:00.000Z',
+      level: 'info',
+      event: 'Task started',
+      logger: 'airflow.task',
+      chan: 'stdout',
+      try_number: 2,
+    });
     expect(eventText(msg)).toBe('INFO airflow.task: Task started chan=stdout try_number=2');
   });
 
@@ -65,7 +72,9 @@ describe('time', () => {
     const t = 1_700_000_000_042;
     const d = new Date(t);
     const p = (n: number) => String(n).padStart(2, '0');
-    expect(timeFormatter(false)(t)).toBe(`${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.042`);
+    expect(timeFormatter(false)(t)).toBe(
+      `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.042`,
+    );
   });
 });
 

@@ -27,7 +27,12 @@ describe('StdoutSink (mwaa logs output)', () => {
     const stream = blockedStream();
     const controller = new AbortController();
     let closed = 0;
-    const sink = new StdoutSink(stream, (e) => `${e.message}\n`, () => closed++, controller.signal);
+    const sink = new StdoutSink(
+      stream,
+      (e) => `${e.message}\n`,
+      () => closed++,
+      controller.signal,
+    );
     sink.write(event, 'g');
     const flushed = sink.flush();
     expect(await settlesWithin(flushed, 30)).toBe('pending'); // backpressure: waits for the reader

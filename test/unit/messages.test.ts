@@ -22,7 +22,11 @@ describe('messages', () => {
       message: 'uploading 3 DAG files',
       data: { phase: 'uploads' },
     });
-    expect(msg('trigger.poll', undefined, 'next poll in 100 ms')).toEqual({ code: 'trigger.poll', level: 'debug', message: 'next poll in 100 ms' });
+    expect(msg('trigger.poll', undefined, 'next poll in 100 ms')).toEqual({
+      code: 'trigger.poll',
+      level: 'debug',
+      message: 'next poll in 100 ms',
+    });
     expect(LEVELS['deploy.upload.done']).toBe('progress');
   });
 

@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { ExitCode, InterruptedError } from '../../src/core/errors.js';
 import { isAbortError, Mutations } from '../../src/core/mutations.js';
 
-const DELETE = { description: 'DeleteEnvironment demo', next: 'AWS goes on deleting environment demo', hint: 'follow it with `mwaa env wait --until deleted`' };
+const DELETE = {
+  description: 'DeleteEnvironment demo',
+  next: 'AWS goes on deleting environment demo',
+  hint: 'follow it with `mwaa env wait --until deleted`',
+};
 
 describe('Mutations', () => {
   it('nothing sent: "interrupted; nothing was changed", exit 130', () => {
@@ -54,10 +58,15 @@ describe('Mutations', () => {
 
   it('several calls: every one named, each next step once', async () => {
     const mutations = new Mutations();
-    await mutations.send({ description: 'UpdateEnvironment demo', next: 'AWS goes on updating environment demo', hint: 'follow it' }, async () => undefined);
+    await mutations.send(
+      { description: 'UpdateEnvironment demo', next: 'AWS goes on updating environment demo', hint: 'follow it' },
+      async () => undefined,
+    );
     await mutations.send({ description: 'TagResource demo', next: 'the tags are set' }, async () => undefined);
     const error = mutations.interrupted();
-    expect(error.message).toBe('interrupted after UpdateEnvironment demo, TagResource demo were sent; AWS goes on updating environment demo; the tags are set');
+    expect(error.message).toBe(
+      'interrupted after UpdateEnvironment demo, TagResource demo were sent; AWS goes on updating environment demo; the tags are set',
+    );
     expect(error.hint).toBe('follow it');
   });
 

@@ -25,10 +25,12 @@ let seen: Seen[];
 let reply: Reply;
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
-const ok = (stdout: string, stderr = ''): Reply => (_q, res) => {
-  res.writeHead(200, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ stdout: b64(stdout), stderr: b64(stderr) }));
-};
+const ok =
+  (stdout: string, stderr = ''): Reply =>
+  (_q, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ stdout: b64(stdout), stderr: b64(stderr) }));
+  };
 
 beforeEach(async () => {
   seen = [];
@@ -50,7 +52,6 @@ afterEach(async () => {
   server.closeAllConnections();
   await new Promise<void>((r) => server.close(() => r()));
 });
-
 
 function client(options: { clock?: ReturnType<typeof fakeClock>; accessMode?: string; host?: string; signal?: AbortSignal } = {}) {
   const clock = options.clock ?? fakeClock();

@@ -66,7 +66,7 @@ describe('rest-api: v1 (Airflow 2) and v2 (Airflow 3) shapes', () => {
     expect(JSON.stringify([one, two])).not.toContain('execution_date');
   });
 
-  it('reads a run by its own path when it fits in 64 characters, else from the DAG\'s runs filtered by date', () => {
+  it("reads a run by its own path when it fits in 64 characters, else from the DAG's runs filtered by date", () => {
     expect(runCall('v1', { dagId: 'etl', runId: 'r1' })).toEqual({ path: '/dags/etl/dagRuns/r1', method: 'GET' });
     const long1 = runCall('v1', { dagId: 'etl', runId: RUN_ID, logicalDate: '2024-11-05T10:00:00.123456+00:00' });
     expect(long1).toEqual({
@@ -79,35 +79,82 @@ describe('rest-api: v1 (Airflow 2) and v2 (Airflow 3) shapes', () => {
     const both = runCall('v2', { dagId: 'etl', runId: RUN_ID, logicalDate: 'L', runAfter: 'A' });
     expect(both.query).toMatchObject({ logical_date_gte: 'L', logical_date_lte: 'L' });
     const longDag = runCall('v1', { dagId: 'd'.repeat(60), runId: RUN_ID, logicalDate: 'D' });
-    expect(longDag).toMatchObject({ path: '/dags/~/dagRuns/list', method: 'POST', body: { dag_ids: ['d'.repeat(60)], execution_date_gte: 'D' } });
+    expect(longDag).toMatchObject({
+      path: '/dags/~/dagRuns/list',
+      method: 'POST',
+      body: { dag_ids: ['d'.repeat(60)], execution_date_gte: 'D' },
+    });
   });
 
-  it('lists task instances by the run\'s own path when it fits, else the batch endpoint: by run id on v2, by execution date on v1', () => {
-    expect(taskInstancesCall('v1', { dagId: 'etl', runId: 'r1' })).toEqual({ path: '/dags/etl/dagRuns/r1/taskInstances', method: 'GET', query: { limit: 100 } });
-    expect(taskInstancesCall('v2', { dagId: 'etl', runId: RUN_ID })).toMatchObject({ path: '/dags/~/dagRuns/~/taskInstances/list', method: 'POST', body: { dag_ids: ['etl'], dag_run_ids: [RUN_ID] } });
+  it("lists task instances by the run's own path when it fits, else the batch endpoint: by run id on v2, by execution date on v1", () => {
+    expect(taskInstancesCall('v1', { dagId: 'etl', runId: 'r1' })).toEqual({
+      path: '/dags/etl/dagRuns/r1/taskInstances',
+      method: 'GET',
+      query: { limit: 100 },
+    });
+    expect(taskInstancesCall('v2', { dagId: 'etl', runId: RUN_ID })).toMatchObject({
+      path: '/dags/~/dagRuns/~/taskInstances/list',
+      method: 'POST',
+      body: { dag_ids: ['etl'], dag_run_ids: [RUN_ID] },
+    });
     const v1call = taskInstancesCall('v1', { dagId: 'etl', runId: RUN_ID, logicalDate: 'D' });
     expect(v1call.body).toEqual({ dag_ids: ['etl'], execution_date_gte: 'D', execution_date_lte: 'D' });
   });
 
   it('parses the DAGs of v1 (schedule_interval object, tags) and v2 (timetable_summary, bundle_name)', () => {
     const one = parseDagsPage({
-      dags: [{ dag_id: 'etl', is_paused: true, owners: ['data'], fileloc: '/dags/etl.py', schedule_interval: { __type: 'CronExpression', value: '0 * * * *' }, tags: [{ name: 'prod' }] }],
+      dags: [
+        {
+          dag_id: 'etl',
+          is_paused: true,
+          owners: ['data'],
+          fileloc: '/dags/etl.py',
+          schedule_interval: { __type: 'CronExpression', value: '0 * * * *' },
+          tags: [{ name: 'prod' }],
+        },
+      ],
       total_entries: 1,
     });
-    expect(one).toEqual({ dags: [{ dagId: 'etl', paused: true, owners: ['data'], fileloc: '/dags/etl.py', schedule: '0 * * * *', tags: ['prod'] }], total: 1 });
-    const two = parseDagsPage({ dags: [{ dag_id: 'etl', is_paused: false, owners: ['a'], fileloc: '/f.py', timetable_summary: '@daily', tags: [{ name: 't', dag_id: 'etl' }], bundle_name: 'dags-folder' }], total_entries: 3 });
+    expect(one).toEqual({
+      dags: [{ dagId: 'etl', paused: true, owners: ['data'], fileloc: '/dags/etl.py', schedule: '0 * * * *', tags: ['prod'] }],
+      total: 1,
+    });
+    const two = parseDagsPage({
+      dags: [
+        {
+          dag_id: 'etl',
+          is_paused: false,
+          owners: ['a'],
+          fileloc: '/f.py',
+          timetable_summary: '@daily',
+          tags: [{ name: 't', dag_id: 'etl' }],
+          bundle_name: 'dags-folder',
+        },
+      ],
+      total_entries: 3,
+    });
     expect(two.dags[0]).toMatchObject({ dagId: 'etl', paused: false, schedule: '@daily', tags: ['t'], bundle: 'dags-folder' });
     expect(two.total).toBe(3);
   });
 
   it('parses import errors and task instances of either version', () => {
-    expect(parseImportErrorsPage({ import_errors: [{ import_error_id: 1, filename: '/dags/bad.py', stack_trace: 'SyntaxError', bundle_name: 'b' }], total_entries: 1 }).errors).toEqual([
-      { filepath: '/dags/bad.py', error: 'SyntaxError', bundle: 'b' },
-    ]);
+    expect(
+      parseImportErrorsPage({
+        import_errors: [{ import_error_id: 1, filename: '/dags/bad.py', stack_trace: 'SyntaxError', bundle_name: 'b' }],
+        total_entries: 1,
+      }).errors,
+    ).toEqual([{ filepath: '/dags/bad.py', error: 'SyntaxError', bundle: 'b' }]);
     const tasks = parseTaskInstances(
       {
         task_instances: [
-          { task_id: 'extract', dag_run_id: RUN_ID, state: 'success', map_index: -1, start_date: '2024-11-05T10:00:01+00:00', end_date: '2024-11-05T10:00:03+00:00' },
+          {
+            task_id: 'extract',
+            dag_run_id: RUN_ID,
+            state: 'success',
+            map_index: -1,
+            start_date: '2024-11-05T10:00:01+00:00',
+            end_date: '2024-11-05T10:00:03+00:00',
+          },
           { task_id: 'load', dag_run_id: RUN_ID, state: null, map_index: 2 },
           { task_id: 'other_run', dag_run_id: 'someone_else', state: 'failed' },
         ],
@@ -122,7 +169,9 @@ describe('rest-api: v1 (Airflow 2) and v2 (Airflow 3) shapes', () => {
   });
 
   it('shows the problem detail of v1 (title/detail) and v2 (detail list)', () => {
-    expect(problemDetail({ title: 'DAG not found', detail: 'DAG with dag_id: x not found', status: 404 })).toBe('DAG not found: DAG with dag_id: x not found');
+    expect(problemDetail({ title: 'DAG not found', detail: 'DAG with dag_id: x not found', status: 404 })).toBe(
+      'DAG not found: DAG with dag_id: x not found',
+    );
     expect(problemDetail({ detail: [{ msg: 'Field required', loc: ['body', 'logical_date'] }] })).toBe('Field required');
   });
 });
@@ -130,16 +179,24 @@ describe('rest-api: v1 (Airflow 2) and v2 (Airflow 3) shapes', () => {
 describe('RestAirflow', () => {
   it('pages through the DAG list by total_entries and asks whether any file failed to import', async () => {
     const api = scripted((r) => {
-      if (r.path === '/importErrors') return { status: 200, body: { import_errors: [{ filename: 'x', stack_trace: 'y' }], total_entries: 4 } };
+      if (r.path === '/importErrors')
+        return { status: 200, body: { import_errors: [{ filename: 'x', stack_trace: 'y' }], total_entries: 4 } };
       const offset = Number(r.query?.offset);
       const count = offset === 0 ? 100 : 30;
-      return { status: 200, body: { dags: Array.from({ length: count }, (_, i) => ({ dag_id: `d${offset + i}`, is_paused: false })), total_entries: 130 } };
+      return {
+        status: 200,
+        body: { dags: Array.from({ length: count }, (_, i) => ({ dag_id: `d${offset + i}`, is_paused: false })), total_entries: 130 },
+      };
     });
     const rest = new RestAirflow({ invoke: api.invoke, envName: 'demo', version: v2, clock: fakeClock() });
     const listing = await rest.listDags();
     expect(listing.dags).toHaveLength(130);
     expect(listing.importErrors).toBe(true);
-    expect(api.calls.map((c) => `${c.method} ${c.path} ${c.query?.offset}`)).toEqual(['GET /dags 0', 'GET /dags 100', 'GET /importErrors 0']);
+    expect(api.calls.map((c) => `${c.method} ${c.path} ${c.query?.offset}`)).toEqual([
+      'GET /dags 0',
+      'GET /dags 100',
+      'GET /importErrors 0',
+    ]);
     expect(api.calls.every((c) => c.name === 'demo')).toBe(true);
   });
 
@@ -160,7 +217,11 @@ describe('RestAirflow', () => {
   });
 
   it('pauses and unpauses with PATCH is_paused; an unknown DAG is exit 3', async () => {
-    const api = scripted((r) => (r.path === '/dags/nope' ? { status: 404, body: { title: 'DAG not found', status: 404 } } : { status: 200, body: { dag_id: 'etl', is_paused: true } }));
+    const api = scripted((r) =>
+      r.path === '/dags/nope'
+        ? { status: 404, body: { title: 'DAG not found', status: 404 } }
+        : { status: 200, body: { dag_id: 'etl', is_paused: true } },
+    );
     const rest = new RestAirflow({ invoke: api.invoke, envName: 'demo', version: v3, clock: fakeClock() });
     await rest.pause('etl');
     await rest.unpause('etl');
@@ -172,7 +233,12 @@ describe('RestAirflow', () => {
   });
 
   it('a 404 from a listing (an endpoint Airflow lacks) is exit 1, not "not found"', async () => {
-    const rest = new RestAirflow({ invoke: async () => ({ status: 404, body: { title: 'Not Found' } }), envName: 'demo', version: v2, clock: fakeClock() });
+    const rest = new RestAirflow({
+      invoke: async () => ({ status: 404, body: { title: 'Not Found' } }),
+      envName: 'demo',
+      version: v2,
+      clock: fakeClock(),
+    });
     const e = await caught(rest.taskStates('etl', RUN_ID));
     expect(e.exitCode).toBe(1);
     expect(e.message).toContain('404');
@@ -180,7 +246,12 @@ describe('RestAirflow', () => {
 
   it('an Airflow 403 (the Airflow role may not) is exit 4; a 500 is exit 1 with the detail', async () => {
     let status = 403;
-    const rest = new RestAirflow({ invoke: async () => ({ status, body: { title: 'Forbidden', detail: 'no permission' } }), envName: 'demo', version: v2, clock: fakeClock() });
+    const rest = new RestAirflow({
+      invoke: async () => ({ status, body: { title: 'Forbidden', detail: 'no permission' } }),
+      envName: 'demo',
+      version: v2,
+      clock: fakeClock(),
+    });
     expect((await caught(rest.pause('etl'))).exitCode).toBe(4);
     status = 500;
     const e = await caught(rest.pause('etl'));
@@ -200,22 +271,46 @@ describe('RestAirflow', () => {
         if (r.path === '/dags/etl/dagRuns' && r.method === 'POST') {
           return {
             status: 200,
-            body: version === v3
-              ? { dag_run_id: RUN_ID, dag_id: 'etl', logical_date: null, run_after: '2024-11-05T10:00:00.123456Z', state: 'queued' }
-              : { dag_run_id: RUN_ID, dag_id: 'etl', execution_date: '2024-11-05T10:00:00.123456+00:00', logical_date: '2024-11-05T10:00:00.123456+00:00', state: 'queued' },
+            body:
+              version === v3
+                ? { dag_run_id: RUN_ID, dag_id: 'etl', logical_date: null, run_after: '2024-11-05T10:00:00.123456Z', state: 'queued' }
+                : {
+                    dag_run_id: RUN_ID,
+                    dag_id: 'etl',
+                    execution_date: '2024-11-05T10:00:00.123456+00:00',
+                    logical_date: '2024-11-05T10:00:00.123456+00:00',
+                    state: 'queued',
+                  },
           };
         }
         if (r.path === '/dags/etl/dagRuns' && r.method === 'GET') {
           polls++;
-          return { status: 200, body: { dag_runs: [{ dag_run_id: RUN_ID, dag_id: 'etl', state: polls < 3 ? 'running' : 'failed' }], total_entries: 1 } };
+          return {
+            status: 200,
+            body: { dag_runs: [{ dag_run_id: RUN_ID, dag_id: 'etl', state: polls < 3 ? 'running' : 'failed' }], total_entries: 1 },
+          };
         }
         if (r.path === '/dags/~/dagRuns/~/taskInstances/list') {
           return {
             status: 200,
             body: {
               task_instances: [
-                { task_id: 'extract', dag_run_id: RUN_ID, state: 'success', map_index: -1, start_date: '2024-11-05T10:00:01Z', end_date: '2024-11-05T10:00:02Z' },
-                { task_id: 'load', dag_run_id: RUN_ID, state: polls < 3 ? 'running' : 'failed', map_index: -1, start_date: '2024-11-05T10:00:02Z', ...(polls < 3 ? {} : { end_date: '2024-11-05T10:00:04Z' }) },
+                {
+                  task_id: 'extract',
+                  dag_run_id: RUN_ID,
+                  state: 'success',
+                  map_index: -1,
+                  start_date: '2024-11-05T10:00:01Z',
+                  end_date: '2024-11-05T10:00:02Z',
+                },
+                {
+                  task_id: 'load',
+                  dag_run_id: RUN_ID,
+                  state: polls < 3 ? 'running' : 'failed',
+                  map_index: -1,
+                  start_date: '2024-11-05T10:00:02Z',
+                  ...(polls < 3 ? {} : { end_date: '2024-11-05T10:00:04Z' }),
+                },
               ],
             },
           };
@@ -241,16 +336,30 @@ describe('RestAirflow', () => {
   }
 
   it('an unknown DAG is exit 3 on REST as on the CLI', async () => {
-    const api = scripted((r) => (r.path === '/dags' ? { status: 200, body: { dags: [{ dag_id: 'etl', is_paused: false }], total_entries: 1 } } : { status: 200, body: { import_errors: [], total_entries: 0 } }));
-    const e = await caught(triggerDag(new RestAirflow({ invoke: api.invoke, envName: 'demo', version: v2, clock: fakeClock() }), { dagId: 'elt', unpause: false }));
+    const api = scripted((r) =>
+      r.path === '/dags'
+        ? { status: 200, body: { dags: [{ dag_id: 'etl', is_paused: false }], total_entries: 1 } }
+        : { status: 200, body: { import_errors: [], total_entries: 0 } },
+    );
+    const e = await caught(
+      triggerDag(new RestAirflow({ invoke: api.invoke, envName: 'demo', version: v2, clock: fakeClock() }), {
+        dagId: 'elt',
+        unpause: false,
+      }),
+    );
     expect(e.exitCode).toBe(3);
     expect(e.code).toBe('trigger.dag-not-found');
     expect(e.hint).toContain('"etl"');
   });
 
   it('a run id that exists (409) is trigger.run-exists, exit 1', async () => {
-    const api = scripted(() => ({ status: 409, body: { title: 'Conflict', detail: 'DAGRun with DAG ID: etl and DAGRun ID: r1 already exists' } }));
-    const e = await caught(new RestAirflow({ invoke: api.invoke, envName: 'demo', version: v3, clock: fakeClock() }).trigger({ dagId: 'etl', runId: 'r1' }));
+    const api = scripted(() => ({
+      status: 409,
+      body: { title: 'Conflict', detail: 'DAGRun with DAG ID: etl and DAGRun ID: r1 already exists' },
+    }));
+    const e = await caught(
+      new RestAirflow({ invoke: api.invoke, envName: 'demo', version: v3, clock: fakeClock() }).trigger({ dagId: 'etl', runId: 'r1' }),
+    );
     expect(e.code).toBe('trigger.run-exists');
     expect(e.exitCode).toBe(1);
   });
@@ -291,7 +400,10 @@ describe('transport choice and fallback', () => {
 
   for (const [why, error] of [
     ['AccessDenied', () => new AuthError('InvokeRestApi GET /dags: AWS refused the call', { code: 'rest.denied' })],
-    ['update your environment', () => new FailedError('rest.unsupported', 'InvokeRestApi GET /dags: this environment cannot answer InvokeRestApi')],
+    [
+      'update your environment',
+      () => new FailedError('rest.unsupported', 'InvokeRestApi GET /dags: this environment cannot answer InvokeRestApi'),
+    ],
   ] as const) {
     it(`falls back to the CLI token once on ${why}, and says so once`, async () => {
       const rest = fakeOps('rest', error);

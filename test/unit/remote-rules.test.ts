@@ -88,7 +88,10 @@ describe('quoting', () => {
   const python = spawnSync('python3', ['-c', 'print(1)'], { encoding: 'utf8' }).status === 0;
   it.skipIf(!python)("round-trips through Python's shlex.split (what MWAA's plugin is believed to use)", () => {
     const line = commandLine(TRICKY);
-    const out = spawnSync('python3', ['-c', 'import json,shlex,sys; print(json.dumps(shlex.split(sys.stdin.read())))'], { input: line, encoding: 'utf8' });
+    const out = spawnSync('python3', ['-c', 'import json,shlex,sys; print(json.dumps(shlex.split(sys.stdin.read())))'], {
+      input: line,
+      encoding: 'utf8',
+    });
     expect(out.status).toBe(0);
     expect(JSON.parse(out.stdout)).toEqual(TRICKY);
   });
@@ -148,13 +151,16 @@ describe('--conf', () => {
 });
 
 describe('failure detection', () => {
-  const tb = (last: string) => `Traceback (most recent call last):\n  File "/usr/local/bin/airflow", line 8, in <module>\n    sys.exit(main())\n${last}\n`;
+  const tb = (last: string) =>
+    `Traceback (most recent call last):\n  File "/usr/local/bin/airflow", line 8, in <module>\n    sys.exit(main())\n${last}\n`;
 
   it('a traceback is a failure, named by its last line', () => {
     const f = detectFailure({ stdout: '', stderr: tb('airflow.exceptions.DagNotFound: Dag id foo not found in DagModel') });
     expect(f).toMatchObject({ kind: 'exception', exception: 'airflow.exceptions.DagNotFound', notFound: true });
     expect(f?.message).toBe('airflow.exceptions.DagNotFound: Dag id foo not found in DagModel');
-    expect(detectFailure({ stdout: '', stderr: tb('json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)') })).toMatchObject({
+    expect(
+      detectFailure({ stdout: '', stderr: tb('json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)') }),
+    ).toMatchObject({
       kind: 'exception',
       notFound: false,
     });
@@ -163,11 +169,16 @@ describe('failure detection', () => {
   it('an argparse error is a usage failure', () => {
     const stderr = '\nairflow dags list-runs command error: the following arguments are required: -d/--dag-id, see help above.\n';
     expect(detectFailure({ stdout: 'usage: airflow dags list-runs …', stderr })).toMatchObject({ kind: 'usage' });
-    expect(detectFailure({ stdout: '', stderr: 'airflow command error: unrecognized arguments: -d, see help above.\n' })).toMatchObject({ kind: 'usage' });
+    expect(detectFailure({ stdout: '', stderr: 'airflow command error: unrecognized arguments: -d, see help above.\n' })).toMatchObject({
+      kind: 'usage',
+    });
   });
 
   it('known SystemExit messages are failures', () => {
-    expect(detectFailure({ stdout: '', stderr: "DAG: nope does not exist in 'dag' table\n" })).toMatchObject({ kind: 'exit', notFound: true });
+    expect(detectFailure({ stdout: '', stderr: "DAG: nope does not exist in 'dag' table\n" })).toMatchObject({
+      kind: 'exit',
+      notFound: true,
+    });
     expect(detectFailure({ stdout: '', stderr: 'Variable foo does not exist\n' })).toMatchObject({ notFound: true });
     expect(detectFailure({ stdout: '', stderr: 'Variable foo does not exist.\n' })).toMatchObject({ notFound: true });
   });
@@ -175,7 +186,7 @@ describe('failure detection', () => {
   it('warnings and notices on stderr are not failures', () => {
     const warnings = [
       '/usr/local/airflow/dags/etl.py:3 RemovedInAirflow3Warning: The schedule_interval parameter is deprecated\n',
-      "Error: Failed to load all files. For details, run `airflow dags list-import-errors`\n",
+      'Error: Failed to load all files. For details, run `airflow dags list-import-errors`\n',
       "Error: Ignoring the following invalid columns: ['x'].  List of valid columns: ['dag_id']\n",
       '[INFO] Please be reminded this DAG is PAUSED now.\n',
       'UserWarning: something odd\n',
@@ -188,7 +199,7 @@ describe('failure detection', () => {
   });
 
   it('an exception line without a traceback is still a failure', () => {
-    expect(detectFailure({ stdout: '', stderr: 'ValueError: Dag with dag_id: \'x\' does not allow manual runs\n' })).toMatchObject({
+    expect(detectFailure({ stdout: '', stderr: "ValueError: Dag with dag_id: 'x' does not allow manual runs\n" })).toMatchObject({
       kind: 'exception',
       exception: 'ValueError',
     });
@@ -288,7 +299,17 @@ describe('parsers', () => {
       ])[0],
     ).toMatchObject({ paused: true, owners: ['airflow', 'bob'], schedule: '0 0 * * *', tags: ['etl', 'daily'] });
     expect(
-      parseDagsList([{ dag_id: 'v3', owners: ['a'], is_paused: 'False', bundle_name: 'dags-folder', bundle_version: null, timetable_summary: '@daily', tags: ['x'] }])[0],
+      parseDagsList([
+        {
+          dag_id: 'v3',
+          owners: ['a'],
+          is_paused: 'False',
+          bundle_name: 'dags-folder',
+          bundle_version: null,
+          timetable_summary: '@daily',
+          tags: ['x'],
+        },
+      ])[0],
     ).toMatchObject({ paused: false, schedule: '@daily', tags: ['x'], bundle: 'dags-folder' });
     expect(parseDagsList([{ dag_id: 'fallback', owners: 'airflow, bob', is_paused: 'False' }])[0].owners).toEqual(['airflow', 'bob']);
   });
@@ -297,7 +318,12 @@ describe('parsers', () => {
     const v2 = JSON.parse(
       '[{"conf": {"a": "1"}, "dag_id": "my_dag", "dag_run_id": "manual__2024-11-05T10:00:00+00:00", "data_interval_start": "2024-11-04 10:00:00+00:00", "data_interval_end": "2024-11-05 10:00:00+00:00", "end_date": null, "external_trigger": "True", "last_scheduling_decision": null, "logical_date": "2024-11-05 10:00:00+00:00", "run_type": "manual", "start_date": null, "state": "queued"}]',
     );
-    expect(parseTrigger(v2)).toEqual({ dagId: 'my_dag', runId: 'manual__2024-11-05T10:00:00+00:00', state: 'queued', logicalDate: '2024-11-05 10:00:00+00:00' });
+    expect(parseTrigger(v2)).toEqual({
+      dagId: 'my_dag',
+      runId: 'manual__2024-11-05T10:00:00+00:00',
+      state: 'queued',
+      logicalDate: '2024-11-05 10:00:00+00:00',
+    });
     const v3 = JSON.parse(
       '[{"conf": {}, "dag_id": "my_dag", "dag_run_id": "manual__2025-06-15T10:00:00.123456+00:00_Ab3dE5gH", "data_interval_start": null, "data_interval_end": null, "end_date": null, "last_scheduling_decision": null, "logical_date": null, "run_type": "manual", "start_date": null, "state": "queued"}]',
     );
@@ -311,8 +337,14 @@ describe('parsers', () => {
   });
 
   it('parses dags state with and without conf, after log lines', () => {
-    expect(parseDagState('[2024-11-05T10:00:00.123+0000] {dagbag.py:587} INFO - Filling up the DagBag\nrunning\n')).toEqual({ state: 'running', conf: undefined });
-    expect(parseDagState('failed, {"name": "bob", "u": "\\u00fc", "q": "it\'s \\"x\\""}\n')).toEqual({ state: 'failed', conf: { name: 'bob', u: 'ü', q: `it's "x"` } });
+    expect(parseDagState('[2024-11-05T10:00:00.123+0000] {dagbag.py:587} INFO - Filling up the DagBag\nrunning\n')).toEqual({
+      state: 'running',
+      conf: undefined,
+    });
+    expect(parseDagState('failed, {"name": "bob", "u": "\\u00fc", "q": "it\'s \\"x\\""}\n')).toEqual({
+      state: 'failed',
+      conf: { name: 'bob', u: 'ü', q: `it's "x"` },
+    });
     expect(parseDagState('None\n')).toEqual({ state: undefined, conf: undefined });
     expect(parseDagState('')).toBeUndefined();
   });
@@ -320,16 +352,44 @@ describe('parsers', () => {
   it('parses list-runs and task states of both versions', () => {
     expect(
       parseListRuns([
-        { dag_id: 'd', run_id: 'r1', state: 'success', execution_date: '2024-11-05T10:00:00+00:00', start_date: '2024-11-05T10:00:01.123456+00:00', end_date: '' },
-        { dag_id: 'd', run_id: 'r2', state: 'queued', run_after: '2025-06-15T10:00:00+00:00', logical_date: '', start_date: '', end_date: '' },
+        {
+          dag_id: 'd',
+          run_id: 'r1',
+          state: 'success',
+          execution_date: '2024-11-05T10:00:00+00:00',
+          start_date: '2024-11-05T10:00:01.123456+00:00',
+          end_date: '',
+        },
+        {
+          dag_id: 'd',
+          run_id: 'r2',
+          state: 'queued',
+          run_after: '2025-06-15T10:00:00+00:00',
+          logical_date: '',
+          start_date: '',
+          end_date: '',
+        },
       ]),
     ).toEqual([
-      { runId: 'r1', state: 'success', logicalDate: '2024-11-05T10:00:00+00:00', startDate: Date.parse('2024-11-05T10:00:01.123Z'), endDate: undefined },
+      {
+        runId: 'r1',
+        state: 'success',
+        logicalDate: '2024-11-05T10:00:00+00:00',
+        startDate: Date.parse('2024-11-05T10:00:01.123Z'),
+        endDate: undefined,
+      },
       { runId: 'r2', state: 'queued', logicalDate: undefined, startDate: undefined, endDate: undefined },
     ]);
     expect(
       parseTaskStates([
-        { dag_id: 'd', execution_date: 'x', task_id: 't1', state: 'success', start_date: '2024-11-05T10:00:02+00:00', end_date: '2024-11-05T10:00:03+00:00' },
+        {
+          dag_id: 'd',
+          execution_date: 'x',
+          task_id: 't1',
+          state: 'success',
+          start_date: '2024-11-05T10:00:02+00:00',
+          end_date: '2024-11-05T10:00:03+00:00',
+        },
         { dag_id: 'd', execution_date: 'x', task_id: 't2', state: null, start_date: '', end_date: '' },
         { dag_id: 'd', logical_date: '', task_id: 'm', state: '', map_index: '2' },
         { dag_id: 'd', logical_date: '', task_id: 'n', state: 'failed', map_index: '' },

@@ -5,7 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { msg } from '../../src/core/messages.js';
 import { applyTriggerEvent, TriggerView, type TriggerViewState } from '../../src/ui/views/trigger.js';
 
-const base: Omit<TriggerViewState, 'now'> = { dagId: 'etl', runId: 'manual__2024-11-05T10:00:00+00:00', tasks: [], startedAt: 0, notes: [] };
+const base: Omit<TriggerViewState, 'now'> = {
+  dagId: 'etl',
+  runId: 'manual__2024-11-05T10:00:00+00:00',
+  tasks: [],
+  startedAt: 0,
+  notes: [],
+};
 
 describe('trigger view', () => {
   it('follows run and task state events', () => {
@@ -46,7 +52,15 @@ describe('trigger view', () => {
   });
 
   it('shows how long a running task has been running', () => {
-    const frame = render(createElement(TriggerView, { ...base, runState: 'running', tasks: [{ key: 'extract', state: 'running', runningSince: 1000 }], now: 13_000 })).lastFrame() ?? '';
+    const frame =
+      render(
+        createElement(TriggerView, {
+          ...base,
+          runState: 'running',
+          tasks: [{ key: 'extract', state: 'running', runningSince: 1000 }],
+          now: 13_000,
+        }),
+      ).lastFrame() ?? '';
     expect(frame).toMatch(/▶ extract\s+running\s+12s/);
     expect(frame).toContain('Ctrl-C stops waiting');
   });

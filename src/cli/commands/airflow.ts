@@ -23,7 +23,7 @@ function helpText(): string {
   return [
     'Usage: mwaa [global options] airflow <airflow command> [arguments]',
     '',
-    'Runs an Airflow CLI command on the environment\'s web server through an MWAA CLI token and prints its',
+    "Runs an Airflow CLI command on the environment's web server through an MWAA CLI token and prints its",
     'stdout and stderr as they are. Everything after `airflow` goes to Airflow verbatim.',
     '',
     'Exit code: 0 when the command succeeded; 2 when Airflow rejected its arguments; 3 when a DAG, run, task',
@@ -40,7 +40,7 @@ function helpText(): string {
     '  $ mwaa airflow dags list-runs -d etl -o json      Airflow 2 (Airflow 3: dags list-runs etl)',
     '  $ mwaa airflow variables set env prod',
     '  $ mwaa airflow tasks states-for-dag-run etl <run-id>',
-    '  $ mwaa airflow dags trigger etl --help             Airflow\'s own help for a command',
+    "  $ mwaa airflow dags trigger etl --help             Airflow's own help for a command",
   ].join('\n');
 }
 
@@ -49,7 +49,10 @@ function refusal(check: Extract<CommandCheck, { ok: false }>, argv: string[], ve
   if (check.advice) lines.push(check.advice);
   const alternatives = check.alternatives.slice(0, 12);
   if (alternatives.length) lines.push(`supported instead: ${alternatives.map((a) => `\`${a}\``).join(', ')}`);
-  else lines.push(`MWAA runs these command groups: ${[...new Set(supportedCommands(parseAirflowVersion(version ?? '3.3.1')).map((c) => c.split(' ')[0]))].join(', ')}`);
+  else
+    lines.push(
+      `MWAA runs these command groups: ${[...new Set(supportedCommands(parseAirflowVersion(version ?? '3.3.1')).map((c) => c.split(' ')[0]))].join(', ')}`,
+    );
   return new UsageError(lines.join('\n'), {
     code: 'remote.unsupported',
     hint: `\`mwaa airflow --help\` lists every command MWAA runs${version ? ` (this environment: Airflow ${version})` : ''}`,
@@ -61,7 +64,9 @@ export const run: Handler<typeof airflowCommand> = async (ctx: Context, { args }
   const argv = (args as unknown[]).flat().filter((a): a is string => typeof a === 'string');
   if (argv.length === 0 || HELP_WORDS.has(argv[0])) {
     if (argv.length === 0) {
-      throw new UsageError('no Airflow command given', { hint: 'e.g. `mwaa airflow dags list`; `mwaa airflow --help` lists the supported commands' });
+      throw new UsageError('no Airflow command given', {
+        hint: 'e.g. `mwaa airflow dags list`; `mwaa airflow --help` lists the supported commands',
+      });
     }
     ctx.host.result({ help: helpText() }, (r) => r.help);
     return;
@@ -71,7 +76,11 @@ export const run: Handler<typeof airflowCommand> = async (ctx: Context, { args }
   const v3 = checkCommand(argv, { major: 3, minor: 99, patch: 0, text: '3' });
   if (!v2.ok && !v3.ok) {
     const alternatives = [...new Set([...v2.alternatives, ...v3.alternatives])];
-    throw refusal({ ...v2, reason: v2.reason.replace(/ on Airflow 2$/, ' on Airflow 2 or 3'), alternatives, advice: v2.advice ?? v3.advice }, argv, undefined);
+    throw refusal(
+      { ...v2, reason: v2.reason.replace(/ on Airflow 2$/, ' on Airflow 2 or 3'), alternatives, advice: v2.advice ?? v3.advice },
+      argv,
+      undefined,
+    );
   }
 
   const envName = ctx.environment().entry.name;
@@ -90,7 +99,7 @@ export const run: Handler<typeof airflowCommand> = async (ctx: Context, { args }
   const result = check.readOnly
     ? await run()
     : await ctx.mutations.send(
-        { description: `airflow ${argv.slice(0, 2).join(' ')}`, next: 'the command runs on the environment\'s Airflow regardless' },
+        { description: `airflow ${argv.slice(0, 2).join(' ')}`, next: "the command runs on the environment's Airflow regardless" },
         run,
       );
   const failure = detectFailure(result);
@@ -103,6 +112,9 @@ export const run: Handler<typeof airflowCommand> = async (ctx: Context, { args }
     });
   }
   // the text hosts pass the output on as it is; the JSON host prints it in the result
-  ctx.host.result({ environment: envName, airflowVersion: env.AirflowVersion, command: argv, stdout: result.stdout, stderr: result.stderr }, () => '');
+  ctx.host.result(
+    { environment: envName, airflowVersion: env.AirflowVersion, command: argv, stdout: result.stdout, stderr: result.stderr },
+    () => '',
+  );
   ctx.host.passthrough(result);
 };

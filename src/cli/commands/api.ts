@@ -19,7 +19,9 @@ async function readInput(ctx: Context, source: string): Promise<string> {
   try {
     return readFileSync(resolve(ctx.cwd, source), 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read --input ${source}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { code: 'api.input' });
+    throw new UsageError(`cannot read --input ${source}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
+      code: 'api.input',
+    });
   }
 }
 
@@ -38,7 +40,14 @@ export const run: Handler<typeof apiCommand> = async (ctx, { args, options }) =>
   const envName = ctx.environment().entry.name;
   const [{ mwaaApi }, { RestAirflow }] = await Promise.all([import('../../aws/mwaa.js'), import('../../core/remote/rest.js')]);
   const api = mwaaApi(await (await ctx.aws()).mwaa());
-  const rest = new RestAirflow({ invoke: (r) => api.invokeRestApi(r), envName, version: undefined, clock: ctx.clock, signal: ctx.signal, events: ctx.host.notify });
+  const rest = new RestAirflow({
+    invoke: (r) => api.invokeRestApi(r),
+    envName,
+    version: undefined,
+    clock: ctx.clock,
+    signal: ctx.signal,
+    events: ctx.host.notify,
+  });
   const send = () => runApiCall((c) => rest.call(c), call, options.paginate === true);
   // a call that can change something goes through the cancellation contract: Ctrl-C before it is sent
   // changes nothing; after, the interruption says it was sent

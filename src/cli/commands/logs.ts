@@ -11,7 +11,7 @@ import { InterruptedError, UsageError } from '../../core/errors.js';
 import type { MwaaEvent } from '../../core/events.js';
 import { msg } from '../../core/messages.js';
 import { cloudWatchLogs } from '../../aws/logs.js';
-import { resolveLogsQuery, } from '../../core/logs/query.js';
+import { resolveLogsQuery } from '../../core/logs/query.js';
 import { followLogs, readLogs, type LogOutput } from '../../core/logs/read.js';
 import type { LogEvent } from '../../core/logs/port.js';
 import { jsonRecord, textRenderer, type LevelStyler } from '../../core/logs/render.js';
@@ -100,7 +100,13 @@ export class StdoutSink implements LogOutput {
 function styler(ctx: Context): LevelStyler | undefined {
   const s = ctx.host.style;
   if (s.level === 0) return undefined;
-  return { error: (t) => s.red.bold(t), warning: (t) => s.yellow(t), info: (t) => s.green(t), debug: (t) => s.gray(t), dim: (t) => s.dim(t) };
+  return {
+    error: (t) => s.red.bold(t),
+    warning: (t) => s.yellow(t),
+    info: (t) => s.green(t),
+    debug: (t) => s.gray(t),
+    dim: (t) => s.dim(t),
+  };
 }
 
 export const run: Handler<typeof logsCommand> = async (ctx, { args, options }) => {
@@ -124,7 +130,13 @@ export const run: Handler<typeof logsCommand> = async (ctx, { args, options }) =
   const api = mwaaApi(await aws.mwaa());
   const environment = await api.getEnvironment(envName);
   if (!environment) {
-    events(msg('logs.env.missing', { env: envName }, `environment "${envName}" was not found; looking for its logs under the default log group names`));
+    events(
+      msg(
+        'logs.env.missing',
+        { env: envName },
+        `environment "${envName}" was not found; looking for its logs under the default log group names`,
+      ),
+    );
   }
   const logs = cloudWatchLogs(await aws.logs());
 
@@ -141,7 +153,15 @@ export const run: Handler<typeof logsCommand> = async (ctx, { args, options }) =
         ? async (dag: string) => {
             const { openSession } = await import('../../core/remote/session.js');
             const quietEvents = (e: MwaaEvent) => events({ ...e, level: 'debug' });
-            const session = await openSession({ api, envName, env: environment, clock: ctx.clock, events: quietEvents, signal, retries: 0 });
+            const session = await openSession({
+              api,
+              envName,
+              env: environment,
+              clock: ctx.clock,
+              events: quietEvents,
+              signal,
+              retries: 0,
+            });
             const runs = await session.cliAirflow.listRuns(dag);
             return runs[0] ? { runId: runs[0].runId, state: runs[0].state } : undefined;
           }
@@ -152,7 +172,15 @@ export const run: Handler<typeof logsCommand> = async (ctx, { args, options }) =
         ? async (dag: string, runId: string) => {
             const { openSession } = await import('../../core/remote/session.js');
             const quietEvents = (e: MwaaEvent) => events({ ...e, level: 'debug' });
-            const session = await openSession({ api, envName, env: environment, clock: ctx.clock, events: quietEvents, signal, retries: 0 });
+            const session = await openSession({
+              api,
+              envName,
+              env: environment,
+              clock: ctx.clock,
+              events: quietEvents,
+              signal,
+              retries: 0,
+            });
             const { streamSafe } = await import('../../core/logs/address.js');
             // the id as Airflow has it, or as log stream names spell it (":" as "_")
             return (await session.cliAirflow.listRuns(dag)).some((r) => r.runId === runId || streamSafe(r.runId) === runId);
@@ -184,22 +212,34 @@ export const run: Handler<typeof logsCommand> = async (ctx, { args, options }) =
       textRenderer({ utc: o.utc === true, label: query.label, styler: styler(ctx) }),
     );
     let outputClosed = false;
-    const sink = new StdoutSink(ctx.io.streams.stdout, render, () => {
-      outputClosed = true;
-      local.abort(new Error('output closed'));
-    }, signal);
+    const sink = new StdoutSink(
+      ctx.io.streams.stdout,
+      render,
+      () => {
+        outputClosed = true;
+        local.abort(new Error('output closed'));
+      },
+      signal,
+    );
 
     const common = { startTime, filterPattern: o.filter, limit: o.limit, signal, clock: ctx.clock, events };
     try {
       if (follow) {
-        events(msg('logs.follow.start', { sources: query.sources.map((s) => ({ group: s.group, prefix: s.streamPrefix })) }, `following ${query.description}`));
+        events(
+          msg(
+            'logs.follow.start',
+            { sources: query.sources.map((s) => ({ group: s.group, prefix: s.streamPrefix })) },
+            `following ${query.description}`,
+          ),
+        );
         await followLogs(logs, query.sources, sink, { ...common, pollMs: interval });
         return;
       }
       const result = await readLogs(logs, query.sources, sink, { ...common, endTime: until });
       if (signal.aborted && !outputClosed) throw new InterruptedError();
       if (result.events === 0 && !outputClosed) {
-        const window = since === undefined && startTime !== undefined ? ' in the last 10 minutes' : since !== undefined ? ' in that time range' : '';
+        const window =
+          since === undefined && startTime !== undefined ? ' in the last 10 minutes' : since !== undefined ? ' in that time range' : '';
         const beyond = since === undefined && startTime !== undefined ? ' (use --since to look further back)' : '';
         const matching = o.filter ? ` matching ${JSON.stringify(o.filter)}` : '';
         events(msg('logs.none', { description: query.description }, `no log events for ${query.description}${window}${matching}${beyond}`));

@@ -18,7 +18,10 @@ export function loginUrl(hostname: string, token: string): string {
 }
 
 /** The command that opens a URL on this machine, when a browser can be shown. */
-export function browserCommand(ctx: Pick<Context, 'env' | 'interactive'>, platform: NodeJS.Platform = process.platform): { cmd: string; args: string[] } | undefined {
+export function browserCommand(
+  ctx: Pick<Context, 'env' | 'interactive'>,
+  platform: NodeJS.Platform = process.platform,
+): { cmd: string; args: string[] } | undefined {
   if (!ctx.interactive) return undefined;
   if (ctx.env.BROWSER) return { cmd: ctx.env.BROWSER, args: [] };
   if (platform === 'darwin') return { cmd: 'open', args: [] };
@@ -48,9 +51,13 @@ export const run: Handler<typeof openCommand> = async (ctx, { options }) => {
   const aws = await ctx.aws();
   if (aws.settings.embedded) {
     // the embedded emulator (and so its Airflow UI) stops when this command ends: the URL would be dead
-    throw new FailedError('local.ui-embedded', `the embedded local emulator stops when this command ends, so its Airflow UI cannot be opened`, {
-      hint: 'run `mwaa local start` in another terminal, then `mwaa open` again (it uses that server)',
-    });
+    throw new FailedError(
+      'local.ui-embedded',
+      `the embedded local emulator stops when this command ends, so its Airflow UI cannot be opened`,
+      {
+        hint: 'run `mwaa local start` in another terminal, then `mwaa open` again (it uses that server)',
+      },
+    );
   }
   const api = mwaaApi(await aws.mwaa());
   const env = await requireEnvironment(api, envName);

@@ -37,12 +37,17 @@ export function resultText(result: RecoverResult): string {
   if (result.status === 'nothing-to-recover') {
     lines.push(`Nothing to recover; ${current}. Nothing was changed.`);
     if (result.staleLock) {
-      lines.push(`A deploy lock is left by ${result.staleLock.holder.owner} (pid ${result.staleLock.holder.pid}): ${result.staleLock.reason}; the next deploy takes it over.`);
+      lines.push(
+        `A deploy lock is left by ${result.staleLock.holder.owner} (pid ${result.staleLock.holder.pid}): ${result.staleLock.reason}; the next deploy takes it over.`,
+      );
     }
   } else if (result.status === 'dry-run') {
-    lines.push(`Dry run: mwaa recover would roll back ${result.unfinished.join(', ')} from ${result.unfinished.length === 1 ? 'its journal' : 'their journals'}. Nothing was changed.`);
+    lines.push(
+      `Dry run: mwaa recover would roll back ${result.unfinished.join(', ')} from ${result.unfinished.length === 1 ? 'its journal' : 'their journals'}. Nothing was changed.`,
+    );
   } else {
-    for (const r of result.recovered) lines.push(`Rolled back unfinished release ${r.id}: the bucket and the environment are as they were before it.`);
+    for (const r of result.recovered)
+      lines.push(`Rolled back unfinished release ${r.id}: the bucket and the environment are as they were before it.`);
     lines.push(result.current ? `Release ${result.current} is current.` : `${result.environment} has no succeeded release.`);
   }
   return lines.join('\n');

@@ -41,7 +41,11 @@ export const run: Handler<typeof rollbackCommand> = async (ctx, { args, options 
   if (result.release) ctx.host.result(result.release, () => text);
   else {
     ctx.host.result(
-      { status: result.status, ...(result.plan ? { plan: result.plan } : {}), recovered: result.recovered.map((r) => ({ id: r.id, status: r.status })) },
+      {
+        status: result.status,
+        ...(result.plan ? { plan: result.plan } : {}),
+        recovered: result.recovered.map((r) => ({ id: r.id, status: r.status })),
+      },
       () => text,
     );
   }
@@ -49,10 +53,12 @@ export const run: Handler<typeof rollbackCommand> = async (ctx, { args, options 
 
 function resultText(result: RollbackResult, style: Parameters<typeof renderRollbackPlan>[1]): string {
   const lines: string[] = [];
-  for (const r of result.recovered) lines.push(`Rolled back unfinished release ${r.id}: the bucket and the environment are as they were before it.`);
+  for (const r of result.recovered)
+    lines.push(`Rolled back unfinished release ${r.id}: the bucket and the environment are as they were before it.`);
   if (result.status === 'dry-run' && result.plan) lines.push(renderRollbackPlan(result.plan, style));
   else if (result.status === 'dry-run') lines.push('Dry run: the unfinished releases above would be rolled back first.');
-  else if (result.status === 'up-to-date' && result.plan) lines.push(`Nothing to do: ${result.plan.environment} already matches release ${result.plan.target}.`);
+  else if (result.status === 'up-to-date' && result.plan)
+    lines.push(`Nothing to do: ${result.plan.environment} already matches release ${result.plan.target}.`);
   else if (result.release) {
     const r = result.release;
     lines.push(

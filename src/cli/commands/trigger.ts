@@ -64,7 +64,8 @@ function waitTimeout(value: unknown): number | undefined {
 function positiveInt(value: unknown, option: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new UsageError(`${option} must be a whole number from 1 to 10000, not "${String(value)}"`);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000)
+    throw new UsageError(`${option} must be a whole number from 1 to 10000, not "${String(value)}"`);
   return n;
 }
 
@@ -182,11 +183,21 @@ async function logTails(
   failed: TaskInfo[],
   lines: number,
 ): Promise<TaskLogTail[]> {
-  const [{ cloudWatchLogs }, { failedTaskLogTail }] = await Promise.all([import('../../aws/logs.js'), import('../../core/remote/task-log.js')]);
+  const [{ cloudWatchLogs }, { failedTaskLogTail }] = await Promise.all([
+    import('../../aws/logs.js'),
+    import('../../core/remote/task-log.js'),
+  ]);
   const logs = cloudWatchLogs(await (await ctx.aws()).logs());
   const out: TaskLogTail[] = [];
   for (const task of failed) {
-    out.push(await failedTaskLogTail(logs, env, { dagId: run.dagId, runId: run.runId, taskId: task.taskId, mapIndex: task.mapIndex }, { lines, signal: ctx.signal }));
+    out.push(
+      await failedTaskLogTail(
+        logs,
+        env,
+        { dagId: run.dagId, runId: run.runId, taskId: task.taskId, mapIndex: task.mapIndex },
+        { lines, signal: ctx.signal },
+      ),
+    );
   }
   return out;
 }

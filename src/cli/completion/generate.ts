@@ -74,7 +74,9 @@ const HEADER = (shell: Shell) =>
 function commandPathLoop(model: Model, first: number, last: string, word: string): string {
   const steps = [...model.nodes.entries()]
     .filter(([, n]) => n.subs.length > 0)
-    .map(([key, n]) => `      ${sq(key)}) case "$w" in ${n.subs.map((s) => s.name).join('|')}) cmdpath="\${cmdpath:+$cmdpath }$w" ;; esac ;;`);
+    .map(
+      ([key, n]) => `      ${sq(key)}) case "$w" in ${n.subs.map((s) => s.name).join('|')}) cmdpath="\${cmdpath:+$cmdpath }$w" ;; esac ;;`,
+    );
   return `  for ((i=${first}; i<${last}; i++)); do
     w="\${${word}}"
     case "$w" in
@@ -91,13 +93,14 @@ function bash(model: Model): string {
   const globalFlags = model.globals.flatMap(flagsOf);
   const valueCases = model.valueCompletions
     .map((v) => {
-      const action = v.source === 'envs'
-        ? 'COMPREPLY=( $(compgen -W "$(mwaa __complete envs 2>/dev/null)" -- "$cur") )'
-        : v.source === 'files'
-          ? 'COMPREPLY=( $(compgen -f -- "$cur") )'
-          : v.source === 'dirs'
-            ? 'COMPREPLY=( $(compgen -d -- "$cur") )'
-            : `COMPREPLY=( $(compgen -W ${sq((v.choices ?? []).join(' '))} -- "$cur") )`;
+      const action =
+        v.source === 'envs'
+          ? 'COMPREPLY=( $(compgen -W "$(mwaa __complete envs 2>/dev/null)" -- "$cur") )'
+          : v.source === 'files'
+            ? 'COMPREPLY=( $(compgen -f -- "$cur") )'
+            : v.source === 'dirs'
+              ? 'COMPREPLY=( $(compgen -d -- "$cur") )'
+              : `COMPREPLY=( $(compgen -W ${sq((v.choices ?? []).join(' '))} -- "$cur") )`;
       return `    ${v.flags.join('|')}) ${action}; return ;;`;
     })
     .join('\n');
@@ -135,14 +138,15 @@ function zsh(model: Model): string {
   const zq = (text: string) => sq(text.replace(/:/g, '\\:'));
   const valueCases = model.valueCompletions
     .map((v) => {
-      const action = v.source === 'envs'
-        ? // biome-ignore lint/suspicious/noTemplateCurlyInString: zsh's own ${(f)…} expansion, written out for the completion script
-          'compadd -- ${(f)"$(mwaa __complete envs 2>/dev/null)"}'
-        : v.source === 'files'
-          ? '_files'
-          : v.source === 'dirs'
-            ? '_files -/'
-            : `compadd -- ${(v.choices ?? []).map(sq).join(' ')}`;
+      const action =
+        v.source === 'envs'
+          ? // biome-ignore lint/suspicious/noTemplateCurlyInString: zsh's own ${(f)…} expansion, written out for the completion script
+            'compadd -- ${(f)"$(mwaa __complete envs 2>/dev/null)"}'
+          : v.source === 'files'
+            ? '_files'
+            : v.source === 'dirs'
+              ? '_files -/'
+              : `compadd -- ${(v.choices ?? []).map(sq).join(' ')}`;
       return `    ${v.flags.join('|')}) ${action}; return ;;`;
     })
     .join('\n');
@@ -184,7 +188,9 @@ function fish(model: Model): string {
   const lines = [HEADER('fish'), 'complete -c mwaa -f'];
   const rootSubs = model.nodes.get('')!.subs.map((s) => s.name);
   for (const sub of model.nodes.get('')!.subs) {
-    lines.push(`complete -c mwaa -n ${sq(`not __fish_seen_subcommand_from ${rootSubs.join(' ')}`)} -a ${sq(sub.name)} -d ${sq(sub.summary)}`);
+    lines.push(
+      `complete -c mwaa -n ${sq(`not __fish_seen_subcommand_from ${rootSubs.join(' ')}`)} -a ${sq(sub.name)} -d ${sq(sub.summary)}`,
+    );
   }
   for (const [key, n] of model.nodes) {
     if (key === '') continue;
@@ -193,7 +199,9 @@ function fish(model: Model): string {
     if (n.subs.length > 0) {
       const names = n.subs.map((s) => s.name).join(' ');
       for (const sub of n.subs) {
-        lines.push(`complete -c mwaa -n ${sq(`${cond}; and not __fish_seen_subcommand_from ${names}`)} -a ${sq(sub.name)} -d ${sq(sub.summary)}`);
+        lines.push(
+          `complete -c mwaa -n ${sq(`${cond}; and not __fish_seen_subcommand_from ${names}`)} -a ${sq(sub.name)} -d ${sq(sub.summary)}`,
+        );
       }
     }
     for (const choice of n.argChoices) lines.push(`complete -c mwaa -n ${sq(cond)} -a ${sq(choice)}`);

@@ -83,27 +83,25 @@ export function parseConfig(text: string, file: string): MwaaConfig {
   }
   const data = doc.toJS({ maxAliasCount: 100 }) as unknown;
   if (data === null || data === undefined) {
-    throw new ConfigError('the file is empty', { file, line: 1, column: 1 }, {
-      hint: 'run `mwaa init` for a starting point, or add an `environments:` map',
-    });
+    throw new ConfigError(
+      'the file is empty',
+      { file, line: 1, column: 1 },
+      {
+        hint: 'run `mwaa init` for a starting point, or add an `environments:` map',
+      },
+    );
   }
   const result = configSchema.safeParse(data);
   if (result.success) return result.data;
 
   // A misspelled key explains the "missing" field next to it, so unknown keys are reported first.
-  const issues = [...result.error.issues].sort(
-    (a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'),
-  );
+  const issues = [...result.error.issues].sort((a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'));
   const problems = issues.map((issue) => describeIssue(issue, doc.contents, data, at, file));
   const [first, ...rest] = problems;
-  throw new ConfigError(
-    first.message + (rest.length ? `\n${rest.map((p) => p.text).join('\n')}` : ''),
-    first.location,
-    {
-      hint: 'see the schema in schema/mwaa.schema.json, or `mwaa init` for an example',
-      details: { problems: problems.map((p) => ({ ...p.location, message: p.message })) },
-    },
-  );
+  throw new ConfigError(first.message + (rest.length ? `\n${rest.map((p) => p.text).join('\n')}` : ''), first.location, {
+    hint: 'see the schema in schema/mwaa.schema.json, or `mwaa init` for an example',
+    details: { problems: problems.map((p) => ({ ...p.location, message: p.message })) },
+  });
 }
 
 interface Problem {
@@ -133,8 +131,7 @@ function describeIssue(
     message = message.replace(/^Invalid input: /, '').replace(/^Invalid option: /, '');
   }
   const offset = locate(root, path, issue.code === 'unrecognized_keys' || issue.code === 'invalid_key');
-  const location: Problem['location'] =
-    offset === undefined ? { file, path: path.join('.') } : { ...at(offset), path: path.join('.') };
+  const location: Problem['location'] = offset === undefined ? { file, path: path.join('.') } : { ...at(offset), path: path.join('.') };
   const where = location.line !== undefined ? `${file}:${location.line}:${location.column}` : file;
   return { location, message, text: `${where}: ${location.path}: ${message}` };
 }
@@ -208,6 +205,9 @@ export function selectEnvironment(loaded: LoadedConfig, wanted: { flag?: string;
  */
 export function sourceBucketName(entry: EnvironmentEntry): string {
   if (entry.bucket) return entry.bucket;
-  const base = entry.name.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
+  const base = entry.name
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]+/g, '-')
+    .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
   return `${base || 'airflow'}-local`.slice(0, 63);
 }

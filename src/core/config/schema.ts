@@ -44,11 +44,9 @@ const environmentName = z
     error: 'expected an MWAA environment name: a letter, then letters, digits, "-" or "_" (at most 80)',
   });
 
-const bucketName = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
-    error: 'expected an S3 bucket name: 3–63 lowercase letters, digits, "." or "-" (not an ARN, not s3://)',
-  });
+const bucketName = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+  error: 'expected an S3 bucket name: 3–63 lowercase letters, digits, "." or "-" (not an ARN, not s3://)',
+});
 
 const region = pattern(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'an AWS region such as eu-west-1');
 
@@ -56,10 +54,9 @@ const positiveInt = (what: string) => z.int({ error: `expected a whole number ($
 
 const logLevel = z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` });
 /** A component's logging: a level (enabled), `false` (disabled), or { enabled, level }. */
-const componentLogging = z.union(
-  [logLevel, z.literal(false), z.strictObject({ enabled: z.boolean(), level: logLevel.optional() })],
-  { error: `expected a log level (${LOG_LEVELS.join(', ')}), false, or { enabled, level }` },
-);
+const componentLogging = z.union([logLevel, z.literal(false), z.strictObject({ enabled: z.boolean(), level: logLevel.optional() })], {
+  error: `expected a log level (${LOG_LEVELS.join(', ')}), false, or { enabled, level }`,
+});
 
 const configValue = z
   .union([z.string(), z.number(), z.boolean()])

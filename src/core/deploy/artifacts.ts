@@ -96,7 +96,11 @@ export async function planArtifact(input: PlanArtifactInput): Promise<ArtifactPl
     return { ...base, change: false, reason: 'the folder is empty and the environment uses no plugins.zip' };
   }
   if (!pinned.version) {
-    return { ...base, change: true, reason: pinned.path ? `the environment names ${pinned.path} but pins no version` : 'not used by the environment yet' };
+    return {
+      ...base,
+      change: true,
+      reason: pinned.path ? `the environment names ${pinned.path} but pins no version` : 'not used by the environment yet',
+    };
   }
   let pinnedSha256: string | undefined;
   const recorded = record?.artifacts[built.kind];
@@ -113,6 +117,9 @@ export async function planArtifact(input: PlanArtifactInput): Promise<ArtifactPl
   if (pinnedSha256 === digest.sha256) {
     return { ...base, pinnedSha256, change: false, reason: `unchanged (pinned version ${pinned.version})` };
   }
-  const reason = pinnedSha256 === undefined ? `the pinned version ${pinned.version} cannot be read` : `changed (sha256 ${pinnedSha256.slice(0, 12)} → ${digest.sha256.slice(0, 12)})`;
+  const reason =
+    pinnedSha256 === undefined
+      ? `the pinned version ${pinned.version} cannot be read`
+      : `changed (sha256 ${pinnedSha256.slice(0, 12)} → ${digest.sha256.slice(0, 12)})`;
   return { ...base, ...(pinnedSha256 ? { pinnedSha256 } : {}), change: true, reason };
 }

@@ -39,7 +39,13 @@ function groupOf(prefix: string, key: string): string {
 }
 
 /** The latest entry (version or delete marker) of each key that has one. */
-export async function latestVersions(s3: S3Api, bucket: string, prefix: string, keys: string[], signal?: AbortSignal): Promise<Map<string, VersionEntry>> {
+export async function latestVersions(
+  s3: S3Api,
+  bucket: string,
+  prefix: string,
+  keys: string[],
+  signal?: AbortSignal,
+): Promise<Map<string, VersionEntry>> {
   const wanted = new Set(keys);
   const groups = keys.length <= FEW_KEYS ? keys : [...new Set(keys.map((k) => groupOf(prefix, k)))];
   const out = new Map<string, VersionEntry>();

@@ -79,7 +79,17 @@ export interface ReadLock {
   etag: string;
 }
 
-const UNREADABLE: LockBody = { schema: 1, owner: 'unknown', host: 'unknown', pid: 0, command: 'unknown', environment: '', releaseId: '', acquiredAt: '', expiresAt: '' };
+const UNREADABLE: LockBody = {
+  schema: 1,
+  owner: 'unknown',
+  host: 'unknown',
+  pid: 0,
+  command: 'unknown',
+  environment: '',
+  releaseId: '',
+  acquiredAt: '',
+  expiresAt: '',
+};
 
 function parseLock(data: Buffer): LockBody {
   try {
@@ -112,7 +122,10 @@ export interface LockState {
 }
 
 /** Reads the lock and judges it. A lock that cannot be read counts as not held: taking it decides. */
-export async function lockState(ports: { s3: S3Api; clock: Clock; actor: Actor; isProcessAlive?: (pid: number) => boolean }, bucket: string): Promise<LockState> {
+export async function lockState(
+  ports: { s3: S3Api; clock: Clock; actor: Actor; isProcessAlive?: (pid: number) => boolean },
+  bucket: string,
+): Promise<LockState> {
   const holder = await readLock(ports.s3, bucket).catch(() => undefined);
   if (!holder) return {};
   const stale = staleReason(holder, ports.clock.now(), ports.actor, ports.isProcessAlive);
@@ -131,10 +144,14 @@ export async function runningHolder(ports: Parameters<typeof lockState>[0], buck
 
 /** The error of a deploy that finds the lock held by a running deploy. */
 export function lockedError(bucket: string, holder: LockBody): FailedError {
-  return new FailedError('deploy.locked', `the deploy lock of s3://${bucket} is held by ${describeHolder(holder)}; it expires at ${holder.expiresAt}`, {
-    hint: 'wait for that deploy to finish and try again; if it is no longer running, pass --force-unlock',
-    details: { holder },
-  });
+  return new FailedError(
+    'deploy.locked',
+    `the deploy lock of s3://${bucket} is held by ${describeHolder(holder)}; it expires at ${holder.expiresAt}`,
+    {
+      hint: 'wait for that deploy to finish and try again; if it is no longer running, pass --force-unlock',
+      details: { holder },
+    },
+  );
 }
 
 /** Why a held lock may be taken over, or undefined when it may not. */
@@ -172,7 +189,10 @@ export async function acquireLock(options: AcquireOptions): Promise<LockHandle> 
   let tookOver = false;
 
   for (let attempt = 0; ; attempt++) {
-    const put = await s3.putObject(bucket, LOCK_KEY, Buffer.from(`${JSON.stringify(body)}\n`), { ifNoneMatch: true, contentType: 'application/json' });
+    const put = await s3.putObject(bucket, LOCK_KEY, Buffer.from(`${JSON.stringify(body)}\n`), {
+      ifNoneMatch: true,
+      contentType: 'application/json',
+    });
     if (!('conflict' in put)) {
       if (put.versionId) versions.push(put.versionId);
       lastEtag = put.etag;
@@ -193,12 +213,21 @@ export async function acquireLock(options: AcquireOptions): Promise<LockHandle> 
     // Replace exactly the stale lock we read: a racer that read the same one loses here (its If-Match
     // no longer matches) and, reading again, finds our fresh lock and fails naming us.
     body = makeBody();
-    const replaced = await s3.putObject(bucket, LOCK_KEY, Buffer.from(`${JSON.stringify(body)}\n`), { ifMatch: held.etag, contentType: 'application/json' });
+    const replaced = await s3.putObject(bucket, LOCK_KEY, Buffer.from(`${JSON.stringify(body)}\n`), {
+      ifMatch: held.etag,
+      contentType: 'application/json',
+    });
     if ('conflict' in replaced) continue;
     if (replaced.versionId) versions.push(replaced.versionId);
     lastEtag = replaced.etag;
     tookOver = true;
-    events(msg('deploy.lock.taken-over', { holder: held.body, reason: stale }, `took over the deploy lock of s3://${bucket} from ${describeHolder(held.body)}: ${stale}`));
+    events(
+      msg(
+        'deploy.lock.taken-over',
+        { holder: held.body, reason: stale },
+        `took over the deploy lock of s3://${bucket} from ${describeHolder(held.body)}: ${stale}`,
+      ),
+    );
     break;
   }
   events(msg('deploy.lock.acquired', { bucket }, `locked s3://${bucket}/${LOCK_KEY}`));
@@ -216,13 +245,16 @@ export async function acquireLock(options: AcquireOptions): Promise<LockHandle> 
       return { ok: false, holder: head ? await readLock(s3, bucket).catch(() => undefined) : undefined };
     }
     const now = await readLock(s3, bucket);
-    if (now && now.releaseId === body.releaseId && now.pid === body.pid && now.owner === body.owner && now.acquiredAt === body.acquiredAt) return { ok: true };
+    if (now && now.releaseId === body.releaseId && now.pid === body.pid && now.owner === body.owner && now.acquiredAt === body.acquiredAt)
+      return { ok: true };
     return { ok: false, holder: now };
   };
   /** Marks the lock lost (once): the deploy's signal aborts with the lock-lost error, which is returned. */
   const lose = (holder: LockBody | undefined): unknown => {
     if (lost.signal.aborted) return lost.signal.reason;
-    const message = holder ? `the deploy lock of s3://${bucket} was taken over by ${describeHolder(holder)}` : `the deploy lock of s3://${bucket} was removed by someone else`;
+    const message = holder
+      ? `the deploy lock of s3://${bucket} was taken over by ${describeHolder(holder)}`
+      : `the deploy lock of s3://${bucket} was removed by someone else`;
     events(msg('deploy.lock.lost', { holder }, `${message}; stopping this deploy`));
     lost.abort(
       new FailedError('deploy.lock-lost', `${message} while this deploy held it`, {
@@ -307,7 +339,10 @@ export async function acquireLock(options: AcquireOptions): Promise<LockHandle> 
  * with the lock-lost error as the reason (the transaction fails with it and rolls back), and
  * `checkLock` asks S3 whether the lock is still ours (before each mutating phase).
  */
-export function lockedPorts<P extends { signal?: AbortSignal; checkLock?: () => Promise<void> }>(ports: P, lock: Pick<LockHandle, 'lost' | 'check'>): P {
+export function lockedPorts<P extends { signal?: AbortSignal; checkLock?: () => Promise<void> }>(
+  ports: P,
+  lock: Pick<LockHandle, 'lost' | 'check'>,
+): P {
   const outer = ports.signal;
   const checkLock = () => lock.check();
   if (!outer) return { ...ports, signal: lock.lost, checkLock };

@@ -28,16 +28,27 @@ function groupName(arn: string | undefined, fallback: string): string {
 export function requirementsLogGroups(env: EnvironmentInfo): string[] {
   const name = env.Name ?? '';
   const lc = env.LoggingConfiguration;
-  return [groupName(lc?.WorkerLogs?.CloudWatchLogGroupArn, `airflow-${name}-Worker`), groupName(lc?.SchedulerLogs?.CloudWatchLogGroupArn, `airflow-${name}-Scheduler`)];
+  return [
+    groupName(lc?.WorkerLogs?.CloudWatchLogGroupArn, `airflow-${name}-Worker`),
+    groupName(lc?.SchedulerLogs?.CloudWatchLogGroupArn, `airflow-${name}-Scheduler`),
+  ];
 }
 
-export async function findPipFailure(logs: LogsPort, env: EnvironmentInfo, sinceMs: number, signal?: AbortSignal): Promise<PipFailure | undefined> {
+export async function findPipFailure(
+  logs: LogsPort,
+  env: EnvironmentInfo,
+  sinceMs: number,
+  signal?: AbortSignal,
+): Promise<PipFailure | undefined> {
   for (const group of requirementsLogGroups(env)) {
     const byStream = new Map<string, string[]>();
     let nextToken: string | undefined;
     try {
       for (let page = 0; page < 20; page++) {
-        const out = await logs.filterLogEvents({ group, streamPrefix: 'requirements_install', startTime: sinceMs, nextToken, limit: 1000 }, signal);
+        const out = await logs.filterLogEvents(
+          { group, streamPrefix: 'requirements_install', startTime: sinceMs, nextToken, limit: 1000 },
+          signal,
+        );
         for (const e of out.events) {
           const lines = byStream.get(e.logStreamName) ?? [];
           lines.push(...e.message.replace(/\n$/, '').split('\n'));

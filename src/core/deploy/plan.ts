@@ -129,14 +129,33 @@ const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : 
 
 export function planDags(input: DagPlanInput): DagPlan {
   const { prefix, remote, record, prune } = input;
-  const plan: DagPlan = { prefix, uploads: [], removals: [], unchanged: {}, adopted: [], drift: [], kept: [], needsVersions: [], localBytes: 0 };
+  const plan: DagPlan = {
+    prefix,
+    uploads: [],
+    removals: [],
+    unchanged: {},
+    adopted: [],
+    drift: [],
+    kept: [],
+    needsVersions: [],
+    localBytes: 0,
+  };
   /** the key's latest version is needed: noted when the listing did not give it */
   const needVersion = (key: string, r: RemoteObject | undefined) => {
     if (r ? r.versionId === undefined : !input.versionsKnown?.has(key)) plan.needsVersions.push(key);
   };
   const upload = (key: string, file: HashedFile, r: RemoteObject | undefined, kind: 'add' | 'change') => {
     needVersion(key, r);
-    plan.uploads.push({ key, action: 'put', sha256: file.sha256, size: file.size, prev: prevOf(r), kind, createdVersionId: undefined, createdEtag: undefined });
+    plan.uploads.push({
+      key,
+      action: 'put',
+      sha256: file.sha256,
+      size: file.size,
+      prev: prevOf(r),
+      kind,
+      createdVersionId: undefined,
+      createdEtag: undefined,
+    });
   };
 
   const local = new Set<string>();
@@ -215,7 +234,15 @@ export interface PlanJson {
   kept: string[];
   adopted: string[];
   drift: Drift[];
-  artifacts: Array<{ kind: string; key: string; sha256?: string; size?: number; change: boolean; reason: string; pinnedVersion: string | null }>;
+  artifacts: Array<{
+    kind: string;
+    key: string;
+    sha256?: string;
+    size?: number;
+    change: boolean;
+    reason: string;
+    pinnedVersion: string | null;
+  }>;
   envUpdate: { needed: boolean; reasons: string[] };
 }
 

@@ -11,13 +11,43 @@ import { digestFiles, md5OfFile, type HashedFile } from './hash.js';
 import { currentObjects, latestVersions } from './listing.js';
 import { loadIgnoreRule } from './ignore.js';
 import { acquireLock, lockedError, lockedPorts, runningHolder, type LockBody } from './lock.js';
-import { planDags, planToJson, summarizePlan, type ArtifactPlan, type DagPlan, type DagPlanInput, type DeployPlan, type RemoteObject } from './plan.js';
+import {
+  planDags,
+  planToJson,
+  summarizePlan,
+  type ArtifactPlan,
+  type DagPlan,
+  type DagPlanInput,
+  type DeployPlan,
+  type RemoteObject,
+} from './plan.js';
 import type { DeployPorts } from './ports.js';
-import { ARTIFACT_KINDS, recordedEntry, type ArtifactKind, type GitInfo, type ObjectState, type ReleaseIndex, type ReleaseRecord, ReleaseStore, newReleaseId, unfinishedReleases } from './records.js';
+import {
+  ARTIFACT_KINDS,
+  recordedEntry,
+  type ArtifactKind,
+  type GitInfo,
+  type ObjectState,
+  type ReleaseIndex,
+  type ReleaseRecord,
+  ReleaseStore,
+  newReleaseId,
+  unfinishedReleases,
+} from './records.js';
 import { throwIfAborted } from '../signals.js';
 import { checkRequirements } from './requirements.js';
 import { recoverRelease } from './rollback.js';
-import { checkTarget, loadTarget, ownerScoped, refreshTarget, reportWarnings, statusFindings, throwOnErrors, type Finding, type Target } from './target.js';
+import {
+  checkTarget,
+  loadTarget,
+  ownerScoped,
+  refreshTarget,
+  reportWarnings,
+  statusFindings,
+  throwOnErrors,
+  type Finding,
+  type Target,
+} from './target.js';
 import { executeRelease, type ArtifactOp, type KeyOp, type ReleaseSpec } from './transaction.js';
 import { msg, question, type AnyQuestion } from '../messages.js';
 
@@ -114,7 +144,11 @@ async function scanProject(
     }
     const hashed = await hashDags(sources.dags, sources.projectDir, concurrency, { prefix: target.dagPrefix, record }, signal);
     for (const link of hashed.skippedLinks) {
-      findings.push({ level: 'warning', code: 'local.symlink-outside', message: `skipped ${link}: a symlink pointing outside the DAGs folder (or dangling)` });
+      findings.push({
+        level: 'warning',
+        code: 'local.symlink-outside',
+        message: `skipped ${link}: a symlink pointing outside the DAGs folder (or dangling)`,
+      });
     }
     dags = hashed.files;
   }
@@ -125,7 +159,11 @@ async function scanProject(
     const built = await buildArtifact(kind, source, sources.projectDir);
     for (const p of built.problems) findings.push({ level: p.level, code: `local.plugins-zip`, message: p.message, fix: p.fix });
     for (const link of built.skippedLinks) {
-      findings.push({ level: 'warning', code: 'local.symlink-outside', message: `skipped plugins/${link}: a symlink pointing outside the plugins folder (or dangling)` });
+      findings.push({
+        level: 'warning',
+        code: 'local.symlink-outside',
+        message: `skipped plugins/${link}: a symlink pointing outside the plugins folder (or dangling)`,
+      });
     }
     if (kind === 'requirements') {
       for (const f of checkRequirements(Buffer.from(built.bytes).toString('utf8'), target.env.AirflowVersion)) {
@@ -161,7 +199,14 @@ async function makePlan(
     const remote = listing ?? (await currentObjects(ports.s3, target.bucket, target.dagPrefix, ports.signal));
     for (const a of artifacts) remote.delete(a.key);
     const root = scan.dagsRoot as string;
-    const input: DagPlanInput = { prefix: target.dagPrefix, local: scan.dags, remote, record, prune, md5Of: (rel) => md5OfFile(join(root, rel)) };
+    const input: DagPlanInput = {
+      prefix: target.dagPrefix,
+      local: scan.dags,
+      remote,
+      record,
+      prune,
+      md5Of: (rel) => md5OfFile(join(root, rel)),
+    };
     dags = planDags(input);
     const keys = dags.needsVersions;
     if (keys.length > 0) {
@@ -173,7 +218,11 @@ async function makePlan(
       }
       dags = planDags({ ...input, versionsKnown: new Set(keys) });
       if (dags.needsVersions.length > 0) {
-        throw new FailedError('deploy.bucket-changed', `s3://${target.bucket}/${dags.needsVersions[0]} changed while the push was planning`, { hint: 'push again' });
+        throw new FailedError(
+          'deploy.bucket-changed',
+          `s3://${target.bucket}/${dags.needsVersions[0]} changed while the push was planning`,
+          { hint: 'push again' },
+        );
       }
     }
   }
@@ -196,7 +245,14 @@ export function pushSpec(input: {
   // the plan's uploads and removals are the operations themselves
   const dagOps: KeyOp[] = [...(dags?.uploads ?? []), ...(dags?.removals ?? [])];
   const changed = plan.artifacts.filter((a) => a.change);
-  const artifactOps: ArtifactOp[] = changed.map((a) => ({ kind: a.kind, key: a.key, prev: a.prev, bytes: a.bytes, sha256: a.sha256, size: a.size }));
+  const artifactOps: ArtifactOp[] = changed.map((a) => ({
+    kind: a.kind,
+    key: a.key,
+    prev: a.prev,
+    bytes: a.bytes,
+    sha256: a.sha256,
+    size: a.size,
+  }));
   const pinsBefore = Object.fromEntries(changed.map((a) => [a.kind, a.pinned]));
 
   let unchangedDags: Record<string, ObjectState>;
@@ -217,7 +273,14 @@ export function pushSpec(input: {
     if (!pin.version || !pin.path) continue;
     const recorded = record?.artifacts[kind];
     if (recorded && recorded.versionId === pin.version) unchangedArtifacts[kind] = recorded;
-    else if (planned) unchangedArtifacts[kind] = { key: planned.key, versionId: pin.version, sha256: planned.pinnedSha256 ?? '', etag: '', size: planned.pinnedSha256 ? planned.size : 0 };
+    else if (planned)
+      unchangedArtifacts[kind] = {
+        key: planned.key,
+        versionId: pin.version,
+        sha256: planned.pinnedSha256 ?? '',
+        etag: '',
+        size: planned.pinnedSha256 ? planned.size : 0,
+      };
     else unchangedArtifacts[kind] = { key: pin.path, versionId: pin.version, sha256: '', etag: '', size: 0 };
   }
   return {
@@ -276,7 +339,13 @@ interface Planned {
  * Before the lock: the local scan, the bucket checks, the release state and the bucket's current
  * objects, read in parallel, and the plan (shown, and all a dry run needs).
  */
-async function planUnlocked(request: PushRequest, ports: DeployPorts, target: Target, store: ReleaseStore, startedAt: number): Promise<Planned> {
+async function planUnlocked(
+  request: PushRequest,
+  ports: DeployPorts,
+  target: Target,
+  store: ReleaseStore,
+  startedAt: number,
+): Promise<Planned> {
   const { clock, events } = ports;
   const reading = (async () => {
     const { index, etag } = await store.readIndexTagged();
@@ -305,7 +374,17 @@ async function planUnlocked(request: PushRequest, ports: DeployPorts, target: Ta
   const plan = await makePlan(ports, target, scan, state.record, request.prune, listing);
   const planMs = clock.now() - startedAt;
   events(msg('deploy.plan', { plan: planToJson(plan), planMs }, planLine(plan)));
-  return { findings, scan, index: state.index, ...(state.etag ? { indexEtag: state.etag } : {}), record: state.record, unfinished, plan, planMs, ...(running ? { running } : {}) };
+  return {
+    findings,
+    scan,
+    index: state.index,
+    ...(state.etag ? { indexEtag: state.etag } : {}),
+    record: state.record,
+    unfinished,
+    plan,
+    planMs,
+    ...(running ? { running } : {}),
+  };
 }
 
 export async function push(request: PushRequest, unscoped: DeployPorts): Promise<PushResult> {
@@ -321,18 +400,41 @@ export async function push(request: PushRequest, unscoped: DeployPorts): Promise
   if (first.running && !request.dryRun && !request.forceUnlock) throw lockedError(target.bucket, first.running);
 
   if (unfinished.length > 0) {
-    events(msg('deploy.unfinished', { releases: unfinished }, `release${unfinished.length === 1 ? '' : 's'} ${unfinished.join(', ')} did not finish (the process ended or its rollback failed)`));
+    events(
+      msg(
+        'deploy.unfinished',
+        { releases: unfinished },
+        `release${unfinished.length === 1 ? '' : 's'} ${unfinished.join(', ')} did not finish (the process ended or its rollback failed)`,
+      ),
+    );
   }
   if (request.dryRun) return { status: 'dry-run', plan: first.plan, findings, recovered: [], unfinished };
   if (first.plan.empty && unfinished.length === 0) return { status: 'up-to-date', plan: first.plan, findings, recovered: [], unfinished };
 
   if (unfinished.length > 0 && !request.yes) {
-    const ok = await ask(ports, question('confirm', undefined, `roll back the unfinished release${unfinished.length === 1 ? '' : 's'} ${unfinished.join(', ')} first?`));
-    if (!ok) throw new AbortedError('push cancelled: an unfinished release must be rolled back first', { hint: 'run `mwaa recover` to finish it' });
+    const ok = await ask(
+      ports,
+      question(
+        'confirm',
+        undefined,
+        `roll back the unfinished release${unfinished.length === 1 ? '' : 's'} ${unfinished.join(', ')} first?`,
+      ),
+    );
+    if (!ok)
+      throw new AbortedError('push cancelled: an unfinished release must be rolled back first', {
+        hint: 'run `mwaa recover` to finish it',
+      });
   }
   if (first.plan.dags && first.plan.dags.drift.length > 0 && !request.yes) {
     const drift = first.plan.dags.drift.length;
-    const ok = await ask(ports, question('deploy.drift', { count: drift }, `${drift} object${drift === 1 ? ' was' : 's were'} changed outside mwaa (see the plan); overwrite?`));
+    const ok = await ask(
+      ports,
+      question(
+        'deploy.drift',
+        { count: drift },
+        `${drift} object${drift === 1 ? ' was' : 's were'} changed outside mwaa (see the plan); overwrite?`,
+      ),
+    );
     if (!ok) throw new AbortedError('push cancelled: nothing was changed');
   }
   checkEnvUpdate(first.plan, target);
@@ -388,7 +490,13 @@ export async function push(request: PushRequest, unscoped: DeployPorts): Promise
     try {
       await lock.release();
     } catch (error) {
-      events(msg('deploy.lock.release-failed', {}, `could not remove the deploy lock s3://${target.bucket}/.mwaa/lock.json (${(error as Error).message}); the next deploy can take it over with --force-unlock`));
+      events(
+        msg(
+          'deploy.lock.release-failed',
+          {},
+          `could not remove the deploy lock s3://${target.bucket}/.mwaa/lock.json (${(error as Error).message}); the next deploy can take it over with --force-unlock`,
+        ),
+      );
     }
   }
 }

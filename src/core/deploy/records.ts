@@ -24,10 +24,28 @@ export type ArtifactKind = 'plugins' | 'requirements' | 'startupScript';
 export const ARTIFACT_KINDS: readonly ArtifactKind[] = ['plugins', 'requirements', 'startupScript'];
 
 /** The GetEnvironment/UpdateEnvironment fields of each artifact and its default key in the bucket. */
-export const ARTIFACT_FIELDS: Record<ArtifactKind, { path: 'PluginsS3Path' | 'RequirementsS3Path' | 'StartupScriptS3Path'; version: 'PluginsS3ObjectVersion' | 'RequirementsS3ObjectVersion' | 'StartupScriptS3ObjectVersion'; defaultKey: string; label: string }> = {
+export const ARTIFACT_FIELDS: Record<
+  ArtifactKind,
+  {
+    path: 'PluginsS3Path' | 'RequirementsS3Path' | 'StartupScriptS3Path';
+    version: 'PluginsS3ObjectVersion' | 'RequirementsS3ObjectVersion' | 'StartupScriptS3ObjectVersion';
+    defaultKey: string;
+    label: string;
+  }
+> = {
   plugins: { path: 'PluginsS3Path', version: 'PluginsS3ObjectVersion', defaultKey: 'plugins.zip', label: 'plugins.zip' },
-  requirements: { path: 'RequirementsS3Path', version: 'RequirementsS3ObjectVersion', defaultKey: 'requirements.txt', label: 'requirements.txt' },
-  startupScript: { path: 'StartupScriptS3Path', version: 'StartupScriptS3ObjectVersion', defaultKey: 'startup.sh', label: 'startup script' },
+  requirements: {
+    path: 'RequirementsS3Path',
+    version: 'RequirementsS3ObjectVersion',
+    defaultKey: 'requirements.txt',
+    label: 'requirements.txt',
+  },
+  startupScript: {
+    path: 'StartupScriptS3Path',
+    version: 'StartupScriptS3ObjectVersion',
+    defaultKey: 'startup.sh',
+    label: 'startup script',
+  },
 };
 
 /** An object as a release left it. */
@@ -203,7 +221,8 @@ type RecordLine =
 export function encodeRecord(record: ReleaseRecord): Buffer {
   const { dags, changes, journal, ...rest } = record;
   const { keys, ...journalRest } = journal;
-  const count = Object.keys(dags).length + Object.keys(keys).length + changes.added.length + changes.changed.length + changes.removed.length;
+  const count =
+    Object.keys(dags).length + Object.keys(keys).length + changes.added.length + changes.changed.length + changes.removed.length;
   // `lines`: how many lines follow, so that a record cut at a line's end is not taken for a whole one
   const header = { ...rest, schema: 2, lines: count, journal: journalRest };
   const lines: string[] = [JSON.stringify(header)];
@@ -300,7 +319,8 @@ export class RecordReader {
     if (this.legacy) {
       this.legacy.push(this.pending);
       const record = JSON.parse(this.legacy.join('')) as ReleaseRecord;
-      if (this.options.lean) return { ...record, changes: { added: [], changed: [], removed: [] }, journal: { ...record.journal, keys: {} } };
+      if (this.options.lean)
+        return { ...record, changes: { added: [], changed: [], removed: [] }, journal: { ...record.journal, keys: {} } };
       return record;
     }
     if (!this.record) throw new Error('the record is empty');
@@ -403,12 +423,20 @@ export function resolveReleaseId(index: ReleaseIndex, environment: string, wante
   const mine = releasesOf(index, environment);
   const current = index.current[environment];
   if (wanted === 'current') {
-    if (!current) throw new NotFoundError(`environment ${environment} has no current release yet`, { code: 'release.not-found', hint: 'deploy one with `mwaa dags push`' });
+    if (!current)
+      throw new NotFoundError(`environment ${environment} has no current release yet`, {
+        code: 'release.not-found',
+        hint: 'deploy one with `mwaa dags push`',
+      });
     return current;
   }
   if (wanted === 'previous') {
     const prev = previousRelease(index, environment);
-    if (!prev) throw new NotFoundError(`environment ${environment} has no succeeded release before the current one${current ? ` (${current})` : ''}`, { code: 'release.not-found', hint: 'list them with `mwaa releases list`' });
+    if (!prev)
+      throw new NotFoundError(
+        `environment ${environment} has no succeeded release before the current one${current ? ` (${current})` : ''}`,
+        { code: 'release.not-found', hint: 'list them with `mwaa releases list`' },
+      );
     return prev;
   }
   const exact = mine.find((r) => r.id === wanted);
@@ -416,10 +444,16 @@ export function resolveReleaseId(index: ReleaseIndex, environment: string, wante
   const matches = mine.filter((r) => r.id.startsWith(wanted));
   if (matches.length === 1) return matches[0].id;
   if (matches.length > 1) {
-    throw new UsageError(`release id "${wanted}" is ambiguous: ${matches.slice(0, 5).map((r) => r.id).join(', ')}`, {
-      code: 'release.ambiguous',
-      hint: 'give more characters of the id',
-    });
+    throw new UsageError(
+      `release id "${wanted}" is ambiguous: ${matches
+        .slice(0, 5)
+        .map((r) => r.id)
+        .join(', ')}`,
+      {
+        code: 'release.ambiguous',
+        hint: 'give more characters of the id',
+      },
+    );
   }
   throw new NotFoundError(`no release "${wanted}" for environment ${environment}`, {
     code: 'release.not-found',

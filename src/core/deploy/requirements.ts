@@ -23,7 +23,9 @@ export function checkRequirements(text: string, airflowVersion: string | undefin
       level: 'warning',
       code: 'requirements.no-constraint',
       message: 'requirements.txt has no --constraint line; MWAA adds its own, which may not match your pins',
-      fix: line ? `add this first line: ${line}` : 'add a --constraint line for your Airflow version at the top (reference: MWAA user guide, "Managing Python dependencies")',
+      fix: line
+        ? `add this first line: ${line}`
+        : 'add a --constraint line for your Airflow version at the top (reference: MWAA user guide, "Managing Python dependencies")',
     });
   }
   const unpinned: string[] = [];
@@ -33,7 +35,10 @@ export function checkRequirements(text: string, airflowVersion: string | undefin
     if (/^[a-z+]+:\/\//i.test(line) || line.includes(' @ ')) continue; // URLs / direct references pin themselves
     const name = /^([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(line)?.[1];
     if (!name) continue;
-    const spec = line.slice(name.length).replace(/^\s*\[[^\]]*\]/, '').split(';')[0];
+    const spec = line
+      .slice(name.length)
+      .replace(/^\s*\[[^\]]*\]/, '')
+      .split(';')[0];
     if (!/===?\s*[0-9A-Za-z]/.test(spec) || /==\s*[^,;\s]*\*/.test(spec)) unpinned.push(name);
   }
   if (unpinned.length > 0) {

@@ -102,7 +102,11 @@ export async function restoreKeys(options: RestoreOptions): Promise<RestoreResul
   const check = async (subset: RestoreItem[]): Promise<RestoreItem[]> => {
     let latest: Map<string, VersionEntry>;
     try {
-      latest = await latestByKey(s3, bucket, prefixes.filter((p) => subset.some((i) => i.key.startsWith(p))));
+      latest = await latestByKey(
+        s3,
+        bucket,
+        prefixes.filter((p) => subset.some((i) => i.key.startsWith(p))),
+      );
     } catch (error) {
       for (const i of subset) left.set(i.key, { key: i.key, reason: (error as Error).message });
       return [];
@@ -150,6 +154,12 @@ export async function restoreKeys(options: RestoreOptions): Promise<RestoreResul
       if (!left.has(item.key)) left.set(item.key, { key: item.key, reason: `it is not back at its previous ${describePrev(item.prev)}` });
     }
   }
-  options.events?.(msg('deploy.restore.done', { restored: items.length - left.size, left: left.size }, `restored ${items.length - left.size} of ${items.length} keys`));
+  options.events?.(
+    msg(
+      'deploy.restore.done',
+      { restored: items.length - left.size, left: left.size },
+      `restored ${items.length - left.size} of ${items.length} keys`,
+    ),
+  );
   return { restored: items.length - left.size, left: [...left.values()].sort((a, b) => (a.key < b.key ? -1 : 1)) };
 }

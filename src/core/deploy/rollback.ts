@@ -27,7 +27,17 @@ import {
   STATE_PREFIX,
   unfinishedReleases,
 } from './records.js';
-import { checkTarget, loadTarget, ownerScoped, refreshTarget, reportWarnings, statusFindings, throwOnErrors, type Finding, type Target } from './target.js';
+import {
+  checkTarget,
+  loadTarget,
+  ownerScoped,
+  refreshTarget,
+  reportWarnings,
+  statusFindings,
+  throwOnErrors,
+  type Finding,
+  type Target,
+} from './target.js';
 import { describeFailure, executeRelease, undoRelease, type ArtifactOp, type KeyOp, type ReleaseSpec } from './transaction.js';
 import { msg, question } from '../messages.js';
 
@@ -36,8 +46,15 @@ export async function recoverRelease(id: string, target: Target, ports: DeployPo
   await ports.checkLock?.();
   const store = new ReleaseStore(ports.s3, target.bucket);
   const record = await store.read(id);
-  if (!record) throw new NotFoundError(`release record ${id} is missing from s3://${target.bucket}/.mwaa/releases/`, { code: 'release.not-found' });
-  ports.events(msg('deploy.recover.started', { id }, `rolling back unfinished release ${id} (${record.status}, started ${record.startedAt} by ${record.actor.user}@${record.actor.host})`));
+  if (!record)
+    throw new NotFoundError(`release record ${id} is missing from s3://${target.bucket}/.mwaa/releases/`, { code: 'release.not-found' });
+  ports.events(
+    msg(
+      'deploy.recover.started',
+      { id },
+      `rolling back unfinished release ${id} (${record.status}, started ${record.startedAt} by ${record.actor.user}@${record.actor.host})`,
+    ),
+  );
   const items = Object.entries(record.journal.keys).map(([key, prev]) => ({ key, prev, created: [] as string[] }));
   const undo = await undoRelease({
     ports,
@@ -59,12 +76,21 @@ export async function recoverRelease(id: string, target: Target, ports: DeployPo
   else delete record.left;
   await store.save(record);
   if (undo.left.length > 0) {
-    throw new RollbackIncompleteError(`the rollback of release ${id} did not complete; left as is:\n${undo.left.map((l) => `- ${l}`).join('\n')}`, {
-      hint: `run \`mwaa recover\` again to finish rolling back release ${id} once the cause is fixed`,
-      details: { release: id, left: undo.left },
-    });
+    throw new RollbackIncompleteError(
+      `the rollback of release ${id} did not complete; left as is:\n${undo.left.map((l) => `- ${l}`).join('\n')}`,
+      {
+        hint: `run \`mwaa recover\` again to finish rolling back release ${id} once the cause is fixed`,
+        details: { release: id, left: undo.left },
+      },
+    );
   }
-  ports.events(msg('deploy.recover.done', { id }, `rolled back unfinished release ${id}: ${undo.restoredKeys} object${undo.restoredKeys === 1 ? '' : 's'} checked and restored`));
+  ports.events(
+    msg(
+      'deploy.recover.done',
+      { id },
+      `rolled back unfinished release ${id}: ${undo.restoredKeys} object${undo.restoredKeys === 1 ? '' : 's'} checked and restored`,
+    ),
+  );
   return record;
 }
 
@@ -112,16 +138,32 @@ interface Computed {
   spec: Omit<ReleaseSpec, 'id' | 'startedAt' | 'wait' | 'concurrency'>;
 }
 
-async function computeRollback(ports: DeployPorts, target: Target, store: ReleaseStore, targetId: string, currentId: string | undefined, request: RollbackRequest): Promise<Computed> {
+async function computeRollback(
+  ports: DeployPorts,
+  target: Target,
+  store: ReleaseStore,
+  targetId: string,
+  currentId: string | undefined,
+  request: RollbackRequest,
+): Promise<Computed> {
   const wanted = await store.read(targetId);
-  if (!wanted) throw new NotFoundError(`release record ${targetId} is missing from s3://${target.bucket}/.mwaa/releases/`, { code: 'release.not-found' });
+  if (!wanted)
+    throw new NotFoundError(`release record ${targetId} is missing from s3://${target.bucket}/.mwaa/releases/`, {
+      code: 'release.not-found',
+    });
   if (wanted.status !== 'succeeded') {
-    throw new FailedError('release.not-restorable', `release ${targetId} is ${wanted.status}; only a succeeded release can be restored`, { hint: 'choose another one from `mwaa releases list`' });
+    throw new FailedError('release.not-restorable', `release ${targetId} is ${wanted.status}; only a succeeded release can be restored`, {
+      hint: 'choose another one from `mwaa releases list`',
+    });
   }
   if (wanted.dagPrefix !== target.dagPrefix) {
-    throw new FailedError('release.prefix-changed', `release ${targetId} deployed DAGs under ${wanted.dagPrefix}, but the environment now reads ${target.dagPrefix}`, {
-      hint: 'restore it by hand, or push the project again',
-    });
+    throw new FailedError(
+      'release.prefix-changed',
+      `release ${targetId} deployed DAGs under ${wanted.dagPrefix}, but the environment now reads ${target.dagPrefix}`,
+      {
+        hint: 'restore it by hand, or push the project again',
+      },
+    );
   }
   const latest = new Map<string, VersionEntry>();
   for (const e of await ports.s3.listVersions(target.bucket, target.dagPrefix, { latestOnly: true })) {
@@ -136,7 +178,15 @@ async function computeRollback(ports: DeployPorts, target: Target, store: Releas
       unchanged[key] = { ...state, versionId: l.versionId, etag: l.etag ?? state.etag };
       continue;
     }
-    dagOps.push({ key, prev: prevOf(l), action: 'copy', sourceVersionId: state.versionId, sha256: state.sha256, etag: state.etag, size: state.size });
+    dagOps.push({
+      key,
+      prev: prevOf(l),
+      action: 'copy',
+      sourceVersionId: state.versionId,
+      sha256: state.sha256,
+      etag: state.etag,
+      size: state.size,
+    });
   }
   for (const [key, l] of latest) {
     if (l.deleteMarker || key in wanted.dags || artifactKeys.has(key) || key.endsWith('/')) continue;
@@ -150,7 +200,8 @@ async function computeRollback(ports: DeployPorts, target: Target, store: Releas
       .filter((o) => o.action === 'copy')
       .map((o) =>
         limit(async () => {
-          if (!(await ports.s3.headObject(target.bucket, o.key, o.sourceVersionId))) missing.push(`${o.key} (version ${o.sourceVersionId})`);
+          if (!(await ports.s3.headObject(target.bucket, o.key, o.sourceVersionId)))
+            missing.push(`${o.key} (version ${o.sourceVersionId})`);
         }),
       ),
   );
@@ -172,15 +223,32 @@ async function computeRollback(ports: DeployPorts, target: Target, store: Releas
     }
     if (!(await ports.s3.headObject(target.bucket, want.key, want.versionId))) missing.push(`${want.key} (version ${want.versionId})`);
     const latestArtifact = (await ports.s3.listVersions(target.bucket, want.key, { latestOnly: true })).find((v) => v.key === want.key);
-    artifactOps.push({ kind, key: want.key, prev: prevOf(latestArtifact), pinVersion: want.versionId, sha256: want.sha256, size: want.size, etag: want.etag });
+    artifactOps.push({
+      kind,
+      key: want.key,
+      prev: prevOf(latestArtifact),
+      pinVersion: want.versionId,
+      sha256: want.sha256,
+      size: want.size,
+      etag: want.etag,
+    });
     pinsBefore[kind] = now;
   }
   if (missing.length > 0) {
-    throw new FailedError('release.versions-missing', `release ${targetId} cannot be restored: ${missing.length} object version${missing.length === 1 ? ' is' : 's are'} gone from the bucket:\n${missing.slice(0, 20).map((m) => `- ${m}`).join('\n')}`, {
-      hint: 'a lifecycle rule may expire noncurrent versions; choose a newer release',
-    });
+    throw new FailedError(
+      'release.versions-missing',
+      `release ${targetId} cannot be restored: ${missing.length} object version${missing.length === 1 ? ' is' : 's are'} gone from the bucket:\n${missing
+        .slice(0, 20)
+        .map((m) => `- ${m}`)
+        .join('\n')}`,
+      {
+        hint: 'a lifecycle rule may expire noncurrent versions; choose a newer release',
+      },
+    );
   }
-  const restore = dagOps.filter((o) => o.action === 'copy').map((o) => ({ key: o.key, versionId: o.sourceVersionId as string, action: 'copy' as const }));
+  const restore = dagOps
+    .filter((o) => o.action === 'copy')
+    .map((o) => ({ key: o.key, versionId: o.sourceVersionId as string, action: 'copy' as const }));
   const remove = dagOps.filter((o) => o.action === 'delete').map((o) => o.key);
   const plan: RollbackPlan = {
     environment: target.name,
@@ -190,7 +258,12 @@ async function computeRollback(ports: DeployPorts, target: Target, store: Releas
     restore,
     remove,
     unchanged: Object.keys(unchanged).length,
-    artifacts: artifactOps.map((a) => ({ kind: a.kind, key: a.key, ...(pinsBefore[a.kind]?.version ? { from: pinsBefore[a.kind]?.version } : {}), to: a.pinVersion as string })),
+    artifacts: artifactOps.map((a) => ({
+      kind: a.kind,
+      key: a.key,
+      ...(pinsBefore[a.kind]?.version ? { from: pinsBefore[a.kind]?.version } : {}),
+      to: a.pinVersion as string,
+    })),
     kept,
     empty: dagOps.length === 0 && artifactOps.length === 0,
   };
@@ -210,7 +283,10 @@ async function computeRollback(ports: DeployPorts, target: Target, store: Releas
     unchangedArtifacts,
     counts: { added: 0, changed: restore.length, removed: remove.length, unchanged: Object.keys(unchanged).length },
     changes: { added: [], changed: restore.map((r) => r.key), removed: remove },
-    envUpdate: { needed: artifactOps.length > 0, reasons: artifactOps.map((a) => `${ARTIFACT_FIELDS[a.kind].label}: back to version ${a.pinVersion}`) },
+    envUpdate: {
+      needed: artifactOps.length > 0,
+      reasons: artifactOps.map((a) => `${ARTIFACT_FIELDS[a.kind].label}: back to version ${a.pinVersion}`),
+    },
   };
   return { plan, spec };
 }
@@ -227,18 +303,34 @@ async function unfinishedOf(ports: DeployPorts, target: Target, store: ReleaseSt
 
 function announceUnfinished(ports: DeployPorts, unfinished: string[]): void {
   const one = unfinished.length === 1;
-  ports.events(msg('deploy.unfinished', { releases: unfinished }, `release${one ? '' : 's'} ${unfinished.join(', ')} did not finish; rolling ${one ? 'it' : 'them'} back`));
+  ports.events(
+    msg(
+      'deploy.unfinished',
+      { releases: unfinished },
+      `release${one ? '' : 's'} ${unfinished.join(', ')} did not finish; rolling ${one ? 'it' : 'them'} back`,
+    ),
+  );
 }
 
 /** Asks before rolling back the unfinished releases (--yes skips it); a no cancels the command. */
-async function confirmFinishing(ports: DeployPorts, unfinished: string[], yes: boolean | undefined, command: 'rollback' | 'recover'): Promise<void> {
+async function confirmFinishing(
+  ports: DeployPorts,
+  unfinished: string[],
+  yes: boolean | undefined,
+  command: 'rollback' | 'recover',
+): Promise<void> {
   if (yes) return;
   const ok = await ask(ports, `roll back the unfinished release${unfinished.length === 1 ? '' : 's'} ${unfinished.join(', ')}?`);
   if (!ok) throw new AbortedError(`${command} cancelled: nothing was changed`);
 }
 
 /** Rolls back the unfinished releases under the lock. */
-async function finishUnfinished(ports: DeployPorts, target: Target, request: Pick<RollbackRequest, 'command' | 'lockTtlMs' | 'forceUnlock'>, unfinished: string[]): Promise<ReleaseRecord[]> {
+async function finishUnfinished(
+  ports: DeployPorts,
+  target: Target,
+  request: Pick<RollbackRequest, 'command' | 'lockTtlMs' | 'forceUnlock'>,
+  unfinished: string[],
+): Promise<ReleaseRecord[]> {
   const lock = await takeLock(ports, target, request, newReleaseId(ports.clock.now()));
   const recovered: ReleaseRecord[] = [];
   try {
@@ -317,7 +409,10 @@ export async function recover(request: RecoverRequest, unscoped: DeployPorts): P
   }
   announceUnfinished(ports, unfinished);
   if (request.dryRun) return { status: 'dry-run', ...base, recovered: [] };
-  reportWarnings((await checkTarget(ports, target, { wait: true })).filter((f) => f.code !== 'env.not-available'), events);
+  reportWarnings(
+    (await checkTarget(ports, target, { wait: true })).filter((f) => f.code !== 'env.not-available'),
+    events,
+  );
   await confirmFinishing(ports, unfinished, request.yes, 'recover');
   const recovered = await finishUnfinished(ports, target, request, unfinished);
   const current = (await store.readIndex()).current[target.name];
@@ -326,7 +421,14 @@ export async function recover(request: RecoverRequest, unscoped: DeployPorts): P
 
 export { describeHolder };
 
-async function rollbackTo(request: RollbackRequest, ports: DeployPorts, target: Target, store: ReleaseStore, startedAt: number, findings: Finding[]): Promise<RollbackResult> {
+async function rollbackTo(
+  request: RollbackRequest,
+  ports: DeployPorts,
+  target: Target,
+  store: ReleaseStore,
+  startedAt: number,
+  findings: Finding[],
+): Promise<RollbackResult> {
   throwOnErrors(findings);
   const index = await store.readIndex();
   const currentId = index.current[target.name];
@@ -336,22 +438,33 @@ async function rollbackTo(request: RollbackRequest, ports: DeployPorts, target: 
     const prev = previousRelease(index, target.name);
     if (!prev) {
       throw new NotFoundError(
-        currentId ? `environment ${target.name} has no succeeded release before the current one (${currentId}); nothing was changed` : `environment ${target.name} has no releases yet`,
+        currentId
+          ? `environment ${target.name} has no succeeded release before the current one (${currentId}); nothing was changed`
+          : `environment ${target.name} has no releases yet`,
         { code: 'release.not-found', hint: 'list them with `mwaa releases list`; after an interrupted deploy, `mwaa recover` finishes it' },
       );
     }
     // Going back a release is an explicit act: --yes alone never does it, a person is asked.
     if (request.yes && !request.dryRun) {
-      throw new UsageError(`nothing is unfinished, and \`mwaa rollback\` without a release would go back from ${currentId} to ${prev}; nothing was changed`, {
-        code: 'rollback.target-needed',
-        hint: `name the release to go back to: \`mwaa rollback previous\` (${prev}) or \`mwaa rollback <release>\`; after an interrupted deploy, \`mwaa recover\` finishes it`,
-        details: { current: currentId, previous: prev },
-      });
+      throw new UsageError(
+        `nothing is unfinished, and \`mwaa rollback\` without a release would go back from ${currentId} to ${prev}; nothing was changed`,
+        {
+          code: 'rollback.target-needed',
+          hint: `name the release to go back to: \`mwaa rollback previous\` (${prev}) or \`mwaa rollback <release>\`; after an interrupted deploy, \`mwaa recover\` finishes it`,
+          details: { current: currentId, previous: prev },
+        },
+      );
     }
     targetId = prev;
   }
   let computed = await computeRollback(ports, target, store, targetId, currentId, request);
-  ports.events(msg('deploy.rollback.plan', { plan: computed.plan }, `rollback plan to ${targetId}: restore ${computed.plan.restore.length}, remove ${computed.plan.remove.length}, unchanged ${computed.plan.unchanged}; environment update: ${computed.plan.artifacts.length ? 'yes' : 'no'}`));
+  ports.events(
+    msg(
+      'deploy.rollback.plan',
+      { plan: computed.plan },
+      `rollback plan to ${targetId}: restore ${computed.plan.restore.length}, remove ${computed.plan.remove.length}, unchanged ${computed.plan.unchanged}; environment update: ${computed.plan.artifacts.length ? 'yes' : 'no'}`,
+    ),
+  );
   if (request.dryRun) return { status: 'dry-run', plan: computed.plan, recovered: [], findings };
   if (computed.plan.empty) return { status: 'up-to-date', plan: computed.plan, recovered: [], findings };
   checkEnvUpdate(computed, target);
@@ -366,11 +479,14 @@ async function rollbackTo(request: RollbackRequest, ports: DeployPorts, target: 
     } catch (error) {
       // nobody to ask: --yes would not do either when no release was named (see above)
       if (request.releaseId || !(error instanceof AbortedError)) throw error;
-      throw new UsageError(`\`mwaa rollback\` without a release goes back from ${currentId} to ${targetId} and needs a person to confirm; nothing was changed`, {
-        code: 'rollback.target-needed',
-        hint: `name the release: \`mwaa rollback previous --yes\` (${targetId}) or \`mwaa rollback <release> --yes\`; after an interrupted deploy, \`mwaa recover\` finishes it`,
-        details: { current: currentId, previous: targetId },
-      });
+      throw new UsageError(
+        `\`mwaa rollback\` without a release goes back from ${currentId} to ${targetId} and needs a person to confirm; nothing was changed`,
+        {
+          code: 'rollback.target-needed',
+          hint: `name the release: \`mwaa rollback previous --yes\` (${targetId}) or \`mwaa rollback <release> --yes\`; after an interrupted deploy, \`mwaa recover\` finishes it`,
+          details: { current: currentId, previous: targetId },
+        },
+      );
     }
     if (!ok) throw new AbortedError('rollback cancelled: nothing was changed');
   }
@@ -396,7 +512,14 @@ async function rollbackTo(request: RollbackRequest, ports: DeployPorts, target: 
 
 function checkEnvUpdate(computed: Computed, target: Target): void {
   if (computed.spec.envUpdate.needed && target.env.Status !== 'AVAILABLE' && target.env.Status !== 'UPDATE_FAILED') {
-    throwOnErrors([{ level: 'error', code: 'env.not-available', message: `environment ${target.name} is ${target.env.Status}; re-pinning artifacts needs it AVAILABLE`, fix: 'wait for it with `mwaa env wait`' }]);
+    throwOnErrors([
+      {
+        level: 'error',
+        code: 'env.not-available',
+        message: `environment ${target.name} is ${target.env.Status}; re-pinning artifacts needs it AVAILABLE`,
+        fix: 'wait for it with `mwaa env wait`',
+      },
+    ]);
   }
 }
 
@@ -422,7 +545,13 @@ async function releaseLock(lock: { release(): Promise<void> }, ports: DeployPort
   try {
     await lock.release();
   } catch (error) {
-    ports.events(msg('deploy.lock.release-failed', {}, `could not remove the deploy lock s3://${target.bucket}/.mwaa/lock.json (${(error as Error).message}); the next deploy can take it over with --force-unlock`));
+    ports.events(
+      msg(
+        'deploy.lock.release-failed',
+        {},
+        `could not remove the deploy lock s3://${target.bucket}/.mwaa/lock.json (${(error as Error).message}); the next deploy can take it over with --force-unlock`,
+      ),
+    );
   }
 }
 

@@ -31,7 +31,10 @@ export async function loadTarget(ports: DeployPorts, name: string, configBucket?
   const env = await requireEnvironment(ports.mwaa, name);
   const bucket = bucketOfArn(env.SourceBucketArn) ?? configBucket;
   if (!bucket) {
-    throw new FailedError('deploy.no-bucket', `environment ${name} names no source bucket (SourceBucketArn is ${env.SourceBucketArn ?? 'missing'})`);
+    throw new FailedError(
+      'deploy.no-bucket',
+      `environment ${name} names no source bucket (SourceBucketArn is ${env.SourceBucketArn ?? 'missing'})`,
+    );
   }
   if (configBucket && configBucket !== bucket) {
     throw new ConfigError(`mwaa.yaml names bucket ${configBucket}, but environment ${name} uses ${bucket}`, undefined, {
@@ -131,6 +134,11 @@ export function throwOnErrors(findings: Finding[]): void {
   const message = `pre-flight check${errors.length === 1 ? '' : 's'} failed; nothing was changed:\n${lines.join('\n')}`;
   const local = errors.every((e) => e.code.startsWith('local.'));
   const details = { findings };
-  if (local) throw new ConfigError(message, undefined, { code: 'deploy.preflight', hint: 'fix the files named above and run the command again', details });
+  if (local)
+    throw new ConfigError(message, undefined, {
+      code: 'deploy.preflight',
+      hint: 'fix the files named above and run the command again',
+      details,
+    });
   throw new FailedError('deploy.preflight', message, { hint: 'fix the problems above and run the command again', details });
 }

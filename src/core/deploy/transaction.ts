@@ -166,7 +166,13 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
   throwIfAborted(ports.signal);
   await ports.checkLock?.();
   await store.save({ ...record, journal: { ...record.journal, keys: journalKeys(spec) } });
-  events(msg('deploy.journal.written', { id: spec.id }, `release ${spec.id} journaled (${spec.dagOps.length + spec.artifactOps.filter((a) => a.bytes).length} keys)`));
+  events(
+    msg(
+      'deploy.journal.written',
+      { id: spec.id },
+      `release ${spec.id} journaled (${spec.dagOps.length + spec.artifactOps.filter((a) => a.bytes).length} keys)`,
+    ),
+  );
 
   const checkInterrupt = () => {
     if (ports.signal?.aborted) throw abortError(ports.signal);
@@ -208,7 +214,12 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
     if (spec.artifactOps.length > 0) {
       const t0 = clock.now();
       const uploading = spec.artifactOps.filter((a) => a.bytes).map((a) => ARTIFACT_FIELDS[a.kind].label);
-      phase('artifacts', uploading.length ? `uploading ${uploading.join(', ')}` : `re-pinning ${spec.artifactOps.map((a) => ARTIFACT_FIELDS[a.kind].label).join(', ')}`);
+      phase(
+        'artifacts',
+        uploading.length
+          ? `uploading ${uploading.join(', ')}`
+          : `re-pinning ${spec.artifactOps.map((a) => ARTIFACT_FIELDS[a.kind].label).join(', ')}`,
+      );
       const input: UpdateEnvironmentInput = { Name: spec.environment };
       for (const op of spec.artifactOps) {
         checkInterrupt();
@@ -219,7 +230,11 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
           const put = await s3.putObject(spec.bucket, op.key, op.bytes, { contentMd5: md5Base64(digestBytes(op.bytes).md5) });
           if ('conflict' in put) throw new FailedError('deploy.failed', `PutObject s3://${spec.bucket}/${op.key}: unexpected conflict`);
           track(op.key, put.versionId);
-          if (!put.versionId) throw new FailedError('deploy.unversioned', `PutObject s3://${spec.bucket}/${op.key} returned no VersionId: is versioning enabled on the bucket?`);
+          if (!put.versionId)
+            throw new FailedError(
+              'deploy.unversioned',
+              `PutObject s3://${spec.bucket}/${op.key} returned no VersionId: is versioning enabled on the bucket?`,
+            );
           versionId = put.versionId;
           etag = put.etag;
           events(msg('deploy.artifact.uploaded', { kind: op.kind, key: op.key, versionId }, `uploaded ${op.key} (version ${versionId})`));
@@ -237,7 +252,13 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
       progress.envUpdateCalled = true;
       progress.envUpdateStartedAt = clock.now();
       await ports.mwaa.updateEnvironment(input);
-      events(msg('deploy.env.update.started', { name: spec.environment }, `environment ${spec.environment} is updating (this takes 20–30 minutes on AWS)`));
+      events(
+        msg(
+          'deploy.env.update.started',
+          { name: spec.environment },
+          `environment ${spec.environment} is updating (this takes 20–30 minutes on AWS)`,
+        ),
+      );
       if (spec.wait) {
         const requirementsChanged = spec.artifactOps.some((a) => a.kind === 'requirements');
         let waited: Awaited<ReturnType<typeof waitForEnvironment>>;
@@ -282,7 +303,10 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
     if (writes.length > 0) {
       const t2 = clock.now();
       const totalBytes = writes.reduce((n, o) => n + (o.size ?? 0), 0);
-      phase('uploads', `${spec.kind === 'rollback' ? 'restoring' : 'uploading'} ${writes.length} DAG file${writes.length === 1 ? '' : 's'}`);
+      phase(
+        'uploads',
+        `${spec.kind === 'rollback' ? 'restoring' : 'uploading'} ${writes.length} DAG file${writes.length === 1 ? '' : 's'}`,
+      );
       let uploaded = 0;
       let bytesDone = 0;
       await runBounded(writes, spec.concurrency, ports.signal, async (op) => {
@@ -310,10 +334,20 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
           etag = copy.etag || (op.etag ?? '');
         }
         done(op, versionId, etag);
-        if (!versionId) throw new FailedError('deploy.unversioned', `s3://${spec.bucket}/${op.key}: the bucket returned no VersionId; versioning must be enabled`);
+        if (!versionId)
+          throw new FailedError(
+            'deploy.unversioned',
+            `s3://${spec.bucket}/${op.key}: the bucket returned no VersionId; versioning must be enabled`,
+          );
         uploaded++;
         bytesDone += op.size ?? 0;
-        events(msg('deploy.upload.done', { key: op.key, done: uploaded, total: writes.length, bytesDone, bytesTotal: totalBytes }, `${op.action === 'put' ? 'uploaded' : 'restored'} ${op.key} (${uploaded}/${writes.length})`));
+        events(
+          msg(
+            'deploy.upload.done',
+            { key: op.key, done: uploaded, total: writes.length, bytesDone, bytesTotal: totalBytes },
+            `${op.action === 'put' ? 'uploaded' : 'restored'} ${op.key} (${uploaded}/${writes.length})`,
+          ),
+        );
       });
       durations.uploadMs = clock.now() - t2;
     }
@@ -326,7 +360,13 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
         const out = await s3.deleteObject(spec.bucket, op.key);
         done(op, out.versionId);
         deleted++;
-        events(msg('deploy.delete.done', { key: op.key, done: deleted, total: deletes.length }, `deleted ${op.key} (${deleted}/${deletes.length})`));
+        events(
+          msg(
+            'deploy.delete.done',
+            { key: op.key, done: deleted, total: deletes.length },
+            `deleted ${op.key} (${deleted}/${deletes.length})`,
+          ),
+        );
       });
       durations.deleteMs = clock.now() - t3;
     }
@@ -346,7 +386,13 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
       finishedAt: iso(clock.now()),
     };
     await store.save(committed, { makeCurrent: true });
-    events(msg('deploy.committed', { id: spec.id }, `release ${spec.id} ${spec.kind === 'rollback' ? 'restored' : 'deployed'} in ${formatDuration(durations.totalMs)}`));
+    events(
+      msg(
+        'deploy.committed',
+        { id: spec.id },
+        `release ${spec.id} ${spec.kind === 'rollback' ? 'restored' : 'deployed'} in ${formatDuration(durations.totalMs)}`,
+      ),
+    );
     return committed;
   } catch (error) {
     record.status = 'in-progress';
@@ -358,7 +404,12 @@ export async function executeRelease(spec: ReleaseSpec, ports: DeployPorts): Pro
  * Runs tasks with bounded concurrency (a fixed pool of workers pulling the next item, so memory does not
  * grow with the number of items); stops starting new ones after the first failure or an abort.
  */
-async function runBounded<T>(items: T[], concurrency: number, signal: AbortSignal | undefined, task: (item: T) => Promise<void>): Promise<void> {
+async function runBounded<T>(
+  items: T[],
+  concurrency: number,
+  signal: AbortSignal | undefined,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
   let failure: unknown;
   let next = 0;
   const worker = async () => {
@@ -432,13 +483,24 @@ async function failRelease(input: FailInput): Promise<never> {
   const error = ports.signal?.aborted && MwaaError.is(ports.signal.reason) ? ports.signal.reason : input.error;
   const interrupted = error instanceof InterruptedError || (ports.signal?.aborted === true && !MwaaError.is(error));
   const reason = describeFailure(error, input.pipFailure);
-  ports.events(msg('deploy.rollback.started', { id: spec.id, reason }, `${spec.kind === 'rollback' ? 'rollback' : 'deploy'} failed (${reason.split('\n')[0]}); rolling back release ${spec.id}`));
+  ports.events(
+    msg(
+      'deploy.rollback.started',
+      { id: spec.id, reason },
+      `${spec.kind === 'rollback' ? 'rollback' : 'deploy'} failed (${reason.split('\n')[0]}); rolling back release ${spec.id}`,
+    ),
+  );
 
   record.journal.keys = journalKeys(spec);
   const created = new Map(progress.created);
-  for (const op of spec.dagOps) if (op.createdVersionId !== undefined) created.set(op.key, [...(created.get(op.key) ?? []), op.createdVersionId]);
+  for (const op of spec.dagOps)
+    if (op.createdVersionId !== undefined) created.set(op.key, [...(created.get(op.key) ?? []), op.createdVersionId]);
   const touched = new Set<string>([...created.keys(), ...progress.uncertain]);
-  const items: RestoreItem[] = [...touched].map((key) => ({ key, prev: record.journal.keys[key] ?? { versionId: null }, created: created.get(key) ?? [] }));
+  const items: RestoreItem[] = [...touched].map((key) => ({
+    key,
+    prev: record.journal.keys[key] ?? { versionId: null },
+    created: created.get(key) ?? [],
+  }));
   const undo = await undoRelease({
     ports,
     bucket: spec.bucket,
@@ -508,7 +570,13 @@ export async function undoRelease(input: UndoInput): Promise<UndoResult> {
   // Keys the environment still pins must not lose their version (its next update would fail).
   const items = input.items.filter((i) => {
     if (accepted.has(i.key)) {
-      ports.events(msg('deploy.rollback.kept', { key: i.key }, `s3://${bucket}/${i.key}: kept the new version because environment ${environment} pins it (MWAA cannot remove it)`));
+      ports.events(
+        msg(
+          'deploy.rollback.kept',
+          { key: i.key },
+          `s3://${bucket}/${i.key}: kept the new version because environment ${environment} pins it (MWAA cannot remove it)`,
+        ),
+      );
       return false;
     }
     if (!stillPinned.has(i.key)) return true;
@@ -516,7 +584,13 @@ export async function undoRelease(input: UndoInput): Promise<UndoResult> {
     return false;
   });
   if (items.length > 0) {
-    ports.events(msg('deploy.rollback.step', { count: items.length }, `restoring ${items.length} object${items.length === 1 ? '' : 's'} to their previous versions`));
+    ports.events(
+      msg(
+        'deploy.rollback.step',
+        { count: items.length },
+        `restoring ${items.length} object${items.length === 1 ? '' : 's'} to their previous versions`,
+      ),
+    );
     let result: { restored: number; left: RestoreLeft[] };
     try {
       result = await restoreKeys({ s3: ports.s3, bucket, items, listPrefixes: [input.dagPrefix], events: ports.events });
@@ -525,7 +599,12 @@ export async function undoRelease(input: UndoInput): Promise<UndoResult> {
     }
     for (const l of result.left) {
       const prev = items.find((i) => i.key === l.key)?.prev;
-      const want = !prev || prev.versionId === null ? 'absent' : prev.deleteMarker ? `deleted (delete marker ${prev.versionId})` : `version ${prev.versionId}`;
+      const want =
+        !prev || prev.versionId === null
+          ? 'absent'
+          : prev.deleteMarker
+            ? `deleted (delete marker ${prev.versionId})`
+            : `version ${prev.versionId}`;
       left.push(`s3://${bucket}/${l.key}: should be ${want} (${l.reason})`);
     }
     return { restoredKeys: result.restored, envRepinned, left, unremovable };
@@ -536,10 +615,21 @@ export async function undoRelease(input: UndoInput): Promise<UndoResult> {
 async function settledEnvironment(ports: DeployPorts, name: string): Promise<EnvironmentInfo | undefined> {
   let env = await ports.mwaa.getEnvironment(name);
   if (env && TRANSITIONAL.has(env.Status ?? '')) {
-    ports.events(msg('deploy.rollback.step', { status: env.Status }, `waiting for environment ${name} (${env.Status}) to settle before re-pinning`));
+    ports.events(
+      msg('deploy.rollback.step', { status: env.Status }, `waiting for environment ${name} (${env.Status}) to settle before re-pinning`),
+    );
     try {
       // no signal: a rollback is not interrupted by the Ctrl-C that caused it (a second Ctrl-C exits)
-      const out = await waitForEnvironment({ api: ports.mwaa, name, clock: ports.clock, events: ports.events, pollMs: pollMsOf(ports), timeoutMs: ports.waitTimeoutMs, until: 'available', resumeCommand: 'mwaa recover' });
+      const out = await waitForEnvironment({
+        api: ports.mwaa,
+        name,
+        clock: ports.clock,
+        events: ports.events,
+        pollMs: pollMsOf(ports),
+        timeoutMs: ports.waitTimeoutMs,
+        until: 'available',
+        resumeCommand: 'mwaa recover',
+      });
       env = out.environment;
     } catch (error) {
       if (!MwaaError.is(error) || error.code !== 'env.failed') throw error;
@@ -573,7 +663,9 @@ async function repinEnvironment(input: UndoInput, left: string[]): Promise<Repin
   try {
     env = await settledEnvironment(ports, environment);
   } catch (error) {
-    left.push(`environment ${environment}: could not read it to re-pin ${kinds.map((k) => ARTIFACT_FIELDS[k].label).join(', ')} (${errorText(error)})`);
+    left.push(
+      `environment ${environment}: could not read it to re-pin ${kinds.map((k) => ARTIFACT_FIELDS[k].label).join(', ')} (${errorText(error)})`,
+    );
     // unknown: keep every artifact version (the environment may pin it)
     stillPinnedKeys.push(...kinds.map((k) => input.artifactKeys[k] ?? ''));
     return out([]);
@@ -691,15 +783,25 @@ export async function finishUndo(input: FinishInput): Promise<never> {
   };
   if (undo.left.length === 0) {
     const parts = [`${undo.restoredKeys} object${undo.restoredKeys === 1 ? '' : 's'} restored to their previous versions`];
-    if (undo.envRepinned.length) parts.push(`environment re-pinned to the previous ${undo.envRepinned.map((k) => ARTIFACT_FIELDS[k].label).join(', ')}`);
+    if (undo.envRepinned.length)
+      parts.push(`environment re-pinned to the previous ${undo.envRepinned.map((k) => ARTIFACT_FIELDS[k].label).join(', ')}`);
     ports.events(msg('deploy.rollback.done', details, `rolled back release ${record.id}: ${parts.join('; ')}`));
-    throw new DeployRolledBackError(`${head}: ${reason}\nrolled back release ${record.id}: ${parts.join('; ')}; the bucket and the environment are as they were before${recordWarning}`, {
-      cause: input.cause,
-      hint: input.interrupted ? 'run the command again when ready' : failureHint(input.cause, input.pipFailure),
-      details,
-    });
+    throw new DeployRolledBackError(
+      `${head}: ${reason}\nrolled back release ${record.id}: ${parts.join('; ')}; the bucket and the environment are as they were before${recordWarning}`,
+      {
+        cause: input.cause,
+        hint: input.interrupted ? 'run the command again when ready' : failureHint(input.cause, input.pipFailure),
+        details,
+      },
+    );
   }
-  ports.events(msg('deploy.rollback.incomplete', details, `the rollback of release ${record.id} did not complete (${undo.left.length} item${undo.left.length === 1 ? '' : 's'} left)`));
+  ports.events(
+    msg(
+      'deploy.rollback.incomplete',
+      details,
+      `the rollback of release ${record.id} did not complete (${undo.left.length} item${undo.left.length === 1 ? '' : 's'} left)`,
+    ),
+  );
   throw new RollbackIncompleteError(
     `${head}: ${reason}\nthe rollback of release ${record.id} did not complete; left as is:\n${undo.left.map((l) => `- ${l}`).join('\n')}${recordWarning}`,
     {
@@ -715,7 +817,8 @@ export async function finishUndo(input: FinishInput): Promise<never> {
 }
 
 function failureHint(cause: unknown, pip?: PipFailure): string {
-  if (pip) return 'fix requirements.txt (check the package names and versions against the constraints file) and push again; `mwaa logs --component requirements` shows the full pip output';
+  if (pip)
+    return 'fix requirements.txt (check the package names and versions against the constraints file) and push again; `mwaa logs --component requirements` shows the full pip output';
   if (MwaaError.is(cause) && cause.hint) return cause.hint;
   return 'fix the cause and push again';
 }

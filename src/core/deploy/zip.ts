@@ -82,7 +82,13 @@ export function checkPluginsZip(data: Uint8Array, label = 'plugins.zip'): { entr
   } catch (error) {
     return {
       entries,
-      problems: [{ level: 'error', message: `${label} is not a valid zip file (${(error as Error).message})`, fix: 'rebuild it with `cd plugins && zip -r ../plugins.zip .`, or point `plugins:` at the folder' }],
+      problems: [
+        {
+          level: 'error',
+          message: `${label} is not a valid zip file (${(error as Error).message})`,
+          fix: 'rebuild it with `cd plugins && zip -r ../plugins.zip .`, or point `plugins:` at the folder',
+        },
+      ],
     };
   }
   const problems: ZipProblem[] = [];

@@ -110,7 +110,9 @@ export async function ensureLocalBucket(
     });
     await api.create(bucket, region);
     created = true;
-    events(msg('env.bucket.created', { bucket }, `created source bucket ${bucket} on the local emulator (versioned, public access blocked)`));
+    events(
+      msg('env.bucket.created', { bucket }, `created source bucket ${bucket} on the local emulator (versioned, public access blocked)`),
+    );
   }
   await assertSourceBucket(api, bucket, region, events);
   return created;

@@ -75,9 +75,7 @@ function definedOnly<T extends Record<string, unknown>>(value: T): T {
 }
 
 /** LoggingConfiguration input for the components mwaa.yaml sets. */
-export function loggingInput(
-  logging: EnvironmentSettings['logging'],
-): CreateEnvironmentInput['LoggingConfiguration'] | undefined {
+export function loggingInput(logging: EnvironmentSettings['logging']): CreateEnvironmentInput['LoggingConfiguration'] | undefined {
   if (!logging) return undefined;
   const out: Record<string, { Enabled: boolean; LogLevel: LogLevel }> = {};
   for (const component of LOG_COMPONENTS) {
@@ -147,13 +145,13 @@ export function liveLogging(env: EnvironmentInfo, component: LogComponent): { en
 export function logGroups(env: EnvironmentInfo): Partial<Record<LogComponent, string>> {
   const out: Partial<Record<LogComponent, string>> = {};
   for (const component of LOG_COMPONENTS) {
-    const mod = (env.LoggingConfiguration as Record<string, { Enabled?: boolean; CloudWatchLogGroupArn?: string } | undefined> | undefined)?.[
-      LOG_MEMBERS[component]
-    ];
+    const mod = (
+      env.LoggingConfiguration as Record<string, { Enabled?: boolean; CloudWatchLogGroupArn?: string } | undefined> | undefined
+    )?.[LOG_MEMBERS[component]];
     if (!mod?.Enabled) continue;
     const arn = mod.CloudWatchLogGroupArn;
     const m = arn ? /:log-group:(.+?)(:\*)?$/.exec(arn) : null;
-    out[component] = m ? m[1] : arn ?? undefined;
+    out[component] = m ? m[1] : (arn ?? undefined);
   }
   return out;
 }

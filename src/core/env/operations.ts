@@ -123,7 +123,7 @@ export async function createEnvironment(selected: SelectedEnvironment, ports: En
       'env.create.started',
       { name, bucket, region: options.region },
       `creating environment ${name}` +
-        `${input.AirflowVersion ? ` (Airflow ${input.AirflowVersion}` : ' (Airflow: MWAA\'s latest'}, ${input.EnvironmentClass ?? 'mw1.small'})` +
+        `${input.AirflowVersion ? ` (Airflow ${input.AirflowVersion}` : " (Airflow: MWAA's latest"}, ${input.EnvironmentClass ?? 'mw1.small'})` +
         `${options.region ? ` in ${options.region}` : ''}`,
     ),
   );
@@ -132,7 +132,15 @@ export async function createEnvironment(selected: SelectedEnvironment, ports: En
     return { name, arn, status: 'CREATING', waited: false, timeline: [], elapsedMs: ports.clock.now() - start };
   }
   const waited = await waitFor(ports, mutations, name, options, { until: 'available' });
-  return { name, arn, status: waited.environment?.Status ?? 'AVAILABLE', waited: true, environment: waited.environment, timeline: waited.timeline, elapsedMs: waited.elapsedMs };
+  return {
+    name,
+    arn,
+    status: waited.environment?.Status ?? 'AVAILABLE',
+    waited: true,
+    environment: waited.environment,
+    timeline: waited.timeline,
+    elapsedMs: waited.elapsedMs,
+  };
 }
 
 export interface PreparedUpdate {
@@ -169,7 +177,15 @@ export async function applyUpdate(prepared: PreparedUpdate, ports: EnvPorts, set
   let since: number | undefined;
   if (plan.update) {
     since = ports.clock.now();
-    ports.events(msg('env.update.started', { name, fields: Object.keys(plan.update).filter((k) => k !== 'Name') }, `updating environment ${name}: ${Object.keys(plan.update).filter((k) => k !== 'Name').join(', ')}`));
+    ports.events(
+      msg(
+        'env.update.started',
+        { name, fields: Object.keys(plan.update).filter((k) => k !== 'Name') },
+        `updating environment ${name}: ${Object.keys(plan.update)
+          .filter((k) => k !== 'Name')
+          .join(', ')}`,
+      ),
+    );
     const update = plan.update;
     await mutations.send(
       {
@@ -182,9 +198,8 @@ export async function applyUpdate(prepared: PreparedUpdate, ports: EnvPorts, set
   }
   const arn = live.Arn;
   if (arn && Object.keys(plan.tags.set).length > 0) {
-    await mutations.send(
-      { description: `TagResource ${name}`, next: 'the tags are set', hint: 'see them with `mwaa env show`' },
-      () => ports.api.tagResource(arn, plan.tags.set),
+    await mutations.send({ description: `TagResource ${name}`, next: 'the tags are set', hint: 'see them with `mwaa env show`' }, () =>
+      ports.api.tagResource(arn, plan.tags.set),
     );
     ports.events(msg('env.tags.set', { name, tags: plan.tags.set }, `tagged ${name}: ${Object.keys(plan.tags.set).join(', ')}`));
   }
@@ -196,13 +211,29 @@ export async function applyUpdate(prepared: PreparedUpdate, ports: EnvPorts, set
     ports.events(msg('env.tags.removed', { name, keys: plan.tags.remove }, `removed tags from ${name}: ${plan.tags.remove.join(', ')}`));
   }
   if (!plan.update) {
-    return { name, arn, status: live.Status ?? 'AVAILABLE', waited: false, environment: live, timeline: [], elapsedMs: ports.clock.now() - start };
+    return {
+      name,
+      arn,
+      status: live.Status ?? 'AVAILABLE',
+      waited: false,
+      environment: live,
+      timeline: [],
+      elapsedMs: ports.clock.now() - start,
+    };
   }
   if (!settings.wait) {
     return { name, arn, status: 'UPDATING', waited: false, timeline: [], elapsedMs: ports.clock.now() - start };
   }
   const waited = await waitFor(ports, mutations, name, settings, { until: 'available', expectUpdateSince: since });
-  return { name, arn, status: waited.environment?.Status ?? 'AVAILABLE', waited: true, environment: waited.environment, timeline: waited.timeline, elapsedMs: waited.elapsedMs };
+  return {
+    name,
+    arn,
+    status: waited.environment?.Status ?? 'AVAILABLE',
+    waited: true,
+    environment: waited.environment,
+    timeline: waited.timeline,
+    elapsedMs: waited.elapsedMs,
+  };
 }
 
 /** DeleteEnvironment (unless it is already DELETING), then waits until it is gone. */
@@ -210,9 +241,13 @@ export async function deleteEnvironment(live: EnvironmentInfo, ports: EnvPorts, 
   const name = live.Name ?? '';
   const start = ports.clock.now();
   if (!DELETABLE.has(live.Status ?? '')) {
-    throw new FailedError('env.busy', `environment ${name} is ${live.Status}; MWAA can delete it only once the operation in progress ends`, {
-      hint: 'wait for it with `mwaa env wait`, then run `mwaa env delete` again',
-    });
+    throw new FailedError(
+      'env.busy',
+      `environment ${name} is ${live.Status}; MWAA can delete it only once the operation in progress ends`,
+      {
+        hint: 'wait for it with `mwaa env wait`, then run `mwaa env delete` again',
+      },
+    );
   }
   const mutations = mutationsOf(ports);
   if (live.Status !== 'DELETING') {

@@ -60,7 +60,7 @@ export interface EnvironmentPlan {
 /** Fields the plan compares as single values. */
 const SCALARS: ReadonlyArray<{
   field: keyof NonNullable<EnvironmentEntry['environment']>;
-  api: keyof EnvironmentInfo & keyof UpdateEnvironmentInput | 'KmsKey' | 'EndpointManagement';
+  api: (keyof EnvironmentInfo & keyof UpdateEnvironmentInput) | 'KmsKey' | 'EndpointManagement';
   updatable: boolean;
 }> = [
   { field: 'airflowVersion', api: 'AirflowVersion', updatable: true },
@@ -112,7 +112,14 @@ export function planEnvironment(
       plan.unchanged.push(field);
       continue;
     }
-    add({ field, from: current, to: desired, updatable, via: updatable ? 'UpdateEnvironment' : 'none', ...(updatable ? {} : { reason: NOT_UPDATABLE }) });
+    add({
+      field,
+      from: current,
+      to: desired,
+      updatable,
+      via: updatable ? 'UpdateEnvironment' : 'none',
+      ...(updatable ? {} : { reason: NOT_UPDATABLE }),
+    });
     if (updatable) update[api] = desired;
   }
 
@@ -134,10 +141,24 @@ export function planEnvironment(
   if (s.network) {
     const net = live.NetworkConfiguration ?? {};
     if (sameList(s.network.subnetIds, net.SubnetIds)) plan.unchanged.push('network.subnetIds');
-    else add({ field: 'network.subnetIds', from: net.SubnetIds, to: s.network.subnetIds, updatable: false, via: 'none', reason: NOT_UPDATABLE });
+    else
+      add({
+        field: 'network.subnetIds',
+        from: net.SubnetIds,
+        to: s.network.subnetIds,
+        updatable: false,
+        via: 'none',
+        reason: NOT_UPDATABLE,
+      });
     if (sameList(s.network.securityGroupIds, net.SecurityGroupIds)) plan.unchanged.push('network.securityGroupIds');
     else {
-      add({ field: 'network.securityGroupIds', from: net.SecurityGroupIds, to: s.network.securityGroupIds, updatable: true, via: 'UpdateEnvironment' });
+      add({
+        field: 'network.securityGroupIds',
+        from: net.SecurityGroupIds,
+        to: s.network.securityGroupIds,
+        updatable: true,
+        via: 'UpdateEnvironment',
+      });
       update.NetworkConfiguration = { SecurityGroupIds: [...s.network.securityGroupIds] };
     }
   }
@@ -163,7 +184,8 @@ export function planEnvironment(
       for (const component of LOG_COMPONENTS) {
         const desired = desiredLogging(s.logging[component]);
         const current = liveLogging(live, component);
-        if (desired) out[LOG_MEMBERS[component]] = { Enabled: desired.enabled, LogLevel: (desired.level ?? current?.level ?? 'INFO') as LogLevel };
+        if (desired)
+          out[LOG_MEMBERS[component]] = { Enabled: desired.enabled, LogLevel: (desired.level ?? current?.level ?? 'INFO') as LogLevel };
         else if (current) out[LOG_MEMBERS[component]] = { Enabled: current.enabled, LogLevel: (current.level ?? 'INFO') as LogLevel };
       }
       update.LoggingConfiguration = out;
@@ -208,7 +230,14 @@ export function planEnvironment(
         add({ field, kind: 'remove', from: current[key], updatable: true, via: 'UntagResource' });
         plan.tags.remove.push(key);
       } else {
-        add({ field, kind: current[key] === undefined ? 'add' : 'change', from: current[key], to: desired[key], updatable: true, via: 'TagResource' });
+        add({
+          field,
+          kind: current[key] === undefined ? 'add' : 'change',
+          from: current[key],
+          to: desired[key],
+          updatable: true,
+          via: 'TagResource',
+        });
         plan.tags.set[key] = desired[key];
       }
     }
@@ -244,7 +273,10 @@ export function showValue(value: unknown): string {
 }
 
 /** The plan as text: `+ added`, `~ changed`, `- removed`, `! cannot be changed`. */
-export function renderPlan(plan: EnvironmentPlan, style?: { green(s: string): string; yellow(s: string): string; red(s: string): string; dim(s: string): string }): string {
+export function renderPlan(
+  plan: EnvironmentPlan,
+  style?: { green(s: string): string; yellow(s: string): string; red(s: string): string; dim(s: string): string },
+): string {
   const st = style ?? { green: (x: string) => x, yellow: (x: string) => x, red: (x: string) => x, dim: (x: string) => x };
   if (!plan.exists) {
     const lines = [`Environment ${plan.name} does not exist; \`mwaa env create\` would create it with:`];
@@ -254,7 +286,8 @@ export function renderPlan(plan: EnvironmentPlan, style?: { green(s: string): st
     }
     return lines.join('\n');
   }
-  if (plan.changes.length === 0) return `No changes: environment ${plan.name} matches mwaa.yaml (${plan.unchanged.length} fields compared).`;
+  if (plan.changes.length === 0)
+    return `No changes: environment ${plan.name} matches mwaa.yaml (${plan.unchanged.length} fields compared).`;
   const lines = [`Plan for environment ${plan.name}:`];
   for (const c of plan.changes) {
     if (!c.updatable) {

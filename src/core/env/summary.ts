@@ -109,7 +109,11 @@ export function renderSummary(s: EnvironmentSummary, now?: number): string {
     ['Bucket', s.sourceBucket ? `s3://${s.sourceBucket}/${s.dagS3Path ?? ''}` : '-'],
   ];
   const art = (a?: ArtifactPin) => (a ? `${a.path}${a.version ? ` @ ${a.version}` : ''}` : '(none)');
-  rows.push(['Plugins', art(s.artifacts.plugins)], ['Requirements', art(s.artifacts.requirements)], ['Startup script', art(s.artifacts.startupScript)]);
+  rows.push(
+    ['Plugins', art(s.artifacts.plugins)],
+    ['Requirements', art(s.artifacts.requirements)],
+    ['Startup script', art(s.artifacts.startupScript)],
+  );
   const groups = Object.entries(s.logGroups);
   rows.push(['Log groups', groups.length ? groups.map(([c, g]) => `${c}: ${g}`).join('\n') : '(logging disabled)']);
   if (s.lastUpdate) {

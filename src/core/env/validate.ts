@@ -74,14 +74,17 @@ export function checkEnvironment(entry: EnvironmentEntry, context: ValidationCon
 
   const envClass = s.environmentClass ?? live?.EnvironmentClass ?? DEFAULT_ENVIRONMENT_CLASS;
   const micro = envClass === 'mw1.micro';
-  const classNote = s.environmentClass ? '' : live?.EnvironmentClass ? ' (the environment\'s class)' : ' (the default class)';
+  const classNote = s.environmentClass ? '' : live?.EnvironmentClass ? " (the environment's class)" : ' (the default class)';
 
   // --- ranges per class ---
   if (micro) {
     for (const field of ['minWorkers', 'maxWorkers', 'schedulers', 'minWebservers', 'maxWebservers'] as const) {
       const value = s[field];
       if (value !== undefined && value !== 1) {
-        err(field, `${field} must be 1 for environment class mw1.micro (a single hybrid worker and scheduler, one web server), got ${value}`);
+        err(
+          field,
+          `${field} must be 1 for environment class mw1.micro (a single hybrid worker and scheduler, one web server), got ${value}`,
+        );
       }
     }
   } else {
@@ -100,13 +103,24 @@ export function checkEnvironment(entry: EnvironmentEntry, context: ValidationCon
   }
   const minWorkers = s.minWorkers ?? live?.MinWorkers;
   const maxWorkers = s.maxWorkers ?? live?.MaxWorkers;
-  if ((s.minWorkers !== undefined || s.maxWorkers !== undefined) && minWorkers !== undefined && maxWorkers !== undefined && minWorkers > maxWorkers) {
-    err(s.minWorkers !== undefined ? 'minWorkers' : 'maxWorkers', `minWorkers (${minWorkers}) must not be greater than maxWorkers (${maxWorkers})`);
+  if (
+    (s.minWorkers !== undefined || s.maxWorkers !== undefined) &&
+    minWorkers !== undefined &&
+    maxWorkers !== undefined &&
+    minWorkers > maxWorkers
+  ) {
+    err(
+      s.minWorkers !== undefined ? 'minWorkers' : 'maxWorkers',
+      `minWorkers (${minWorkers}) must not be greater than maxWorkers (${maxWorkers})`,
+    );
   }
   const minWeb = s.minWebservers ?? live?.MinWebservers;
   const maxWeb = s.maxWebservers ?? live?.MaxWebservers;
   if ((s.minWebservers !== undefined || s.maxWebservers !== undefined) && minWeb !== undefined && maxWeb !== undefined && minWeb > maxWeb) {
-    err(s.minWebservers !== undefined ? 'minWebservers' : 'maxWebservers', `minWebservers (${minWeb}) must not be greater than maxWebservers (${maxWeb})`);
+    err(
+      s.minWebservers !== undefined ? 'minWebservers' : 'maxWebservers',
+      `minWebservers (${minWeb}) must not be greater than maxWebservers (${maxWeb})`,
+    );
   }
 
   // --- Airflow version: those MWAA offers, and the in-place upgrades it allows ---
@@ -120,7 +134,7 @@ export function checkEnvironment(entry: EnvironmentEntry, context: ValidationCon
   if (s.webserverAccessMode === 'PUBLIC_AND_PRIVATE' && compareVersions(version, '3.2') < 0) {
     err(
       'webserverAccessMode',
-      `webserverAccessMode PUBLIC_AND_PRIVATE is only available for Airflow 3.2 and later (airflowVersion is ${version}${s.airflowVersion ? '' : ', the environment\'s'})`,
+      `webserverAccessMode PUBLIC_AND_PRIVATE is only available for Airflow 3.2 and later (airflowVersion is ${version}${s.airflowVersion ? '' : ", the environment's"})`,
     );
   }
   if (live?.AirflowVersion && s.airflowVersion && s.airflowVersion !== live.AirflowVersion) {
@@ -145,7 +159,10 @@ export function checkEnvironment(entry: EnvironmentEntry, context: ValidationCon
   }
   if (s.kmsKey !== undefined) {
     if (!KMS_KEY_RE.test(s.kmsKey)) {
-      err('kmsKey', 'kmsKey must be a KMS key id or key ARN (e.g. arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab)');
+      err(
+        'kmsKey',
+        'kmsKey must be a KMS key id or key ARN (e.g. arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab)',
+      );
     } else if (/(^|:)alias\//.test(s.kmsKey)) {
       err('kmsKey', 'kmsKey: MWAA does not support KMS aliases (nor multi-Region keys); use the key id or key ARN');
     }

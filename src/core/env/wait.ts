@@ -87,14 +87,14 @@ export function hintForErrorCode(code: string | undefined, status?: string): str
   switch (code) {
     case 'INCORRECT_CONFIGURATION':
       return (
-        'check the execution role\'s permissions policy, that the VPC networking components (subnets, security groups, ' +
+        "check the execution role's permissions policy, that the VPC networking components (subnets, security groups, " +
         'VPC endpoints or NAT) allow traffic, and the requirements_install / startup_script log streams ' +
         '(`mwaa logs --component requirements`); see https://docs.aws.amazon.com/mwaa/latest/userguide/troubleshooting.html'
       );
     case 'ACCESS_DENIED':
     case 'AccessDenied':
     case 'AccessDeniedException':
-      return 'the execution role (or the caller) lacks a permission MWAA needs; check the role\'s policy and the bucket policy';
+      return "the execution role (or the caller) lacks a permission MWAA needs; check the role's policy and the bucket policy";
     case 'INTERNAL_ERROR':
     case 'InternalFailure':
     case 'InternalServerException':
@@ -116,7 +116,7 @@ export function hintForErrorCode(code: string | undefined, status?: string): str
       if (status === 'CREATE_FAILED') {
         return 'check the execution role, the VPC networking and the source bucket, then delete the environment (`mwaa env delete`) and create it again';
       }
-      return 'check the environment\'s CloudWatch logs (`mwaa logs --component scheduler`) for the cause';
+      return "check the environment's CloudWatch logs (`mwaa logs --component scheduler`) for the cause";
   }
 }
 
@@ -185,7 +185,9 @@ export async function waitForEnvironment(options: WaitOptions): Promise<WaitResu
 
   const elapsed = () => clock.now() - start;
   const interrupted = () =>
-    options.interrupted?.(`while waiting for environment ${name} (${previous ? `status ${previous}, ` : ''}${formatDuration(elapsed())})`) ??
+    options.interrupted?.(
+      `while waiting for environment ${name} (${previous ? `status ${previous}, ` : ''}${formatDuration(elapsed())})`,
+    ) ??
     new InterruptedError(
       `stopped waiting for environment ${name} after ${formatDuration(elapsed())}` +
         `${previous ? ` (status ${previous})` : ''}; the environment keeps going`,
@@ -199,7 +201,9 @@ export async function waitForEnvironment(options: WaitOptions): Promise<WaitResu
     const data: StatusChangedData = { name, status, previous, elapsedMs: at - start };
     const url = env ? airflowUiUrl(env) : undefined;
     if (url) data.webserverUrl = url;
-    events(msg('env.status.changed', data, previous ? `${name}: ${previous} → ${status} (${formatDuration(at - start)})` : `${name}: ${status}`));
+    events(
+      msg('env.status.changed', data, previous ? `${name}: ${previous} → ${status} (${formatDuration(at - start)})` : `${name}: ${status}`),
+    );
     previous = status;
   };
 
@@ -212,7 +216,13 @@ export async function waitForEnvironment(options: WaitOptions): Promise<WaitResu
     } catch (error) {
       if (signal?.aborted) throw interrupted();
       if (!isTransient(error) || ++transientFailures > TRANSIENT_LIMIT) throw error;
-      events(msg('env.wait.retry', { name, attempt: transientFailures }, `reading environment ${name} failed (${(error as Error).message}); retrying`));
+      events(
+        msg(
+          'env.wait.retry',
+          { name, attempt: transientFailures },
+          `reading environment ${name} failed (${(error as Error).message}); retrying`,
+        ),
+      );
       env = environment;
       await sleepOrInterrupt(clock, pollMs, signal, interrupted);
       continue;

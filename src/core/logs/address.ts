@@ -150,7 +150,8 @@ function checkAddress(a: TaskAddress): void {
   if ((a.try !== undefined || a.mapIndex !== undefined) && a.taskId === undefined) {
     throw new UsageError('a try or map index can only be given with a task', { hint: 'add --task <task_id>' });
   }
-  if (a.try !== undefined && (!Number.isInteger(a.try) || a.try < 1)) throw new UsageError(`invalid try "${a.try}": expected a number from 1`);
+  if (a.try !== undefined && (!Number.isInteger(a.try) || a.try < 1))
+    throw new UsageError(`invalid try "${a.try}": expected a number from 1`);
   if (a.mapIndex !== undefined && (!Number.isInteger(a.mapIndex) || a.mapIndex < 0)) {
     throw new UsageError(`invalid map index "${a.mapIndex}": expected a number from 0`);
   }
@@ -257,7 +258,10 @@ export async function tailTaskLog(request: TailTaskLogRequest): Promise<TaskLogT
     }
   }
   if (!best) return { lines: [] };
-  const page = await request.logs.getLogEvents({ group: request.group, stream: best.name, startFromHead: false, limit: wanted }, request.signal);
+  const page = await request.logs.getLogEvents(
+    { group: request.group, stream: best.name, startFromHead: false, limit: wanted },
+    request.signal,
+  );
   const lines: string[] = [];
   for (const e of page.events) {
     for (const line of eventText(e.message).split('\n')) lines.push(line);

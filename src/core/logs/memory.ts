@@ -96,7 +96,13 @@ export function memoryLogs(options: { pageSize?: number } = {}): MemoryLogs {
           next = `${last.timestamp}:${last.eventId!.split('-')[1]}`;
           break;
         }
-        out.push({ logStreamName: e.stream, timestamp: e.timestamp, message: e.message, eventId: `${e.timestamp}-${e.seq}`, ingestionTime: e.timestamp });
+        out.push({
+          logStreamName: e.stream,
+          timestamp: e.timestamp,
+          message: e.message,
+          eventId: `${e.timestamp}-${e.seq}`,
+          ingestionTime: e.timestamp,
+        });
       }
       return { events: out, ...(next ? { nextToken: next } : {}) };
     },
@@ -113,7 +119,9 @@ export function memoryLogs(options: { pageSize?: number } = {}): MemoryLogs {
         return {
           logStreamName: n,
           creationTime: s.creationTime,
-          ...(s.events.length ? { firstEventTimestamp: s.events[0].timestamp, lastEventTimestamp: s.events[s.events.length - 1].timestamp } : {}),
+          ...(s.events.length
+            ? { firstEventTimestamp: s.events[0].timestamp, lastEventTimestamp: s.events[s.events.length - 1].timestamp }
+            : {}),
         };
       });
       return { streams: page, ...(names.length > limit ? { nextToken: String(start + limit) } : {}) };
@@ -122,10 +130,14 @@ export function memoryLogs(options: { pageSize?: number } = {}): MemoryLogs {
       enter('getLogEvents', input.group, input);
       const g = group(input.group);
       const s = g.get(input.stream);
-      if (!s) throw new NotFoundError(`log stream "${input.stream}" does not exist in log group ${input.group}`, { code: 'logs.stream-not-found' });
+      if (!s)
+        throw new NotFoundError(`log stream "${input.stream}" does not exist in log group ${input.group}`, {
+          code: 'logs.stream-not-found',
+        });
       const limit = input.limit ?? 10_000;
       const events = s.events.filter(
-        (e) => (input.startTime === undefined || e.timestamp >= input.startTime) && (input.endTime === undefined || e.timestamp < input.endTime),
+        (e) =>
+          (input.startTime === undefined || e.timestamp >= input.startTime) && (input.endTime === undefined || e.timestamp < input.endTime),
       );
       const slice = input.startFromHead ? events.slice(0, limit) : events.slice(Math.max(0, events.length - limit));
       return { events: slice.map((e) => ({ timestamp: e.timestamp, message: e.message, ingestionTime: e.timestamp })) };

@@ -91,7 +91,8 @@ function check(request: LogsAddressRequest): LogComponent {
   if (!LOG_COMPONENTS.includes(component)) {
     throw new UsageError(`unknown component "${component}"`, { hint: `use one of ${LOG_COMPONENTS.join(', ')}` });
   }
-  const taskParts = request.runId !== undefined || request.taskId !== undefined || request.try !== undefined || request.mapIndex !== undefined;
+  const taskParts =
+    request.runId !== undefined || request.taskId !== undefined || request.try !== undefined || request.mapIndex !== undefined;
   if (component !== 'task' && (request.dagId !== undefined || taskParts)) {
     throw new UsageError(`a DAG, run, task or try can only be given for task logs, not with --component ${component}`);
   }
@@ -99,7 +100,9 @@ function check(request: LogsAddressRequest): LogComponent {
     throw new UsageError('--run, --task, --try and --map-index need a DAG', { hint: 'e.g. `mwaa logs <dag> --run latest --task <task>`' });
   }
   if (request.taskId !== undefined && request.runId === undefined) {
-    throw new UsageError('--task needs --run (a run id, or latest)', { hint: `e.g. \`mwaa logs ${request.dagId} --run latest --task ${request.taskId}\`` });
+    throw new UsageError('--task needs --run (a run id, or latest)', {
+      hint: `e.g. \`mwaa logs ${request.dagId} --run latest --task ${request.taskId}\``,
+    });
   }
   if ((request.try !== undefined || request.mapIndex !== undefined) && request.taskId === undefined) {
     throw new UsageError('--try and --map-index need --task');
@@ -127,7 +130,13 @@ export async function resolveLogsQuery(logs: LogsPort, request: LogsAddressReque
   if (component !== 'task') {
     const g = resolveLogGroup(env, component, name);
     if (g.enabled === false) throw disabledError(name, [component]);
-    return { component, sources: [{ group: g.group }], label: {}, bounded: false, description: `${component} logs of environment "${name}"` };
+    return {
+      component,
+      sources: [{ group: g.group }],
+      label: {},
+      bounded: false,
+      description: `${component} logs of environment "${name}"`,
+    };
   }
 
   const task = resolveLogGroup(env, 'task', name);
@@ -148,7 +157,13 @@ export async function resolveLogsQuery(logs: LogsPort, request: LogsAddressReque
       remoteLatest = await request.latestRun(dagId);
     } catch (error) {
       if (options.signal?.aborted) throw error;
-      options.events?.(msg('logs.run.remote-failed', undefined, `the remote Airflow could not list the runs of ${dagId} (${(error as Error).message}); using the log streams`));
+      options.events?.(
+        msg(
+          'logs.run.remote-failed',
+          undefined,
+          `the remote Airflow could not list the runs of ${dagId} (${(error as Error).message}); using the log streams`,
+        ),
+      );
     }
   }
 
@@ -171,7 +186,10 @@ export async function resolveLogsQuery(logs: LogsPort, request: LogsAddressReque
 
   if (runId === 'latest') {
     const state = remoteLatest?.state ? ` (${remoteLatest.state})` : '';
-    if (remoteLatest && (request.follow || (await anyStream(logs, group, taskStreamPrefix({ dagId, runId: remoteLatest.runId }), options.signal)))) {
+    if (
+      remoteLatest &&
+      (request.follow || (await anyStream(logs, group, taskStreamPrefix({ dagId, runId: remoteLatest.runId }), options.signal)))
+    ) {
       runId = remoteLatest.runId;
       options.events?.(msg('logs.run.latest', { dagId, runId, state: remoteLatest.state }, `latest run of ${dagId}: ${runId}${state}`));
     } else {
@@ -179,7 +197,13 @@ export async function resolveLogsQuery(logs: LogsPort, request: LogsAddressReque
       if (runs.runs.length === 0) throw await unknownDag(scan, dagId);
       runId = runs.runs[0].runId;
       if (remoteLatest) {
-        options.events?.(msg('logs.run.latest', { dagId, runId, newest: remoteLatest.runId, state: remoteLatest.state }, `latest run of ${dagId}: ${remoteLatest.runId}${state} has no logs yet (--follow waits for them); showing ${runId}, the newest run with logs`));
+        options.events?.(
+          msg(
+            'logs.run.latest',
+            { dagId, runId, newest: remoteLatest.runId, state: remoteLatest.state },
+            `latest run of ${dagId}: ${remoteLatest.runId}${state} has no logs yet (--follow waits for them); showing ${runId}, the newest run with logs`,
+          ),
+        );
       } else {
         options.events?.(msg('logs.run.latest', { dagId, runId }, `latest run of ${dagId}: ${runId}`));
       }
@@ -200,14 +224,23 @@ export async function resolveLogsQuery(logs: LogsPort, request: LogsAddressReque
         exists = await request.runExists(dagId, runId);
       } catch (error) {
         if (options.signal?.aborted) throw error;
-        options.events?.(msg('logs.run.remote-failed', undefined, `the remote Airflow could not list the runs of ${dagId} (${(error as Error).message}); waiting for logs`));
+        options.events?.(
+          msg(
+            'logs.run.remote-failed',
+            undefined,
+            `the remote Airflow could not list the runs of ${dagId} (${(error as Error).message}); waiting for logs`,
+          ),
+        );
       }
       if (exists === false) {
-        throw new NotFoundError(`run "${runId}" of DAG "${dagId}" does not exist in the environment's Airflow; there is nothing to follow`, {
-          code: 'logs.run-not-found',
-          hint: `list the runs with \`mwaa airflow dags list-runs\` (Airflow 2: \`-d ${dagId}\`), or pass --run latest`,
-          details: { dagId, runId },
-        });
+        throw new NotFoundError(
+          `run "${runId}" of DAG "${dagId}" does not exist in the environment's Airflow; there is nothing to follow`,
+          {
+            code: 'logs.run-not-found',
+            hint: `list the runs with \`mwaa airflow dags list-runs\` (Airflow 2: \`-d ${dagId}\`), or pass --run latest`,
+            details: { dagId, runId },
+          },
+        );
       }
     }
     if (!request.follow) {
@@ -319,7 +352,11 @@ async function unknownDag(scan: Scan, dagId: string): Promise<NotFoundError> {
   }
   return new NotFoundError(
     `no task logs for DAG "${dagId}" in log group ${scan.group}\nDAGs with task logs:\n  ${list.slice(0, SHOWN).join('\n  ')}${more(list.length, complete)}`,
-    { code: 'logs.dag-not-found', hint: 'check the DAG id; a DAG that never ran has no task logs', details: { dagId, dags: list.slice(0, 100) } },
+    {
+      code: 'logs.dag-not-found',
+      hint: 'check the DAG id; a DAG that never ran has no task logs',
+      details: { dagId, dags: list.slice(0, 100) },
+    },
   );
 }
 

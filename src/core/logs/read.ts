@@ -85,7 +85,13 @@ async function filterPage(
     } catch (error) {
       if (!isThrottle(error) || attempt >= options.retries || aborted(options.signal)) throw error;
       options.backoff.ms = Math.min(options.maxBackoffMs, options.backoff.ms ? options.backoff.ms * 2 : 1000);
-      options.events?.(msg('logs.throttled', { group: input.group, backoffMs: options.backoff.ms }, `CloudWatch Logs is throttling FilterLogEvents on ${input.group}; retrying in ${Math.round(options.backoff.ms / 100) / 10}s`));
+      options.events?.(
+        msg(
+          'logs.throttled',
+          { group: input.group, backoffMs: options.backoff.ms },
+          `CloudWatch Logs is throttling FilterLogEvents on ${input.group}; retrying in ${Math.round(options.backoff.ms / 100) / 10}s`,
+        ),
+      );
       await options.clock.sleep(options.backoff.ms, options.signal);
     }
   }
@@ -280,7 +286,12 @@ export async function readLogs(logs: LogsPort, sources: LogSource[], output: Log
     maxBackoffMs: 30_000,
     backoff: { ms: 0 },
   };
-  const range: Range = { startTime: options.startTime, endTime: options.endTime, filterPattern: options.filterPattern, pageSize: options.pageSize ?? PAGE_SIZE };
+  const range: Range = {
+    startTime: options.startTime,
+    endTime: options.endTime,
+    filterPattern: options.filterPattern,
+    pageSize: options.pageSize ?? PAGE_SIZE,
+  };
   const cursors = sources.map((s) => new Cursor(logs, s, range, ctl));
   const counter: Counter = { written: 0 };
   await pump(cursors, output, counter, { limit: options.limit ?? Infinity, signal: options.signal, events: options.events });
@@ -352,7 +363,13 @@ export async function followLogs(logs: LogsPort, sources: LogSource[], output: L
       // next poll, from there minus the overlap, re-reads what this one missed; the ids skip the rest)
       if (newestWritten !== undefined && (newest === undefined || newestWritten > newest)) newest = newestWritten;
       backoff.ms = Math.min(maxBackoffMs, backoff.ms ? backoff.ms * 2 : Math.max(pollMs, 1000));
-      options.events?.(msg('logs.throttled', { backoffMs: backoff.ms }, `CloudWatch Logs is throttling; polling again in ${Math.round(backoff.ms / 100) / 10}s`));
+      options.events?.(
+        msg(
+          'logs.throttled',
+          { backoffMs: backoff.ms },
+          `CloudWatch Logs is throttling; polling again in ${Math.round(backoff.ms / 100) / 10}s`,
+        ),
+      );
     }
     // forget ids that the next poll cannot return again
     if (newest !== undefined) forgetBefore(newest - overlapMs, true);
@@ -363,5 +380,10 @@ export async function followLogs(logs: LogsPort, sources: LogSource[], output: L
       break; // aborted while waiting
     }
   }
-  return { events: counter.written, ...(counter.last !== undefined ? { lastTimestamp: counter.last } : {}), trackedIds: written.size, peakTrackedIds: peak };
+  return {
+    events: counter.written,
+    ...(counter.last !== undefined ? { lastTimestamp: counter.last } : {}),
+    trackedIds: written.size,
+    peakTrackedIds: peak,
+  };
 }

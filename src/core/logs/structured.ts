@@ -77,7 +77,8 @@ export function structuredText(event: Record<string, unknown>): string {
     head += ` ${key}=${scalar(event[key])}`;
   }
   const trace = [...tracebackLines(event.error_detail), ...tracebackLines(event.exception)];
-  if (typeof event.exc_info === 'string' && event.exc_info !== 'true' && event.exc_info !== 'True') trace.push(...tracebackLines(event.exc_info));
+  if (typeof event.exc_info === 'string' && event.exc_info !== 'true' && event.exc_info !== 'True')
+    trace.push(...tracebackLines(event.exc_info));
   return trace.length ? `${head}\n${trace.join('\n')}` : head;
 }
 

@@ -26,4 +26,3 @@ export interface BucketApi {
   /** CreateBucket + versioning enabled + all public access blocked */
   create(bucket: string, region: string): Promise<void>;
 }
-

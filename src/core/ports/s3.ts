@@ -90,7 +90,11 @@ export interface S3Api {
    * The body as text with its ETag, or 'not-modified' when the object's ETag is still `ifNoneMatch`
    * (a conditional GET: S3 answers 304 without a body); undefined when missing like getObject.
    */
-  getTextTagged(bucket: string, key: string, options?: { ifNoneMatch?: string }): Promise<{ text: string; etag: string } | 'not-modified' | undefined>;
+  getTextTagged(
+    bucket: string,
+    key: string,
+    options?: { ifNoneMatch?: string },
+  ): Promise<{ text: string; etag: string } | 'not-modified' | undefined>;
   /** The body as UTF-8 text handed over as it arrives; false (nothing handed over) when missing like getObject. */
   readText(bucket: string, key: string, onText: (text: string) => void, versionId?: string): Promise<boolean>;
   putObject(bucket: string, key: string, body: Uint8Array, options?: PutOptions): Promise<PutResult | { conflict: true }>;
@@ -104,4 +108,3 @@ export interface S3Api {
   /** the same adapter sending ExpectedBucketOwner: S3 refuses a bucket owned by another account */
   forOwner?(accountId: string): S3Api;
 }
-

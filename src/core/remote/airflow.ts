@@ -80,19 +80,30 @@ export function remoteFailureError(
 ): MwaaError {
   const what = `\`airflow ${result.args.slice(0, 2).join(' ')}\``;
   const message = `${what} failed on the web server: ${failure.message}`;
-  const details = { remote: { kind: failure.kind, exception: failure.exception, stderr: stderrTail(result.stderr, 30).join('\n') }, ...options.details };
+  const details = {
+    remote: { kind: failure.kind, exception: failure.exception, stderr: stderrTail(result.stderr, 30).join('\n') },
+    ...options.details,
+  };
   if (failure.notFound) return new NotFoundError(message, { code: 'remote.not-found', details });
   if (failure.kind === 'usage' && options.usageIsUser) {
-    return new UsageError(message, { code: 'remote.usage', details, hint: `see \`mwaa airflow ${result.args.slice(0, 2).join(' ')} --help\`` });
+    return new UsageError(message, {
+      code: 'remote.usage',
+      details,
+      hint: `see \`mwaa airflow ${result.args.slice(0, 2).join(' ')} --help\``,
+    });
   }
   return new FailedError('remote.failed', message, { details });
 }
 
 function unparseable(result: CliResult, expected: string): FailedError {
   const tail = stderrTail(`${result.stdout}\n${result.stderr}`, 10);
-  return new FailedError('remote.unparseable', `\`airflow ${result.args.slice(0, 2).join(' ')}\` did not print ${expected}${tail.length ? `; it printed:\n${tail.join('\n')}` : ' (it printed nothing)'}`, {
-    hint: 'run the same command with `mwaa airflow …` to see its whole output',
-  });
+  return new FailedError(
+    'remote.unparseable',
+    `\`airflow ${result.args.slice(0, 2).join(' ')}\` did not print ${expected}${tail.length ? `; it printed:\n${tail.join('\n')}` : ' (it printed nothing)'}`,
+    {
+      hint: 'run the same command with `mwaa airflow …` to see its whole output',
+    },
+  );
 }
 
 export class RemoteAirflow implements AirflowOps {
@@ -223,7 +234,9 @@ export class RemoteAirflow implements AirflowOps {
 
   /** `tasks states-for-dag-run <dag> <run id> -o json`. */
   async taskStates(dagId: string, runId: string): Promise<TaskInfo[]> {
-    const { rows } = await this.rows(['tasks', 'states-for-dag-run', dagId, runId, '-o', 'json'], 'a JSON list of task states', { idempotent: true });
+    const { rows } = await this.rows(['tasks', 'states-for-dag-run', dagId, runId, '-o', 'json'], 'a JSON list of task states', {
+      idempotent: true,
+    });
     return parseTaskStates(rows);
   }
 

@@ -96,10 +96,12 @@ export function buildApiCall(input: ApiInput): RestCall {
     }
   }
   const fieldsToQuery = method === 'GET' || method === 'DELETE' || hasInput;
-  if (hasInput && method === 'GET') throw new UsageError('--input sends a body, which GET has not; pass -X POST (or PATCH, PUT)', { code: 'api.input' });
+  if (hasInput && method === 'GET')
+    throw new UsageError('--input sends a body, which GET has not; pass -X POST (or PATCH, PUT)', { code: 'api.input' });
   const allQuery = { ...query, ...(fieldsToQuery ? fields : {}) };
   if (!fieldsToQuery && Object.keys(fields).length > 0) body = fields;
-  if (input.paginate && method !== 'GET') throw new UsageError('--paginate follows GET listings; drop -X or --input', { code: 'api.paginate' });
+  if (input.paginate && method !== 'GET')
+    throw new UsageError('--paginate follows GET listings; drop -X or --input', { code: 'api.paginate' });
   return { path, method, ...(Object.keys(allQuery).length ? { query: allQuery } : {}), ...(body !== undefined ? { body } : {}) };
 }
 
@@ -138,9 +140,13 @@ export async function runApiCall(send: (call: RestCall) => Promise<RestAnswer>, 
     if (answer.status < 200 || answer.status >= 300) throw apiStatusError(page, answer);
     const items = pageItems(answer.body);
     if (!items) {
-      throw new FailedError('api.not-a-listing', `${call.method} ${call.path} did not answer a listing (one array and total_entries), so --paginate cannot follow it`, {
-        hint: 'drop --paginate',
-      });
+      throw new FailedError(
+        'api.not-a-listing',
+        `${call.method} ${call.path} did not answer a listing (one array and total_entries), so --paginate cannot follow it`,
+        {
+          hint: 'drop --paginate',
+        },
+      );
     }
     all.push(...items.items);
     offset += items.items.length;

@@ -24,7 +24,13 @@ import { commandLine } from './quote.js';
 import { REDACTED, Redactor } from './redact.js';
 
 /** The debug messages of the CLI client. */
-type RemoteDebugCode = 'remote.token.minted' | 'remote.token.renew' | 'remote.request' | 'remote.response' | 'remote.error' | 'remote.retry';
+type RemoteDebugCode =
+  | 'remote.token.minted'
+  | 'remote.token.renew'
+  | 'remote.request'
+  | 'remote.response'
+  | 'remote.error'
+  | 'remote.retry';
 
 export interface CliToken {
   token: string;
@@ -47,12 +53,16 @@ export type HttpPost = (url: string, init: { headers: Record<string, string>; bo
 export const nodePost: HttpPost = async (url, init) => {
   const { request } = url.startsWith('https:') ? await import('node:https') : await import('node:http');
   return new Promise<HttpResponse>((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers: { ...init.headers, 'content-length': String(Buffer.byteLength(init.body)) }, signal: init.signal }, (res: IncomingMessage) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = request(
+      url,
+      { method: 'POST', headers: { ...init.headers, 'content-length': String(Buffer.byteLength(init.body)) }, signal: init.signal },
+      (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(init.body);
   });
@@ -121,7 +131,17 @@ class TransportError extends Error {
   }
 }
 
-const BEFORE_SEND_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'ERR_TLS_CERT_ALTNAME_INVALID']);
+const BEFORE_SEND_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
 
 function errorCode(error: unknown): string | undefined {
   let current: unknown = error;
@@ -132,7 +152,6 @@ function errorCode(error: unknown): string | undefined {
   }
   return undefined;
 }
-
 
 export class RemoteCli {
   private readonly redactor = new Redactor();
@@ -199,7 +218,10 @@ export class RemoteCli {
       throw this.tokenError(error);
     }
     if (!minted.token || !minted.hostname) {
-      throw new FailedError('remote.token-missing', `CreateCliToken ${this.options.envName} returned no ${minted.token ? 'WebServerHostname' : 'CliToken'}`);
+      throw new FailedError(
+        'remote.token-missing',
+        `CreateCliToken ${this.options.envName} returned no ${minted.token ? 'WebServerHostname' : 'CliToken'}`,
+      );
     }
     this.redactor.add(minted.token);
     this.tokensMinted++;
@@ -292,16 +314,29 @@ export class RemoteCli {
         throw this.serverError(response, args, attempts);
       }
       if (response.status !== 200) {
-        throw new FailedError('remote.http', `the Airflow web server answered HTTP ${response.status} to \`${args.slice(0, 2).join(' ')}\`: ${this.snippet(response.body)}`);
+        throw new FailedError(
+          'remote.http',
+          `the Airflow web server answered HTTP ${response.status} to \`${args.slice(0, 2).join(' ')}\`: ${this.snippet(response.body)}`,
+        );
       }
       const decoded = this.decode(response.body);
-      return { args, commandLine: body, stdout: decoded.stdout, stderr: decoded.stderr, attempts, durationMs: this.options.clock.now() - started };
+      return {
+        args,
+        commandLine: body,
+        stdout: decoded.stdout,
+        stderr: decoded.stderr,
+        attempts,
+        durationMs: this.options.clock.now() - started,
+      };
     }
   }
 
   private async post(url: string, token: string, body: string): Promise<HttpResponse> {
     const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(new Error(`no answer within ${Math.round(this.requestTimeoutMs / 1000)} s`)), this.requestTimeoutMs);
+    const timer = setTimeout(
+      () => timeout.abort(new Error(`no answer within ${Math.round(this.requestTimeoutMs / 1000)} s`)),
+      this.requestTimeoutMs,
+    );
     const { signal, dispose } = anySignal([timeout.signal, ...(this.options.signal ? [this.options.signal] : [])]);
     try {
       return await this.http(url, {
@@ -313,7 +348,8 @@ export class RemoteCli {
       if (this.options.signal?.aborted) throw new InterruptedError();
       const safe = this.redactor.error(error) as Error;
       const code = errorCode(error);
-      if (timeout.signal.aborted) throw new TransportError(`no answer within ${Math.round(this.requestTimeoutMs / 1000)} s`, false, { cause: safe });
+      if (timeout.signal.aborted)
+        throw new TransportError(`no answer within ${Math.round(this.requestTimeoutMs / 1000)} s`, false, { cause: safe });
       const detail = code ? `${code}${safe.message && !safe.message.includes(code) ? `: ${safe.message}` : ''}` : safe.message;
       throw new TransportError(detail, code !== undefined && BEFORE_SEND_CODES.has(code), { cause: safe });
     } finally {
@@ -330,7 +366,7 @@ export class RemoteCli {
       {
         cause: error.cause,
         hint: privateMode
-          ? 'the environment\'s web server is private (WebserverAccessMode PRIVATE_ONLY): run mwaa from inside its VPC, ' +
+          ? "the environment's web server is private (WebserverAccessMode PRIVATE_ONLY): run mwaa from inside its VPC, " +
             'or through a VPN, AWS Client VPN, or a bastion (e.g. an SSH tunnel), as the MWAA guide describes'
           : 'check the network and proxy settings; the environment may also be restarting its web server',
       },
@@ -352,11 +388,19 @@ export class RemoteCli {
           `the server said: ${this.snippet(response.body) || '(nothing)'}`,
       });
     }
-    return new FailedError('remote.http', `the Airflow web server answered HTTP ${response.status} to ${what}${tried}: ${this.snippet(response.body)}`);
+    return new FailedError(
+      'remote.http',
+      `the Airflow web server answered HTTP ${response.status} to ${what}${tried}: ${this.snippet(response.body)}`,
+    );
   }
 
   private snippet(body: string): string {
-    const text = this.redactor.text(body.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim());
+    const text = this.redactor.text(
+      body
+        .replace(/<[^>]*>/g, ' ')
+        .replace(/\s+/g, ' ')
+        .trim(),
+    );
     return text.length > 300 ? `${text.slice(0, 300)}…` : text;
   }
 
@@ -365,9 +409,13 @@ export class RemoteCli {
     try {
       parsed = JSON.parse(body);
     } catch {
-      throw new FailedError('remote.bad-response', `the Airflow web server did not answer with MWAA's CLI JSON: ${this.snippet(body) || '(empty body)'}`, {
-        hint: 'a proxy or a login page may be answering instead of the web server; run with --debug to see the request',
-      });
+      throw new FailedError(
+        'remote.bad-response',
+        `the Airflow web server did not answer with MWAA's CLI JSON: ${this.snippet(body) || '(empty body)'}`,
+        {
+          hint: 'a proxy or a login page may be answering instead of the web server; run with --debug to see the request',
+        },
+      );
     }
     const record = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
     if (!('stdout' in record) && !('stderr' in record)) {

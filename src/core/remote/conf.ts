@@ -29,7 +29,10 @@ export interface ParsedConf {
 export function parseConf(raw: string, source = '--conf'): ParsedConf {
   const text = raw.replace(/^\uFEFF/, '').trim();
   if (text === '') {
-    throw new UsageError(`${source} is empty`, { code: 'trigger.conf-invalid', hint: 'give a JSON object, e.g. --conf \'{"date": "2024-01-01"}\'' });
+    throw new UsageError(`${source} is empty`, {
+      code: 'trigger.conf-invalid',
+      hint: 'give a JSON object, e.g. --conf \'{"date": "2024-01-01"}\'',
+    });
   }
   let value: unknown;
   try {
@@ -83,7 +86,8 @@ export function locateJsonError(text: string): JsonErrorLocation | undefined {
   const describe = () => (i >= text.length ? 'unexpected end of input' : `unexpected ${JSON.stringify(text[i])}`);
   const literal = (word: string) => {
     for (let k = 0; k < word.length; k++) {
-      if (text[i + k] !== word[k]) fail(`unexpected ${i + k >= text.length ? 'end of input' : JSON.stringify(text[i + k])} (expected ${word})`, i + k);
+      if (text[i + k] !== word[k])
+        fail(`unexpected ${i + k >= text.length ? 'end of input' : JSON.stringify(text[i + k])} (expected ${word})`, i + k);
     }
     i += word.length;
   };
@@ -128,7 +132,8 @@ export function locateJsonError(text: string): JsonErrorLocation | undefined {
       }
       for (;;) {
         ws();
-        if (text[i] !== '"') fail(text[i] === '}' ? 'trailing comma before }' : `${describe()} (expected a property name in double quotes)`);
+        if (text[i] !== '"')
+          fail(text[i] === '}' ? 'trailing comma before }' : `${describe()} (expected a property name in double quotes)`);
         string();
         ws();
         if (text[i] !== ':') fail(`${describe()} (expected :)`);

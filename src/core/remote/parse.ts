@@ -117,7 +117,11 @@ export interface ImportError {
 }
 
 export function parseImportErrors(rows: Row[]): ImportError[] {
-  return rows.map((r) => ({ filepath: String(r.filepath ?? r.fileloc ?? ''), error: String(r.error ?? r.stacktrace ?? ''), bundle: str(r.bundle_name) }));
+  return rows.map((r) => ({
+    filepath: String(r.filepath ?? r.fileloc ?? ''),
+    error: String(r.error ?? r.stacktrace ?? ''),
+    bundle: str(r.bundle_name),
+  }));
 }
 
 export interface TriggeredRunInfo {

@@ -12,7 +12,16 @@
  */
 import type { RestMethod } from '../ports/mwaa.js';
 import type { AirflowVersion } from './commands.js';
-import { parseDagsList, parseTaskStates, str, type DagInfo, type ImportError, type Row, type TaskInfo, type TriggeredRunInfo } from './parse.js';
+import {
+  parseDagsList,
+  parseTaskStates,
+  str,
+  type DagInfo,
+  type ImportError,
+  type Row,
+  type TaskInfo,
+  type TriggeredRunInfo,
+} from './parse.js';
 
 export const REST_PATH_MAX = 64;
 /** page size for listings (Airflow's default maximum page is 100) */
@@ -156,7 +165,11 @@ export function parseImportErrorsPage(answer: unknown): { errors: ImportError[];
   const record = (answer ?? {}) as Row;
   const rows = Array.isArray(record.import_errors) ? (record.import_errors as Row[]) : [];
   return {
-    errors: rows.map((r) => ({ filepath: String(r.filename ?? r.filepath ?? ''), error: String(r.stack_trace ?? r.error ?? ''), ...(str(r.bundle_name) ? { bundle: str(r.bundle_name) } : {}) })),
+    errors: rows.map((r) => ({
+      filepath: String(r.filename ?? r.filepath ?? ''),
+      error: String(r.stack_trace ?? r.error ?? ''),
+      ...(str(r.bundle_name) ? { bundle: str(r.bundle_name) } : {}),
+    })),
     total: typeof record.total_entries === 'number' ? record.total_entries : rows.length,
   };
 }
@@ -170,7 +183,10 @@ export function problemDetail(body: unknown): string {
     typeof detail === 'string'
       ? detail
       : Array.isArray(detail)
-        ? detail.map((d) => (typeof d === 'object' && d !== null ? str((d as Row).msg) : str(d))).filter(Boolean).join('; ')
+        ? detail
+            .map((d) => (typeof d === 'object' && d !== null ? str((d as Row).msg) : str(d)))
+            .filter(Boolean)
+            .join('; ')
         : detail !== undefined && detail !== null
           ? JSON.stringify(detail)
           : undefined;

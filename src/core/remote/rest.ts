@@ -64,13 +64,18 @@ export class RateGate {
 }
 
 /** The typed error for an Airflow answer that is not 2xx. */
-export function restStatusError(call: Pick<RestCall, 'method' | 'path'>, answer: RestAnswer, notFound?: { message: string; code: string; hint?: string }): Error {
+export function restStatusError(
+  call: Pick<RestCall, 'method' | 'path'>,
+  answer: RestAnswer,
+  notFound?: { message: string; code: string; hint?: string },
+): Error {
   const detail = problemDetail(answer.body);
   const what = `${call.method} ${call.path}`;
   const details = { status: answer.status, response: answer.body };
   if (answer.status === 404 && notFound) return new NotFoundError(notFound.message, { code: notFound.code, hint: notFound.hint, details });
   // a 404 the operation does not expect (a listing, a batch endpoint) is a failure, not "no such DAG"
-  if (answer.status === 404) return new FailedError('rest.not-found', `the Airflow REST API answered 404 to ${what}: ${detail}`, { details });
+  if (answer.status === 404)
+    return new FailedError('rest.not-found', `the Airflow REST API answered 404 to ${what}: ${detail}`, { details });
   if (answer.status === 401 || answer.status === 403) {
     return new AuthError(`Airflow refused ${what} (HTTP ${answer.status}): ${detail}`, {
       code: 'rest.forbidden',
@@ -108,9 +113,25 @@ export class RestAirflow implements AirflowOps {
   async call(call: RestCall): Promise<RestAnswer> {
     return this.gate.run(async () => {
       if (this.options.signal?.aborted) throw new InterruptedError();
-      this.events(msg('rest.request', { method: call.method, path: call.path, query: call.query }, `InvokeRestApi ${call.method} ${call.path}${call.query ? ` ${JSON.stringify(call.query)}` : ''}`));
-      const answer = await this.options.invoke({ name: this.options.envName, ...call, ...(this.options.signal ? { signal: this.options.signal } : {}) });
-      this.events(msg('rest.response', { method: call.method, path: call.path, status: answer.status }, `InvokeRestApi ${call.method} ${call.path}: HTTP ${answer.status}`));
+      this.events(
+        msg(
+          'rest.request',
+          { method: call.method, path: call.path, query: call.query },
+          `InvokeRestApi ${call.method} ${call.path}${call.query ? ` ${JSON.stringify(call.query)}` : ''}`,
+        ),
+      );
+      const answer = await this.options.invoke({
+        name: this.options.envName,
+        ...call,
+        ...(this.options.signal ? { signal: this.options.signal } : {}),
+      });
+      this.events(
+        msg(
+          'rest.response',
+          { method: call.method, path: call.path, status: answer.status },
+          `InvokeRestApi ${call.method} ${call.path}: HTTP ${answer.status}`,
+        ),
+      );
       return answer;
     });
   }
@@ -144,14 +165,25 @@ export class RestAirflow implements AirflowOps {
     return out;
   }
 
-  async trigger(request: { dagId: string; confText?: string; conf?: Record<string, unknown>; runId?: string }): Promise<TriggeredRunInfo & { runAfter?: string }> {
-    const call = triggerCall(this.api, { dagId: request.dagId, conf: request.conf ?? (request.confText ? (JSON.parse(request.confText) as Record<string, unknown>) : undefined), runId: request.runId });
+  async trigger(request: {
+    dagId: string;
+    confText?: string;
+    conf?: Record<string, unknown>;
+    runId?: string;
+  }): Promise<TriggeredRunInfo & { runAfter?: string }> {
+    const call = triggerCall(this.api, {
+      dagId: request.dagId,
+      conf: request.conf ?? (request.confText ? (JSON.parse(request.confText) as Record<string, unknown>) : undefined),
+      runId: request.runId,
+    });
     const answer = await this.call(call);
     if (answer.status === 409) {
       const sameId = request.runId !== undefined;
       throw new FailedError(
         'trigger.run-exists',
-        sameId ? `a run of ${request.dagId} with run id ${request.runId} already exists` : `Airflow refused a new run of ${request.dagId}: ${problemDetail(answer.body)}`,
+        sameId
+          ? `a run of ${request.dagId} with run id ${request.runId} already exists`
+          : `Airflow refused a new run of ${request.dagId}: ${problemDetail(answer.body)}`,
         {
           hint: sameId ? 'pass another --run-id, or none to let Airflow name the run' : 'another run has the same logical date: try again',
           details: { sameRunId: sameId, status: 409 },
@@ -159,7 +191,10 @@ export class RestAirflow implements AirflowOps {
       );
     }
     if (answer.status < 200 || answer.status >= 300) {
-      throw restStatusError(call, answer, { message: `DAG "${request.dagId}" is not in the environment's Airflow`, code: 'trigger.dag-not-found' });
+      throw restStatusError(call, answer, {
+        message: `DAG "${request.dagId}" is not in the environment's Airflow`,
+        code: 'trigger.dag-not-found',
+      });
     }
     const run = parseRun((answer.body ?? {}) as Record<string, unknown>, request.dagId);
     if (!run) throw new FailedError('rest.bad-response', `POST ${call.path} answered ${answer.status} without a dag_run_id`);

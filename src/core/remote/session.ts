@@ -51,21 +51,35 @@ const USABLE = new Set(['AVAILABLE', 'UPDATE_FAILED']);
 export function requireRunning(env: EnvironmentInfo, events: EventSink = noEvents): void {
   const status = env.Status ?? 'UNKNOWN';
   if (status === 'UPDATE_FAILED') {
-    events(msg('remote.env.update-failed', undefined, `environment ${env.Name} is UPDATE_FAILED: its last update failed and MWAA rolled it back; commands run on the previous setup`));
+    events(
+      msg(
+        'remote.env.update-failed',
+        undefined,
+        `environment ${env.Name} is UPDATE_FAILED: its last update failed and MWAA rolled it back; commands run on the previous setup`,
+      ),
+    );
   }
   if (USABLE.has(status)) return;
   const hint =
-    status === 'CREATING' || status === 'UPDATING' || status === 'ROLLING_BACK' || status === 'MAINTENANCE' || status === 'CREATING_SNAPSHOT'
+    status === 'CREATING' ||
+    status === 'UPDATING' ||
+    status === 'ROLLING_BACK' ||
+    status === 'MAINTENANCE' ||
+    status === 'CREATING_SNAPSHOT'
       ? 'wait until it is AVAILABLE (`mwaa env wait`) and try again'
       : status === 'CREATE_FAILED'
         ? 'see why with `mwaa env show`, fix mwaa.yaml and create it again'
         : status === 'DELETING' || status === 'DELETED'
           ? 'the environment is being deleted'
           : 'see `mwaa env show` for details';
-  throw new FailedError('remote.env-not-available', `environment "${env.Name}" is ${status}, not AVAILABLE: its Airflow web server cannot run commands now`, {
-    hint,
-    details: { status },
-  });
+  throw new FailedError(
+    'remote.env-not-available',
+    `environment "${env.Name}" is ${status}, not AVAILABLE: its Airflow web server cannot run commands now`,
+    {
+      hint,
+      details: { status },
+    },
+  );
 }
 
 export async function openSession(options: SessionOptions): Promise<RemoteSession> {
@@ -96,7 +110,9 @@ export async function openSession(options: SessionOptions): Promise<RemoteSessio
   const start = initialTransport(options.transport, version);
   const airflow: AirflowOps =
     start.transport === 'cli' ? cliAirflow : start.fallback ? new FallbackAirflow(rest, () => cliAirflow, events) : rest;
-  events(msg('remote.transport', start, `transport: ${start.transport}${start.fallback ? ' (the CLI token if InvokeRestApi is refused)' : ''}`));
+  events(
+    msg('remote.transport', start, `transport: ${start.transport}${start.fallback ? ' (the CLI token if InvokeRestApi is refused)' : ''}`),
+  );
   return {
     env,
     version,

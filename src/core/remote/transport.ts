@@ -24,7 +24,10 @@ export function parseTransport(value: unknown): TransportChoice | undefined {
 }
 
 /** Which transport to start with: the forced one, else REST where Airflow supports InvokeRestApi. */
-export function initialTransport(forced: TransportChoice | undefined, version: AirflowVersion | undefined): { transport: TransportChoice; fallback: boolean } {
+export function initialTransport(
+  forced: TransportChoice | undefined,
+  version: AirflowVersion | undefined,
+): { transport: TransportChoice; fallback: boolean } {
   if (forced) return { transport: forced, fallback: false };
   return supportsInvokeRestApi(version) ? { transport: 'rest', fallback: true } : { transport: 'cli', fallback: false };
 }

@@ -40,10 +40,12 @@ export interface TriggeredRun extends RunRef {
 /** Close DAG ids, for "did you mean". */
 function similar(wanted: string, ids: string[]): string[] {
   const w = wanted.toLowerCase();
-  return ids.filter((id) => {
-    const l = id.toLowerCase();
-    return l.includes(w) || w.includes(l) || editDistance(l, w) <= Math.max(2, Math.floor(w.length / 4));
-  }).slice(0, 5);
+  return ids
+    .filter((id) => {
+      const l = id.toLowerCase();
+      return l.includes(w) || w.includes(l) || editDistance(l, w) <= Math.max(2, Math.floor(w.length / 4));
+    })
+    .slice(0, 5);
 }
 
 function editDistance(a: string, b: string): number {
@@ -100,7 +102,10 @@ export async function triggerDag(
   const listing = await airflow.listDags();
   const dag = listing.dags.find((d) => d.dagId === request.dagId);
   if (!dag) {
-    const close = similar(request.dagId, listing.dags.map((d) => d.dagId));
+    const close = similar(
+      request.dagId,
+      listing.dags.map((d) => d.dagId),
+    );
     const hints = [
       close.length ? `did you mean ${close.map((c) => `"${c}"`).join(', ')}?` : undefined,
       listing.importErrors ? 'some DAG files failed to import: see `mwaa dags list --import-errors`' : undefined,
@@ -113,10 +118,14 @@ export async function triggerDag(
   }
   let unpaused = false;
   if (dag.paused && !request.unpause && request.mustStart) {
-    throw new FailedError('trigger.dag-paused', `DAG ${request.dagId} is paused: a run cannot start until it is unpaused; nothing was triggered`, {
-      hint: 'pass --unpause to unpause it first, or trigger without --wait to queue a run that starts once the DAG is unpaused',
-      details: { dagId: request.dagId },
-    });
+    throw new FailedError(
+      'trigger.dag-paused',
+      `DAG ${request.dagId} is paused: a run cannot start until it is unpaused; nothing was triggered`,
+      {
+        hint: 'pass --unpause to unpause it first, or trigger without --wait to queue a run that starts once the DAG is unpaused',
+        details: { dagId: request.dagId },
+      },
+    );
   }
   if (dag.paused) {
     if (request.unpause) {
@@ -131,11 +140,19 @@ export async function triggerDag(
       unpaused = true;
       events(msg('trigger.dag.unpaused', { dagId: request.dagId }, `unpaused ${request.dagId}`));
     } else {
-      events(msg('trigger.dag.paused', { dagId: request.dagId }, `DAG ${request.dagId} is paused: the run stays queued until it is unpaused (pass --unpause to unpause it first)`));
+      events(
+        msg(
+          'trigger.dag.paused',
+          { dagId: request.dagId },
+          `DAG ${request.dagId} is paused: the run stays queued until it is unpaused (pass --unpause to unpause it first)`,
+        ),
+      );
     }
   }
   const info = await triggerWithRetry(airflow, request, events, clock, mutations, options.signal);
-  events(msg('trigger.run.created', { dagId: info.dagId, runId: info.runId, state: info.state }, `triggered ${info.dagId}: run ${info.runId}`));
+  events(
+    msg('trigger.run.created', { dagId: info.dagId, runId: info.runId, state: info.state }, `triggered ${info.dagId}: run ${info.runId}`),
+  );
   return { ...info, paused: dag.paused && !unpaused, unpaused };
 }
 
@@ -188,7 +205,10 @@ export async function waitForRun(airflow: AirflowOps, run: RunRef, options: Wait
     let changed = false;
     if (state.state === undefined) {
       if (++missing >= 3) {
-        throw new NotFoundError(`run ${run.runId} of ${run.dagId} is no longer in Airflow`, { code: 'trigger.run-missing', hint: 'it may have been deleted' });
+        throw new NotFoundError(`run ${run.runId} of ${run.dagId} is no longer in Airflow`, {
+          code: 'trigger.run-missing',
+          hint: 'it may have been deleted',
+        });
       }
     } else missing = 0;
     tasks = await airflow.taskStates(run.dagId, run.runId, run);
@@ -202,12 +222,24 @@ export async function waitForRun(airflow: AirflowOps, run: RunRef, options: Wait
       changed = true;
       const duration = taskDuration(t, now);
       const terminal = t.endDate !== undefined;
-      events(msg('trigger.task.state', { dagId: run.dagId, runId: run.runId, taskId: t.taskId, mapIndex: t.mapIndex, state: t.state, previous, durationMs: duration }, `${key}: ${t.state}${terminal && duration !== undefined ? ` (${formatDuration(duration)})` : ''}`));
+      events(
+        msg(
+          'trigger.task.state',
+          { dagId: run.dagId, runId: run.runId, taskId: t.taskId, mapIndex: t.mapIndex, state: t.state, previous, durationMs: duration },
+          `${key}: ${t.state}${terminal && duration !== undefined ? ` (${formatDuration(duration)})` : ''}`,
+        ),
+      );
     }
     // the run's own state after its tasks' (a run ends after its last task)
     if (state.state !== undefined && state.state !== runState) {
       changed = true;
-      events(msg('trigger.run.state', { dagId: run.dagId, runId: run.runId, state: state.state, previous: runState }, `run ${run.runId}: ${state.state}`));
+      events(
+        msg(
+          'trigger.run.state',
+          { dagId: run.dagId, runId: run.runId, state: state.state, previous: runState },
+          `run ${run.runId}: ${state.state}`,
+        ),
+      );
       runState = state.state;
     }
     if (runState !== undefined && !ACTIVE_RUN_STATES.has(runState)) {
@@ -215,10 +247,14 @@ export async function waitForRun(airflow: AirflowOps, run: RunRef, options: Wait
     }
     const waited = clock.now() - started;
     if (options.timeoutMs !== undefined && waited >= options.timeoutMs) {
-      throw new FailedError('trigger.timeout', `run ${run.runId} of ${run.dagId} is still ${runState ?? 'queued'} after ${formatDuration(options.timeoutMs)}; it goes on running on the environment`, {
-        hint: `follow it with \`mwaa airflow tasks states-for-dag-run ${run.dagId} ${run.runId}\`, or raise --timeout`,
-        details: { dagId: run.dagId, runId: run.runId, state: runState },
-      });
+      throw new FailedError(
+        'trigger.timeout',
+        `run ${run.runId} of ${run.dagId} is still ${runState ?? 'queued'} after ${formatDuration(options.timeoutMs)}; it goes on running on the environment`,
+        {
+          hint: `follow it with \`mwaa airflow tasks states-for-dag-run ${run.dagId} ${run.runId}\`, or raise --timeout`,
+          details: { dagId: run.dagId, runId: run.runId, state: runState },
+        },
+      );
     }
     interval = changed ? options.pollMs : Math.min(maxPoll, Math.round(interval * 1.5));
     const sleepFor = options.timeoutMs !== undefined ? Math.min(interval, Math.max(0, options.timeoutMs - waited)) : interval;

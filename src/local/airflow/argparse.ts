@@ -41,7 +41,8 @@ function actionName(a: ArgSpec): string {
   return a.metavar ?? a.dest;
 }
 
-const pyQuote = (s: string): string => (s.includes("'") && !s.includes('"') ? `"${s}"` : `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`);
+const pyQuote = (s: string): string =>
+  s.includes("'") && !s.includes('"') ? `"${s}"` : `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 /** Whether argparse would treat the string as an option (not a value/positional). */
 function looksLikeOption(s: string, spec: CommandSpec): boolean {
@@ -78,7 +79,10 @@ export function parseArgs(spec: CommandSpec, argv: string[]): ParseResult {
       }
     }
     if (a.choices && !a.choices.includes(String(v))) {
-      return { ok: false, r: err(`argument ${actionName(a)}: invalid choice: ${pyQuote(raw)} (choose from ${a.choices.map((c) => `'${c}'`).join(', ')})`) };
+      return {
+        ok: false,
+        r: err(`argument ${actionName(a)}: invalid choice: ${pyQuote(raw)} (choose from ${a.choices.map((c) => `'${c}'`).join(', ')})`),
+      };
     }
     return { ok: true, v };
   };
@@ -152,7 +156,8 @@ export function parseArgs(spec: CommandSpec, argv: string[]): ParseResult {
       let raw = explicit;
       if (raw === undefined) {
         const next = argv[i + 1];
-        if (next === undefined || (looksLikeOption(next, spec) && !isNegativeNumber(next))) return err(`argument ${actionName(action)}: expected one argument`);
+        if (next === undefined || (looksLikeOption(next, spec) && !isNegativeNumber(next)))
+          return err(`argument ${actionName(action)}: expected one argument`);
         raw = next;
         i++;
       }
@@ -176,7 +181,10 @@ export function formatHelp(spec: CommandSpec): string {
     .map((a) => {
       if (!a.flags.length) return a.metavar ?? a.dest;
       const flag = a.flags[0];
-      const mv = a.action === 'store_true' || a.action === 'store_false' ? '' : ` ${a.metavar ?? (a.choices ? `{${a.choices.join(',')}}` : a.dest.toUpperCase())}`;
+      const mv =
+        a.action === 'store_true' || a.action === 'store_false'
+          ? ''
+          : ` ${a.metavar ?? (a.choices ? `{${a.choices.join(',')}}` : a.dest.toUpperCase())}`;
       return a.required ? `${flag}${mv}` : `[${flag}${mv}]`;
     })
     .join(' ');

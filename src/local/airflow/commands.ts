@@ -99,9 +99,17 @@ const A = {
   dagId: { flags: [], dest: 'dag_id', help: 'The id of the dag' } as ArgSpec,
   taskId: { flags: [], dest: 'task_id', help: 'The id of the task' } as ArgSpec,
   executionDate: { flags: [], dest: 'execution_date', type: parsedateType, help: 'The execution_date of the DAG' } as ArgSpec,
-  execDateOrRunId: { flags: [], dest: 'execution_date_or_run_id', help: 'The execution_date of the DAG or run_id of the DAGRun' } as ArgSpec,
+  execDateOrRunId: {
+    flags: [],
+    dest: 'execution_date_or_run_id',
+    help: 'The execution_date of the DAG or run_id of the DAGRun',
+  } as ArgSpec,
   logicalDateOrRunId: { flags: [], dest: 'logical_date_or_run_id', help: 'The logical date of the DAG or run_id of the DAGRun' } as ArgSpec,
-  subdir: { flags: ['-S', '--subdir'], dest: 'subdir', help: "File location or directory from which to look for the dag. Defaults to '[AIRFLOW_HOME]/dags'" } as ArgSpec,
+  subdir: {
+    flags: ['-S', '--subdir'],
+    dest: 'subdir',
+    help: "File location or directory from which to look for the dag. Defaults to '[AIRFLOW_HOME]/dags'",
+  } as ArgSpec,
   output: {
     flags: ['-o', '--output'],
     dest: 'output',
@@ -111,27 +119,68 @@ const A = {
     help: 'Output format. Allowed values: json, yaml, plain, table (default: table)',
   } as ArgSpec,
   verbose: { flags: ['-v', '--verbose'], dest: 'verbose', action: 'store_true', help: 'Make logging output more verbose' } as ArgSpec,
-  columns: { flags: ['--columns'], dest: 'columns', type: stringList, help: "List of columns to render. (default: ['dag_id', 'fileloc', 'owner', 'is_paused'])" } as ArgSpec,
-  bundleName: { flags: ['-B', '--bundle-name'], dest: 'bundle_name', action: 'append', help: 'The name of the DAG bundle to use; may be provided more than once' } as ArgSpec,
-  local: { flags: ['-l', '--local'], dest: 'local', action: 'store_true', help: 'Shows local parsed DAGs and their import errors, ignores content serialized in DB' } as ArgSpec,
+  columns: {
+    flags: ['--columns'],
+    dest: 'columns',
+    type: stringList,
+    help: "List of columns to render. (default: ['dag_id', 'fileloc', 'owner', 'is_paused'])",
+  } as ArgSpec,
+  bundleName: {
+    flags: ['-B', '--bundle-name'],
+    dest: 'bundle_name',
+    action: 'append',
+    help: 'The name of the DAG bundle to use; may be provided more than once',
+  } as ArgSpec,
+  local: {
+    flags: ['-l', '--local'],
+    dest: 'local',
+    action: 'store_true',
+    help: 'Shows local parsed DAGs and their import errors, ignores content serialized in DB',
+  } as ArgSpec,
   dagIdFlag: { flags: ['-d', '--dag-id'], dest: 'dag_id', required: true, help: 'The id of the dag' } as ArgSpec,
-  noBackfill: { flags: ['--no-backfill'], dest: 'no_backfill', action: 'store_true', help: 'filter all the backfill dagruns given the dag id' } as ArgSpec,
-  drState: { flags: ['--state'], dest: 'state', choices: ['queued', 'running', 'success', 'failed'], help: 'Only list the DAG runs corresponding to the state' } as ArgSpec,
+  noBackfill: {
+    flags: ['--no-backfill'],
+    dest: 'no_backfill',
+    action: 'store_true',
+    help: 'filter all the backfill dagruns given the dag id',
+  } as ArgSpec,
+  drState: {
+    flags: ['--state'],
+    dest: 'state',
+    choices: ['queued', 'running', 'success', 'failed'],
+    help: 'Only list the DAG runs corresponding to the state',
+  } as ArgSpec,
   startDate: { flags: ['-s', '--start-date'], dest: 'start_date', type: parsedateType, help: 'Override start_date YYYY-MM-DD' } as ArgSpec,
   endDate: { flags: ['-e', '--end-date'], dest: 'end_date', type: parsedateType, help: 'Override end_date YYYY-MM-DD' } as ArgSpec,
   runId: { flags: ['-r', '--run-id'], dest: 'run_id', help: 'Helps to identify this run' } as ArgSpec,
   conf: { flags: ['-c', '--conf'], dest: 'conf', help: "JSON string that gets pickled into the DagRun's conf attribute" } as ArgSpec,
   execDate: { flags: ['-e', '--exec-date'], dest: 'exec_date', type: parsedateType, help: 'The execution date of the DAG' } as ArgSpec,
-  logicalDate: { flags: ['-l', '--logical-date'], dest: 'logical_date', type: parsedateType, help: 'The logical date of the DAG' } as ArgSpec,
+  logicalDate: {
+    flags: ['-l', '--logical-date'],
+    dest: 'logical_date',
+    type: parsedateType,
+    help: 'The logical date of the DAG',
+  } as ArgSpec,
   replaceMicro: {
     flags: ['--no-replace-microseconds'],
     dest: 'replace_microseconds',
     action: 'store_false',
     help: 'whether microseconds should be zeroed',
   } as ArgSpec,
-  regex: { flags: ['--treat-dag-id-as-regex'], dest: 'treat_dag_id_as_regex', action: 'store_true', help: 'if set, dag_id will be treated as regex instead of an exact string' } as ArgSpec,
+  regex: {
+    flags: ['--treat-dag-id-as-regex'],
+    dest: 'treat_dag_id_as_regex',
+    action: 'store_true',
+    help: 'if set, dag_id will be treated as regex instead of an exact string',
+  } as ArgSpec,
   yes: { flags: ['-y', '--yes'], dest: 'yes', action: 'store_true', help: 'Do not prompt to confirm. Use with care!' } as ArgSpec,
-  numExecutions: { flags: ['-n', '--num-executions'], dest: 'num_executions', type: positiveInt, default: 1, help: 'The number of next execution datetimes to show' } as ArgSpec,
+  numExecutions: {
+    flags: ['-n', '--num-executions'],
+    dest: 'num_executions',
+    type: positiveInt,
+    default: 1,
+    help: 'The number of next execution datetimes to show',
+  } as ArgSpec,
   mapIndex: { flags: ['--map-index'], dest: 'map_index', type: intType, default: -1, help: 'Mapped task index' } as ArgSpec,
   tree: { flags: ['-t', '--tree'], dest: 'tree', action: 'store_true', help: 'Tree view' } as ArgSpec,
   key: { flags: [], dest: 'key', help: 'Variable key' } as ArgSpec,
@@ -139,21 +188,37 @@ const A = {
   description: { flags: ['--description'], dest: 'description', help: 'Variable description, optional when setting a variable' } as ArgSpec,
   serializeJson: { flags: ['-j', '--json'], dest: 'json', action: 'store_true', help: 'Serialize JSON variable' } as ArgSpec,
   deserializeJson: { flags: ['-j', '--json'], dest: 'json', action: 'store_true', help: 'Deserialize JSON variable' } as ArgSpec,
-  default: { flags: ['-d', '--default'], dest: 'default', metavar: 'VAL', help: 'Default value returned if variable does not exist' } as ArgSpec,
+  default: {
+    flags: ['-d', '--default'],
+    dest: 'default',
+    metavar: 'VAL',
+    help: 'Default value returned if variable does not exist',
+  } as ArgSpec,
 };
 
 function specFor(v: AfVersion, group: string, cmd: string): { spec: CommandSpec; suppressed: boolean } | undefined {
   const prog = `airflow ${group} ${cmd}`.trim();
-  const mk = (help: string, args: ArgSpec[], suppressed: boolean): { spec: CommandSpec; suppressed: boolean } => ({ spec: { prog, help, args }, suppressed });
+  const mk = (help: string, args: ArgSpec[], suppressed: boolean): { spec: CommandSpec; suppressed: boolean } => ({
+    spec: { prog, help, args },
+    suppressed,
+  });
   const af3 = v.af3;
   switch (`${group} ${cmd}`) {
     case 'version ':
       return mk('Show the version', [], false);
     case 'dags list':
       if (af3) return mk('List all the DAGs', [A.output, A.verbose, A.columns, A.bundleName, A.local], true);
-      return mk('List all the DAGs', v.legacyListAndPause ? [A.subdir, A.output, A.verbose] : [A.subdir, A.output, A.verbose, A.columns], true);
+      return mk(
+        'List all the DAGs',
+        v.legacyListAndPause ? [A.subdir, A.output, A.verbose] : [A.subdir, A.output, A.verbose, A.columns],
+        true,
+      );
     case 'dags list-import-errors':
-      return mk('List all the DAGs that have import errors', af3 ? [A.bundleName, A.output, A.verbose, A.local] : [A.subdir, A.output, A.verbose], true);
+      return mk(
+        'List all the DAGs that have import errors',
+        af3 ? [A.bundleName, A.output, A.verbose, A.local] : [A.subdir, A.output, A.verbose],
+        true,
+      );
     case 'dags list-runs':
       return mk(
         'List DAG runs given a DAG id. If state option is given, it will only search for all the dagruns with the given state. If start_date is given, it will only search for all the dagruns that were executed after this date. If end_date is given, it will only search for all the dagruns that were executed before this date.',
@@ -162,21 +227,37 @@ function specFor(v: AfVersion, group: string, cmd: string): { spec: CommandSpec;
       );
     case 'dags trigger':
       return mk(
-        'Trigger a new DAG run. If DAG is paused then dagrun state will remain queued, and the task won\'t run.',
-        af3 ? [A.dagId, A.runId, A.conf, A.logicalDate, A.verbose, A.replaceMicro, A.output] : [A.dagId, A.subdir, A.runId, A.conf, A.execDate, A.verbose, A.replaceMicro, A.output],
+        "Trigger a new DAG run. If DAG is paused then dagrun state will remain queued, and the task won't run.",
+        af3
+          ? [A.dagId, A.runId, A.conf, A.logicalDate, A.verbose, A.replaceMicro, A.output]
+          : [A.dagId, A.subdir, A.runId, A.conf, A.execDate, A.verbose, A.replaceMicro, A.output],
         false,
       );
     case 'dags state':
-      return mk('Get the status of a dag run', af3 ? [A.dagId, A.logicalDateOrRunId, A.verbose] : [A.dagId, A.executionDate, A.subdir, A.verbose], false);
+      return mk(
+        'Get the status of a dag run',
+        af3 ? [A.dagId, A.logicalDateOrRunId, A.verbose] : [A.dagId, A.executionDate, A.subdir, A.verbose],
+        false,
+      );
     case 'dags pause':
     case 'dags unpause':
       return mk(
-        cmd === 'pause' ? 'Pause one or more DAGs. This command allows to halt the execution of specified DAGs, disabling further task scheduling. Use `--treat-dag-id-as-regex` to target multiple DAGs by treating the `--dag-id` as a regex pattern.' : 'Resume one or more DAGs. This command allows to restore the execution of specified DAGs, enabling further task scheduling. Use `--treat-dag-id-as-regex` to target multiple DAGs treating the `--dag-id` as a regex pattern.',
-        v.legacyListAndPause ? [A.dagId, A.subdir, A.verbose] : af3 ? [A.dagId, A.regex, A.yes, A.output, A.verbose] : [A.dagId, A.subdir, A.regex, A.yes, A.output, A.verbose],
+        cmd === 'pause'
+          ? 'Pause one or more DAGs. This command allows to halt the execution of specified DAGs, disabling further task scheduling. Use `--treat-dag-id-as-regex` to target multiple DAGs by treating the `--dag-id` as a regex pattern.'
+          : 'Resume one or more DAGs. This command allows to restore the execution of specified DAGs, enabling further task scheduling. Use `--treat-dag-id-as-regex` to target multiple DAGs treating the `--dag-id` as a regex pattern.',
+        v.legacyListAndPause
+          ? [A.dagId, A.subdir, A.verbose]
+          : af3
+            ? [A.dagId, A.regex, A.yes, A.output, A.verbose]
+            : [A.dagId, A.subdir, A.regex, A.yes, A.output, A.verbose],
         false,
       );
     case 'dags next-execution':
-      return mk('Get the next execution datetimes of a DAG. It returns one execution unless the num-executions option is given', af3 ? [A.dagId, A.numExecutions, A.verbose] : [A.dagId, A.subdir, A.numExecutions, A.verbose], false);
+      return mk(
+        'Get the next execution datetimes of a DAG. It returns one execution unless the num-executions option is given',
+        af3 ? [A.dagId, A.numExecutions, A.verbose] : [A.dagId, A.subdir, A.numExecutions, A.verbose],
+        false,
+      );
     case 'dags delete':
       return mk('Delete all DB records related to the specified DAG', [A.dagId, A.yes, A.verbose], false);
     case 'tasks list':
@@ -184,11 +265,17 @@ function specFor(v: AfVersion, group: string, cmd: string): { spec: CommandSpec;
     case 'tasks state':
       return mk(
         'Get the status of a task instance',
-        af3 ? [A.dagId, A.taskId, A.logicalDateOrRunId, A.bundleName, A.verbose, A.mapIndex] : [A.dagId, A.taskId, A.execDateOrRunId, A.subdir, A.verbose, A.mapIndex],
+        af3
+          ? [A.dagId, A.taskId, A.logicalDateOrRunId, A.bundleName, A.verbose, A.mapIndex]
+          : [A.dagId, A.taskId, A.execDateOrRunId, A.subdir, A.verbose, A.mapIndex],
         true,
       );
     case 'tasks states-for-dag-run':
-      return mk('Get the status of all task instances in a dag run', [A.dagId, af3 ? A.logicalDateOrRunId : A.execDateOrRunId, A.output, A.verbose], true);
+      return mk(
+        'Get the status of all task instances in a dag run',
+        [A.dagId, af3 ? A.logicalDateOrRunId : A.execDateOrRunId, A.output, A.verbose],
+        true,
+      );
     case 'variables list':
       return mk('List variables', [A.output, A.verbose], true);
     case 'variables get':
@@ -205,20 +292,100 @@ function specFor(v: AfVersion, group: string, cmd: string): { spec: CommandSpec;
 // ---------------------------------------------------------------------------------------------- MWAA allow-list
 
 const V2_ALLOWED = [
-  'cheat-sheet', 'connections add', 'connections delete', 'dags backfill', 'dags delete', 'dags list', 'dags list-jobs', 'dags list-import-errors',
-  'dags list-runs', 'dags next-execution', 'dags pause', 'dags report', 'dags reserialize', 'dags show', 'dags state', 'dags test', 'dags trigger',
-  'dags unpause', 'db clean', 'providers behaviours', 'providers get', 'providers hooks', 'providers links', 'providers list', 'providers widgets',
-  'providers notifications', 'providers secrets', 'providers triggerer', 'roles add-perms', 'roles del-perms', 'roles create', 'roles list',
-  'tasks clear', 'tasks failed-deps', 'tasks list', 'tasks render', 'tasks run', 'tasks state', 'tasks states-for-dag-run', 'tasks test',
-  'variables delete', 'variables get', 'variables set', 'variables list', 'version',
+  'cheat-sheet',
+  'connections add',
+  'connections delete',
+  'dags backfill',
+  'dags delete',
+  'dags list',
+  'dags list-jobs',
+  'dags list-import-errors',
+  'dags list-runs',
+  'dags next-execution',
+  'dags pause',
+  'dags report',
+  'dags reserialize',
+  'dags show',
+  'dags state',
+  'dags test',
+  'dags trigger',
+  'dags unpause',
+  'db clean',
+  'providers behaviours',
+  'providers get',
+  'providers hooks',
+  'providers links',
+  'providers list',
+  'providers widgets',
+  'providers notifications',
+  'providers secrets',
+  'providers triggerer',
+  'roles add-perms',
+  'roles del-perms',
+  'roles create',
+  'roles list',
+  'tasks clear',
+  'tasks failed-deps',
+  'tasks list',
+  'tasks render',
+  'tasks run',
+  'tasks state',
+  'tasks states-for-dag-run',
+  'tasks test',
+  'variables delete',
+  'variables get',
+  'variables set',
+  'variables list',
+  'version',
 ];
 const V3_ALLOWED = [
-  'assets details', 'assets list', 'assets materialize', 'backfill create', 'cheat-sheet', 'connections add', 'connections delete', 'dags delete',
-  'dags list', 'dags list-jobs', 'dags list-import-errors', 'dags list-runs', 'dags next-execution', 'dags pause', 'dags report', 'dags reserialize',
-  'dags show', 'dags state', 'dags test', 'dags trigger', 'dags unpause', 'db clean', 'providers behaviours', 'providers get', 'providers hooks',
-  'providers links', 'providers list', 'providers notifications', 'providers secrets', 'providers triggerer', 'providers widgets', 'roles add-perms',
-  'roles del-perms', 'roles create', 'roles list', 'tasks clear', 'tasks failed-deps', 'tasks list', 'tasks render', 'tasks state',
-  'tasks states-for-dag-run', 'tasks test', 'variables delete', 'variables get', 'variables set', 'variables list', 'version',
+  'assets details',
+  'assets list',
+  'assets materialize',
+  'backfill create',
+  'cheat-sheet',
+  'connections add',
+  'connections delete',
+  'dags delete',
+  'dags list',
+  'dags list-jobs',
+  'dags list-import-errors',
+  'dags list-runs',
+  'dags next-execution',
+  'dags pause',
+  'dags report',
+  'dags reserialize',
+  'dags show',
+  'dags state',
+  'dags test',
+  'dags trigger',
+  'dags unpause',
+  'db clean',
+  'providers behaviours',
+  'providers get',
+  'providers hooks',
+  'providers links',
+  'providers list',
+  'providers notifications',
+  'providers secrets',
+  'providers triggerer',
+  'providers widgets',
+  'roles add-perms',
+  'roles del-perms',
+  'roles create',
+  'roles list',
+  'tasks clear',
+  'tasks failed-deps',
+  'tasks list',
+  'tasks render',
+  'tasks state',
+  'tasks states-for-dag-run',
+  'tasks test',
+  'variables delete',
+  'variables get',
+  'variables set',
+  'variables list',
+  'version',
 ];
 
 /** The command name MWAA checks against its supported list ("dags trigger", "version"), or undefined. */
@@ -265,21 +432,32 @@ export function runCli(ctx: CliContext, argv: string[]): CliResult {
   const v = ctx.v;
   const group = argv[0] ?? '';
   const isSingle = group === 'version' || group === 'cheat-sheet';
-  const cmd = isSingle ? '' : argv[1] ?? '';
+  const cmd = isSingle ? '' : (argv[1] ?? '');
   const rest = argv.slice(isSingle ? 1 : 2);
   const found = specFor(v, group, cmd);
   const preamble = logTarget(ctx.rec, 'TaskLogs').enabled ? '' : 'CloudWatch logging is disabled for TaskLogHandler\n';
   if (!found) {
-    const e = new PyException('NotImplementedError', `the mwaa local emulator does not implement \`airflow ${argv.slice(0, isSingle ? 1 : 2).join(' ')}\``);
+    const e = new PyException(
+      'NotImplementedError',
+      `the mwaa local emulator does not implement \`airflow ${argv.slice(0, isSingle ? 1 : 2).join(' ')}\``,
+    );
     return { stdout: preamble, stderr: traceback(v, e), exitCode: 1 };
   }
   const parsed = parseArgs(found.spec, rest);
   if (parsed.kind === 'help') return { stdout: preamble + formatHelp(found.spec), stderr: '', exitCode: 0 };
   if (parsed.kind === 'error') {
-    return { stdout: preamble + formatHelp(found.spec), stderr: `\n${parsed.prog} command error: ${parsed.message}, see help above.\n`, exitCode: 2 };
+    return {
+      stdout: preamble + formatHelp(found.spec),
+      stderr: `\n${parsed.prog} command error: ${parsed.message}, see help above.\n`,
+      exitCode: 2,
+    };
   }
   if (parsed.extras.length) {
-    return { stdout: preamble + topHelp(v), stderr: `\nairflow command error: unrecognized arguments: ${parsed.extras.join(' ')}, see help above.\n`, exitCode: 2 };
+    return {
+      stdout: preamble + topHelp(v),
+      stderr: `\nairflow command error: unrecognized arguments: ${parsed.extras.join(' ')}, see help above.\n`,
+      exitCode: 2,
+    };
   }
   const args = parsed.values;
   const out = new Out(ctx, found.spec.args.includes(A.output), found.suppressed && !args.verbose);
@@ -291,15 +469,62 @@ export function runCli(ctx: CliContext, argv: string[]): CliResult {
     if (e instanceof SystemExitMsg) return { stdout: out.stdout, stderr: `${out.stderr}${e.msg}\n`, exitCode: 1 };
     if (e instanceof SysExit) return { stdout: out.stdout, stderr: out.stderr, exitCode: e.code };
     if (e instanceof PyException) return { stdout: out.stdout, stderr: out.stderr + traceback(v, e), exitCode: 1 };
-    if (e instanceof MarkupError) return { stdout: out.stdout, stderr: out.stderr + traceback(v, new PyException(e.name, e.message)), exitCode: 1 };
+    if (e instanceof MarkupError)
+      return { stdout: out.stdout, stderr: out.stderr + traceback(v, new PyException(e.name, e.message)), exitCode: 1 };
     throw e;
   }
 }
 
 function topHelp(v: AfVersion): string {
   const groups = v.af3
-    ? ['assets', 'backfill', 'cheat-sheet', 'config', 'connections', 'dag-processor', 'dags', 'db', 'info', 'jobs', 'kerberos', 'plugins', 'pools', 'providers', 'rotate-fernet-key', 'scheduler', 'standalone', 'tasks', 'triggerer', 'variables', 'version']
-    : ['cheat-sheet', 'config', 'connections', 'dag-processor', 'dags', 'db', 'info', 'jobs', 'kerberos', 'plugins', 'pools', 'providers', 'roles', 'rotate-fernet-key', 'scheduler', 'standalone', 'sync-perm', 'tasks', 'triggerer', 'users', 'variables', 'version', 'webserver'];
+    ? [
+        'assets',
+        'backfill',
+        'cheat-sheet',
+        'config',
+        'connections',
+        'dag-processor',
+        'dags',
+        'db',
+        'info',
+        'jobs',
+        'kerberos',
+        'plugins',
+        'pools',
+        'providers',
+        'rotate-fernet-key',
+        'scheduler',
+        'standalone',
+        'tasks',
+        'triggerer',
+        'variables',
+        'version',
+      ]
+    : [
+        'cheat-sheet',
+        'config',
+        'connections',
+        'dag-processor',
+        'dags',
+        'db',
+        'info',
+        'jobs',
+        'kerberos',
+        'plugins',
+        'pools',
+        'providers',
+        'roles',
+        'rotate-fernet-key',
+        'scheduler',
+        'standalone',
+        'sync-perm',
+        'tasks',
+        'triggerer',
+        'users',
+        'variables',
+        'version',
+        'webserver',
+      ];
   return `Usage: airflow [-h] GROUP_OR_COMMAND ...\n\nPositional Arguments:\n  GROUP_OR_COMMAND\n\n${groups.map((g) => `    ${g}`).join('\n')}\n\nOptions:\n  -h, --help         show this help message and exit\n`;
 }
 
@@ -332,9 +557,11 @@ function getDagLocal(ctx: CliContext, out: Out, dagId: string): BagDag {
   if (dag) return dag;
   out.log('WARNING', 'cli.py:257', `Dag '${dagId}' not found in path ${DAGS_FOLDER}; trying path ${DAGS_FOLDER}`);
   out.log('INFO', 'dagbag.py:588', `Filling up the DagBag from ${DAGS_FOLDER}`);
-  throw new PyException('airflow.exceptions.AirflowException', `Dag '${dagId}' could not be found; either it does not exist or it failed to parse.`, [
-    ['utils/cli.py', 271, 'get_dag', 'raise AirflowException('],
-  ]);
+  throw new PyException(
+    'airflow.exceptions.AirflowException',
+    `Dag '${dagId}' could not be found; either it does not exist or it failed to parse.`,
+    [['utils/cli.py', 271, 'get_dag', 'raise AirflowException(']],
+  );
 }
 
 function runsOf(e: EnvAf, dagId: string): RunRec[] {
@@ -367,33 +594,122 @@ function confValue(r: RunRec): Py {
 type Cmd = (ctx: CliContext, args: Record<string, unknown>, out: Out) => void;
 
 const DAG_COLUMNS_2 = [
-  'dag_id', 'dag_display_name', 'root_dag_id', 'is_paused', 'is_active', 'is_subdag', 'last_parsed_time', 'last_pickled', 'last_expired',
-  'scheduler_lock', 'pickle_id', 'default_view', 'fileloc', 'file_token', 'owners', 'description', 'schedule_interval', 'timetable_description',
-  'tags', 'max_active_tasks', 'max_active_runs', 'max_consecutive_failed_dag_runs', 'has_task_concurrency_limits', 'has_import_errors',
-  'next_dagrun', 'next_dagrun_data_interval_start', 'next_dagrun_data_interval_end', 'next_dagrun_create_after',
+  'dag_id',
+  'dag_display_name',
+  'root_dag_id',
+  'is_paused',
+  'is_active',
+  'is_subdag',
+  'last_parsed_time',
+  'last_pickled',
+  'last_expired',
+  'scheduler_lock',
+  'pickle_id',
+  'default_view',
+  'fileloc',
+  'file_token',
+  'owners',
+  'description',
+  'schedule_interval',
+  'timetable_description',
+  'tags',
+  'max_active_tasks',
+  'max_active_runs',
+  'max_consecutive_failed_dag_runs',
+  'has_task_concurrency_limits',
+  'has_import_errors',
+  'next_dagrun',
+  'next_dagrun_data_interval_start',
+  'next_dagrun_data_interval_end',
+  'next_dagrun_create_after',
 ];
 const DAG_COLUMNS_3 = [
-  'dag_id', 'dag_display_name', 'is_paused', 'is_stale', 'last_parsed_time', 'last_expired', 'bundle_name', 'bundle_version', 'relative_fileloc',
-  'fileloc', 'description', 'timetable_summary', 'timetable_description', 'tags', 'max_active_tasks', 'max_active_runs',
-  'max_consecutive_failed_dag_runs', 'has_task_concurrency_limits', 'has_import_errors', 'next_dagrun_logical_date',
-  'next_dagrun_data_interval_start', 'next_dagrun_data_interval_end', 'next_dagrun_run_after', 'owners', 'file_token',
+  'dag_id',
+  'dag_display_name',
+  'is_paused',
+  'is_stale',
+  'last_parsed_time',
+  'last_expired',
+  'bundle_name',
+  'bundle_version',
+  'relative_fileloc',
+  'fileloc',
+  'description',
+  'timetable_summary',
+  'timetable_description',
+  'tags',
+  'max_active_tasks',
+  'max_active_runs',
+  'max_consecutive_failed_dag_runs',
+  'has_task_concurrency_limits',
+  'has_import_errors',
+  'next_dagrun_logical_date',
+  'next_dagrun_data_interval_start',
+  'next_dagrun_data_interval_end',
+  'next_dagrun_run_after',
+  'owners',
+  'file_token',
 ];
 
 function scheduleDetail(d: BagDag, af3: boolean): { interval: Py; summary: Py; description: string } {
   const s = d.schedule;
   if (s.kind === 'default' && !af3) {
-    return { interval: PyDict.of([['__type', 'TimeDelta'], ['days', '1'], ['seconds', '0'], ['microseconds', '0']]), summary: '1 day, 0:00:00', description: '' };
+    return {
+      interval: PyDict.of([
+        ['__type', 'TimeDelta'],
+        ['days', '1'],
+        ['seconds', '0'],
+        ['microseconds', '0'],
+      ]),
+      summary: '1 day, 0:00:00',
+      description: '',
+    };
   }
-  if (s.kind === 'none' || (s.kind === 'default' && af3)) return { interval: null, summary: null, description: 'Never, external triggers only' };
-  if (s.kind === 'once') return { interval: PyDict.of([['__type', 'CronExpression'], ['value', '@once']]), summary: '@once', description: 'Once, as soon as possible' };
-  if (s.kind === 'continuous') return { interval: PyDict.of([['__type', 'CronExpression'], ['value', '@continuous']]), summary: '@continuous', description: 'As frequently as possible, but only one run at a time.' };
-  if (s.kind === 'cron') return { interval: PyDict.of([['__type', 'CronExpression'], ['value', s.expr]]), summary: s.expr, description: `Cron: ${s.expr}` };
+  if (s.kind === 'none' || (s.kind === 'default' && af3))
+    return { interval: null, summary: null, description: 'Never, external triggers only' };
+  if (s.kind === 'once')
+    return {
+      interval: PyDict.of([
+        ['__type', 'CronExpression'],
+        ['value', '@once'],
+      ]),
+      summary: '@once',
+      description: 'Once, as soon as possible',
+    };
+  if (s.kind === 'continuous')
+    return {
+      interval: PyDict.of([
+        ['__type', 'CronExpression'],
+        ['value', '@continuous'],
+      ]),
+      summary: '@continuous',
+      description: 'As frequently as possible, but only one run at a time.',
+    };
+  if (s.kind === 'cron')
+    return {
+      interval: PyDict.of([
+        ['__type', 'CronExpression'],
+        ['value', s.expr],
+      ]),
+      summary: s.expr,
+      description: `Cron: ${s.expr}`,
+    };
   if (s.kind === 'delta') {
     const days = Math.floor(s.us / 86_400_000_000);
     const secs = Math.floor((s.us % 86_400_000_000) / 1e6);
-    return { interval: PyDict.of([['__type', 'TimeDelta'], ['days', String(days)], ['seconds', String(secs)], ['microseconds', String(s.us % 1e6)]]), summary: `${days} day${days === 1 ? '' : 's'}, ${Math.floor(secs / 3600)}:${String(Math.floor((secs % 3600) / 60)).padStart(2, '0')}:${String(secs % 60).padStart(2, '0')}`, description: '' };
+    return {
+      interval: PyDict.of([
+        ['__type', 'TimeDelta'],
+        ['days', String(days)],
+        ['seconds', String(secs)],
+        ['microseconds', String(s.us % 1e6)],
+      ]),
+      summary: `${days} day${days === 1 ? '' : 's'}, ${Math.floor(secs / 3600)}:${String(Math.floor((secs % 3600) / 60)).padStart(2, '0')}:${String(secs % 60).padStart(2, '0')}`,
+      description: '',
+    };
   }
-  if (s.kind === 'dataset') return { interval: null, summary: af3 ? 'Asset' : 'Dataset', description: af3 ? 'Triggered by assets' : 'Triggered by datasets' };
+  if (s.kind === 'dataset')
+    return { interval: null, summary: af3 ? 'Asset' : 'Dataset', description: af3 ? 'Triggered by assets' : 'Triggered by datasets' };
   return { interval: null, summary: null, description: '' };
 }
 
@@ -426,24 +742,46 @@ function dagDetail(ctx: CliContext, e: EnvAf, d: BagDag, now: number): Map<strin
   m.set('schedule_interval', sched.interval);
   m.set('timetable_summary', sched.summary);
   m.set('timetable_description', sched.description);
-  m.set('tags', d.tags.map((t) => (af3 ? PyDict.of([['name', t], ['dag_id', d.dagId]]) : PyDict.of([['name', t]]))));
+  m.set(
+    'tags',
+    d.tags.map((t) =>
+      af3
+        ? PyDict.of([
+            ['name', t],
+            ['dag_id', d.dagId],
+          ])
+        : PyDict.of([['name', t]]),
+    ),
+  );
   m.set('max_active_tasks', String(d.maxActiveTasks ?? 16));
   m.set('max_active_runs', String(d.maxActiveRuns ?? 16));
   m.set('max_consecutive_failed_dag_runs', '0');
   m.set('has_task_concurrency_limits', false);
   m.set('has_import_errors', false);
-  for (const k of ['next_dagrun', 'next_dagrun_data_interval_start', 'next_dagrun_data_interval_end', 'next_dagrun_create_after', 'next_dagrun_logical_date', 'next_dagrun_run_after']) m.set(k, null);
+  for (const k of [
+    'next_dagrun',
+    'next_dagrun_data_interval_start',
+    'next_dagrun_data_interval_end',
+    'next_dagrun_create_after',
+    'next_dagrun_logical_date',
+    'next_dagrun_run_after',
+  ])
+    m.set(k, null);
   return m;
 }
 
 const dagsList: Cmd = (ctx, args, out) => {
   const v = ctx.v;
   const valid = v.af3 ? DAG_COLUMNS_3 : DAG_COLUMNS_2;
-  const cols = (args.columns as string[] | null) ?? (v.af3 ? ['dag_id', 'fileloc', 'owners', 'is_paused', 'bundle_name', 'bundle_version'] : ['dag_id', 'fileloc', 'owners', 'is_paused']);
+  const cols =
+    (args.columns as string[] | null) ??
+    (v.af3 ? ['dag_id', 'fileloc', 'owners', 'is_paused', 'bundle_name', 'bundle_version'] : ['dag_id', 'fileloc', 'owners', 'is_paused']);
   if (!v.legacyListAndPause) {
     const invalid = cols.filter((c) => !valid.includes(c));
     if (invalid.length) {
-      out.err(`Error: Ignoring the following invalid columns: [${invalid.map((c) => `'${c}'`).join(', ')}].  List of valid columns: [${valid.map((c) => `'${c}'`).join(', ')}]`);
+      out.err(
+        `Error: Ignoring the following invalid columns: [${invalid.map((c) => `'${c}'`).join(', ')}].  List of valid columns: [${valid.map((c) => `'${c}'`).join(', ')}]`,
+      );
     }
   }
   if (args.verbose) out.log('INFO', 'dagbag.py:588', `Filling up the DagBag from ${DAGS_FOLDER}`);
@@ -473,9 +811,23 @@ const dagsListImportErrors: Cmd = (ctx, args, out) => {
   if (args.verbose) out.log('INFO', 'dagbag.py:588', `Filling up the DagBag from ${DAGS_FOLDER}`);
   const bag = bagOf(ctx);
   let rows: Row[];
-  if (ctx.v.af3 && !args.local) rows = bag.errors.map((x) => [['bundle_name', 'dags-folder'], ['filepath', x.relPath], ['error', x.error]]);
-  else if (ctx.v.af3 && args.bundle_name) rows = bag.errors.map((x) => [['bundle_name', 'dags-folder'], ['filepath', x.fileloc], ['error', x.error]]);
-  else rows = bag.errors.map((x) => [['filepath', x.fileloc], ['error', x.error]]);
+  if (ctx.v.af3 && !args.local)
+    rows = bag.errors.map((x) => [
+      ['bundle_name', 'dags-folder'],
+      ['filepath', x.relPath],
+      ['error', x.error],
+    ]);
+  else if (ctx.v.af3 && args.bundle_name)
+    rows = bag.errors.map((x) => [
+      ['bundle_name', 'dags-folder'],
+      ['filepath', x.fileloc],
+      ['error', x.error],
+    ]);
+  else
+    rows = bag.errors.map((x) => [
+      ['filepath', x.fileloc],
+      ['error', x.error],
+    ]);
   out.raw(printAs(rows, args.output as OutputFormat));
   if (rows.length) throw new SysExit(1);
 };
@@ -543,7 +895,9 @@ export function manualRunId(v: AfVersion, logical: number | null, now: number): 
 
 /** Airflow's message for a run id that matches neither the configured nor the built-in pattern (else undefined). */
 export function runIdError(v: AfVersion, runId: string): string | undefined {
-  const builtin = v.af3 ? /^(?:manual|scheduled|asset_triggered)__(?:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00)$/ : /^(?:manual|scheduled|dataset_triggered)__(?:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00)$/;
+  const builtin = v.af3
+    ? /^(?:manual|scheduled|asset_triggered)__(?:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00)$/
+    : /^(?:manual|scheduled|dataset_triggered)__(?:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00)$/;
   if (builtin.test(runId) || new RegExp(RUN_ID_PATTERN).test(runId)) return undefined;
   return `The provided run ID '${runId}' is invalid. It does not match either the configured pattern: '${RUN_ID_PATTERN}' or the built-in pattern: '${builtin.source.replace(/\\\+/g, '\\+')}'`;
 }
@@ -625,17 +979,22 @@ const dagsTrigger: Cmd = (ctx, args, out) => {
   ];
   if (!e.dags[dagId]) throw new PyException('airflow.exceptions.DagNotFound', `Dag id ${dagId} not found in DagModel`, triggerFrames);
   const dag = bag.dags.get(dagId);
-  if (!dag) throw new PyException('airflow.exceptions.DagNotFound', `Dag id ${dagId} not found`, [...triggerFrames.slice(0, 2), ['api/common/trigger_dag.py', 64, '_trigger_dag', 'raise DagNotFound(f"Dag id {dag_id} not found")']]);
+  if (!dag)
+    throw new PyException('airflow.exceptions.DagNotFound', `Dag id ${dagId} not found`, [
+      ...triggerFrames.slice(0, 2),
+      ['api/common/trigger_dag.py', 64, '_trigger_dag', 'raise DagNotFound(f"Dag id {dag_id} not found")'],
+    ]);
   const now = ctx.store.nowUs();
   const replace = args.replace_microseconds !== false;
   const given = (v.af3 ? args.logical_date : args.exec_date) as number | null;
-  let logical: number | null = v.af3 ? given : given ?? now;
+  let logical: number | null = v.af3 ? given : (given ?? now);
   if (logical !== null && replace) logical = Math.floor(logical / 1e6) * 1e6;
   if (!v.af3 && logical !== null && dag.defaultStartDate !== undefined && logical < dag.defaultStartDate) {
-    throw new PyException('ValueError', `The execution_date [${isoformat(logical)}] should be >= start_date [${isoformat(dag.defaultStartDate)}] from DAG's default_args`, [
-      ...triggerFrames.slice(0, 2),
-      ['api/common/trigger_dag.py', 73, '_trigger_dag', 'raise ValueError('],
-    ]);
+    throw new PyException(
+      'ValueError',
+      `The execution_date [${isoformat(logical)}] should be >= start_date [${isoformat(dag.defaultStartDate)}] from DAG's default_args`,
+      [...triggerFrames.slice(0, 2), ['api/common/trigger_dag.py', 73, '_trigger_dag', 'raise ValueError(']],
+    );
   }
   const runAfter = now; // queued_at: the scheduler sees the run from now on
   let runId = (args.run_id as string | null) || '';
@@ -644,7 +1003,9 @@ const dagsTrigger: Cmd = (ctx, args, out) => {
   if (existing) {
     throw new PyException(
       'airflow.exceptions.DagRunAlreadyExists',
-      v.af3 ? `A DAG Run already exists for DAG ${dagId} with run id ${runId}` : `A DAG Run already exists for DAG ${dagId} at ${strDatetime(logical as number)} with run id ${runId}`,
+      v.af3
+        ? `A DAG Run already exists for DAG ${dagId} with run id ${runId}`
+        : `A DAG Run already exists for DAG ${dagId} at ${strDatetime(logical as number)} with run id ${runId}`,
       [...triggerFrames.slice(0, 2), ['api/common/trigger_dag.py', 83, '_trigger_dag', 'raise DagRunAlreadyExists(']],
     );
   }
@@ -660,7 +1021,12 @@ const dagsTrigger: Cmd = (ctx, args, out) => {
           ['api/common/trigger_dag.py', 92, '_trigger_dag', 'run_conf = conf if isinstance(conf, dict) else json.loads(conf)'],
           [`/usr/lib/python${v.python}/json/__init__.py`, 346, 'loads', 'return _default_decoder.decode(s)'],
           [`/usr/lib/python${v.python}/json/decoder.py`, 337, 'decode', 'obj, end = self.raw_decode(s, idx=_w(s, 0).end())'],
-          [`/usr/lib/python${v.python}/json/decoder.py`, 355, 'raw_decode', 'raise JSONDecodeError("Expecting value", s, err.value) from None'],
+          [
+            `/usr/lib/python${v.python}/json/decoder.py`,
+            355,
+            'raw_decode',
+            'raise JSONDecodeError("Expecting value", s, err.value) from None',
+          ],
         ]);
       }
       throw err;
@@ -669,7 +1035,10 @@ const dagsTrigger: Cmd = (ctx, args, out) => {
   checkConf(conf);
   const invalidRunId = runIdError(v, runId);
   if (invalidRunId) {
-    throw new PyException('airflow.exceptions.AirflowException', invalidRunId, [...triggerFrames.slice(0, 2), ['models/dag.py', 3059, 'create_dagrun', 'raise AirflowException(']]);
+    throw new PyException('airflow.exceptions.AirflowException', invalidRunId, [
+      ...triggerFrames.slice(0, 2),
+      ['models/dag.py', 3059, 'create_dagrun', 'raise AirflowException('],
+    ]);
   }
   const storedConf: Py = pyFalsy(conf) ? new PyDict() : conf;
   const run = addManualRun(ctx, dag, { runId, logical, runAfter, conf: storedConf, triggeredBy: 'cli' });
@@ -752,7 +1121,15 @@ function pauseCmd(pause: boolean): Cmd {
       ]);
     }
     for (const id of matched) ctx.store.setPaused(ctx.rec, id, pause);
-    out.raw(printAs(matched.map((id) => [['dag_id', id], ['is_paused', v.pausePrintsOld ? !pause : pause]]), args.output as OutputFormat));
+    out.raw(
+      printAs(
+        matched.map((id) => [
+          ['dag_id', id],
+          ['is_paused', v.pausePrintsOld ? !pause : pause],
+        ]),
+        args.output as OutputFormat,
+      ),
+    );
   };
 }
 
@@ -765,7 +1142,9 @@ const dagsNextExecution: Cmd = (ctx, args, out) => {
     const d = bag.dags.get(dagId);
     if (!d) {
       if (v.af32) throw new SystemExitMsg(`DAG: ${dagId} does not exist in the database`);
-      throw new PyException('airflow.exceptions.AirflowException', `Dag '${dagId}' could not be found in DagBag read from database.`, [['utils/cli.py', 248, 'get_dag', 'raise AirflowException(']]);
+      throw new PyException('airflow.exceptions.AirflowException', `Dag '${dagId}' could not be found in DagBag read from database.`, [
+        ['utils/cli.py', 248, 'get_dag', 'raise AirflowException('],
+      ]);
     }
     dag = d;
   } else dag = getDagLocal(ctx, out, dagId);
@@ -788,7 +1167,9 @@ const dagsDelete: Cmd = (ctx, args, out) => {
   const dagId = String(args.dag_id);
   if (!args.yes) {
     out.raw('This will drop all existing records related to the specified DAG. Proceed? (y/n)');
-    throw new PyException('EOFError', 'EOF when reading a line', [[CMD_FILE, 220, 'dag_delete', 'or input("This will drop all existing records related to the specified DAG. Proceed? (y/n)").upper()']]);
+    throw new PyException('EOFError', 'EOF when reading a line', [
+      [CMD_FILE, 220, 'dag_delete', 'or input("This will drop all existing records related to the specified DAG. Proceed? (y/n)").upper()'],
+    ]);
   }
   if (!ctx.v.af3) out.log('INFO', '__init__.py:40', 'Loaded API auth backend: airflow.api.auth.backend.session');
   const e = envOf(ctx);
@@ -811,28 +1192,39 @@ const tasksList: Cmd = (ctx, args, out) => {
   out.print(ids.join('\n'));
 };
 
-function taskInstanceFor(ctx: CliContext, out: Out, args: Record<string, unknown>): { run: RunRec; taskId: string; e: EnvAf; mapIndex: number } {
+function taskInstanceFor(
+  ctx: CliContext,
+  out: Out,
+  args: Record<string, unknown>,
+): { run: RunRec; taskId: string; e: EnvAf; mapIndex: number } {
   const v = ctx.v;
   const dagId = String(args.dag_id);
   const taskId = String(args.task_id);
   const value = String(v.af3 ? args.logical_date_or_run_id : args.execution_date_or_run_id);
   const dag = getDagLocal(ctx, out, dagId);
-  if (!dag.tasks.has(taskId)) throw new PyException('airflow.exceptions.TaskNotFound', `Task ${taskId} not found`, [['models/dag.py', 2500, 'get_task', 'raise TaskNotFound(f"Task {task_id} not found")']]);
+  if (!dag.tasks.has(taskId))
+    throw new PyException('airflow.exceptions.TaskNotFound', `Task ${taskId} not found`, [
+      ['models/dag.py', 2500, 'get_task', 'raise TaskNotFound(f"Task {task_id} not found")'],
+    ]);
   const e = envOf(ctx);
   const r = findRunByIdOrDate(e, dagId, value);
   const dateWord = v.af3 ? 'logical_date' : 'execution_date';
   if (!r || r === 'unparseable') {
-    throw new PyException('airflow.exceptions.DagRunNotFound', `DagRun for ${dagId} with run_id or ${dateWord} of ${pyStrRepr(value)} not found`, [
-      ['cli/commands/task_command.py', 146, '_get_dag_run', 'raise DagRunNotFound('],
-    ]);
+    throw new PyException(
+      'airflow.exceptions.DagRunNotFound',
+      `DagRun for ${dagId} with run_id or ${dateWord} of ${pyStrRepr(value)} not found`,
+      [['cli/commands/task_command.py', 146, '_get_dag_run', 'raise DagRunNotFound(']],
+    );
   }
   const mapIndex = Number(args.map_index ?? -1);
   const snap = r.tasks.find((t) => t.id === taskId);
   const mapped = snap?.mapLength !== undefined;
   if (!snap || (mapped ? mapIndex < 0 || mapIndex >= snap.mapLength! : mapIndex !== -1)) {
-    throw new PyException('airflow.exceptions.TaskInstanceNotFound', `TaskInstance for ${dagId}, ${taskId}, map=${mapIndex} with run_id or ${dateWord} of ${pyStrRepr(value)} not found`, [
-      ['cli/commands/task_command.py', 205, '_get_ti', 'raise TaskInstanceNotFound('],
-    ]);
+    throw new PyException(
+      'airflow.exceptions.TaskInstanceNotFound',
+      `TaskInstance for ${dagId}, ${taskId}, map=${mapIndex} with run_id or ${dateWord} of ${pyStrRepr(value)} not found`,
+      [['cli/commands/task_command.py', 205, '_get_ti', 'raise TaskInstanceNotFound(']],
+    );
   }
   return { run: r, taskId, e, mapIndex };
 }
@@ -861,16 +1253,20 @@ const tasksStatesForDagRun: Cmd = (ctx, args, out) => {
       d = parseDate(value);
     } catch (err) {
       const msg = err instanceof DateParseError ? err.message : String(err);
-      throw new PyException('airflow.exceptions.AirflowException', `Error parsing the supplied ${v.af3 ? 'logical_date' : 'execution_date'}. Error: ${msg}`, [
-        ['cli/commands/task_command.py', 573, 'task_states_for_dag_run', 'raise AirflowException('],
-      ]);
+      throw new PyException(
+        'airflow.exceptions.AirflowException',
+        `Error parsing the supplied ${v.af3 ? 'logical_date' : 'execution_date'}. Error: ${msg}`,
+        [['cli/commands/task_command.py', 573, 'task_states_for_dag_run', 'raise AirflowException(']],
+      );
     }
     run = runsOf(e, dagId).find((r) => r.logicalDate === d);
   }
   if (!run) {
-    throw new PyException('airflow.exceptions.DagRunNotFound', `DagRun for ${dagId} with run_id or ${v.af3 ? 'logical_date' : 'execution_date'} of ${pyStrRepr(value)} not found`, [
-      ['cli/commands/task_command.py', 576, 'task_states_for_dag_run', 'raise DagRunNotFound('],
-    ]);
+    throw new PyException(
+      'airflow.exceptions.DagRunNotFound',
+      `DagRun for ${dagId} with run_id or ${v.af3 ? 'logical_date' : 'execution_date'} of ${pyStrRepr(value)} not found`,
+      [['cli/commands/task_command.py', 576, 'task_states_for_dag_run', 'raise DagRunNotFound(']],
+    );
   }
   const tl = ctx.store.timeline(ctx.rec.Name, e, run);
   const now = ctx.store.nowUs();
@@ -897,7 +1293,12 @@ const tasksStatesForDagRun: Cmd = (ctx, args, out) => {
 
 const variablesList: Cmd = (ctx, args, out) => {
   const e = envOf(ctx);
-  out.raw(printAs(e.vars.map((x) => [['key', x.key]]), args.output as OutputFormat));
+  out.raw(
+    printAs(
+      e.vars.map((x) => [['key', x.key]]),
+      args.output as OutputFormat,
+    ),
+  );
 };
 
 const variablesGet: Cmd = (ctx, args, out) => {

@@ -161,7 +161,10 @@ function formatImportFailure(p: ParsedFile, fileloc: string, v: AfVersion): stri
   }
   const internal =
     f.type === 'airflow.exceptions.DuplicateTaskIdFound'
-      ? [`  File "${sitePackages(v)}/airflow/models/dag.py", line 2962, in add_task`, `    raise DuplicateTaskIdFound(f"Task id '{task_id}' has already been added to the DAG")`]
+      ? [
+          `  File "${sitePackages(v)}/airflow/models/dag.py", line 2962, in add_task`,
+          `    raise DuplicateTaskIdFound(f"Task id '{task_id}' has already been added to the DAG")`,
+        ]
       : [`  File "${sitePackages(v)}/airflow/utils/helpers.py", line 57, in validate_key`, '    raise AirflowException('];
   return [
     'Traceback (most recent call last):',

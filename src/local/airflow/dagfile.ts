@@ -181,7 +181,14 @@ export function parseDagFile(source: string, info: FileInfo): ParsedFile {
     if (e instanceof PySyntaxError) {
       return {
         dags: [],
-        failure: { type: e.kind, message: e.msg, lineno: e.lineno, offset: e.offset, syntax: true, sourceLine: sourceLines[e.lineno - 1] ?? '' },
+        failure: {
+          type: e.kind,
+          message: e.msg,
+          lineno: e.lineno,
+          offset: e.offset,
+          syntax: true,
+          sourceLine: sourceLines[e.lineno - 1] ?? '',
+        },
       };
     }
     throw e;
@@ -192,7 +199,10 @@ export function parseDagFile(source: string, info: FileInfo): ParsedFile {
     ev.execBlock(module, { scopes: [ev.globals], depth: 0 });
   } catch (e) {
     if (e instanceof ImportError_) {
-      return { dags: [], failure: { type: e.type, message: e.message, lineno: e.line, offset: 0, syntax: false, sourceLine: sourceLines[e.line - 1] ?? '' } };
+      return {
+        dags: [],
+        failure: { type: e.type, message: e.message, lineno: e.line, offset: 0, syntax: false, sourceLine: sourceLines[e.line - 1] ?? '' },
+      };
     }
     if (e instanceof Return || e instanceof LoopControl) {
       // a module-level return (or break) is a SyntaxError in Python; ignore
@@ -224,7 +234,15 @@ class Evaluator {
       const v = ctx.scopes[i].get(name);
       if (v) return v;
     }
-    if (name === 'range' || name === 'chain' || name === 'cross_downstream' || name === 'str' || name === 'dict' || name === 'list' || name === 'len') {
+    if (
+      name === 'range' ||
+      name === 'chain' ||
+      name === 'cross_downstream' ||
+      name === 'str' ||
+      name === 'dict' ||
+      name === 'list' ||
+      name === 'len'
+    ) {
       return { v: 'ref', path: name };
     }
     return { v: 'ref', path: name };
@@ -249,7 +267,8 @@ class Evaluator {
     if (++this.steps > 200_000) return;
     switch (s.k) {
       case 'import':
-        for (const n of s.names) ctx.scopes[ctx.scopes.length - 1].set(n.as, { v: 'ref', path: n.as === n.name.split('.')[0] ? n.as : n.name });
+        for (const n of s.names)
+          ctx.scopes[ctx.scopes.length - 1].set(n.as, { v: 'ref', path: n.as === n.name.split('.')[0] ? n.as : n.name });
         return;
       case 'assign': {
         const val = this.eval(s.value, ctx);
@@ -673,7 +692,14 @@ class Evaluator {
       const mo = num(kwargs.get('month') ?? args[1], NaN);
       const d = num(kwargs.get('day') ?? args[2], NaN);
       if (!Number.isFinite(y + mo + d)) return UNK;
-      const ms = Date.UTC(y, mo - 1, d, num(kwargs.get('hour') ?? args[3], 0), num(kwargs.get('minute') ?? args[4], 0), num(kwargs.get('second') ?? args[5], 0));
+      const ms = Date.UTC(
+        y,
+        mo - 1,
+        d,
+        num(kwargs.get('hour') ?? args[3], 0),
+        num(kwargs.get('minute') ?? args[4], 0),
+        num(kwargs.get('second') ?? args[5], 0),
+      );
       return { v: 'datetime', us: ms * 1000 };
     }
     if (last === 'Dataset' || last === 'Asset' || last === 'DatasetAlias' || last === 'AssetAlias') {
@@ -684,7 +710,8 @@ class Evaluator {
       for (let i = 0; i + 1 < args.length; i++) {
         const a = args[i];
         const b = args[i + 1];
-        if (a.v === 'list' && b.v === 'list' && a.items.length === b.items.length) a.items.forEach((x, k) => {
+        if (a.v === 'list' && b.v === 'list' && a.items.length === b.items.length)
+          a.items.forEach((x, k) => {
             this.link(x, b.items[k], line);
           });
         else this.link(a, b, line);
@@ -722,7 +749,8 @@ class Evaluator {
       const k = dot > slash + 1 ? dot : base.length;
       return { v: 'list', items: [str(base.slice(0, k)), str(base.slice(k))] };
     }
-    if ((last === 'Path' || last === 'PurePath' || last === 'PosixPath') && args[0]?.v === 'str') return { v: 'ref', path: `__path__:${args[0].s}` };
+    if ((last === 'Path' || last === 'PurePath' || last === 'PosixPath') && args[0]?.v === 'str')
+      return { v: 'ref', path: `__path__:${args[0].s}` };
 
     // an operator: any call that names a task_id
     const tid = kwargs.get('task_id');
@@ -753,7 +781,9 @@ class Evaluator {
         case 'removeprefix':
           return a0 !== undefined ? str(s.startsWith(a0) ? s.slice(a0.length) : s) : UNK;
         case 'split':
-          return a0 !== undefined ? { v: 'list', items: s.split(a0).map(str) } : { v: 'list', items: s.split(/\s+/).filter(Boolean).map(str) };
+          return a0 !== undefined
+            ? { v: 'list', items: s.split(a0).map(str) }
+            : { v: 'list', items: s.split(/\s+/).filter(Boolean).map(str) };
         case 'rsplit':
           return a0 !== undefined ? { v: 'list', items: s.split(a0).map(str) } : UNK;
         case 'format': {
@@ -770,7 +800,9 @@ class Evaluator {
           return ok ? str(out) : UNK;
         }
         case 'join':
-          return args[0]?.v === 'list' && args[0].items.every((x) => x.v === 'str') ? str(args[0].items.map((x) => (x as { s: string }).s).join(s)) : UNK;
+          return args[0]?.v === 'list' && args[0].items.every((x) => x.v === 'str')
+            ? str(args[0].items.map((x) => (x as { s: string }).s).join(s))
+            : UNK;
         default:
           return UNK;
       }
@@ -801,7 +833,8 @@ class Evaluator {
     if (recv.v === 'dict' && name === 'copy') return { v: 'dict', m: new Map(recv.m) };
     if (recv.v === 'dict' && name === 'keys') return { v: 'list', items: [...recv.m.keys()].map(str) };
     if (recv.v === 'dict' && name === 'values') return { v: 'list', items: [...recv.m.values()] };
-    if (recv.v === 'dict' && name === 'items') return { v: 'list', items: [...recv.m].map(([k, x]) => ({ v: 'list', items: [str(k), x] })) };
+    if (recv.v === 'dict' && name === 'items')
+      return { v: 'list', items: [...recv.m].map(([k, x]) => ({ v: 'list', items: [str(k), x] })) };
     return UNK;
   }
 
@@ -835,7 +868,10 @@ class Evaluator {
     return {
       dagId,
       line,
-      schedule: scheduleOf(scheduleVal, kwargs.has('schedule') || kwargs.has('schedule_interval') || kwargs.has('timetable') || args.length > 2),
+      schedule: scheduleOf(
+        scheduleVal,
+        kwargs.has('schedule') || kwargs.has('schedule_interval') || kwargs.has('timetable') || args.length > 2,
+      ),
       description: descr?.v === 'str' ? descr.s : null,
       tags: tags?.v === 'list' ? tags.items.filter((t) => t.v === 'str').map((t) => (t as { s: string }).s) : [],
       defaultOwner: owner?.v === 'str' ? owner.s : undefined,
@@ -865,7 +901,7 @@ class Evaluator {
   newGroup(groupId: string | undefined, ctx: Ctx, kwargs?: Map<string, Val>): GroupVal {
     const dag = kwargs ? this.targetDag(kwargs, ctx) : ctx.dag;
     const parent = ctx.group && ctx.group.dag === dag ? ctx.group : undefined;
-    const prefix = groupId === undefined ? parent?.prefix ?? '' : parent?.prefix ? `${parent.prefix}.${groupId}` : groupId;
+    const prefix = groupId === undefined ? (parent?.prefix ?? '') : parent?.prefix ? `${parent.prefix}.${groupId}` : groupId;
     return { v: 'group', prefix, dag, ids: [], parent };
   }
 
@@ -925,7 +961,11 @@ class Evaluator {
     if (dag.tasks.has(taskId)) {
       const core = taskId.split(/__\d+$/)[0];
       const re = new RegExp(`^${core.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}__(\\d+)$`);
-      const suffixes = [...dag.tasks.keys()].map((k) => re.exec(k)).filter(Boolean).map((m) => Number(m![1])).sort((a, b) => a - b);
+      const suffixes = [...dag.tasks.keys()]
+        .map((k) => re.exec(k))
+        .filter(Boolean)
+        .map((m) => Number(m![1]))
+        .sort((a, b) => a - b);
       taskId = suffixes.length ? `${core}__${suffixes[suffixes.length - 1] + 1}` : `${core}__1`;
     }
     const opByKind: Record<string, string> = {
@@ -962,9 +1002,12 @@ class Evaluator {
 
 // ------------------------------------------------------------------- scheduling and task semantics
 
-const seconds = (v: Val | undefined): number | undefined => (v?.v === 'timedelta' ? v.us : v?.v === 'num' ? Math.round(v.n * 1e6) : undefined);
+const seconds = (v: Val | undefined): number | undefined =>
+  v?.v === 'timedelta' ? v.us : v?.v === 'num' ? Math.round(v.n * 1e6) : undefined;
 const strList = (v: Val | undefined): string[] | undefined =>
-  v?.v === 'list' ? v.items.flatMap((i) => (i.v === 'str' ? [i.s] : i.v === 'ref' ? [i.path.split('.').pop()!.toLowerCase()] : [])) : undefined;
+  v?.v === 'list'
+    ? v.items.flatMap((i) => (i.v === 'str' ? [i.s] : i.v === 'ref' ? [i.path.split('.').pop()!.toLowerCase()] : []))
+    : undefined;
 
 function scheduleExtras(end: Val | undefined, da: Map<string, Val>): Partial<DagDef> {
   const out: Partial<DagDef> = {};

@@ -57,8 +57,9 @@ export class DateParseError extends Error {
  */
 export function parseDate(input: string): number {
   const s = input.trim();
-  const m =
-    /^(\d{4})-?(\d{2})-?(\d{2})(?:[T ](\d{2})(?::?(\d{2})(?::?(\d{2})(?:[.,](\d{1,9}))?)?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/.exec(s);
+  const m = /^(\d{4})-?(\d{2})-?(\d{2})(?:[T ](\d{2})(?::?(\d{2})(?::?(\d{2})(?:[.,](\d{1,9}))?)?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/.exec(
+    s,
+  );
   if (!m) throw new DateParseError(input);
   const [, y, mo, d, h = '0', mi = '0', se = '0', frac = '', tz] = m;
   // a date written without separators must not also have a separated time with separators mixed in

@@ -37,10 +37,19 @@ const PAGES: Record<number, [string, string]> = {
     'Unauthorized',
     'The server could not verify that you are authorized to access the URL requested. You either supplied the wrong credentials (e.g. a bad password), or your browser doesn&#39;t understand how to supply the credentials required.',
   ],
-  403: ['Forbidden', 'You don&#39;t have the permission to access the requested resource. It is either read-protected or not readable by the server.'],
-  404: ['Not Found', 'The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.'],
+  403: [
+    'Forbidden',
+    'You don&#39;t have the permission to access the requested resource. It is either read-protected or not readable by the server.',
+  ],
+  404: [
+    'Not Found',
+    'The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.',
+  ],
   405: ['Method Not Allowed', 'The method is not allowed for the requested URL.'],
-  500: ['Internal Server Error', 'The server encountered an internal error and was unable to complete your request. Either the server is overloaded or there is an error in the application.'],
+  500: [
+    'Internal Server Error',
+    'The server encountered an internal error and was unable to complete your request. Either the server is overloaded or there is an error in the application.',
+  ],
 };
 
 function page(status: number, headers: Record<string, string> = {}, detail?: string): EmuResponse {
@@ -102,7 +111,10 @@ function cli(req: EmuRequest, world: World): EmuResponse | Promise<EmuResponse> 
       return {
         status: 200,
         headers: { 'content-type': 'application/json', 'x-mwaa-local-exit-code': String(result.exitCode) },
-        body: JSON.stringify({ stderr: Buffer.from(result.stderr, 'utf8').toString('base64'), stdout: Buffer.from(result.stdout, 'utf8').toString('base64') }),
+        body: JSON.stringify({
+          stderr: Buffer.from(result.stderr, 'utf8').toString('base64'),
+          stdout: Buffer.from(result.stdout, 'utf8').toString('base64'),
+        }),
       };
     },
   );
@@ -150,7 +162,11 @@ function signInPage(): EmuResponse {
 
 /** The Airflow web server's answer to what a handler throws. */
 function answerAirflowError(e: unknown): EmuResponse {
-  return page(500, { 'x-mwaa-local-reason': `emulator error: ${String((e as Error)?.message ?? e).slice(0, 200).replace(/[\r\n]/g, ' ')}` });
+  return page(500, {
+    'x-mwaa-local-reason': `emulator error: ${String((e as Error)?.message ?? e)
+      .slice(0, 200)
+      .replace(/[\r\n]/g, ' ')}`,
+  });
 }
 
 export const handleAirflow: Handler = (req: EmuRequest, world: World): EmuResponse | Promise<EmuResponse> => {
@@ -196,13 +212,17 @@ export const handleAirflowControl: Handler = (req: EmuRequest, world: World): Em
     const { dagId, taskId, message, times } = body;
     if (typeof dagId !== 'string' || !dagId) return json(400, { message: 'dagId must be a non-empty string' });
     if (typeof taskId !== 'string' || !taskId) return json(400, { message: 'taskId must be a non-empty string' });
-    if (message !== undefined && (typeof message !== 'string' || !message)) return json(400, { message: 'message must be a non-empty string when given' });
-    if (times !== undefined && (typeof times !== 'number' || !Number.isInteger(times) || times < 1)) return json(400, { message: 'times must be a positive integer when given' });
+    if (message !== undefined && (typeof message !== 'string' || !message))
+      return json(400, { message: 'message must be a non-empty string when given' });
+    if (times !== undefined && (typeof times !== 'number' || !Number.isInteger(times) || times < 1))
+      return json(400, { message: 'times must be a positive integer when given' });
     const rec = world.mwaa.getEnvironment(name);
     if (!rec) return json(404, { message: `environment ${name} not found` });
     const store = storeOf(world);
     store.tick(world.clock.now());
-    const why = (message as string | undefined) ?? `Task ${taskId} of DAG ${dagId} was made to fail by the mwaa local emulator (POST /_mwaa_local/airflow/${name}/fail-task)`;
+    const why =
+      (message as string | undefined) ??
+      `Task ${taskId} of DAG ${dagId} was made to fail by the mwaa local emulator (POST /_mwaa_local/airflow/${name}/fail-task)`;
     const runId = store.failTask(name, rec, dagId, taskId, why, times as number | undefined);
     return json(200, { ok: true, dagId, taskId, runId, ...(times !== undefined ? { times } : {}) });
   } catch (e) {

@@ -141,7 +141,13 @@ export function tokenize(source: string): { lines: LogicalLine[]; sourceLines: s
       let raw = '';
       for (;;) {
         if (i >= n) {
-          if (triple) throw new PySyntaxError('SyntaxError', `unterminated triple-quoted string literal (detected at line ${line})`, startLine, startCol + 1);
+          if (triple)
+            throw new PySyntaxError(
+              'SyntaxError',
+              `unterminated triple-quoted string literal (detected at line ${line})`,
+              startLine,
+              startCol + 1,
+            );
           throw new PySyntaxError('SyntaxError', `unterminated string literal (detected at line ${startLine})`, startLine, startCol + 1);
         }
         const ch = src[i];
@@ -150,7 +156,8 @@ export function tokenize(source: string): { lines: LogicalLine[]; sourceLines: s
           advance(Math.min(2, n - i));
           continue;
         }
-        if (!triple && ch === '\n') throw new PySyntaxError('SyntaxError', `unterminated string literal (detected at line ${startLine})`, startLine, startCol + 1);
+        if (!triple && ch === '\n')
+          throw new PySyntaxError('SyntaxError', `unterminated string literal (detected at line ${startLine})`, startLine, startCol + 1);
         if (triple ? src[i] === q && src[i + 1] === q && src[i + 2] === q : ch === q) {
           advance(quote.length);
           break;
@@ -202,7 +209,12 @@ export function tokenize(source: string): { lines: LogicalLine[]; sourceLines: s
     const op = OPS3.includes(three) ? three : OPS2.includes(two) ? two : OPS1.includes(c) ? c : undefined;
     if (!op) {
       if (c === '$' || c === '?' || c === '`') throw new PySyntaxError('SyntaxError', 'invalid syntax', line, col + 1);
-      throw new PySyntaxError('SyntaxError', `invalid character '${c}' (U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`, line, col + 1);
+      throw new PySyntaxError(
+        'SyntaxError',
+        `invalid character '${c}' (U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`,
+        line,
+        col + 1,
+      );
     }
     if (OPEN[op]) brackets.push({ ch: op, line, col });
     else if (CLOSE[op]) {
@@ -210,7 +222,12 @@ export function tokenize(source: string): { lines: LogicalLine[]; sourceLines: s
       if (!top) throw new PySyntaxError('SyntaxError', `unmatched '${op}'`, line, col + 1);
       if (top.ch !== CLOSE[op]) {
         const where = top.line !== line ? ` on line ${top.line}` : '';
-        throw new PySyntaxError('SyntaxError', `closing parenthesis '${op}' does not match opening parenthesis '${top.ch}'${where}`, line, col + 1);
+        throw new PySyntaxError(
+          'SyntaxError',
+          `closing parenthesis '${op}' does not match opening parenthesis '${top.ch}'${where}`,
+          line,
+          col + 1,
+        );
       }
     }
     push({ kind: 'op', v: op, line, col, endLine: line, end: col + op.length });
@@ -227,10 +244,25 @@ export function tokenize(source: string): { lines: LogicalLine[]; sourceLines: s
   return { lines, sourceLines };
 }
 
-const BLOCK_KEYWORDS = new Set(['if', 'elif', 'else', 'for', 'while', 'with', 'def', 'class', 'try', 'except', 'finally', 'async', 'match', 'case']);
+const BLOCK_KEYWORDS = new Set([
+  'if',
+  'elif',
+  'else',
+  'for',
+  'while',
+  'with',
+  'def',
+  'class',
+  'try',
+  'except',
+  'finally',
+  'async',
+  'match',
+  'case',
+]);
 
 function blockDescription(first: Tok[]): string {
-  const kw = first[0].v === 'async' ? first[1]?.v ?? 'async' : first[0].v;
+  const kw = first[0].v === 'async' ? (first[1]?.v ?? 'async') : first[0].v;
   if (kw === 'def') return 'function definition';
   if (kw === 'class') return 'class definition';
   return `'${kw}' statement`;
@@ -251,7 +283,8 @@ function endOf(l: LogicalLine): { line: number; offset: number } {
  */
 function checkHeaderColon(l: LogicalLine): void {
   let toks = l.toks;
-  if (toks[0].kind === 'name' && toks[0].v === 'async' && toks[1]?.kind === 'name' && ['def', 'for', 'with'].includes(toks[1].v)) toks = toks.slice(1);
+  if (toks[0].kind === 'name' && toks[0].v === 'async' && toks[1]?.kind === 'name' && ['def', 'for', 'with'].includes(toks[1].v))
+    toks = toks.slice(1);
   const kw = toks[0];
   if (kw.kind !== 'name' || !HEADER_KEYWORDS.has(kw.v)) return;
   let depth = 0;
@@ -276,7 +309,12 @@ function checkIndentation(lines: LogicalLine[], complete: boolean): void {
     const top = stack[stack.length - 1];
     if (prevOpensBlock) {
       if (l.indent <= top) {
-        throw new PySyntaxError('IndentationError', `expected an indented block after ${blockDescription(prev!.toks)} on line ${prev!.line}`, l.line, l.toks[0].col + 1);
+        throw new PySyntaxError(
+          'IndentationError',
+          `expected an indented block after ${blockDescription(prev!.toks)} on line ${prev!.line}`,
+          l.line,
+          l.toks[0].col + 1,
+        );
       }
       stack.push(l.indent);
     } else if (l.indent > top) {
@@ -294,40 +332,48 @@ function checkIndentation(lines: LogicalLine[], complete: boolean): void {
     prev = l;
   }
   if (complete && prevOpensBlock && prev) {
-    throw new PySyntaxError('IndentationError', `expected an indented block after ${blockDescription(prev.toks)} on line ${prev.line}`, endOf(prev).line, endOf(prev).offset);
+    throw new PySyntaxError(
+      'IndentationError',
+      `expected an indented block after ${blockDescription(prev.toks)} on line ${prev.line}`,
+      endOf(prev).line,
+      endOf(prev).offset,
+    );
   }
 }
 
 function unescapePython(raw: string): string {
-  return raw.replace(/\\(\n|\\|'|"|a|b|f|n|r|t|v|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{1,3}|N\{[^}]*\})/g, (_m, e: string) => {
-    switch (e[0]) {
-      case '\n':
-        return '';
-      case 'a':
-        return '\x07';
-      case 'b':
-        return '\b';
-      case 'f':
-        return '\f';
-      case 'n':
-        return '\n';
-      case 'r':
-        return '\r';
-      case 't':
-        return '\t';
-      case 'v':
-        return '\v';
-      case 'x':
-      case 'u':
-      case 'U':
-        return String.fromCodePoint(Number.parseInt(e.slice(1), 16));
-      case 'N':
-        return `\\${e}`;
-      default:
-        if (/[0-7]/.test(e[0])) return String.fromCodePoint(Number.parseInt(e, 8));
-        return e;
-    }
-  });
+  return raw.replace(
+    /\\(\n|\\|'|"|a|b|f|n|r|t|v|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{1,3}|N\{[^}]*\})/g,
+    (_m, e: string) => {
+      switch (e[0]) {
+        case '\n':
+          return '';
+        case 'a':
+          return '\x07';
+        case 'b':
+          return '\b';
+        case 'f':
+          return '\f';
+        case 'n':
+          return '\n';
+        case 'r':
+          return '\r';
+        case 't':
+          return '\t';
+        case 'v':
+          return '\v';
+        case 'x':
+        case 'u':
+        case 'U':
+          return String.fromCodePoint(Number.parseInt(e.slice(1), 16));
+        case 'N':
+          return `\\${e}`;
+        default:
+          if (/[0-7]/.test(e[0])) return String.fromCodePoint(Number.parseInt(e, 8));
+          return e;
+      }
+    },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------- AST
@@ -782,12 +828,16 @@ export function parseModule(lines: LogicalLine[]): Stmt[] {
   };
   /** the body of a header line: the rest of the line after ':' or the indented block below */
   const body = (header: LogicalLine, indent: number): Stmt[] => {
-    let colon = header.toks[0].v === 'def' || header.toks[0].v === 'class' ? indexTop(header.toks, (t) => t.kind === 'op' && t.v === ':', 1) : -1;
+    let colon =
+      header.toks[0].v === 'def' || header.toks[0].v === 'class' ? indexTop(header.toks, (t) => t.kind === 'op' && t.v === ':', 1) : -1;
     if (colon < 0) colon = indexTop(header.toks, (t) => t.kind === 'op' && t.v === ':');
     // lambda/dict colons inside the header are inside brackets, so the first top-level colon ends it —
     // except `lambda` at depth 0 in a with/if header, which we do not try to support.
     const rest = header.toks.slice(colon + 1);
-    if (rest.length) return splitTop(rest, ';').filter((p) => p.length).map((p) => simple(p, header.line));
+    if (rest.length)
+      return splitTop(rest, ';')
+        .filter((p) => p.length)
+        .map((p) => simple(p, header.line));
     if (pos < lines.length && lines[pos].indent > indent) return block(lines[pos].indent);
     return [];
   };
@@ -801,7 +851,12 @@ export function parseModule(lines: LogicalLine[]): Stmt[] {
     const b = body(l, indent);
     const clauses = (): Array<{ kw: string; head: Tok[]; body: Stmt[] }> => {
       const out: Array<{ kw: string; head: Tok[]; body: Stmt[] }> = [];
-      while (pos < lines.length && lines[pos].indent === indent && lines[pos].toks[0].kind === 'name' && CLAUSES.has(lines[pos].toks[0].v)) {
+      while (
+        pos < lines.length &&
+        lines[pos].indent === indent &&
+        lines[pos].toks[0].kind === 'name' &&
+        CLAUSES.has(lines[pos].toks[0].v)
+      ) {
         const cl = lines[pos];
         pos++;
         const c = indexTop(cl.toks, (t) => t.kind === 'op' && t.v === ':', 1);
@@ -899,14 +954,17 @@ export function parseModule(lines: LogicalLine[]): Stmt[] {
           names: splitTop(toks.slice(1), ',').map((p) => {
             const asIdx = p.findIndex((t) => t.v === 'as');
             const name = (asIdx < 0 ? p : p.slice(0, asIdx)).map((t) => t.v).join('');
-            return { name, as: asIdx < 0 ? name.split('.')[0] : p[asIdx + 1]?.v ?? name };
+            return { name, as: asIdx < 0 ? name.split('.')[0] : (p[asIdx + 1]?.v ?? name) };
           }),
           line,
         };
       }
       if (first.v === 'from') {
         const impIdx = toks.findIndex((t) => t.kind === 'name' && t.v === 'import');
-        const mod = toks.slice(1, impIdx).map((t) => t.v).join('');
+        const mod = toks
+          .slice(1, impIdx)
+          .map((t) => t.v)
+          .join('');
         const rest = toks.slice(impIdx + 1).filter((t) => !(t.kind === 'op' && (t.v === '(' || t.v === ')')));
         return {
           k: 'import',
@@ -915,7 +973,7 @@ export function parseModule(lines: LogicalLine[]): Stmt[] {
             .map((p) => {
               const asIdx = p.findIndex((t) => t.v === 'as');
               const name = p[0].v;
-              return { name: `${mod}.${name}`, as: asIdx < 0 ? name : p[asIdx + 1]?.v ?? name };
+              return { name: `${mod}.${name}`, as: asIdx < 0 ? name : (p[asIdx + 1]?.v ?? name) };
             }),
           line,
         };

@@ -54,7 +54,9 @@ const V1_ERROR_SECTION: Record<number, string> = {
 
 function v1Problem(v: AfVersion, e: ApiError): Record<string, unknown> {
   const section = V1_ERROR_SECTION[e.status] ?? 'Unknown';
-  const type = e.connexion ? 'about:blank' : `https://airflow.apache.org/docs/apache-airflow/${v.raw}/stable-rest-api-ref.html#section/Errors/${section}`;
+  const type = e.connexion
+    ? 'about:blank'
+    : `https://airflow.apache.org/docs/apache-airflow/${v.raw}/stable-rest-api-ref.html#section/Errors/${section}`;
   return { detail: e.detail ?? null, status: e.status, title: e.title, type };
 }
 
@@ -75,7 +77,18 @@ interface Ctx {
 
 function queryMap(q: Record<string, unknown>): Map<string, string[]> {
   const m = new Map<string, string[]>();
-  const str = (x: unknown): string => (typeof x === 'string' ? x : typeof x === 'boolean' ? (x ? 'true' : 'false') : x === null ? '' : typeof x === 'object' ? JSON.stringify(x) : String(x));
+  const str = (x: unknown): string =>
+    typeof x === 'string'
+      ? x
+      : typeof x === 'boolean'
+        ? x
+          ? 'true'
+          : 'false'
+        : x === null
+          ? ''
+          : typeof x === 'object'
+            ? JSON.stringify(x)
+            : String(x);
   for (const [k, x] of Object.entries(q ?? {})) {
     if (x === undefined) continue;
     m.set(k, Array.isArray(x) ? x.map(str) : [str(x)]);
@@ -92,9 +105,26 @@ function intParam(c: Ctx, name: string, dflt: number, min: number): number {
   if (raw === undefined) return dflt;
   const ok = /^\s*[+-]?\d+\s*$/.test(raw);
   if (c.v.af3) {
-    if (!ok) throw new Unprocessable([{ type: 'int_parsing', loc: ['query', name], msg: 'Input should be a valid integer, unable to parse string as an integer', input: raw }]);
+    if (!ok)
+      throw new Unprocessable([
+        {
+          type: 'int_parsing',
+          loc: ['query', name],
+          msg: 'Input should be a valid integer, unable to parse string as an integer',
+          input: raw,
+        },
+      ]);
     const n = Number(raw);
-    if (n < min) throw new Unprocessable([{ type: 'greater_than_equal', loc: ['query', name], msg: `Input should be greater than or equal to ${min}`, input: raw, ctx: { ge: min } }]);
+    if (n < min)
+      throw new Unprocessable([
+        {
+          type: 'greater_than_equal',
+          loc: ['query', name],
+          msg: `Input should be greater than or equal to ${min}`,
+          input: raw,
+          ctx: { ge: min },
+        },
+      ]);
     return n;
   }
   if (!ok) throw new ApiError(400, 'Bad Request', `Wrong type, expected 'integer' for query parameter '${name}'`, true);
@@ -109,7 +139,10 @@ function boolParam(c: Ctx, name: string): boolean | undefined {
   const s = raw.trim().toLowerCase();
   if (['true', '1', 'yes', 'on', 't', 'y'].includes(s)) return true;
   if (['false', '0', 'no', 'off', 'f', 'n'].includes(s)) return false;
-  if (c.v.af3) throw new Unprocessable([{ type: 'bool_parsing', loc: ['query', name], msg: 'Input should be a valid boolean, unable to interpret input', input: raw }]);
+  if (c.v.af3)
+    throw new Unprocessable([
+      { type: 'bool_parsing', loc: ['query', name], msg: 'Input should be a valid boolean, unable to interpret input', input: raw },
+    ]);
   throw new ApiError(400, 'Bad Request', `Wrong type, expected 'boolean' for query parameter '${name}'`, true);
 }
 
@@ -154,11 +187,15 @@ function timetable(d: BagDag, af3: boolean): { summary: string | null; descripti
   if (s.kind === 'once') return { summary: '@once', description: 'Once, as soon as possible' };
   if (s.kind === 'continuous') return { summary: '@continuous', description: 'As frequently as possible, but only one run at a time.' };
   if (s.kind === 'cron') return { summary: s.expr, description: `Cron: ${s.expr}` };
-  if (s.kind === 'dataset') return { summary: af3 ? 'Asset' : 'Dataset', description: af3 ? 'Triggered by assets' : 'Triggered by datasets' };
+  if (s.kind === 'dataset')
+    return { summary: af3 ? 'Asset' : 'Dataset', description: af3 ? 'Triggered by assets' : 'Triggered by datasets' };
   if (s.kind === 'delta') {
     const days = Math.floor(s.us / 86_400_000_000);
     const secs = Math.floor((s.us % 86_400_000_000) / 1e6);
-    return { summary: `${days} day${days === 1 ? '' : 's'}, ${Math.floor(secs / 3600)}:${String(Math.floor((secs % 3600) / 60)).padStart(2, '0')}:${String(secs % 60).padStart(2, '0')}`, description: '' };
+    return {
+      summary: `${days} day${days === 1 ? '' : 's'}, ${Math.floor(secs / 3600)}:${String(Math.floor((secs % 3600) / 60)).padStart(2, '0')}:${String(secs % 60).padStart(2, '0')}`,
+      description: '',
+    };
   }
   return { summary: null, description: '' };
 }
@@ -246,7 +283,8 @@ function dagDetailsJson(c: Ctx, d: BagDag): Record<string, unknown> {
     template_search_path: null,
     last_parsed: base.last_parsed_time,
   };
-  if (!c.v.af3) return { ...base, ...common, timezone: "Timezone('UTC')", orientation: 'LR', concurrency: base.max_active_tasks, default_view: 'grid' };
+  if (!c.v.af3)
+    return { ...base, ...common, timezone: "Timezone('UTC')", orientation: 'LR', concurrency: base.max_active_tasks, default_view: 'grid' };
   return {
     ...base,
     ...common,
@@ -288,7 +326,9 @@ function runJson(c: Ctx, r: RunRec): Record<string, unknown> {
       run_type: r.runType,
       state: st,
       triggered_by: r.triggeredBy ?? 'cli',
-      ...(c.v.triggeringUser ? { triggering_user_name: r.runType === 'manual' && r.triggeredBy !== 'operator' ? (r.triggeringUser ?? 'airflow') : null } : {}),
+      ...(c.v.triggeringUser
+        ? { triggering_user_name: r.runType === 'manual' && r.triggeredBy !== 'operator' ? (r.triggeringUser ?? 'airflow') : null }
+        : {}),
       conf: confOf(r),
       note: r.note ?? null,
       dag_versions: [],
@@ -348,7 +388,12 @@ function hostOf(envName: string): string {
 }
 
 /** A task instance's state, start, end (µs) and duration (s) as the API shows them now. */
-function tiTimes(c: Ctx, r: RunRec, tl: RunTimeline, taskIndex: number): { st: ReturnType<typeof tiStateAt>; start: number | null; end: number | null; duration: number | null } {
+function tiTimes(
+  c: Ctx,
+  r: RunRec,
+  tl: RunTimeline,
+  taskIndex: number,
+): { st: ReturnType<typeof tiStateAt>; start: number | null; end: number | null; duration: number | null } {
   const ti = tl.tis.get(r.tasks[taskIndex].id);
   const st = tiStateAt(ti, c.now);
   const finished = st === 'success' || st === 'failed' || st === 'upstream_failed' || st === 'skipped';
@@ -420,7 +465,9 @@ function activeDag(c: Ctx, dagId: string): BagDag | undefined {
 }
 
 function dagNotFound(c: Ctx, dagId: string): Error {
-  return c.v.af3 ? new ApiError(404, 'Not Found', `The Dag with ID: \`${dagId}\` was not found`) : notFound('DAG not found', `The DAG with dag_id: ${dagId} was not found`);
+  return c.v.af3
+    ? new ApiError(404, 'Not Found', `The Dag with ID: \`${dagId}\` was not found`)
+    : notFound('DAG not found', `The DAG with dag_id: ${dagId} was not found`);
 }
 
 function runsOf(c: Ctx, dagId: string): RunRec[] {
@@ -447,11 +494,19 @@ function repr(x: unknown): string {
 function v2Body(c: Ctx, allowed: string[], required: string[] = []): Record<string, unknown> {
   const b = c.body;
   if (!isObject(b)) {
-    throw new Unprocessable([{ type: b === undefined ? 'missing' : 'model_attributes_type', loc: ['body'], msg: b === undefined ? 'Field required' : 'Input should be a valid dictionary or object to extract fields from', input: b ?? null }]);
+    throw new Unprocessable([
+      {
+        type: b === undefined ? 'missing' : 'model_attributes_type',
+        loc: ['body'],
+        msg: b === undefined ? 'Field required' : 'Input should be a valid dictionary or object to extract fields from',
+        input: b ?? null,
+      },
+    ]);
   }
   const errors: Array<Record<string, unknown>> = [];
   for (const f of required) if (!(f in b)) errors.push({ type: 'missing', loc: ['body', f], msg: 'Field required', input: b });
-  for (const [k, x] of Object.entries(b)) if (!allowed.includes(k)) errors.push({ type: 'extra_forbidden', loc: ['body', k], msg: 'Extra inputs are not permitted', input: x });
+  for (const [k, x] of Object.entries(b))
+    if (!allowed.includes(k)) errors.push({ type: 'extra_forbidden', loc: ['body', k], msg: 'Extra inputs are not permitted', input: x });
   if (errors.length) throw new Unprocessable(errors);
   return b;
 }
@@ -471,7 +526,8 @@ function v2Date(field: string, x: unknown): number | null {
   try {
     us = parseDate(x);
   } catch (e) {
-    if (e instanceof DateParseError) return bad('datetime_from_date_parsing', 'Input should be a valid datetime or date, invalid character in year');
+    if (e instanceof DateParseError)
+      return bad('datetime_from_date_parsing', 'Input should be a valid datetime or date, invalid character in year');
     throw e;
   }
   if (!hasOffset(x)) bad('timezone_aware', 'Input should have timezone info');
@@ -490,16 +546,23 @@ function listDags(c: Ctx): unknown {
   if (tags.length) dags = dags.filter((d) => d.tags.some((t) => tags.includes(t)));
   if (pattern) {
     // SQL ILIKE '%pattern%' (with % and _ as wildcards)
-    const re = new RegExp(pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.'), 'i');
+    const re = new RegExp(
+      pattern
+        .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+        .replace(/%/g, '.*')
+        .replace(/_/g, '.'),
+      'i',
+    );
     dags = dags.filter((d) => re.test(d.dagId));
   }
   const desc = orderBy.startsWith('-');
   const key = orderBy.replace(/^-/, '');
   if (key !== 'dag_id' && key !== 'dag_display_name') {
-    if (c.v.af3) throw new ApiError(400, 'Bad Request', `Ordering with '${key}' is disallowed or the attribute does not exist on the model`);
+    if (c.v.af3)
+      throw new ApiError(400, 'Bad Request', `Ordering with '${key}' is disallowed or the attribute does not exist on the model`);
     throw badRequest(`Ordering with '${key}' is disallowed or the attribute does not exist on the model`);
   }
-  const name = (d: BagDag): string => (key === 'dag_id' ? d.dagId : d.displayName ?? d.dagId);
+  const name = (d: BagDag): string => (key === 'dag_id' ? d.dagId : (d.displayName ?? d.dagId));
   dags.sort((a, b) => (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0) * (desc ? -1 : 1));
   const p = page(c, dags);
   return { dags: p.items.map((d) => dagJson(c, d)), total_entries: p.total };
@@ -512,14 +575,21 @@ function getDag(c: Ctx, dagId: string, details: boolean): unknown {
 }
 
 function patchDag(c: Ctx, dagId: string): unknown {
-  const mask = (c.query.get('update_mask') ?? []).flatMap((m) => m.split(',')).map((m) => m.trim()).filter(Boolean);
+  const mask = (c.query.get('update_mask') ?? [])
+    .flatMap((m) => m.split(','))
+    .map((m) => m.trim())
+    .filter(Boolean);
   let paused: unknown;
   if (c.v.af3) {
     // FastAPI validates the body before the handler runs; the handler then looks up the DAG, then the mask
     const b = v2Body(c, ['is_paused'], ['is_paused']);
-    if (typeof b.is_paused !== 'boolean') throw new Unprocessable([{ type: 'bool_type', loc: ['body', 'is_paused'], msg: 'Input should be a valid boolean', input: b.is_paused }]);
+    if (typeof b.is_paused !== 'boolean')
+      throw new Unprocessable([
+        { type: 'bool_type', loc: ['body', 'is_paused'], msg: 'Input should be a valid boolean', input: b.is_paused },
+      ]);
     if (!c.e.dags[dagId]) throw new ApiError(404, 'Not Found', `Dag with id: ${dagId} was not found`);
-    if (mask.length && (mask.length !== 1 || mask[0] !== 'is_paused')) throw new ApiError(400, 'Bad Request', 'Only `is_paused` field can be updated through the REST API');
+    if (mask.length && (mask.length !== 1 || mask[0] !== 'is_paused'))
+      throw new ApiError(400, 'Bad Request', 'Only `is_paused` field can be updated through the REST API');
     paused = b.is_paused;
   } else {
     if (!isObject(c.body)) throw new ApiError(400, 'Bad Request', `${repr(c.body ?? null)} is not of type 'object'`, true);
@@ -527,11 +597,17 @@ function patchDag(c: Ctx, dagId: string): unknown {
     if ('is_paused' in b && typeof b.is_paused !== 'boolean' && b.is_paused !== null) {
       throw new ApiError(400, 'Bad Request', `${repr(b.is_paused)} is not of type 'boolean' - 'is_paused'`, true);
     }
-    if (mask.length && (mask.length !== 1 || mask[0] !== 'is_paused')) throw badRequest('Only `is_paused` field can be edited through the REST API');
+    if (mask.length && (mask.length !== 1 || mask[0] !== 'is_paused'))
+      throw badRequest('Only `is_paused` field can be edited through the REST API');
     if (!activeDag(c, dagId) && !c.e.dags[dagId]) throw notFound(`Dag with id: '${dagId}' not found`, null);
     if (!('is_paused' in b)) {
       // Airflow 2 reads patch_body["is_paused"] unchecked: a KeyError, i.e. an internal server error
-      throw new ApiError(500, 'Internal Server Error', 'The server encountered an internal error and was unable to complete your request. Either the server is overloaded or there is an error in the application.', true);
+      throw new ApiError(
+        500,
+        'Internal Server Error',
+        'The server encountered an internal error and was unable to complete your request. Either the server is overloaded or there is an error in the application.',
+        true,
+      );
     }
     paused = b.is_paused;
   }
@@ -587,11 +663,20 @@ function triggerRun(c: Ctx, dagId: string): { status: number; body: unknown } {
   let note: string | null = null;
   if (v.af3) {
     if (!dag) throw new ApiError(404, 'Not Found', `DAG with dag_id: '${dagId}' not found`);
-    const b = v2Body(c, ['dag_run_id', 'data_interval_start', 'data_interval_end', 'logical_date', 'run_after', 'conf', 'note'], ['logical_date']);
+    const b = v2Body(
+      c,
+      ['dag_run_id', 'data_interval_start', 'data_interval_end', 'logical_date', 'run_after', 'conf', 'note'],
+      ['logical_date'],
+    );
     logical = v2Date('logical_date', b.logical_date);
-    if (b.conf !== undefined && b.conf !== null && !isObject(b.conf)) throw new Unprocessable([{ type: 'dict_type', loc: ['body', 'conf'], msg: 'Input should be a valid dictionary', input: b.conf }]);
-    if (b.dag_run_id !== undefined && b.dag_run_id !== null && typeof b.dag_run_id !== 'string') throw new Unprocessable([{ type: 'string_type', loc: ['body', 'dag_run_id'], msg: 'Input should be a valid string', input: b.dag_run_id }]);
-    if (b.note !== undefined && b.note !== null && typeof b.note !== 'string') throw new Unprocessable([{ type: 'string_type', loc: ['body', 'note'], msg: 'Input should be a valid string', input: b.note }]);
+    if (b.conf !== undefined && b.conf !== null && !isObject(b.conf))
+      throw new Unprocessable([{ type: 'dict_type', loc: ['body', 'conf'], msg: 'Input should be a valid dictionary', input: b.conf }]);
+    if (b.dag_run_id !== undefined && b.dag_run_id !== null && typeof b.dag_run_id !== 'string')
+      throw new Unprocessable([
+        { type: 'string_type', loc: ['body', 'dag_run_id'], msg: 'Input should be a valid string', input: b.dag_run_id },
+      ]);
+    if (b.note !== undefined && b.note !== null && typeof b.note !== 'string')
+      throw new Unprocessable([{ type: 'string_type', loc: ['body', 'note'], msg: 'Input should be a valid string', input: b.note }]);
     conf = b.conf ?? {};
     note = (b.note as string | null | undefined) ?? null;
     runId = (b.dag_run_id as string | null | undefined) || manualRunId(v, logical, c.now);
@@ -612,7 +697,8 @@ function triggerRun(c: Ctx, dagId: string): { status: number; body: unknown } {
     if (c.body !== undefined && !isObject(c.body)) throw new ApiError(400, 'Bad Request', `${repr(c.body)} is not of type 'object'`, true);
     const b = { ...((c.body as Record<string, unknown> | undefined) ?? {}) };
     if ('conf' in b && !isObject(b.conf)) throw new ApiError(400, 'Bad Request', `${repr(b.conf)} is not of type 'object' - 'conf'`, true);
-    if ('note' in b && b.note !== null && typeof b.note !== 'string') throw new ApiError(400, 'Bad Request', `${repr(b.note)} is not of type 'string' - 'note'`, true);
+    if ('note' in b && b.note !== null && typeof b.note !== 'string')
+      throw new ApiError(400, 'Bad Request', `${repr(b.note)} is not of type 'string' - 'note'`, true);
     const hasLogical = 'logical_date' in b;
     const hasExec = 'execution_date' in b;
     if (hasLogical && hasExec && b.logical_date !== b.execution_date) {
@@ -620,7 +706,9 @@ function triggerRun(c: Ctx, dagId: string): { status: number; body: unknown } {
     }
     const dateText = hasLogical ? b.logical_date : hasExec ? b.execution_date : undefined;
     delete b.execution_date;
-    const unknown = Object.keys(b).filter((k) => !['dag_run_id', 'logical_date', 'conf', 'note', 'data_interval_start', 'data_interval_end'].includes(k));
+    const unknown = Object.keys(b).filter(
+      (k) => !['dag_run_id', 'logical_date', 'conf', 'note', 'data_interval_start', 'data_interval_end'].includes(k),
+    );
     if (dateText === undefined) logical = c.now;
     else {
       try {
@@ -642,7 +730,11 @@ function triggerRun(c: Ctx, dagId: string): { status: number; body: unknown } {
     const clash = runsOf(c, dagId).find((r) => r.runId === runId || r.logicalDate === logical);
     if (clash) {
       if (clash.logicalDate === logical) {
-        throw new ApiError(409, 'Conflict', `DAGRun with DAG ID: '${dagId}' and DAGRun logical date: '${date(c, logical)!.replace('T', ' ')}' already exists`);
+        throw new ApiError(
+          409,
+          'Conflict',
+          `DAGRun with DAG ID: '${dagId}' and DAGRun logical date: '${date(c, logical)!.replace('T', ' ')}' already exists`,
+        );
       }
       throw new ApiError(409, 'Conflict', `DAGRun with DAG ID: '${dagId}' and DAGRun ID: '${runId}' already exists`);
     }
@@ -714,8 +806,12 @@ function v1TiBatch(c: Ctx): TiBatch {
   }
   const dateFields = ['execution_date_gte', 'execution_date_lte', 'start_date_gte', 'start_date_lte', 'end_date_gte', 'end_date_lte'];
   const intFields = ['duration_gte', 'duration_lte', 'page_offset', 'page_limit'];
-  for (const f of dateFields) if (b[f] !== undefined && b[f] !== null && typeof b[f] !== 'string') throw new ApiError(400, 'Bad Request', `${repr(b[f])} is not of type 'string' - '${f}'`, true);
-  for (const f of intFields) if (b[f] !== undefined && b[f] !== null && !Number.isInteger(b[f])) throw new ApiError(400, 'Bad Request', `${repr(b[f])} is not of type 'integer' - '${f}'`, true);
+  for (const f of dateFields)
+    if (b[f] !== undefined && b[f] !== null && typeof b[f] !== 'string')
+      throw new ApiError(400, 'Bad Request', `${repr(b[f])} is not of type 'string' - '${f}'`, true);
+  for (const f of intFields)
+    if (b[f] !== undefined && b[f] !== null && !Number.isInteger(b[f]))
+      throw new ApiError(400, 'Bad Request', `${repr(b[f])} is not of type 'integer' - '${f}'`, true);
   const known = new Set([...TI_BATCH_LISTS.map(([f]) => f), ...dateFields, ...intFields]);
   const messages: string[] = [];
   for (const k of Object.keys(b)) if (!known.has(k)) messages.push(`'${k}': ['Unknown field.']`);
@@ -755,8 +851,25 @@ function v1TiBatch(c: Ctx): TiBatch {
 
 /** v2's body: TaskInstancesBatchBody (pydantic, extra fields forbidden; 422 with its errors). */
 function v2TiBatch(c: Ctx): TiBatch {
-  const dateFields = ['run_after_gte', 'run_after_lte', 'logical_date_gte', 'logical_date_lte', 'start_date_gte', 'start_date_lte', 'end_date_gte', 'end_date_lte'];
-  const b = v2Body(c, [...TI_BATCH_LISTS.map(([f]) => f), ...dateFields, 'duration_gte', 'duration_lte', 'page_offset', 'page_limit', 'order_by']);
+  const dateFields = [
+    'run_after_gte',
+    'run_after_lte',
+    'logical_date_gte',
+    'logical_date_lte',
+    'start_date_gte',
+    'start_date_lte',
+    'end_date_gte',
+    'end_date_lte',
+  ];
+  const b = v2Body(c, [
+    ...TI_BATCH_LISTS.map(([f]) => f),
+    ...dateFields,
+    'duration_gte',
+    'duration_lte',
+    'page_offset',
+    'page_limit',
+    'order_by',
+  ]);
   const errors: Array<Record<string, unknown>> = [];
   for (const [field] of TI_BATCH_LISTS) {
     const x = b[field];
@@ -764,19 +877,29 @@ function v2TiBatch(c: Ctx): TiBatch {
     if (!Array.isArray(x)) errors.push({ type: 'list_type', loc: ['body', field], msg: 'Input should be a valid list', input: x });
     else
       x.forEach((y, i) => {
-        if (typeof y !== 'string' && !(field === 'state' && y === null)) errors.push({ type: 'string_type', loc: ['body', field, i], msg: 'Input should be a valid string', input: y });
+        if (typeof y !== 'string' && !(field === 'state' && y === null))
+          errors.push({ type: 'string_type', loc: ['body', field, i], msg: 'Input should be a valid string', input: y });
       });
   }
   for (const f of ['duration_gte', 'duration_lte']) {
-    if (b[f] !== undefined && b[f] !== null && typeof b[f] !== 'number') errors.push({ type: 'float_type', loc: ['body', f], msg: 'Input should be a valid number', input: b[f] });
+    if (b[f] !== undefined && b[f] !== null && typeof b[f] !== 'number')
+      errors.push({ type: 'float_type', loc: ['body', f], msg: 'Input should be a valid number', input: b[f] });
   }
   for (const f of ['page_offset', 'page_limit']) {
     const x = b[f];
     if (x === undefined) continue;
     if (!Number.isInteger(x)) errors.push({ type: 'int_type', loc: ['body', f], msg: 'Input should be a valid integer', input: x });
-    else if ((x as number) < 0) errors.push({ type: 'greater_than_equal', loc: ['body', f], msg: 'Input should be greater than or equal to 0', input: x, ctx: { ge: 0 } });
+    else if ((x as number) < 0)
+      errors.push({
+        type: 'greater_than_equal',
+        loc: ['body', f],
+        msg: 'Input should be greater than or equal to 0',
+        input: x,
+        ctx: { ge: 0 },
+      });
   }
-  if (b.order_by !== undefined && b.order_by !== null && typeof b.order_by !== 'string') errors.push({ type: 'string_type', loc: ['body', 'order_by'], msg: 'Input should be a valid string', input: b.order_by });
+  if (b.order_by !== undefined && b.order_by !== null && typeof b.order_by !== 'string')
+    errors.push({ type: 'string_type', loc: ['body', 'order_by'], msg: 'Input should be a valid string', input: b.order_by });
   if (errors.length) throw new Unprocessable(errors);
   const dt = (f: string): number | null => v2Date(f, b[f]);
   const batch: TiBatch = {
@@ -803,7 +926,12 @@ function v2TiBatch(c: Ctx): TiBatch {
 function listTaskInstancesBatch(c: Ctx, dagId: string, runId: string): unknown {
   // v1 has the route only as `/dags/~/dagRuns/~/taskInstances/list`
   if (!c.v.af3 && (dagId !== '~' || runId !== '~')) {
-    throw new ApiError(404, 'Not Found', 'The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.', true);
+    throw new ApiError(
+      404,
+      'Not Found',
+      'The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.',
+      true,
+    );
   }
   const batch = c.v.af3 ? v2TiBatch(c) : v1TiBatch(c);
   if (!c.v.af3) {
@@ -817,7 +945,7 @@ function listTaskInstancesBatch(c: Ctx, dagId: string, runId: string): unknown {
     // v2 takes the path's DAG and run (`~`: any) as filters too
     if ((dagId !== '~' && r.dagId !== dagId) || (runId !== '~' && r.runId !== runId)) continue;
     if (!has(batch.dagIds, r.dagId) || !has(batch.runIds, r.runId)) continue;
-    if (!within(batch.logical, c.v.af3 ? r.logicalDate : r.logicalDate ?? r.runAfter) || !within(batch.runAfter, r.runAfter)) continue;
+    if (!within(batch.logical, c.v.af3 ? r.logicalDate : (r.logicalDate ?? r.runAfter)) || !within(batch.runAfter, r.runAfter)) continue;
     const tl = c.cli.store.timeline(c.cli.rec.Name, c.e, r);
     const idx = r.tasks.map((_, i) => i).sort((a, b) => (r.tasks[a].id < r.tasks[b].id ? -1 : r.tasks[a].id > r.tasks[b].id ? 1 : 0));
     for (const i of idx) {
@@ -834,7 +962,9 @@ function listTaskInstancesBatch(c: Ctx, dagId: string, runId: string): unknown {
 }
 
 function variableJson(c: Ctx, x: { key: string; val: string; descr: string | null }): Record<string, unknown> {
-  return c.v.af3 ? { key: x.key, value: x.val, description: x.descr, is_encrypted: true } : { key: x.key, value: x.val, description: x.descr };
+  return c.v.af3
+    ? { key: x.key, value: x.val, description: x.descr, is_encrypted: true }
+    : { key: x.key, value: x.val, description: x.descr };
 }
 
 function variableNotFound(c: Ctx, key: string, deleting = false): Error {
@@ -857,9 +987,22 @@ function getVariable(c: Ctx, key: string): unknown {
 function postVariable(c: Ctx): { status: number; body: unknown } {
   if (c.v.af3) {
     const b = v2Body(c, ['key', 'value', 'description'], ['key', 'value']);
-    if (typeof b.key !== 'string') throw new Unprocessable([{ type: 'string_type', loc: ['body', 'key'], msg: 'Input should be a valid string', input: b.key }]);
-    if (b.key.length > 250) throw new Unprocessable([{ type: 'string_too_long', loc: ['body', 'key'], msg: 'String should have at most 250 characters', input: b.key, ctx: { max_length: 250 } }]);
-    if (b.description !== undefined && b.description !== null && typeof b.description !== 'string') throw new Unprocessable([{ type: 'string_type', loc: ['body', 'description'], msg: 'Input should be a valid string', input: b.description }]);
+    if (typeof b.key !== 'string')
+      throw new Unprocessable([{ type: 'string_type', loc: ['body', 'key'], msg: 'Input should be a valid string', input: b.key }]);
+    if (b.key.length > 250)
+      throw new Unprocessable([
+        {
+          type: 'string_too_long',
+          loc: ['body', 'key'],
+          msg: 'String should have at most 250 characters',
+          input: b.key,
+          ctx: { max_length: 250 },
+        },
+      ]);
+    if (b.description !== undefined && b.description !== null && typeof b.description !== 'string')
+      throw new Unprocessable([
+        { type: 'string_type', loc: ['body', 'description'], msg: 'Input should be a valid string', input: b.description },
+      ]);
     if (c.e.vars.some((x) => x.key === b.key)) throw new ApiError(409, 'Conflict', `The Variable with key: \`${b.key}\` already exists`);
     const val = typeof b.value === 'string' ? b.value : jsonDumps(toPy(b.value));
     const descr = (b.description as string | null | undefined) ?? null;
@@ -873,7 +1016,8 @@ function postVariable(c: Ctx): { status: number; body: unknown } {
     if (!(f in b) || b[f] === null) msgs.push(`'${f}': ['${f in b ? 'Field may not be null.' : 'Missing data for required field.'}']`);
     else if (typeof b[f] !== 'string') msgs.push(`'${f}': ['Not a valid string.']`);
   }
-  if ('description' in b && b.description !== null && typeof b.description !== 'string') msgs.push(`'description': ['Not a valid string.']`);
+  if ('description' in b && b.description !== null && typeof b.description !== 'string')
+    msgs.push(`'description': ['Not a valid string.']`);
   if (msgs.length) throw badRequest(`{${msgs.join(', ')}}`, 'Invalid Variable schema');
   const descr = (b.description as string | null | undefined) ?? null;
   c.cli.store.setVariable(c.cli.rec, b.key as string, b.value as string, descr);
@@ -920,7 +1064,9 @@ function health(c: Ctx): unknown {
     metadatabase: { status: 'healthy' },
     scheduler: { status: 'healthy', latest_scheduler_heartbeat: beat },
     triggerer: { status: 'healthy', latest_triggerer_heartbeat: beat },
-    dag_processor: c.v.af3 ? { status: 'healthy', latest_dag_processor_heartbeat: beat } : { status: null, latest_dag_processor_heartbeat: null },
+    dag_processor: c.v.af3
+      ? { status: 'healthy', latest_dag_processor_heartbeat: beat }
+      : { status: null, latest_dag_processor_heartbeat: null },
   };
 }
 
@@ -946,7 +1092,10 @@ const ROUTES: Route[] = [
   { pattern: /^\/dags\/([^/]+)\/dagRuns$/, methods: { GET: (c, [id]) => listRuns(c, id), POST: (c, [id]) => answer(triggerRun(c, id)) } },
   { pattern: /^\/dags\/([^/]+)\/dagRuns\/([^/]+)$/, methods: { GET: (c, [id, run]) => getRun(c, id, run) } },
   { pattern: /^\/dags\/([^/]+)\/dagRuns\/([^/]+)\/taskInstances$/, methods: { GET: (c, [id, run]) => listTaskInstances(c, id, run) } },
-  { pattern: /^\/dags\/([^/]+)\/dagRuns\/([^/]+)\/taskInstances\/list$/, methods: { POST: (c, [id, run]) => listTaskInstancesBatch(c, id, run) } },
+  {
+    pattern: /^\/dags\/([^/]+)\/dagRuns\/([^/]+)\/taskInstances\/list$/,
+    methods: { POST: (c, [id, run]) => listTaskInstancesBatch(c, id, run) },
+  },
   { pattern: /^\/variables$/, methods: { GET: (c) => listVariables(c), POST: (c) => answer(postVariable(c)) } },
   { pattern: /^\/variables\/(.+)$/, methods: { GET: (c, [k]) => getVariable(c, k), DELETE: (c, [k]) => answer(deleteVariable(c, k)) } },
   { pattern: /^\/pools$/, methods: { GET: (c) => listPools(c) } },
@@ -985,7 +1134,18 @@ export function invokeRestApi(store: AirflowStoreImpl, envName: string, call: Re
   const v = afVersion(String(rec.AirflowVersion ?? ''));
   const notFoundRoute: RestApiAnswer = v.af3
     ? { status: 404, body: { detail: 'Not Found' } }
-    : { status: 404, body: v1Problem(v, new ApiError(404, 'Not Found', 'The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.', true)) };
+    : {
+        status: 404,
+        body: v1Problem(
+          v,
+          new ApiError(
+            404,
+            'Not Found',
+            'The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.',
+            true,
+          ),
+        ),
+      };
   const split = splitPath(call.path.startsWith('/') ? call.path : `/${call.path}`);
   const raw = split.path.length > 1 ? split.path.replace(/\/+$/, '') : split.path;
   let route: Route | undefined;
@@ -1007,7 +1167,10 @@ export function invokeRestApi(store: AirflowStoreImpl, envName: string, call: Re
   if (!endpoint) {
     return v.af3
       ? { status: 405, body: { detail: 'Method Not Allowed' } }
-      : { status: 405, body: v1Problem(v, new ApiError(405, 'Method Not Allowed', 'The method is not allowed for the requested URL.', true)) };
+      : {
+          status: 405,
+          body: v1Problem(v, new ApiError(405, 'Method Not Allowed', 'The method is not allowed for the requested URL.', true)),
+        };
   }
   const query = queryMap(call.query);
   for (const [k, xs] of split.query) query.set(k, [...(query.get(k) ?? []), ...xs]);
@@ -1028,4 +1191,3 @@ export function invokeRestApi(store: AirflowStoreImpl, envName: string, call: Re
     throw e;
   }
 }
-

@@ -19,8 +19,25 @@ interface Cron {
 }
 
 const NAMES: Record<string, number> = {
-  jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12,
-  sun: 0, mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6,
+  jan: 1,
+  feb: 2,
+  mar: 3,
+  apr: 4,
+  may: 5,
+  jun: 6,
+  jul: 7,
+  aug: 8,
+  sep: 9,
+  oct: 10,
+  nov: 11,
+  dec: 12,
+  sun: 0,
+  mon: 1,
+  tue: 2,
+  wed: 3,
+  thu: 4,
+  fri: 5,
+  sat: 6,
 };
 
 function field(text: string, min: number, max: number): Set<number> | undefined {
@@ -36,7 +53,7 @@ function field(text: string, min: number, max: number): Set<number> | undefined 
       hi = max;
     } else {
       const [a, b] = range.split('-');
-      const num = (s: string): number => (NAMES[s.toLowerCase()] ?? Number(s));
+      const num = (s: string): number => NAMES[s.toLowerCase()] ?? Number(s);
       lo = num(a);
       hi = b === undefined ? (stepStr === undefined ? lo : max) : num(b);
     }
@@ -130,7 +147,14 @@ export function manualDataInterval(s: ScheduleSpec, runAfter: number, af3: boole
 }
 
 /** Starts of the next `n` data intervals the scheduler would create (approximation, see README). */
-export function nextExecutions(s: ScheduleSpec, af3: boolean, now: number, startDate: number | undefined, catchup: boolean, n: number): Array<number | null> {
+export function nextExecutions(
+  s: ScheduleSpec,
+  af3: boolean,
+  now: number,
+  startDate: number | undefined,
+  catchup: boolean,
+  n: number,
+): Array<number | null> {
   const eff = effectiveSchedule(s, af3);
   const out: Array<number | null> = [];
   if (eff.kind === 'cron') {

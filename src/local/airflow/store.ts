@@ -23,7 +23,15 @@
 import type { AirflowStore, EnvironmentRecord, RestApiAnswer, RestApiCall, World } from '../contract.js';
 import { loadDagBag, type BagDag, type DagBag } from './dagbag.js';
 import { isoformat, strDatetime } from './dates.js';
-import { catchupOf, datasetRunId, DEFAULT_MAX_ACTIVE_RUNS, MAX_NEW_RUNS, nextInterval, scheduledRunId, snapshotTasks } from './scheduler.js';
+import {
+  catchupOf,
+  datasetRunId,
+  DEFAULT_MAX_ACTIVE_RUNS,
+  MAX_NEW_RUNS,
+  nextInterval,
+  scheduledRunId,
+  snapshotTasks,
+} from './scheduler.js';
 import { LEVELS, hostName, streamName, taskLogLines, textRecord, type LogLine } from './tasklogs.js';
 import {
   computeTimeline,
@@ -92,7 +100,13 @@ interface State {
 }
 
 /** Environment statuses in which the Airflow web server answers (see README.md). */
-export const SERVING_STATUSES: ReadonlySet<string> = new Set(['AVAILABLE', 'UPDATING', 'CREATING_SNAPSHOT', 'UPDATE_FAILED', 'MAINTENANCE']);
+export const SERVING_STATUSES: ReadonlySet<string> = new Set([
+  'AVAILABLE',
+  'UPDATING',
+  'CREATING_SNAPSHOT',
+  'UPDATE_FAILED',
+  'MAINTENANCE',
+]);
 
 export function identityOf(rec: EnvironmentRecord): string {
   const c = rec.CreatedAt as unknown;
@@ -111,12 +125,20 @@ const GROUP_SUFFIX: Record<LogKind, string> = {
 
 /** The log group of a component and whether/at which level it is enabled. */
 export function logTarget(rec: EnvironmentRecord, kind: LogKind): { group: string; enabled: boolean; level: number } {
-  const lc = (rec.LoggingConfiguration ?? {}) as Record<string, { Enabled?: boolean; LogLevel?: string; CloudWatchLogGroupArn?: string } | undefined>;
+  const lc = (rec.LoggingConfiguration ?? {}) as Record<
+    string,
+    { Enabled?: boolean; LogLevel?: string; CloudWatchLogGroupArn?: string } | undefined
+  >;
   const m = lc[kind];
   const arn = m?.CloudWatchLogGroupArn;
   let group = `airflow-${rec.Name}-${GROUP_SUFFIX[kind]}`;
-  if (typeof arn === 'string' && arn.includes(':log-group:')) group = arn.slice(arn.indexOf(':log-group:') + ':log-group:'.length).replace(/:\*$/, '');
-  return { group, enabled: m ? m.Enabled !== false : kind === 'TaskLogs', level: LEVELS[String(m?.LogLevel ?? 'INFO').toUpperCase()] ?? 20 };
+  if (typeof arn === 'string' && arn.includes(':log-group:'))
+    group = arn.slice(arn.indexOf(':log-group:') + ':log-group:'.length).replace(/:\*$/, '');
+  return {
+    group,
+    enabled: m ? m.Enabled !== false : kind === 'TaskLogs',
+    level: LEVELS[String(m?.LogLevel ?? 'INFO').toUpperCase()] ?? 20,
+  };
 }
 
 export function configBool(rec: EnvironmentRecord, key: string, dflt: boolean): boolean {
@@ -271,7 +293,13 @@ export class AirflowStoreImpl implements AirflowStore {
         const runId = d.runId === null || d.runId === undefined ? null : String(d.runId);
         const times = typeof d.times === 'number' ? d.times : undefined;
         if (runId === null) {
-          e.pending.push({ dagId: String(d.dagId), taskId: String(d.taskId), message: String(d.message), at: Number(d.at), ...(times !== undefined ? { times } : {}) });
+          e.pending.push({
+            dagId: String(d.dagId),
+            taskId: String(d.taskId),
+            message: String(d.message),
+            at: Number(d.at),
+            ...(times !== undefined ? { times } : {}),
+          });
         } else {
           const run = e.runs.find((r) => r.dagId === d.dagId && r.runId === runId);
           if (run) {
@@ -334,16 +362,37 @@ export class AirflowStoreImpl implements AirflowStore {
         const lines: LogLine[] = [];
         let t = now;
         const step = (): number => (t += 1000 + (f.key.length % 7) * 100);
-        const pid = 1000 + (f.key.length * 7919) % 30000;
+        const pid = 1000 + ((f.key.length * 7919) % 30000);
         lines.push(textRecord(step(), 'processor.py:186', 'INFO', `Started process (PID=${pid}) to work on ${f.fileloc}`));
         lines.push(textRecord(step(), 'processor.py:914', 'INFO', `Processing file ${f.fileloc} for tasks to queue`));
         const inner = step();
-        lines.push(textRecord(inner, 'logging_mixin.py:190', 'INFO', `[${new Date(inner / 1000).toISOString().replace('Z', '+0000')}] {dagbag.py:588} INFO - Filling up the DagBag from ${f.fileloc}`));
+        lines.push(
+          textRecord(
+            inner,
+            'logging_mixin.py:190',
+            'INFO',
+            `[${new Date(inner / 1000).toISOString().replace('Z', '+0000')}] {dagbag.py:588} INFO - Filling up the DagBag from ${f.fileloc}`,
+          ),
+        );
         if (f.error) {
-          lines.push(textRecord(step(), 'logging_mixin.py:190', 'INFO', `[${new Date(t / 1000).toISOString().replace('Z', '+0000')}] {dagbag.py:387} ERROR - Failed to import: ${f.fileloc}\n${f.error.trimEnd()}`));
+          lines.push(
+            textRecord(
+              step(),
+              'logging_mixin.py:190',
+              'INFO',
+              `[${new Date(t / 1000).toISOString().replace('Z', '+0000')}] {dagbag.py:387} ERROR - Failed to import: ${f.fileloc}\n${f.error.trimEnd()}`,
+            ),
+          );
           lines.push(textRecord(step(), 'processor.py:927', 'WARNING', `No viable dags retrieved from ${f.fileloc}`));
         } else if (f.dagIds.length) {
-          lines.push(textRecord(step(), 'processor.py:925', 'INFO', `DAG(s) ${f.dagIds.map((x) => `'${x}'`).join(', ')} retrieved from ${f.fileloc}`));
+          lines.push(
+            textRecord(
+              step(),
+              'processor.py:925',
+              'INFO',
+              `DAG(s) ${f.dagIds.map((x) => `'${x}'`).join(', ')} retrieved from ${f.fileloc}`,
+            ),
+          );
         } else {
           lines.push(textRecord(step(), 'processor.py:927', 'WARNING', `No viable dags retrieved from ${f.fileloc}`));
         }
@@ -351,7 +400,11 @@ export class AirflowStoreImpl implements AirflowStore {
         const visible = lines.filter((l) => LEVELS[l.level] >= target.level);
         if (visible.length) {
           const stream = `${v.af3 ? 'dag_processor_' : ''}${f.relPath}.log`;
-          this.world.logs.write(target.group, stream, visible.map((l) => ({ timestamp: Math.floor(l.ts / 1000), message: l.message })));
+          this.world.logs.write(
+            target.group,
+            stream,
+            visible.map((l) => ({ timestamp: Math.floor(l.ts / 1000), message: l.message })),
+          );
         }
       }
       this.commit('parsed', { env: rec.Name, key: f.key, etag: f.etag });
@@ -398,7 +451,14 @@ export class AirflowStoreImpl implements AirflowStore {
    * fail-task: binds the failure to the earliest run of the DAG whose task has not started running
    * yet, else keeps it for the next triggered run. Returns the run id it was bound to.
    */
-  failTask(envName: string, rec: EnvironmentRecord | undefined, dagId: string, taskId: string, message: string, times?: number): string | null {
+  failTask(
+    envName: string,
+    rec: EnvironmentRecord | undefined,
+    dagId: string,
+    taskId: string,
+    message: string,
+    times?: number,
+  ): string | null {
     const now = this.nowUs();
     const e = rec ? this.env(rec) : this.state.envs[envName];
     if (!e) {
@@ -615,7 +675,14 @@ export class AirflowStoreImpl implements AirflowStore {
     rec: EnvironmentRecord,
     v: AfVersion,
     dag: BagDag,
-    f: { runId: string; logical: number | null; runAfter: number; interval: [number, number] | null; runType: string; triggeredBy: 'timetable' | 'asset' | 'operator' },
+    f: {
+      runId: string;
+      logical: number | null;
+      runAfter: number;
+      interval: [number, number] | null;
+      runType: string;
+      triggeredBy: 'timetable' | 'asset' | 'operator';
+    },
   ): RunRec {
     return {
       seq: this.nextSeq(),
@@ -663,7 +730,14 @@ export class AirflowStoreImpl implements AirflowStore {
       const active = runs.length >= max ? this.timeline(rec.Name, e, runs[runs.length - max]).end : -Infinity;
       at = Math.max(at, active);
       if (!(at <= nowUs)) return created;
-      const run = this.newRun(rec, v, dag, { runId: scheduledRunId(it.logical), logical: it.logical, runAfter: at, interval: it.dataInterval, runType: 'scheduled', triggeredBy: 'timetable' });
+      const run = this.newRun(rec, v, dag, {
+        runId: scheduledRunId(it.logical),
+        logical: it.logical,
+        runAfter: at,
+        interval: it.dataInterval,
+        runType: 'scheduled',
+        triggeredBy: 'timetable',
+      });
       if (runs.some((r) => r.runId === run.runId)) return created;
       this.addRun(rec, run);
       created++;
@@ -683,7 +757,17 @@ export class AirflowStoreImpl implements AirflowStore {
           if (a.triggered && a.start <= nowUs && !e.runs.some((r) => r.dagId === a.triggered!.dagId && r.runId === a.triggered!.runId)) {
             const dag = bag.dags.get(a.triggered.dagId);
             if (!dag) continue;
-            this.addRun(rec, this.newRun(rec, v, dag, { runId: a.triggered.runId, logical: a.start, runAfter: a.start, interval: [a.start, a.start], runType: 'manual', triggeredBy: 'operator' }));
+            this.addRun(
+              rec,
+              this.newRun(rec, v, dag, {
+                runId: a.triggered.runId,
+                logical: a.start,
+                runAfter: a.start,
+                interval: [a.start, a.start],
+                runType: 'manual',
+                triggeredBy: 'operator',
+              }),
+            );
             created++;
           }
         }
@@ -706,7 +790,14 @@ export class AirflowStoreImpl implements AirflowStore {
         const runId = datasetRunId(v, at);
         this.addRun(
           rec,
-          this.newRun(rec, v, dag, { runId, logical: v.af3 ? null : at, runAfter: at, interval: [at, at], runType: v.af3 ? 'asset_triggered' : 'dataset_triggered', triggeredBy: 'asset' }),
+          this.newRun(rec, v, dag, {
+            runId,
+            logical: v.af3 ? null : at,
+            runAfter: at,
+            interval: [at, at],
+            runType: v.af3 ? 'asset_triggered' : 'dataset_triggered',
+            triggeredBy: 'asset',
+          }),
         );
         created++;
       }
@@ -722,7 +813,14 @@ export class AirflowStoreImpl implements AirflowStore {
       const mapped = ti.mapIndex >= 0 ? ` map_index=${ti.mapIndex}` : '';
       for (const a of ti.attempts) {
         if (!Number.isFinite(a.queued)) continue;
-        out.push(textRecord(a.queued, 'scheduler_job_runner.py:435', 'INFO', `1 tasks up for execution:\n\t<TaskInstance: ${run.dagId}.${t.id} ${run.runId}${mapped} [scheduled]>`));
+        out.push(
+          textRecord(
+            a.queued,
+            'scheduler_job_runner.py:435',
+            'INFO',
+            `1 tasks up for execution:\n\t<TaskInstance: ${run.dagId}.${t.id} ${run.runId}${mapped} [scheduled]>`,
+          ),
+        );
         if (!Number.isFinite(a.end)) continue;
         const state = a.outcome === 'up_for_retry' ? 'failed' : a.outcome;
         out.push(
@@ -737,14 +835,21 @@ export class AirflowStoreImpl implements AirflowStore {
     }
     if (Number.isFinite(tl.end)) {
       const repr = `<DagRun ${run.dagId} @ ${strDatetime(date)}: ${run.runId}, state:running, queued_at: ${strDatetime(run.runAfter)}. externally triggered: ${run.runType === 'manual' ? 'True' : 'False'}>`;
-      out.push(textRecord(tl.end, 'dagrun.py:854', tl.final === 'success' ? 'INFO' : 'ERROR', `Marking run ${repr} ${tl.final === 'success' ? 'successful' : 'failed'}`));
+      out.push(
+        textRecord(
+          tl.end,
+          'dagrun.py:854',
+          tl.final === 'success' ? 'INFO' : 'ERROR',
+          `Marking run ${repr} ${tl.final === 'success' ? 'successful' : 'failed'}`,
+        ),
+      );
       const [dis, die] = run.dataInterval ?? [date, date];
       out.push(
         textRecord(
           tl.end + 1,
           'dagrun.py:905',
           'INFO',
-          `DagRun Finished: dag_id=${run.dagId}, execution_date=${strDatetime(date)}, run_id=${run.runId}, run_start_date=${strDatetime(tl.start)}, run_end_date=${strDatetime(tl.end)}, run_duration=${((tl.end - tl.start) / 1e6).toFixed(6).replace(/0+$/, '').replace(/\.$/, '.0')}, state=${tl.final}, external_trigger=${run.runType === 'manual' ? 'True' : 'False'}, run_type=${run.runType}, data_interval_start=${strDatetime(dis)}, data_interval_end=${strDatetime(die)}, dag_hash=${(run.seq * 2654435761 >>> 0).toString(16).padStart(8, '0')}${'0'.repeat(24)}`,
+          `DagRun Finished: dag_id=${run.dagId}, execution_date=${strDatetime(date)}, run_id=${run.runId}, run_start_date=${strDatetime(tl.start)}, run_end_date=${strDatetime(tl.end)}, run_duration=${((tl.end - tl.start) / 1e6).toFixed(6).replace(/0+$/, '').replace(/\.$/, '.0')}, state=${tl.final}, external_trigger=${run.runType === 'manual' ? 'True' : 'False'}, run_type=${run.runType}, data_interval_start=${strDatetime(dis)}, data_interval_end=${strDatetime(die)}, dag_hash=${((run.seq * 2654435761) >>> 0).toString(16).padStart(8, '0')}${'0'.repeat(24)}`,
         ),
       );
     }
@@ -757,4 +862,3 @@ export class AirflowStoreImpl implements AirflowStore {
     return this.state.envs[name];
   }
 }
-

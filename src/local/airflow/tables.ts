@@ -234,7 +234,12 @@ export function renderRichTable(headers: string[], rows: string[][], consoleWidt
     widths = collapseWidths(widths, maxWidth);
     tableWidth = widths.reduce((a, b) => a + b, 0);
     if (tableWidth > maxWidth) {
-      widths = ratioReduce(tableWidth - maxWidth, widths.map(() => 1), widths, widths);
+      widths = ratioReduce(
+        tableWidth - maxWidth,
+        widths.map(() => 1),
+        widths,
+        widths,
+      );
     }
     widths = widths.map((w, i) => measure(i, w));
   }
@@ -314,7 +319,17 @@ export function renderTabulatePlain(headers: string[], rows: Array<Array<string 
       const v = r[i] ?? null;
       if (v === null) return '';
       const t = types[i];
-      if (t === 'float' && isPyFloat(v)) return formatG(Number(v.trim().replace(/_/g, '').replace(/^([+-]?)infinity$/i, '$1Infinity').replace(/^([+-]?)inf$/i, '$1Infinity').replace(/^[+-]?nan$/i, 'NaN')));
+      if (t === 'float' && isPyFloat(v))
+        return formatG(
+          Number(
+            v
+              .trim()
+              .replace(/_/g, '')
+              .replace(/^([+-]?)infinity$/i, '$1Infinity')
+              .replace(/^([+-]?)inf$/i, '$1Infinity')
+              .replace(/^[+-]?nan$/i, 'NaN'),
+          ),
+        );
       return v;
     }),
   );
@@ -346,7 +361,12 @@ export function renderTabulatePlain(headers: string[], rows: Array<Array<string 
     const height = Math.max(1, ...aligned.map((a) => a.length));
     const out: string[] = [];
     for (let l = 0; l < height; l++) {
-      out.push(aligned.map((a, i) => a[l] ?? ' '.repeat(widths[i])).join('  ').trimEnd());
+      out.push(
+        aligned
+          .map((a, i) => a[l] ?? ' '.repeat(widths[i]))
+          .join('  ')
+          .trimEnd(),
+      );
     }
     return out;
   };

@@ -19,7 +19,10 @@ export interface LogLine {
 export const LEVELS: Record<string, number> = { DEBUG: 10, INFO: 20, WARNING: 30, ERROR: 40, CRITICAL: 50 };
 
 export function streamName(dagId: string, runId: string, taskId: string, attempt = 1, mapIndex = -1): string {
-  return `dag_id=${dagId}/run_id=${runId}/task_id=${taskId}/${mapIndex >= 0 ? `map_index=${mapIndex}/` : ''}attempt=${attempt}.log`.replace(/:/g, '_');
+  return `dag_id=${dagId}/run_id=${runId}/task_id=${taskId}/${mapIndex >= 0 ? `map_index=${mapIndex}/` : ''}attempt=${attempt}.log`.replace(
+    /:/g,
+    '_',
+  );
 }
 
 function hash(s: string): number {
@@ -103,7 +106,10 @@ function failure(x: TaskLogInput): { type: string; message: string } {
   switch (x.attempt.reason) {
     case 'timeout': {
       const elapsed = (x.attempt.end - x.attempt.queued) / 1e6;
-      return { type: 'airflow.exceptions.AirflowSensorTimeout', message: `Sensor has timed out; run duration of ${elapsed} seconds exceeds the specified timeout of ${(s?.timeoutUs ?? 604_800_000_000) / 1e6}.` };
+      return {
+        type: 'airflow.exceptions.AirflowSensorTimeout',
+        message: `Sensor has timed out; run duration of ${elapsed} seconds exceeds the specified timeout of ${(s?.timeoutUs ?? 604_800_000_000) / 1e6}.`,
+      };
     }
     case 'failed_states':
       return { type: 'airflow.exceptions.AirflowException', message: `The external ${what} in DAG ${s?.externalDagId} failed.` };
@@ -133,7 +139,8 @@ function textExecution(x: TaskLogInput, ex: Execution): LogLine[] {
   const s = ti.start;
   const { open, span, fin } = timing(ex);
   const at = (frac: number): number => s + Math.floor(span * frac);
-  const tiRepr = (state: string): string => `<TaskInstance: ${dagId}.${task.id} ${runId}${x.mapIndex >= 0 ? ` map_index=${x.mapIndex}` : ''} [${state}]>`;
+  const tiRepr = (state: string): string =>
+    `<TaskInstance: ${dagId}.${task.id} ${runId}${x.mapIndex >= 0 ? ` map_index=${x.mapIndex}` : ''} [${state}]>`;
   const lines: LogLine[] = [];
   const L = (ts: number, src: string, level: LogLine['level'] | null, msg: string): void => {
     lines.push({ ts, level: level ?? 'INFO', message: `[${logTimestamp(ts)}] {${src}} ${level ? `${level} - ` : ''}${msg}` });
@@ -162,11 +169,21 @@ function textExecution(x: TaskLogInput, ex: Execution): LogLine[] {
   const failed = ti.outcome === 'failed' || ti.outcome === 'up_for_retry';
   if (ex.pokes.length) {
     ex.pokes.forEach((p, k) => {
-      L(Math.max(at(0.2), p.at) + k, task.triggerDagId !== undefined ? 'trigger_dagrun.py:255' : 'external_task.py:346', 'INFO', pokeMessage(x));
+      L(
+        Math.max(at(0.2), p.at) + k,
+        task.triggerDagId !== undefined ? 'trigger_dagrun.py:255' : 'external_task.py:346',
+        'INFO',
+        pokeMessage(x),
+      );
     });
   } else if (task.op === 'BashOperator' || task.op === '_BashDecoratedOperator') {
     L(at(0.2), 'subprocess.py:63', 'INFO', 'Tmp dir root location: /tmp');
-    L(at(0.21), 'subprocess.py:75', 'INFO', `Running command: ['/usr/bin/bash', '-c', ${task.bash !== undefined ? `'${task.bash.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'` : "'...'"}]`);
+    L(
+      at(0.21),
+      'subprocess.py:75',
+      'INFO',
+      `Running command: ['/usr/bin/bash', '-c', ${task.bash !== undefined ? `'${task.bash.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'` : "'...'"}]`,
+    );
     L(at(0.22), 'subprocess.py:86', 'INFO', 'Output:');
     const echo = task.bash !== undefined ? /^\s*echo\s+(.*)$/.exec(task.bash) : null;
     if (echo) L(at(0.5), 'subprocess.py:93', 'INFO', echo[1].replace(/^(['"])(.*)\1$/, '$2'));
@@ -212,7 +229,12 @@ function textExecution(x: TaskLogInput, ex: Execution): LogLine[] {
         `${err.type}: ${msg}`,
       ].join('\n'),
     );
-    L(fin(0.96), 'taskinstance.py:1225', 'INFO', `Marking task as ${ti.outcome === 'up_for_retry' ? 'UP_FOR_RETRY' : 'FAILED'}. ${endDates}`);
+    L(
+      fin(0.96),
+      'taskinstance.py:1225',
+      'INFO',
+      `Marking task as ${ti.outcome === 'up_for_retry' ? 'UP_FOR_RETRY' : 'FAILED'}. ${endDates}`,
+    );
     L(fin(0.97), 'taskinstance.py:340', null, '▼ Post task execution logs');
     L(fin(0.98), 'standard_task_runner.py:124', 'ERROR', `Failed to execute job ${jobId} for task ${task.id} (${msg}; ${pid})`);
     L(fin(0.99), 'local_task_job_runner.py:266', 'INFO', 'Task exited with return code 1');
@@ -239,7 +261,14 @@ function jsonExecution(x: TaskLogInput, ex: Execution): LogLine[] {
   const at = (frac: number): number => s + Math.floor(span * frac);
   const lines: LogLine[] = [];
   const E = (ts: number, level: LogLine['level'], event: string, logger: string, extra: Record<string, unknown> = {}): void => {
-    const d = new PyDict(new Map([['timestamp', structlogTimestamp(ts)], ['event', event], ['level', level.toLowerCase()], ['logger', logger]]));
+    const d = new PyDict(
+      new Map([
+        ['timestamp', structlogTimestamp(ts)],
+        ['event', event],
+        ['level', level.toLowerCase()],
+        ['logger', logger],
+      ]),
+    );
     for (const [k, v] of Object.entries(extra)) d.m.set(k, toPy(v));
     lines.push({ ts, level, message: jsonDumps(d) });
   };
@@ -265,15 +294,38 @@ function jsonExecution(x: TaskLogInput, ex: Execution): LogLine[] {
     if (ti.outcome === 'skipped') E(fin(0.95), 'INFO', 'Sensor timed out or failed with soft_fail=True: marking task as SKIPPED', 'task');
   } else if (task.op === 'BashOperator' || task.op === '_BashDecoratedOperator') {
     E(at(0.2), 'INFO', 'Tmp dir root location: /tmp', 'airflow.task.hooks.airflow.providers.standard.hooks.subprocess.SubprocessHook');
-    E(at(0.21), 'INFO', `Running command: ['/usr/bin/bash', '-c', '${task.bash ?? '...'}']`, 'airflow.task.hooks.airflow.providers.standard.hooks.subprocess.SubprocessHook');
+    E(
+      at(0.21),
+      'INFO',
+      `Running command: ['/usr/bin/bash', '-c', '${task.bash ?? '...'}']`,
+      'airflow.task.hooks.airflow.providers.standard.hooks.subprocess.SubprocessHook',
+    );
     E(at(0.22), 'INFO', 'Output:', 'airflow.task.hooks.airflow.providers.standard.hooks.subprocess.SubprocessHook');
     const echo = task.bash !== undefined ? /^\s*echo\s+(.*)$/.exec(task.bash) : null;
-    if (echo) E(at(0.5), 'INFO', echo[1].replace(/^(['"])(.*)\1$/, '$2'), 'airflow.task.hooks.airflow.providers.standard.hooks.subprocess.SubprocessHook');
-    if (!failed) E(at(0.9), 'INFO', 'Command exited with return code 0', 'airflow.task.hooks.airflow.providers.standard.hooks.subprocess.SubprocessHook');
+    if (echo)
+      E(
+        at(0.5),
+        'INFO',
+        echo[1].replace(/^(['"])(.*)\1$/, '$2'),
+        'airflow.task.hooks.airflow.providers.standard.hooks.subprocess.SubprocessHook',
+      );
+    if (!failed)
+      E(
+        at(0.9),
+        'INFO',
+        'Command exited with return code 0',
+        'airflow.task.hooks.airflow.providers.standard.hooks.subprocess.SubprocessHook',
+      );
   } else {
     let k = 0;
     for (const p of task.prints) E(at(0.3 + 0.5 * (k++ / Math.max(1, task.prints.length))), 'INFO', p, 'task.stdout');
-    if (!failed && /Python|python|Decorated/.test(task.op)) E(at(0.9), 'INFO', 'Done. Returned value was: None', 'airflow.task.operators.airflow.providers.standard.decorators.python._PythonDecoratedOperator');
+    if (!failed && /Python|python|Decorated/.test(task.op))
+      E(
+        at(0.9),
+        'INFO',
+        'Done. Returned value was: None',
+        'airflow.task.operators.airflow.providers.standard.decorators.python._PythonDecoratedOperator',
+      );
   }
   if (open) return lines;
   if (failed) {

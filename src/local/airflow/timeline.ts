@@ -155,7 +155,14 @@ const DEFAULT_SENSOR_TIMEOUT = 7 * 86_400_000_000;
 const MAX_POKES = 5000;
 
 export function computeTimeline(
-  run: { runId: string; runAfter: number; taskSeconds: number; tasks: RunTask[]; fail: Record<string, string>; failTimes?: Record<string, number> },
+  run: {
+    runId: string;
+    runAfter: number;
+    taskSeconds: number;
+    tasks: RunTask[];
+    fail: Record<string, string>;
+    failTimes?: Record<string, number>;
+  },
   history: PauseHistory,
   env: TimelineEnv = {},
 ): RunTimeline {
@@ -200,7 +207,9 @@ export function computeTimeline(
         outcome = ups.some((x) => !isFail(x)) ? { kind: 'skipped', at: min(ends((x) => !isFail(x))) } : { kind: 'run', at: allEnd };
         break;
       case 'one_success':
-        outcome = ups.some((x) => x.final === 'success') ? { kind: 'run', at: min(ends((x) => x.final === 'success')) } : { kind: 'upstream_failed', at: allEnd };
+        outcome = ups.some((x) => x.final === 'success')
+          ? { kind: 'run', at: min(ends((x) => x.final === 'success')) }
+          : { kind: 'upstream_failed', at: allEnd };
         break;
       case 'one_failed':
         outcome = ups.some(isFail) ? { kind: 'run', at: min(ends(isFail)) } : { kind: 'skipped', at: allEnd };
@@ -211,7 +220,9 @@ export function computeTimeline(
         outcome = ups.some(isFail) ? { kind: 'upstream_failed', at: min(ends(isFail)) } : { kind: 'run', at: allEnd };
         break;
       case 'none_skipped':
-        outcome = ups.some((x) => x.final === 'skipped') ? { kind: 'skipped', at: min(ends((x) => x.final === 'skipped')) } : { kind: 'run', at: allEnd };
+        outcome = ups.some((x) => x.final === 'skipped')
+          ? { kind: 'skipped', at: min(ends((x) => x.final === 'skipped')) }
+          : { kind: 'run', at: allEnd };
         break;
       default: // all_success
         if (ups.some(isFail)) outcome = { kind: 'upstream_failed', at: min(ends(isFail)) };
@@ -247,7 +258,7 @@ export function computeTimeline(
   /** The tries of one task instance that becomes ready at `ready`. */
   function execute(t: RunTask, mapIndex: number, ready: number): TiTimeline {
     const maxTries = 1 + Math.max(0, t.retries ?? 0);
-    const failTimes = run.fail[t.id] === undefined ? 0 : run.failTimes?.[t.id] ?? Infinity;
+    const failTimes = run.fail[t.id] === undefined ? 0 : (run.failTimes?.[t.id] ?? Infinity);
     const attempts: Attempt[] = [];
     const spans: Array<[number, TiState]> = [];
     let q = decide(ready);
@@ -277,7 +288,17 @@ export function computeTimeline(
     }
     const last = attempts[attempts.length - 1];
     spans.push([last.end, final]);
-    return { id: t.id, mapIndex, final, queued: attempts[0].queued, start: firstStart ?? attempts[0].start, end: last.end, ran: true, spans, attempts };
+    return {
+      id: t.id,
+      mapIndex,
+      final,
+      queued: attempts[0].queued,
+      start: firstStart ?? attempts[0].start,
+      end: last.end,
+      ran: true,
+      spans,
+      attempts,
+    };
   }
 
   /** ExternalTaskSensor: pokes until the external task (or run) of the same logical date is in allowed_states. */
@@ -355,8 +376,26 @@ function summary(id: string, xs: TiTimeline[]): TiTimeline {
   const queued = Math.min(...xs.map((x) => x.queued));
   const start = Math.min(...xs.map((x) => x.start));
   const end = Math.max(...xs.map((x) => x.end));
-  const final: Final = xs.some((x) => x.final === 'failed') ? 'failed' : xs.some((x) => x.final === 'upstream_failed') ? 'upstream_failed' : 'success';
-  return { id, mapIndex: -1, final, queued, start, end, ran: false, spans: [[queued, 'queued'], [start, 'running'], [end, final]], attempts: [] };
+  const final: Final = xs.some((x) => x.final === 'failed')
+    ? 'failed'
+    : xs.some((x) => x.final === 'upstream_failed')
+      ? 'upstream_failed'
+      : 'success';
+  return {
+    id,
+    mapIndex: -1,
+    final,
+    queued,
+    start,
+    end,
+    ran: false,
+    spans: [
+      [queued, 'queued'],
+      [start, 'running'],
+      [end, final],
+    ],
+    attempts: [],
+  };
 }
 
 /** The state of a task instance at `now` (null = not yet scheduled). */

@@ -123,7 +123,7 @@ class Emitter {
     this.indention = this.indention && isIndention;
   }
   writeIndent(): void {
-    const indent = Math.max(this.indent , 0);
+    const indent = Math.max(this.indent, 0);
     if (!this.indention || this.column > indent || (this.column === indent && !this.whitespace)) this.putBreak();
     while (this.column < indent) this.put(' ');
     this.whitespace = true;
@@ -263,8 +263,21 @@ class Emitter {
     this.writeIndicator('"', true);
     let spaces = false;
     const ESC: Record<number, string> = {
-      0x00: '0', 0x07: 'a', 0x08: 'b', 0x09: 't', 0x0a: 'n', 0x0b: 'v', 0x0c: 'f', 0x0d: 'r', 0x1b: 'e',
-      0x22: '"', 0x5c: '\\', 0x85: 'N', 0xa0: '_', 0x2028: 'L', 0x2029: 'P',
+      0x00: '0',
+      0x07: 'a',
+      0x08: 'b',
+      0x09: 't',
+      0x0a: 'n',
+      0x0b: 'v',
+      0x0c: 'f',
+      0x0d: 'r',
+      0x1b: 'e',
+      0x22: '"',
+      0x5c: '\\',
+      0x85: 'N',
+      0xa0: '_',
+      0x2028: 'L',
+      0x2029: 'P',
     };
     for (let i = 0; i < cps.length; i++) {
       const ch = cps[i];

@@ -35,9 +35,7 @@ const EVENT_OVERHEAD = 26;
 const DAY = 86_400_000;
 /** FilterLogEvents examines at most this many events per call, then answers with a nextToken. */
 const FILTER_SCAN_BUDGET = 200_000;
-const RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-];
+const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
 export class LogsApiError extends Error {
   constructor(
@@ -171,7 +169,9 @@ function show(v: unknown): string {
 }
 
 function checkString(name: string, v: string, f: Field, errors: string[]): void {
-  const at = f.hideValue ? `Value at '${name}' failed to satisfy constraint: Member must` : `Value '${show(v)}' at '${name}' failed to satisfy constraint: Member must`;
+  const at = f.hideValue
+    ? `Value at '${name}' failed to satisfy constraint: Member must`
+    : `Value '${show(v)}' at '${name}' failed to satisfy constraint: Member must`;
   if (f.minLen !== undefined && v.length < f.minLen) errors.push(`${at} have length greater than or equal to ${f.minLen}`);
   if (f.maxLen !== undefined && v.length > f.maxLen) errors.push(`${at} have length less than or equal to ${f.maxLen}`);
   if (f.pattern && !f.pattern.test(v)) errors.push(`${at} satisfy regular expression pattern: ${f.patternText}`);
@@ -231,7 +231,9 @@ function validate(body: Record<string, unknown>, spec: Spec): void {
           } else if (!isLong(ev.timestamp)) {
             throw serialization(`${path}.timestamp`, 'an integer');
           } else if (ev.timestamp < 0) {
-            errors.push(`Value '${ev.timestamp}' at '${path}.timestamp' failed to satisfy constraint: Member must have value greater than or equal to 0`);
+            errors.push(
+              `Value '${ev.timestamp}' at '${path}.timestamp' failed to satisfy constraint: Member must have value greater than or equal to 0`,
+            );
           }
           if (ev.message === undefined || ev.message === null) {
             errors.push(`Value null at '${path}.message' failed to satisfy constraint: Member must not be null`);
@@ -351,7 +353,10 @@ function groupNameOf(body: Body, world: World, required: boolean): string | unde
 function nameFromIdentifier(id: string, world: World): string {
   if (!id.startsWith('arn:')) return id;
   const m = /^arn:aws[a-z-]*:logs:([^:]*):([^:]*):log-group:([^:*]+)(?::\*)?$/.exec(id);
-  if (!m) throw bad("1 validation error detected: Value at 'logGroupIdentifier' failed to satisfy constraint: Member must be a log group name or a log group ARN");
+  if (!m)
+    throw bad(
+      "1 validation error detected: Value at 'logGroupIdentifier' failed to satisfy constraint: Member must be a log group name or a log group ARN",
+    );
   if (m[1] !== region(world) || m[2] !== account(world)) throw notFound('group');
   return m[3];
 }
@@ -377,13 +382,16 @@ const OPS: Record<string, Op> = {
     const ids = body.logGroupIdentifiers as string[];
     const names = body.logStreamNames as string[] | undefined;
     const prefixes = body.logStreamNamePrefixes as string[] | undefined;
-    if (names !== undefined && prefixes !== undefined) throw bad('logStreamNames and logStreamNamePrefixes are mutually exclusive parameters.');
+    if (names !== undefined && prefixes !== undefined)
+      throw bad('logStreamNames and logStreamNamePrefixes are mutually exclusive parameters.');
     if ((names !== undefined || prefixes !== undefined) && ids.length !== 1) {
       throw bad('When logStreamNames or logStreamNamePrefixes is specified, logGroupIdentifiers must contain exactly one log group.');
     }
     const groups = ids.map((identifier) => {
       if (!identifier.startsWith('arn:') || identifier.endsWith('*')) {
-        throw bad("1 validation error detected: Value at 'logGroupIdentifiers' failed to satisfy constraint: Member must be a log group ARN without a trailing '*'");
+        throw bad(
+          "1 validation error detected: Value at 'logGroupIdentifiers' failed to satisfy constraint: Member must be a log group ARN without a trailing '*'",
+        );
       }
       const name = nameFromIdentifier(identifier, world);
       requireGroup(store, name);
@@ -537,9 +545,7 @@ const OPS: Record<string, Op> = {
     }
     const last = page[page.length - 1];
     const nextToken =
-      more && last
-        ? opaque(orderBy === 'LogStreamName' ? { n: last.name } : { t: last.events.last()?.ts ?? -1, n: last.name })
-        : undefined;
+      more && last ? opaque(orderBy === 'LogStreamName' ? { n: last.name } : { t: last.events.last()?.ts ?? -1, n: last.name }) : undefined;
     const arn = groupArn(world, g.name);
     return {
       logStreams: page.map((s) => streamView(s, arn)),
@@ -575,7 +581,11 @@ const OPS: Record<string, Op> = {
     while (tooNewStart > 0 && events[tooNewStart - 1].timestamp > tooNewAfter) tooNewStart--;
     const from = Math.max(tooOldEnd, expiredEnd);
     if (from < tooNewStart) {
-      store.putBatch(g.name, s.name, events.slice(from, tooNewStart).map((e) => [e.timestamp, e.message] as const));
+      store.putBatch(
+        g.name,
+        s.name,
+        events.slice(from, tooNewStart).map((e) => [e.timestamp, e.message] as const),
+      );
     }
     const rejected: Record<string, number> = {};
     if (tooOldEnd > 0) rejected.tooOldLogEventEndIndex = tooOldEnd;
@@ -681,11 +691,7 @@ const OPS: Record<string, Op> = {
       streams = all.slice(lo, hi).map((n) => g.streams.get(n)!);
     }
     const iter: Iterator<EventRec> =
-      streams === undefined
-        ? g.events.from(from)
-        : streams.length === 1
-          ? streams[0].events.from(from)
-          : mergeFrom(streams, from);
+      streams === undefined ? g.events.from(from) : streams.length === 1 ? streams[0].events.from(from) : mergeFrom(streams, from);
 
     const out: EventRec[] = [];
     let bytes = 0;
@@ -885,7 +891,11 @@ function handle(req: EmuRequest, homeWorld: World): EmuResponse | Promise<EmuRes
 /** The Logs error shape for what a handler throws. */
 function answerLogsError(e: unknown): EmuResponse {
   if (e instanceof LogsApiError) return errorResponse(e.status, e.code, e.message);
-  return errorResponse(500, 'ServiceUnavailableException', `mwaa local: internal error in CloudWatch Logs: ${(e as Error)?.message ?? String(e)}`);
+  return errorResponse(
+    500,
+    'ServiceUnavailableException',
+    `mwaa local: internal error in CloudWatch Logs: ${(e as Error)?.message ?? String(e)}`,
+  );
 }
 
 export const handleLogs: Handler = (req, world) => {

@@ -109,7 +109,12 @@ export class LogsStoreImpl implements LogsStore {
   createGroup(name: string, options: { kmsKeyId?: string; logGroupClass?: string } = {}): boolean {
     if (this.groups.has(name)) return false;
     const cls = options.logGroupClass !== undefined && options.logGroupClass !== 'STANDARD' ? options.logGroupClass : undefined;
-    this.commit('createGroup', { g: name, t: this.clock.now(), ...(options.kmsKeyId !== undefined ? { k: options.kmsKeyId } : {}), ...(cls ? { c: cls } : {}) });
+    this.commit('createGroup', {
+      g: name,
+      t: this.clock.now(),
+      ...(options.kmsKeyId !== undefined ? { k: options.kmsKeyId } : {}),
+      ...(cls ? { c: cls } : {}),
+    });
     return true;
   }
 

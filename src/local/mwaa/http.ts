@@ -35,7 +35,13 @@ interface Route {
   arn?: string;
 }
 
-const JSON_BODY_OPS: ReadonlySet<Operation> = new Set(['CreateEnvironment', 'UpdateEnvironment', 'TagResource', 'PublishMetrics', 'InvokeRestApi']);
+const JSON_BODY_OPS: ReadonlySet<Operation> = new Set([
+  'CreateEnvironment',
+  'UpdateEnvironment',
+  'TagResource',
+  'PublishMetrics',
+  'InvokeRestApi',
+]);
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): EmuResponse {
   return {
@@ -157,10 +163,19 @@ export const handleMwaa: Handler = (req: EmuRequest, world: World): EmuResponse 
       (fault) =>
         found.op === 'InvokeRestApi' && REST_API_ERRORS.has(fault.code)
           ? // an injected Airflow error: fault.status is the Airflow status MWAA passes on in an HTTP 400
-            mwaaError(400, fault.status >= 500 ? 'RestApiServerException' : 'RestApiClientException', fault.message ?? `Injected fault: Airflow answered ${fault.status}`, {
-              RestApiStatusCode: fault.status,
-              RestApiResponse: { detail: fault.message ?? `Injected fault: ${fault.code}`, status: fault.status, title: 'Injected fault' },
-            })
+            mwaaError(
+              400,
+              fault.status >= 500 ? 'RestApiServerException' : 'RestApiClientException',
+              fault.message ?? `Injected fault: Airflow answered ${fault.status}`,
+              {
+                RestApiStatusCode: fault.status,
+                RestApiResponse: {
+                  detail: fault.message ?? `Injected fault: ${fault.code}`,
+                  status: fault.status,
+                  title: 'Injected fault',
+                },
+              },
+            )
           : mwaaError(fault.status, fault.code, fault.message ?? `Injected fault: ${fault.code}`),
       () => {
         if (parsed.error) return mwaaError(400, 'ValidationException', parsed.error);
@@ -260,7 +275,9 @@ function invokeRestApi(store: LocalMwaaStore, world: World, name: string, body: 
   if (!store.exists(name, region)) throw notFound(name);
   const rec = store.getEnvironmentView(name, region);
   if (compareVersions(String(rec.AirflowVersion), REST_API_MIN_AIRFLOW) < 0) {
-    throw new ValidationError(`Update your environment to use InvokeRestApi: the Apache Airflow REST API is available through InvokeRestApi for Apache Airflow ${REST_API_MIN_AIRFLOW} and later (environment ${name} runs ${String(rec.AirflowVersion)}).`);
+    throw new ValidationError(
+      `Update your environment to use InvokeRestApi: the Apache Airflow REST API is available through InvokeRestApi for Apache Airflow ${REST_API_MIN_AIRFLOW} and later (environment ${name} runs ${String(rec.AirflowVersion)}).`,
+    );
   }
   const answer = world.airflow.invokeRestApi(name, {
     path: body.Path as string,
@@ -269,11 +286,17 @@ function invokeRestApi(store: LocalMwaaStore, world: World, name: string, body: 
     body: body.Body,
   });
   if ('unavailable' in answer) {
-    throw restApiError(503, { detail: `The Apache Airflow web server of environment ${name} is not available (${answer.unavailable}).`, status: 503, title: 'Service Unavailable' });
+    throw restApiError(503, {
+      detail: `The Apache Airflow web server of environment ${name} is not available (${answer.unavailable}).`,
+      status: 503,
+      title: 'Service Unavailable',
+    });
   }
   const size = answer.body === undefined ? 0 : Buffer.byteLength(JSON.stringify(answer.body), 'utf8');
   if (size > REST_API_MAX_RESPONSE_BYTES) {
-    throw new ValidationError(`The Apache Airflow REST API response (${size} bytes) exceeds the InvokeRestApi response payload limit of 6 MB. Request less data, e.g. a smaller page with the limit and offset query parameters.`);
+    throw new ValidationError(
+      `The Apache Airflow REST API response (${size} bytes) exceeds the InvokeRestApi response payload limit of 6 MB. Request less data, e.g. a smaller page with the limit and offset query parameters.`,
+    );
   }
   if (answer.status >= 400) throw restApiError(answer.status, answer.body);
   return json(200, { RestApiStatusCode: answer.status, ...(answer.body !== undefined ? { RestApiResponse: answer.body } : {}) });
@@ -291,7 +314,8 @@ export const handleMwaaControl: Handler = (req: EmuRequest, world: World): EmuRe
     if ('response' in parsed) return parsed.response;
     const { name, body } = parsed;
     const { errorCode, errorMessage } = body;
-    if (typeof errorCode !== 'string' || errorCode.length === 0) return controlJson(400, { message: 'errorCode must be a non-empty string' });
+    if (typeof errorCode !== 'string' || errorCode.length === 0)
+      return controlJson(400, { message: 'errorCode must be a non-empty string' });
     if (errorMessage !== undefined && (typeof errorMessage !== 'string' || errorMessage.length === 0 || errorMessage.length > 1024)) {
       return controlJson(400, { message: 'errorMessage must be a string of 1 to 1024 characters' });
     }

@@ -76,7 +76,7 @@ export function simulatePipInstall(
     }
     const pinned = /===?\s*([0-9A-Za-z.+!*-]+)/.exec(specifier)?.[1]?.replace(/\*$/, '0') ?? '1.0.0';
     const wheel = `${name.replace(/[-.]+/g, '_')}-${pinned}-py3-none-any.whl`;
-    lines.push(`  Downloading ${wheel} (${(normalizeName(name).length * 7) % 900 + 12} kB)`);
+    lines.push(`  Downloading ${wheel} (${((normalizeName(name).length * 7) % 900) + 12} kB)`);
     installed.push({ name, version: pinned });
   }
   if (installed.length === 0) {

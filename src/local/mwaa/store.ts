@@ -30,14 +30,7 @@ import {
   RULES,
 } from './validate.js';
 
-export type Status =
-  | 'CREATING'
-  | 'CREATE_FAILED'
-  | 'AVAILABLE'
-  | 'UPDATING'
-  | 'ROLLING_BACK'
-  | 'UPDATE_FAILED'
-  | 'DELETING';
+export type Status = 'CREATING' | 'CREATE_FAILED' | 'AVAILABLE' | 'UPDATING' | 'ROLLING_BACK' | 'UPDATE_FAILED' | 'DELETING';
 
 type Config = Record<string, unknown>;
 
@@ -447,7 +440,9 @@ export class LocalMwaaStore implements MwaaStore {
       throw invalid(`Unable to access the source bucket ${bucket} (SourceBucketArn ${arn}): the bucket does not exist.`);
     }
     if (!this.world.s3.isVersioningEnabled(bucket)) {
-      throw invalid(`Provided bucket ${bucket} does not have versioning enabled. The source bucket of an environment must have Bucket Versioning enabled.`);
+      throw invalid(
+        `Provided bucket ${bucket} does not have versioning enabled. The source bucket of an environment must have Bucket Versioning enabled.`,
+      );
     }
   }
 
@@ -479,7 +474,10 @@ export class LocalMwaaStore implements MwaaStore {
       if (path === undefined || version === undefined) continue;
       const { bucket, key } = locate(sourceBucket, path);
       if (!this.world.s3.hasVersion(bucket, key, version)) {
-        return { failure: { ErrorCode: CONFIG_ERROR_CODE, ErrorMessage: `Unable to read version \`${version}\` of file \`${path}\`` }, logs: [] };
+        return {
+          failure: { ErrorCode: CONFIG_ERROR_CODE, ErrorMessage: `Unable to read version \`${version}\` of file \`${path}\`` },
+          logs: [],
+        };
       }
     }
     const logs: LogPlan[] = [];
@@ -487,7 +485,8 @@ export class LocalMwaaStore implements MwaaStore {
     const groups = this.enabledGroups(cfg);
     const micro = cfg.EnvironmentClass === 'mw1.micro';
     const epoch = Math.floor(endsAt / 1000);
-    const streamFor = (prefix: string, component: string): string => `${prefix}_${this.hostFor(name, startedAt, component, region)}_${epoch}.log`;
+    const streamFor = (prefix: string, component: string): string =>
+      `${prefix}_${this.hostFor(name, startedAt, component, region)}_${epoch}.log`;
 
     if (cfg.StartupScriptS3Path !== undefined) {
       const path = cfg.StartupScriptS3Path as string;
@@ -569,7 +568,8 @@ export class LocalMwaaStore implements MwaaStore {
       DagS3Path: body.DagS3Path,
       AirflowConfigurationOptions: body.AirflowConfigurationOptions ?? {},
       EnvironmentClass: envClass,
-      MaxWorkers: body.MaxWorkers ?? (body.MinWorkers !== undefined && (body.MinWorkers as number) > d.maxWorkers ? body.MinWorkers : d.maxWorkers),
+      MaxWorkers:
+        body.MaxWorkers ?? (body.MinWorkers !== undefined && (body.MinWorkers as number) > d.maxWorkers ? body.MinWorkers : d.maxWorkers),
       MinWorkers: body.MinWorkers ?? d.minWorkers,
       MaxWebservers: body.MaxWebservers ?? Math.max(d.webservers, (body.MinWebservers as number | undefined) ?? 0),
       MinWebservers: body.MinWebservers ?? d.webservers,
@@ -599,7 +599,13 @@ export class LocalMwaaStore implements MwaaStore {
       tags: (body.Tags as Record<string, string> | undefined) ?? {},
       status: 'CREATING',
       until,
-      pending: { kind: 'create', config: cfg, startedAt: now, logs: outcome.logs, ...(outcome.failure ? { failure: outcome.failure } : {}) },
+      pending: {
+        kind: 'create',
+        config: cfg,
+        startedAt: now,
+        logs: outcome.logs,
+        ...(outcome.failure ? { failure: outcome.failure } : {}),
+      },
       lastUpdate: { Status: 'PENDING', CreatedAt: now, Source: UPDATE_SOURCE },
     };
     this.commit('create', { env });
@@ -620,11 +626,15 @@ export class LocalMwaaStore implements MwaaStore {
     }
     const netIn = body.NetworkConfiguration as Record<string, unknown> | undefined;
     if (netIn && netIn.SubnetIds !== undefined) {
-      throw invalid('NetworkConfiguration.SubnetIds cannot be updated: the VPC network of an environment cannot be modified after it is created. Only SecurityGroupIds can be updated.');
+      throw invalid(
+        'NetworkConfiguration.SubnetIds cannot be updated: the VPC network of an environment cannot be modified after it is created. Only SecurityGroupIds can be updated.',
+      );
     }
     const env = this.env(name, region);
     if (!UPDATABLE_STATES.includes(env.status)) {
-      throw invalid(`Unable to update environment ${name}: it is in ${env.status} state. An environment can be updated only in the AVAILABLE or UPDATE_FAILED state.`);
+      throw invalid(
+        `Unable to update environment ${name}: it is in ${env.status} state. An environment can be updated only in the AVAILABLE or UPDATE_FAILED state.`,
+      );
     }
     const cur = env.config;
     const cfg: Config = clone(cur);
@@ -710,12 +720,17 @@ export class LocalMwaaStore implements MwaaStore {
     return this.view(this.env(name, region));
   }
 
-  listEnvironments(maxResults: string | null, nextToken: string | null, region = this.world.region): { Environments: string[]; NextToken?: string } {
+  listEnvironments(
+    maxResults: string | null,
+    nextToken: string | null,
+    region = this.world.region,
+  ): { Environments: string[]; NextToken?: string } {
     const c = new Constraints();
     let max = 25;
     if (maxResults !== null) {
       const n = /^-?\d+$/.test(maxResults) ? Number(maxResults) : Number.NaN;
-      if (!Number.isInteger(n)) c.errors.push(`Value '${maxResults}' at 'maxResults' failed to satisfy constraint: Member must be an integer`);
+      if (!Number.isInteger(n))
+        c.errors.push(`Value '${maxResults}' at 'maxResults' failed to satisfy constraint: Member must be an integer`);
       else if (c.int('maxResults', n, { min: 1, max: 25 })) max = n;
     }
     if (nextToken !== null) c.str('nextToken', nextToken, { min: 0, max: 2048 });

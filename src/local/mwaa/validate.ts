@@ -418,7 +418,9 @@ export function checkConfigRules(cfg: Record<string, unknown>): void {
     if (!micro && (n < 2 || n > 5)) throw invalid(`${f} must be between 2 and 5 for environment class ${envClass}, got ${n}.`);
   }
   if ((cfg.MinWebservers as number) > (cfg.MaxWebservers as number)) {
-    throw invalid(`MinWebservers (${String(cfg.MinWebservers)}) must be less than or equal to MaxWebservers (${String(cfg.MaxWebservers)}).`);
+    throw invalid(
+      `MinWebservers (${String(cfg.MinWebservers)}) must be less than or equal to MaxWebservers (${String(cfg.MaxWebservers)}).`,
+    );
   }
   if (cfg.WebserverAccessMode === 'PUBLIC_AND_PRIVATE' && compareVersions(version, '3.2') < 0) {
     throw invalid(
@@ -460,6 +462,8 @@ export function checkVersionChange(from: string, to: string): void {
     );
   }
   if (fromMajor === 3 && toMajor === 2 && !to.startsWith('2.11.')) {
-    throw invalid(`Downgrading from Apache Airflow ${from} to ${to} is not supported. Apache Airflow 3 environments can only be downgraded to 2.11.x.`);
+    throw invalid(
+      `Downgrading from Apache Airflow ${from} to ${to} is not supported. Apache Airflow 3 environments can only be downgraded to 2.11.x.`,
+    );
   }
 }

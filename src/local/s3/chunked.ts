@@ -49,7 +49,8 @@ export function decodeAwsChunked(buf: Buffer): DecodedChunked {
     if (eol < 0) throw new ChunkedDecodeError('aws-chunked body ends inside a chunk header');
     const header = buf.toString('latin1', pos, eol);
     const sizeText = header.split(';', 1)[0].trim();
-    if (!/^[0-9a-fA-F]{1,16}$/.test(sizeText)) throw new ChunkedDecodeError(`bad aws-chunked chunk size ${JSON.stringify(sizeText.slice(0, 20))}`);
+    if (!/^[0-9a-fA-F]{1,16}$/.test(sizeText))
+      throw new ChunkedDecodeError(`bad aws-chunked chunk size ${JSON.stringify(sizeText.slice(0, 20))}`);
     const size = parseInt(sizeText, 16);
     pos = eol + 2;
     if (size === 0) break;

@@ -17,14 +17,7 @@ import {
   toAlgorithm,
 } from './checksums.js';
 import { ChunkedDecodeError, decodeAwsChunked, isAwsChunked, stripAwsChunked } from './chunked.js';
-import {
-  type Bucket,
-  type MultipartUpload,
-  type ObjectVersion,
-  type PublicAccessBlock,
-  type S3StoreImpl,
-  newVersionId,
-} from './store.js';
+import { type Bucket, type MultipartUpload, type ObjectVersion, type PublicAccessBlock, type S3StoreImpl, newVersionId } from './store.js';
 import { S3Error, el, listOf, malformedXml, newRequestId, parseXmlBody, s3ErrorResponse, textOf, xmlDoc } from './xml.js';
 
 const MAX_KEYS = 1000;
@@ -148,9 +141,13 @@ function checkAccess(c: Ctx): void {
   const q = c.req.query;
   if (q.has('AWSAccessKeyId') && q.has('Signature')) {
     const expires = q.get('Expires');
-    if (expires === null || !/^\d+$/.test(expires)) throw new S3Error(403, 'AccessDenied', 'Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters');
+    if (expires === null || !/^\d+$/.test(expires))
+      throw new S3Error(403, 'AccessDenied', 'Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters');
     if (Number(expires) * 1000 < c.world.clock.now()) {
-      throw new S3Error(403, 'AccessDenied', 'Request has expired', { Expires: new Date(Number(expires) * 1000).toISOString(), ServerTime: new Date(c.world.clock.now()).toISOString() });
+      throw new S3Error(403, 'AccessDenied', 'Request has expired', {
+        Expires: new Date(Number(expires) * 1000).toISOString(),
+        ServerTime: new Date(c.world.clock.now()).toISOString(),
+      });
     }
   }
   for (const header of ['x-amz-expected-bucket-owner', 'x-amz-source-expected-bucket-owner']) {
@@ -241,7 +238,10 @@ function dispatch(req: EmuRequest, t: Target): Op {
   switch (m) {
     case 'PUT':
       if (has(req, 'uploadId') || has(req, 'partNumber')) {
-        const partFields = (c: Ctx) => ({ UploadId: c.req.query.get('uploadId') ?? undefined, PartNumber: c.req.query.get('partNumber') ?? undefined });
+        const partFields = (c: Ctx) => ({
+          UploadId: c.req.query.get('uploadId') ?? undefined,
+          PartNumber: c.req.query.get('partNumber') ?? undefined,
+        });
         if (req.headers['x-amz-copy-source'] !== undefined) {
           return { name: 'UploadPartCopy', run: uploadPartCopy, fields: (c) => ({ ...partFields(c), ...copyFields(c) }) };
         }
@@ -257,11 +257,17 @@ function dispatch(req: EmuRequest, t: Target): Op {
     case 'HEAD':
       return { name: 'HeadObject', run: getObject };
     case 'DELETE':
-      if (has(req, 'uploadId')) return { name: 'AbortMultipartUpload', run: abortMultipartUpload, fields: (c) => ({ UploadId: c.req.query.get('uploadId') }) };
+      if (has(req, 'uploadId'))
+        return { name: 'AbortMultipartUpload', run: abortMultipartUpload, fields: (c) => ({ UploadId: c.req.query.get('uploadId') }) };
       return { name: 'DeleteObject', run: deleteObject };
     case 'POST':
       if (has(req, 'uploads')) return { name: 'CreateMultipartUpload', run: createMultipartUpload };
-      if (has(req, 'uploadId')) return { name: 'CompleteMultipartUpload', run: completeMultipartUpload, fields: (c) => ({ UploadId: c.req.query.get('uploadId') }) };
+      if (has(req, 'uploadId'))
+        return {
+          name: 'CompleteMultipartUpload',
+          run: completeMultipartUpload,
+          fields: (c) => ({ UploadId: c.req.query.get('uploadId') }),
+        };
       throw methodNotAllowed();
     default:
       throw methodNotAllowed();
@@ -321,7 +327,8 @@ function invalidVersionId(name: string, value: string): S3Error {
 function versionIdParam(c: Ctx): string | undefined {
   const v = c.req.query.get('versionId');
   if (v === null) return undefined;
-  if (v === '') throw new S3Error(400, 'InvalidArgument', 'Version id cannot be the empty string', { ArgumentName: 'versionId', ArgumentValue: '' });
+  if (v === '')
+    throw new S3Error(400, 'InvalidArgument', 'Version id cannot be the empty string', { ArgumentName: 'versionId', ArgumentValue: '' });
   if (!isWellFormedVersionId(v)) throw invalidVersionId('versionId', v);
   return v;
 }
@@ -356,10 +363,17 @@ function parseMaxKeys(c: Ctx, param = 'max-keys'): number {
   const raw = c.req.query.get(param);
   if (raw === null) return MAX_KEYS;
   if (!/^-?\d+$/.test(raw) || Math.abs(Number(raw)) > 2147483647) {
-    throw new S3Error(400, 'InvalidArgument', `Provided ${param} not an integer or within integer range`, { ArgumentName: param, ArgumentValue: raw });
+    throw new S3Error(400, 'InvalidArgument', `Provided ${param} not an integer or within integer range`, {
+      ArgumentName: param,
+      ArgumentValue: raw,
+    });
   }
   const n = Number(raw);
-  if (n < 0) throw new S3Error(400, 'InvalidArgument', `Argument ${param} must be an integer between 0 and 2147483647`, { ArgumentName: param, ArgumentValue: raw });
+  if (n < 0)
+    throw new S3Error(400, 'InvalidArgument', `Argument ${param} must be an integer between 0 and 2147483647`, {
+      ArgumentName: param,
+      ArgumentValue: raw,
+    });
   return Math.min(n, MAX_KEYS);
 }
 
@@ -367,7 +381,10 @@ function parseEncodingType(c: Ctx): boolean {
   const e = c.req.query.get('encoding-type');
   if (e === null || e === '') return false;
   if (e.toLowerCase() !== 'url') {
-    throw new S3Error(400, 'InvalidArgument', 'Invalid Encoding Method specified in Request', { ArgumentName: 'encoding-type', ArgumentValue: e });
+    throw new S3Error(400, 'InvalidArgument', 'Invalid Encoding Method specified in Request', {
+      ArgumentName: 'encoding-type',
+      ArgumentValue: e,
+    });
   }
   return true;
 }
@@ -407,7 +424,10 @@ function userMetadata(req: EmuRequest): Record<string, string> | undefined {
     size += Buffer.byteLength(short) + Buffer.byteLength(value);
   }
   if (size > MAX_METADATA_BYTES) {
-    throw new S3Error(400, 'MetadataTooLarge', 'Your metadata headers exceed the maximum allowed metadata size.', { Size: size, MaxSizeAllowed: MAX_METADATA_BYTES });
+    throw new S3Error(400, 'MetadataTooLarge', 'Your metadata headers exceed the maximum allowed metadata size.', {
+      Size: size,
+      MaxSizeAllowed: MAX_METADATA_BYTES,
+    });
   }
   return meta;
 }
@@ -426,7 +446,8 @@ function storedHeaders(req: EmuRequest, contentEncoding: string | undefined): Re
 function storageClassOf(req: EmuRequest): string | undefined {
   const sc = req.headers['x-amz-storage-class'];
   if (sc === undefined) return undefined;
-  if (!STORAGE_CLASSES.has(sc)) throw new S3Error(400, 'InvalidStorageClass', 'The storage class you specified is not valid', { StorageClassRequested: sc });
+  if (!STORAGE_CLASSES.has(sc))
+    throw new S3Error(400, 'InvalidStorageClass', 'The storage class you specified is not valid', { StorageClassRequested: sc });
   return sc === 'STANDARD' ? undefined : sc;
 }
 
@@ -471,15 +492,23 @@ function sseOf(c: Ctx, region: string): Sse | undefined {
   const alg = h['x-amz-server-side-encryption'];
   if (alg === undefined || alg === 'AES256') {
     if (h['x-amz-server-side-encryption-aws-kms-key-id'] !== undefined) {
-      throw new S3Error(400, 'InvalidArgument', 'Server Side Encryption with KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms', {
-        ArgumentName: 'x-amz-server-side-encryption',
-        ArgumentValue: alg ?? 'null',
-      });
+      throw new S3Error(
+        400,
+        'InvalidArgument',
+        'Server Side Encryption with KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms',
+        {
+          ArgumentName: 'x-amz-server-side-encryption',
+          ArgumentValue: alg ?? 'null',
+        },
+      );
     }
     return undefined;
   }
   if (alg !== 'aws:kms' && alg !== 'aws:kms:dsse') {
-    throw new S3Error(400, 'InvalidArgument', 'The encryption method specified is not supported', { ArgumentName: 'x-amz-server-side-encryption', ArgumentValue: alg });
+    throw new S3Error(400, 'InvalidArgument', 'The encryption method specified is not supported', {
+      ArgumentName: 'x-amz-server-side-encryption',
+      ArgumentValue: alg,
+    });
   }
   const given = h['x-amz-server-side-encryption-aws-kms-key-id'];
   const account = c.world.accountId;
@@ -503,7 +532,13 @@ function sseHeaders(sse: Sse | undefined): Record<string, string> {
 
 // ---- ACLs and object lock: features the emulator's buckets do not have ------------------------------
 
-const GRANT_HEADERS = ['x-amz-grant-full-control', 'x-amz-grant-read', 'x-amz-grant-read-acp', 'x-amz-grant-write', 'x-amz-grant-write-acp'];
+const GRANT_HEADERS = [
+  'x-amz-grant-full-control',
+  'x-amz-grant-read',
+  'x-amz-grant-read-acp',
+  'x-amz-grant-write',
+  'x-amz-grant-write-acp',
+];
 const OBJECT_LOCK_HEADERS = ['x-amz-object-lock-mode', 'x-amz-object-lock-retain-until-date', 'x-amz-object-lock-legal-hold'];
 
 /**
@@ -536,7 +571,8 @@ function readPayload(req: EmuRequest): Payload {
     try {
       decoded = decodeAwsChunked(req.body);
     } catch (e) {
-      if (e instanceof ChunkedDecodeError) throw new S3Error(400, 'IncompleteBody', `The request body is not valid aws-chunked encoding: ${e.message}`);
+      if (e instanceof ChunkedDecodeError)
+        throw new S3Error(400, 'IncompleteBody', `The request body is not valid aws-chunked encoding: ${e.message}`);
       throw e;
     }
     const declared = req.headers['x-amz-decoded-content-length'];
@@ -547,7 +583,9 @@ function readPayload(req: EmuRequest): Payload {
     return { body: decoded.body, trailers: decoded.trailers, contentEncoding: stripAwsChunked(req.headers['content-encoding']) };
   }
   if (te.includes('chunked')) {
-    throw new S3Error(501, 'NotImplemented', 'A header you provided implies functionality that is not implemented', { Header: 'Transfer-Encoding' });
+    throw new S3Error(501, 'NotImplemented', 'A header you provided implies functionality that is not implemented', {
+      Header: 'Transfer-Encoding',
+    });
   }
   return { body: req.body, trailers: {}, contentEncoding: req.headers['content-encoding'] };
 }
@@ -563,7 +601,8 @@ function verifyIntegrity(req: EmuRequest, p: Payload): Integrity {
   const cmd5 = req.headers['content-md5'];
   if (cmd5 !== undefined) {
     const given = /^[A-Za-z0-9+/]*={0,2}$/.test(cmd5.trim()) ? Buffer.from(cmd5.trim(), 'base64') : Buffer.alloc(0);
-    if (given.length !== 16) throw new S3Error(400, 'InvalidDigest', 'The Content-MD5 you specified is not valid.', { 'Content-MD5': cmd5 });
+    if (given.length !== 16)
+      throw new S3Error(400, 'InvalidDigest', 'The Content-MD5 you specified is not valid.', { 'Content-MD5': cmd5 });
     if (!given.equals(digest)) {
       throw new S3Error(400, 'BadDigest', 'The Content-MD5 you specified did not match what we received.', {
         ExpectedDigest: cmd5,
@@ -591,7 +630,11 @@ function verifyIntegrity(req: EmuRequest, p: Payload): Integrity {
     const fromHeader = req.headers[name];
     const fromTrailer = trailerNames.includes(name) ? p.trailers[name] : undefined;
     if (trailerNames.includes(name) && fromTrailer === undefined) {
-      throw new S3Error(400, 'MalformedTrailerError', 'The request contained trailing data that was not well-formed or did not conform to our published schema.');
+      throw new S3Error(
+        400,
+        'MalformedTrailerError',
+        'The request contained trailing data that was not well-formed or did not conform to our published schema.',
+      );
     }
     const value = fromHeader ?? fromTrailer;
     if (value !== undefined) given.push({ algorithm, value });
@@ -649,12 +692,17 @@ function checkWriteConditions(c: Ctx, b: Bucket, key: string): void {
   const cur = currentObject(c, b, key);
   if (inm !== undefined) {
     if (inm.trim() !== '*') throw notImplemented();
-    if (cur) throw new S3Error(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: 'If-None-Match' });
+    if (cur)
+      throw new S3Error(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', {
+        Condition: 'If-None-Match',
+      });
   }
   if (im !== undefined) {
     if (!cur) throw noSuchKey(key);
     if (!etagMatches(im, cur.etag)) {
-      throw new S3Error(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: 'If-Match' });
+      throw new S3Error(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', {
+        Condition: 'If-Match',
+      });
     }
   }
 }
@@ -670,7 +718,10 @@ function listBuckets(c: Ctx): EmuResponse {
   let max = 10000;
   if (maxRaw !== null) {
     if (!/^\d+$/.test(maxRaw) || Number(maxRaw) < 1 || Number(maxRaw) > 10000) {
-      throw new S3Error(400, 'InvalidArgument', 'Argument max-buckets must be an integer between 1 and 10000', { ArgumentName: 'max-buckets', ArgumentValue: maxRaw });
+      throw new S3Error(400, 'InvalidArgument', 'Argument max-buckets must be an integer between 1 and 10000', {
+        ArgumentName: 'max-buckets',
+        ArgumentValue: maxRaw,
+      });
     }
     max = Number(maxRaw);
   }
@@ -715,8 +766,15 @@ function createBucket(c: Ctx): EmuResponse {
     throw notImplemented('Object Lock is not implemented by mwaa local');
   }
   const acl = c.req.headers['x-amz-acl'];
-  if ((acl !== undefined && acl !== 'private' && acl !== 'bucket-owner-full-control') || GRANT_HEADERS.some((h) => c.req.headers[h] !== undefined)) {
-    throw new S3Error(400, 'InvalidBucketAclWithObjectOwnership', "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting");
+  if (
+    (acl !== undefined && acl !== 'private' && acl !== 'bucket-owner-full-control') ||
+    GRANT_HEADERS.some((h) => c.req.headers[h] !== undefined)
+  ) {
+    throw new S3Error(
+      400,
+      'InvalidBucketAclWithObjectOwnership',
+      "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
+    );
   }
   let constraint: string | undefined;
   if (c.req.body.length > 0 && c.req.body.toString('utf8').trim().length > 0) {
@@ -727,10 +785,14 @@ function createBucket(c: Ctx): EmuResponse {
   const endpointRegion = signingRegion(c.req) ?? 'us-east-1';
   if (constraint !== undefined) {
     if (constraint !== 'EU' && !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(constraint)) {
-      throw new S3Error(400, 'InvalidLocationConstraint', 'The specified location-constraint is not valid', { LocationConstraint: constraint });
+      throw new S3Error(400, 'InvalidLocationConstraint', 'The specified location-constraint is not valid', {
+        LocationConstraint: constraint,
+      });
     }
     if (constraint === 'us-east-1' && endpointRegion === 'us-east-1') {
-      throw new S3Error(400, 'InvalidLocationConstraint', 'The specified location-constraint is not valid', { LocationConstraint: constraint });
+      throw new S3Error(400, 'InvalidLocationConstraint', 'The specified location-constraint is not valid', {
+        LocationConstraint: constraint,
+      });
     }
     if (endpointRegion !== 'us-east-1' && constraint !== endpointRegion) {
       throw new S3Error(
@@ -750,9 +812,14 @@ function createBucket(c: Ctx): EmuResponse {
   // us-east-1 keeps its legacy answer: re-creating a bucket you own there is 200 OK
   if (existing && existing.region === 'us-east-1' && endpointRegion === 'us-east-1') return ok(200, { location: `/${name}` });
   if (existing) {
-    throw new S3Error(409, 'BucketAlreadyOwnedByYou', 'Your previous request to create the named bucket succeeded and you already own it.', { BucketName: name });
+    throw new S3Error(
+      409,
+      'BucketAlreadyOwnedByYou',
+      'Your previous request to create the named bucket succeeded and you already own it.',
+      { BucketName: name },
+    );
   }
-  const region = constraint === 'EU' ? 'eu-west-1' : constraint ?? 'us-east-1';
+  const region = constraint === 'EU' ? 'eu-west-1' : (constraint ?? 'us-east-1');
   c.store.doCreateBucket(name, region);
   return ok(200, { location: `/${name}` });
 }
@@ -768,7 +835,9 @@ function deleteBucket(c: Ctx): EmuResponse {
     throw new S3Error(
       409,
       'BucketNotEmpty',
-      b.versioning ? 'The bucket you tried to delete is not empty. You must delete all versions in the bucket.' : 'The bucket you tried to delete is not empty',
+      b.versioning
+        ? 'The bucket you tried to delete is not empty. You must delete all versions in the bucket.'
+        : 'The bucket you tried to delete is not empty',
       { BucketName: b.name },
     );
   }
@@ -779,7 +848,11 @@ function deleteBucket(c: Ctx): EmuResponse {
 function getBucketLocation(c: Ctx): EmuResponse {
   const b = bucketOf(c);
   const loc = b.region === 'us-east-1' ? '' : b.region;
-  return ok(200, { 'content-type': 'application/xml' }, `<?xml version="1.0" encoding="UTF-8"?>\n<LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${loc}</LocationConstraint>`);
+  return ok(
+    200,
+    { 'content-type': 'application/xml' },
+    `<?xml version="1.0" encoding="UTF-8"?>\n<LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${loc}</LocationConstraint>`,
+  );
 }
 
 function getBucketVersioning(c: Ctx): EmuResponse {
@@ -805,7 +878,9 @@ const PAB_FIELDS = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 
 function getPublicAccessBlock(c: Ctx): EmuResponse {
   const b = bucketOf(c);
   if (!b.publicAccessBlock) {
-    throw new S3Error(404, 'NoSuchPublicAccessBlockConfiguration', 'The public access block configuration was not found', { BucketName: b.name });
+    throw new S3Error(404, 'NoSuchPublicAccessBlockConfiguration', 'The public access block configuration was not found', {
+      BucketName: b.name,
+    });
   }
   const pab = b.publicAccessBlock;
   return xmlOk('PublicAccessBlockConfiguration', PAB_FIELDS.map((f) => el(f, pab[f])).join(''));
@@ -842,7 +917,10 @@ function encodeToken(marker: string): string {
 function decodeToken(token: string): string {
   const text = Buffer.from(token, 'base64').toString('utf8');
   if (!text.startsWith(TOKEN_PREFIX) || encodeToken(text.slice(TOKEN_PREFIX.length)).replace(/=+$/, '') !== token.replace(/=+$/, '')) {
-    throw new S3Error(400, 'InvalidArgument', 'The continuation token provided is incorrect', { ArgumentName: 'continuation-token', ArgumentValue: token });
+    throw new S3Error(400, 'InvalidArgument', 'The continuation token provided is incorrect', {
+      ArgumentName: 'continuation-token',
+      ArgumentValue: token,
+    });
   }
   return text.slice(TOKEN_PREFIX.length);
 }
@@ -881,7 +959,8 @@ function commonPrefixesXml(url: boolean, prefixes: readonly string[]): string {
 function listObjectsV2(c: Ctx): EmuResponse {
   const { b, q, prefix, delimiter, maxKeys, url } = listQuery(c);
   const token = q.get('continuation-token');
-  if (token === '') throw new S3Error(400, 'InvalidArgument', 'The continuation token provided is incorrect', { ArgumentName: 'continuation-token' });
+  if (token === '')
+    throw new S3Error(400, 'InvalidArgument', 'The continuation token provided is incorrect', { ArgumentName: 'continuation-token' });
   const startAfter = q.get('start-after') ?? undefined;
   const fetchOwner = q.get('fetch-owner') === 'true';
   let marker = startAfter || undefined;
@@ -929,7 +1008,10 @@ function listObjectVersions(c: Ctx): EmuResponse {
   const keyMarker = q.get('key-marker') ?? '';
   const versionIdMarker = q.get('version-id-marker') ?? '';
   if (versionIdMarker !== '' && keyMarker === '') {
-    throw new S3Error(400, 'InvalidArgument', 'A version-id marker cannot be specified without a key marker.', { ArgumentName: 'version-id-marker', ArgumentValue: versionIdMarker });
+    throw new S3Error(400, 'InvalidArgument', 'A version-id marker cannot be specified without a key marker.', {
+      ArgumentName: 'version-id-marker',
+      ArgumentValue: versionIdMarker,
+    });
   }
   if (versionIdMarker !== '' && !isWellFormedVersionId(versionIdMarker)) throw invalidVersionId('version-id-marker', versionIdMarker);
   const page = c.store.listVersions(b, {
@@ -1021,12 +1103,18 @@ function getObject(c: Ctx): EmuResponse {
     v = c.store.findVersion(b, c.key, versionId);
     if (!v) throw noSuchVersion(c.key, versionId);
     if (v.deleteMarker) {
-      throw new S3Error(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.', { Method: c.req.method, ResourceType: 'DeleteMarker' }, {
-        'x-amz-delete-marker': 'true',
-        'x-amz-version-id': v.versionId,
-        'last-modified': httpDate(v.lastModified),
-        allow: 'DELETE',
-      });
+      throw new S3Error(
+        405,
+        'MethodNotAllowed',
+        'The specified method is not allowed against this resource.',
+        { Method: c.req.method, ResourceType: 'DeleteMarker' },
+        {
+          'x-amz-delete-marker': 'true',
+          'x-amz-version-id': v.versionId,
+          'last-modified': httpDate(v.lastModified),
+          allow: 'DELETE',
+        },
+      );
     }
   } else {
     v = c.store.latest(b, c.key);
@@ -1034,7 +1122,9 @@ function getObject(c: Ctx): EmuResponse {
     if (v.deleteMarker) throw noSuchKey(c.key, { 'x-amz-delete-marker': 'true', ...versionHeader(b, v.versionId) });
   }
   if (v.storageClass === 'GLACIER' || v.storageClass === 'DEEP_ARCHIVE') {
-    throw new S3Error(403, 'InvalidObjectState', 'The operation is not valid for the object\'s storage class', { StorageClass: v.storageClass });
+    throw new S3Error(403, 'InvalidObjectState', "The operation is not valid for the object's storage class", {
+      StorageClass: v.storageClass,
+    });
   }
 
   // conditional requests (RFC 7232 order, as S3 applies them)
@@ -1050,9 +1140,14 @@ function getObject(c: Ctx): EmuResponse {
     ...versionHeader(b, v.versionId),
   };
   if (ifMatch !== undefined) {
-    if (!etagMatches(ifMatch, v.etag)) throw new S3Error(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: 'If-Match' });
+    if (!etagMatches(ifMatch, v.etag))
+      throw new S3Error(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', {
+        Condition: 'If-Match',
+      });
   } else if (ifUnmodifiedSince !== undefined && mtime > ifUnmodifiedSince) {
-    throw new S3Error(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: 'If-Unmodified-Since' });
+    throw new S3Error(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', {
+      Condition: 'If-Unmodified-Since',
+    });
   }
   if (ifNoneMatch !== undefined) {
     if (etagMatches(ifNoneMatch, v.etag)) return ok(304, baseHeaders);
@@ -1083,13 +1178,19 @@ function getObject(c: Ctx): EmuResponse {
   if (partNumber !== null) {
     // a part of the object as uploaded (a single-part object has exactly one), answered like a range
     if (!/^\d+$/.test(partNumber) || Number(partNumber) < 1 || Number(partNumber) > 10000) {
-      throw new S3Error(400, 'InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive', { ArgumentName: 'partNumber', ArgumentValue: partNumber });
+      throw new S3Error(400, 'InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive', {
+        ArgumentName: 'partNumber',
+        ArgumentValue: partNumber,
+      });
     }
     if (range !== undefined) throw new S3Error(400, 'InvalidRequest', 'Cannot specify both Range header and partNumber query parameter');
     const parts = v.partSizes ?? [size];
     const n = Number(partNumber);
     if (n > parts.length) {
-      throw new S3Error(416, 'InvalidPartNumber', 'The requested partnumber is not satisfiable', { PartNumberRequested: n, ActualPartCount: parts.length });
+      throw new S3Error(416, 'InvalidPartNumber', 'The requested partnumber is not satisfiable', {
+        PartNumberRequested: n,
+        ActualPartCount: parts.length,
+      });
     }
     start = parts.slice(0, n - 1).reduce((a, x) => a + x, 0);
     end = start + parts[n - 1] - 1;
@@ -1132,9 +1233,15 @@ function preconditionFailed(condition: string): S3Error {
 }
 
 function invalidRange(range: string, size: number): S3Error {
-  return new S3Error(416, 'InvalidRange', 'The requested range is not satisfiable', { RangeRequested: range, ActualObjectSize: size }, {
-    'content-range': `bytes */${size}`,
-  });
+  return new S3Error(
+    416,
+    'InvalidRange',
+    'The requested range is not satisfiable',
+    { RangeRequested: range, ActualObjectSize: size },
+    {
+      'content-range': `bytes */${size}`,
+    },
+  );
 }
 
 function deleteObject(c: Ctx): EmuResponse {
@@ -1184,7 +1291,13 @@ function deleteOne(c: Ctx, b: Bucket, key: string, versionId: string | undefined
 
 function deleteObjects(c: Ctx): EmuResponse | Promise<EmuResponse> {
   const b = bucketOf(c);
-  if (c.req.headers['content-md5'] === undefined && !CHECKSUM_ALGORITHMS.some((a) => c.req.headers[checksumHeader(a)] !== undefined || (c.req.headers['x-amz-trailer'] ?? '').toLowerCase().includes(checksumHeader(a)))) {
+  if (
+    c.req.headers['content-md5'] === undefined &&
+    !CHECKSUM_ALGORITHMS.some(
+      (a) =>
+        c.req.headers[checksumHeader(a)] !== undefined || (c.req.headers['x-amz-trailer'] ?? '').toLowerCase().includes(checksumHeader(a)),
+    )
+  ) {
     throw new S3Error(400, 'InvalidRequest', 'Missing required header for this request: Content-Md5.');
   }
   const payload = readPayload(c.req);
@@ -1337,18 +1450,30 @@ function copyObject(c: Ctx): EmuResponse {
   const h = c.req.headers;
   const directive = (h['x-amz-metadata-directive'] ?? 'COPY').toUpperCase();
   if (directive !== 'COPY' && directive !== 'REPLACE') {
-    throw new S3Error(400, 'InvalidArgument', 'Unknown metadata directive.', { ArgumentName: 'x-amz-metadata-directive', ArgumentValue: directive });
+    throw new S3Error(400, 'InvalidArgument', 'Unknown metadata directive.', {
+      ArgumentName: 'x-amz-metadata-directive',
+      ArgumentValue: directive,
+    });
   }
   const storageClass = storageClassOf(c.req);
   const taggingDirective = (h['x-amz-tagging-directive'] ?? 'COPY').toUpperCase();
   if (taggingDirective !== 'COPY' && taggingDirective !== 'REPLACE') {
-    throw new S3Error(400, 'InvalidArgument', 'Unknown tagging directive.', { ArgumentName: 'x-amz-tagging-directive', ArgumentValue: taggingDirective });
+    throw new S3Error(400, 'InvalidArgument', 'Unknown tagging directive.', {
+      ArgumentName: 'x-amz-tagging-directive',
+      ArgumentValue: taggingDirective,
+    });
   }
   const tags = taggingDirective === 'COPY' ? sv.tags : taggingHeader(c.req);
   const sse = sseOf(c, dest.region);
   const sameObject = sb.name === dest.name && src.key === c.key;
   // naming a version (even the current one) makes the copy a new version, as on S3
-  if (sameObject && src.versionId === undefined && directive === 'COPY' && storageClass === (sv.storageClass ?? undefined) && h['x-amz-server-side-encryption'] === undefined) {
+  if (
+    sameObject &&
+    src.versionId === undefined &&
+    directive === 'COPY' &&
+    storageClass === (sv.storageClass ?? undefined) &&
+    h['x-amz-server-side-encryption'] === undefined
+  ) {
     throw new S3Error(
       400,
       'InvalidRequest',
@@ -1390,7 +1515,12 @@ function uploadOf(c: Ctx, b: Bucket): MultipartUpload {
   const id = c.req.query.get('uploadId') ?? '';
   const u = b.uploads.get(id);
   if (!u || u.key !== c.key) {
-    throw new S3Error(404, 'NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.', { UploadId: id });
+    throw new S3Error(
+      404,
+      'NoSuchUpload',
+      'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.',
+      { UploadId: id },
+    );
   }
   return u;
 }
@@ -1421,7 +1551,10 @@ function createMultipartUpload(c: Ctx): EmuResponse {
 function partNumberParam(c: Ctx): number {
   const pn = c.req.query.get('partNumber') ?? '';
   if (!/^\d+$/.test(pn) || Number(pn) < 1 || Number(pn) > 10000) {
-    throw new S3Error(400, 'InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive', { ArgumentName: 'partNumber', ArgumentValue: pn });
+    throw new S3Error(400, 'InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive', {
+      ArgumentName: 'partNumber',
+      ArgumentValue: pn,
+    });
   }
   return Number(pn);
 }
@@ -1449,14 +1582,24 @@ function completeMultipartUpload(c: Ctx): EmuResponse {
   const chosen = parts.map(({ partNumber, etag }, i) => {
     if (partNumber === undefined || etag === undefined || !/^\d+$/.test(partNumber.trim())) throw malformedXml();
     const n = Number(partNumber.trim());
-    if (n <= prev) throw new S3Error(400, 'InvalidPartOrder', 'The list of parts was not in ascending order. Parts must be ordered by part number.');
+    if (n <= prev)
+      throw new S3Error(400, 'InvalidPartOrder', 'The list of parts was not in ascending order. Parts must be ordered by part number.');
     prev = n;
     const stored = u.parts[n];
     if (!stored || stripEtag(stored.etag) !== stripEtag(etag)) {
-      throw new S3Error(400, 'InvalidPart', 'One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part\'s entity tag.', { UploadId: u.uploadId, PartNumber: n });
+      throw new S3Error(
+        400,
+        'InvalidPart',
+        "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
+        { UploadId: u.uploadId, PartNumber: n },
+      );
     }
     if (i < parts.length - 1 && stored.size < MIN_PART_BYTES) {
-      throw new S3Error(400, 'EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed object size.', { ProposedSize: stored.size, MinSizeAllowed: MIN_PART_BYTES, PartNumber: n });
+      throw new S3Error(400, 'EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed object size.', {
+        ProposedSize: stored.size,
+        MinSizeAllowed: MIN_PART_BYTES,
+        PartNumber: n,
+      });
     }
     return stored;
   });
@@ -1506,11 +1649,20 @@ function uploadPartCopy(c: Ctx): EmuResponse {
   if (range !== undefined) {
     const m = /^bytes=(\d+)-(\d+)$/.exec(range.trim());
     if (!m || Number(m[1]) > Number(m[2]) || Number(m[2]) >= body.length) {
-      throw new S3Error(400, 'InvalidArgument', `Range specified is not valid for source object of size: ${body.length}`, { ArgumentName: 'x-amz-copy-source-range', ArgumentValue: range });
+      throw new S3Error(400, 'InvalidArgument', `Range specified is not valid for source object of size: ${body.length}`, {
+        ArgumentName: 'x-amz-copy-source-range',
+        ArgumentValue: range,
+      });
     }
     slice = body.subarray(Number(m[1]), Number(m[2]) + 1);
   }
-  const part = { partNumber: pn, blob: c.store.persist.blobs.put(slice), size: slice.length, etag: `"${md5(slice).toString('hex')}"`, lastModified: c.world.clock.now() };
+  const part = {
+    partNumber: pn,
+    blob: c.store.persist.blobs.put(slice),
+    size: slice.length,
+    etag: `"${md5(slice).toString('hex')}"`,
+    lastModified: c.world.clock.now(),
+  };
   c.store.doPutPart(b.name, u.uploadId, part);
   const headers: Record<string, string> = sseHeaders(u.sse);
   if (sb.versioning !== null || sv.versionId !== 'null') headers['x-amz-copy-source-version-id'] = sv.versionId;
@@ -1524,7 +1676,10 @@ function listParts(c: Ctx): EmuResponse {
   const maxParts = parseMaxKeys(c, 'max-parts');
   const markerRaw = q.get('part-number-marker') ?? '0';
   if (!/^\d+$/.test(markerRaw)) {
-    throw new S3Error(400, 'InvalidArgument', 'Provided part-number-marker not an integer or within integer range', { ArgumentName: 'part-number-marker', ArgumentValue: markerRaw });
+    throw new S3Error(400, 'InvalidArgument', 'Provided part-number-marker not an integer or within integer range', {
+      ArgumentName: 'part-number-marker',
+      ArgumentValue: markerRaw,
+    });
   }
   const marker = Number(markerRaw);
   const all = Object.values(u.parts)
@@ -1599,7 +1754,10 @@ function listMultipartUploads(c: Ctx): EmuResponse {
     const u = it.upload;
     inner += `<Upload>${el('Key', encodeIf(url, u.key))}${el('UploadId', u.uploadId)}<Initiator>${owner}</Initiator><Owner>${owner}</Owner>${el('StorageClass', u.storageClass ?? 'STANDARD')}${el('Initiated', isoDate(u.initiated))}</Upload>`;
   }
-  inner += commonPrefixesXml(url, page.filter((it) => it.prefix !== undefined).map((it) => it.prefix!));
+  inner += commonPrefixesXml(
+    url,
+    page.filter((it) => it.prefix !== undefined).map((it) => it.prefix!),
+  );
   return xmlOk('ListMultipartUploadsResult', inner);
 }
 
@@ -1620,7 +1778,11 @@ function taggedVersion(c: Ctx): { b: Bucket; v: ObjectVersion } {
   if (versionId !== undefined) {
     const v = c.store.findVersion(b, c.key, versionId);
     if (!v) throw noSuchVersion(c.key, versionId);
-    if (v.deleteMarker) throw new S3Error(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.', { Method: c.req.method, ResourceType: 'DeleteMarker' });
+    if (v.deleteMarker)
+      throw new S3Error(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.', {
+        Method: c.req.method,
+        ResourceType: 'DeleteMarker',
+      });
     return { b, v };
   }
   const v = c.store.latest(b, c.key);

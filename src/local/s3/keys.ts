@@ -61,7 +61,12 @@ export function skipPrefix(keys: readonly string[], prefix: string, from = 0): n
  * prefix up to and including the first delimiter after `prefix`, and the index just past its keys;
  * undefined when the key is not in a folder (no delimiter, or none after the prefix).
  */
-export function folderAt(keys: readonly string[], i: number, prefix: string, delimiter: string | undefined): { cp: string; end: number } | undefined {
+export function folderAt(
+  keys: readonly string[],
+  i: number,
+  prefix: string,
+  delimiter: string | undefined,
+): { cp: string; end: number } | undefined {
   if (!delimiter) return undefined;
   const d = keys[i].indexOf(delimiter, prefix.length);
   if (d < 0) return undefined;

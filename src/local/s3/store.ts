@@ -196,7 +196,9 @@ export function createS3Store(persist: Persist, clock: Clock): S3StoreImpl {
       }
     },
     setTags(d: { bucket: string; key: string; versionId: string; tags: Array<[string, string]> }) {
-      const v = need(d.bucket).objects.get(d.key)?.find((x) => x.versionId === d.versionId);
+      const v = need(d.bucket)
+        .objects.get(d.key)
+        ?.find((x) => x.versionId === d.versionId);
       if (!v) return;
       if (d.tags.length > 0) v.tags = d.tags;
       else delete v.tags;

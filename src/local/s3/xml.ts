@@ -93,11 +93,7 @@ const parser = new XMLParser({
 });
 
 export function malformedXml(): S3Error {
-  return new S3Error(
-    400,
-    'MalformedXML',
-    'The XML you provided was not well-formed or did not validate against our published schema',
-  );
+  return new S3Error(400, 'MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema');
 }
 
 /** Parses a request body; MalformedXML when it is not well-formed or its root element is not `root`. */

@@ -64,7 +64,8 @@ export class LiveHost extends PlainHost {
           return lines.notify(m);
         }
         if (m.code === 'deploy.plan') {
-          if (options.plan === 'push' && (!m.data.plan.empty || this.debug)) live.note(renderPlan(m.data.plan, this.errStyle, { maxLines: 20 }));
+          if (options.plan === 'push' && (!m.data.plan.empty || this.debug))
+            live.note(renderPlan(m.data.plan, this.errStyle, { maxLines: 20 }));
         } else if (m.code === 'deploy.rollback.plan') {
           if (options.plan === 'rollback') live.note(renderRollbackPlan(m.data.plan, this.errStyle, { maxLines: 20 }));
         } else if (m.level === 'debug') {
@@ -84,7 +85,13 @@ export class LiveHost extends PlainHost {
     const view: ActiveView = {
       notify: (m) => {
         if (!live && m.code === 'env.status.changed') {
-          live = startEnvWaitView({ target: this.io.liveTarget(), name: options.name, operation: options.operation, startedAt: options.startedAt, clock: this.now });
+          live = startEnvWaitView({
+            target: this.io.liveTarget(),
+            name: options.name,
+            operation: options.operation,
+            startedAt: options.startedAt,
+            clock: this.now,
+          });
           live.webserverUrl(url);
         }
         if (live) live.event(m);

@@ -130,7 +130,8 @@ export class PlainHost implements IoHost {
       notify: (m) => {
         switch (m.code) {
           case 'deploy.plan':
-            if (options.plan === 'push' && (!m.data.plan.empty || this.debug)) this.io.info(renderPlan(m.data.plan, this.errStyle, { maxLines: 20 }));
+            if (options.plan === 'push' && (!m.data.plan.empty || this.debug))
+              this.io.info(renderPlan(m.data.plan, this.errStyle, { maxLines: 20 }));
             return;
           case 'deploy.rollback.plan':
             if (options.plan === 'rollback') this.io.info(renderRollbackPlan(m.data.plan, this.errStyle, { maxLines: 20 }));
@@ -144,7 +145,10 @@ export class PlainHost implements IoHost {
             if (d.done === 1) lastStep = -1;
             if (step === lastStep && d.done !== d.total) return;
             lastStep = step;
-            const bytes = m.code === 'deploy.upload.done' && m.data.bytesTotal ? ` (${Math.round((m.data.bytesDone / m.data.bytesTotal) * 100)}% of the bytes)` : '';
+            const bytes =
+              m.code === 'deploy.upload.done' && m.data.bytesTotal
+                ? ` (${Math.round((m.data.bytesDone / m.data.bytesTotal) * 100)}% of the bytes)`
+                : '';
             this.io.info(`  ${m.code === 'deploy.delete.done' ? 'deleted' : 'uploaded'} ${d.done}/${d.total} files${bytes}`);
             return;
           }

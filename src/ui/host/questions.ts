@@ -19,7 +19,9 @@ export function unanswerable(q: AnyQuestion): AbortedError {
 export async function askOnTerminal(io: Io, q: AnyQuestion): Promise<boolean> {
   if (q.code === 'env.delete') {
     const d = q.data;
-    io.info(`This deletes environment ${d.name} (${d.status}, Airflow ${d.airflowVersion ?? '?'}) and its metadata database. The bucket is kept.`);
+    io.info(
+      `This deletes environment ${d.name} (${d.status}, Airflow ${d.airflowVersion ?? '?'}) and its metadata database. The bucket is kept.`,
+    );
     const answer = await io.ask(`Type the environment name (${d.name}) to delete it: `);
     return answer.trim() === d.name;
   }

@@ -40,13 +40,23 @@ export function renderPlan(plan: PlanJson, style: ChalkInstance, options: { maxL
     ...plan.removed.map((r) => `${style.red(`  - ${r.key}`)}${mark(r.key)}`),
   ];
   out.push(...capped(fileLines, options.maxLines, style));
-  if (plan.kept.length > 0) out.push(style.dim(`  ${plan.kept.length} remote-only file${plan.kept.length === 1 ? '' : 's'} kept (--no-prune)`));
-  if (plan.adopted.length > 0) out.push(style.dim(`  ${plan.adopted.length} file${plan.adopted.length === 1 ? '' : 's'} already in the bucket with the same bytes (adopted, not uploaded)`));
+  if (plan.kept.length > 0)
+    out.push(style.dim(`  ${plan.kept.length} remote-only file${plan.kept.length === 1 ? '' : 's'} kept (--no-prune)`));
+  if (plan.adopted.length > 0)
+    out.push(
+      style.dim(
+        `  ${plan.adopted.length} file${plan.adopted.length === 1 ? '' : 's'} already in the bucket with the same bytes (adopted, not uploaded)`,
+      ),
+    );
   for (const a of plan.artifacts) {
     out.push(`  ${a.change ? style.yellow('~') : ' '} ${a.key}: ${a.reason}`);
   }
   if (plan.drift.length > 0) {
-    out.push(style.yellow(`  drift: ${plan.drift.length} object${plan.drift.length === 1 ? ' was' : 's were'} changed outside mwaa; pushing overwrites ${plan.drift.length === 1 ? 'it' : 'them'}`));
+    out.push(
+      style.yellow(
+        `  drift: ${plan.drift.length} object${plan.drift.length === 1 ? ' was' : 's were'} changed outside mwaa; pushing overwrites ${plan.drift.length === 1 ? 'it' : 'them'}`,
+      ),
+    );
   }
   const c = plan.counts;
   out.push(`Summary: ${c.added} added, ${c.changed} changed, ${c.removed} removed, ${c.unchanged} unchanged`);
@@ -89,7 +99,14 @@ export function renderReleaseList(releases: ReleaseSummary[], current: string | 
     if (open && r.id !== running) unfinished.push(r.id);
     const label = r.status === 'in-progress' ? (r.id === running ? 'in-progress (running)' : 'unfinished') : r.status;
     const status = r.id === current ? `${label} (current)` : label;
-    const colored = r.status === 'succeeded' ? style.green(status) : r.status === 'rolled-back' ? style.yellow(status) : r.status === 'in-progress' ? style.cyan(status) : style.red(status);
+    const colored =
+      r.status === 'succeeded'
+        ? style.green(status)
+        : r.status === 'rolled-back'
+          ? style.yellow(status)
+          : r.status === 'in-progress'
+            ? style.cyan(status)
+            : style.red(status);
     rows.push([
       r.id,
       when(r.startedAt),
@@ -118,7 +135,11 @@ export function renderRelease(r: ReleaseRecord, current: string | undefined, sty
   row('finished', when(r.finishedAt));
   row('by', `${r.actor.user}@${r.actor.host}`);
   row('message', r.message);
-  if (r.git) row('git', `${r.git.commit}${r.git.branch ? ` (${r.git.branch})` : ''}${r.git.dirty ? ' with uncommitted changes' : ''}${r.git.author ? ` — ${r.git.author}` : ''}`);
+  if (r.git)
+    row(
+      'git',
+      `${r.git.commit}${r.git.branch ? ` (${r.git.branch})` : ''}${r.git.dirty ? ' with uncommitted changes' : ''}${r.git.author ? ` — ${r.git.author}` : ''}`,
+    );
   row('changes', `${r.counts.added} added, ${r.counts.changed} changed, ${r.counts.removed} removed, ${r.counts.unchanged} unchanged`);
   row('env update', r.envUpdate.needed ? `yes — ${r.envUpdate.reasons.join('; ')}` : 'no');
   const d = r.durations ?? {};
@@ -132,10 +153,21 @@ export function renderRelease(r: ReleaseRecord, current: string | undefined, sty
   const arts = Object.entries(r.artifacts);
   if (arts.length > 0) {
     out.push('Artifacts:');
-    out.push(table([['KIND', 'KEY', 'VERSION', 'SHA256'], ...arts.map(([k, a]) => [k, a?.key ?? '', a?.versionId ?? '', a?.sha256 ? a.sha256.slice(0, 16) : '?'])]).replace(/^/gm, '  '));
+    out.push(
+      table([
+        ['KIND', 'KEY', 'VERSION', 'SHA256'],
+        ...arts.map(([k, a]) => [k, a?.key ?? '', a?.versionId ?? '', a?.sha256 ? a.sha256.slice(0, 16) : '?']),
+      ]).replace(/^/gm, '  '),
+    );
   }
   const keys = Object.entries(r.dags);
   out.push(`DAG files (${keys.length}):`);
-  if (keys.length > 0) out.push(table([['KEY', 'VERSION', 'SHA256', 'SIZE'], ...keys.map(([k, s]) => [k, s.versionId, s.sha256 ? s.sha256.slice(0, 16) : '?', bytes(s.size)])]).replace(/^/gm, '  '));
+  if (keys.length > 0)
+    out.push(
+      table([
+        ['KEY', 'VERSION', 'SHA256', 'SIZE'],
+        ...keys.map(([k, s]) => [k, s.versionId, s.sha256 ? s.sha256.slice(0, 16) : '?', bytes(s.size)]),
+      ]).replace(/^/gm, '  '),
+    );
   return out.join('\n');
 }

@@ -47,14 +47,15 @@ export function DeployView(props: DeployViewState) {
       <Line>
         <Text color={color}>{icon} </Text>
         <Text bold>{props.title}</Text>
-        <Text dimColor>  {formatDuration(elapsed)}</Text>
+        <Text dimColor> {formatDuration(elapsed)}</Text>
       </Line>
-      {props.plan ? <Line dimColor>  {props.plan}</Line> : null}
-      {props.phase && !props.outcome ? <Line>  {props.phase}</Line> : null}
+      {props.plan ? <Line dimColor> {props.plan}</Line> : null}
+      {props.phase && !props.outcome ? <Line> {props.phase}</Line> : null}
       {up ? (
         <Line>
           {'  '}
-          <Text color="cyan">{progressBar(up.done, up.total)}</Text> {up.done}/{up.total} files, {bytes(up.bytesDone)}/{bytes(up.bytesTotal)}
+          <Text color="cyan">{progressBar(up.done, up.total)}</Text> {up.done}/{up.total} files, {bytes(up.bytesDone)}/
+          {bytes(up.bytesTotal)}
         </Line>
       ) : null}
       {props.deletes ? (
@@ -64,7 +65,10 @@ export function DeployView(props: DeployViewState) {
       ) : null}
       {props.envStatus ? (
         <Line>
-          {'  '}environment: <Text color={props.envStatus === 'AVAILABLE' ? 'green' : props.envStatus.endsWith('FAILED') ? 'red' : 'cyan'}>{props.envStatus}</Text>
+          {'  '}environment:{' '}
+          <Text color={props.envStatus === 'AVAILABLE' ? 'green' : props.envStatus.endsWith('FAILED') ? 'red' : 'cyan'}>
+            {props.envStatus}
+          </Text>
         </Line>
       ) : null}
     </Box>

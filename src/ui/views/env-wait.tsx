@@ -54,13 +54,20 @@ export function EnvWaitView(props: EnvWaitState & { maxLines?: number }) {
   const icon = statusIcon(props.outcome, elapsed);
   const iconColor = props.outcome ? (props.outcome.ok ? 'green' : 'red') : 'cyan';
   const hint =
-    !props.outcome && (props.operation === 'create' || props.operation === 'update') && (props.maxLines === undefined || props.maxLines >= 3) ? (
+    !props.outcome &&
+    (props.operation === 'create' || props.operation === 'update') &&
+    (props.maxLines === undefined || props.maxLines >= 3) ? (
       <Line key="hint" dimColor>
         {'  '}MWAA usually takes 20–30 minutes. Ctrl-C stops waiting; the environment keeps going.
       </Line>
     ) : null;
   const timelineMin = props.timeline.length > 0 ? 1 : 0;
-  const extras = keepFitting(uiAndWarningLines(props.outcome ? undefined : props.webserverUrl, props.notes), 1 + (hint ? 1 : 0), timelineMin, props.maxLines);
+  const extras = keepFitting(
+    uiAndWarningLines(props.outcome ? undefined : props.webserverUrl, props.notes),
+    1 + (hint ? 1 : 0),
+    timelineMin,
+    props.maxLines,
+  );
   const room = props.maxLines === undefined ? props.timeline.length : Math.max(0, props.maxLines - 1 - (hint ? 1 : 0) - extras.length);
   // when the timeline does not fit: its latest entries, under a line counting the earlier ones
   const skipped = props.timeline.length > room ? props.timeline.length - Math.max(0, room - 1) : 0;
@@ -73,7 +80,7 @@ export function EnvWaitView(props: EnvWaitState & { maxLines?: number }) {
         </Text>
         {'  '}
         <Text color={statusColor(props.status)}>{props.status ?? 'reading status…'}</Text>
-        <Text dimColor>  {formatDuration(elapsed)}</Text>
+        <Text dimColor> {formatDuration(elapsed)}</Text>
       </Line>
       {skipped > 0 ? (
         <Line key="earlier" dimColor>
@@ -87,10 +94,11 @@ export function EnvWaitView(props: EnvWaitState & { maxLines?: number }) {
         const last = i === props.timeline.length - 1;
         return (
           <Line key={`${entry.status}-${entry.at}`}>
-            <Text dimColor>  {last && !props.outcome ? '›' : '·'} </Text>
+            <Text dimColor> {last && !props.outcome ? '›' : '·'} </Text>
             <Text color={statusColor(entry.status)}>{entry.status.padEnd(18)}</Text>
             <Text dimColor>
-              +{formatDuration(entry.at - props.startedAt).padEnd(9)} {last && GOOD.has(entry.status) ? '' : formatDuration(Math.max(0, spent))}
+              +{formatDuration(entry.at - props.startedAt).padEnd(9)}{' '}
+              {last && GOOD.has(entry.status) ? '' : formatDuration(Math.max(0, spent))}
             </Text>
           </Line>
         );

@@ -77,7 +77,6 @@ export function frameSize(stream: { columns?: number; rows?: number }): { column
   return { columns: stream.columns || 80, rows: stream.rows || 24 };
 }
 
-
 function visibleWidth(line: string): number {
   return [...stripVTControlCharacters(line)].length;
 }
@@ -116,7 +115,7 @@ export function mountLiveView<S extends { outcome?: Outcome }>(options: {
     // ink colours with chalk's default instance (the same module: scripts/build.mjs keeps chalk external),
     // whose level it guessed from stdout; the Io decided for stderr, where the frame goes
     const guessed = chalk.level;
-    chalk.level = target.color ? Math.max(1, guessed) as typeof guessed : 0;
+    chalk.level = target.color ? (Math.max(1, guessed) as typeof guessed) : 0;
     let text: string;
     try {
       text = renderToString(options.view(state, clock(), maxLines), { columns });

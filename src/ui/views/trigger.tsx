@@ -93,7 +93,21 @@ function rank(state: string): number {
 }
 
 /** The order of states in a count line. */
-const COUNT_ORDER = ['failed', 'upstream_failed', 'running', 'up_for_retry', 'up_for_reschedule', 'restarting', 'deferred', 'queued', 'scheduled', 'none', 'success', 'skipped', 'removed'];
+const COUNT_ORDER = [
+  'failed',
+  'upstream_failed',
+  'running',
+  'up_for_retry',
+  'up_for_reschedule',
+  'restarting',
+  'deferred',
+  'queued',
+  'scheduled',
+  'none',
+  'success',
+  'skipped',
+  'removed',
+];
 
 /**
  * The tasks a frame of `room` lines shows: all when they fit, else the most telling ones (failed,
@@ -117,7 +131,9 @@ export function countLine(hidden: readonly TaskRow[], more: boolean): string {
   const counts = new Map<string, number>();
   for (const t of hidden) counts.set(t.state, (counts.get(t.state) ?? 0) + 1);
   const order = (state: string) => (COUNT_ORDER.includes(state) ? COUNT_ORDER.indexOf(state) : COUNT_ORDER.length);
-  const parts = [...counts.entries()].sort((a, b) => order(a[0]) - order(b[0]) || a[0].localeCompare(b[0])).map(([state, n]) => `${n} ${state}`);
+  const parts = [...counts.entries()]
+    .sort((a, b) => order(a[0]) - order(b[0]) || a[0].localeCompare(b[0]))
+    .map(([state, n]) => `${n} ${state}`);
   const noun = hidden.length === 1 ? 'task' : 'tasks';
   return `${more ? `… ${hidden.length} more ${noun}` : `${hidden.length} ${noun}`}: ${parts.join(', ')}`;
 }
@@ -152,11 +168,15 @@ export function TriggerView(props: TriggerViewState & { maxLines?: number }) {
         <Text dimColor> {props.runId}</Text>
         {'  '}
         <Text color={stateColor(props.runState)}>{props.runState ?? 'reading state…'}</Text>
-        <Text dimColor>  {formatDuration(elapsed)}</Text>
+        <Text dimColor> {formatDuration(elapsed)}</Text>
       </Line>
       {shown.map((task) => {
         const duration =
-          task.durationMs !== undefined ? formatDuration(task.durationMs) : task.runningSince !== undefined ? formatDuration(Math.max(0, props.now - task.runningSince)) : '';
+          task.durationMs !== undefined
+            ? formatDuration(task.durationMs)
+            : task.runningSince !== undefined
+              ? formatDuration(Math.max(0, props.now - task.runningSince))
+              : '';
         return (
           <Line key={task.key}>
             <Text color={stateColor(task.state)}>
@@ -187,7 +207,9 @@ export function applyTriggerEvent(state: Omit<TriggerViewState, 'now'>, event: M
   if (event.code === 'trigger.task.state') {
     const data = event.data;
     const key = data.mapIndex === undefined ? data.taskId : `${data.taskId}[${data.mapIndex}]`;
-    const ended = !['running', 'queued', 'scheduled', 'none', 'up_for_retry', 'up_for_reschedule', 'deferred', 'restarting'].includes(data.state);
+    const ended = !['running', 'queued', 'scheduled', 'none', 'up_for_retry', 'up_for_reschedule', 'deferred', 'restarting'].includes(
+      data.state,
+    );
     const existing = state.tasks.find((t) => t.key === key);
     const row: TaskRow = {
       key,

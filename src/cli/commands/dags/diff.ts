@@ -25,7 +25,8 @@ export const run: Handler<typeof dagsDiffCommand> = async (ctx, { options }) => 
   const json = { ...planToJson(result.plan), ...(result.unfinished.length ? { unfinished: result.unfinished } : {}) };
   ctx.host.result(json, (plan) => {
     let text = renderPlan(plan, ctx.host.style);
-    if (result.unfinished.length) text += `\nUnfinished release${result.unfinished.length === 1 ? '' : 's'}: ${result.unfinished.join(', ')} (\`mwaa recover\` finishes ${result.unfinished.length === 1 ? 'it' : 'them'}).`;
+    if (result.unfinished.length)
+      text += `\nUnfinished release${result.unfinished.length === 1 ? '' : 's'}: ${result.unfinished.join(', ')} (\`mwaa recover\` finishes ${result.unfinished.length === 1 ? 'it' : 'them'}).`;
     return text;
   });
 };

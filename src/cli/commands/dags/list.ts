@@ -11,12 +11,22 @@ import type { dagsListCommand } from '../../specs/remote.js';
 
 function dagsTable(dags: DagInfo[], style: Parameters<typeof table>[1]): string {
   const rows = [['DAG', 'PAUSED', 'SCHEDULE', 'OWNERS', 'TAGS']];
-  for (const d of dags) rows.push([d.dagId, d.paused ? 'yes' : 'no', d.schedule ?? '-', d.owners.join(', ') || '-', d.tags.join(', ') || '-']);
+  for (const d of dags)
+    rows.push([d.dagId, d.paused ? 'yes' : 'no', d.schedule ?? '-', d.owners.join(', ') || '-', d.tags.join(', ') || '-']);
   return table(rows, style);
 }
 
 function importErrorsText(errors: ImportError[]): string {
-  return errors.map((e) => `${e.filepath}${e.bundle ? ` (${e.bundle})` : ''}\n${e.error.trimEnd().split('\n').map((l) => `  ${l}`).join('\n')}`).join('\n\n');
+  return errors
+    .map(
+      (e) =>
+        `${e.filepath}${e.bundle ? ` (${e.bundle})` : ''}\n${e.error
+          .trimEnd()
+          .split('\n')
+          .map((l) => `  ${l}`)
+          .join('\n')}`,
+    )
+    .join('\n\n');
 }
 
 export const run: Handler<typeof dagsListCommand> = async (ctx, { options }) => {
@@ -32,7 +42,9 @@ export const run: Handler<typeof dagsListCommand> = async (ctx, { options }) => 
       errors.map((e) => ({ filepath: e.filepath, error: e.error, ...(e.bundle ? { bundle: e.bundle } : {}) })),
       (list) => importErrorsText(list),
     );
-    ctx.host.info(errors.length === 0 ? 'No import errors.' : `${errors.length} DAG file${errors.length === 1 ? '' : 's'} failed to import.`);
+    ctx.host.info(
+      errors.length === 0 ? 'No import errors.' : `${errors.length} DAG file${errors.length === 1 ? '' : 's'} failed to import.`,
+    );
     return;
   }
 

@@ -20,7 +20,10 @@ export function setPaused(paused: boolean): Handler<typeof dagsPauseCommand> {
       },
       () => (paused ? session.airflow.pause(dagId) : session.airflow.unpause(dagId)),
     );
-    ctx.host.result({ environment: envName, dagId, paused, transport: session.airflow.transport }, (r) => `${r.paused ? 'paused' : 'unpaused'} ${r.dagId}`);
+    ctx.host.result(
+      { environment: envName, dagId, paused, transport: session.airflow.transport },
+      (r) => `${r.paused ? 'paused' : 'unpaused'} ${r.dagId}`,
+    );
   };
 }
 

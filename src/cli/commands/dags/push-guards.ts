@@ -92,7 +92,11 @@ export interface Verifier {
 }
 
 /** `--verify`: reads the import errors before the push (the environment must be serving). */
-export async function startVerify(ctx: Context, cmd: DeployCommand, options: { waitMs: number; wait: boolean; concurrency: number }): Promise<Verifier> {
+export async function startVerify(
+  ctx: Context,
+  cmd: DeployCommand,
+  options: { waitMs: number; wait: boolean; concurrency: number },
+): Promise<Verifier> {
   const remote = await session(ctx, cmd);
   const before = await remote.airflow.importErrors();
   return {

@@ -60,12 +60,17 @@ export const run: Handler<typeof dagsPushCommand> = async (ctx, { options }) => 
   if (result.status === 'deployed' && result.release) {
     ctx.host.result(result.release, () => text);
   } else {
-    ctx.host.result({ status: result.status, environment: result.plan.environment, recovered: result.recovered.map((r) => r.id) }, () => text);
+    ctx.host.result(
+      { status: result.status, environment: result.plan.environment, recovered: result.recovered.map((r) => r.id) },
+      () => text,
+    );
   }
 };
 
 function resultText(result: PushResult): string {
-  const recovered = result.recovered.length ? `Rolled back unfinished release${result.recovered.length === 1 ? '' : 's'} ${result.recovered.map((r) => r.id).join(', ')}.\n` : '';
+  const recovered = result.recovered.length
+    ? `Rolled back unfinished release${result.recovered.length === 1 ? '' : 's'} ${result.recovered.map((r) => r.id).join(', ')}.\n`
+    : '';
   if (result.status === 'up-to-date') return `${recovered}Nothing to deploy: ${result.plan.environment} already matches the project.`;
   const r = result.release as ReleaseRecord;
   const c = r.counts;

@@ -15,7 +15,11 @@ export const run: Handler<typeof envDeleteCommand> = async (ctx, { options }) =>
   const live = await requireEnvironment(env.ports.api, name);
   if (live.Status !== 'DELETING') {
     const typed = await ctx.host.request(
-      question('env.delete', { name, status: live.Status ?? 'UNKNOWN', airflowVersion: live.AirflowVersion }, `Type the environment name (${name}) to delete it`),
+      question(
+        'env.delete',
+        { name, status: live.Status ?? 'UNKNOWN', airflowVersion: live.AirflowVersion },
+        `Type the environment name (${name}) to delete it`,
+      ),
     );
     if (!typed) throw new AbortedError(`the name did not match; environment ${name} was not deleted`);
   }

@@ -55,7 +55,8 @@ export async function envCommand(ctx: Context, options: { poll?: number | undefi
  */
 function lazyBucketApi(aws: AwsClients): BucketApi {
   let api: Promise<BucketApi> | undefined;
-  const get = () => (api ??= Promise.all([import('../../../aws/s3-bucket.js'), aws.s3()]).then(([{ s3BucketApi }, client]) => s3BucketApi(client)));
+  const get = () =>
+    (api ??= Promise.all([import('../../../aws/s3-bucket.js'), aws.s3()]).then(([{ s3BucketApi }, client]) => s3BucketApi(client)));
   return {
     head: async (bucket) => (await get()).head(bucket),
     location: async (bucket) => (await get()).location(bucket),

@@ -21,7 +21,9 @@ export const run: Handler<typeof envUpdateCommand> = async (ctx, { options }) =>
   ctx.mutations.checkpoint();
   ctx.host.print(renderPlan(plan, ctx.host.style));
   const count = plan.changes.length;
-  const confirmed = await ctx.host.request(question('confirm', undefined, `Apply ${count} change${count === 1 ? '' : 's'} to environment ${name}?`));
+  const confirmed = await ctx.host.request(
+    question('confirm', undefined, `Apply ${count} change${count === 1 ? '' : 's'} to environment ${name}?`),
+  );
   if (!confirmed) throw new AbortedError(`update of ${name} cancelled; nothing was changed`);
   const result = await renderWait(ctx, env, 'update', (ports, hooks) => applyUpdate(prepared, ports, { ...settings, ...hooks }));
   ctx.host.result(resultJson(result, { changed: true, plan: planJson(plan) }), () =>

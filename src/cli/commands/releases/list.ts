@@ -20,5 +20,7 @@ export const run: Handler<typeof releasesListCommand> = async (ctx, { options })
     .slice(0, limit)
     .map((r) => (r.status === 'in-progress' || r.status === 'rollback-incomplete' ? { ...r, running: r.id === running } : r));
   const current = index.current[target.name];
-  ctx.host.result({ environment: target.name, bucket: target.bucket, current: current ?? null, releases }, () => renderReleaseList(releases, current, ctx.host.style, running));
+  ctx.host.result({ environment: target.name, bucket: target.bucket, current: current ?? null, releases }, () =>
+    renderReleaseList(releases, current, ctx.host.style, running),
+  );
 };

@@ -16,7 +16,9 @@ export const run: Handler<typeof releasesShowCommand> = async (ctx, { args }) =>
   const id = resolveReleaseId(index, target.name, String(args[0]));
   const record = await store.read(id);
   if (!record) {
-    throw new NotFoundError(`release ${id} is listed but its record is missing from s3://${target.bucket}/.mwaa/releases/`, { code: 'release.not-found' });
+    throw new NotFoundError(`release ${id} is listed but its record is missing from s3://${target.bucket}/.mwaa/releases/`, {
+      code: 'release.not-found',
+    });
   }
   const current = index.current[target.name];
   ctx.host.result({ ...record, current: record.id === current }, () => renderRelease(record, current, ctx.host.style));
