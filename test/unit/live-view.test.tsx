@@ -67,7 +67,10 @@ const demoView = (state: Demo, _now: number, maxLines: number) => (
       {state.outcome ? (state.outcome.ok ? '✔' : '✖') : '…'} {state.title}
     </Line>
     {state.items.slice(0, Math.max(0, maxLines - 1)).map((item) => (
-      <Line key={item}> {item}</Line>
+      <Line key={item}>
+        {'  '}
+        {item}
+      </Line>
     ))}
   </>
 );

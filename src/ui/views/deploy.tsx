@@ -47,10 +47,23 @@ export function DeployView(props: DeployViewState) {
       <Line>
         <Text color={color}>{icon} </Text>
         <Text bold>{props.title}</Text>
-        <Text dimColor> {formatDuration(elapsed)}</Text>
+        <Text dimColor>
+          {'  '}
+          {formatDuration(elapsed)}
+        </Text>
       </Line>
-      {props.plan ? <Line dimColor> {props.plan}</Line> : null}
-      {props.phase && !props.outcome ? <Line> {props.phase}</Line> : null}
+      {props.plan ? (
+        <Line dimColor>
+          {'  '}
+          {props.plan}
+        </Line>
+      ) : null}
+      {props.phase && !props.outcome ? (
+        <Line>
+          {'  '}
+          {props.phase}
+        </Line>
+      ) : null}
       {up ? (
         <Line>
           {'  '}

@@ -80,7 +80,10 @@ export function EnvWaitView(props: EnvWaitState & { maxLines?: number }) {
         </Text>
         {'  '}
         <Text color={statusColor(props.status)}>{props.status ?? 'reading status…'}</Text>
-        <Text dimColor> {formatDuration(elapsed)}</Text>
+        <Text dimColor>
+          {'  '}
+          {formatDuration(elapsed)}
+        </Text>
       </Line>
       {skipped > 0 ? (
         <Line key="earlier" dimColor>
@@ -94,7 +97,10 @@ export function EnvWaitView(props: EnvWaitState & { maxLines?: number }) {
         const last = i === props.timeline.length - 1;
         return (
           <Line key={`${entry.status}-${entry.at}`}>
-            <Text dimColor> {last && !props.outcome ? '›' : '·'} </Text>
+            <Text dimColor>
+              {'  '}
+              {last && !props.outcome ? '›' : '·'}{' '}
+            </Text>
             <Text color={statusColor(entry.status)}>{entry.status.padEnd(18)}</Text>
             <Text dimColor>
               +{formatDuration(entry.at - props.startedAt).padEnd(9)}{' '}

@@ -168,7 +168,10 @@ export function TriggerView(props: TriggerViewState & { maxLines?: number }) {
         <Text dimColor> {props.runId}</Text>
         {'  '}
         <Text color={stateColor(props.runState)}>{props.runState ?? 'reading state…'}</Text>
-        <Text dimColor> {formatDuration(elapsed)}</Text>
+        <Text dimColor>
+          {'  '}
+          {formatDuration(elapsed)}
+        </Text>
       </Line>
       {shown.map((task) => {
         const duration =
