@@ -131,22 +131,27 @@ const EMPTY_RESULT =
 type Next = (args: unknown) => Promise<{ response: unknown; output?: unknown }>;
 
 /**
- * A middleware (deserialize step, inside the SDK's deserializer) for one ListObjectVersions command:
- * a 200 response's body goes to `onPage`, the SDK gets an empty result. Added per command, so retries
- * (outside the deserialize step) scan each attempt's body afresh.
+ * A middleware (deserialize step, inside the SDK's deserializer) for one listing command: a 200
+ * response's body is read by `scan` and goes to `onPage`, and the SDK deserializes `empty` instead.
+ * Added per command, so retries (outside the deserialize step) scan each attempt's body afresh.
  */
-export function scanVersionPages(onPage: (page: ScannedPage) => void) {
+function scanPages<P>(scan: (body: AsyncIterable<Uint8Array | string>) => Promise<P>, empty: string, onPage: (page: P) => void) {
   return (next: Next) =>
     async (args: unknown): Promise<{ response: unknown; output?: unknown }> => {
       const result = await next(args);
       const response = result.response as RawResponse;
       const body = response.body as AsyncIterable<Uint8Array | string> | undefined;
       if (response.statusCode === 200 && body && typeof body[Symbol.asyncIterator] === 'function') {
-        onPage(await scanVersionsBody(body));
-        response.body = Buffer.from(EMPTY_RESULT);
+        onPage(await scan(body));
+        response.body = Buffer.from(empty);
       }
       return result;
     };
+}
+
+/** For one ListObjectVersions command: each page's entries, scanned as the body streams in. */
+export function scanVersionPages(onPage: (page: ScannedPage) => void) {
+  return scanPages(scanVersionsBody, EMPTY_RESULT, onPage);
 }
 
 /** One ListObjectsV2 page as read by scanObjectsPage. */
@@ -214,19 +219,15 @@ export function scanObjectsPage(buf: Buffer): ScannedObjectsPage {
 const EMPTY_OBJECTS =
   '<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></ListBucketResult>';
 
-/** Like scanVersionPages, for one ListObjectsV2 command: a 200 body goes to `onPage`, the SDK gets an empty result. */
+/** For one ListObjectsV2 command: each page's objects, scanned from the whole body. */
 export function scanObjectPages(onPage: (page: ScannedObjectsPage) => void) {
-  return (next: Next) =>
-    async (args: unknown): Promise<{ response: unknown; output?: unknown }> => {
-      const result = await next(args);
-      const response = result.response as RawResponse;
-      const body = response.body as AsyncIterable<Uint8Array | string> | undefined;
-      if (response.statusCode === 200 && body && typeof body[Symbol.asyncIterator] === 'function') {
-        const chunks: Buffer[] = [];
-        for await (const chunk of body) chunks.push(chunkBytes(chunk));
-        onPage(scanObjectsPage(Buffer.concat(chunks)));
-        response.body = Buffer.from(EMPTY_OBJECTS);
-      }
-      return result;
-    };
+  return scanPages(
+    async (body) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of body) chunks.push(chunkBytes(chunk));
+      return scanObjectsPage(Buffer.concat(chunks));
+    },
+    EMPTY_OBJECTS,
+    onPage,
+  );
 }
