@@ -11,23 +11,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseEnv, ROOT, runCli, tempDir } from '../helpers/cli.js';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
-import { createEnvironment, project, putObject, versionedBucket, waitForStatus } from './logs-helpers.js';
+import { createEnvironment, project, putObject, versionedBucket, waitForStatus, ETL_DAG as ETL } from './logs-helpers.js';
 
 const CHROMIUM = process.env.MWAA_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 const BUCKET = 'ui-bucket';
 const ENV = 'ui-env';
 
-const ETL = `from datetime import datetime
-from airflow import DAG
-from airflow.operators.bash import BashOperator
-
-with DAG("etl", schedule=None, start_date=datetime(2024, 1, 1), catchup=False) as dag:
-    extract = BashOperator(task_id="extract", bash_command="echo extracting")
-    transform = BashOperator(task_id="transform", bash_command="echo transforming")
-    load = BashOperator(task_id="load", bash_command="echo loading")
-    extract >> transform >> load
-`;
 const IDLE = `from airflow import DAG
 from airflow.operators.empty import EmptyOperator
 

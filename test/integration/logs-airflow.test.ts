@@ -10,22 +10,11 @@ import { tailTaskLog } from '../../src/core/logs/address.js';
 import { cloudWatchLogs } from '../../src/aws/logs.js';
 import { baseEnv, runCli, tempDir } from '../helpers/cli.js';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
-import { createEnvironment, liveCli, project, putObject, versionedBucket, waitForStatus } from './logs-helpers.js';
+import { createEnvironment, liveCli, project, putObject, versionedBucket, waitForStatus, ETL_DAG as ETL } from './logs-helpers.js';
 
 const BUCKET = 'logs-airflow-bucket';
 const AF2 = 'logs-af2';
 const AF3 = 'logs-af3';
-
-const ETL = `from datetime import datetime
-from airflow import DAG
-from airflow.operators.bash import BashOperator
-
-with DAG("etl", schedule=None, start_date=datetime(2024, 1, 1), catchup=False) as dag:
-    extract = BashOperator(task_id="extract", bash_command="echo extracting")
-    transform = BashOperator(task_id="transform", bash_command="echo transforming")
-    load = BashOperator(task_id="load", bash_command="echo loading")
-    extract >> transform >> load
-`;
 
 let emu: TestEmulator;
 let af2: { dir: string; cleanup: () => void };

@@ -134,3 +134,15 @@ export function liveCli(emu: TestEmulator, argv: string[], cwd: string): LiveCli
     waitForStderr: (text, timeoutMs = 10_000) => waitForText(captured.err, text, 'stderr', captured, timeoutMs),
   };
 }
+
+/** A three-task DAG (extract >> transform >> load) without a schedule, for tests that trigger it. */
+export const ETL_DAG = `from datetime import datetime
+from airflow import DAG
+from airflow.operators.bash import BashOperator
+
+with DAG("etl", schedule=None, start_date=datetime(2024, 1, 1), catchup=False) as dag:
+    extract = BashOperator(task_id="extract", bash_command="echo extracting")
+    transform = BashOperator(task_id="transform", bash_command="echo transforming")
+    load = BashOperator(task_id="load", bash_command="echo loading")
+    extract >> transform >> load
+`;
