@@ -83,7 +83,10 @@ export function createContext(deps: ContextDeps): Context & { runExitHooks(): Pr
     host,
     globals: deps.globals,
     clock: deps.clock ?? systemClock,
-    interactive: host.interactive,
+    // read when asked: it opens stdin (to see whether it is a terminal), which most commands never need
+    get interactive() {
+      return host.interactive;
+    },
     cwd: deps.cwd,
     env: deps.env,
     signal: deps.signal,

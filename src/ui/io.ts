@@ -3,7 +3,6 @@
  * Data goes to stdout, everything else (progress, warnings, errors) to stderr. How output looks is the
  * host's business (src/ui/host): it is built on this.
  */
-import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { AbortedError, InterruptedError } from '../core/errors.js';
@@ -156,6 +155,8 @@ export class Io {
   async ask(prompt: string): Promise<string> {
     const live = this.live;
     live?.suspend();
+    // node:readline (ten of Node's modules) is loaded by the commands that ask, not at every start-up
+    const { createInterface } = await import('node:readline');
     const rl = createInterface({ input: this.streams.stdin, output: this.streams.stderr, terminal: true });
     try {
       return await new Promise<string>((resolve, reject) => {
