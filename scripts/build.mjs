@@ -1,8 +1,16 @@
-// Bundles the CLI into dist/ with esbuild: dist/main.cjs is the start-up path (one file), dist/lazy/ holds
-// the command handlers, loaded only when their command runs. The AWS SDK clients are bundled into the
-// handlers' chunks (tree-shaken, one chunk per client, loaded when a command first asks for that
-// client); ink and React stay in node_modules and are imported lazily by the live views.
+// Bundles the CLI into dist/:
+// - dist/main.cjs, the start-up path (commander and the command declarations): one CommonJS file (esbuild);
+// - dist/lazy/, everything that runs a command (run.ts and the handlers): CommonJS, code-split (rolldown),
+//   loaded with require() when a command runs. The AWS SDK clients are bundled in (tree-shaken, one chunk
+//   per client, loaded when a command first asks for that client);
+// - dist/views/, the ink live views: ES modules (esbuild), imported by the live host only, with ink,
+//   React and chalk from node_modules (ES modules themselves, which require() cannot load on Node 20).
+// Why CommonJS for the command path: Node 20's ES module loader reads, decodes, resolves and links each
+// module asynchronously and wraps every builtin it imports in an ES module facade; for the ~20 files a
+// command loads that was ~10% of `mwaa env show` (bench/startup.mjs). esbuild code-splits ES modules
+// only, rolldown code-splits CommonJS too.
 import { build } from 'esbuild';
+import { rolldown } from 'rolldown';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +18,84 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 rmSync(join(root, 'dist'), { recursive: true, force: true });
+
+// zod re-exports every locale (`z.locales`, ~200 KB of error messages in 40 languages); mwaa uses its
+// default English messages only, so the locale index is replaced by English alone.
+const englishZodOnly = {
+  name: 'english-zod-only',
+  resolveId(source, importer) {
+    if (source !== '../locales/index.js' || !/node_modules[\\/]zod[\\/]/.test(importer ?? '')) return null;
+    return `\0zod-en:${join(dirname(importer), '..', 'locales', 'en.js')}`;
+  },
+  load(id) {
+    if (!id.startsWith('\0zod-en:')) return null;
+    return `export { default as en } from ${JSON.stringify(id.slice('\0zod-en:'.length))};`;
+  },
+};
+
+// ink and React stay in node_modules (ES modules), imported by the live views only; so does the chalk that
+// ink colours with (the views set its level to the Io's colour decision; ink's own guess looks at stdout,
+// not at stderr where the views draw).
+const viewsExternal = ['ink', 'ink-*', 'react', 'react/*', 'yoga-layout', 'chalk'];
+
+// 1. The live views, as ES modules.
+const views = ['deploy', 'env-wait', 'trigger'];
+await build({
+  absWorkingDir: root,
+  entryPoints: views.map((v) => `src/ui/views/${v}.tsx`),
+  outdir: 'dist/views',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: true,
+  minify: true,
+  external: viewsExternal,
+  chunkNames: 'chunks/[name]-[hash]',
+  logLevel: 'warning',
+});
+
+// 2. Everything that runs a command (run.ts and the handlers), as CommonJS chunks in dist/lazy/. The live
+// host's imports of the views stay import()s of the files of step 1.
+const handlers = readdirSync(join(root, 'src/cli/commands'), { recursive: true })
+  .filter((f) => /\.tsx?$/.test(f))
+  .map(
+    (f) =>
+      `commands/${f
+        .split(sep)
+        .join('/')
+        .replace(/\.tsx?$/, '')}`,
+  );
+const viewsFromDist = {
+  name: 'views-from-dist',
+  resolveId(source, importer) {
+    const view = /^\.\.\/views\/([\w-]+)\.js$/.exec(source)?.[1];
+    if (!view || !views.includes(view) || !importer?.endsWith(join('src', 'ui', 'host', 'live.ts'))) return null;
+    return { id: join(root, 'dist', 'views', `${view}.js`), external: 'relative' };
+  },
+};
+const lazy = await rolldown({
+  cwd: root,
+  input: Object.fromEntries(['run', ...handlers].map((name) => [name, `src/cli/${name}.ts`])),
+  platform: 'node',
+  // reached only through the views (step 1); chalk is bundled here, for the Io's own instances
+  external: /^(ink|ink-[\w-]+|react|yoga-layout)(\/|$)/,
+  // the SDK packages' ES module builds (dist-es), which tree-shake; their CommonJS builds are one file each
+  resolve: { mainFields: ['module', 'main'], extensionAlias: { '.js': ['.ts', '.tsx', '.js'] } },
+  transform: { jsx: 'react-jsx' }, // as tsconfig.json
+  plugins: [englishZodOnly, viewsFromDist],
+  logLevel: 'warn',
+});
+await lazy.write({
+  dir: 'dist/lazy',
+  format: 'cjs',
+  entryFileNames: '[name].cjs',
+  chunkFileNames: 'chunks/[name]-[hash].cjs',
+  sourcemap: true,
+  minify: true,
+});
+await lazy.close();
 
 // commander can run subcommands as executables, which loads node:child_process at start-up; mwaa
 // never does, so commander gets a stub and `mwaa --help` starts faster.
@@ -26,63 +112,9 @@ const noChildProcessInCommander = {
   },
 };
 
-// zod re-exports every locale (`z.locales`, ~200 KB of error messages in 40 languages); mwaa uses its
-// default English messages only, so the locale index is replaced by English alone.
-const englishZodOnly = {
-  name: 'english-zod-only',
-  setup(b) {
-    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
-      /node_modules[\\/]zod[\\/]/.test(args.importer)
-        ? { path: join(dirname(args.importer), '..', 'locales', 'en.js'), namespace: 'zod-en' }
-        : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: 'zod-en' }, (args) => ({
-      contents: `export { default as en } from ${JSON.stringify(args.path)};`,
-      resolveDir: dirname(args.path),
-      loader: 'js',
-    }));
-  },
-};
-
-const common = {
-  absWorkingDir: root,
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  sourcemap: true,
-  minify: true,
-  external: ['@aws-sdk/*', '@smithy/*', 'ink', 'react', 'react/*', 'ink-*', 'yoga-layout', 'ora'],
-  banner: {
-    js: "import { createRequire as __mwaaCreateRequire } from 'node:module'; const require = __mwaaCreateRequire(import.meta.url);",
-  },
-  logLevel: 'warning',
-  metafile: true,
-};
-
-// 1. Everything that runs a command (run.ts and the handlers), code-split into dist/lazy/.
-const handlers = readdirSync(join(root, 'src/cli/commands'), { recursive: true })
-  .filter((f) => /\.tsx?$/.test(f))
-  .map((f) => `src/cli/commands/${f.split(sep).join('/')}`);
-const lazy = await build({
-  ...common,
-  // chalk from node_modules, the instance ink colours with: the live views set its level to the Io's
-  // colour decision (ink's own guess looks at stdout, not at stderr where the views draw)
-  external: [...common.external.filter((e) => !e.startsWith('@aws-sdk') && !e.startsWith('@smithy')), 'chalk'],
-  // the SDK packages' ES module builds (dist-es), which tree-shake; their CommonJS builds are one file each
-  mainFields: ['module', 'main'],
-  entryPoints: ['src/cli/run.ts', ...handlers],
-  outbase: 'src/cli',
-  outdir: 'dist/lazy',
-  splitting: true,
-  entryNames: '[dir]/[name]',
-  chunkNames: 'chunks/[name]-[hash]',
-  plugins: [englishZodOnly],
-});
-
-// 2. The start-up path (main.ts: commander and the command declarations) as ONE CommonJS file, so that
-// `mwaa --help` loads a single module. Its dynamic imports of run.ts and the handlers point at the
-// files of step 1. The two builds each have their own copy of small shared modules (errors, the
+// 3. The start-up path (main.ts: commander and the command declarations) as ONE CommonJS file, so that
+// `mwaa --help` loads a single module. Its dynamic imports of run.ts and the handlers become require()s
+// of the files of step 2. The two builds each have their own copy of small shared modules (errors, the
 // declarations); errors are recognised by a Symbol.for brand, never by instanceof across builds.
 const cliDir = join(root, 'src/cli');
 const toLazy = {
@@ -93,18 +125,26 @@ const toLazy = {
       const target = resolve(args.resolveDir, args.path).replace(/\.js$/, '');
       const rel = relative(cliDir, target).split(sep).join('/');
       if (rel !== 'run' && !rel.startsWith('commands/')) return undefined;
-      return { path: `./lazy/${rel}.js`, external: true };
+      return { path: `./lazy/${rel}.cjs`, external: true };
     });
   },
 };
 const main = await build({
-  ...common,
+  absWorkingDir: root,
   entryPoints: ['src/cli/main.ts'],
-  // CommonJS: Node starts a CommonJS file faster than an ES module (no module loader to set up); the
-  // handlers it imports dynamically are ES modules.
   outfile: 'dist/main.cjs',
+  bundle: true,
   format: 'cjs',
-  banner: undefined,
+  // import() becomes require(): the handlers are CommonJS, and Node's ES module loader is never started
+  supported: { 'dynamic-import': false },
+  platform: 'node',
+  target: 'node20',
+  sourcemap: true,
+  minify: true,
+  // never bundled here, so that the check of dist/meta.json (test/e2e/bin.test.ts) sees any import of them
+  external: ['@aws-sdk/*', '@smithy/*', ...viewsExternal],
+  logLevel: 'warning',
+  metafile: true,
   plugins: [noChildProcessInCommander, toLazy],
 });
 for (const file of Object.keys(main.metafile.outputs)) {
@@ -117,7 +157,6 @@ for (const file of Object.keys(main.metafile.outputs)) {
 
 // What each output file imports: test/e2e checks that the start-up path stays light.
 writeFileSync(join(root, 'dist', 'meta.json'), JSON.stringify(main.metafile));
-writeFileSync(join(root, 'dist', 'lazy', 'meta.json'), JSON.stringify(lazy.metafile));
 
 // The JSON Schema for editors, generated from the same zod schema.
 const schemaOut = await build({
