@@ -92,6 +92,10 @@ await lazy.write({
   format: 'cjs',
   entryFileNames: '[name].cjs',
   chunkFileNames: 'chunks/[name]-[hash].cjs',
+  // run.ts and everything it imports statically, which every command loads, as one file (rolldown would
+  // split it by which handlers share each module: ~8 files, each a require() that resolves, reads and
+  // compiles one more file)
+  codeSplitting: { groups: [{ name: 'command', test: /[\\/]src[\\/]cli[\\/]run\.ts$/ }] },
   sourcemap: true,
   minify: true,
 });
