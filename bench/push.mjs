@@ -9,7 +9,8 @@
 //
 // Reproduce: npm run build && node bench/push.mjs      (needs the `aws` CLI: /usr/bin/aws (Debian's awscli, v2) when
 //            present, else `aws` on PATH, or AWS_BENCH_BIN=<path>; MWAA_BENCH_BIN=<path> runs another build;
-//            MWAA_BENCH_FILES / MWAA_BENCH_BIG / MWAA_BENCH_RUNS / MWAA_BENCH_HISTORY change the sizes)
+//            MWAA_BENCH_FILES / MWAA_BENCH_BIG / MWAA_BENCH_RUNS / MWAA_BENCH_HISTORY change the sizes;
+//            MWAA_BENCH_COMPARE=<path to another build's bin/mwaa.cjs> adds that build's fresh-clone no-op push)
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +28,7 @@ import { machine, startLocalEmulator, writeSection } from './results.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = process.env.MWAA_BENCH_BIN || join(root, 'bin', 'mwaa.cjs');
+const COMPARE = process.env.MWAA_BENCH_COMPARE;
 const FILES = Number(process.env.MWAA_BENCH_FILES || 2000);
 const BIG = Number(process.env.MWAA_BENCH_BIG || 20000);
 const RUNS = Number(process.env.MWAA_BENCH_RUNS || 3);
@@ -165,8 +167,8 @@ function run(cmd, args, cwd) {
   return { ms, rssKb: rss ? Number(rss[1]) : undefined, stdout: r.stdout };
 }
 
-const mwaaPush = (url, cwd) =>
-  run(process.execPath, ['--import', RSS_PRELOAD, BIN, '--endpoint-url', url, '--yes', '--json', 'dags', 'push'], cwd);
+const mwaaPush = (url, cwd, bin = BIN) =>
+  run(process.execPath, ['--import', RSS_PRELOAD, bin, '--endpoint-url', url, '--yes', '--json', 'dags', 'push'], cwd);
 const floor = (url, cwd, bucketName, envName) => run(process.execPath, [FLOOR, url, bucketName, 'dags/', join(cwd, 'dags'), envName], cwd);
 const awsSync = (url, cwd, bucketName) =>
   run(AWS, ['--endpoint-url', url, 's3', 'sync', join(cwd, 'dags'), `s3://${bucketName}/dags/`, '--only-show-errors'], cwd);
@@ -200,7 +202,7 @@ async function main() {
     );
 
     // fresh clones: nothing changed, every mtime new
-    const noop = { mwaa: [], aws: [], floor: [], mwaaPuts: 0, awsPuts: 0 };
+    const noop = { mwaa: [], aws: [], floor: [], compare: [], mwaaPuts: 0, awsPuts: 0 };
     for (let i = 0; i < RUNS; i++) {
       const c = clone(p, i);
       let before = await versions(s3, 'bench-mwaa');
@@ -208,6 +210,7 @@ async function main() {
       noop.mwaaPuts += (await versions(s3, 'bench-mwaa')) - before;
       noop.mwaa.push(m.ms);
       noop.floor.push(floor(url, c, 'bench-mwaa', 'bench').ms);
+      if (COMPARE) noop.compare.push(mwaaPush(url, c, COMPARE).ms);
       if (JSON.parse(m.stdout).status !== 'up-to-date')
         throw new Error(`mwaa pushed something from a fresh clone: ${m.stdout.slice(0, 300)}`);
       before = await versions(s3, 'bench-aws');
@@ -322,7 +325,11 @@ state under \`.mwaa/\`: release record and index).
 | 10 of ${FILES} files changed | ${fmt(tenMwaa)} | ${fmt(tenAws)} | ${(tenMwaa / tenAws).toFixed(2)}× | ${median(ten.mwaaPuts)} / ${median(ten.awsPuts)} |
 
 The floor (bench/floor.mjs, a process: walk and sha256 every file, the same ListObjectsV2 requests, GET of
-the index and the current record; node:http, no SDK) of the fresh-clone no-op: ${fmt(floorMs)}; mwaa ${fmt(noopMwaa)}, **${floorRatio.toFixed(2)}×** the floor.
+the index and the current record; node:http, no SDK) of the fresh-clone no-op: ${fmt(floorMs)}; mwaa ${fmt(noopMwaa)}, **${floorRatio.toFixed(2)}×** the floor.${
+      COMPARE
+        ? ` The build at \`MWAA_BENCH_COMPARE\`, in the same runs: ${fmt(median(noop.compare))}, ${(median(noop.compare) / floorMs).toFixed(2)}× the floor.`
+        : ''
+    }
 
 History: a no-op push (fresh clone) into a bucket whose ${FILES} files were pushed in ${HISTORY} releases, each rewriting
 every file (${hist[HISTORY].versions} object versions), takes ${fmt(median(hist[HISTORY].ms))}; into a bucket with 1 release
