@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { main } from '../../src/cli/main.js';
+import type { Clock } from '../../src/core/clock.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const BIN = join(ROOT, 'bin', 'mwaa.cjs');
@@ -27,6 +28,8 @@ export interface CliOptions {
   /** text typed on stdin */
   input?: string;
   signal?: AbortSignal;
+  /** the clock the CLI tells time and sleeps on (e.g. a sped-up emulator's `emu.clock`) */
+  clock?: Clock;
 }
 
 /** A clean environment: no AWS credentials or profile from the machine, no CI, no color. */
@@ -65,6 +68,7 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
     env: options.env ?? baseEnv(),
     cwd: options.cwd ?? process.cwd(),
     signal: options.signal,
+    clock: options.clock,
   });
   return { code, stdout: captured.out(), stderr: captured.err() };
 }

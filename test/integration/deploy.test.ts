@@ -22,7 +22,7 @@ import {
 let w: DeployWorld;
 
 beforeAll(async () => {
-  w = await startDeployWorld();
+  w = await startDeployWorld({ speed: 20 });
   await createEnvironment(w.emu);
 });
 afterAll(async () => {

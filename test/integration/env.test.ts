@@ -27,7 +27,8 @@ const cleanups: Array<() => void> = [];
 
 const savedEnv = { ...process.env };
 beforeAll(async () => {
-  emu = await startTestEmulator({ sim: { createSeconds: 0.4, updateSeconds: 0.4, deleteSeconds: 0.3 } });
+  // 20× real time: a second of CREATING passes in 50 ms, and the CLI (on emu.clock) polls every 12.5 ms
+  emu = await startTestEmulator({ speed: 20, sim: { createSeconds: 1, updateSeconds: 1, deleteSeconds: 1 } });
   proxy = await recordingProxy(() => emu.url);
   // The in-process CLI resolves credentials with the SDK's default chain, which reads process.env (not
   // the env given to runCli): give it the emulator's dummy credentials for this file.
@@ -52,7 +53,7 @@ function project(yaml: string): string {
 }
 
 function mwaa(dir: string, args: string[], options: Omit<CliOptions, 'cwd' | 'env'> = {}) {
-  return runCli(['--endpoint-url', proxy.url, ...args], { cwd: dir, env: baseEnv(emu.env), ...options });
+  return runCli(['--endpoint-url', proxy.url, ...args], { cwd: dir, env: baseEnv(emu.env), clock: emu.clock, ...options });
 }
 
 async function listNames(): Promise<string[]> {
@@ -463,17 +464,23 @@ describe('mwaa env show / list / wait', () => {
   });
 
   it('wait --timeout gives up with exit 1 naming `mwaa env wait`; the environment keeps going', async () => {
-    await goodBucket(emu, 'wait-timeout');
+    // its own emulator, where creating takes an hour of simulated time: the environment is CREATING
+    // when the wait gives up however slow the machine, and the clock finishes it
+    const slow = await startTestEmulator({ sim: { createSeconds: 3600 } });
+    cleanupsAsync.push(() => slow.close());
+    const run = (args: string[]) => runCli(['--endpoint-url', slow.url, ...args], { cwd: dir, env: baseEnv(slow.env), clock: slow.clock });
+    await goodBucket(slow, 'wait-timeout');
     const dir = awsProject('wait-timeout', 'wait-timeout');
-    expect((await mwaa(dir, ['env', 'create', '--no-wait'])).code).toBe(0);
-    const r = await mwaa(dir, ['env', 'wait', '--timeout', '100ms', '--poll', '50ms']);
+    expect((await run(['env', 'create', '--no-wait'])).code).toBe(0);
+    const r = await run(['env', 'wait', '--timeout', '100ms', '--poll', '50ms']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
       /error: gave up waiting for environment wait-timeout after .* \(status CREATING\); the environment keeps going/,
     );
     expect(r.stderr).toMatch(/hint: resume with `mwaa --endpoint-url .* env wait`/);
-    const w = await mwaa(dir, ['env', 'wait']);
-    expect(w.code).toBe(0);
+    await slow.advance(3600);
+    const w = await run(['env', 'wait']);
+    expect(w.code, w.stderr).toBe(0);
   });
 
   it('Ctrl-C while waiting: exit 130 saying CreateEnvironment was sent and AWS goes on, and how to follow it', async () => {
