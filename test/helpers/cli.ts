@@ -30,6 +30,8 @@ export interface CliOptions {
   signal?: AbortSignal;
   /** the clock the CLI tells time and sleeps on (e.g. a sped-up emulator's `emu.clock`) */
   clock?: Clock;
+  /** called with everything written so far, after each write (e.g. to abort once a line appeared) */
+  onOutput?: (stdout: string, stderr: string) => void;
 }
 
 /** A clean environment: no AWS credentials or profile from the machine, no CI, no color. */
@@ -62,6 +64,8 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
     Object.assign(stdin, { isTTY: true });
   }
   if (options.input !== undefined) stdin.end(options.input);
+  const { onOutput } = options;
+  if (onOutput) for (const s of [stdout, stderr]) s.on('data', () => onOutput(captured.out(), captured.err()));
   const code = await main({
     argv,
     streams: { stdout, stderr, stdin },
