@@ -68,7 +68,9 @@ describe('limitOldGeneration (bin/heap.cjs)', () => {
     const limited = oldChurn(true);
     // measured: ~225-260 MiB without, ~133 MiB with
     expect(limited.peakMiB).toBeLessThan(free.peakMiB * 0.8);
-  });
+    // two processes of ~4 s of CPU each: on two cores shared with other test files, far more than 30 s
+    // can pass; what is asserted is memory, not time
+  }, 180_000);
 });
 
 describe('capYoungGeneration (bin/heap.cjs)', () => {

@@ -259,5 +259,6 @@ describe('AWS CLI', () => {
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
-  });
+    // five AWS CLI runs of 1-2 s of CPU each (Python, botocore): on a loaded 2-core machine, more than 30 s
+  }, 180_000);
 });

@@ -8,12 +8,15 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { s3Api } from '../../src/aws/s3.js';
 import { MwaaError } from '../../src/core/errors.js';
 
-const s3 = mockClient(S3Client);
 const client = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+// this client only: mocking the class would answer every S3Client of the worker process, which runs
+// other test files after this one (isolate: false)
+const s3 = mockClient(client);
+afterAll(() => s3.restore());
 
 function sdkError(name: string, status: number): S3ServiceException {
   return new S3ServiceException({
