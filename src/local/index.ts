@@ -96,7 +96,8 @@ export async function startEmulator(opts: StartEmulatorOptions): Promise<Running
 
   let state: ReturnType<typeof openStateDir> | undefined;
   try {
-    state = openStateDir(stateDir, { compactBytes: opts.compactBytes });
+    // past compactBytes the state directory compacts in the background, between requests (state.ts)
+    state = openStateDir(stateDir, { compactBytes: opts.compactBytes, autoCompact: true });
     const persist = state.persist;
     const clock = createClock(persist);
     const faults = createFaults();
@@ -137,9 +138,6 @@ export async function startEmulator(opts: StartEmulatorOptions): Promise<Running
           mwaaControl: handleMwaaControl,
           airflowControl: handleAirflowControl,
         }),
-      },
-      onIdle: () => {
-        if (st.needsCompaction()) st.compact();
       },
     });
     await new Promise<void>((res, rej) => {
