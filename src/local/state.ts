@@ -157,7 +157,7 @@ export function openStateDir(dir: string, opts: { compactBytes?: number; autoCom
         setImmediate(() => {
           jobScheduled = false;
           // a failed compaction (disk full, ...) leaves the segments to replay; the next append retries
-          if (needsCompaction()) compactInBackground().catch(() => undefined);
+          if (needsCompaction()) Promise.resolve().then(compactInBackground).catch(() => undefined);
         });
       }
     },
@@ -338,9 +338,16 @@ export function openStateDir(dir: string, opts: { compactBytes?: number; autoCom
     const content = snapshotOf();
     const upTo = seq;
     if (bytes > 0) {
-      closeSync(fd!);
-      renameSync(journalPath, join(dir, `journal.${upTo}.ndjson`));
-      fd = openSync(journalPath, 'a');
+      const segment = join(dir, `journal.${upTo}.ndjson`);
+      renameSync(journalPath, segment); // the open fd now names the segment
+      try {
+        const next = openSync(journalPath, 'a');
+        closeSync(fd!);
+        fd = next;
+      } catch (e) {
+        renameSync(segment, journalPath);
+        throw e;
+      }
       sealedBytes += bytes;
       bytes = 0;
     }
