@@ -76,13 +76,14 @@ function* pieces(v: Record<string, unknown> | unknown[], sink: Sink): Generator<
 }
 
 /**
- * Writes JSON.stringify(value) to `file`, working at most about `sliceMs` between two awaited writes.
+ * Writes JSON.stringify(value) to `file`, working at most about `sliceMs` between two awaited writes,
+ * each followed by `pauseMs` (default 0) of leaving the event loop to other work.
  * Returns false, having stopped early, when `stop()` says so after a write.
  */
 export async function writeJsonInSlices(
   file: FileHandle,
   value: unknown,
-  opts: { sliceMs: number; stop: () => boolean },
+  opts: { sliceMs: number; pauseMs?: number; stop: () => boolean },
 ): Promise<boolean> {
   if (!walkable(value)) {
     await file.write(JSON.stringify(value) ?? '');
@@ -96,6 +97,7 @@ export async function writeJsonInSlices(
     if (done || performance.now() - sliceStart >= opts.sliceMs) {
       // an awaited write is a turn of the event loop: requests that arrived meanwhile are served now
       await file.write(sink.take());
+      if (opts.pauseMs) await new Promise((r) => setTimeout(r, opts.pauseMs));
       if (opts.stop()) return false;
       if (done) return true;
       sliceStart = performance.now();

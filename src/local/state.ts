@@ -58,7 +58,10 @@ import { writeJsonInSlices } from './json-slices.js';
 
 export const SNAPSHOT_FORMAT = 1;
 const DEFAULT_COMPACT_BYTES = 32 * 1024 * 1024;
-/** longest stretch of snapshot serialisation between two turns of the event loop */
+/**
+ * Snapshot serialisation works SLICE_MS, then leaves the event loop to requests for as long: requests
+ * come first (the compaction may take twice as long; nothing waits for it).
+ */
 const SLICE_MS = 2;
 
 export class StateCorruptError extends Error {
@@ -156,8 +159,11 @@ export function openStateDir(dir: string, opts: { compactBytes?: number; autoCom
         jobScheduled = true;
         setImmediate(() => {
           jobScheduled = false;
+          if (!needsCompaction()) return;
           // a failed compaction (disk full, ...) leaves the segments to replay; the next append retries
-          if (needsCompaction()) Promise.resolve().then(compactInBackground).catch(() => undefined);
+          Promise.resolve()
+            .then(compactInBackground)
+            .catch(() => undefined);
         });
       }
     },
@@ -358,7 +364,7 @@ export function openStateDir(dir: string, opts: { compactBytes?: number; autoCom
       const file = await open(tmp, 'w');
       let complete = false;
       try {
-        complete = await writeJsonInSlices(file, content, { sliceMs: SLICE_MS, stop: () => self.abandoned });
+        complete = await writeJsonInSlices(file, content, { sliceMs: SLICE_MS, pauseMs: SLICE_MS, stop: () => self.abandoned });
         if (complete) await file.sync();
       } finally {
         await file.close();
