@@ -245,6 +245,7 @@ try {
         c.middlewareStack.add((next) => next, { step: 'finalizeRequest', priority: 'high', name: 'retryMiddleware' });
       },
     ],
+    ['no logger and region-redirect middleware (both only pass the call on here)', without('loggerMiddleware', 'regionRedirectMiddleware')],
     ['no bucket-name check (validateBucketNameMiddleware)', without('validateBucketNameMiddleware')],
     ['no S3 Express check (s3ExpressMiddleware)', without('s3ExpressMiddleware')],
     ['no user agent (getUserAgentMiddleware)', without('getUserAgentMiddleware')],
@@ -304,16 +305,19 @@ ${layerRows.join('\n')}
 The profile samples the main thread's wall time, so a syscall that waits for a core (writev under load)
 counts in full; the toggles above are CPU time.
 
-What mwaa's S3 client leaves out: the logger middleware (mwaa's S3 logger is silent: the step only passed each
-call on) and the region-redirect middleware (\`followRegionRedirects\` is off: it too only passed the call on).
-What stays, and why: SigV4 signing (AWS checks it; the SDK's signer costs more than the raw one, but it is the
-SDK's), the retry strategy (adaptive retries are what keep a push through S3's 503 SlowDown), the bucket-name
-check and the user agent (cheap, and AWS's). Checksums: uploads carry Content-MD5, which S3 checks and which
-object-lock buckets require; the SDK's own CRC32 is computed only where S3 requires one
+Nothing in the S3 client's stack is both redundant and measurable. The logger and region-redirect middleware only
+pass each call on for mwaa (a silent logger, redirects off), but leaving them out saves little (the row above;
+in an earlier run of 9 rounds, within noise), so the client stays as the SDK makes it. What
+costs, and why it stays: SigV4 signing (AWS checks it; the SDK's signer costs more than the raw one, but it is the
+SDK's), the retry strategy (adaptive retries are what keep a push through S3's 503 SlowDown), the bucket-name check
+and the user agent (cheap, and AWS's). Checksums: every PUT carries Content-MD5 (S3 checks it; a bucket with a
+default Object Lock retention requires it); the SDK's own CRC32 is computed only where S3 requires one
 (\`requestChecksumCalculation: 'WHEN_REQUIRED'\`, src/aws/clients.ts), so it costs nothing per PUT.
-\`cacheMiddleware\` would save a fifth of the CPU per PUT, but the SDK then shares one per-call context among
+\`cacheMiddleware\` would save about a fifth of the CPU per PUT, but the SDK then shares one per-call context among
 concurrent calls of a command class, and concurrent PUTs to two buckets went to the wrong bucket
-(test/integration/s3-client-concurrency.test.ts): not used.
+(test/integration/s3-client-concurrency.test.ts): not used. The rest of the distance to the raw signed PUT is the
+SDK's middleware machinery itself; only a PUT path of mwaa's own (SigV4, retries, credential refresh, error
+mapping) would close it, and that would duplicate the SDK: not written.
 `;
   console.log(text);
   if (WRITE) writeSection('Per-PUT cost', text);

@@ -93,7 +93,7 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
     }),
     s3: memo(async () => {
       const { S3Client } = await import('@aws-sdk/client-s3');
-      const client = new S3Client({
+      return new S3Client({
         ...common(settings, settings.endpoints.s3),
         // an overridden endpoint (a local server) cannot serve virtual-hosted bucket names
         forcePathStyle: Boolean(settings.endpoints.s3),
@@ -103,12 +103,6 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
         requestChecksumCalculation: 'WHEN_REQUIRED',
         responseChecksumValidation: 'WHEN_REQUIRED',
       });
-      // two steps of every call that only pass the call on for mwaa (an async frame each, per PUT; bench/
-      // RESULTS.md "Per-PUT cost"): logging (the logger above is silent) and following a bucket's region
-      // on a 301 (`followRegionRedirects` is not enabled: the region is the environment's)
-      client.middlewareStack.remove('loggerMiddleware');
-      client.middlewareStack.remove('regionRedirectMiddleware');
-      return client;
     }),
     logs: memo(async () => {
       const { CloudWatchLogsClient } = await import('@aws-sdk/client-cloudwatch-logs');
