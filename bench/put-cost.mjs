@@ -309,8 +309,8 @@ Nothing in the S3 client's stack is both redundant and measurable. The logger an
 pass each call on for mwaa (a silent logger, redirects off), but leaving them out saves little (the row above;
 in an earlier run of 9 rounds, within noise), so the client stays as the SDK makes it. What
 costs, and why it stays: SigV4 signing (AWS checks it; the SDK's signer costs more than the raw one, but it is the
-SDK's), the retry strategy (adaptive retries are what keep a push through S3's 503 SlowDown), the bucket-name check
-and the user agent (cheap, and AWS's). Checksums: every PUT carries Content-MD5 (S3 checks it; a bucket with a
+SDK's). The retry strategy (adaptive retries keep a push through S3's 503 SlowDown), the bucket-name and S3 Express
+checks and the user agent cost little each, within the noise of these rows. Checksums: every PUT carries Content-MD5 (S3 checks it; a bucket with a
 default Object Lock retention requires it); the SDK's own CRC32 is computed only where S3 requires one
 (\`requestChecksumCalculation: 'WHEN_REQUIRED'\`, src/aws/clients.ts), so it costs nothing per PUT.
 \`cacheMiddleware\` would save about a fifth of the CPU per PUT, but the SDK then shares one per-call context among
