@@ -22,9 +22,9 @@ export interface LogOutput {
 
 /**
  * Events per FilterLogEvents page. Over a network each page is a round trip (with 50 ms per request,
- * 100,000 events took 100 requests and about 1.6 times as long as with pages of 5,000), but with
- * bigger pages peak RSS grows between 10,000 and 100,000 events (×1.18 with 5,000, ×1.28 with 10,000,
- * ×1.06 with 1,000; the target is 10%): docs/logs.md, bench/RESULTS.md "Logs".
+ * 100,000 events took 100 requests and about 1.5 times as long as with pages of 5,000), but with
+ * bigger pages peak RSS grows between 10,000 and 100,000 events (×1.17 with 5,000, ×1.28 with 10,000,
+ * ×1.04 with 1,000; the target is 10%): docs/logs.md, bench/RESULTS.md "Logs".
  */
 const PAGE_SIZE = 1_000;
 
