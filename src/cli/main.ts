@@ -3,6 +3,7 @@
  * command and turns whatever it throws into a message and an exit code. Never exits the process.
  */
 import { CommanderError } from 'commander';
+import type { Clock } from '../core/clock.js';
 import { ExitCode } from '../core/errors.js';
 import type { Streams } from '../ui/io.js';
 import { GLOBAL_OPTIONS } from './globals.js';
@@ -18,6 +19,11 @@ export interface MainDeps {
   cwd: string;
   /** aborted on Ctrl-C / SIGTERM */
   signal?: AbortSignal;
+  /**
+   * the clock handlers sleep and tell time on (default: the system's); tests that run the CLI in the
+   * same process as a sped-up emulator pass the emulator's, so that polling waits shrink with it
+   */
+  clock?: Clock;
   /** called once before a command's handler is loaded (not for --help or --version); bin/mwaa.cjs tunes the V8 heap there */
   beforeRun?: () => void;
 }

@@ -51,7 +51,7 @@ export async function runCommand(
   // the host, once for the run: JSON with --json, live views on a terminal, plain text otherwise
   const host = createHost(io);
   const signal = deps.signal ?? new AbortController().signal;
-  const ctx = createContext({ io, host, globals, cwd: deps.cwd, env: deps.env, signal });
+  const ctx = createContext({ io, host, globals, cwd: deps.cwd, env: deps.env, signal, clock: deps.clock });
   try {
     const args = spec.passThrough ? [...invocation.args.filter((a) => a !== undefined), ...(passThrough ?? [])] : invocation.args;
     deps.beforeRun?.();

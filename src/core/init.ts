@@ -1,8 +1,9 @@
 /**
  * `mwaa init`: the files of a new project. Either every file is written or none is: existing files
- * are found first, and the scaffold refuses unless `force`.
+ * are found first, and the scaffold refuses unless `force`. Then `.mwaa/` (the local emulator's state
+ * and the check's cache) goes into .gitignore: a new one, or a line added to the project's own.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { UsageError } from './errors.js';
 import { AIRFLOW_VERSIONS, constraintLine, DEFAULT_AIRFLOW_VERSION } from './config/schema.js';
@@ -30,6 +31,8 @@ export interface InitResult {
   airflowVersion: string;
   written: string[];
   overwritten: string[];
+  /** what happened to .gitignore: written, `.mwaa/` added to it, or it already ignored `.mwaa/` */
+  gitignore: 'created' | 'appended' | 'unchanged';
 }
 
 /** A valid MWAA environment name made from a folder name. */
@@ -71,7 +74,30 @@ export function scaffoldProject(options: InitOptions, events: EventSink): InitRe
     writeFileSync(path, content);
     events(msg('init.file.written', { path }, `created ${relative(dir, path)}`));
   }
-  return { dir, name, airflowVersion, written: Object.keys(files), overwritten: existing };
+  const gitignore = ignoreStateFolder(dir);
+  if (gitignore !== 'unchanged') {
+    events(
+      msg('init.file.written', { path: join(dir, '.gitignore') }, `${gitignore === 'created' ? 'created' : 'added .mwaa/ to'} .gitignore`),
+    );
+  }
+  return { dir, name, airflowVersion, written: Object.keys(files), overwritten: existing, gitignore };
+}
+
+const GITIGNORE = `# mwaa's local state: the emulator's data (mwaa local) and caches; never commit it
+.mwaa/
+`;
+
+/** Makes git ignore `.mwaa/`: a new .gitignore, or a line appended to the project's own unless it has one. */
+function ignoreStateFolder(dir: string): InitResult['gitignore'] {
+  const path = join(dir, '.gitignore');
+  if (!existsSync(path)) {
+    writeFileSync(path, GITIGNORE);
+    return 'created';
+  }
+  const text = readFileSync(path, 'utf8');
+  if (text.split(/\r?\n/).some((line) => /^\/?\.mwaa\/?\s*$/.test(line))) return 'unchanged';
+  appendFileSync(path, `${text === '' || text.endsWith('\n') ? '' : '\n'}\n${GITIGNORE}`);
+  return 'appended';
 }
 
 function projectFiles(name: string, airflowVersion: string, constraint: string, schemaRef: string): Record<string, string> {

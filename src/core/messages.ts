@@ -262,7 +262,7 @@ export interface QuestionPayloads {
   /** a yes/no confirmation */
   confirm: undefined;
   /** a push would overwrite objects changed outside mwaa */
-  'deploy.drift': { count: number };
+  'deploy.drift': { count: number; keys: string[] };
   /** deleting an environment: the user types its name */
   'env.delete': { name: string; status: string; airflowVersion?: string };
 }

@@ -1,5 +1,7 @@
 /**
- * The simulated clock: real time plus an accumulated offset that POST /_mwaa_local/clock moves forward.
+ * The simulated clock: real time plus an accumulated offset that POST /_mwaa_local/clock moves forward,
+ * optionally running `speed` times faster than real time (tests: a simulated half hour passes in seconds,
+ * and a CLI run in the same process sleeps on this clock at the same speed, see test/helpers/emulator.ts).
  *
  * The offset is persisted (journal store "clock"), so a restart over the same state directory keeps the
  * simulated time: an environment that was 2 s from AVAILABLE before a 1-hour jump stays AVAILABLE after
@@ -8,20 +10,29 @@
 import type { Clock, Persist, PersistentStore } from './contract.js';
 
 export interface SimClock extends Clock, PersistentStore {
-  /** the accumulated offset in milliseconds */
+  /** simulated time minus real time, in milliseconds */
   offsetMs(): number;
+  /** simulated milliseconds per real millisecond */
+  readonly speed: number;
 }
 
 /**
  * @param persist where advances are journalled (undefined: in-memory only, for unit tests)
  * @param realNow the real time source (injectable for tests)
+ * @param speed simulated milliseconds per real millisecond (default 1); not persisted: the time gained is
+ *   part of the offset a snapshot keeps, so a restart at another speed goes on from where the clock was
  */
-export function createClock(persist?: Persist, realNow: () => number = Date.now): SimClock {
+export function createClock(persist?: Persist, realNow: () => number = Date.now, speed = 1): SimClock {
+  if (!Number.isFinite(speed) || speed < 1) throw new RangeError(`clock speed must be a finite number >= 1, got ${String(speed)}`);
   let offset = 0;
+  const origin = realNow();
+  /** what running faster than real time has added since the clock was made */
+  const gained = (): number => Math.round((speed - 1) * (realNow() - origin));
   return {
     name: 'clock',
-    now: () => realNow() + offset,
-    offsetMs: () => offset,
+    speed,
+    now: () => realNow() + offset + gained(),
+    offsetMs: () => offset + gained(),
     advance(seconds: number): void {
       if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) {
         throw new RangeError(`advanceSeconds must be a finite number >= 0, got ${String(seconds)}`);
@@ -31,7 +42,7 @@ export function createClock(persist?: Persist, realNow: () => number = Date.now)
       persist?.append('clock', 'advance', { ms });
       offset += ms;
     },
-    snapshot: () => ({ offsetMs: offset }),
+    snapshot: () => ({ offsetMs: offset + gained() }),
     restore(snapshot: unknown): void {
       const s = snapshot as { offsetMs?: unknown } | undefined;
       offset = typeof s?.offsetMs === 'number' && Number.isFinite(s.offsetMs) ? s.offsetMs : 0;

@@ -92,6 +92,26 @@ describe('mwaa init', () => {
     expect(keys.stdout.trim()).toBe('local');
   });
 
+  it('makes git ignore .mwaa/: a new .gitignore, a line added to an existing one, nothing when it is there', async () => {
+    const fresh = project();
+    expect((await runCli(['init'], { cwd: fresh })).code).toBe(0);
+    expect(readFileSync(join(fresh, '.gitignore'), 'utf8')).toMatch(/^\.mwaa\/$/m);
+
+    const own = project();
+    writeFileSync(join(own, '.gitignore'), 'node_modules/\n*.log');
+    const r = await runCli(['init', '--json'], { cwd: own });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).gitignore).toBe('appended');
+    const text = readFileSync(join(own, '.gitignore'), 'utf8');
+    expect(text.startsWith('node_modules/\n*.log\n')).toBe(true);
+    expect(text.split('\n').filter((l) => l === '.mwaa/')).toHaveLength(1);
+
+    // already ignored: left as it is (`init --force` again)
+    const again = await runCli(['init', '--force', '--json'], { cwd: own });
+    expect(JSON.parse(again.stdout).gitignore).toBe('unchanged');
+    expect(readFileSync(join(own, '.gitignore'), 'utf8')).toBe(text);
+  });
+
   it('uses the Python version of the chosen Airflow version', async () => {
     const dir = project();
     const r = await runCli(['init', '--airflow-version', '3.3.1'], { cwd: dir });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/cli/registry.js';
-import { baseEnv, runCli, type CliResult } from '../helpers/cli.js';
+import { baseEnv, runCli, type CliOptions, type CliResult } from '../helpers/cli.js';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
 
 interface Case {
@@ -22,7 +22,8 @@ interface Case {
   /** run in this folder instead of the project */
   cwd?: () => string;
   /** stop the command after this many milliseconds (a server) */
-  stopAfterMs?: number;
+  /** Ctrl-C once stdout has a whole line (a long-running command: its first record is out) */
+  stopAfterFirstLine?: boolean;
   /** run before the command */
   before?: () => Promise<void>;
 }
@@ -69,11 +70,11 @@ const CASES: Case[] = [
   },
   { command: 'recover', argv: ['recover'] },
   { command: 'env delete', argv: ['env', 'delete', '--yes'] },
-  { command: 'local start', argv: ['local', 'start', '--port', '0'], streaming: true, cwd: () => elsewhere, stopAfterMs: 1500 },
+  { command: 'local start', argv: ['local', 'start', '--port', '0'], streaming: true, cwd: () => elsewhere, stopAfterFirstLine: true },
 ];
 
-function mwaa(argv: string[], options: { cwd?: string; signal?: AbortSignal } = {}): Promise<CliResult> {
-  return runCli(argv, { cwd: options.cwd ?? project, env: baseEnv(), signal: options.signal });
+function mwaa(argv: string[], options: Pick<CliOptions, 'cwd' | 'signal' | 'onOutput'> = {}): Promise<CliResult> {
+  return runCli(argv, { ...options, cwd: options.cwd ?? project, env: baseEnv(), clock: emu?.clock });
 }
 
 function nonEmptyLines(text: string): string[] {
@@ -108,18 +109,19 @@ describe('the --json rule', () => {
         const r = await mwaa(['--json', ...c.argv, project], { cwd: root });
         checkRule(c, r);
         // the project's local environment: a server on its state folder, with short simulated durations
+        // (20× real time; the in-process CLI runs on its clock)
         emu = await startTestEmulator({
           stateDir: join(project, '.mwaa', 'local'),
-          sim: { createSeconds: 0.3, updateSeconds: 0.3, deleteSeconds: 0.3, taskSeconds: 0.1 },
+          speed: 20,
+          sim: { createSeconds: 5, updateSeconds: 5, deleteSeconds: 5, taskSeconds: 2 },
         });
         return;
       }
       await c.before?.();
-      const stop = c.stopAfterMs !== undefined ? new AbortController() : undefined;
-      const timer = stop ? setTimeout(() => stop.abort(), c.stopAfterMs) : undefined;
+      const stop = c.stopAfterFirstLine ? new AbortController() : undefined;
+      const onOutput = stop ? (out: string) => out.includes('\n') && stop.abort() : undefined;
       if (c.cwd) mkdirSync(c.cwd(), { recursive: true });
-      const r = await mwaa(['--json', '--local', ...c.argv], { cwd: c.cwd?.(), signal: stop?.signal });
-      clearTimeout(timer);
+      const r = await mwaa(['--json', '--local', ...c.argv], { cwd: c.cwd?.(), signal: stop?.signal, onOutput });
       checkRule(c, r);
     },
     60_000,

@@ -167,7 +167,7 @@ describe('dags push in a terminal', () => {
     await p.emu.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'dags/small.py', Body: small('small', 'edited in the bucket') }));
     writeFileSync(join(p.dir, 'dags', 'small.py'), small('small', 'two'));
     const run = runInTerminal(['dags', 'push'], { cwd: p.dir, env: p.env, before: ['$ mwaa dags push'] });
-    await run.waitFor(/changed outside mwaa \(see the plan\); overwrite\? \[y\/N\]$/m);
+    await run.waitFor(/changed outside mwaa \(dags\/\S+\); overwrite\? \[y\/N\]$/m);
     const asked = await run.screen();
     const rawAtQuestion = run.raw().length;
     // time passes: the person types, changes their mind, types again (each keystroke goes through the

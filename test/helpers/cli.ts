@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { main } from '../../src/cli/main.js';
+import type { Clock } from '../../src/core/clock.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const BIN = join(ROOT, 'bin', 'mwaa.cjs');
@@ -27,6 +28,10 @@ export interface CliOptions {
   /** text typed on stdin */
   input?: string;
   signal?: AbortSignal;
+  /** the clock the CLI tells time and sleeps on (e.g. a sped-up emulator's `emu.clock`) */
+  clock?: Clock;
+  /** called with everything written so far, after each write (e.g. to abort once a line appeared) */
+  onOutput?: (stdout: string, stderr: string) => void;
 }
 
 /** A clean environment: no AWS credentials or profile from the machine, no CI, no color. */
@@ -59,12 +64,15 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
     Object.assign(stdin, { isTTY: true });
   }
   if (options.input !== undefined) stdin.end(options.input);
+  const { onOutput } = options;
+  if (onOutput) for (const s of [stdout, stderr]) s.on('data', () => onOutput(captured.out(), captured.err()));
   const code = await main({
     argv,
     streams: { stdout, stderr, stdin },
     env: options.env ?? baseEnv(),
     cwd: options.cwd ?? process.cwd(),
     signal: options.signal,
+    clock: options.clock,
   });
   return { code, stdout: captured.out(), stderr: captured.err() };
 }

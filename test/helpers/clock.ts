@@ -6,7 +6,7 @@
  *   const clock = fakeClock(Date.UTC(2026, 0, 1));
  *   await clock.sleep(5_000);  // clock.now() moved 5 s; clock.sleeps = [5000]
  */
-import type { Clock } from '../../src/core/clock.js';
+import { systemClock, type Clock } from '../../src/core/clock.js';
 
 export interface FakeClock extends Clock {
   /** the current time (ms); tests may set it */
@@ -34,4 +34,17 @@ export function fakeClock(start = 1_700_000_000_000, onSleep?: (ms: number, n: n
     },
   };
   return clock;
+}
+
+/**
+ * A clock that runs `speed` times faster than real time, for CLI runs against a fake server: the CLI's
+ * backoffs and polls take 1/speed of their real time, and its deadlines (by now()) keep their meaning.
+ * (Against the emulator, use the emulator's own `emu.clock`, which shares its simulated time.)
+ */
+export function scaledClock(speed: number): Clock {
+  const origin = Date.now();
+  return {
+    now: () => origin + (Date.now() - origin) * speed,
+    sleep: (ms, signal) => systemClock.sleep(ms / speed, signal),
+  };
 }

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { MWAAClient } from '@aws-sdk/client-mwaa';
 import { S3Client } from '@aws-sdk/client-s3';
+import { systemClock, type Clock as CoreClock } from '../../src/core/clock.js';
 import type { FaultSpec, SimOptions, World } from '../../src/local/contract.js';
 import { startEmulator } from '../../src/local/index.js';
 
@@ -30,6 +31,12 @@ export interface TestEmulatorOptions {
   sim?: Partial<SimOptions>;
   /** serve this directory instead of a fresh temporary one (it is then not removed by close()) */
   stateDir?: string;
+  /**
+   * simulated seconds per real second (default 1). With 20, an environment's 3 s of CREATING take 150 ms,
+   * and a CLI run in this process with `clock: emu.clock` polls every 250/20 ms: the whole simulated
+   * world, the CLI's waits included, runs 20 times faster, and no test waits on simulated time.
+   */
+  speed?: number;
 }
 
 /**
@@ -55,6 +62,11 @@ export interface TestEmulator {
   stateDir: string;
   /** the emulator's world (stores, clock), for assertions that the API cannot make */
   world: World;
+  /**
+   * The emulator's clock as the CLI's clock (pass it to runCli): the CLI tells time by the emulator and
+   * sleeps 1/speed of what it asks for, so its polling keeps pace with a sped-up emulator.
+   */
+  clock: CoreClock;
   region: string;
   accountId: string;
   /** path-style S3 client */
@@ -108,7 +120,9 @@ export function makeClients(url: string): { s3: S3Client; logs: CloudWatchLogsCl
 export async function startTestEmulator(opts: TestEmulatorOptions = {}): Promise<TestEmulator> {
   const ownDir = opts.stateDir === undefined;
   const stateDir = opts.stateDir ?? mkdtempSync(join(tmpdir(), 'mwaa-local-test-'));
-  let running = await startEmulator({ stateDir, mode: 'server', port: 0, sim: opts.sim });
+  const speed = opts.speed ?? 1;
+  const start = () => startEmulator({ stateDir, mode: 'server', port: 0, sim: opts.sim, clockSpeed: speed });
+  let running = await start();
   let clients = makeClients(running.url);
 
   const control = async (method: string, path: string, body?: unknown): Promise<ControlResponse> => {
@@ -140,6 +154,10 @@ export async function startTestEmulator(opts: TestEmulatorOptions = {}): Promise
     port: running.port,
     stateDir,
     world: running.world,
+    clock: {
+      now: () => emu.world.clock.now(),
+      sleep: (ms, signal) => systemClock.sleep(ms / speed, signal),
+    },
     region: TEST_REGION,
     accountId: TEST_ACCOUNT_ID,
     s3: clients.s3,
@@ -191,7 +209,7 @@ export async function startTestEmulator(opts: TestEmulatorOptions = {}): Promise
     async restart() {
       destroyClients();
       await running.close();
-      running = await startEmulator({ stateDir, mode: 'server', port: 0, sim: opts.sim });
+      running = await start();
       clients = makeClients(running.url);
       Object.assign(emu, {
         url: running.url,

@@ -23,7 +23,7 @@ let w: DeployWorld;
 let proxy: RecordingProxy;
 
 beforeAll(async () => {
-  w = await startDeployWorld();
+  w = await startDeployWorld({ speed: 20 });
   await createEnvironment(w.emu);
   proxy = await recordingProxy(() => w.emu.url);
   writeProject(w.dir, { 'dags/a.py': 'print("a")\n', 'requirements.txt': 'requests==2.32.2\n' }, { requirements: true });

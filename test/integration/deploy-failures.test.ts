@@ -43,7 +43,7 @@ async function expectRolledBack(argv: string[] = ['dags', 'push']): Promise<stri
 }
 
 beforeAll(async () => {
-  w = await startDeployWorld({ denyPackages: ['nonexistent-package'] });
+  w = await startDeployWorld({ denyPackages: ['nonexistent-package'], speed: 20 });
   await createEnvironment(w.emu);
   writeProject(
     w.dir,

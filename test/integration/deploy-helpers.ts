@@ -25,9 +25,22 @@ export interface DeployWorld {
   close(): Promise<void>;
 }
 
-export async function startDeployWorld(options: { denyPackages?: string[]; updateSeconds?: number } = {}): Promise<DeployWorld> {
+/**
+ * `speed`: the emulator's clock speed (see startTestEmulator); the in-process CLI runs on its clock.
+ * Files that spawn `mwaa` processes keep 1: a process tells time by the system clock.
+ */
+export async function startDeployWorld(
+  options: { denyPackages?: string[]; updateSeconds?: number; speed?: number } = {},
+): Promise<DeployWorld> {
+  const speed = options.speed ?? 1;
   const emu = await startTestEmulator({
-    sim: { createSeconds: 0.2, updateSeconds: options.updateSeconds ?? 0.4, deleteSeconds: 0.2, denyPackages: options.denyPackages ?? [] },
+    speed,
+    sim: {
+      createSeconds: 0.2 * speed,
+      updateSeconds: (options.updateSeconds ?? 0.4) * speed,
+      deleteSeconds: 0.2 * speed,
+      denyPackages: options.denyPackages ?? [],
+    },
   });
   for (const key of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE'])
     process.env[key] = emu.env[key];
@@ -40,6 +53,7 @@ export async function startDeployWorld(options: { denyPackages?: string[]; updat
       runCli(['--endpoint-url', emu.url, ...argv], {
         cwd: o.cwd ?? dir,
         env: baseEnv({ ...emu.env, ...(o.env ?? {}) }),
+        clock: emu.clock,
         ...(o.signal ? { signal: o.signal } : {}),
         ...(o.tty ? { tty: true } : {}),
         ...(o.input !== undefined ? { input: o.input } : {}),
@@ -77,7 +91,7 @@ export async function waitStatus(emu: TestEmulator, name: string, status: string
     const out = await emu.mwaa.send(new GetEnvironmentCommand({ Name: name }));
     if (out.Environment?.Status === status) return;
     if (Date.now() - start > timeoutMs) throw new Error(`environment ${name} is ${out.Environment?.Status}, not ${status}`);
-    await new Promise((r) => setTimeout(r, 50));
+    await emu.clock.sleep(50);
   }
 }
 

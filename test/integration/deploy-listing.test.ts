@@ -10,7 +10,7 @@ import { cloneProject, createEnvironment, dagFile, snapshot, startDeployWorld, w
 let w: DeployWorld;
 
 beforeAll(async () => {
-  w = await startDeployWorld();
+  w = await startDeployWorld({ speed: 20 });
   await createEnvironment(w.emu);
 });
 afterAll(async () => {

@@ -20,7 +20,7 @@ let v1: { id: string; snap: Snapshot };
 let v2: { id: string; snap: Snapshot };
 
 beforeAll(async () => {
-  w = await startDeployWorld();
+  w = await startDeployWorld({ speed: 20 });
   await createEnvironment(w.emu);
   writeProject(
     w.dir,

@@ -22,7 +22,7 @@ import {
 let w: DeployWorld;
 
 beforeAll(async () => {
-  w = await startDeployWorld();
+  w = await startDeployWorld({ speed: 20 });
   await createEnvironment(w.emu);
 });
 afterAll(async () => {
@@ -138,8 +138,12 @@ describe('plan rules', () => {
     const before = await snapshot(w.emu);
     const refused = await w.cli(['dags', 'push']);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain('2 objects were changed outside mwaa');
+    // the question names them (with -q there is no plan on screen to point to)
+    expect(refused.stderr).toContain('2 objects were changed outside mwaa (dags/adopted.py, dags/stray.py); overwrite');
     expect(refused.stderr).toContain('--yes');
+    const quiet = await w.cli(['-q', 'dags', 'push'], { tty: true, input: 'n\n' });
+    expect(quiet.code, quiet.stderr).toBe(2);
+    expect(quiet.stderr).toContain('(dags/adopted.py, dags/stray.py); overwrite?');
     expect((await snapshot(w.emu)).allVersions).toBe(before.allVersions);
     const r = await w.cli(['--yes', 'dags', 'push']);
     expect(r.code, r.stderr).toBe(0);

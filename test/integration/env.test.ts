@@ -27,7 +27,9 @@ const cleanups: Array<() => void> = [];
 
 const savedEnv = { ...process.env };
 beforeAll(async () => {
-  emu = await startTestEmulator({ sim: { createSeconds: 0.4, updateSeconds: 0.4, deleteSeconds: 0.3 } });
+  // 20× real time: 4 s of CREATING pass in 200 ms (long enough for the CLI to see CREATING first on a
+  // loaded machine), and the CLI (on emu.clock) polls every 12.5 ms
+  emu = await startTestEmulator({ speed: 20, sim: { createSeconds: 4, updateSeconds: 4, deleteSeconds: 4 } });
   proxy = await recordingProxy(() => emu.url);
   // The in-process CLI resolves credentials with the SDK's default chain, which reads process.env (not
   // the env given to runCli): give it the emulator's dummy credentials for this file.
@@ -52,7 +54,7 @@ function project(yaml: string): string {
 }
 
 function mwaa(dir: string, args: string[], options: Omit<CliOptions, 'cwd' | 'env'> = {}) {
-  return runCli(['--endpoint-url', proxy.url, ...args], { cwd: dir, env: baseEnv(emu.env), ...options });
+  return runCli(['--endpoint-url', proxy.url, ...args], { cwd: dir, env: baseEnv(emu.env), clock: emu.clock, ...options });
 }
 
 async function listNames(): Promise<string[]> {
@@ -240,23 +242,48 @@ describe('mwaa env update', () => {
   });
 
   it("a failed update (fail-next-update) exits 1 with MWAA's error code, message and a hint", async () => {
-    const dir = await created('upd-fail', 'upd-fail', 'maxWorkers: 2');
+    // Its own emulator, where each status lasts half an hour of simulated time (within the CLI's 2-hour
+    // wait): the test moves the clock on once the CLI has reported UPDATING, then ROLLING_BACK, so the
+    // CLI sees every status however slow the machine.
+    const slow = await startTestEmulator({ sim: { createSeconds: 1800, updateSeconds: 1800 } });
+    cleanupsAsync.push(() => slow.close());
+    const step = { UPDATING: false, ROLLING_BACK: false };
+    const run = (args: string[]) =>
+      runCli(['--endpoint-url', slow.url, ...args, '--poll', '20ms'], {
+        cwd: dir,
+        env: baseEnv(slow.env),
+        clock: slow.clock,
+        onOutput: (_out, err) => {
+          for (const status of ['UPDATING', 'ROLLING_BACK'] as const) {
+            // the text line `upd-fail: UPDATING → ROLLING_BACK (2s)`, or its NDJSON event with --json
+            if (!step[status] && new RegExp(`upd-fail: (\\S+ → )?${status}\\b|"status":"${status}"`).test(err)) {
+              step[status] = true;
+              slow.world.clock.advance(1800);
+            }
+          }
+        },
+      });
+    await goodBucket(slow, 'upd-fail');
+    const dir = awsProject('upd-fail', 'upd-fail', 'maxWorkers: 2');
+    expect((await run(['env', 'create', '--no-wait'])).code).toBe(0);
+    await slow.advance(1800);
     writeConfig(
       dir,
       awsEnvironmentYaml('upd-fail', 'upd-fail', `airflowVersion: "2.10.3"\nexecutionRoleArn: ${ROLE}\n${NETWORK}\nmaxWorkers: 5`),
     );
-    await emu.failNextUpdate('upd-fail', 'INCORRECT_CONFIGURATION', 'You may need to check the execution role permissions policy.');
-    const r = await mwaa(dir, ['env', 'update', '--yes']);
-    expect(r.code).toBe(1);
+    await slow.failNextUpdate('upd-fail', 'INCORRECT_CONFIGURATION', 'You may need to check the execution role permissions policy.');
+    const r = await run(['env', 'update', '--yes']);
+    expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/upd-fail: UPDATING → ROLLING_BACK/);
     expect(r.stderr).toMatch(/error: updating environment upd-fail failed \(UPDATE_FAILED; MWAA rolled it back to its previous state\)/);
     expect(r.stderr).toMatch(/INCORRECT_CONFIGURATION: You may need to check the execution role permissions policy\./);
     expect(r.stderr).toMatch(/hint: check the execution role's permissions policy/);
-    const live = await rawEnvironment(emu, 'upd-fail');
+    const live = await rawEnvironment(slow, 'upd-fail');
     expect(live).toMatchObject({ Status: 'UPDATE_FAILED', MaxWorkers: 2 });
     // --json: the error document carries the code
-    await emu.failNextUpdate('upd-fail', 'INCORRECT_CONFIGURATION', 'again');
-    const j = await mwaa(dir, ['env', 'update', '--yes', '--json']);
+    await slow.failNextUpdate('upd-fail', 'INCORRECT_CONFIGURATION', 'again');
+    Object.assign(step, { UPDATING: false, ROLLING_BACK: false });
+    const j = await run(['env', 'update', '--yes', '--json']);
     expect(j.code).toBe(1);
     expect(JSON.parse(j.stdout).error).toMatchObject({
       code: 'env.failed',
@@ -463,17 +490,23 @@ describe('mwaa env show / list / wait', () => {
   });
 
   it('wait --timeout gives up with exit 1 naming `mwaa env wait`; the environment keeps going', async () => {
-    await goodBucket(emu, 'wait-timeout');
+    // its own emulator, where creating takes an hour of simulated time: the environment is CREATING
+    // when the wait gives up however slow the machine, and the clock finishes it
+    const slow = await startTestEmulator({ sim: { createSeconds: 3600 } });
+    cleanupsAsync.push(() => slow.close());
+    const run = (args: string[]) => runCli(['--endpoint-url', slow.url, ...args], { cwd: dir, env: baseEnv(slow.env), clock: slow.clock });
+    await goodBucket(slow, 'wait-timeout');
     const dir = awsProject('wait-timeout', 'wait-timeout');
-    expect((await mwaa(dir, ['env', 'create', '--no-wait'])).code).toBe(0);
-    const r = await mwaa(dir, ['env', 'wait', '--timeout', '100ms', '--poll', '50ms']);
+    expect((await run(['env', 'create', '--no-wait'])).code).toBe(0);
+    const r = await run(['env', 'wait', '--timeout', '100ms', '--poll', '50ms']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
       /error: gave up waiting for environment wait-timeout after .* \(status CREATING\); the environment keeps going/,
     );
     expect(r.stderr).toMatch(/hint: resume with `mwaa --endpoint-url .* env wait`/);
-    const w = await mwaa(dir, ['env', 'wait']);
-    expect(w.code).toBe(0);
+    await slow.advance(3600);
+    const w = await run(['env', 'wait']);
+    expect(w.code, w.stderr).toBe(0);
   });
 
   it('Ctrl-C while waiting: exit 130 saying CreateEnvironment was sent and AWS goes on, and how to follow it', async () => {

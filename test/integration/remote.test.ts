@@ -86,14 +86,14 @@ defaultTransport.post = async (url, init) => {
 const CLI_TRANSPORT = { MWAA_TRANSPORT: 'cli' };
 
 async function cli(...argv: string[]): Promise<CliResult> {
-  return runCli(argv, { cwd: dir, env: baseEnv({ ...emu.env, ...CLI_TRANSPORT }) });
+  return runCli(argv, { cwd: dir, env: baseEnv({ ...emu.env, ...CLI_TRANSPORT }), clock: emu.clock });
 }
 
 async function waitAvailable(name: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
     const status = (await emu.mwaa.send(new GetEnvironmentCommand({ Name: name }))).Environment?.Status;
     if (status === 'AVAILABLE') return;
-    await emu.advance(5);
+    await emu.advance(60);
   }
   throw new Error(`${name} never became AVAILABLE`);
 }
@@ -114,7 +114,9 @@ async function createEnvironment(name: string, airflowVersion: string): Promise<
 }
 
 beforeAll(async () => {
-  emu = await startTestEmulator({ sim: { taskSeconds: 0.2, createSeconds: 5 } });
+  // 5× real time (a simulated second of task in 200 ms; the CLI on emu.clock polls 5× as often); creating
+  // takes an hour of simulated time, so that an environment stays CREATING until the clock is advanced
+  emu = await startTestEmulator({ speed: 5, sim: { taskSeconds: 1, createSeconds: 3600 } });
   // The in-process CLI resolves credentials with the SDK's default chain, which reads process.env (not
   // the env given to runCli): give it the emulator's dummy credentials for this file.
   Object.assign(process.env, emu.env);
@@ -276,6 +278,7 @@ describe('mwaa trigger', () => {
     const r = await runCli(['-e', 'dev', 'trigger', 'etl', '--unpause', '--wait', '--poll', '100ms', '--timeout', '2m'], {
       cwd: dir,
       env: baseEnv({ ...emu.env, ...CLI_TRANSPORT }),
+      clock: emu.clock,
       tty: true,
     });
     expect(r.code, r.stderr).toBe(0);
@@ -314,7 +317,8 @@ describe('mwaa trigger', () => {
     afterCliRequest = async (n) => {
       if (n === before + 1) await emu.advance(61); // the token of the first call is now expired
     };
-    const r = await cli('-e', 'dev', 'trigger', 'report');
+    // on the system clock, the CLI does not know that the emulator's hour moved: it learns from the 401
+    const r = await runCli(['-e', 'dev', 'trigger', 'report'], { cwd: dir, env: baseEnv({ ...emu.env, ...CLI_TRANSPORT }) });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim()).toMatch(/^manual__/);
     const statuses = cliRequests.slice(before).map((c) => c.status);

@@ -51,20 +51,22 @@ defaultTransport.post = async (url, init) => {
 };
 
 async function cli(...argv: string[]): Promise<CliResult> {
-  return runCli(argv, { cwd: dir, env: baseEnv(emu.env) });
+  return runCli(argv, { cwd: dir, env: baseEnv(emu.env), clock: emu.clock });
 }
 
 async function waitAvailable(name: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
     const status = (await emu.mwaa.send(new GetEnvironmentCommand({ Name: name }))).Environment?.Status;
     if (status === 'AVAILABLE') return;
-    await emu.advance(5);
+    await emu.advance(60);
   }
   throw new Error(`${name} never became AVAILABLE`);
 }
 
 beforeAll(async () => {
-  emu = await startTestEmulator({ sim: { taskSeconds: 0.2, createSeconds: 5 } });
+  // 5× real time (a simulated second of task in 200 ms; the CLI on emu.clock polls 5× as often); creating
+  // takes an hour of simulated time, so that an environment stays CREATING until the clock is advanced
+  emu = await startTestEmulator({ speed: 5, sim: { taskSeconds: 1, createSeconds: 3600 } });
   Object.assign(process.env, emu.env);
   await emu.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   await emu.s3.send(new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: 'Enabled' } }));
@@ -287,7 +289,7 @@ async function interrupted(afterMs: number, ...argv: string[]): Promise<CliResul
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new Error('interrupted')), afterMs);
   try {
-    return await runCli(argv, { cwd: dir, env: baseEnv(emu.env), signal: controller.signal });
+    return await runCli(argv, { cwd: dir, env: baseEnv(emu.env), clock: emu.clock, signal: controller.signal });
   } finally {
     clearTimeout(timer);
   }

@@ -10,6 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { baseEnv, runCli, tempDir } from '../helpers/cli.js';
+import { scaledClock } from '../helpers/clock.js';
 import { buildApiCall, normalizePath, parseFields, runApiCall } from '../../src/core/remote/api.js';
 
 const RUN_ID = 'manual__2026-01-01T00:00:00.123456+00:00';
@@ -195,7 +196,9 @@ beforeEach(() => {
 });
 
 const env = () => baseEnv({ AWS_ACCESS_KEY_ID: 'k', AWS_SECRET_ACCESS_KEY: 's', AWS_ENDPOINT_URL: endpoint, AWS_MAX_ATTEMPTS: '1' });
-const cli = (...argv: string[]) => runCli(argv, { cwd: dir, env: env() });
+// the CLI's backoffs (e.g. the CLI transport retrying a web server that is not there) at 20× speed
+const clock = scaledClock(20);
+const cli = (...argv: string[]) => runCli(argv, { cwd: dir, env: env(), clock });
 
 describe('trigger and dags on the REST transport (fake MWAA)', () => {
   for (const version of ['2.10.3', '3.0.6']) {
@@ -303,7 +306,7 @@ describe('mwaa api (fake MWAA)', () => {
   });
 
   it('--input - sends stdin as the body (POST by default)', async () => {
-    const r = await runCli(['api', '/dags/etl/dagRuns', '--input', '-'], { cwd: dir, env: env(), input: '{"conf": {"x": [1]}}' });
+    const r = await runCli(['api', '/dags/etl/dagRuns', '--input', '-'], { cwd: dir, env: env(), clock, input: '{"conf": {"x": [1]}}' });
     expect(r.code, r.stderr).toBe(0);
     expect(restCalls[0]).toMatchObject({ Method: 'POST', Path: '/dags/etl/dagRuns', Body: { conf: { x: [1] } } });
   });

@@ -409,8 +409,8 @@ describe('DAG runs', () => {
     expect(st.stdout).toBe(
       `queued, {"msg": "it's \\"quoted\\" -- and spaced", "uni": "h\\u00e9llo \\u2603 \\ud83d\\ude00", "nl": "a\\nb\\tc", "n": 1.5, "big": 12345678901234567890, "nested": {"list": [1, "two", null, true]}}\n`,
     );
-    // a second trigger in the same second collides on the execution date
-    const dup = await cli('dags trigger etl');
+    // a second trigger at the same execution date collides (as one in the same second does)
+    const dup = await cli(`dags trigger -e ${logical} etl`);
     expect(dup.exit).toBe('1');
     expect(dup.stderr.trimEnd().split('\n').pop()).toBe(
       `airflow.exceptions.DagRunAlreadyExists: A DAG Run already exists for DAG etl at ${row.logical_date} with run id ${runId}`,

@@ -426,13 +426,16 @@ export async function push(request: PushRequest, unscoped: DeployPorts): Promise
       });
   }
   if (first.plan.dags && first.plan.dags.drift.length > 0 && !request.yes) {
-    const drift = first.plan.dags.drift.length;
+    const keys = first.plan.dags.drift.map((d) => d.key);
+    const drift = keys.length;
+    // the keys themselves, not "see the plan": with -q the plan is not on screen
+    const named = drift <= 3 ? keys.join(', ') : `${keys.slice(0, 2).join(', ')} and ${drift - 2} more`;
     const ok = await ask(
       ports,
       question(
         'deploy.drift',
-        { count: drift },
-        `${drift} object${drift === 1 ? ' was' : 's were'} changed outside mwaa (see the plan); overwrite?`,
+        { count: drift, keys },
+        `${drift} object${drift === 1 ? ' was' : 's were'} changed outside mwaa (${named}); overwrite?`,
       ),
     );
     if (!ok) throw new AbortedError('push cancelled: nothing was changed');
