@@ -19,29 +19,20 @@ function pythonFirstOnPath(): string | undefined {
 const PATH = pythonFirstOnPath() ?? process.env.PATH ?? '';
 
 /**
- * Most test files wait on I/O (an emulator, a child process), not on the CPU, so they run four at a time
- * even on two cores. Files share their worker process (`isolate: false`): the CLI's modules, which an
- * in-process run loads through Vite's transform, are loaded once per worker rather than once per file
- * (about 0.7 s each); test/helpers/setup.ts gives every file the environment variables the worker
- * started with. The files that measure the machine itself — terminal frames against a deadline,
- * heap growth, kill -9 races — run after them, one at a time, so that no other file skews them.
+ * Test files run four at a time even on two cores: most of them wait on I/O (an emulator, a child
+ * process) more than they compute. They share their worker process (`isolate: false`): the CLI's
+ * modules, which an in-process run loads through Vite's transform, are loaded once per worker rather
+ * than once per file (about 0.7 s each); test/helpers/setup.ts gives every file the environment
+ * variables the worker started with. A file that mocks a module with vi.mock runs isolated, because
+ * its mock would otherwise answer the files that come after it in the same worker.
  */
-const ALONE = [
-  'test/e2e/live-views.test.ts',
-  'test/e2e/cancel-terminal.test.ts',
-  'test/e2e/terminal.test.ts',
-  'test/e2e/heap.test.ts',
-  'test/e2e/pipe.test.ts',
-  'test/integration/deploy-race.test.ts',
-  'test/integration/deploy-process.test.ts',
-];
+const ISOLATED = ['test/unit/host.test.ts'];
 
 export default defineConfig({
   test: {
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
-    isolate: false,
     setupFiles: ['test/helpers/setup.ts'],
     // the default output, then one plain "tests: N passed, N failed, N skipped" line
     reporters: ['default', './scripts/summary-reporter.mjs'],
@@ -60,17 +51,14 @@ export default defineConfig({
       {
         extends: true,
         test: {
-          name: 'parallel',
+          name: 'shared',
           include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
-          exclude: ['**/node_modules/**', ...ALONE],
+          exclude: ['**/node_modules/**', ...ISOLATED],
+          isolate: false,
           maxWorkers: 4,
-          sequence: { groupOrder: 0 },
         },
       },
-      {
-        extends: true,
-        test: { name: 'alone', include: ALONE, maxWorkers: 1, sequence: { groupOrder: 1 } },
-      },
+      { extends: true, test: { name: 'isolated', include: ISOLATED, isolate: true, maxWorkers: 4 } },
     ],
   },
 });

@@ -4,6 +4,7 @@
  * typed error naming the call and the object (`PutObject s3://bucket/key: …`). Core code depends on the
  * `S3Api` interface, so unit tests can pass a fake.
  */
+import { createHash } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { FailedError, type MwaaError } from '../core/errors.js';
@@ -200,7 +201,9 @@ export function s3Api(client: S3Client, options: { expectedBucketOwner?: string 
             Key: key,
             Body: body,
             ContentLength: body.byteLength,
-            ...(opts.contentMd5 ? { ContentMD5: opts.contentMd5 } : {}),
+            // S3 checks it; a bucket with a default Object Lock retention refuses a PUT without it (the
+            // client computes no checksum of its own where S3 does not require one: clients.ts)
+            ContentMD5: opts.contentMd5 ?? createHash('md5').update(body).digest('base64'),
             ...(opts.contentType ? { ContentType: opts.contentType } : {}),
             ...(opts.ifNoneMatch ? { IfNoneMatch: '*' } : {}),
             ...(opts.ifMatch ? { IfMatch: opts.ifMatch } : {}),

@@ -110,6 +110,10 @@ export interface Persist {
 export interface PersistentStore {
   /** the journal name, e.g. "s3" */
   readonly name: string;
+  /**
+   * The store's state as plain JSON-able data. Later mutations must not change it (copy what is changed
+   * in place): a background compaction writes it out across event-loop turns while requests go on.
+   */
   snapshot(): unknown;
   restore(snapshot: unknown): void;
   /** Re-applies one journal record. Must not call persist.append (that throws during replay). */

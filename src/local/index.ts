@@ -101,7 +101,8 @@ export async function startEmulator(opts: StartEmulatorOptions): Promise<Running
 
   let state: ReturnType<typeof openStateDir> | undefined;
   try {
-    state = openStateDir(stateDir, { compactBytes: opts.compactBytes });
+    // past compactBytes the state directory compacts in the background, between requests (state.ts)
+    state = openStateDir(stateDir, { compactBytes: opts.compactBytes, autoCompact: true });
     const persist = state.persist;
     const clock = createClock(persist, Date.now, opts.clockSpeed);
     const faults = createFaults();
@@ -142,9 +143,6 @@ export async function startEmulator(opts: StartEmulatorOptions): Promise<Running
           mwaaControl: handleMwaaControl,
           airflowControl: handleAirflowControl,
         }),
-      },
-      onIdle: () => {
-        if (st.needsCompaction()) st.compact();
       },
     });
     await new Promise<void>((res, rej) => {

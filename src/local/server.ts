@@ -37,8 +37,6 @@ export interface ServerOptions {
   handlers: ServiceHandlers;
   /** requests with a larger body are refused (default 512 MiB) */
   maxBodyBytes?: number;
-  /** called after a response has been sent while no other request is in flight (compaction hook) */
-  onIdle?: () => void;
   /** called with every exception turned into a 500 (default: printed to stderr when MWAA_LOCAL_DEBUG is set) */
   onError?: (err: unknown, req: EmuRequest | undefined) => void;
 }
@@ -206,24 +204,8 @@ export function createEmulatorServer(opts: ServerOptions): http.Server {
   const { world, handlers } = opts;
   const maxBody = opts.maxBodyBytes ?? 512 * 1024 * 1024;
   const onError = opts.onError ?? debugLog;
-  let inFlight = 0;
 
   const server = http.createServer((req, res) => {
-    inFlight++;
-    let finished = false;
-    const done = (): void => {
-      if (finished) return;
-      finished = true;
-      inFlight--;
-      if (inFlight === 0 && opts.onIdle) {
-        try {
-          opts.onIdle();
-        } catch (e) {
-          onError(e, undefined);
-        }
-      }
-    };
-    res.on('close', done);
     res.on('error', () => undefined);
     req.on('error', () => undefined);
 

@@ -3,6 +3,7 @@
  *
  * Layout of <stateDir>:
  *   journal.ndjson   append-only journal, one JSON record per line: {"q":seq,"s":store,"o":op,"d":data}
+ *   journal.<n>.ndjson  a sealed journal segment (its last record is n), being compacted into a snapshot
  *   snapshot.json    last compaction: {"format":1,"seq":n,"stores":{name: store.snapshot()}}
  *   blobs/ab/<sha>   content-addressed object bodies (sha256 hex), written to tmp/ then renamed
  *   tmp/             temporary files (cleaned on start)
@@ -13,12 +14,21 @@
  * acknowledged write (the data is in the kernel once write(2) returns; we do not fsync every record, so
  * a power cut may lose the last records — the same trade-off as Redis' default AOF policy).
  *
- * Rebuild: restore(snapshot) of every store, then replay() of every journal record with q > snapshot.seq.
+ * Rebuild: restore(snapshot) of every store, then replay() of every record with q > snapshot.seq, from
+ * the sealed segments (oldest first) and then journal.ndjson. Skipping q <= snapshot.seq is what makes
+ * every crash point of a compaction harmless: a record is never applied twice, and a segment is only
+ * deleted once a snapshot that covers it has been renamed into place.
  * A torn last line (the process died mid-write) is dropped and cut off the file; a corrupt line in the
  * middle of the journal is an error that names the file and line (the state is not silently changed).
  *
- * Compaction writes a new snapshot (temp + fsync + rename) and truncates the journal; it happens on a
- * clean close and, via needsCompaction(), when the journal grows past `compactBytes`.
+ * Compaction writes a new snapshot (temp + fsync + rename) and drops the journal records it covers.
+ * - compact() does it synchronously; close() uses it (no request is served any more then).
+ * - compactInBackground() is what runs while serving, when the journal grows past `compactBytes`:
+ *   synchronously it only takes every store's snapshot() (a copy that later mutations leave alone, see
+ *   PersistentStore) and seals journal.ndjson as journal.<seq>.ndjson, so new records go to a fresh
+ *   journal.ndjson; the JSON text is then written a few milliseconds at a time between requests
+ *   (json-slices.ts), fsynced off the event loop, renamed into place, and the sealed segments deleted.
+ *   close() abandons a running one (its temp file is never renamed) and compacts synchronously.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import {
@@ -35,16 +45,24 @@ import {
   readdirSync,
   renameSync,
   rmSync,
+  statSync,
   unlinkSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { BlobStore, Persist, PersistentStore } from './contract.js';
+import { writeJsonInSlices } from './json-slices.js';
 
 export const SNAPSHOT_FORMAT = 1;
 const DEFAULT_COMPACT_BYTES = 32 * 1024 * 1024;
+/**
+ * Snapshot serialisation works SLICE_MS, then leaves the event loop to requests for as long: requests
+ * come first (the compaction may take twice as long; nothing waits for it).
+ */
+const SLICE_MS = 2;
 
 export class StateCorruptError extends Error {
   constructor(message: string) {
@@ -64,8 +82,18 @@ export interface StateDir {
   readonly persist: Persist & { blobs: LocalBlobStore };
   /** Rebuilds the stores: restore(snapshot) then replay(journal). Call once, before serving. */
   load(stores: PersistentStore[]): LoadReport;
-  /** Writes a snapshot of every store and empties the journal. */
+  /** Writes a snapshot of every store and empties the journal, synchronously (abandons a background one). */
   compact(): void;
+  /**
+   * Starts a compaction that requests do not wait for (see the top of this file), unless one is running;
+   * resolves when it has finished or was abandoned. With `autoCompact`, the state directory starts one
+   * itself once the journal passes `compactBytes`.
+   */
+  compactInBackground(): Promise<void>;
+  /** whether a background compaction is running */
+  compacting(): boolean;
+  /** how many background compactions have finished (diagnostics) */
+  compactions(): number;
   needsCompaction(): boolean;
   journalBytes(): number;
   /** Compacts (unless told not to) and closes the journal. */
@@ -86,7 +114,7 @@ interface JournalRecord {
   d: unknown;
 }
 
-export function openStateDir(dir: string, opts: { compactBytes?: number } = {}): StateDir {
+export function openStateDir(dir: string, opts: { compactBytes?: number; autoCompact?: boolean } = {}): StateDir {
   const compactBytes = opts.compactBytes ?? DEFAULT_COMPACT_BYTES;
   mkdirSync(join(dir, 'blobs'), { recursive: true });
   const tmpDir = join(dir, 'tmp');
@@ -97,13 +125,20 @@ export function openStateDir(dir: string, opts: { compactBytes?: number } = {}):
 
   let fd: number | undefined;
   let seq = 0;
+  /** bytes of journal.ndjson */
   let bytes = 0;
+  /** bytes of the sealed segments that no finished compaction has covered yet */
+  let sealedBytes = 0;
   let replaying = false;
   let loaded = false;
   let closed = false;
   let stores: PersistentStore[] = [];
   /** snapshot sections of stores that are not registered in this process: carried over verbatim */
   const foreignSections: Record<string, unknown> = {};
+  /** the running background compaction */
+  let job: { abandoned: boolean; done: Promise<void> } | undefined;
+  let jobScheduled = false;
+  let finished = 0;
 
   const blobs = createBlobStore(join(dir, 'blobs'), tmpDir);
 
@@ -118,8 +153,39 @@ export function openStateDir(dir: string, opts: { compactBytes?: number } = {}):
       appendFileSync(fd!, line);
       seq++;
       bytes += Buffer.byteLength(line);
+      // every append is applied in the same synchronous step (contract.ts), so on the next turn the
+      // stores hold every record up to `seq`: the moment a background compaction may start
+      if (opts.autoCompact && !jobScheduled && needsCompaction()) {
+        jobScheduled = true;
+        setImmediate(() => {
+          jobScheduled = false;
+          if (!needsCompaction()) return;
+          // a failed compaction (disk full, ...) leaves the segments to replay; the next append retries
+          Promise.resolve()
+            .then(compactInBackground)
+            .catch(() => undefined);
+        });
+      }
     },
   };
+
+  function needsCompaction(): boolean {
+    return loaded && !closed && !job && bytes + sealedBytes > compactBytes;
+  }
+
+  /** Sealed segments, oldest first: journal.<n>.ndjson holds records up to n. */
+  function segments(): Array<{ path: string; last: number }> {
+    const out: Array<{ path: string; last: number }> = [];
+    for (const f of readdirSync(dir)) {
+      const m = /^journal\.(\d+)\.ndjson$/.exec(f);
+      if (m) out.push({ path: join(dir, f), last: Number(m[1]) });
+    }
+    return out.sort((a, b) => a.last - b.last);
+  }
+
+  function dropSegments(upTo: number): void {
+    for (const s of segments()) if (s.last <= upTo) rmSync(s.path, { force: true });
+  }
 
   function load(list: PersistentStore[]): LoadReport {
     if (loaded) throw new Error('state already loaded');
@@ -158,74 +224,96 @@ export function openStateDir(dir: string, opts: { compactBytes?: number } = {}):
     }
     seq = snapshotSeq;
 
+    // a segment left by a compaction that did not finish (crash, close) is replayed before the journal
+    dropSegments(snapshotSeq);
+    let replayed = 0;
+    replaying = true;
+    try {
+      for (const segment of segments()) {
+        replayed += replayFile(segment.path, snapshotSeq, byName).replayed;
+        sealedBytes += statSync(segment.path).size;
+      }
+      const journal = existsSync(journalPath) ? replayFile(journalPath, snapshotSeq, byName) : { replayed: 0, tornBytes: 0, goodLength: 0 };
+      replayed += journal.replayed;
+      fd = openSync(journalPath, 'a');
+      if (journal.tornBytes > 0) ftruncateSync(fd, journal.goodLength);
+      bytes = fstatSync(fd).size;
+      loaded = true;
+      return { snapshotSeq, replayed, tornBytes: journal.tornBytes };
+    } finally {
+      replaying = false;
+    }
+  }
+
+  /** Replays the records of one journal file that the snapshot does not hold; advances `seq`. */
+  function replayFile(
+    path: string,
+    snapshotSeq: number,
+    byName: Map<string, PersistentStore>,
+  ): { replayed: number; tornBytes: number; goodLength: number } {
+    const buf = readFileSync(path);
     let replayed = 0;
     let tornBytes = 0;
     let goodLength = 0;
-    if (existsSync(journalPath)) {
-      const buf = readFileSync(journalPath);
-      let start = 0;
-      let lineNo = 0;
-      replaying = true;
-      try {
-        while (start < buf.length) {
-          const nl = buf.indexOf(0x0a, start);
-          if (nl < 0) {
-            // unterminated last line: the process died mid-write; the write was never acknowledged.
-            tornBytes = buf.length - start;
-            break;
-          }
-          lineNo++;
-          const text = buf.toString('utf8', start, nl);
-          let rec: JournalRecord | undefined;
-          try {
-            rec = JSON.parse(text) as JournalRecord;
-          } catch {
-            rec = undefined;
-          }
-          if (!rec || typeof rec.q !== 'number' || typeof rec.s !== 'string' || typeof rec.o !== 'string') {
-            const rest = buf
-              .subarray(nl + 1)
-              .toString('utf8')
-              .trim();
-            if (rest.length === 0) {
-              tornBytes = buf.length - start;
-              break;
-            }
-            throw new StateCorruptError(`${journalPath} line ${lineNo} is corrupt (not a journal record) and is not the last line`);
-          }
-          if (rec.q > snapshotSeq) {
-            const store = byName.get(rec.s);
-            if (!store) throw new StateCorruptError(`${journalPath} line ${lineNo}: record for unknown store "${rec.s}"`);
-            try {
-              store.replay(rec.o, rec.d);
-            } catch (e) {
-              throw new StateCorruptError(
-                `${journalPath} line ${lineNo}: store "${rec.s}" cannot replay "${rec.o}": ${(e as Error).message}`,
-              );
-            }
-            replayed++;
-          }
-          if (rec.q > seq) seq = rec.q;
-          start = nl + 1;
-          goodLength = start;
-        }
-      } finally {
-        replaying = false;
+    let start = 0;
+    let lineNo = 0;
+    while (start < buf.length) {
+      const nl = buf.indexOf(0x0a, start);
+      if (nl < 0) {
+        // unterminated last line: the process died mid-write; the write was never acknowledged.
+        tornBytes = buf.length - start;
+        break;
       }
+      lineNo++;
+      const text = buf.toString('utf8', start, nl);
+      let rec: JournalRecord | undefined;
+      try {
+        rec = JSON.parse(text) as JournalRecord;
+      } catch {
+        rec = undefined;
+      }
+      if (!rec || typeof rec.q !== 'number' || typeof rec.s !== 'string' || typeof rec.o !== 'string') {
+        const rest = buf
+          .subarray(nl + 1)
+          .toString('utf8')
+          .trim();
+        if (rest.length === 0) {
+          tornBytes = buf.length - start;
+          break;
+        }
+        throw new StateCorruptError(`${path} line ${lineNo} is corrupt (not a journal record) and is not the last line`);
+      }
+      if (rec.q > snapshotSeq) {
+        const store = byName.get(rec.s);
+        if (!store) throw new StateCorruptError(`${path} line ${lineNo}: record for unknown store "${rec.s}"`);
+        try {
+          store.replay(rec.o, rec.d);
+        } catch (e) {
+          throw new StateCorruptError(`${path} line ${lineNo}: store "${rec.s}" cannot replay "${rec.o}": ${(e as Error).message}`);
+        }
+        replayed++;
+      }
+      if (rec.q > seq) seq = rec.q;
+      start = nl + 1;
+      goodLength = start;
     }
-    fd = openSync(journalPath, 'a');
-    if (tornBytes > 0) ftruncateSync(fd, goodLength);
-    bytes = fstatSync(fd).size;
-    loaded = true;
-    return { snapshotSeq, replayed, tornBytes };
+    return { replayed, tornBytes, goodLength };
   }
+
+  /** The snapshot file's content as of record `seq`: every store's snapshot(), plus foreign sections. */
+  function snapshotOf(): { format: number; seq: number; savedAt: string; stores: Record<string, unknown> } {
+    const sections: Record<string, unknown> = { ...foreignSections };
+    for (const s of stores) sections[s.name] = s.snapshot();
+    return { format: SNAPSHOT_FORMAT, seq, savedAt: new Date().toISOString(), stores: sections };
+  }
+
+  const tmpSnapshotPath = (): string => join(tmpDir, `snapshot-${process.pid}-${randomBytes(4).toString('hex')}.json`);
 
   function compact(): void {
     if (!loaded || closed) return;
-    const sections: Record<string, unknown> = { ...foreignSections };
-    for (const s of stores) sections[s.name] = s.snapshot();
-    const text = JSON.stringify({ format: SNAPSHOT_FORMAT, seq, savedAt: new Date().toISOString(), stores: sections });
-    const tmp = join(tmpDir, `snapshot-${process.pid}-${randomBytes(4).toString('hex')}.json`);
+    abandonJob();
+    const text = JSON.stringify(snapshotOf());
+    const tmp = tmpSnapshotPath();
     const tfd = openSync(tmp, 'w');
     try {
       writeSync(tfd, text);
@@ -234,10 +322,74 @@ export function openStateDir(dir: string, opts: { compactBytes?: number } = {}):
       closeSync(tfd);
     }
     renameSync(tmp, snapshotPath);
-    // Records up to `seq` are in the snapshot now; a crash before this truncation only means they are
+    // Records up to `seq` are in the snapshot now; a crash before these deletions only means they are
     // skipped on replay (q <= snapshot.seq).
+    dropSegments(seq);
+    sealedBytes = 0;
     ftruncateSync(fd!, 0);
     bytes = 0;
+  }
+
+  function abandonJob(): void {
+    if (!job) return;
+    // its temp file is never renamed into place: it checks `abandoned` right before the rename
+    job.abandoned = true;
+    job = undefined;
+  }
+
+  function compactInBackground(): Promise<void> {
+    if (job) return job.done;
+    if (!loaded || closed || bytes + sealedBytes === 0) return Promise.resolve();
+    // 1. synchronously: the stores' state as of `seq`, and a fresh journal for the records after it
+    const content = snapshotOf();
+    const upTo = seq;
+    if (bytes > 0) {
+      const segment = join(dir, `journal.${upTo}.ndjson`);
+      renameSync(journalPath, segment); // the open fd now names the segment
+      try {
+        const next = openSync(journalPath, 'a');
+        closeSync(fd!);
+        fd = next;
+      } catch (e) {
+        renameSync(segment, journalPath);
+        throw e;
+      }
+      sealedBytes += bytes;
+      bytes = 0;
+    }
+    // 2. between requests: the JSON text, fsync, rename; then the segments it covers go
+    const self = { abandoned: false, done: Promise.resolve() };
+    self.done = (async () => {
+      const tmp = tmpSnapshotPath();
+      const file = await open(tmp, 'w');
+      let complete = false;
+      try {
+        complete = await writeJsonInSlices(file, content, { sliceMs: SLICE_MS, pauseMs: SLICE_MS, stop: () => self.abandoned });
+        if (complete) await file.sync();
+      } finally {
+        await file.close();
+      }
+      // no await between this check and the rename: close() cannot slip in between
+      if (!complete || self.abandoned) {
+        rmSync(tmp, { force: true });
+        return;
+      }
+      // Freeing the blocks of a file takes the kernel milliseconds per tens of MB, in the call that drops
+      // its last link: the old snapshot keeps a link in tmp/ through the rename, and it and the covered
+      // segments are deleted off the event loop (close() may delete the segments first: rm with force).
+      const old = join(tmpDir, `old-${randomBytes(4).toString('hex')}.json`);
+      const hadSnapshot = existsSync(snapshotPath);
+      if (hadSnapshot) linkSync(snapshotPath, old);
+      renameSync(tmp, snapshotPath);
+      sealedBytes = 0;
+      finished++;
+      const covered = segments().filter((seg) => seg.last <= upTo);
+      await Promise.all([...covered.map((seg) => rm(seg.path, { force: true })), ...(hadSnapshot ? [rm(old, { force: true })] : [])]);
+    })().finally(() => {
+      if (job === self) job = undefined;
+    });
+    job = self;
+    return self.done;
   }
 
   return {
@@ -245,12 +397,16 @@ export function openStateDir(dir: string, opts: { compactBytes?: number } = {}):
     persist,
     load,
     compact,
-    needsCompaction: () => loaded && !closed && bytes > compactBytes,
+    compactInBackground,
+    compacting: () => job !== undefined,
+    compactions: () => finished,
+    needsCompaction,
     journalBytes: () => bytes,
     close(o: { compact?: boolean } = {}): void {
       if (closed) return;
       try {
-        if (o.compact !== false && loaded && bytes > 0) compact();
+        if (o.compact !== false && loaded && bytes + sealedBytes > 0) compact();
+        else abandonJob();
       } finally {
         closed = true;
         if (fd !== undefined) closeSync(fd);

@@ -63,12 +63,18 @@ function oldChurn(limit: boolean): { peakMiB: number } {
 const major = Number(process.versions.v8.split('.')[0]);
 
 describe('limitOldGeneration (bin/heap.cjs)', () => {
-  it.skipIf(major < 11 || major > 13)('keeps the heap much closer to what is live than V8 does by itself', () => {
-    const free = oldChurn(false);
-    const limited = oldChurn(true);
-    // measured: ~225-260 MiB without, ~133 MiB with
-    expect(limited.peakMiB).toBeLessThan(free.peakMiB * 0.8);
-  });
+  it.skipIf(major < 11 || major > 13)(
+    'keeps the heap much closer to what is live than V8 does by itself',
+    () => {
+      const free = oldChurn(false);
+      const limited = oldChurn(true);
+      // measured: ~225-260 MiB without, ~133 MiB with
+      expect(limited.peakMiB).toBeLessThan(free.peakMiB * 0.8);
+      // two processes of ~4 s of CPU each: on two cores shared with other test files, far more than 30 s
+      // can pass; what is asserted is memory, not time
+    },
+    180_000,
+  );
 });
 
 describe('capYoungGeneration (bin/heap.cjs)', () => {

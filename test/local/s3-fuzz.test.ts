@@ -225,39 +225,44 @@ describe('AWS CLI', () => {
   const probe = spawnSync('aws', ['--version'], { encoding: 'utf8', timeout: 30_000 });
   const hasAws = probe.status === 0;
 
-  it.skipIf(!hasAws)('works against the emulator with only the helper environment', async () => {
-    const work = mkdtempSync(join(tmpdir(), 'mwaa-local-awscli-'));
-    try {
-      mkdirSync(join(work, 'dags', 'sub'), { recursive: true });
-      writeFileSync(join(work, 'dags', 'a.py'), 'print("a")\n');
-      writeFileSync(join(work, 'dags', 'sub', 'b c.py'), 'print("b")\n');
-      const env = emu.childEnv();
-      // asynchronous on purpose: spawnSync would block the in-process emulator the CLI talks to
-      const aws = (...args: string[]): Promise<string> =>
-        new Promise((resolve, reject) => {
-          const child = spawn('aws', args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-          let out = '';
-          let err = '';
-          child.stdout.on('data', (d) => (out += d));
-          child.stderr.on('data', (d) => (err += d));
-          child.on('error', reject);
-          child.on('close', (code) =>
-            code === 0 ? resolve(out) : reject(new Error(`aws ${args.join(' ')} failed (${code}): ${err}${out}`)),
-          );
-        });
-      await aws('s3', 'mb', 's3://cli-bucket');
-      await emu.s3.send(new PutBucketVersioningCommand({ Bucket: 'cli-bucket', VersioningConfiguration: { Status: 'Enabled' } }));
-      await aws('s3', 'sync', join(work, 'dags'), 's3://cli-bucket/dags/');
-      expect(await aws('s3', 'ls', 's3://cli-bucket', '--recursive')).toMatch(/dags\/a\.py[\s\S]*dags\/sub\/b c\.py/);
-      const b = await emu.s3.send(new GetObjectCommand({ Bucket: 'cli-bucket', Key: 'dags/sub/b c.py' }));
-      expect(await b.Body!.transformToString()).toBe('print("b")\n');
-      await aws('s3', 'rm', 's3://cli-bucket/dags/a.py');
-      const versions = JSON.parse(await aws('s3api', 'list-object-versions', '--bucket', 'cli-bucket', '--output', 'json'));
-      expect(versions.DeleteMarkers.map((d: { Key: string }) => d.Key)).toEqual(['dags/a.py']);
-      const sdk = await emu.s3.send(new ListObjectVersionsCommand({ Bucket: 'cli-bucket' }));
-      expect(sdk.Versions!.map((v) => v.Key).sort()).toEqual(['dags/a.py', 'dags/sub/b c.py']);
-    } finally {
-      rmSync(work, { recursive: true, force: true });
-    }
-  });
+  it.skipIf(!hasAws)(
+    'works against the emulator with only the helper environment',
+    async () => {
+      const work = mkdtempSync(join(tmpdir(), 'mwaa-local-awscli-'));
+      try {
+        mkdirSync(join(work, 'dags', 'sub'), { recursive: true });
+        writeFileSync(join(work, 'dags', 'a.py'), 'print("a")\n');
+        writeFileSync(join(work, 'dags', 'sub', 'b c.py'), 'print("b")\n');
+        const env = emu.childEnv();
+        // asynchronous on purpose: spawnSync would block the in-process emulator the CLI talks to
+        const aws = (...args: string[]): Promise<string> =>
+          new Promise((resolve, reject) => {
+            const child = spawn('aws', args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+            let out = '';
+            let err = '';
+            child.stdout.on('data', (d) => (out += d));
+            child.stderr.on('data', (d) => (err += d));
+            child.on('error', reject);
+            child.on('close', (code) =>
+              code === 0 ? resolve(out) : reject(new Error(`aws ${args.join(' ')} failed (${code}): ${err}${out}`)),
+            );
+          });
+        await aws('s3', 'mb', 's3://cli-bucket');
+        await emu.s3.send(new PutBucketVersioningCommand({ Bucket: 'cli-bucket', VersioningConfiguration: { Status: 'Enabled' } }));
+        await aws('s3', 'sync', join(work, 'dags'), 's3://cli-bucket/dags/');
+        expect(await aws('s3', 'ls', 's3://cli-bucket', '--recursive')).toMatch(/dags\/a\.py[\s\S]*dags\/sub\/b c\.py/);
+        const b = await emu.s3.send(new GetObjectCommand({ Bucket: 'cli-bucket', Key: 'dags/sub/b c.py' }));
+        expect(await b.Body!.transformToString()).toBe('print("b")\n');
+        await aws('s3', 'rm', 's3://cli-bucket/dags/a.py');
+        const versions = JSON.parse(await aws('s3api', 'list-object-versions', '--bucket', 'cli-bucket', '--output', 'json'));
+        expect(versions.DeleteMarkers.map((d: { Key: string }) => d.Key)).toEqual(['dags/a.py']);
+        const sdk = await emu.s3.send(new ListObjectVersionsCommand({ Bucket: 'cli-bucket' }));
+        expect(sdk.Versions!.map((v) => v.Key).sort()).toEqual(['dags/a.py', 'dags/sub/b c.py']);
+      } finally {
+        rmSync(work, { recursive: true, force: true });
+      }
+      // five AWS CLI runs of 1-2 s of CPU each (Python, botocore): on a loaded 2-core machine, more than 30 s
+    },
+    180_000,
+  );
 });

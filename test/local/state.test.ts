@@ -5,7 +5,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -14,6 +15,7 @@ import {
   GetObjectCommand,
   GetPublicAccessBlockCommand,
   ListObjectVersionsCommand,
+  ListObjectsV2Command,
   PutBucketVersioningCommand,
   PutObjectCommand,
   PutPublicAccessBlockCommand,
@@ -22,6 +24,7 @@ import { build } from 'esbuild';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { PersistentStore } from '../../src/local/contract.js';
 import { EmulatorBusyError, connectOrStartEmbedded, startEmulator } from '../../src/local/index.js';
+import { writeJsonInSlices } from '../../src/local/json-slices.js';
 import { StateCorruptError, openStateDir, readOwnerStatus, stateFiles } from '../../src/local/state.js';
 import { makeClients, startTestEmulator } from '../helpers/emulator.js';
 
@@ -49,6 +52,35 @@ function listStore(name = 'list'): PersistentStore & { items: unknown[] } {
       s.items.push(data);
     },
   };
+  return s;
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for a condition');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Sealed journal segments (journal.<n>.ndjson): present while a background compaction runs. */
+function segmentFiles(dir: string): string[] {
+  return readdirSync(dir).filter((f) => /^journal\.\d+\.ndjson$/.test(f));
+}
+
+function snapshotSeq(dir: string): number {
+  return JSON.parse(readFileSync(stateFiles(dir).snapshot, 'utf8')).seq;
+}
+
+/** A list store whose snapshot is a copy (as PersistentStore requires), with an add() that journals. */
+function journalledList(state: ReturnType<typeof openStateDir>): PersistentStore & { items: unknown[]; add(v: unknown): void } {
+  const s = Object.assign(listStore(), {
+    add(v: unknown): void {
+      state.persist.append('list', 'add', v);
+      s.items.push(v);
+    },
+  });
+  s.snapshot = () => ({ items: [...s.items] });
   return s;
 }
 
@@ -148,6 +180,127 @@ describe('journal and snapshot (state.ts)', () => {
     expect(() => c.load([bad2])).toThrow(/during replay/);
   });
 
+  it('keeps writes that arrive during a background compaction across a restart, applied once', async () => {
+    const dir = tempDir();
+    const a = openStateDir(dir);
+    const s = journalledList(a);
+    a.load([s]);
+    for (let i = 0; i < 100; i++) s.add(i);
+    const running = a.compactInBackground();
+    expect(a.compacting()).toBe(true);
+    // new records go to a fresh journal while the sealed segment (records 1..100) is compacted
+    expect(segmentFiles(dir)).toEqual(['journal.100.ndjson']);
+    for (let i = 100; i < 150; i++) s.add(i);
+    // a crash now (files copied as they are) loses nothing either
+    const crashed = tempDir();
+    cpSync(dir, crashed, { recursive: true });
+    await running;
+    expect(a.compacting()).toBe(false);
+    expect(a.compactions()).toBe(1);
+    expect(segmentFiles(dir)).toEqual([]);
+    expect(snapshotSeq(dir)).toBe(100);
+    s.add(150);
+    a.close({ compact: false });
+
+    const b = openStateDir(dir);
+    const s2 = listStore();
+    expect(b.load([s2])).toMatchObject({ snapshotSeq: 100, replayed: 51 });
+    expect(s2.items).toEqual(Array.from({ length: 151 }, (_, i) => i));
+    b.close({ compact: false });
+
+    const c = openStateDir(crashed);
+    const s3 = listStore();
+    expect(c.load([s3])).toMatchObject({ replayed: 150 });
+    expect(s3.items).toEqual(Array.from({ length: 150 }, (_, i) => i));
+    c.close({ compact: false });
+  });
+
+  it('skips the records of a segment that a crash left next to the snapshot covering it', async () => {
+    const dir = tempDir();
+    const a = openStateDir(dir);
+    const s = journalledList(a);
+    a.load([s]);
+    for (let i = 0; i < 10; i++) s.add(i);
+    const running = a.compactInBackground();
+    const segment = join(dir, segmentFiles(dir)[0]);
+    const sealed = readFileSync(segment);
+    s.add(10);
+    await running;
+    a.close({ compact: false });
+    // as if the process had died between renaming the snapshot and deleting the segment
+    writeFileSync(segment, sealed);
+    const b = openStateDir(dir);
+    const s2 = listStore();
+    expect(b.load([s2])).toMatchObject({ snapshotSeq: 10, replayed: 1 });
+    expect(s2.items).toEqual(Array.from({ length: 11 }, (_, i) => i));
+    expect(existsSync(segment)).toBe(false);
+    b.close({ compact: false });
+  });
+
+  it('close() during a background compaction abandons it and compacts everything; a crashed one is redone', async () => {
+    const dir = tempDir();
+    const a = openStateDir(dir);
+    const s = journalledList(a);
+    a.load([s]);
+    for (let i = 0; i < 20; i++) s.add(i);
+    const running = a.compactInBackground();
+    s.add(20);
+    a.close();
+    expect(snapshotSeq(dir)).toBe(21);
+    expect(segmentFiles(dir)).toEqual([]);
+    await running;
+    // the abandoned compaction never renamed its older snapshot over the one close() wrote
+    expect(snapshotSeq(dir)).toBe(21);
+    expect(readdirSync(join(dir, 'tmp'))).toEqual([]);
+
+    const b = openStateDir(dir);
+    const s2 = journalledList(b);
+    b.load([s2]);
+    expect(s2.items).toHaveLength(21);
+    s2.add(21);
+    const abandoned = b.compactInBackground();
+    s2.add(22);
+    b.close({ compact: false });
+    await abandoned;
+    expect(snapshotSeq(dir)).toBe(21);
+    expect(segmentFiles(dir)).toEqual(['journal.22.ndjson']);
+
+    const c = openStateDir(dir, { compactBytes: 1 });
+    const s3 = journalledList(c);
+    expect(c.load([s3])).toMatchObject({ snapshotSeq: 21, replayed: 2 });
+    expect(s3.items).toEqual(Array.from({ length: 23 }, (_, i) => i));
+    // the leftover segment counts towards the next compaction, which deletes it
+    expect(c.needsCompaction()).toBe(true);
+    await c.compactInBackground();
+    expect(segmentFiles(dir)).toEqual([]);
+    expect(snapshotSeq(dir)).toBe(23);
+    c.close();
+  });
+
+  it('writes JSON in slices exactly as JSON.stringify does', async () => {
+    const dir = tempDir();
+    const big = Array.from({ length: 3000 }, (_, i) => ({
+      k: `key ${i} "q" \u2028`,
+      n: i,
+      nested: { a: [i, null, undefined], u: undefined },
+    }));
+    const values: unknown[] = [
+      { stores: { list: { items: big }, when: new Date(0), f: () => 1, empty: {}, arr: [] } },
+      Object.assign(Object.create(null), { a: 1, b: [1, 2, [3, { c: 'd' }]] }),
+      Array.from({ length: 200 }, (_, i) => i),
+      [undefined, () => 1, Symbol('s'), { x: undefined }],
+      'plain',
+      null,
+    ];
+    for (const [i, v] of values.entries()) {
+      const path = join(dir, `v${i}.json`);
+      const file = await open(path, 'w');
+      expect(await writeJsonInSlices(file, v, { sliceMs: 0, stop: () => false })).toBe(true);
+      await file.close();
+      expect(readFileSync(path, 'utf8')).toBe(JSON.stringify(v));
+    }
+  });
+
   it('stores blobs by sha256, idempotently', () => {
     const dir = tempDir();
     const a = openStateDir(dir);
@@ -210,7 +363,7 @@ describe('restarts', () => {
     const { s3 } = makeClients(em.url);
     await s3.send(new CreateBucketCommand({ Bucket: 'compact' }));
     for (let i = 0; i < 60; i++) await s3.send(new PutObjectCommand({ Bucket: 'compact', Key: `k${i}`, Body: `body ${i}` }));
-    expect(existsSync(stateFiles(stateDir).snapshot)).toBe(true);
+    await waitFor(() => existsSync(stateFiles(stateDir).snapshot) && segmentFiles(stateDir).length === 0);
     expect(statSync(stateFiles(stateDir).journal).size).toBeLessThan(8_000 + 2_000);
     s3.destroy();
     await em.close();
@@ -244,7 +397,8 @@ describe('kill -9', () => {
     writeFileSync(
       join(bundleDir, 'child.mjs'),
       `import { startEmulator } from './emulator.mjs';
-const em = await startEmulator({ stateDir: process.argv[2], mode: process.argv[3] ?? 'server', port: 0 });
+const compactBytes = process.argv[4] ? Number(process.argv[4]) : undefined;
+const em = await startEmulator({ stateDir: process.argv[2], mode: process.argv[3] ?? 'server', port: 0, compactBytes });
 process.stdout.write(JSON.stringify({ url: em.url, pid: process.pid }) + '\\n');
 setInterval(() => {}, 1 << 30);
 `,
@@ -256,8 +410,9 @@ setInterval(() => {}, 1 << 30);
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   });
 
-  async function startChild(stateDir: string, mode = 'server'): Promise<{ child: ChildProcess; url: string }> {
-    const child = spawn(process.execPath, [join(bundleDir, 'child.mjs'), stateDir, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
+  async function startChild(stateDir: string, mode = 'server', compactBytes?: number): Promise<{ child: ChildProcess; url: string }> {
+    const args = [join(bundleDir, 'child.mjs'), stateDir, mode, ...(compactBytes ? [String(compactBytes)] : [])];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += d));
@@ -308,6 +463,65 @@ setInterval(() => {}, 1 << 30);
       expect(new Set(listed.Versions!.map((v) => v.VersionId))).toEqual(new Set(versions));
       const clock = await (await fetch(`${em.url}/_mwaa_local/clock`)).json();
       expect((clock as { offsetMs: number }).offsetMs).toBe(600_000);
+    } finally {
+      c.s3.destroy();
+      await em.close();
+    }
+  });
+
+  it('loses no acknowledged write when killed in the middle of a background compaction', async () => {
+    const stateDir = tempDir();
+    const acked = new Map<string, string>();
+    const metadata = { pad: 'm'.repeat(1500) };
+    let n = 0;
+    let caught = false;
+    // kill -9 as soon as the snapshot's temp file shows that a compaction runs; that it was still running
+    // when the process died shows in the files it left (a restart in between replays and compacts them)
+    const compacting = (): boolean => readdirSync(join(stateDir, 'tmp')).some((f) => f.startsWith('snapshot-'));
+    for (let attempt = 0; attempt < 5 && !caught; attempt++) {
+      const { child, url } = await startChild(stateDir, 'server', 100_000);
+      const { s3 } = makeClients(url);
+      if (attempt === 0) await s3.send(new CreateBucketCommand({ Bucket: 'mid' }));
+      let killed = false;
+      const writer = async (): Promise<void> => {
+        while (!killed) {
+          const key = `k${n++}`;
+          try {
+            await s3.send(new PutObjectCommand({ Bucket: 'mid', Key: key, Body: `body of ${key}`, Metadata: metadata }));
+          } catch (e) {
+            if (killed) return;
+            throw e;
+          }
+          acked.set(key, `body of ${key}`);
+          if (!killed && compacting()) {
+            killed = true;
+            child.kill('SIGKILL');
+          }
+        }
+      };
+      const exited = new Promise((r) => child.once('exit', r));
+      await Promise.all(Array.from({ length: 8 }, writer));
+      await exited;
+      s3.destroy();
+      caught = compacting();
+    }
+    expect(caught).toBe(true);
+
+    const em = await startEmulator({ stateDir });
+    const c = makeClients(em.url);
+    try {
+      const listed = new Set<string>();
+      let token: string | undefined;
+      do {
+        const page = await c.s3.send(new ListObjectsV2Command({ Bucket: 'mid', ContinuationToken: token }));
+        for (const o of page.Contents ?? []) listed.add(o.Key!);
+        token = page.NextContinuationToken;
+      } while (token);
+      for (const key of acked.keys()) expect(listed.has(key), key).toBe(true);
+      const last = [...acked.keys()].at(-1)!;
+      const g = await c.s3.send(new GetObjectCommand({ Bucket: 'mid', Key: last }));
+      expect(await g.Body!.transformToString()).toBe(acked.get(last));
+      expect(g.Metadata).toEqual(metadata);
     } finally {
       c.s3.destroy();
       await em.close();

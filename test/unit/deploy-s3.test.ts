@@ -8,12 +8,15 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { s3Api } from '../../src/aws/s3.js';
 import { MwaaError } from '../../src/core/errors.js';
 
-const s3 = mockClient(S3Client);
 const client = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+// this client only: mocking the class would answer every S3Client of the worker process, which runs
+// other test files after this one (isolate: false)
+const s3 = mockClient(client);
+afterAll(() => s3.restore());
 
 function sdkError(name: string, status: number): S3ServiceException {
   return new S3ServiceException({
@@ -79,5 +82,12 @@ describe('s3Api', () => {
     const input = s3.commandCalls(PutObjectCommand)[0].args[0].input;
     expect(input.ExpectedBucketOwner).toBe('123456789012');
     expect(input.ContentMD5).toBe('md5==');
+  });
+
+  it('sends the MD5 of the body when the caller gives none (a bucket with Object Lock retention requires one)', async () => {
+    s3.on(PutObjectCommand).resolves({ VersionId: 'v1', ETag: '"e"' });
+    await s3Api(client).putObject('bkt', '.mwaa/releases/index.json', Buffer.from('{"current":{}}\n'), { contentType: 'application/json' });
+    // printf '{"current":{}}\n' | openssl md5 -binary | base64
+    expect(s3.commandCalls(PutObjectCommand)[0].args[0].input.ContentMD5).toBe('XgEle11Z7pIZG9Qs3TKprQ==');
   });
 });

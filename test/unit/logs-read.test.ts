@@ -305,10 +305,11 @@ describe('followLogs', () => {
       startTime: 0,
       pollMs: 2000,
       overlapMs: 3000,
+      pageSize: 1000,
     });
     expect(result.events).toBe(50_000);
     expect(new Set(out.events.map((e) => e.eventId)).size).toBe(50_000);
-    // the window plus one page (1,000) at most, not one id per event
+    // the window plus one page (1,000 events, as asked) at most, not one id per event
     expect(result.peakTrackedIds).toBeGreaterThanOrEqual(3000);
     expect(result.peakTrackedIds).toBeLessThanOrEqual(3000 + 1000 + 1);
   });

@@ -20,7 +20,12 @@ export interface LogOutput {
   flush(): Promise<void> | void;
 }
 
-/** Events per FilterLogEvents page: a tenth of the service's maximum keeps the memory per page small (bench/logs.mjs: peak RSS 10k→100k events ×1.22 with 1,000, ×1.32 with 5,000, at ~90k events/s). */
+/**
+ * Events per FilterLogEvents page. Over a network each page is a round trip (with 50 ms per request,
+ * 100,000 events took 100 requests and about 1.5 times as long as with pages of 5,000), but with
+ * bigger pages peak RSS grows between 10,000 and 100,000 events (×1.17 with 5,000, ×1.28 with 10,000,
+ * ×1.04 with 1,000; the target is 10%): docs/logs.md, bench/RESULTS.md "Logs".
+ */
 const PAGE_SIZE = 1_000;
 
 export interface ReadOptions {
@@ -34,7 +39,7 @@ export interface ReadOptions {
   signal?: AbortSignal;
   clock: Clock;
   events?: EventSink;
-  /** events per FilterLogEvents page (default 5,000; the service allows up to 10,000) */
+  /** events per FilterLogEvents page (default 1,000; the service allows up to 10,000) */
   pageSize?: number;
   /** how many times a throttled page is retried with back-off when reading (following retries forever) */
   throttleRetries?: number;

@@ -50,7 +50,10 @@ export interface PutOptions {
   ifNoneMatch?: boolean;
   /** replace only this version of the object: `If-Match: <etag>` (another ETag, or no object, answers { conflict: true }) */
   ifMatch?: string;
-  /** base64 MD5 of the body; S3 rejects a body that does not match */
+  /**
+   * base64 MD5 of the body, when the caller has it already (computed from the body otherwise: every PUT
+   * carries Content-MD5); S3 rejects a body that does not match
+   */
   contentMd5?: string;
   contentType?: string;
 }

@@ -196,12 +196,12 @@ export function createS3Store(persist: Persist, clock: Clock): S3StoreImpl {
       }
     },
     setTags(d: { bucket: string; key: string; versionId: string; tags: Array<[string, string]> }) {
-      const v = need(d.bucket)
-        .objects.get(d.key)
-        ?.find((x) => x.versionId === d.versionId);
-      if (!v) return;
-      if (d.tags.length > 0) v.tags = d.tags;
-      else delete v.tags;
+      const list = need(d.bucket).objects.get(d.key);
+      const i = list ? list.findIndex((x) => x.versionId === d.versionId) : -1;
+      if (!list || i < 0) return;
+      // a new version object, not a change in place: snapshot() shares version objects
+      const { tags: _, ...rest } = list[i];
+      list[i] = d.tags.length > 0 ? { ...rest, tags: d.tags } : rest;
     },
     createUpload(d: { bucket: string; upload: MultipartUpload }) {
       need(d.bucket).uploads.set(d.upload.uploadId, d.upload);
@@ -363,8 +363,10 @@ export function createS3Store(persist: Persist, clock: Clock): S3StoreImpl {
           created: b.created,
           versioning: b.versioning,
           publicAccessBlock: b.publicAccessBlock,
-          objects: b.keys.map((k) => [k, b.objects.get(k)]),
-          uploads: [...b.uploads.values()],
+          // copies of the lists: a background compaction serialises this while requests go on (versions
+          // themselves are never changed in place, see setTags)
+          objects: b.keys.map((k) => [k, [...b.objects.get(k)!]]),
+          uploads: [...b.uploads.values()].map((u) => ({ ...u, parts: { ...u.parts } })),
         })),
       };
     },
