@@ -19,14 +19,17 @@ function pythonFirstOnPath(): string | undefined {
 const PATH = pythonFirstOnPath() ?? process.env.PATH ?? '';
 
 /**
- * Test files run four at a time even on two cores: most of them wait on I/O (an emulator, a child
- * process) more than they compute. They share their worker process (`isolate: false`): the CLI's
+ * Test files run six at a time even on two cores: most of them spend much of their time waiting (an
+ * emulator's simulated delay, a child process, a held S3 call), and with four the cores were idle a
+ * third of the run. They share their worker process (`isolate: false`): the CLI's
  * modules, which an in-process run loads through Vite's transform, are loaded once per worker rather
  * than once per file (about 0.7 s each); test/helpers/setup.ts gives every file the environment
  * variables the worker started with. A file that mocks a module with vi.mock runs isolated, because
  * its mock would otherwise answer the files that come after it in the same worker.
  */
 const ISOLATED = ['test/unit/host.test.ts'];
+/** (projects that run together must have the same number of workers) */
+const WORKERS = 6;
 
 export default defineConfig({
   test: {
@@ -55,10 +58,10 @@ export default defineConfig({
           include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
           exclude: ['**/node_modules/**', ...ISOLATED],
           isolate: false,
-          maxWorkers: 4,
+          maxWorkers: WORKERS,
         },
       },
-      { extends: true, test: { name: 'isolated', include: ISOLATED, isolate: true, maxWorkers: 4 } },
+      { extends: true, test: { name: 'isolated', include: ISOLATED, isolate: true, maxWorkers: WORKERS } },
     ],
   },
 });

@@ -72,7 +72,9 @@ beforeAll(async () => {
   // a pending change, so that the plan commands list files too
   for (let i = 0; i < FILES; i++)
     writeFileSync(join(w.dir, `dags/a_long_folder_name/dag_number_${String(i).padStart(4, '0')}.py`), dagFile(`dag_${i}`, '# changed\n'));
-});
+  // a first push of all those files (the check compiles each in Python): more than 30 s on two cores
+  // shared with other test files
+}, 120_000);
 afterAll(async () => {
   await w?.close();
 });
