@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { MWAAClient } from '@aws-sdk/client-mwaa';
+import { GetEnvironmentCommand, MWAAClient } from '@aws-sdk/client-mwaa';
 import { S3Client } from '@aws-sdk/client-s3';
 import { systemClock, type Clock as CoreClock } from '../../src/core/clock.js';
 import type { FaultSpec, SimOptions, World } from '../../src/local/contract.js';
@@ -242,4 +242,25 @@ export function envFor(url: string): Record<string, string> {
     AWS_CONFIG_FILE: '/dev/null',
     AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
   };
+}
+
+/**
+ * Returns once environment `name` has `status`, reading it every 50 ms of the emulator's clock, or
+ * moving that clock on by `advanceSeconds` between reads instead (a test that owns its simulated time
+ * and does not wait for it). Throws naming the status it saw after `timeoutMs` of real time.
+ */
+export async function untilStatus(
+  emu: TestEmulator,
+  name: string,
+  status: string,
+  options: { advanceSeconds?: number; timeoutMs?: number } = {},
+): Promise<void> {
+  const end = Date.now() + (options.timeoutMs ?? 10_000);
+  for (;;) {
+    const seen = (await emu.mwaa.send(new GetEnvironmentCommand({ Name: name }))).Environment?.Status;
+    if (seen === status) return;
+    if (Date.now() > end) throw new Error(`environment ${name} is ${seen}, not ${status}`);
+    if (options.advanceSeconds !== undefined) await emu.advance(options.advanceSeconds);
+    else await emu.clock.sleep(50);
+  }
 }

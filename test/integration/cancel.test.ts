@@ -7,17 +7,9 @@ import { join } from 'node:path';
 import { GetEnvironmentCommand } from '@aws-sdk/client-mwaa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { baseEnv, runCli } from '../helpers/cli.js';
-import {
-  BUCKET,
-  createEnvironment,
-  ENV_NAME,
-  snapshot,
-  startDeployWorld,
-  waitStatus,
-  writeProject,
-  type DeployWorld,
-} from './deploy-helpers.js';
+import { BUCKET, createEnvironment, ENV_NAME, snapshot, startDeployWorld, writeProject, type DeployWorld } from './deploy-helpers.js';
 import { recordingProxy, type RecordedCall, type RecordingProxy } from './env-helpers.js';
+import { untilStatus } from '../helpers/emulator.js';
 
 let w: DeployWorld;
 let proxy: RecordingProxy;
@@ -81,7 +73,7 @@ describe('Ctrl-C during a deploy', () => {
       /^error: deploy interrupted: interrupted while waiting for environment deploytest \(.*\) to apply the new versions$/m,
     );
     expect(r.stderr).not.toMatch(/keeps going|nothing was changed/);
-    await waitStatus(w.emu, ENV_NAME, 'AVAILABLE');
+    await untilStatus(w.emu, ENV_NAME, 'AVAILABLE');
     expect((await snapshot(w.emu)).pins).toEqual(before.pins);
   });
 });

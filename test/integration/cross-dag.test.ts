@@ -9,8 +9,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseEnv, ROOT, runCli, tempDir } from '../helpers/cli.js';
-import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
-import { createEnvironment, project, putObject, versionedBucket, waitForStatus } from './logs-helpers.js';
+import { startTestEmulator, type TestEmulator, untilStatus } from '../helpers/emulator.js';
+import { createEnvironment, project, putObject, versionedBucket } from './logs-helpers.js';
 
 const BUCKET = 'cross-dag-bucket';
 const HOUR = 3_600_000;
@@ -101,7 +101,7 @@ for (const version of ['2.10.3', '3.0.6']) {
         AirflowVersion: version,
         LoggingConfiguration: { TaskLogs: { Enabled: true, LogLevel: 'INFO' } },
       });
-      await waitForStatus(emu, name, 'AVAILABLE');
+      await untilStatus(emu, name, 'AVAILABLE');
       project(dir, name, BUCKET);
       for (const dag of ['upstream', 'downstream']) {
         const r = await mwaa('airflow', 'dags', 'unpause', dag);

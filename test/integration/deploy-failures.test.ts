@@ -14,12 +14,12 @@ import {
   removeFile,
   snapshot,
   startDeployWorld,
-  waitStatus,
   writeProject,
   ENV_NAME,
   BUCKET,
   type DeployWorld,
 } from './deploy-helpers.js';
+import { untilStatus } from '../helpers/emulator.js';
 
 const CONSTRAINT = '--constraint "https://raw.githubusercontent.com/apache/airflow/constraints-2.10.3/constraints-3.11.txt"';
 let w: DeployWorld;
@@ -186,7 +186,7 @@ describe('an environment that is not AVAILABLE', () => {
     const first = await slow.cli(['dags', 'push', '--no-wait']);
     expect(first.code, first.stderr).toBe(0);
     await slow.emu.advance(UPDATE_SECONDS);
-    await waitStatus(slow.emu, ENV_NAME, 'AVAILABLE');
+    await untilStatus(slow.emu, ENV_NAME, 'AVAILABLE');
   });
   afterAll(async () => {
     await slow?.close();
@@ -207,7 +207,7 @@ describe('an environment that is not AVAILABLE', () => {
     expect(withPlugins.code).toBe(1);
     expect(withPlugins.stderr).toMatch(/needs an environment update, which needs it AVAILABLE/);
     await slow.emu.advance(UPDATE_SECONDS);
-    await waitStatus(slow.emu, ENV_NAME, 'AVAILABLE');
+    await untilStatus(slow.emu, ENV_NAME, 'AVAILABLE');
   });
 
   it('--no-wait starts the environment update and records the release without waiting', async () => {
@@ -218,7 +218,7 @@ describe('an environment that is not AVAILABLE', () => {
     expect(release.durations.envUpdateMs).toBeUndefined();
     expect((await slow.emu.mwaa.send(new GetEnvironmentCommand({ Name: ENV_NAME }))).Environment?.Status).toBe('UPDATING');
     await slow.emu.advance(UPDATE_SECONDS);
-    await waitStatus(slow.emu, ENV_NAME, 'AVAILABLE');
+    await untilStatus(slow.emu, ENV_NAME, 'AVAILABLE');
     const s = await snapshot(slow.emu);
     expect(s.pins.PluginsS3ObjectVersion).toBe(s.latest['plugins.zip']);
     expect(release.artifacts.plugins.versionId).toBe(s.latest['plugins.zip']);

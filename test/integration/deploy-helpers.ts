@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { CreateEnvironmentCommand, GetEnvironmentCommand } from '@aws-sdk/client-mwaa';
 import { GetObjectCommand, ListObjectVersionsCommand } from '@aws-sdk/client-s3';
 import { baseEnv, runCli, tempDir, type CliResult } from '../helpers/cli.js';
-import { startTestEmulator, TEST_ACCOUNT_ID, type TestEmulator } from '../helpers/emulator.js';
+import { startTestEmulator, TEST_ACCOUNT_ID, type TestEmulator, untilStatus } from '../helpers/emulator.js';
 import { goodBucket } from './env-helpers.js';
 
 export const BUCKET = 'deploy-test-bucket';
@@ -82,17 +82,7 @@ export async function createEnvironment(emu: TestEmulator, name = ENV_NAME, buck
       },
     }),
   );
-  await waitStatus(emu, name, 'AVAILABLE');
-}
-
-export async function waitStatus(emu: TestEmulator, name: string, status: string, timeoutMs = 10_000): Promise<void> {
-  const start = Date.now();
-  for (;;) {
-    const out = await emu.mwaa.send(new GetEnvironmentCommand({ Name: name }));
-    if (out.Environment?.Status === status) return;
-    if (Date.now() - start > timeoutMs) throw new Error(`environment ${name} is ${out.Environment?.Status}, not ${status}`);
-    await emu.clock.sleep(50);
-  }
+  await untilStatus(emu, name, 'AVAILABLE');
 }
 
 export interface ProjectFiles {

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseEnv, ROOT, runCli, tempDir } from '../helpers/cli.js';
-import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
-import { createEnvironment, project, putObject, versionedBucket, waitForStatus, ETL_DAG as ETL } from './logs-helpers.js';
+import { startTestEmulator, type TestEmulator, untilStatus } from '../helpers/emulator.js';
+import { createEnvironment, project, putObject, versionedBucket, ETL_DAG as ETL } from './logs-helpers.js';
 
 const CHROMIUM = process.env.MWAA_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, 'test-artifacts');
@@ -54,7 +54,7 @@ beforeAll(async () => {
     AirflowVersion: '2.10.3',
     LoggingConfiguration: { TaskLogs: { Enabled: true, LogLevel: 'INFO' } },
   });
-  await waitForStatus(emu, ENV, 'AVAILABLE');
+  await untilStatus(emu, ENV, 'AVAILABLE');
   project(dir, ENV, BUCKET);
   expect((await mwaa('airflow', 'dags', 'unpause', 'etl')).code).toBe(0);
   await emu.control('POST', `/_mwaa_local/airflow/${ENV}/fail-task`, { dagId: 'etl', taskId: 'transform' });

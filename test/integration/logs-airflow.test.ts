@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tailTaskLog } from '../../src/core/logs/address.js';
 import { cloudWatchLogs } from '../../src/aws/logs.js';
 import { baseEnv, runCli, tempDir } from '../helpers/cli.js';
-import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
-import { createEnvironment, liveCli, project, putObject, versionedBucket, waitForStatus, ETL_DAG as ETL } from './logs-helpers.js';
+import { startTestEmulator, type TestEmulator, untilStatus } from '../helpers/emulator.js';
+import { createEnvironment, liveCli, project, putObject, versionedBucket, ETL_DAG as ETL } from './logs-helpers.js';
 
 const BUCKET = 'logs-airflow-bucket';
 const AF2 = 'logs-af2';
@@ -54,8 +54,8 @@ beforeAll(async () => {
   const logging = { TaskLogs: { Enabled: true, LogLevel: 'INFO' as const } };
   await createEnvironment(emu, BUCKET, AF2, { AirflowVersion: '2.10.3', LoggingConfiguration: logging });
   await createEnvironment(emu, BUCKET, AF3, { AirflowVersion: '3.0.6', LoggingConfiguration: logging });
-  await waitForStatus(emu, AF2, 'AVAILABLE');
-  await waitForStatus(emu, AF3, 'AVAILABLE');
+  await untilStatus(emu, AF2, 'AVAILABLE');
+  await untilStatus(emu, AF3, 'AVAILABLE');
   af2 = tempDir('mwaa-logs-af2-');
   project(af2.dir, AF2, BUCKET);
   af3 = tempDir('mwaa-logs-af3-');

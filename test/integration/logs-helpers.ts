@@ -42,16 +42,6 @@ export async function createEnvironment(
   );
 }
 
-export async function waitForStatus(emu: TestEmulator, name: string, want: string, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const status = (await emu.mwaa.send(new GetEnvironmentCommand({ Name: name }))).Environment?.Status;
-    if (status === want) return;
-    if (Date.now() > end) throw new Error(`environment ${name} is ${status}, not ${want}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** A project folder whose mwaa.yaml has one environment `dev` named `name`. */
 export function project(dir: string, name: string, bucket: string): void {
   mkdirSync(join(dir, 'dags'), { recursive: true });

@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseEnv, runCli, tempDir } from '../helpers/cli.js';
-import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
-import { createEnvironment, project, putObject, versionedBucket, waitForStatus } from './logs-helpers.js';
+import { startTestEmulator, type TestEmulator, untilStatus } from '../helpers/emulator.js';
+import { createEnvironment, project, putObject, versionedBucket } from './logs-helpers.js';
 
 const BUCKET = 'logs-mapped-bucket';
 const MAPPED = `from datetime import datetime, timedelta
@@ -47,7 +47,7 @@ for (const version of ['2.10.3', '3.0.6']) {
         AirflowVersion: version,
         LoggingConfiguration: { TaskLogs: { Enabled: true, LogLevel: 'INFO' } },
       });
-      await waitForStatus(emu, name, 'AVAILABLE');
+      await untilStatus(emu, name, 'AVAILABLE');
       project(dir, name, BUCKET);
     }, 30_000);
 

@@ -8,8 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, baseEnv, tempDir } from '../helpers/cli.js';
-import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
-import { createEnvironment, project, putEvents, versionedBucket, waitForStatus } from './logs-helpers.js';
+import { startTestEmulator, type TestEmulator, untilStatus } from '../helpers/emulator.js';
+import { createEnvironment, project, putEvents, versionedBucket } from './logs-helpers.js';
 
 const ENV = 'logs-proc';
 const BUCKET = 'logs-proc-bucket';
@@ -32,7 +32,7 @@ beforeAll(async () => {
   await createEnvironment(emu, BUCKET, ENV, {
     LoggingConfiguration: { TaskLogs: { Enabled: true, LogLevel: 'INFO' }, SchedulerLogs: { Enabled: true, LogLevel: 'INFO' } },
   });
-  await waitForStatus(emu, ENV, 'AVAILABLE');
+  await untilStatus(emu, ENV, 'AVAILABLE');
   const now = emu.world.clock.now();
   await putEvents(emu, TASK, stream('extract'), [{ timestamp: now - 5000, message: 'extract started' }]);
   // a big run for `| head`

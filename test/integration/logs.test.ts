@@ -5,8 +5,8 @@
 import { UpdateEnvironmentCommand } from '@aws-sdk/client-mwaa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseEnv, runCli, tempDir } from '../helpers/cli.js';
-import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
-import { createEnvironment, liveCli, project, putEvents, putObject, versionedBucket, waitForStatus } from './logs-helpers.js';
+import { startTestEmulator, type TestEmulator, untilStatus } from '../helpers/emulator.js';
+import { createEnvironment, liveCli, project, putEvents, putObject, versionedBucket } from './logs-helpers.js';
 
 const ENV = 'logs-env';
 const BUCKET = 'logs-bucket';
@@ -50,7 +50,7 @@ beforeAll(async () => {
       DagProcessingLogs: { Enabled: false, LogLevel: 'INFO' },
     },
   });
-  await waitForStatus(emu, ENV, 'AVAILABLE');
+  await untilStatus(emu, ENV, 'AVAILABLE');
   now = emu.world.clock.now();
 
   // run A (older): extract failed once then succeeded, load ran once
@@ -281,7 +281,7 @@ describe('components', () => {
     await emu.mwaa.send(
       new UpdateEnvironmentCommand({ Name: ENV, RequirementsS3Path: 'requirements.txt', RequirementsS3ObjectVersion: bad }),
     );
-    await waitForStatus(emu, ENV, 'UPDATE_FAILED');
+    await untilStatus(emu, ENV, 'UPDATE_FAILED');
     const r = await mwaa('logs', '--component', 'requirements');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('ERROR: Could not find a version that satisfies the requirement no-such-package==1.0');

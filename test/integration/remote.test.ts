@@ -18,7 +18,7 @@ import { CreateEnvironmentCommand, GetEnvironmentCommand } from '@aws-sdk/client
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { baseEnv, runCli, tempDir, type CliResult } from '../helpers/cli.js';
-import { startTestEmulator, TEST_ACCOUNT_ID, type TestEmulator } from '../helpers/emulator.js';
+import { startTestEmulator, TEST_ACCOUNT_ID, type TestEmulator, untilStatus } from '../helpers/emulator.js';
 import { defaultTransport } from '../../src/core/remote/client.js';
 
 const ENV = 'remote-demo';
@@ -89,15 +89,6 @@ async function cli(...argv: string[]): Promise<CliResult> {
   return runCli(argv, { cwd: dir, env: baseEnv({ ...emu.env, ...CLI_TRANSPORT }), clock: emu.clock });
 }
 
-async function waitAvailable(name: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const status = (await emu.mwaa.send(new GetEnvironmentCommand({ Name: name }))).Environment?.Status;
-    if (status === 'AVAILABLE') return;
-    await emu.advance(60);
-  }
-  throw new Error(`${name} never became AVAILABLE`);
-}
-
 async function createEnvironment(name: string, airflowVersion: string): Promise<void> {
   await emu.mwaa.send(
     new CreateEnvironmentCommand({
@@ -126,8 +117,8 @@ beforeAll(async () => {
   await emu.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'dags/report.py', Body: REPORT }));
   await createEnvironment(ENV, '2.10.3');
   await createEnvironment(ENV3, '3.0.6');
-  await waitAvailable(ENV);
-  await waitAvailable(ENV3);
+  await untilStatus(emu, ENV, 'AVAILABLE', { advanceSeconds: 60 });
+  await untilStatus(emu, ENV3, 'AVAILABLE', { advanceSeconds: 60 });
   ({ dir, cleanup } = tempDir('mwaa-remote-'));
   writeFileSync(
     join(dir, 'mwaa.yaml'),

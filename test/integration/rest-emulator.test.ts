@@ -12,7 +12,7 @@ import { CreateEnvironmentCommand, GetEnvironmentCommand } from '@aws-sdk/client
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { baseEnv, runCli, spawnCli, tempDir, type CliResult } from '../helpers/cli.js';
-import { startTestEmulator, TEST_ACCOUNT_ID, type TestEmulator } from '../helpers/emulator.js';
+import { startTestEmulator, TEST_ACCOUNT_ID, type TestEmulator, untilStatus } from '../helpers/emulator.js';
 import { defaultTransport } from '../../src/core/remote/client.js';
 
 const BUCKET = 'rest-demo-bucket';
@@ -54,15 +54,6 @@ async function cli(...argv: string[]): Promise<CliResult> {
   return runCli(argv, { cwd: dir, env: baseEnv(emu.env), clock: emu.clock });
 }
 
-async function waitAvailable(name: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const status = (await emu.mwaa.send(new GetEnvironmentCommand({ Name: name }))).Environment?.Status;
-    if (status === 'AVAILABLE') return;
-    await emu.advance(60);
-  }
-  throw new Error(`${name} never became AVAILABLE`);
-}
-
 beforeAll(async () => {
   // 5× real time (a simulated second of task in 200 ms; the CLI on emu.clock polls 5× as often); creating
   // takes an hour of simulated time, so that an environment stays CREATING until the clock is advanced
@@ -89,8 +80,8 @@ beforeAll(async () => {
       }),
     );
   }
-  await waitAvailable(ENVS.af2);
-  await waitAvailable(ENVS.af3);
+  await untilStatus(emu, ENVS.af2, 'AVAILABLE', { advanceSeconds: 60 });
+  await untilStatus(emu, ENVS.af3, 'AVAILABLE', { advanceSeconds: 60 });
   ({ dir, cleanup } = tempDir('mwaa-rest-emu-'));
   writeFileSync(
     join(dir, 'mwaa.yaml'),

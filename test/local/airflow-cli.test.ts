@@ -9,7 +9,7 @@ import { CreateCliTokenCommand, CreateEnvironmentCommand, CreateWebLoginTokenCom
 import { CreateBucketCommand, DeleteObjectCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shlexQuote } from '../../src/local/airflow/shlex.js';
-import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
+import { startTestEmulator, type TestEmulator, untilStatus } from '../helpers/emulator.js';
 
 const BUCKET = 'airflow-cli-test';
 const ENV = 'af-env';
@@ -108,15 +108,6 @@ async function put(key: string, body: string): Promise<void> {
   await emu.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
 }
 
-async function waitAvailable(env: string): Promise<void> {
-  for (let i = 0; i < 50; i++) {
-    const s = (await emu.mwaa.send(new GetEnvironmentCommand({ Name: env }))).Environment?.Status;
-    if (s === 'AVAILABLE') return;
-    await emu.advance(1);
-  }
-  throw new Error(`${env} never became AVAILABLE`);
-}
-
 async function states(runId: string, dag = 'etl'): Promise<Record<string, string | null>> {
   const r = await cli(`tasks states-for-dag-run ${dag} ${shlexQuote(runId)} -o json`);
   expect(r.exit).toBe('0');
@@ -148,7 +139,7 @@ beforeAll(async () => {
       },
     }),
   );
-  await waitAvailable(ENV);
+  await untilStatus(emu, ENV, 'AVAILABLE', { advanceSeconds: 1 });
 });
 
 afterAll(async () => {

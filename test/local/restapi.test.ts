@@ -8,7 +8,7 @@ import { GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateCliTokenCommand, CreateEnvironmentCommand, GetEnvironmentCommand } from '@aws-sdk/client-mwaa';
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
+import { startTestEmulator, type TestEmulator, untilStatus } from '../helpers/emulator.js';
 
 const BUCKET = 'restapi-test';
 const AUTH = 'AWS4-HMAC-SHA256 Credential=AKIDLOCALTEST/20260101/us-east-1/airflow/aws4_request, SignedHeaders=host, Signature=00';
@@ -85,14 +85,6 @@ async function airflowError(
   return { type: r.error ?? '', code: r.json.RestApiStatusCode, body: r.json.RestApiResponse };
 }
 
-async function waitAvailable(name: string): Promise<void> {
-  for (let i = 0; i < 30; i++) {
-    if ((await emu.mwaa.send(new GetEnvironmentCommand({ Name: name }))).Environment?.Status === 'AVAILABLE') return;
-    await emu.advance(1);
-  }
-  throw new Error(`${name} never became AVAILABLE`);
-}
-
 async function createEnv(name: string, version: string): Promise<void> {
   await emu.mwaa.send(
     new CreateEnvironmentCommand({
@@ -121,9 +113,9 @@ beforeAll(async () => {
   await createEnv('rest2', '2.10.3');
   await createEnv('rest3', '3.0.6');
   await createEnv('rest33', '3.3.1');
-  await waitAvailable('rest2');
-  await waitAvailable('rest3');
-  await waitAvailable('rest33');
+  await untilStatus(emu, 'rest2', 'AVAILABLE', { advanceSeconds: 1 });
+  await untilStatus(emu, 'rest3', 'AVAILABLE', { advanceSeconds: 1 });
+  await untilStatus(emu, 'rest33', 'AVAILABLE', { advanceSeconds: 1 });
 }, 60_000);
 
 afterAll(async () => {
@@ -509,7 +501,7 @@ describe('InvokeRestApi: MWAA-level behaviour', () => {
     expect(r.status).toBe(400);
     expect(r.error).toBe('RestApiServerException');
     expect(r.json.RestApiStatusCode).toBe(503);
-    await waitAvailable('rest-new');
+    await untilStatus(emu, 'rest-new', 'AVAILABLE', { advanceSeconds: 1 });
     expect((await invoke('rest-new', '/version')).json.RestApiStatusCode).toBe(200);
   });
 
