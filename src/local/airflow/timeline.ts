@@ -13,6 +13,8 @@
  *         is upstream_failed, else success.
  */
 
+import type { SensorDef } from './dagfile.js';
+
 export interface RunTask {
   id: string;
   op: string;
@@ -34,18 +36,6 @@ export interface RunTask {
   mapLength?: number;
   /** dataset/asset URIs this task updates when it succeeds */
   outlets?: string[];
-}
-
-export interface SensorDef {
-  externalDagId?: string;
-  externalTaskId?: string | null;
-  executionDeltaUs?: number;
-  allowedStates?: string[];
-  failedStates?: string[];
-  mode?: string;
-  timeoutUs?: number;
-  pokeIntervalUs?: number;
-  softFail?: boolean;
 }
 
 export type TiState = 'queued' | 'running' | 'success' | 'failed' | 'upstream_failed' | 'skipped' | 'up_for_retry' | 'up_for_reschedule';
