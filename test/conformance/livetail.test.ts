@@ -17,6 +17,7 @@ import {
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestEmulator, TEST_ACCOUNT_ID, TEST_CREDENTIALS, TEST_REGION, startTestEmulator } from '../helpers/emulator.js';
+import { python } from '../helpers/python.js';
 
 let emu: TestEmulator;
 let logs: CloudWatchLogsClient;
@@ -115,18 +116,6 @@ describe('StartLiveTail', () => {
     ).rejects.toMatchObject({ name: 'InvalidParameterException' });
   });
 });
-
-function python(code: string, env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn('python3', ['-c', code], { env });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('error', () => resolve({ code: -1, stdout, stderr }));
-    p.on('close', (c) => resolve({ code: c, stdout, stderr }));
-  });
-}
 
 describe('StartLiveTail from boto3', () => {
   // botocore reads a JSON-protocol event stream only when it opens with an initial-response event

@@ -30,6 +30,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestEmulator, TEST_ACCOUNT_ID, TEST_CREDENTIALS, startTestEmulator } from '../helpers/emulator.js';
+import { python } from '../helpers/python.js';
 
 let emu: TestEmulator;
 let s3: S3Client;
@@ -477,15 +478,3 @@ describe('multipart: UploadPartCopy, ListParts, ListMultipartUploads', () => {
     expect(head.ETag).toMatch(/-\d+"$/); // made by a multipart copy
   });
 });
-
-function python(code: string, env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn('python3', ['-c', code], { env });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('error', () => resolve({ code: -1, stdout, stderr }));
-    p.on('close', (c) => resolve({ code: c, stdout, stderr }));
-  });
-}

@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-mwaa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestEmulator, TEST_ACCOUNT_ID, TEST_CREDENTIALS, startTestEmulator } from '../helpers/emulator.js';
+import { python } from '../helpers/python.js';
 
 let emu: TestEmulator;
 
@@ -21,19 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await emu?.close();
 });
-
-/** python3 with boto3, or undefined when this machine has none (the boto3 case is then skipped). */
-async function python(code: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn('python3', ['-c', code], { env });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('error', () => resolve({ code: -1, stdout, stderr }));
-    p.on('close', (c) => resolve({ code: c, stdout, stderr }));
-  });
-}
 
 // https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html (query protocol,
 // Action=GetCallerIdentity&Version=2011-06-15, answer GetCallerIdentityResponse/GetCallerIdentityResult)
