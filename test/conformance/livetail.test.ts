@@ -14,7 +14,6 @@ import {
   StartLiveTailCommand,
   type StartLiveTailResponseStream,
 } from '@aws-sdk/client-cloudwatch-logs';
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestEmulator, TEST_ACCOUNT_ID, TEST_CREDENTIALS, TEST_REGION, startTestEmulator } from '../helpers/emulator.js';
 import { python } from '../helpers/python.js';

@@ -5,7 +5,6 @@
  * (github.com/localstack/localstack, tests/aws/services/s3/test_s3.py) recorded against AWS, or the
  * side-by-side comparison with AWS reported in issue #18 of this project.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   CompleteMultipartUploadCommand,

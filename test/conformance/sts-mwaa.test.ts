@@ -1,7 +1,6 @@
 /**
  * Conformance: STS GetCallerIdentity and per-region MWAA state of the local emulator.
  */
-import { spawn } from 'node:child_process';
 import { CreateBucketCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
 import {
   CreateEnvironmentCommand,
