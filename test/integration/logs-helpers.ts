@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { CreateEnvironmentCommand, GetEnvironmentCommand, type CreateEnvironmentCommandInput } from '@aws-sdk/client-mwaa';
+import { CreateEnvironmentCommand, type CreateEnvironmentCommandInput } from '@aws-sdk/client-mwaa';
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { main } from '../../src/cli/main.js';
 import { baseEnv, captureStreams } from '../helpers/cli.js';

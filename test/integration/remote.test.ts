@@ -14,7 +14,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { CreateEnvironmentCommand, GetEnvironmentCommand } from '@aws-sdk/client-mwaa';
+import { CreateEnvironmentCommand } from '@aws-sdk/client-mwaa';
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { baseEnv, runCli, tempDir, type CliResult } from '../helpers/cli.js';

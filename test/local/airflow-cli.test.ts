@@ -5,7 +5,7 @@
  * Outputs are checked against the formats of Airflow 2.10's CLI (src/local/airflow/README.md, "Commands").
  */
 import { DescribeLogStreamsCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { CreateCliTokenCommand, CreateEnvironmentCommand, CreateWebLoginTokenCommand, GetEnvironmentCommand } from '@aws-sdk/client-mwaa';
+import { CreateCliTokenCommand, CreateEnvironmentCommand, CreateWebLoginTokenCommand } from '@aws-sdk/client-mwaa';
 import { CreateBucketCommand, DeleteObjectCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shlexQuote } from '../../src/local/airflow/shlex.js';

@@ -5,7 +5,7 @@
  * CLI endpoint uses. The boto3 end-to-end check is restapi-boto3.test.ts.
  */
 import { GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { CreateCliTokenCommand, CreateEnvironmentCommand, GetEnvironmentCommand } from '@aws-sdk/client-mwaa';
+import { CreateCliTokenCommand, CreateEnvironmentCommand } from '@aws-sdk/client-mwaa';
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEmulator, type TestEmulator, untilStatus } from '../helpers/emulator.js';
