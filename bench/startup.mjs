@@ -1,12 +1,15 @@
 // Start-up: wall time of `mwaa --help` and `mwaa env show` (against `mwaa local start`) vs `node -e 0`
 // (medians of many runs, interleaved, measured in one run). Targets: `--help` at most 1.3×, `env show` at
 // most 3× (bench/RESULTS.md). Reproduce: npm run build && node bench/startup.mjs
-// (MWAA_BENCH_BIN=<path to another build's bin/mwaa.cjs> adds that build's `env show` as a case)
+// (MWAA_BENCH_BIN=<path to another build's bin/mwaa.cjs> adds that build's `env show` as a case).
+// Two more rows show what a live view (dags push, trigger --wait, env wait in a terminal) adds to a
+// command's start: its modules as built (ink and React bundled in), and ink from node_modules as the
+// views loaded it before.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CreateEnvironmentCommand, GetEnvironmentCommand, MWAAClient } from '@aws-sdk/client-mwaa';
 import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
 import { machine, startLocalEmulator, writeSection } from './results.mjs';
@@ -68,6 +71,12 @@ const cases = {
   version: [bin, '--version'],
   envShow: [bin, '--endpoint-url', url, 'env', 'show'],
   ...(OTHER ? { otherEnvShow: [OTHER, '--endpoint-url', url, 'env', 'show'] } : {}),
+  view: ['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(join(root, 'dist', 'views', 'deploy.js')).href)})`],
+  inkFromNodeModules: [
+    '--input-type=module',
+    '-e',
+    `await import(${JSON.stringify(pathToFileURL(join(root, 'node_modules', 'ink', 'build', 'index.js')).href)})`,
+  ],
 };
 const samples = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
 for (let i = 0; i < 3; i++) for (const args of Object.values(cases)) time(args); // warm the file cache
@@ -90,7 +99,8 @@ const body = `Reproduce: \`npm run build && node bench/startup.mjs\` (${RUNS} in
 | \`mwaa --help\` | ${help.toFixed(1)} ms | ${ratio.toFixed(2)}× |
 | \`mwaa --version\` | ${version.toFixed(1)} ms | ${(version / node).toFixed(2)}× |
 | \`mwaa env show\` (GetEnvironment from \`mwaa local start\`) | ${envShow.toFixed(1)} ms | ${envRatio.toFixed(2)}× |
-${OTHER ? `| \`mwaa env show\`, the build at \`MWAA_BENCH_BIN\` | ${median(samples.otherEnvShow).toFixed(1)} ms | ${(median(samples.otherEnvShow) / node).toFixed(2)}× |\n` : ''}
+${OTHER ? `| \`mwaa env show\`, the build at \`MWAA_BENCH_BIN\` | ${median(samples.otherEnvShow).toFixed(1)} ms | ${(median(samples.otherEnvShow) / node).toFixed(2)}× |\n` : ''}| a live view's modules (dist/views/deploy.js: ink and React bundled) | ${median(samples.view).toFixed(1)} ms | ${(median(samples.view) / node).toFixed(2)}× |
+| ink from node_modules (how the views loaded it before) | ${median(samples.inkFromNodeModules).toFixed(1)} ms | ${(median(samples.inkFromNodeModules) / node).toFixed(2)}× |
 Targets: \`mwaa --help\` at most 1.3× \`node -e 0\`: **${ratio <= 1.3 ? 'met' : 'NOT met'}**; \`mwaa env show\` at most 3×: **${envRatio <= 3 ? 'met' : 'NOT met'}**.`;
 writeSection('Start-up', body);
 console.log(body);

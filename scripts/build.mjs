@@ -4,7 +4,8 @@
 //   loaded with require() when a command runs. The AWS SDK clients are bundled in (tree-shaken, one chunk
 //   per client, loaded when a command first asks for that client);
 // - dist/views/, the ink live views: ES modules (esbuild), imported by the live host only, with ink,
-//   React and chalk from node_modules (ES modules themselves, which require() cannot load on Node 20).
+//   React, yoga-layout and chalk bundled in (ink and yoga-layout are ES modules with a top-level await,
+//   which require() cannot load on Node 20).
 // Why CommonJS for the command path: Node 20's ES module loader reads, decodes, resolves and links each
 // module asynchronously and wraps every builtin it imports in an ES module facade; for the ~20 files a
 // command loads that was ~10% of `mwaa env show` (bench/startup.mjs). esbuild code-splits ES modules
@@ -33,10 +34,12 @@ const englishZodOnly = {
   },
 };
 
-// ink and React stay in node_modules (ES modules), imported by the live views only; so does the chalk that
-// ink colours with (the views set its level to the Io's colour decision; ink's own guess looks at stdout,
-// not at stderr where the views draw).
-const viewsExternal = ['ink', 'ink-*', 'react', 'react/*', 'yoga-layout', 'chalk'];
+// ink and React are bundled into the views (React's production build), not loaded from node_modules:
+// Node's ES module loader resolved, read and linked the ~170 files of ink and its dependencies one by
+// one, and a live view took ~0.6 s of CPU to load (~0.15 s bundled; bench/startup.mjs, "a live view's
+// modules"). The chalk that ink colours with is bundled there too, once, shared by ink and the views
+// (the views set its level to the Io's colour decision; ink's own guess looks at stdout, not at stderr
+// where the views draw).
 
 // 1. The live views, as ES modules.
 const views = ['deploy', 'env-wait', 'trigger'];
@@ -51,7 +54,14 @@ await build({
   target: 'node20',
   sourcemap: true,
   minify: true,
-  external: viewsExternal,
+  // React's development build checks every render; ink's devtools load only with DEV=true, and their
+  // package is not installed
+  define: { 'process.env.NODE_ENV': '"production"' },
+  external: ['react-devtools-core'],
+  // CommonJS packages bundled into an ES module (signal-exit, under ink) require() Node's builtins
+  banner: {
+    js: "import { createRequire as __mwaaCreateRequire } from 'node:module'; const require = __mwaaCreateRequire(import.meta.url);",
+  },
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
 });
@@ -146,7 +156,7 @@ const main = await build({
   sourcemap: true,
   minify: true,
   // never bundled here, so that the check of dist/meta.json (test/e2e/bin.test.ts) sees any import of them
-  external: ['@aws-sdk/*', '@smithy/*', ...viewsExternal],
+  external: ['@aws-sdk/*', '@smithy/*', 'ink', 'ink-*', 'react', 'react/*', 'yoga-layout', 'chalk'],
   logLevel: 'warning',
   metafile: true,
   plugins: [noChildProcessInCommander, toLazy],
