@@ -71,7 +71,7 @@ const BROKEN = {
   'requirements.txt': `${CONSTRAINT}\napache-airflow==2.10.3\npandas==2.1.0\npandas==2.2.0\n`,
 };
 
-describe('dags push runs the check first', () => {
+describe('dags push runs the check before it changes anything', () => {
   it('refuses the broken project with exit 2 and leaves the bucket and the environment as they were', async () => {
     write(BROKEN, { plugins: true, requirements: true });
     const before = await snapshot(w.emu, bucket, envName);
@@ -119,6 +119,23 @@ describe('dags push runs the check first', () => {
     const r = await w.cli(['dags', 'push', '--yes']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/^check: 0 errors, 0 warnings \(\d+(\.\d+)?m?s\)$/m);
+  });
+
+  it('a push with nothing to deploy runs no check; the next change runs it on the whole project', async () => {
+    write({ 'dags/broken.py': 'def f(\n' });
+    expect((await w.cli(['dags', 'push', '--yes', '--no-check'])).code).toBe(0);
+    // nothing changes, so nothing is checked: the file deployed with --no-check does not stop it
+    const noop = await w.cli(['dags', 'push', '--yes']);
+    expect(noop.code, noop.stderr).toBe(0);
+    expect(noop.stdout).toContain('Nothing to deploy');
+    expect(noop.stderr).not.toContain('check:');
+    // a change: the check looks at the project as it is, the broken file included; nothing is deployed
+    writeFileSync(join(w.dir, 'dags', 'good.py'), dagFile('good'));
+    const before = await snapshot(w.emu, bucket, envName);
+    const changed = await w.cli(['dags', 'push', '--yes']);
+    expect(changed.code, changed.stderr).toBe(2);
+    expect(changed.stderr).toMatch(/^\s*dags\/broken\.py:1:6: error: SyntaxError/m);
+    expect(await snapshot(w.emu, bucket, envName)).toEqual(before);
   });
 });
 

@@ -81,6 +81,13 @@ export interface PushRequest {
   yes?: boolean;
   /** the command line, for the lock */
   command?: string;
+  /**
+   * The project check of `dags push` (docs/deploy.md, "The check"): awaited once the push knows it
+   * will change something (the plan is not empty, or unfinished releases wait), before any question or
+   * the lock; or when the pre-flight found errors, before they are reported, so that the check can list
+   * everything it finds. It throws to stop the push. A push with nothing to deploy never runs it.
+   */
+  gate?: (environment: { airflowVersion?: string }) => Promise<void>;
 }
 
 export interface PushResult {
@@ -365,6 +372,7 @@ async function planUnlocked(
   ]);
   findings.push(...scan.findings);
   reportWarnings(findings, events);
+  if (findings.some((f) => f.level === 'error')) await runGate(request, target);
   throwOnErrors(findings);
 
   // the release of a deploy that is running is not unfinished: it is being deployed
@@ -410,6 +418,8 @@ export async function push(request: PushRequest, unscoped: DeployPorts): Promise
   }
   if (request.dryRun) return { status: 'dry-run', plan: first.plan, findings, recovered: [], unfinished };
   if (first.plan.empty && unfinished.length === 0) return { status: 'up-to-date', plan: first.plan, findings, recovered: [], unfinished };
+  // something will change: the check comes before any question and the lock
+  await runGate(request, target);
 
   if (unfinished.length > 0 && !request.yes) {
     const ok = await ask(
@@ -502,6 +512,11 @@ export async function push(request: PushRequest, unscoped: DeployPorts): Promise
       );
     }
   }
+}
+
+function runGate(request: PushRequest, target: Target): Promise<void> {
+  const airflowVersion = target.env.AirflowVersion;
+  return request.gate ? request.gate(airflowVersion ? { airflowVersion } : {}) : Promise.resolve();
 }
 
 /** An environment update needs the environment AVAILABLE (or UPDATE_FAILED, which is usable). */

@@ -11,7 +11,6 @@ import { formatDuration } from '../../../core/duration.js';
 import { DeployRolledBackError, FailedError, UsageError } from '../../../core/errors.js';
 import { msg } from '../../../core/messages.js';
 import type { ImportError } from '../../../core/remote/parse.js';
-import { requireEnvironment } from '../../../core/ports/mwaa.js';
 import { openSession, type RemoteSession } from '../../../core/remote/session.js';
 import { checkCacheFile, checkPorts } from '../../check-ports.js';
 import type { Context } from '../../context.js';
@@ -30,13 +29,18 @@ export function checkMode(value: unknown): CheckMode {
  * The check before a push: the quick one (CPython syntax, requirements from the cache, plugins, startup
  * script) or the full one (`--check=full`: also the DagBag load and the constraints download).
  */
-export async function checkBeforePush(ctx: Context, cmd: DeployCommand, mode: 'quick' | 'full', python?: string): Promise<void> {
-  const env = await requireEnvironment(cmd.ports.mwaa, cmd.selected.entry.name);
+export async function checkBeforePush(
+  ctx: Context,
+  cmd: DeployCommand,
+  mode: 'quick' | 'full',
+  python: string | undefined,
+  environment: { airflowVersion?: string },
+): Promise<void> {
   const ports = checkPorts(ctx, { ...(python ? { python } : {}), network: mode === 'full' });
   const report = await runCheck(
     {
       ...projectSources(cmd.selected),
-      ...(env.AirflowVersion ? { airflowVersion: env.AirflowVersion } : {}),
+      ...(environment.airflowVersion ? { airflowVersion: environment.airflowVersion } : {}),
       dagbag: mode === 'full',
       cacheFile: checkCacheFile(cmd.selected.source.dir),
     },

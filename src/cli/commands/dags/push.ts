@@ -16,8 +16,6 @@ export const run: Handler<typeof dagsPushCommand> = async (ctx, { options }) => 
   if (dryRun) return runDiff(ctx, options);
   const mode = checkMode(options.check);
   const cmd = await deployCommand(ctx, options);
-  // the check comes first: on errors nothing is deployed (exit 2)
-  if (mode !== 'off') await checkBeforePush(ctx, cmd, mode, options.python);
   let verifier: Verifier | undefined;
   if (options.verify === true) {
     // the emulator (or an overridden MWAA endpoint, as for the poll interval) parses DAG files at once
@@ -44,6 +42,8 @@ export const run: Handler<typeof dagsPushCommand> = async (ctx, { options }) => 
         forceUnlock: options.forceUnlock === true,
         yes: ctx.globals.yes,
         command: ctx.commandLine(['dags', 'push']),
+        // the check, once the plan has something to deploy: on errors nothing is deployed (exit 2)
+        ...(mode !== 'off' ? { gate: (environment) => checkBeforePush(ctx, cmd, mode, options.python, environment) } : {}),
       },
       cmd.ports,
     );
