@@ -440,7 +440,7 @@ Targets:
 - no-op push with ${HISTORY} releases of history within 1.2× of the same push with 1 release: **${histRatio <= 1.2 ? 'met' : 'NOT met'}** (${histRatio.toFixed(2)}×).
 - fresh-clone no-op at least 20× faster than \`aws s3 sync\` (${awsName}), with 0 PUTs: **${noopRatio >= 20 && noop.mwaaPuts === 0 ? 'met' : 'NOT met'}** (${noopRatio.toFixed(1)}×, ${noop.mwaaPuts} PUTs).
 - a push changing 10 of ${FILES} files no slower than \`aws s3 sync\` of the same change: **${tenMwaa <= tenAws ? 'met' : 'NOT met'}** (${(tenMwaa / tenAws).toFixed(2)}×).
-- first push at most 0.5× the time of \`aws s3 sync\`: **${firstRatio <= 0.5 ? 'met' : 'NOT met'}** (${firstRatio.toFixed(2)}×; median of ${RUNS} rounds).
+- first push at most 0.5× the time of \`aws s3 sync\`: **${firstRatio <= 0.5 ? 'met' : 'NOT met'}** (${firstRatio.toFixed(3)}×; median of ${RUNS} rounds).
 - memory flat with ${BIG} files (peak RSS within 20% of the ${FILES}-file run): **${rssGrowth <= 1.2 && noopGrowth <= 1.2 ? 'met' : 'NOT met'}** (first push ×${rssGrowth.toFixed(2)}, fresh clone ×${noopGrowth.toFixed(2)} for ${BIG / FILES}× the files: ${perFile(rss(BIG, 'first'), rss(FILES, 'first'))} and ${perFile(rss(BIG, 'noop'), rss(FILES, 'noop'))} of peak RSS per file beyond the ${FILES}-file runs).
 
 File contents are never held: small files are hashed through one reused buffer, uploads read one file per worker (16
