@@ -4,11 +4,13 @@
  * server (then the cache folder) for the constraints file, and bash -n for the startup script.
  */
 import { createServer, type Server } from 'node:http';
-import { cpSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { zipSync, strToU8 } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PARALLEL_FROM } from '../../src/core/check/python.js';
 import { baseEnv, ROOT, runCli, tempDir } from '../helpers/cli.js';
 
 const STUB_AIRFLOW = join(ROOT, 'test', 'fixtures', 'stub-airflow');
@@ -65,6 +67,28 @@ function check(dir: string, args: string[] = [], env: Record<string, string> = {
 }
 
 const withStub = { PYTHONPATH: STUB_AIRFLOW };
+
+/** The Python processes running in `dir` (Linux: /proc/<pid>/cwd and cmdline). */
+function pythonsIn(dir: string): number[] {
+  const found: number[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (readlinkSync(`/proc/${pid}/cwd`) === dir && /python/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))) found.push(Number(pid));
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found;
+}
+
+/** Resolves once `condition` holds; fails the test after 15 s naming what it waited for. */
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`waited 15 s for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 describe('mwaa check', () => {
   it('reports exactly the syntax error, the duplicate DAG id, the bad requirements and the wrapped plugins.zip', async () => {
@@ -263,6 +287,47 @@ describe('mwaa check', () => {
     expect(r.code, r.stdout).toBe(0);
     expect(JSON.parse(r.stdout).findings).toEqual([]);
   });
+
+  it('compiles many files on every core, with the same findings in the same order', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < PARALLEL_FROM + 50; i++) files[`dags/team_${i % 7}/dag_${String(i).padStart(3, '0')}.py`] = `x = ${i}\n`;
+    files['dags/team_2/dag_002.py'] = 'def f(\n';
+    files['dags/team_4/dag_200.py'] = 'x = 1\n  y = 2\n';
+    const dir = project(files);
+    const r = await check(dir, ['--json'], { PYTHONPATH: '' });
+    expect(r.code, r.stdout).toBe(1);
+    const doc = JSON.parse(r.stdout).error.details;
+    const processes = Math.min(availableParallelism(), 8);
+    expect(doc.ran).toEqual([
+      expect.stringMatching(new RegExp(`: syntax of ${PARALLEL_FROM + 50} files${processes > 1 ? ` in ${processes} processes` : ''}$`)),
+    ]);
+    expect(doc.findings.map((f: { file: string; line: number; message: string }) => `${f.file}:${f.line} ${f.message}`)).toEqual([
+      "dags/team_2/dag_002.py:1 SyntaxError: '(' was never closed",
+      'dags/team_4/dag_200.py:2 IndentationError: unexpected indent',
+    ]);
+  });
+
+  it.runIf(process.platform === 'linux')(
+    'Ctrl-C while many files compile: exit 130, and no Python process is left behind',
+    async () => {
+      const files: Record<string, string> = {};
+      for (let i = 0; i < 3000; i++) files[`dags/dag_${i}.py`] = 'x = 1\n'.repeat(300);
+      const dir = project(files);
+      const controller = new AbortController();
+      const running = runCli(['check'], {
+        cwd: dir,
+        env: baseEnv({ MWAA_CACHE_DIR: join(root.dir, 'cache'), PYTHONPATH: '' }),
+        signal: controller.signal,
+      });
+      // the compile has started in more than one process (the check's Python and its workers)
+      await until(() => pythonsIn(dir).length > 1, 'the compile workers');
+      controller.abort(new Error('interrupted'));
+      const r = await running;
+      expect(r.code, r.stderr).toBe(130);
+      await until(() => pythonsIn(dir).length === 0, 'every Python process of the check to end');
+    },
+    60_000,
+  );
 
   it('compiles again only the files changed since they last compiled clean', async () => {
     const dir = project({ 'dags/a.py': 'x = 1\n', 'dags/b.py': 'y = 2\n' });
