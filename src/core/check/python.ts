@@ -172,7 +172,9 @@ export async function checkDagFiles(
     return { findings, skipped, ran, compiled: false };
   }
   const request = { compile: input.files, dagbag: input.dagbag ? { dags: input.dagsDir, plugins: input.pluginsDir ?? null } : null };
-  const result = await ports.python.run(['-c', CHECK_SCRIPT], {
+  // Without a DagBag load nothing is imported from site-packages: -S skips the site module, which with
+  // a few .pth files installed cost 50 of the 70 ms a start took here (measured: python3 -c pass)
+  const result = await ports.python.run([...(input.dagbag ? [] : ['-S']), '-c', CHECK_SCRIPT], {
     input: JSON.stringify(request),
     timeoutMs: PYTHON_TIMEOUT_MS,
     ...(ports.signal ? { signal: ports.signal } : {}),
