@@ -167,6 +167,9 @@ describe('plan rules', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('+ dags/live.py');
     expect(r.stderr).toContain('Deploying to deploytest');
+    // the check ran inside the live view (its phase in the frame), its result printed above the frame
+    expect(r.stderr).toContain('  checking the project');
+    expect(r.stderr).toMatch(/check: 0 errors, 0 warnings \(\d+(\.\d+)?m?s\)\n/);
     expect(r.stderr).toContain('✔');
     expect(r.stdout).toMatch(/Deployed release \S+ to deploytest: 1 added/);
     removeFile(w.dir, 'dags/live.py');

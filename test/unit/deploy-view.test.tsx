@@ -36,10 +36,19 @@ describe('deploy live view', () => {
     s = reduceDeployEvent(s, msg('deploy.upload.done', { key: 'dags/b.py', done: 2, total: 3, bytesDone: 2048, bytesTotal: 3072 }, ''));
     s = reduceDeployEvent(s, msg('env.status.changed', { name: 'dev', status: 'UPDATING', previous: 'AVAILABLE', elapsedMs: 0 }, ''));
     s = reduceDeployEvent(s, msg('deploy.preflight.warning', { code: 'requirements.no-constraint' }, 'no --constraint line'));
+    // the check's lines, worded as the plain host prints them
+    s = reduceDeployEvent(
+      s,
+      msg('check.finding', { level: 'warning', code: 'requirements.unpinned', file: 'requirements.txt' }, 'check: requirements.txt: x'),
+    );
+    s = reduceDeployEvent(
+      s,
+      msg('check.done', { errors: 0, warnings: 1, skipped: 0, durationMs: 12 }, 'check: 0 errors, 1 warning (12ms)'),
+    );
     expect(s.plan).toBe('3 added, 0 changed, 0 removed, 0 unchanged; environment update: no');
     expect(s.upload).toEqual({ done: 2, total: 3, bytesDone: 2048, bytesTotal: 3072 });
     expect(s.envStatus).toBe('UPDATING');
-    expect(s.lines).toEqual(['warning: no --constraint line']);
+    expect(s.lines).toEqual(['warning: no --constraint line', 'check: requirements.txt: x', 'check: 0 errors, 1 warning (12ms)']);
 
     const { lastFrame } = render(<DeployView {...s} now={1500} />);
     const frame = lastFrame() ?? '';

@@ -37,6 +37,7 @@ export async function checkBeforePush(
   environment: { airflowVersion?: string },
 ): Promise<void> {
   const ports = checkPorts(ctx, { ...(python ? { python } : {}), network: mode === 'full' });
+  ctx.host.notify(msg('deploy.phase', { phase: 'check' }, 'checking the project'));
   const report = await runCheck(
     {
       ...projectSources(cmd.selected),
