@@ -19,17 +19,19 @@ function pythonFirstOnPath(): string | undefined {
 const PATH = pythonFirstOnPath() ?? process.env.PATH ?? '';
 
 /**
- * Test files run six at a time even on two cores: most of them spend much of their time waiting (an
- * emulator's simulated delay, a child process, a held S3 call), and with four the cores were idle a
- * third of the run. They share their worker process (`isolate: false`): the CLI's
- * modules, which an in-process run loads through Vite's transform, are loaded once per worker rather
- * than once per file (about 0.7 s each); test/helpers/setup.ts gives every file the environment
- * variables the worker started with. A file that mocks a module with vi.mock runs isolated, because
- * its mock would otherwise answer the files that come after it in the same worker.
+ * Test files run four at a time on this 2-core machine: most of them spend part of their time waiting (an
+ * emulator's simulated delay, a child process, a held S3 call). Measured in alternating runs of the whole
+ * suite (2026-12-07): 3 workers 109 s, 4 workers 102–112 s, 5 workers 107 s, 6 workers 125–130 s; each
+ * worker beyond four added CPU (more processes loading the CLI, more switching) and no overlap. They share
+ * their worker process (`isolate: false`): the CLI's modules, which an in-process run loads through
+ * Vite's transform, are loaded once per worker rather than once per file (about 0.7 s each);
+ * test/helpers/setup.ts gives every file the environment variables the worker started with. A file that
+ * mocks a module with vi.mock runs isolated, because its mock would otherwise answer the files that come
+ * after it in the same worker.
  */
 const ISOLATED = ['test/unit/host.test.ts'];
 /** (projects that run together must have the same number of workers) */
-const WORKERS = 6;
+const WORKERS = 4;
 
 export default defineConfig({
   test: {
