@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { baseEnv, runCli, tempDir } from '../helpers/cli.js';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
 import { ERASING, ESC, runInTerminal, STYLING } from '../helpers/terminal.js';
@@ -45,9 +45,9 @@ afterEach(async () => {
 });
 
 /** A project with `local: true`, its environment AVAILABLE and its DAGs pushed once. */
-async function project(taskSeconds: number): Promise<Project> {
+async function project(taskSeconds: number, registry = cleanups): Promise<Project> {
   const { dir, cleanup } = tempDir('mwaa-views-');
-  cleanups.push(cleanup);
+  registry.push(cleanup);
   writeFileSync(
     join(dir, 'mwaa.yaml'),
     [
@@ -68,13 +68,27 @@ async function project(taskSeconds: number): Promise<Project> {
     stateDir: join(dir, '.mwaa', 'local'),
     sim: { createSeconds: 0.2, updateSeconds: 0.2, taskSeconds },
   });
-  cleanups.push(() => emu.close());
+  registry.push(() => emu.close());
   const env = baseEnv();
   const created = await runCli(['env', 'create', '--json'], { cwd: dir, env });
   expect(created.code, created.stderr).toBe(0);
   const pushed = await runCli(['dags', 'push', '--yes', '--json'], { cwd: dir, env });
   expect(pushed.code, pushed.stderr).toBe(0);
   return { dir, emu, env };
+}
+
+/**
+ * One project for the tests that only trigger a DAG and watch the run (each trigger makes its own run):
+ * made on first use, removed after the last test.
+ */
+const afterAllCleanups: Array<() => Promise<void> | void> = [];
+afterAll(async () => {
+  for (const c of afterAllCleanups.splice(0).reverse()) await c();
+});
+let shared: Promise<Project> | undefined;
+function sharedProject(): Promise<Project> {
+  shared ??= project(0.2, afterAllCleanups);
+  return shared;
 }
 
 function count(lines: string[], pattern: RegExp): number {
@@ -127,7 +141,7 @@ describe('trigger --wait in a terminal', () => {
   ])(
     '%s: no colour, bold or dim anywhere',
     async (_name, extra: Record<string, string>, flags: string[]) => {
-      const p = await project(0.2);
+      const p = await sharedProject();
       const run = runInTerminal([...flags, 'trigger', 'wide', '--unpause', '--wait', '--poll', '100ms'], {
         cwd: p.dir,
         env: { ...p.env, ...extra },
@@ -140,7 +154,7 @@ describe('trigger --wait in a terminal', () => {
   );
 
   it('a terminal that reports 0 columns is drawn 80 columns wide, not one character per line', async () => {
-    const p = await project(0.2);
+    const p = await sharedProject();
     const run = runInTerminal(['trigger', 'small', '--unpause', '--wait', '--poll', '100ms'], {
       cwd: p.dir,
       env: p.env,
