@@ -101,6 +101,7 @@ const body = `Reproduce: \`npm run build && node bench/startup.mjs\` (${RUNS} in
 | \`mwaa env show\` (GetEnvironment from \`mwaa local start\`) | ${envShow.toFixed(1)} ms | ${envRatio.toFixed(2)}× |
 ${OTHER ? `| \`mwaa env show\`, the build at \`MWAA_BENCH_BIN\` | ${median(samples.otherEnvShow).toFixed(1)} ms | ${(median(samples.otherEnvShow) / node).toFixed(2)}× |\n` : ''}| a live view's modules (dist/views/deploy.js: ink and React bundled) | ${median(samples.view).toFixed(1)} ms | ${(median(samples.view) / node).toFixed(2)}× |
 | ink from node_modules (how the views loaded it before) | ${median(samples.inkFromNodeModules).toFixed(1)} ms | ${(median(samples.inkFromNodeModules) / node).toFixed(2)}× |
+
 Targets: \`mwaa --help\` at most 1.3× \`node -e 0\`: **${ratio <= 1.3 ? 'met' : 'NOT met'}**; \`mwaa env show\` at most 3×: **${envRatio <= 3 ? 'met' : 'NOT met'}**.`;
 writeSection('Start-up', body);
 console.log(body);
