@@ -82,7 +82,7 @@ export interface PushRequest {
   /** the command line, for the lock */
   command?: string;
   /**
-   * The project check of `dags push` (docs/deploy.md, "The check"): awaited once the push knows it
+   * The project check of `dags push` (docs/check.md, "The push gate"): awaited once the push knows it
    * will change something (the plan is not empty, or unfinished releases wait), before any question or
    * the lock; or when the pre-flight found errors, before they are reported, so that the check can list
    * everything it finds. It throws to stop the push. A push with nothing to deploy never runs it.
