@@ -1,6 +1,6 @@
 /**
- * The check `dags push` runs first (exit 2, bucket unchanged) and `dags push --verify` (a release that
- * added import errors is rolled back, exit 5), against the emulator.
+ * The check `dags push` runs before it changes anything (exit 2, bucket unchanged; none when nothing is to be
+ * deployed) and `dags push --verify` (a release that added import errors is rolled back, exit 5), against the emulator.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
