@@ -49,7 +49,7 @@ const poll = option({
 const checkOption = option({
   flags: '--check <mode>',
   description:
-    'the check run before anything changes (errors refuse the push, exit 2): quick (default: Python syntax, requirements, plugins, startup script) or full (also the DagBag load and the constraints download, as `mwaa check`)',
+    'the check run before anything changes, when there is something to deploy (errors refuse the push, exit 2): quick (default: Python syntax, requirements, plugins, startup script) or full (also the DagBag load and the constraints download, as `mwaa check`)',
   choices: ['quick', 'full'],
 });
 const noCheck = option({ flags: '--no-check', description: 'skip the check' });
@@ -80,8 +80,9 @@ export const dagsPushCommand = command({
     'plan, takes the deploy lock, uploads changed artifacts and updates the environment (waiting until it is AVAILABLE ' +
     'and checking pip), uploads changed DAG files, deletes removed ones, and records the release. Objects changed outside ' +
     'mwaa are shown as drift and overwritten only after confirmation (--yes). Files matching __pycache__, *.pyc, .git, ' +
-    '.DS_Store and .mwaaignore (gitignore syntax) are left out. Before anything, the project is checked (as `mwaa check`, ' +
-    'without the DagBag load unless --check=full): errors refuse the push with exit 2 and nothing changed. ' +
+    '.DS_Store and .mwaaignore (gitignore syntax) are left out. Once the plan has something to deploy, and before any ' +
+    'question or change, the project is checked (as `mwaa check`, without the DagBag load unless --check=full): errors ' +
+    'refuse the push with exit 2 and nothing changed; a push with nothing to deploy runs no check. ' +
     FAILURE,
   options: [
     message,
