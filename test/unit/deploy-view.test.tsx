@@ -48,7 +48,7 @@ describe('deploy live view', () => {
     expect(s.plan).toBe('3 added, 0 changed, 0 removed, 0 unchanged; environment update: no');
     expect(s.upload).toEqual({ done: 2, total: 3, bytesDone: 2048, bytesTotal: 3072 });
     expect(s.envStatus).toBe('UPDATING');
-    expect(s.lines).toEqual(['warning: no --constraint line', 'check: requirements.txt: x', 'check: 0 errors, 1 warning (12ms)']);
+    expect(s.lines).toEqual(['warning: no --constraint line', 'warning: check: requirements.txt: x', 'check: 0 errors, 1 warning (12ms)']);
 
     const { lastFrame } = render(<DeployView {...s} now={1500} />);
     const frame = lastFrame() ?? '';

@@ -105,9 +105,12 @@ export function reduceDeployEvent(state: Omit<DeployViewState, 'now'>, event: Mw
     case 'env.status.changed':
       return { ...state, envStatus: event.data.status };
     default:
-      // the check the push runs once it has planned: its result, skips and findings, as the plain host prints them
-      if (event.code.startsWith('check.')) return { ...state, lines: [...state.lines, event.message] };
-      if (event.level === 'warn' || (event.level === 'info' && event.code.startsWith('deploy.rollback'))) {
+      // warnings, the rollback's steps, and the lines of the check the push runs once it has planned (its
+      // result, skips and findings), printed as the plain host prints them
+      if (
+        event.level === 'warn' ||
+        (event.level === 'info' && (event.code.startsWith('deploy.rollback') || event.code.startsWith('check.')))
+      ) {
         return { ...state, lines: [...state.lines, `${event.level === 'warn' ? 'warning: ' : ''}${event.message}`] };
       }
       return state;
