@@ -38,6 +38,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { unzipSync } from 'fflate';
+import { benchEnv } from './results.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = process.env.MWAA_BENCH_BIN || join(root, 'bin', 'mwaa.cjs');
@@ -117,20 +118,14 @@ const sha = (buf) => createHash('sha256').update(buf).digest('hex');
 
 /** The environment a user's shell would give mwaa: no AWS profile or config from this machine. */
 function cliEnv(url) {
-  return {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_CONFIG_FILE: '/dev/null',
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+  return benchEnv({
     AWS_ACCESS_KEY_ID: CRED.accessKeyId,
     AWS_SECRET_ACCESS_KEY: CRED.secretAccessKey,
     AWS_REGION: REGION,
     AWS_DEFAULT_REGION: REGION,
     AWS_ENDPOINT_URL: url,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    NO_COLOR: '1',
-  };
+  });
 }
 
 /** `mwaa local start` over stateDir (port 0: any); resolves once it announces its URL. Short simulated durations. */

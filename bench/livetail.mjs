@@ -18,7 +18,7 @@ import {
   PutLogEventsCommand,
   StartLiveTailCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
-import { machine, startLocalEmulator, writeSection } from './results.mjs';
+import { benchEnv, machine, startLocalEmulator, writeSection } from './results.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = process.env.MWAA_BENCH_BIN || join(root, 'bin', 'mwaa.cjs');
@@ -27,14 +27,7 @@ const GAP_MS = 370;
 const POLL_MS = 2_000;
 const GROUP = 'bench-live';
 const dir = mkdtempSync(join(tmpdir(), 'mwaa-bench-livetail-'));
-const cleanEnv = {
-  PATH: process.env.PATH,
-  HOME: process.env.HOME,
-  AWS_EC2_METADATA_DISABLED: 'true',
-  AWS_CONFIG_FILE: '/dev/null',
-  AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-  NO_COLOR: '1',
-};
+const cleanEnv = benchEnv();
 const credentials = { accessKeyId: 'mwaa-local', secretAccessKey: 'mwaa-local' };
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

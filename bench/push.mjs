@@ -27,7 +27,7 @@ import {
   PutPublicAccessBlockCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { machine, startLocalEmulator, writeSection } from './results.mjs';
+import { benchEnv, machine, startLocalEmulator, writeSection } from './results.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = process.env.MWAA_BENCH_BIN || join(root, 'bin', 'mwaa.cjs');
@@ -48,18 +48,13 @@ const RSS_PRELOAD =
 const dir = mkdtempSync(join(tmpdir(), 'mwaa-bench-push-'));
 const awsConfig = join(dir, 'aws-config');
 writeFileSync(awsConfig, '[default]\nregion = us-east-1\ns3 =\n    addressing_style = path\n');
-const env = {
-  PATH: process.env.PATH,
-  HOME: process.env.HOME,
-  AWS_EC2_METADATA_DISABLED: 'true',
+const env = benchEnv({
   AWS_CONFIG_FILE: awsConfig,
-  AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
   AWS_ACCESS_KEY_ID: CRED.accessKeyId,
   AWS_SECRET_ACCESS_KEY: CRED.secretAccessKey,
   AWS_REGION: 'us-east-1',
   AWS_DEFAULT_REGION: 'us-east-1',
-  NO_COLOR: '1',
-};
+});
 
 function startEmulator() {
   return startLocalEmulator({

@@ -25,7 +25,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { machine, startLocalEmulator, writeSection } from './results.mjs';
+import { benchEnv, machine, startLocalEmulator, writeSection } from './results.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = process.env.MWAA_BENCH_BIN || join(root, 'bin', 'mwaa.cjs');
@@ -38,14 +38,7 @@ const CRED = { accessKeyId: 'mwaa-local', secretAccessKey: 'mwaa-local' };
 const FIXED_AUTH = 'AWS4-HMAC-SHA256 Credential=mwaa-local/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0';
 
 const dir = mkdtempSync(join(tmpdir(), 'mwaa-bench-put-'));
-const env = {
-  PATH: process.env.PATH,
-  HOME: process.env.HOME,
-  AWS_EC2_METADATA_DISABLED: 'true',
-  AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-  AWS_CONFIG_FILE: '/dev/null',
-  NO_COLOR: '1',
-};
+const env = benchEnv();
 
 /** mwaa's S3 adapter, bundled from the src/ of a worktree the way dist/ is (the SDK stays in node_modules). */
 async function loadMwaaS3(src, name) {

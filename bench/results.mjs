@@ -22,6 +22,23 @@ export function writeSection(title, body) {
   writeFileSync(RESULTS, text.endsWith('\n') ? text : `${text}\n`);
 }
 
+/**
+ * The environment of the processes a benchmark starts (mwaa, the AWS CLI, the emulator): only PATH and
+ * HOME of the caller's, no instance metadata, no shared config or credentials files (`extra` may name
+ * its own), no colour; `extra` adds credentials, a region or an endpoint.
+ */
+export function benchEnv(extra = {}) {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    NO_COLOR: '1',
+    ...extra,
+  };
+}
+
 export function machine() {
   return `Node ${process.version}, ${process.platform}/${process.arch}`;
 }

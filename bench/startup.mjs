@@ -12,24 +12,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CreateEnvironmentCommand, GetEnvironmentCommand, MWAAClient } from '@aws-sdk/client-mwaa';
 import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
-import { machine, startLocalEmulator, writeSection } from './results.mjs';
+import { benchEnv, machine, startLocalEmulator, writeSection } from './results.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = Number(process.env.RUNS ?? 40);
 const OTHER = process.env.MWAA_BENCH_BIN;
 const CRED = { accessKeyId: 'mwaa-local', secretAccessKey: 'mwaa-local' };
 const dir = mkdtempSync(join(tmpdir(), 'mwaa-bench-startup-'));
-const env = {
-  PATH: process.env.PATH,
-  HOME: process.env.HOME,
-  AWS_EC2_METADATA_DISABLED: 'true',
-  AWS_CONFIG_FILE: '/dev/null',
-  AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-  AWS_ACCESS_KEY_ID: CRED.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: CRED.secretAccessKey,
-  AWS_REGION: 'us-east-1',
-  NO_COLOR: '1',
-};
+const env = benchEnv({ AWS_ACCESS_KEY_ID: CRED.accessKeyId, AWS_SECRET_ACCESS_KEY: CRED.secretAccessKey, AWS_REGION: 'us-east-1' });
 const bin = join(root, 'bin', 'mwaa.cjs');
 const { child, url } = await startLocalEmulator({
   bin,
