@@ -84,7 +84,7 @@ describe('--json output through a slow pipe', () => {
     { argv: ['--json', 'releases', 'show', 'current'] },
     { argv: ['--json', 'dags', 'diff'] },
     { argv: ['--json', 'dags', 'push', '--dry-run'] },
-    { argv: ['--json', 'dags', 'push', '--yes'] },
+    { argv: ['--json', 'dags', 'push', '--yes', '--no-check'] },
   ];
   for (const { argv } of commands) {
     it(`mwaa ${argv.join(' ')}: the whole document, far above 64 KB`, async () => {
