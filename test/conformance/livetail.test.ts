@@ -17,6 +17,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestEmulator, TEST_ACCOUNT_ID, TEST_CREDENTIALS, TEST_REGION, startTestEmulator } from '../helpers/emulator.js';
 import { python } from '../helpers/python.js';
+import { boto3Missing } from '../helpers/tools.js';
 
 let emu: TestEmulator;
 let logs: CloudWatchLogsClient;
@@ -119,7 +120,7 @@ describe('StartLiveTail', () => {
 describe('StartLiveTail from boto3', () => {
   // botocore reads a JSON-protocol event stream only when it opens with an initial-response event
   it('streams to boto3 (skipped without python3 + boto3)', async (ctx) => {
-    if ((await python('import boto3')).code !== 0) ctx.skip();
+    if (boto3Missing()) ctx.skip();
     await emu.logs.send(new CreateLogGroupCommand({ logGroupName: 'tail-boto3' }));
     await emu.logs.send(new CreateLogStreamCommand({ logGroupName: 'tail-boto3', logStreamName: 's' }));
     const code = [

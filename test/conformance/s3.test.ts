@@ -30,6 +30,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestEmulator, TEST_ACCOUNT_ID, TEST_CREDENTIALS, startTestEmulator } from '../helpers/emulator.js';
 import { python } from '../helpers/python.js';
+import { boto3Missing } from '../helpers/tools.js';
 
 let emu: TestEmulator;
 let s3: S3Client;
@@ -363,7 +364,7 @@ describe('presigned URLs', () => {
   });
 
   it("boto3's default presigned GET URL answers 200 (skipped without python3 + boto3)", async (ctx) => {
-    if ((await python('import boto3')).code !== 0) ctx.skip();
+    if (boto3Missing()) ctx.skip();
     const b = await newBucket('presign-boto3');
     await s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'from boto3' }));
     const r = await python(
@@ -455,8 +456,7 @@ describe('multipart: UploadPartCopy, ListParts, ListMultipartUploads', () => {
   });
 
   it("boto3's managed transfers copy (UploadPartCopy) and download (ranged GETs) a 9 MB object (skipped without python3 + boto3)", async (ctx) => {
-    const probe = await python('import boto3');
-    if (probe.code !== 0) ctx.skip();
+    if (boto3Missing()) ctx.skip();
     const b = await newBucket('boto3-big');
     const body = randomBytes(9 * 1024 * 1024);
     await s3.send(new PutObjectCommand({ Bucket: b, Key: 'big', Body: body, Tagging: 'k=v' }));

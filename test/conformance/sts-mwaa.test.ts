@@ -12,6 +12,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestEmulator, TEST_ACCOUNT_ID, TEST_CREDENTIALS, startTestEmulator } from '../helpers/emulator.js';
 import { python } from '../helpers/python.js';
+import { boto3Missing } from '../helpers/tools.js';
 
 let emu: TestEmulator;
 
@@ -60,8 +61,7 @@ describe('STS GetCallerIdentity', () => {
   });
 
   it('answers boto3 (skipped without python3 + boto3)', async (ctx) => {
-    const probe = await python('import boto3', process.env);
-    if (probe.code !== 0) ctx.skip();
+    if (boto3Missing()) ctx.skip();
     const r = await python('import boto3; print(boto3.client("sts").get_caller_identity()["Account"])', emu.childEnv());
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe(TEST_ACCOUNT_ID);

@@ -1,13 +1,14 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { CreateBucketCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, baseEnv, spawnCli, tempDir } from '../helpers/cli.js';
+import { onPath } from '../helpers/tools.js';
 
 const built = existsSync(join(ROOT, 'dist', 'main.cjs'));
-const hasAwsCli = spawnSync('aws', ['--version']).status === 0;
+const hasAwsCli = onPath('aws');
 
 /** Runs a program asynchronously (the emulator in this process must keep serving meanwhile). */
 function run(cmd: string, args: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; stdout: string }> {

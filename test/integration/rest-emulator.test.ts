@@ -5,7 +5,7 @@
  * when InvokeRestApi is denied. CLI-token requests go through `fetch`, so wrapping it counts them:
  * on REST there must be none.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateEnvironmentCommand } from '@aws-sdk/client-mwaa';
@@ -13,6 +13,7 @@ import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand } fro
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { baseEnv, runCli, spawnCli, tempDir, type CliResult } from '../helpers/cli.js';
 import { startTestEmulator, TEST_ACCOUNT_ID, type TestEmulator, untilStatus } from '../helpers/emulator.js';
+import { boto3Missing } from '../helpers/tools.js';
 import { defaultTransport } from '../../src/core/remote/client.js';
 
 const BUCKET = 'rest-demo-bucket';
@@ -148,62 +149,59 @@ for (const key of ['af2', 'af3'] as const) {
       expect(runs.find((x) => x.dag_run_id === r.stdout.trim())?.conf).toEqual({ k: 'v' });
     });
 
-    it.skipIf(spawnSync('python3', ['-c', 'import boto3']).status !== 0)(
-      'mwaa api and boto3 invoke_rest_api get the same answers',
-      async () => {
-        const paths = [
-          '/dags',
-          '/dags/etl',
-          '/dags/etl/details',
-          '/importErrors',
-          '/pools',
-          '/variables',
-          key === 'af2' ? '/health' : '/monitor/health',
-          '/version',
-          '/dags/nope',
-        ];
-        const script = [
-          'import json, sys, boto3',
-          'client = boto3.client("mwaa")',
-          'for path in sys.argv[2:]:',
-          '    try:',
-          '        r = client.invoke_rest_api(Name=sys.argv[1], Path=path, Method="GET")',
-          '        print(json.dumps({"path": path, "code": r["RestApiStatusCode"], "body": r.get("RestApiResponse")}))',
-          '    except client.exceptions.RestApiClientException as e:',
-          '        print(json.dumps({"path": path, "code": e.response.get("RestApiStatusCode"), "body": e.response.get("RestApiResponse")}))',
-        ].join('\n');
-        // not spawnSync: the emulator answering boto3 runs in this process
-        const py = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-          const child = spawn('python3', ['-c', script, ENVS[key], ...paths], {
-            env: emu.childEnv({ AWS_DISABLE_HOST_PREFIX_INJECTION: 'true', AWS_MAX_ATTEMPTS: '1' }),
-          });
-          let stdout = '';
-          let stderr = '';
-          child.stdout.on('data', (d) => (stdout += d));
-          child.stderr.on('data', (d) => (stderr += d));
-          child.on('error', reject);
-          child.on('close', (status) => resolve({ status, stdout, stderr }));
+    it.skipIf(boto3Missing() !== '')('mwaa api and boto3 invoke_rest_api get the same answers', async () => {
+      const paths = [
+        '/dags',
+        '/dags/etl',
+        '/dags/etl/details',
+        '/importErrors',
+        '/pools',
+        '/variables',
+        key === 'af2' ? '/health' : '/monitor/health',
+        '/version',
+        '/dags/nope',
+      ];
+      const script = [
+        'import json, sys, boto3',
+        'client = boto3.client("mwaa")',
+        'for path in sys.argv[2:]:',
+        '    try:',
+        '        r = client.invoke_rest_api(Name=sys.argv[1], Path=path, Method="GET")',
+        '        print(json.dumps({"path": path, "code": r["RestApiStatusCode"], "body": r.get("RestApiResponse")}))',
+        '    except client.exceptions.RestApiClientException as e:',
+        '        print(json.dumps({"path": path, "code": e.response.get("RestApiStatusCode"), "body": e.response.get("RestApiResponse")}))',
+      ].join('\n');
+      // not spawnSync: the emulator answering boto3 runs in this process
+      const py = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+        const child = spawn('python3', ['-c', script, ENVS[key], ...paths], {
+          env: emu.childEnv({ AWS_DISABLE_HOST_PREFIX_INJECTION: 'true', AWS_MAX_ATTEMPTS: '1' }),
         });
-        expect(py.status, py.stderr).toBe(0);
-        const boto = py.stdout
-          .trim()
-          .split('\n')
-          .map((l) => JSON.parse(l) as { path: string; code: number; body: unknown });
-        // the health answer carries heartbeat times that move between two calls
-        const steady = (body: unknown) => JSON.parse(JSON.stringify(body).replace(/"latest_[a-z_]*heartbeat":"[^"]*"/g, '"heartbeat":"…"'));
-        for (const b of boto) {
-          const r = await cli('-e', key, 'api', b.path);
-          if (b.code === 404) {
-            expect(r.code, b.path).toBe(3);
-            continue;
-          }
-          expect(r.code, `${b.path}: ${r.stderr}`).toBe(0);
-          expect(b.code, b.path).toBe(200);
-          expect(steady(JSON.parse(r.stdout)), b.path).toEqual(steady(b.body));
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d) => (stdout += d));
+        child.stderr.on('data', (d) => (stderr += d));
+        child.on('error', reject);
+        child.on('close', (status) => resolve({ status, stdout, stderr }));
+      });
+      expect(py.status, py.stderr).toBe(0);
+      const boto = py.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { path: string; code: number; body: unknown });
+      // the health answer carries heartbeat times that move between two calls
+      const steady = (body: unknown) => JSON.parse(JSON.stringify(body).replace(/"latest_[a-z_]*heartbeat":"[^"]*"/g, '"heartbeat":"…"'));
+      for (const b of boto) {
+        const r = await cli('-e', key, 'api', b.path);
+        if (b.code === 404) {
+          expect(r.code, b.path).toBe(3);
+          continue;
         }
-        expect(boto.map((b) => b.path)).toEqual(paths);
-      },
-    );
+        expect(r.code, `${b.path}: ${r.stderr}`).toBe(0);
+        expect(b.code, b.path).toBe(200);
+        expect(steady(JSON.parse(r.stdout)), b.path).toEqual(steady(b.body));
+      }
+      expect(boto.map((b) => b.path)).toEqual(paths);
+    });
 
     it('trigger --wait succeeds while the CLI endpoint and CreateCliToken fail: REST needs neither', async () => {
       await emu.fault({

@@ -6,15 +6,14 @@
  * an Airflow 4xx, on an Airflow 2.10 (API v1) and an Airflow 3 (API v2) environment.
  * Skipped, with the reason, when `import boto3` fails.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { CreateEnvironmentCommand, GetEnvironmentCommand } from '@aws-sdk/client-mwaa';
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
+import { boto3Missing } from '../helpers/tools.js';
 
-const probe = spawnSync('python3', ['-c', 'import boto3'], { encoding: 'utf8' });
-const boto3Missing =
-  probe.status !== 0 ? `python3 -c "import boto3" failed: ${(probe.stderr || String(probe.error ?? '')).trim().split('\n').pop()}` : '';
+const missing = boto3Missing();
 
 const BUCKET = 'restapi-boto3';
 const DAG = `from airflow import DAG
@@ -107,7 +106,7 @@ function runBoto3(env: string, major: 2 | 3): Promise<Map<string, Result>> {
   });
 }
 
-describe.skipIf(boto3Missing !== '')(`InvokeRestApi through boto3${boto3Missing ? ` (skipped: ${boto3Missing})` : ''}`, () => {
+describe.skipIf(missing !== '')(`InvokeRestApi through boto3${missing ? ` (skipped: ${missing})` : ''}`, () => {
   beforeAll(async () => {
     emu = await startTestEmulator({ sim: { createSeconds: 1, taskSeconds: 2 } });
     await emu.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));

@@ -4,7 +4,7 @@
  * (XML <Error> with a code, never a 500) or a success, and the server must keep serving. Also: the AWS
  * CLI works against the emulator (skipped when `aws` is not installed).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -20,6 +20,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestEmulator, startTestEmulator } from '../helpers/emulator.js';
 import { prng } from '../helpers/prng.js';
+import { onPath } from '../helpers/tools.js';
 
 let emu: TestEmulator;
 
@@ -222,8 +223,7 @@ describe('random requests', () => {
 });
 
 describe('AWS CLI', () => {
-  const probe = spawnSync('aws', ['--version'], { encoding: 'utf8', timeout: 30_000 });
-  const hasAws = probe.status === 0;
+  const hasAws = onPath('aws');
 
   it.skipIf(!hasAws)(
     'works against the emulator with only the helper environment',
