@@ -57,8 +57,9 @@ main({
   env: process.env,
   cwd: process.cwd(),
   signal: controller.signal,
-  // V8 heap settings for a command's run (bin/heap.cjs); loaded only then, so --help does not pay for them
-  beforeRun: () => require('./heap.cjs').tuneHeap(),
+  // V8 heap settings (bin/heap.cjs) for the commands whose work grows with the project or the log (their
+  // specs say `tunesHeap`); loaded only then, so that --help and short commands do not pay for them
+  tuneHeap: () => require('./heap.cjs').tuneHeap(),
 }).then(async (code) => {
   process.exitCode = code;
   // Everything written must reach the reader before the process ends: on a pipe, stdout is written

@@ -24,8 +24,11 @@ export interface MainDeps {
    * same process as a sped-up emulator pass the emulator's, so that polling waits shrink with it
    */
   clock?: Clock;
-  /** called once before a command's handler is loaded (not for --help or --version); bin/mwaa.cjs tunes the V8 heap there */
-  beforeRun?: () => void;
+  /**
+   * called once before the handler of a command that declares `tunesHeap` is loaded (not for other commands,
+   * --help or --version); bin/mwaa.cjs tunes the V8 heap there
+   */
+  tuneHeap?: () => void;
 }
 
 /** Global options that take a value, so that a pre-scan of argv can skip their values. */

@@ -54,7 +54,7 @@ export async function runCommand(
   const ctx = createContext({ io, host, globals, cwd: deps.cwd, env: deps.env, signal, clock: deps.clock });
   try {
     const args = spec.passThrough ? [...invocation.args.filter((a) => a !== undefined), ...(passThrough ?? [])] : invocation.args;
-    deps.beforeRun?.();
+    if (spec.tunesHeap) deps.tuneHeap?.();
     const { run } = await spec.load();
     await run(ctx, { args, options: invocation.options });
     return ExitCode.Ok;

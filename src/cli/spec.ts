@@ -90,6 +90,14 @@ export interface CommandSpec<Options extends readonly OptionSpec[] = readonly Op
   /** everything after the command word is passed to the handler verbatim (`mwaa airflow …`) */
   passThrough?: boolean;
   hidden?: boolean;
+  /**
+   * the command's work grows with the project or the log (files hashed and uploaded, log events streamed,
+   * an emulator serving): its process gets V8's heap tuned before the handler runs (MainDeps.tuneHeap,
+   * bin/heap.cjs). Other commands go without, because a V8 flag changed at run time costs every Node
+   * built-in module loaded after it its code cache: `https` loaded in 15 ms instead of 10, and `mwaa env
+   * show` took 12 ms longer (bench/startup.mjs)
+   */
+  tunesHeap?: boolean;
   /** `(): Loaded => import('../commands/x.js')`: annotated, so that a spec's type never waits on its handler's */
   load: () => Loaded;
 }

@@ -3,6 +3,7 @@ import { command, type CommandSpec, type Loaded } from '../spec.js';
 
 export const checkCommand = command({
   path: ['check'],
+  tunesHeap: true,
   summary: 'check DAGs, requirements, plugins, the startup script and mwaa.yaml before deploying',
   description:
     'Checks the project of the selected environment without Docker and without AWS: DAG files compiled by a real ' +

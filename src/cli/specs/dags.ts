@@ -73,6 +73,7 @@ const FAILURE =
 
 export const dagsPushCommand = command({
   path: ['dags', 'push'],
+  tunesHeap: true,
   summary: 'deploy DAGs, plugins, requirements and the startup script as one release',
   description:
     "Makes the bucket (and the environment's pinned versions) match the project: hashes the local files (sha256; " +
@@ -111,6 +112,7 @@ export const dagsPushCommand = command({
 
 export const dagsDiffCommand = command({
   path: ['dags', 'diff'],
+  tunesHeap: true,
   summary: 'the deploy plan: what `dags push` would change',
   description:
     'Prints + added, ~ changed, - removed DAG files, drift (objects changed outside mwaa), and whether an environment ' +
@@ -138,6 +140,7 @@ export const releasesListCommand = command({
 
 export const releasesShowCommand = command({
   path: ['releases', 'show'],
+  tunesHeap: true,
   summary: 'one release: every key with version and sha256, artifacts, durations',
   args: [{ name: 'release', description: 'release id (or a unique prefix, `current`, `previous`)', required: true }],
   examples: [
@@ -149,6 +152,7 @@ export const releasesShowCommand = command({
 
 export const rollbackCommand = command({
   path: ['rollback'],
+  tunesHeap: true,
   summary: 'back to an earlier release (`previous`, or an id)',
   description:
     'Restores the DAG files and plugins/requirements/startup script versions of an earlier release by copying its ' +
@@ -177,6 +181,7 @@ export const rollbackCommand = command({
 
 export const recoverCommand = command({
   path: ['recover'],
+  tunesHeap: true,
   summary: 'finish what an interrupted deploy left (changes nothing when nothing is unfinished)',
   description:
     'After a deploy was killed, lost its machine, or ended with exit 6: rolls back every unfinished release from its ' +

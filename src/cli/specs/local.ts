@@ -10,6 +10,7 @@ const seconds = (flag: string) => (value: string) => {
 
 export const localStartCommand = command({
   path: ['local', 'start'],
+  tunesHeap: true,
   summary: 'run the local MWAA emulator (S3, CloudWatch Logs, MWAA, Airflow) as a server',
   description:
     'Serves the emulator on 127.0.0.1 until Ctrl-C, over a state directory that survives restarts. Any AWS SDK, ' +

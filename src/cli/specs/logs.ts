@@ -15,6 +15,7 @@ function integer(name: string, min: number) {
 
 export const logsCommand = command({
   path: ['logs'],
+  tunesHeap: true,
   summary: 'task and component logs, addressed by DAG / run / task, followed live',
   description:
     'Prints CloudWatch log events of the environment, one line per event: time, where it comes from in short ' +
