@@ -1,15 +1,16 @@
 /**
- * `python3 -c code`, asynchronously (a test's in-process emulator must keep serving while it runs), with
- * what it printed; code -1 when python3 cannot be started.
+ * `python3 -c code args…`, asynchronously (a test's in-process emulator must keep serving while it runs),
+ * with what it printed; code -1 when python3 cannot be started.
  */
 import { spawn } from 'node:child_process';
 
 export function python(
   code: string,
   env: NodeJS.ProcessEnv = process.env,
+  args: string[] = [],
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const p = spawn('python3', ['-c', code], { env });
+    const p = spawn('python3', ['-c', code, ...args], { env });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));

@@ -5,7 +5,6 @@
  * when InvokeRestApi is denied. CLI-token requests go through `fetch`, so wrapping it counts them:
  * on REST there must be none.
  */
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateEnvironmentCommand } from '@aws-sdk/client-mwaa';
@@ -13,6 +12,7 @@ import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand } fro
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { baseEnv, runCli, spawnCli, tempDir, type CliResult } from '../helpers/cli.js';
 import { startTestEmulator, TEST_ACCOUNT_ID, type TestEmulator, untilStatus } from '../helpers/emulator.js';
+import { python } from '../helpers/python.js';
 import { boto3Missing } from '../helpers/tools.js';
 import { defaultTransport } from '../../src/core/remote/client.js';
 
@@ -171,19 +171,12 @@ for (const key of ['af2', 'af3'] as const) {
         '    except client.exceptions.RestApiClientException as e:',
         '        print(json.dumps({"path": path, "code": e.response.get("RestApiStatusCode"), "body": e.response.get("RestApiResponse")}))',
       ].join('\n');
-      // not spawnSync: the emulator answering boto3 runs in this process
-      const py = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-        const child = spawn('python3', ['-c', script, ENVS[key], ...paths], {
-          env: emu.childEnv({ AWS_DISABLE_HOST_PREFIX_INJECTION: 'true', AWS_MAX_ATTEMPTS: '1' }),
-        });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d) => (stdout += d));
-        child.stderr.on('data', (d) => (stderr += d));
-        child.on('error', reject);
-        child.on('close', (status) => resolve({ status, stdout, stderr }));
-      });
-      expect(py.status, py.stderr).toBe(0);
+      // asynchronous: the emulator answering boto3 runs in this process
+      const py = await python(script, emu.childEnv({ AWS_DISABLE_HOST_PREFIX_INJECTION: 'true', AWS_MAX_ATTEMPTS: '1' }), [
+        ENVS[key],
+        ...paths,
+      ]);
+      expect(py.code, py.stderr).toBe(0);
       const boto = py.stdout
         .trim()
         .split('\n')

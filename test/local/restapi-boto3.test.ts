@@ -6,11 +6,11 @@
  * an Airflow 4xx, on an Airflow 2.10 (API v1) and an Airflow 3 (API v2) environment.
  * Skipped, with the reason, when `import boto3` fails.
  */
-import { spawn } from 'node:child_process';
 import { CreateEnvironmentCommand, GetEnvironmentCommand } from '@aws-sdk/client-mwaa';
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
+import { python } from '../helpers/python.js';
 import { boto3Missing } from '../helpers/tools.js';
 
 const missing = boto3Missing();
@@ -85,25 +85,14 @@ interface Result {
 
 let emu: TestEmulator;
 
-function runBoto3(env: string, major: 2 | 3): Promise<Map<string, Result>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('python3', ['-c', SCRIPT, env, String(major)], {
-      env: emu.childEnv({ AWS_DISABLE_HOST_PREFIX_INJECTION: 'true', AWS_MAX_ATTEMPTS: '1' }),
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`python3 exited ${code}:\n${stderr}`));
-      const lines = stdout
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l) as Result);
-      resolve(new Map(lines.map((r) => [r.name, r])));
-    });
-  });
+async function runBoto3(env: string, major: 2 | 3): Promise<Map<string, Result>> {
+  const r = await python(SCRIPT, emu.childEnv({ AWS_DISABLE_HOST_PREFIX_INJECTION: 'true', AWS_MAX_ATTEMPTS: '1' }), [env, String(major)]);
+  if (r.code !== 0) throw new Error(`python3 exited ${r.code}:\n${r.stderr}`);
+  const lines = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Result);
+  return new Map(lines.map((result) => [result.name, result]));
 }
 
 describe.skipIf(missing !== '')(`InvokeRestApi through boto3${missing ? ` (skipped: ${missing})` : ''}`, () => {
