@@ -95,7 +95,7 @@ export interface CommandSpec<Options extends readonly OptionSpec[] = readonly Op
    * an emulator serving): its process gets V8's heap tuned before the handler runs (MainDeps.tuneHeap,
    * bin/heap.cjs). Other commands go without, because a V8 flag changed at run time costs every Node
    * built-in module loaded after it its code cache: `https` loaded in 15 ms instead of 10, and `mwaa env
-   * show` took 12 ms longer (bench/startup.mjs)
+   * show` took 8 to 13 ms longer (bench/startup.mjs, and interleaved runs at a slower hour)
    */
   tunesHeap?: boolean;
   /** `(): Loaded => import('../commands/x.js')`: annotated, so that a spec's type never waits on its handler's */
