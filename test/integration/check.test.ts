@@ -12,6 +12,7 @@ import { zipSync, strToU8 } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PARALLEL_FROM } from '../../src/core/check/python.js';
 import { baseEnv, ROOT, runCli, tempDir } from '../helpers/cli.js';
+import { until } from '../helpers/until.js';
 
 const STUB_AIRFLOW = join(ROOT, 'test', 'fixtures', 'stub-airflow');
 const CORPUS = join(ROOT, 'test', 'fixtures', 'dag-corpus');
@@ -79,15 +80,6 @@ function pythonsIn(dir: string): number[] {
     }
   }
   return found;
-}
-
-/** Resolves once `condition` holds; fails the test after 15 s naming what it waited for. */
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`waited 15 s for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('mwaa check', () => {

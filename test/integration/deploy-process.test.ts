@@ -21,6 +21,7 @@ import {
   type DeployWorld,
   type SlowProxy,
 } from './deploy-helpers.js';
+import { until } from '../helpers/until.js';
 
 const FILES = 240;
 /**
@@ -53,14 +54,6 @@ function spawnPush(): { child: ChildProcess; stderr: () => string; exit: Promise
   return { child, stderr: () => err, exit };
 }
 
-async function until(check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 beforeAll(async () => {
   w = await startDeployWorld();
   await createEnvironment(w.emu);
@@ -84,7 +77,7 @@ describe('interrupted deploys', () => {
     rewriteAll();
     const before = await snapshot(w.emu);
     const p = spawnPush();
-    await until(() => /uploaded \d+\/\d+ files/.test(p.stderr()));
+    await until(() => /uploaded \d+\/\d+ files/.test(p.stderr()), 'the first uploads');
     p.child.kill('SIGINT');
     const { code } = await p.exit;
     expect(code, p.stderr()).toBe(5);
@@ -99,11 +92,11 @@ describe('interrupted deploys', () => {
     rewriteAll();
     const before = await snapshot(w.emu);
     const p = spawnPush();
-    await until(() => /uploaded \d+\/\d+ files/.test(p.stderr()));
+    await until(() => /uploaded \d+\/\d+ files/.test(p.stderr()), 'the first uploads');
     p.child.kill('SIGKILL');
     await p.exit;
     // uploads the dead process had sent still land (as they would on S3): the rollback comes after them
-    await until(() => proxy.inflight === 0);
+    await until(() => proxy.inflight === 0, 'the uploads the dead process had sent');
     const mid = await snapshot(w.emu);
     expect(mid.latest).not.toEqual(before.latest); // some files were uploaded
     expect(await objectText(w.emu, '.mwaa/lock.json')).toContain('"releaseId"');
@@ -147,7 +140,7 @@ describe('interrupted deploys', () => {
       child.stderr?.on('data', (d) => (err += d));
       child.stdout?.resume();
       const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-      await until(() => /uploaded \d+\/\d+ files/.test(err));
+      await until(() => /uploaded \d+\/\d+ files/.test(err), 'the first uploads');
       stalled = true;
       child.kill('SIGINT');
       await new Promise((r) => setTimeout(r, 150));

@@ -27,6 +27,7 @@ import { EmulatorBusyError, connectOrStartEmbedded, startEmulator } from '../../
 import { writeJsonInSlices } from '../../src/local/json-slices.js';
 import { StateCorruptError, openStateDir, readOwnerStatus, stateFiles } from '../../src/local/state.js';
 import { makeClients, startTestEmulator } from '../helpers/emulator.js';
+import { until } from '../helpers/until.js';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -53,14 +54,6 @@ function listStore(name = 'list'): PersistentStore & { items: unknown[] } {
     },
   };
   return s;
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for a condition');
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 /** Sealed journal segments (journal.<n>.ndjson): present while a background compaction runs. */
@@ -363,7 +356,11 @@ describe('restarts', () => {
     const { s3 } = makeClients(em.url);
     await s3.send(new CreateBucketCommand({ Bucket: 'compact' }));
     for (let i = 0; i < 60; i++) await s3.send(new PutObjectCommand({ Bucket: 'compact', Key: `k${i}`, Body: `body ${i}` }));
-    await waitFor(() => existsSync(stateFiles(stateDir).snapshot) && segmentFiles(stateDir).length === 0);
+    await until(
+      () => existsSync(stateFiles(stateDir).snapshot) && segmentFiles(stateDir).length === 0,
+      'the background compaction',
+      10_000,
+    );
     expect(statSync(stateFiles(stateDir).journal).size).toBeLessThan(8_000 + 2_000);
     s3.destroy();
     await em.close();
