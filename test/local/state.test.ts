@@ -7,7 +7,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import {
@@ -591,6 +593,34 @@ describe('ownership', () => {
       await expect(connectOrStartEmbedded({ stateDir, waitMs: 250, pollMs: 20 })).rejects.toThrow(/in use by process/);
     } finally {
       await first.close();
+    }
+  });
+
+  it('does not reuse a live server whose health check does not answer {"ok": true}; it waits for it, then gives up', async () => {
+    // a live owner (the process that started this test's worker) whose URL answers, but not as an emulator does
+    const answers = ['500 {"ok": true}', '200 not json', '200 {"ok": false}'];
+    for (const answer of answers) {
+      const [status, body] = [Number(answer.slice(0, 3)), answer.slice(4)];
+      const server = createServer((_req, res) => res.writeHead(status).end(body));
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const stateDir = tempDir();
+      writeFileSync(
+        stateFiles(stateDir).owner,
+        JSON.stringify({
+          pid: process.ppid,
+          mode: 'server',
+          url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+          startedAt: 'x',
+          hostname: hostname(),
+          id: 'not-an-emulator',
+        }),
+      );
+      try {
+        expect(readOwnerStatus(stateDir).state, answer).toBe('live');
+        await expect(connectOrStartEmbedded({ stateDir, waitMs: 100, pollMs: 20 }), answer).rejects.toBeInstanceOf(EmulatorBusyError);
+      } finally {
+        await new Promise((r) => server.close(r));
+      }
     }
   });
 
