@@ -174,7 +174,7 @@ async function resolveAwsSettings(
             : 'AWS_DEFAULT_REGION',
     );
   if (local) {
-    const { connectOrStartEmbedded, EmulatorBusyError } = await import('../local/index.js');
+    const { connectOrStartEmbedded, EmulatorBusyError } = await import('../local/connect.js');
     const stateDir = localStateDir(entry?.source.dir, deps.cwd);
     let emulator: Awaited<ReturnType<typeof connectOrStartEmbedded>>;
     try {

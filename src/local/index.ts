@@ -5,12 +5,12 @@
  *   startEmulator(opts)            serve a state directory (mode "server" for `mwaa local start`,
  *                                  "embedded" for a --local run); fails with EmulatorBusyError when a
  *                                  live process already owns the directory
- *   connectOrStartEmbedded(opts)   what --local uses: reuse a live `mwaa local start` server on the
- *                                  directory, else wait for a live embedded owner to finish, else start
- *                                  an embedded instance on an ephemeral port
+ *   connectOrStartEmbedded(opts)   what --local uses (connect.ts, re-exported here): reuse a live
+ *                                  `mwaa local start` server on the directory, else wait for a live
+ *                                  embedded owner to finish, else start an embedded instance on an
+ *                                  ephemeral port
  */
 import { mkdirSync } from 'node:fs';
-import { get as httpGet } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { createClock } from './clock.js';
@@ -23,9 +23,11 @@ import { createMwaaStore, handleMwaa, handleMwaaControl } from './mwaa/index.js'
 import { createS3Store, handleS3 } from './s3/index.js';
 import { handleSts } from './sts/index.js';
 import { createEmulatorServer } from './server.js';
-import { type OwnerMode, type OwnerRecord, acquireOwner, openStateDir, readOwnerStatus } from './state.js';
+import { EmulatorBusyError } from './connect.js';
+import { type OwnerMode, acquireOwner, openStateDir } from './state.js';
 
 export type { World, SimOptions } from './contract.js';
+export { EmulatorBusyError, connectOrStartEmbedded, type ConnectOptions, type EmulatorConnection } from './connect.js';
 
 export const DEFAULT_REGION = 'us-east-1';
 export const ACCOUNT_ID = '123456789012';
@@ -67,20 +69,6 @@ export interface RunningEmulator {
   stateDir: string;
   /** Stops serving, writes a snapshot, releases the state directory. Idempotent. */
   close(): Promise<void>;
-}
-
-/** The state directory is owned by another live process. */
-export class EmulatorBusyError extends Error {
-  constructor(
-    readonly stateDir: string,
-    readonly owner: OwnerRecord,
-  ) {
-    super(
-      `the local emulator state directory ${stateDir} is in use by process ${owner.pid} ` +
-        `(${owner.mode}${owner.url ? ` at ${owner.url}` : ''}, since ${owner.startedAt})`,
-    );
-    this.name = 'EmulatorBusyError';
-  }
 }
 
 function formatUrl(host: string, port: number): string {
@@ -192,78 +180,5 @@ export async function startEmulator(opts: StartEmulatorOptions): Promise<Running
     lease.release();
     process.off('exit', releaseOnExit);
     throw e;
-  }
-}
-
-export interface ConnectOptions {
-  stateDir: string;
-  sim?: Partial<SimOptions>;
-  /** how long to wait for a live embedded owner to finish (default 30 000 ms) */
-  waitMs?: number;
-  /** poll interval while waiting (default 100 ms) */
-  pollMs?: number;
-  /** called once when another live process holds the state directory and this call starts waiting */
-  onWait?: (owner: OwnerRecord) => void;
-}
-
-export interface EmulatorConnection {
-  url: string;
-  /** true when this process started the emulator (close() stops it); false when a server was reused */
-  embedded: boolean;
-  close(): Promise<void>;
-}
-
-/**
- * Whether a `mwaa local start` server answers its health check within 2 s. node:http, not fetch: fetch
- * loads undici (and its WebAssembly HTTP parser), which took ~35 ms of a `--local` command's start-up.
- */
-function isHealthy(url: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = httpGet(`${url}/_mwaa_local/health`, { timeout: 2000, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => {
-        try {
-          resolve(res.statusCode === 200 && (JSON.parse(body) as { ok?: unknown }).ok === true);
-        } catch {
-          resolve(false);
-        }
-      });
-      res.on('error', () => resolve(false));
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(false));
-  });
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-export async function connectOrStartEmbedded(opts: ConnectOptions): Promise<EmulatorConnection> {
-  const stateDir = resolve(opts.stateDir);
-  const deadline = Date.now() + (opts.waitMs ?? 30_000);
-  const poll = opts.pollMs ?? 100;
-  let waited = false;
-  for (;;) {
-    const status = readOwnerStatus(stateDir);
-    if (status.state === 'live') {
-      const owner = status.owner;
-      if (owner.mode === 'server' && owner.url && (await isHealthy(owner.url))) {
-        return { url: owner.url, embedded: false, close: async () => undefined };
-      }
-      if (Date.now() >= deadline) throw new EmulatorBusyError(stateDir, owner);
-      if (!waited) opts.onWait?.(owner);
-      waited = true;
-      await sleep(poll);
-      continue;
-    }
-    try {
-      const em = await startEmulator({ stateDir, mode: 'embedded', port: 0, sim: opts.sim });
-      return { url: em.url, embedded: true, close: () => em.close() };
-    } catch (e) {
-      if (!(e instanceof EmulatorBusyError)) throw e;
-      if (Date.now() >= deadline) throw e;
-      await sleep(poll);
-    }
   }
 }
