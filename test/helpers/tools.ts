@@ -9,14 +9,20 @@ import { delimiter, join } from 'node:path';
 
 /** An executable named `command` in a folder of PATH. */
 export function onPath(command: string): boolean {
-  return (process.env.PATH ?? '').split(delimiter).some((folder) => {
+  return whereOnPath(command) !== undefined;
+}
+
+/** The path of the executable named `command` that PATH finds first, if any. */
+export function whereOnPath(command: string): string | undefined {
+  for (const folder of (process.env.PATH ?? '').split(delimiter)) {
     try {
       accessSync(join(folder, command), constants.X_OK);
-      return true;
+      return join(folder, command);
     } catch {
-      return false;
+      // not in this folder
     }
-  });
+  }
+  return undefined;
 }
 
 let boto3: string | undefined;

@@ -1,10 +1,12 @@
 /** `mwaa dags push | diff` against the emulator: first push, fresh clone, incremental changes, plan output. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/cli.js';
+import { onPath, whereOnPath } from '../helpers/tools.js';
 import {
   BUCKET,
   createEnvironment,
@@ -255,4 +257,55 @@ describe('pre-flight checks', () => {
       removeFile(w.dir, 'dags/new.py');
     }
   });
+});
+
+// last: it deploys from another checkout of the project
+describe('git', () => {
+  it.skipIf(!onPath('git'))(
+    'records the git commit, branch and author of a checkout; a push with nothing to deploy runs no git',
+    async () => {
+      const clone = cloneProject(w.dir);
+      // every git that mwaa runs goes through this script, which logs its arguments
+      const bin = tempDir('mwaa-fake-git-');
+      const log = join(bin.dir, 'calls.log');
+      writeFileSync(join(bin.dir, 'git'), `#!/bin/sh\necho "$*" >> '${log}'\nexec '${whereOnPath('git')}' "$@"\n`, { mode: 0o755 });
+      const env = { PATH: `${bin.dir}:${process.env.PATH}` };
+      const calls = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []);
+      try {
+        const git = (...args: string[]) =>
+          execFileSync('git', ['-c', 'user.name=Dana Engineer', '-c', 'user.email=dana@example.com', ...args], {
+            cwd: clone.dir,
+            encoding: 'utf8',
+          }).trim();
+        git('init', '-q', '-b', 'release-train');
+        git('add', '-A');
+        git('commit', '-q', '-m', 'the DAGs');
+        const commit = git('rev-parse', 'HEAD');
+
+        // the first push from this checkout deploys (the bucket holds what the tests above left)
+        const first = await w.cli(['--json', 'dags', 'push'], { cwd: clone.dir, env });
+        expect(first.code, first.stderr).toBe(0);
+        const author = 'Dana Engineer <dana@example.com>';
+        expect(JSON.parse(first.stdout).git).toEqual({ commit, branch: 'release-train', author, dirty: false });
+        expect(calls()).toContain('rev-parse HEAD');
+
+        rmSync(log);
+        const noop = await w.cli(['--json', 'dags', 'push'], { cwd: clone.dir, env });
+        expect(noop.code, noop.stderr).toBe(0);
+        expect(JSON.parse(noop.stdout).status).toBe('up-to-date');
+        expect(calls()).toEqual([]);
+
+        // an edit that is not committed: the tree is dirty
+        writeFileSync(join(clone.dir, 'dags/a.py'), dagFile('a', '# from the checkout\n'));
+        const r = await w.cli(['--json', 'dags', 'push'], { cwd: clone.dir, env });
+        expect(r.code, r.stderr).toBe(0);
+        const release = JSON.parse(r.stdout);
+        expect(release.counts.changed).toBe(1);
+        expect(release.git).toEqual({ commit, branch: 'release-train', author, dirty: true });
+      } finally {
+        bin.cleanup();
+        clone.cleanup();
+      }
+    },
+  );
 });

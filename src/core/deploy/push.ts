@@ -71,8 +71,12 @@ export interface PushRequest {
   wait: boolean;
   dryRun: boolean;
   message?: string;
-  /** git metadata (may still be being read) */
-  git?: GitInfo | Promise<GitInfo | undefined>;
+  /**
+   * Reads the project's git metadata for the release record. Called once the push knows it will deploy,
+   * so that it runs alongside the check, the questions and the lock; a push with nothing to deploy runs
+   * no git at all.
+   */
+  git?: () => Promise<GitInfo | undefined>;
   /** parallel S3 writes (`--concurrency`; its default is declared once, in the command's spec) */
   concurrency: number;
   forceUnlock?: boolean;
@@ -418,6 +422,7 @@ export async function push(request: PushRequest, unscoped: DeployPorts): Promise
   }
   if (request.dryRun) return { status: 'dry-run', plan: first.plan, findings, recovered: [], unfinished };
   if (first.plan.empty && unfinished.length === 0) return { status: 'up-to-date', plan: first.plan, findings, recovered: [], unfinished };
+  const gitRead = request.git?.().catch(() => undefined);
   // something will change: the check comes before any question and the lock
   await runGate(request, target);
 
@@ -495,7 +500,7 @@ export async function push(request: PushRequest, unscoped: DeployPorts): Promise
     if (plan.empty) return { status: 'up-to-date', plan, findings, recovered, unfinished };
     scan.dags = undefined; // the hashes live on in the plan
     checkEnvUpdate(plan, target);
-    const git = await Promise.resolve(request.git).catch(() => undefined);
+    const git = await gitRead;
     const spec = pushSpec({ id, plan, target, record, request, git, startedAt, planMs });
     const release = await executeRelease(spec, held);
     return { status: 'deployed', plan, findings, release, recovered, unfinished };

@@ -37,7 +37,7 @@ export const run: Handler<typeof dagsPushCommand> = async (ctx, { options }) => 
         wait: options.wait,
         dryRun: false,
         ...(options.message !== undefined ? { message: options.message } : {}),
-        git: projectGit(ctx, selected),
+        git: () => projectGit(ctx, selected),
         concurrency: options.concurrency,
         forceUnlock: options.forceUnlock === true,
         yes: ctx.globals.yes,
