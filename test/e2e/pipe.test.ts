@@ -12,7 +12,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, baseEnv } from '../helpers/cli.js';
 import { createEnvironment, dagFile, startDeployWorld, writeProject, type DeployWorld } from '../integration/deploy-helpers.js';
 
-const FILES = 900;
+/**
+ * 400 files in a folder with a long name: every command's document is above 2 × 64 KB (the smallest,
+ * `dags diff`, ~155 KB) with fewer files to hash and upload than short names would need (900 before).
+ */
+const FILES = 400;
+const FOLDER = `dags/${'a_folder_with_a_rather_long_name_'.repeat(7)}`;
 let w: DeployWorld;
 let fifos = 0;
 
@@ -65,15 +70,15 @@ beforeAll(async () => {
   w = await startDeployWorld();
   await createEnvironment(w.emu);
   const files: Record<string, string> = {};
-  for (let i = 0; i < FILES; i++) files[`dags/a_long_folder_name/dag_number_${String(i).padStart(4, '0')}.py`] = dagFile(`dag_${i}`);
+  for (let i = 0; i < FILES; i++) files[`${FOLDER}/dag_number_${String(i).padStart(4, '0')}.py`] = dagFile(`dag_${i}`);
   writeProject(w.dir, files);
-  // (the check, which would compile the 900 files in Python, is not what this file is about)
+  // (the check, which would compile every file in Python, is not what this file is about)
   const first = await w.cli(['dags', 'push', '--yes', '--no-check']);
   expect(first.code, first.stderr).toBe(0);
   // a pending change, so that the plan commands list files too
   for (let i = 0; i < FILES; i++)
-    writeFileSync(join(w.dir, `dags/a_long_folder_name/dag_number_${String(i).padStart(4, '0')}.py`), dagFile(`dag_${i}`, '# changed\n'));
-  // a first push of 900 files: more than 30 s on two cores shared with other test files
+    writeFileSync(join(w.dir, `${FOLDER}/dag_number_${String(i).padStart(4, '0')}.py`), dagFile(`dag_${i}`, '# changed\n'));
+  // a first push of 400 files: allow for two cores shared with other test files
 }, 120_000);
 afterAll(async () => {
   await w?.close();
