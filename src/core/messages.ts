@@ -134,6 +134,7 @@ export interface Payloads {
   'init.file.written': { path: string };
   'cli.warning': undefined;
   'local.busy.waiting': { pid: number };
+  'releases.no-environment': { environment: string; bucket: string };
   'local.stopped': { stateDir: string };
 }
 
@@ -217,6 +218,7 @@ export const LEVELS: { readonly [C in MessageCode]: MessageLevel } = {
   'init.file.written': 'info',
   'cli.warning': 'warn',
   'local.busy.waiting': 'info',
+  'releases.no-environment': 'warn',
   'local.stopped': 'info',
 };
 

@@ -177,3 +177,33 @@ describe('rollback', () => {
     expect(JSON.parse(push.stdout).status).toBe('up-to-date');
   });
 });
+
+// last: it deletes the environment
+describe('after `mwaa env delete`', () => {
+  it('releases list and show read the history from the bucket mwaa.yaml names, saying the environment is gone; rollback cannot', async () => {
+    const before = JSON.parse((await w.cli(['--json', 'releases', 'list'])).stdout) as { current: string; releases: unknown[] };
+    const deleted = await w.cli(['env', 'delete', '--yes']);
+    expect(deleted.code, deleted.stderr).toBe(0);
+
+    const list = await w.cli(['--json', 'releases', 'list']);
+    expect(list.code, list.stderr).toBe(0);
+    expect(JSON.parse(list.stdout)).toEqual({ ...before, environment: 'deploytest', bucket: 'deploy-test-bucket' });
+    const warning = JSON.parse(list.stderr.trim().split('\n')[0]);
+    expect(warning).toMatchObject({ code: 'releases.no-environment', level: 'warn' });
+    expect(warning.message).toBe(
+      "environment deploytest does not exist; these are the releases recorded in s3://deploy-test-bucket (mwaa.yaml's bucket)",
+    );
+
+    const show = await w.cli(['releases', 'show', 'current']);
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stdout).toContain(`Release ${before.current} (current)`);
+    expect(show.stderr).toMatch(
+      /^warning: environment deploytest does not exist; these are the releases recorded in s3:\/\/deploy-test-bucket/,
+    );
+
+    // rollback changes the environment: it needs one
+    const rollback = await w.cli(['rollback', 'previous', '--yes']);
+    expect(rollback.code).toBe(3);
+    expect(rollback.stderr).toContain('environment "deploytest" does not exist');
+  });
+});

@@ -129,7 +129,10 @@ export const dagsDiffCommand = command({
 export const releasesListCommand = command({
   path: ['releases', 'list'],
   summary: 'deploy history: id, time, status, message, git commit, counts',
-  description: 'Lists the releases of the environment, newest first, from the release records in the bucket (`.mwaa/releases/`).',
+  description:
+    'Lists the releases of the environment, newest first, from the release records in the bucket (`.mwaa/releases/`). ' +
+    'The records outlive the environment: after `mwaa env delete`, the history is read from the bucket mwaa.yaml names, ' +
+    'with a warning that the environment does not exist.',
   options: [{ flags: '-n, --limit <n>', description: 'show at most this many', default: 20, parse: parseLimit }],
   examples: [
     { command: 'mwaa releases list', description: 'the last 20 releases' },

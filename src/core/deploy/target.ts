@@ -28,7 +28,11 @@ export function bucketOfArn(arn: string | undefined): string | undefined {
 }
 
 export async function loadTarget(ports: DeployPorts, name: string, configBucket?: string): Promise<Target> {
-  const env = await requireEnvironment(ports.mwaa, name);
+  return targetOf(await requireEnvironment(ports.mwaa, name), name, configBucket);
+}
+
+/** The target of an environment as read: its bucket (checked against mwaa.yaml's), DAG prefix and account. */
+function targetOf(env: EnvironmentInfo, name: string, configBucket: string | undefined): Target {
   const bucket = bucketOfArn(env.SourceBucketArn) ?? configBucket;
   if (!bucket) {
     throw new FailedError(
@@ -47,8 +51,30 @@ export async function loadTarget(ports: DeployPorts, name: string, configBucket?
   return { env, name, bucket, dagPrefix: dagPath === '' ? '' : `${dagPath}/`, ...(account ? { account } : {}) };
 }
 
+/** Where an environment's release history is read (`releases list|show`). */
+export interface HistoryTarget {
+  name: string;
+  bucket: string;
+  account?: string;
+  /** false: the environment does not exist (deleted, or not created yet); the bucket is mwaa.yaml's */
+  exists: boolean;
+}
+
+/**
+ * The release history outlives the environment: its records stay in the bucket after `mwaa env delete`.
+ * When the environment exists, its source bucket (as for a push, checked against mwaa.yaml's); when it
+ * does not, the bucket mwaa.yaml names (it names one for every environment but a `local: true` one);
+ * without one, the environment's NotFound, as for a push.
+ */
+export async function historyTarget(ports: DeployPorts, name: string, configBucket?: string): Promise<HistoryTarget> {
+  const env = configBucket ? await ports.mwaa.getEnvironment(name) : await requireEnvironment(ports.mwaa, name);
+  if (!env) return { name, bucket: configBucket as string, exists: false };
+  const target = targetOf(env, name, configBucket);
+  return { name, bucket: target.bucket, ...(target.account ? { account: target.account } : {}), exists: true };
+}
+
 /** The ports with S3 calls scoped to the environment's account (ExpectedBucketOwner), when it is known. */
-export function ownerScoped(ports: DeployPorts, target: Target): DeployPorts {
+export function ownerScoped(ports: DeployPorts, target: { account?: string }): DeployPorts {
   if (!target.account || !ports.s3.forOwner) return ports;
   return { ...ports, s3: ports.s3.forOwner(target.account) };
 }

@@ -8,6 +8,7 @@ import type { DeployPorts } from '../../../core/deploy/ports.js';
 import type { ProjectSources } from '../../../core/deploy/push.js';
 import type { GitInfo } from '../../../core/deploy/records.js';
 import type { LogsPort } from '../../../core/logs/port.js';
+import { msg, type Message } from '../../../core/messages.js';
 import { defaultPollMs, type Context } from '../../context.js';
 
 export interface DeployCommand {
@@ -92,4 +93,13 @@ export function projectSources(selected: SelectedEnvironment): ProjectSources {
 export async function projectGit(ctx: Context, selected: SelectedEnvironment): Promise<GitInfo | undefined> {
   const { gitInfo } = await import('../../git.js');
   return gitInfo(selected.source.dir, ctx.env);
+}
+
+/** `releases list|show` of an environment that does not exist: said once, before the history. */
+export function noEnvironment(target: { name: string; bucket: string }): Message<'releases.no-environment'> {
+  return msg(
+    'releases.no-environment',
+    { environment: target.name, bucket: target.bucket },
+    `environment ${target.name} does not exist; these are the releases recorded in s3://${target.bucket} (mwaa.yaml's bucket)`,
+  );
 }
