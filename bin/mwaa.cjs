@@ -36,10 +36,13 @@ const onSignal = (signal) => {
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
-// `mwaa logs | head`: a closed pipe ends the program quietly.
+// `mwaa dags push 2>&1 | head -3`, `mwaa logs | head`: a reader that goes away takes only the output with
+// it. What is left to write to that stream is dropped, and the command goes on to its own end and exit
+// code: a deploy is never cut off half-way (it used to exit 0 here, leaving an unfinished release), and
+// `trigger --wait` still exits with how the run ended. `mwaa logs` stops by itself once its stdout is gone.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error) => {
-    if (error && error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    if (error && error.code === 'EPIPE') return;
     throw error;
   });
 }

@@ -48,7 +48,7 @@ export class StdoutSink implements LogOutput {
       this.onClosed();
     };
     stream.on('close', close);
-    // EPIPE and friends: the reader went away. (bin/mwaa.cjs also exits quietly on EPIPE.)
+    // EPIPE and friends: the reader went away (bin/mwaa.cjs drops what is left to write; this stops reading)
     stream.on('error', close);
     if (stream.destroyed || stream.writableEnded) close();
   }
