@@ -35,14 +35,23 @@ const onSignal = (signal) => {
 };
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
+// The terminal closed (SIGHUP: a dropped SSH session, a closed window). By default Node dies at once, and
+// a deploy died half-way with its lock held. Now it stops as on Ctrl-C (a deploy rolls back), and never
+// counts as the second Ctrl-C that stops a rollback: no person is there to insist.
+let hungUp = false;
+process.on('SIGHUP', () => {
+  hungUp = true;
+  if (!controller.signal.aborted) controller.abort(new Error('hangup'));
+});
 
 // `mwaa dags push 2>&1 | head -3`, `mwaa logs | head`: a reader that goes away takes only the output with
-// it. What is left to write to that stream is dropped, and the command goes on to its own end and exit
-// code: a deploy is never cut off half-way (it used to exit 0 here, leaving an unfinished release), and
-// `trigger --wait` still exits with how the run ended. `mwaa logs` stops by itself once its stdout is gone.
+// it (EPIPE; EIO for a terminal that closed). What is left to write to that stream is dropped, and the
+// command goes on to its own end and exit code: a deploy is never cut off half-way (it used to exit 0 here,
+// leaving an unfinished release), and `trigger --wait` still exits with how the run ended. `mwaa logs`
+// stops by itself once its stdout is gone.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error) => {
-    if (error && error.code === 'EPIPE') return;
+    if (error && (error.code === 'EPIPE' || error.code === 'EIO')) return;
     throw error;
   });
 }
@@ -71,6 +80,13 @@ main({
   // this wait), and only then exit: handles left open by SDK clients or servers must not keep a
   // finished command alive.
   await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  if (hungUp) {
+    // Node's exit resets the terminal's modes, and on a terminal that is gone it aborts (or crashes);
+    // a process the hangup stopped ends as one: killed by SIGHUP, as without this handler, but only now
+    process.removeAllListeners('SIGHUP');
+    process.kill(process.pid, 'SIGHUP');
+    return;
+  }
   process.exit(code);
 });
 

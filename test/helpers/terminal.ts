@@ -31,6 +31,8 @@ export interface TerminalRun {
   type(text: string): void;
   /** Ctrl-C, typed */
   interrupt(): void;
+  /** the terminal closes (its window, an SSH session): the command is hung up (SIGHUP) */
+  hangUp(): void;
   /** the visible screen, one string per row, trailing spaces trimmed */
   screen(): Promise<string[]>;
   /** scrollback and screen, one string per line, trailing spaces trimmed, trailing empty lines dropped */
@@ -96,6 +98,7 @@ export function runInTerminal(argv: string[], options: TerminalOptions = {}): Te
   return {
     type: (text) => child.stdin.write(text),
     interrupt: () => child.stdin.write('\x03'),
+    hangUp: () => child.kill('SIGHUP'),
     screen: () => lines('screen'),
     all: () => lines('all'),
     raw: () => raw,

@@ -21,6 +21,7 @@ import {
   type DeployWorld,
   type SlowProxy,
 } from './deploy-helpers.js';
+import { runInTerminal } from '../helpers/terminal.js';
 import { until } from '../helpers/until.js';
 
 const FILES = 240;
@@ -86,6 +87,22 @@ describe('interrupted deploys', () => {
     expect(after.latest).toEqual(before.latest);
     expect(after.pins).toEqual(before.pins);
     expect(await objectText(w.emu, '.mwaa/lock.json')).toBeUndefined();
+  });
+
+  it('the terminal closes mid-upload (SIGHUP): the deploy rolls back, then the process ends hung up', async () => {
+    rewriteAll();
+    const before = await snapshot(w.emu);
+    const t = runInTerminal(['--endpoint-url', proxy.url, ...PUSH, '--yes'], { cwd: w.dir, env: baseEnv(w.emu.env) });
+    await t.waitFor(/\d+\/240 files/);
+    t.hangUp();
+    // 128 + SIGHUP: ended by the hangup, as a process without a handler would be, but only after its rollback
+    expect(await t.exit).toBe(129);
+    const after = await snapshot(w.emu);
+    expect(after.latest).toEqual(before.latest);
+    expect(after.pins).toEqual(before.pins);
+    expect(await objectText(w.emu, '.mwaa/lock.json')).toBeUndefined();
+    const list = JSON.parse((await w.cli(['--json', 'releases', 'list'])).stdout) as { releases: Array<{ status: string }> };
+    expect(list.releases[0].status).toBe('rolled-back');
   });
 
   it('kill -9 mid-push, then `mwaa recover` restores the state before the push', async () => {
