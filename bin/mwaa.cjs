@@ -37,7 +37,8 @@ process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 // The terminal closed (SIGHUP: a dropped SSH session, a closed window). By default Node dies at once, and
 // a deploy died half-way with its lock held. Now it stops as on Ctrl-C (a deploy rolls back), and never
-// counts as the second Ctrl-C that stops a rollback: no person is there to insist.
+// counts as the second Ctrl-C that stops a rollback: no person is there to insist. (`nohup` cannot keep a
+// Node process alive anyway: Node resets SIGHUP to its default when it starts.)
 let hungUp = false;
 process.on('SIGHUP', () => {
   hungUp = true;
