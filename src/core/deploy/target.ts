@@ -1,5 +1,5 @@
 /** The deploy target: the environment, its source bucket and DAG prefix, and the pre-flight checks of both. */
-import { requireEnvironment, type EnvironmentInfo } from '../ports/mwaa.js';
+import { environmentNotFound, requireEnvironment, type EnvironmentInfo } from '../ports/mwaa.js';
 import { ConfigError, FailedError } from '../errors.js';
 import { msg, type Notify } from '../messages.js';
 import type { DeployPorts } from './ports.js';
@@ -67,10 +67,13 @@ export interface HistoryTarget {
  * without one, the environment's NotFound, as for a push.
  */
 export async function historyTarget(ports: DeployPorts, name: string, configBucket?: string): Promise<HistoryTarget> {
-  const env = configBucket ? await ports.mwaa.getEnvironment(name) : await requireEnvironment(ports.mwaa, name);
-  if (!env) return { name, bucket: configBucket as string, exists: false };
-  const target = targetOf(env, name, configBucket);
-  return { name, bucket: target.bucket, ...(target.account ? { account: target.account } : {}), exists: true };
+  const env = await ports.mwaa.getEnvironment(name);
+  if (env) {
+    const target = targetOf(env, name, configBucket);
+    return { name, bucket: target.bucket, ...(target.account ? { account: target.account } : {}), exists: true };
+  }
+  if (configBucket) return { name, bucket: configBucket, exists: false };
+  throw environmentNotFound(name);
 }
 
 /** The ports with S3 calls scoped to the environment's account (ExpectedBucketOwner), when it is known. */

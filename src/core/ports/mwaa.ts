@@ -64,11 +64,14 @@ export interface MwaaApi {
 /** GetEnvironment that fails with exit 3 when the environment does not exist. */
 export async function requireEnvironment(api: MwaaApi, name: string): Promise<EnvironmentInfo> {
   const env = await api.getEnvironment(name);
-  if (!env) {
-    throw new NotFoundError(`environment "${name}" does not exist`, {
-      code: 'env.not-found',
-      hint: 'create it with `mwaa env create`, or check the region and the name in mwaa.yaml',
-    });
-  }
+  if (!env) throw environmentNotFound(name);
   return env;
+}
+
+/** What a command that needs the environment says when there is none. */
+export function environmentNotFound(name: string): NotFoundError {
+  return new NotFoundError(`environment "${name}" does not exist`, {
+    code: 'env.not-found',
+    hint: 'create it with `mwaa env create`, or check the region and the name in mwaa.yaml',
+  });
 }
