@@ -14,7 +14,7 @@ const debugIndex = process.argv.indexOf('--debug', 2);
 const dashes = process.argv.indexOf('--', 2);
 if (debugIndex !== -1 && (dashes === -1 || debugIndex < dashes)) process.setSourceMapsEnabled(true);
 
-const { main } = require('../dist/main.cjs');
+const { main, preScan } = require('../dist/main.cjs');
 
 const controller = new AbortController();
 let interrupts = 0;
@@ -49,11 +49,13 @@ process.on('SIGHUP', () => {
 // it (EPIPE; EIO for a terminal that closed). What is left to write to that stream is dropped, and the
 // command goes on to its own end and exit code: a deploy is never cut off half-way (it used to exit 0 here,
 // leaving an unfinished release), and `trigger --wait` still exits with how the run ended. `mwaa logs`
-// stops by itself once its stdout is gone.
+// stops by itself once its stdout is gone. Any other failure to write (a full disk under `> out.json`)
+// is dropped the same way, never thrown in the middle of a deploy, and reported at the end (stdoutLost).
+let stdoutLost;
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error) => {
     if (error && (error.code === 'EPIPE' || error.code === 'EIO')) return;
-    throw error;
+    if (stream === process.stdout) stdoutLost ??= error;
   });
 }
 
@@ -81,6 +83,21 @@ main({
   // this wait), and only then exit: handles left open by SDK clients or servers must not keep a
   // finished command alive.
   await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  if (stdoutLost) {
+    // the output did not reach stdout (a file on a full disk): not a success, whatever the command did
+    const errno = stdoutLost.code;
+    const reason = errno ? `${errno}: ${stdoutLost.message.replace(/^\w+: /, '')}` : String(stdoutLost);
+    const outcome = code === 0 ? 'succeeded' : `ended with exit code ${code}`;
+    const message = `could not write to stdout (${reason}); the command itself ${outcome}, but its output is incomplete`;
+    // with --json, stderr carries NDJSON events: this is one more
+    const json = preScan(process.argv.slice(2), process.env).json;
+    const data = { errno: errno ?? null, commandExitCode: code };
+    process.stderr.write(
+      json ? `${JSON.stringify({ time: Date.now(), code: 'cli.stdout-lost', level: 'warn', message, data })}\n` : `mwaa: ${message}\n`,
+    );
+    if (code === 0) code = 1;
+    await flushed(process.stderr);
+  }
   if (hungUp) {
     // Node's exit resets the terminal's modes, and on a terminal that is gone it aborts (or crashes);
     // a process the hangup stopped ends as one: killed by SIGHUP, as without this handler, but only now
