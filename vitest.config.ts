@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { dirname } from 'node:path';
+import { dirname, relative } from 'node:path';
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
  * The folder of the Python that `python3` runs, put first on the tests' PATH: `mwaa check`, the pty
@@ -33,11 +34,49 @@ const ISOLATED = ['test/unit/host.test.ts'];
 /** (projects that run together must have the same number of workers) */
 const WORKERS = 4;
 
+/**
+ * The files that take longest (wall time, measured in whole runs on this 2-core machine, longest first).
+ * Vitest starts the longest files first by the durations of the last run it remembers
+ * (node_modules/.vite); a fresh clone (CI) has none, and vitest then starts the largest files first:
+ * deploy-race, a small file of 35 s, started among the last and ran alone at the end for ~15 s. Without
+ * remembered durations, these go first; with them, vitest's own order stands.
+ */
+const SLOWEST = [
+  'test/integration/deploy-race.test.ts',
+  'test/e2e/live-views.test.ts',
+  'test/integration/deploy-process.test.ts',
+  'test/integration/deploy-failures.test.ts',
+  'test/integration/rest-emulator.test.ts',
+  'test/integration/env.test.ts',
+  'test/e2e/pipe.test.ts',
+  'test/e2e/reader-gone.test.ts',
+  'test/local/s3-fuzz.test.ts',
+  'test/e2e/heap.test.ts',
+];
+
+class SlowestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const root = this.ctx.config.root;
+    const remembered = files.some((f) => this.ctx.cache.getFileTestResults(`${f.project.name}:${relative(root, f.moduleId)}`));
+    if (remembered) return sorted;
+    const rank = (f: TestSpecification) => {
+      const i = SLOWEST.indexOf(relative(root, f.moduleId));
+      return i === -1 ? SLOWEST.length : i;
+    };
+    // each project's files apart, in vitest's order of projects; a stable sort: the others keep vitest's order
+    const projects = new Map<string, TestSpecification[]>();
+    for (const f of sorted) projects.set(f.project.name, [...(projects.get(f.project.name) ?? []), f]);
+    return [...projects.values()].flatMap((group) => group.sort((a, b) => rank(a) - rank(b)));
+  }
+}
+
 export default defineConfig({
   test: {
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    sequence: { sequencer: SlowestFirst },
     setupFiles: ['test/helpers/setup.ts'],
     // the default output, then one plain "tests: N passed, N failed, N skipped" line
     reporters: ['default', './scripts/summary-reporter.mjs'],
