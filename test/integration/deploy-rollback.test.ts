@@ -1,5 +1,5 @@
 /** `mwaa rollback` and `mwaa releases list | show` against the emulator. */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -205,5 +205,19 @@ describe('after `mwaa env delete`', () => {
     const rollback = await w.cli(['rollback', 'previous', '--yes']);
     expect(rollback.code).toBe(3);
     expect(rollback.stderr).toContain('environment "deploytest" does not exist');
+
+    // a bucket that is gone too holds no history: not "no releases yet"
+    const yaml = readFileSync(join(w.dir, 'mwaa.yaml'), 'utf8');
+    writeFileSync(join(w.dir, 'mwaa.yaml'), yaml.replace('bucket: deploy-test-bucket', 'bucket: no-such-bucket'));
+    try {
+      const gone = await w.cli(['releases', 'list']);
+      expect(gone.code).toBe(3);
+      expect(gone.stderr).toContain(
+        'error: environment "deploytest" does not exist, and neither does the bucket mwaa.yaml names (no-such-bucket)',
+      );
+      expect(gone.stdout).toBe('');
+    } finally {
+      writeFileSync(join(w.dir, 'mwaa.yaml'), yaml);
+    }
   });
 });

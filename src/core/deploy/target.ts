@@ -1,6 +1,6 @@
 /** The deploy target: the environment, its source bucket and DAG prefix, and the pre-flight checks of both. */
 import { environmentNotFound, requireEnvironment, type EnvironmentInfo } from '../ports/mwaa.js';
-import { ConfigError, FailedError } from '../errors.js';
+import { ConfigError, ExitCode, FailedError, MwaaError, NotFoundError } from '../errors.js';
 import { msg, type Notify } from '../messages.js';
 import type { DeployPorts } from './ports.js';
 
@@ -72,8 +72,19 @@ export async function historyTarget(ports: DeployPorts, name: string, configBuck
     const target = targetOf(env, name, configBucket);
     return { name, bucket: target.bucket, ...(target.account ? { account: target.account } : {}), exists: true };
   }
-  if (configBucket) return { name, bucket: configBucket, exists: false };
-  throw environmentNotFound(name);
+  if (!configBucket) throw environmentNotFound(name);
+  // a bucket that is gone too holds no history: say so, not "no releases yet" (a listing of nothing)
+  try {
+    await ports.s3.getBucketVersioning(configBucket);
+  } catch (error) {
+    if (!MwaaError.is(error) || error.exitCode !== ExitCode.NotFound) throw error;
+    throw new NotFoundError(`environment "${name}" does not exist, and neither does the bucket mwaa.yaml names (${configBucket})`, {
+      code: 'env.not-found',
+      cause: error,
+      hint: 'check the region and the names in mwaa.yaml',
+    });
+  }
+  return { name, bucket: configBucket, exists: false };
 }
 
 /** The ports with S3 calls scoped to the environment's account (ExpectedBucketOwner), when it is known. */
