@@ -1,16 +1,15 @@
 /** `mwaa releases list`: the deploy history of the environment, newest first. */
 import { ReleaseStore, releasesOf } from '../../../core/deploy/records.js';
 import { runningHolder } from '../../../core/deploy/lock.js';
-import { historyTarget, ownerScoped } from '../../../core/deploy/target.js';
+import { ownerScoped } from '../../../core/deploy/target.js';
 import { renderReleaseList } from '../../../ui/views/deploy-text.js';
 import type { Handler } from '../../spec.js';
-import { deployCommand, noEnvironment } from './shared.js';
+import { deployCommand, releasesTarget } from './shared.js';
 import type { releasesListCommand } from '../../specs/dags.js';
 
 export const run: Handler<typeof releasesListCommand> = async (ctx, { options }) => {
   const cmd = await deployCommand(ctx);
-  const target = await historyTarget(cmd.ports, cmd.selected.entry.name, cmd.selected.entry.bucket);
-  if (!target.exists) ctx.host.notify(noEnvironment(target));
+  const target = await releasesTarget(ctx, cmd);
   const ports = ownerScoped(cmd.ports, target);
   const [index, holder] = await Promise.all([new ReleaseStore(ports.s3, target.bucket).readIndex(), runningHolder(ports, target.bucket)]);
   const limit = options.limit;

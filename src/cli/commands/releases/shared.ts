@@ -8,7 +8,8 @@ import type { DeployPorts } from '../../../core/deploy/ports.js';
 import type { ProjectSources } from '../../../core/deploy/push.js';
 import type { GitInfo } from '../../../core/deploy/records.js';
 import type { LogsPort } from '../../../core/logs/port.js';
-import { msg, type Message } from '../../../core/messages.js';
+import { historyTarget, type HistoryTarget } from '../../../core/deploy/target.js';
+import { msg } from '../../../core/messages.js';
 import { defaultPollMs, type Context } from '../../context.js';
 
 export interface DeployCommand {
@@ -95,11 +96,20 @@ export async function projectGit(ctx: Context, selected: SelectedEnvironment): P
   return gitInfo(selected.source.dir, ctx.env);
 }
 
-/** `releases list|show` of an environment that does not exist: said once, before the history. */
-export function noEnvironment(target: { name: string; bucket: string }): Message<'releases.no-environment'> {
-  return msg(
-    'releases.no-environment',
-    { environment: target.name, bucket: target.bucket },
-    `environment ${target.name} does not exist; these are the releases recorded in s3://${target.bucket} (mwaa.yaml's bucket)`,
-  );
+/**
+ * Where `releases list|show` read the history (core's historyTarget): the environment's bucket, or
+ * mwaa.yaml's when the environment does not exist, which is then said once, before the history.
+ */
+export async function releasesTarget(ctx: Context, cmd: DeployCommand): Promise<HistoryTarget> {
+  const target = await historyTarget(cmd.ports, cmd.selected.entry.name, cmd.selected.entry.bucket);
+  if (!target.exists) {
+    ctx.host.notify(
+      msg(
+        'releases.no-environment',
+        { environment: target.name, bucket: target.bucket },
+        `environment ${target.name} does not exist; these are the releases recorded in s3://${target.bucket} (mwaa.yaml's bucket)`,
+      ),
+    );
+  }
+  return target;
 }

@@ -1,16 +1,15 @@
 /** `mwaa releases show <id>`: one release with every key's version and sha256, artifacts, durations. */
 import { NotFoundError } from '../../../core/errors.js';
 import { ReleaseStore, resolveReleaseId } from '../../../core/deploy/records.js';
-import { historyTarget, ownerScoped } from '../../../core/deploy/target.js';
+import { ownerScoped } from '../../../core/deploy/target.js';
 import { renderRelease } from '../../../ui/views/deploy-text.js';
 import type { Handler } from '../../spec.js';
-import { deployCommand, noEnvironment } from './shared.js';
+import { deployCommand, releasesTarget } from './shared.js';
 import type { releasesShowCommand } from '../../specs/dags.js';
 
 export const run: Handler<typeof releasesShowCommand> = async (ctx, { args }) => {
   const cmd = await deployCommand(ctx);
-  const target = await historyTarget(cmd.ports, cmd.selected.entry.name, cmd.selected.entry.bucket);
-  if (!target.exists) ctx.host.notify(noEnvironment(target));
+  const target = await releasesTarget(ctx, cmd);
   const { s3 } = ownerScoped(cmd.ports, target);
   const store = new ReleaseStore(s3, target.bucket);
   const index = await store.readIndex();
