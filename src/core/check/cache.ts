@@ -3,7 +3,8 @@
  * a push of an unchanged checkout compiles nothing again and starts no Python at all. A file written
  * since has another mtime; a file whose compile failed is never recorded.
  */
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { CompileItem } from './python.js';
 
@@ -23,8 +24,10 @@ export interface CompileCache {
   save(failed: ReadonlySet<string>): Promise<void>;
 }
 
-async function signature(path: string): Promise<string | undefined> {
-  const st = await stat(path).catch(() => undefined);
+// synchronous, one file after the other: the async form for every file at once held a pending request and
+// its stat buffers per file (12 MB of 20,000 files' at once), and tiny stat calls are faster synchronous
+function signature(path: string): string | undefined {
+  const st = statSync(path, { throwIfNoEntry: false });
   return st ? `${st.size}:${Math.trunc(st.mtimeMs)}` : undefined;
 }
 
@@ -40,9 +43,8 @@ export async function openCompileCache(file: string, python: string, items: Comp
   const signatures = new Map<string, string>();
   const pending: CompileItem[] = [];
   let unchanged = 0;
-  const sigs = await Promise.all(items.map((item) => (item.zip ? undefined : signature(item.path))));
-  for (const [i, item] of items.entries()) {
-    const sig = sigs[i];
+  for (const item of items) {
+    const sig = item.zip ? undefined : signature(item.path);
     if (sig) signatures.set(item.path, sig);
     if (sig && cached?.files[item.path] === sig) unchanged++;
     else pending.push(item);
