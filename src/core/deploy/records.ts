@@ -217,27 +217,38 @@ type RecordLine =
   | { changed: string }
   | { removed: string };
 
-/** A record as stored: NDJSON, a header line (every field but the per-key lists) and a line per key. */
+/**
+ * A record as stored: NDJSON, a header line (every field but the per-key lists) and a line per key.
+ * The lines are made twice, once to measure and once to write, so that the record exists as one buffer
+ * and never also as its pieces (a first push of 20,000 files has 60,000 lines, about 6 MB).
+ */
 export function encodeRecord(record: ReleaseRecord): Buffer {
+  let size = 0;
+  eachRecordLine(record, (line) => {
+    size += Buffer.byteLength(line) + 1;
+  });
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  eachRecordLine(record, (line) => {
+    at += out.write(line, at);
+    out[at++] = 0x0a;
+  });
+  return out;
+}
+
+function eachRecordLine(record: ReleaseRecord, emit: (line: string) => void): void {
   const { dags, changes, journal, ...rest } = record;
   const { keys, ...journalRest } = journal;
   const count =
     Object.keys(dags).length + Object.keys(keys).length + changes.added.length + changes.changed.length + changes.removed.length;
   // `lines`: how many lines follow, so that a record cut at a line's end is not taken for a whole one
-  const header = { ...rest, schema: 2, lines: count, journal: journalRest };
-  const lines: string[] = [JSON.stringify(header)];
-  const chunks: Buffer[] = [];
-  const line = (value: RecordLine) => {
-    lines.push(JSON.stringify(value));
-    if (lines.length === 1000) chunks.push(Buffer.from(`${lines.splice(0).join('\n')}\n`));
-  };
+  emit(JSON.stringify({ ...rest, schema: 2, lines: count, journal: journalRest }));
+  const line = (value: RecordLine) => emit(JSON.stringify(value));
   for (const key of Object.keys(dags)) line({ dag: key, ...dags[key] });
   for (const key of Object.keys(keys)) line({ journal: key, ...keys[key] });
   for (const key of changes.added) line({ added: key });
   for (const key of changes.changed) line({ changed: key });
   for (const key of changes.removed) line({ removed: key });
-  chunks.push(Buffer.from(lines.length > 0 ? `${lines.join('\n')}\n` : ''));
-  return Buffer.concat(chunks);
 }
 
 /** Sets a key of a dictionary read from JSON (a DAG file may be called `__proto__`). */
