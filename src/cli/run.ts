@@ -57,8 +57,10 @@ export async function runCommand(
     if (spec.tunesHeap) deps.tuneHeap?.();
     const { run } = await spec.load();
     await run(ctx, { args, options: invocation.options });
+    await io.settled();
     return ExitCode.Ok;
   } catch (error) {
+    await io.settled();
     return reportError(io, await namingMissingProfile(ctx, interruptedAccount(ctx.mutations, signal, error)));
   } finally {
     try {

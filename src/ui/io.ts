@@ -70,6 +70,8 @@ export class Io {
   readonly errStyle: ChalkInstance;
   /** the live view on screen, if any */
   private live: LiveScreen | undefined;
+  /** stdout pieces still being written (outPieces) */
+  private pending: Promise<void> | undefined;
 
   constructor(
     readonly streams: Streams,
@@ -121,11 +123,44 @@ export class Io {
 
   /** Writes data to stdout (a newline is added when missing). */
   out(text: string): void {
+    const line = text.endsWith('\n') || text === '' ? text : `${text}\n`;
+    if (this.pending) {
+      this.outPieces([line]);
+      return;
+    }
     // on a terminal, stdout shares the screen with a live view: the view steps aside for the line
     const live = this.streams.stdout.isTTY ? this.live : undefined;
     live?.suspend();
-    this.streams.stdout.write(text.endsWith('\n') || text === '' ? text : `${text}\n`);
+    this.streams.stdout.write(line);
     live?.resume();
+  }
+
+  /**
+   * Writes a document to stdout in pieces, each made once the reader has taken enough of the ones
+   * before (the stream's 'drain'): a result of several megabytes (the release record of a first push of
+   * 20,000 files) is never queued whole in memory, however slow the reader. A small document is written
+   * at once. Later stdout writes wait their turn; `settled()` resolves when the last piece is written.
+   */
+  outPieces(pieces: Iterable<string>): void {
+    const stream = this.streams.stdout;
+    const iterator = pieces[Symbol.iterator]();
+    const pump = async (): Promise<void> => {
+      for (let next = iterator.next(); !next.done; next = iterator.next()) {
+        if (!stream.write(next.value) && !stream.destroyed) await drained(stream);
+        // the reader is gone (bin/mwaa.cjs drops what is left, and says so when it matters)
+        if (stream.destroyed) return;
+      }
+    };
+    const run = this.pending ? this.pending.then(pump) : pump();
+    this.pending = run;
+    void run.then(() => {
+      if (this.pending === run) this.pending = undefined;
+    });
+  }
+
+  /** Resolves once everything given to stdout so far has been handed to the stream. */
+  async settled(): Promise<void> {
+    while (this.pending) await this.pending;
   }
 
   /** Writes a line to stderr, unless --quiet. */
@@ -145,7 +180,9 @@ export class Io {
 
   /** One NDJSON record on stdout (streaming commands with --json). */
   jsonLine(value: unknown): void {
-    this.streams.stdout.write(`${JSON.stringify(value)}\n`);
+    const line = `${JSON.stringify(value)}\n`;
+    if (this.pending) this.outPieces([line]);
+    else this.streams.stdout.write(line);
   }
 
   /**
@@ -205,4 +242,19 @@ export function table(rows: string[][], style?: ChalkInstance): string {
 
 function visibleLength(text: string): number {
   return stripVTControlCharacters(text).length;
+}
+
+/** Resolves when the stream has room again (or is closed or failed: nothing more will be taken). */
+function drained(stream: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      stream.off('error', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('close', done);
+    stream.on('error', done);
+  });
 }

@@ -1,5 +1,5 @@
 /** The output hosts: which one a run gets, how questions are answered, and the live view during a prompt. */
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
 import { AbortedError } from '../../src/core/errors.js';
 import { msg, question } from '../../src/core/messages.js';
@@ -163,5 +163,58 @@ describe('output by host', () => {
     await new Promise((r) => setImmediate(r));
     expect(h.out()).toBe('Environment demo deleted.\n');
     expect(h.err()).toBe('deleting environment demo\nwarning: careful\n');
+  });
+});
+
+describe('a big JSON result and a slow reader', () => {
+  // a reader that takes each write a turn of the event loop later, as a pipe does when its reader is slow
+  function slowStdout() {
+    let out = '';
+    let mostQueued = 0;
+    const stdout = new Writable({
+      highWaterMark: 16 * 1024,
+      write(chunk, _encoding, done) {
+        out += chunk;
+        setImmediate(done);
+      },
+    });
+    const write = stdout.write.bind(stdout) as (chunk: string) => boolean;
+    stdout.write = ((chunk: string) => {
+      const ok = write(chunk);
+      mostQueued = Math.max(mostQueued, stdout.writableLength);
+      return ok;
+    }) as typeof stdout.write;
+    const io = new Io(
+      { stdout, stderr: new PassThrough(), stdin: new PassThrough() },
+      { json: true, color: false, quiet: false, debug: false, ci: false, yes: false },
+    );
+    return { io, stdout, host: createHost(io), out: () => out, mostQueued: () => mostQueued };
+  }
+  // a release record's shape: 20,000 keys, about 4 MB of JSON
+  const record = {
+    id: 'r1',
+    dags: Object.fromEntries(
+      Array.from({ length: 20_000 }, (_, i) => [`dags/team_${i % 20}/etl_${i}.py`, { versionId: `v${i}`.padEnd(32, 'x'), size: i }]),
+    ),
+  };
+
+  it('is written as the reader takes it, never queued whole, and what follows comes after it', async () => {
+    const s = slowStdout();
+    s.host.result(record, () => 'text');
+    s.io.jsonLine({ after: true });
+    expect(s.out().length).toBeLessThan(1024 * 1024); // the reader has not taken it yet
+    await s.io.settled();
+    await new Promise<void>((resolve) => s.stdout.end(resolve));
+    expect(s.out()).toBe(`${JSON.stringify(record, null, 2)}\n{"after":true}\n`);
+    // at most a piece (64 KB) beyond the stream's own buffer: not the 4 MB document
+    expect(s.mostQueued()).toBeLessThan(200 * 1024);
+  });
+
+  it('a reader that goes away ends the writing: nothing waits for it', async () => {
+    const s = slowStdout();
+    s.host.result(record, () => 'text');
+    s.stdout.destroy();
+    await s.io.settled();
+    expect(s.out().length).toBeLessThan(1024 * 1024);
   });
 });

@@ -43,9 +43,9 @@ export class JsonHost implements IoHost {
   };
 
   result<T>(value: T): void {
-    // in pieces: a release record of 20,000 files would otherwise be one string of several megabytes
-    for (const piece of jsonPieces(value, 2)) this.io.streams.stdout.write(piece);
-    this.io.streams.stdout.write('\n');
+    // in pieces, made as the reader takes them: a release record of 20,000 files would otherwise be one
+    // string of several megabytes, or all its pieces queued at once for a pipe
+    this.io.outPieces(withNewline(jsonPieces(value, 2)));
   }
 
   stream(options: { messages?: boolean } = {}): void {
@@ -77,4 +77,9 @@ export class JsonHost implements IoHost {
     }
     return { link: () => {}, finish: async () => {} };
   }
+}
+
+function* withNewline(pieces: Iterable<string>): Generator<string> {
+  yield* pieces;
+  yield '\n';
 }
