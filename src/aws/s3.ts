@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { FailedError, type MwaaError } from '../core/errors.js';
+import { FailedError, type MwaaError, NotFoundError } from '../core/errors.js';
 import type { ObjectListing, S3Api, VersionEntry } from '../core/ports/s3.js';
 import { mapAwsError } from './errors.js';
 import { scanObjectPages, scanVersionPages, type ScannedObjectsPage, type ScannedPage } from './list-versions.js';
@@ -20,7 +20,13 @@ interface SdkError {
 
 const MISSING = new Set(['NoSuchKey', 'NoSuchVersion', 'NotFound', 'NoSuchObject']);
 
+/**
+ * The object (or version) is not there. Not a bucket that is not there: that 404 names NoSuchBucket, and
+ * reading it as "no object" made `releases list` of an environment whose bucket was deleted say "No
+ * releases yet". (A HEAD has no body to tell the two apart: its bare 404 still reads as no object.)
+ */
 function isMissing(error: unknown): boolean {
+  if (isNoSuchBucket(error)) return false;
   const e = (error ?? {}) as SdkError;
   // a HEAD of a delete marker answers 405 MethodNotAllowed; a missing HEAD has no body, only 404
   return (
@@ -39,7 +45,11 @@ function url(bucket: string, key?: string, versionId?: string): string {
 
 function mapS3Error(error: unknown, what: string, bucket: string): MwaaError {
   if (isNoSuchBucket(error)) {
-    return mapAwsError(Object.assign(new Error(`bucket ${bucket} does not exist`), { name: 'NoSuchBucket' }), what);
+    return new NotFoundError(`${what}: bucket ${bucket} does not exist`, {
+      cause: error,
+      code: 'aws.not-found',
+      hint: `the environment's SourceBucketArn (or mwaa.yaml's \`bucket:\`) names it: create it again (versioned), or point the environment at another bucket`,
+    });
   }
   return mapAwsError(error, what);
 }

@@ -1,5 +1,6 @@
 /** `mwaa rollback` and `mwaa releases list | show` against the emulator. */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { DeleteBucketCommand } from '@aws-sdk/client-s3';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -219,5 +220,30 @@ describe('after `mwaa env delete`', () => {
     } finally {
       writeFileSync(join(w.dir, 'mwaa.yaml'), yaml);
     }
+  });
+
+  it('an environment whose bucket was deleted: releases list and dags push say the bucket is gone, not "no releases yet"', async () => {
+    await createEnvironment(w.emu, 'bucketgone', 'gone-bucket');
+    await w.emu.s3.send(new DeleteBucketCommand({ Bucket: 'gone-bucket' }));
+    const dir = join(w.dir, 'bucket-gone');
+    mkdirSync(join(dir, 'dags'), { recursive: true });
+    writeFileSync(join(dir, 'dags', 'a.py'), dagFile('a'));
+    writeFileSync(
+      join(dir, 'mwaa.yaml'),
+      'environments:\n  gone:\n    name: bucketgone\n    bucket: gone-bucket\n    region: us-east-1\n    dags: ./dags\n',
+    );
+    for (const argv of [
+      ['releases', 'list'],
+      ['releases', 'show', 'current'],
+    ]) {
+      const r = await w.cli(argv, { cwd: dir });
+      expect(r.code, `${argv.join(' ')}: ${r.stderr}`).toBe(3);
+      expect(r.stderr).toMatch(/^error: GetObject s3:\/\/gone-bucket\/\.mwaa\/releases\/index\.json: bucket gone-bucket does not exist\n/);
+      expect(r.stderr).toContain('hint: ');
+      expect(r.stdout).toBe('');
+    }
+    const push = await w.cli(['dags', 'push', '--yes', '--no-check'], { cwd: dir });
+    expect(push.code, push.stderr).toBe(3);
+    expect(push.stderr).toMatch(/^error: GetBucketVersioning s3:\/\/gone-bucket: bucket gone-bucket does not exist\nhint: /);
   });
 });
