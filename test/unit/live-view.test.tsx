@@ -8,7 +8,10 @@ import { Text } from 'ink';
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import { EnvWaitView } from '../../src/ui/views/env-wait.js';
-import { Line, mountLiveView, type Outcome } from '../../src/ui/views/live.js';
+import type { PlanJson } from '../../src/core/deploy/plan.js';
+import { msg } from '../../src/core/messages.js';
+import { progressBar, startDeployView, uploadLine } from '../../src/ui/views/deploy.js';
+import { fitWords, Line, mountLiveView, type Outcome } from '../../src/ui/views/live.js';
 import { countLine, fitTasks, TriggerView, type TaskRow } from '../../src/ui/views/trigger.js';
 import type { LiveScreen, LiveTarget } from '../../src/ui/io.js';
 import { ERASING, STYLING } from '../helpers/terminal.js';
@@ -74,6 +77,21 @@ const demoView = (state: Demo, _now: number, maxLines: number) => (
     ))}
   </>
 );
+
+const planJson = (): PlanJson => ({
+  environment: 't',
+  bucket: 'b',
+  empty: false,
+  counts: { added: 0, changed: 150, removed: 0, unchanged: 2851 },
+  added: [],
+  changed: [],
+  removed: [],
+  kept: [],
+  adopted: [],
+  drift: [],
+  artifacts: [],
+  envUpdate: { needed: false, reasons: [] },
+});
 
 const tasks = (n: number, state: (i: number) => string): TaskRow[] =>
   Array.from({ length: n }, (_, i) => ({ key: `t${String(i).padStart(2, '0')}`, state: state(i) }));
@@ -239,5 +257,41 @@ describe('fitting the env wait view to the terminal', () => {
     expect(lines[2]).toMatch(/· ROLLING_BACK/);
     expect(lines[3]).toMatch(/› UPDATE_FAILED/);
     expect(lines[4]).toMatch(/Ctrl-C stops waiting/);
+  });
+});
+
+describe('the deploy view in a narrow terminal', () => {
+  it('40 columns: the file count and the plan numbers are whole, the bar is shorter, nothing is wider than the terminal', async () => {
+    const t = terminal(40, 12);
+    let now = 0;
+    const view = startDeployView({ target: t.target, title: 'Deploying to t', clock: () => now });
+    view.event(
+      msg('deploy.plan', { plan: planJson(), planMs: 5 }, 'plan: 0 added, 150 changed, 0 removed, 2851 unchanged; environment update: no'),
+    );
+    view.event(msg('deploy.phase', { phase: 'commit' }, 'recording release 20261207-104840-b5cf'));
+    view.event(msg('deploy.upload.done', { key: 'dags/a.py', done: 113, total: 150, bytesDone: 1_150_000, bytesTotal: 1_500_000 }, ''));
+    now = 900;
+    await new Promise((resolve) => setImmediate(resolve));
+    await view.finish({ ok: true, message: 'deployed' });
+    const lines = await t.lines();
+    expect(lines).toContain(`  ${progressBar(113, 150, 24)} 113/150 files`);
+    expect(lines).toContain('  0 added, 150 changed, 0 removed…');
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(40);
+  });
+
+  it('80 columns: the bar is 30 wide and the sizes are shown', () => {
+    expect(uploadLine({ done: 2, total: 3, bytesDone: 2048, bytesTotal: 3072 }, 80)).toEqual({
+      bar: progressBar(2, 3, 30),
+      text: '2/3 files, 2.0 KiB/3.0 KiB',
+    });
+    // too narrow for any bar: the count alone
+    expect(uploadLine({ done: 113, total: 150, bytesDone: 0, bytesTotal: 0 }, 18)).toEqual({ bar: '', text: '113/150 files' });
+  });
+
+  it('fitWords cuts at a word, never inside a number', () => {
+    expect(fitWords('0 added, 150 changed, 0 removed, 2851 unchanged', 36)).toBe('0 added, 150 changed, 0 removed…');
+    // a count whose word does not fit goes with it
+    expect(fitWords('0 added, 150 changed, 0 removed, 2851 unchanged', 38)).toBe('0 added, 150 changed, 0 removed…');
+    expect(fitWords('fits as it is', 20)).toBe('fits as it is');
   });
 });

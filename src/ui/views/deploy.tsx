@@ -9,12 +9,14 @@ import { formatDuration } from '../../core/duration.js';
 import type { MwaaEvent } from '../../core/events.js';
 import { bytes } from './deploy-text.js';
 import type { LiveTarget } from '../io.js';
-import { Line, mountLiveView, statusIcon, type Outcome } from './live.js';
+import { fitWords, Line, mountLiveView, statusIcon, type Outcome } from './live.js';
 
 export interface DeployViewState {
   title: string;
   startedAt: number;
   now: number;
+  /** the terminal's width (80 when not given) */
+  columns?: number;
   plan?: string;
   phase?: string;
   upload?: { done: number; total: number; bytesDone: number; bytesTotal: number };
@@ -34,6 +36,20 @@ export function progressBar(done: number, total: number, width = BAR_WIDTH): str
 }
 
 /**
+ * The upload line's parts for a terminal of `columns`: the file count always whole, the sizes when a bar
+ * of 10 still fits beside them, and the bar (at most 30 wide) in what is left, or none when under 5.
+ * A fixed bar pushed the count off a narrow terminal's edge: "113/15…" of 150 files.
+ */
+export function uploadLine(up: NonNullable<DeployViewState['upload']>, columns: number): { bar: string; text: string } {
+  const count = `${up.done}/${up.total} files`;
+  const sizes = `, ${bytes(up.bytesDone)}/${bytes(up.bytesTotal)}`;
+  const room = columns - 3; // two spaces before the bar, one after it
+  const text = room - count.length - sizes.length >= 10 ? count + sizes : count;
+  const width = Math.min(BAR_WIDTH, room - text.length);
+  return { bar: width >= 5 ? progressBar(up.done, up.total, width) : '', text };
+}
+
+/**
  * A frame of the deploy view. The last frame has no outcome line: the command prints the result (on
  * stdout) or the error right after it.
  */
@@ -41,7 +57,8 @@ export function DeployView(props: DeployViewState) {
   const elapsed = Math.max(0, props.now - props.startedAt);
   const icon = statusIcon(props.outcome, elapsed);
   const color = props.outcome ? (props.outcome.ok ? 'green' : 'red') : 'cyan';
-  const up = props.upload;
+  const columns = props.columns ?? 80;
+  const upload = props.upload ? uploadLine(props.upload, columns) : undefined;
   return (
     <Box flexDirection="column">
       <Line>
@@ -55,20 +72,20 @@ export function DeployView(props: DeployViewState) {
       {props.plan ? (
         <Line dimColor>
           {'  '}
-          {props.plan}
+          {fitWords(props.plan, columns - 2)}
         </Line>
       ) : null}
       {props.phase && !props.outcome ? (
         <Line>
           {'  '}
-          {props.phase}
+          {fitWords(props.phase, columns - 2)}
         </Line>
       ) : null}
-      {up ? (
+      {upload ? (
         <Line>
           {'  '}
-          <Text color="cyan">{progressBar(up.done, up.total)}</Text> {up.done}/{up.total} files, {bytes(up.bytesDone)}/
-          {bytes(up.bytesTotal)}
+          {upload.bar ? <Text color="cyan">{upload.bar} </Text> : null}
+          {upload.text}
         </Line>
       ) : null}
       {props.deletes ? (
@@ -128,7 +145,7 @@ export function startDeployView(options: { target: LiveTarget; title: string; cl
     target: options.target,
     initial: { title: options.title, startedAt: options.clock(), lines: [] },
     clock: options.clock,
-    view: (state, now) => <DeployView {...state} now={now} />,
+    view: (state, now, _maxLines, columns) => <DeployView {...state} now={now} columns={columns} />,
   });
   let printed = 0;
   const update = (next: Omit<DeployViewState, 'now'>) => {

@@ -35,6 +35,22 @@ export function Line(props: { children?: ReactNode; color?: string; dimColor?: b
   );
 }
 
+/**
+ * Text cut at a word's end to fit `width` columns, with …, for plain one-width text. A count is shown
+ * with its word or not at all: cut at the terminal's edge, "2851 unchanged" became "28…", which reads
+ * as another number, and "2851…" without its word says nothing.
+ */
+export function fitWords(text: string, width: number): string {
+  if (text.length <= width) return text;
+  const cut = text.lastIndexOf(' ', Math.max(0, width - 1));
+  if (cut <= 0) return '…';
+  const kept = text
+    .slice(0, cut)
+    .replace(/\s+[\d.,]+$/, '')
+    .replace(/[\s,;:]+$/, '');
+  return `${kept}…`;
+}
+
 /** The lines under a live view's progress: the Airflow UI address once known, then one line per warning. */
 export function uiAndWarningLines(url: string | undefined, notes: readonly string[]): ReactElement[] {
   return [
@@ -95,8 +111,8 @@ export function mountLiveView<S extends { outcome?: Outcome }>(options: {
   target: LiveTarget;
   initial: S;
   clock: () => number;
-  /** the frame for a state at a time, in at most maxLines lines */
-  view: (state: S, now: number, maxLines: number) => ReactElement;
+  /** the frame for a state at a time, in at most maxLines lines of `columns` */
+  view: (state: S, now: number, maxLines: number, columns: number) => ReactElement;
 }): LiveView<S> {
   const { target, clock } = options;
   const stream = target.stream;
@@ -118,7 +134,7 @@ export function mountLiveView<S extends { outcome?: Outcome }>(options: {
     chalk.level = target.color ? (Math.max(1, guessed) as typeof guessed) : 0;
     let text: string;
     try {
-      text = renderToString(options.view(state, clock(), maxLines), { columns });
+      text = renderToString(options.view(state, clock(), maxLines, columns), { columns });
     } finally {
       chalk.level = guessed;
     }
