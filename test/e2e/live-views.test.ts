@@ -125,7 +125,7 @@ describe('trigger --wait in a terminal', () => {
     expect(count(all, /^triggered wide: run manual__/)).toBe(1);
     const runId = all.find((l) => /^triggered wide: run /.test(l))!.replace(/^triggered wide: run /, '');
     expect(count(all, new RegExp(`^${runId.replace(/[.+]/g, '\\$&')}$`))).toBe(1);
-    expect(count(all, /run .* of wide succeeded/)).toBe(1);
+    expect(count(all, /^ {2}succeeded \(waited \S+\)$/)).toBe(1);
     // printed whole above the frame (a frame line would cut it), once
     expect(count(all, /^Airflow UI: http/)).toBe(1);
     expect(count(all, /^✔ wide /)).toBe(1);
@@ -169,7 +169,7 @@ describe('trigger --wait in a terminal', () => {
     const frame = all.slice(all.findIndex((l) => /^✔ small /.test(l)));
     expect(frame).toHaveLength(3);
     expect(frame[1]).toMatch(/^\s+✔ only\s+success/);
-    expect(frame[2]).toMatch(/^\s+run \S+ of small succeeded/);
+    expect(frame[2]).toMatch(/^ {2}succeeded \(waited \S+\)$/);
     expect(frame.every((l) => l.length <= 80)).toBe(true);
   }, 60_000);
 });

@@ -145,7 +145,9 @@ export const run: Handler<typeof triggerCommand> = async (ctx, { args, options }
     ? `run ${triggered.runId} of ${triggered.dagId} succeeded (waited ${duration})`
     : `run ${triggered.runId} of ${triggered.dagId} ${outcome.state === 'failed' ? 'failed' : `ended ${outcome.state}`}` +
       (failed.length ? ` (${failed.length} failed task${failed.length === 1 ? '' : 's'}: ${failed.map(taskKey).join(', ')})` : '');
-  await view.finish({ ok: outcome.succeeded, message: verdict });
+  // the frame's last line says how it ended, first and short: the run id is in the line above it and was
+  // printed whole when triggered; the whole sentence was cut by a narrow terminal before "succeeded"
+  await view.finish({ ok: outcome.succeeded, message: outcome.succeeded ? `succeeded (waited ${duration})` : verdict });
 
   const tails = failed.length ? await logTails(ctx, env, triggered, failed, logLines) : [];
   const finished = {
