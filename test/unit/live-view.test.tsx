@@ -225,14 +225,47 @@ describe('fitting the trigger view to the terminal', () => {
     expect(lines[22]).toMatch(/Ctrl-C stops waiting/);
   });
 
-  it('lines of the frame are cut to the width, never wrapped', () => {
+  it('lines of the frame are cut to the width, never wrapped; the run state and time stay whole', () => {
     const frame =
       render(<TriggerView dagId={'d'.repeat(150)} runId="r" tasks={[]} startedAt={0} now={0} notes={[]} maxLines={10} />).lastFrame() ?? '';
-    expect(frame.split('\n')[0]).toMatch(/^⠋ d+…$/);
+    expect(frame.split('\n')[0]).toMatch(/^⠋ d+… {2}reading state… {2}0ms$/);
+    expect(frame.split('\n')[0].length).toBeLessThanOrEqual(80);
+  });
+
+  it('40 columns: the run id gives way to the run state and the time', () => {
+    const run = 'manual__2026-12-07T10:50:00.395000+00:00';
+    const header = (columns: number) =>
+      (
+        render(
+          <TriggerView dagId="example" runId={run} runState="running" tasks={[]} startedAt={0} now={90_000} notes={[]} columns={columns} />,
+        ).lastFrame() ?? ''
+      ).split('\n')[0];
+    expect(header(40)).toBe('⠋ example manual__2026…  running  1m 30s');
+    expect(header(40).length).toBeLessThanOrEqual(40);
+    expect(header(100)).toBe(`⠋ example ${run}  running  1m 30s`);
   });
 });
 
 describe('fitting the env wait view to the terminal', () => {
+  it('40 columns: the title gives way to the status and the time', () => {
+    const frame =
+      render(
+        <EnvWaitView
+          name="analytics-production"
+          operation="create"
+          status="CREATING"
+          timeline={[{ status: 'CREATING', at: 0 }]}
+          startedAt={0}
+          now={750_000}
+          notes={[]}
+          columns={40}
+        />,
+      ).lastFrame() ?? '';
+    const header = frame.split('\n')[0];
+    expect(header).toMatch(/^⠋ \S.*… {2}CREATING {2}12m 30s$/);
+    expect(header.length).toBeLessThanOrEqual(40);
+  });
+
   it('a long timeline keeps its latest statuses under a count of the earlier ones', () => {
     const timeline = ['UPDATING', 'CREATING_SNAPSHOT', 'UPDATING', 'ROLLING_BACK', 'UPDATE_FAILED'].map((status, i) => ({
       status,

@@ -7,7 +7,7 @@ import { Box, Text } from 'ink';
 import { formatDuration } from '../../core/duration.js';
 import type { MwaaEvent } from '../../core/events.js';
 import type { LiveTarget } from '../io.js';
-import { keepFitting, Line, mountLiveView, statusIcon, uiAndWarningLines, type Outcome } from './live.js';
+import { cutEnd, keepFitting, Line, mountLiveView, statusIcon, uiAndWarningLines, type Outcome } from './live.js';
 
 export type EnvOperation = 'create' | 'update' | 'delete' | 'wait';
 
@@ -24,6 +24,8 @@ export interface EnvWaitState {
   notes: string[];
   /** set when the wait ended */
   outcome?: Outcome;
+  /** the terminal's width (80 when not given) */
+  columns?: number;
 }
 
 const TITLES: Record<EnvOperation, string> = {
@@ -71,15 +73,19 @@ export function EnvWaitView(props: EnvWaitState & { maxLines?: number }) {
   const room = props.maxLines === undefined ? props.timeline.length : Math.max(0, props.maxLines - 1 - (hint ? 1 : 0) - extras.length);
   // when the timeline does not fit: its latest entries, under a line counting the earlier ones
   const skipped = props.timeline.length > room ? props.timeline.length - Math.max(0, room - 1) : 0;
+  // the status and the time stay whole in a narrow terminal: the title gives way
+  const status = props.status ?? 'reading status…';
+  const title = cutEnd(
+    `${TITLES[props.operation]} ${props.name}`,
+    (props.columns ?? 80) - 2 - `  ${status}  ${formatDuration(elapsed)}`.length,
+  );
   return (
     <Box flexDirection="column">
       <Line>
         <Text color={iconColor}>{icon} </Text>
-        <Text bold>
-          {TITLES[props.operation]} {props.name}
-        </Text>
+        <Text bold>{title}</Text>
         {'  '}
-        <Text color={statusColor(props.status)}>{props.status ?? 'reading status…'}</Text>
+        <Text color={statusColor(props.status)}>{status}</Text>
         <Text dimColor>
           {'  '}
           {formatDuration(elapsed)}
@@ -136,9 +142,9 @@ export function startEnvWaitView(options: {
     target: options.target,
     initial: { name: options.name, operation: options.operation, timeline: [], startedAt: options.startedAt, notes: [] },
     clock: options.clock,
-    view: (state, now, maxLines) => {
+    view: (state, now, maxLines, columns) => {
       const lastAt = state.timeline.length ? state.timeline[state.timeline.length - 1].at : state.startedAt;
-      return <EnvWaitView {...state} now={Math.max(now, lastAt)} maxLines={maxLines} />;
+      return <EnvWaitView {...state} now={Math.max(now, lastAt)} maxLines={maxLines} columns={columns} />;
     },
   });
   const patch = (changes: Partial<Omit<EnvWaitState, 'now'>>) => live.update({ ...live.state, ...changes });

@@ -35,6 +35,12 @@ export function Line(props: { children?: ReactNode; color?: string; dimColor?: b
   );
 }
 
+/** Text cut to `width` columns with … (nothing at all under 1), for plain one-width text. */
+export function cutEnd(text: string, width: number): string {
+  if (text.length <= width) return text;
+  return width < 1 ? '' : `${text.slice(0, width - 1)}…`;
+}
+
 /**
  * Text cut at a word's end to fit `width` columns, with …, for plain one-width text. A count is shown
  * with its word or not at all: cut at the terminal's edge, "2851 unchanged" became "28…", which reads

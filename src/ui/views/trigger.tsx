@@ -8,7 +8,7 @@ import { Box, Text } from 'ink';
 import { formatDuration } from '../../core/duration.js';
 import type { MwaaEvent } from '../../core/events.js';
 import type { LiveTarget } from '../io.js';
-import { keepFitting, Line, mountLiveView, statusIcon, uiAndWarningLines, type Outcome } from './live.js';
+import { cutEnd, keepFitting, Line, mountLiveView, statusIcon, uiAndWarningLines, type Outcome } from './live.js';
 
 export interface TaskRow {
   /** task id, with [map index] for a mapped instance */
@@ -29,6 +29,8 @@ export interface TriggerViewState {
   now: number;
   notes: string[];
   outcome?: Outcome;
+  /** the terminal's width (80 when not given) */
+  columns?: number;
 }
 
 const ICONS: Record<string, string> = {
@@ -160,14 +162,20 @@ export function TriggerView(props: TriggerViewState & { maxLines?: number }) {
   const room = props.maxLines === undefined ? props.tasks.length : Math.max(0, props.maxLines - 1 - (hint ? 1 : 0) - extras.length);
   const { shown, hidden } = fitTasks(props.tasks, room);
   const width = Math.max(8, ...shown.map((t) => t.key.length));
+  // the run's state and time stay whole in a narrow terminal: the run id gives way, then the DAG id
+  const runState = props.runState ?? 'reading state…';
+  const headRoom = (props.columns ?? 80) - 2 - `  ${runState}  ${formatDuration(elapsed)}`.length;
+  const dagId = cutEnd(props.dagId, headRoom);
+  const runIdRoom = headRoom - dagId.length - 1;
+  const head = { dagId, runId: runIdRoom >= 4 ? cutEnd(props.runId, runIdRoom) : '' };
   return (
     <Box flexDirection="column">
       <Line>
         <Text color={iconColor}>{icon} </Text>
-        <Text bold>{props.dagId}</Text>
-        <Text dimColor> {props.runId}</Text>
+        <Text bold>{head.dagId}</Text>
+        {head.runId ? <Text dimColor> {head.runId}</Text> : null}
         {'  '}
-        <Text color={stateColor(props.runState)}>{props.runState ?? 'reading state…'}</Text>
+        <Text color={stateColor(props.runState)}>{runState}</Text>
         <Text dimColor>
           {'  '}
           {formatDuration(elapsed)}
@@ -244,7 +252,7 @@ export function startTriggerView(options: {
     target: options.target,
     initial: { dagId: options.dagId, runId: options.runId, tasks: [], startedAt: options.startedAt, notes: [] },
     clock: options.clock,
-    view: (state, now, maxLines) => <TriggerView {...state} now={now} maxLines={maxLines} />,
+    view: (state, now, maxLines, columns) => <TriggerView {...state} now={now} maxLines={maxLines} columns={columns} />,
   });
   // above the frame, whole: a frame line would be cut to the terminal's width, and the address copied
   if (options.url) live.printAbove(`Airflow UI: ${options.url}`);
