@@ -12,6 +12,7 @@ import type {
   VersionEntry,
 } from '../../src/core/ports/s3.js';
 import { FailedError } from '../../src/core/errors.js';
+import type { PlanJson } from '../../src/core/deploy/plan.js';
 
 interface Version {
   versionId: string;
@@ -183,4 +184,22 @@ export class FakeS3 implements S3Api {
 
 export function boom(message = 'injected'): Error {
   return new FailedError('aws.failed', message);
+}
+
+/** The plan a deploy.plan event carries (the deploy view's tests). */
+export function planJson(counts: PlanJson['counts'] = { added: 3, changed: 0, removed: 0, unchanged: 0 }): PlanJson {
+  return {
+    environment: 'dev',
+    bucket: 'b',
+    empty: false,
+    counts,
+    added: [],
+    changed: [],
+    removed: [],
+    kept: [],
+    adopted: [],
+    drift: [],
+    artifacts: [],
+    envUpdate: { needed: false, reasons: [] },
+  };
 }

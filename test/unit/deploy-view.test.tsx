@@ -1,36 +1,18 @@
 /** The deploy live view and its event reducer. */
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
-import type { PlanJson } from '../../src/core/deploy/plan.js';
 import { msg } from '../../src/core/messages.js';
+import { planJson } from './deploy-fakes.js';
 import { DeployView, progressBar, reduceDeployEvent, type DeployViewState } from '../../src/ui/views/deploy.js';
 
 const start: Omit<DeployViewState, 'now'> = { title: 'Deploying to dev', startedAt: 0, lines: [] };
-
-function plan(): PlanJson {
-  const counts = { added: 3, changed: 0, removed: 0, unchanged: 0 };
-  return {
-    environment: 'dev',
-    bucket: 'b',
-    empty: false,
-    counts,
-    added: [],
-    changed: [],
-    removed: [],
-    kept: [],
-    adopted: [],
-    drift: [],
-    artifacts: [],
-    envUpdate: { needed: false, reasons: [] },
-  };
-}
 
 describe('deploy live view', () => {
   it('folds events into the state: plan, phase, upload progress, environment status, warnings', () => {
     let s = start;
     s = reduceDeployEvent(
       s,
-      msg('deploy.plan', { plan: plan(), planMs: 5 }, 'plan: 3 added, 0 changed, 0 removed, 0 unchanged; environment update: no'),
+      msg('deploy.plan', { plan: planJson(), planMs: 5 }, 'plan: 3 added, 0 changed, 0 removed, 0 unchanged; environment update: no'),
     );
     s = reduceDeployEvent(s, msg('deploy.phase', { phase: 'uploads' }, 'uploading 3 DAG files'));
     s = reduceDeployEvent(s, msg('deploy.upload.done', { key: 'dags/b.py', done: 2, total: 3, bytesDone: 2048, bytesTotal: 3072 }, ''));

@@ -8,13 +8,13 @@ import { Text } from 'ink';
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import { EnvWaitView } from '../../src/ui/views/env-wait.js';
-import type { PlanJson } from '../../src/core/deploy/plan.js';
 import { msg } from '../../src/core/messages.js';
 import { progressBar, startDeployView, uploadLine } from '../../src/ui/views/deploy.js';
 import { fitWords, Line, mountLiveView, type Outcome } from '../../src/ui/views/live.js';
 import { countLine, fitTasks, TriggerView, type TaskRow } from '../../src/ui/views/trigger.js';
 import type { LiveScreen, LiveTarget } from '../../src/ui/io.js';
 import { ERASING, STYLING } from '../helpers/terminal.js';
+import { planJson } from './deploy-fakes.js';
 
 /** A terminal of cols × rows (what the stream reports can differ: `reports`) and a target drawing on it. */
 function terminal(cols: number, rows: number, reports: { columns: number; rows: number } = { columns: cols, rows }, color = true) {
@@ -77,21 +77,6 @@ const demoView = (state: Demo, _now: number, maxLines: number) => (
     ))}
   </>
 );
-
-const planJson = (): PlanJson => ({
-  environment: 't',
-  bucket: 'b',
-  empty: false,
-  counts: { added: 0, changed: 150, removed: 0, unchanged: 2851 },
-  added: [],
-  changed: [],
-  removed: [],
-  kept: [],
-  adopted: [],
-  drift: [],
-  artifacts: [],
-  envUpdate: { needed: false, reasons: [] },
-});
 
 const tasks = (n: number, state: (i: number) => string): TaskRow[] =>
   Array.from({ length: n }, (_, i) => ({ key: `t${String(i).padStart(2, '0')}`, state: state(i) }));
@@ -299,7 +284,11 @@ describe('the deploy view in a narrow terminal', () => {
     let now = 0;
     const view = startDeployView({ target: t.target, title: 'Deploying to t', clock: () => now });
     view.event(
-      msg('deploy.plan', { plan: planJson(), planMs: 5 }, 'plan: 0 added, 150 changed, 0 removed, 2851 unchanged; environment update: no'),
+      msg(
+        'deploy.plan',
+        { plan: planJson({ added: 0, changed: 150, removed: 0, unchanged: 2851 }), planMs: 5 },
+        'plan: 0 added, 150 changed, 0 removed, 2851 unchanged; environment update: no',
+      ),
     );
     view.event(msg('deploy.phase', { phase: 'commit' }, 'recording release 20261207-104840-b5cf'));
     view.event(msg('deploy.upload.done', { key: 'dags/a.py', done: 113, total: 150, bytesDone: 1_150_000, bytesTotal: 1_500_000 }, ''));
