@@ -10,9 +10,13 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * The same interpreter either way; without a python3, PATH stays as it is.
  */
 function pythonFirstOnPath(): string | undefined {
+  // vitest evaluates this file more than once in its process: ask python3 (through its shim) once
+  if (process.env.MWAA_TEST_PATH) return process.env.MWAA_TEST_PATH;
   try {
-    const python = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
-    return python ? `${dirname(python)}:${process.env.PATH ?? ''}` : undefined;
+    const python = execFileSync('python3', ['-S', '-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
+    if (!python) return undefined;
+    process.env.MWAA_TEST_PATH = `${dirname(python)}:${process.env.PATH ?? ''}`;
+    return process.env.MWAA_TEST_PATH;
   } catch {
     return undefined;
   }
