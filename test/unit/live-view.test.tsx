@@ -7,11 +7,11 @@ import xterm from '@xterm/headless';
 import { Text } from 'ink';
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
-import { EnvWaitView } from '../../src/ui/views/env-wait.js';
+import { EnvWaitView, startEnvWaitView } from '../../src/ui/views/env-wait.js';
 import { msg } from '../../src/core/messages.js';
 import { progressBar, startDeployView, uploadLine } from '../../src/ui/views/deploy.js';
 import { fitWords, Line, mountLiveView, type Outcome } from '../../src/ui/views/live.js';
-import { countLine, fitTasks, TriggerView, type TaskRow } from '../../src/ui/views/trigger.js';
+import { countLine, fitTasks, startTriggerView, TriggerView, type TaskRow } from '../../src/ui/views/trigger.js';
 import type { LiveScreen, LiveTarget } from '../../src/ui/io.js';
 import { ERASING, STYLING } from '../helpers/terminal.js';
 import { planJson } from './deploy-fakes.js';
@@ -278,7 +278,7 @@ describe('fitting the env wait view to the terminal', () => {
   });
 });
 
-describe('the deploy view in a narrow terminal', () => {
+describe('live views in a narrow terminal', () => {
   it('40 columns: the file count and the plan numbers are whole, the bar is shorter, nothing is wider than the terminal', async () => {
     const t = terminal(40, 12);
     let now = 0;
@@ -298,6 +298,28 @@ describe('the deploy view in a narrow terminal', () => {
     const lines = await t.lines();
     expect(lines).toContain(`  ${progressBar(113, 150, 24)} 113/150 files`);
     expect(lines).toContain('  0 added, 150 changed, 0 removed…');
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(40);
+  });
+
+  it('the trigger and env wait views get the width too: their headers keep the status and the time', async () => {
+    const t = terminal(40, 12);
+    let now = 90_000;
+    const trigger = startTriggerView({
+      target: t.target,
+      dagId: 'example',
+      runId: 'manual__2026-12-07T10:50:00.395000+00:00',
+      startedAt: 0,
+      clock: () => now,
+    });
+    trigger.event(msg('trigger.run.state', { dagId: 'example', runId: 'r', state: 'running' }, 'run r: running'));
+    await trigger.finish({ ok: true, message: 'succeeded (waited 1m 30s)' });
+    const env = startEnvWaitView({ target: t.target, name: 'analytics-production', operation: 'create', startedAt: 0, clock: () => now });
+    env.event(msg('env.status.changed', { name: 'analytics-production', status: 'CREATING', previous: null, elapsedMs: 0 }, ''));
+    now = 750_000;
+    await env.finish({ ok: true, message: 'created' });
+    const lines = await t.lines();
+    expect(lines).toContain('✔ example manual__2026…  running  1m 30s');
+    expect(lines.some((l) => /^✔ \S.*… {2}CREATING {2}12m 30s$/.test(l))).toBe(true);
     for (const line of lines) expect(line.length).toBeLessThanOrEqual(40);
   });
 
