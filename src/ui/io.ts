@@ -123,16 +123,17 @@ export class Io {
 
   /** Writes data to stdout (a newline is added when missing). */
   out(text: string): void {
-    const line = text.endsWith('\n') || text === '' ? text : `${text}\n`;
-    if (this.pending) {
-      this.outPieces([line]);
-      return;
-    }
     // on a terminal, stdout shares the screen with a live view: the view steps aside for the line
     const live = this.streams.stdout.isTTY ? this.live : undefined;
     live?.suspend();
-    this.streams.stdout.write(line);
+    this.writeStdout(text.endsWith('\n') || text === '' ? text : `${text}\n`);
     live?.resume();
+  }
+
+  /** stdout text, after whatever is left of a document still being written (outPieces) */
+  private writeStdout(text: string): void {
+    if (this.pending) this.outPieces([text]);
+    else this.streams.stdout.write(text);
   }
 
   /**
@@ -180,9 +181,7 @@ export class Io {
 
   /** One NDJSON record on stdout (streaming commands with --json). */
   jsonLine(value: unknown): void {
-    const line = `${JSON.stringify(value)}\n`;
-    if (this.pending) this.outPieces([line]);
-    else this.streams.stdout.write(line);
+    this.writeStdout(`${JSON.stringify(value)}\n`);
   }
 
   /**
