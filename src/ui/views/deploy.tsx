@@ -9,13 +9,13 @@ import { formatDuration } from '../../core/duration.js';
 import type { MwaaEvent } from '../../core/events.js';
 import { bytes } from './deploy-text.js';
 import type { LiveTarget } from '../io.js';
-import { fitWords, Line, mountLiveView, statusIcon, type Outcome } from './live.js';
+import { DEFAULT_COLUMNS, fitWords, Line, mountLiveView, statusIcon, type Outcome } from './live.js';
 
 export interface DeployViewState {
   title: string;
   startedAt: number;
   now: number;
-  /** the terminal's width (80 when not given) */
+  /** the terminal's width (DEFAULT_COLUMNS when not given) */
   columns?: number;
   plan?: string;
   phase?: string;
@@ -57,7 +57,7 @@ export function DeployView(props: DeployViewState) {
   const elapsed = Math.max(0, props.now - props.startedAt);
   const icon = statusIcon(props.outcome, elapsed);
   const color = props.outcome ? (props.outcome.ok ? 'green' : 'red') : 'cyan';
-  const columns = props.columns ?? 80;
+  const columns = props.columns ?? DEFAULT_COLUMNS;
   const upload = props.upload ? uploadLine(props.upload, columns) : undefined;
   return (
     <Box flexDirection="column">

@@ -7,7 +7,7 @@ import { Box, Text } from 'ink';
 import { formatDuration } from '../../core/duration.js';
 import type { MwaaEvent } from '../../core/events.js';
 import type { LiveTarget } from '../io.js';
-import { cutEnd, keepFitting, Line, mountLiveView, statusIcon, uiAndWarningLines, type Outcome } from './live.js';
+import { DEFAULT_COLUMNS, cutEnd, keepFitting, Line, mountLiveView, statusIcon, uiAndWarningLines, type Outcome } from './live.js';
 
 export type EnvOperation = 'create' | 'update' | 'delete' | 'wait';
 
@@ -24,7 +24,7 @@ export interface EnvWaitState {
   notes: string[];
   /** set when the wait ended */
   outcome?: Outcome;
-  /** the terminal's width (80 when not given) */
+  /** the terminal's width (DEFAULT_COLUMNS when not given) */
   columns?: number;
 }
 
@@ -77,7 +77,7 @@ export function EnvWaitView(props: EnvWaitState & { maxLines?: number }) {
   const status = props.status ?? 'reading status…';
   const title = cutEnd(
     `${TITLES[props.operation]} ${props.name}`,
-    (props.columns ?? 80) - 2 - `  ${status}  ${formatDuration(elapsed)}`.length,
+    (props.columns ?? DEFAULT_COLUMNS) - 2 - `  ${status}  ${formatDuration(elapsed)}`.length,
   );
   return (
     <Box flexDirection="column">

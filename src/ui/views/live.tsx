@@ -94,9 +94,12 @@ export function statusIcon(outcome: Outcome | undefined, elapsedMs: number): str
   return SPINNER[Math.floor(Math.max(0, elapsedMs) / 100) % SPINNER.length];
 }
 
+/** The width a view is drawn for when the terminal reports none (or 0), and when a test gives none. */
+export const DEFAULT_COLUMNS = 80;
+
 /** The size frames are made for: what the terminal reports, 80 × 24 for what it reports as 0 or not at all. */
 export function frameSize(stream: { columns?: number; rows?: number }): { columns: number; rows: number } {
-  return { columns: stream.columns || 80, rows: stream.rows || 24 };
+  return { columns: stream.columns || DEFAULT_COLUMNS, rows: stream.rows || 24 };
 }
 
 function visibleWidth(line: string): number {

@@ -8,7 +8,7 @@ import { Box, Text } from 'ink';
 import { formatDuration } from '../../core/duration.js';
 import type { MwaaEvent } from '../../core/events.js';
 import type { LiveTarget } from '../io.js';
-import { cutEnd, keepFitting, Line, mountLiveView, statusIcon, uiAndWarningLines, type Outcome } from './live.js';
+import { DEFAULT_COLUMNS, cutEnd, keepFitting, Line, mountLiveView, statusIcon, uiAndWarningLines, type Outcome } from './live.js';
 
 export interface TaskRow {
   /** task id, with [map index] for a mapped instance */
@@ -29,7 +29,7 @@ export interface TriggerViewState {
   now: number;
   notes: string[];
   outcome?: Outcome;
-  /** the terminal's width (80 when not given) */
+  /** the terminal's width (DEFAULT_COLUMNS when not given) */
   columns?: number;
 }
 
@@ -164,7 +164,7 @@ export function TriggerView(props: TriggerViewState & { maxLines?: number }) {
   const width = Math.max(8, ...shown.map((t) => t.key.length));
   // the run's state and time stay whole in a narrow terminal: the run id gives way, then the DAG id
   const runState = props.runState ?? 'reading state…';
-  const headRoom = (props.columns ?? 80) - 2 - `  ${runState}  ${formatDuration(elapsed)}`.length;
+  const headRoom = (props.columns ?? DEFAULT_COLUMNS) - 2 - `  ${runState}  ${formatDuration(elapsed)}`.length;
   const dagId = cutEnd(props.dagId, headRoom);
   const runIdRoom = headRoom - dagId.length - 1;
   const head = { dagId, runId: runIdRoom >= 4 ? cutEnd(props.runId, runIdRoom) : '' };
