@@ -21,12 +21,17 @@ const CAP = 8 * 1024 * 1024;
  */
 function capYoungGeneration(capBytes = CAP) {
   if (!knownV8()) return;
+  onceYoungGenerationReaches(capBytes, () => setFlag('--semi-space-growth-factor=1'));
+}
+
+/** Runs `action` once the young generation has reached `capBytes`: now, or after a later collection. */
+function onceYoungGenerationReaches(capBytes, action) {
   const v8 = require('node:v8');
   const { PerformanceObserver } = require('node:perf_hooks');
   const reached = () => {
     const space = v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
     if (!space || space.space_size < capBytes) return false;
-    v8.setFlagsFromString('--semi-space-growth-factor=1');
+    action();
     return true;
   };
   if (reached()) return;
@@ -49,7 +54,7 @@ const OLD_GROWTH_PERCENT = 30;
  */
 function limitOldGeneration(percent = OLD_GROWTH_PERCENT) {
   if (!knownV8()) return;
-  require('node:v8').setFlagsFromString(`--heap-growing-percent=${percent}`);
+  setFlag(`--heap-growing-percent=${percent}`);
 }
 
 /** V8 11-13 (Node 20-24) have both flags; an unknown flag would print an error, so others are left alone. */
@@ -58,10 +63,38 @@ function knownV8() {
   return major >= 11 && major <= 13;
 }
 
-/** Both, as bin/mwaa.cjs applies them before a command's handler runs. */
-function tuneHeap() {
-  capYoungGeneration();
-  limitOldGeneration();
+/**
+ * Both, as bin/mwaa.cjs applies them before a command's handler runs: once the young generation reaches
+ * the cap, not before, since changing a V8 flag costs what is compiled afterwards its code cache (Node's
+ * built-in modules', and bin/compile-cache.cjs's, both keyed by V8's flags). A short command never
+ * reaches the cap; a push reaches it after its modules are loaded. `onChange` is told just before.
+ */
+function tuneHeap(onChange = () => {}) {
+  if (!knownV8()) return;
+  onceYoungGenerationReaches(CAP, () => {
+    onChange();
+    setFlag('--semi-space-growth-factor=1');
+    setFlag(`--heap-growing-percent=${OLD_GROWTH_PERCENT}`);
+  });
 }
 
-module.exports = { tuneHeap, capYoungGeneration, limitOldGeneration, CAP, OLD_GROWTH_PERCENT };
+let changed = false;
+
+function setFlag(flag) {
+  require('node:v8').setFlagsFromString(flag);
+  changed = true;
+}
+
+/**
+ * Puts back V8's defaults (V8 11-13) for both flags, so that a code cache made at exit
+ * (bin/compile-cache.cjs) matches the flags of the next process's start.
+ */
+function restoreDefaults() {
+  if (!changed) return;
+  const v8 = require('node:v8');
+  v8.setFlagsFromString('--semi-space-growth-factor=2');
+  v8.setFlagsFromString('--heap-growing-percent=0');
+  changed = false;
+}
+
+module.exports = { tuneHeap, restoreDefaults, capYoungGeneration, limitOldGeneration, CAP, OLD_GROWTH_PERCENT };

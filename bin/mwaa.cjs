@@ -12,7 +12,20 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 // chunks. Only then, so that an ordinary start-up does not pay for reading the maps.
 const debugIndex = process.argv.indexOf('--debug', 2);
 const dashes = process.argv.indexOf('--', 2);
-if (debugIndex !== -1 && (dashes === -1 || debugIndex < dashes)) process.setSourceMapsEnabled(true);
+const debug = debugIndex !== -1 && (dashes === -1 || debugIndex < dashes);
+if (debug) process.setSourceMapsEnabled(true);
+
+// V8's code cache for dist/ between runs (bin/compile-cache.cjs), written at exit. Not with --debug:
+// code compiled from the cache has no source maps for its stack traces.
+const compileCache = debug
+  ? undefined
+  : require('./compile-cache.cjs').startCompileCache({ distDir: require('node:path').join(__dirname, '..', 'dist') });
+let heap;
+process.on('exit', () => {
+  if (!compileCache) return;
+  heap?.restoreDefaults(); // the cache must match a fresh process's V8 flags
+  compileCache.save();
+});
 
 const { main, preScan } = require('../dist/main.cjs');
 
@@ -74,7 +87,10 @@ main({
   signal: controller.signal,
   // V8 heap settings (bin/heap.cjs) for the commands whose work grows with the project or the log (their
   // specs say `tunesHeap`); loaded only then, so that --help and short commands do not pay for them
-  tuneHeap: () => require('./heap.cjs').tuneHeap(),
+  tuneHeap: () => {
+    heap = require('./heap.cjs');
+    heap.tuneHeap(() => compileCache?.flagsChanged());
+  },
 }).then(async (code) => {
   process.exitCode = code;
   // Everything written must reach the reader before the process ends: on a pipe, stdout is written

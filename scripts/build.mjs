@@ -11,8 +11,11 @@
 // command loads that was ~10% of `mwaa env show` (bench/startup.mjs). esbuild code-splits ES modules
 // only, rolldown code-splits CommonJS too.
 import { build } from 'esbuild';
+import MagicString from 'magic-string';
 import { rolldown } from 'rolldown';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -81,8 +84,26 @@ const viewsFromDist = {
   name: 'views-from-dist',
   resolveId(source, importer) {
     const view = /^\.\.\/views\/([\w-]+)\.js$/.exec(source)?.[1];
-    if (!view || !views.includes(view) || !importer?.endsWith(join('src', 'ui', 'host', 'live.ts'))) return null;
+    if (!view || !views.includes(view) || !importer?.endsWith(join('src', 'ui', 'host', 'view-modules.ts'))) return null;
     return { id: join(root, 'dist', 'views', `${view}.js`), external: 'relative' };
+  },
+};
+// V8 restores code from bin/compile-cache.cjs's cache without its import() callback on Node 20 (the
+// restored functions throw "A dynamic import callback was not specified"), so the cache skips every file
+// that holds an import(). The command path's import()s of Node's built-ins (the SDK's HTTP handler, our
+// remote client, the prompt's readline) become require()s, as in any CommonJS file; the one import() left
+// is of the ES module views, in src/ui/host/view-modules.ts, a chunk of its own.
+const builtins = new Set(builtinModules);
+const builtinImportsAsRequire = {
+  name: 'builtin-imports-as-require',
+  transform(code, id) {
+    if (!code.includes('import(')) return null;
+    const out = new MagicString(code);
+    for (const m of code.matchAll(/\bimport\(\s*(["'`])((?:node:)?[\w/]+)\1\s*\)/g)) {
+      if (!builtins.has(m[2].replace(/^node:/, ''))) continue;
+      out.overwrite(m.index, m.index + m[0].length, `Promise.resolve().then(() => require(${JSON.stringify(m[2])}))`);
+    }
+    return out.hasChanged() ? { code: out.toString(), map: out.generateMap({ source: id, hires: true }) } : null;
   },
 };
 const lazy = await rolldown({
@@ -94,7 +115,7 @@ const lazy = await rolldown({
   // the SDK packages' ES module builds (dist-es), which tree-shake; their CommonJS builds are one file each
   resolve: { mainFields: ['module', 'main'], extensionAlias: { '.js': ['.ts', '.tsx', '.js'] } },
   transform: { jsx: 'react-jsx' }, // as tsconfig.json
-  plugins: [englishZodOnly, viewsFromDist],
+  plugins: [englishZodOnly, viewsFromDist, builtinImportsAsRequire],
   logLevel: 'warn',
 });
 await lazy.write({
@@ -171,6 +192,15 @@ for (const file of Object.keys(main.metafile.outputs)) {
 
 // What each output file imports: test/e2e checks that the start-up path stays light.
 writeFileSync(join(root, 'dist', 'meta.json'), JSON.stringify(main.metafile));
+
+// The build's identity, for bin/compile-cache.cjs: V8's code cache of a file is valid for this build only
+// (V8 itself checks little more than the source's length).
+const buildHash = createHash('sha256');
+for (const file of ['main.cjs', ...readdirSync(join(root, 'dist', 'lazy'), { recursive: true }).map((f) => join('lazy', f))].sort()) {
+  if (!file.endsWith('.cjs')) continue;
+  buildHash.update(file).update(readFileSync(join(root, 'dist', file)));
+}
+writeFileSync(join(root, 'dist', 'build-id'), buildHash.digest('hex').slice(0, 16));
 
 // The JSON Schema for editors, generated from the same zod schema.
 const schemaOut = await build({

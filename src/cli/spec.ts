@@ -92,10 +92,10 @@ export interface CommandSpec<Options extends readonly OptionSpec[] = readonly Op
   hidden?: boolean;
   /**
    * the command's work grows with the project or the log (files hashed and uploaded, log events streamed,
-   * an emulator serving): its process gets V8's heap tuned before the handler runs (MainDeps.tuneHeap,
-   * bin/heap.cjs). Other commands go without, because a V8 flag changed at run time costs every Node
-   * built-in module loaded after it its code cache: `https` loaded in 15 ms instead of 10, and `mwaa env
-   * show` took 8 to 13 ms longer (bench/startup.mjs, and interleaved runs at a slower hour)
+   * an emulator serving): its process gets V8's heap tuned once its young generation reaches a cap
+   * (MainDeps.tuneHeap, bin/heap.cjs). Other commands go without, because a V8 flag changed at run time
+   * costs everything compiled after it its code cache (Node's built-ins', bin/compile-cache.cjs's):
+   * `https` loaded in 15 ms instead of 10 (docs/architecture.md, "Start-up")
    */
   tunesHeap?: boolean;
   /** `(): Loaded => import('../commands/x.js')`: annotated, so that a spec's type never waits on its handler's */

@@ -2,8 +2,9 @@
  * bin/heap.cjs: the young generation stops growing at the cap once capYoungGeneration() ran (a process
  * that keeps some of what it allocates, like `mwaa logs` holding a page, otherwise grows it to 32 MiB);
  * limitOldGeneration() keeps the heap near what is live under a high rate of short-lived garbage (like
- * a deploy's S3 calls); bin/mwaa.cjs runs both before the handler of a command whose work grows with the
- * project or the log (main's tuneHeap, for specs that declare `tunesHeap`), never for short commands.
+ * a deploy's S3 calls); bin/mwaa.cjs's tuneHeap applies both once the young generation reaches the cap, for
+ * a command whose work grows with the project or the log (specs that declare `tunesHeap`), never for short
+ * commands.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,19 +25,22 @@ function runScript(script: string): unknown {
 }
 
 /** Allocates ~250 MB, keeping the newest 4,000 arrays alive, and reports the young generation's size. */
-function churn(cap: boolean): { newSpace: number; cap: number } {
+function churn(mode: 'free' | 'cap' | 'tune'): { newSpace: number; cap: number; changedAt?: number } {
   const script = `
-    const { capYoungGeneration, CAP } = require(${JSON.stringify(HEAP)});
-    if (${cap}) capYoungGeneration();
+    const { capYoungGeneration, tuneHeap, CAP } = require(${JSON.stringify(HEAP)});
+    let changedAt;
+    if (${JSON.stringify(mode)} === 'cap') capYoungGeneration();
+    if (${JSON.stringify(mode)} === 'tune') tuneHeap(() => (changedAt = r));
+    let r = 0;
     const ring = new Array(4000);
     let i = 0;
     (async () => {
-      for (let r = 0; r < 200; r++) {
+      for (r = 0; r < 200; r++) {
         for (let k = 0; k < 5000; k++) ring[i++ % ring.length] = new Array(64).fill(k);
         await new Promise((res) => setImmediate(res));
       }
       const s = require('node:v8').getHeapSpaceStatistics().find((x) => x.space_name === 'new_space');
-      console.log(JSON.stringify({ newSpace: s.space_size, cap: CAP }));
+      console.log(JSON.stringify({ newSpace: s.space_size, cap: CAP, changedAt }));
     })();`;
   return runScript(script) as { newSpace: number; cap: number };
 }
@@ -81,11 +85,29 @@ describe('limitOldGeneration (bin/heap.cjs)', () => {
 
 describe('capYoungGeneration (bin/heap.cjs)', () => {
   it.skipIf(major < 11 || major > 13)('keeps the young generation at the cap under a workload that grows it without', () => {
-    const free = churn(false);
-    const capped = churn(true);
+    const free = churn('free');
+    const capped = churn('cap');
     expect(free.newSpace).toBeGreaterThan(free.cap);
     expect(capped.newSpace).toBeLessThanOrEqual(capped.cap);
     expect(capped.newSpace).toBeGreaterThanOrEqual(capped.cap / 2);
+  });
+});
+
+describe('tuneHeap (bin/heap.cjs)', () => {
+  it.skipIf(major < 11 || major > 13)('changes V8 flags once the young generation reaches the cap, not at the start', () => {
+    const tuned = churn('tune');
+    expect(tuned.changedAt).toBeGreaterThan(0); // told before the flags changed, after some rounds of work
+    expect(tuned.newSpace).toBeLessThanOrEqual(tuned.cap);
+  });
+
+  it('leaves the flags alone in a short process (restoreDefaults: test/e2e/compile-cache.test.ts)', () => {
+    // a short process: what it compiles keeps its code cache, and the one written at exit matches a fresh process
+    const short = runScript(`
+      const heap = require(${JSON.stringify(HEAP)});
+      let told = false;
+      heap.tuneHeap(() => (told = true));
+      console.log(JSON.stringify({ told }));`);
+    expect(short).toEqual({ told: false });
   });
 });
 

@@ -46,7 +46,7 @@ export class LiveHost extends PlainHost {
   }
 
   private async deployView(options: ViewOptions['deploy']): Promise<ActivityView> {
-    const { startDeployView } = await import('../views/deploy.js');
+    const { startDeployView } = await (await import('./view-modules.js')).deployView();
     const lines = this.deployLines(options);
     let live: ReturnType<typeof startDeployView> | undefined;
     let plan: AnyMessage | undefined;
@@ -78,7 +78,7 @@ export class LiveHost extends PlainHost {
   }
 
   private async envWaitView(options: ViewOptions['env-wait']): Promise<ActivityView> {
-    const { startEnvWaitView } = await import('../views/env-wait.js');
+    const { startEnvWaitView } = await (await import('./view-modules.js')).envWaitView();
     let live: ReturnType<typeof startEnvWaitView> | undefined;
     let url: string | undefined;
     // the view starts at the first status change: until then, messages are lines
@@ -109,7 +109,7 @@ export class LiveHost extends PlainHost {
   }
 
   private async triggerView(options: ViewOptions['trigger']): Promise<ActivityView> {
-    const { startTriggerView } = await import('../views/trigger.js');
+    const { startTriggerView } = await (await import('./view-modules.js')).triggerView();
     const live = startTriggerView({ target: this.io.liveTarget(), ...options, clock: this.now });
     const view: ActiveView = {
       notify: (m) => {
