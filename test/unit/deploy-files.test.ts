@@ -1,4 +1,5 @@
 /** What a deploy leaves out (defaults, .mwaaignore) and symlinks out of the folder. */
+import { createHash } from 'node:crypto';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -66,9 +67,31 @@ describe('hashing', () => {
     const t = tempDir();
     try {
       write(t.dir, 'a.py', 'hello');
-      const [h] = await digestFiles({ root: t.dir, files: [localFile('a.py', 5, 0o100644)] });
+      const [h] = await digestFiles({ root: t.dir, files: [localFile('a.py')] });
       expect(h.sha256).toBe('2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824');
       expect(h.md5).toBe('5d41402abc4b2a76b9719d911017c592');
+    } finally {
+      t.cleanup();
+    }
+  });
+  it('a file of 4 MiB or more is streamed, with the same hashes and its size (the walk stats no file)', async () => {
+    const t = tempDir();
+    try {
+      const big = Buffer.alloc(5 * 1024 * 1024 + 3, 'ab');
+      writeFileSync(join(t.dir, 'big.bin'), big);
+      write(t.dir, 'small.py', 'hello');
+      const walk = await walkFiles(t.dir, () => false);
+      expect(walk.files.map((f) => [f.rel, f.size])).toEqual([
+        ['big.bin', -1],
+        ['small.py', -1],
+      ]);
+      const [b, s] = await digestFiles(walk);
+      expect(b).toMatchObject({
+        size: big.length,
+        sha256: createHash('sha256').update(big).digest('hex'),
+        md5: createHash('md5').update(big).digest('hex'),
+      });
+      expect(s).toMatchObject({ size: 5, md5: '5d41402abc4b2a76b9719d911017c592' });
     } finally {
       t.cleanup();
     }
@@ -85,12 +108,12 @@ describe('hashing', () => {
         asked.push(rel);
         return rel === 'same.py' || rel === 'edited.py' ? { sha256: recorded, size: 5 } : undefined;
       };
-      const files = [localFile('edited.py', 11, 0o100644), localFile('same.py', 5, 0o100644)];
+      const files = [localFile('edited.py'), localFile('same.py')];
       const [edited, same] = await digestFiles({ root: t.dir, files }, { known });
       expect(asked).toEqual(['edited.py', 'same.py']);
       // filled in place: the walk's own objects
       expect(same).toBe(files[1]);
-      expect(same).toEqual({ rel: 'same.py', size: 5, mode: 0o644, sha256: recorded, md5: undefined });
+      expect(same).toEqual({ rel: 'same.py', size: 5, sha256: recorded, md5: undefined });
       expect(same.sha256).toBe(recorded);
       expect(edited.sha256).not.toBe(recorded);
       expect(edited.md5).toMatch(/^[0-9a-f]{32}$/);

@@ -5,7 +5,7 @@
  */
 // a namespace import: `hash` is missing before Node 20.12, and a named import of it would not load there
 import * as crypto from 'node:crypto';
-import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import pLimit from 'p-limit';
 import { pathOf, type LocalFile } from './files.js';
 
@@ -67,10 +67,14 @@ function hex(algorithm: 'sha256' | 'md5', data: Uint8Array): string {
 /** One buffer reused for every small file: no allocation per file, so memory does not grow with the count. */
 let scratch = Buffer.allocUnsafe(256 * 1024);
 
-/** A small file's bytes in the scratch buffer (valid until the next call). */
-function readSmallFile(path: string): Buffer {
+/**
+ * A file's bytes in the scratch buffer (valid until the next call), or undefined when it has
+ * STREAM_THRESHOLD bytes or more (then it is streamed).
+ */
+function readSmallFile(path: string): Buffer | undefined {
   const fd = openSync(path, 'r');
   try {
+    if (fstatSync(fd).size >= STREAM_THRESHOLD) return undefined;
     let size = 0;
     for (;;) {
       if (size === scratch.length) {
@@ -110,12 +114,9 @@ export async function digestFiles(
   const large: LocalFile[] = [];
   for (let i = 0; i < files.length; i++) {
     const f = files[i];
-    if (f.size >= STREAM_THRESHOLD) {
-      large.push(f);
-      continue;
-    }
     const data = readSmallFile(pathOf(root, f.rel));
-    settle(f, data.byteLength, hex('sha256', data), data);
+    if (data) settle(f, data.byteLength, hex('sha256', data), data);
+    else large.push(f);
     if (i % 256 === 255) {
       options.signal?.throwIfAborted();
       await new Promise((resolve) => setImmediate(resolve));

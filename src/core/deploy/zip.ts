@@ -4,7 +4,7 @@
  * always gives the same sha256 and never causes an environment update; and checked when given as a
  * .zip (valid zip, no `__MACOSX`, no wrapping top folder, no `..` or absolute entry names).
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Zip, ZipDeflate, unzipSync } from 'fflate';
 import type { LocalFile } from './files.js';
@@ -50,7 +50,8 @@ export function deterministicZip(entries: ZipEntryInput[]): Buffer {
 export async function zipFolder(walk: { root: string; files: LocalFile[] }): Promise<Buffer> {
   const entries: ZipEntryInput[] = [];
   for (const f of walk.files) {
-    entries.push({ name: f.rel, data: await readFile(join(walk.root, f.rel)), executable: (f.mode & 0o100) !== 0 });
+    const path = join(walk.root, f.rel);
+    entries.push({ name: f.rel, data: await readFile(path), executable: ((await stat(path)).mode & 0o100) !== 0 });
   }
   return deterministicZip(entries);
 }
