@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { localFile, walkFiles } from '../../src/core/deploy/files.js';
 import { digestFiles, etagMd5, md5OfFile, sameEtag } from '../../src/core/deploy/hash.js';
-import { loadIgnoreRule } from '../../src/core/deploy/ignore.js';
+import ignore from 'ignore';
+import { DEFAULT_EXCLUDES, excludedByDefault, loadIgnoreRule } from '../../src/core/deploy/ignore.js';
 import { checkRequirements } from '../../src/core/deploy/requirements.js';
 import { tempDir } from '../helpers/cli.js';
 
@@ -15,6 +16,31 @@ function write(root: string, rel: string, text = 'x'): void {
 }
 
 describe('walkFiles with the ignore rule', () => {
+  it('without .mwaaignore files, decides the defaults by name exactly as the `ignore` package does', () => {
+    const patterns = ignore().add([...DEFAULT_EXCLUDES]);
+    const names = ['__pycache__', '__PYCACHE__', 'x__pycache__', '.git', '.GIT', '.github', 'a.git', '.mwaa', '.mwaa2', 'mwaa'];
+    names.push('a.pyc', 'A.PYC', '.pyc', 'a.pyc.bak', 'pyc', 'a.py', '.DS_Store', '.ds_store', 'x.DS_Store', '.mwaaignore');
+    names.push('.MWAAIGNORE', '.mwaaignore.bak', 'etl.py', '.hidden', 'a b.pyc');
+    for (const name of names) {
+      for (const isDirectory of [false, true]) {
+        for (const path of [name, `team/${name}`]) {
+          expect([path, isDirectory, excludedByDefault(path, isDirectory)]).toEqual([
+            path,
+            isDirectory,
+            patterns.ignores(isDirectory ? `${path}/` : path),
+          ]);
+        }
+      }
+    }
+    const t = tempDir();
+    try {
+      expect(loadIgnoreRule(t.dir, t.dir)).toBe(excludedByDefault);
+      write(t.dir, '.mwaaignore', '!keep.pyc\n');
+      expect(loadIgnoreRule(t.dir, t.dir)('keep.pyc', false)).toBe(false);
+    } finally {
+      t.cleanup();
+    }
+  });
   it('leaves out __pycache__, *.pyc, .git, .DS_Store, .mwaa and .mwaaignore patterns (folder and project level)', async () => {
     const t = tempDir();
     try {

@@ -23,8 +23,10 @@ export function toPosix(path: string): string {
  * .mwaaignore when `root` is inside it.
  */
 export function loadIgnoreRule(root: string, projectDir?: string): IgnoreRule {
-  const local = ignore().add([...DEFAULT_EXCLUDES]);
   const own = join(root, IGNORE_FILE);
+  const projectFile = projectDir ? join(projectDir, IGNORE_FILE) : undefined;
+  if (!existsSync(own) && !(projectFile && existsSync(projectFile))) return excludedByDefault;
+  const local = ignore().add([...DEFAULT_EXCLUDES]);
   if (existsSync(own)) local.add(readFileSync(own, 'utf8'));
 
   let project: Ignore | undefined;
@@ -44,3 +46,16 @@ export function loadIgnoreRule(root: string, projectDir?: string): IgnoreRule {
     return project?.ignores(prefix + path) === true;
   };
 }
+
+/**
+ * DEFAULT_EXCLUDES decided by the last segment of the path, for a walk without .mwaaignore files: the
+ * walk never enters a folder left out, so a path's folders were decided before it. The same answers as
+ * the `ignore` package's (test/unit/deploy-files.test.ts compares them), without its work per path: ~10 ms
+ * of a no-op push of 2,000 files, where nothing is compiled and optimized yet.
+ */
+export const excludedByDefault: IgnoreRule = (relPath, isDirectory) => {
+  // case-insensitive, as the `ignore` package matches by default
+  const name = relPath.slice(relPath.lastIndexOf('/') + 1).toLowerCase();
+  if (isDirectory && (name === '__pycache__' || name === '.git' || name === '.mwaa')) return true;
+  return name.endsWith('.pyc') || name === '.ds_store' || name === IGNORE_FILE;
+};
