@@ -42,10 +42,15 @@ const HISTORY = Number(process.env.MWAA_BENCH_HISTORY || 30);
 const AWS = process.env.AWS_BENCH_BIN || (existsSync('/usr/bin/aws') ? '/usr/bin/aws' : 'aws');
 const FLOOR = join(root, 'bench', 'floor.mjs');
 const CRED = { accessKeyId: 'mwaa-local', secretAccessKey: 'mwaa-local' };
-const RSS_PRELOAD =
-  "data:text/javascript,import{writeSync}from'node:fs';process.on('exit',()=>writeSync(2,'\\nMWAA_BENCH_MAXRSS_KB='+process.resourceUsage().maxRSS+'\\n'))";
 
 const dir = mkdtempSync(join(tmpdir(), 'mwaa-bench-push-'));
+// Reports the mwaa process's peak RSS at exit: a CommonJS file for --require (an --import of a data:
+// URL would start Node's ES module loader, ~15 ms that mwaa itself never spends)
+const RSS_PRELOAD = join(dir, 'rss.cjs');
+writeFileSync(
+  RSS_PRELOAD,
+  "process.on('exit', () => require('node:fs').writeSync(2, '\\nMWAA_BENCH_MAXRSS_KB=' + process.resourceUsage().maxRSS + '\\n'));\n",
+);
 const awsConfig = join(dir, 'aws-config');
 writeFileSync(awsConfig, '[default]\nregion = us-east-1\ns3 =\n    addressing_style = path\n');
 const env = benchEnv({
@@ -177,7 +182,7 @@ function run(cmd, args, cwd) {
 }
 
 const mwaaPush = (url, cwd, bin = BIN) =>
-  run(process.execPath, ['--import', RSS_PRELOAD, bin, '--endpoint-url', url, '--yes', '--json', 'dags', 'push'], cwd);
+  run(process.execPath, ['--require', RSS_PRELOAD, bin, '--endpoint-url', url, '--yes', '--json', 'dags', 'push'], cwd);
 
 /** What hashing costs: sha256 and MD5 of every file of a folder, read whole, in this process (ms). */
 function hashAll(folder) {
