@@ -34,9 +34,11 @@ function cacheRoot(env) {
 /**
  * Compiles the files under `distDir` with the code cache from now on. Returns the cache's controls, or
  * undefined when it stays off (MWAA_DISABLE_COMPILE_CACHE=1, no build id, no cache folder).
- * - `flagsChanged()`: V8 flags were changed at run time (bin/heap.cjs); data made afterwards would not match
- *   a fresh process, and a rejection afterwards says nothing about the file, so neither is written;
- * - `save()`: at exit, writes the cache of each file that had none or whose cache V8 rejected.
+ * - `flagsChanged()`: V8 flags were changed at run time (bin/heap.cjs). A file compiled afterwards is
+ *   rejected for the flags, not for its data, so that is no reason to write it again (bin/mwaa.cjs puts
+ *   V8's defaults back before `save`, so what is written matches a fresh process);
+ * - `save()`: at exit, writes the cache of each file that had none or whose cache V8 rejected, and on a
+ *   command's first run, of every file it loaded.
  */
 function startCompileCache({ distDir, env = process.env }) {
   if (env.MWAA_DISABLE_COMPILE_CACHE === '1') return undefined;
@@ -50,13 +52,17 @@ function startCompileCache({ distDir, env = process.env }) {
   if (!root || !/^[0-9a-f]+$/.test(buildId)) return undefined;
   const dir = path.join(root, `${process.version}-${process.platform}-${process.arch}-${buildId}`);
   const prefix = distDir.endsWith(path.sep) ? distDir : distDir + path.sep;
-  const toWrite = [];
+  const handlers = `lazy${path.sep}commands${path.sep}`;
+  /** every file compiled here, and whether it is written even when this is not a command's first run */
+  const loaded = [];
   let flagsAsAtStart = true;
+  let commandsFirstRun = false;
 
   const compile = Module.prototype._compile;
   Module.prototype._compile = function (content, filename) {
     if (!filename.startsWith(prefix) || content.includes('import(')) return compile.call(this, content, filename);
-    const file = path.join(dir, filename.slice(prefix.length).split(path.sep).join('__'));
+    const rel = filename.slice(prefix.length);
+    const file = path.join(dir, rel.split(path.sep).join('__'));
     let cachedData;
     try {
       cachedData = fs.readFileSync(file);
@@ -64,7 +70,8 @@ function startCompileCache({ distDir, env = process.env }) {
       cachedData = undefined;
     }
     const script = new Script(Module.wrap(content), { filename, cachedData });
-    if (flagsAsAtStart && (cachedData === undefined || script.cachedDataRejected)) toWrite.push({ file, script });
+    if (cachedData === undefined && rel.startsWith(handlers)) commandsFirstRun = true;
+    loaded.push({ file, script, missing: flagsAsAtStart && (cachedData === undefined || script.cachedDataRejected) });
     const wrapper = script.runInThisContext({ displayErrors: true });
     return wrapper.call(this.exports, this.exports, Module.createRequire(filename), this, filename, path.dirname(filename));
   };
@@ -74,6 +81,10 @@ function startCompileCache({ distDir, env = process.env }) {
       flagsAsAtStart = false;
     },
     save() {
+      // A command's first run (its handler had no cache) writes every file it loaded: the data holds what
+      // earlier commands compiled and restored from the cache plus what this one compiled, so that a
+      // chunk shared by `env show` and `dags push` serves both. Later runs write only what was missing.
+      const toWrite = commandsFirstRun ? loaded : loaded.filter((s) => s.missing);
       if (toWrite.length === 0) return;
       try {
         const fresh = !fs.existsSync(dir);

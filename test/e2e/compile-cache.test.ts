@@ -59,6 +59,24 @@ describe.skipIf(!built)('the compile cache of bin/mwaa.cjs', () => {
     expect(cacheFiles()).toEqual(written);
   });
 
+  it("adds a command's functions to the files it shares with the commands that ran before it, once", () => {
+    expect(mwaa(['completion', 'bash']).status).toBe(0);
+    const before = cacheFiles();
+    const shared = [...before.keys()].find((name) => name.startsWith('lazy__chunks__command-')) ?? '';
+    // (no mwaa.yaml: exit 2, after the handler and the chunks it shares with `completion` were loaded)
+    expect(mwaa(['dags', 'diff']).status).toBe(2);
+    const after = cacheFiles();
+    expect(after.has('lazy__commands__dags__diff.cjs')).toBe(true);
+    // written again, with what `dags diff` compiled added: larger
+    const size = (identity = '') => Number(identity.split(':')[2]);
+    expect(size(after.get(shared))).toBeGreaterThan(size(before.get(shared)));
+    expect(after.get('main.cjs')).not.toBe(before.get('main.cjs'));
+    expect(mwaa(['dags', 'diff']).status).toBe(2);
+    expect(cacheFiles()).toEqual(after);
+    expect(mwaa(['completion', 'bash']).status).toBe(0);
+    expect(cacheFiles()).toEqual(after);
+  });
+
   it('never caches a file holding an import() (Node 20 would restore it without its import callback)', () => {
     // the views' loader is the one such file of the command path: the build turns the rest into require()s
     const lazy = join(ROOT, 'dist', 'lazy');
