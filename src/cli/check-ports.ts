@@ -4,9 +4,9 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { CheckPorts, ProcessResult, ProgramPort } from '../core/check/index.js';
 import { InterruptedError, UsageError } from '../core/errors.js';
 import type { Context } from './context.js';
@@ -48,6 +48,93 @@ function program(command: string, executable: string, baseEnv: Readonly<Record<s
         child.stdin.end(options.input ?? '');
       }),
   };
+}
+
+/**
+ * The interpreter a pyenv shim would run, found without running the shim, or undefined (then the shim
+ * runs). pyenv's shim is a bash script that runs `pyenv exec`, ~0.3 s a start: more than the check's
+ * Python itself, on every push with changes. Only the plain case is taken here, as pyenv decides it:
+ * one version named by PYENV_VERSION, else by the nearest .python-version (from PYENV_DIR or the working
+ * folder up), else by pyenv's global `version` file, installed as `versions/<name>/bin/python3`. The
+ * child gets what `pyenv exec` gives it (PYENV_VERSION, the version's bin folder first on PATH).
+ * Anything else (`system`, several versions, a name pyenv resolves by prefix, an `exec` hook of a plugin
+ * other than pyenv's own pip-rehash) goes through the shim. docs/check.md, "Python".
+ */
+export function pyenvTarget(
+  found: string,
+  env: Readonly<Record<string, string | undefined>>,
+  cwd: string,
+): { executable: string; env: Record<string, string> } | undefined {
+  if (basename(dirname(found)) !== 'shims') return undefined;
+  let shim: string;
+  try {
+    shim = statSync(found).size < 4096 ? readFileSync(found, 'utf8') : '';
+  } catch {
+    return undefined;
+  }
+  const root = /^export PYENV_ROOT="([^"]+)"$/m.exec(shim)?.[1];
+  if (!root || !shim.includes(`"${root}/libexec/pyenv" exec "$program"`)) return undefined;
+  const name = env.PYENV_VERSION !== undefined ? oneVersion(env.PYENV_VERSION.split(':')) : versionFromFiles(env, cwd, root);
+  if (!name || name === 'system' || name === '..' || name.includes('/')) return undefined;
+  if (execHooks(env, root).some((hook) => !/^pip-rehash(\.bash)?$/.test(hook))) return undefined;
+  const bin = join(root, 'versions', name, 'bin');
+  const executable = join(bin, 'python3');
+  if (!existsSync(executable)) return undefined;
+  return { executable, env: { PYENV_VERSION: name, PATH: `${bin}:${env.PATH ?? ''}` } };
+}
+
+function oneVersion(names: string[]): string | undefined {
+  const named = names.map((n) => n.trim()).filter((n) => n !== '');
+  return named.length === 1 ? named[0] : undefined;
+}
+
+/** pyenv's version files: each line's first word, blank lines and `#` comments left out. */
+function versionFromFiles(env: Readonly<Record<string, string | undefined>>, cwd: string, root: string): string | undefined {
+  const local = (env.PYENV_DIR ? nearestVersionFile(resolve(cwd, env.PYENV_DIR)) : undefined) ?? nearestVersionFile(cwd);
+  const file = local ?? join(root, 'version');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined; // no version file: pyenv's `system`, left to the shim
+  }
+  return oneVersion(
+    text
+      .split(/\r?\n/)
+      .map((line) => line.trim().split(/\s/)[0])
+      .filter((word) => word && !word.startsWith('#')),
+  );
+}
+
+function nearestVersionFile(start: string): string | undefined {
+  for (let dir = start; ; dir = dirname(dir)) {
+    const file = join(dir, '.python-version');
+    if (existsSync(file)) return file;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/** The names of the scripts `pyenv exec` would source (`pyenv hooks exec`). */
+function execHooks(env: Readonly<Record<string, string | undefined>>, root: string): string[] {
+  const dirs = [
+    ...(env.PYENV_HOOK_PATH ?? '').split(':'),
+    join(root, 'pyenv.d'),
+    '/usr/local/etc/pyenv.d',
+    '/etc/pyenv.d',
+    '/usr/lib/pyenv/hooks',
+  ];
+  try {
+    for (const plugin of readdirSync(join(root, 'plugins'))) dirs.push(join(root, 'plugins', plugin, 'etc', 'pyenv.d'));
+  } catch {
+    // no plugins
+  }
+  return dirs.filter(Boolean).flatMap((dir) => {
+    try {
+      return readdirSync(join(dir, 'exec'));
+    } catch {
+      return [];
+    }
+  });
 }
 
 /** The first `name` on PATH, or undefined. */
@@ -119,7 +206,9 @@ export function checkPorts(ctx: Context, options: { python?: string; network: bo
     python = program(options.python, path, ctx.env, ctx.cwd);
   } else {
     const found = onPath('python3', ctx.env);
-    if (found) python = program('python3', found, ctx.env, ctx.cwd);
+    const pyenv = found ? pyenvTarget(found, ctx.env, ctx.cwd) : undefined;
+    if (pyenv) python = program('python3', pyenv.executable, { ...ctx.env, ...pyenv.env }, ctx.cwd);
+    else if (found) python = program('python3', found, ctx.env, ctx.cwd);
     else pythonMissing = 'no python3 on PATH (pass --python <path>, e.g. .venv/bin/python)';
   }
   const bashPath = onPath('bash', ctx.env);
