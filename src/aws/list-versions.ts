@@ -43,18 +43,20 @@ const FIELDS = ['Key', 'VersionId', 'IsLatest', 'ETag', 'Size', 'LastModified'].
 }));
 
 /** The text of a child element within [from, to) of an entry, or undefined. */
-function field(buf: Buffer, from: number, to: number, open: Buffer, close: Buffer): string | undefined {
-  const at = buf.indexOf(open, from);
-  if (at < 0 || at >= to) return undefined;
+function field(element: Buffer, open: Buffer, close: Buffer): string | undefined {
+  const at = element.indexOf(open);
+  if (at < 0) return undefined;
   const start = at + open.length;
-  const end = buf.indexOf(close, start);
-  if (end < 0 || end > to) return undefined;
+  const end = element.indexOf(close, start);
+  if (end < 0) return undefined;
   // decoded from the bytes: a string of its own, not a slice that would keep the page's text alive
-  return xmlText(buf.toString('utf8', start, end));
+  return xmlText(element.toString('utf8', start, end));
 }
 
 function entry(buf: Buffer, from: number, to: number, deleteMarker: boolean): VersionEntry {
-  const [key, versionId, isLatest, etag, size, lastModified] = FIELDS.map((f) => field(buf, from, to, f.open, f.close));
+  // searched within the entry only: a field it lacks (a delete marker's ETag) is not looked for in the rest of the page
+  const element = buf.subarray(from, to);
+  const [key, versionId, isLatest, etag, size, lastModified] = FIELDS.map((f) => field(element, f.open, f.close));
   const time = lastModified === undefined ? NaN : Date.parse(lastModified);
   return {
     key: key ?? '',
@@ -182,28 +184,33 @@ export function scanObjectsPage(buf: Buffer): ScannedObjectsPage {
   const page: ScannedObjectsPage = { objects: [], prefixes: [], isTruncated: false };
   const outside: string[] = [];
   let at = 0;
+  // where the next element of each kind starts, each searched again only once passed (searching both
+  // from every element scanned the page's rest for the kind it lacks: quadratic in the page's size)
+  let nextContents = buf.indexOf(CONTENTS, at);
+  let nextCommon = buf.indexOf(COMMON, at);
   for (;;) {
-    const c = buf.indexOf(CONTENTS, at);
-    const p = buf.indexOf(COMMON, at);
-    const isPrefix = p >= 0 && (c < 0 || p < c);
-    const start = isPrefix ? p : c;
+    const isPrefix = nextCommon >= 0 && (nextContents < 0 || nextCommon < nextContents);
+    const start = isPrefix ? nextCommon : nextContents;
     if (start < 0) break;
     const endTag = isPrefix ? COMMON_END : CONTENTS_END;
     const end = buf.indexOf(endTag, start);
     if (end < 0) throw new Error('ListObjectsV2: an element is not closed');
     outside.push(buf.toString('utf8', at, start));
+    const element = buf.subarray(start, end);
     if (isPrefix) {
-      const prefix = field(buf, start, end, PREFIX.open, PREFIX.close);
+      const prefix = field(element, PREFIX.open, PREFIX.close);
       if (prefix !== undefined) page.prefixes.push(prefix);
     } else {
-      const size = field(buf, start, end, SIZE.open, SIZE.close);
+      const size = field(element, SIZE.open, SIZE.close);
       page.objects.push({
-        key: field(buf, start, end, KEY.open, KEY.close) ?? '',
-        etag: field(buf, start, end, ETAG.open, ETAG.close),
+        key: field(element, KEY.open, KEY.close) ?? '',
+        etag: field(element, ETAG.open, ETAG.close),
         size: size === undefined ? undefined : Number(size),
       });
     }
     at = end + endTag.length;
+    if (isPrefix) nextCommon = buf.indexOf(COMMON, at);
+    else nextContents = buf.indexOf(CONTENTS, at);
   }
   outside.push(buf.toString('utf8', at));
   const rest = outside.join('');

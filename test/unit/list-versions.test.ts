@@ -210,6 +210,25 @@ describe('s3Api.listObjects (ListObjectsV2) over the wire format', () => {
     expect(JSON.parse(queries[1])).toMatchObject({ 'continuation-token': 'tok&1', delimiter: '/', 'list-type': '2' });
   });
 
+  it('reads prefixes and objects in any order, and never takes a field from the next element', async () => {
+    const bare = (key: string) => `<Contents><Key>${key}</Key></Contents>`; // no ETag, no Size
+    const prefix = (p: string) => `<CommonPrefixes><Prefix>${p}</Prefix></CommonPrefixes>`;
+    const many = Array.from({ length: 300 }, (_, i) => contents(`dags/f${i}.py`, `"e${i}"`, i)).join('');
+    const { client } = cannedClient([
+      {
+        status: 200,
+        body: result(`${prefix('dags/a/')}${bare('dags/x.py')}${many}${prefix('dags/b/')}${bare('dags/y.py')}${prefix('dags/c/')}`),
+      },
+    ]);
+    const listing = await s3Api(client).listObjects('bkt', 'dags/', { delimiter: '/' });
+    expect(listing.prefixes).toEqual(['dags/a/', 'dags/b/', 'dags/c/']);
+    expect(listing.objects).toHaveLength(302);
+    expect(listing.objects[0]).toEqual({ key: 'dags/x.py', etag: undefined, size: undefined });
+    expect(listing.objects[1]).toEqual({ key: 'dags/f0.py', etag: '"e0"', size: 0 });
+    expect(listing.objects[300]).toEqual({ key: 'dags/f299.py', etag: '"e299"', size: 299 });
+    expect(listing.objects[301]).toEqual({ key: 'dags/y.py', etag: undefined, size: undefined });
+  });
+
   it('an empty listing, and an error response mapped to a typed error', async () => {
     const { client } = cannedClient([
       { status: 200, body: result('') },
