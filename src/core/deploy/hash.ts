@@ -74,9 +74,12 @@ let scratch = Buffer.allocUnsafe(256 * 1024);
 function readSmallFile(path: string): Buffer | undefined {
   const fd = openSync(path, 'r');
   try {
-    if (fstatSync(fd).size >= STREAM_THRESHOLD) return undefined;
+    // as readFileSync does: the size stat gives, without a read for the end of the file (a size of 0,
+    // as some special files report, reads to the end)
+    const expected = fstatSync(fd).size;
+    if (expected >= STREAM_THRESHOLD) return undefined;
     let size = 0;
-    for (;;) {
+    while (expected === 0 || size < expected) {
       if (size === scratch.length) {
         const bigger = Buffer.allocUnsafe(scratch.length * 2);
         scratch.copy(bigger, 0, 0, size);
