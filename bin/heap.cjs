@@ -64,10 +64,11 @@ function knownV8() {
 }
 
 /**
- * Both, as bin/mwaa.cjs applies them before a command's handler runs: once the young generation reaches
- * the cap, not before, since changing a V8 flag costs what is compiled afterwards its code cache (Node's
- * built-in modules', and bin/compile-cache.cjs's, both keyed by V8's flags). A short command never
- * reaches the cap; a push reaches it after its modules are loaded. `onChange` is told just before.
+ * Both, for bin/mwaa.cjs, which calls this before a command's handler runs. They take effect once the
+ * young generation reaches the cap, not at the call: changing a V8 flag costs everything compiled
+ * afterwards its code cache (Node's built-in modules', and bin/compile-cache.cjs's, both keyed by V8's
+ * flags). A short command never reaches the cap; a push reaches it after its modules are loaded.
+ * `onChange` is told just before the flags change.
  */
 function tuneHeap(onChange = () => {}) {
   if (!knownV8()) return;

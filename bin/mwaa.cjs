@@ -16,7 +16,7 @@ const debug = debugIndex !== -1 && (dashes === -1 || debugIndex < dashes);
 if (debug) process.setSourceMapsEnabled(true);
 
 // V8's code cache for dist/ between runs (bin/compile-cache.cjs), written at exit. Not with --debug:
-// code compiled from the cache has no source maps for its stack traces.
+// Node maps stack traces to src/ only for the files its own loader compiles.
 const compileCache = debug
   ? undefined
   : require('./compile-cache.cjs').startCompileCache({ distDir: require('node:path').join(__dirname, '..', 'dist') });

@@ -58,7 +58,7 @@ function program(command: string, executable: string, baseEnv: Readonly<Record<s
  * folder up), else by pyenv's global `version` file, installed as `versions/<name>/bin/python3`. The
  * child gets what `pyenv exec` gives it (PYENV_VERSION, the version's bin folder first on PATH).
  * Anything else (`system`, several versions, a name pyenv resolves by prefix, an `exec` hook of a plugin
- * other than pyenv's own pip-rehash) goes through the shim. docs/check.md, "Python".
+ * other than pyenv's own pip-rehash) goes through the shim. docs/check.md, "The Python part".
  */
 export function pyenvTarget(
   found: string,
