@@ -6,8 +6,8 @@
 //
 // What keeps it safe:
 // - one folder per Node version, platform and build (dist/build-id, written by scripts/build.mjs), created
-//   private to the user; V8 rejects data made by another V8 or under other V8 flags, and then the file is
-//   compiled as usual and its cache made again;
+//   private to the user, and used only while it is (cached data is code); V8 rejects data made by another
+//   V8 or under other V8 flags, and then the file is compiled as usual and its cache made again;
 // - a file holding an import() is never cached: Node 20 restores cached code without its import callback;
 // - every failure (no home folder, a read-only or full disk) costs speed only, never output: nothing here
 //   prints or throws.
@@ -51,6 +51,7 @@ function startCompileCache({ distDir, env = process.env }) {
   const root = cacheRoot(env);
   if (!root || !/^[0-9a-f]+$/.test(buildId)) return undefined;
   const dir = path.join(root, `${process.version}-${process.platform}-${process.arch}-${buildId}`);
+  if (!privateFolder(dir)) return undefined;
   const prefix = distDir.endsWith(path.sep) ? distDir : distDir + path.sep;
   const handlers = `lazy${path.sep}commands${path.sep}`;
   /** every file compiled here, and whether it is written even when this is not a command's first run */
@@ -105,6 +106,21 @@ function startCompileCache({ distDir, env = process.env }) {
       }
     },
   };
+}
+
+/**
+ * Cached data is code: a folder that someone else could have written (another user's, or one open to
+ * all, as under a shared XDG_CACHE_HOME) is neither read nor written. One not there yet is made private.
+ */
+function privateFolder(dir) {
+  let st;
+  try {
+    st = fs.statSync(dir);
+  } catch (error) {
+    return error.code === 'ENOENT';
+  }
+  if (!st.isDirectory() || (st.mode & 0o022) !== 0) return false;
+  return typeof process.getuid !== 'function' || st.uid === process.getuid();
 }
 
 /** Removes the caches of all but the most recent other builds. */

@@ -4,7 +4,18 @@
  * only when it had none or V8 rejected it: a file left untouched by the second run is a cache V8 accepted.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -115,6 +126,19 @@ describe.skipIf(!built)('the compile cache of bin/mwaa.cjs', () => {
     const off = mwaa(['completion', 'bash'], { MWAA_DISABLE_COMPILE_CACHE: '1' });
     expect(off.status).toBe(0);
     expect(existsSync(join(home, 'cache'))).toBe(false);
+  });
+
+  it('neither reads nor writes a build folder that others can write to (cached data is code)', () => {
+    const id = readFileSync(join(ROOT, 'dist', 'build-id'), 'utf8').trim();
+    const build = join(home, 'cache', 'mwaa', 'compile', `${process.version}-${process.platform}-${process.arch}-${id}`);
+    mkdirSync(build, { recursive: true });
+    chmodSync(build, 0o777);
+    writeFileSync(join(build, 'main.cjs'), 'planted');
+    const r = mwaa(['completion', 'bash']);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(readdirSync(build)).toEqual(['main.cjs']);
+    expect(readFileSync(join(build, 'main.cjs'), 'utf8')).toBe('planted');
   });
 
   it('keeps the caches of the two most recent other builds, no more', () => {
