@@ -123,12 +123,14 @@ function privateFolder(dir) {
   return typeof process.getuid !== 'function' || st.uid === process.getuid();
 }
 
-/** Removes the caches of all but the most recent other builds. */
+/** Removes the caches of all but the most recent other builds (the user's own: a cache folder may be shared). */
 function pruneOtherBuilds(root, current) {
   const others = fs
     .readdirSync(root)
     .filter((name) => name !== current)
-    .map((name) => ({ name, time: fs.statSync(path.join(root, name)).mtimeMs }))
+    .map((name) => ({ name, st: fs.statSync(path.join(root, name)) }))
+    .filter(({ st }) => typeof process.getuid !== 'function' || st.uid === process.getuid())
+    .map(({ name, st }) => ({ name, time: st.mtimeMs }))
     .sort((a, b) => b.time - a.time);
   for (const { name } of others.slice(KEEP_OTHER_BUILDS)) fs.rmSync(path.join(root, name), { recursive: true, force: true });
 }
