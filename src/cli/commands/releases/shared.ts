@@ -49,7 +49,7 @@ export async function deployCommand(ctx: Context, options: WaitOptions = {}): Pr
   const local = aws.settings.local === true;
   const pollMs = options.poll ?? defaultPollMs(aws.settings);
   const ports: DeployPorts = {
-    s3: s3Api(await aws.s3()),
+    s3: s3Api(await aws.s3(), { uploader: () => aws.s3Uploader() }),
     mwaa: mwaaApi(await aws.mwaa()),
     logs: lazyLogs(() => aws.logs()),
     clock: ctx.clock,
