@@ -1,6 +1,7 @@
 // The physical floor of a no-op push, as a process: walk the DAG folder and sha256 every file, list the
-// bucket's current objects the way a plan needs them (ListObjectsV2 of the prefix with a delimiter, then
-// each top-level folder, 8 at a time), and GET the release index and the current record. node:http with
+// bucket's current objects the way a plan needs them (ListObjectsV2 in key ranges cut at every 1,000th of
+// the local files' keys, 8 ranges at a time, as src/core/deploy/listing.ts does), and GET the release
+// index and the current record. node:http with
 // keep-alive and a fixed Authorization header (the emulator does not check signatures): no SDK, no
 // parsing beyond the index. What a push cannot do without; bench/push.mjs compares mwaa with it.
 //
@@ -8,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 
 const [url, bucket, prefix, folder, environment] = process.argv.slice(2);
 const agent = new Agent({ keepAlive: true, maxSockets: 8 });
@@ -26,25 +27,28 @@ function get(path) {
   });
 }
 
-async function listAll(p, delimiter) {
-  const bodies = [];
+/** The keys after `after` up to `last` (more pages only while a page ends before `last`). */
+async function listRange(after, last) {
   let token;
   do {
-    const q = `?list-type=2&prefix=${encodeURIComponent(p)}${delimiter ? '&delimiter=%2F' : ''}${token ? `&continuation-token=${encodeURIComponent(token)}` : ''}`;
-    const body = await get(q);
-    bodies.push(body);
-    token = /<IsTruncated>true<\/IsTruncated>/.test(body) ? /<NextContinuationToken>([^<]*)</.exec(body)?.[1] : undefined;
+    const from = token ? `&continuation-token=${encodeURIComponent(token)}` : after ? `&start-after=${encodeURIComponent(after)}` : '';
+    const body = await get(`?list-type=2&prefix=${encodeURIComponent(prefix)}${from}`);
+    const at = body.lastIndexOf('<Key>');
+    const end = at < 0 ? undefined : body.slice(at + 5, body.indexOf('</Key>', at));
+    const past = last !== undefined && end !== undefined && Buffer.compare(Buffer.from(end), Buffer.from(last)) >= 0;
+    token = /<IsTruncated>true<\/IsTruncated>/.test(body) && !past ? /<NextContinuationToken>([^<]*)</.exec(body)?.[1] : undefined;
   } while (token);
-  return bodies;
 }
 
-async function listing() {
-  const top = await listAll(prefix, true);
-  const folders = [...top.join('').matchAll(/<CommonPrefixes><Prefix>([^<]*)<\/Prefix>/g)].map((m) => m[1]);
+async function listing(files) {
+  const sorted = files.map((f) => Buffer.from(prefix + f)).sort(Buffer.compare);
+  const cuts = [];
+  for (let i = 999; i < sorted.length - 1; i += 1000) cuts.push(sorted[i].toString());
+  const ranges = [...cuts.map((last, i) => [cuts[i - 1], last]), [cuts.at(-1), undefined]];
   let next = 0;
   await Promise.all(
     Array.from({ length: 8 }, async () => {
-      while (next < folders.length) await listAll(folders[next++], false);
+      while (next < ranges.length) await listRange(...ranges[next++]);
     }),
   );
 }
@@ -55,17 +59,21 @@ async function record() {
   if (id) await get(`/.mwaa/releases/${id}.json`);
 }
 
-function hashAll() {
-  let n = 0;
+function walk() {
+  const files = [];
   for (const entry of readdirSync(folder, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    createHash('sha256')
-      .update(readFileSync(join(entry.parentPath ?? entry.path, entry.name)))
-      .digest('hex');
-    n++;
+    if (entry.isFile()) files.push(relative(folder, join(entry.parentPath ?? entry.path, entry.name)));
   }
-  return n;
+  return files;
 }
 
-await Promise.all([listing(), record(), Promise.resolve().then(hashAll)]);
+function hashAll(files) {
+  for (const f of files)
+    createHash('sha256')
+      .update(readFileSync(join(folder, f)))
+      .digest('hex');
+}
+
+const files = walk();
+await Promise.all([listing(files), record(), Promise.resolve().then(() => hashAll(files))]);
 agent.destroy();

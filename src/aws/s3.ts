@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { FailedError, type MwaaError, NotFoundError } from '../core/errors.js';
-import type { ObjectListing, S3Api, VersionEntry } from '../core/ports/s3.js';
+import { compareKeys, type ObjectListing, type S3Api, type VersionEntry } from '../core/ports/s3.js';
 import { mapAwsError } from './errors.js';
 import { scanObjectPages, scanVersionPages, type ScannedObjectsPage, type ScannedPage } from './list-versions.js';
 
@@ -165,7 +165,8 @@ function s3ApiWith(
             Bucket: bucket,
             Prefix: prefix,
             Delimiter: opts.delimiter,
-            ContinuationToken: token,
+            ...(token ? { ContinuationToken: token } : { StartAfter: opts.startAfter }),
+            MaxKeys: opts.maxKeys,
             ...owner,
           });
           // the page is read from its bytes, not parsed into a tree by the SDK (list-versions.ts)
@@ -185,7 +186,9 @@ function s3ApiWith(
         if (page.isTruncated && (!page.nextContinuationToken || page.nextContinuationToken === token)) {
           throw new FailedError('aws.failed', `ListObjectsV2 ${url(bucket, prefix)}: the listing did not advance`);
         }
-        token = page.isTruncated ? page.nextContinuationToken : undefined;
+        const last = page.objects.at(-1)?.key;
+        const pastUntil = opts.until !== undefined && last !== undefined && compareKeys(last, opts.until) >= 0;
+        token = page.isTruncated && !pastUntil ? page.nextContinuationToken : undefined;
       } while (token);
       return listing;
     },

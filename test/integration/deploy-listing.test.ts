@@ -1,10 +1,15 @@
 /**
  * What a push reads from the bucket: the current objects (ListObjectsV2) always, object versions only
- * for the keys it touches, so a no-op push costs the same after any number of releases.
+ * for the keys it touches, so a no-op push costs the same after any number of releases. The current
+ * objects are listed in key ranges cut at the project's own files (src/core/deploy/listing.ts), all of
+ * them, whatever the bucket holds besides.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { s3Api } from '../../src/aws/s3.js';
+import { currentObjects } from '../../src/core/deploy/listing.js';
 import { cloneProject, createEnvironment, dagFile, snapshot, startDeployWorld, writeProject, type DeployWorld } from './deploy-helpers.js';
 
 let w: DeployWorld;
@@ -53,8 +58,8 @@ describe('dags push: listing', () => {
       expect(noop.result.code).toBe(0);
       expect(JSON.parse(noop.result.stdout).status).toBe('up-to-date');
       expect(noop.calls.ListObjectVersions).toBe(0);
-      // the prefix with a delimiter, then its four folders
-      expect(noop.calls.ListObjectsV2).toBe(5);
+      // 41 files: one range, one page
+      expect(noop.calls.ListObjectsV2).toBe(1);
       expect((await snapshot(w.emu)).allVersions).toBe(before.allVersions);
 
       // one changed file: its own versions are looked up, nothing else
@@ -72,5 +77,61 @@ describe('dags push: listing', () => {
     } finally {
       clone.cleanup();
     }
+  });
+});
+
+describe('the current objects, listed in ranges', () => {
+  const BUCKET = 'listing-ranges';
+  /** every key the bucket holds, in S3's order */
+  const held: string[] = [];
+
+  beforeAll(async () => {
+    const { CreateBucketCommand } = await import('@aws-sdk/client-s3');
+    await w.emu.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    const keys = [
+      // the project's files: 45 of them
+      ...Array.from({ length: 45 }, (_, i) => `dags/f${String(i).padStart(2, '0')}.py`),
+      // what the bucket holds besides: before, between and after them; past U+FFFF (S3 orders by UTF-8
+      // bytes: '\u{1F600}' comes after '\uFF01', though JavaScript's < says before)
+      'dags/a-first.py',
+      ...Array.from({ length: 25 }, (_, i) => `dags/f13-extra-${String(i).padStart(2, '0')}.py`),
+      'dags/\uFF01.py',
+      'dags/\u{1F600}.py',
+      'dags/zz/last.py',
+      // the tool's state and folder markers: never in the listing
+      '.mwaa/releases/index.json',
+      'dags/.mwaa/x.json',
+      'dags/sub/',
+    ];
+    for (const key of keys) await w.emu.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: key }));
+    held.push(...keys);
+  });
+
+  const dagKeys = (prefix: string) =>
+    held
+      .filter((k) => k.startsWith(prefix) && !k.startsWith('.mwaa/') && !k.endsWith('/'))
+      .map((k) => Buffer.from(k))
+      .sort(Buffer.compare)
+      .map((b) => b.toString());
+  const project = Array.from({ length: 45 }, (_, i) => `dags/f${String(i).padStart(2, '0')}.py`);
+
+  it("finds every object under the prefix, in S3's order, with pages of 10: the project's 45 files cut into 5 ranges", async () => {
+    const listed = await counting(['ListObjectsV2'], () => currentObjects(s3Api(w.emu.s3), BUCKET, 'dags/', project, undefined, 10));
+    expect([...listed.result.keys()]).toEqual(dagKeys('dags/'));
+    expect(listed.result.get('dags/f07.py')).toEqual({ etag: expect.stringMatching(/^"[0-9a-f]{32}"$/), size: 'dags/f07.py'.length });
+    // 5 ranges, one page each, except the first (12 keys: 2 pages) and the second, which holds the 25
+    // extra keys (35 keys: 4 pages); the last goes on to the end (9 keys: 1 page)
+    expect(listed.calls.ListObjectsV2).toBe(9);
+  });
+
+  it('with no files of its own, one range: the whole prefix, page after page', async () => {
+    const listed = await counting(['ListObjectsV2'], () => currentObjects(s3Api(w.emu.s3), BUCKET, 'dags/', [], undefined, 10));
+    expect([...listed.result.keys()]).toEqual(dagKeys('dags/'));
+    expect(listed.calls.ListObjectsV2).toBe(8); // 75 keys under dags/ (folder marker and state included), pages of 10
+  });
+
+  it("under the bucket's root, the tool's state folder is not listed", async () => {
+    const listed = await counting(['ListObjectsV2'], () => currentObjects(s3Api(w.emu.s3), BUCKET, '', project, undefined, 10));
+    expect([...listed.result.keys()]).toEqual(dagKeys(''));
   });
 });

@@ -1,15 +1,16 @@
 /** An in-memory versioned bucket implementing the deploy code's S3Api, with failure injection. */
 import { createHash, randomBytes } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
-import type {
-  DeleteResult,
-  HeadResult,
-  ListOptions,
-  ObjectListing,
-  PutOptions,
-  PutResult,
-  S3Api,
-  VersionEntry,
+import {
+  compareKeys,
+  type DeleteResult,
+  type HeadResult,
+  type ListOptions,
+  type ObjectListing,
+  type PutOptions,
+  type PutResult,
+  type S3Api,
+  type VersionEntry,
 } from '../../src/core/ports/s3.js';
 import { FailedError } from '../../src/core/errors.js';
 import type { PlanJson } from '../../src/core/deploy/plan.js';
@@ -87,12 +88,14 @@ export class FakeS3 implements S3Api {
     return out;
   }
 
-  async listObjects(_bucket: string, prefix: string, options: { delimiter?: string } = {}): Promise<ObjectListing> {
+  /** (`until` is not needed: a listing may hold keys after it) */
+  async listObjects(_bucket: string, prefix: string, options: { delimiter?: string; startAfter?: string } = {}): Promise<ObjectListing> {
     this.fail('ListObjectsV2', prefix);
     const listing: ObjectListing = { objects: [], prefixes: [] };
-    for (const key of [...this.objects.keys()].sort()) {
+    for (const key of [...this.objects.keys()].sort(compareKeys)) {
       const v = this.objects.get(key)?.[0];
       if (!key.startsWith(prefix) || !v || v.deleteMarker) continue;
+      if (options.startAfter !== undefined && compareKeys(key, options.startAfter) <= 0) continue;
       const cut = options.delimiter ? key.indexOf(options.delimiter, prefix.length) : -1;
       if (cut >= 0) {
         const p = key.slice(0, cut + 1);

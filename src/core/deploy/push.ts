@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AbortedError, ConfigError, FailedError } from '../errors.js';
 import { buildArtifact, planArtifact, pinsOf, type BuiltArtifact } from './artifacts.js';
-import { walkFiles } from './files.js';
+import { walkFiles, type WalkResult } from './files.js';
 import { digestFiles, md5OfFile, type HashedFile } from './hash.js';
 import { currentObjects, latestVersions } from './listing.js';
 import { loadIgnoreRule } from './ignore.js';
@@ -113,26 +113,42 @@ interface Scan {
   findings: Finding[];
 }
 
+/** The DAGs folder's files, found (not read yet); a config error when the folder is not there. */
+async function walkDags(sources: ProjectSources): Promise<WalkResult | undefined> {
+  if (!sources.dags) return undefined;
+  let st: Awaited<ReturnType<typeof stat>> | undefined;
+  try {
+    st = await stat(sources.dags);
+  } catch {
+    st = undefined;
+  }
+  if (!st?.isDirectory()) {
+    throw new ConfigError(`the DAGs folder ${sources.dags} does not exist`, undefined, {
+      code: 'deploy.dags-missing',
+      hint: 'create it, or fix `dags:` of the environment in mwaa.yaml',
+    });
+  }
+  return walkFiles(sources.dags, loadIgnoreRule(sources.dags, sources.projectDir));
+}
+
 /**
  * The DAG files, hashed. A file whose sha256 the current release recorded shares the record's string
  * and skips its MD5 (the plan knows it from the recorded ETag); the record is read meanwhile.
  */
 async function hashDags(
-  dir: string,
-  projectDir: string,
+  walk: WalkResult,
   concurrency: number,
   recorded: { prefix: string; record: Promise<ReleaseRecord | undefined> },
   signal?: AbortSignal,
-): Promise<{ files: HashedFile[]; skippedLinks: string[] }> {
-  const walk = await walkFiles(dir, loadIgnoreRule(dir, projectDir));
+): Promise<HashedFile[]> {
   const record = await recorded.record;
   const known = record ? (rel: string) => recordedEntry(record, recorded.prefix + rel) : undefined;
-  const files = await digestFiles(walk, { concurrency: Math.max(8, concurrency * 2), signal, known });
-  return { files, skippedLinks: walk.skippedLinks };
+  return digestFiles(walk, { concurrency: Math.max(8, concurrency * 2), signal, known });
 }
 
 async function scanProject(
   sources: ProjectSources,
+  walking: Promise<WalkResult | undefined>,
   target: Target,
   concurrency: number,
   record: Promise<ReleaseRecord | undefined>,
@@ -140,28 +156,16 @@ async function scanProject(
 ): Promise<Scan> {
   const findings: Finding[] = [];
   let dags: HashedFile[] | undefined;
-  if (sources.dags) {
-    let st: Awaited<ReturnType<typeof stat>> | undefined;
-    try {
-      st = await stat(sources.dags);
-    } catch {
-      st = undefined;
-    }
-    if (!st?.isDirectory()) {
-      throw new ConfigError(`the DAGs folder ${sources.dags} does not exist`, undefined, {
-        code: 'deploy.dags-missing',
-        hint: 'create it, or fix `dags:` of the environment in mwaa.yaml',
-      });
-    }
-    const hashed = await hashDags(sources.dags, sources.projectDir, concurrency, { prefix: target.dagPrefix, record }, signal);
-    for (const link of hashed.skippedLinks) {
+  const walk = await walking;
+  if (walk) {
+    dags = await hashDags(walk, concurrency, { prefix: target.dagPrefix, record }, signal);
+    for (const link of walk.skippedLinks) {
       findings.push({
         level: 'warning',
         code: 'local.symlink-outside',
         message: `skipped ${link}: a symlink pointing outside the DAGs folder (or dangling)`,
       });
     }
-    dags = hashed.files;
   }
   const artifacts: BuiltArtifact[] = [];
   for (const kind of ARTIFACT_KINDS) {
@@ -186,6 +190,11 @@ async function scanProject(
   return { dags, ...(sources.dags ? { dagsRoot: sources.dags } : {}), artifacts, findings };
 }
 
+/** The keys the project's DAG files have in the bucket. */
+function keysOf(target: Target, files: Array<{ rel: string }>): string[] {
+  return files.map((f) => target.dagPrefix + f.rel);
+}
+
 /** Each artifact against the version the environment pins. */
 function planArtifacts(ports: DeployPorts, target: Target, scan: Scan, record: ReleaseRecord | undefined): Promise<ArtifactPlan[]> {
   return Promise.all(scan.artifacts.map((built) => planArtifact({ built, env: target.env, bucket: target.bucket, s3: ports.s3, record })));
@@ -207,7 +216,7 @@ async function makePlan(
   const artifacts = await planArtifacts(ports, target, scan, record);
   let dags: DagPlan | undefined;
   if (scan.dags) {
-    const remote = listing ?? (await currentObjects(ports.s3, target.bucket, target.dagPrefix, ports.signal));
+    const remote = listing ?? (await currentObjects(ports.s3, target.bucket, target.dagPrefix, keysOf(target, scan.dags), ports.signal));
     for (const a of artifacts) remote.delete(a.key);
     const root = scan.dagsRoot as string;
     const input: DagPlanInput = {
@@ -367,11 +376,13 @@ async function planUnlocked(
     (r) => r.record,
     () => undefined,
   );
+  // the listing is cut into ranges at the project's own files: it starts once they are found, not read
+  const walking = walkDags(request.sources);
   const [findings, scan, state, listing, running] = await Promise.all([
     checkTarget(ports, target, { wait: request.wait && !request.dryRun }),
-    scanProject(request.sources, target, request.concurrency, record, ports.signal),
+    scanProject(request.sources, walking, target, request.concurrency, record, ports.signal),
     reading,
-    request.sources.dags ? currentObjects(ports.s3, target.bucket, target.dagPrefix, ports.signal) : Promise.resolve(undefined),
+    walking.then((walk) => walk && currentObjects(ports.s3, target.bucket, target.dagPrefix, keysOf(target, walk.files), ports.signal)),
     runningHolder(ports, target.bucket),
   ]);
   findings.push(...scan.findings);

@@ -19,6 +19,11 @@ export interface VersionEntry {
   lastModified?: number;
 }
 
+/** S3's order of keys, in which it lists them: by their UTF-8 bytes (JavaScript's `<` differs past U+FFFF). */
+export function compareKeys(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
 /** One current object of a ListObjectsV2 listing (no version id: see listObjects). */
 export interface ObjectEntry {
   key: string;
@@ -78,9 +83,16 @@ export interface S3Api {
   /**
    * The current objects under a prefix (ListObjectsV2, every page): what a GET without VersionId would
    * find, without the version ids. Its cost follows the number of objects, not the bucket's history.
-   * With a delimiter, keys below the next delimiter are rolled up into `prefixes`.
+   * With a delimiter, keys below the next delimiter are rolled up into `prefixes`. With `startAfter`,
+   * only keys after it (S3's StartAfter); with `until`, no page is asked for once a page ended at or
+   * after that key: the listing holds every key up to `until`, and may hold some after it. `maxKeys`:
+   * keys per page (S3's default and most: 1,000).
    */
-  listObjects(bucket: string, prefix: string, options?: { delimiter?: string; signal?: AbortSignal }): Promise<ObjectListing>;
+  listObjects(
+    bucket: string,
+    prefix: string,
+    options?: { delimiter?: string; startAfter?: string; until?: string; maxKeys?: number; signal?: AbortSignal },
+  ): Promise<ObjectListing>;
   headObject(bucket: string, key: string, versionId?: string): Promise<HeadResult | undefined>;
   /** the body, or undefined when the key/version does not exist (or is a delete marker) */
   getObject(bucket: string, key: string, versionId?: string): Promise<Buffer | undefined>;
