@@ -6,7 +6,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { walkFiles } from '../deploy/files.js';
 import { loadIgnoreRule } from '../deploy/ignore.js';
-import { checkPluginsZip, zipFolder } from '../deploy/zip.js';
 import type { CompileItem } from './python.js';
 import type { CheckFinding } from './types.js';
 
@@ -34,6 +33,8 @@ export async function checkPlugins(source: string, projectDir: string, label: (p
       compile: [],
     };
   }
+  // loaded here: the zip library builds its tables as it loads, work a check without plugins never needs
+  const { checkPluginsZip, zipFolder } = await import('../deploy/zip.js');
   let bytes: Uint8Array;
   const compile: CompileItem[] = [];
   if (st.isDirectory()) {

@@ -12,7 +12,7 @@ import { digestBytes, etagMd5 } from './hash.js';
 import { loadIgnoreRule } from './ignore.js';
 import { prevOf, type ArtifactPlan } from './plan.js';
 import { ARTIFACT_FIELDS, type ArtifactKind, type Pin, type ReleaseRecord } from './records.js';
-import { checkPluginsZip, zipFolder, type ZipProblem } from './zip.js';
+import type { ZipProblem } from './zip.js';
 
 export interface BuiltArtifact {
   kind: ArtifactKind;
@@ -35,6 +35,8 @@ export async function buildArtifact(kind: ArtifactKind, source: string, projectD
     });
   }
   if (kind === 'plugins') {
+    // loaded here: the zip library builds its tables as it loads, work a push without plugins never needs
+    const { checkPluginsZip, zipFolder } = await import('./zip.js');
     if (st.isDirectory()) {
       const walk = await walkFiles(source, loadIgnoreRule(source, projectDir));
       const bytes = await zipFolder(walk);
