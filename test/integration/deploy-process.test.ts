@@ -24,10 +24,16 @@ import {
 import { runInTerminal } from '../helpers/terminal.js';
 import { until } from '../helpers/until.js';
 
-const FILES = 240;
+/**
+ * Enough files for the uploads to last ~1 s through the proxy (8 rounds of 16 uploads, each held
+ * UPLOAD_DELAY_MS), so that a signal sent once the first uploads are reported arrives mid-upload. The
+ * delay is waited, not worked: fewer files held longer cost the test less CPU than more files.
+ */
+const FILES = 120;
+const UPLOAD_DELAY_MS = 120;
 /**
  * Every push here skips the project check (--no-check): what is tested happens after it (uploads, the
- * lock, the rollback), and each push would otherwise compile the 240 files in Python first.
+ * lock, the rollback), and each push would otherwise compile the files in Python first.
  */
 const PUSH = ['dags', 'push', '--no-check'];
 let w: DeployWorld;
@@ -60,7 +66,7 @@ beforeAll(async () => {
   await createEnvironment(w.emu);
   proxy = await slowProxy(
     () => w.emu.url,
-    60,
+    UPLOAD_DELAY_MS,
     (method, path) => method === 'PUT' && path.startsWith(`/${BUCKET}/dags/`),
   );
   writeProject(w.dir, {});
@@ -93,7 +99,7 @@ describe('interrupted deploys', () => {
     rewriteAll();
     const before = await snapshot(w.emu);
     const t = runInTerminal(['--endpoint-url', proxy.url, ...PUSH, '--yes'], { cwd: w.dir, env: baseEnv(w.emu.env) });
-    await t.waitFor(/\d+\/240 files/);
+    await t.waitFor(new RegExp(`\\d+/${FILES} files`));
     t.hangUp();
     // 128 + SIGHUP: ended by the hangup, as a process without a handler would be, but only after its rollback
     expect(await t.exit).toBe(129);
@@ -144,7 +150,7 @@ describe('interrupted deploys', () => {
     let stalled = false;
     const slow = await slowProxy(
       () => w.emu.url,
-      60,
+      UPLOAD_DELAY_MS,
       (method, path) => stalled || (method === 'PUT' && path.startsWith(`/${BUCKET}/dags/`)),
     );
     try {
