@@ -82,6 +82,11 @@ export default defineConfig({
     pool: 'forks',
     sequence: { sequencer: SlowestFirst },
     setupFiles: ['test/helpers/setup.ts'],
+    // Keeps the TypeScript it transforms for the tests in node_modules/.experimental-vitest-cache, keyed
+    // by each file's content and the configuration, so that a run after an edit transforms only what
+    // changed: ~12 of the ~15 s of CPU the transforms took per run (an experimental option of Vitest 4,
+    // the default from Vitest 5; `npx vitest --clearCache` empties it).
+    experimental: { fsModuleCache: true },
     // the default output, then one plain "tests: N passed, N failed, N skipped" line
     reporters: ['default', './scripts/summary-reporter.mjs'],
     env: {
