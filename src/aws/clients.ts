@@ -1,7 +1,8 @@
 /**
- * The AWS client factory: the three SDK clients, created lazily (nothing of the SDK is loaded until a
- * command needs it), resolving credentials, profile and region like the AWS CLI (the SDK's default
- * chain), with endpoint overrides and adaptive retries (README "The local emulator" for the endpoints).
+ * The AWS client factory: the three SDK clients (and S3 clients for uploads, `s3Uploader`), created lazily
+ * (nothing of the SDK is loaded until a command needs it), resolving credentials, profile and region like
+ * the AWS CLI (the SDK's default chain), with endpoint overrides and adaptive retries (README "The local
+ * emulator" for the endpoints).
  */
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { MWAAClient } from '@aws-sdk/client-mwaa';
