@@ -20,14 +20,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateEnvironmentCommand, GetEnvironmentCommand, MWAAClient } from '@aws-sdk/client-mwaa';
-import {
-  CreateBucketCommand,
-  ListObjectVersionsCommand,
-  PutBucketVersioningCommand,
-  PutPublicAccessBlockCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
-import { benchEnv, machine, startLocalEmulator, writeSection } from './results.mjs';
+import { ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
+import { dagFile, localAwsEnv, machine, startLocalEmulator, versionedBucket, writeSection } from './results.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = process.env.MWAA_BENCH_BIN || join(root, 'bin', 'mwaa.cjs');
@@ -53,15 +47,7 @@ writeFileSync(
   RSS_PRELOAD,
   "process.on('exit', () => require('node:fs').writeSync(2, '\\nMWAA_BENCH_MAXRSS_KB=' + process.resourceUsage().maxRSS + '\\n'));\n",
 );
-const awsConfig = join(dir, 'aws-config');
-writeFileSync(awsConfig, '[default]\nregion = us-east-1\ns3 =\n    addressing_style = path\n');
-const env = benchEnv({
-  AWS_CONFIG_FILE: awsConfig,
-  AWS_ACCESS_KEY_ID: CRED.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: CRED.secretAccessKey,
-  AWS_REGION: 'us-east-1',
-  AWS_DEFAULT_REGION: 'us-east-1',
-});
+const env = localAwsEnv(dir, CRED);
 
 function startEmulator() {
   return startLocalEmulator({
@@ -71,22 +57,6 @@ function startEmulator() {
     env: env,
     extraArgs: ['--create-seconds', '0.2', '--update-seconds', '0.2'],
   });
-}
-
-async function bucket(s3, name) {
-  await s3.send(new CreateBucketCommand({ Bucket: name }));
-  await s3.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: 'Enabled' } }));
-  await s3.send(
-    new PutPublicAccessBlockCommand({
-      Bucket: name,
-      PublicAccessBlockConfiguration: {
-        BlockPublicAcls: true,
-        IgnorePublicAcls: true,
-        BlockPublicPolicy: true,
-        RestrictPublicBuckets: true,
-      },
-    }),
-  );
 }
 
 async function environment(mwaa, name, bucketName) {
@@ -119,27 +89,10 @@ async function versions(s3, name) {
   }
 }
 
-/** A DAG file of about 1.5 KB, different per index. */
-function dag(i) {
-  const id = `etl_${String(i).padStart(5, '0')}`;
-  return [
-    'from datetime import datetime, timedelta',
-    'from airflow import DAG',
-    'from airflow.operators.bash import BashOperator',
-    '',
-    `default_args = {"owner": "data", "retries": ${i % 4}, "retry_delay": timedelta(minutes=${(i % 9) + 1})}`,
-    '',
-    `with DAG("${id}", start_date=datetime(2024, 1, 1), schedule="@daily", catchup=False, default_args=default_args) as dag:`,
-    ...Array.from({ length: 8 }, (_, t) => `    t${t} = BashOperator(task_id="step_${t}", bash_command="echo ${id} step ${t} && sleep 1")`),
-    '    t0 >> t1 >> t2 >> t3 >> t4 >> t5 >> t6 >> t7',
-    '',
-  ].join('\n');
-}
-
 /** Rewrites files `from`..`from + count - 1` of a project with a new revision line. */
 function edit(p, from, count, revision) {
   for (let i = from; i < from + count; i++)
-    writeFileSync(join(p, 'dags', `team_${i % 20}`, `etl_${i}.py`), `${dag(i)}# revision ${revision}\n`);
+    writeFileSync(join(p, 'dags', `team_${i % 20}`, `etl_${i}.py`), `${dagFile(i)}# revision ${revision}\n`);
 }
 
 function mwaaYaml(name, bucketName) {
@@ -153,7 +106,7 @@ function project(name, files, bucketName) {
   for (let i = 0; i < files; i++) {
     const sub = join(p, 'dags', `team_${i % 20}`);
     if (i < 20) mkdirSync(sub, { recursive: true });
-    writeFileSync(join(sub, `etl_${i}.py`), dag(i));
+    writeFileSync(join(sub, `etl_${i}.py`), dagFile(i));
   }
   return p;
 }
@@ -214,8 +167,8 @@ async function main() {
   try {
     const s3 = new S3Client({ endpoint: url, region: 'us-east-1', credentials: CRED, forcePathStyle: true });
     const mwaa = new MWAAClient({ endpoint: url, region: 'us-east-1', credentials: CRED, disableHostPrefix: true });
-    await bucket(s3, 'bench-mwaa');
-    await bucket(s3, 'bench-aws');
+    await versionedBucket(s3, 'bench-mwaa');
+    await versionedBucket(s3, 'bench-aws');
     await environment(mwaa, 'bench', 'bench-mwaa');
     const p = project('bench', FILES, 'bench-mwaa');
 
@@ -228,8 +181,8 @@ async function main() {
       if (i > 0) {
         names = { env: `first-${i}`, mwaa: `bench-first-${i}-mwaa`, aws: `bench-first-${i}-aws` };
         proj = firstPushCopy(p, `first${i}`, names.env, names.mwaa);
-        await bucket(s3, names.mwaa);
-        await bucket(s3, names.aws);
+        await versionedBucket(s3, names.mwaa);
+        await versionedBucket(s3, names.aws);
         await environment(mwaa, names.env, names.mwaa);
       }
       let v0 = await versions(s3, names.mwaa);
@@ -242,7 +195,7 @@ async function main() {
       first.hashMs.push(hashAll(join(proj, 'dags')));
       if (BEFORE_BIN) {
         const b = { env: `before-${i}`, bucket: `bench-before-${i}` };
-        await bucket(s3, b.bucket);
+        await versionedBucket(s3, b.bucket);
         await environment(mwaa, b.env, b.bucket);
         const c = firstPushCopy(p, `before${i}`, b.env, b.bucket);
         first.before.push(mwaaPush(url, c, BEFORE_BIN).ms);
@@ -338,7 +291,7 @@ ${firstText()}
     const hist = {};
     for (const releases of [1, HISTORY]) {
       const name = `hist-${releases}`;
-      await bucket(s3, `bench-${name}`);
+      await versionedBucket(s3, `bench-${name}`);
       await environment(mwaa, name, `bench-${name}`);
       const proj = project(name, FILES, `bench-${name}`);
       for (let r = 0; r < releases; r++) {
@@ -370,7 +323,7 @@ ${firstText()}
       memory[files] = m;
       for (let r = 0; r < MEMORY_RUNS; r++) {
         const name = `mem-${files}-${r}`;
-        await bucket(s3, `bench-${name}`);
+        await versionedBucket(s3, `bench-${name}`);
         await environment(mwaa, name, `bench-${name}`);
         const proj = project(name, files, `bench-${name}`);
         const first = mwaaPush(url, proj);

@@ -1,5 +1,6 @@
 // Replaces one "## <title>" section of bench/RESULTS.md, leaving the others as they are.
 import { spawn } from 'node:child_process';
+import { CreateBucketCommand, PutBucketVersioningCommand, PutPublicAccessBlockCommand } from '@aws-sdk/client-s3';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,5 +64,55 @@ export function startLocalEmulator({ bin, cwd, stateDir, env, extraArgs = [] }) 
     });
     child.stderr.on('data', (d) => (err += d));
     child.on('close', (code) => reject(new Error(`mwaa local start exited (${code}): ${err}`)));
+  });
+}
+
+/** A bucket as MWAA needs it: versioned, public access blocked. */
+export async function versionedBucket(s3, name) {
+  await s3.send(new CreateBucketCommand({ Bucket: name }));
+  await s3.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: 'Enabled' } }));
+  await s3.send(
+    new PutPublicAccessBlockCommand({
+      Bucket: name,
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        IgnorePublicAcls: true,
+        BlockPublicPolicy: true,
+        RestrictPublicBuckets: true,
+      },
+    }),
+  );
+}
+
+/** A DAG file of about 1.5 KB, different per index. */
+export function dagFile(i) {
+  const id = `etl_${String(i).padStart(5, '0')}`;
+  return [
+    'from datetime import datetime, timedelta',
+    'from airflow import DAG',
+    'from airflow.operators.bash import BashOperator',
+    '',
+    `default_args = {"owner": "data", "retries": ${i % 4}, "retry_delay": timedelta(minutes=${(i % 9) + 1})}`,
+    '',
+    `with DAG("${id}", start_date=datetime(2024, 1, 1), schedule="@daily", catchup=False, default_args=default_args) as dag:`,
+    ...Array.from({ length: 8 }, (_, t) => `    t${t} = BashOperator(task_id="step_${t}", bash_command="echo ${id} step ${t} && sleep 1")`),
+    '    t0 >> t1 >> t2 >> t3 >> t4 >> t5 >> t6 >> t7',
+    '',
+  ].join('\n');
+}
+
+/**
+ * benchEnv for the AWS CLI and mwaa against a local S3: fixed credentials and region, and an AWS CLI config
+ * (written into `dir`) for path-style addressing, which a server on 127.0.0.1 needs.
+ */
+export function localAwsEnv(dir, credentials) {
+  const awsConfig = join(dir, 'aws-config');
+  writeFileSync(awsConfig, '[default]\nregion = us-east-1\ns3 =\n    addressing_style = path\n');
+  return benchEnv({
+    AWS_CONFIG_FILE: awsConfig,
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    AWS_REGION: 'us-east-1',
+    AWS_DEFAULT_REGION: 'us-east-1',
   });
 }

@@ -14,14 +14,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateEnvironmentCommand, GetEnvironmentCommand, MWAAClient } from '@aws-sdk/client-mwaa';
-import {
-  CreateBucketCommand,
-  ListObjectVersionsCommand,
-  PutBucketVersioningCommand,
-  PutPublicAccessBlockCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
-import { benchEnv, machine, startLocalEmulator, writeSection } from './results.mjs';
+import { ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
+import { dagFile, localAwsEnv, machine, startLocalEmulator, versionedBucket, writeSection } from './results.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = process.env.MWAA_BENCH_BIN || join(root, 'bin', 'mwaa.cjs');
@@ -32,15 +26,7 @@ const AWS = process.env.AWS_BENCH_BIN || (existsSync('/usr/bin/aws') ? '/usr/bin
 const CRED = { accessKeyId: 'mwaa-local', secretAccessKey: 'mwaa-local' };
 
 const dir = mkdtempSync(join(tmpdir(), 'mwaa-bench-second-s3-'));
-const awsConfig = join(dir, 'aws-config');
-writeFileSync(awsConfig, '[default]\nregion = us-east-1\ns3 =\n    addressing_style = path\n');
-const baseEnv = benchEnv({
-  AWS_CONFIG_FILE: awsConfig,
-  AWS_ACCESS_KEY_ID: CRED.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: CRED.secretAccessKey,
-  AWS_REGION: 'us-east-1',
-  AWS_DEFAULT_REGION: 'us-east-1',
-});
+const baseEnv = localAwsEnv(dir, CRED);
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -79,36 +65,6 @@ async function startMoto() {
   }
 }
 
-async function bucket(s3, name) {
-  await s3.send(new CreateBucketCommand({ Bucket: name }));
-  await s3.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: 'Enabled' } }));
-  await s3.send(
-    new PutPublicAccessBlockCommand({
-      Bucket: name,
-      PublicAccessBlockConfiguration: {
-        BlockPublicAcls: true,
-        IgnorePublicAcls: true,
-        BlockPublicPolicy: true,
-        RestrictPublicBuckets: true,
-      },
-    }),
-  );
-}
-
-function dag(i) {
-  const id = `etl_${String(i).padStart(5, '0')}`;
-  return [
-    'from datetime import datetime',
-    'from airflow import DAG',
-    'from airflow.operators.bash import BashOperator',
-    '',
-    `with DAG("${id}", start_date=datetime(2024, 1, 1), schedule="@daily", catchup=False) as dag:`,
-    ...Array.from({ length: 8 }, (_, t) => `    t${t} = BashOperator(task_id="step_${t}", bash_command="echo ${id} step ${t} && sleep 1")`),
-    '    t0 >> t1 >> t2 >> t3 >> t4 >> t5 >> t6 >> t7',
-    '',
-  ].join('\n');
-}
-
 function run(cmd, args, cwd, env) {
   const start = process.hrtime.bigint();
   const r = spawnSync(cmd, args, { cwd, env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
@@ -143,9 +99,9 @@ async function main() {
     const env = { ...baseEnv, AWS_ENDPOINT_URL_MWAA: emulator.url, AWS_ENDPOINT_URL_S3: moto.url };
     // the environment names a bucket the emulator checks for; the pushes go to moto's bucket of that name
     const emulatorS3 = new S3Client({ endpoint: emulator.url, region: 'us-east-1', credentials: CRED, forcePathStyle: true });
-    await bucket(emulatorS3, 'bench-moto');
-    await bucket(moto.s3, 'bench-moto');
-    await bucket(moto.s3, 'bench-aws');
+    await versionedBucket(emulatorS3, 'bench-moto');
+    await versionedBucket(moto.s3, 'bench-moto');
+    await versionedBucket(moto.s3, 'bench-aws');
     const mwaa = new MWAAClient({ endpoint: emulator.url, region: 'us-east-1', credentials: CRED, disableHostPrefix: true });
     await mwaa.send(
       new CreateEnvironmentCommand({
@@ -168,7 +124,7 @@ async function main() {
     for (let i = 0; i < FILES; i++) {
       const sub = join(p, 'dags', `team_${i % 20}`);
       mkdirSync(sub, { recursive: true });
-      writeFileSync(join(sub, `etl_${i}.py`), dag(i));
+      writeFileSync(join(sub, `etl_${i}.py`), dagFile(i));
     }
     const push = (cwd) => run(process.execPath, [BIN, '--yes', '--json', 'dags', 'push', '--no-check'], cwd, env);
     const sync = (cwd) =>
@@ -190,7 +146,7 @@ async function main() {
       console.log(`fresh clone ${i + 1}/${RUNS}: mwaa ${fmt(noop.mwaa.at(-1))}, aws s3 sync ${fmt(noop.aws.at(-1))}`);
     }
     const ratio = median(noop.aws) / median(noop.mwaa);
-    const text = `Reproduce: \`npm run build && node bench/second-s3.mjs\` (${machine()}; ${awsName}; moto ${motoVersion}; ${FILES} generated DAG files of ~1.3 KB in 20 folders; ${RUNS} fresh clones; load average ${load0.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after).
+    const text = `Reproduce: \`npm run build && node bench/second-s3.mjs\` (${machine()}; ${awsName}; moto ${motoVersion}; ${FILES} generated DAG files of ~1.5 KB in 20 folders; ${RUNS} fresh clones; load average ${load0.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after).
 
 S3 is moto's server (\`python3 -m moto.server\`, an S3 written by others, in Python); MWAA's GetEnvironment goes to
 \`mwaa local start\`, which moto does not emulate (\`AWS_ENDPOINT_URL_MWAA\` and \`AWS_ENDPOINT_URL_S3\`). Both tools
