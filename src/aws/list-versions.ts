@@ -159,58 +159,39 @@ export function scanVersionPages(onPage: (page: ScannedPage) => void) {
 /** One ListObjectsV2 page as read by scanObjectsPage. */
 export interface ScannedObjectsPage {
   objects: ObjectEntry[];
-  prefixes: string[];
   isTruncated: boolean;
   nextContinuationToken?: string;
 }
 
 const CONTENTS = Buffer.from('<Contents>');
 const CONTENTS_END = Buffer.from('</Contents>');
-const COMMON = Buffer.from('<CommonPrefixes>');
-const COMMON_END = Buffer.from('</CommonPrefixes>');
 const tag = (name: string) => ({ open: Buffer.from(`<${name}>`), close: Buffer.from(`</${name}>`) });
 const KEY = tag('Key');
 const ETAG = tag('ETag');
 const SIZE = tag('Size');
-const PREFIX = tag('Prefix');
 const OBJECTS_TOP = /<(IsTruncated|NextContinuationToken)>([^<]*)<\/\1>/g;
 
 /**
- * Reads a whole ListBucketResult (ListObjectsV2) body: a page of up to 1,000 keys is ~250 KB, read as
- * bytes; each key, ETag and prefix becomes a string of its own, nothing else is built (the SDK would
- * build a tree and its output objects for the page, ~40× the body in garbage).
+ * Reads a whole ListBucketResult (ListObjectsV2, asked for without a delimiter) body: a page of up to
+ * 1,000 keys is ~250 KB, read as bytes; each key and ETag becomes a string of its own, nothing else is
+ * built (the SDK would build a tree and its output objects for the page, ~40× the body in garbage).
  */
 export function scanObjectsPage(buf: Buffer): ScannedObjectsPage {
-  const page: ScannedObjectsPage = { objects: [], prefixes: [], isTruncated: false };
+  const page: ScannedObjectsPage = { objects: [], isTruncated: false };
   const outside: string[] = [];
   let at = 0;
-  // where the next element of each kind starts, each searched again only once passed (searching both
-  // from every element scanned the page's rest for the kind it lacks: quadratic in the page's size)
-  let nextContents = buf.indexOf(CONTENTS, at);
-  let nextCommon = buf.indexOf(COMMON, at);
-  for (;;) {
-    const isPrefix = nextCommon >= 0 && (nextContents < 0 || nextCommon < nextContents);
-    const start = isPrefix ? nextCommon : nextContents;
-    if (start < 0) break;
-    const endTag = isPrefix ? COMMON_END : CONTENTS_END;
-    const end = buf.indexOf(endTag, start);
+  for (let start = buf.indexOf(CONTENTS, at); start >= 0; start = buf.indexOf(CONTENTS, at)) {
+    const end = buf.indexOf(CONTENTS_END, start);
     if (end < 0) throw new Error('ListObjectsV2: an element is not closed');
     outside.push(buf.toString('utf8', at, start));
     const element = buf.subarray(start, end);
-    if (isPrefix) {
-      const prefix = field(element, PREFIX.open, PREFIX.close);
-      if (prefix !== undefined) page.prefixes.push(prefix);
-    } else {
-      const size = field(element, SIZE.open, SIZE.close);
-      page.objects.push({
-        key: field(element, KEY.open, KEY.close) ?? '',
-        etag: field(element, ETAG.open, ETAG.close),
-        size: size === undefined ? undefined : Number(size),
-      });
-    }
-    at = end + endTag.length;
-    if (isPrefix) nextCommon = buf.indexOf(COMMON, at);
-    else nextContents = buf.indexOf(CONTENTS, at);
+    const size = field(element, SIZE.open, SIZE.close);
+    page.objects.push({
+      key: field(element, KEY.open, KEY.close) ?? '',
+      etag: field(element, ETAG.open, ETAG.close),
+      size: size === undefined ? undefined : Number(size),
+    });
+    at = end + CONTENTS_END.length;
   }
   outside.push(buf.toString('utf8', at));
   const rest = outside.join('');

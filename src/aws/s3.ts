@@ -156,7 +156,7 @@ function s3ApiWith(
 
     async listObjects(bucket, prefix, opts = {}) {
       const { ListObjectsV2Command } = await sdk;
-      const listing: ObjectListing = { objects: [], prefixes: [] };
+      const listing: ObjectListing = { objects: [] };
       let token: string | undefined;
       do {
         let scanned: ScannedObjectsPage | undefined;
@@ -164,7 +164,6 @@ function s3ApiWith(
           const command = new ListObjectsV2Command({
             Bucket: bucket,
             Prefix: prefix,
-            Delimiter: opts.delimiter,
             ...(token ? { ContinuationToken: token } : { StartAfter: opts.startAfter }),
             MaxKeys: opts.maxKeys,
             ...owner,
@@ -182,7 +181,6 @@ function s3ApiWith(
         if (!scanned) throw new FailedError('aws.failed', `ListObjectsV2 ${url(bucket, prefix)}: the response had no listing`);
         const page: ScannedObjectsPage = scanned;
         listing.objects.push(...page.objects);
-        listing.prefixes.push(...page.prefixes);
         if (page.isTruncated && (!page.nextContinuationToken || page.nextContinuationToken === token)) {
           throw new FailedError('aws.failed', `ListObjectsV2 ${url(bucket, prefix)}: the listing did not advance`);
         }

@@ -89,18 +89,14 @@ export class FakeS3 implements S3Api {
   }
 
   /** (`until` is not needed: a listing may hold keys after it) */
-  async listObjects(_bucket: string, prefix: string, options: { delimiter?: string; startAfter?: string } = {}): Promise<ObjectListing> {
+  async listObjects(_bucket: string, prefix: string, options: { startAfter?: string } = {}): Promise<ObjectListing> {
     this.fail('ListObjectsV2', prefix);
-    const listing: ObjectListing = { objects: [], prefixes: [] };
+    const listing: ObjectListing = { objects: [] };
     for (const key of [...this.objects.keys()].sort(compareKeys)) {
       const v = this.objects.get(key)?.[0];
       if (!key.startsWith(prefix) || !v || v.deleteMarker) continue;
       if (options.startAfter !== undefined && compareKeys(key, options.startAfter) <= 0) continue;
-      const cut = options.delimiter ? key.indexOf(options.delimiter, prefix.length) : -1;
-      if (cut >= 0) {
-        const p = key.slice(0, cut + 1);
-        if (listing.prefixes.at(-1) !== p) listing.prefixes.push(p);
-      } else listing.objects.push({ key, etag: v.etag, size: v.body?.length });
+      listing.objects.push({ key, etag: v.etag, size: v.body?.length });
     }
     return listing;
   }

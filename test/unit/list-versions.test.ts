@@ -193,40 +193,44 @@ describe('s3Api.listObjects (ListObjectsV2) over the wire format', () => {
     `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>bkt</Name><Prefix>dags/</Prefix><KeyCount>2</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>${token ? 'true' : 'false'}</IsTruncated>${token ? `<NextContinuationToken>${esc(token)}</NextContinuationToken>` : ''}${inner}</ListBucketResult>`;
   const odd = 'dags/a & <b> "c".py';
 
-  it('reads keys, ETags, sizes and common prefixes from the bytes, and follows the continuation token', async () => {
+  it('reads keys, ETags and sizes from the bytes, and follows the continuation token', async () => {
     const { client, queries } = cannedClient([
-      { status: 200, body: result(`${contents(odd, '"e1"', 12)}<CommonPrefixes><Prefix>dags/team_1/</Prefix></CommonPrefixes>`, 'tok&1') },
-      {
-        status: 200,
-        body: result(`${contents('dags/naïve 🚀.py', '"e2"', 3)}<CommonPrefixes><Prefix>dags/team_2/</Prefix></CommonPrefixes>`),
-      },
+      { status: 200, body: result(contents(odd, '"e1"', 12), 'tok&1') },
+      { status: 200, body: result(contents('dags/naïve 🚀.py', '"e2"', 3)) },
     ]);
-    const listing = await s3Api(client).listObjects('bkt', 'dags/', { delimiter: '/' });
+    const listing = await s3Api(client).listObjects('bkt', 'dags/');
     expect(listing.objects).toEqual([
       { key: odd, etag: '"e1"', size: 12 },
       { key: 'dags/naïve 🚀.py', etag: '"e2"', size: 3 },
     ]);
-    expect(listing.prefixes).toEqual(['dags/team_1/', 'dags/team_2/']);
-    expect(JSON.parse(queries[1])).toMatchObject({ 'continuation-token': 'tok&1', delimiter: '/', 'list-type': '2' });
+    expect(JSON.parse(queries[1])).toMatchObject({ 'continuation-token': 'tok&1', 'list-type': '2' });
   });
 
-  it('reads prefixes and objects in any order, and never takes a field from the next element', async () => {
+  it('reads every object of a page, and never takes a field from the next element', async () => {
     const bare = (key: string) => `<Contents><Key>${key}</Key></Contents>`; // no ETag, no Size
-    const prefix = (p: string) => `<CommonPrefixes><Prefix>${p}</Prefix></CommonPrefixes>`;
     const many = Array.from({ length: 300 }, (_, i) => contents(`dags/f${i}.py`, `"e${i}"`, i)).join('');
-    const { client } = cannedClient([
-      {
-        status: 200,
-        body: result(`${prefix('dags/a/')}${bare('dags/x.py')}${many}${prefix('dags/b/')}${bare('dags/y.py')}${prefix('dags/c/')}`),
-      },
-    ]);
-    const listing = await s3Api(client).listObjects('bkt', 'dags/', { delimiter: '/' });
-    expect(listing.prefixes).toEqual(['dags/a/', 'dags/b/', 'dags/c/']);
+    const { client } = cannedClient([{ status: 200, body: result(`${bare('dags/x.py')}${many}${bare('dags/y.py')}`) }]);
+    const listing = await s3Api(client).listObjects('bkt', 'dags/');
     expect(listing.objects).toHaveLength(302);
     expect(listing.objects[0]).toEqual({ key: 'dags/x.py', etag: undefined, size: undefined });
     expect(listing.objects[1]).toEqual({ key: 'dags/f0.py', etag: '"e0"', size: 0 });
     expect(listing.objects[300]).toEqual({ key: 'dags/f299.py', etag: '"e299"', size: 299 });
     expect(listing.objects[301]).toEqual({ key: 'dags/y.py', etag: undefined, size: undefined });
+  });
+
+  it('startAfter goes with the first request only; no page is asked for once one reached `until`', async () => {
+    const { client, queries } = cannedClient([
+      { status: 200, body: result(`${contents('dags/b.py', '"1"', 1)}${contents('dags/c.py', '"2"', 1)}`, 'tok1') },
+      { status: 200, body: result(`${contents('dags/d.py', '"3"', 1)}${contents('dags/e.py', '"4"', 1)}`, 'tok2') },
+      { status: 200, body: result(contents('dags/f.py', '"5"', 1)) },
+    ]);
+    const listing = await s3Api(client).listObjects('bkt', 'dags/', { startAfter: 'dags/a.py', until: 'dags/d.py', maxKeys: 2 });
+    // the second page ends at e.py, past d.py: the third is not asked for (the caller drops e.py)
+    expect(listing.objects.map((o) => o.key)).toEqual(['dags/b.py', 'dags/c.py', 'dags/d.py', 'dags/e.py']);
+    expect(queries).toHaveLength(2);
+    expect(JSON.parse(queries[0])).toMatchObject({ 'start-after': 'dags/a.py', 'max-keys': '2' });
+    expect(JSON.parse(queries[1])).toMatchObject({ 'continuation-token': 'tok1', 'max-keys': '2' });
+    expect(JSON.parse(queries[1])).not.toHaveProperty('start-after');
   });
 
   it('an empty listing, and an error response mapped to a typed error', async () => {
@@ -237,7 +241,7 @@ describe('s3Api.listObjects (ListObjectsV2) over the wire format', () => {
         body: '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>',
       },
     ]);
-    expect(await s3Api(client).listObjects('bkt', 'dags/')).toEqual({ objects: [], prefixes: [] });
+    expect(await s3Api(client).listObjects('bkt', 'dags/')).toEqual({ objects: [] });
     const error = await s3Api(client)
       .listObjects('bkt', 'dags/')
       .catch((e) => e);

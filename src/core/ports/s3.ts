@@ -34,8 +34,6 @@ export interface ObjectEntry {
 
 export interface ObjectListing {
   objects: ObjectEntry[];
-  /** with a delimiter: the common prefixes (e.g. "dags/folder/") */
-  prefixes: string[];
 }
 
 export interface HeadResult {
@@ -83,7 +81,7 @@ export interface S3Api {
   /**
    * The current objects under a prefix (ListObjectsV2, every page): what a GET without VersionId would
    * find, without the version ids. Its cost follows the number of objects, not the bucket's history.
-   * With a delimiter, keys below the next delimiter are rolled up into `prefixes`. With `startAfter`,
+   * With `startAfter`,
    * only keys after it (S3's StartAfter); with `until`, no page is asked for once a page ended at or
    * after that key: the listing holds every key up to `until`, and may hold some after it. `maxKeys`:
    * keys per page (S3's default and most: 1,000).
@@ -91,7 +89,7 @@ export interface S3Api {
   listObjects(
     bucket: string,
     prefix: string,
-    options?: { delimiter?: string; startAfter?: string; until?: string; maxKeys?: number; signal?: AbortSignal },
+    options?: { startAfter?: string; until?: string; maxKeys?: number; signal?: AbortSignal },
   ): Promise<ObjectListing>;
   headObject(bucket: string, key: string, versionId?: string): Promise<HeadResult | undefined>;
   /** the body, or undefined when the key/version does not exist (or is a delete marker) */
