@@ -73,11 +73,10 @@ export async function currentObjects(
   pageKeys = PAGE_KEYS,
 ): Promise<Map<string, RemoteObject>> {
   const limit = pLimit(PARALLEL);
-  const maxKeys = pageKeys === PAGE_KEYS ? undefined : pageKeys;
   const listed = await Promise.all(
     keyRanges(prefix, expected, pageKeys).map(({ after, last }) =>
       limit(async () => {
-        const { objects } = await s3.listObjects(bucket, prefix, { startAfter: after, until: last, maxKeys, signal });
+        const { objects } = await s3.listObjects(bucket, prefix, { startAfter: after, until: last, maxKeys: pageKeys, signal });
         return last === undefined ? objects : objects.filter((o) => compareKeys(o.key, last) <= 0);
       }),
     ),
