@@ -14,7 +14,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateEnvironmentCommand, GetEnvironmentCommand, MWAAClient } from '@aws-sdk/client-mwaa';
-import { ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
+import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { dagFile, localAwsEnv, machine, startLocalEmulator, versionedBucket, writeSection } from './results.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -54,9 +54,7 @@ async function startMoto() {
     if (child.exitCode !== null)
       throw new Error(`moto's server did not start (python3 -m moto.server):\n${readFileSync(log, 'utf8').slice(-2000)}`);
     try {
-      await s3.send(new ListObjectVersionsCommand({ Bucket: 'none' })).catch((e) => {
-        if (e.name !== 'NoSuchBucket') throw e;
-      });
+      await s3.send(new ListBucketsCommand({}));
       return { child, url, s3 };
     } catch (e) {
       if (i > 100) throw e;
