@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { dirname, relative } from 'node:path';
+import { mkdirSync, readFileSync, statfsSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
@@ -22,6 +23,35 @@ function pythonFirstOnPath(): string | undefined {
   }
 }
 const PATH = pythonFirstOnPath() ?? process.env.PATH ?? '';
+
+/**
+ * The tests' temporary folders (projects, emulators' state, the files a push uploads) on a RAM file
+ * system when the machine has one that may hold them: /dev/shm as tmpfs, executable (tests run scripts
+ * they write there), with 1 GiB free. The suite creates and removes tens of thousands of small files;
+ * on this machine's disk a file's creation costs ~0.4 ms of kernel time, on tmpfs a tenth of that
+ * (measured with 250 files; the suite's kernel time went from ~9.5 to ~7 s in a run of six fs-heavy
+ * files). Nothing the tests assert depends on the disk: fsync is a no-op on tmpfs, and no test cuts power.
+ * Every test takes its folders from os.tmpdir(), which reads TMPDIR; a TMPDIR already set is kept.
+ */
+function ramTmpdir(): string | undefined {
+  if (process.env.TMPDIR || process.platform !== 'linux') return undefined;
+  try {
+    const shm = readFileSync('/proc/self/mounts', 'utf8')
+      .split('\n')
+      .map((line) => line.split(' '))
+      .find(([, mountPoint, type]) => mountPoint === '/dev/shm' && type === 'tmpfs');
+    if (!shm || shm[3].split(',').includes('noexec')) return undefined;
+    const free = statfsSync('/dev/shm');
+    if (free.bavail * free.bsize < 2 ** 30) return undefined;
+    const dir = join('/dev/shm', `mwaa-tests-${process.getuid?.() ?? 'user'}`);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // someone else's folder of that name (/dev/shm is shared like /tmp): not ours to write in
+    return statSync(dir).uid === process.getuid?.() ? dir : undefined;
+  } catch {
+    return undefined;
+  }
+}
+const TMPDIR = ramTmpdir();
 
 /**
  * Test files run four at a time on this 2-core machine: most of them spend part of their time waiting (an
@@ -97,6 +127,7 @@ export default defineConfig({
       AWS_EC2_METADATA_DISABLED: 'true',
       NO_COLOR: '1',
       PATH,
+      ...(TMPDIR ? { TMPDIR } : {}),
       // SDK clients made in test processes: as bin/mwaa.cjs does, no warning that future SDK releases need Node 22
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },
