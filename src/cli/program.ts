@@ -166,7 +166,9 @@ function declare(cmd: Command, spec: CommandSpec, dispatch: Dispatch): void {
   if (examples) cmd.addHelpText('after', examples);
   cmd.action(async (...received: unknown[]) => {
     const command = received[received.length - 1] as Command;
-    await dispatch(spec, { args: command.processedArgs, options: command.optsWithGlobals() });
+    const options = command.optsWithGlobals();
+    const given = new Set(Object.keys(options).filter((key) => command.getOptionValueSourceWithGlobals(key) === 'cli'));
+    await dispatch(spec, { args: command.processedArgs, options, given });
   });
 }
 

@@ -56,7 +56,7 @@ export async function runCommand(
     const args = spec.passThrough ? [...invocation.args.filter((a) => a !== undefined), ...(passThrough ?? [])] : invocation.args;
     if (spec.tunesHeap) deps.tuneHeap?.();
     const { run } = await spec.load();
-    await run(ctx, { args, options: invocation.options });
+    await run(ctx, { ...invocation, args });
     await io.settled();
     return ExitCode.Ok;
   } catch (error) {

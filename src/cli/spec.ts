@@ -70,6 +70,8 @@ export interface Example {
 export interface Invocation<Options extends object = Record<string, unknown>> {
   args: unknown[];
   options: Options;
+  /** the options typed on the command line (the others hold their defaults, or nothing) */
+  given: ReadonlySet<keyof Options & string>;
 }
 
 /** A handler, its options typed from its command's spec: `const run: Handler<typeof dagsPush>`. */

@@ -330,6 +330,26 @@ describe('mwaa trigger', () => {
     expect(missing.stderr).toContain('nope.json');
   });
 
+  it('rejects a --poll of 0 and a --log-lines of 0 with exit 2 before calling anything; warns when they are given without --wait', async () => {
+    const before = cliRequests.length;
+    const poll = await cli('-e', 'dev', 'trigger', 'etl', '--wait', '--poll', '0s');
+    expect(poll.code).toBe(2);
+    expect(poll.stderr).toMatch(/^error: option '--poll <duration>' argument '0s' is invalid\. --poll must be longer than 0$/m);
+    const lines = await cli('-e', 'dev', 'trigger', 'etl', '--wait', '--log-lines', '0');
+    expect(lines.code).toBe(2);
+    expect(lines.stderr).toMatch(
+      /^error: option '--log-lines <n>' argument '0' is invalid\. --log-lines must be a whole number from 1 to 10000, not "0"$/m,
+    );
+    expect(cliRequests.length).toBe(before);
+    // the defaults (5s, 20, 2h) are not "given": no warning for a plain trigger
+    const plain = await cli('-e', 'dev', 'trigger', 'etl', '--unpause');
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stderr).not.toMatch(/only apply with --wait/);
+    const stray = await cli('-e', 'dev', 'trigger', 'etl', '--unpause', '--log-lines', '5');
+    expect(stray.code, stray.stderr).toBe(0);
+    expect(stray.stderr).toMatch(/^warning: --timeout, --poll and --log-lines only apply with --wait$/m);
+  });
+
   it('an unknown DAG is exit 3 and nothing is triggered', async () => {
     const before = cliRequests.length;
     const r = await cli('-e', 'dev', 'trigger', 'etll');

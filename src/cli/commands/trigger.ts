@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { formatDuration, parseDuration } from '../../core/duration.js';
+import { formatDuration } from '../../core/duration.js';
 import { FailedError, UsageError } from '../../core/errors.js';
 import { msg } from '../../core/messages.js';
 import { parseConf, type ParsedConf } from '../../core/remote/conf.js';
@@ -45,46 +45,21 @@ export async function readConf(ctx: Context, value: string): Promise<ParsedConf>
   return parseConf(text, `--conf @${file}`);
 }
 
-function positiveDuration(value: unknown, option: string): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = parseDuration(String(value), option);
-  if (ms <= 0) throw new UsageError(`${option} must be longer than 0`);
-  return ms;
-}
-
-/** With --wait, a run is never waited for forever by default. */
-export const DEFAULT_TRIGGER_TIMEOUT = '2h';
-
-/** --timeout: default 2h; 0 waits as long as the run takes. */
-function waitTimeout(value: unknown): number | undefined {
-  const ms = parseDuration(String(value ?? DEFAULT_TRIGGER_TIMEOUT), '--timeout');
-  return ms === 0 ? undefined : ms;
-}
-
-function positiveInt(value: unknown, option: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 10_000)
-    throw new UsageError(`${option} must be a whole number from 1 to 10000, not "${String(value)}"`);
-  return n;
-}
-
 function taskKey(t: { taskId: string; mapIndex?: number }): string {
   return t.mapIndex === undefined ? t.taskId : `${t.taskId}[${t.mapIndex}]`;
 }
 
-export const run: Handler<typeof triggerCommand> = async (ctx, { args, options }) => {
+export const run: Handler<typeof triggerCommand> = async (ctx, { args, options, given }) => {
   const dagId = String(args[0]);
   // everything the user typed is checked before any AWS call
-  const conf = options.conf !== undefined ? await readConf(ctx, String(options.conf)) : undefined;
+  const conf = options.conf !== undefined ? await readConf(ctx, options.conf) : undefined;
   const wait = options.wait === true;
-  const pollMs = positiveDuration(options.poll, '--poll') ?? 5000;
-  const timeoutMs = waitTimeout(options.timeout);
-  const logLines = positiveInt(options.logLines, '--log-lines', 20);
-  const runId = options.runId !== undefined ? String(options.runId) : undefined;
+  const { poll: pollMs, logLines, runId } = options;
+  // --timeout 0: as long as the run takes
+  const timeoutMs = options.timeout === 0 ? undefined : options.timeout;
   const transport = parseTransport(options.transport ?? ctx.env.MWAA_TRANSPORT);
   if (runId !== undefined && runId.trim() === '') throw new UsageError('--run-id must not be empty');
-  if (!wait && (options.timeout !== undefined || options.poll !== undefined || options.logLines !== undefined)) {
+  if (!wait && (given.has('timeout') || given.has('poll') || given.has('logLines'))) {
     ctx.host.warn('--timeout, --poll and --log-lines only apply with --wait');
   }
 

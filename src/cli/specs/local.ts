@@ -8,6 +8,13 @@ const seconds = (flag: string) => (value: string) => {
   return n;
 };
 
+const port = (value: string): number => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0 || n > 65535)
+    throw new UsageError(`--port must be a port number (0–65535), got "${value}"`);
+  return n;
+};
+
 export const localStartCommand = command({
   path: ['local', 'start'],
   tunesHeap: true,
@@ -18,7 +25,7 @@ export const localStartCommand = command({
     'state directory reuse this server. Environments move through real statuses on a simulated clock; the ' +
     'durations below set how fast.',
   options: [
-    { flags: '--port <n>', description: 'port to listen on (0: any free port)', default: '4599' },
+    { flags: '--port <n>', description: 'port to listen on (0: any free port)', default: 4599, parse: port },
     { flags: '--host <address>', description: 'address to listen on', default: '127.0.0.1' },
     {
       flags: '--state-dir <dir>',

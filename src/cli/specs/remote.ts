@@ -1,5 +1,20 @@
 /** Remote Airflow: trigger, the Airflow CLI pass-through, the DAG list and the Airflow UI (README "Remote Airflow"). */
+import { parseDuration } from '../../core/duration.js';
+import { UsageError } from '../../core/errors.js';
 import { command, option, type CommandSpec, type Loaded } from '../spec.js';
+
+const positiveDuration = (flag: string) => (value: string) => {
+  const ms = parseDuration(value, flag);
+  if (ms <= 0) throw new UsageError(`${flag} must be longer than 0`);
+  return ms;
+};
+
+const logLines = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000)
+    throw new UsageError(`--log-lines must be a whole number from 1 to 10000, not "${value}"`);
+  return n;
+};
 
 /** On the commands that talk to Airflow through either transport (README "Transports"). */
 const TRANSPORT = option({
@@ -26,9 +41,21 @@ export const triggerCommand = command({
     { flags: '--run-id <id>', description: 'the run id (default: Airflow names it manual__<time>)' },
     { flags: '--unpause', description: 'unpause the DAG first if it is paused' },
     { flags: '--wait', description: 'wait for the run to end; the exit code tells its result' },
-    { flags: '--timeout <duration>', description: 'with --wait: stop waiting after this long (default 2h; 0: no limit); exit 1' },
-    { flags: '--poll <duration>', description: 'with --wait: first poll interval, backing off up to 30s (default 5s)' },
-    { flags: '--log-lines <n>', description: "with --wait: lines of each failed task's log to print (default 20)" },
+    {
+      flags: '--timeout <duration>',
+      description: 'with --wait: stop waiting after this long (0: no limit); exit 1',
+      default: 2 * 60 * 60 * 1000,
+      defaultLabel: '2h',
+      parse: (value: string) => parseDuration(value, '--timeout'),
+    },
+    {
+      flags: '--poll <duration>',
+      description: 'with --wait: first poll interval, backing off up to 30s',
+      default: 5000,
+      defaultLabel: '5s',
+      parse: positiveDuration('--poll'),
+    },
+    { flags: '--log-lines <n>', description: "with --wait: lines of each failed task's log to print", default: 20, parse: logLines },
     TRANSPORT,
   ],
   examples: [

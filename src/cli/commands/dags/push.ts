@@ -84,5 +84,5 @@ function resultText(result: PushResult): string {
 /** `dags push --dry-run` is `dags diff`. */
 async function runDiff(ctx: Parameters<Handler>[0], options: { prune: boolean }): Promise<void> {
   const { run: diff } = await import('./diff.js');
-  await diff(ctx, { args: [], options: { prune: options.prune } });
+  await diff(ctx, { args: [], options: { prune: options.prune }, given: new Set() });
 }

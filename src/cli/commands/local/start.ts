@@ -8,10 +8,7 @@ import { dirname, resolve } from 'node:path';
 import type { localStartCommand } from '../../specs/local.js';
 
 export const run: Handler<typeof localStartCommand> = async (ctx, { options }) => {
-  const port = Number(options.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new UsageError(`--port must be a port number (0–65535), got "${String(options.port)}"`);
-  }
+  const { port } = options;
   const configFile = ctx.globals.config ? resolve(ctx.cwd, ctx.globals.config) : findConfigFile(ctx.cwd);
   const stateDir = options.stateDir
     ? resolve(ctx.cwd, options.stateDir)
