@@ -44,9 +44,24 @@ const englishZodOnly = {
 // (the views set its level to the Io's colour decision; ink's own guess looks at stdout, not at stderr
 // where the views draw).
 
+// yoga-layout's loader reads its WebAssembly, a base64 data: URL, with fetch() when there is a fetch: Node
+// compiles its fetch (undici) on first use, ~40 ms of CPU in every process that draws a live view. With
+// no fetch in sight, the loader decodes the same bytes itself.
+let yogaPatched = false;
+const yogaWithoutFetch = {
+  name: 'yoga-without-fetch',
+  setup(b) {
+    b.onLoad({ filter: /yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/ }, (args) => {
+      yogaPatched = true;
+      return { contents: `var fetch = undefined;\n${readFileSync(args.path, 'utf8')}`, loader: 'js' };
+    });
+  },
+};
+
 // 1. The live views, as ES modules.
 const views = ['deploy', 'env-wait', 'trigger'];
 await build({
+  plugins: [yogaWithoutFetch],
   absWorkingDir: root,
   entryPoints: views.map((v) => `src/ui/views/${v}.tsx`),
   outdir: 'dist/views',
@@ -68,6 +83,7 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
 });
+if (!yogaPatched) throw new Error('build: yoga-layout no longer has dist/binaries/yoga-wasm-base64-esm.js; see yogaWithoutFetch');
 
 // 2. Everything that runs a command (run.ts and the handlers), as CommonJS chunks in dist/lazy/. The live
 // host's imports of the views stay import()s of the files of step 1.
