@@ -1,19 +1,20 @@
 /**
  * Racing for a stale deploy lock: in every round a stale lock is left in the bucket (expired, with one or
- * several versions), then four `mwaa dags push` processes start within 300 ms of each other, with the
+ * several versions), then four `mwaa dags push` runs start within 300 ms of each other, with the
  * emulator holding back chosen lock calls (a seeded choice per round) so that the racers' reads and
- * conditional writes interleave differently. Every round: never two pushes holding the lock at once
+ * conditional writes interleave differently. The racers run in-process, each with its own context, SDK
+ * clients and release id: what orders their calls is the emulator's seeded holding, not the CPU, and a
+ * process costs ~0.4 s of CPU to start (test/integration/deploy-process.test.ts races two real
+ * processes; bench/campaign.mjs, category 5, races processes over more rounds). Every round: never two pushes holding the lock at once
  * (normally exactly one deploys; a racer that starts after the winner released the lock deploys after
  * it, on top of its release); the others exit 1 naming the deploy lock; no release of the round is
  * rolled back; the bucket holds the last release; the lock is gone afterwards (the stale one does not
  * come back).
  */
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, baseEnv } from '../helpers/cli.js';
 import { prng } from '../helpers/prng.js';
 import {
   BUCKET,
@@ -34,21 +35,9 @@ let w: DeployWorld;
 /** rounds in which exactly one push deployed: the racers really met the lock */
 let singleWinnerRounds = 0;
 
+/** (--no-check: the project check is not what the race is about) */
 function push(): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    // (--no-check: the project check is not what the race is about, and each racer would start Python)
-    const child = spawn(process.execPath, [BIN, '--endpoint-url', w.emu.url, '--json', 'dags', 'push', '--yes', '--no-check'], {
-      cwd: w.dir,
-      env: baseEnv(w.emu.env) as NodeJS.ProcessEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (d) => (stdout += d));
-    child.stderr?.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return w.cli(['--json', 'dags', 'push', '--yes', '--no-check']);
 }
 
 /** A lock left by a deploy that died long ago: expired, written `versions` times (it had renewed). */
