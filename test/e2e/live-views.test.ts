@@ -133,8 +133,9 @@ describe('trigger --wait in a terminal', () => {
     expect(count(all, /^[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] wide /)).toBe(0);
   }, 60_000);
 
+  // (NO_COLOR=1 alone: the push and env create views below; NO_COLOR=1 FORCE_COLOR=1 fails as well if
+  // NO_COLOR is ignored)
   it.each([
-    ['NO_COLOR=1', { NO_COLOR: '1' }, []],
     ['NO_COLOR=1 FORCE_COLOR=1', { NO_COLOR: '1', FORCE_COLOR: '1' }, []],
     ['FORCE_COLOR=0', { FORCE_COLOR: '0' }, []],
     ['--no-color', {}, ['--no-color']],
