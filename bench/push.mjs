@@ -19,9 +19,9 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateEnvironmentCommand, GetEnvironmentCommand, MWAAClient } from '@aws-sdk/client-mwaa';
+import { MWAAClient } from '@aws-sdk/client-mwaa';
 import { ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
-import { dagFile, localAwsEnv, machine, startLocalEmulator, versionedBucket, writeSection } from './results.mjs';
+import { availableEnvironment, dagFile, localAwsEnv, machine, startLocalEmulator, versionedBucket, writeSection } from './results.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = process.env.MWAA_BENCH_BIN || join(root, 'bin', 'mwaa.cjs');
@@ -57,23 +57,6 @@ function startEmulator() {
     env: env,
     extraArgs: ['--create-seconds', '0.2', '--update-seconds', '0.2'],
   });
-}
-
-async function environment(mwaa, name, bucketName) {
-  await mwaa.send(
-    new CreateEnvironmentCommand({
-      Name: name,
-      ExecutionRoleArn: 'arn:aws:iam::123456789012:role/bench',
-      SourceBucketArn: `arn:aws:s3:::${bucketName}`,
-      DagS3Path: 'dags',
-      NetworkConfiguration: { SubnetIds: ['subnet-0a', 'subnet-0b'], SecurityGroupIds: ['sg-0a'] },
-    }),
-  );
-  for (;;) {
-    const out = await mwaa.send(new GetEnvironmentCommand({ Name: name }));
-    if (out.Environment?.Status === 'AVAILABLE') return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function versions(s3, name) {
@@ -169,7 +152,7 @@ async function main() {
     const mwaa = new MWAAClient({ endpoint: url, region: 'us-east-1', credentials: CRED, disableHostPrefix: true });
     await versionedBucket(s3, 'bench-mwaa');
     await versionedBucket(s3, 'bench-aws');
-    await environment(mwaa, 'bench', 'bench-mwaa');
+    await availableEnvironment(mwaa, 'bench', 'bench-mwaa');
     const p = project('bench', FILES, 'bench-mwaa');
 
     // first push, each tool into its own empty bucket, RUNS rounds interleaved (round 0 into the buckets
@@ -183,7 +166,7 @@ async function main() {
         proj = firstPushCopy(p, `first${i}`, names.env, names.mwaa);
         await versionedBucket(s3, names.mwaa);
         await versionedBucket(s3, names.aws);
-        await environment(mwaa, names.env, names.mwaa);
+        await availableEnvironment(mwaa, names.env, names.mwaa);
       }
       let v0 = await versions(s3, names.mwaa);
       const m = mwaaPush(url, proj);
@@ -196,7 +179,7 @@ async function main() {
       if (BEFORE_BIN) {
         const b = { env: `before-${i}`, bucket: `bench-before-${i}` };
         await versionedBucket(s3, b.bucket);
-        await environment(mwaa, b.env, b.bucket);
+        await availableEnvironment(mwaa, b.env, b.bucket);
         const c = firstPushCopy(p, `before${i}`, b.env, b.bucket);
         first.before.push(mwaaPush(url, c, BEFORE_BIN).ms);
         rmSync(c, { recursive: true, force: true });
@@ -292,7 +275,7 @@ ${firstText()}
     for (const releases of [1, HISTORY]) {
       const name = `hist-${releases}`;
       await versionedBucket(s3, `bench-${name}`);
-      await environment(mwaa, name, `bench-${name}`);
+      await availableEnvironment(mwaa, name, `bench-${name}`);
       const proj = project(name, FILES, `bench-${name}`);
       for (let r = 0; r < releases; r++) {
         if (r > 0) edit(proj, 0, FILES, `history-${r}`);
@@ -324,7 +307,7 @@ ${firstText()}
       for (let r = 0; r < MEMORY_RUNS; r++) {
         const name = `mem-${files}-${r}`;
         await versionedBucket(s3, `bench-${name}`);
-        await environment(mwaa, name, `bench-${name}`);
+        await availableEnvironment(mwaa, name, `bench-${name}`);
         const proj = project(name, files, `bench-${name}`);
         const first = mwaaPush(url, proj);
         const c = clone(proj, 0);

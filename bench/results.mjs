@@ -1,5 +1,6 @@
 // Replaces one "## <title>" section of bench/RESULTS.md, leaving the others as they are.
 import { spawn } from 'node:child_process';
+import { CreateEnvironmentCommand, GetEnvironmentCommand } from '@aws-sdk/client-mwaa';
 import { CreateBucketCommand, PutBucketVersioningCommand, PutPublicAccessBlockCommand } from '@aws-sdk/client-s3';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -65,6 +66,21 @@ export function startLocalEmulator({ bin, cwd, stateDir, env, extraArgs = [] }) 
     child.stderr.on('data', (d) => (err += d));
     child.on('close', (code) => reject(new Error(`mwaa local start exited (${code}): ${err}`)));
   });
+}
+
+/** An environment on the emulator reading DAGs from `bucket`, once it is AVAILABLE. */
+export async function availableEnvironment(mwaa, name, bucket) {
+  await mwaa.send(
+    new CreateEnvironmentCommand({
+      Name: name,
+      ExecutionRoleArn: 'arn:aws:iam::123456789012:role/bench',
+      SourceBucketArn: `arn:aws:s3:::${bucket}`,
+      DagS3Path: 'dags',
+      NetworkConfiguration: { SubnetIds: ['subnet-0a', 'subnet-0b'], SecurityGroupIds: ['sg-0a'] },
+    }),
+  );
+  while ((await mwaa.send(new GetEnvironmentCommand({ Name: name }))).Environment?.Status !== 'AVAILABLE')
+    await new Promise((r) => setTimeout(r, 100));
 }
 
 /** A bucket as MWAA needs it: versioned, public access blocked. */

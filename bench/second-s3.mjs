@@ -13,9 +13,9 @@ import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateEnvironmentCommand, GetEnvironmentCommand, MWAAClient } from '@aws-sdk/client-mwaa';
+import { MWAAClient } from '@aws-sdk/client-mwaa';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
-import { dagFile, localAwsEnv, machine, startLocalEmulator, versionedBucket, writeSection } from './results.mjs';
+import { availableEnvironment, dagFile, localAwsEnv, machine, startLocalEmulator, versionedBucket, writeSection } from './results.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = process.env.MWAA_BENCH_BIN || join(root, 'bin', 'mwaa.cjs');
@@ -101,17 +101,7 @@ async function main() {
     await versionedBucket(moto.s3, 'bench-moto');
     await versionedBucket(moto.s3, 'bench-aws');
     const mwaa = new MWAAClient({ endpoint: emulator.url, region: 'us-east-1', credentials: CRED, disableHostPrefix: true });
-    await mwaa.send(
-      new CreateEnvironmentCommand({
-        Name: 'bench',
-        ExecutionRoleArn: 'arn:aws:iam::123456789012:role/bench',
-        SourceBucketArn: 'arn:aws:s3:::bench-moto',
-        DagS3Path: 'dags',
-        NetworkConfiguration: { SubnetIds: ['subnet-0a', 'subnet-0b'], SecurityGroupIds: ['sg-0a'] },
-      }),
-    );
-    while ((await mwaa.send(new GetEnvironmentCommand({ Name: 'bench' }))).Environment?.Status !== 'AVAILABLE')
-      await new Promise((r) => setTimeout(r, 100));
+    await availableEnvironment(mwaa, 'bench', 'bench-moto');
 
     const p = join(dir, 'project');
     mkdirSync(join(p, 'dags'), { recursive: true });

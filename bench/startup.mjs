@@ -11,9 +11,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { CreateEnvironmentCommand, GetEnvironmentCommand, MWAAClient } from '@aws-sdk/client-mwaa';
+import { MWAAClient } from '@aws-sdk/client-mwaa';
 import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
-import { benchEnv, machine, startLocalEmulator, writeSection } from './results.mjs';
+import { availableEnvironment, benchEnv, machine, startLocalEmulator, writeSection } from './results.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = Number(process.env.RUNS ?? 40);
@@ -35,17 +35,7 @@ await s3.send(new CreateBucketCommand({ Bucket: 'bench-startup' }));
 await s3.send(new PutBucketVersioningCommand({ Bucket: 'bench-startup', VersioningConfiguration: { Status: 'Enabled' } }));
 s3.destroy();
 const mwaa = new MWAAClient({ endpoint: url, region: 'us-east-1', credentials: CRED, disableHostPrefix: true });
-await mwaa.send(
-  new CreateEnvironmentCommand({
-    Name: 'startup',
-    ExecutionRoleArn: 'arn:aws:iam::123456789012:role/bench',
-    SourceBucketArn: 'arn:aws:s3:::bench-startup',
-    DagS3Path: 'dags',
-    NetworkConfiguration: { SubnetIds: ['subnet-0a', 'subnet-0b'], SecurityGroupIds: ['sg-0a'] },
-  }),
-);
-while ((await mwaa.send(new GetEnvironmentCommand({ Name: 'startup' }))).Environment?.Status !== 'AVAILABLE')
-  await new Promise((r) => setTimeout(r, 100));
+await availableEnvironment(mwaa, 'startup', 'bench-startup');
 mwaa.destroy();
 writeFileSync(
   join(dir, 'mwaa.yaml'),
